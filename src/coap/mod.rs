@@ -1,0 +1,1 @@
+//! Zero-copy CoAP (RFC 7252) codec.

@@ -1,0 +1,9 @@
+//! The C ABI: `#[repr(C)]` mirrors of Anjay Lite's public types and `extern "C"` functions,
+//! one module per Anjay Lite header. Converts raw pointers to references once, then calls
+//! the safe core. cbindgen generates `include/anj_internal/bindings.h` from this tree.
+#![allow(non_camel_case_types)]
+
+pub mod log;
+pub mod net;
+pub mod time;
+pub mod utils;

@@ -1,0 +1,1 @@
+//! Time types shared by the core and the C face.
