@@ -12,11 +12,19 @@ pub mod config {
     include!(concat!(env!("OUT_DIR"), "/config.rs"));
 }
 
+#[macro_use]
+pub mod log;
+
+pub mod client;
 pub mod coap;
-pub mod io;
-pub mod time;
+pub mod dm;
+pub mod driver;
+pub mod exchange;
 pub mod ffi;
+pub mod io;
+mod layout;
 pub mod platform;
+pub mod time;
 
 /// Release builds use `panic = "abort"`; this handler only guarantees that no unwinding
 /// can ever cross into C. Nothing in the library panics on input: this is a last resort.

@@ -1,1 +1,350 @@
-//! (being written)
+//! Logging from Rust code, through the same output hook as C logs (`anj/log.h`).
+//!
+//! C code logs with the `anj_log(module, L_LEVEL, "printf format", ...)` macro of the
+//! hand-written `include/anj/log.h`; the variadic handlers behind it are in `src/c/log.c`
+//! (stable Rust cannot define C-variadic functions). Rust code uses [`anj_log!`]:
+//!
+//! ```ignore
+//! crate::anj_log!(exchange, L_DEBUG, "retransmission {} of {}", n, max);
+//! ```
+//!
+//! The macro is `#[macro_export]`ed, so its path is `crate::anj_log!` inside the crate
+//! and `anj::anj_log!` outside. The line is formatted with `core::fmt` into a stack buffer
+//! of `ANJ_LOG_FORMATTER_BUF_SIZE` bytes (longer lines are cut) and handed, NUL-terminated,
+//! to `anj_log_handler_output()`, the hook C logs end in (the library's stderr writer or
+//! the integrator's own). Line format, as for C logs:
+//!
+//! * `ANJ_LOG_FULL`:  `LEVEL [module] [file:line]: message`
+//! * `ANJ_LOG_MICRO`: `LEVEL [module:line]: message` (Rust files have no micro-log file
+//!   ID, so the module and line identify the statement; file names stay out of the binary)
+//!
+//! Filtering happens at compile time, like in C: a statement is kept only if its level is
+//! at least the module's level, which is `ANJ_LOG_LEVEL_FOR_MODULE_<module>` or else
+//! `ANJ_LOG_LEVEL_DEFAULT` (`L_INFO` if unset), both read from the environment when the
+//! crate is compiled (the values are level names such as `L_TRACE`; `L_MUTED` silences).
+//! With neither `log-full` nor `log-micro` enabled the macro expands to nothing that
+//! survives compilation (the arguments are still type-checked).
+
+use core::fmt;
+
+/// Level of a Rust log statement. Mirrors the C `anj_log_level_t` of
+/// `anj/compat/log_impl_decls.h`, which is written by hand there (the C log handler is
+/// built before any generated header exists), so this is deliberately not `repr(C)`.
+/// cbindgen:ignore
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warning,
+    Error,
+    Muted,
+}
+
+impl Level {
+    /// The name printed at the start of a log line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warning => "WARNING",
+            Level::Error => "ERROR",
+            Level::Muted => "MUTED",
+        }
+    }
+
+    /// Parses a level name as written in the C configuration (`L_INFO`, ...).
+    pub const fn from_config_name(name: &str) -> Option<Level> {
+        const NAMES: [(&str, Level); 6] = [
+            ("L_TRACE", Level::Trace),
+            ("L_DEBUG", Level::Debug),
+            ("L_INFO", Level::Info),
+            ("L_WARNING", Level::Warning),
+            ("L_ERROR", Level::Error),
+            ("L_MUTED", Level::Muted),
+        ];
+        let mut i = 0;
+        while i < NAMES.len() {
+            if const_str_eq(NAMES[i].0, name) {
+                return Some(NAMES[i].1);
+            }
+            i += 1;
+        }
+        None
+    }
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The level of modules without their own setting.
+/// cbindgen:ignore
+pub const DEFAULT_LEVEL: Level = match option_env!("ANJ_LOG_LEVEL_DEFAULT") {
+    Some(name) => match Level::from_config_name(name) {
+        Some(level) => level,
+        None => Level::Info,
+    },
+    None => Level::Info,
+};
+
+/// The level of a module given its `ANJ_LOG_LEVEL_FOR_MODULE_<module>` setting.
+#[doc(hidden)]
+pub const fn module_level(setting: Option<&str>) -> Level {
+    match setting {
+        Some(name) => match Level::from_config_name(name) {
+            Some(level) => level,
+            None => DEFAULT_LEVEL,
+        },
+        None => DEFAULT_LEVEL,
+    }
+}
+
+/// Whether a statement of `level` in a module set to `module_level` is kept.
+#[doc(hidden)]
+pub const fn allowed(level: Level, module_level: Level) -> bool {
+    !matches!(level, Level::Muted)
+        && !matches!(module_level, Level::Muted)
+        && level as u8 >= module_level as u8
+}
+
+/// A `fmt::Write` that keeps what fits in the buffer and silently drops the rest.
+struct Truncating<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl fmt::Write for Truncating<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = self.buf.len().saturating_sub(self.len);
+        let take = s.len().min(room);
+        if let (Some(dst), Some(src)) = (
+            self.buf.get_mut(self.len..self.len + take),
+            s.as_bytes().get(..take),
+        ) {
+            dst.copy_from_slice(src);
+            self.len += take;
+        }
+        Ok(())
+    }
+}
+
+/// Formats one log line into `buf` and NUL-terminates it; returns the line's length
+/// (without the NUL). `file` empty selects the short (micro) header. A line that does not
+/// fit is cut; a zero-length `buf` gives 0.
+pub fn format_line(
+    buf: &mut [u8],
+    level: Level,
+    module: &str,
+    file: &str,
+    line: u32,
+    args: fmt::Arguments<'_>,
+) -> usize {
+    let Some(text_room) = buf.len().checked_sub(1) else {
+        return 0;
+    };
+    let mut w = Truncating {
+        buf: buf.get_mut(..text_room).unwrap_or(&mut []),
+        len: 0,
+    };
+    // Truncating never fails, so the results carry no information.
+    let _ = if file.is_empty() {
+        fmt::write(
+            &mut w,
+            format_args!("{} [{}:{}]: ", level.name(), module, line),
+        )
+    } else {
+        fmt::write(
+            &mut w,
+            format_args!("{} [{}] [{}:{}]: ", level.name(), module, file, line),
+        )
+    };
+    let _ = fmt::write(&mut w, args);
+    let len = w.len;
+    if let Some(nul) = buf.get_mut(len) {
+        *nul = 0;
+    }
+    len
+}
+
+/// The output hook of `anj/compat/log_impl_decls.h`, which declares it for C (hence
+/// hidden from cbindgen): defined by `src/c/log.c` (stderr) or by the integrator.
+/// cbindgen:ignore
+#[allow(unused_doc_comments)] // the annotation above is for cbindgen, not rustdoc
+#[cfg(any(feature = "log-full", feature = "log-micro"))]
+extern "C" {
+    fn anj_log_handler_output(output: *const core::ffi::c_char, len: usize);
+}
+
+/// Formats and outputs one line; the expansion of [`anj_log!`] calls this. Kept out of
+/// line so that each log statement costs only a call.
+#[cfg(any(feature = "log-full", feature = "log-micro"))]
+#[doc(hidden)]
+#[cold]
+#[inline(never)]
+pub fn emit(level: Level, module: &str, file: &str, line: u32, args: fmt::Arguments<'_>) {
+    let mut buf = [0u8; crate::config::LOG_FORMATTER_BUF_SIZE];
+    let len = format_line(&mut buf, level, module, file, line, args);
+    // SAFETY: buf holds `len` bytes of text followed by a NUL (format_line guarantees it
+    // and len < buf.len()), and stays alive for the whole call; the hook only reads it.
+    unsafe { anj_log_handler_output(buf.as_ptr().cast(), len) }
+}
+
+/// Type-checks the arguments of a compiled-out log statement.
+#[doc(hidden)]
+#[inline(always)]
+pub fn discard(_args: fmt::Arguments<'_>) {}
+
+/// Maps the C level tokens (`L_TRACE` ... `L_ERROR`) to [`Level`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __anj_log_level {
+    (L_TRACE) => {
+        $crate::ffi::log::Level::Trace
+    };
+    (L_DEBUG) => {
+        $crate::ffi::log::Level::Debug
+    };
+    (L_INFO) => {
+        $crate::ffi::log::Level::Info
+    };
+    (L_WARNING) => {
+        $crate::ffi::log::Level::Warning
+    };
+    (L_ERROR) => {
+        $crate::ffi::log::Level::Error
+    };
+}
+
+/// The file name printed in full mode (empty, hence not stored, in micro mode).
+#[cfg(feature = "log-full")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __anj_log_file {
+    () => {
+        file!()
+    };
+}
+
+#[cfg(all(feature = "log-micro", not(feature = "log-full")))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __anj_log_file {
+    () => {
+        ""
+    };
+}
+
+/// Logs a message: `anj_log!(module, L_LEVEL, "format {}", args...)`, where `module` is a
+/// bare identifier and the level one of `L_TRACE`, `L_DEBUG`, `L_INFO`, `L_WARNING`,
+/// `L_ERROR`. See the module documentation for filtering and output.
+#[cfg(any(feature = "log-full", feature = "log-micro"))]
+#[macro_export]
+macro_rules! anj_log {
+    ($module:ident, $level:ident, $($arg:tt)+) => {{
+        const __ANJ_LOG_KEEP: bool = $crate::ffi::log::allowed(
+            $crate::__anj_log_level!($level),
+            $crate::ffi::log::module_level(::core::option_env!(::core::concat!(
+                "ANJ_LOG_LEVEL_FOR_MODULE_",
+                ::core::stringify!($module)
+            ))),
+        );
+        if __ANJ_LOG_KEEP {
+            $crate::ffi::log::emit(
+                $crate::__anj_log_level!($level),
+                ::core::stringify!($module),
+                $crate::__anj_log_file!(),
+                ::core::line!(),
+                ::core::format_args!($($arg)+),
+            );
+        }
+    }};
+}
+
+/// Logging is compiled out: only the level token and the arguments are checked.
+#[cfg(not(any(feature = "log-full", feature = "log-micro")))]
+#[macro_export]
+macro_rules! anj_log {
+    ($module:ident, $level:ident, $($arg:tt)+) => {{
+        let _ = $crate::__anj_log_level!($level);
+        if false {
+            $crate::ffi::log::discard(::core::format_args!($($arg)+));
+        }
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(
+        buf_len: usize,
+        level: Level,
+        file: &str,
+        args: fmt::Arguments<'_>,
+    ) -> (usize, Vec<u8>) {
+        let mut buf = vec![0xAAu8; buf_len];
+        let len = format_line(&mut buf, level, "dm", file, 42, args);
+        (len, buf)
+    }
+
+    #[test]
+    fn full_and_micro_format() {
+        let (len, buf) = line(
+            128,
+            Level::Warning,
+            "src/dm/mod.rs",
+            format_args!("x={} y={:?}", 5, "a"),
+        );
+        assert_eq!(&buf[..len], b"WARNING [dm] [src/dm/mod.rs:42]: x=5 y=\"a\"");
+        assert_eq!(buf[len], 0);
+        let (len, buf) = line(128, Level::Info, "", format_args!("hello"));
+        assert_eq!(&buf[..len], b"INFO [dm:42]: hello");
+        assert_eq!(buf[len], 0);
+    }
+
+    #[test]
+    fn truncation() {
+        let (len, buf) = line(10, Level::Error, "", format_args!("long message"));
+        assert_eq!(len, 9);
+        assert_eq!(&buf[..len], b"ERROR [dm");
+        assert_eq!(buf[9], 0);
+        let (len, buf) = line(1, Level::Error, "", format_args!("m"));
+        assert_eq!((len, buf[0]), (0, 0));
+        let (len, _) = line(0, Level::Error, "", format_args!("m"));
+        assert_eq!(len, 0);
+    }
+
+    #[test]
+    fn filtering() {
+        use Level::*;
+        assert!(allowed(Info, Info) && allowed(Error, Info) && allowed(Trace, Trace));
+        assert!(!allowed(Debug, Info) && !allowed(Error, Muted) && !allowed(Muted, Trace));
+        assert_eq!(Level::from_config_name("L_WARNING"), Some(Warning));
+        assert_eq!(Level::from_config_name("WARNING"), None);
+        assert_eq!(module_level(Some("L_TRACE")), Trace);
+        assert_eq!(module_level(Some("bogus")), DEFAULT_LEVEL);
+        assert_eq!(module_level(None), DEFAULT_LEVEL);
+    }
+
+    #[test]
+    fn macro_expands_everywhere() {
+        // Kept and dropped statements both compile; kept ones reach the output hook.
+        let n = 3;
+        crate::anj_log!(log_test, L_ERROR, "rust log test {} {}", n, "ok");
+        crate::anj_log!(log_test, L_TRACE, "filtered out {}", n);
+        crate::anj_log!(log_test, L_INFO, "no arguments");
+    }
+}

@@ -3,7 +3,11 @@
 //! the safe core. cbindgen generates `include/anj_internal/bindings.h` from this tree.
 #![allow(non_camel_case_types)]
 
+pub mod core;
+pub mod crypto;
+pub mod dm;
 pub mod log;
+pub mod objects;
 pub mod net;
 pub mod time;
 pub mod utils;

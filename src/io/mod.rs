@@ -1,1 +1,65 @@
 //! Payload formats.
+pub mod link_format;
+pub mod opaque;
+pub mod text;
+pub mod value;
+pub mod cbor;
+pub mod format;
+pub mod senml_cbor;
+pub mod senml_json;
+pub mod tlv;
+
+/// The longest decimal form of a 64-bit integer: the 20 digits of `u64::MAX`, or a sign
+/// and the 19 digits of `i64::MIN`.
+pub const DECIMAL_MAX_LEN: usize = 20;
+
+/// Formats `value` in decimal, without allocating: the digits are written at the end of
+/// `out` and returned as a slice of it.
+pub fn decimal_u64(value: u64, out: &mut [u8; DECIMAL_MAX_LEN]) -> &[u8] {
+    let mut start = DECIMAL_MAX_LEN;
+    let mut rest = value;
+    // At most 20 iterations, so `start` never goes below 0.
+    loop {
+        start -= 1;
+        out[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    &out[start..]
+}
+
+/// Formats `value` in decimal with a leading `-` when negative; see [`decimal_u64`].
+pub fn decimal_i64(value: i64, out: &mut [u8; DECIMAL_MAX_LEN]) -> &[u8] {
+    let digits = decimal_u64(value.unsigned_abs(), out).len();
+    // `i64::MIN` has 19 digits, so there is always room for the sign.
+    let start = DECIMAL_MAX_LEN - digits - usize::from(value < 0);
+    if value < 0 {
+        out[start] = b'-';
+    }
+    &out[start..]
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    use super::*;
+
+    #[test]
+    fn unsigned_decimal_matches_std() {
+        let mut out = [0u8; DECIMAL_MAX_LEN];
+        let small = [0, 1, 9, 10, 99, 100, 65535, 86400];
+        let large = [u64::from(u32::MAX), u64::MAX - 1, u64::MAX];
+        for v in small.into_iter().chain(large) {
+            assert_eq!(decimal_u64(v, &mut out), v.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn signed_decimal_matches_std() {
+        let mut out = [0u8; DECIMAL_MAX_LEN];
+        for v in [0, 1, -1, -10, 42, -65536, i64::MAX, i64::MIN, i64::MIN + 1] {
+            assert_eq!(decimal_i64(v, &mut out), v.to_string().as_bytes());
+        }
+    }
+}

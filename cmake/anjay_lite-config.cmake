@@ -1,0 +1,905 @@
+# anj-rs: the `anjay_lite` CMake package.
+#
+#   set(ANJ_WITH_SECURITY OFF)          # options first, as plain variables ...
+#   find_package(anjay_lite REQUIRED)   # ... then the package
+#   target_link_libraries(app PRIVATE anj anj_extra_warning_flags)
+#
+# What this file does
+# -------------------
+# * Reads every Anjay Lite 3.0.0 configuration option (ANJ_*) from the calling
+#   scope (plain or cache variables; an option that is not set takes Anjay
+#   Lite's default), checks the values and the combinations that Anjay Lite
+#   rejects, and fails the configure step with a clear message when something
+#   is wrong.
+# * Turns the options into a cargo invocation: boolean options become cargo
+#   features (`--no-default-features --features ...`), valued options become
+#   environment variables of the same name. Which option maps to which feature is
+#   read from the FEATURE_TABLE / NUMERIC_TABLE / need() lines of build.rs, so
+#   build.rs stays the single source of truth; an Anjay Lite option that build.rs
+#   does not know yet is accepted silently at its default and with a warning
+#   otherwise.
+# * Defines
+#     anj                      IMPORTED static library: libanj.a built by cargo,
+#                              plus include/ and the generated anj/anj_config.h;
+#     anj_extra_warning_flags  INTERFACE target with GCC/Clang warning flags;
+#     anj_rs_cargo_build       the custom target that runs cargo (always; cargo
+#                              decides what is stale, and the header is only
+#                              rewritten when its contents change).
+#   Anything linking `anj` depends on `anj_rs_cargo_build`.
+#
+# anj-rs specific knobs (all optional)
+# ------------------------------------
+#   ANJ_RUST_TARGET            Rust target triple, passed as `cargo --target`
+#                              (e.g. thumbv7em-none-eabihf). Empty: the host.
+#   ANJ_RS_CARGO               cargo executable (default: found on PATH / ~/.cargo).
+#   ANJ_RS_CARGO_PROFILE       cargo profile. Default: `dev` when
+#                              CMAKE_BUILD_TYPE is Debug, `release` otherwise
+#                              (also for multi-config generators).
+#   ANJ_RS_CARGO_FLAGS         extra arguments for `cargo build` (a list), e.g.
+#                              --offline or --locked.
+#   ANJ_RS_BUILD_AT_CONFIGURE  ON (default): also run cargo once while
+#                              configuring, so anj/anj_config.h exists for
+#                              configure-time checks (check_include_file etc.).
+#
+# Deliberate differences from Anjay Lite's package file: the options are not
+# written into the CMake cache (removing a set() really brings the default back),
+# and the package does not call project().
+
+cmake_policy(PUSH)
+cmake_policy(VERSION 3.16...3.31)
+
+# ---------------------------------------------------------------------------
+# Where things are. The package directory may be reached through a symlink
+# (tools/check-tutorial.sh does that), so resolve it to the real repository.
+get_filename_component(_anj_rs_list_file "${CMAKE_CURRENT_LIST_FILE}" REALPATH)
+get_filename_component(_anj_rs_cmake_dir "${_anj_rs_list_file}" DIRECTORY)
+get_filename_component(_anj_rs_repo "${_anj_rs_cmake_dir}" DIRECTORY)
+set_property(GLOBAL PROPERTY ANJ_RS_REPO "${_anj_rs_repo}")
+set_property(GLOBAL PROPERTY ANJ_RS_CMAKE_DIR "${_anj_rs_cmake_dir}")
+unset(_anj_rs_list_file)
+unset(_anj_rs_cmake_dir)
+
+# ---------------------------------------------------------------------------
+# Every option Anjay Lite 3.0.0 accepts: NAME|KIND|DEFAULT.
+#   BOOL   ON/OFF option; mapped to a cargo feature when build.rs has one
+#   NUM    positive integer; passed to cargo as an environment variable when
+#          build.rs reads it
+#   STR    free text (no anj-rs counterpart yet)
+#   LEVEL  a log level token (L_TRACE ... L_MUTED)
+#   CMAKE  knobs of Anjay Lite's own build that do not apply to anj-rs;
+#          accepted with any value
+set(_anj_rs_known_options
+  # buffers
+  "ANJ_IN_MSG_BUFFER_SIZE|NUM|1200"
+  "ANJ_OUT_MSG_BUFFER_SIZE|NUM|1200"
+  "ANJ_OUT_PAYLOAD_BUFFER_SIZE|NUM|1024"
+  # data model
+  "ANJ_DM_MAX_OBJECTS_NUMBER|NUM|10"
+  "ANJ_WITH_COMPOSITE_OPERATIONS|BOOL|ON"
+  "ANJ_DM_MAX_COMP_READ_ENTRIES|NUM|5"
+  # built-in objects
+  "ANJ_WITH_DEFAULT_DEVICE_OBJ|BOOL|ON"
+  "ANJ_WITH_DEFAULT_SECURITY_OBJ|BOOL|ON"
+  "ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE|NUM|255"
+  "ANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE|NUM|255"
+  "ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE|NUM|255"
+  "ANJ_SEC_OBJ_MAX_SNI_SIZE|NUM|50"
+  "ANJ_WITH_DEFAULT_SERVER_OBJ|BOOL|ON"
+  "ANJ_WITH_DEFAULT_FOTA_OBJ|BOOL|ON"
+  "ANJ_FOTA_WITH_PULL_METHOD|BOOL|ON"
+  "ANJ_FOTA_WITH_PUSH_METHOD|BOOL|ON"
+  "ANJ_FOTA_WITH_COAP|BOOL|OFF"
+  "ANJ_FOTA_WITH_COAPS|BOOL|ON"
+  "ANJ_FOTA_WITH_HTTP|BOOL|OFF"
+  "ANJ_FOTA_WITH_HTTPS|BOOL|OFF"
+  "ANJ_FOTA_WITH_COAP_TCP|BOOL|OFF"
+  "ANJ_FOTA_WITH_COAPS_TCP|BOOL|OFF"
+  # CoAP downloader, NTP
+  "ANJ_WITH_COAP_DOWNLOADER|BOOL|OFF"
+  "ANJ_COAP_DOWNLOADER_MAX_PATHS_NUMBER|NUM|3"
+  "ANJ_COAP_DOWNLOADER_MAX_MSG_SIZE|NUM|1200"
+  "ANJ_WITH_NTP|BOOL|OFF"
+  "ANJ_NTP_SERVER_ADDR_MAX_LEN|NUM|25"
+  # observe, bootstrap, discover, send
+  "ANJ_WITH_OBSERVE|BOOL|ON"
+  "ANJ_WITH_OBSERVE_COMPOSITE|BOOL|OFF"
+  "ANJ_OBSERVE_MAX_OBSERVATIONS_NUMBER|NUM|10"
+  "ANJ_OBSERVE_MAX_WRITE_ATTRIBUTES_NUMBER|NUM|10"
+  "ANJ_OBSERVE_OBSERVATION_CANCEL_ON_TIMEOUT|BOOL|OFF"
+  "ANJ_WITH_RST_AS_CANCEL_OBSERVE|BOOL|ON"
+  "ANJ_WITH_BOOTSTRAP|BOOL|ON"
+  "ANJ_WITH_BOOTSTRAP_DISCOVER|BOOL|ON"
+  "ANJ_WITH_DISCOVER|BOOL|ON"
+  "ANJ_WITH_DISCOVER_ATTR|BOOL|ON"
+  "ANJ_WITH_LWM2M_SEND|BOOL|ON"
+  "ANJ_LWM2M_SEND_QUEUE_SIZE|NUM|1"
+  # platform (compat) layer
+  "ANJ_WITH_TIME_POSIX_COMPAT|BOOL|ON"
+  "ANJ_WITH_RNG_POSIX_COMPAT|BOOL|ON"
+  "ANJ_WITH_SOCKET_POSIX_COMPAT|BOOL|ON"
+  "ANJ_WITH_CRYPTO_STORAGE_DEFAULT|BOOL|OFF"
+  "ANJ_NET_WITH_IPV4|BOOL|ON"
+  "ANJ_NET_WITH_IPV6|BOOL|OFF"
+  "ANJ_NET_WITH_UDP|BOOL|ON"
+  "ANJ_NET_WITH_DTLS|BOOL|ON"
+  "ANJ_WITH_MBEDTLS|BOOL|ON"
+  "ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES|STR|MBEDTLS_TLS_PSK_WITH_AES_128_CCM_8,MBEDTLS_TLS_PSK_WITH_AES_256_CCM_8"
+  "ANJ_MBEDTLS_ALLOWED_CERT_CIPHERSUITES|STR|MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8"
+  "ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS|NUM|1000"
+  "ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS|NUM|60000"
+  "ANJ_MBEDTLS_MAX_TRUST_STORE_CERTIFICATE_SIZE|NUM|255"
+  # security
+  "ANJ_WITH_SECURITY|BOOL|ON"
+  "ANJ_WITH_CERTIFICATES|BOOL|OFF"
+  "ANJ_ALLOW_INSECURE_SERVER_CERTIFICATE_SKIP|BOOL|OFF"
+  "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE|BOOL|OFF"
+  "ANJ_WITH_EXTERNAL_SIGNING|BOOL|OFF"
+  # data formats
+  "ANJ_WITH_EXTERNAL_DATA|BOOL|OFF"
+  "ANJ_WITH_CBOR|BOOL|ON"
+  "ANJ_WITH_CBOR_DECODE_DECIMAL_FRACTIONS|BOOL|ON"
+  "ANJ_WITH_CBOR_DECODE_HALF_FLOAT|BOOL|ON"
+  "ANJ_WITH_CBOR_DECODE_INDEFINITE_BYTES|BOOL|ON"
+  "ANJ_WITH_CBOR_DECODE_STRING_TIME|BOOL|ON"
+  "ANJ_WITH_LWM2M_CBOR|BOOL|ON"
+  "ANJ_WITH_SENML_CBOR|BOOL|ON"
+  "ANJ_WITH_PLAINTEXT|BOOL|ON"
+  "ANJ_WITH_OPAQUE|BOOL|ON"
+  "ANJ_WITH_TLV|BOOL|ON"
+  "ANJ_WITH_SENML_JSON|BOOL|OFF"   # anj-rs extension (not in Anjay Lite 3.0.0)
+  # CoAP
+  "ANJ_COAP_MAX_OPTIONS_NUMBER|NUM|15"
+  "ANJ_COAP_MAX_ATTR_OPTION_SIZE|NUM|40"
+  "ANJ_COAP_MAX_LOCATION_PATHS_NUMBER|NUM|2"
+  "ANJ_COAP_MAX_LOCATION_PATH_SIZE|NUM|40"
+  "ANJ_WITH_CACHE|BOOL|ON"
+  "ANJ_CACHE_ENTRIES_NUMBER|NUM|10"
+  # logger
+  "ANJ_LOG_FULL|BOOL|ON"
+  "ANJ_LOG_MICRO|BOOL|OFF"
+  "ANJ_LOG_ALT_IMPL_HEADER|STR|"
+  "ANJ_LOG_FORMATTER_PRINTF|BOOL|ON"
+  "ANJ_LOG_FORMATTER_BUF_SIZE|NUM|512"
+  "ANJ_LOG_HANDLER_OUTPUT_STDERR|BOOL|ON"
+  "ANJ_LOG_HANDLER_OUTPUT_ALT|BOOL|OFF"
+  "ANJ_LOG_STRIP_CONSTANTS|BOOL|OFF"
+  "ANJ_LOG_LEVEL_DEFAULT|LEVEL|L_INFO"
+  "ANJ_LOG_FILTERING_CONFIG_HEADER|STR|"
+  # persistence, other
+  "ANJ_WITH_PERSISTENCE|BOOL|OFF"
+  "ANJ_WITH_LWM2M12|BOOL|ON"
+  "ANJ_WITH_CUSTOM_CONVERSION_FUNCTIONS|BOOL|ON"
+  "ANJ_PLATFORM_BIG_ENDIAN|BOOL|OFF"
+  # knobs of Anjay Lite's own C build
+  "ANJ_TESTING|CMAKE|OFF"
+  "ANJ_IWYU_PATH|CMAKE|"
+  "ANJ_WITH_EXTRA_WARNINGS|CMAKE|ON"
+  "ANJ_MBEDTLS_PSK_IDENTITY_MAX_LEN|CMAKE|128"
+)
+
+# Names that are not Anjay Lite 3.0.0 options but that Anjay Lite's own examples
+# set (and Anjay Lite silently ignores): accepted with a warning.
+set(_anj_rs_tolerated_names
+  ANJ_MBEDTLS_ALLOWED_CIPHERSUITES   # stale name used by AT-CryptoStorage
+  ANJ_WITH_OSCORE                    # commercial Anjay Lite only
+  ANJ_WITH_DEFAULT_OSCORE_OBJ        # commercial Anjay Lite only
+  ANJ_NET_WITH_NON_IP_BINDING        # referenced by headers, never a CMake option
+)
+
+# anj-rs's own variables (see the top of this file).
+set(_anj_rs_own_names
+  ANJ_RUST_TARGET
+  ANJ_RS_CARGO
+  ANJ_RS_CARGO_PROFILE
+  ANJ_RS_CARGO_FLAGS
+  ANJ_RS_BUILD_AT_CONFIGURE
+  ANJ_RS_FMOD_IN_LIBC                # internal (cached try_compile results)
+  ANJ_RS_FMOD_IN_LIBM
+)
+set_property(GLOBAL PROPERTY ANJ_RS_KNOWN_OPTIONS "${_anj_rs_known_options}")
+set_property(GLOBAL PROPERTY ANJ_RS_TOLERATED_NAMES "${_anj_rs_tolerated_names}")
+set_property(GLOBAL PROPERTY ANJ_RS_OWN_NAMES "${_anj_rs_own_names}")
+unset(_anj_rs_known_options)
+unset(_anj_rs_tolerated_names)
+unset(_anj_rs_own_names)
+
+# ---------------------------------------------------------------------------
+# build.rs tables: cargo feature <-> option, valued options with their ranges,
+# and the feature dependencies it enforces.
+function(_anj_rs_read_build_rs)
+  get_property(_done GLOBAL PROPERTY ANJ_RS_BUILD_RS_PARSED)
+  if(_done)
+    return()
+  endif()
+  get_property(_repo GLOBAL PROPERTY ANJ_RS_REPO)
+  set(_build_rs "${_repo}/build.rs")
+  if(NOT EXISTS "${_build_rs}")
+    message(FATAL_ERROR "anjay_lite (anj-rs): ${_build_rs} not found")
+  endif()
+  # Read it as text and make it safe to handle as a CMake list: `;` separates
+  # list items and an unbalanced `[` would glue items together.
+  file(READ "${_build_rs}" _text)
+  string(REPLACE ";" "<semicolon>" _text "${_text}")
+  string(REPLACE "[" "<lbracket>" _text "${_text}")
+  string(REPLACE "]" "<rbracket>" _text "${_text}")
+  string(REPLACE "\\" "<backslash>" _text "${_text}")
+  string(REPLACE "\n" ";" _lines "${_text}")
+  set(_features "")
+  set(_numbers "")
+  set(_needs "")
+  foreach(_line IN LISTS _lines)
+    if(_line MATCHES "^[ \t]*\\(\"([a-z0-9-]+)\", *\"(ANJ_[A-Z0-9_]+)\"\\),?[ \t]*(//.*)?$")
+      list(APPEND _features "${CMAKE_MATCH_2}=${CMAKE_MATCH_1}")
+    elseif(_line MATCHES "^[ \t]*\\(\"(ANJ_[A-Z0-9_]+)\", *([0-9_]+), *([0-9_]+), *([0-9_]+)\\),?[ \t]*(//.*)?$")
+      string(REPLACE "_" "" _min "${CMAKE_MATCH_3}")
+      string(REPLACE "_" "" _max "${CMAKE_MATCH_4}")
+      list(APPEND _numbers "${CMAKE_MATCH_1}=${_min}:${_max}")
+    elseif(_line MATCHES "need\\(\"([a-z0-9-]+)\", *\"([a-z0-9-]+)\"\\)")
+      list(APPEND _needs "${CMAKE_MATCH_1}>${CMAKE_MATCH_2}")
+    endif()
+  endforeach()
+  if(NOT _features OR NOT _numbers)
+    message(FATAL_ERROR
+      "anjay_lite (anj-rs): could not read FEATURE_TABLE / NUMERIC_TABLE from "
+      "${_build_rs}; keep one `(\"feature\", \"ANJ_NAME\"),` / "
+      "`(\"ANJ_NAME\", default, min, max),` entry per line.")
+  endif()
+  set_property(GLOBAL PROPERTY ANJ_RS_FEATURE_MAP "${_features}")
+  set_property(GLOBAL PROPERTY ANJ_RS_NUMERIC_MAP "${_numbers}")
+  set_property(GLOBAL PROPERTY ANJ_RS_NEEDS "${_needs}")
+  set_property(GLOBAL PROPERTY ANJ_RS_BUILD_RS_PARSED TRUE)
+endfunction()
+
+# Looks up KEY in a list of KEY=VALUE items.
+function(_anj_rs_map_get out list_value key)
+  set(_result "")
+  set(_found FALSE)
+  foreach(_item IN LISTS list_value)
+    string(FIND "${_item}" "=" _eq)
+    string(SUBSTRING "${_item}" 0 ${_eq} _k)
+    if(_k STREQUAL key)
+      math(EXPR _eq "${_eq} + 1")
+      string(SUBSTRING "${_item}" ${_eq} -1 _result)
+      set(_found TRUE)
+      break()
+    endif()
+  endforeach()
+  set(${out} "${_result}" PARENT_SCOPE)
+  set(${out}_FOUND ${_found} PARENT_SCOPE)
+endfunction()
+
+function(_anj_rs_bool out name value)
+  string(STRIP "${value}" _v)
+  string(TOUPPER "${_v}" _v)
+  if(_v MATCHES "^(ON|YES|TRUE|Y|1)$")
+    set(${out} ON PARENT_SCOPE)
+  elseif(_v MATCHES "^(OFF|NO|FALSE|N|0|IGNORE|NOTFOUND|.*-NOTFOUND)?$")
+    set(${out} OFF PARENT_SCOPE)
+  else()
+    message(FATAL_ERROR
+      "anjay_lite (anj-rs): ${name} is \"${value}\", which is not a boolean "
+      "(use ON or OFF).")
+  endif()
+endfunction()
+
+# Decimal comparison of two digit strings without leading zeros (math() is
+# 64-bit signed, so very long inputs are compared by length first).
+function(_anj_rs_num_less out a b)
+  string(LENGTH "${a}" _la)
+  string(LENGTH "${b}" _lb)
+  if(_la LESS _lb)
+    set(${out} TRUE PARENT_SCOPE)
+  elseif(_la GREATER _lb)
+    set(${out} FALSE PARENT_SCOPE)
+  elseif(a STRLESS b)
+    set(${out} TRUE PARENT_SCOPE)
+  else()
+    set(${out} FALSE PARENT_SCOPE)
+  endif()
+endfunction()
+
+# Resolves the configuration seen from the calling scope (or from DIRECTORY, a
+# directory already processed by add_subdirectory). Results, in the caller:
+#   <prefix>_FEATURES   cargo features (list)
+#   <prefix>_ENV        NAME=VALUE for cargo (list)
+#   <prefix>_VALUES     NAME=VALUE of every Anjay Lite option, normalised (list)
+#   <prefix>_SIGNATURE  a string identifying the resulting library
+# Problems found are reported with message(WARNING/FATAL_ERROR).
+function(_anj_rs_resolve_config prefix)
+  cmake_parse_arguments(_arg "" "DIRECTORY" "" ${ARGN})
+  _anj_rs_read_build_rs()
+  get_property(_feature_map GLOBAL PROPERTY ANJ_RS_FEATURE_MAP)
+  get_property(_numeric_map GLOBAL PROPERTY ANJ_RS_NUMERIC_MAP)
+  get_property(_needs GLOBAL PROPERTY ANJ_RS_NEEDS)
+  get_property(_anj_rs_known_options GLOBAL PROPERTY ANJ_RS_KNOWN_OPTIONS)
+  get_property(_anj_rs_tolerated_names GLOBAL PROPERTY ANJ_RS_TOLERATED_NAMES)
+  get_property(_anj_rs_own_names GLOBAL PROPERTY ANJ_RS_OWN_NAMES)
+
+  if(_arg_DIRECTORY)
+    get_directory_property(_defined DIRECTORY "${_arg_DIRECTORY}" VARIABLES)
+    set(_where " (in ${_arg_DIRECTORY})")
+  else()
+    get_cmake_property(_defined VARIABLES)
+    set(_where "")
+  endif()
+  get_cmake_property(_cached CACHE_VARIABLES)
+  list(APPEND _defined ${_cached})
+  list(FILTER _defined INCLUDE REGEX "^ANJ_")
+  list(REMOVE_DUPLICATES _defined)
+
+  # Options build.rs knows but this file does not: accept them, but tell the
+  # maintainer to add them to the table above.
+  set(_known_names "")
+  foreach(_entry IN LISTS _anj_rs_known_options)
+    string(REPLACE "|" ";" _fields "${_entry}")
+    list(GET _fields 0 _name)
+    list(APPEND _known_names "${_name}")
+  endforeach()
+  set(_options ${_anj_rs_known_options})
+  foreach(_item IN LISTS _feature_map)
+    string(REGEX REPLACE "=.*" "" _name "${_item}")
+    if(NOT _name IN_LIST _known_names)
+      message(AUTHOR_WARNING "anjay_lite (anj-rs): build.rs maps ${_name}, which "
+        "is missing from the option table of anjay_lite-config.cmake (assuming default OFF)")
+      list(APPEND _options "${_name}|BOOL|OFF")
+      list(APPEND _known_names "${_name}")
+    endif()
+  endforeach()
+  foreach(_item IN LISTS _numeric_map)
+    string(REGEX REPLACE "=.*" "" _name "${_item}")
+    if(NOT _name IN_LIST _known_names)
+      message(AUTHOR_WARNING "anjay_lite (anj-rs): build.rs reads ${_name}, which "
+        "is missing from the option table of anjay_lite-config.cmake")
+      list(APPEND _options "${_name}|NUM|")
+      list(APPEND _known_names "${_name}")
+    endif()
+  endforeach()
+
+  # Unknown ANJ_* names are almost always typos: refuse them.
+  set(_unknown "")
+  foreach(_name IN LISTS _defined)
+    if(_name IN_LIST _known_names OR _name IN_LIST _anj_rs_own_names)
+      continue()
+    elseif(_name IN_LIST _anj_rs_tolerated_names)
+      message(WARNING "anjay_lite (anj-rs): ${_name}${_where} is not an option of "
+        "Anjay Lite 3.0.0 nor of anj-rs; it is ignored.")
+    else()
+      list(APPEND _unknown "${_name}")
+    endif()
+  endforeach()
+  if(_unknown)
+    string(REPLACE ";" ", " _unknown "${_unknown}")
+    set(_anj_rs_own_names ${_anj_rs_own_names})
+    list(FILTER _anj_rs_own_names EXCLUDE REGEX "^ANJ_RS_FMOD_")
+    string(REPLACE ";" ", " _anj_rs_own_names "${_anj_rs_own_names}")
+    message(FATAL_ERROR "anjay_lite (anj-rs): unknown option(s)${_where}: ${_unknown}. "
+      "Every variable named ANJ_* must be an Anjay Lite 3.0.0 option "
+      "(see include/anj/anj_config.h of Anjay Lite) or one of: ${_anj_rs_own_names}.")
+  endif()
+
+  set(_values "")
+  set(_features "")
+  set(_env "")
+  set(_unsupported "")
+  foreach(_entry IN LISTS _options)
+    string(REPLACE "|" ";" _fields "${_entry}")
+    list(LENGTH _fields _nf)
+    list(GET _fields 0 _name)
+    list(GET _fields 1 _kind)
+    set(_default "")
+    if(_nf GREATER 2)
+      list(GET _fields 2 _default)
+    endif()
+    if(_name IN_LIST _defined)
+      if(_arg_DIRECTORY)
+        get_directory_property(_raw DIRECTORY "${_arg_DIRECTORY}" DEFINITION "${_name}")
+      else()
+        set(_raw "${${_name}}")
+      endif()
+    else()
+      set(_raw "${_default}")
+    endif()
+
+    if(_kind STREQUAL "BOOL")
+      _anj_rs_bool(_value "${_name}" "${_raw}")
+      _anj_rs_map_get(_feature "${_feature_map}" "${_name}")
+      if(_feature_FOUND)
+        if(_value)
+          list(APPEND _features "${_feature}")
+        endif()
+      elseif(NOT _value STREQUAL _default)
+        list(APPEND _unsupported "${_name}=${_value}")
+      endif()
+    elseif(_kind STREQUAL "NUM")
+      string(STRIP "${_raw}" _value)
+      if(NOT _value MATCHES "^[0-9]+$")
+        message(FATAL_ERROR "anjay_lite (anj-rs): ${_name}${_where} is \"${_raw}\"; "
+          "it must be a positive integer.")
+      endif()
+      string(REGEX REPLACE "^0+" "" _value "${_value}")
+      if(_value STREQUAL "")
+        message(FATAL_ERROR "anjay_lite (anj-rs): ${_name}${_where} is ${_raw}; "
+          "it must be a positive integer.")
+      endif()
+      _anj_rs_map_get(_range "${_numeric_map}" "${_name}")
+      if(_range_FOUND)
+        string(REPLACE ":" ";" _range "${_range}")
+        list(GET _range 0 _min)
+        list(GET _range 1 _max)
+        _anj_rs_num_less(_below "${_value}" "${_min}")
+        _anj_rs_num_less(_above "${_max}" "${_value}")
+        if(_below OR _above)
+          message(FATAL_ERROR "anjay_lite (anj-rs): ${_name}${_where} is ${_value}; "
+            "anj-rs accepts ${_min} to ${_max}.")
+        endif()
+        list(APPEND _env "${_name}=${_value}")
+      elseif(NOT _value STREQUAL _default)
+        list(APPEND _unsupported "${_name}=${_value}")
+      endif()
+    elseif(_kind STREQUAL "LEVEL")
+      string(STRIP "${_raw}" _value)
+      if(NOT _value MATCHES "^L_(TRACE|DEBUG|INFO|WARNING|ERROR|MUTED)$")
+        message(FATAL_ERROR "anjay_lite (anj-rs): ${_name}${_where} is \"${_raw}\"; "
+          "expected one of L_TRACE, L_DEBUG, L_INFO, L_WARNING, L_ERROR, L_MUTED.")
+      endif()
+      if(NOT _value STREQUAL _default)
+        list(APPEND _unsupported "${_name}=${_value}")
+      endif()
+    elseif(_kind STREQUAL "STR")
+      set(_value "${_raw}")
+      if(NOT _value STREQUAL _default)
+        list(APPEND _unsupported "${_name}=${_value}")
+      endif()
+    else() # CMAKE: Anjay Lite build knobs with no meaning here
+      set(_value "${_raw}")
+      if(_name STREQUAL "ANJ_TESTING")
+        _anj_rs_bool(_value "${_name}" "${_raw}")
+        if(_value)
+          message(WARNING "anjay_lite (anj-rs): ANJ_TESTING${_where} builds Anjay Lite's "
+            "C unit tests; anj-rs has none of them (use `cargo test`). Ignored.")
+        endif()
+      endif()
+    endif()
+    string(REPLACE ";" "\\;" _value_escaped "${_value}")
+    list(APPEND _values "${_name}=${_value_escaped}")
+    set(_v_${_name} "${_value}")
+  endforeach()
+
+  # --- combinations Anjay Lite refuses (its anj/init.h) ----------------------
+  set(_errors "")
+  macro(_anj_rs_reject condition text)
+    if(${condition})
+      list(APPEND _errors "${text}")
+    endif()
+  endmacro()
+  set(_c FALSE)
+  if(NOT _v_ANJ_NET_WITH_UDP AND NOT _v_ANJ_NET_WITH_DTLS)
+    set(_c TRUE)
+  endif()
+  _anj_rs_reject(_c "enable at least one transport: ANJ_NET_WITH_UDP or ANJ_NET_WITH_DTLS")
+  set(_c FALSE)
+  if(_v_ANJ_WITH_RST_AS_CANCEL_OBSERVE AND NOT _v_ANJ_WITH_OBSERVE)
+    set(_c TRUE)
+  endif()
+  _anj_rs_reject(_c "ANJ_WITH_RST_AS_CANCEL_OBSERVE needs ANJ_WITH_OBSERVE (turn it OFF too)")
+  set(_c FALSE)
+  if(_v_ANJ_WITH_LWM2M_CBOR AND NOT _v_ANJ_WITH_LWM2M12)
+    set(_c TRUE)
+  endif()
+  _anj_rs_reject(_c "ANJ_WITH_LWM2M_CBOR needs ANJ_WITH_LWM2M12 (LwM2M CBOR exists only in LwM2M 1.2)")
+  set(_c FALSE)
+  if(NOT _v_ANJ_WITH_SENML_CBOR AND NOT _v_ANJ_WITH_LWM2M_CBOR)
+    set(_c TRUE)
+  endif()
+  _anj_rs_reject(_c "enable at least one of ANJ_WITH_SENML_CBOR and ANJ_WITH_LWM2M_CBOR")
+  set(_c FALSE)
+  if(_v_ANJ_WITH_DISCOVER_ATTR AND NOT _v_ANJ_WITH_OBSERVE)
+    set(_c TRUE)
+  endif()
+  _anj_rs_reject(_c "ANJ_WITH_DISCOVER_ATTR needs ANJ_WITH_OBSERVE (turn it OFF too)")
+  set(_c FALSE)
+  if(_v_ANJ_WITH_OBSERVE_COMPOSITE AND (NOT _v_ANJ_WITH_OBSERVE OR NOT _v_ANJ_WITH_COMPOSITE_OPERATIONS))
+    set(_c TRUE)
+  endif()
+  _anj_rs_reject(_c "ANJ_WITH_OBSERVE_COMPOSITE needs both ANJ_WITH_OBSERVE and ANJ_WITH_COMPOSITE_OPERATIONS")
+  if(_v_ANJ_WITH_DEFAULT_FOTA_OBJ)
+    set(_c FALSE)
+    if(NOT _v_ANJ_FOTA_WITH_PULL_METHOD AND NOT _v_ANJ_FOTA_WITH_PUSH_METHOD)
+      set(_c TRUE)
+    endif()
+    _anj_rs_reject(_c "ANJ_WITH_DEFAULT_FOTA_OBJ needs ANJ_FOTA_WITH_PULL_METHOD or ANJ_FOTA_WITH_PUSH_METHOD")
+    set(_c FALSE)
+    if(_v_ANJ_FOTA_WITH_PULL_METHOD AND NOT _v_ANJ_FOTA_WITH_COAP AND NOT _v_ANJ_FOTA_WITH_COAPS
+       AND NOT _v_ANJ_FOTA_WITH_HTTP AND NOT _v_ANJ_FOTA_WITH_HTTPS
+       AND NOT _v_ANJ_FOTA_WITH_COAP_TCP AND NOT _v_ANJ_FOTA_WITH_COAPS_TCP)
+      set(_c TRUE)
+    endif()
+    _anj_rs_reject(_c "ANJ_FOTA_WITH_PULL_METHOD needs at least one protocol: ANJ_FOTA_WITH_COAP, _COAPS, _HTTP, _HTTPS, _COAP_TCP or _COAPS_TCP")
+  endif()
+  set(_loggers 0)
+  foreach(_l _v_ANJ_LOG_FULL _v_ANJ_LOG_MICRO)
+    if(${_l})
+      math(EXPR _loggers "${_loggers} + 1")
+    endif()
+  endforeach()
+  if(NOT _v_ANJ_LOG_ALT_IMPL_HEADER STREQUAL "")
+    math(EXPR _loggers "${_loggers} + 1")
+  endif()
+  set(_c FALSE)
+  if(_loggers GREATER 1)
+    set(_c TRUE)
+  endif()
+  _anj_rs_reject(_c "choose at most one logger: ANJ_LOG_FULL, ANJ_LOG_MICRO or ANJ_LOG_ALT_IMPL_HEADER")
+  set(_c FALSE)
+  if(_v_ANJ_LOG_HANDLER_OUTPUT_STDERR AND _v_ANJ_LOG_HANDLER_OUTPUT_ALT)
+    set(_c TRUE)
+  endif()
+  _anj_rs_reject(_c "choose at most one of ANJ_LOG_HANDLER_OUTPUT_STDERR and ANJ_LOG_HANDLER_OUTPUT_ALT")
+  set(_c FALSE)
+  if(_loggers EQUAL 1 AND _v_ANJ_LOG_ALT_IMPL_HEADER STREQUAL ""
+     AND NOT _v_ANJ_LOG_HANDLER_OUTPUT_STDERR AND NOT _v_ANJ_LOG_HANDLER_OUTPUT_ALT)
+    set(_c TRUE)
+  endif()
+  _anj_rs_reject(_c "the built-in logger needs an output: ANJ_LOG_HANDLER_OUTPUT_STDERR or ANJ_LOG_HANDLER_OUTPUT_ALT")
+  if(NOT _v_ANJ_WITH_SECURITY)
+    _anj_rs_reject(_v_ANJ_WITH_CERTIFICATES "ANJ_WITH_CERTIFICATES needs ANJ_WITH_SECURITY")
+    _anj_rs_reject(_v_ANJ_WITH_EXTERNAL_CRYPTO_STORAGE "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE needs ANJ_WITH_SECURITY")
+  endif()
+  if(_v_ANJ_WITH_EXTERNAL_SIGNING)
+    set(_c FALSE)
+    if(NOT _v_ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+      set(_c TRUE)
+    endif()
+    _anj_rs_reject(_c "ANJ_WITH_EXTERNAL_SIGNING needs ANJ_WITH_EXTERNAL_CRYPTO_STORAGE")
+    _anj_rs_reject(_v_ANJ_WITH_CRYPTO_STORAGE_DEFAULT "ANJ_WITH_EXTERNAL_SIGNING cannot be combined with ANJ_WITH_CRYPTO_STORAGE_DEFAULT")
+  endif()
+  if(_v_ANJ_WITH_MBEDTLS)
+    foreach(_t ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS)
+      _anj_rs_num_less(_c "4294967295" "${_v_${_t}}")
+      _anj_rs_reject(_c "${_t} must fit in 32 bits")
+    endforeach()
+  endif()
+  # Dependencies between cargo features that build.rs enforces on top of those.
+  foreach(_need IN LISTS _needs)
+    string(REPLACE ">" ";" _pair "${_need}")
+    list(GET _pair 0 _a)
+    list(GET _pair 1 _b)
+    if(_a IN_LIST _features AND NOT _b IN_LIST _features)
+      set(_an "${_a}")
+      set(_bn "${_b}")
+      foreach(_item IN LISTS _feature_map)
+        if(_item MATCHES "^(ANJ_[A-Z0-9_]+)=${_a}$")
+          set(_an "${CMAKE_MATCH_1}")
+        elseif(_item MATCHES "^(ANJ_[A-Z0-9_]+)=${_b}$")
+          set(_bn "${CMAKE_MATCH_1}")
+        endif()
+      endforeach()
+      # Unless the Anjay Lite rules above already said so.
+      string(FIND "${_errors}" "${_an} needs ${_bn}" _said)
+      if(_said LESS 0)
+        list(APPEND _errors "${_an} needs ${_bn} in anj-rs")
+      endif()
+    endif()
+  endforeach()
+  if(_errors)
+    list(REMOVE_DUPLICATES _errors)
+    string(REPLACE ";" "\n  - " _text "${_errors}")
+    message(FATAL_ERROR "anjay_lite (anj-rs): inconsistent configuration${_where}:\n  - ${_text}")
+  endif()
+
+  if(_unsupported)
+    string(REPLACE ";" ", " _text "${_unsupported}")
+    message(WARNING "anjay_lite (anj-rs): not supported by anj-rs yet, so these "
+      "settings${_where} have no effect (the library behaves as with Anjay Lite's "
+      "defaults): ${_text}")
+  endif()
+
+  list(SORT _features)
+  string(REPLACE ";" "," _feature_csv "${_features}")
+  set(${prefix}_FEATURES "${_features}" PARENT_SCOPE)
+  set(${prefix}_ENV "${_env}" PARENT_SCOPE)
+  set(${prefix}_VALUES "${_values}" PARENT_SCOPE)
+  string(REPLACE ";" " " _env_text "${_env}")
+  set(${prefix}_SIGNATURE "features=${_feature_csv} env=${_env_text}" PARENT_SCOPE)
+endfunction()
+
+# ---------------------------------------------------------------------------
+# Cargo invocation and the imported library.
+
+function(_anj_rs_cargo_settings)
+  if(NOT ANJ_RS_CARGO)
+    find_program(ANJ_RS_CARGO cargo
+      HINTS "$ENV{CARGO_HOME}/bin" "$ENV{HOME}/.cargo/bin"
+      DOC "cargo executable used to build anj-rs")
+    if(NOT ANJ_RS_CARGO)
+      message(FATAL_ERROR "anjay_lite (anj-rs): cargo not found; install Rust "
+        "(https://rustup.rs) or set ANJ_RS_CARGO.")
+    endif()
+  endif()
+  if(ANJ_RS_CARGO_PROFILE)
+    set(_profile "${ANJ_RS_CARGO_PROFILE}")
+  elseif(CMAKE_BUILD_TYPE MATCHES "^[Dd][Ee][Bb][Uu][Gg]$")
+    set(_profile dev)
+  else()
+    set(_profile release)
+  endif()
+  if(_profile STREQUAL "dev" OR _profile STREQUAL "test")
+    set(_profile_dir debug)
+  elseif(_profile STREQUAL "bench")
+    set(_profile_dir release)
+  else()
+    set(_profile_dir "${_profile}")
+  endif()
+  if(CMAKE_CROSSCOMPILING AND NOT ANJ_RUST_TARGET)
+    message(WARNING "anjay_lite (anj-rs): cross-compiling but ANJ_RUST_TARGET is not "
+      "set, so the Rust library is built for the host. Set ANJ_RUST_TARGET to the "
+      "Rust target triple of your MCU (e.g. thumbv7em-none-eabihf).")
+  endif()
+  set(_anj_rs_cargo "${ANJ_RS_CARGO}" PARENT_SCOPE)
+  set(_anj_rs_profile "${_profile}" PARENT_SCOPE)
+  set(_anj_rs_profile_dir "${_profile_dir}" PARENT_SCOPE)
+endfunction()
+
+# Creates the cargo custom target CARGO_TARGET and the imported library LIBRARY
+# for a configuration resolved by _anj_rs_resolve_config().
+function(_anj_rs_define_library)
+  cmake_parse_arguments(_a "" "LIBRARY;CARGO_TARGET;TARGET_DIR;HEADER_DIR;SIGNATURE"
+                        "FEATURES;ENV" ${ARGN})
+  get_property(_repo GLOBAL PROPERTY ANJ_RS_REPO)
+  get_property(_cmake_dir GLOBAL PROPERTY ANJ_RS_CMAKE_DIR)
+  _anj_rs_cargo_settings()
+
+  string(REPLACE ";" "," _feature_csv "${_a_FEATURES}")
+  set(_args build --profile "${_anj_rs_profile}" --lib
+      --manifest-path "${_repo}/Cargo.toml"
+      --target-dir "${_a_TARGET_DIR}"
+      --no-default-features --features "${_feature_csv}")
+  set(_out_dir "${_a_TARGET_DIR}")
+  if(ANJ_RUST_TARGET)
+    list(APPEND _args --target "${ANJ_RUST_TARGET}")
+    set(_out_dir "${_out_dir}/${ANJ_RUST_TARGET}")
+  endif()
+  list(APPEND _args ${ANJ_RS_CARGO_FLAGS})
+  set(_out_dir "${_out_dir}/${_anj_rs_profile_dir}")
+  set(_lib "${_out_dir}/${CMAKE_STATIC_LIBRARY_PREFIX}anj${CMAKE_STATIC_LIBRARY_SUFFIX}")
+  if(NOT CMAKE_STATIC_LIBRARY_PREFIX AND NOT CMAKE_STATIC_LIBRARY_SUFFIX)
+    set(_lib "${_out_dir}/libanj.a")
+  endif()
+  set(_header "${_a_HEADER_DIR}/anj/anj_config.h")
+
+  set(_env ${_a_ENV} "ANJ_CONFIG_HEADER_DIR=${_a_HEADER_DIR}")
+  if(ANJ_RUST_TARGET AND CMAKE_CROSSCOMPILING)
+    # Let the cc crate (build.rs compiles a little C) use the toolchain of the
+    # CMake toolchain file. (Without one, CMake's compiler is the host's, and
+    # the cc crate's own choice for the target is the better one.)
+    string(REPLACE "-" "_" _triple "${ANJ_RUST_TARGET}")
+    if(CMAKE_C_COMPILER)
+      list(APPEND _env "CC_${_triple}=${CMAKE_C_COMPILER}")
+      string(REPLACE ";" " " _cflags "${CMAKE_C_FLAGS}")
+      list(APPEND _env "CFLAGS_${_triple}=${_cflags}")
+    endif()
+    if(CMAKE_AR)
+      list(APPEND _env "AR_${_triple}=${CMAKE_AR}")
+    endif()
+  endif()
+
+  # The arguments go to the wrapper script through a file: no quoting trouble.
+  set(_args_file "${_a_TARGET_DIR}-invocation.cmake")
+  set(_content "# Generated by anjay_lite-config.cmake (anj-rs). Do not edit.\n")
+  foreach(_var cargo args env header target_dir signature)
+    if(_var STREQUAL "cargo")
+      set(_val "${_anj_rs_cargo}")
+    elseif(_var STREQUAL "args")
+      set(_val "${_args}")
+    elseif(_var STREQUAL "env")
+      set(_val "${_env}")
+    elseif(_var STREQUAL "header")
+      set(_val "${_header}")
+    elseif(_var STREQUAL "target_dir")
+      set(_val "${_a_TARGET_DIR}")
+    else()
+      set(_val "${_a_SIGNATURE}")
+    endif()
+    set(_quoted "")
+    foreach(_item IN LISTS _val)
+      string(REPLACE "\\" "\\\\" _item "${_item}")
+      string(REPLACE "\"" "\\\"" _item "${_item}")
+      string(REPLACE "$" "\\$" _item "${_item}")
+      string(APPEND _quoted " \"${_item}\"")
+    endforeach()
+    string(APPEND _content "set(anj_rs_${_var}${_quoted})\n")
+  endforeach()
+  set(_old "")
+  if(EXISTS "${_args_file}")
+    file(READ "${_args_file}" _old)
+  endif()
+  if(NOT _old STREQUAL _content)
+    file(WRITE "${_args_file}" "${_content}")
+  endif()
+
+  set(_run "${CMAKE_COMMAND}" "-DANJ_RS_INVOCATION=${_args_file}" -P "${_cmake_dir}/anj_rs_cargo.cmake")
+
+  # The include directory must exist for the imported target to be valid.
+  file(MAKE_DIRECTORY "${_a_HEADER_DIR}/anj")
+
+  if(NOT DEFINED ANJ_RS_BUILD_AT_CONFIGURE OR ANJ_RS_BUILD_AT_CONFIGURE)
+    message(STATUS "anj-rs: cargo build (${_anj_rs_profile}; features ${_feature_csv})")
+    execute_process(COMMAND ${_run}
+      RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
+    if(NOT _rc EQUAL 0)
+      if(EXISTS "${_header}" AND NOT _out MATCHES "failed to run custom build command")
+        string(LENGTH "${_out}" _len)
+        if(_len GREATER 4000)
+          math(EXPR _from "${_len} - 4000")
+          string(SUBSTRING "${_out}" ${_from} -1 _out)
+        endif()
+        message(WARNING "anj-rs: cargo failed while configuring (anj/anj_config.h was "
+          "generated; the build will run cargo again):\n${_out}")
+      else()
+        message(FATAL_ERROR "anj-rs: cargo failed and anj/anj_config.h could not be "
+          "generated (build.rs failed):\n${_out}")
+      endif()
+    endif()
+  endif()
+
+  add_custom_target(${_a_CARGO_TARGET}
+    COMMAND ${_run}
+    BYPRODUCTS "${_lib}" "${_header}"
+    WORKING_DIRECTORY "${_repo}"
+    COMMENT "anj-rs: cargo build (${_anj_rs_profile})"
+    USES_TERMINAL
+    VERBATIM)
+
+  add_library(${_a_LIBRARY} STATIC IMPORTED GLOBAL)
+  set_target_properties(${_a_LIBRARY} PROPERTIES
+    IMPORTED_LOCATION "${_lib}"
+    IMPORTED_LINK_INTERFACE_LANGUAGES C
+    INTERFACE_INCLUDE_DIRECTORIES "${_repo}/include;${_a_HEADER_DIR}")
+  get_property(_math GLOBAL PROPERTY ANJ_RS_MATH_LIBRARY)
+  if(_math)
+    set_property(TARGET ${_a_LIBRARY} PROPERTY INTERFACE_LINK_LIBRARIES "${_math}")
+  endif()
+  add_dependencies(${_a_LIBRARY} ${_a_CARGO_TARGET})
+  set_property(TARGET ${_a_LIBRARY} PROPERTY ANJ_RS_SIGNATURE "${_a_SIGNATURE}")
+endfunction()
+
+# Libraries the Rust code may need from the C runtime beyond libc: fmod() (Rust's
+# `%` on floats) lives in libm on glibc. Anjay Lite's MATH_LIBRARY is honoured.
+function(_anj_rs_detect_math_library)
+  get_property(_done GLOBAL PROPERTY ANJ_RS_MATH_LIBRARY SET)
+  if(_done)
+    return()
+  endif()
+  if(DEFINED MATH_LIBRARY)
+    set_property(GLOBAL PROPERTY ANJ_RS_MATH_LIBRARY "${MATH_LIBRARY}")
+    return()
+  endif()
+  get_property(_languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+  set(_found "")
+  if("C" IN_LIST _languages)
+    set(_dir "${CMAKE_BINARY_DIR}/CMakeFiles/anj_rs_math")
+    file(WRITE "${_dir}/fmod.c"
+      "#include <math.h>\nint main(void) { volatile double x = 7.5, y = 2.0; return (int) fmod(x, y); }\n")
+    # try_compile() keeps its result in the cache: one variable per candidate.
+    try_compile(ANJ_RS_FMOD_IN_LIBC "${_dir}/libc" "${_dir}/fmod.c")
+    if(ANJ_RS_FMOD_IN_LIBC)
+      set(_found "")
+    else()
+      try_compile(ANJ_RS_FMOD_IN_LIBM "${_dir}/libm" "${_dir}/fmod.c" LINK_LIBRARIES m)
+      if(ANJ_RS_FMOD_IN_LIBM)
+        set(_found m)
+      endif()
+    endif()
+  elseif(UNIX)
+    set(_found m)
+  endif()
+  set(MATH_LIBRARY "${_found}" CACHE STRING
+    "Library providing fmod() for anj (may be empty)")
+  set_property(GLOBAL PROPERTY ANJ_RS_MATH_LIBRARY "${_found}")
+endfunction()
+
+function(_anj_rs_define_warning_flags)
+  if(TARGET anj_extra_warning_flags)
+    return()
+  endif()
+  add_library(anj_extra_warning_flags INTERFACE)
+  set(_id "${CMAKE_C_COMPILER_ID}")
+  if(NOT _id)
+    set(_id "${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  if(_id MATCHES "GNU|Clang")
+    target_compile_options(anj_extra_warning_flags INTERFACE
+      -pedantic -Wall -Wextra -Wshadow -Winit-self -Wcast-qual -Wvla
+      -Wconversion -Wsign-conversion -Wmissing-declarations
+      -Wno-long-long -Wno-variadic-macros
+      $<$<COMPILE_LANGUAGE:C>:-Wc++-compat>)
+  endif()
+endfunction()
+
+# Public helper for projects that pull Anjay-Lite-style example directories in
+# with add_subdirectory(): such a directory may set ANJ_* options of its own,
+# which find_package() in the top-level project never saw. Call this after
+# add_subdirectory(DIR): when DIR's options differ from those `anj` was built
+# with, its targets are re-linked against a library built for DIR's options.
+function(anj_rs_relink_directory dir)
+  get_filename_component(_dir "${dir}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  _anj_rs_resolve_config(_cfg DIRECTORY "${_dir}")
+  get_property(_main_signature TARGET anj PROPERTY ANJ_RS_SIGNATURE)
+  if(_cfg_SIGNATURE STREQUAL _main_signature)
+    return()
+  endif()
+  string(SHA1 _hash "${_cfg_SIGNATURE}")
+  string(SUBSTRING "${_hash}" 0 10 _hash)
+  set(_lib "anj_rs_variant_${_hash}")
+  if(NOT TARGET ${_lib})
+    _anj_rs_detect_math_library()
+    set(_base "${CMAKE_BINARY_DIR}/anj-rs-variants/${_hash}")
+    _anj_rs_define_library(LIBRARY ${_lib} CARGO_TARGET ${_lib}_cargo
+      TARGET_DIR "${_base}/target" HEADER_DIR "${_base}/include"
+      SIGNATURE "${_cfg_SIGNATURE}" FEATURES ${_cfg_FEATURES} ENV ${_cfg_ENV})
+  endif()
+  message(STATUS "anj-rs: ${dir} has its own configuration; it links ${_lib}")
+  set(_dirs "${_dir}")
+  while(_dirs)
+    list(POP_FRONT _dirs _d)
+    get_directory_property(_subdirs DIRECTORY "${_d}" SUBDIRECTORIES)
+    list(APPEND _dirs ${_subdirs})
+    get_directory_property(_targets DIRECTORY "${_d}" BUILDSYSTEM_TARGETS)
+    foreach(_t IN LISTS _targets)
+      foreach(_prop LINK_LIBRARIES INTERFACE_LINK_LIBRARIES)
+        get_property(_libs TARGET ${_t} PROPERTY ${_prop})
+        if(_libs)
+          list(TRANSFORM _libs REPLACE "^anj$" "${_lib}")
+          list(TRANSFORM _libs REPLACE "^\\$<LINK_ONLY:anj>$" "$<LINK_ONLY:${_lib}>")
+          set_property(TARGET ${_t} PROPERTY ${_prop} "${_libs}")
+        endif()
+      endforeach()
+    endforeach()
+  endwhile()
+endfunction()
+
+# ---------------------------------------------------------------------------
+# Main part.
+
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  "${_anj_rs_repo}/build.rs" "${_anj_rs_repo}/Cargo.toml")
+
+_anj_rs_resolve_config(_anj_rs_cfg)
+
+if(TARGET anj)
+  # find_package() called again (another subproject): keep the first library.
+  get_property(_anj_rs_first TARGET anj PROPERTY ANJ_RS_SIGNATURE)
+  if(NOT _anj_rs_first STREQUAL _anj_rs_cfg_SIGNATURE)
+    message(WARNING "anjay_lite (anj-rs): find_package(anjay_lite) was called again "
+      "with different ANJ_* options; the target `anj` keeps the first configuration "
+      "(${_anj_rs_first}); ignored now: ${_anj_rs_cfg_SIGNATURE}")
+  endif()
+  unset(_anj_rs_first)
+else()
+  _anj_rs_detect_math_library()
+  _anj_rs_define_warning_flags()
+  _anj_rs_define_library(LIBRARY anj CARGO_TARGET anj_rs_cargo_build
+    TARGET_DIR "${CMAKE_BINARY_DIR}/anj-rs-target"
+    HEADER_DIR "${CMAKE_BINARY_DIR}/anj-rs-include"
+    SIGNATURE "${_anj_rs_cfg_SIGNATURE}"
+    FEATURES ${_anj_rs_cfg_FEATURES} ENV ${_anj_rs_cfg_ENV})
+endif()
+
+# Like Anjay Lite, leave every option defined after find_package(), holding the
+# value in effect (so `if(ANJ_WITH_OBSERVE)` works in the caller).
+foreach(_anj_rs_item IN LISTS _anj_rs_cfg_VALUES)
+  if(_anj_rs_item MATCHES "^([A-Z0-9_]+)=(.*)$")
+    if(NOT DEFINED ${CMAKE_MATCH_1})
+      set(${CMAKE_MATCH_1} "${CMAKE_MATCH_2}")
+    endif()
+  endif()
+endforeach()
+unset(_anj_rs_item)
+unset(_anj_rs_cfg_FEATURES)
+unset(_anj_rs_cfg_ENV)
+unset(_anj_rs_cfg_VALUES)
+unset(_anj_rs_cfg_SIGNATURE)
+unset(_anj_rs_repo)
+
+set(anjay_lite_FOUND TRUE)
+cmake_policy(POP)

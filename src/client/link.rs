@@ -1,0 +1,45 @@
+//! What the client needs from the outside world, as a trait: the datagram link to the
+//! server and a source of random numbers. The edge (`crate::driver`) implements it over
+//! the `anj_net_*` and `anj_rng_generate` hooks; tests implement it with a scripted peer
+//! in simulated time.
+
+/// Result of a link operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetStatus {
+    Done,
+    /// Not finished: call the same operation again with the same arguments
+    /// (`ANJ_NET_EINPROGRESS`).
+    InProgress,
+    /// Failed with the hook's code.
+    Failed(i32),
+}
+
+/// Result of a receive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recv {
+    /// A datagram of this length is in the buffer.
+    Datagram(usize),
+    /// Nothing to read now (`ANJ_NET_EAGAIN`).
+    Nothing,
+    InProgress,
+    /// The datagram did not fit and was dropped (`ANJ_NET_EMSGSIZE`).
+    TooBig,
+    Failed(i32),
+}
+
+pub trait Link {
+    /// Creates the connection context if needed, and connects to `host`:`port` over the
+    /// binding of `scheme` ("coap" or "coaps").
+    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus;
+    fn send(&mut self, datagram: &[u8]) -> NetStatus;
+    fn recv(&mut self, buf: &mut [u8]) -> Recv;
+    /// Closes the connection, keeping the context for a later connect.
+    fn close(&mut self) -> NetStatus;
+    /// Closes and releases everything.
+    fn cleanup(&mut self) -> NetStatus;
+    /// Power hint on entering queue mode.
+    fn rx_off(&mut self);
+    fn is_connected(&self) -> bool;
+    /// Fills `buf` with random bytes; false when the generator failed.
+    fn random(&mut self, buf: &mut [u8]) -> bool;
+}

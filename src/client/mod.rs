@@ -1,0 +1,634 @@
+//! The client state machine: the Client Registration interface (LwM2M 1.1 TS Core §6.2)
+//! — Register, Update, De-register, retries, disable, queue mode — and the dispatch of
+//! the server's Device Management requests to the data model.
+//!
+//! Sans-IO: [`Client::step`] takes the current time and a [`Link`]; it never reads a clock
+//! and never touches a socket itself.
+
+pub mod link;
+mod register;
+mod requests;
+
+use crate::coap::{Message, MsgType};
+use crate::config::{
+    CACHE_ENTRIES_NUMBER, COAP_MAX_LOCATION_PATHS_NUMBER, COAP_MAX_LOCATION_PATH_SIZE, IN_MSG_BUFFER_SIZE,
+    OUT_MSG_BUFFER_SIZE,
+};
+use crate::dm::Registry;
+use crate::exchange::{DedupCache, Match, Outcome, Pending, TxParams};
+use crate::ffi::core::anj_t;
+use crate::time::{after, Duration, Instant, NEVER, SEC};
+use link::{Link, NetStatus, Recv};
+pub use register::ServerAccount;
+
+/// Connection status reported to the application (`anj_conn_status_t`).
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum anj_conn_status_t {
+    ANJ_CONN_STATUS_INITIAL,
+    ANJ_CONN_STATUS_INVALID,
+    ANJ_CONN_STATUS_FAILURE,
+    ANJ_CONN_STATUS_BOOTSTRAPPING,
+    ANJ_CONN_STATUS_BOOTSTRAPPED,
+    ANJ_CONN_STATUS_REGISTERING,
+    ANJ_CONN_STATUS_REGISTERED,
+    ANJ_CONN_STATUS_SUSPENDED,
+    ANJ_CONN_STATUS_ENTERING_QUEUE_MODE,
+    ANJ_CONN_STATUS_QUEUE_MODE,
+}
+use anj_conn_status_t::*;
+
+/// Settings taken from `anj_configuration_t`.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    pub tx: TxParams,
+    /// How long to wait for a separate response after an Empty ACK.
+    pub request_timeout: Duration,
+    pub queue_mode: bool,
+    pub queue_mode_timeout: Duration,
+}
+
+/// Which request of ours is outstanding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Request {
+    Register,
+    Update { with_payload: bool, lifetime: bool, binding: bool },
+    Deregister,
+}
+
+/// What to do once a De-register is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AfterDeregister {
+    /// Stay offline until this instant ([`NEVER`]: until restarted).
+    Suspend(Instant),
+    /// Start over from the initial state.
+    Restart,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum State {
+    /// Nothing attempted yet, or restarted.
+    Initial,
+    /// Waiting for the link to connect, then Register.
+    Connecting,
+    /// A request of ours is outstanding.
+    Exchange(Request, Pending),
+    /// The next registration attempt is scheduled.
+    RetryWait(Instant),
+    Registered,
+    /// Registered, with the receiver off (LwM2M 1.1 TS Core §6.5 queue mode).
+    Queue,
+    /// Disabled until the instant.
+    Suspended(Instant),
+    /// Registration failed for good (retries exhausted).
+    Failure,
+    /// No usable server account in the data model.
+    Invalid,
+    /// `anj_core_shutdown` was called.
+    Shutdown,
+}
+
+/// Requests from the application or the server, applied at the next step.
+#[derive(Clone, Copy, Default, Debug)]
+struct Flags {
+    update: bool,
+    params_changed: bool,
+    restart: bool,
+    disable: Option<Duration>,
+}
+
+/// Position in the retry sequences of LwM2M 1.1 TS Core §6.2.1.1.
+#[derive(Clone, Copy, Default, Debug)]
+struct Retry {
+    attempt: u16,
+    sequence: u16,
+}
+
+pub struct Client {
+    settings: Settings,
+    pub registry: Registry,
+    state: State,
+    status: anj_conn_status_t,
+    /// Statuses not yet reported to the application, oldest first.
+    status_queue: [Option<anj_conn_status_t>; 4],
+    flags: Flags,
+    pending_after: AfterDeregister,
+    retry: Retry,
+    account: Option<ServerAccount>,
+    /// When the registration was last refreshed (Register or Update succeeded).
+    refreshed_at: Instant,
+    /// Last exchange with the server (for the queue-mode timeout).
+    last_activity: Instant,
+    /// Hash of the object list last sent, to know when an Update needs a payload.
+    links_hash: u32,
+    /// Lifetime and binding last sent.
+    sent_lifetime: u32,
+    sent_binding: [u8; crate::dm::builtin::BINDING_SIZE],
+    location: register::Location<COAP_MAX_LOCATION_PATHS_NUMBER, COAP_MAX_LOCATION_PATH_SIZE>,
+    next_message_id: u16,
+    dedup: DedupCache<CACHE_ENTRIES_NUMBER, OUT_MSG_BUFFER_SIZE>,
+    dm_busy: bool,
+    /// The server rejected a 1.2 Register: announce 1.1 from now on.
+    version_fallback: bool,
+    in_buf: [u8; IN_MSG_BUFFER_SIZE],
+    out_buf: [u8; OUT_MSG_BUFFER_SIZE],
+}
+
+impl Client {
+    pub fn new(settings: Settings) -> Client {
+        Client {
+            settings,
+            registry: Registry::default(),
+            state: State::Initial,
+            status: ANJ_CONN_STATUS_INITIAL,
+            status_queue: [None; 4],
+            flags: Flags::default(),
+            pending_after: AfterDeregister::Restart,
+            retry: Retry::default(),
+            account: None,
+            refreshed_at: 0,
+            last_activity: 0,
+            links_hash: 0,
+            sent_lifetime: 0,
+            sent_binding: [0; crate::dm::builtin::BINDING_SIZE],
+            location: register::Location::default(),
+            next_message_id: 0,
+            dedup: DedupCache::default(),
+            dm_busy: false,
+            version_fallback: false,
+            in_buf: [0; IN_MSG_BUFFER_SIZE],
+            out_buf: [0; OUT_MSG_BUFFER_SIZE],
+        }
+    }
+
+    pub fn status(&self) -> anj_conn_status_t {
+        self.status
+    }
+
+    /// Takes the oldest status change not yet reported to the application.
+    pub fn take_status_change(&mut self) -> Option<anj_conn_status_t> {
+        let first = self.status_queue[0].take();
+        self.status_queue.rotate_left(1);
+        first
+    }
+
+    fn set_status(&mut self, s: anj_conn_status_t) {
+        if s == self.status {
+            return;
+        }
+        self.status = s;
+        if let Some(slot) = self.status_queue.iter_mut().find(|q| q.is_none()) {
+            *slot = Some(s);
+        } else {
+            // Never lose the newest status: drop the oldest unreported one.
+            self.status_queue.rotate_left(1);
+            self.status_queue[3] = Some(s);
+        }
+    }
+
+    /// True while the data model is being accessed on the server's behalf.
+    pub fn ongoing_operation(&self) -> bool {
+        self.dm_busy
+    }
+
+    /* ------------------------- requests from the application ------------------------- */
+
+    pub fn request_update(&mut self) {
+        if matches!(self.state, State::Registered | State::Queue | State::Exchange(Request::Update { .. }, _)) {
+            self.flags.update = true;
+        }
+    }
+
+    /// A Lifetime or Binding change: tell the server with an Update (§6.2.2).
+    pub fn on_server_params_changed(&mut self) {
+        self.flags.params_changed = true;
+    }
+
+    pub fn on_objects_changed(&mut self) {
+        self.flags.update = true;
+    }
+
+    pub fn restart(&mut self) {
+        self.flags.restart = true;
+    }
+
+    /// Disables the server for `timeout` (`None`: until restarted), de-registering first.
+    pub fn disable(&mut self, timeout: Option<Duration>) {
+        self.flags.disable = Some(timeout.unwrap_or(NEVER));
+    }
+
+    /* ------------------------------------ timing ------------------------------------ */
+
+    /// When [`Client::step`] must run again, if nothing arrives (`None`: poll continuously,
+    /// because the link must be read).
+    pub fn next_step_at(&self, now: Instant) -> Instant {
+        if self.flags.restart || self.flags.disable.is_some() || self.flags.update || self.flags.params_changed {
+            return now;
+        }
+        match self.state {
+            State::Suspended(until) | State::RetryWait(until) => until,
+            State::Queue => self.update_due_at(),
+            State::Failure | State::Invalid | State::Shutdown => NEVER,
+            // Registered or in an exchange: the link must be polled for incoming datagrams.
+            _ => now,
+        }
+    }
+
+    /// When the registration must be refreshed: the lifetime minus the time an Update may
+    /// take (MAX_TRANSMIT_WAIT), or half the lifetime when that is shorter (§6.2.2).
+    fn update_due_at(&self) -> Instant {
+        let lifetime = self.sent_lifetime as i64 * SEC;
+        let margin = self.settings.tx.max_transmit_wait();
+        let interval = if lifetime > 2 * margin { lifetime - margin } else { lifetime / 2 };
+        after(self.refreshed_at, interval.max(SEC))
+    }
+
+    /* ------------------------------------ the step ------------------------------------ */
+
+    /// Does all work due at `now`.
+    pub fn step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        if self.state == State::Shutdown {
+            return;
+        }
+        self.apply_flags(now, link);
+        match self.state {
+            State::Initial => self.start(now, link, anj),
+            State::RetryWait(at) if now >= at => self.start(now, link, anj),
+            State::Suspended(until) if now >= until => {
+                self.retry = Retry::default();
+                self.start(now, link, anj)
+            }
+            State::Connecting => self.connect_and_register(now, link, anj),
+            State::Queue if now >= self.update_due_at() => self.send_update(now, link, anj),
+            State::Registered => {
+                if now >= self.update_due_at() {
+                    self.send_update(now, link, anj);
+                } else if self.settings.queue_mode
+                    && now >= after(self.last_activity, self.settings.queue_mode_timeout)
+                {
+                    self.set_status(ANJ_CONN_STATUS_ENTERING_QUEUE_MODE);
+                    link.rx_off();
+                    self.state = State::Queue;
+                    self.set_status(ANJ_CONN_STATUS_QUEUE_MODE);
+                }
+            }
+            _ => {}
+        }
+        self.receive(now, link, anj);
+        self.poll_exchange(now, link, anj);
+    }
+
+    fn apply_flags(&mut self, now: Instant, link: &mut dyn Link) {
+        if self.flags.restart {
+            self.flags = Flags::default();
+            self.leave(now, link, AfterDeregister::Restart);
+            return;
+        }
+        if let Some(timeout) = self.flags.disable.take() {
+            let until = after(now, timeout);
+            match self.state {
+                // Already disabled: only the timeout changes.
+                State::Suspended(_) => self.state = State::Suspended(until),
+                _ => self.leave(now, link, AfterDeregister::Suspend(until)),
+            }
+            return;
+        }
+        if matches!(self.state, State::Registered | State::Queue) && (self.flags.update || self.flags.params_changed) {
+            self.flags.update = false;
+            self.flags.params_changed = false;
+            // The Update itself is sent by `send_update` below, now.
+            self.refreshed_at = i64::MIN / 2;
+        }
+    }
+
+    /// De-registers when registered, then suspends or restarts.
+    fn leave(&mut self, now: Instant, link: &mut dyn Link, then: AfterDeregister) {
+        self.pending_after = then;
+        match self.state {
+            State::Registered | State::Queue | State::Exchange(Request::Update { .. }, _) => {
+                self.send_request(now, link, Request::Deregister, core::ptr::null_mut());
+            }
+            _ => self.finish_leave(link),
+        }
+    }
+
+    fn finish_leave(&mut self, link: &mut dyn Link) {
+        let _ = link.close();
+        self.dedup.clear();
+        match self.pending_after {
+            AfterDeregister::Suspend(until) => {
+                self.state = State::Suspended(until);
+                self.set_status(ANJ_CONN_STATUS_SUSPENDED);
+            }
+            AfterDeregister::Restart => {
+                self.state = State::Initial;
+                self.retry = Retry::default();
+                self.set_status(ANJ_CONN_STATUS_INITIAL);
+            }
+        }
+    }
+
+    /// Reads the server account from the data model and connects.
+    fn start(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        match ServerAccount::find(anj, &self.registry) {
+            Ok(acc) => {
+                self.account = Some(acc);
+                self.state = State::Connecting;
+                self.set_status(ANJ_CONN_STATUS_REGISTERING);
+                self.connect_and_register(now, link, anj);
+            }
+            Err(why) => {
+                crate::log_error!("no usable LwM2M server account: {}", why);
+                self.state = State::Invalid;
+                self.set_status(ANJ_CONN_STATUS_INVALID);
+            }
+        }
+    }
+
+    fn connect_and_register(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        let Some(acc) = self.account.as_ref() else { return };
+        let st = match acc.with_uri(anj, &self.registry, |scheme, host, port| link.connect(scheme, host, port)) {
+            Ok(st) => st,
+            Err(why) => {
+                crate::log_error!("server account unusable: {}", why);
+                NetStatus::Failed(-1)
+            }
+        };
+        match st {
+            NetStatus::Done => {
+                self.dedup.clear();
+                self.send_request(now, link, Request::Register, anj);
+            }
+            NetStatus::InProgress => {}
+            NetStatus::Failed(code) => {
+                crate::log_warning!("connecting to the server failed ({})", code);
+                self.registration_failed(now, link);
+            }
+        }
+    }
+
+    fn send_update(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        let acc = match self.account.as_mut() {
+            Some(a) => a,
+            None => return,
+        };
+        // Re-read Lifetime and Binding: the server or the application may have changed them.
+        let _ = acc.refresh(anj, &self.registry);
+        let lifetime = acc.lifetime != self.sent_lifetime;
+        let binding = acc.binding != self.sent_binding;
+        let with_payload = register::links_hash(&self.registry) != self.links_hash;
+        self.send_request(now, link, Request::Update { with_payload, lifetime, binding }, anj);
+    }
+
+    fn send_request(&mut self, now: Instant, link: &mut dyn Link, req: Request, anj: *mut anj_t) {
+        let mut rnd = [0u8; 8];
+        if !link.random(&mut rnd) {
+            crate::log_error!("random number generator failed");
+            self.fail_request(now, link, req);
+            return;
+        }
+        let message_id = self.next_message_id();
+        let token = &rnd[..8];
+        let jitter = u16::from_le_bytes([rnd[0], rnd[1]]);
+        let pending = Pending::new(now, message_id, token, &self.settings.tx, jitter);
+        self.state = State::Exchange(req, pending);
+        self.transmit(now, link, req, pending, anj);
+    }
+
+    fn next_message_id(&mut self) -> u16 {
+        let id = self.next_message_id;
+        self.next_message_id = id.wrapping_add(1);
+        id
+    }
+
+    /// Builds and sends (or re-sends) our request.
+    fn transmit(&mut self, now: Instant, link: &mut dyn Link, req: Request, pending: Pending, anj: *mut anj_t) {
+        let Some(acc) = self.account.as_ref() else { return };
+        let built = match req {
+            Request::Register => {
+                let version = register::lwm2m_version(self.version_fallback);
+                register::build_register(&mut self.out_buf, pending.message_id, pending.token(), acc, version, anj, &self.registry)
+            }
+            Request::Update { with_payload, lifetime, binding } => register::build_update(
+                &mut self.out_buf,
+                pending.message_id,
+                pending.token(),
+                &self.location,
+                acc,
+                register::UpdateParts { payload: with_payload, lifetime, binding },
+                &self.registry,
+            ),
+            Request::Deregister => {
+                register::build_deregister(&mut self.out_buf, pending.message_id, pending.token(), &self.location)
+            }
+        };
+        let len = match built {
+            Ok(len) => len,
+            Err(()) => {
+                crate::log_error!("request does not fit in ANJ_OUT_MSG_BUFFER_SIZE");
+                self.fail_request(now, link, req);
+                return;
+            }
+        };
+        match link.send(&self.out_buf[..len]) {
+            NetStatus::Failed(code) => {
+                crate::log_warning!("send failed ({})", code);
+                self.fail_request(now, link, req);
+            }
+            _ => self.last_activity = now,
+        }
+    }
+
+    fn poll_exchange(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        let State::Exchange(req, mut pending) = self.state else { return };
+        match pending.poll(now, &self.settings.tx) {
+            Outcome::Pending => self.state = State::Exchange(req, pending),
+            Outcome::Retransmit => {
+                self.state = State::Exchange(req, pending);
+                self.transmit(now, link, req, pending, anj);
+            }
+            Outcome::TimedOut => {
+                crate::log_warning!("no response from the server");
+                self.fail_request(now, link, req);
+            }
+        }
+    }
+
+    /// Our request failed (timeout, error response, send failure).
+    fn fail_request(&mut self, now: Instant, link: &mut dyn Link, req: Request) {
+        match req {
+            Request::Register => self.registration_failed(now, link),
+            // A failed Update means the registration may be gone: register again (§6.2.2).
+            Request::Update { .. } => {
+                self.state = State::Connecting;
+                self.set_status(ANJ_CONN_STATUS_REGISTERING);
+            }
+            // The server forgets us at the end of the lifetime anyway.
+            Request::Deregister => self.finish_leave(link),
+        }
+    }
+
+    /// Schedules the next registration attempt per the Communication Retry resources,
+    /// or gives up (LwM2M 1.1 TS Core §6.2.1.1).
+    fn registration_failed(&mut self, now: Instant, link: &mut dyn Link) {
+        let _ = link.close();
+        let retry = self.account.as_ref().map(|a| a.retry).unwrap_or(crate::dm::builtin::anj_communication_retry_res_t::DEFAULT);
+        self.retry.attempt += 1;
+        let delay = if self.retry.attempt < retry.retry_count.max(1) {
+            // Exponential: retry_timer * 2^(attempt-1).
+            let factor = 1i64 << (self.retry.attempt - 1).min(30);
+            (retry.retry_timer as i64).saturating_mul(factor).saturating_mul(SEC)
+        } else {
+            self.retry.attempt = 0;
+            self.retry.sequence += 1;
+            if self.retry.sequence >= retry.seq_retry_count.max(1) {
+                crate::log_error!("registration failed: retries exhausted");
+                self.state = State::Failure;
+                self.set_status(ANJ_CONN_STATUS_FAILURE);
+                return;
+            }
+            (retry.seq_delay_timer as i64).saturating_mul(SEC)
+        };
+        self.state = State::RetryWait(after(now, delay));
+        self.set_status(ANJ_CONN_STATUS_REGISTERING);
+    }
+
+    /// Reads every datagram the link has.
+    fn receive(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        if matches!(self.state, State::Queue | State::Suspended(_) | State::Initial | State::Connecting)
+            || !link.is_connected()
+        {
+            return;
+        }
+        // A bounded number per step, so a flood cannot starve the application loop.
+        for _ in 0..8 {
+            match link.recv(&mut self.in_buf) {
+                Recv::Datagram(len) => self.handle_datagram(now, link, len, anj),
+                Recv::TooBig => crate::log_warning!("dropped a datagram larger than ANJ_IN_MSG_BUFFER_SIZE"),
+                Recv::Nothing | Recv::InProgress => return,
+                Recv::Failed(code) => {
+                    crate::log_warning!("receive failed ({}): reconnecting", code);
+                    let _ = link.close();
+                    self.state = State::Connecting;
+                    self.set_status(ANJ_CONN_STATUS_REGISTERING);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn handle_datagram(&mut self, now: Instant, link: &mut dyn Link, len: usize, anj: *mut anj_t) {
+        let len = len.min(self.in_buf.len());
+        let msg = match Message::parse(&self.in_buf[..len]) {
+            Ok(m) => m,
+            Err(e) => {
+                // RFC 7252 §4.2/§4.3: a malformed CON is answered with RST; others are ignored.
+                if let Some((MsgType::Con, id)) = Message::peek_type_and_id(&self.in_buf[..len]) {
+                    let n = crate::coap::reset(&mut self.out_buf, id);
+                    let _ = link.send(&self.out_buf[..n]);
+                }
+                crate::log_debug!("dropped a malformed datagram: {:?}", e);
+                return;
+            }
+        };
+        self.last_activity = now;
+        if let State::Exchange(req, mut pending) = self.state {
+            match pending.classify(&msg, now, self.settings.request_timeout) {
+                Match::None => {}
+                Match::EmptyAck => {
+                    self.state = State::Exchange(req, pending);
+                    return;
+                }
+                Match::Reset => {
+                    crate::log_warning!("server reset our request");
+                    self.fail_request(now, link, req);
+                    return;
+                }
+                Match::Response => {
+                    if msg.msg_type() == MsgType::Con {
+                        let n = crate::coap::empty_ack(&mut self.out_buf, msg.message_id());
+                        let _ = link.send(&self.out_buf[..n]);
+                    }
+                    let code = msg.code();
+                    let ok = code.class() == 2;
+                    let location = register::parse_location(&msg);
+                    self.on_response(now, link, req, ok, code, location, anj);
+                    return;
+                }
+            }
+        }
+        if msg.code().is_request() && matches!(self.state, State::Registered | State::Exchange(..)) {
+            self.handle_server_request(now, link, len, anj);
+        } else if msg.msg_type() == MsgType::Con && !msg.code().is_empty() {
+            // A CON we cannot process in this state: reject it (RFC 7252 §4.2).
+            let n = crate::coap::reset(&mut self.out_buf, msg.message_id());
+            let _ = link.send(&self.out_buf[..n]);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_response(
+        &mut self,
+        now: Instant,
+        link: &mut dyn Link,
+        req: Request,
+        ok: bool,
+        code: crate::coap::Code,
+        location: Option<register::Location<COAP_MAX_LOCATION_PATHS_NUMBER, COAP_MAX_LOCATION_PATH_SIZE>>,
+        anj: *mut anj_t,
+    ) {
+        match req {
+            Request::Register => match (ok, location) {
+                (true, Some(loc)) if code == crate::coap::Code::CREATED => {
+                    self.location = loc;
+                    self.registered(now, anj);
+                }
+                // A server that does not speak LwM2M 1.2 rejects the version with 4.00 or
+                // 4.12 (LwM2M 1.2 TS Core §6.2.1): try again at once as 1.1.
+                (false, _)
+                    if cfg!(feature = "lwm2m12")
+                        && !self.version_fallback
+                        && (code == crate::coap::Code::BAD_REQUEST || code == crate::coap::Code::PRECONDITION_FAILED) =>
+                {
+                    crate::log_info!("server rejected LwM2M 1.2 ({}): registering as 1.1", code);
+                    self.version_fallback = true;
+                    self.send_request(now, link, Request::Register, anj);
+                }
+                _ => {
+                    crate::log_warning!("registration rejected ({}.{:02})", code.class(), code.detail());
+                    self.registration_failed(now, link);
+                }
+            },
+            Request::Update { .. } if ok => self.registered(now, anj),
+            Request::Update { .. } => {
+                crate::log_warning!("update rejected ({}.{:02}): registering again", code.class(), code.detail());
+                self.state = State::Connecting;
+                self.set_status(ANJ_CONN_STATUS_REGISTERING);
+            }
+            Request::Deregister => self.finish_leave(link),
+        }
+    }
+
+    /// Register or Update succeeded.
+    fn registered(&mut self, now: Instant, _anj: *mut anj_t) {
+        if let Some(acc) = self.account.as_ref() {
+            self.sent_lifetime = acc.lifetime;
+            self.sent_binding = acc.binding;
+        }
+        self.links_hash = register::links_hash(&self.registry);
+        self.refreshed_at = now;
+        self.retry = Retry::default();
+        self.state = State::Registered;
+        self.set_status(ANJ_CONN_STATUS_REGISTERED);
+    }
+
+    /// `anj_core_shutdown`: stop everything and release the link.
+    pub fn shutdown(&mut self, link: &mut dyn Link) -> NetStatus {
+        self.state = State::Shutdown;
+        link.cleanup()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,363 @@
+//! The messages of the Client Registration interface (LwM2M 1.1 TS Core §6.2, §8.2.4)
+//! and the server account they are sent to.
+
+use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
+use crate::dm::builtin::{security_rid, server_rid, anj_communication_retry_res_t, BINDING_SIZE};
+use crate::dm::Registry;
+use crate::ffi::core::anj_t;
+use crate::io::link_format::LinkWriter;
+use crate::io::value::{Path, Value};
+
+/// Content-Format of the Register/Update payload (RFC 6690).
+const CT_LINK_FORMAT: u32 = 40;
+
+/// The server the client registers with: what the Security and Server object instances
+/// say about it. The URI itself is not copied: it is read again when connecting.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerAccount {
+    pub security_iid: u16,
+    pub server_iid: u16,
+    pub ssid: u16,
+    pub lifetime: u32,
+    pub binding: [u8; BINDING_SIZE],
+    pub retry: anj_communication_retry_res_t,
+    pub bootstrap_on_failure: bool,
+}
+
+fn int_of(v: &Value<'_>) -> Option<i64> {
+    match *v {
+        Value::Int(i) => Some(i),
+        Value::Uint(u) => i64::try_from(u).ok(),
+        _ => None,
+    }
+}
+
+fn read_int(anj: *mut anj_t, reg: &Registry, ids: &[u16]) -> Option<i64> {
+    crate::dm::read_resource(anj, reg, &Path::new(ids)).ok().as_ref().and_then(int_of)
+}
+
+impl ServerAccount {
+    /// Finds the first non-bootstrap Security instance whose Short Server ID has a Server
+    /// instance (LwM2M 1.1 TS Core §6.2.1).
+    pub fn find(anj: *mut anj_t, reg: &Registry) -> Result<ServerAccount, &'static str> {
+        let sec = reg.find(0).ok_or("no Security object")?;
+        let srv = reg.find(1).ok_or("no Server object")?;
+        for sinst in sec.instances() {
+            let bs = crate::dm::read_resource(anj, reg, &Path::new(&[0, sinst.iid, security_rid::BOOTSTRAP_SERVER]));
+            if matches!(bs, Ok(Value::Bool(true))) {
+                continue;
+            }
+            let Some(ssid) = read_int(anj, reg, &[0, sinst.iid, security_rid::SSID]) else { continue };
+            for vinst in srv.instances() {
+                if read_int(anj, reg, &[1, vinst.iid, server_rid::SSID]) == Some(ssid) {
+                    let mut acc = ServerAccount {
+                        security_iid: sinst.iid,
+                        server_iid: vinst.iid,
+                        ssid: ssid as u16,
+                        lifetime: 0,
+                        binding: [0; BINDING_SIZE],
+                        retry: anj_communication_retry_res_t::DEFAULT,
+                        bootstrap_on_failure: true,
+                    };
+                    acc.refresh(anj, reg)?;
+                    acc.with_uri(anj, reg, |_, _, _| ())?;
+                    return Ok(acc);
+                }
+            }
+        }
+        Err("no Security instance with a matching Server instance")
+    }
+
+    /// Re-reads the Server instance's resources.
+    pub fn refresh(&mut self, anj: *mut anj_t, reg: &Registry) -> Result<(), &'static str> {
+        let i = self.server_iid;
+        let lifetime = read_int(anj, reg, &[1, i, server_rid::LIFETIME]).ok_or("no Lifetime")?;
+        self.lifetime = u32::try_from(lifetime).ok().filter(|l| *l > 0).ok_or("invalid Lifetime")?;
+        if let Ok(Value::String(b)) = crate::dm::read_resource(anj, reg, &Path::new(&[1, i, server_rid::BINDING])) {
+            if b.len() < BINDING_SIZE {
+                self.binding = [0; BINDING_SIZE];
+                self.binding[..b.len()].copy_from_slice(b.as_bytes());
+            }
+        }
+        if self.binding[0] == 0 {
+            self.binding[0] = b'U';
+        }
+        let r = |rid, d: u32| read_int(anj, reg, &[1, i, rid]).and_then(|v| u32::try_from(v).ok()).unwrap_or(d);
+        let def = anj_communication_retry_res_t::DEFAULT;
+        self.retry = anj_communication_retry_res_t {
+            retry_count: r(server_rid::RETRY_COUNT, def.retry_count.into()).min(u16::MAX.into()) as u16,
+            retry_timer: r(server_rid::RETRY_TIMER, def.retry_timer),
+            seq_delay_timer: r(server_rid::SEQ_DELAY_TIMER, def.seq_delay_timer),
+            seq_retry_count: r(server_rid::SEQ_RETRY_COUNT, def.seq_retry_count.into()).min(u16::MAX.into()) as u16,
+        };
+        if let Ok(Value::Bool(b)) = crate::dm::read_resource(anj, reg, &Path::new(&[1, i, server_rid::BOOTSTRAP_ON_FAILURE])) {
+            self.bootstrap_on_failure = b;
+        }
+        Ok(())
+    }
+
+    pub fn binding(&self) -> &str {
+        let n = self.binding.iter().position(|&b| b == 0).unwrap_or(BINDING_SIZE);
+        core::str::from_utf8(&self.binding[..n]).unwrap_or("U")
+    }
+
+    /// Reads the Server URI and calls `f(scheme, host, port)` with its parts.
+    pub fn with_uri<R>(
+        &self,
+        anj: *mut anj_t,
+        reg: &Registry,
+        f: impl FnOnce(&str, &str, &str) -> R,
+    ) -> Result<R, &'static str> {
+        let uri = crate::dm::read_resource(anj, reg, &Path::new(&[0, self.security_iid, security_rid::SERVER_URI]));
+        let Ok(Value::String(uri)) = uri else { return Err("no Server URI") };
+        let (scheme, host, port) = split_uri(uri).ok_or("malformed Server URI")?;
+        Ok(f(scheme, host, port))
+    }
+}
+
+/// Splits `coap://host:port[/...]` into scheme, host and port (RFC 7252 §6.1). IPv6
+/// literals are bracketed; the port defaults to 5683 (coap) or 5684 (coaps).
+pub fn split_uri(uri: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let default_port = match scheme {
+        "coap" => "5683",
+        "coaps" => "5684",
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?']).next()?;
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (h, after) = v6.split_once(']')?;
+        match after {
+            "" => (h, default_port),
+            p => (h, p.strip_prefix(':')?),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, p),
+            None => (authority, default_port),
+        }
+    };
+    if host.is_empty() || port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
+        return None;
+    }
+    Some((scheme, host, port))
+}
+
+/// The Location-Path the server assigned at Register (§6.2.1), e.g. `rd/5a3f`.
+#[derive(Clone, Copy, Debug)]
+pub struct Location<const N: usize, const S: usize> {
+    segs: [[u8; S]; N],
+    lens: [u8; N],
+    count: u8,
+}
+
+impl<const N: usize, const S: usize> Default for Location<N, S> {
+    fn default() -> Self {
+        Location { segs: [[0; S]; N], lens: [0; N], count: 0 }
+    }
+}
+
+impl<const N: usize, const S: usize> Location<N, S> {
+    pub fn segments(&self) -> impl Iterator<Item = &[u8]> {
+        self.segs.iter().zip(self.lens.iter()).take(self.count as usize).map(|(s, &l)| &s[..l as usize])
+    }
+}
+
+/// The Location-Path of a Register response, or `None` when it is missing or does not fit
+/// `ANJ_COAP_MAX_LOCATION_PATHS_NUMBER` x `ANJ_COAP_MAX_LOCATION_PATH_SIZE`.
+pub fn parse_location<const N: usize, const S: usize>(msg: &Message<'_>) -> Option<Location<N, S>> {
+    let mut loc = Location::<N, S>::default();
+    for seg in msg.location_path() {
+        let i = loc.count as usize;
+        if i >= N || seg.len() > S || seg.len() > u8::MAX as usize {
+            crate::log_error!("Location-Path of the registration does not fit the configured limits");
+            return None;
+        }
+        loc.segs[i][..seg.len()].copy_from_slice(seg);
+        loc.lens[i] = seg.len() as u8;
+        loc.count += 1;
+    }
+    (loc.count > 0).then_some(loc)
+}
+
+fn query(w: &mut MessageWriter<'_>, key: &str, value: &[u8]) -> Result<(), ()> {
+    // Options are at most 255 bytes in practice for us (endpoint names included).
+    let mut buf = [0u8; 255];
+    let k = key.as_bytes();
+    let n = k.len() + 1 + value.len();
+    if n > buf.len() {
+        return Err(());
+    }
+    buf[..k.len()].copy_from_slice(k);
+    buf[k.len()] = b'=';
+    buf[k.len() + 1..n].copy_from_slice(value);
+    w.option(opt::URI_QUERY, &buf[..n]).map_err(|_| ())
+}
+
+fn decimal(v: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut n = v;
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+/// The LwM2M version announced at Register: 1.2 when built with it, unless the server
+/// rejected 1.2 already, then 1.1.
+pub fn lwm2m_version(fallback_to_11: bool) -> &'static [u8] {
+    if cfg!(feature = "lwm2m12") && !fallback_to_11 {
+        b"1.2"
+    } else {
+        b"1.1"
+    }
+}
+
+/// The root link, announcing with `ct` the Content-Format the client prefers (§6.2.1).
+#[cfg(feature = "senml-cbor")]
+const ROOT_LINK: &str = "</>;rt=\"oma.lwm2m\";ct=112";
+#[cfg(not(feature = "senml-cbor"))]
+const ROOT_LINK: &str = "</>;rt=\"oma.lwm2m\";ct=11544";
+
+/// The object list of Register and Update: every object but Security (and OSCORE), with its
+/// version and instances (§6.2.1, §6.2.1.1).
+fn write_links(reg: &Registry, out: &mut [u8]) -> Result<usize, ()> {
+    let mut w = LinkWriter::new(out);
+    w.raw(ROOT_LINK).map_err(|_| ())?;
+    for obj in reg.iter().filter(|o| o.oid() != 0 && o.oid() != 21) {
+        w.object(obj.oid(), obj.version()).map_err(|_| ())?;
+        for inst in obj.instances() {
+            w.instance(obj.oid(), inst.iid).map_err(|_| ())?;
+        }
+    }
+    Ok(w.len())
+}
+
+/// A cheap fingerprint of the object list, to know when an Update must carry it (FNV-1a).
+pub fn links_hash(reg: &Registry) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    let mut eat = |b: u8| h = (h ^ b as u32).wrapping_mul(0x0100_0193);
+    for obj in reg.iter().filter(|o| o.oid() != 0 && o.oid() != 21) {
+        obj.oid().to_le_bytes().into_iter().for_each(&mut eat);
+        obj.version().unwrap_or("").bytes().for_each(&mut eat);
+        eat(0xFF);
+        for inst in obj.instances() {
+            inst.iid.to_le_bytes().into_iter().for_each(&mut eat);
+        }
+        eat(0xFE);
+    }
+    h
+}
+
+/// Writes the object list as the payload (Content-Format was written in option order).
+fn finish_with_links(mut w: MessageWriter<'_>, reg: &Registry) -> Result<usize, ()> {
+    let space = w.payload_space();
+    let n = write_links(reg, space)?;
+    w.commit_payload(n).map_err(|_| ())?;
+    Ok(w.finish())
+}
+
+/// Register: `POST /rd?ep=..&lt=..&lwm2m=..&b=..[&Q]` with the object list (§6.2.1).
+pub fn build_register(
+    buf: &mut [u8],
+    message_id: u16,
+    token: &[u8],
+    acc: &ServerAccount,
+    version: &[u8],
+    anj: *mut anj_t,
+    reg: &Registry,
+) -> Result<usize, ()> {
+    let mut w = MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;
+    w.option(opt::URI_PATH, b"rd").map_err(|_| ())?;
+    w.uint_option(opt::CONTENT_FORMAT, CT_LINK_FORMAT).map_err(|_| ())?;
+    query(&mut w, "ep", crate::ffi::core::endpoint_name(anj))?;
+    let mut d = [0u8; 10];
+    query(&mut w, "lt", decimal(acc.lifetime, &mut d))?;
+    query(&mut w, "lwm2m", version)?;
+    query(&mut w, "b", acc.binding().as_bytes())?;
+    if crate::ffi::core::queue_mode(anj) {
+        w.option(opt::URI_QUERY, b"Q").map_err(|_| ())?;
+    }
+    finish_with_links(w, reg)
+}
+
+/// Which optional parts an Update carries.
+pub struct UpdateParts {
+    pub payload: bool,
+    pub lifetime: bool,
+    pub binding: bool,
+}
+
+/// Update: `POST /{location}[?lt=..&b=..]`, with the object list when it changed (§6.2.2).
+pub fn build_update<const N: usize, const S: usize>(
+    buf: &mut [u8],
+    message_id: u16,
+    token: &[u8],
+    loc: &Location<N, S>,
+    acc: &ServerAccount,
+    parts: UpdateParts,
+    reg: &Registry,
+) -> Result<usize, ()> {
+    let mut w = MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;
+    for seg in loc.segments() {
+        w.option(opt::URI_PATH, seg).map_err(|_| ())?;
+    }
+    if parts.payload {
+        w.uint_option(opt::CONTENT_FORMAT, CT_LINK_FORMAT).map_err(|_| ())?;
+    }
+    if parts.lifetime {
+        let mut d = [0u8; 10];
+        query(&mut w, "lt", decimal(acc.lifetime, &mut d))?;
+    }
+    if parts.binding {
+        query(&mut w, "b", acc.binding().as_bytes())?;
+    }
+    if parts.payload {
+        return finish_with_links(w, reg);
+    }
+    Ok(w.finish())
+}
+
+/// De-register: `DELETE /{location}` (§6.2.3).
+pub fn build_deregister<const N: usize, const S: usize>(
+    buf: &mut [u8],
+    message_id: u16,
+    token: &[u8],
+    loc: &Location<N, S>,
+) -> Result<usize, ()> {
+    let mut w = MessageWriter::new(buf, MsgType::Con, Code::DELETE, message_id, token).map_err(|_| ())?;
+    for seg in loc.segments() {
+        w.option(opt::URI_PATH, seg).map_err(|_| ())?;
+    }
+    Ok(w.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_split() {
+        assert_eq!(split_uri("coap://127.0.0.1:5683"), Some(("coap", "127.0.0.1", "5683")));
+        assert_eq!(split_uri("coaps://example.com"), Some(("coaps", "example.com", "5684")));
+        assert_eq!(split_uri("coap://[::1]:1234/x"), Some(("coap", "::1", "1234")));
+        assert_eq!(split_uri("coap://[::1]"), Some(("coap", "::1", "5683")));
+        assert_eq!(split_uri("http://a:1"), None);
+        assert_eq!(split_uri("coap://:1"), None);
+        assert_eq!(split_uri("coap://a:x"), None);
+        assert_eq!(split_uri("coap://a:123456"), None);
+    }
+
+    #[test]
+    fn decimal_formats() {
+        let mut b = [0u8; 10];
+        assert_eq!(decimal(0, &mut b), b"0");
+        assert_eq!(decimal(86400, &mut b), b"86400");
+        assert_eq!(decimal(u32::MAX, &mut b), b"4294967295");
+    }
+}

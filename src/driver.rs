@@ -1,0 +1,141 @@
+//! The edge between the sans-IO client and the integrator's hooks: [`Driver`] implements
+//! [`Link`] over `anj_net_*` (through [`NetConn`]) and `anj_rng_generate`, and [`now`]
+//! reads `anj_time_monotonic_now`.
+//!
+//! `ANJ_NET_EINPROGRESS` contract: a hook that returns it must be called again with the
+//! same arguments and nothing in between. The client guarantees it: an in-progress
+//! connect keeps it in the Connecting state, where it calls nothing else and repeats the
+//! connect with the same (re-read) URI.
+
+use core::ffi::{c_int, CStr};
+
+use crate::client::link::{Link, NetStatus, Recv};
+use crate::ffi::net::{
+    anj_net_binding_type_t, anj_net_config_t, anj_net_socket_state_t, NetConn, ANJ_NET_EAGAIN, ANJ_NET_EINPROGRESS,
+    ANJ_NET_EMSGSIZE, ANJ_NET_OK,
+};
+use crate::ffi::time::anj_time_monotonic_t;
+use crate::time::Instant;
+
+extern "C" {
+    fn anj_time_monotonic_now() -> anj_time_monotonic_t;
+    fn anj_rng_generate(buffer: *mut u8, size: usize) -> c_int;
+}
+
+/// The monotonic clock, in microseconds.
+pub fn now() -> Instant {
+    // SAFETY: a hook without arguments; the integrator (or the POSIX layer) provides it.
+    let t = unsafe { anj_time_monotonic_now() };
+    t.since_monotonic_epoch.us
+}
+
+pub struct Driver<'a> {
+    conn: &'a mut NetConn,
+    cfg: &'a anj_net_config_t,
+}
+
+impl<'a> Driver<'a> {
+    pub fn new(conn: &'a mut NetConn, cfg: &'a anj_net_config_t) -> Self {
+        Driver { conn, cfg }
+    }
+}
+
+fn status(code: i32) -> NetStatus {
+    match code {
+        ANJ_NET_OK => NetStatus::Done,
+        ANJ_NET_EINPROGRESS => NetStatus::InProgress,
+        e => NetStatus::Failed(e),
+    }
+}
+
+/// Copies `s` into `buf` as a NUL-terminated C string.
+fn c_string<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b CStr> {
+    let bytes = s.as_bytes();
+    if bytes.len() >= buf.len() || bytes.contains(&0) {
+        return None;
+    }
+    buf[..bytes.len()].copy_from_slice(bytes);
+    buf[bytes.len()] = 0;
+    CStr::from_bytes_with_nul(&buf[..=bytes.len()]).ok()
+}
+
+impl Link for Driver<'_> {
+    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
+        let binding = match scheme {
+            "coap" => anj_net_binding_type_t::ANJ_NET_BINDING_UDP,
+            "coaps" => anj_net_binding_type_t::ANJ_NET_BINDING_DTLS,
+            _ => return NetStatus::Failed(-1),
+        };
+        if self.conn.is_created() && self.conn.binding() != binding {
+            let r = self.conn.cleanup();
+            if r != ANJ_NET_OK {
+                return status(r);
+            }
+        }
+        if !self.conn.is_created() {
+            let r = self.conn.create(binding, Some(self.cfg));
+            if r != ANJ_NET_OK {
+                return NetStatus::Failed(r);
+            }
+        }
+        if self.is_connected() {
+            return NetStatus::Done;
+        }
+        let (mut h, mut p) = ([0u8; 256], [0u8; 8]);
+        let (Some(host), Some(port)) = (c_string(host, &mut h), c_string(port, &mut p)) else {
+            return NetStatus::Failed(-1);
+        };
+        status(self.conn.connect(host, port))
+    }
+
+    fn send(&mut self, datagram: &[u8]) -> NetStatus {
+        match self.conn.send(datagram) {
+            Ok(n) if n == datagram.len() => NetStatus::Done,
+            // A datagram is all or nothing: a partial UDP send is a failure.
+            Ok(_) => NetStatus::Failed(-1),
+            Err(e) => status(e),
+        }
+    }
+
+    fn recv(&mut self, buf: &mut [u8]) -> Recv {
+        match self.conn.recv(buf) {
+            Ok(n) => Recv::Datagram(n),
+            Err(ANJ_NET_EAGAIN) => Recv::Nothing,
+            Err(ANJ_NET_EINPROGRESS) => Recv::InProgress,
+            Err(ANJ_NET_EMSGSIZE) => Recv::TooBig,
+            Err(e) => Recv::Failed(e),
+        }
+    }
+
+    fn close(&mut self) -> NetStatus {
+        if !self.conn.is_created() {
+            return NetStatus::Done;
+        }
+        status(self.conn.close())
+    }
+
+    fn cleanup(&mut self) -> NetStatus {
+        if self.conn.is_created() && self.is_connected() {
+            let r = self.conn.close();
+            if r == ANJ_NET_EINPROGRESS {
+                return NetStatus::InProgress;
+            }
+        }
+        status(self.conn.cleanup())
+    }
+
+    fn rx_off(&mut self) {
+        if self.conn.is_created() {
+            let _ = self.conn.queue_mode_rx_off();
+        }
+    }
+
+    fn is_connected(&self) -> bool {
+        matches!(self.conn.state(), Ok(anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CONNECTED))
+    }
+
+    fn random(&mut self, buf: &mut [u8]) -> bool {
+        // SAFETY: `buf` is writable for its length.
+        unsafe { anj_rng_generate(buf.as_mut_ptr(), buf.len()) == 0 }
+    }
+}

@@ -1,0 +1,550 @@
+//! `anj/core.h`: `anj_t`, `anj_configuration_t` and the `anj_core_*` functions, plus
+//! `anj_dm_add_obj` / `anj_dm_remove_obj` / `anj_dm_res_read` from `anj/dm/core.h`.
+//!
+//! `anj_t` is allocated by the application (any storage, never initialised by it). To C
+//! it is `{ const char *endpoint_name; opaque storage }` with the size
+//! `ANJ_INTERNAL_SIZEOF_ANJ_T` from `anj/anj_config.h`; `crate::layout` asserts that the
+//! Rust view below fits exactly.
+//!
+//! Re-entrancy: handlers and the status callback get the `anj_t *` back and may call the
+//! `anj_core_*` request functions. Those only touch [`Requests`], which no Rust reference
+//! covers while the client runs, so they are sound at any time.
+
+use core::cell::Cell;
+use core::ffi::{c_char, c_int, c_void};
+use core::ptr::{addr_of, addr_of_mut, NonNull};
+
+use crate::client::{anj_conn_status_t, Client, Settings};
+use crate::driver::Driver;
+use crate::exchange::TxParams;
+use crate::ffi::dm::{anj_dm_obj_t, anj_res_value_t, ObjRef};
+use crate::ffi::net::{anj_net_config_t, anj_net_socket_configuration_t, NetConn};
+use crate::ffi::time::anj_time_duration_t;
+use crate::ffi::utils::anj_uri_path_t;
+use crate::time::{Duration, SEC};
+
+/// Called on every change of the connection status.
+pub type anj_connection_status_callback_t =
+    unsafe extern "C" fn(arg: *mut c_void, anj: *mut anj_t, conn_status: anj_conn_status_t);
+
+/// CoAP retransmission parameters (RFC 7252 §4.8).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct anj_exchange_udp_tx_params_t {
+    pub ack_timeout: anj_time_duration_t,
+    pub ack_random_factor: f64,
+    pub max_retransmit: u16,
+}
+
+/// Kinds of data model change reported by the application.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum anj_core_change_type_t {
+    ANJ_CORE_CHANGE_TYPE_VALUE_CHANGED = 0,
+    ANJ_CORE_CHANGE_TYPE_ADDED = 1,
+    ANJ_CORE_CHANGE_TYPE_DELETED = 2,
+}
+
+/// Client configuration given to `anj_core_init`. Zero/NULL fields select defaults.
+#[repr(C)]
+pub struct anj_configuration_t {
+    /// Endpoint Client Name; the string is not copied and must outlive the client.
+    pub endpoint_name: *const c_char,
+    pub connection_status_cb: Option<unsafe extern "C" fn(arg: *mut c_void, anj: *mut anj_t, conn_status: anj_conn_status_t)>,
+    pub connection_status_cb_arg: *mut c_void,
+    pub queue_mode_enabled: bool,
+    pub queue_mode_timeout: anj_time_duration_t,
+    pub net_socket_cfg: *const anj_net_socket_configuration_t,
+    pub udp_tx_params: *const anj_exchange_udp_tx_params_t,
+    pub exchange_request_timeout: anj_time_duration_t,
+    #[cfg(feature = "bootstrap")]
+    pub bootstrap_retry_count: u16,
+    #[cfg(feature = "bootstrap")]
+    pub bootstrap_retry_timeout: anj_time_duration_t,
+    #[cfg(feature = "bootstrap")]
+    pub bootstrap_timeout: anj_time_duration_t,
+    #[cfg(feature = "certificates")]
+    pub trust_store: *const crate::ffi::net::anj_net_trust_store_t,
+}
+
+/// Requests the application or a handler made, applied by the next step.
+#[derive(Default)]
+pub(crate) struct Requests {
+    update: Cell<bool>,
+    params_changed: Cell<bool>,
+    objects_changed: Cell<bool>,
+    restart: Cell<bool>,
+    /// Disable timeout in µs (`Some(i64::MAX)`: indefinitely).
+    disable: Cell<Option<Duration>>,
+}
+
+/// The library's part of `anj_t`.
+pub(crate) struct Inner {
+    magic: u32,
+    pub(crate) client: Client,
+    conn: NetConn,
+    net_cfg: anj_net_config_t,
+    status_cb: Option<unsafe extern "C" fn(arg: *mut c_void, anj: *mut anj_t, conn_status: anj_conn_status_t)>,
+    status_cb_arg: *mut c_void,
+    queue_mode: bool,
+    requests: Requests,
+}
+
+/// An LwM2M client. Allocate it anywhere; `anj_core_init` initialises it.
+#[repr(C)]
+pub struct anj_t {
+    /// The Endpoint Client Name given in the configuration (readable by applications).
+    pub endpoint_name: *const c_char,
+    pub(crate) inner: Inner,
+}
+
+/// Marks an `anj_t` that `anj_core_init` initialised (guards against use of garbage).
+const MAGIC: u32 = 0x616e_6a31;
+
+fn duration_or(d: anj_time_duration_t, default: Duration) -> Duration {
+    if d.us > 0 && d.is_valid() {
+        d.us
+    } else {
+        default
+    }
+}
+
+/// Initialises the client. Returns 0, or -1 with a log line when the configuration is
+/// unusable.
+///
+/// # Safety
+/// `anj` points to writable storage of `sizeof(anj_t)` bytes; `config` is valid and its
+/// `endpoint_name` outlives the client.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_init(anj: *mut anj_t, config: *const anj_configuration_t) -> c_int {
+    // SAFETY: checked for NULL; valid per the caller's contract.
+    let Some(cfg) = (unsafe { config.as_ref() }) else {
+        crate::log_error!("anj_core_init: NULL configuration");
+        return -1;
+    };
+    if anj.is_null() {
+        crate::log_error!("anj_core_init: NULL anj");
+        return -1;
+    }
+    if cfg.endpoint_name.is_null() {
+        crate::log_error!("anj_core_init: endpoint_name is required");
+        return -1;
+    }
+    let tx = match unsafe { cfg.udp_tx_params.as_ref() } {
+        // SAFETY (above): NULL or a valid pointer per the configuration contract.
+        Some(p) if p.ack_timeout.us != 0 || p.ack_random_factor != 0.0 || p.max_retransmit != 0 => TxParams {
+            ack_timeout: p.ack_timeout.us,
+            ack_random_factor: p.ack_random_factor,
+            max_retransmit: p.max_retransmit,
+        },
+        _ => TxParams::DEFAULT,
+    };
+    if !tx.valid() {
+        crate::log_error!("anj_core_init: invalid udp_tx_params (ack_timeout > 0, ack_random_factor >= 1)");
+        return -1;
+    }
+    let settings = Settings {
+        tx,
+        request_timeout: duration_or(cfg.exchange_request_timeout, 50 * SEC),
+        queue_mode: cfg.queue_mode_enabled,
+        queue_mode_timeout: duration_or(cfg.queue_mode_timeout, tx.max_transmit_wait()),
+    };
+    if cfg.queue_mode_enabled && cfg.queue_mode_timeout.us < 0 {
+        crate::log_error!("anj_core_init: negative queue_mode_timeout");
+        return -1;
+    }
+    let mut net_cfg = anj_net_config_t::default();
+    // SAFETY: NULL or a valid pointer per the configuration contract.
+    if let Some(s) = unsafe { cfg.net_socket_cfg.as_ref() } {
+        net_cfg.raw_socket_config = *s;
+    }
+    // SAFETY: `anj` is writable storage for an anj_t; both fields are written without
+    // reading the previous (uninitialised) contents.
+    unsafe {
+        addr_of_mut!((*anj).endpoint_name).write(cfg.endpoint_name);
+        addr_of_mut!((*anj).inner).write(Inner {
+            magic: MAGIC,
+            client: Client::new(settings),
+            conn: NetConn::new(),
+            net_cfg,
+            status_cb: cfg.connection_status_cb,
+            status_cb_arg: cfg.connection_status_cb_arg,
+            queue_mode: cfg.queue_mode_enabled,
+            requests: Requests::default(),
+        });
+    }
+    0
+}
+
+/// The initialised library state behind `anj`, or `None` (with a log line) for NULL or an
+/// `anj_t` that `anj_core_init` did not initialise.
+///
+/// # Safety
+/// `anj` is NULL or points to an `anj_t`; the returned pointer is valid while it is.
+unsafe fn inner(anj: *mut anj_t) -> Option<*mut Inner> {
+    if anj.is_null() {
+        return None;
+    }
+    // SAFETY: `anj` points to an anj_t; reading the magic through a raw projection
+    // creates no reference to the rest.
+    let magic = unsafe { addr_of!((*anj).inner.magic).read() };
+    if magic != MAGIC {
+        crate::log_error!("anj_t used before anj_core_init");
+        return None;
+    }
+    // SAFETY: as above.
+    Some(unsafe { addr_of_mut!((*anj).inner) })
+}
+
+/// The request flags of `anj`, reachable at any time (see the module docs).
+///
+/// # Safety
+/// As for [`inner`].
+unsafe fn requests<'a>(anj: *mut anj_t) -> Option<&'a Requests> {
+    // SAFETY: `Requests` is only ever shared (`Cell`s), never borrowed mutably.
+    unsafe { inner(anj).map(|i| &*addr_of!((*i).requests)) }
+}
+
+/// Runs `f` on the client, outside of any step (application calls such as
+/// `anj_dm_add_obj`).
+///
+/// # Safety
+/// As for [`inner`]; the caller must not be inside a handler called by the step.
+pub(crate) unsafe fn with_client<R>(anj: *mut anj_t, f: impl FnOnce(&mut Client) -> R) -> Option<R> {
+    // SAFETY: guaranteed by the caller: no other reference to the client is live.
+    unsafe { inner(anj).map(|i| f(&mut *addr_of_mut!((*i).client))) }
+}
+
+/// The endpoint name as bytes (empty if unset).
+pub(crate) fn endpoint_name<'a>(anj: *mut anj_t) -> &'a [u8] {
+    if anj.is_null() {
+        return &[];
+    }
+    // SAFETY: `anj` is the initialised client the core runs for; `endpoint_name` was
+    // checked non-NULL by anj_core_init and outlives the client (its contract).
+    unsafe {
+        let p = addr_of!((*anj).endpoint_name).read();
+        if p.is_null() {
+            &[]
+        } else {
+            core::ffi::CStr::from_ptr(p).to_bytes()
+        }
+    }
+}
+
+/// Whether queue mode was configured.
+pub(crate) fn queue_mode(anj: *mut anj_t) -> bool {
+    // SAFETY: as in endpoint_name; a plain read of a bool field.
+    unsafe { inner(anj).is_some_and(|i| addr_of!((*i).queue_mode).read()) }
+}
+
+/// Adds an object to the registry.
+///
+/// # Safety
+/// `obj` is a valid object definition that outlives its registration.
+pub(crate) unsafe fn add_obj(anj: *mut anj_t, obj: NonNull<anj_dm_obj_t>) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let obj = unsafe { ObjRef::new(obj) };
+    // SAFETY: an application call, outside of any step.
+    match unsafe { with_client(anj, |c| c.registry.add(obj)) } {
+        Some(Ok(())) => {
+            // SAFETY: as above.
+            if let Some(r) = unsafe { requests(anj) } {
+                r.objects_changed.set(true);
+            }
+            0
+        }
+        Some(Err(e)) => {
+            crate::log_error!("cannot add object /{}: {:?}", obj.oid(), e);
+            -1
+        }
+        None => -1,
+    }
+}
+
+/// Adds an application object to the data model. The object is not copied.
+///
+/// # Safety
+/// `anj` was initialised; `obj` is NULL or a valid object that outlives its registration.
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_add_obj(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int {
+    match NonNull::new(obj as *mut anj_dm_obj_t) {
+        // SAFETY: guaranteed by the caller.
+        Some(o) => unsafe { add_obj(anj, o) },
+        None => -1,
+    }
+}
+
+/// Removes an object from the data model.
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_remove_obj(anj: *mut anj_t, oid: u16) -> c_int {
+    // SAFETY: an application call, outside of any step.
+    match unsafe { with_client(anj, |c| c.registry.remove(oid)) } {
+        Some(Ok(_)) => {
+            // SAFETY: as above.
+            if let Some(r) = unsafe { requests(anj) } {
+                r.objects_changed.set(true);
+            }
+            0
+        }
+        _ => -1,
+    }
+}
+
+/// Reads a resource (instance) value through its object's handler.
+///
+/// # Safety
+/// `anj` was initialised; `path` and `out_value` are valid.
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_res_read(anj: *mut anj_t, path: *const anj_uri_path_t, out_value: *mut anj_res_value_t) -> c_int {
+    // SAFETY: checked for NULL; valid per the caller's contract.
+    let (Some(path), Some(out)) = (unsafe { path.as_ref() }, unsafe { out_value.as_mut() }) else {
+        return crate::dm::DmError::BAD_REQUEST.handler_code();
+    };
+    let Some(p) = to_path(path) else { return crate::dm::DmError::BAD_REQUEST.handler_code() };
+    // SAFETY: an application call, outside of any step.
+    let r = unsafe { with_client(anj, |c| crate::dm::read_resource_raw(anj, &c.registry, &p, out)) };
+    match r {
+        Some(Ok(())) => 0,
+        Some(Err(e)) => e.handler_code(),
+        None => crate::dm::DmError::BAD_REQUEST.handler_code(),
+    }
+}
+
+/// Runs everything that is due: network I/O, timers, the server's requests.
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_step(anj: *mut anj_t) {
+    // SAFETY: guaranteed by the caller.
+    let Some(inner) = (unsafe { inner(anj) }) else { return };
+    let now = crate::driver::now();
+    {
+        // SAFETY: disjoint fields of the initialised Inner; handlers re-entering the API
+        // touch only `requests` (see the module docs).
+        let (client, conn, net_cfg, reqs) = unsafe {
+            (
+                &mut *addr_of_mut!((*inner).client),
+                &mut *addr_of_mut!((*inner).conn),
+                &*addr_of!((*inner).net_cfg),
+                &*addr_of!((*inner).requests),
+            )
+        };
+        apply_requests(client, reqs);
+        let mut driver = Driver::new(conn, net_cfg);
+        client.step(now, &mut driver, anj);
+        apply_requests(client, reqs);
+    }
+    report_status(anj, inner);
+}
+
+fn apply_requests(client: &mut Client, reqs: &Requests) {
+    if reqs.restart.take() {
+        client.restart();
+    }
+    if let Some(t) = reqs.disable.take() {
+        client.disable((t != i64::MAX).then_some(t));
+    }
+    if reqs.update.take() {
+        client.request_update();
+    }
+    if reqs.params_changed.take() {
+        client.on_server_params_changed();
+    }
+    if reqs.objects_changed.take() {
+        client.on_objects_changed();
+    }
+}
+
+/// Calls the status callback for each status change, with no reference into the client
+/// alive (the callback may call back into the API).
+fn report_status(anj: *mut anj_t, inner: *mut Inner) {
+    loop {
+        // SAFETY: short-lived exclusive access between callbacks.
+        let (next, cb, arg) = unsafe {
+            let c = &mut *addr_of_mut!((*inner).client);
+            (c.take_status_change(), addr_of!((*inner).status_cb).read(), addr_of!((*inner).status_cb_arg).read())
+        };
+        let Some(status) = next else { return };
+        if let Some(cb) = cb {
+            // SAFETY: the application's callback with the argument it configured.
+            unsafe { cb(arg, anj, status) };
+        }
+    }
+}
+
+/// Time until `anj_core_step` must run again (zero while the link must be polled).
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_next_step_time(anj: *mut anj_t) -> anj_time_duration_t {
+    let now = crate::driver::now();
+    // SAFETY: an application call, outside of any step.
+    let at = unsafe { with_client(anj, |c| c.next_step_at(now)) }.unwrap_or(now);
+    anj_time_duration_t { us: at.saturating_sub(now).max(0) }
+}
+
+/// Disable (/1/x/4) was executed: de-register and stay offline for `timeout` seconds.
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_server_obj_disable_executed(anj: *mut anj_t, timeout: u32) {
+    // SAFETY: guaranteed by the caller; only the request flags are touched.
+    if let Some(r) = unsafe { requests(anj) } {
+        r.disable.set(Some(i64::from(timeout) * SEC));
+    }
+}
+
+/// Registration Update Trigger (/1/x/8) was executed.
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_server_obj_registration_update_trigger_executed(anj: *mut anj_t) {
+    // SAFETY: guaranteed by the caller; only the request flags are touched.
+    if let Some(r) = unsafe { requests(anj) } {
+        r.update.set(true);
+    }
+}
+
+/// Bootstrap-Request Trigger (/1/x/9) was executed. Bootstrap is not available in this
+/// build of anj-rs yet; the request is logged and ignored.
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_server_obj_bootstrap_request_trigger_executed(anj: *mut anj_t) {
+    // SAFETY: guaranteed by the caller.
+    if unsafe { requests(anj) }.is_some() {
+        crate::log_warning!("Bootstrap-Request Trigger: bootstrap is not supported yet");
+    }
+}
+
+/// The application changed the data model.
+///
+/// # Safety
+/// `anj` was initialised; `path` is valid.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_data_model_changed(
+    anj: *mut anj_t,
+    path: *const anj_uri_path_t,
+    change_type: anj_core_change_type_t,
+) {
+    // SAFETY: checked for NULL; valid per the caller's contract.
+    let (Some(r), Some(path)) = (unsafe { requests(anj) }, unsafe { path.as_ref() }) else { return };
+    let Some(p) = to_path(path) else { return };
+    let ids = p.as_slice();
+    match change_type {
+        anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_VALUE_CHANGED => {
+            // Lifetime (/1/x/1) and Binding (/1/x/7) go to the server with an Update.
+            if ids.len() >= 3 && ids[0] == 1 && (ids[2] == 1 || ids[2] == 7) {
+                r.params_changed.set(true);
+            }
+        }
+        _ => {
+            // A new or removed object instance changes the registered object list.
+            if ids.len() == 2 {
+                r.objects_changed.set(true);
+            }
+        }
+    }
+}
+
+/// Whether the data model is being accessed on the server's behalf right now.
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_ongoing_operation(anj: *mut anj_t) -> bool {
+    // SAFETY: a read of a flag; see the module docs.
+    unsafe { inner(anj).is_some_and(|i| (*addr_of!((*i).client)).ongoing_operation()) }
+}
+
+/// Disables the server for `timeout` (`ANJ_TIME_DURATION_INVALID`: until restarted),
+/// de-registering first when registered.
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_disable_server(anj: *mut anj_t, timeout: anj_time_duration_t) {
+    // SAFETY: guaranteed by the caller; only the request flags are touched.
+    if let Some(r) = unsafe { requests(anj) } {
+        r.disable.set(Some(if timeout.is_valid() { timeout.us.max(0) } else { i64::MAX }));
+    }
+}
+
+/// Starts a Bootstrap. Bootstrap is not available in this build of anj-rs yet.
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_request_bootstrap(anj: *mut anj_t) {
+    // SAFETY: guaranteed by the caller.
+    if unsafe { requests(anj) }.is_some() {
+        crate::log_warning!("anj_core_request_bootstrap: bootstrap is not supported yet");
+    }
+}
+
+/// De-registers if registered, and starts over from the initial state.
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_restart(anj: *mut anj_t) {
+    // SAFETY: guaranteed by the caller; only the request flags are touched.
+    if let Some(r) = unsafe { requests(anj) } {
+        r.restart.set(true);
+    }
+}
+
+/// Sends a registration Update as soon as possible (no effect unless registered).
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_request_update(anj: *mut anj_t) {
+    // SAFETY: guaranteed by the caller; only the request flags are touched.
+    if let Some(r) = unsafe { requests(anj) } {
+        r.update.set(true);
+    }
+}
+
+/// Stops the client and releases its connection. Like Anjay Lite 3.0.0, this does not
+/// de-register: call `anj_core_disable_server` and step until SUSPENDED first for that.
+/// Returns 0, `ANJ_NET_EAGAIN`-style in-progress codes to be retried, or an error.
+///
+/// # Safety
+/// `anj` was initialised.
+#[no_mangle]
+pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let Some(inner) = (unsafe { inner(anj) }) else { return -1 };
+    // SAFETY: exclusive access to the disjoint fields, outside of any step.
+    let (client, conn, net_cfg) = unsafe {
+        (&mut *addr_of_mut!((*inner).client), &mut *addr_of_mut!((*inner).conn), &*addr_of!((*inner).net_cfg))
+    };
+    let mut driver = Driver::new(conn, net_cfg);
+    let r = match client.shutdown(&mut driver) {
+        crate::client::link::NetStatus::Done => 0,
+        // The hooks asked to be called again.
+        crate::client::link::NetStatus::InProgress => crate::ffi::net::ANJ_NET_EAGAIN,
+        crate::client::link::NetStatus::Failed(e) => e,
+    };
+    if r == 0 {
+        // SAFETY: as above; the client is unusable until the next anj_core_init.
+        unsafe { addr_of_mut!((*inner).magic).write(0) };
+    }
+    r
+}
+
+/// The path C passed, if it is well formed (`uri_len` at most 4).
+fn to_path(p: &anj_uri_path_t) -> Option<crate::io::value::Path> {
+    let len = p.uri_len;
+    (len <= 4).then(|| crate::io::value::Path::new(&p.ids[..len]))
+}

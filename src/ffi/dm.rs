@@ -1,0 +1,389 @@
+//! `anj/dm/defs.h` and `anj/dm/core.h`: the object definitions C code fills in, and the
+//! one place where the data model engine reads them and calls their handlers.
+//!
+//! The engine (`crate::dm`) never sees a raw pointer: [`ObjRef`] wraps a registered
+//! object and offers safe accessors; every dereference happens here.
+
+use core::ffi::{c_char, c_int, c_void};
+use core::ptr::NonNull;
+
+use crate::ffi::core::anj_t;
+
+pub type anj_oid_t = u16;
+pub type anj_iid_t = u16;
+pub type anj_rid_t = u16;
+pub type anj_riid_t = u16;
+pub type anj_data_type_t = u16;
+
+/// An ID slot that holds no instance (`ANJ_ID_INVALID`).
+pub const ANJ_ID_INVALID: u16 = u16::MAX;
+
+pub const ANJ_DATA_TYPE_NULL: anj_data_type_t = 0;
+pub const ANJ_DATA_TYPE_BYTES: anj_data_type_t = 1 << 0;
+pub const ANJ_DATA_TYPE_STRING: anj_data_type_t = 1 << 1;
+pub const ANJ_DATA_TYPE_INT: anj_data_type_t = 1 << 2;
+pub const ANJ_DATA_TYPE_DOUBLE: anj_data_type_t = 1 << 3;
+pub const ANJ_DATA_TYPE_BOOL: anj_data_type_t = 1 << 4;
+pub const ANJ_DATA_TYPE_OBJLNK: anj_data_type_t = 1 << 5;
+pub const ANJ_DATA_TYPE_UINT: anj_data_type_t = 1 << 6;
+pub const ANJ_DATA_TYPE_TIME: anj_data_type_t = 1 << 7;
+pub const ANJ_DATA_TYPE_ANY: anj_data_type_t = 0xFF;
+#[cfg(feature = "external-data")]
+pub const ANJ_DATA_TYPE_FLAG_EXTERNAL: anj_data_type_t = 1 << 15;
+#[cfg(feature = "external-data")]
+pub const ANJ_DATA_TYPE_EXTERNAL_BYTES: anj_data_type_t = ANJ_DATA_TYPE_BYTES | ANJ_DATA_TYPE_FLAG_EXTERNAL;
+#[cfg(feature = "external-data")]
+pub const ANJ_DATA_TYPE_EXTERNAL_STRING: anj_data_type_t = ANJ_DATA_TYPE_STRING | ANJ_DATA_TYPE_FLAG_EXTERNAL;
+
+/// How a resource may be accessed, and whether it has instances.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum anj_dm_res_kind_t {
+    ANJ_DM_RES_R,
+    ANJ_DM_RES_RM,
+    ANJ_DM_RES_W,
+    ANJ_DM_RES_WM,
+    ANJ_DM_RES_RW,
+    ANJ_DM_RES_RWM,
+    ANJ_DM_RES_E,
+}
+
+impl anj_dm_res_kind_t {
+    pub fn readable(self) -> bool {
+        use anj_dm_res_kind_t::*;
+        matches!(self, ANJ_DM_RES_R | ANJ_DM_RES_RM | ANJ_DM_RES_RW | ANJ_DM_RES_RWM)
+    }
+    pub fn writable(self) -> bool {
+        use anj_dm_res_kind_t::*;
+        matches!(self, ANJ_DM_RES_W | ANJ_DM_RES_WM | ANJ_DM_RES_RW | ANJ_DM_RES_RWM)
+    }
+    pub fn multiple(self) -> bool {
+        use anj_dm_res_kind_t::*;
+        matches!(self, ANJ_DM_RES_RM | ANJ_DM_RES_WM | ANJ_DM_RES_RWM)
+    }
+    pub fn executable(self) -> bool {
+        self == anj_dm_res_kind_t::ANJ_DM_RES_E
+    }
+}
+
+/// Outcome handed to `transaction_end`.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum anj_dm_transaction_result_t {
+    ANJ_DM_TRANSACTION_SUCCESS = 0,
+    ANJ_DM_TRANSACTION_FAILURE = -1,
+}
+
+/// One resource of an object instance.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct anj_dm_res_t {
+    pub rid: anj_rid_t,
+    pub r#type: anj_data_type_t,
+    pub kind: anj_dm_res_kind_t,
+    /// Instance IDs of a multi-instance resource (`max_inst_count` slots, unused ones
+    /// `ANJ_ID_INVALID`); NULL for single-instance resources.
+    pub insts: *const anj_riid_t,
+    pub max_inst_count: u16,
+}
+
+/// One object instance: its ID and its resources, sorted by RID.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct anj_dm_obj_inst_t {
+    pub iid: anj_iid_t,
+    pub resources: *const anj_dm_res_t,
+    pub res_count: u16,
+}
+
+/// An object as the application defines it. Registered by pointer: it must outlive
+/// its registration.
+#[repr(C)]
+pub struct anj_dm_obj_t {
+    pub oid: anj_oid_t,
+    /// Object version ("1.1") or NULL for the default.
+    pub version: *const c_char,
+    pub handlers: *const anj_dm_handlers_t,
+    /// `max_inst_count` instance slots; used ones first, in ascending IID order.
+    pub insts: *const anj_dm_obj_inst_t,
+    pub max_inst_count: u16,
+}
+
+/// A bytes or string value, possibly one chunk of a longer one.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct anj_bytes_or_string_value_t {
+    pub data: *const c_void,
+    pub offset: usize,
+    pub chunk_length: usize,
+    pub full_length_hint: usize,
+}
+
+/// An object link `oid:iid`.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct anj_objlnk_value_t {
+    pub oid: anj_oid_t,
+    pub iid: anj_iid_t,
+}
+
+#[cfg(feature = "external-data")]
+pub type anj_get_external_data_t =
+    unsafe extern "C" fn(buffer: *mut c_void, inout_size: *mut usize, offset: usize, user_args: *mut c_void) -> c_int;
+#[cfg(feature = "external-data")]
+pub type anj_open_external_data_t = unsafe extern "C" fn(user_args: *mut c_void) -> c_int;
+#[cfg(feature = "external-data")]
+pub type anj_close_external_data_t = unsafe extern "C" fn(user_args: *mut c_void);
+
+/// Callbacks through which an external bytes/string value is streamed.
+#[cfg(feature = "external-data")]
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct anj_external_data_t {
+    pub get_external_data: Option<unsafe extern "C" fn(buffer: *mut c_void, inout_size: *mut usize, offset: usize, user_args: *mut c_void) -> c_int>,
+    pub open_external_data: Option<unsafe extern "C" fn(user_args: *mut c_void) -> c_int>,
+    pub close_external_data: Option<unsafe extern "C" fn(user_args: *mut c_void)>,
+    pub user_args: *mut c_void,
+}
+
+/// The value of a resource; which member is valid follows from the resource's type.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union anj_res_value_t {
+    pub bytes_or_string: anj_bytes_or_string_value_t,
+    #[cfg(feature = "external-data")]
+    pub external_data: anj_external_data_t,
+    pub int_value: i64,
+    pub uint_value: u64,
+    pub double_value: f64,
+    pub bool_value: bool,
+    pub objlnk: anj_objlnk_value_t,
+    pub time_value: i64,
+}
+
+impl anj_res_value_t {
+    pub const fn zeroed() -> Self {
+        anj_res_value_t {
+            bytes_or_string: anj_bytes_or_string_value_t {
+                data: core::ptr::null(),
+                offset: 0,
+                chunk_length: 0,
+                full_length_hint: 0,
+            },
+        }
+    }
+}
+
+pub type anj_dm_res_read_t = unsafe extern "C" fn(
+    anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+    rid: anj_rid_t,
+    riid: anj_riid_t,
+    out_value: *mut anj_res_value_t,
+) -> c_int;
+pub type anj_dm_res_write_t = unsafe extern "C" fn(
+    anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+    rid: anj_rid_t,
+    riid: anj_riid_t,
+    value: *const anj_res_value_t,
+) -> c_int;
+pub type anj_dm_res_execute_t = unsafe extern "C" fn(
+    anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+    rid: anj_rid_t,
+    execute_arg: *const c_char,
+    execute_arg_len: usize,
+) -> c_int;
+pub type anj_dm_res_inst_create_t =
+    unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t) -> c_int;
+pub type anj_dm_res_inst_delete_t =
+    unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t) -> c_int;
+pub type anj_dm_inst_create_t = unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int;
+pub type anj_dm_inst_delete_t = unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int;
+pub type anj_dm_inst_reset_t = unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int;
+pub type anj_dm_transaction_begin_t = unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int;
+pub type anj_dm_transaction_validate_t = unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int;
+pub type anj_dm_transaction_end_t =
+    unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, result: anj_dm_transaction_result_t);
+
+/// The operations an object implements; any may be NULL (the operation then fails).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct anj_dm_handlers_t {
+    pub inst_create: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int>,
+    pub inst_delete: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int>,
+    pub inst_reset: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int>,
+    pub transaction_begin: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int>,
+    pub transaction_validate: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int>,
+    pub transaction_end: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, result: anj_dm_transaction_result_t)>,
+    pub res_read: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t, out_value: *mut anj_res_value_t) -> c_int>,
+    pub res_write: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t, value: *const anj_res_value_t) -> c_int>,
+    pub res_execute: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, execute_arg: *const c_char, execute_arg_len: usize) -> c_int>,
+    pub res_inst_create: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t) -> c_int>,
+    pub res_inst_delete: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t) -> c_int>,
+}
+
+/// A registered object. Holding one is the engine's permission to read the object's
+/// tables and call its handlers (see [`ObjRef::new`]).
+#[derive(Clone, Copy)]
+pub struct ObjRef(NonNull<anj_dm_obj_t>);
+
+impl ObjRef {
+    /// # Safety
+    /// `obj` must point to a valid `anj_dm_obj_t` whose tables stay valid and consistent
+    /// for as long as it is registered (the contract of `anj_dm_add_obj`).
+    pub unsafe fn new(obj: NonNull<anj_dm_obj_t>) -> Self {
+        ObjRef(obj)
+    }
+    pub fn ptr(self) -> *const anj_dm_obj_t {
+        self.0.as_ptr()
+    }
+    fn obj(&self) -> &anj_dm_obj_t {
+        // SAFETY: ObjRef::new's contract: the object is valid while registered.
+        unsafe { self.0.as_ref() }
+    }
+    pub fn oid(self) -> u16 {
+        self.obj().oid
+    }
+    /// The version string, if set and valid UTF-8.
+    pub fn version(&self) -> Option<&str> {
+        let v = self.obj().version;
+        if v.is_null() {
+            return None;
+        }
+        // SAFETY: a non-NULL version is a NUL-terminated string owned by the object.
+        let c = unsafe { core::ffi::CStr::from_ptr(v) };
+        c.to_str().ok()
+    }
+    /// The used instance slots (packed first, `ANJ_ID_INVALID` ends them).
+    pub fn instances(&self) -> &[anj_dm_obj_inst_t] {
+        let o = self.obj();
+        if o.insts.is_null() || o.max_inst_count == 0 {
+            return &[];
+        }
+        // SAFETY: the object has `max_inst_count` instance slots at `insts`.
+        let all = unsafe { core::slice::from_raw_parts(o.insts, o.max_inst_count as usize) };
+        let used = all.iter().take_while(|i| i.iid != ANJ_ID_INVALID).count();
+        &all[..used]
+    }
+    pub fn instance(&self, iid: u16) -> Option<&anj_dm_obj_inst_t> {
+        self.instances().iter().find(|i| i.iid == iid)
+    }
+    pub fn resources<'a>(&'a self, inst: &'a anj_dm_obj_inst_t) -> &'a [anj_dm_res_t] {
+        if inst.resources.is_null() || inst.res_count == 0 {
+            return &[];
+        }
+        // SAFETY: an instance has `res_count` resources at `resources`.
+        unsafe { core::slice::from_raw_parts(inst.resources, inst.res_count as usize) }
+    }
+    /// The used resource-instance IDs of a multi-instance resource.
+    pub fn res_instances<'a>(&'a self, res: &'a anj_dm_res_t) -> &'a [u16] {
+        if res.insts.is_null() || res.max_inst_count == 0 {
+            return &[];
+        }
+        // SAFETY: a multi-instance resource has `max_inst_count` RIID slots at `insts`.
+        let all = unsafe { core::slice::from_raw_parts(res.insts, res.max_inst_count as usize) };
+        let used = all.iter().take_while(|r| **r != ANJ_ID_INVALID).count();
+        &all[..used]
+    }
+    fn handlers(&self) -> anj_dm_handlers_t {
+        let h = self.obj().handlers;
+        if h.is_null() {
+            return anj_dm_handlers_t::default();
+        }
+        // SAFETY: a non-NULL handlers pointer refers to the object's handler table.
+        unsafe { *h }
+    }
+
+    /// Calls `res_read`. Returns the handler's code, or NOT_FOUND/METHOD_NOT_ALLOWED semantics
+    /// through `None` when it has no such handler.
+    pub fn read(self, anj: *mut anj_t, iid: u16, rid: u16, riid: u16, out: &mut anj_res_value_t) -> Option<c_int> {
+        let f = self.handlers().res_read?;
+        // SAFETY: calling the application's handler with the arguments its contract names;
+        // `out` is a valid, exclusive value slot.
+        Some(unsafe { f(anj, self.ptr(), iid, rid, riid, out) })
+    }
+    pub fn write(self, anj: *mut anj_t, iid: u16, rid: u16, riid: u16, value: &anj_res_value_t) -> Option<c_int> {
+        let f = self.handlers().res_write?;
+        // SAFETY: as for read; `value` stays valid for the duration of the call.
+        Some(unsafe { f(anj, self.ptr(), iid, rid, riid, value) })
+    }
+    pub fn execute(self, anj: *mut anj_t, iid: u16, rid: u16, arg: &[u8]) -> Option<c_int> {
+        let f = self.handlers().res_execute?;
+        let p = if arg.is_empty() { core::ptr::null() } else { arg.as_ptr() as *const c_char };
+        // SAFETY: `arg` is valid for `arg.len()` bytes during the call (not NUL-terminated,
+        // as documented: the length is passed).
+        Some(unsafe { f(anj, self.ptr(), iid, rid, p, arg.len()) })
+    }
+    pub fn transaction_begin(self, anj: *mut anj_t) -> c_int {
+        match self.handlers().transaction_begin {
+            // SAFETY: application handler called per its contract.
+            Some(f) => unsafe { f(anj, self.ptr()) },
+            None => 0,
+        }
+    }
+    pub fn transaction_validate(self, anj: *mut anj_t) -> c_int {
+        match self.handlers().transaction_validate {
+            // SAFETY: application handler called per its contract.
+            Some(f) => unsafe { f(anj, self.ptr()) },
+            None => 0,
+        }
+    }
+    pub fn transaction_end(self, anj: *mut anj_t, ok: bool) {
+        if let Some(f) = self.handlers().transaction_end {
+            let r = if ok {
+                anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS
+            } else {
+                anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_FAILURE
+            };
+            // SAFETY: application handler called per its contract.
+            unsafe { f(anj, self.ptr(), r) }
+        }
+    }
+}
+
+/// Converts what a read handler stored in `v` for a resource of type `t`.
+///
+/// Bytes and strings borrow the handler's memory, which its contract keeps valid until
+/// the next handler call; the engine consumes the value before that.
+pub fn value_from_c<'a>(t: anj_data_type_t, v: &anj_res_value_t) -> crate::io::value::Value<'a> {
+    use crate::io::value::Value;
+    let p = v as *const anj_res_value_t;
+    match t & 0xFF {
+        ANJ_DATA_TYPE_BYTES | ANJ_DATA_TYPE_STRING => {
+            // SAFETY: bytes/strings are reported through `bytes_or_string`, plain data.
+            let b = unsafe { v.bytes_or_string };
+            if b.data.is_null() {
+                return if t & 0xFF == ANJ_DATA_TYPE_BYTES { Value::Bytes(&[]) } else { Value::String("") };
+            }
+            if t & 0xFF == ANJ_DATA_TYPE_BYTES {
+                // SAFETY: the handler points `data` at `chunk_length` readable bytes.
+                Value::Bytes(unsafe { core::slice::from_raw_parts(b.data as *const u8, b.chunk_length) })
+            } else {
+                // SAFETY: a string value is NUL-terminated (Anjay Lite's read contract).
+                let c = unsafe { core::ffi::CStr::from_ptr(b.data as *const c_char) };
+                match c.to_str() {
+                    Ok(s) => Value::String(s),
+                    Err(_) => Value::Null,
+                }
+            }
+        }
+        // SAFETY (all arms below): the union is at least 8 bytes of plain integers; reading
+        // them as the member the type names is defined for any bit pattern, and `bool` is
+        // read as a byte so that a handler storing e.g. 2 cannot produce an invalid bool.
+        ANJ_DATA_TYPE_INT => Value::Int(unsafe { v.int_value }),
+        ANJ_DATA_TYPE_TIME => Value::Time(unsafe { v.time_value }),
+        ANJ_DATA_TYPE_UINT => Value::Uint(unsafe { v.uint_value }),
+        ANJ_DATA_TYPE_DOUBLE => Value::Double(unsafe { v.double_value }),
+        ANJ_DATA_TYPE_BOOL => Value::Bool(unsafe { *(p as *const u8) } != 0),
+        ANJ_DATA_TYPE_OBJLNK => {
+            let l = unsafe { v.objlnk };
+            Value::Objlnk { oid: l.oid, iid: l.iid }
+        }
+        _ => Value::Null,
+    }
+}

@@ -1,0 +1,791 @@
+//! The built-in Security (/0), Server (/1) and Device (/3) objects: the contexts C code
+//! allocates (`anj_dm_*_obj_t`, opaque blobs whose size comes from `anj/anj_config.h`),
+//! their `*_init_t` structs, the `anj_dm_*_obj_*` functions, and the handlers through
+//! which the data model engine reaches them like any application object.
+//!
+//! Each context begins with its `anj_dm_obj_t`, so a handler gets back to its context
+//! from the object pointer it is called with.
+
+use core::ffi::{c_char, c_int, CStr};
+use core::ptr::NonNull;
+
+use crate::dm::builtin::*;
+use crate::ffi::core::{anj_t, with_client};
+use crate::ffi::dm::*;
+use crate::io::value::Value;
+
+const ERR_BAD_REQUEST: c_int = -128;
+const ERR_NOT_FOUND: c_int = -132;
+const ERR_METHOD_NOT_ALLOWED: c_int = -133;
+const ERR_INTERNAL: c_int = -160;
+
+/// A table of static resource definitions. Its raw `insts` pointers are all NULL or point
+/// to other statics, so sharing it between threads is sound.
+struct ResTable<const N: usize>([anj_dm_res_t; N]);
+// SAFETY: the tables are immutable and every pointer in them is NULL or to immutable statics.
+unsafe impl<const N: usize> Sync for ResTable<N> {}
+
+const fn res(rid: u16, t: anj_data_type_t, kind: anj_dm_res_kind_t) -> anj_dm_res_t {
+    anj_dm_res_t { rid, r#type: t, kind, insts: core::ptr::null(), max_inst_count: 0 }
+}
+
+use anj_dm_res_kind_t::*;
+
+/// Writes a value into a handler's out slot.
+fn put(out: &mut anj_res_value_t, v: &Value<'_>) {
+    *out = crate::dm::value_to_c(v);
+}
+
+/// The string a handler's `const char *` init field names, or "" for NULL.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string.
+unsafe fn cstr<'a>(p: *const c_char) -> Option<&'a [u8]> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: guaranteed by the caller.
+        Some(unsafe { CStr::from_ptr(p) }.to_bytes())
+    }
+}
+
+/// Recovers a built-in context from the object pointer its handlers receive.
+///
+/// # Safety
+/// `obj` must be the `obj` field (first, `repr(C)`) of a live `T` that was registered
+/// through a `*mut` pointer, and no other reference to that `T` may be live.
+unsafe fn ctx_of<'a, T>(obj: *const anj_dm_obj_t) -> &'a mut T {
+    // SAFETY: guaranteed by the caller.
+    unsafe { &mut *(obj as *mut T) }
+}
+
+/* ----------------------------------- Server /1 ----------------------------------- */
+
+/// What the application passes to `anj_dm_server_obj_add_instance`.
+#[repr(C)]
+pub struct anj_dm_server_instance_init_t {
+    pub ssid: u16,
+    pub lifetime: u32,
+    pub default_min_period: u32,
+    pub default_max_period: u32,
+    /// 0 selects the default of 86400 s.
+    pub disable_timeout: u32,
+    pub notification_storing: bool,
+    pub binding: *const c_char,
+    /// NULL selects the default (true).
+    pub bootstrap_on_registration_failure: *const bool,
+    pub mute_send: bool,
+    /// NULL selects instance 0.
+    pub iid: *const anj_iid_t,
+    /// NULL selects the spec's defaults.
+    pub comm_retry_res: *mut anj_communication_retry_res_t,
+    pub default_notification_mode: u8,
+}
+
+static SERVER_RES: ResTable<17> = ResTable([
+    res(server_rid::SSID, ANJ_DATA_TYPE_INT, ANJ_DM_RES_R),
+    res(server_rid::LIFETIME, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
+    res(server_rid::DEFAULT_PMIN, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
+    res(server_rid::DEFAULT_PMAX, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
+    res(server_rid::DISABLE, ANJ_DATA_TYPE_NULL, ANJ_DM_RES_E),
+    res(server_rid::DISABLE_TIMEOUT, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
+    res(server_rid::NOTIFICATION_STORING, ANJ_DATA_TYPE_BOOL, ANJ_DM_RES_RW),
+    res(server_rid::BINDING, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_RW),
+    res(server_rid::UPDATE_TRIGGER, ANJ_DATA_TYPE_NULL, ANJ_DM_RES_E),
+    res(server_rid::BOOTSTRAP_TRIGGER, ANJ_DATA_TYPE_NULL, ANJ_DM_RES_E),
+    res(server_rid::BOOTSTRAP_ON_FAILURE, ANJ_DATA_TYPE_BOOL, ANJ_DM_RES_R),
+    res(server_rid::RETRY_COUNT, ANJ_DATA_TYPE_UINT, ANJ_DM_RES_RW),
+    res(server_rid::RETRY_TIMER, ANJ_DATA_TYPE_UINT, ANJ_DM_RES_RW),
+    res(server_rid::SEQ_DELAY_TIMER, ANJ_DATA_TYPE_UINT, ANJ_DM_RES_RW),
+    res(server_rid::SEQ_RETRY_COUNT, ANJ_DATA_TYPE_UINT, ANJ_DM_RES_RW),
+    res(server_rid::MUTE_SEND, ANJ_DATA_TYPE_BOOL, ANJ_DM_RES_RW),
+    res(server_rid::DEFAULT_NOTIFICATION_MODE, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
+]);
+
+static SERVER_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
+    inst_create: None,
+    inst_delete: None,
+    inst_reset: None,
+    transaction_begin: Some(server_transaction_begin),
+    transaction_validate: Some(server_transaction_validate),
+    transaction_end: Some(server_transaction_end),
+    res_read: Some(server_res_read),
+    res_write: Some(server_res_write),
+    res_execute: Some(server_res_execute),
+    res_inst_create: None,
+    res_inst_delete: None,
+};
+
+/// The Server object context (`anj_dm_server_obj_t` in C; one instance).
+#[repr(C)]
+pub struct ServerObj {
+    obj: anj_dm_obj_t,
+    inst: [anj_dm_obj_inst_t; 1],
+    data: ServerInstance,
+    backup: ServerInstance,
+    has_instance: bool,
+    installed: bool,
+}
+
+const EMPTY_INST: anj_dm_obj_inst_t = anj_dm_obj_inst_t { iid: ANJ_ID_INVALID, resources: core::ptr::null(), res_count: 0 };
+
+/// Prepares an empty Server object context.
+///
+/// # Safety
+/// `server_obj_ctx` points to writable memory of `sizeof(anj_dm_server_obj_t)` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_server_obj_init(server_obj_ctx: *mut ServerObj) {
+    if server_obj_ctx.is_null() {
+        return;
+    }
+    let empty = ServerInstance {
+        iid: ANJ_ID_INVALID,
+        ssid: 0,
+        lifetime: 0,
+        default_pmin: 0,
+        default_pmax: 0,
+        disable_timeout: DISABLE_TIMEOUT_DEFAULT,
+        retry: anj_communication_retry_res_t::DEFAULT,
+        binding: [0; BINDING_SIZE],
+        notification_storing: false,
+        bootstrap_on_failure: true,
+        mute_send: false,
+        default_notification_mode: 0,
+    };
+    // SAFETY: the caller provides writable storage for the whole context; we initialise
+    // it in one write without reading the previous (uninitialised) contents.
+    unsafe {
+        server_obj_ctx.write(ServerObj {
+            obj: anj_dm_obj_t {
+                oid: 1,
+                version: c"1.1".as_ptr(),
+                handlers: &SERVER_HANDLERS,
+                insts: core::ptr::null(),
+                max_inst_count: 1,
+            },
+            inst: [EMPTY_INST],
+            data: empty,
+            backup: empty,
+            has_instance: false,
+            installed: false,
+        })
+    }
+}
+
+/// Adds the (single) Server object instance; validates it first.
+///
+/// # Safety
+/// `server_obj_ctx` was initialised by `anj_dm_server_obj_init`; `instance` is valid.
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_server_obj_add_instance(
+    server_obj_ctx: *mut ServerObj,
+    instance: *const anj_dm_server_instance_init_t,
+) -> c_int {
+    // SAFETY: the caller passes valid pointers (checked for NULL here).
+    let (Some(ctx), Some(init)) = (unsafe { server_obj_ctx.as_mut() }, unsafe { instance.as_ref() }) else {
+        return -1;
+    };
+    if ctx.has_instance || ctx.installed {
+        crate::log_error!("server obj: only one instance is supported");
+        return -1;
+    }
+    // SAFETY: init pointers are NULL or valid per the init struct's contract.
+    let binding = unsafe { cstr(init.binding) }.unwrap_or(b"U");
+    let mut d = ctx.data;
+    // SAFETY: as above.
+    d.iid = unsafe { init.iid.as_ref() }.copied().unwrap_or(0);
+    d.ssid = init.ssid;
+    d.lifetime = init.lifetime;
+    d.default_pmin = init.default_min_period;
+    d.default_pmax = init.default_max_period;
+    d.disable_timeout = if init.disable_timeout == 0 { DISABLE_TIMEOUT_DEFAULT } else { init.disable_timeout };
+    d.notification_storing = init.notification_storing;
+    // SAFETY: as above.
+    d.bootstrap_on_failure = unsafe { init.bootstrap_on_registration_failure.as_ref() }.copied().unwrap_or(true);
+    d.mute_send = init.mute_send;
+    // SAFETY: as above.
+    d.retry = unsafe { init.comm_retry_res.as_ref() }.copied().unwrap_or(anj_communication_retry_res_t::DEFAULT);
+    d.default_notification_mode = init.default_notification_mode;
+    if !binding_valid(binding) || d.iid == ANJ_ID_INVALID || d.default_notification_mode > 1 {
+        crate::log_error!("server obj: invalid binding, iid or notification mode");
+        return -1;
+    }
+    d.binding = [0; BINDING_SIZE];
+    d.binding[..binding.len()].copy_from_slice(binding);
+    if !d.valid() {
+        crate::log_error!("server obj: invalid instance (SSID, lifetime or periods)");
+        return -1;
+    }
+    ctx.data = d;
+    ctx.has_instance = true;
+    0
+}
+
+/// Registers the Server object with the data model.
+///
+/// # Safety
+/// `anj` was initialised by `anj_core_init`; `server_obj_ctx` is an initialised context
+/// that outlives its registration.
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_server_obj_install(anj: *mut anj_t, server_obj_ctx: *mut ServerObj) -> c_int {
+    let Some(ctx_ptr) = NonNull::new(server_obj_ctx) else { return -1 };
+    {
+        // SAFETY: a valid, initialised context (checked non-NULL).
+        let ctx = unsafe { &mut *ctx_ptr.as_ptr() };
+        if ctx.installed {
+            return -1;
+        }
+        ctx.inst[0] = if ctx.has_instance {
+            anj_dm_obj_inst_t { iid: ctx.data.iid, resources: SERVER_RES.0.as_ptr(), res_count: SERVER_RES.0.len() as u16 }
+        } else {
+            EMPTY_INST
+        };
+        ctx.obj.insts = ctx.inst.as_ptr();
+    }
+    // SAFETY: the object lives inside the caller's context, which outlives the registration.
+    let r = unsafe { crate::ffi::core::add_obj(anj, ctx_ptr.cast::<anj_dm_obj_t>()) };
+    if r == 0 {
+        // SAFETY: as above.
+        unsafe { (*ctx_ptr.as_ptr()).installed = true };
+    }
+    r
+}
+
+unsafe extern "C" fn server_res_read(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    _iid: anj_iid_t,
+    rid: anj_rid_t,
+    _riid: anj_riid_t,
+    out: *mut anj_res_value_t,
+) -> c_int {
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with, with a valid out slot.
+    let (ctx, out) = unsafe { (ctx_of::<ServerObj>(obj), &mut *out) };
+    match ctx.data.read(rid) {
+        Some(v) => {
+            put(out, &v);
+            0
+        }
+        None => ERR_NOT_FOUND,
+    }
+}
+
+unsafe extern "C" fn server_res_write(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    _iid: anj_iid_t,
+    rid: anj_rid_t,
+    _riid: anj_riid_t,
+    value: *const anj_res_value_t,
+) -> c_int {
+    // SAFETY: as in server_res_read; `value` is valid during the call.
+    let (ctx, value) = unsafe { (ctx_of::<ServerObj>(obj), &*value) };
+    let Some(t) = SERVER_RES.0.iter().find(|r| r.rid == rid).map(|r| r.r#type) else {
+        return ERR_NOT_FOUND;
+    };
+    let v = value_from_write(t, value);
+    match ctx.data.write(rid, &v) {
+        Ok(()) => 0,
+        Err(()) => ERR_BAD_REQUEST,
+    }
+}
+
+/// Converts a value handed to a write handler of a built-in object (strings arrive with
+/// their length, not NUL-terminated; bytes likewise).
+fn value_from_write<'a>(t: anj_data_type_t, v: &'a anj_res_value_t) -> Value<'a> {
+    if t == ANJ_DATA_TYPE_STRING || t == ANJ_DATA_TYPE_BYTES {
+        // SAFETY: string and bytes writes are carried in `bytes_or_string`.
+        let b = unsafe { v.bytes_or_string };
+        if b.offset != 0 || b.chunk_length != b.full_length_hint {
+            // Built-in objects take whole values only; chunks mean an oversized value.
+            return Value::Null;
+        }
+        let data: &'a [u8] = if b.data.is_null() || b.chunk_length == 0 {
+            &[]
+        } else {
+            // SAFETY: the engine points `data` at `chunk_length` bytes valid for this call.
+            unsafe { core::slice::from_raw_parts(b.data as *const u8, b.chunk_length) }
+        };
+        return if t == ANJ_DATA_TYPE_BYTES {
+            Value::Bytes(data)
+        } else {
+            core::str::from_utf8(data).map(Value::String).unwrap_or(Value::Null)
+        };
+    }
+    crate::ffi::dm::value_from_c(t, v)
+}
+
+unsafe extern "C" fn server_res_execute(
+    anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    _iid: anj_iid_t,
+    rid: anj_rid_t,
+    _arg: *const c_char,
+    _arg_len: usize,
+) -> c_int {
+    // SAFETY: as in server_res_read.
+    let ctx = unsafe { ctx_of::<ServerObj>(obj) };
+    match rid {
+        server_rid::DISABLE => {
+            let t = ctx.data.disable_timeout;
+            // SAFETY: `anj` is the client the engine called us for.
+            unsafe { crate::ffi::core::anj_core_server_obj_disable_executed(anj, t) };
+            0
+        }
+        server_rid::UPDATE_TRIGGER => {
+            // SAFETY: as above.
+            unsafe { crate::ffi::core::anj_core_server_obj_registration_update_trigger_executed(anj) };
+            0
+        }
+        server_rid::BOOTSTRAP_TRIGGER => {
+            // SAFETY: as above.
+            unsafe { crate::ffi::core::anj_core_server_obj_bootstrap_request_trigger_executed(anj) };
+            0
+        }
+        _ => ERR_METHOD_NOT_ALLOWED,
+    }
+}
+
+unsafe extern "C" fn server_transaction_begin(_anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int {
+    // SAFETY: as in server_res_read.
+    let ctx = unsafe { ctx_of::<ServerObj>(obj) };
+    ctx.backup = ctx.data;
+    0
+}
+
+unsafe extern "C" fn server_transaction_validate(_anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int {
+    // SAFETY: as in server_res_read.
+    let ctx = unsafe { ctx_of::<ServerObj>(obj) };
+    if ctx.data.valid() {
+        0
+    } else {
+        ERR_BAD_REQUEST
+    }
+}
+
+unsafe extern "C" fn server_transaction_end(anj: *mut anj_t, obj: *const anj_dm_obj_t, result: anj_dm_transaction_result_t) {
+    // SAFETY: as in server_res_read.
+    let ctx = unsafe { ctx_of::<ServerObj>(obj) };
+    if result != anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS {
+        ctx.data = ctx.backup;
+        return;
+    }
+    let (old, new) = (ctx.backup, ctx.data);
+    if old.lifetime != new.lifetime || old.binding != new.binding {
+        // A new lifetime or binding is reported to the server with an Update (LwM2M 1.1
+        // TS Core §6.2.2: the Update carries changed parameters).
+        // SAFETY: `anj` is the client the engine called us for; this only sets a flag.
+        unsafe { with_client(anj, |c| c.on_server_params_changed()) };
+    }
+}
+
+/* ---------------------------------- Security /0 ---------------------------------- */
+
+/// Security modes of /0/x/2 (LwM2M 1.1 TS Core, E.1).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum anj_dm_security_mode_t {
+    ANJ_DM_SECURITY_PSK = 0,
+    ANJ_DM_SECURITY_RPK = 1,
+    ANJ_DM_SECURITY_CERTIFICATE = 2,
+    ANJ_DM_SECURITY_NOSEC = 3,
+    ANJ_DM_SECURITY_EST = 4,
+}
+
+/// Largest Server URI (`ANJ_SERVER_URI_MAX_SIZE`, including the NUL).
+pub const ANJ_SERVER_URI_MAX_SIZE: usize = 256;
+
+#[cfg(feature = "bootstrap")]
+const SECURITY_INSTANCES: usize = 2;
+#[cfg(not(feature = "bootstrap"))]
+const SECURITY_INSTANCES: usize = 1;
+
+/// What the application passes to `anj_dm_security_obj_add_instance`.
+#[repr(C)]
+pub struct anj_dm_security_instance_init_t {
+    pub server_uri: *const c_char,
+    pub bootstrap_server: bool,
+    pub security_mode: anj_dm_security_mode_t,
+    #[cfg(feature = "security")]
+    pub public_key_or_identity: crate::ffi::crypto::anj_crypto_security_info_t,
+    #[cfg(feature = "security")]
+    pub server_public_key: crate::ffi::crypto::anj_crypto_security_info_t,
+    #[cfg(feature = "security")]
+    pub secret_key: crate::ffi::crypto::anj_crypto_security_info_t,
+    #[cfg(feature = "security")]
+    pub server_name_indication: *const c_char,
+    pub ssid: u16,
+    pub client_hold_off_time: u32,
+    /// NULL selects the lowest free instance ID.
+    pub iid: *const anj_iid_t,
+}
+
+#[derive(Clone, Copy)]
+struct SecurityInstance {
+    iid: u16,
+    uri: [u8; ANJ_SERVER_URI_MAX_SIZE],
+    uri_len: u16,
+    bootstrap_server: bool,
+    mode: anj_dm_security_mode_t,
+    ssid: u16,
+    hold_off: u32,
+}
+
+impl SecurityInstance {
+    const EMPTY: SecurityInstance = SecurityInstance {
+        iid: ANJ_ID_INVALID,
+        uri: [0; ANJ_SERVER_URI_MAX_SIZE],
+        uri_len: 0,
+        bootstrap_server: false,
+        mode: anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC,
+        ssid: 0,
+        hold_off: 0,
+    };
+}
+
+static SECURITY_RES: ResTable<8> = ResTable([
+    res(security_rid::SERVER_URI, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_RW),
+    res(security_rid::BOOTSTRAP_SERVER, ANJ_DATA_TYPE_BOOL, ANJ_DM_RES_RW),
+    res(security_rid::SECURITY_MODE, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
+    res(security_rid::PUBLIC_KEY_OR_IDENTITY, ANJ_DATA_TYPE_BYTES, ANJ_DM_RES_RW),
+    res(security_rid::SERVER_PUBLIC_KEY, ANJ_DATA_TYPE_BYTES, ANJ_DM_RES_RW),
+    res(security_rid::SECRET_KEY, ANJ_DATA_TYPE_BYTES, ANJ_DM_RES_RW),
+    res(security_rid::SSID, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
+    res(security_rid::CLIENT_HOLD_OFF_TIME, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
+]);
+
+static SECURITY_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
+    inst_create: None,
+    inst_delete: None,
+    inst_reset: None,
+    transaction_begin: None,
+    transaction_validate: None,
+    transaction_end: None,
+    res_read: Some(security_res_read),
+    res_write: None,
+    res_execute: None,
+    res_inst_create: None,
+    res_inst_delete: None,
+};
+
+/// The Security object context (`anj_dm_security_obj_t` in C).
+#[repr(C)]
+pub struct SecurityObj {
+    obj: anj_dm_obj_t,
+    inst: [anj_dm_obj_inst_t; SECURITY_INSTANCES],
+    data: [SecurityInstance; SECURITY_INSTANCES],
+    installed: bool,
+}
+
+/// Prepares an empty Security object context.
+///
+/// # Safety
+/// `security_obj_ctx` points to writable memory of `sizeof(anj_dm_security_obj_t)` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_security_obj_init(security_obj_ctx: *mut SecurityObj) {
+    if security_obj_ctx.is_null() {
+        return;
+    }
+    // SAFETY: the caller provides writable storage for the whole context.
+    unsafe {
+        security_obj_ctx.write(SecurityObj {
+            obj: anj_dm_obj_t {
+                oid: 0,
+                version: core::ptr::null(),
+                handlers: &SECURITY_HANDLERS,
+                insts: core::ptr::null(),
+                max_inst_count: SECURITY_INSTANCES as u16,
+            },
+            inst: [EMPTY_INST; SECURITY_INSTANCES],
+            data: [SecurityInstance::EMPTY; SECURITY_INSTANCES],
+            installed: false,
+        })
+    }
+}
+
+/// Adds a Security object instance; validates it first.
+///
+/// # Safety
+/// `security_obj_ctx` was initialised by `anj_dm_security_obj_init`; `instance` is valid.
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
+    security_obj_ctx: *mut SecurityObj,
+    instance: *const anj_dm_security_instance_init_t,
+) -> c_int {
+    // SAFETY: the caller passes valid pointers (checked for NULL here).
+    let (Some(ctx), Some(init)) = (unsafe { security_obj_ctx.as_mut() }, unsafe { instance.as_ref() }) else {
+        return -1;
+    };
+    if ctx.installed {
+        return -1;
+    }
+    let Some(slot) = ctx.data.iter().position(|d| d.iid == ANJ_ID_INVALID) else {
+        crate::log_error!("security obj: no room for another instance");
+        return -1;
+    };
+    // SAFETY: init pointers are NULL or valid per the init struct's contract.
+    let uri = unsafe { cstr(init.server_uri) }.unwrap_or(b"");
+    // SAFETY: as above.
+    let iid = match unsafe { init.iid.as_ref() } {
+        Some(&i) => i,
+        None => (0..ANJ_ID_INVALID).find(|i| !ctx.data.iter().any(|d| d.iid == *i)).unwrap_or(ANJ_ID_INVALID),
+    };
+    let ssid_ok = if init.bootstrap_server { true } else { init.ssid != 0 && init.ssid != u16::MAX };
+    if uri.is_empty()
+        || uri.len() >= ANJ_SERVER_URI_MAX_SIZE
+        || iid == ANJ_ID_INVALID
+        || !ssid_ok
+        || ctx.data.iter().any(|d| d.iid == iid)
+        || (init.bootstrap_server && ctx.data.iter().any(|d| d.iid != ANJ_ID_INVALID && d.bootstrap_server))
+        || (!init.bootstrap_server && ctx.data.iter().any(|d| d.iid != ANJ_ID_INVALID && !d.bootstrap_server && d.ssid == init.ssid))
+    {
+        crate::log_error!("security obj: invalid instance (URI, IID or SSID)");
+        return -1;
+    }
+    #[cfg(not(feature = "security"))]
+    if init.security_mode != anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC {
+        crate::log_error!("security obj: only NoSec is available without ANJ_WITH_SECURITY");
+        return -1;
+    }
+    let mut d = SecurityInstance::EMPTY;
+    d.iid = iid;
+    d.uri[..uri.len()].copy_from_slice(uri);
+    d.uri_len = uri.len() as u16;
+    d.bootstrap_server = init.bootstrap_server;
+    d.mode = init.security_mode;
+    d.ssid = if init.bootstrap_server { u16::MAX } else { init.ssid };
+    d.hold_off = init.client_hold_off_time;
+    ctx.data[slot] = d;
+    ctx.data.sort_unstable_by_key(|d| d.iid);
+    0
+}
+
+/// Registers the Security object with the data model.
+///
+/// # Safety
+/// As for `anj_dm_server_obj_install`.
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_security_obj_install(anj: *mut anj_t, security_obj_ctx: *mut SecurityObj) -> c_int {
+    let Some(ctx_ptr) = NonNull::new(security_obj_ctx) else { return -1 };
+    {
+        // SAFETY: a valid, initialised context (checked non-NULL).
+        let ctx = unsafe { &mut *ctx_ptr.as_ptr() };
+        if ctx.installed {
+            return -1;
+        }
+        for (slot, d) in ctx.inst.iter_mut().zip(ctx.data.iter()) {
+            *slot = if d.iid == ANJ_ID_INVALID {
+                EMPTY_INST
+            } else {
+                anj_dm_obj_inst_t { iid: d.iid, resources: SECURITY_RES.0.as_ptr(), res_count: SECURITY_RES.0.len() as u16 }
+            };
+        }
+        ctx.obj.insts = ctx.inst.as_ptr();
+    }
+    // SAFETY: the object lives inside the caller's context, which outlives the registration.
+    let r = unsafe { crate::ffi::core::add_obj(anj, ctx_ptr.cast::<anj_dm_obj_t>()) };
+    if r == 0 {
+        // SAFETY: as above.
+        unsafe { (*ctx_ptr.as_ptr()).installed = true };
+    }
+    r
+}
+
+unsafe extern "C" fn security_res_read(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+    rid: anj_rid_t,
+    _riid: anj_riid_t,
+    out: *mut anj_res_value_t,
+) -> c_int {
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with, with a valid out slot.
+    let (ctx, out) = unsafe { (ctx_of::<SecurityObj>(obj), &mut *out) };
+    let Some(d) = ctx.data.iter().find(|d| d.iid == iid) else { return ERR_NOT_FOUND };
+    let v = match rid {
+        // The URI is read as a NUL-terminated string: `uri` always has a NUL after it.
+        security_rid::SERVER_URI => {
+            out.bytes_or_string = anj_bytes_or_string_value_t {
+                data: d.uri.as_ptr().cast(),
+                offset: 0,
+                chunk_length: d.uri_len as usize,
+                full_length_hint: d.uri_len as usize,
+            };
+            return 0;
+        }
+        security_rid::BOOTSTRAP_SERVER => Value::Bool(d.bootstrap_server),
+        security_rid::SECURITY_MODE => Value::Int(d.mode as i64),
+        security_rid::PUBLIC_KEY_OR_IDENTITY | security_rid::SERVER_PUBLIC_KEY | security_rid::SECRET_KEY => {
+            Value::Bytes(&[])
+        }
+        security_rid::SSID => Value::Int(d.ssid.into()),
+        security_rid::CLIENT_HOLD_OFF_TIME => Value::Int(d.hold_off.into()),
+        _ => return ERR_NOT_FOUND,
+    };
+    put(out, &v);
+    0
+}
+
+/* ----------------------------------- Device /3 ----------------------------------- */
+
+pub type anj_dm_reboot_callback_t = unsafe extern "C" fn(arg: *mut core::ffi::c_void, anj: *mut anj_t);
+
+/// What the application passes to `anj_dm_device_obj_install`. NULL strings read as empty.
+#[repr(C)]
+pub struct anj_dm_device_object_init_t {
+    pub manufacturer: *const c_char,
+    pub model_number: *const c_char,
+    pub serial_number: *const c_char,
+    pub firmware_version: *const c_char,
+    pub software_version: *const c_char,
+    pub reboot_cb: Option<unsafe extern "C" fn(arg: *mut core::ffi::c_void, anj: *mut anj_t)>,
+    pub reboot_cb_arg: *mut core::ffi::c_void,
+}
+
+/// Error Code /3/0/11 has one instance, 0, whose value 0 means "no error".
+static DEVICE_ERR_RIIDS: [anj_riid_t; 1] = [0];
+
+struct DeviceResTable([anj_dm_res_t; 8]);
+// SAFETY: immutable; the only pointer refers to the immutable DEVICE_ERR_RIIDS static.
+unsafe impl Sync for DeviceResTable {}
+
+static DEVICE_RES: DeviceResTable = DeviceResTable([
+    res(device_rid::MANUFACTURER, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
+    res(device_rid::MODEL_NUMBER, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
+    res(device_rid::SERIAL_NUMBER, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
+    res(device_rid::FIRMWARE_VERSION, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
+    res(device_rid::REBOOT, ANJ_DATA_TYPE_NULL, ANJ_DM_RES_E),
+    anj_dm_res_t {
+        rid: device_rid::ERROR_CODE,
+        r#type: ANJ_DATA_TYPE_INT,
+        kind: ANJ_DM_RES_RM,
+        insts: DEVICE_ERR_RIIDS.as_ptr(),
+        max_inst_count: 1,
+    },
+    res(device_rid::SUPPORTED_BINDINGS, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
+    res(device_rid::SOFTWARE_VERSION, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
+]);
+
+static DEVICE_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
+    inst_create: None,
+    inst_delete: None,
+    inst_reset: None,
+    transaction_begin: None,
+    transaction_validate: None,
+    transaction_end: None,
+    res_read: Some(device_res_read),
+    res_write: None,
+    res_execute: Some(device_res_execute),
+    res_inst_create: None,
+    res_inst_delete: None,
+};
+
+/// The Device object context (`anj_dm_device_obj_t` in C; one instance, /3/0).
+#[repr(C)]
+pub struct DeviceObj {
+    obj: anj_dm_obj_t,
+    inst: [anj_dm_obj_inst_t; 1],
+    strings: [*const c_char; 5],
+    reboot_cb: Option<unsafe extern "C" fn(arg: *mut core::ffi::c_void, anj: *mut anj_t)>,
+    reboot_cb_arg: *mut core::ffi::c_void,
+}
+
+/// Supported bindings reported in /3/0/16: this client speaks UDP.
+static SUPPORTED_BINDINGS: &CStr = c"U";
+
+/// Initialises and registers the Device object. The strings are not copied: they must
+/// outlive the object, as in Anjay Lite.
+///
+/// # Safety
+/// `anj` was initialised by `anj_core_init`; `device_obj` is writable storage that outlives
+/// its registration; `obj_init` is valid.
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_device_obj_install(
+    anj: *mut anj_t,
+    device_obj: *mut DeviceObj,
+    obj_init: *const anj_dm_device_object_init_t,
+) -> c_int {
+    let Some(ctx_ptr) = NonNull::new(device_obj) else { return -1 };
+    // SAFETY: checked for NULL; valid per the caller's contract.
+    let Some(init) = (unsafe { obj_init.as_ref() }) else { return -1 };
+    // SAFETY: the caller provides writable storage for the whole context.
+    unsafe {
+        ctx_ptr.as_ptr().write(DeviceObj {
+            obj: anj_dm_obj_t {
+                oid: 3,
+                version: core::ptr::null(),
+                handlers: &DEVICE_HANDLERS,
+                insts: core::ptr::null(),
+                max_inst_count: 1,
+            },
+            inst: [anj_dm_obj_inst_t { iid: 0, resources: DEVICE_RES.0.as_ptr(), res_count: DEVICE_RES.0.len() as u16 }],
+            strings: [
+                init.manufacturer,
+                init.model_number,
+                init.serial_number,
+                init.firmware_version,
+                init.software_version,
+            ],
+            reboot_cb: init.reboot_cb,
+            reboot_cb_arg: init.reboot_cb_arg,
+        });
+        (*ctx_ptr.as_ptr()).obj.insts = (*ctx_ptr.as_ptr()).inst.as_ptr();
+    }
+    // SAFETY: the object lives inside the caller's context, which outlives the registration.
+    unsafe { crate::ffi::core::add_obj(anj, ctx_ptr.cast::<anj_dm_obj_t>()) }
+}
+
+unsafe extern "C" fn device_res_read(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    _iid: anj_iid_t,
+    rid: anj_rid_t,
+    _riid: anj_riid_t,
+    out: *mut anj_res_value_t,
+) -> c_int {
+    // SAFETY: the engine calls this handler only for the Device object it was registered
+    // with, with a valid out slot.
+    let (ctx, out) = unsafe { (ctx_of::<DeviceObj>(obj), &mut *out) };
+    let s = match rid {
+        device_rid::MANUFACTURER => ctx.strings[0],
+        device_rid::MODEL_NUMBER => ctx.strings[1],
+        device_rid::SERIAL_NUMBER => ctx.strings[2],
+        device_rid::FIRMWARE_VERSION => ctx.strings[3],
+        device_rid::SOFTWARE_VERSION => ctx.strings[4],
+        device_rid::SUPPORTED_BINDINGS => SUPPORTED_BINDINGS.as_ptr(),
+        device_rid::ERROR_CODE => {
+            out.int_value = 0;
+            return 0;
+        }
+        _ => return ERR_NOT_FOUND,
+    };
+    let s = if s.is_null() { c"".as_ptr() } else { s };
+    out.bytes_or_string = anj_bytes_or_string_value_t { data: s.cast(), offset: 0, chunk_length: 0, full_length_hint: 0 };
+    0
+}
+
+unsafe extern "C" fn device_res_execute(
+    anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    _iid: anj_iid_t,
+    rid: anj_rid_t,
+    _arg: *const c_char,
+    _arg_len: usize,
+) -> c_int {
+    // SAFETY: as in device_res_read.
+    let ctx = unsafe { ctx_of::<DeviceObj>(obj) };
+    if rid != device_rid::REBOOT {
+        return ERR_METHOD_NOT_ALLOWED;
+    }
+    match ctx.reboot_cb {
+        Some(cb) => {
+            // SAFETY: the application's callback, with the argument it registered; the
+            // application decides when to actually reboot.
+            unsafe { cb(ctx.reboot_cb_arg, anj) };
+            0
+        }
+        None => ERR_INTERNAL,
+    }
+}

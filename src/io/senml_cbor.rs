@@ -1,0 +1,910 @@
+//! SenML CBOR (content format 112): RFC 8428 §6 with the LwM2M conventions of TS Core
+//! §7.4.6 (and the shared SenML record logic used by SenML JSON).
+//!
+//! Encoding follows Anjay Lite's layout: a definite array of definite maps; the first
+//! record carries the base name `bn` (-2) = the base path without a trailing slash
+//! (`/3/0`), and every record whose path is longer carries `n` (0) = the rest, starting
+//! with a slash (`/1`, `/11/0`); bn + n is the full path as RFC 8428 §4.5.1 concatenates.
+//! A record's timestamp, when set and different from the previous one, goes into `bt` (-3).
+//! Values: `v` (2) numbers (Time as tag 1 + integer, as Anjay Lite), `vs` (3), `vb` (4),
+//! `vd` (8) and `"vlo"` for Objlnk (`"oid:iid"`). Floats use the smallest exact precision.
+//! The array's length is only known at the end: one byte is reserved for its head and the
+//! records are moved right at [`Encoder::finish`] if 24 or more were written.
+//!
+//! Decoding accepts definite and indefinite arrays, maps and strings (RFC 8949 §3.2), half
+//! floats, tag 1 on numbers, integer and text labels, `bn`/`bt` on any record (they apply
+//! until replaced, RFC 8428 §4.1), ignores unknown labels except those ending in `_`
+//! (RFC 8428 §4.4, must-understand) and rejects duplicate labels, several values in one
+//! record, and names that do not form a path under the request path. Indefinite strings
+//! are copied into the caller's scratch buffer.
+
+use super::cbor::{CborReader, CborWriter, Item, TAG_EPOCH_TIME};
+use super::text::{f64_to_i64, f64_to_u64};
+use super::value::{
+    DataType, Decoder, Encoder, Entry, IoError, Path, Scratch, SliceWriter, TypeOf, Value,
+};
+
+/// SenML labels (RFC 8428 §6, Table 6).
+const L_BVER: i64 = -1;
+const L_BN: i64 = -2;
+const L_BT: i64 = -3;
+const L_N: i64 = 0;
+const L_V: i64 = 2;
+const L_VS: i64 = 3;
+const L_VB: i64 = 4;
+const L_T: i64 = 6;
+const L_VD: i64 = 8;
+/// LwM2M's object link value label (TS Core §7.4.6).
+pub(crate) const VLO: &[u8] = b"vlo";
+
+/// Longest full name: "/65534/65534/65534/65534".
+const MAX_NAME: usize = 24;
+
+/// Writes the IDs of `path` past the first `skip` as `/a/b`.
+fn path_suffix(path: &Path, skip: usize, out: &mut [u8; MAX_NAME]) -> Result<usize, IoError> {
+    Path::new(path.as_slice().get(skip..).unwrap_or(&[]))
+        .write_str(out)
+        .map(|n| {
+            // The root renders as "/" but an empty suffix must be empty.
+            if path.len() <= skip {
+                0
+            } else {
+                n
+            }
+        })
+}
+
+/// Common state of the SenML encoders: which fields a record gets.
+pub(crate) struct RecordPlan {
+    pub bn: Option<([u8; MAX_NAME], usize)>,
+    pub n: Option<([u8; MAX_NAME], usize)>,
+    pub bt: Option<f64>,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct SenmlEncState {
+    base: Path,
+    first: bool,
+    last_time: f64,
+}
+
+impl SenmlEncState {
+    pub(crate) fn new(base: Path) -> Self {
+        SenmlEncState {
+            base,
+            first: true,
+            last_time: 0.0,
+        }
+    }
+
+    pub(crate) fn plan(&mut self, e: &Entry<'_>) -> Result<RecordPlan, IoError> {
+        if !self.base.is_prefix_of(&e.path) {
+            return Err(IoError::BadPath);
+        }
+        let mut plan = RecordPlan {
+            bn: None,
+            n: None,
+            bt: None,
+        };
+        if self.first && !self.base.is_empty() {
+            let mut b = [0u8; MAX_NAME];
+            let n = self.base.write_str(&mut b)?;
+            plan.bn = Some((b, n));
+        }
+        if e.path.len() != self.base.len() || e.path.is_empty() {
+            let mut b = [0u8; MAX_NAME];
+            let n = if e.path.is_empty() {
+                e.path.write_str(&mut b)?
+            } else {
+                path_suffix(&e.path, self.base.len(), &mut b)?
+            };
+            plan.n = Some((b, n));
+        }
+        if let Some(t) = e.timestamp {
+            let t = if t.is_nan() { 0.0 } else { t };
+            if t != self.last_time {
+                plan.bt = Some(t);
+                self.last_time = t;
+            }
+        }
+        self.first = false;
+        Ok(plan)
+    }
+}
+
+/// Encoder of SenML CBOR; see the module docs.
+pub struct SenmlCborEncoder<'b> {
+    w: SliceWriter<'b>,
+    state: SenmlEncState,
+    count: u64,
+}
+
+impl<'b> SenmlCborEncoder<'b> {
+    pub fn new(base: Path, out: &'b mut [u8]) -> Self {
+        let mut w = SliceWriter::new(out);
+        // Room for the array head when fewer than 24 records (the common case).
+        w.pos = 1;
+        SenmlCborEncoder {
+            w,
+            state: SenmlEncState::new(base),
+            count: 0,
+        }
+    }
+}
+
+impl Encoder for SenmlCborEncoder<'_> {
+    fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
+        if self.w.pos > self.w.buf.len() {
+            return Err(IoError::BufferTooSmall);
+        }
+        let start = self.w.pos;
+        let saved = self.state;
+        let plan = self.state.plan(e)?;
+        let w = core::mem::replace(&mut self.w, SliceWriter::new(&mut []));
+        let mut c = CborWriter::from_writer(w);
+        let r = write_record(&mut c, &plan, &e.value);
+        self.w = c.into_writer();
+        if r.is_err() {
+            // Nothing of this record stays: the next one must still carry bn / bt.
+            self.w.pos = start;
+            self.state = saved;
+        }
+        r?;
+        self.count += 1;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<usize, IoError> {
+        let SliceWriter { buf, pos } = self.w;
+        let mut head = [0u8; 9];
+        let hl = {
+            let mut c = CborWriter::new(&mut head);
+            c.array(self.count)?;
+            c.position()
+        };
+        let end = pos.checked_add(hl - 1).ok_or(IoError::BufferTooSmall)?;
+        if pos > buf.len() || end > buf.len() {
+            return Err(IoError::BufferTooSmall);
+        }
+        buf.copy_within(1..pos, hl);
+        buf.get_mut(..hl)
+            .ok_or(IoError::BufferTooSmall)?
+            .copy_from_slice(head.get(..hl).unwrap_or(&[]));
+        Ok(end)
+    }
+}
+
+fn write_record(c: &mut CborWriter<'_>, plan: &RecordPlan, v: &Value<'_>) -> Result<(), IoError> {
+    let pairs = [
+        plan.bn.is_some(),
+        plan.n.is_some(),
+        plan.bt.is_some(),
+        !matches!(v, Value::Null),
+    ];
+    c.map(pairs.iter().filter(|p| **p).count() as u64)?;
+    if let Some((b, n)) = &plan.bn {
+        c.int(L_BN)?;
+        c.text(b.get(..*n).unwrap_or(&[]))?;
+    }
+    if let Some((b, n)) = &plan.n {
+        c.int(L_N)?;
+        c.text(b.get(..*n).unwrap_or(&[]))?;
+    }
+    if let Some(t) = plan.bt {
+        c.int(L_BT)?;
+        c.float(t)?;
+    }
+    match *v {
+        Value::Null => Ok(()),
+        Value::Bytes(b) => {
+            c.int(L_VD)?;
+            c.bytes(b)
+        }
+        Value::String(s) => {
+            c.int(L_VS)?;
+            c.text(s.as_bytes())
+        }
+        Value::Int(i) => {
+            c.int(L_V)?;
+            c.int(i)
+        }
+        Value::Uint(u) => {
+            c.int(L_V)?;
+            c.uint(u)
+        }
+        Value::Double(d) => {
+            c.int(L_V)?;
+            c.float(d)
+        }
+        Value::Time(t) => {
+            c.int(L_V)?;
+            c.tag(TAG_EPOCH_TIME)?;
+            c.int(t)
+        }
+        Value::Bool(b) => {
+            c.int(L_VB)?;
+            c.bool(b)
+        }
+        Value::Objlnk { oid, iid } => {
+            c.text(VLO)?;
+            let mut b = [0u8; 11];
+            let mut w = SliceWriter::new(&mut b);
+            w.push_u64(u64::from(oid))?;
+            w.push_byte(b':')?;
+            w.push_u64(u64::from(iid))?;
+            let n = w.pos;
+            c.text(b.get(..n).unwrap_or(&[]))
+        }
+    }
+}
+
+/// A SenML number before it is typed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Num {
+    /// A non-negative integer.
+    U(u64),
+    /// A negative integer `-1 - n`.
+    N(u64),
+    F(f64),
+}
+
+impl Num {
+    pub(crate) fn as_f64(self) -> f64 {
+        match self {
+            Num::U(u) => u as f64,
+            Num::N(n) => -1.0 - n as f64,
+            Num::F(f) => f,
+        }
+    }
+
+    fn as_i64(self) -> Option<i64> {
+        match self {
+            Num::U(u) => i64::try_from(u).ok(),
+            Num::N(n) => i64::try_from(n).ok().map(|n| -1 - n),
+            Num::F(f) => f64_to_i64(f),
+        }
+    }
+
+    fn as_u64(self) -> Option<u64> {
+        match self {
+            Num::U(u) => Some(u),
+            Num::N(_) => None,
+            Num::F(f) => f64_to_u64(f),
+        }
+    }
+}
+
+/// The value field of one record, before typing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum RawValue<'a> {
+    None,
+    Num(Num),
+    Str(&'a [u8]),
+    Bool(bool),
+    Data(&'a [u8]),
+    Objlnk(&'a [u8]),
+}
+
+/// One record's fields as parsed (strings already unescaped / decoded).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Record<'a> {
+    pub bn: Option<&'a [u8]>,
+    pub n: Option<&'a [u8]>,
+    pub bt: Option<f64>,
+    pub t: Option<f64>,
+    pub value: RawValue<'a>,
+}
+
+impl<'a> Record<'a> {
+    pub(crate) const EMPTY: Record<'a> = Record {
+        bn: None,
+        n: None,
+        bt: None,
+        t: None,
+        value: RawValue::None,
+    };
+
+    /// Sets a field, rejecting duplicates (RFC 8428 §4.1 does not allow repeated labels).
+    pub(crate) fn set<T>(slot: &mut Option<T>, v: T) -> Result<(), IoError> {
+        if slot.is_some() {
+            return Err(IoError::Malformed);
+        }
+        *slot = Some(v);
+        Ok(())
+    }
+
+    pub(crate) fn set_value(&mut self, v: RawValue<'a>) -> Result<(), IoError> {
+        if self.value != RawValue::None {
+            return Err(IoError::Malformed);
+        }
+        self.value = v;
+        Ok(())
+    }
+}
+
+/// The state a SenML pack carries across records: base name and base time.
+pub(crate) struct SenmlDecState<'a> {
+    base: Path,
+    bn: &'a [u8],
+    bt: Option<f64>,
+}
+
+impl<'a> SenmlDecState<'a> {
+    pub(crate) fn new(base: Path) -> Self {
+        SenmlDecState {
+            base,
+            bn: &[],
+            bt: None,
+        }
+    }
+
+    /// Turns a parsed record into an entry (RFC 8428 §4.6 resolution).
+    pub(crate) fn resolve(
+        &mut self,
+        r: Record<'a>,
+        expected: TypeOf<'_>,
+    ) -> Result<Entry<'a>, IoError> {
+        if let Some(bn) = r.bn {
+            self.bn = bn;
+        }
+        if let Some(bt) = r.bt {
+            self.bt = Some(bt);
+        }
+        let n = r.n.unwrap_or(&[]);
+        let mut name = [0u8; MAX_NAME];
+        let mut w = SliceWriter::new(&mut name);
+        w.push(self.bn).map_err(|_| IoError::BadPath)?;
+        w.push(n).map_err(|_| IoError::BadPath)?;
+        let len = w.pos;
+        let path = Path::parse(name.get(..len).unwrap_or(&[]))?;
+        if !self.base.is_prefix_of(&path) {
+            return Err(IoError::BadPath);
+        }
+        let timestamp = match (self.bt, r.t) {
+            (None, None) => None,
+            (bt, t) => Some(bt.unwrap_or(0.0) + t.unwrap_or(0.0)),
+        };
+        let value = typed(r.value, expected(&path))?;
+        Ok(Entry {
+            path,
+            value,
+            timestamp,
+        })
+    }
+}
+
+fn parse_objlnk(s: &[u8]) -> Option<Value<'static>> {
+    let colon = s.iter().position(|&c| c == b':')?;
+    let num = |d: &[u8]| -> Option<u16> {
+        if d.is_empty() || d.len() > 5 || !d.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        u16::try_from(d.iter().fold(0u32, |a, c| a * 10 + u32::from(c - b'0'))).ok()
+    };
+    Some(Value::Objlnk {
+        oid: num(s.get(..colon)?)?,
+        iid: num(s.get(colon + 1..)?)?,
+    })
+}
+
+fn typed(v: RawValue<'_>, t: Option<DataType>) -> Result<Value<'_>, IoError> {
+    let bad = IoError::TypeMismatch;
+    let t = t.filter(|t| *t != DataType::Null);
+    Ok(match (v, t) {
+        (RawValue::None, _) => Value::Null,
+        (RawValue::Num(n), Some(DataType::Int)) => Value::Int(n.as_i64().ok_or(bad)?),
+        (RawValue::Num(n), Some(DataType::Time)) => Value::Time(n.as_i64().ok_or(bad)?),
+        (RawValue::Num(n), Some(DataType::Uint)) => Value::Uint(n.as_u64().ok_or(bad)?),
+        (RawValue::Num(n), Some(DataType::Double)) => Value::Double(n.as_f64()),
+        (RawValue::Num(Num::F(f)), None) => Value::Double(f),
+        (RawValue::Num(n), None) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Value::Int(i),
+            (None, Some(u)) => Value::Uint(u),
+            _ => Value::Double(n.as_f64()),
+        },
+        (RawValue::Str(s), None | Some(DataType::String)) => {
+            Value::String(core::str::from_utf8(s).map_err(|_| IoError::Malformed)?)
+        }
+        (RawValue::Bool(b), None | Some(DataType::Bool)) => Value::Bool(b),
+        (RawValue::Data(d), None | Some(DataType::Bytes)) => Value::Bytes(d),
+        (RawValue::Objlnk(s), None | Some(DataType::Objlnk)) => {
+            parse_objlnk(s).ok_or(IoError::Malformed)?
+        }
+        _ => return Err(bad),
+    })
+}
+
+/// Decoder of SenML CBOR; see the module docs.
+pub struct SenmlCborDecoder<'a> {
+    r: CborReader<'a>,
+    scratch: Scratch<'a>,
+    state: SenmlDecState<'a>,
+    /// Records left in a definite array; `None` for an indefinite one.
+    remaining: Option<u64>,
+    started: bool,
+    done: bool,
+    failed: bool,
+}
+
+impl<'a> SenmlCborDecoder<'a> {
+    /// `base` is the request path (entries must lie under it); `scratch` receives
+    /// indefinite-length strings (`&mut []` if the peer is known not to send them).
+    pub fn new(base: Path, data: &'a [u8], scratch: &'a mut [u8]) -> Self {
+        SenmlCborDecoder {
+            r: CborReader::new(data),
+            scratch: Scratch::new(scratch),
+            state: SenmlDecState::new(base),
+            remaining: None,
+            started: false,
+            done: false,
+            failed: false,
+        }
+    }
+
+    fn number(&mut self) -> Result<Num, IoError> {
+        let mut it = self.r.item()?;
+        if it == Item::Tag(TAG_EPOCH_TIME) {
+            it = self.r.item()?;
+        }
+        match it {
+            Item::Uint(u) => Ok(Num::U(u)),
+            Item::Nint(n) => Ok(Num::N(n)),
+            Item::Float(f) => Ok(Num::F(f)),
+            _ => Err(IoError::Malformed),
+        }
+    }
+
+    fn float(&mut self) -> Result<f64, IoError> {
+        Ok(self.number()?.as_f64())
+    }
+
+    fn string(&mut self, text: bool) -> Result<&'a [u8], IoError> {
+        let it = self.r.item()?;
+        let ok = match it {
+            Item::Text(_) | Item::TextIndef => text,
+            Item::Bytes(_) | Item::BytesIndef => !text,
+            _ => false,
+        };
+        if !ok {
+            return Err(IoError::Malformed);
+        }
+        self.r.string(it, &mut self.scratch)
+    }
+
+    fn record(&mut self) -> Result<Record<'a>, IoError> {
+        let pairs = match self.r.item()? {
+            Item::Map(n) => n,
+            _ => return Err(IoError::Malformed),
+        };
+        let mut rec = Record::EMPTY;
+        let mut seen_bver = false;
+        let mut i = 0u64;
+        loop {
+            match pairs {
+                Some(n) if i == n => break,
+                None if self.r.peek_break() => {
+                    self.r.item()?;
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+            let key = self.r.item()?;
+            let label = match key {
+                Item::Uint(u) => i64::try_from(u).ok(),
+                Item::Nint(n) => i64::try_from(n).ok().map(|n| -1 - n),
+                Item::Text(_) | Item::TextIndef => {
+                    let s = self.r.string(key, &mut self.scratch)?;
+                    if s == VLO {
+                        let v = self.string(true)?;
+                        rec.set_value(RawValue::Objlnk(v))?;
+                        continue;
+                    }
+                    if s.last() == Some(&b'_') {
+                        return Err(IoError::Unsupported);
+                    }
+                    None
+                }
+                _ => return Err(IoError::Malformed),
+            };
+            match label {
+                Some(L_BN) => {
+                    let s = self.string(true)?;
+                    Record::set(&mut rec.bn, s)?
+                }
+                Some(L_N) => {
+                    let s = self.string(true)?;
+                    Record::set(&mut rec.n, s)?
+                }
+                Some(L_BT) => {
+                    let t = self.float()?;
+                    Record::set(&mut rec.bt, t)?
+                }
+                Some(L_T) => {
+                    let t = self.float()?;
+                    Record::set(&mut rec.t, t)?
+                }
+                Some(L_V) => {
+                    let n = self.number()?;
+                    rec.set_value(RawValue::Num(n))?
+                }
+                Some(L_VS) => {
+                    let s = self.string(true)?;
+                    rec.set_value(RawValue::Str(s))?
+                }
+                Some(L_VD) => {
+                    let s = self.string(false)?;
+                    rec.set_value(RawValue::Data(s))?
+                }
+                Some(L_VB) => match self.r.item()? {
+                    Item::Bool(b) => rec.set_value(RawValue::Bool(b))?,
+                    _ => return Err(IoError::Malformed),
+                },
+                Some(L_BVER) if !seen_bver => {
+                    seen_bver = true;
+                    self.number()?;
+                }
+                Some(L_BVER) => return Err(IoError::Malformed),
+                _ => {
+                    // Unknown labels without the must-understand suffix are ignored.
+                    let it = self.r.item()?;
+                    if it == Item::Break {
+                        return Err(IoError::Malformed);
+                    }
+                    self.r.skip(it)?;
+                }
+            }
+        }
+        Ok(rec)
+    }
+
+    fn step(&mut self, expected: TypeOf<'_>) -> Result<Option<Entry<'a>>, IoError> {
+        if !self.started {
+            self.started = true;
+            self.remaining = match self.r.item()? {
+                Item::Array(n) => n,
+                _ => return Err(IoError::Malformed),
+            };
+        }
+        let end = match self.remaining {
+            Some(0) => true,
+            Some(_) => false,
+            None if self.r.peek_break() => {
+                self.r.item()?;
+                true
+            }
+            None => false,
+        };
+        if end {
+            if !self.r.at_end() {
+                return Err(IoError::Malformed);
+            }
+            self.done = true;
+            return Ok(None);
+        }
+        if let Some(n) = self.remaining.as_mut() {
+            *n -= 1;
+        }
+        let rec = self.record()?;
+        self.state.resolve(rec, expected).map(Some)
+    }
+}
+
+impl<'a> Decoder<'a> for SenmlCborDecoder<'a> {
+    fn next_entry(&mut self, expected: TypeOf<'_>) -> Result<Option<Entry<'a>>, IoError> {
+        if self.failed {
+            return Err(IoError::Malformed);
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let r = self.step(expected);
+        self.failed = r.is_err();
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ciborium::value::Value as CV;
+    use std::vec::Vec;
+
+    fn encode(base: &[u16], entries: &[Entry<'_>]) -> Result<Vec<u8>, IoError> {
+        let mut buf = vec![0u8; 16384];
+        let mut e = SenmlCborEncoder::new(Path::new(base), &mut buf);
+        for en in entries {
+            e.entry(en)?;
+        }
+        let n = e.finish()?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    fn decode_all<'a>(
+        base: &[u16],
+        data: &'a [u8],
+        scratch: &'a mut [u8],
+        t: TypeOf<'_>,
+    ) -> Result<Vec<Entry<'a>>, IoError> {
+        let mut d = SenmlCborDecoder::new(Path::new(base), data, scratch);
+        let mut out = Vec::new();
+        while let Some(e) = d.next_entry(t)? {
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    fn all_types() -> Vec<Entry<'static>> {
+        let e = |ids: &[u16], v| Entry::new(Path::new(ids), v);
+        vec![
+            e(&[3, 0, 0], Value::String("Open Mobile Alliance")),
+            e(&[3, 0, 1], Value::String("")),
+            e(&[3, 0, 2], Value::Bytes(b"\x00\xff")),
+            e(&[3, 0, 3], Value::Int(-5)),
+            e(&[3, 0, 4], Value::Int(i64::MIN)),
+            e(&[3, 0, 5], Value::Uint(u64::MAX)),
+            e(&[3, 0, 6, 0], Value::Double(1.5)),
+            e(&[3, 0, 6, 1], Value::Double(0.1)),
+            e(&[3, 0, 6, 2], Value::Double(100000.0)),
+            e(&[3, 0, 7], Value::Bool(true)),
+            e(&[3, 0, 8], Value::Objlnk { oid: 65534, iid: 3 }),
+            e(&[3, 0, 9], Value::Time(1_700_000_000)),
+            e(&[3, 0, 10], Value::Int(7)),
+        ]
+    }
+
+    fn type_of(p: &Path) -> Option<DataType> {
+        Some(match p.rid()? {
+            0 | 1 => DataType::String,
+            2 => DataType::Bytes,
+            3 | 4 | 10 => DataType::Int,
+            5 => DataType::Uint,
+            6 => DataType::Double,
+            7 => DataType::Bool,
+            8 => DataType::Objlnk,
+            _ => DataType::Time,
+        })
+    }
+
+    #[test]
+    fn read_resource_bytes() {
+        // Read of /3/0/0: [{-2: "/3/0/0", 3: "Open Mobile Alliance"}].
+        let out = encode(
+            &[3, 0, 0],
+            &[Entry::new(
+                Path::new(&[3, 0, 0]),
+                Value::String("Open Mobile Alliance"),
+            )],
+        );
+        let mut want = vec![0x81, 0xa2, 0x21, 0x66];
+        want.extend_from_slice(b"/3/0/0");
+        want.extend_from_slice(&[0x03, 0x74]);
+        want.extend_from_slice(b"Open Mobile Alliance");
+        assert_eq!(out.unwrap(), want);
+        // Read of /3/0 with two resources: bn on the first record, n on both.
+        let out = encode(
+            &[3, 0],
+            &[
+                Entry::new(Path::new(&[3, 0, 9]), Value::Int(100)),
+                Entry::new(Path::new(&[3, 0, 11, 0]), Value::Int(0)),
+            ],
+        );
+        let want = b"\x82\xa3\x21\x64/3/0\x00\x62/9\x02\x18\x64\xa2\x00\x65/11/0\x02\x00";
+        assert_eq!(out.unwrap(), want);
+        assert_eq!(encode(&[3], &[]).unwrap(), b"\x80");
+    }
+
+    #[test]
+    fn round_trip_and_ciborium() {
+        let entries = all_types();
+        let out = encode(&[3, 0], &entries).unwrap();
+        let mut scratch = [0u8; 16];
+        assert_eq!(
+            decode_all(&[3, 0], &out, &mut scratch, &type_of).unwrap(),
+            entries
+        );
+        // Independent decoder: same names and values.
+        let v: CV = ciborium::de::from_reader(&out[..]).unwrap();
+        let recs = v.as_array().unwrap();
+        assert_eq!(recs.len(), entries.len());
+        let mut bn = String::new();
+        for (rec, e) in recs.iter().zip(&entries) {
+            let mut name = None;
+            let mut val = None;
+            for (k, v) in rec.as_map().unwrap() {
+                match k {
+                    CV::Integer(i) if i128::from(*i) == -2 => bn = v.as_text().unwrap().to_string(),
+                    CV::Integer(i) if i128::from(*i) == 0 => {
+                        name = Some(v.as_text().unwrap().to_string())
+                    }
+                    _ => val = Some((k.clone(), v.clone())),
+                }
+            }
+            assert_eq!(
+                format!("{bn}{}", name.unwrap_or_default()),
+                e.path.to_string()
+            );
+            let (k, v) = val.unwrap();
+            match e.value {
+                Value::String(s) => assert_eq!((k, v), (CV::Integer(3.into()), CV::Text(s.into()))),
+                Value::Bytes(b) => assert_eq!((k, v), (CV::Integer(8.into()), CV::Bytes(b.into()))),
+                Value::Int(i) => assert_eq!((k, v), (CV::Integer(2.into()), CV::Integer(i.into()))),
+                Value::Uint(u) => {
+                    assert_eq!((k, v), (CV::Integer(2.into()), CV::Integer(u.into())))
+                }
+                Value::Double(d) => assert_eq!((k, v), (CV::Integer(2.into()), CV::Float(d))),
+                Value::Bool(b) => assert_eq!((k, v), (CV::Integer(4.into()), CV::Bool(b))),
+                Value::Time(t) => {
+                    assert_eq!(
+                        (k, v),
+                        (
+                            CV::Integer(2.into()),
+                            CV::Tag(1, Box::new(CV::Integer(t.into())))
+                        )
+                    )
+                }
+                Value::Objlnk { oid, iid } => {
+                    assert_eq!(
+                        (k, v),
+                        (CV::Text("vlo".into()), CV::Text(format!("{oid}:{iid}")))
+                    )
+                }
+                Value::Null => unreachable!(),
+            }
+        }
+    }
+
+    #[test]
+    fn many_records_and_timestamps() {
+        let mut entries: Vec<Entry<'static>> = (0..300u16)
+            .map(|i| Entry::new(Path::new(&[1000, 0, i]), Value::Int(i64::from(i))))
+            .collect();
+        entries[1].timestamp = Some(1.7e9);
+        entries[2].timestamp = Some(1.7e9);
+        entries[3].timestamp = Some(1.7e9 + 0.5);
+        let out = encode(&[], &entries).unwrap();
+        assert_eq!(&out[..3], &[0x99, 0x01, 0x2c]);
+        let got = decode_all(&[], &out, &mut [], &|_| Some(DataType::Int)).unwrap();
+        assert_eq!(got.len(), 300);
+        assert_eq!(got[0].timestamp, None);
+        assert_eq!(got[2].timestamp, Some(1.7e9));
+        assert_eq!(got[3].timestamp, Some(1.7e9 + 0.5));
+        assert_eq!(got[299].path, Path::new(&[1000, 0, 299]));
+        // A full buffer fails cleanly.
+        let mut small = [0u8; 40];
+        let mut e = SenmlCborEncoder::new(Path::ROOT, &mut small);
+        let mut res = Ok(());
+        for en in &entries {
+            res = e.entry(en);
+            if res.is_err() {
+                break;
+            }
+        }
+        assert_eq!(res, Err(IoError::BufferTooSmall));
+    }
+
+    #[test]
+    fn decodes_indefinite_half_and_relative_names() {
+        // [_ {_ -2: "/3/0/", 0: (_ "1", "1"), 2: half 1.5, 6: 10}, {0: "2", 4: false}]
+        let data = b"\x9f\xbf\x21\x65/3/0/\x00\x7f\x61\x31\x61\x31\xff\x02\xf9\x3e\x00\x06\x0a\xff\xa2\x00\x612\x04\xf4\xff";
+        let mut scratch = [0u8; 8];
+        let got = decode_all(&[3], data, &mut scratch, &|p| {
+            if p.rid() == Some(11) {
+                Some(DataType::Double)
+            } else {
+                Some(DataType::Bool)
+            }
+        })
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                Entry {
+                    path: Path::new(&[3, 0, 11]),
+                    value: Value::Double(1.5),
+                    timestamp: Some(10.0)
+                },
+                Entry::new(Path::new(&[3, 0, 2]), Value::Bool(false)),
+            ]
+        );
+    }
+
+    #[test]
+    fn typing_of_v() {
+        let one = |v: &[u8], t: Option<DataType>| {
+            let mut data = b"\x81\xa2\x00\x66/1/0/0\x02".to_vec();
+            data.extend_from_slice(v);
+            let d = decode_all(&[], &data, &mut [], &|_| t).map(|v| v[0].value);
+            d.map(|v| format!("{v:?}"))
+        };
+        assert_eq!(one(b"\xf9\x3c\x00", Some(DataType::Int)).unwrap(), "Int(1)");
+        assert_eq!(
+            one(b"\xf9\x3e\x00", Some(DataType::Int)),
+            Err(IoError::TypeMismatch)
+        );
+        assert_eq!(
+            one(b"\x20", Some(DataType::Uint)),
+            Err(IoError::TypeMismatch)
+        );
+        assert_eq!(
+            one(b"\x20", Some(DataType::Double)).unwrap(),
+            "Double(-1.0)"
+        );
+        assert_eq!(
+            one(b"\x1b\xff\xff\xff\xff\xff\xff\xff\xff", Some(DataType::Int)),
+            Err(IoError::TypeMismatch)
+        );
+        assert_eq!(
+            one(b"\x1b\xff\xff\xff\xff\xff\xff\xff\xff", None).unwrap(),
+            "Uint(18446744073709551615)"
+        );
+        assert_eq!(
+            one(b"\x05", Some(DataType::String)),
+            Err(IoError::TypeMismatch)
+        );
+        assert_eq!(one(b"\xc1\x05", Some(DataType::Time)).unwrap(), "Time(5)");
+        assert_eq!(one(b"\x05", None).unwrap(), "Int(5)");
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"\xa0",                                   // not an array
+            b"\x81",                                   // truncated
+            b"\x81\x01",                               // record not a map
+            b"\x81\xa1\x00\x63/1/",                    // bad name
+            b"\x81\xa1\x00\x62/a",                     // bad name
+            b"\x81\xa1\x00\x01",                       // name not text
+            b"\x81\xa2\x00\x62/1\x00\x62/1",           // duplicate n
+            b"\x81\xa3\x00\x64/1/0\x02\x01\x03\x61x",  // two values
+            b"\x81\xa2\x00\x66/1/0/0\x04\x01",         // vb not bool
+            b"\x81\xa2\x00\x66/1/0/0\x63vlo\x63x:1",   // bad objlnk
+            b"\x81\xa2\x00\x66/1/0/0\x64foo_\x01",     // must-understand label
+            b"\x81\xa1\x00\x66/1/0/0\x00",             // trailing bytes
+            b"\x9f\xa1\x00\x66/1/0/0",                 // missing break
+            b"\x81\xa2\x00\x66/1/0/0\x02\xc2\x41\x01", // bignum tag
+            b"\x81\xa2\x21\x6a/1/0/0/0/0\x00\x62/1",   // path too deep
+        ];
+        for bad in cases {
+            assert!(
+                decode_all(&[], bad, &mut [], &|_| Some(DataType::Int)).is_err(),
+                "{bad:x?}"
+            );
+        }
+        // Outside the request path.
+        assert_eq!(
+            decode_all(&[2], b"\x81\xa1\x00\x62/1", &mut [], &|_| None),
+            Err(IoError::BadPath)
+        );
+    }
+
+    #[test]
+    fn mutations_never_panic() {
+        let base = encode(&[3, 0], &all_types()).unwrap();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut scratch = [0u8; 64];
+        for round in 0..20000u32 {
+            let mut data = base.clone();
+            for _ in 0..(next() % 4 + 1) {
+                let i = (next() as usize) % data.len();
+                data[i] = next() as u8;
+            }
+            data.truncate((next() as usize) % (data.len() + 1));
+            let t = if round % 2 == 0 {
+                Some(DataType::Int)
+            } else {
+                None
+            };
+            let _ = decode_all(&[3], &data, &mut scratch, &move |_| t);
+            let _ = decode_all(&[3, 0], &data, &mut scratch, &type_of);
+        }
+    }
+}

@@ -1,0 +1,779 @@
+//! SenML JSON (content format 110): RFC 8428 §5 with LwM2M TS Core §7.4.5 conventions.
+//!
+//! Records have the same fields and the same base name / name layout as SenML CBOR (see
+//! [`super::senml_cbor`]): `bn`, `n`, `bt`, `v`, `vs`, `vb`, `vd` and `vlo`. Strings are
+//! escaped per RFC 8259 §7, floats are the shortest text that round-trips (non-finite
+//! floats have no JSON form: [`IoError::Unsupported`]), and Opaque values are base64url
+//! without padding (RFC 8428 §5, "vd").
+//!
+//! Decoding borrows strings from the payload unless they contain escapes; escaped strings
+//! and `vd` (base64url, or standard base64, padding optional) are decoded into the
+//! caller's scratch buffer. Numbers in `v` are typed by the expected type exactly as in
+//! SenML CBOR. Unknown fields are skipped (nesting up to [`super::cbor::MAX_DEPTH`])
+//! unless they end in `_` (RFC 8428 §4.4).
+
+use super::cbor::MAX_DEPTH;
+use super::senml_cbor::{Num, RawValue, Record, SenmlDecState, SenmlEncState, VLO};
+use super::text::{base64_decode, base64_encode};
+use super::value::{
+    write_f64, Decoder, Encoder, Entry, IoError, Path, Scratch, SliceWriter, TypeOf, Value,
+};
+
+/// Writes `s` as a JSON string literal.
+fn json_string(w: &mut SliceWriter<'_>, s: &[u8]) -> Result<(), IoError> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    w.push_byte(b'"')?;
+    for &c in s {
+        match c {
+            b'"' => w.push(b"\\\"")?,
+            b'\\' => w.push(b"\\\\")?,
+            b'\n' => w.push(b"\\n")?,
+            b'\r' => w.push(b"\\r")?,
+            b'\t' => w.push(b"\\t")?,
+            0x08 => w.push(b"\\b")?,
+            0x0C => w.push(b"\\f")?,
+            0..=0x1F => w.push(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(c >> 4)],
+                HEX[usize::from(c & 15)],
+            ])?,
+            _ => w.push_byte(c)?,
+        }
+    }
+    w.push_byte(b'"')
+}
+
+/// Encoder of SenML JSON; see the module docs.
+pub struct SenmlJsonEncoder<'b> {
+    w: SliceWriter<'b>,
+    state: SenmlEncState,
+    count: usize,
+}
+
+impl<'b> SenmlJsonEncoder<'b> {
+    pub fn new(base: Path, out: &'b mut [u8]) -> Self {
+        SenmlJsonEncoder {
+            w: SliceWriter::new(out),
+            state: SenmlEncState::new(base),
+            count: 0,
+        }
+    }
+
+    fn record(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
+        let plan = self.state.plan(e)?;
+        let w = &mut self.w;
+        w.push(if self.count == 0 { b"[{" } else { b",{" })?;
+        let mut sep = false;
+        let mut key = |w: &mut SliceWriter<'_>, k: &[u8]| -> Result<(), IoError> {
+            if sep {
+                w.push_byte(b',')?;
+            }
+            sep = true;
+            json_string(w, k)?;
+            w.push_byte(b':')
+        };
+        if let Some((b, n)) = &plan.bn {
+            key(w, b"bn")?;
+            json_string(w, b.get(..*n).unwrap_or(&[]))?;
+        }
+        if let Some((b, n)) = &plan.n {
+            key(w, b"n")?;
+            json_string(w, b.get(..*n).unwrap_or(&[]))?;
+        }
+        if let Some(t) = plan.bt {
+            if !t.is_finite() {
+                return Err(IoError::Unsupported);
+            }
+            key(w, b"bt")?;
+            write_f64(w, t)?;
+        }
+        match e.value {
+            Value::Null => {}
+            Value::Bytes(b) => {
+                key(w, b"vd")?;
+                w.push_byte(b'"')?;
+                base64_encode(w, b, true, false)?;
+                w.push_byte(b'"')?;
+            }
+            Value::String(s) => {
+                key(w, b"vs")?;
+                json_string(w, s.as_bytes())?;
+            }
+            Value::Int(i) | Value::Time(i) => {
+                key(w, b"v")?;
+                w.push_i64(i)?;
+            }
+            Value::Uint(u) => {
+                key(w, b"v")?;
+                w.push_u64(u)?;
+            }
+            Value::Double(d) => {
+                if !d.is_finite() {
+                    return Err(IoError::Unsupported);
+                }
+                key(w, b"v")?;
+                write_f64(w, d)?;
+            }
+            Value::Bool(b) => {
+                key(w, b"vb")?;
+                w.push(if b { b"true" } else { b"false" })?;
+            }
+            Value::Objlnk { oid, iid } => {
+                key(w, VLO)?;
+                w.push_byte(b'"')?;
+                w.push_u64(u64::from(oid))?;
+                w.push_byte(b':')?;
+                w.push_u64(u64::from(iid))?;
+                w.push_byte(b'"')?;
+            }
+        }
+        w.push_byte(b'}')
+    }
+}
+
+impl Encoder for SenmlJsonEncoder<'_> {
+    fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
+        let start = self.w.pos;
+        let saved = self.state;
+        let r = self.record(e);
+        if r.is_err() {
+            self.w.pos = start;
+            self.state = saved;
+        } else {
+            self.count += 1;
+        }
+        r
+    }
+
+    fn finish(mut self) -> Result<usize, IoError> {
+        self.w.push(if self.count == 0 { b"[]" } else { b"]" })?;
+        Ok(self.w.pos)
+    }
+}
+
+/// Decoder of SenML JSON; see the module docs.
+pub struct SenmlJsonDecoder<'a> {
+    data: &'a [u8],
+    pos: usize,
+    scratch: Scratch<'a>,
+    state: SenmlDecState<'a>,
+    started: bool,
+    done: bool,
+    failed: bool,
+}
+
+enum Key {
+    Bn,
+    Bt,
+    N,
+    T,
+    V,
+    Vs,
+    Vb,
+    Vd,
+    Vlo,
+    Bver,
+    Other,
+}
+
+impl<'a> SenmlJsonDecoder<'a> {
+    /// `base` is the request path (entries must lie under it); `scratch` receives escaped
+    /// strings and decoded `vd` values.
+    pub fn new(base: Path, data: &'a [u8], scratch: &'a mut [u8]) -> Self {
+        SenmlJsonDecoder {
+            data,
+            pos: 0,
+            scratch: Scratch::new(scratch),
+            state: SenmlDecState::new(base),
+            started: false,
+            done: false,
+            failed: false,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.data.get(self.pos).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), IoError> {
+        self.ws();
+        if self.peek() != Some(c) {
+            return Err(IoError::Malformed);
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// After optional whitespace: consumes `c` if it is next.
+    fn eat(&mut self, c: u8) -> bool {
+        self.ws();
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, IoError> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let c = self.peek().ok_or(IoError::Malformed)?;
+            let d = char::from(c).to_digit(16).ok_or(IoError::Malformed)?;
+            v = (v << 4) | d;
+            self.pos += 1;
+        }
+        Ok(v)
+    }
+
+    /// A JSON string (RFC 8259 §7); borrowed if it has no escapes.
+    fn string(&mut self) -> Result<&'a [u8], IoError> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            match self.peek().ok_or(IoError::Malformed)? {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    self.pos += 2;
+                }
+                0..=0x1F => return Err(IoError::Malformed),
+                _ => self.pos += 1,
+            }
+        }
+        let raw = self.data.get(start..self.pos).ok_or(IoError::Malformed)?;
+        self.pos += 1;
+        if core::str::from_utf8(raw).is_err() {
+            return Err(IoError::Malformed);
+        }
+        if !escaped {
+            return Ok(raw);
+        }
+        // Re-parse with unescaping into the scratch buffer.
+        let end = self.pos;
+        self.pos = start;
+        let mut scratch = core::mem::replace(&mut self.scratch, Scratch::new(&mut []));
+        let r = scratch.take_with(|buf| {
+            let mut w = SliceWriter::new(buf);
+            while self.pos < end.saturating_sub(1) {
+                let c = self.peek().ok_or(IoError::Malformed)?;
+                self.pos += 1;
+                if c != b'\\' {
+                    w.push_byte(c)?;
+                    continue;
+                }
+                let e = self.peek().ok_or(IoError::Malformed)?;
+                self.pos += 1;
+                let simple = match e {
+                    b'"' => b'"',
+                    b'\\' => b'\\',
+                    b'/' => b'/',
+                    b'b' => 0x08,
+                    b'f' => 0x0C,
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    b'u' => 0,
+                    _ => return Err(IoError::Malformed),
+                };
+                if e != b'u' {
+                    w.push_byte(simple)?;
+                    continue;
+                }
+                let mut cp = self.hex4()?;
+                if (0xD800..0xDC00).contains(&cp) {
+                    // A high surrogate must be followed by an escaped low surrogate.
+                    if self.data.get(self.pos..self.pos + 2) != Some(b"\\u") {
+                        return Err(IoError::Malformed);
+                    }
+                    self.pos += 2;
+                    let lo = self.hex4()?;
+                    if !(0xDC00..0xE000).contains(&lo) {
+                        return Err(IoError::Malformed);
+                    }
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                }
+                let ch = char::from_u32(cp).ok_or(IoError::Malformed)?;
+                let mut tmp = [0u8; 4];
+                w.push(ch.encode_utf8(&mut tmp).as_bytes())?;
+            }
+            Ok(w.pos)
+        });
+        self.scratch = scratch;
+        self.pos = end;
+        r
+    }
+
+    /// A JSON number (RFC 8259 §6), kept exact for integers.
+    fn number(&mut self) -> Result<Num, IoError> {
+        self.ws();
+        let start = self.pos;
+        let digits = |s: &mut Self| {
+            let b = s.pos;
+            while s.peek().is_some_and(|c| c.is_ascii_digit()) {
+                s.pos += 1;
+            }
+            s.pos - b
+        };
+        let neg = self.peek() == Some(b'-');
+        if neg {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        let n = digits(self);
+        if n == 0 || (n > 1 && self.data.get(int_start) == Some(&b'0')) {
+            return Err(IoError::Malformed);
+        }
+        let mut float = false;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            float = true;
+            if digits(self) == 0 {
+                return Err(IoError::Malformed);
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            float = true;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if digits(self) == 0 {
+                return Err(IoError::Malformed);
+            }
+        }
+        let text = self.data.get(start..self.pos).ok_or(IoError::Malformed)?;
+        let text = core::str::from_utf8(text).map_err(|_| IoError::Malformed)?;
+        if !float {
+            let mag = text
+                .get(usize::from(neg)..)
+                .and_then(|m| m.parse::<u64>().ok());
+            match (neg, mag) {
+                (false, Some(m)) => return Ok(Num::U(m)),
+                (true, Some(0)) => return Ok(Num::F(-0.0)),
+                (true, Some(m)) => return Ok(Num::N(m - 1)),
+                _ => {}
+            }
+        }
+        text.parse::<f64>()
+            .map(Num::F)
+            .map_err(|_| IoError::Malformed)
+    }
+
+    fn skip_value(&mut self, depth: usize) -> Result<(), IoError> {
+        if depth >= MAX_DEPTH {
+            return Err(IoError::Unsupported);
+        }
+        self.ws();
+        match self.peek().ok_or(IoError::Malformed)? {
+            b'"' => self.string().map(|_| ()),
+            b'[' | b'{' => {
+                let obj = self.peek() == Some(b'{');
+                let close = if obj { b'}' } else { b']' };
+                self.pos += 1;
+                if self.eat(close) {
+                    return Ok(());
+                }
+                loop {
+                    if obj {
+                        self.string()?;
+                        self.expect(b':')?;
+                    }
+                    self.skip_value(depth + 1)?;
+                    if self.eat(close) {
+                        return Ok(());
+                    }
+                    self.expect(b',')?;
+                }
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number().map(|_| ()),
+        }
+    }
+
+    fn literal(&mut self, lit: &[u8]) -> Result<(), IoError> {
+        self.ws();
+        if self
+            .data
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(lit))
+        {
+            self.pos += lit.len();
+            Ok(())
+        } else {
+            Err(IoError::Malformed)
+        }
+    }
+
+    fn boolean(&mut self) -> Result<bool, IoError> {
+        self.ws();
+        match self.peek() {
+            Some(b't') => self.literal(b"true").map(|_| true),
+            Some(b'f') => self.literal(b"false").map(|_| false),
+            _ => Err(IoError::Malformed),
+        }
+    }
+
+    fn base64(&mut self) -> Result<&'a [u8], IoError> {
+        let s = self.string()?;
+        self.scratch
+            .take_with(|buf| base64_decode(s, buf, true))
+            .or_else(|_| self.scratch.take_with(|buf| base64_decode(s, buf, false)))
+    }
+
+    fn record(&mut self) -> Result<Record<'a>, IoError> {
+        self.expect(b'{')?;
+        let mut rec = Record::EMPTY;
+        if self.eat(b'}') {
+            return Ok(rec);
+        }
+        let mut seen_bver = false;
+        loop {
+            let k = self.string()?;
+            self.expect(b':')?;
+            let key = match k {
+                b"bn" => Key::Bn,
+                b"bt" => Key::Bt,
+                b"n" => Key::N,
+                b"t" => Key::T,
+                b"v" => Key::V,
+                b"vs" => Key::Vs,
+                b"vb" => Key::Vb,
+                b"vd" => Key::Vd,
+                b"vlo" => Key::Vlo,
+                b"bver" => Key::Bver,
+                _ if k.last() == Some(&b'_') => return Err(IoError::Unsupported),
+                _ => Key::Other,
+            };
+            match key {
+                Key::Bn => {
+                    let s = self.string()?;
+                    Record::set(&mut rec.bn, s)?
+                }
+                Key::N => {
+                    let s = self.string()?;
+                    Record::set(&mut rec.n, s)?
+                }
+                Key::Bt => {
+                    let t = self.number()?.as_f64();
+                    Record::set(&mut rec.bt, t)?
+                }
+                Key::T => {
+                    let t = self.number()?.as_f64();
+                    Record::set(&mut rec.t, t)?
+                }
+                Key::V => {
+                    let n = self.number()?;
+                    rec.set_value(RawValue::Num(n))?
+                }
+                Key::Vs => {
+                    let s = self.string()?;
+                    rec.set_value(RawValue::Str(s))?
+                }
+                Key::Vb => {
+                    let b = self.boolean()?;
+                    rec.set_value(RawValue::Bool(b))?
+                }
+                Key::Vd => {
+                    let d = self.base64()?;
+                    rec.set_value(RawValue::Data(d))?
+                }
+                Key::Vlo => {
+                    let s = self.string()?;
+                    rec.set_value(RawValue::Objlnk(s))?
+                }
+                Key::Bver if !seen_bver => {
+                    seen_bver = true;
+                    self.number()?;
+                }
+                Key::Bver => return Err(IoError::Malformed),
+                Key::Other => self.skip_value(0)?,
+            }
+            if self.eat(b'}') {
+                return Ok(rec);
+            }
+            self.expect(b',')?;
+        }
+    }
+
+    fn step(&mut self, expected: TypeOf<'_>) -> Result<Option<Entry<'a>>, IoError> {
+        let end = if !self.started {
+            self.started = true;
+            self.expect(b'[')?;
+            self.eat(b']')
+        } else if self.eat(b']') {
+            true
+        } else {
+            self.expect(b',')?;
+            false
+        };
+        if end {
+            self.ws();
+            if self.pos != self.data.len() {
+                return Err(IoError::Malformed);
+            }
+            self.done = true;
+            return Ok(None);
+        }
+        let rec = self.record()?;
+        self.state.resolve(rec, expected).map(Some)
+    }
+}
+
+impl<'a> Decoder<'a> for SenmlJsonDecoder<'a> {
+    fn next_entry(&mut self, expected: TypeOf<'_>) -> Result<Option<Entry<'a>>, IoError> {
+        if self.failed {
+            return Err(IoError::Malformed);
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let r = self.step(expected);
+        self.failed = r.is_err();
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::value::DataType;
+    use std::vec::Vec;
+
+    fn encode(base: &[u16], entries: &[Entry<'_>]) -> Result<String, IoError> {
+        let mut buf = vec![0u8; 16384];
+        let mut e = SenmlJsonEncoder::new(Path::new(base), &mut buf);
+        for en in entries {
+            e.entry(en)?;
+        }
+        let n = e.finish()?;
+        buf.truncate(n);
+        Ok(String::from_utf8(buf).unwrap())
+    }
+
+    fn decode_all<'a>(
+        base: &[u16],
+        data: &'a [u8],
+        scratch: &'a mut [u8],
+        t: TypeOf<'_>,
+    ) -> Result<Vec<Entry<'a>>, IoError> {
+        let mut d = SenmlJsonDecoder::new(Path::new(base), data, scratch);
+        let mut out = Vec::new();
+        while let Some(e) = d.next_entry(t)? {
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    fn all_types() -> Vec<Entry<'static>> {
+        let e = |ids: &[u16], v| Entry::new(Path::new(ids), v);
+        vec![
+            e(
+                &[3, 0, 0],
+                Value::String("Open \"Mobile\"\\ Alliance\n\u{1}ż😀"),
+            ),
+            e(&[3, 0, 1], Value::String("")),
+            e(&[3, 0, 2], Value::Bytes(b"\x00\xff\xfe\x01")),
+            e(&[3, 0, 3], Value::Int(-5)),
+            e(&[3, 0, 4], Value::Int(i64::MIN)),
+            e(&[3, 0, 5], Value::Uint(u64::MAX)),
+            e(&[3, 0, 6, 0], Value::Double(1.5)),
+            e(&[3, 0, 6, 1], Value::Double(0.1)),
+            e(&[3, 0, 6, 2], Value::Double(-1e300)),
+            e(&[3, 0, 7], Value::Bool(true)),
+            e(&[3, 0, 8], Value::Objlnk { oid: 65534, iid: 3 }),
+            e(&[3, 0, 9], Value::Time(1_700_000_000)),
+            e(&[3, 0, 10], Value::Int(7)),
+        ]
+    }
+
+    fn type_of(p: &Path) -> Option<DataType> {
+        Some(match p.rid()? {
+            0 | 1 => DataType::String,
+            2 => DataType::Bytes,
+            3 | 4 | 10 => DataType::Int,
+            5 => DataType::Uint,
+            6 => DataType::Double,
+            7 => DataType::Bool,
+            8 => DataType::Objlnk,
+            _ => DataType::Time,
+        })
+    }
+
+    #[test]
+    fn encodes_reads() {
+        let e = |ids: &[u16], v| Entry::new(Path::new(ids), v);
+        assert_eq!(
+            encode(
+                &[3, 0, 0],
+                &[e(&[3, 0, 0], Value::String("Open Mobile Alliance"))]
+            )
+            .unwrap(),
+            r#"[{"bn":"/3/0/0","vs":"Open Mobile Alliance"}]"#
+        );
+        let mut t = e(&[3, 0, 13], Value::Time(1_367_491_215));
+        t.timestamp = Some(25.5);
+        assert_eq!(
+            encode(
+                &[3, 0],
+                &[
+                    e(&[3, 0, 9], Value::Int(100)),
+                    e(&[3, 0, 11, 0], Value::Int(0)),
+                    t
+                ]
+            )
+            .unwrap(),
+            r#"[{"bn":"/3/0","n":"/9","v":100},{"n":"/11/0","v":0},{"n":"/13","bt":25.5,"v":1367491215}]"#
+        );
+        assert_eq!(encode(&[3], &[]).unwrap(), "[]");
+        assert_eq!(
+            encode(&[3], &[e(&[3, 0, 1], Value::Double(f64::NAN))]),
+            Err(IoError::Unsupported)
+        );
+    }
+
+    #[test]
+    fn round_trip_and_serde_json() {
+        let entries = all_types();
+        let out = encode(&[3, 0], &entries).unwrap();
+        let mut scratch = [0u8; 128];
+        assert_eq!(
+            decode_all(&[3, 0], out.as_bytes(), &mut scratch, &type_of).unwrap(),
+            entries
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let recs = v.as_array().unwrap();
+        assert_eq!(recs.len(), entries.len());
+        let bn = recs[0]["bn"].as_str().unwrap();
+        for (r, e) in recs.iter().zip(&entries) {
+            assert_eq!(
+                format!("{bn}{}", r["n"].as_str().unwrap()),
+                e.path.to_string()
+            );
+            match e.value {
+                Value::String(s) => assert_eq!(r["vs"].as_str().unwrap(), s),
+                Value::Bytes(b) => {
+                    let s = r["vd"].as_str().unwrap();
+                    assert!(!s.contains('=') && !s.contains('+') && !s.contains('/'));
+                    let mut buf = [0u8; 16];
+                    let n = base64_decode(s.as_bytes(), &mut buf, true).unwrap();
+                    assert_eq!(&buf[..n], b);
+                }
+                Value::Int(i) | Value::Time(i) => assert_eq!(r["v"].as_i64().unwrap(), i),
+                Value::Uint(u) => assert_eq!(r["v"].as_u64().unwrap(), u),
+                Value::Double(d) => assert_eq!(r["v"].as_f64().unwrap(), d),
+                Value::Bool(b) => assert_eq!(r["vb"].as_bool().unwrap(), b),
+                Value::Objlnk { oid, iid } => {
+                    assert_eq!(r["vlo"].as_str().unwrap(), format!("{oid}:{iid}"))
+                }
+                Value::Null => unreachable!(),
+            }
+        }
+    }
+
+    #[test]
+    fn decodes_foreign_input() {
+        // Whitespace, LwM2M-spec style names, escapes, unknown fields, padded base64.
+        let data = br#" [ {"bn" : "/3/0/", "n":"0", "vs":"a\u00e9\ud83d\ude00\/", "x":{"y":[1,null]}, "bver":10},
+            {"n":"2","vd":"AP8="}, {"n":"6/0","v":1e0,"t":-1}, {"n":"3","v":-0} ] "#;
+        let mut scratch = [0u8; 32];
+        let got = decode_all(&[3, 0], data, &mut scratch, &type_of).unwrap();
+        assert_eq!(got[0].value, Value::String("aé😀/"));
+        assert_eq!(got[0].path, Path::new(&[3, 0, 0]));
+        assert_eq!(got[1].value, Value::Bytes(b"\x00\xff"));
+        assert_eq!(
+            got[2],
+            Entry {
+                path: Path::new(&[3, 0, 6, 0]),
+                value: Value::Double(1.0),
+                timestamp: Some(-1.0)
+            }
+        );
+        assert_eq!(got[3].value, Value::Int(0));
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        let cases: &[&str] = &[
+            "",
+            "{}",
+            "[",
+            "[{}",
+            "[{\"n\":\"/1/0/0\"}] x",
+            "[{\"n\":\"/1/0/0\",}]",
+            "[{\"n\":\"/1/0/0\" \"v\":1}]",
+            "[{\"n\":\"/1/0/0\",\"v\":01}]",
+            "[{\"n\":\"/1/0/0\",\"v\":1.}]",
+            "[{\"n\":\"/1/0/0\",\"v\":-}]",
+            "[{\"n\":\"/1/0/0\",\"v\":\"1\"}]",
+            "[{\"n\":\"/1/0/0\",\"v\":1,\"v\":2}]",
+            "[{\"n\":\"/1/0/0\",\"v\":1,\"vs\":\"2\"}]",
+            "[{\"n\":\"/1/0/0\",\"n\":\"/1/0/0\"}]",
+            "[{\"n\":\"/1/0/0\",\"vs\":\"\\x\"}]",
+            "[{\"n\":\"/1/0/0\",\"vs\":\"\\ud800\"}]",
+            "[{\"n\":\"/1/0/0\",\"vs\":\"\u{1}\"}]",
+            "[{\"n\":\"/1/0/0\",\"vb\":1}]",
+            "[{\"n\":\"/1/0/0\",\"vd\":\"A\"}]",
+            "[{\"n\":\"/1/0/0\",\"vlo\":\"1-2\"}]",
+            "[{\"n\":\"/1/0/0\",\"a_\":1}]",
+            "[{\"n\":\"1/0/0\"}]",
+            "[{\"n\":\"/1/0/0/0/0\"}]",
+            "[{\"n\":\"/1/0/0\",\"v\":1.5}]",
+            "[{\"n\":\"/1/0/0\",\"x\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}]",
+        ];
+        for bad in cases {
+            let mut scratch = [0u8; 16];
+            let r = decode_all(&[], bad.as_bytes(), &mut scratch, &|_| Some(DataType::Int));
+            assert!(r.is_err(), "{bad}");
+        }
+        assert_eq!(
+            decode_all(&[2], br#"[{"n":"/1"}]"#, &mut [], &|_| None),
+            Err(IoError::BadPath)
+        );
+    }
+
+    #[test]
+    fn mutations_never_panic() {
+        let base = encode(&[3, 0], &all_types()).unwrap().into_bytes();
+        let mut x = 0xdead_beef_cafe_f00du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut scratch = [0u8; 64];
+        let alphabet = b"[]{}\",:\\u0123456789-+.eE tfnl_/abvd";
+        for round in 0..20000u32 {
+            let mut data = base.clone();
+            for _ in 0..(next() % 4 + 1) {
+                let i = (next() as usize) % data.len();
+                data[i] = if next() % 2 == 0 {
+                    alphabet[(next() as usize) % alphabet.len()]
+                } else {
+                    next() as u8
+                };
+            }
+            data.truncate((next() as usize) % (data.len() + 1));
+            let t = if round % 2 == 0 {
+                Some(DataType::Int)
+            } else {
+                None
+            };
+            let _ = decode_all(&[3], &data, &mut scratch, &move |_| t);
+            let _ = decode_all(&[3, 0], &data, &mut scratch, &type_of);
+        }
+    }
+}

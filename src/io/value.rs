@@ -1,0 +1,508 @@
+//! The data model shared by every payload format: paths, typed values, entries, errors and
+//! the [`Encoder`] / [`Decoder`] traits.
+//!
+//! Decoders of formats that do not carry types on the wire (plain text, opaque, TLV) ask
+//! their caller for the type of each resource through a callback
+//! `&dyn Fn(&Path) -> Option<DataType>` passed to [`Decoder::next_entry`]; formats that carry
+//! types (SenML) use it to pick between Int, Uint, Double and Time for a numeric `v`.
+//! `None` (an unknown resource) makes every decoder fall back to the value's "natural"
+//! representation, documented per format.
+
+use core::fmt;
+
+/// Object ID, instance ID, resource ID and resource instance ID are all 16-bit; 65535 is
+/// reserved (LwM2M TS Core §7.1: "ID:65535 is reserved and SHALL NOT be used").
+pub const ID_INVALID: u16 = u16::MAX;
+
+/// The LwM2M data types (LwM2M TS Core Appendix C).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DataType {
+    Null,
+    Bytes,
+    String,
+    Int,
+    Double,
+    Bool,
+    Objlnk,
+    Uint,
+    Time,
+}
+
+/// One decoded or to-be-encoded value. Strings and byte strings borrow either from the
+/// data model (encoding) or from the payload / the decoder's scratch buffer (decoding).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value<'a> {
+    /// No value: a path without data (e.g. an empty Object Instance TLV in a Create, or a
+    /// SenML record carrying only a name in a Read-Composite request).
+    Null,
+    Bytes(&'a [u8]),
+    String(&'a str),
+    Int(i64),
+    Uint(u64),
+    Double(f64),
+    Bool(bool),
+    Objlnk {
+        oid: u16,
+        iid: u16,
+    },
+    /// Seconds since the Unix epoch (LwM2M "Time" is a signed integer of seconds).
+    Time(i64),
+}
+
+impl Value<'_> {
+    /// The LwM2M data type of this value.
+    pub fn data_type(&self) -> DataType {
+        match self {
+            Value::Null => DataType::Null,
+            Value::Bytes(_) => DataType::Bytes,
+            Value::String(_) => DataType::String,
+            Value::Int(_) => DataType::Int,
+            Value::Uint(_) => DataType::Uint,
+            Value::Double(_) => DataType::Double,
+            Value::Bool(_) => DataType::Bool,
+            Value::Objlnk { .. } => DataType::Objlnk,
+            Value::Time(_) => DataType::Time,
+        }
+    }
+}
+
+/// A data model path `/oid[/iid[/rid[/riid]]]`; `len` 0 is the root `/`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Path {
+    ids: [u16; 4],
+    len: u8,
+}
+
+impl Path {
+    /// The root path `/`.
+    pub const ROOT: Path = Path {
+        ids: [0; 4],
+        len: 0,
+    };
+
+    /// A path from up to four IDs; IDs past the fourth are ignored (use [`Path::try_new`]
+    /// to reject them instead).
+    pub const fn new(ids: &[u16]) -> Path {
+        let mut p = Path::ROOT;
+        while (p.len as usize) < ids.len() && p.len < 4 {
+            p.ids[p.len as usize] = ids[p.len as usize];
+            p.len += 1;
+        }
+        p
+    }
+
+    /// A path from at most four IDs.
+    pub fn try_new(ids: &[u16]) -> Option<Path> {
+        (ids.len() <= 4).then(|| Path::new(ids))
+    }
+
+    /// The IDs, outermost first.
+    pub fn as_slice(&self) -> &[u16] {
+        self.ids.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn oid(&self) -> Option<u16> {
+        self.as_slice().first().copied()
+    }
+
+    pub fn iid(&self) -> Option<u16> {
+        self.as_slice().get(1).copied()
+    }
+
+    pub fn rid(&self) -> Option<u16> {
+        self.as_slice().get(2).copied()
+    }
+
+    pub fn riid(&self) -> Option<u16> {
+        self.as_slice().get(3).copied()
+    }
+
+    /// This path with `id` appended; `None` at resource instance level already.
+    pub fn child(&self, id: u16) -> Option<Path> {
+        let mut p = *self;
+        *p.ids.get_mut(usize::from(p.len))? = id;
+        p.len += 1;
+        Some(p)
+    }
+
+    /// The first `len` IDs of this path (the whole path if it is shorter).
+    pub fn truncated(&self, len: usize) -> Path {
+        Path::new(self.as_slice().get(..len).unwrap_or(self.as_slice()))
+    }
+
+    /// Whether `other` is this path or lies below it.
+    pub fn is_prefix_of(&self, other: &Path) -> bool {
+        other.as_slice().starts_with(self.as_slice())
+    }
+
+    /// Parses an absolute path as it appears in SenML names and CoAP-style strings:
+    /// `/`, `/3`, `/3/0/1`... Each ID is decimal, 0..=65534 (65535 is reserved, TS Core
+    /// §7.1); empty segments (`//`, a trailing `/` except the root) are malformed.
+    pub fn parse(s: &[u8]) -> Result<Path, IoError> {
+        let rest = match s.split_first() {
+            Some((b'/', rest)) => rest,
+            _ => return Err(IoError::BadPath),
+        };
+        if rest.is_empty() {
+            return Ok(Path::ROOT);
+        }
+        let mut p = Path::ROOT;
+        for seg in rest.split(|&c| c == b'/') {
+            let id = parse_id(seg).ok_or(IoError::BadPath)?;
+            p = p.child(id).ok_or(IoError::BadPath)?;
+        }
+        Ok(p)
+    }
+
+    /// Writes the path as text (`/3/0/1`; the root is `/`) into `out`, returning the
+    /// number of bytes written.
+    pub fn write_str(&self, out: &mut [u8]) -> Result<usize, IoError> {
+        let mut w = SliceWriter::new(out);
+        if self.is_empty() {
+            w.push(b"/")?;
+        }
+        for id in self.as_slice() {
+            w.push(b"/")?;
+            w.push_u64(u64::from(*id))?;
+        }
+        Ok(w.pos)
+    }
+}
+
+fn parse_id(seg: &[u8]) -> Option<u16> {
+    if seg.is_empty() || seg.len() > 5 || !seg.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let v = seg
+        .iter()
+        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    u16::try_from(v).ok().filter(|&id| id != ID_INVALID)
+}
+
+impl fmt::Debug for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("/");
+        }
+        for id in self.as_slice() {
+            write!(f, "/{id}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// One value at one path. `timestamp` is the SenML time of the record (RFC 8428 §4.5.3:
+/// base time + time, seconds); formats without time ignore it on encoding and yield `None`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Entry<'a> {
+    pub path: Path,
+    pub value: Value<'a>,
+    pub timestamp: Option<f64>,
+}
+
+impl<'a> Entry<'a> {
+    /// An entry without a timestamp.
+    pub const fn new(path: Path, value: Value<'a>) -> Entry<'a> {
+        Entry {
+            path,
+            value,
+            timestamp: None,
+        }
+    }
+}
+
+/// Errors of the payload encoders and decoders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IoError {
+    /// The payload is not valid in its format (truncated, bad lengths, bad syntax).
+    Malformed,
+    /// The output (or decoding scratch) buffer is too small.
+    BufferTooSmall,
+    /// The format cannot carry this value or structure (CoAP 4.06 / 4.15 territory).
+    Unsupported,
+    /// The payload value does not fit the type the data model expects.
+    TypeMismatch,
+    /// A path is not valid, or lies outside the request's base path.
+    BadPath,
+    /// The encoder was used wrongly (e.g. a second entry for a single-value format).
+    Logic,
+}
+
+impl fmt::Display for IoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            IoError::Malformed => "malformed payload",
+            IoError::BufferTooSmall => "buffer too small",
+            IoError::Unsupported => "not supported by this format",
+            IoError::TypeMismatch => "value does not match the expected type",
+            IoError::BadPath => "invalid path",
+            IoError::Logic => "encoder misuse",
+        };
+        f.write_str(s)
+    }
+}
+
+/// A payload encoder: built for a base path (the request's path), fed the entries under
+/// it in data model order, then finished. Output goes into the caller's buffer.
+pub trait Encoder {
+    fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError>;
+    /// Completes the payload; returns the number of bytes written.
+    fn finish(self) -> Result<usize, IoError>;
+}
+
+/// The caller's answer to "what type does the resource at this path have?".
+pub type TypeOf<'f> = &'f dyn Fn(&Path) -> Option<DataType>;
+
+/// A payload decoder yielding entries until `Ok(None)`.
+pub trait Decoder<'a> {
+    /// The next entry, typed with the help of `expected` (see the module docs).
+    fn next_entry(&mut self, expected: TypeOf<'_>) -> Result<Option<Entry<'a>>, IoError>;
+}
+
+/// A cursor over a caller's output buffer; every write is bounds-checked.
+pub(crate) struct SliceWriter<'b> {
+    pub(crate) buf: &'b mut [u8],
+    pub(crate) pos: usize,
+}
+
+impl<'b> SliceWriter<'b> {
+    pub(crate) fn new(buf: &'b mut [u8]) -> Self {
+        SliceWriter { buf, pos: 0 }
+    }
+
+    pub(crate) fn push(&mut self, data: &[u8]) -> Result<(), IoError> {
+        let end = self
+            .pos
+            .checked_add(data.len())
+            .ok_or(IoError::BufferTooSmall)?;
+        self.buf
+            .get_mut(self.pos..end)
+            .ok_or(IoError::BufferTooSmall)?
+            .copy_from_slice(data);
+        self.pos = end;
+        Ok(())
+    }
+
+    pub(crate) fn push_byte(&mut self, b: u8) -> Result<(), IoError> {
+        self.push(&[b])
+    }
+
+    pub(crate) fn push_u64(&mut self, v: u64) -> Result<(), IoError> {
+        let mut tmp = [0u8; 20];
+        let mut i = tmp.len();
+        let mut v = v;
+        loop {
+            i -= 1;
+            if let Some(d) = tmp.get_mut(i) {
+                *d = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+            if v == 0 || i == 0 {
+                break;
+            }
+        }
+        self.push(tmp.get(i..).unwrap_or(&[]))
+    }
+
+    pub(crate) fn push_i64(&mut self, v: i64) -> Result<(), IoError> {
+        if v < 0 {
+            self.push_byte(b'-')?;
+        }
+        self.push_u64(v.unsigned_abs())
+    }
+}
+
+impl fmt::Write for SliceWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push(s.as_bytes()).map_err(|_| fmt::Error)
+    }
+}
+
+/// Writes `v` as the shortest decimal text that parses back to the same `f64` (Rust's
+/// float formatting is shortest-round-trip); very large or small magnitudes use exponent
+/// notation so the text stays short. Non-finite values are written as `nan`, `inf`, `-inf`.
+pub(crate) fn write_f64(w: &mut SliceWriter<'_>, v: f64) -> Result<(), IoError> {
+    use core::fmt::Write as _;
+    if v.is_nan() {
+        return w.push(b"nan");
+    }
+    if v.is_infinite() {
+        return w.push(if v < 0.0 { b"-inf" } else { b"inf" });
+    }
+    let a = v.abs();
+    let r = if a != 0.0 && !(1e-5..1e16).contains(&a) {
+        write!(w, "{v:e}")
+    } else {
+        write!(w, "{v}")
+    };
+    r.map_err(|_| IoError::BufferTooSmall)
+}
+
+/// Hands out consecutive pieces of a caller-supplied scratch buffer, each living as long
+/// as the buffer itself: used by decoders whose values must be copied out of the payload
+/// (escaped JSON strings, base64, chunked CBOR strings).
+pub(crate) struct Scratch<'a> {
+    rest: &'a mut [u8],
+}
+
+impl<'a> Scratch<'a> {
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Scratch { rest: buf }
+    }
+
+    /// Fills up to the whole remaining buffer with `fill`, which returns how many bytes it
+    /// used; those bytes are split off and returned.
+    pub(crate) fn take_with(
+        &mut self,
+        fill: impl FnOnce(&mut [u8]) -> Result<usize, IoError>,
+    ) -> Result<&'a [u8], IoError> {
+        let buf = core::mem::take(&mut self.rest);
+        let used = match fill(&mut *buf) {
+            Ok(n) => n,
+            Err(e) => {
+                self.rest = buf;
+                return Err(e);
+            }
+        };
+        if used > buf.len() {
+            self.rest = buf;
+            return Err(IoError::BufferTooSmall);
+        }
+        let (head, tail) = buf.split_at_mut(used);
+        self.rest = tail;
+        Ok(head)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_basics() {
+        let p = Path::new(&[3, 0, 1]);
+        assert_eq!(p.as_slice(), &[3, 0, 1]);
+        assert_eq!(p.len(), 3);
+        assert_eq!(p.rid(), Some(1));
+        assert_eq!(p.riid(), None);
+        assert!(Path::new(&[3]).is_prefix_of(&p));
+        assert!(Path::ROOT.is_prefix_of(&p));
+        assert!(p.is_prefix_of(&p));
+        assert!(!Path::new(&[3, 1]).is_prefix_of(&p));
+        assert!(!p.is_prefix_of(&Path::new(&[3])));
+        assert_eq!(Path::new(&[1, 2, 3, 4, 5]).len(), 4);
+        assert_eq!(Path::try_new(&[1, 2, 3, 4, 5]), None);
+        assert_eq!(Path::new(&[1, 2, 3, 4]).child(5), None);
+        assert_eq!(p.truncated(2), Path::new(&[3, 0]));
+        assert_eq!(p.truncated(7), p);
+    }
+
+    #[test]
+    fn path_parse_and_print() {
+        assert_eq!(Path::parse(b"/"), Ok(Path::ROOT));
+        assert_eq!(Path::parse(b"/3/0/11/0"), Ok(Path::new(&[3, 0, 11, 0])));
+        assert_eq!(Path::parse(b"/65534"), Ok(Path::new(&[65534])));
+        for bad in [
+            &b""[..],
+            b"3",
+            b"/3/",
+            b"//",
+            b"/65535",
+            b"/99999",
+            b"/1/2/3/4/5",
+            b"/a",
+            b"/1 ",
+            b"/123456",
+        ] {
+            assert_eq!(
+                Path::parse(bad),
+                Err(IoError::BadPath),
+                "{:?}",
+                core::str::from_utf8(bad)
+            );
+        }
+        let mut buf = [0u8; 32];
+        let n = Path::new(&[65534, 1, 0, 7]).write_str(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"/65534/1/0/7");
+        let n = Path::ROOT.write_str(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"/");
+        assert_eq!(
+            Path::new(&[3, 0]).write_str(&mut buf[..3]),
+            Err(IoError::BufferTooSmall)
+        );
+    }
+
+    #[test]
+    fn float_text() {
+        let mut buf = [0u8; 64];
+        for (v, s) in [
+            (1.0, "1"),
+            (0.1, "0.1"),
+            (-2.5, "-2.5"),
+            (1e300, "1e300"),
+            (1.5e-7, "1.5e-7"),
+            (0.0, "0"),
+            (f64::NAN, "nan"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            let mut w = SliceWriter::new(&mut buf);
+            write_f64(&mut w, v).unwrap();
+            let n = w.pos;
+            assert_eq!(core::str::from_utf8(&buf[..n]).unwrap(), s);
+        }
+        for v in [
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            123456.789,
+            1e16,
+            9.999e15,
+            1e-5,
+        ] {
+            let mut w = SliceWriter::new(&mut buf);
+            write_f64(&mut w, v).unwrap();
+            let n = w.pos;
+            let back: f64 = core::str::from_utf8(&buf[..n]).unwrap().parse().unwrap();
+            assert_eq!(back, v);
+            assert!(n <= 24);
+        }
+    }
+
+    #[test]
+    fn scratch_pieces() {
+        let mut buf = [0u8; 8];
+        let mut s = Scratch::new(&mut buf);
+        let a = s
+            .take_with(|b| {
+                b[..3].copy_from_slice(b"abc");
+                Ok(3)
+            })
+            .unwrap();
+        let b = s
+            .take_with(|b| {
+                b[..5].copy_from_slice(b"defgh");
+                Ok(5)
+            })
+            .unwrap();
+        assert_eq!(a, b"abc");
+        assert_eq!(b, b"defgh");
+        assert_eq!(
+            s.take_with(|b| Ok(b.len() + 1)),
+            Err(IoError::BufferTooSmall)
+        );
+    }
+}

@@ -1,0 +1,40 @@
+//! Compile-time proof that the sizes `anj/anj_config.h` gives C for the opaque types are
+//! what the Rust types need: C allocates them, Rust fills them.
+
+use core::mem::{align_of, size_of};
+
+use crate::config::{SIZEOF_ANJ_T, SIZEOF_DEVICE_OBJ, SIZEOF_SECURITY_OBJ, SIZEOF_SERVER_OBJ};
+use crate::ffi::core::anj_t;
+use crate::ffi::objects::{DeviceObj, SecurityObj, ServerObj};
+
+/// C's storage must hold the Rust type, at most 8-aligned (C declares it with
+/// `uint64_t` storage), and waste less than 64 bytes (the build.rs formula stays tight).
+const fn fits<T>(c_size: usize) -> bool {
+    size_of::<T>() <= c_size && c_size - size_of::<T>() < 64 && align_of::<T>() <= 8
+}
+
+const _: () = assert!(fits::<anj_t>(SIZEOF_ANJ_T), "ANJ_INTERNAL_SIZEOF_ANJ_T is out of date: see build.rs");
+const _: () = assert!(fits::<ServerObj>(SIZEOF_SERVER_OBJ), "SERVER_OBJ size out of date: see build.rs");
+const _: () = assert!(fits::<SecurityObj>(SIZEOF_SECURITY_OBJ), "SECURITY_OBJ size out of date: see build.rs");
+const _: () = assert!(fits::<DeviceObj>(SIZEOF_DEVICE_OBJ), "DEVICE_OBJ size out of date: see build.rs");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Prints the real sizes, for updating the constants in build.rs.
+    #[test]
+    fn print_sizes() {
+        println!(
+            "anj_t={} server={} security={} device={} (config: {} {} {} {})",
+            size_of::<anj_t>(),
+            size_of::<ServerObj>(),
+            size_of::<SecurityObj>(),
+            size_of::<DeviceObj>(),
+            SIZEOF_ANJ_T,
+            SIZEOF_SERVER_OBJ,
+            SIZEOF_SECURITY_OBJ,
+            SIZEOF_DEVICE_OBJ
+        );
+    }
+}
