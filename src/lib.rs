@@ -13,17 +13,25 @@ pub mod config {
 }
 
 #[macro_use]
+/// cbindgen:ignore
 pub mod log;
 
 pub mod client;
+/// cbindgen:ignore
 pub mod coap;
 pub mod dm;
+/// cbindgen:ignore
 pub mod driver;
+/// cbindgen:ignore
 pub mod exchange;
 pub mod ffi;
+/// cbindgen:ignore
 pub mod io;
+/// cbindgen:ignore
 mod layout;
+/// cbindgen:ignore
 pub mod platform;
+/// cbindgen:ignore
 pub mod time;
 
 /// Release builds use `panic = "abort"`; this handler only guarantees that no unwinding
@@ -41,3 +49,11 @@ fn on_panic(_info: &core::panic::PanicInfo) -> ! {
         core::hint::spin_loop();
     }
 }
+
+
+/// The prebuilt `core` of hosted targets is compiled with unwinding and refers to this
+/// symbol, although with `panic = "abort"` nothing ever unwinds; it is never called.
+/// cbindgen:ignore
+#[cfg(all(not(any(test, feature = "std")), not(target_os = "none")))]
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {}

@@ -36,6 +36,19 @@ typedef void anj_connection_status_callback_t(void *arg, anj_t *anj,
 #ifdef ANJ_WITH_DEFAULT_DEVICE_OBJ
 typedef void anj_dm_reboot_callback_t(void *arg, anj_t *anj);
 #endif
+/* The per-binding network hooks have these types (anj/compat/net/anj_net_api.h). */
+typedef int anj_net_create_ctx_t(anj_net_ctx_t **ctx, const anj_net_config_t *config);
+typedef int anj_net_cleanup_ctx_t(anj_net_ctx_t **ctx);
+typedef int anj_net_connect_t(anj_net_ctx_t *ctx, const char *hostname, const char *port);
+typedef int anj_net_send_t(anj_net_ctx_t *ctx, size_t *bytes_sent, const uint8_t *buf,
+                           size_t length);
+typedef int anj_net_recv_t(anj_net_ctx_t *ctx, size_t *bytes_received, uint8_t *buf,
+                           size_t length);
+typedef int anj_net_close_t(anj_net_ctx_t *ctx);
+typedef int anj_net_get_state_t(anj_net_ctx_t *ctx, anj_net_socket_state_t *out_value);
+typedef int anj_net_get_inner_mtu_t(anj_net_ctx_t *ctx, int32_t *out_value);
+typedef int anj_net_queue_mode_rx_off_t(anj_net_ctx_t *ctx);
+
 #ifdef ANJ_WITH_EXTERNAL_DATA
 typedef int anj_get_external_data_t(void *buffer, size_t *inout_size, size_t offset,
                                     void *user_args);

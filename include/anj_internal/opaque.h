@@ -18,6 +18,13 @@ extern "C" {
 #define ANJ_INTERNAL_STATIC_ASSERT(cond, name) \
     typedef char anj_internal_static_assert_##name[(cond) ? 1 : -1]
 
+/* Referenced by handler signatures before its definition. */
+struct anj_dm_obj_t;
+
+/* A network connection context; each network backend defines the struct. */
+struct anj_net_ctx_struct;
+typedef struct anj_net_ctx_struct anj_net_ctx_t;
+
 /*
  * The client. Only `endpoint_name` is meant to be read by applications (Anjay Lite's
  * examples do); the rest is the library's.

@@ -5,8 +5,11 @@
 //! Sans-IO: [`Client::step`] takes the current time and a [`Link`]; it never reads a clock
 //! and never touches a socket itself.
 
+/// cbindgen:ignore
 pub mod link;
+/// cbindgen:ignore
 mod register;
+/// cbindgen:ignore
 mod requests;
 
 use crate::coap::{Message, MsgType};
@@ -496,22 +499,31 @@ impl Client {
 
     /// Reads every datagram the link has.
     fn receive(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
-        if matches!(self.state, State::Queue | State::Suspended(_) | State::Initial | State::Connecting)
-            || !link.is_connected()
-        {
-            return;
-        }
         // A bounded number per step, so a flood cannot starve the application loop.
         for _ in 0..8 {
+            // Handling a datagram may end the connection (e.g. a De-register response).
+            if matches!(
+                self.state,
+                State::Queue | State::Suspended(_) | State::Initial | State::Connecting | State::RetryWait(_)
+            ) || !link.is_connected()
+            {
+                return;
+            }
             match link.recv(&mut self.in_buf) {
                 Recv::Datagram(len) => self.handle_datagram(now, link, len, anj),
                 Recv::TooBig => crate::log_warning!("dropped a datagram larger than ANJ_IN_MSG_BUFFER_SIZE"),
                 Recv::Nothing | Recv::InProgress => return,
                 Recv::Failed(code) => {
-                    crate::log_warning!("receive failed ({}): reconnecting", code);
+                    // E.g. an ICMP "port unreachable" for our request: the exchange failed.
+                    crate::log_warning!("receive failed ({})", code);
                     let _ = link.close();
-                    self.state = State::Connecting;
-                    self.set_status(ANJ_CONN_STATUS_REGISTERING);
+                    match self.state {
+                        State::Exchange(req, _) => self.fail_request(now, link, req),
+                        _ => {
+                            self.state = State::Connecting;
+                            self.set_status(ANJ_CONN_STATUS_REGISTERING);
+                        }
+                    }
                     return;
                 }
             }
@@ -630,5 +642,6 @@ impl Client {
     }
 }
 
+/// cbindgen:ignore
 #[cfg(test)]
 mod tests;

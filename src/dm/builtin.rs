@@ -5,6 +5,7 @@
 use crate::io::value::Value;
 
 /// Server object resources (LwM2M 1.1 TS Core, Appendix E.2).
+/// cbindgen:ignore
 pub mod server_rid {
     pub const SSID: u16 = 0;
     pub const LIFETIME: u16 = 1;
@@ -26,6 +27,7 @@ pub mod server_rid {
 }
 
 /// Security object resources (Appendix E.1).
+/// cbindgen:ignore
 pub mod security_rid {
     pub const SERVER_URI: u16 = 0;
     pub const BOOTSTRAP_SERVER: u16 = 1;
@@ -38,6 +40,7 @@ pub mod security_rid {
 }
 
 /// Device object resources (Appendix E.4).
+/// cbindgen:ignore
 pub mod device_rid {
     pub const MANUFACTURER: u16 = 0;
     pub const MODEL_NUMBER: u16 = 1;
