@@ -189,7 +189,7 @@ unsafe fn inner(anj: *mut anj_t) -> Option<*mut Inner> {
     // creates no reference to the rest.
     let magic = unsafe { addr_of!((*anj).inner.magic).read() };
     if magic != MAGIC {
-        crate::log_error!("anj_t used before anj_core_init");
+        crate::log_error!("anj_t is not initialized (anj_core_init not called, or shut down)");
         return None;
     }
     // SAFETY: as above.

@@ -7,3 +7,5 @@ pub mod posix_udp;
 pub mod posix_time;
 #[cfg(feature = "rng-posix-compat")]
 pub mod posix_rng;
+#[cfg(all(feature = "net-dtls", feature = "mbedtls"))]
+pub mod dtls_unavailable;

@@ -1,0 +1,46 @@
+//! The `anj_dtls_*` hooks of a build with `ANJ_WITH_MBEDTLS` on, until the MbedTLS 3.x
+//! backend lands: every connection attempt fails with `ANJ_NET_ENOTSUP` and a log line,
+//! so `coaps://` servers are refused cleanly and never reached in plaintext. (Builds with
+//! `ANJ_WITH_MBEDTLS` off expect the integrator's own `anj_dtls_*`, as in Anjay Lite.)
+
+use core::ffi::{c_char, c_int};
+
+use crate::ffi::net::{anj_net_config_t, anj_net_ctx_t, anj_net_socket_state_t, ANJ_NET_ENOTSUP};
+
+#[no_mangle]
+pub extern "C" fn anj_dtls_create_ctx(_ctx: *mut *mut anj_net_ctx_t, _config: *const anj_net_config_t) -> c_int {
+    crate::log_error!("coaps:// needs DTLS, which this build of anj-rs does not provide yet");
+    ANJ_NET_ENOTSUP
+}
+#[no_mangle]
+pub extern "C" fn anj_dtls_cleanup_ctx(_ctx: *mut *mut anj_net_ctx_t) -> c_int {
+    ANJ_NET_ENOTSUP
+}
+#[no_mangle]
+pub extern "C" fn anj_dtls_connect(_ctx: *mut anj_net_ctx_t, _host: *const c_char, _port: *const c_char) -> c_int {
+    ANJ_NET_ENOTSUP
+}
+#[no_mangle]
+pub extern "C" fn anj_dtls_send(_ctx: *mut anj_net_ctx_t, _sent: *mut usize, _buf: *const u8, _len: usize) -> c_int {
+    ANJ_NET_ENOTSUP
+}
+#[no_mangle]
+pub extern "C" fn anj_dtls_recv(_ctx: *mut anj_net_ctx_t, _got: *mut usize, _buf: *mut u8, _len: usize) -> c_int {
+    ANJ_NET_ENOTSUP
+}
+#[no_mangle]
+pub extern "C" fn anj_dtls_close(_ctx: *mut anj_net_ctx_t) -> c_int {
+    ANJ_NET_ENOTSUP
+}
+#[no_mangle]
+pub extern "C" fn anj_dtls_get_state(_ctx: *mut anj_net_ctx_t, _state: *mut anj_net_socket_state_t) -> c_int {
+    ANJ_NET_ENOTSUP
+}
+#[no_mangle]
+pub extern "C" fn anj_dtls_get_inner_mtu(_ctx: *mut anj_net_ctx_t, _mtu: *mut i32) -> c_int {
+    ANJ_NET_ENOTSUP
+}
+#[no_mangle]
+pub extern "C" fn anj_dtls_queue_mode_rx_off(_ctx: *mut anj_net_ctx_t) -> c_int {
+    ANJ_NET_ENOTSUP
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Every test of anj-rs, from a fresh machine: installs what is missing, then runs
+#   1. formatting, clippy, and the check that the C header matches cbindgen's output;
+#   2. cargo test (unit tests incl. the registration state machine in simulated time,
+#      codec/format tests, POSIX platform tests on loopback);
+#   3. the CMake package: builds c_examples/ and the C tests, runs ctest;
+#   4. interop against a real Leshan demo server on 127.0.0.1 (tests/interop, pytest);
+#   5. the Cortex-M4 size report.
+# Set ANJ_SKIP_INTEROP=1 or ANJ_SKIP_SIZE=1 to leave a stage out.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+build="${ANJ_BUILD_DIR:-$root/build/test-all}"
+
+stage() { printf '\n===== %s =====\n' "$*"; }
+
+stage "setup"
+need_apt=()
+command -v cmake >/dev/null || need_apt+=(cmake)
+command -v arm-none-eabi-gcc >/dev/null || need_apt+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
+if [[ ${#need_apt[@]} -gt 0 ]]; then
+    if [[ $(id -u) == 0 ]]; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    else
+        echo "missing: ${need_apt[*]} (install them, or run as root)" >&2
+        exit 1
+    fi
+fi
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+rustup target add thumbv7em-none-eabihf >/dev/null
+python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
+
+stage "format, lint, generated header"
+cargo fmt --all -- --check
+cargo clippy --quiet --all-targets -- -D warnings
+tools/gen-headers.sh --check
+
+stage "cargo test"
+cargo test --quiet 2>&1 | tail -n 40
+
+stage "CMake package: c_examples and C tests (ctest)"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j 2
+ctest --test-dir "$build" --output-on-failure
+
+if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
+    stage "interop with Leshan (loopback)"
+    tools/leshan.sh setup >/dev/null
+    example="$(find "$build" -type f -name anj_example_mandatory_objects -perm -u+x | head -n 1)"
+    [[ -n "$example" ]] || { echo "mandatory_objects example was not built" >&2; exit 1; }
+    ANJ_EXAMPLE_MANDATORY_OBJECTS="$example" \
+    ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
+        python3 -m pytest -q tests/interop
+fi
+
+if [[ "${ANJ_SKIP_SIZE:-0}" != 1 ]]; then
+    stage "size report (Cortex-M4)"
+    tools/size-report.sh
+fi
+stage "all tests passed"
