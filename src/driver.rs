@@ -11,8 +11,8 @@ use core::ffi::{c_int, CStr};
 
 use crate::client::link::{Link, NetStatus, Recv};
 use crate::ffi::net::{
-    anj_net_binding_type_t, anj_net_config_t, anj_net_socket_state_t, NetConn, ANJ_NET_EAGAIN, ANJ_NET_EINPROGRESS,
-    ANJ_NET_EMSGSIZE, ANJ_NET_OK,
+    anj_net_binding_type_t, anj_net_config_t, anj_net_socket_state_t, NetConn, ANJ_NET_EAGAIN,
+    ANJ_NET_EINPROGRESS, ANJ_NET_EMSGSIZE, ANJ_NET_OK,
 };
 use crate::ffi::time::anj_time_monotonic_t;
 use crate::time::Instant;
@@ -131,7 +131,10 @@ impl Link for Driver<'_> {
     }
 
     fn is_connected(&self) -> bool {
-        matches!(self.conn.state(), Ok(anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CONNECTED))
+        matches!(
+            self.conn.state(),
+            Ok(anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CONNECTED)
+        )
     }
 
     fn random(&mut self, buf: &mut [u8]) -> bool {

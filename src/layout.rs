@@ -13,10 +13,22 @@ const fn fits<T>(c_size: usize) -> bool {
     size_of::<T>() <= c_size && c_size - size_of::<T>() < 64 && align_of::<T>() <= 8
 }
 
-const _: () = assert!(fits::<anj_t>(SIZEOF_ANJ_T), "ANJ_INTERNAL_SIZEOF_ANJ_T is out of date: see build.rs");
-const _: () = assert!(fits::<ServerObj>(SIZEOF_SERVER_OBJ), "SERVER_OBJ size out of date: see build.rs");
-const _: () = assert!(fits::<SecurityObj>(SIZEOF_SECURITY_OBJ), "SECURITY_OBJ size out of date: see build.rs");
-const _: () = assert!(fits::<DeviceObj>(SIZEOF_DEVICE_OBJ), "DEVICE_OBJ size out of date: see build.rs");
+const _: () = assert!(
+    fits::<anj_t>(SIZEOF_ANJ_T),
+    "ANJ_INTERNAL_SIZEOF_ANJ_T is out of date: see build.rs"
+);
+const _: () = assert!(
+    fits::<ServerObj>(SIZEOF_SERVER_OBJ),
+    "SERVER_OBJ size out of date: see build.rs"
+);
+const _: () = assert!(
+    fits::<SecurityObj>(SIZEOF_SECURITY_OBJ),
+    "SECURITY_OBJ size out of date: see build.rs"
+);
+const _: () = assert!(
+    fits::<DeviceObj>(SIZEOF_DEVICE_OBJ),
+    "DEVICE_OBJ size out of date: see build.rs"
+);
 
 #[cfg(test)]
 mod tests {

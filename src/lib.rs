@@ -39,7 +39,11 @@ pub mod time;
 #[cfg(not(any(test, feature = "std")))]
 #[panic_handler]
 fn on_panic(_info: &core::panic::PanicInfo) -> ! {
-    #[cfg(any(feature = "socket-posix-compat", feature = "time-posix-compat", feature = "rng-posix-compat"))]
+    #[cfg(any(
+        feature = "socket-posix-compat",
+        feature = "time-posix-compat",
+        feature = "rng-posix-compat"
+    ))]
     // SAFETY: abort() takes no arguments and never returns.
     unsafe {
         libc::abort()
@@ -49,7 +53,6 @@ fn on_panic(_info: &core::panic::PanicInfo) -> ! {
         core::hint::spin_loop();
     }
 }
-
 
 /// The prebuilt `core` of hosted targets is compiled with unwinding and refers to this
 /// symbol, although with `panic = "abort"` nothing ever unwinds; it is never called.

@@ -14,8 +14,8 @@ mod requests;
 
 use crate::coap::{Message, MsgType};
 use crate::config::{
-    CACHE_ENTRIES_NUMBER, COAP_MAX_LOCATION_PATHS_NUMBER, COAP_MAX_LOCATION_PATH_SIZE, IN_MSG_BUFFER_SIZE,
-    OUT_MSG_BUFFER_SIZE,
+    CACHE_ENTRIES_NUMBER, COAP_MAX_LOCATION_PATHS_NUMBER, COAP_MAX_LOCATION_PATH_SIZE,
+    IN_MSG_BUFFER_SIZE, OUT_MSG_BUFFER_SIZE,
 };
 use crate::dm::Registry;
 use crate::exchange::{DedupCache, Match, Outcome, Pending, TxParams};
@@ -56,7 +56,11 @@ pub struct Settings {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Request {
     Register,
-    Update { with_payload: bool, lifetime: bool, binding: bool },
+    Update {
+        with_payload: bool,
+        lifetime: bool,
+        binding: bool,
+    },
     Deregister,
 }
 
@@ -198,7 +202,10 @@ impl Client {
     /* ------------------------- requests from the application ------------------------- */
 
     pub fn request_update(&mut self) {
-        if matches!(self.state, State::Registered | State::Queue | State::Exchange(Request::Update { .. }, _)) {
+        if matches!(
+            self.state,
+            State::Registered | State::Queue | State::Exchange(Request::Update { .. }, _)
+        ) {
             self.flags.update = true;
         }
     }
@@ -226,7 +233,11 @@ impl Client {
     /// When [`Client::step`] must run again, if nothing arrives (`None`: poll continuously,
     /// because the link must be read).
     pub fn next_step_at(&self, now: Instant) -> Instant {
-        if self.flags.restart || self.flags.disable.is_some() || self.flags.update || self.flags.params_changed {
+        if self.flags.restart
+            || self.flags.disable.is_some()
+            || self.flags.update
+            || self.flags.params_changed
+        {
             return now;
         }
         match self.state {
@@ -243,7 +254,11 @@ impl Client {
     fn update_due_at(&self) -> Instant {
         let lifetime = self.sent_lifetime as i64 * SEC;
         let margin = self.settings.tx.max_transmit_wait();
-        let interval = if lifetime > 2 * margin { lifetime - margin } else { lifetime / 2 };
+        let interval = if lifetime > 2 * margin {
+            lifetime - margin
+        } else {
+            lifetime / 2
+        };
         after(self.refreshed_at, interval.max(SEC))
     }
 
@@ -297,7 +312,9 @@ impl Client {
             }
             return;
         }
-        if matches!(self.state, State::Registered | State::Queue) && (self.flags.update || self.flags.params_changed) {
+        if matches!(self.state, State::Registered | State::Queue)
+            && (self.flags.update || self.flags.params_changed)
+        {
             self.flags.update = false;
             self.flags.params_changed = false;
             // The Update itself is sent by `send_update` below, now.
@@ -350,8 +367,12 @@ impl Client {
     }
 
     fn connect_and_register(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
-        let Some(acc) = self.account.as_ref() else { return };
-        let st = match acc.with_uri(anj, &self.registry, |scheme, host, port| link.connect(scheme, host, port)) {
+        let Some(acc) = self.account.as_ref() else {
+            return;
+        };
+        let st = match acc.with_uri(anj, &self.registry, |scheme, host, port| {
+            link.connect(scheme, host, port)
+        }) {
             Ok(st) => st,
             Err(why) => {
                 crate::log_error!("server account unusable: {}", why);
@@ -381,7 +402,16 @@ impl Client {
         let lifetime = acc.lifetime != self.sent_lifetime;
         let binding = acc.binding != self.sent_binding;
         let with_payload = register::links_hash(&self.registry) != self.links_hash;
-        self.send_request(now, link, Request::Update { with_payload, lifetime, binding }, anj);
+        self.send_request(
+            now,
+            link,
+            Request::Update {
+                with_payload,
+                lifetime,
+                binding,
+            },
+            anj,
+        );
     }
 
     fn send_request(&mut self, now: Instant, link: &mut dyn Link, req: Request, anj: *mut anj_t) {
@@ -406,25 +436,53 @@ impl Client {
     }
 
     /// Builds and sends (or re-sends) our request.
-    fn transmit(&mut self, now: Instant, link: &mut dyn Link, req: Request, pending: Pending, anj: *mut anj_t) {
-        let Some(acc) = self.account.as_ref() else { return };
+    fn transmit(
+        &mut self,
+        now: Instant,
+        link: &mut dyn Link,
+        req: Request,
+        pending: Pending,
+        anj: *mut anj_t,
+    ) {
+        let Some(acc) = self.account.as_ref() else {
+            return;
+        };
         let built = match req {
             Request::Register => {
                 let version = register::lwm2m_version(self.version_fallback);
-                register::build_register(&mut self.out_buf, pending.message_id, pending.token(), acc, version, anj, &self.registry)
+                register::build_register(
+                    &mut self.out_buf,
+                    pending.message_id,
+                    pending.token(),
+                    acc,
+                    version,
+                    anj,
+                    &self.registry,
+                )
             }
-            Request::Update { with_payload, lifetime, binding } => register::build_update(
+            Request::Update {
+                with_payload,
+                lifetime,
+                binding,
+            } => register::build_update(
                 &mut self.out_buf,
                 pending.message_id,
                 pending.token(),
                 &self.location,
                 acc,
-                register::UpdateParts { payload: with_payload, lifetime, binding },
+                register::UpdateParts {
+                    payload: with_payload,
+                    lifetime,
+                    binding,
+                },
                 &self.registry,
             ),
-            Request::Deregister => {
-                register::build_deregister(&mut self.out_buf, pending.message_id, pending.token(), &self.location)
-            }
+            Request::Deregister => register::build_deregister(
+                &mut self.out_buf,
+                pending.message_id,
+                pending.token(),
+                &self.location,
+            ),
         };
         let len = match built {
             Ok(len) => len,
@@ -444,7 +502,9 @@ impl Client {
     }
 
     fn poll_exchange(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
-        let State::Exchange(req, mut pending) = self.state else { return };
+        let State::Exchange(req, mut pending) = self.state else {
+            return;
+        };
         match pending.poll(now, &self.settings.tx) {
             Outcome::Pending => self.state = State::Exchange(req, pending),
             Outcome::Retransmit => {
@@ -476,12 +536,18 @@ impl Client {
     /// or gives up (LwM2M 1.1 TS Core §6.2.1.1).
     fn registration_failed(&mut self, now: Instant, link: &mut dyn Link) {
         let _ = link.close();
-        let retry = self.account.as_ref().map(|a| a.retry).unwrap_or(crate::dm::builtin::anj_communication_retry_res_t::DEFAULT);
+        let retry = self
+            .account
+            .as_ref()
+            .map(|a| a.retry)
+            .unwrap_or(crate::dm::builtin::anj_communication_retry_res_t::DEFAULT);
         self.retry.attempt += 1;
         let delay = if self.retry.attempt < retry.retry_count.max(1) {
             // Exponential: retry_timer * 2^(attempt-1).
             let factor = 1i64 << (self.retry.attempt - 1).min(30);
-            (retry.retry_timer as i64).saturating_mul(factor).saturating_mul(SEC)
+            (retry.retry_timer as i64)
+                .saturating_mul(factor)
+                .saturating_mul(SEC)
         } else {
             self.retry.attempt = 0;
             self.retry.sequence += 1;
@@ -504,14 +570,20 @@ impl Client {
             // Handling a datagram may end the connection (e.g. a De-register response).
             if matches!(
                 self.state,
-                State::Queue | State::Suspended(_) | State::Initial | State::Connecting | State::RetryWait(_)
+                State::Queue
+                    | State::Suspended(_)
+                    | State::Initial
+                    | State::Connecting
+                    | State::RetryWait(_)
             ) || !link.is_connected()
             {
                 return;
             }
             match link.recv(&mut self.in_buf) {
                 Recv::Datagram(len) => self.handle_datagram(now, link, len, anj),
-                Recv::TooBig => crate::log_warning!("dropped a datagram larger than ANJ_IN_MSG_BUFFER_SIZE"),
+                Recv::TooBig => {
+                    crate::log_warning!("dropped a datagram larger than ANJ_IN_MSG_BUFFER_SIZE")
+                }
                 Recv::Nothing | Recv::InProgress => return,
                 Recv::Failed(code) => {
                     // E.g. an ICMP "port unreachable" for our request: the exchange failed.
@@ -570,7 +642,8 @@ impl Client {
                 }
             }
         }
-        if msg.code().is_request() && matches!(self.state, State::Registered | State::Exchange(..)) {
+        if msg.code().is_request() && matches!(self.state, State::Registered | State::Exchange(..))
+        {
             self.handle_server_request(now, link, len, anj);
         } else if msg.msg_type() == MsgType::Con && !msg.code().is_empty() {
             // A CON we cannot process in this state: reject it (RFC 7252 §4.2).
@@ -587,7 +660,9 @@ impl Client {
         req: Request,
         ok: bool,
         code: crate::coap::Code,
-        location: Option<register::Location<COAP_MAX_LOCATION_PATHS_NUMBER, COAP_MAX_LOCATION_PATH_SIZE>>,
+        location: Option<
+            register::Location<COAP_MAX_LOCATION_PATHS_NUMBER, COAP_MAX_LOCATION_PATH_SIZE>,
+        >,
         anj: *mut anj_t,
     ) {
         match req {
@@ -601,20 +676,29 @@ impl Client {
                 (false, _)
                     if cfg!(feature = "lwm2m12")
                         && !self.version_fallback
-                        && (code == crate::coap::Code::BAD_REQUEST || code == crate::coap::Code::PRECONDITION_FAILED) =>
+                        && (code == crate::coap::Code::BAD_REQUEST
+                            || code == crate::coap::Code::PRECONDITION_FAILED) =>
                 {
                     crate::log_info!("server rejected LwM2M 1.2 ({}): registering as 1.1", code);
                     self.version_fallback = true;
                     self.send_request(now, link, Request::Register, anj);
                 }
                 _ => {
-                    crate::log_warning!("registration rejected ({}.{:02})", code.class(), code.detail());
+                    crate::log_warning!(
+                        "registration rejected ({}.{:02})",
+                        code.class(),
+                        code.detail()
+                    );
                     self.registration_failed(now, link);
                 }
             },
             Request::Update { .. } if ok => self.registered(now, anj),
             Request::Update { .. } => {
-                crate::log_warning!("update rejected ({}.{:02}): registering again", code.class(), code.detail());
+                crate::log_warning!(
+                    "update rejected ({}.{:02}): registering again",
+                    code.class(),
+                    code.detail()
+                );
                 self.state = State::Connecting;
                 self.set_status(ANJ_CONN_STATUS_REGISTERING);
             }

@@ -2,7 +2,7 @@
 //! and the server account they are sent to.
 
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
-use crate::dm::builtin::{security_rid, server_rid, anj_communication_retry_res_t, BINDING_SIZE};
+use crate::dm::builtin::{anj_communication_retry_res_t, security_rid, server_rid, BINDING_SIZE};
 use crate::dm::Registry;
 use crate::ffi::core::anj_t;
 use crate::io::link_format::LinkWriter;
@@ -33,7 +33,10 @@ fn int_of(v: &Value<'_>) -> Option<i64> {
 }
 
 fn read_int(anj: *mut anj_t, reg: &Registry, ids: &[u16]) -> Option<i64> {
-    crate::dm::read_resource(anj, reg, &Path::new(ids)).ok().as_ref().and_then(int_of)
+    crate::dm::read_resource(anj, reg, &Path::new(ids))
+        .ok()
+        .as_ref()
+        .and_then(int_of)
 }
 
 impl ServerAccount {
@@ -43,11 +46,17 @@ impl ServerAccount {
         let sec = reg.find(0).ok_or("no Security object")?;
         let srv = reg.find(1).ok_or("no Server object")?;
         for sinst in sec.instances() {
-            let bs = crate::dm::read_resource(anj, reg, &Path::new(&[0, sinst.iid, security_rid::BOOTSTRAP_SERVER]));
+            let bs = crate::dm::read_resource(
+                anj,
+                reg,
+                &Path::new(&[0, sinst.iid, security_rid::BOOTSTRAP_SERVER]),
+            );
             if matches!(bs, Ok(Value::Bool(true))) {
                 continue;
             }
-            let Some(ssid) = read_int(anj, reg, &[0, sinst.iid, security_rid::SSID]) else { continue };
+            let Some(ssid) = read_int(anj, reg, &[0, sinst.iid, security_rid::SSID]) else {
+                continue;
+            };
             for vinst in srv.instances() {
                 if read_int(anj, reg, &[1, vinst.iid, server_rid::SSID]) == Some(ssid) {
                     let mut acc = ServerAccount {
@@ -72,8 +81,13 @@ impl ServerAccount {
     pub fn refresh(&mut self, anj: *mut anj_t, reg: &Registry) -> Result<(), &'static str> {
         let i = self.server_iid;
         let lifetime = read_int(anj, reg, &[1, i, server_rid::LIFETIME]).ok_or("no Lifetime")?;
-        self.lifetime = u32::try_from(lifetime).ok().filter(|l| *l > 0).ok_or("invalid Lifetime")?;
-        if let Ok(Value::String(b)) = crate::dm::read_resource(anj, reg, &Path::new(&[1, i, server_rid::BINDING])) {
+        self.lifetime = u32::try_from(lifetime)
+            .ok()
+            .filter(|l| *l > 0)
+            .ok_or("invalid Lifetime")?;
+        if let Ok(Value::String(b)) =
+            crate::dm::read_resource(anj, reg, &Path::new(&[1, i, server_rid::BINDING]))
+        {
             if b.len() < BINDING_SIZE {
                 self.binding = [0; BINDING_SIZE];
                 self.binding[..b.len()].copy_from_slice(b.as_bytes());
@@ -82,22 +96,36 @@ impl ServerAccount {
         if self.binding[0] == 0 {
             self.binding[0] = b'U';
         }
-        let r = |rid, d: u32| read_int(anj, reg, &[1, i, rid]).and_then(|v| u32::try_from(v).ok()).unwrap_or(d);
+        let r = |rid, d: u32| {
+            read_int(anj, reg, &[1, i, rid])
+                .and_then(|v| u32::try_from(v).ok())
+                .unwrap_or(d)
+        };
         let def = anj_communication_retry_res_t::DEFAULT;
         self.retry = anj_communication_retry_res_t {
-            retry_count: r(server_rid::RETRY_COUNT, def.retry_count.into()).min(u16::MAX.into()) as u16,
+            retry_count: r(server_rid::RETRY_COUNT, def.retry_count.into()).min(u16::MAX.into())
+                as u16,
             retry_timer: r(server_rid::RETRY_TIMER, def.retry_timer),
             seq_delay_timer: r(server_rid::SEQ_DELAY_TIMER, def.seq_delay_timer),
-            seq_retry_count: r(server_rid::SEQ_RETRY_COUNT, def.seq_retry_count.into()).min(u16::MAX.into()) as u16,
+            seq_retry_count: r(server_rid::SEQ_RETRY_COUNT, def.seq_retry_count.into())
+                .min(u16::MAX.into()) as u16,
         };
-        if let Ok(Value::Bool(b)) = crate::dm::read_resource(anj, reg, &Path::new(&[1, i, server_rid::BOOTSTRAP_ON_FAILURE])) {
+        if let Ok(Value::Bool(b)) = crate::dm::read_resource(
+            anj,
+            reg,
+            &Path::new(&[1, i, server_rid::BOOTSTRAP_ON_FAILURE]),
+        ) {
             self.bootstrap_on_failure = b;
         }
         Ok(())
     }
 
     pub fn binding(&self) -> &str {
-        let n = self.binding.iter().position(|&b| b == 0).unwrap_or(BINDING_SIZE);
+        let n = self
+            .binding
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(BINDING_SIZE);
         core::str::from_utf8(&self.binding[..n]).unwrap_or("U")
     }
 
@@ -108,8 +136,14 @@ impl ServerAccount {
         reg: &Registry,
         f: impl FnOnce(&str, &str, &str) -> R,
     ) -> Result<R, &'static str> {
-        let uri = crate::dm::read_resource(anj, reg, &Path::new(&[0, self.security_iid, security_rid::SERVER_URI]));
-        let Ok(Value::String(uri)) = uri else { return Err("no Server URI") };
+        let uri = crate::dm::read_resource(
+            anj,
+            reg,
+            &Path::new(&[0, self.security_iid, security_rid::SERVER_URI]),
+        );
+        let Ok(Value::String(uri)) = uri else {
+            return Err("no Server URI");
+        };
         let (scheme, host, port) = split_uri(uri).ok_or("malformed Server URI")?;
         Ok(f(scheme, host, port))
     }
@@ -118,26 +152,51 @@ impl ServerAccount {
 /// Splits `coap://host:port[/...]` into scheme, host and port (RFC 7252 §6.1). IPv6
 /// literals are bracketed; the port defaults to 5683 (coap) or 5684 (coaps).
 pub fn split_uri(uri: &str) -> Option<(&str, &str, &str)> {
-    let (scheme, rest) = uri.split_once("://")?;
-    let default_port = match scheme {
-        "coap" => "5683",
-        "coaps" => "5684",
-        _ => return None,
+    // Byte-wise on purpose: `str` slicing and `&str` patterns bring in core's panic
+    // formatting and the two-way string searcher, several KB of flash on a small target.
+    // Every split point is an ASCII byte, so `str::get` never fails on a char boundary.
+    let b = uri.as_bytes();
+    let (scheme, default_port) = if b.starts_with(b"coap://") {
+        ("coap", "5683")
+    } else if b.starts_with(b"coaps://") {
+        ("coaps", "5684")
+    } else {
+        return None;
     };
-    let authority = rest.split(['/', '?']).next()?;
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (h, after) = v6.split_once(']')?;
-        match after {
-            "" => (h, default_port),
-            p => (h, p.strip_prefix(':')?),
+    let start = scheme.len() + 3;
+    let rest = b.get(start..)?;
+    let end = start
+        + rest
+            .iter()
+            .position(|&c| c == b'/' || c == b'?')
+            .unwrap_or(rest.len());
+    let authority = b.get(start..end)?;
+    // (host start, host end, port start): the port runs to `end`.
+    let (h0, h1, port) = if authority.first() == Some(&b'[') {
+        let close = start + authority.iter().position(|&c| c == b']')?;
+        if close + 1 == end {
+            (start + 1, close, None)
+        } else if b.get(close + 1) == Some(&b':') {
+            (start + 1, close, Some(close + 2))
+        } else {
+            return None;
         }
     } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (h, p),
-            None => (authority, default_port),
+        match authority.iter().rposition(|&c| c == b':') {
+            Some(i) => (start, start + i, Some(start + i + 1)),
+            None => (start, end, None),
         }
     };
-    if host.is_empty() || port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
+    let host = uri.get(h0..h1)?;
+    let port = match port {
+        Some(p) => uri.get(p..end)?,
+        None => default_port,
+    };
+    if host.is_empty()
+        || port.is_empty()
+        || !port.bytes().all(|b| b.is_ascii_digit())
+        || port.len() > 5
+    {
         return None;
     }
     Some((scheme, host, port))
@@ -153,13 +212,21 @@ pub struct Location<const N: usize, const S: usize> {
 
 impl<const N: usize, const S: usize> Default for Location<N, S> {
     fn default() -> Self {
-        Location { segs: [[0; S]; N], lens: [0; N], count: 0 }
+        Location {
+            segs: [[0; S]; N],
+            lens: [0; N],
+            count: 0,
+        }
     }
 }
 
 impl<const N: usize, const S: usize> Location<N, S> {
     pub fn segments(&self) -> impl Iterator<Item = &[u8]> {
-        self.segs.iter().zip(self.lens.iter()).take(self.count as usize).map(|(s, &l)| &s[..l as usize])
+        self.segs
+            .iter()
+            .zip(self.lens.iter())
+            .take(self.count as usize)
+            .map(|(s, &l)| &s[..l as usize])
     }
 }
 
@@ -170,7 +237,9 @@ pub fn parse_location<const N: usize, const S: usize>(msg: &Message<'_>) -> Opti
     for seg in msg.location_path() {
         let i = loc.count as usize;
         if i >= N || seg.len() > S || seg.len() > u8::MAX as usize {
-            crate::log_error!("Location-Path of the registration does not fit the configured limits");
+            crate::log_error!(
+                "Location-Path of the registration does not fit the configured limits"
+            );
             return None;
         }
         loc.segs[i][..seg.len()].copy_from_slice(seg);
@@ -272,9 +341,11 @@ pub fn build_register(
     anj: *mut anj_t,
     reg: &Registry,
 ) -> Result<usize, ()> {
-    let mut w = MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;
+    let mut w =
+        MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;
     w.option(opt::URI_PATH, b"rd").map_err(|_| ())?;
-    w.uint_option(opt::CONTENT_FORMAT, CT_LINK_FORMAT).map_err(|_| ())?;
+    w.uint_option(opt::CONTENT_FORMAT, CT_LINK_FORMAT)
+        .map_err(|_| ())?;
     query(&mut w, "ep", crate::ffi::core::endpoint_name(anj))?;
     let mut d = [0u8; 10];
     query(&mut w, "lt", decimal(acc.lifetime, &mut d))?;
@@ -303,12 +374,14 @@ pub fn build_update<const N: usize, const S: usize>(
     parts: UpdateParts,
     reg: &Registry,
 ) -> Result<usize, ()> {
-    let mut w = MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;
+    let mut w =
+        MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;
     for seg in loc.segments() {
         w.option(opt::URI_PATH, seg).map_err(|_| ())?;
     }
     if parts.payload {
-        w.uint_option(opt::CONTENT_FORMAT, CT_LINK_FORMAT).map_err(|_| ())?;
+        w.uint_option(opt::CONTENT_FORMAT, CT_LINK_FORMAT)
+            .map_err(|_| ())?;
     }
     if parts.lifetime {
         let mut d = [0u8; 10];
@@ -330,7 +403,8 @@ pub fn build_deregister<const N: usize, const S: usize>(
     token: &[u8],
     loc: &Location<N, S>,
 ) -> Result<usize, ()> {
-    let mut w = MessageWriter::new(buf, MsgType::Con, Code::DELETE, message_id, token).map_err(|_| ())?;
+    let mut w =
+        MessageWriter::new(buf, MsgType::Con, Code::DELETE, message_id, token).map_err(|_| ())?;
     for seg in loc.segments() {
         w.option(opt::URI_PATH, seg).map_err(|_| ())?;
     }
@@ -343,9 +417,18 @@ mod tests {
 
     #[test]
     fn uri_split() {
-        assert_eq!(split_uri("coap://127.0.0.1:5683"), Some(("coap", "127.0.0.1", "5683")));
-        assert_eq!(split_uri("coaps://example.com"), Some(("coaps", "example.com", "5684")));
-        assert_eq!(split_uri("coap://[::1]:1234/x"), Some(("coap", "::1", "1234")));
+        assert_eq!(
+            split_uri("coap://127.0.0.1:5683"),
+            Some(("coap", "127.0.0.1", "5683"))
+        );
+        assert_eq!(
+            split_uri("coaps://example.com"),
+            Some(("coaps", "example.com", "5684"))
+        );
+        assert_eq!(
+            split_uri("coap://[::1]:1234/x"),
+            Some(("coap", "::1", "1234"))
+        );
         assert_eq!(split_uri("coap://[::1]"), Some(("coap", "::1", "5683")));
         assert_eq!(split_uri("http://a:1"), None);
         assert_eq!(split_uri("coap://:1"), None);

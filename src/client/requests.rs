@@ -27,10 +27,24 @@ const KNOWN_OPTIONS: &[u16] = &[
 ];
 
 impl Client {
-    pub(super) fn handle_server_request(&mut self, now: Instant, link: &mut dyn Link, len: usize, anj: *mut anj_t) {
-        let Some((ty, id)) = Message::peek_type_and_id(&self.in_buf[..len]) else { return };
-        let response_id = if ty == MsgType::Con { id } else { self.next_message_id() };
-        let Ok(msg) = Message::parse(&self.in_buf[..len]) else { return };
+    pub(super) fn handle_server_request(
+        &mut self,
+        now: Instant,
+        link: &mut dyn Link,
+        len: usize,
+        anj: *mut anj_t,
+    ) {
+        let Some((ty, id)) = Message::peek_type_and_id(&self.in_buf[..len]) else {
+            return;
+        };
+        let response_id = if ty == MsgType::Con {
+            id
+        } else {
+            self.next_message_id()
+        };
+        let Ok(msg) = Message::parse(&self.in_buf[..len]) else {
+            return;
+        };
         if msg.msg_type() == MsgType::Con {
             match self.dedup.check(id) {
                 Dedup::New => {}
@@ -63,8 +77,18 @@ enum Op {
 }
 
 /// Builds the response to `req` in `out`; `None` when nothing is to be sent.
-fn respond(req: &Message<'_>, out: &mut [u8], response_id: u16, reg: &Registry, anj: *mut anj_t) -> Option<usize> {
-    let ty = if req.msg_type() == MsgType::Con { MsgType::Ack } else { MsgType::Non };
+fn respond(
+    req: &Message<'_>,
+    out: &mut [u8],
+    response_id: u16,
+    reg: &Registry,
+    anj: *mut anj_t,
+) -> Option<usize> {
+    let ty = if req.msg_type() == MsgType::Con {
+        MsgType::Ack
+    } else {
+        MsgType::Non
+    };
     let mut w = MessageWriter::new(out, ty, Code::CONTENT, response_id, req.token()).ok()?;
     match process(req, &mut w, reg, anj) {
         Ok(code) => {
@@ -89,7 +113,10 @@ fn path_of(req: &Message<'_>) -> DmResult<Path> {
         if n == 4 {
             return Err(DmError::NOT_FOUND);
         }
-        let id = core::str::from_utf8(seg).ok().and_then(|s| s.parse::<u16>().ok()).filter(|&i| i != u16::MAX);
+        let id = core::str::from_utf8(seg)
+            .ok()
+            .and_then(|s| s.parse::<u16>().ok())
+            .filter(|&i| i != u16::MAX);
         // Leading zeros or signs are not valid IDs; neither are non-numeric segments.
         if seg.len() > 1 && seg[0] == b'0' {
             return Err(DmError::NOT_FOUND);
@@ -116,7 +143,12 @@ fn classify(req: &Message<'_>, path: &Path) -> DmResult<Op> {
     })
 }
 
-fn process(req: &Message<'_>, w: &mut MessageWriter<'_>, reg: &Registry, anj: *mut anj_t) -> DmResult<Code> {
+fn process(
+    req: &Message<'_>,
+    w: &mut MessageWriter<'_>,
+    reg: &Registry,
+    anj: *mut anj_t,
+) -> DmResult<Code> {
     if req.first_unknown_critical(KNOWN_OPTIONS).is_some() {
         return Err(DmError(Code::BAD_OPTION));
     }
@@ -163,30 +195,48 @@ fn io_error(e: IoError) -> DmError {
 /// resource (instance), else the preferred hierarchical format.
 fn response_format(req: &Message<'_>, path: &Path, reg: &Registry) -> DmResult<u16> {
     if let Some(accept) = req.accept() {
-        return if can_encode(accept) { Ok(accept) } else { Err(DmError(Code::NOT_ACCEPTABLE)) };
+        return if can_encode(accept) {
+            Ok(accept)
+        } else {
+            Err(DmError(Code::NOT_ACCEPTABLE))
+        };
     }
     let single = match path.len() {
         3 => !dm::is_multiple(reg, path),
         4 => true,
         _ => false,
     };
-    Ok(if single && can_encode(format::TEXT) { format::TEXT } else { PREFERRED })
+    Ok(if single && can_encode(format::TEXT) {
+        format::TEXT
+    } else {
+        PREFERRED
+    })
 }
 
-fn read(req: &Message<'_>, w: &mut MessageWriter<'_>, target: &Target, reg: &Registry, anj: *mut anj_t) -> DmResult<Code> {
+fn read(
+    req: &Message<'_>,
+    w: &mut MessageWriter<'_>,
+    target: &Target,
+    reg: &Registry,
+    anj: *mut anj_t,
+) -> DmResult<Code> {
     let cf = response_format(req, &target.path, reg)?;
-    w.uint_option(opt::CONTENT_FORMAT, cf.into()).map_err(|_| DmError::INTERNAL)?;
+    w.uint_option(opt::CONTENT_FORMAT, cf.into())
+        .map_err(|_| DmError::INTERNAL)?;
     let space = w.payload_space();
     let fmt = Format::from_content_format(cf).ok_or(DmError(Code::NOT_ACCEPTABLE))?;
     let mut enc = fmt.encoder(target.path, space);
-    dm::read_each(anj, target, &mut |p, v| enc.entry(&Entry::new(*p, *v)).map_err(io_error))?;
+    dm::read_each(anj, target, &mut |p, v| {
+        enc.entry(&Entry::new(*p, *v)).map_err(io_error)
+    })?;
     let n = enc.finish().map_err(io_error)?;
     w.commit_payload(n).map_err(|_| DmError::INTERNAL)?;
     Ok(Code::CONTENT)
 }
 
 fn discover(w: &mut MessageWriter<'_>, target: &Target) -> DmResult<Code> {
-    w.uint_option(opt::CONTENT_FORMAT, format::LINK_FORMAT.into()).map_err(|_| DmError::INTERNAL)?;
+    w.uint_option(opt::CONTENT_FORMAT, format::LINK_FORMAT.into())
+        .map_err(|_| DmError::INTERNAL)?;
     let space = w.payload_space();
     let mut lw = LinkWriter::new(space);
     let e = |_| DmError(Code::REQUEST_ENTITY_TOO_LARGE);
@@ -209,7 +259,13 @@ fn discover(w: &mut MessageWriter<'_>, target: &Target) -> DmResult<Code> {
 
 /// Write-Replace / Write-Partial-Update (§6.3.3), atomic per request: every value goes in
 /// one transaction of the target object, which rolls back if any write or validation fails.
-fn write(req: &Message<'_>, target: &Target, reg: &Registry, anj: *mut anj_t, replace: bool) -> DmResult<()> {
+fn write(
+    req: &Message<'_>,
+    target: &Target,
+    reg: &Registry,
+    anj: *mut anj_t,
+    replace: bool,
+) -> DmResult<()> {
     let cf = req.content_format().ok_or(DmError::BAD_REQUEST)?;
     let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
     let fmt = Format::from_content_format(cf).ok_or(DmError(Code::UNSUPPORTED_CONTENT_FORMAT))?;

@@ -57,7 +57,10 @@ impl Link for FakeLink {
     }
     fn random(&mut self, buf: &mut [u8]) -> bool {
         for b in buf {
-            self.rng = self.rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.rng = self
+                .rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             *b = (self.rng >> 33) as u8;
         }
         true
@@ -84,7 +87,10 @@ impl Rig {
             _server: Box::new_uninit(),
             _security: Box::new_uninit(),
             _device: Box::new_uninit(),
-            link: FakeLink { rng: 7, ..Default::default() },
+            link: FakeLink {
+                rng: 7,
+                ..Default::default()
+            },
             now: 1_000 * SEC,
         };
         let anj = rig.anj_ptr();
@@ -188,7 +194,10 @@ impl Rig {
     }
 
     fn take_sent(&mut self) -> Option<Packet> {
-        self.link.sent.pop_front().map(|d| Packet::from_bytes(&d).expect("client sent malformed CoAP"))
+        self.link
+            .sent
+            .pop_front()
+            .map(|d| Packet::from_bytes(&d).expect("client sent malformed CoAP"))
     }
 
     fn deliver(&mut self, p: &Packet) {
@@ -198,13 +207,22 @@ impl Rig {
 
 fn path(p: &Packet) -> String {
     p.get_option(CoapOption::UriPath)
-        .map(|segs| segs.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect::<Vec<_>>().join("/"))
+        .map(|segs| {
+            segs.iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
         .unwrap_or_default()
 }
 
 fn queries(p: &Packet) -> Vec<String> {
     p.get_option(CoapOption::UriQuery)
-        .map(|q| q.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect())
+        .map(|q| {
+            q.iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -243,7 +261,10 @@ fn register_sends_the_spec_query_and_object_list() {
     let q = queries(&reg);
     assert!(q.contains(&"ep=test-ep".to_string()), "{q:?}");
     assert!(q.contains(&"lt=60".to_string()), "{q:?}");
-    assert!(q.iter().any(|s| s == "lwm2m=1.1" || s == "lwm2m=1.2"), "{q:?}");
+    assert!(
+        q.iter().any(|s| s == "lwm2m=1.1" || s == "lwm2m=1.2"),
+        "{q:?}"
+    );
     assert!(q.contains(&"b=U".to_string()), "{q:?}");
     let body = String::from_utf8(reg.payload.clone()).unwrap();
     assert!(body.starts_with("</>;rt=\"oma.lwm2m\""), "{body}");
@@ -265,7 +286,10 @@ fn lost_register_is_retransmitted_with_same_id_and_token() {
     // Dropped: wait for the retransmission, 2..3 s later (ACK_TIMEOUT x random factor).
     assert!(rig.run_until(4 * SEC, |r| !r.link.sent.is_empty()));
     let waited = rig.now - t0;
-    assert!((2 * SEC..=3 * SEC + 100 * crate::time::MS).contains(&waited), "{waited}");
+    assert!(
+        (2 * SEC..=3 * SEC + 100 * crate::time::MS).contains(&waited),
+        "{waited}"
+    );
     let second = rig.take_sent().unwrap();
     assert_eq!(second.header.message_id, first.header.message_id);
     assert_eq!(second.get_token(), first.get_token());
@@ -329,7 +353,10 @@ fn failed_registration_follows_the_retry_resources_then_fails() {
     let mut rig = Rig::new();
     let mut attempts = vec![];
     for _ in 0..4 {
-        assert!(rig.run_until(200 * SEC, |r| !r.link.sent.is_empty()), "attempts so far {attempts:?}");
+        assert!(
+            rig.run_until(200 * SEC, |r| !r.link.sent.is_empty()),
+            "attempts so far {attempts:?}"
+        );
         attempts.push(rig.now);
         let reg = rig.take_sent().unwrap();
         rig.deliver(&ack(&reg, ResponseType::Forbidden));
@@ -340,7 +367,10 @@ fn failed_registration_follows_the_retry_resources_then_fails() {
     let gaps: Vec<i64> = attempts.windows(2).map(|w| (w[1] - w[0]) / SEC).collect();
     assert_eq!(gaps, vec![10, 100, 10]);
     assert_eq!(rig.client().status(), ANJ_CONN_STATUS_FAILURE);
-    assert!(!rig.run_until(300 * SEC, |r| !r.link.sent.is_empty()), "no attempts after FAILURE");
+    assert!(
+        !rig.run_until(300 * SEC, |r| !r.link.sent.is_empty()),
+        "no attempts after FAILURE"
+    );
 }
 
 #[test]
@@ -350,7 +380,10 @@ fn disable_deregisters_then_suspends() {
     rig.client().disable(Some(30 * SEC));
     assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
     let dereg = rig.take_sent().unwrap();
-    assert_eq!(dereg.header.code, MessageClass::Request(RequestType::Delete));
+    assert_eq!(
+        dereg.header.code,
+        MessageClass::Request(RequestType::Delete)
+    );
     assert_eq!(path(&dereg), "rd/a1b2");
     rig.deliver(&ack(&dereg, ResponseType::Deleted));
     assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_SUSPENDED));
@@ -385,7 +418,10 @@ fn server_read_and_duplicate_get_the_same_response() {
     rig.step();
     let r1 = rig.take_sent().unwrap();
     let r2 = rig.take_sent().unwrap();
-    assert_eq!(r1.header.code, MessageClass::Response(ResponseType::Content));
+    assert_eq!(
+        r1.header.code,
+        MessageClass::Response(ResponseType::Content)
+    );
     assert_eq!(r1.payload, b"ACME");
     assert_eq!(r1.to_bytes().unwrap(), r2.to_bytes().unwrap());
 }
@@ -397,7 +433,10 @@ fn security_object_is_not_readable_by_the_server() {
     rig.deliver(&server_request(RequestType::Get, 0x4001, "/0/0/0"));
     rig.step();
     let r = rig.take_sent().unwrap();
-    assert_eq!(r.header.code, MessageClass::Response(ResponseType::Unauthorized));
+    assert_eq!(
+        r.header.code,
+        MessageClass::Response(ResponseType::Unauthorized)
+    );
 }
 
 #[test]

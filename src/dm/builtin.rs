@@ -64,7 +64,9 @@ pub const BINDING_SIZE: usize = SERVER_BINDINGS.len() + 1;
 pub fn binding_valid(b: &[u8]) -> bool {
     !b.is_empty()
         && b.len() < BINDING_SIZE
-        && b.iter().enumerate().all(|(i, c)| SERVER_BINDINGS.as_bytes().contains(c) && !b[..i].contains(c))
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| SERVER_BINDINGS.as_bytes().contains(c) && !b[..i].contains(c))
 }
 
 #[allow(non_camel_case_types)]
@@ -91,6 +93,10 @@ impl anj_communication_retry_res_t {
 /// Default Disable Timeout (/1/x/5): one day.
 pub const DISABLE_TIMEOUT_DEFAULT: u32 = 86400;
 
+/// A written value the resource cannot take.
+#[derive(Debug, PartialEq, Eq)]
+pub struct InvalidValue;
+
 /// One Server object instance.
 #[derive(Clone, Copy)]
 pub struct ServerInstance {
@@ -110,7 +116,11 @@ pub struct ServerInstance {
 
 impl ServerInstance {
     pub fn binding(&self) -> &str {
-        let len = self.binding.iter().position(|&b| b == 0).unwrap_or(self.binding.len());
+        let len = self
+            .binding
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(self.binding.len());
         core::str::from_utf8(&self.binding[..len]).unwrap_or("")
     }
 
@@ -135,23 +145,21 @@ impl ServerInstance {
         })
     }
 
-    /// Applies a write; `Err(())` means the value is out of range for the resource
-    /// (the server gets 4.00).
-    pub fn write(&mut self, rid: u16, v: &Value<'_>) -> Result<(), ()> {
+    /// Applies a write; an error means the value is out of range for the resource or
+    /// the resource is not writable (the server gets 4.00).
+    pub fn write(&mut self, rid: u16, v: &Value<'_>) -> Result<(), InvalidValue> {
         use server_rid::*;
-        let u32_of = |v: &Value<'_>| -> Result<u32, ()> {
+        let u32_of = |v: &Value<'_>| -> Result<u32, InvalidValue> {
             match *v {
-                Value::Int(i) => u32::try_from(i).map_err(|_| ()),
-                Value::Uint(u) => u32::try_from(u).map_err(|_| ()),
-                _ => Err(()),
+                Value::Int(i) => u32::try_from(i).map_err(|_| InvalidValue),
+                Value::Uint(u) => u32::try_from(u).map_err(|_| InvalidValue),
+                _ => Err(InvalidValue),
             }
         };
-        let u16_of = |v: &Value<'_>| -> Result<u16, ()> { u16::try_from(u32_of(v)?).map_err(|_| ()) };
-        let bool_of = |v: &Value<'_>| -> Result<bool, ()> {
-            match *v {
-                Value::Bool(b) => Ok(b),
-                _ => Err(()),
-            }
+        let u16_of = |v: &Value<'_>| u16::try_from(u32_of(v)?).map_err(|_| InvalidValue);
+        let bool_of = |v: &Value<'_>| match *v {
+            Value::Bool(b) => Ok(b),
+            _ => Err(InvalidValue),
         };
         match rid {
             LIFETIME => self.lifetime = u32_of(v)?,
@@ -164,7 +172,7 @@ impl ServerInstance {
                     self.binding = [0; BINDING_SIZE];
                     self.binding[..s.len()].copy_from_slice(s.as_bytes());
                 }
-                _ => return Err(()),
+                _ => return Err(InvalidValue),
             },
             RETRY_COUNT => self.retry.retry_count = u16_of(v)?,
             RETRY_TIMER => self.retry.retry_timer = u32_of(v)?,
@@ -175,11 +183,11 @@ impl ServerInstance {
                 let m = u32_of(v)?;
                 // 0 = NON, 1 = CON (LwM2M 1.2 TS Core, Appendix E.2).
                 if m > 1 {
-                    return Err(());
+                    return Err(InvalidValue);
                 }
                 self.default_notification_mode = m as u8;
             }
-            _ => return Err(()),
+            _ => return Err(InvalidValue),
         }
         Ok(())
     }

@@ -61,7 +61,9 @@ pub struct Registry {
 
 impl Default for Registry {
     fn default() -> Self {
-        Registry { objs: [None; DM_MAX_OBJECTS_NUMBER] }
+        Registry {
+            objs: [None; DM_MAX_OBJECTS_NUMBER],
+        }
     }
 }
 
@@ -93,7 +95,10 @@ impl Registry {
 
     pub fn remove(&mut self, oid: u16) -> Result<ObjRef, RegistryError> {
         let count = self.count();
-        let pos = self.iter().position(|o| o.oid() == oid).ok_or(RegistryError::NotFound)?;
+        let pos = self
+            .iter()
+            .position(|o| o.oid() == oid)
+            .ok_or(RegistryError::NotFound)?;
         let obj = self.objs[pos].take().ok_or(RegistryError::NotFound)?;
         self.objs.copy_within(pos + 1..count, pos);
         self.objs[count - 1] = None;
@@ -161,7 +166,10 @@ pub fn read_value<'a>(
     riid: u16,
 ) -> DmResult<Value<'a>> {
     let mut out = anj_res_value_t::zeroed();
-    check(obj.read(anj, iid, res.rid, riid, &mut out), DmError::METHOD_NOT_ALLOWED)?;
+    check(
+        obj.read(anj, iid, res.rid, riid, &mut out),
+        DmError::METHOD_NOT_ALLOWED,
+    )?;
     Ok(crate::ffi::dm::value_from_c(res.r#type, &out))
 }
 
@@ -214,7 +222,11 @@ pub fn resolve(reg: &Registry, path: &Path) -> DmResult<Target> {
     if let Some(&iid) = ids.get(1) {
         let inst = obj.instance(iid).ok_or(DmError::NOT_FOUND)?;
         if let Some(&rid) = ids.get(2) {
-            let res = obj.resources(inst).iter().find(|r| r.rid == rid).ok_or(DmError::NOT_FOUND)?;
+            let res = obj
+                .resources(inst)
+                .iter()
+                .find(|r| r.rid == rid)
+                .ok_or(DmError::NOT_FOUND)?;
             if let Some(&riid) = ids.get(3) {
                 if !res.kind.multiple() || !obj.res_instances(res).contains(&riid) {
                     return Err(DmError::NOT_FOUND);
@@ -279,7 +291,11 @@ pub fn read_resource<'a>(anj: *mut anj_t, reg: &Registry, path: &Path) -> DmResu
     }
     let obj = reg.find(ids[0]).ok_or(DmError::NOT_FOUND)?;
     let inst = obj.instance(ids[1]).ok_or(DmError::NOT_FOUND)?;
-    let res = *obj.resources(inst).iter().find(|r| r.rid == ids[2]).ok_or(DmError::NOT_FOUND)?;
+    let res = *obj
+        .resources(inst)
+        .iter()
+        .find(|r| r.rid == ids[2])
+        .ok_or(DmError::NOT_FOUND)?;
     if res.kind.executable() {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
@@ -293,14 +309,23 @@ pub fn read_resource<'a>(anj: *mut anj_t, reg: &Registry, path: &Path) -> DmResu
 
 /// `anj_dm_res_read`: the raw value the handler reports for `path` (a resource or
 /// resource instance).
-pub fn read_resource_raw(anj: *mut anj_t, reg: &Registry, path: &Path, out: &mut anj_res_value_t) -> DmResult<()> {
+pub fn read_resource_raw(
+    anj: *mut anj_t,
+    reg: &Registry,
+    path: &Path,
+    out: &mut anj_res_value_t,
+) -> DmResult<()> {
     let ids = path.as_slice();
     if ids.len() < 3 {
         return Err(DmError::BAD_REQUEST);
     }
     let obj = reg.find(ids[0]).ok_or(DmError::NOT_FOUND)?;
     let inst = obj.instance(ids[1]).ok_or(DmError::NOT_FOUND)?;
-    let res = *obj.resources(inst).iter().find(|r| r.rid == ids[2]).ok_or(DmError::NOT_FOUND)?;
+    let res = *obj
+        .resources(inst)
+        .iter()
+        .find(|r| r.rid == ids[2])
+        .ok_or(DmError::NOT_FOUND)?;
     if !res.kind.readable() {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
@@ -309,7 +334,10 @@ pub fn read_resource_raw(anj: *mut anj_t, reg: &Registry, path: &Path, out: &mut
         (false, None) => ANJ_ID_INVALID,
         _ => return Err(DmError::NOT_FOUND),
     };
-    check(obj.read(anj, inst.iid, res.rid, riid, out), DmError::METHOD_NOT_ALLOWED)
+    check(
+        obj.read(anj, inst.iid, res.rid, riid, out),
+        DmError::METHOD_NOT_ALLOWED,
+    )
 }
 
 /// The type of the resource at `path` (resource or resource-instance level), for decoders
@@ -318,7 +346,10 @@ pub fn resource_type(reg: &Registry, path: &Path) -> Option<DataType> {
     let ids = path.as_slice();
     let obj = reg.find(*ids.first()?)?;
     let inst = obj.instance(*ids.get(1)?)?;
-    let res = obj.resources(inst).iter().find(|r| Some(&r.rid) == ids.get(2))?;
+    let res = obj
+        .resources(inst)
+        .iter()
+        .find(|r| Some(&r.rid) == ids.get(2))?;
     Some(data_type(res.r#type))
 }
 
@@ -328,7 +359,10 @@ pub fn is_multiple(reg: &Registry, path: &Path) -> bool {
     let found = (|| {
         let obj = reg.find(*ids.first()?)?;
         let inst = obj.instance(*ids.get(1)?)?;
-        let res = obj.resources(inst).iter().find(|r| Some(&r.rid) == ids.get(2))?;
+        let res = obj
+            .resources(inst)
+            .iter()
+            .find(|r| Some(&r.rid) == ids.get(2))?;
         Some(res.kind.multiple())
     })();
     found.unwrap_or(false)
@@ -371,7 +405,11 @@ pub fn write_value(anj: *mut anj_t, obj: ObjRef, path: &Path, value: &Value<'_>)
         _ => return Err(DmError::BAD_REQUEST),
     };
     let inst = obj.instance(iid).ok_or(DmError::NOT_FOUND)?;
-    let res = *obj.resources(inst).iter().find(|r| r.rid == rid).ok_or(DmError::NOT_FOUND)?;
+    let res = *obj
+        .resources(inst)
+        .iter()
+        .find(|r| r.rid == rid)
+        .ok_or(DmError::NOT_FOUND)?;
     if !res.kind.writable() {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
@@ -384,7 +422,10 @@ pub fn write_value(anj: *mut anj_t, obj: ObjRef, path: &Path, value: &Value<'_>)
         return Err(DmError::BAD_REQUEST);
     }
     let c = value_to_c(value);
-    check(obj.write(anj, iid, rid, riid, &c), DmError::METHOD_NOT_ALLOWED)
+    check(
+        obj.write(anj, iid, rid, riid, &c),
+        DmError::METHOD_NOT_ALLOWED,
+    )
 }
 
 fn type_matches(t: DataType, v: &Value<'_>) -> bool {
@@ -410,7 +451,11 @@ pub fn execute(anj: *mut anj_t, target: &Target, arg: &[u8]) -> DmResult<()> {
     };
     let obj = target.obj;
     let inst = obj.instance(iid).ok_or(DmError::NOT_FOUND)?;
-    let res = obj.resources(inst).iter().find(|r| r.rid == rid).ok_or(DmError::NOT_FOUND)?;
+    let res = obj
+        .resources(inst)
+        .iter()
+        .find(|r| r.rid == rid)
+        .ok_or(DmError::NOT_FOUND)?;
     if !res.kind.executable() {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
@@ -420,12 +465,18 @@ pub fn execute(anj: *mut anj_t, target: &Target, arg: &[u8]) -> DmResult<()> {
 /// Visits the link-format records of a Discover (LwM2M 1.1 TS Core §6.3.6): with the
 /// default depth, an object lists its instances and their resources, an instance its
 /// resources, and a resource itself, with `dim` for multi-instance resources.
-pub fn discover_each(target: &Target, f: &mut dyn FnMut(DiscoverItem<'_>) -> DmResult<()>) -> DmResult<()> {
+pub fn discover_each(
+    target: &Target,
+    f: &mut dyn FnMut(DiscoverItem<'_>) -> DmResult<()>,
+) -> DmResult<()> {
     let obj = target.obj;
     let ids = target.path.as_slice();
     let oid = obj.oid();
     if ids.len() == 1 {
-        f(DiscoverItem::Object { oid, version: obj.version() })?;
+        f(DiscoverItem::Object {
+            oid,
+            version: obj.version(),
+        })?;
     }
     for inst in obj.instances() {
         if ids.get(1).is_some_and(|&i| i != inst.iid) {
@@ -438,14 +489,22 @@ pub fn discover_each(target: &Target, f: &mut dyn FnMut(DiscoverItem<'_>) -> DmR
             if ids.get(2).is_some_and(|&r| r != res.rid) {
                 continue;
             }
-            let dim = res.kind.multiple().then(|| obj.res_instances(res).len() as u16);
-            f(DiscoverItem::Resource { path: Path::new(&[oid, inst.iid, res.rid]), dim })?;
+            let dim = res
+                .kind
+                .multiple()
+                .then(|| obj.res_instances(res).len() as u16);
+            f(DiscoverItem::Resource {
+                path: Path::new(&[oid, inst.iid, res.rid]),
+                dim,
+            })?;
             if ids.len() >= 3 && res.kind.multiple() {
                 for &riid in obj.res_instances(res) {
                     if ids.get(3).is_some_and(|&r| r != riid) {
                         continue;
                     }
-                    f(DiscoverItem::ResourceInstance { path: Path::new(&[oid, inst.iid, res.rid, riid]) })?;
+                    f(DiscoverItem::ResourceInstance {
+                        path: Path::new(&[oid, inst.iid, res.rid, riid]),
+                    })?;
                 }
             }
         }

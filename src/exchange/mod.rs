@@ -16,7 +16,11 @@ pub struct TxParams {
 }
 
 impl TxParams {
-    pub const DEFAULT: TxParams = TxParams { ack_timeout: 2 * SEC, ack_random_factor: 1.5, max_retransmit: 4 };
+    pub const DEFAULT: TxParams = TxParams {
+        ack_timeout: 2 * SEC,
+        ack_random_factor: 1.5,
+        max_retransmit: 4,
+    };
 
     /// Accepts only parameters RFC 7252 §4.8 allows (ACK_RANDOM_FACTOR >= 1, a positive timeout).
     pub fn valid(&self) -> bool {
@@ -79,7 +83,13 @@ pub struct Pending {
 
 impl Pending {
     /// Starts tracking a CON request just sent at `now`.
-    pub fn new(now: Instant, message_id: u16, token: &[u8], params: &TxParams, random: u16) -> Pending {
+    pub fn new(
+        now: Instant,
+        message_id: u16,
+        token: &[u8],
+        params: &TxParams,
+        random: u16,
+    ) -> Pending {
         let mut t = [0u8; 8];
         let len = token.len().min(8);
         t[..len].copy_from_slice(&token[..len]);
@@ -124,7 +134,12 @@ impl Pending {
 
     /// Classifies `msg`. An Empty ACK stops retransmission and starts waiting up to
     /// `separate_timeout` for the separate response.
-    pub fn classify(&mut self, msg: &Message<'_>, now: Instant, separate_timeout: Duration) -> Match {
+    pub fn classify(
+        &mut self,
+        msg: &Message<'_>,
+        now: Instant,
+        separate_timeout: Duration,
+    ) -> Match {
         let id_match = msg.message_id() == self.message_id;
         match msg.msg_type() {
             MsgType::Rst if id_match => Match::Reset,
@@ -134,7 +149,9 @@ impl Pending {
                 Match::EmptyAck
             }
             MsgType::Ack if id_match && msg.token() == self.token() => Match::Response,
-            MsgType::Con | MsgType::Non if msg.code().is_response() && msg.token() == self.token() => {
+            MsgType::Con | MsgType::Non
+                if msg.code().is_response() && msg.token() == self.token() =>
+            {
                 Match::Response
             }
             _ => Match::None,
@@ -222,18 +239,21 @@ mod tests {
 
     #[test]
     fn retransmissions_double_and_end_after_max_retransmit() {
-        let p = TxParams { ack_timeout: 2 * SEC, ack_random_factor: 1.0, max_retransmit: 4 };
+        let p = TxParams {
+            ack_timeout: 2 * SEC,
+            ack_random_factor: 1.0,
+            max_retransmit: 4,
+        };
         let mut pend = Pending::new(0, 7, &[1, 2], &p, 0);
         let mut sent_at = vec![];
-        let mut now = 0;
-        loop {
-            now = pend.deadline();
+        let now = loop {
+            let now = pend.deadline();
             match pend.poll(now, &p) {
                 Outcome::Retransmit => sent_at.push(now / SEC),
-                Outcome::TimedOut => break,
+                Outcome::TimedOut => break now,
                 Outcome::Pending => unreachable!(),
             }
-        }
+        };
         // RFC 7252 §4.2: 2, 4, 8, 16 s between transmissions, then a last 32 s wait.
         assert_eq!(sent_at, vec![2, 6, 14, 30]);
         assert_eq!(now / SEC, 62);

@@ -50,7 +50,9 @@ pub enum anj_core_change_type_t {
 pub struct anj_configuration_t {
     /// Endpoint Client Name; the string is not copied and must outlive the client.
     pub endpoint_name: *const c_char,
-    pub connection_status_cb: Option<unsafe extern "C" fn(arg: *mut c_void, anj: *mut anj_t, conn_status: anj_conn_status_t)>,
+    pub connection_status_cb: Option<
+        unsafe extern "C" fn(arg: *mut c_void, anj: *mut anj_t, conn_status: anj_conn_status_t),
+    >,
     pub connection_status_cb_arg: *mut c_void,
     pub queue_mode_enabled: bool,
     pub queue_mode_timeout: anj_time_duration_t,
@@ -84,7 +86,9 @@ pub(crate) struct Inner {
     pub(crate) client: Client,
     conn: NetConn,
     net_cfg: anj_net_config_t,
-    status_cb: Option<unsafe extern "C" fn(arg: *mut c_void, anj: *mut anj_t, conn_status: anj_conn_status_t)>,
+    status_cb: Option<
+        unsafe extern "C" fn(arg: *mut c_void, anj: *mut anj_t, conn_status: anj_conn_status_t),
+    >,
     status_cb_arg: *mut c_void,
     queue_mode: bool,
     requests: Requests,
@@ -116,7 +120,10 @@ fn duration_or(d: anj_time_duration_t, default: Duration) -> Duration {
 /// `anj` points to writable storage of `sizeof(anj_t)` bytes; `config` is valid and its
 /// `endpoint_name` outlives the client.
 #[no_mangle]
-pub unsafe extern "C" fn anj_core_init(anj: *mut anj_t, config: *const anj_configuration_t) -> c_int {
+pub unsafe extern "C" fn anj_core_init(
+    anj: *mut anj_t,
+    config: *const anj_configuration_t,
+) -> c_int {
     // SAFETY: checked for NULL; valid per the caller's contract.
     let Some(cfg) = (unsafe { config.as_ref() }) else {
         crate::log_error!("anj_core_init: NULL configuration");
@@ -132,15 +139,19 @@ pub unsafe extern "C" fn anj_core_init(anj: *mut anj_t, config: *const anj_confi
     }
     let tx = match unsafe { cfg.udp_tx_params.as_ref() } {
         // SAFETY (above): NULL or a valid pointer per the configuration contract.
-        Some(p) if p.ack_timeout.us != 0 || p.ack_random_factor != 0.0 || p.max_retransmit != 0 => TxParams {
-            ack_timeout: p.ack_timeout.us,
-            ack_random_factor: p.ack_random_factor,
-            max_retransmit: p.max_retransmit,
-        },
+        Some(p) if p.ack_timeout.us != 0 || p.ack_random_factor != 0.0 || p.max_retransmit != 0 => {
+            TxParams {
+                ack_timeout: p.ack_timeout.us,
+                ack_random_factor: p.ack_random_factor,
+                max_retransmit: p.max_retransmit,
+            }
+        }
         _ => TxParams::DEFAULT,
     };
     if !tx.valid() {
-        crate::log_error!("anj_core_init: invalid udp_tx_params (ack_timeout > 0, ack_random_factor >= 1)");
+        crate::log_error!(
+            "anj_core_init: invalid udp_tx_params (ack_timeout > 0, ack_random_factor >= 1)"
+        );
         return -1;
     }
     let settings = Settings {
@@ -210,7 +221,10 @@ unsafe fn requests<'a>(anj: *mut anj_t) -> Option<&'a Requests> {
 ///
 /// # Safety
 /// As for [`inner`]; the caller must not be inside a handler called by the step.
-pub(crate) unsafe fn with_client<R>(anj: *mut anj_t, f: impl FnOnce(&mut Client) -> R) -> Option<R> {
+pub(crate) unsafe fn with_client<R>(
+    anj: *mut anj_t,
+    f: impl FnOnce(&mut Client) -> R,
+) -> Option<R> {
     // SAFETY: guaranteed by the caller: no other reference to the client is live.
     unsafe { inner(anj).map(|i| f(&mut *addr_of_mut!((*i).client))) }
 }
@@ -299,14 +313,24 @@ pub unsafe extern "C" fn anj_dm_remove_obj(anj: *mut anj_t, oid: u16) -> c_int {
 /// # Safety
 /// `anj` was initialised; `path` and `out_value` are valid.
 #[no_mangle]
-pub unsafe extern "C" fn anj_dm_res_read(anj: *mut anj_t, path: *const anj_uri_path_t, out_value: *mut anj_res_value_t) -> c_int {
+pub unsafe extern "C" fn anj_dm_res_read(
+    anj: *mut anj_t,
+    path: *const anj_uri_path_t,
+    out_value: *mut anj_res_value_t,
+) -> c_int {
     // SAFETY: checked for NULL; valid per the caller's contract.
     let (Some(path), Some(out)) = (unsafe { path.as_ref() }, unsafe { out_value.as_mut() }) else {
         return crate::dm::DmError::BAD_REQUEST.handler_code();
     };
-    let Some(p) = to_path(path) else { return crate::dm::DmError::BAD_REQUEST.handler_code() };
+    let Some(p) = to_path(path) else {
+        return crate::dm::DmError::BAD_REQUEST.handler_code();
+    };
     // SAFETY: an application call, outside of any step.
-    let r = unsafe { with_client(anj, |c| crate::dm::read_resource_raw(anj, &c.registry, &p, out)) };
+    let r = unsafe {
+        with_client(anj, |c| {
+            crate::dm::read_resource_raw(anj, &c.registry, &p, out)
+        })
+    };
     match r {
         Some(Ok(())) => 0,
         Some(Err(e)) => e.handler_code(),
@@ -321,7 +345,9 @@ pub unsafe extern "C" fn anj_dm_res_read(anj: *mut anj_t, path: *const anj_uri_p
 #[no_mangle]
 pub unsafe extern "C" fn anj_core_step(anj: *mut anj_t) {
     // SAFETY: guaranteed by the caller.
-    let Some(inner) = (unsafe { inner(anj) }) else { return };
+    let Some(inner) = (unsafe { inner(anj) }) else {
+        return;
+    };
     let now = crate::driver::now();
     {
         // SAFETY: disjoint fields of the initialised Inner; handlers re-entering the API
@@ -367,7 +393,11 @@ fn report_status(anj: *mut anj_t, inner: *mut Inner) {
         // SAFETY: short-lived exclusive access between callbacks.
         let (next, cb, arg) = unsafe {
             let c = &mut *addr_of_mut!((*inner).client);
-            (c.take_status_change(), addr_of!((*inner).status_cb).read(), addr_of!((*inner).status_cb_arg).read())
+            (
+                c.take_status_change(),
+                addr_of!((*inner).status_cb).read(),
+                addr_of!((*inner).status_cb_arg).read(),
+            )
         };
         let Some(status) = next else { return };
         if let Some(cb) = cb {
@@ -386,7 +416,9 @@ pub unsafe extern "C" fn anj_core_next_step_time(anj: *mut anj_t) -> anj_time_du
     let now = crate::driver::now();
     // SAFETY: an application call, outside of any step.
     let at = unsafe { with_client(anj, |c| c.next_step_at(now)) }.unwrap_or(now);
-    anj_time_duration_t { us: at.saturating_sub(now).max(0) }
+    anj_time_duration_t {
+        us: at.saturating_sub(now).max(0),
+    }
 }
 
 /// Disable (/1/x/4) was executed: de-register and stay offline for `timeout` seconds.
@@ -437,7 +469,9 @@ pub unsafe extern "C" fn anj_core_data_model_changed(
     change_type: anj_core_change_type_t,
 ) {
     // SAFETY: checked for NULL; valid per the caller's contract.
-    let (Some(r), Some(path)) = (unsafe { requests(anj) }, unsafe { path.as_ref() }) else { return };
+    let (Some(r), Some(path)) = (unsafe { requests(anj) }, unsafe { path.as_ref() }) else {
+        return;
+    };
     let Some(p) = to_path(path) else { return };
     let ids = p.as_slice();
     match change_type {
@@ -475,7 +509,11 @@ pub unsafe extern "C" fn anj_core_ongoing_operation(anj: *mut anj_t) -> bool {
 pub unsafe extern "C" fn anj_core_disable_server(anj: *mut anj_t, timeout: anj_time_duration_t) {
     // SAFETY: guaranteed by the caller; only the request flags are touched.
     if let Some(r) = unsafe { requests(anj) } {
-        r.disable.set(Some(if timeout.is_valid() { timeout.us.max(0) } else { i64::MAX }));
+        r.disable.set(Some(if timeout.is_valid() {
+            timeout.us.max(0)
+        } else {
+            i64::MAX
+        }));
     }
 }
 
@@ -524,10 +562,16 @@ pub unsafe extern "C" fn anj_core_request_update(anj: *mut anj_t) {
 #[no_mangle]
 pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
     // SAFETY: guaranteed by the caller.
-    let Some(inner) = (unsafe { inner(anj) }) else { return -1 };
+    let Some(inner) = (unsafe { inner(anj) }) else {
+        return -1;
+    };
     // SAFETY: exclusive access to the disjoint fields, outside of any step.
     let (client, conn, net_cfg) = unsafe {
-        (&mut *addr_of_mut!((*inner).client), &mut *addr_of_mut!((*inner).conn), &*addr_of!((*inner).net_cfg))
+        (
+            &mut *addr_of_mut!((*inner).client),
+            &mut *addr_of_mut!((*inner).conn),
+            &*addr_of!((*inner).net_cfg),
+        )
     };
     let mut driver = Driver::new(conn, net_cfg);
     let r = match client.shutdown(&mut driver) {

@@ -31,9 +31,11 @@ pub const ANJ_DATA_TYPE_ANY: anj_data_type_t = 0xFF;
 #[cfg(feature = "external-data")]
 pub const ANJ_DATA_TYPE_FLAG_EXTERNAL: anj_data_type_t = 1 << 15;
 #[cfg(feature = "external-data")]
-pub const ANJ_DATA_TYPE_EXTERNAL_BYTES: anj_data_type_t = ANJ_DATA_TYPE_BYTES | ANJ_DATA_TYPE_FLAG_EXTERNAL;
+pub const ANJ_DATA_TYPE_EXTERNAL_BYTES: anj_data_type_t =
+    ANJ_DATA_TYPE_BYTES | ANJ_DATA_TYPE_FLAG_EXTERNAL;
 #[cfg(feature = "external-data")]
-pub const ANJ_DATA_TYPE_EXTERNAL_STRING: anj_data_type_t = ANJ_DATA_TYPE_STRING | ANJ_DATA_TYPE_FLAG_EXTERNAL;
+pub const ANJ_DATA_TYPE_EXTERNAL_STRING: anj_data_type_t =
+    ANJ_DATA_TYPE_STRING | ANJ_DATA_TYPE_FLAG_EXTERNAL;
 
 /// How a resource may be accessed, and whether it has instances.
 #[repr(C)]
@@ -51,11 +53,17 @@ pub enum anj_dm_res_kind_t {
 impl anj_dm_res_kind_t {
     pub fn readable(self) -> bool {
         use anj_dm_res_kind_t::*;
-        matches!(self, ANJ_DM_RES_R | ANJ_DM_RES_RM | ANJ_DM_RES_RW | ANJ_DM_RES_RWM)
+        matches!(
+            self,
+            ANJ_DM_RES_R | ANJ_DM_RES_RM | ANJ_DM_RES_RW | ANJ_DM_RES_RWM
+        )
     }
     pub fn writable(self) -> bool {
         use anj_dm_res_kind_t::*;
-        matches!(self, ANJ_DM_RES_W | ANJ_DM_RES_WM | ANJ_DM_RES_RW | ANJ_DM_RES_RWM)
+        matches!(
+            self,
+            ANJ_DM_RES_W | ANJ_DM_RES_WM | ANJ_DM_RES_RW | ANJ_DM_RES_RWM
+        )
     }
     pub fn multiple(self) -> bool {
         use anj_dm_res_kind_t::*;
@@ -128,8 +136,12 @@ pub struct anj_objlnk_value_t {
 }
 
 #[cfg(feature = "external-data")]
-pub type anj_get_external_data_t =
-    unsafe extern "C" fn(buffer: *mut c_void, inout_size: *mut usize, offset: usize, user_args: *mut c_void) -> c_int;
+pub type anj_get_external_data_t = unsafe extern "C" fn(
+    buffer: *mut c_void,
+    inout_size: *mut usize,
+    offset: usize,
+    user_args: *mut c_void,
+) -> c_int;
 #[cfg(feature = "external-data")]
 pub type anj_open_external_data_t = unsafe extern "C" fn(user_args: *mut c_void) -> c_int;
 #[cfg(feature = "external-data")]
@@ -140,7 +152,14 @@ pub type anj_close_external_data_t = unsafe extern "C" fn(user_args: *mut c_void
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct anj_external_data_t {
-    pub get_external_data: Option<unsafe extern "C" fn(buffer: *mut c_void, inout_size: *mut usize, offset: usize, user_args: *mut c_void) -> c_int>,
+    pub get_external_data: Option<
+        unsafe extern "C" fn(
+            buffer: *mut c_void,
+            inout_size: *mut usize,
+            offset: usize,
+            user_args: *mut c_void,
+        ) -> c_int,
+    >,
     pub open_external_data: Option<unsafe extern "C" fn(user_args: *mut c_void) -> c_int>,
     pub close_external_data: Option<unsafe extern "C" fn(user_args: *mut c_void)>,
     pub user_args: *mut c_void,
@@ -198,33 +217,108 @@ pub type anj_dm_res_execute_t = unsafe extern "C" fn(
     execute_arg: *const c_char,
     execute_arg_len: usize,
 ) -> c_int;
-pub type anj_dm_res_inst_create_t =
-    unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t) -> c_int;
-pub type anj_dm_res_inst_delete_t =
-    unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t) -> c_int;
-pub type anj_dm_inst_create_t = unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int;
-pub type anj_dm_inst_delete_t = unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int;
-pub type anj_dm_inst_reset_t = unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int;
-pub type anj_dm_transaction_begin_t = unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int;
-pub type anj_dm_transaction_validate_t = unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int;
-pub type anj_dm_transaction_end_t =
-    unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, result: anj_dm_transaction_result_t);
+pub type anj_dm_res_inst_create_t = unsafe extern "C" fn(
+    anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+    rid: anj_rid_t,
+    riid: anj_riid_t,
+) -> c_int;
+pub type anj_dm_res_inst_delete_t = unsafe extern "C" fn(
+    anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+    rid: anj_rid_t,
+    riid: anj_riid_t,
+) -> c_int;
+pub type anj_dm_inst_create_t =
+    unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int;
+pub type anj_dm_inst_delete_t =
+    unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int;
+pub type anj_dm_inst_reset_t =
+    unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int;
+pub type anj_dm_transaction_begin_t =
+    unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int;
+pub type anj_dm_transaction_validate_t =
+    unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int;
+pub type anj_dm_transaction_end_t = unsafe extern "C" fn(
+    anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    result: anj_dm_transaction_result_t,
+);
 
 /// The operations an object implements; any may be NULL (the operation then fails).
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
 pub struct anj_dm_handlers_t {
-    pub inst_create: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int>,
-    pub inst_delete: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int>,
-    pub inst_reset: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int>,
-    pub transaction_begin: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int>,
-    pub transaction_validate: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int>,
-    pub transaction_end: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, result: anj_dm_transaction_result_t)>,
-    pub res_read: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t, out_value: *mut anj_res_value_t) -> c_int>,
-    pub res_write: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t, value: *const anj_res_value_t) -> c_int>,
-    pub res_execute: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, execute_arg: *const c_char, execute_arg_len: usize) -> c_int>,
-    pub res_inst_create: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t) -> c_int>,
-    pub res_inst_delete: Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t, rid: anj_rid_t, riid: anj_riid_t) -> c_int>,
+    pub inst_create: Option<
+        unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int,
+    >,
+    pub inst_delete: Option<
+        unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int,
+    >,
+    pub inst_reset: Option<
+        unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t, iid: anj_iid_t) -> c_int,
+    >,
+    pub transaction_begin:
+        Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int>,
+    pub transaction_validate:
+        Option<unsafe extern "C" fn(anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int>,
+    pub transaction_end: Option<
+        unsafe extern "C" fn(
+            anj: *mut anj_t,
+            obj: *const anj_dm_obj_t,
+            result: anj_dm_transaction_result_t,
+        ),
+    >,
+    pub res_read: Option<
+        unsafe extern "C" fn(
+            anj: *mut anj_t,
+            obj: *const anj_dm_obj_t,
+            iid: anj_iid_t,
+            rid: anj_rid_t,
+            riid: anj_riid_t,
+            out_value: *mut anj_res_value_t,
+        ) -> c_int,
+    >,
+    pub res_write: Option<
+        unsafe extern "C" fn(
+            anj: *mut anj_t,
+            obj: *const anj_dm_obj_t,
+            iid: anj_iid_t,
+            rid: anj_rid_t,
+            riid: anj_riid_t,
+            value: *const anj_res_value_t,
+        ) -> c_int,
+    >,
+    pub res_execute: Option<
+        unsafe extern "C" fn(
+            anj: *mut anj_t,
+            obj: *const anj_dm_obj_t,
+            iid: anj_iid_t,
+            rid: anj_rid_t,
+            execute_arg: *const c_char,
+            execute_arg_len: usize,
+        ) -> c_int,
+    >,
+    pub res_inst_create: Option<
+        unsafe extern "C" fn(
+            anj: *mut anj_t,
+            obj: *const anj_dm_obj_t,
+            iid: anj_iid_t,
+            rid: anj_rid_t,
+            riid: anj_riid_t,
+        ) -> c_int,
+    >,
+    pub res_inst_delete: Option<
+        unsafe extern "C" fn(
+            anj: *mut anj_t,
+            obj: *const anj_dm_obj_t,
+            iid: anj_iid_t,
+            rid: anj_rid_t,
+            riid: anj_riid_t,
+        ) -> c_int,
+    >,
 }
 
 /// A registered object. Holding one is the engine's permission to read the object's
@@ -232,6 +326,9 @@ pub struct anj_dm_handlers_t {
 #[derive(Clone, Copy)]
 pub struct ObjRef(NonNull<anj_dm_obj_t>);
 
+// The `anj` pointers below are never dereferenced here: they are handed to the
+// application's handlers, which receive them as their `anj_t *` argument.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 impl ObjRef {
     /// # Safety
     /// `obj` must point to a valid `anj_dm_obj_t` whose tables stay valid and consistent
@@ -301,20 +398,38 @@ impl ObjRef {
 
     /// Calls `res_read`. Returns the handler's code, or NOT_FOUND/METHOD_NOT_ALLOWED semantics
     /// through `None` when it has no such handler.
-    pub fn read(self, anj: *mut anj_t, iid: u16, rid: u16, riid: u16, out: &mut anj_res_value_t) -> Option<c_int> {
+    pub fn read(
+        self,
+        anj: *mut anj_t,
+        iid: u16,
+        rid: u16,
+        riid: u16,
+        out: &mut anj_res_value_t,
+    ) -> Option<c_int> {
         let f = self.handlers().res_read?;
         // SAFETY: calling the application's handler with the arguments its contract names;
         // `out` is a valid, exclusive value slot.
         Some(unsafe { f(anj, self.ptr(), iid, rid, riid, out) })
     }
-    pub fn write(self, anj: *mut anj_t, iid: u16, rid: u16, riid: u16, value: &anj_res_value_t) -> Option<c_int> {
+    pub fn write(
+        self,
+        anj: *mut anj_t,
+        iid: u16,
+        rid: u16,
+        riid: u16,
+        value: &anj_res_value_t,
+    ) -> Option<c_int> {
         let f = self.handlers().res_write?;
         // SAFETY: as for read; `value` stays valid for the duration of the call.
         Some(unsafe { f(anj, self.ptr(), iid, rid, riid, value) })
     }
     pub fn execute(self, anj: *mut anj_t, iid: u16, rid: u16, arg: &[u8]) -> Option<c_int> {
         let f = self.handlers().res_execute?;
-        let p = if arg.is_empty() { core::ptr::null() } else { arg.as_ptr() as *const c_char };
+        let p = if arg.is_empty() {
+            core::ptr::null()
+        } else {
+            arg.as_ptr() as *const c_char
+        };
         // SAFETY: `arg` is valid for `arg.len()` bytes during the call (not NUL-terminated,
         // as documented: the length is passed).
         Some(unsafe { f(anj, self.ptr(), iid, rid, p, arg.len()) })
@@ -358,11 +473,17 @@ pub fn value_from_c<'a>(t: anj_data_type_t, v: &anj_res_value_t) -> crate::io::v
             // SAFETY: bytes/strings are reported through `bytes_or_string`, plain data.
             let b = unsafe { v.bytes_or_string };
             if b.data.is_null() {
-                return if t & 0xFF == ANJ_DATA_TYPE_BYTES { Value::Bytes(&[]) } else { Value::String("") };
+                return if t & 0xFF == ANJ_DATA_TYPE_BYTES {
+                    Value::Bytes(&[])
+                } else {
+                    Value::String("")
+                };
             }
             if t & 0xFF == ANJ_DATA_TYPE_BYTES {
                 // SAFETY: the handler points `data` at `chunk_length` readable bytes.
-                Value::Bytes(unsafe { core::slice::from_raw_parts(b.data as *const u8, b.chunk_length) })
+                Value::Bytes(unsafe {
+                    core::slice::from_raw_parts(b.data as *const u8, b.chunk_length)
+                })
             } else {
                 // SAFETY: a string value is NUL-terminated (Anjay Lite's read contract).
                 let c = unsafe { core::ffi::CStr::from_ptr(b.data as *const c_char) };
@@ -382,7 +503,10 @@ pub fn value_from_c<'a>(t: anj_data_type_t, v: &anj_res_value_t) -> crate::io::v
         ANJ_DATA_TYPE_BOOL => Value::Bool(unsafe { *(p as *const u8) } != 0),
         ANJ_DATA_TYPE_OBJLNK => {
             let l = unsafe { v.objlnk };
-            Value::Objlnk { oid: l.oid, iid: l.iid }
+            Value::Objlnk {
+                oid: l.oid,
+                iid: l.iid,
+            }
         }
         _ => Value::Null,
     }

@@ -7,7 +7,7 @@ pub mod core;
 pub mod crypto;
 pub mod dm;
 pub mod log;
-pub mod objects;
 pub mod net;
+pub mod objects;
 pub mod time;
 pub mod utils;

@@ -26,7 +26,13 @@ struct ResTable<const N: usize>([anj_dm_res_t; N]);
 unsafe impl<const N: usize> Sync for ResTable<N> {}
 
 const fn res(rid: u16, t: anj_data_type_t, kind: anj_dm_res_kind_t) -> anj_dm_res_t {
-    anj_dm_res_t { rid, r#type: t, kind, insts: core::ptr::null(), max_inst_count: 0 }
+    anj_dm_res_t {
+        rid,
+        r#type: t,
+        kind,
+        insts: core::ptr::null(),
+        max_inst_count: 0,
+    }
 }
 
 use anj_dm_res_kind_t::*;
@@ -88,18 +94,46 @@ static SERVER_RES: ResTable<17> = ResTable([
     res(server_rid::DEFAULT_PMIN, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
     res(server_rid::DEFAULT_PMAX, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
     res(server_rid::DISABLE, ANJ_DATA_TYPE_NULL, ANJ_DM_RES_E),
-    res(server_rid::DISABLE_TIMEOUT, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
-    res(server_rid::NOTIFICATION_STORING, ANJ_DATA_TYPE_BOOL, ANJ_DM_RES_RW),
+    res(
+        server_rid::DISABLE_TIMEOUT,
+        ANJ_DATA_TYPE_INT,
+        ANJ_DM_RES_RW,
+    ),
+    res(
+        server_rid::NOTIFICATION_STORING,
+        ANJ_DATA_TYPE_BOOL,
+        ANJ_DM_RES_RW,
+    ),
     res(server_rid::BINDING, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_RW),
     res(server_rid::UPDATE_TRIGGER, ANJ_DATA_TYPE_NULL, ANJ_DM_RES_E),
-    res(server_rid::BOOTSTRAP_TRIGGER, ANJ_DATA_TYPE_NULL, ANJ_DM_RES_E),
-    res(server_rid::BOOTSTRAP_ON_FAILURE, ANJ_DATA_TYPE_BOOL, ANJ_DM_RES_R),
+    res(
+        server_rid::BOOTSTRAP_TRIGGER,
+        ANJ_DATA_TYPE_NULL,
+        ANJ_DM_RES_E,
+    ),
+    res(
+        server_rid::BOOTSTRAP_ON_FAILURE,
+        ANJ_DATA_TYPE_BOOL,
+        ANJ_DM_RES_R,
+    ),
     res(server_rid::RETRY_COUNT, ANJ_DATA_TYPE_UINT, ANJ_DM_RES_RW),
     res(server_rid::RETRY_TIMER, ANJ_DATA_TYPE_UINT, ANJ_DM_RES_RW),
-    res(server_rid::SEQ_DELAY_TIMER, ANJ_DATA_TYPE_UINT, ANJ_DM_RES_RW),
-    res(server_rid::SEQ_RETRY_COUNT, ANJ_DATA_TYPE_UINT, ANJ_DM_RES_RW),
+    res(
+        server_rid::SEQ_DELAY_TIMER,
+        ANJ_DATA_TYPE_UINT,
+        ANJ_DM_RES_RW,
+    ),
+    res(
+        server_rid::SEQ_RETRY_COUNT,
+        ANJ_DATA_TYPE_UINT,
+        ANJ_DM_RES_RW,
+    ),
     res(server_rid::MUTE_SEND, ANJ_DATA_TYPE_BOOL, ANJ_DM_RES_RW),
-    res(server_rid::DEFAULT_NOTIFICATION_MODE, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
+    res(
+        server_rid::DEFAULT_NOTIFICATION_MODE,
+        ANJ_DATA_TYPE_INT,
+        ANJ_DM_RES_RW,
+    ),
 ]);
 
 static SERVER_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
@@ -127,7 +161,11 @@ pub struct ServerObj {
     installed: bool,
 }
 
-const EMPTY_INST: anj_dm_obj_inst_t = anj_dm_obj_inst_t { iid: ANJ_ID_INVALID, resources: core::ptr::null(), res_count: 0 };
+const EMPTY_INST: anj_dm_obj_inst_t = anj_dm_obj_inst_t {
+    iid: ANJ_ID_INVALID,
+    resources: core::ptr::null(),
+    res_count: 0,
+};
 
 /// Prepares an empty Server object context.
 ///
@@ -182,7 +220,9 @@ pub unsafe extern "C" fn anj_dm_server_obj_add_instance(
     instance: *const anj_dm_server_instance_init_t,
 ) -> c_int {
     // SAFETY: the caller passes valid pointers (checked for NULL here).
-    let (Some(ctx), Some(init)) = (unsafe { server_obj_ctx.as_mut() }, unsafe { instance.as_ref() }) else {
+    let (Some(ctx), Some(init)) = (unsafe { server_obj_ctx.as_mut() }, unsafe {
+        instance.as_ref()
+    }) else {
         return -1;
     };
     if ctx.has_instance || ctx.installed {
@@ -198,13 +238,21 @@ pub unsafe extern "C" fn anj_dm_server_obj_add_instance(
     d.lifetime = init.lifetime;
     d.default_pmin = init.default_min_period;
     d.default_pmax = init.default_max_period;
-    d.disable_timeout = if init.disable_timeout == 0 { DISABLE_TIMEOUT_DEFAULT } else { init.disable_timeout };
+    d.disable_timeout = if init.disable_timeout == 0 {
+        DISABLE_TIMEOUT_DEFAULT
+    } else {
+        init.disable_timeout
+    };
     d.notification_storing = init.notification_storing;
     // SAFETY: as above.
-    d.bootstrap_on_failure = unsafe { init.bootstrap_on_registration_failure.as_ref() }.copied().unwrap_or(true);
+    d.bootstrap_on_failure = unsafe { init.bootstrap_on_registration_failure.as_ref() }
+        .copied()
+        .unwrap_or(true);
     d.mute_send = init.mute_send;
     // SAFETY: as above.
-    d.retry = unsafe { init.comm_retry_res.as_ref() }.copied().unwrap_or(anj_communication_retry_res_t::DEFAULT);
+    d.retry = unsafe { init.comm_retry_res.as_ref() }
+        .copied()
+        .unwrap_or(anj_communication_retry_res_t::DEFAULT);
     d.default_notification_mode = init.default_notification_mode;
     if !binding_valid(binding) || d.iid == ANJ_ID_INVALID || d.default_notification_mode > 1 {
         crate::log_error!("server obj: invalid binding, iid or notification mode");
@@ -227,8 +275,13 @@ pub unsafe extern "C" fn anj_dm_server_obj_add_instance(
 /// `anj` was initialised by `anj_core_init`; `server_obj_ctx` is an initialised context
 /// that outlives its registration.
 #[no_mangle]
-pub unsafe extern "C" fn anj_dm_server_obj_install(anj: *mut anj_t, server_obj_ctx: *mut ServerObj) -> c_int {
-    let Some(ctx_ptr) = NonNull::new(server_obj_ctx) else { return -1 };
+pub unsafe extern "C" fn anj_dm_server_obj_install(
+    anj: *mut anj_t,
+    server_obj_ctx: *mut ServerObj,
+) -> c_int {
+    let Some(ctx_ptr) = NonNull::new(server_obj_ctx) else {
+        return -1;
+    };
     {
         // SAFETY: a valid, initialised context (checked non-NULL).
         let ctx = unsafe { &mut *ctx_ptr.as_ptr() };
@@ -236,7 +289,11 @@ pub unsafe extern "C" fn anj_dm_server_obj_install(anj: *mut anj_t, server_obj_c
             return -1;
         }
         ctx.inst[0] = if ctx.has_instance {
-            anj_dm_obj_inst_t { iid: ctx.data.iid, resources: SERVER_RES.0.as_ptr(), res_count: SERVER_RES.0.len() as u16 }
+            anj_dm_obj_inst_t {
+                iid: ctx.data.iid,
+                resources: SERVER_RES.0.as_ptr(),
+                res_count: SERVER_RES.0.len() as u16,
+            }
         } else {
             EMPTY_INST
         };
@@ -287,7 +344,7 @@ unsafe extern "C" fn server_res_write(
     let v = value_from_write(t, value);
     match ctx.data.write(rid, &v) {
         Ok(()) => 0,
-        Err(()) => ERR_BAD_REQUEST,
+        Err(_) => ERR_BAD_REQUEST,
     }
 }
 
@@ -310,7 +367,9 @@ fn value_from_write<'a>(t: anj_data_type_t, v: &'a anj_res_value_t) -> Value<'a>
         return if t == ANJ_DATA_TYPE_BYTES {
             Value::Bytes(data)
         } else {
-            core::str::from_utf8(data).map(Value::String).unwrap_or(Value::Null)
+            core::str::from_utf8(data)
+                .map(Value::String)
+                .unwrap_or(Value::Null)
         };
     }
     crate::ffi::dm::value_from_c(t, v)
@@ -335,12 +394,16 @@ unsafe extern "C" fn server_res_execute(
         }
         server_rid::UPDATE_TRIGGER => {
             // SAFETY: as above.
-            unsafe { crate::ffi::core::anj_core_server_obj_registration_update_trigger_executed(anj) };
+            unsafe {
+                crate::ffi::core::anj_core_server_obj_registration_update_trigger_executed(anj)
+            };
             0
         }
         server_rid::BOOTSTRAP_TRIGGER => {
             // SAFETY: as above.
-            unsafe { crate::ffi::core::anj_core_server_obj_bootstrap_request_trigger_executed(anj) };
+            unsafe {
+                crate::ffi::core::anj_core_server_obj_bootstrap_request_trigger_executed(anj)
+            };
             0
         }
         _ => ERR_METHOD_NOT_ALLOWED,
@@ -354,7 +417,10 @@ unsafe extern "C" fn server_transaction_begin(_anj: *mut anj_t, obj: *const anj_
     0
 }
 
-unsafe extern "C" fn server_transaction_validate(_anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int {
+unsafe extern "C" fn server_transaction_validate(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+) -> c_int {
     // SAFETY: as in server_res_read.
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if ctx.data.valid() {
@@ -364,7 +430,11 @@ unsafe extern "C" fn server_transaction_validate(_anj: *mut anj_t, obj: *const a
     }
 }
 
-unsafe extern "C" fn server_transaction_end(anj: *mut anj_t, obj: *const anj_dm_obj_t, result: anj_dm_transaction_result_t) {
+unsafe extern "C" fn server_transaction_end(
+    anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    result: anj_dm_transaction_result_t,
+) {
     // SAFETY: as in server_res_read.
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if result != anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS {
@@ -445,14 +515,38 @@ impl SecurityInstance {
 }
 
 static SECURITY_RES: ResTable<8> = ResTable([
-    res(security_rid::SERVER_URI, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_RW),
-    res(security_rid::BOOTSTRAP_SERVER, ANJ_DATA_TYPE_BOOL, ANJ_DM_RES_RW),
-    res(security_rid::SECURITY_MODE, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
-    res(security_rid::PUBLIC_KEY_OR_IDENTITY, ANJ_DATA_TYPE_BYTES, ANJ_DM_RES_RW),
-    res(security_rid::SERVER_PUBLIC_KEY, ANJ_DATA_TYPE_BYTES, ANJ_DM_RES_RW),
+    res(
+        security_rid::SERVER_URI,
+        ANJ_DATA_TYPE_STRING,
+        ANJ_DM_RES_RW,
+    ),
+    res(
+        security_rid::BOOTSTRAP_SERVER,
+        ANJ_DATA_TYPE_BOOL,
+        ANJ_DM_RES_RW,
+    ),
+    res(
+        security_rid::SECURITY_MODE,
+        ANJ_DATA_TYPE_INT,
+        ANJ_DM_RES_RW,
+    ),
+    res(
+        security_rid::PUBLIC_KEY_OR_IDENTITY,
+        ANJ_DATA_TYPE_BYTES,
+        ANJ_DM_RES_RW,
+    ),
+    res(
+        security_rid::SERVER_PUBLIC_KEY,
+        ANJ_DATA_TYPE_BYTES,
+        ANJ_DM_RES_RW,
+    ),
     res(security_rid::SECRET_KEY, ANJ_DATA_TYPE_BYTES, ANJ_DM_RES_RW),
     res(security_rid::SSID, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
-    res(security_rid::CLIENT_HOLD_OFF_TIME, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
+    res(
+        security_rid::CLIENT_HOLD_OFF_TIME,
+        ANJ_DATA_TYPE_INT,
+        ANJ_DM_RES_RW,
+    ),
 ]);
 
 static SECURITY_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
@@ -514,7 +608,9 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
     instance: *const anj_dm_security_instance_init_t,
 ) -> c_int {
     // SAFETY: the caller passes valid pointers (checked for NULL here).
-    let (Some(ctx), Some(init)) = (unsafe { security_obj_ctx.as_mut() }, unsafe { instance.as_ref() }) else {
+    let (Some(ctx), Some(init)) = (unsafe { security_obj_ctx.as_mut() }, unsafe {
+        instance.as_ref()
+    }) else {
         return -1;
     };
     if ctx.installed {
@@ -529,16 +625,30 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
     // SAFETY: as above.
     let iid = match unsafe { init.iid.as_ref() } {
         Some(&i) => i,
-        None => (0..ANJ_ID_INVALID).find(|i| !ctx.data.iter().any(|d| d.iid == *i)).unwrap_or(ANJ_ID_INVALID),
+        None => (0..ANJ_ID_INVALID)
+            .find(|i| !ctx.data.iter().any(|d| d.iid == *i))
+            .unwrap_or(ANJ_ID_INVALID),
     };
-    let ssid_ok = if init.bootstrap_server { true } else { init.ssid != 0 && init.ssid != u16::MAX };
+    let ssid_ok = if init.bootstrap_server {
+        true
+    } else {
+        init.ssid != 0 && init.ssid != u16::MAX
+    };
     if uri.is_empty()
         || uri.len() >= ANJ_SERVER_URI_MAX_SIZE
         || iid == ANJ_ID_INVALID
         || !ssid_ok
         || ctx.data.iter().any(|d| d.iid == iid)
-        || (init.bootstrap_server && ctx.data.iter().any(|d| d.iid != ANJ_ID_INVALID && d.bootstrap_server))
-        || (!init.bootstrap_server && ctx.data.iter().any(|d| d.iid != ANJ_ID_INVALID && !d.bootstrap_server && d.ssid == init.ssid))
+        || (init.bootstrap_server
+            && ctx
+                .data
+                .iter()
+                .any(|d| d.iid != ANJ_ID_INVALID && d.bootstrap_server))
+        || (!init.bootstrap_server
+            && ctx
+                .data
+                .iter()
+                .any(|d| d.iid != ANJ_ID_INVALID && !d.bootstrap_server && d.ssid == init.ssid))
     {
         crate::log_error!("security obj: invalid instance (URI, IID or SSID)");
         return -1;
@@ -554,7 +664,11 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
     d.uri_len = uri.len() as u16;
     d.bootstrap_server = init.bootstrap_server;
     d.mode = init.security_mode;
-    d.ssid = if init.bootstrap_server { u16::MAX } else { init.ssid };
+    d.ssid = if init.bootstrap_server {
+        u16::MAX
+    } else {
+        init.ssid
+    };
     d.hold_off = init.client_hold_off_time;
     ctx.data[slot] = d;
     ctx.data.sort_unstable_by_key(|d| d.iid);
@@ -566,8 +680,13 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
 /// # Safety
 /// As for `anj_dm_server_obj_install`.
 #[no_mangle]
-pub unsafe extern "C" fn anj_dm_security_obj_install(anj: *mut anj_t, security_obj_ctx: *mut SecurityObj) -> c_int {
-    let Some(ctx_ptr) = NonNull::new(security_obj_ctx) else { return -1 };
+pub unsafe extern "C" fn anj_dm_security_obj_install(
+    anj: *mut anj_t,
+    security_obj_ctx: *mut SecurityObj,
+) -> c_int {
+    let Some(ctx_ptr) = NonNull::new(security_obj_ctx) else {
+        return -1;
+    };
     {
         // SAFETY: a valid, initialised context (checked non-NULL).
         let ctx = unsafe { &mut *ctx_ptr.as_ptr() };
@@ -578,7 +697,11 @@ pub unsafe extern "C" fn anj_dm_security_obj_install(anj: *mut anj_t, security_o
             *slot = if d.iid == ANJ_ID_INVALID {
                 EMPTY_INST
             } else {
-                anj_dm_obj_inst_t { iid: d.iid, resources: SECURITY_RES.0.as_ptr(), res_count: SECURITY_RES.0.len() as u16 }
+                anj_dm_obj_inst_t {
+                    iid: d.iid,
+                    resources: SECURITY_RES.0.as_ptr(),
+                    res_count: SECURITY_RES.0.len() as u16,
+                }
             };
         }
         ctx.obj.insts = ctx.inst.as_ptr();
@@ -603,7 +726,9 @@ unsafe extern "C" fn security_res_read(
     // SAFETY: the engine calls this handler only for the Security object it was registered
     // with, with a valid out slot.
     let (ctx, out) = unsafe { (ctx_of::<SecurityObj>(obj), &mut *out) };
-    let Some(d) = ctx.data.iter().find(|d| d.iid == iid) else { return ERR_NOT_FOUND };
+    let Some(d) = ctx.data.iter().find(|d| d.iid == iid) else {
+        return ERR_NOT_FOUND;
+    };
     let v = match rid {
         // The URI is read as a NUL-terminated string: `uri` always has a NUL after it.
         security_rid::SERVER_URI => {
@@ -617,9 +742,9 @@ unsafe extern "C" fn security_res_read(
         }
         security_rid::BOOTSTRAP_SERVER => Value::Bool(d.bootstrap_server),
         security_rid::SECURITY_MODE => Value::Int(d.mode as i64),
-        security_rid::PUBLIC_KEY_OR_IDENTITY | security_rid::SERVER_PUBLIC_KEY | security_rid::SECRET_KEY => {
-            Value::Bytes(&[])
-        }
+        security_rid::PUBLIC_KEY_OR_IDENTITY
+        | security_rid::SERVER_PUBLIC_KEY
+        | security_rid::SECRET_KEY => Value::Bytes(&[]),
         security_rid::SSID => Value::Int(d.ssid.into()),
         security_rid::CLIENT_HOLD_OFF_TIME => Value::Int(d.hold_off.into()),
         _ => return ERR_NOT_FOUND,
@@ -630,7 +755,8 @@ unsafe extern "C" fn security_res_read(
 
 /* ----------------------------------- Device /3 ----------------------------------- */
 
-pub type anj_dm_reboot_callback_t = unsafe extern "C" fn(arg: *mut core::ffi::c_void, anj: *mut anj_t);
+pub type anj_dm_reboot_callback_t =
+    unsafe extern "C" fn(arg: *mut core::ffi::c_void, anj: *mut anj_t);
 
 /// What the application passes to `anj_dm_device_obj_install`. NULL strings read as empty.
 #[repr(C)]
@@ -654,8 +780,16 @@ unsafe impl Sync for DeviceResTable {}
 static DEVICE_RES: DeviceResTable = DeviceResTable([
     res(device_rid::MANUFACTURER, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
     res(device_rid::MODEL_NUMBER, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
-    res(device_rid::SERIAL_NUMBER, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
-    res(device_rid::FIRMWARE_VERSION, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
+    res(
+        device_rid::SERIAL_NUMBER,
+        ANJ_DATA_TYPE_STRING,
+        ANJ_DM_RES_R,
+    ),
+    res(
+        device_rid::FIRMWARE_VERSION,
+        ANJ_DATA_TYPE_STRING,
+        ANJ_DM_RES_R,
+    ),
     res(device_rid::REBOOT, ANJ_DATA_TYPE_NULL, ANJ_DM_RES_E),
     anj_dm_res_t {
         rid: device_rid::ERROR_CODE,
@@ -664,8 +798,16 @@ static DEVICE_RES: DeviceResTable = DeviceResTable([
         insts: DEVICE_ERR_RIIDS.as_ptr(),
         max_inst_count: 1,
     },
-    res(device_rid::SUPPORTED_BINDINGS, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
-    res(device_rid::SOFTWARE_VERSION, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_R),
+    res(
+        device_rid::SUPPORTED_BINDINGS,
+        ANJ_DATA_TYPE_STRING,
+        ANJ_DM_RES_R,
+    ),
+    res(
+        device_rid::SOFTWARE_VERSION,
+        ANJ_DATA_TYPE_STRING,
+        ANJ_DM_RES_R,
+    ),
 ]);
 
 static DEVICE_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
@@ -707,9 +849,13 @@ pub unsafe extern "C" fn anj_dm_device_obj_install(
     device_obj: *mut DeviceObj,
     obj_init: *const anj_dm_device_object_init_t,
 ) -> c_int {
-    let Some(ctx_ptr) = NonNull::new(device_obj) else { return -1 };
+    let Some(ctx_ptr) = NonNull::new(device_obj) else {
+        return -1;
+    };
     // SAFETY: checked for NULL; valid per the caller's contract.
-    let Some(init) = (unsafe { obj_init.as_ref() }) else { return -1 };
+    let Some(init) = (unsafe { obj_init.as_ref() }) else {
+        return -1;
+    };
     // SAFETY: the caller provides writable storage for the whole context.
     unsafe {
         ctx_ptr.as_ptr().write(DeviceObj {
@@ -720,7 +866,11 @@ pub unsafe extern "C" fn anj_dm_device_obj_install(
                 insts: core::ptr::null(),
                 max_inst_count: 1,
             },
-            inst: [anj_dm_obj_inst_t { iid: 0, resources: DEVICE_RES.0.as_ptr(), res_count: DEVICE_RES.0.len() as u16 }],
+            inst: [anj_dm_obj_inst_t {
+                iid: 0,
+                resources: DEVICE_RES.0.as_ptr(),
+                res_count: DEVICE_RES.0.len() as u16,
+            }],
             strings: [
                 init.manufacturer,
                 init.model_number,
@@ -762,7 +912,12 @@ unsafe extern "C" fn device_res_read(
         _ => return ERR_NOT_FOUND,
     };
     let s = if s.is_null() { c"".as_ptr() } else { s };
-    out.bytes_or_string = anj_bytes_or_string_value_t { data: s.cast(), offset: 0, chunk_length: 0, full_length_hint: 0 };
+    out.bytes_or_string = anj_bytes_or_string_value_t {
+        data: s.cast(),
+        offset: 0,
+        chunk_length: 0,
+        full_length_hint: 0,
+    };
     0
 }
 

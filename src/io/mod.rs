@@ -1,13 +1,13 @@
 //! Payload formats.
-pub mod link_format;
-pub mod opaque;
-pub mod text;
-pub mod value;
 pub mod cbor;
 pub mod format;
+pub mod link_format;
+pub mod opaque;
 pub mod senml_cbor;
 pub mod senml_json;
+pub mod text;
 pub mod tlv;
+pub mod value;
 
 /// The longest decimal form of a 64-bit integer: the 20 digits of `u64::MAX`, or a sign
 /// and the 19 digits of `i64::MIN`.

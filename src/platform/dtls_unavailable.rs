@@ -8,7 +8,10 @@ use core::ffi::{c_char, c_int};
 use crate::ffi::net::{anj_net_config_t, anj_net_ctx_t, anj_net_socket_state_t, ANJ_NET_ENOTSUP};
 
 #[no_mangle]
-pub extern "C" fn anj_dtls_create_ctx(_ctx: *mut *mut anj_net_ctx_t, _config: *const anj_net_config_t) -> c_int {
+pub extern "C" fn anj_dtls_create_ctx(
+    _ctx: *mut *mut anj_net_ctx_t,
+    _config: *const anj_net_config_t,
+) -> c_int {
     crate::log_error!("coaps:// needs DTLS, which this build of anj-rs does not provide yet");
     ANJ_NET_ENOTSUP
 }
@@ -17,15 +20,29 @@ pub extern "C" fn anj_dtls_cleanup_ctx(_ctx: *mut *mut anj_net_ctx_t) -> c_int {
     ANJ_NET_ENOTSUP
 }
 #[no_mangle]
-pub extern "C" fn anj_dtls_connect(_ctx: *mut anj_net_ctx_t, _host: *const c_char, _port: *const c_char) -> c_int {
+pub extern "C" fn anj_dtls_connect(
+    _ctx: *mut anj_net_ctx_t,
+    _host: *const c_char,
+    _port: *const c_char,
+) -> c_int {
     ANJ_NET_ENOTSUP
 }
 #[no_mangle]
-pub extern "C" fn anj_dtls_send(_ctx: *mut anj_net_ctx_t, _sent: *mut usize, _buf: *const u8, _len: usize) -> c_int {
+pub extern "C" fn anj_dtls_send(
+    _ctx: *mut anj_net_ctx_t,
+    _sent: *mut usize,
+    _buf: *const u8,
+    _len: usize,
+) -> c_int {
     ANJ_NET_ENOTSUP
 }
 #[no_mangle]
-pub extern "C" fn anj_dtls_recv(_ctx: *mut anj_net_ctx_t, _got: *mut usize, _buf: *mut u8, _len: usize) -> c_int {
+pub extern "C" fn anj_dtls_recv(
+    _ctx: *mut anj_net_ctx_t,
+    _got: *mut usize,
+    _buf: *mut u8,
+    _len: usize,
+) -> c_int {
     ANJ_NET_ENOTSUP
 }
 #[no_mangle]
@@ -33,7 +50,10 @@ pub extern "C" fn anj_dtls_close(_ctx: *mut anj_net_ctx_t) -> c_int {
     ANJ_NET_ENOTSUP
 }
 #[no_mangle]
-pub extern "C" fn anj_dtls_get_state(_ctx: *mut anj_net_ctx_t, _state: *mut anj_net_socket_state_t) -> c_int {
+pub extern "C" fn anj_dtls_get_state(
+    _ctx: *mut anj_net_ctx_t,
+    _state: *mut anj_net_socket_state_t,
+) -> c_int {
     ANJ_NET_ENOTSUP
 }
 #[no_mangle]

@@ -1,11 +1,11 @@
 //! The platform edge: POSIX implementations of the compat hooks that bare-metal
 //! integrators implement themselves (`anj_udp_*`, `anj_time_*_now`, `anj_rng_generate`).
 
-#[cfg(feature = "socket-posix-compat")]
-pub mod posix_udp;
-#[cfg(feature = "time-posix-compat")]
-pub mod posix_time;
-#[cfg(feature = "rng-posix-compat")]
-pub mod posix_rng;
 #[cfg(all(feature = "net-dtls", feature = "mbedtls"))]
 pub mod dtls_unavailable;
+#[cfg(feature = "rng-posix-compat")]
+pub mod posix_rng;
+#[cfg(feature = "time-posix-compat")]
+pub mod posix_time;
+#[cfg(feature = "socket-posix-compat")]
+pub mod posix_udp;
