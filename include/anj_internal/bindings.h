@@ -20,11 +20,6 @@
 #define ANJ_ID_INVALID UINT16_MAX
 
 /*
- Largest Server URI (`ANJ_SERVER_URI_MAX_SIZE`, including the NUL).
- */
-#define ANJ_SERVER_URI_MAX_SIZE 256
-
-/*
  The operation succeeded.
  */
 #define ANJ_NET_OK 0
@@ -65,6 +60,11 @@
  Returned by [`Self::create`] when a context already exists.
  */
 #define NetConn_ERR_EXISTS -3
+
+/*
+ Largest Server URI (`ANJ_SERVER_URI_MAX_SIZE`, including the NUL).
+ */
+#define ANJ_SERVER_URI_MAX_SIZE 256
 
 /*
  Largest microsecond count; used as the "invalid" (infinite) sentinel.
@@ -509,90 +509,6 @@ typedef struct anj_uri_path_t {
   size_t uri_len;
 } anj_uri_path_t;
 
-/*
- Values of the Communication Retry resources (/1/x/17..20, LwM2M 1.1 TS Core §6.2.1.1).
- */
-typedef struct anj_communication_retry_res_t {
-  uint16_t retry_count;
-  uint32_t retry_timer;
-  uint32_t seq_delay_timer;
-  uint16_t seq_retry_count;
-} anj_communication_retry_res_t;
-/*
- The spec's defaults: 5 tries, 60 s base timer, 24 h between sequences, 1 sequence.
- */
-#define anj_communication_retry_res_t_DEFAULT (anj_communication_retry_res_t){ .retry_count = 5, .retry_timer = 60, .seq_delay_timer = ((24 * 60) * 60), .seq_retry_count = 1 }
-
-/*
- What the application passes to `anj_dm_server_obj_add_instance`.
- */
-typedef struct anj_dm_server_instance_init_t {
-  uint16_t ssid;
-  uint32_t lifetime;
-  uint32_t default_min_period;
-  uint32_t default_max_period;
-  /*
-   0 selects the default of 86400 s.
-   */
-  uint32_t disable_timeout;
-  bool notification_storing;
-  const char *binding;
-  /*
-   NULL selects the default (true).
-   */
-  const bool *bootstrap_on_registration_failure;
-  bool mute_send;
-  /*
-   NULL selects instance 0.
-   */
-  const anj_iid_t *iid;
-  /*
-   NULL selects the spec's defaults.
-   */
-  struct anj_communication_retry_res_t *comm_retry_res;
-  uint8_t default_notification_mode;
-} anj_dm_server_instance_init_t;
-
-/*
- What the application passes to `anj_dm_security_obj_add_instance`.
- */
-typedef struct anj_dm_security_instance_init_t {
-  const char *server_uri;
-  bool bootstrap_server;
-  enum anj_dm_security_mode_t security_mode;
-#if defined(ANJ_WITH_SECURITY)
-  struct anj_crypto_security_info_t public_key_or_identity;
-#endif
-#if defined(ANJ_WITH_SECURITY)
-  struct anj_crypto_security_info_t server_public_key;
-#endif
-#if defined(ANJ_WITH_SECURITY)
-  struct anj_crypto_security_info_t secret_key;
-#endif
-#if defined(ANJ_WITH_SECURITY)
-  const char *server_name_indication;
-#endif
-  uint16_t ssid;
-  uint32_t client_hold_off_time;
-  /*
-   NULL selects the lowest free instance ID.
-   */
-  const anj_iid_t *iid;
-} anj_dm_security_instance_init_t;
-
-/*
- What the application passes to `anj_dm_device_obj_install`. NULL strings read as empty.
- */
-typedef struct anj_dm_device_object_init_t {
-  const char *manufacturer;
-  const char *model_number;
-  const char *serial_number;
-  const char *firmware_version;
-  const char *software_version;
-  void (*reboot_cb)(void *arg, anj_t *anj);
-  void *reboot_cb_arg;
-} anj_dm_device_object_init_t;
-
 #if defined(ANJ_WITH_SECURITY)
 /*
  Pre-shared key credentials.
@@ -693,6 +609,90 @@ typedef struct anj_net_config_t {
   struct anj_net_ssl_configuration_t secure_socket_config;
 #endif
 } anj_net_config_t;
+
+/*
+ Values of the Communication Retry resources (/1/x/17..20, LwM2M 1.1 TS Core §6.2.1.1).
+ */
+typedef struct anj_communication_retry_res_t {
+  uint16_t retry_count;
+  uint32_t retry_timer;
+  uint32_t seq_delay_timer;
+  uint16_t seq_retry_count;
+} anj_communication_retry_res_t;
+/*
+ The spec's defaults: 5 tries, 60 s base timer, 24 h between sequences, 1 sequence.
+ */
+#define anj_communication_retry_res_t_DEFAULT (anj_communication_retry_res_t){ .retry_count = 5, .retry_timer = 60, .seq_delay_timer = ((24 * 60) * 60), .seq_retry_count = 1 }
+
+/*
+ What the application passes to `anj_dm_server_obj_add_instance`.
+ */
+typedef struct anj_dm_server_instance_init_t {
+  uint16_t ssid;
+  uint32_t lifetime;
+  uint32_t default_min_period;
+  uint32_t default_max_period;
+  /*
+   0 selects the default of 86400 s.
+   */
+  uint32_t disable_timeout;
+  bool notification_storing;
+  const char *binding;
+  /*
+   NULL selects the default (true).
+   */
+  const bool *bootstrap_on_registration_failure;
+  bool mute_send;
+  /*
+   NULL selects instance 0.
+   */
+  const anj_iid_t *iid;
+  /*
+   NULL selects the spec's defaults.
+   */
+  struct anj_communication_retry_res_t *comm_retry_res;
+  uint8_t default_notification_mode;
+} anj_dm_server_instance_init_t;
+
+/*
+ What the application passes to `anj_dm_security_obj_add_instance`.
+ */
+typedef struct anj_dm_security_instance_init_t {
+  const char *server_uri;
+  bool bootstrap_server;
+  enum anj_dm_security_mode_t security_mode;
+#if defined(ANJ_WITH_SECURITY)
+  struct anj_crypto_security_info_t public_key_or_identity;
+#endif
+#if defined(ANJ_WITH_SECURITY)
+  struct anj_crypto_security_info_t server_public_key;
+#endif
+#if defined(ANJ_WITH_SECURITY)
+  struct anj_crypto_security_info_t secret_key;
+#endif
+#if defined(ANJ_WITH_SECURITY)
+  const char *server_name_indication;
+#endif
+  uint16_t ssid;
+  uint32_t client_hold_off_time;
+  /*
+   NULL selects the lowest free instance ID.
+   */
+  const anj_iid_t *iid;
+} anj_dm_security_instance_init_t;
+
+/*
+ What the application passes to `anj_dm_device_obj_install`. NULL strings read as empty.
+ */
+typedef struct anj_dm_device_object_init_t {
+  const char *manufacturer;
+  const char *model_number;
+  const char *serial_number;
+  const char *firmware_version;
+  const char *software_version;
+  void (*reboot_cb)(void *arg, anj_t *anj);
+  void *reboot_cb_arg;
+} anj_dm_device_object_init_t;
 
 /*
  A point on the monotonic clock (time since an unspecified epoch, e.g. boot).
@@ -929,69 +929,6 @@ void anj_core_request_update(anj_t *anj);
 int anj_core_shutdown(anj_t *anj);
 
 /*
- Prepares an empty Server object context.
-
- # Safety
- `server_obj_ctx` points to writable memory of `sizeof(anj_dm_server_obj_t)` bytes.
- */
-void anj_dm_server_obj_init(anj_dm_server_obj_t *server_obj_ctx);
-
-/*
- Adds the (single) Server object instance; validates it first.
-
- # Safety
- `server_obj_ctx` was initialised by `anj_dm_server_obj_init`; `instance` is valid.
- */
-int anj_dm_server_obj_add_instance(anj_dm_server_obj_t *server_obj_ctx,
-                                   const struct anj_dm_server_instance_init_t *instance);
-
-/*
- Registers the Server object with the data model.
-
- # Safety
- `anj` was initialised by `anj_core_init`; `server_obj_ctx` is an initialised context
- that outlives its registration.
- */
-int anj_dm_server_obj_install(anj_t *anj, anj_dm_server_obj_t *server_obj_ctx);
-
-/*
- Prepares an empty Security object context.
-
- # Safety
- `security_obj_ctx` points to writable memory of `sizeof(anj_dm_security_obj_t)` bytes.
- */
-void anj_dm_security_obj_init(anj_dm_security_obj_t *security_obj_ctx);
-
-/*
- Adds a Security object instance; validates it first.
-
- # Safety
- `security_obj_ctx` was initialised by `anj_dm_security_obj_init`; `instance` is valid.
- */
-int anj_dm_security_obj_add_instance(anj_dm_security_obj_t *security_obj_ctx,
-                                     const struct anj_dm_security_instance_init_t *instance);
-
-/*
- Registers the Security object with the data model.
-
- # Safety
- As for `anj_dm_server_obj_install`.
- */
-int anj_dm_security_obj_install(anj_t *anj, anj_dm_security_obj_t *security_obj_ctx);
-
-/*
- Initialises and registers the Device object. The strings are not copied: they must
- outlive the object, as in Anjay Lite.
-
- # Safety
- `anj` was initialised by `anj_core_init`; `device_obj` is writable storage that outlives
- its registration; `obj_init` is valid.
- */
-int anj_dm_device_obj_install(anj_t *anj,
-                              anj_dm_device_obj_t *device_obj,
-                              const struct anj_dm_device_object_init_t *obj_init);
-
-/*
  True when `res` is `ANJ_NET_OK`.
  */
 bool anj_net_is_ok(int res);
@@ -1223,6 +1160,69 @@ int anj_net_get_state(enum anj_net_binding_type_t binding,
  `ctx` must come from the same binding.
  */
 int anj_net_queue_mode_rx_off(enum anj_net_binding_type_t binding, anj_net_ctx_t *ctx);
+
+/*
+ Prepares an empty Server object context.
+
+ # Safety
+ `server_obj_ctx` points to writable memory of `sizeof(anj_dm_server_obj_t)` bytes.
+ */
+void anj_dm_server_obj_init(anj_dm_server_obj_t *server_obj_ctx);
+
+/*
+ Adds the (single) Server object instance; validates it first.
+
+ # Safety
+ `server_obj_ctx` was initialised by `anj_dm_server_obj_init`; `instance` is valid.
+ */
+int anj_dm_server_obj_add_instance(anj_dm_server_obj_t *server_obj_ctx,
+                                   const struct anj_dm_server_instance_init_t *instance);
+
+/*
+ Registers the Server object with the data model.
+
+ # Safety
+ `anj` was initialised by `anj_core_init`; `server_obj_ctx` is an initialised context
+ that outlives its registration.
+ */
+int anj_dm_server_obj_install(anj_t *anj, anj_dm_server_obj_t *server_obj_ctx);
+
+/*
+ Prepares an empty Security object context.
+
+ # Safety
+ `security_obj_ctx` points to writable memory of `sizeof(anj_dm_security_obj_t)` bytes.
+ */
+void anj_dm_security_obj_init(anj_dm_security_obj_t *security_obj_ctx);
+
+/*
+ Adds a Security object instance; validates it first.
+
+ # Safety
+ `security_obj_ctx` was initialised by `anj_dm_security_obj_init`; `instance` is valid.
+ */
+int anj_dm_security_obj_add_instance(anj_dm_security_obj_t *security_obj_ctx,
+                                     const struct anj_dm_security_instance_init_t *instance);
+
+/*
+ Registers the Security object with the data model.
+
+ # Safety
+ As for `anj_dm_server_obj_install`.
+ */
+int anj_dm_security_obj_install(anj_t *anj, anj_dm_security_obj_t *security_obj_ctx);
+
+/*
+ Initialises and registers the Device object. The strings are not copied: they must
+ outlive the object, as in Anjay Lite.
+
+ # Safety
+ `anj` was initialised by `anj_core_init`; `device_obj` is writable storage that outlives
+ its registration; `obj_init` is valid.
+ */
+int anj_dm_device_obj_install(anj_t *anj,
+                              anj_dm_device_obj_t *device_obj,
+                              const struct anj_dm_device_object_init_t *obj_init);
 
 /*
  Duration of `scalar` units. `INT64_MAX` as input gives the invalid duration;
