@@ -82,6 +82,10 @@ const EP: &std::ffi::CStr = c"test-ep";
 
 impl Rig {
     fn new() -> Rig {
+        Rig::with_queue_mode(false)
+    }
+
+    fn with_queue_mode(queue_mode: bool) -> Rig {
         let mut rig = Rig {
             anj: Box::new_uninit(),
             _server: Box::new_uninit(),
@@ -98,8 +102,8 @@ impl Rig {
             endpoint_name: EP.as_ptr(),
             connection_status_cb: None,
             connection_status_cb_arg: std::ptr::null_mut(),
-            queue_mode_enabled: false,
-            queue_mode_timeout: anj_time_duration_t { us: 0 },
+            queue_mode_enabled: queue_mode,
+            queue_mode_timeout: anj_time_duration_t { us: 5 * SEC },
             net_socket_cfg: std::ptr::null(),
             udp_tx_params: std::ptr::null(),
             exchange_request_timeout: anj_time_duration_t { us: 0 },
@@ -478,4 +482,156 @@ fn malformed_datagrams_never_disturb_the_registration() {
         rig.link.sent.clear();
     }
     assert_eq!(rig.client().status(), ANJ_CONN_STATUS_REGISTERED);
+}
+
+#[test]
+fn queue_mode_sleeps_after_the_timeout_and_wakes_for_the_update() {
+    let mut rig = Rig::with_queue_mode(true);
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let reg = rig.take_sent().unwrap();
+    // LwM2M 1.1 TS Core §6.2.1: queue mode is announced with the Q parameter.
+    assert!(
+        queries(&reg).contains(&"Q".to_string()),
+        "{:?}",
+        queries(&reg)
+    );
+    rig.deliver(&created(&reg));
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERED));
+    let t0 = rig.now;
+    assert!(rig.run_until(10 * SEC, |r| r.client().status()
+        == ANJ_CONN_STATUS_QUEUE_MODE));
+    let slept_after = rig.now - t0;
+    assert!((5 * SEC..6 * SEC).contains(&slept_after), "{slept_after}");
+    // Both transitions were reported, in order.
+    let mut seen = vec![];
+    while let Some(s) = rig.client().take_status_change() {
+        seen.push(s);
+    }
+    assert!(
+        seen.ends_with(&[
+            ANJ_CONN_STATUS_ENTERING_QUEUE_MODE,
+            ANJ_CONN_STATUS_QUEUE_MODE
+        ]),
+        "{seen:?}"
+    );
+    // Asleep, the client tells the application it can sleep until the Update is due.
+    let now = rig.now;
+    assert!(rig.client().next_step_at(now) > now + 10 * SEC);
+    assert!(rig.run_until(60 * SEC, |r| !r.link.sent.is_empty()));
+    let upd = rig.take_sent().unwrap();
+    assert_eq!(path(&upd), "rd/a1b2");
+    rig.deliver(&ack(&upd, ResponseType::Changed));
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERED));
+}
+
+#[test]
+fn unknown_critical_option_gets_bad_option() {
+    let mut rig = Rig::new();
+    register(&mut rig);
+    let mut read = server_request(RequestType::Get, 0x4100, "/3/0/0");
+    // Option 9 is unassigned and odd, hence critical (RFC 7252 §5.4.1).
+    read.add_option(CoapOption::Unknown(9), vec![1]);
+    rig.deliver(&read);
+    rig.step();
+    let r = rig.take_sent().unwrap();
+    assert_eq!(
+        r.header.code,
+        MessageClass::Response(ResponseType::BadOption)
+    );
+    assert_eq!(r.header.message_id, 0x4100);
+}
+
+#[test]
+fn malformed_con_is_reset() {
+    let mut rig = Rig::new();
+    register(&mut rig);
+    // CON, token length 9: a message format error (RFC 7252 §3), answered with RST (§4.2).
+    rig.link
+        .inbox
+        .push_back(vec![0x49, 0x01, 0x12, 0x34, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    rig.step();
+    let r = rig.take_sent().unwrap();
+    assert_eq!(r.header.get_type(), MessageType::Reset);
+    assert_eq!(r.header.message_id, 0x1234);
+    assert_eq!(rig.client().status(), ANJ_CONN_STATUS_REGISTERED);
+}
+
+#[test]
+fn execute_update_trigger_and_disable_through_the_server_object() {
+    let mut rig = Rig::new();
+    register(&mut rig);
+    // /1/0/8 Registration Update Trigger: the handler requests the Update through the C
+    // face (anj_core_server_obj_registration_update_trigger_executed).
+    rig.deliver(&server_request(RequestType::Post, 0x4200, "/1/0/8"));
+    rig.step();
+    let r = rig.take_sent().unwrap();
+    assert_eq!(r.header.code, MessageClass::Response(ResponseType::Changed));
+    let anj = rig.anj_ptr();
+    // SAFETY (test): the request flags are applied the way anj_core_step applies them.
+    unsafe { crate::ffi::core::apply_pending(anj) };
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let upd = rig.take_sent().unwrap();
+    assert_eq!(path(&upd), "rd/a1b2");
+    rig.deliver(&ack(&upd, ResponseType::Changed));
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERED));
+
+    // /1/0/4 Disable: De-register, then offline for the Disable Timeout (/1/0/5, 86400 s).
+    rig.deliver(&server_request(RequestType::Post, 0x4201, "/1/0/4"));
+    rig.step();
+    let r = rig.take_sent().unwrap();
+    assert_eq!(r.header.code, MessageClass::Response(ResponseType::Changed));
+    // SAFETY (test): as above.
+    unsafe { crate::ffi::core::apply_pending(anj) };
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let dereg = rig.take_sent().unwrap();
+    assert_eq!(
+        dereg.header.code,
+        MessageClass::Request(RequestType::Delete)
+    );
+    rig.deliver(&ack(&dereg, ResponseType::Deleted));
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_SUSPENDED));
+    let now = rig.now;
+    let wake = rig.client().next_step_at(now);
+    assert!(
+        (86_399 * SEC..=86_400 * SEC).contains(&(wake - now)),
+        "{}",
+        wake - now
+    );
+}
+
+#[test]
+fn an_added_object_makes_the_update_carry_the_object_list() {
+    let mut rig = Rig::new();
+    register(&mut rig);
+    let res = Box::leak(Box::new([crate::ffi::dm::anj_dm_res_t {
+        rid: 0,
+        r#type: crate::ffi::dm::ANJ_DATA_TYPE_INT,
+        kind: crate::ffi::dm::anj_dm_res_kind_t::ANJ_DM_RES_R,
+        insts: std::ptr::null(),
+        max_inst_count: 0,
+    }]));
+    let inst = Box::leak(Box::new(crate::ffi::dm::anj_dm_obj_inst_t {
+        iid: 0,
+        resources: res.as_ptr(),
+        res_count: 1,
+    }));
+    let handlers = Box::leak(Box::new(crate::ffi::dm::anj_dm_handlers_t::default()));
+    let obj = Box::leak(Box::new(crate::ffi::dm::anj_dm_obj_t {
+        oid: 3303,
+        version: c"1.1".as_ptr(),
+        handlers,
+        insts: inst,
+        max_inst_count: 1,
+    }));
+    let anj = rig.anj_ptr();
+    // SAFETY (test): a valid object that lives for the rest of the test.
+    unsafe {
+        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, obj), 0);
+        crate::ffi::core::apply_pending(anj);
+    }
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let upd = rig.take_sent().unwrap();
+    assert_eq!(path(&upd), "rd/a1b2");
+    let body = String::from_utf8(upd.payload.clone()).unwrap();
+    assert!(body.contains("</3303>;ver=1.1,</3303/0>"), "{body}");
 }

@@ -368,6 +368,21 @@ pub unsafe extern "C" fn anj_core_step(anj: *mut anj_t) {
     report_status(anj, inner);
 }
 
+/// Applies the pending request flags of `anj` to its client, as `anj_core_step` does
+/// (used by tests that drive the client directly).
+///
+/// # Safety
+/// `anj` was initialised and no reference into it is live.
+#[cfg(test)]
+pub(crate) unsafe fn apply_pending(anj: *mut anj_t) {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        if let Some(i) = inner(anj) {
+            apply_requests(&mut *addr_of_mut!((*i).client), &*addr_of!((*i).requests));
+        }
+    }
+}
+
 fn apply_requests(client: &mut Client, reqs: &Requests) {
     if reqs.restart.take() {
         client.restart();
