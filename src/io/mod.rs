@@ -13,32 +13,49 @@ pub mod value;
 /// and the 19 digits of `i64::MIN`.
 pub const DECIMAL_MAX_LEN: usize = 20;
 
+/// `v / 10` and `v % 10` with 32-bit operations only: Cortex-M has a 32-bit hardware
+/// divider, whereas a 64-bit division is a library routine of about 1 KB.
+pub(crate) fn div10(v: u64) -> (u64, u8) {
+    let mut q = 0u64;
+    let mut r = 0u32;
+    // Long division in 16-bit limbs: `r < 10`, so `(r << 16) | limb` fits in 32 bits.
+    for shift in [48u32, 32, 16, 0] {
+        let cur = (r << 16) | ((v >> shift) as u32 & 0xFFFF);
+        q |= u64::from(cur / 10) << shift;
+        r = cur % 10;
+    }
+    (q, r as u8)
+}
+
 /// Formats `value` in decimal, without allocating: the digits are written at the end of
 /// `out` and returned as a slice of it.
 pub fn decimal_u64(value: u64, out: &mut [u8; DECIMAL_MAX_LEN]) -> &[u8] {
     let mut start = DECIMAL_MAX_LEN;
     let mut rest = value;
-    // At most 20 iterations, so `start` never goes below 0.
-    loop {
+    // At most 20 iterations: `u64::MAX` has 20 digits.
+    while start > 0 {
         start -= 1;
-        out[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
+        let (q, r) = div10(rest);
+        out[start] = b'0' + r;
+        rest = q;
         if rest == 0 {
             break;
         }
     }
-    &out[start..]
+    out.get(start..).unwrap_or(&[])
 }
 
 /// Formats `value` in decimal with a leading `-` when negative; see [`decimal_u64`].
 pub fn decimal_i64(value: i64, out: &mut [u8; DECIMAL_MAX_LEN]) -> &[u8] {
     let digits = decimal_u64(value.unsigned_abs(), out).len();
     // `i64::MIN` has 19 digits, so there is always room for the sign.
-    let start = DECIMAL_MAX_LEN - digits - usize::from(value < 0);
+    let start = DECIMAL_MAX_LEN.saturating_sub(digits + usize::from(value < 0));
     if value < 0 {
-        out[start] = b'-';
+        if let Some(b) = out.get_mut(start) {
+            *b = b'-';
+        }
     }
-    &out[start..]
+    out.get(start..).unwrap_or(&[])
 }
 
 #[cfg(test)]
@@ -52,6 +69,13 @@ mod decimal_tests {
         let large = [u64::from(u32::MAX), u64::MAX - 1, u64::MAX];
         for v in small.into_iter().chain(large) {
             assert_eq!(decimal_u64(v, &mut out), v.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn div10_matches_std() {
+        for v in [0, 9, 10, 65_535, 655_359, u64::from(u32::MAX) * 10 + 9, u64::MAX, u64::MAX - 5] {
+            assert_eq!(div10(v), (v / 10, (v % 10) as u8), "{v}");
         }
     }
 

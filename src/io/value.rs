@@ -302,20 +302,8 @@ impl<'b> SliceWriter<'b> {
     }
 
     pub(crate) fn push_u64(&mut self, v: u64) -> Result<(), IoError> {
-        let mut tmp = [0u8; 20];
-        let mut i = tmp.len();
-        let mut v = v;
-        loop {
-            i -= 1;
-            if let Some(d) = tmp.get_mut(i) {
-                *d = b'0' + (v % 10) as u8;
-            }
-            v /= 10;
-            if v == 0 || i == 0 {
-                break;
-            }
-        }
-        self.push(tmp.get(i..).unwrap_or(&[]))
+        let mut tmp = [0u8; super::DECIMAL_MAX_LEN];
+        self.push(super::decimal_u64(v, &mut tmp))
     }
 
     pub(crate) fn push_i64(&mut self, v: i64) -> Result<(), IoError> {
