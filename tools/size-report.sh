@@ -14,10 +14,16 @@ features="net-udp,default-device-obj,default-security-obj,default-server-obj,dis
 command -v arm-none-eabi-gcc >/dev/null || { echo "size-report: needs arm-none-eabi-gcc (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)" >&2; exit 2; }
 rustup target list --installed 2>/dev/null | grep -qx "$target" || rustup target add "$target" >&2
 
+# `cargo rustc --crate-type staticlib`: Cargo.toml's [lib] also lists `rlib`, and cargo
+# never applies the profile's LTO to a crate that is also built as an rlib (no `-C lto`
+# at all), so core's panic and formatting code would be linked as precompiled, unpruned
+# objects. A staticlib-only build gets the real fat LTO; it needs `-C embed-bitcode=yes`
+# instead of .cargo/config.toml's `=no` (the LTO output is machine code all the same).
 ANJ_CONFIG_HEADER_DIR="$out/include" \
 CC_thumbv7em_none_eabihf=arm-none-eabi-gcc \
 CFLAGS_thumbv7em_none_eabihf="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os" \
-cargo build --quiet --manifest-path "$here/Cargo.toml" --lib --profile size --target "$target" \
+RUSTFLAGS="-C embed-bitcode=yes" \
+cargo rustc --quiet --manifest-path "$here/Cargo.toml" --lib --crate-type staticlib --profile size --target "$target" \
     --no-default-features --features "$features" --target-dir "$out/target"
 lib="$out/target/$target/size/libanj.a"
 

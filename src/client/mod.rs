@@ -134,6 +134,7 @@ pub struct Client {
     sent_binding: [u8; crate::dm::builtin::BINDING_SIZE],
     location: register::Location<COAP_MAX_LOCATION_PATHS_NUMBER, COAP_MAX_LOCATION_PATH_SIZE>,
     next_message_id: u16,
+    message_id_seeded: bool,
     dedup: DedupCache<CACHE_ENTRIES_NUMBER, OUT_MSG_BUFFER_SIZE>,
     dm_busy: bool,
     /// The server rejected a 1.2 Register: announce 1.1 from now on.
@@ -161,6 +162,7 @@ impl Client {
             sent_binding: [0; crate::dm::builtin::BINDING_SIZE],
             location: register::Location::default(),
             next_message_id: 0,
+            message_id_seeded: false,
             dedup: DedupCache::default(),
             dm_busy: false,
             version_fallback: false,
@@ -217,6 +219,10 @@ impl Client {
 
     pub fn on_objects_changed(&mut self) {
         self.flags.update = true;
+        // A server account may have appeared: look again.
+        if self.state == State::Invalid {
+            self.state = State::Initial;
+        }
     }
 
     pub fn restart(&mut self) {
@@ -420,6 +426,15 @@ impl Client {
             crate::log_error!("random number generator failed");
             self.fail_request(now, link, req);
             return;
+        }
+        if !self.message_id_seeded {
+            // RFC 7252 §4.4: start the Message ID sequence at a random value.
+            self.next_message_id = u16::from_le_bytes([rnd[6], rnd[7]]);
+            self.message_id_seeded = true;
+            if !link.random(&mut rnd) {
+                self.fail_request(now, link, req);
+                return;
+            }
         }
         let message_id = self.next_message_id();
         let token = &rnd[..8];
