@@ -34,12 +34,7 @@ if(NOT EXISTS "${anj_rs_header}")
   endif()
 endif()
 
-# Run from the repository, so that its .cargo/config.toml applies.
-list(FIND anj_rs_args "--manifest-path" _mi)
-math(EXPR _mi "${_mi} + 1")
-list(GET anj_rs_args ${_mi} _manifest)
-get_filename_component(_repo "${_manifest}" DIRECTORY)
-execute_process(COMMAND "${anj_rs_cargo}" ${anj_rs_args} RESULT_VARIABLE _rc WORKING_DIRECTORY "${_repo}")
+execute_process(COMMAND "${anj_rs_cargo}" ${anj_rs_args} RESULT_VARIABLE _rc)
 if(NOT _rc EQUAL 0)
   message(FATAL_ERROR "anj-rs: `cargo build` failed (${_rc}).")
 endif()

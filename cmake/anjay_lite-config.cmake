@@ -650,7 +650,9 @@ function(_anj_rs_define_library)
   _anj_rs_cargo_settings()
 
   string(REPLACE ";" "," _feature_csv "${_a_FEATURES}")
-  set(_args build --profile "${_anj_rs_profile}" --lib
+  # `cargo rustc --crate-type staticlib`: [lib] also lists rlib (for Rust tests), and cargo
+  # applies the profile's LTO only when the library is built as a staticlib alone.
+  set(_args rustc --profile "${_anj_rs_profile}" --lib --crate-type staticlib
       --manifest-path "${_repo}/Cargo.toml"
       --target-dir "${_a_TARGET_DIR}"
       --no-default-features --features "${_feature_csv}")

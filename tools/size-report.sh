@@ -17,12 +17,10 @@ rustup target list --installed 2>/dev/null | grep -qx "$target" || rustup target
 # `cargo rustc --crate-type staticlib`: Cargo.toml's [lib] also lists `rlib`, and cargo
 # never applies the profile's LTO to a crate that is also built as an rlib (no `-C lto`
 # at all), so core's panic and formatting code would be linked as precompiled, unpruned
-# objects. A staticlib-only build gets the real fat LTO; it needs `-C embed-bitcode=yes`
-# instead of .cargo/config.toml's `=no` (the LTO output is machine code all the same).
+# objects. A staticlib-only build gets the real fat LTO (as the CMake package does too).
 ANJ_CONFIG_HEADER_DIR="$out/include" \
 CC_thumbv7em_none_eabihf=arm-none-eabi-gcc \
 CFLAGS_thumbv7em_none_eabihf="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os" \
-RUSTFLAGS="-C embed-bitcode=yes" \
 cargo rustc --quiet --manifest-path "$here/Cargo.toml" --lib --crate-type staticlib --profile size --target "$target" \
     --no-default-features --features "$features" --target-dir "$out/target"
 lib="$out/target/$target/size/libanj.a"
@@ -36,31 +34,56 @@ arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 --s
 
 echo "== whole image (library + libc/libm/libgcc it pulls in + example + hook stubs)"
 arm-none-eabi-size "$out/image.elf"
-echo "== the library's own part of that image (input sections from libanj.a, per the link map)"
-# Library-only figure: sum of the input sections the map attributes to libanj.a.
+echo "== the library's own part of that image (input sections the final link kept from libanj.a)"
+# Parsed from the link map's "Linker script and memory map" part only: the map's first
+# part lists the input sections --gc-sections *discarded*, which must not be counted.
+# An input section line is ` .name  0xADDR  0xSIZE  file` or, for a long name, ` .name`
+# alone followed by `  0xADDR  0xSIZE  file` on the next line. Sizes are grouped by the
+# output section they land in (as arm-none-eabi-size does: .text, .rodata and .ARM.exidx
+# are flash, .data is flash + RAM, .bss is RAM) and by archive member: the crate's own code
+# (core is part of it after LTO) versus compiler_builtins (Rust's libgcc: soft-float,
+# 64-bit division, mem* fallbacks).
 python3 - "$out/image.map" <<'PY'
 import re, sys
-text = rodata = data = bss = 0
-cur = None
-for line in open(sys.argv[1]):
-    m = re.match(r'^ (\.\S+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)', line)
-    if not m:
-        m2 = re.match(r'^ (\.\S+)$', line.rstrip())
-        cur = m2.group(1) if m2 else cur
-        m = re.match(r'^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)', line)
-        if not (m and cur):
-            continue
-        sec, size, obj = cur, int(m.group(2), 16), m.group(3)
-    else:
+lines = open(sys.argv[1]).read().split('\n')
+start = next(i for i, l in enumerate(lines) if l.startswith('Linker script and memory map'))
+sums = {}
+pending = None
+for line in lines[start:]:
+    m = re.match(r'^ (\.\S+|COMMON)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)', line)
+    if m:
         sec, size, obj = m.group(1), int(m.group(3), 16), m.group(4)
-    if 'libanj.a' not in obj or size == 0:
+        pending = None
+    else:
+        m2 = re.match(r'^ (\.\S+|COMMON)$', line.rstrip())
+        if m2:
+            pending = m2.group(1)
+            continue
+        m = re.match(r'^ {16}0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)', line)
+        if not (m and pending):
+            pending = None
+            continue
+        sec, size, obj = pending, int(m.group(2), 16), m.group(3)
+        pending = None
+    if 'libanj.a(' not in obj or size == 0:
         continue
-    if sec.startswith('.text') or sec.startswith('.rodata'):
-        text += size
+    if sec.startswith('.text'):
+        kind = 'text'
+    elif sec.startswith('.rodata') or sec.startswith('.ARM.exidx') or sec.startswith('.ARM.extab'):
+        kind = 'rodata'
     elif sec.startswith('.data'):
-        data += size
-    elif sec.startswith('.bss') or sec.startswith('COMMON'):
-        bss += size
-print(f"library code+rodata {text} B, data {data} B, bss {bss} B")
+        kind = 'data'
+    elif sec.startswith('.bss') or sec == 'COMMON':
+        kind = 'bss'
+    else:
+        continue  # debug info, comments, attributes: not in the image
+    member = 'builtins' if 'compiler_builtins' in obj else 'own'
+    sums[(member, kind)] = sums.get((member, kind), 0) + size
+def show(label, members):
+    t, r, d, b = (sum(sums.get((m, k), 0) for m in members) for k in ('text', 'rodata', 'data', 'bss'))
+    print(f"{label:<44} text {t:6d} B  rodata {r:6d} B  data {d:4d} B  bss {b:4d} B  (flash {t + r + d} B)")
+show("library (anj + core, after LTO)", ['own'])
+show("compiler_builtins from libanj.a", ['builtins'])
+show("all of libanj.a", ['own', 'builtins'])
 PY
 printf 'sizeof(anj_t) = %s B\n' "$(sed -n 's/#define ANJ_INTERNAL_SIZEOF_ANJ_T //p' "$out/include/anj/anj_config.h")"

@@ -411,6 +411,7 @@ fn server_request(method: RequestType, mid: u16, path: &str) -> Packet {
     p
 }
 
+#[cfg(feature = "plaintext")]
 #[test]
 fn server_read_and_duplicate_get_the_same_response() {
     let mut rig = Rig::new();
@@ -443,6 +444,7 @@ fn security_object_is_not_readable_by_the_server() {
     );
 }
 
+#[cfg(feature = "plaintext")]
 #[test]
 fn writing_the_lifetime_triggers_an_update_with_lt() {
     let mut rig = Rig::new();

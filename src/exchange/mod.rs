@@ -7,38 +7,68 @@
 use crate::coap::{Message, MsgType};
 use crate::time::{after, Duration, Instant, NEVER, SEC};
 
-/// CoAP transmission parameters (RFC 7252 §4.8), as `anj_exchange_udp_tx_params_t` gives them.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// CoAP transmission parameters (RFC 7252 §4.8), as `anj_exchange_udp_tx_params_t` gives
+/// them. ACK_RANDOM_FACTOR is kept in 16.16 fixed point: the timing arithmetic then needs
+/// no floating point, which a Cortex-M4 could only do in software for doubles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TxParams {
-    pub ack_timeout: Duration,
-    pub ack_random_factor: f64,
-    pub max_retransmit: u16,
+    ack_timeout: Duration,
+    random_factor_q16: u32,
+    max_retransmit: u16,
+}
+
+/// `v` in 16.16 fixed point (truncated), for `1.0 <= v < 32768.0`; computed from the bits
+/// of `v` so that no floating-point code is linked.
+fn to_q16(v: f64) -> Option<u32> {
+    let bits = v.to_bits();
+    let exp = ((bits >> 52) & 0x7FF) as i32;
+    // Sign bit clear, and 1.0 (exponent 1023) <= v < 2^15 (exponent 1038).
+    if bits >> 63 != 0 || !(1023..1038).contains(&exp) {
+        return None;
+    }
+    let mantissa = (bits & ((1 << 52) - 1)) | (1 << 52);
+    // v * 2^16 = mantissa * 2^(exp - 1023 - 52 + 16).
+    Some((mantissa >> (1059 - exp)) as u32)
 }
 
 impl TxParams {
     pub const DEFAULT: TxParams = TxParams {
         ack_timeout: 2 * SEC,
-        ack_random_factor: 1.5,
+        random_factor_q16: 3 << 15,
         max_retransmit: 4,
     };
 
-    /// Accepts only parameters RFC 7252 §4.8 allows (ACK_RANDOM_FACTOR >= 1, a positive timeout).
-    pub fn valid(&self) -> bool {
-        self.ack_timeout > 0 && self.ack_random_factor >= 1.0 && self.ack_random_factor.is_finite()
+    /// Checks the parameters RFC 7252 §4.8 allows: a positive ACK_TIMEOUT and
+    /// 1 <= ACK_RANDOM_FACTOR (bounded here to < 32768).
+    pub fn new(
+        ack_timeout: Duration,
+        ack_random_factor: f64,
+        max_retransmit: u16,
+    ) -> Option<TxParams> {
+        let random_factor_q16 = to_q16(ack_random_factor)?;
+        (ack_timeout > 0).then_some(TxParams {
+            ack_timeout,
+            random_factor_q16,
+            max_retransmit,
+        })
     }
 
-    /// MAX_TRANSMIT_SPAN + ... : how long the last retransmission is waited for, in total
-    /// (MAX_TRANSMIT_WAIT, RFC 7252 §4.8.2).
+    fn scale(&self, d: Duration) -> Duration {
+        (d.saturating_mul(self.random_factor_q16 as i64)) >> 16
+    }
+
+    /// How long a confirmable request may be outstanding in total: MAX_TRANSMIT_WAIT =
+    /// ACK_TIMEOUT * (2^(MAX_RETRANSMIT + 1) - 1) * ACK_RANDOM_FACTOR (RFC 7252 §4.8.2).
     pub fn max_transmit_wait(&self) -> Duration {
         let factor = (1i64 << (self.max_retransmit.min(20) + 1)) - 1;
-        (self.ack_timeout as f64 * factor as f64 * self.ack_random_factor) as Duration
+        self.scale(self.ack_timeout.saturating_mul(factor))
     }
 
-    /// The first timeout, drawn from [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR]
+    /// The first timeout, drawn from [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR)
     /// with `random` uniformly in 0..=u16::MAX.
     fn initial_timeout(&self, random: u16) -> Duration {
-        let spread = (self.ack_random_factor - 1.0) * self.ack_timeout as f64;
-        self.ack_timeout + (spread * random as f64 / u16::MAX as f64) as Duration
+        let spread = self.scale(self.ack_timeout) - self.ack_timeout;
+        self.ack_timeout + (spread.saturating_mul(random as i64) >> 16)
     }
 }
 
@@ -239,11 +269,7 @@ mod tests {
 
     #[test]
     fn retransmissions_double_and_end_after_max_retransmit() {
-        let p = TxParams {
-            ack_timeout: 2 * SEC,
-            ack_random_factor: 1.0,
-            max_retransmit: 4,
-        };
+        let p = TxParams::new(2 * SEC, 1.0, 4).unwrap();
         let mut pend = Pending::new(0, 7, &[1, 2], &p, 0);
         let mut sent_at = vec![];
         let now = loop {
@@ -263,7 +289,21 @@ mod tests {
     fn initial_timeout_is_within_random_factor() {
         let p = TxParams::DEFAULT;
         assert_eq!(Pending::new(0, 1, &[], &p, 0).deadline(), 2 * SEC);
-        assert_eq!(Pending::new(0, 1, &[], &p, u16::MAX).deadline(), 3 * SEC);
+        // The top of the range, 3 s, is approached but not reached (the range is half-open).
+        let top = Pending::new(0, 1, &[], &p, u16::MAX).deadline();
+        assert!(top > 3 * SEC - 100 && top < 3 * SEC, "{top}");
+    }
+
+    #[test]
+    fn tx_params_are_validated_and_kept_exact() {
+        assert_eq!(TxParams::new(2 * SEC, 1.5, 4), Some(TxParams::DEFAULT));
+        assert_eq!(to_q16(1.0), Some(1 << 16));
+        assert_eq!(to_q16(2.25), Some(9 << 14));
+        assert_eq!(TxParams::new(2 * SEC, 0.99, 4), None);
+        assert_eq!(TxParams::new(2 * SEC, f64::NAN, 4), None);
+        assert_eq!(TxParams::new(2 * SEC, f64::INFINITY, 4), None);
+        assert_eq!(TxParams::new(2 * SEC, -1.5, 4), None);
+        assert_eq!(TxParams::new(0, 1.5, 4), None);
     }
 
     #[test]

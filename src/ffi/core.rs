@@ -137,23 +137,20 @@ pub unsafe extern "C" fn anj_core_init(
         crate::log_error!("anj_core_init: endpoint_name is required");
         return -1;
     }
+    // SAFETY: NULL or a valid pointer per the configuration contract.
     let tx = match unsafe { cfg.udp_tx_params.as_ref() } {
-        // SAFETY (above): NULL or a valid pointer per the configuration contract.
+        // An all-zero structure selects the defaults, like NULL.
         Some(p) if p.ack_timeout.us != 0 || p.ack_random_factor != 0.0 || p.max_retransmit != 0 => {
-            TxParams {
-                ack_timeout: p.ack_timeout.us,
-                ack_random_factor: p.ack_random_factor,
-                max_retransmit: p.max_retransmit,
-            }
+            TxParams::new(p.ack_timeout.us, p.ack_random_factor, p.max_retransmit)
         }
-        _ => TxParams::DEFAULT,
+        _ => Some(TxParams::DEFAULT),
     };
-    if !tx.valid() {
+    let Some(tx) = tx else {
         crate::log_error!(
             "anj_core_init: invalid udp_tx_params (ack_timeout > 0, ack_random_factor >= 1)"
         );
         return -1;
-    }
+    };
     let settings = Settings {
         tx,
         request_timeout: duration_or(cfg.exchange_request_timeout, 50 * SEC),
@@ -227,6 +224,19 @@ pub(crate) unsafe fn with_client<R>(
 ) -> Option<R> {
     // SAFETY: guaranteed by the caller: no other reference to the client is live.
     unsafe { inner(anj).map(|i| f(&mut *addr_of_mut!((*i).client))) }
+}
+
+/// The client behind `anj`, for benchmarks that drive [`Client::step`] directly with a
+/// scripted link (`benches/requests.rs`). Not part of the C API.
+///
+/// # Safety
+/// As for [`inner`]; no other reference to the client may be live while the returned one
+/// is used, and the caller must not use it once `anj` is shut down or its storage freed.
+#[doc(hidden)]
+pub unsafe fn client_of<'a>(anj: *mut anj_t) -> Option<&'a mut Client> {
+    // SAFETY: `inner` checked that `anj` was initialised; exclusivity and lifetime are
+    // guaranteed by the caller.
+    unsafe { inner(anj).map(|i| &mut *addr_of_mut!((*i).client)) }
 }
 
 /// The endpoint name as bytes (empty if unset).

@@ -28,56 +28,7 @@ pub const MAJOR_SIMPLE: u8 = 7;
 /// Tag 1: epoch-based date/time (RFC 8949 §3.4.2).
 pub const TAG_EPOCH_TIME: u64 = 1;
 
-/// The exact half-precision encoding of `v`, if there is one.
-pub fn f64_to_f16_exact(v: f64) -> Option<u16> {
-    if v.is_nan() {
-        return Some(0x7E00);
-    }
-    let f = v as f32;
-    if f64::from(f) != v {
-        return None;
-    }
-    let bits = f.to_bits();
-    let sign = ((bits >> 16) & 0x8000) as u16;
-    if f == 0.0 {
-        return Some(sign);
-    }
-    if f.is_infinite() {
-        return Some(sign | 0x7C00);
-    }
-    let exp = ((bits >> 23) & 0xFF) as i32 - 127;
-    let mant = bits & 0x7F_FFFF;
-    if (-14..=15).contains(&exp) {
-        // Normal half: 10 mantissa bits, the other 13 must be zero.
-        return (mant & 0x1FFF == 0)
-            .then(|| sign | (((exp + 15) as u16) << 10) | ((mant >> 13) as u16));
-    }
-    if (-24..-14).contains(&exp) {
-        // Subnormal half: value = m * 2^-24 with m < 1024.
-        let full = mant | 0x80_0000;
-        let shift = (-(exp + 1)) as u32;
-        return (full & ((1u32 << shift) - 1) == 0).then(|| sign | ((full >> shift) as u16));
-    }
-    None
-}
-
-/// The value of a half-precision float (RFC 8949 Appendix D).
-pub fn f16_to_f64(h: u16) -> f64 {
-    let exp = i32::from((h >> 10) & 0x1F);
-    let mant = f64::from(h & 0x3FF);
-    let mag = match exp {
-        0 => mant * (1.0 / 16_777_216.0), // 2^-24
-        31 if mant == 0.0 => f64::INFINITY,
-        31 => f64::NAN,
-        // (1024 + mant) * 2^(exp - 25); the power of two is built from its bit pattern.
-        _ => (1024.0 + mant) * f64::from_bits(((exp - 25 + 1023) as u64) << 52),
-    };
-    if h & 0x8000 != 0 {
-        -mag
-    } else {
-        mag
-    }
-}
+pub use super::fbits::{f16_to_f64, f64_to_f16_exact};
 
 /// Writes CBOR into a caller's buffer.
 pub struct CborWriter<'b> {
@@ -171,8 +122,7 @@ impl<'b> CborWriter<'b> {
             let b = h.to_be_bytes();
             return self.w.push(&[0xF9, b[0], b[1]]);
         }
-        let f = v as f32;
-        if f64::from(f) == v {
+        if let Some(f) = super::fbits::f64_to_f32_exact(v) {
             self.w.push_byte(0xFA)?;
             return self.w.push(&f.to_be_bytes());
         }
@@ -278,7 +228,7 @@ impl<'a> CborReader<'a> {
                     v => Ok(Item::Simple(v as u8)),
                 },
                 25 => Ok(Item::Float(f16_to_f64(self.arg(25)? as u16))),
-                26 => Ok(Item::Float(f64::from(f32::from_bits(self.arg(26)? as u32)))),
+                26 => Ok(Item::Float(super::fbits::f32_to_f64(self.arg(26)? as u32))),
                 27 => Ok(Item::Float(f64::from_bits(self.arg(27)?))),
                 0..=19 => Ok(Item::Simple(ai)),
                 _ => Err(IoError::Malformed),
@@ -488,7 +438,7 @@ impl<'a> PlainCborDecoder<'a> {
         &mut self,
         t: Option<crate::io::value::DataType>,
     ) -> Result<crate::io::value::Value<'a>, IoError> {
-        use crate::io::text::{f64_to_i64, f64_to_u64};
+        use crate::io::fbits::{f64_to_i64, f64_to_u64};
         use crate::io::value::{DataType as T, Value};
         let mut it = self.r.item()?;
         let tagged = it == Item::Tag(TAG_EPOCH_TIME);

@@ -1,5 +1,6 @@
 //! Payload formats.
 pub mod cbor;
+pub mod fbits;
 pub mod format;
 pub mod link_format;
 pub mod opaque;
@@ -74,7 +75,16 @@ mod decimal_tests {
 
     #[test]
     fn div10_matches_std() {
-        for v in [0, 9, 10, 65_535, 655_359, u64::from(u32::MAX) * 10 + 9, u64::MAX, u64::MAX - 5] {
+        for v in [
+            0,
+            9,
+            10,
+            65_535,
+            655_359,
+            u64::from(u32::MAX) * 10 + 9,
+            u64::MAX,
+            u64::MAX - 5,
+        ] {
             assert_eq!(div10(v), (v / 10, (v % 10) as u8), "{v}");
         }
     }

@@ -19,7 +19,7 @@
 //! are copied into the caller's scratch buffer.
 
 use super::cbor::{CborReader, CborWriter, Item, TAG_EPOCH_TIME};
-use super::text::{f64_to_i64, f64_to_u64};
+use super::fbits::{f64_to_i64, f64_to_u64};
 use super::value::{
     DataType, Decoder, Encoder, Entry, IoError, Path, Scratch, SliceWriter, TypeOf, Value,
 };

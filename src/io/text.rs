@@ -188,26 +188,6 @@ pub(crate) fn parse_f64(s: &[u8]) -> Option<f64> {
     text.parse().ok()
 }
 
-/// Converts a finite float that is exactly integral and in range to i64.
-pub(crate) fn f64_to_i64(d: f64) -> Option<i64> {
-    // 2^63 is exactly representable; the range check keeps the cast exact.
-    // (`f64::fract` is not in `core`; within range the cast truncates, so equality after
-    // the round trip means the value was integral.)
-    if !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&d) {
-        return None;
-    }
-    let i = d as i64;
-    (i as f64 == d).then_some(i)
-}
-
-pub(crate) fn f64_to_u64(d: f64) -> Option<u64> {
-    if !(0.0..1.844_674_407_370_955_2e19).contains(&d) {
-        return None;
-    }
-    let u = d as u64;
-    (u as f64 == d).then_some(u)
-}
-
 fn parse_objlnk(s: &[u8]) -> Option<Value<'static>> {
     let colon = s.iter().position(|&c| c == b':')?;
     let oid = parse_u64(s.get(..colon)?)?;

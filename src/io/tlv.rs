@@ -180,8 +180,7 @@ impl<'b> TlvEncoder<'b> {
                 &tmp[..n]
             }
             Value::Double(d) => {
-                let f = d as f32;
-                if f64::from(f) == d {
+                if let Some(f) = super::fbits::f64_to_f32_exact(d) {
                     tmp[..4].copy_from_slice(&f.to_be_bytes());
                     &tmp[..4]
                 } else {
@@ -417,7 +416,9 @@ fn typed(raw: &[u8], t: Option<DataType>) -> Result<Value<'_>, IoError> {
         Some(DataType::Time) => Value::Time(be_signed(raw)?),
         Some(DataType::Uint) => Value::Uint(be_unsigned(raw)?),
         Some(DataType::Double) => match *raw {
-            [a, b, c, d] => Value::Double(f64::from(f32::from_be_bytes([a, b, c, d]))),
+            [a, b, c, d] => {
+                Value::Double(super::fbits::f32_to_f64(u32::from_be_bytes([a, b, c, d])))
+            }
             [a, b, c, d, e, f, g, h] => Value::Double(f64::from_be_bytes([a, b, c, d, e, f, g, h])),
             _ => return Err(IoError::Malformed),
         },
