@@ -94,10 +94,10 @@ struct Rig {
 impl Rig {
     fn new() -> Rig {
         let mut rig = Rig {
-            anj: Box::new_uninit(),
-            _server: Box::new_uninit(),
-            _security: Box::new_uninit(),
-            _device: Box::new_uninit(),
+            anj: Box::new(MaybeUninit::uninit()),
+            _server: Box::new(MaybeUninit::uninit()),
+            _security: Box::new(MaybeUninit::uninit()),
+            _device: Box::new(MaybeUninit::uninit()),
             link: FakeLink {
                 rng: 7,
                 ..Default::default()
@@ -317,7 +317,7 @@ fn one_request(rig: &mut Rig, datagram: &mut [u8], seq: u16) -> u8 {
 
 /// Checks the complete first response (with an independent CoAP decoder) before
 /// anything is measured.
-fn check_first(rig: &mut Rig, case: &Case) {
+fn check_first(rig: &mut Rig, case: &Case) -> usize {
     let mut d = case.datagram.clone();
     let before = rig.link.sent_count;
     one_request(rig, &mut d, 0x4000);
@@ -331,6 +331,7 @@ fn check_first(rig: &mut Rig, case: &Case) {
     assert_eq!(r.header.get_type(), MessageType::Acknowledgement);
     assert_eq!(r.header.message_id, 0x4000);
     assert_eq!(r.get_token(), &[0x40, 0x00]);
+    let response_len = rig.link.sent.len();
     let code = u8::from(r.header.code);
     assert_eq!(
         code, case.expect,
@@ -377,6 +378,7 @@ fn check_first(rig: &mut Rig, case: &Case) {
         case.name
     );
     assert_eq!(rig.status(), ANJ_CONN_STATUS_REGISTERED);
+    response_len
 }
 
 /// Runs `iters` requests; panics if any response has an unexpected code.
@@ -421,7 +423,7 @@ fn main() {
         // A fresh client per case, so one case's state never affects another's.
         let mut rig = Rig::new();
         rig.register();
-        check_first(&mut rig, case);
+        let response_len = check_first(&mut rig, case);
         if only.is_some() {
             // Instruction-counting mode: no warm-up, no clock; the caller subtracts
             // two runs of different lengths.
@@ -434,8 +436,13 @@ fn main() {
         run(&mut rig, case, iters);
         let ns = t0.elapsed().as_nanos() as f64 / iters as f64;
         println!(
-            "{:<12} {:<34} {:>9.1} ns/request  (mean of {} requests)",
-            case.name, case.label, ns, iters
+            "{:<12} {:<34} {:>9.1} ns/request  (mean of {} requests; {} B in, {} B out)",
+            case.name,
+            case.label,
+            ns,
+            iters,
+            case.datagram.len(),
+            response_len
         );
     }
 }

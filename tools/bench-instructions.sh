@@ -23,12 +23,9 @@ kinds=(read_3_0 read_3_0_0 write_1_0_1 discover_3)
 command -v valgrind >/dev/null || { echo "bench-instructions: needs valgrind (apt-get install -y valgrind)" >&2; exit 2; }
 mkdir -p "$out"
 
-# Fat LTO needs LLVM bitcode in the rlibs: override .cargo/config.toml's
-# `-C embed-bitcode=no` (RUSTFLAGS replaces build.rustflags), in a target directory of
-# its own so the main one is not rebuilt. Debug info only names functions for
-# callgrind_annotate; it changes no instruction.
+# The release profile (fat LTO) in a target directory of its own, so the main one is not
+# rebuilt. Debug info only names functions for callgrind_annotate; it changes no instruction.
 bin="$(
-    RUSTFLAGS="-C embed-bitcode=yes" \
     CARGO_PROFILE_BENCH_LTO=fat \
     CARGO_PROFILE_BENCH_DEBUG=line-tables-only \
     cargo bench --quiet --manifest-path "$here/Cargo.toml" --bench requests --no-run \
@@ -44,6 +41,13 @@ ir() {
         valgrind --tool=callgrind --callgrind-out-file="$file" "$bin" >/dev/null 2>"$out/valgrind.$kind.$iters.log" ||
         { echo "bench-instructions: $kind failed, see $out/valgrind.$kind.$iters.log" >&2; exit 1; }
     sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$file" | head -n 1
+}
+
+# 12345 -> 12,345
+thousands() {
+    local s="$1" r=""
+    while (( ${#s} > 3 )); do r=",${s: -3}$r"; s="${s:0:${#s}-3}"; done
+    echo "$s$r"
 }
 
 label() {
@@ -64,7 +68,7 @@ for kind in "${kinds[@]}"; do
     per=$(( (b - a + n / 2) / n ))
     note=""
     [[ "$kind" == read_3_0 ]] && note="(Anjay Lite 3.0.0 reference: ~8,600)"
-    printf '%-34s %'"'"'14d  %s\n' "$(label "$kind")" "$per" "$note"
+    printf '%-34s %14s  %s\n' "$(label "$kind")" "$(thousands "$per")" "$note"
     if [[ "${BENCH_ANNOTATE:-0}" == 1 ]]; then
         # Per-function split of the longer run (includes the setup, amortised over 2N).
         callgrind_annotate --inclusive=no "$out/callgrind.$kind.$((2 * n)).out" 2>/dev/null | sed -n '1,40p' | grep -E '^ *[0-9,]+ ' | head -n 25

@@ -456,9 +456,10 @@ fn writing_the_lifetime_triggers_an_update_with_lt() {
     rig.step();
     let r = rig.take_sent().unwrap();
     assert_eq!(r.header.code, MessageClass::Response(ResponseType::Changed));
-    // The handler only flags the change; the flag is applied through the C face in
-    // real use. Here, request it the same way the FFI does.
-    rig.client().on_server_params_changed();
+    // The Server object's handler flags the change; anj_core_step applies the flags.
+    let anj = rig.anj_ptr();
+    // SAFETY (test): no reference into the client is live.
+    unsafe { crate::ffi::core::apply_pending(anj) };
     assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
     let upd = rig.take_sent().unwrap();
     assert_eq!(path(&upd), "rd/a1b2");

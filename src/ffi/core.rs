@@ -239,6 +239,18 @@ pub unsafe fn client_of<'a>(anj: *mut anj_t) -> Option<&'a mut Client> {
     unsafe { inner(anj).map(|i| &mut *addr_of_mut!((*i).client)) }
 }
 
+/// Records that Lifetime or Binding changed (called from the Server object's handlers,
+/// inside a step: only the request flags are touched, see the module docs).
+///
+/// # Safety
+/// As for [`inner`].
+pub(crate) unsafe fn note_server_params_changed(anj: *mut anj_t) {
+    // SAFETY: guaranteed by the caller; `Requests` is only ever shared.
+    if let Some(r) = unsafe { requests(anj) } {
+        r.params_changed.set(true);
+    }
+}
+
 /// The endpoint name as bytes (empty if unset).
 pub(crate) fn endpoint_name<'a>(anj: *mut anj_t) -> &'a [u8] {
     if anj.is_null() {

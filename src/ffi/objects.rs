@@ -10,7 +10,7 @@ use core::ffi::{c_char, c_int, CStr};
 use core::ptr::NonNull;
 
 use crate::dm::builtin::*;
-use crate::ffi::core::{anj_t, with_client};
+use crate::ffi::core::anj_t;
 use crate::ffi::dm::*;
 use crate::io::value::Value;
 
@@ -446,7 +446,7 @@ unsafe extern "C" fn server_transaction_end(
         // A new lifetime or binding is reported to the server with an Update (LwM2M 1.1
         // TS Core §6.2.2: the Update carries changed parameters).
         // SAFETY: `anj` is the client the engine called us for; this only sets a flag.
-        unsafe { with_client(anj, |c| c.on_server_params_changed()) };
+        unsafe { crate::ffi::core::note_server_params_changed(anj) };
     }
 }
 
