@@ -1,0 +1,382 @@
+//! Build configuration: the single source of truth for every `ANJ_*` option.
+//!
+//! Anjay Lite users configure the library with CMake variables (`ANJ_WITH_OBSERVE`,
+//! `ANJ_IN_MSG_BUFFER_SIZE`, ...). Our CMake package turns the boolean ones into cargo
+//! features and passes the valued ones as environment variables of the same name. This
+//! script reads both and writes:
+//!
+//! * `$OUT_DIR/config.rs`: the values as Rust constants (`crate::config`);
+//! * `$OUT_DIR/include/anj/anj_config.h`: the same configuration for C, plus the sizes
+//!   of the opaque, user-allocated types (`anj_t` and the object contexts), so that C
+//!   code can allocate them by value. The Rust side asserts at compile time that the
+//!   sizes written here are exactly what its types need (see `src/layout.rs`).
+//!
+//! When `ANJ_CONFIG_HEADER_DIR` is set, `anj/anj_config.h` is also written there (the
+//! CMake package points it into its build tree).
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::PathBuf;
+
+/// cargo feature <-> Anjay Lite option name.
+const FEATURE_TABLE: &[(&str, &str)] = &[
+    ("net-udp", "ANJ_NET_WITH_UDP"),
+    ("net-dtls", "ANJ_NET_WITH_DTLS"),
+    ("net-ipv4", "ANJ_NET_WITH_IPV4"),
+    ("net-ipv6", "ANJ_NET_WITH_IPV6"),
+    ("socket-posix-compat", "ANJ_WITH_SOCKET_POSIX_COMPAT"),
+    ("time-posix-compat", "ANJ_WITH_TIME_POSIX_COMPAT"),
+    ("rng-posix-compat", "ANJ_WITH_RNG_POSIX_COMPAT"),
+    ("security", "ANJ_WITH_SECURITY"),
+    ("mbedtls", "ANJ_WITH_MBEDTLS"),
+    ("certificates", "ANJ_WITH_CERTIFICATES"),
+    (
+        "external-crypto-storage",
+        "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE",
+    ),
+    ("default-device-obj", "ANJ_WITH_DEFAULT_DEVICE_OBJ"),
+    ("default-security-obj", "ANJ_WITH_DEFAULT_SECURITY_OBJ"),
+    ("default-server-obj", "ANJ_WITH_DEFAULT_SERVER_OBJ"),
+    ("default-fota-obj", "ANJ_WITH_DEFAULT_FOTA_OBJ"),
+    ("fota-pull-method", "ANJ_FOTA_WITH_PULL_METHOD"),
+    ("fota-push-method", "ANJ_FOTA_WITH_PUSH_METHOD"),
+    ("fota-coap", "ANJ_FOTA_WITH_COAP"),
+    ("fota-coaps", "ANJ_FOTA_WITH_COAPS"),
+    ("coap-downloader", "ANJ_WITH_COAP_DOWNLOADER"),
+    ("senml-cbor", "ANJ_WITH_SENML_CBOR"),
+    ("senml-json", "ANJ_WITH_SENML_JSON"),
+    ("plaintext", "ANJ_WITH_PLAINTEXT"),
+    ("opaque", "ANJ_WITH_OPAQUE"),
+    ("tlv", "ANJ_WITH_TLV"),
+    ("cbor", "ANJ_WITH_CBOR"),
+    ("lwm2m-cbor", "ANJ_WITH_LWM2M_CBOR"),
+    ("discover", "ANJ_WITH_DISCOVER"),
+    ("discover-attr", "ANJ_WITH_DISCOVER_ATTR"),
+    ("observe", "ANJ_WITH_OBSERVE"),
+    ("observe-composite", "ANJ_WITH_OBSERVE_COMPOSITE"),
+    ("rst-as-cancel-observe", "ANJ_WITH_RST_AS_CANCEL_OBSERVE"),
+    ("bootstrap", "ANJ_WITH_BOOTSTRAP"),
+    ("bootstrap-discover", "ANJ_WITH_BOOTSTRAP_DISCOVER"),
+    ("composite-operations", "ANJ_WITH_COMPOSITE_OPERATIONS"),
+    ("lwm2m-send", "ANJ_WITH_LWM2M_SEND"),
+    ("external-data", "ANJ_WITH_EXTERNAL_DATA"),
+    ("persistence", "ANJ_WITH_PERSISTENCE"),
+    ("ntp", "ANJ_WITH_NTP"),
+    ("cache", "ANJ_WITH_CACHE"),
+    ("lwm2m12", "ANJ_WITH_LWM2M12"),
+    ("log-full", "ANJ_LOG_FULL"),
+    ("log-micro", "ANJ_LOG_MICRO"),
+    ("log-handler-output-stderr", "ANJ_LOG_HANDLER_OUTPUT_STDERR"),
+];
+
+/// Valued options: name, default, minimum, maximum.
+const NUMERIC_TABLE: &[(&str, u64, u64, u64)] = &[
+    ("ANJ_IN_MSG_BUFFER_SIZE", 1200, 64, 65535),
+    ("ANJ_OUT_MSG_BUFFER_SIZE", 1200, 64, 65535),
+    ("ANJ_OUT_PAYLOAD_BUFFER_SIZE", 1024, 16, 65535),
+    ("ANJ_DM_MAX_OBJECTS_NUMBER", 10, 1, 65534),
+    ("ANJ_DM_MAX_COMP_READ_ENTRIES", 5, 1, 65535),
+    ("ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE", 255, 1, 65535),
+    ("ANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE", 255, 1, 65535),
+    ("ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE", 255, 1, 65535),
+    ("ANJ_SEC_OBJ_MAX_SNI_SIZE", 50, 1, 65535),
+    ("ANJ_COAP_DOWNLOADER_MAX_PATHS_NUMBER", 3, 1, 255),
+    ("ANJ_COAP_DOWNLOADER_MAX_MSG_SIZE", 1200, 64, 65535),
+    ("ANJ_NTP_SERVER_ADDR_MAX_LEN", 25, 1, 255),
+    ("ANJ_OBSERVE_MAX_OBSERVATIONS_NUMBER", 10, 1, 65535),
+    ("ANJ_OBSERVE_MAX_WRITE_ATTRIBUTES_NUMBER", 10, 1, 65535),
+    ("ANJ_LWM2M_SEND_QUEUE_SIZE", 1, 1, 255),
+    ("ANJ_COAP_MAX_OPTIONS_NUMBER", 15, 1, 255),
+    ("ANJ_COAP_MAX_ATTR_OPTION_SIZE", 40, 1, 255),
+    ("ANJ_COAP_MAX_LOCATION_PATHS_NUMBER", 2, 1, 32),
+    ("ANJ_COAP_MAX_LOCATION_PATH_SIZE", 40, 1, 255),
+    ("ANJ_CACHE_ENTRIES_NUMBER", 10, 1, 255),
+    ("ANJ_LOG_FORMATTER_BUF_SIZE", 512, 16, 65535),
+];
+
+struct Config {
+    features: Vec<&'static str>,
+    numbers: Vec<(&'static str, u64)>,
+    pointer_width: u64,
+}
+
+impl Config {
+    fn enabled(&self, feature: &str) -> bool {
+        self.features.contains(&feature)
+    }
+    fn num(&self, name: &str) -> u64 {
+        self.numbers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .unwrap()
+    }
+}
+
+fn read_config() -> Config {
+    let features = FEATURE_TABLE
+        .iter()
+        .filter(|(f, _)| {
+            let var = format!("CARGO_FEATURE_{}", f.to_uppercase().replace('-', "_"));
+            env::var_os(var).is_some()
+        })
+        .map(|(f, _)| *f)
+        .collect();
+    let mut numbers = Vec::new();
+    for &(name, default, min, max) in NUMERIC_TABLE {
+        println!("cargo:rerun-if-env-changed={name}");
+        let value = match env::var(name) {
+            Ok(text) if !text.trim().is_empty() => text
+                .trim()
+                .parse::<u64>()
+                .unwrap_or_else(|_| panic!("{name}={text:?} is not a non-negative integer")),
+            _ => default,
+        };
+        if value < min || value > max {
+            panic!("{name}={value} is out of range [{min}, {max}]");
+        }
+        numbers.push((name, value));
+    }
+    let pointer_width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(64);
+    Config {
+        features,
+        numbers,
+        pointer_width,
+    }
+}
+
+/// Rejects combinations Anjay Lite's `init.h` rejects, with the same meaning.
+fn validate(cfg: &Config) {
+    let need = |a: &str, b: &str| {
+        if cfg.enabled(a) && !cfg.enabled(b) {
+            panic!("configuration error: feature `{a}` requires `{b}`");
+        }
+    };
+    if !cfg.enabled("net-udp") && !cfg.enabled("net-dtls") {
+        panic!("configuration error: at least one of ANJ_NET_WITH_UDP, ANJ_NET_WITH_DTLS must be enabled");
+    }
+    if !cfg.enabled("senml-cbor") && !cfg.enabled("lwm2m-cbor") {
+        panic!("configuration error: at least one of ANJ_WITH_SENML_CBOR, ANJ_WITH_LWM2M_CBOR must be enabled");
+    }
+    need("rst-as-cancel-observe", "observe");
+    need("lwm2m-cbor", "lwm2m12");
+    need("discover-attr", "observe");
+    need("observe-composite", "observe");
+    need("observe-composite", "composite-operations");
+    need("certificates", "security");
+    need("net-dtls", "security");
+    if cfg.enabled("log-full") && cfg.enabled("log-micro") {
+        panic!("configuration error: only one of ANJ_LOG_FULL, ANJ_LOG_MICRO may be enabled");
+    }
+}
+
+/// Sizes of the opaque types C allocates. `src/layout.rs` asserts that each one is exactly
+/// what the Rust type needs, so a change to those types that is not mirrored here fails to
+/// compile instead of corrupting memory.
+struct Layout {
+    anj_t: u64,
+    server_obj: u64,
+    security_obj: u64,
+    device_obj: u64,
+}
+
+fn round_up(v: u64, align: u64) -> u64 {
+    v.div_ceil(align) * align
+}
+
+fn layout(cfg: &Config) -> Layout {
+    let p = cfg.pointer_width / 8;
+    let align = 8;
+    // Fixed part of the client state (everything not sized by the configuration).
+    let client_fixed = if p == 8 {
+        CLIENT_FIXED_64
+    } else {
+        CLIENT_FIXED_32
+    };
+    let r8 = |v: u64| round_up(v, 8);
+    let mut anj = 8 // endpoint_name, padded to the 8-aligned storage that follows
+        + client_fixed
+        + r8(cfg.num("ANJ_IN_MSG_BUFFER_SIZE"))
+        + r8(cfg.num("ANJ_OUT_MSG_BUFFER_SIZE"))
+        + r8(cfg.num("ANJ_COAP_MAX_LOCATION_PATHS_NUMBER") * (cfg.num("ANJ_COAP_MAX_LOCATION_PATH_SIZE") + 1))
+        + r8(4 * cfg.num("ANJ_CACHE_ENTRIES_NUMBER"))
+        + p * cfg.num("ANJ_DM_MAX_OBJECTS_NUMBER");
+    // The copy of the network configuration grows with the security options.
+    anj += match (
+        p,
+        cfg.enabled("security"),
+        cfg.enabled("certificates"),
+        cfg.enabled("external-crypto-storage"),
+    ) {
+        (_, false, _, _) => 0,
+        (8, true, false, _) => 64,
+        (8, true, true, false) => 112,
+        (8, true, true, true) => 120,
+        (_, true, false, _) => 40,
+        (_, true, true, _) => 64,
+    };
+    if cfg.enabled("cache") {
+        // The last response, kept whole, and its length.
+        anj += r8(cfg.num("ANJ_OUT_MSG_BUFFER_SIZE")) + 8;
+    }
+    let server_obj = if p == 8 { SERVER_OBJ_64 } else { SERVER_OBJ_32 };
+    let sec_instances = if cfg.enabled("bootstrap") { 2 } else { 1 };
+    let security_obj = if p == 8 {
+        SECURITY_OBJ_FIXED_64
+    } else {
+        SECURITY_OBJ_FIXED_32
+    } + sec_instances
+        * if p == 8 {
+            SECURITY_INST_64
+        } else {
+            SECURITY_INST_32
+        };
+    let device_obj = if p == 8 { DEVICE_OBJ_64 } else { DEVICE_OBJ_32 };
+    Layout {
+        anj_t: round_up(anj, align),
+        server_obj: round_up(server_obj, align),
+        security_obj: round_up(security_obj, align),
+        device_obj: round_up(device_obj, align),
+    }
+}
+
+// Measured sizes of the parts that do not scale with the configuration, for 64- and
+// 32-bit targets. `src/layout.rs` fails the build when they drift (its test prints the
+// real sizes).
+const CLIENT_FIXED_64: u64 = 320;
+const CLIENT_FIXED_32: u64 = 272;
+const SERVER_OBJ_64: u64 = 168;
+const SERVER_OBJ_32: u64 = 132;
+const SECURITY_OBJ_FIXED_64: u64 = 48;
+const SECURITY_OBJ_FIXED_32: u64 = 24;
+const SECURITY_INST_64: u64 = 296;
+const SECURITY_INST_32: u64 = 280;
+const DEVICE_OBJ_64: u64 = 120;
+const DEVICE_OBJ_32: u64 = 60;
+
+fn write_rust(cfg: &Config, lay: &Layout) -> String {
+    let mut s = String::from("// Generated by build.rs from the build configuration.\n");
+    for (name, value) in &cfg.numbers {
+        let short = name.trim_start_matches("ANJ_");
+        writeln!(s, "pub const {short}: usize = {value};").unwrap();
+    }
+    writeln!(s, "pub const SIZEOF_ANJ_T: usize = {};", lay.anj_t).unwrap();
+    writeln!(
+        s,
+        "pub const SIZEOF_SERVER_OBJ: usize = {};",
+        lay.server_obj
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "pub const SIZEOF_SECURITY_OBJ: usize = {};",
+        lay.security_obj
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "pub const SIZEOF_DEVICE_OBJ: usize = {};",
+        lay.device_obj
+    )
+    .unwrap();
+    s
+}
+
+fn write_header(cfg: &Config, lay: &Layout) -> String {
+    let mut h = String::new();
+    h.push_str(
+        "/* Generated by anj-rs build.rs from the build configuration. Do not edit. */\n\
+         #ifndef ANJ_CONFIG_H\n#define ANJ_CONFIG_H\n\n",
+    );
+    for (feature, name) in FEATURE_TABLE {
+        if cfg.enabled(feature) {
+            writeln!(h, "#define {name}").unwrap();
+        } else {
+            writeln!(h, "/* #undef {name} */").unwrap();
+        }
+    }
+    h.push('\n');
+    for (name, value) in &cfg.numbers {
+        writeln!(h, "#define {name} {value}").unwrap();
+    }
+    h.push_str("#define ANJ_LOG_LEVEL_DEFAULT L_INFO\n");
+    if cfg.enabled("log-full") || cfg.enabled("log-micro") {
+        h.push_str("#define ANJ_LOG_FORMATTER_PRINTF\n");
+    }
+    h.push_str(
+        "\n/* Sizes of the opaque types the application allocates (asserted by the library). */\n",
+    );
+    writeln!(
+        h,
+        "#define ANJ_INTERNAL_POINTER_WIDTH {}",
+        cfg.pointer_width
+    )
+    .unwrap();
+    writeln!(h, "#define ANJ_INTERNAL_SIZEOF_ANJ_T {}", lay.anj_t).unwrap();
+    writeln!(
+        h,
+        "#define ANJ_INTERNAL_SIZEOF_SERVER_OBJ {}",
+        lay.server_obj
+    )
+    .unwrap();
+    writeln!(
+        h,
+        "#define ANJ_INTERNAL_SIZEOF_SECURITY_OBJ {}",
+        lay.security_obj
+    )
+    .unwrap();
+    writeln!(
+        h,
+        "#define ANJ_INTERNAL_SIZEOF_DEVICE_OBJ {}",
+        lay.device_obj
+    )
+    .unwrap();
+    h.push_str("\n#endif /* ANJ_CONFIG_H */\n");
+    h
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/c");
+    println!("cargo:rerun-if-env-changed=ANJ_CONFIG_HEADER_DIR");
+    let cfg = read_config();
+    validate(&cfg);
+    let lay = layout(&cfg);
+
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap());
+    fs::write(out.join("config.rs"), write_rust(&cfg, &lay)).unwrap();
+    let header = write_header(&cfg, &lay);
+    let inc = out.join("include");
+    fs::create_dir_all(inc.join("anj")).unwrap();
+    fs::write(inc.join("anj/anj_config.h"), &header).unwrap();
+    if let Some(dir) = env::var_os("ANJ_CONFIG_HEADER_DIR") {
+        let dir = PathBuf::from(dir).join("anj");
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("anj_config.h");
+        // Rewrite only on change, so C targets are not rebuilt needlessly.
+        if fs::read_to_string(&path).ok().as_deref() != Some(header.as_str()) {
+            fs::write(&path, &header).unwrap();
+        }
+    }
+    println!("cargo:include={}", inc.display());
+
+    // The variadic log handler is C: stable Rust cannot define C-variadic functions.
+    if cfg.enabled("log-full") || cfg.enabled("log-micro") {
+        let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+        let mut build = cc::Build::new();
+        build
+            .file(manifest.join("src/c/log.c"))
+            .include(&inc)
+            .include(manifest.join("include"))
+            .warnings(true)
+            .extra_warnings(true);
+        if cfg.enabled("log-handler-output-stderr") {
+            build.define("ANJ_RS_LOG_TO_STDERR", None);
+        }
+        build.compile("anj_c_log");
+    }
+}
