@@ -724,6 +724,16 @@ typedef struct anj_time_real_t {
 
 
 
+
+
+
+
+
+
+
+
+
+
 #define ANJ_DATA_TYPE_NULL 0
 
 #define ANJ_DATA_TYPE_BYTES (1 << 0)
@@ -927,6 +937,37 @@ void anj_core_request_update(anj_t *anj);
  `anj` was initialised.
  */
 int anj_core_shutdown(anj_t *anj);
+
+/*
+ `anj_dm_write_bytes_chunked` (`anj/dm/core.h`): copies one chunk of a bytes value
+ written by the server to `buffer` at the chunk's offset; on the last chunk sets
+ `*out_bytes_len` to the full length and `*out_is_last_chunk` (optional) to true.
+
+ Returns 0, or `ANJ_DM_ERR_INTERNAL` when the chunk does not fit `buffer_len` (or an
+ argument is NULL).
+
+ # Safety
+ `value` is a value handed to a write handler; `buffer` holds `buffer_len` bytes;
+ the out pointers are NULL or valid.
+ */
+int anj_dm_write_bytes_chunked(const union anj_res_value_t *value,
+                               uint8_t *buffer,
+                               size_t buffer_len,
+                               size_t *out_bytes_len,
+                               bool *out_is_last_chunk);
+
+/*
+ `anj_dm_write_string_chunked` (`anj/dm/core.h`): like
+ [`anj_dm_write_bytes_chunked`] for strings, adding a NUL after the last chunk;
+ `buffer_len` includes room for it.
+
+ # Safety
+ As for [`anj_dm_write_bytes_chunked`].
+ */
+int anj_dm_write_string_chunked(const union anj_res_value_t *value,
+                                char *buffer,
+                                size_t buffer_len,
+                                bool *out_is_last_chunk);
 
 /*
  True when `res` is `ANJ_NET_OK`.

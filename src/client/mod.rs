@@ -6,6 +6,12 @@
 //! and never touches a socket itself.
 
 /// cbindgen:ignore
+mod block;
+#[cfg(test)]
+mod block_tests;
+#[cfg(test)]
+mod dm_tests;
+/// cbindgen:ignore
 pub mod link;
 /// cbindgen:ignore
 mod register;
@@ -137,10 +143,16 @@ pub struct Client {
     message_id_seeded: bool,
     dedup: DedupCache<CACHE_ENTRIES_NUMBER, OUT_MSG_BUFFER_SIZE>,
     dm_busy: bool,
+    /// A block-wise Write being received.
+    block1: requests::Block1State,
     /// The server rejected a 1.2 Register: announce 1.1 from now on.
     version_fallback: bool,
     in_buf: [u8; IN_MSG_BUFFER_SIZE],
     out_buf: [u8; OUT_MSG_BUFFER_SIZE],
+    /// Attributes set by Write-Attributes (LwM2M 1.1 TS Core §6.3.4), read by Discover
+    /// and the observation engine.
+    #[cfg(feature = "observe")]
+    pub attributes: crate::dm::attributes::AttrTable,
 }
 
 impl Client {
@@ -165,9 +177,12 @@ impl Client {
             message_id_seeded: false,
             dedup: DedupCache::default(),
             dm_busy: false,
+            block1: requests::Block1State::default(),
             version_fallback: false,
             in_buf: [0; IN_MSG_BUFFER_SIZE],
             out_buf: [0; OUT_MSG_BUFFER_SIZE],
+            #[cfg(feature = "observe")]
+            attributes: crate::dm::attributes::AttrTable::default(),
         }
     }
 
@@ -300,6 +315,7 @@ impl Client {
             _ => {}
         }
         self.receive(now, link, anj);
+        self.block1.expire(now, anj);
         self.poll_exchange(now, link, anj);
     }
 

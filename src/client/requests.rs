@@ -1,14 +1,31 @@
-//! The server's Device Management requests (LwM2M 1.1 TS Core §6.3, §8.2.5 mapping to
-//! CoAP): decode the request, run the operation on the data model, encode the response.
+//! The server's Device Management requests (LwM2M 1.1 TS Core §6.3, and the CoAP mapping
+//! of the Transport Bindings spec §5): decode the request, run the operation on the data
+//! model, encode the response.
+//!
+//! | CoAP                         | operation                                   |
+//! |------------------------------|---------------------------------------------|
+//! | GET                          | Read (§6.3.1); Discover with Accept 40 (§6.3.6) |
+//! | PUT with Content-Format      | Write-Replace (§6.3.3)                       |
+//! | PUT without Content-Format   | Write-Attributes (§6.3.4)                   |
+//! | POST /o                      | Create (§6.3.7)                              |
+//! | POST /o/i                    | Write-Partial-Update (§6.3.3)                |
+//! | POST /o/i/r                  | Execute (§6.3.5); Write-Partial-Update of a Multiple-Instance Resource with a hierarchical Content-Format |
+//! | DELETE /o/i, /o/i/r/ri       | Delete (§6.3.9)                              |
+//! | FETCH /                      | Read-Composite (§6.3.2)                      |
+//! | iPATCH /                     | Write-Composite (§6.3.8)                     |
+//!
+//! Every response is built by [`respond`], the one place a Block2 layer will wrap.
 
 use super::{Client, Link};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
-use crate::dm::{self, DiscoverItem, DmError, DmResult, Registry, Target, Transaction};
+#[cfg(feature = "observe")]
+use crate::dm::attributes::AttrTable;
+use crate::dm::{self, DmError, DmResult, Registry, Target, TxnSet, WriteKind};
 use crate::exchange::Dedup;
 use crate::ffi::core::anj_t;
 use crate::io::format::{self, Format};
 use crate::io::link_format::LinkWriter;
-use crate::io::value::{Decoder, Encoder, Entry, IoError, Path};
+use crate::io::value::{Decoder, Encoder, Entry, IoError, Path, ID_INVALID};
 use crate::time::Instant;
 
 /// Options this client understands; any other critical option gets 4.02 (RFC 7252 §5.4.1).
@@ -25,6 +42,55 @@ const KNOWN_OPTIONS: &[u16] = &[
     opt::SIZE2,
     opt::SIZE1,
 ];
+
+/// What a request may touch besides the data model, and what it reports back.
+pub(super) struct Ctx<'c> {
+    pub reg: &'c Registry,
+    #[cfg(feature = "observe")]
+    pub attrs: &'c mut AttrTable,
+    /// Short Server ID of the requesting server (attributes are kept per server).
+    #[cfg(feature = "observe")]
+    pub ssid: u16,
+    pub anj: *mut anj_t,
+    /// An Object Instance was created or deleted: the registration must be updated
+    /// (LwM2M 1.1 TS Core §6.2.2).
+    pub objects_changed: bool,
+    /// The block-wise Write in progress, if any.
+    pub block1: &'c mut Block1State,
+    pub now: Instant,
+    /// How long a block-wise Write may wait for its next block.
+    pub block_timeout: crate::time::Duration,
+}
+
+/// A block-wise Write of one resource being received (RFC 7959 Block1). Each block is
+/// handed to the resource's write handler as one chunk of the value (`offset`,
+/// `chunk_length`; `full_length_hint` on the last), inside one transaction of the object
+/// that stays open from the first block to the last. Nothing is buffered, so a value of
+/// any size (a firmware image) can be written.
+#[derive(Default)]
+pub(super) struct Block1State {
+    rx: super::block::Block1Rx,
+    obj: Option<dm::ObjRef>,
+    deadline: Instant,
+}
+
+impl Block1State {
+    /// Ends a transfer that was not completed: its transaction rolls back.
+    pub(super) fn abandon(&mut self, anj: *mut anj_t) {
+        if let Some(obj) = self.obj.take() {
+            obj.transaction_end(anj, false);
+        }
+        self.rx.abandon();
+    }
+
+    /// Abandons a transfer whose next block did not come in time.
+    pub(super) fn expire(&mut self, now: Instant, anj: *mut anj_t) {
+        if self.obj.is_some() && now >= self.deadline {
+            crate::log_warning!("block-wise write abandoned: no next block in time");
+            self.abandon(anj);
+        }
+    }
+}
 
 impl Client {
     pub(super) fn handle_server_request(
@@ -56,10 +122,27 @@ impl Client {
             }
         }
         self.dm_busy = true;
-        let n = respond(&msg, &mut self.out_buf, response_id, &self.registry, anj);
+        let mut ctx = Ctx {
+            reg: &self.registry,
+            #[cfg(feature = "observe")]
+            attrs: &mut self.attributes,
+            #[cfg(feature = "observe")]
+            ssid: self.account.as_ref().map_or(1, |a| a.ssid),
+            anj,
+            objects_changed: false,
+            block1: &mut self.block1,
+            now,
+            block_timeout: self.settings.request_timeout,
+        };
+        let n = respond(&msg, &mut self.out_buf, response_id, &mut ctx);
+        let objects_changed = ctx.objects_changed;
+        let con = msg.msg_type() == MsgType::Con;
         self.dm_busy = false;
+        if objects_changed {
+            self.on_objects_changed();
+        }
         let Some(n) = n else { return };
-        if msg.msg_type() == MsgType::Con {
+        if con {
             self.dedup.store(id, &self.out_buf[..n]);
         }
         let _ = link.send(&self.out_buf[..n]);
@@ -68,21 +151,26 @@ impl Client {
 }
 
 /// What the request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Op {
     Read,
     Discover,
     WriteReplace,
     WritePartial,
+    WriteAttributes,
     Execute,
+    Create,
+    Delete,
+    ReadComposite,
+    WriteComposite,
 }
 
 /// Builds the response to `req` in `out`; `None` when nothing is to be sent.
-fn respond(
+pub(super) fn respond(
     req: &Message<'_>,
     out: &mut [u8],
     response_id: u16,
-    reg: &Registry,
-    anj: *mut anj_t,
+    ctx: &mut Ctx<'_>,
 ) -> Option<usize> {
     let ty = if req.msg_type() == MsgType::Con {
         MsgType::Ack
@@ -90,7 +178,7 @@ fn respond(
         MsgType::Non
     };
     let mut w = MessageWriter::new(out, ty, Code::CONTENT, response_id, req.token()).ok()?;
-    match process(req, &mut w, reg, anj) {
+    match process(req, &mut w, ctx) {
         Ok(code) => {
             let n = w.finish();
             // The code is known only once the operation ran; it lives in byte 1 (RFC 7252 §3).
@@ -128,77 +216,208 @@ fn path_of(req: &Message<'_>) -> DmResult<Path> {
 }
 
 fn classify(req: &Message<'_>, path: &Path) -> DmResult<Op> {
-    let code = req.code();
-    Ok(match code {
+    let cf = req.content_format();
+    Ok(match req.code() {
         Code::GET if req.accept() == Some(format::LINK_FORMAT) => Op::Discover,
         Code::GET => Op::Read,
-        Code::PUT if req.payload().is_empty() && req.content_format().is_none() => {
-            // Write-Attributes (§6.3.4) belongs to the observation engine.
-            return Err(DmError::METHOD_NOT_ALLOWED);
-        }
+        // Write-Attributes carries only Uri-Query options (Transport §5.4, Table 5.4-1).
+        Code::PUT if cf.is_none() => Op::WriteAttributes,
         Code::PUT => Op::WriteReplace,
-        Code::POST if path.len() == 3 => Op::Execute,
-        Code::POST if path.len() == 2 => Op::WritePartial,
+        Code::POST => match path.len() {
+            1 => Op::Create,
+            2 => Op::WritePartial,
+            // A POST on a Resource with a hierarchical format updates a Multiple-Instance
+            // Resource; without one (or with plain text) it is Execute.
+            3 if cf.is_none() || cf == Some(format::TEXT) => Op::Execute,
+            3 => Op::WritePartial,
+            _ => return Err(DmError::METHOD_NOT_ALLOWED),
+        },
+        Code::DELETE => Op::Delete,
+        Code::FETCH => Op::ReadComposite,
+        Code::IPATCH => Op::WriteComposite,
         _ => return Err(DmError::METHOD_NOT_ALLOWED),
     })
 }
 
-fn process(
-    req: &Message<'_>,
-    w: &mut MessageWriter<'_>,
-    reg: &Registry,
-    anj: *mut anj_t,
-) -> DmResult<Code> {
+fn process(req: &Message<'_>, w: &mut MessageWriter<'_>, ctx: &mut Ctx<'_>) -> DmResult<Code> {
     if req.first_unknown_critical(KNOWN_OPTIONS).is_some() {
         return Err(DmError(Code::BAD_OPTION));
     }
     let path = path_of(req)?;
     let op = classify(req, &path)?;
-    if path.is_empty() {
+    let block1 = if req.has_option(opt::BLOCK1) {
+        Some(req.block1().ok_or(DmError::BAD_REQUEST)?)
+    } else {
+        None
+    };
+    // Any request but the next block of a transfer ends the transfer: its open transaction
+    // must not overlap another operation on the data model.
+    if !block1.is_some_and(|b| b.num > 0) {
+        ctx.block1.abandon(ctx.anj);
+    }
+    // One block that is also the last is an ordinary request.
+    if let Some(b) = block1.filter(|b| b.num != 0 || b.more) {
+        return block1_write(req, w, &path, op, b, ctx);
+    }
+    let composite = matches!(op, Op::ReadComposite | Op::WriteComposite);
+    // Only the composite operations address the root (§6.3.2, §6.3.8).
+    if path.is_empty() != composite {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    let target = dm::resolve(reg, &path)?;
     match op {
-        Op::Read => read(req, w, &target, reg, anj),
-        Op::Discover => discover(w, &target),
+        Op::Read => read(req, w, &dm::resolve(ctx.reg, &path)?, ctx),
+        Op::Discover => discover(req, w, &path, ctx),
         Op::WriteReplace | Op::WritePartial => {
-            write(req, &target, reg, anj, matches!(op, Op::WriteReplace))?;
+            write(req, &path, ctx, op == Op::WriteReplace)?;
             Ok(Code::CHANGED)
         }
+        Op::WriteAttributes => write_attributes(req, &path, ctx),
         Op::Execute => {
-            dm::execute(anj, &target, req.payload())?;
+            dm::execute(ctx.anj, &dm::resolve(ctx.reg, &path)?, req.payload())?;
+            Ok(Code::CHANGED)
+        }
+        Op::Create => create(req, w, &path, ctx),
+        Op::Delete => delete(&path, ctx),
+        Op::ReadComposite => read_composite(req, w, ctx),
+        Op::WriteComposite => {
+            write_composite(req, ctx)?;
             Ok(Code::CHANGED)
         }
     }
 }
 
-/// The hierarchical format used when the server does not ask for one.
-#[cfg(feature = "senml-cbor")]
-const PREFERRED: u16 = format::SENML_CBOR;
-#[cfg(not(feature = "senml-cbor"))]
-const PREFERRED: u16 = format::TLV;
-
-fn can_encode(cf: u16) -> bool {
-    Format::from_content_format(cf).is_some()
+/// One block of a block-wise Write (see [`Block1State`]). Only a Write of one Opaque
+/// resource (Content-Format 42) or one String resource (plain text) is streamed; any other
+/// request larger than one message gets 4.13 (RFC 7959 §2.9.3).
+fn block1_write(
+    req: &Message<'_>,
+    w: &mut MessageWriter<'_>,
+    path: &Path,
+    op: Op,
+    b: crate::coap::Block,
+    ctx: &mut Ctx<'_>,
+) -> DmResult<Code> {
+    use super::block::Block1Step;
+    use crate::ffi::dm::{anj_bytes_or_string_value_t, anj_res_value_t};
+    use crate::io::value::DataType;
+    let anj = ctx.anj;
+    let method = req.code().0;
+    let streamable = matches!(op, Op::WriteReplace | Op::WritePartial)
+        && path.len() >= 3
+        && (path.len() == 4 || !dm::is_multiple(ctx.reg, path));
+    if !streamable {
+        w.uint_option(opt::SIZE1, crate::config::IN_MSG_BUFFER_SIZE as u32)
+            .map_err(|_| DmError::INTERNAL)?;
+        return Err(DmError::TOO_LARGE);
+    }
+    let offset = match ctx.block1.rx.classify(method, path, b) {
+        Block1Step::Incomplete => return Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE)),
+        Block1Step::Start => {
+            ctx.block1.abandon(anj);
+            let target = dm::resolve(ctx.reg, path)?;
+            dm::check_writable(ctx.reg, path)?;
+            let ok = matches!(
+                (req.content_format(), dm::resource_type(ctx.reg, path)),
+                (Some(format::OPAQUE), Some(DataType::Bytes))
+                    | (Some(format::TEXT), Some(DataType::String))
+            );
+            if !ok {
+                return Err(DmError::UNSUPPORTED_FORMAT);
+            }
+            match target.obj.transaction_begin(anj) {
+                0 => ctx.block1.obj = Some(target.obj),
+                r => return Err(DmError::from_handler(r)),
+            }
+            0
+        }
+        Block1Step::Continue { offset } => offset,
+    };
+    let Some(obj) = ctx.block1.obj else {
+        return Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE));
+    };
+    let data = req.payload();
+    let last = !b.more;
+    let mut value = anj_res_value_t::zeroed();
+    value.bytes_or_string = anj_bytes_or_string_value_t {
+        data: data.as_ptr().cast(),
+        offset,
+        chunk_length: data.len(),
+        // Known once the last block is there (dm/defs.h: 0 while unknown).
+        full_length_hint: if last { offset + data.len() } else { 0 },
+    };
+    let ids = path.as_slice();
+    let riid = ids.get(3).copied().unwrap_or(ID_INVALID);
+    let written = match obj.write(anj, ids[1], ids[2], riid, &value) {
+        None => Err(DmError::METHOD_NOT_ALLOWED),
+        Some(0) => Ok(()),
+        Some(r) => Err(DmError::from_handler(r)),
+    };
+    if let Err(e) = written {
+        ctx.block1.abandon(anj);
+        return Err(e);
+    }
+    ctx.block1.rx.accepted(method, path, b, data.len());
+    ctx.block1.deadline = crate::time::after(ctx.now, ctx.block_timeout);
+    let echo = crate::coap::Block {
+        num: b.num,
+        more: b.more,
+        szx: b.szx,
+    };
+    if !last {
+        w.block_option(opt::BLOCK1, echo)
+            .map_err(|_| DmError::INTERNAL)?;
+        return Ok(Code::CONTINUE);
+    }
+    ctx.block1.obj = None;
+    let result = match obj.transaction_validate(anj) {
+        0 => Ok(()),
+        r => Err(match DmError::from_handler(r) {
+            DmError::INTERNAL => DmError::BAD_REQUEST,
+            e => e,
+        }),
+    };
+    obj.transaction_end(anj, result.is_ok());
+    result?;
+    w.block_option(opt::BLOCK1, echo)
+        .map_err(|_| DmError::INTERNAL)?;
+    Ok(Code::CHANGED)
 }
 
 fn io_error(e: IoError) -> DmError {
     match e {
-        IoError::Unsupported => DmError(Code::NOT_ACCEPTABLE),
+        IoError::Unsupported => DmError::NOT_ACCEPTABLE,
         // A response larger than the payload buffer: block-wise transfer is not available.
-        IoError::BufferTooSmall => DmError(Code::REQUEST_ENTITY_TOO_LARGE),
+        IoError::BufferTooSmall => DmError::TOO_LARGE,
         _ => DmError::INTERNAL,
     }
+}
+
+/// Errors of decoding a request payload: a format that cannot express the request is
+/// 4.15, anything else wrong with the payload 4.00.
+fn decode_error(e: IoError) -> DmError {
+    match e {
+        IoError::Unsupported => DmError::UNSUPPORTED_FORMAT,
+        IoError::BufferTooSmall => DmError::TOO_LARGE,
+        _ => DmError::BAD_REQUEST,
+    }
+}
+
+/// The decoder of the request payload's format; 4.15 when there is no Content-Format or
+/// this build does not have it.
+fn input_format(req: &Message<'_>) -> DmResult<Format> {
+    req.content_format()
+        .and_then(Format::from_content_format)
+        .ok_or(DmError::UNSUPPORTED_FORMAT)
 }
 
 /// The format of a Read response: the requested one, else plain text for a single
 /// resource (instance), else the preferred hierarchical format.
 fn response_format(req: &Message<'_>, path: &Path, reg: &Registry) -> DmResult<u16> {
     if let Some(accept) = req.accept() {
-        return if can_encode(accept) {
+        return if format::can_encode(accept) {
             Ok(accept)
         } else {
-            Err(DmError(Code::NOT_ACCEPTABLE))
+            Err(DmError::NOT_ACCEPTABLE)
         };
     }
     let single = match path.len() {
@@ -206,10 +425,10 @@ fn response_format(req: &Message<'_>, path: &Path, reg: &Registry) -> DmResult<u
         4 => true,
         _ => false,
     };
-    Ok(if single && can_encode(format::TEXT) {
+    Ok(if single && format::can_encode(format::TEXT) {
         format::TEXT
     } else {
-        PREFERRED
+        format::PREFERRED
     })
 }
 
@@ -217,90 +436,464 @@ fn read(
     req: &Message<'_>,
     w: &mut MessageWriter<'_>,
     target: &Target,
-    reg: &Registry,
-    anj: *mut anj_t,
+    ctx: &mut Ctx<'_>,
 ) -> DmResult<Code> {
-    let cf = response_format(req, &target.path, reg)?;
+    let cf = response_format(req, &target.path, ctx.reg)?;
     w.uint_option(opt::CONTENT_FORMAT, cf.into())
         .map_err(|_| DmError::INTERNAL)?;
-    let space = w.payload_space();
-    let fmt = Format::from_content_format(cf).ok_or(DmError(Code::NOT_ACCEPTABLE))?;
-    let mut enc = fmt.encoder(target.path, space);
-    dm::read_each(anj, target, &mut |p, v| {
-        enc.entry(&Entry::new(*p, *v)).map_err(io_error)
+    let fmt = Format::from_content_format(cf).ok_or(DmError::NOT_ACCEPTABLE)?;
+    // A single-value format can only answer for a single value.
+    let path = &target.path;
+    let single = path.len() == 4 || (path.len() == 3 && !dm::is_multiple(ctx.reg, path));
+    if fmt.is_single_value() && !single {
+        return Err(DmError::NOT_ACCEPTABLE);
+    }
+    let anj = ctx.anj;
+    send_payload(req, w, &mut |out, skip| {
+        let mut enc = match skip {
+            None => fmt.encoder(target.path, out),
+            Some(skip) => fmt.encoder_window(target.path, out, skip),
+        };
+        dm::read_each(anj, target, &mut |p, v| {
+            enc.entry(&Entry::new(*p, *v)).map_err(io_error)
+        })?;
+        enc.finish().map_err(io_error)
     })?;
-    let n = enc.finish().map_err(io_error)?;
-    w.commit_payload(n).map_err(|_| DmError::INTERNAL)?;
     Ok(Code::CONTENT)
 }
 
-fn discover(w: &mut MessageWriter<'_>, target: &Target) -> DmResult<Code> {
+/// Writes a response payload into `out`: whole (`None`) or a window of it (`Some(skip)`).
+type Produce<'p> = dyn FnMut(&mut [u8], Option<usize>) -> DmResult<usize> + 'p;
+
+/// Makes the payload, given by `produce(out, window)`, the response's payload: whole when
+/// it fits and the server did not ask for a block, else one Block2 block (RFC 7959 §2.2).
+/// `produce(out, None)` writes the whole payload into `out` and returns its length, or
+/// fails with 4.13 when it does not fit; `produce(out, Some(skip))` writes the bytes of
+/// the whole payload from `skip` on, as many as fit, and returns the whole length.
+fn send_payload(
+    req: &Message<'_>,
+    w: &mut MessageWriter<'_>,
+    produce: &mut Produce<'_>,
+) -> DmResult<()> {
+    let requested = if req.has_option(opt::BLOCK2) {
+        // A Block2 option that does not decode is a bad request (RFC 7959 §2.2).
+        Some(req.block2().ok_or(DmError::BAD_REQUEST)?)
+    } else {
+        None
+    };
+    if requested.is_none() {
+        match produce(w.payload_space(), None) {
+            Ok(n) => return w.commit_payload(n).map_err(|_| DmError::INTERNAL),
+            Err(e) if e == DmError::TOO_LARGE => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // Room for the payload once Block2 (at most 4 bytes) and Size2 (at most 6) are written.
+    let room = w.payload_space().len().saturating_sub(10);
+    let plan = super::block::plan(requested, room).ok_or(DmError::TOO_LARGE)?;
+    let total = produce(&mut [], Some(0))?;
+    if plan.offset() >= total && !(plan.num == 0 && total == 0) {
+        // A block past the end of the representation.
+        return Err(DmError::BAD_REQUEST);
+    }
+    w.block_option(opt::BLOCK2, plan.option(total))
+        .map_err(|_| DmError::INTERNAL)?;
+    // Size2: the size of the whole representation, on the first block or when asked for
+    // with Size2 = 0 (RFC 7959 §4).
+    if plan.num == 0 || req.has_option(opt::SIZE2) {
+        w.uint_option(opt::SIZE2, u32::try_from(total).unwrap_or(u32::MAX))
+            .map_err(|_| DmError::INTERNAL)?;
+    }
+    let space = w.payload_space();
+    let len = plan.size().min(total - plan.offset()).min(space.len());
+    let out = space.get_mut(..len).ok_or(DmError::INTERNAL)?;
+    produce(out, Some(plan.offset()))?;
+    w.commit_payload(len).map_err(|_| DmError::INTERNAL)
+}
+
+/// The `depth` parameter of a Discover (LwM2M 1.1 TS Core §6.3.6): 0..=3, else 4.00.
+fn discover_depth(req: &Message<'_>) -> DmResult<Option<u8>> {
+    for q in req.uri_query() {
+        if let Some(v) = q.strip_prefix(b"depth=") {
+            return match v {
+                [d @ b'0'..=b'3'] => Ok(Some(d - b'0')),
+                _ => Err(DmError::BAD_REQUEST),
+            };
+        }
+        if q == b"depth" {
+            return Err(DmError::BAD_REQUEST);
+        }
+    }
+    Ok(None)
+}
+
+fn discover(
+    req: &Message<'_>,
+    w: &mut MessageWriter<'_>,
+    path: &Path,
+    ctx: &mut Ctx<'_>,
+) -> DmResult<Code> {
+    if cfg!(not(feature = "discover")) {
+        return Err(DmError::NOT_IMPLEMENTED);
+    }
+    // Discover targets an Object, Instance or Resource (§6.3.6).
+    if path.len() > 3 {
+        return Err(DmError::BAD_REQUEST);
+    }
+    let depth = discover_depth(req)?;
+    let target = dm::resolve(ctx.reg, path)?;
     w.uint_option(opt::CONTENT_FORMAT, format::LINK_FORMAT.into())
         .map_err(|_| DmError::INTERNAL)?;
-    let space = w.payload_space();
-    let mut lw = LinkWriter::new(space);
-    let e = |_| DmError(Code::REQUEST_ENTITY_TOO_LARGE);
-    dm::discover_each(target, &mut |item| match item {
-        DiscoverItem::Object { oid, version } => lw.object(oid, version).map_err(e),
-        DiscoverItem::Instance { oid, iid } => lw.instance(oid, iid).map_err(e),
-        DiscoverItem::Resource { path, dim } => {
-            lw.path(path.as_slice()).map_err(e)?;
-            match dim {
-                Some(d) => lw.attr_uint("dim", d.into()).map_err(e),
-                None => Ok(()),
+    #[cfg(all(feature = "discover-attr", feature = "observe"))]
+    let (attrs, ssid) = (&*ctx.attrs, ctx.ssid);
+    send_payload(req, w, &mut |out, skip| {
+        let mut lw = match skip {
+            None => LinkWriter::new(out),
+            Some(skip) => LinkWriter::new_window(out, skip),
+        };
+        let e = |_| DmError::TOO_LARGE;
+        let mut first = true;
+        dm::discover_each(&target, depth, &mut |item| {
+            match item.version {
+                Some(_) => lw.object(item.path.oid().unwrap_or(0), item.version),
+                None => lw.path(item.path.as_slice()),
             }
-        }
-        DiscoverItem::ResourceInstance { path } => lw.path(path.as_slice()).map_err(e),
+            .map_err(e)?;
+            if let Some(d) = item.dim {
+                lw.attr_uint("dim", d.into()).map_err(e)?;
+            }
+            // The attributes of each record (§6.3.6, §5.1.2); the target's own record also
+            // shows those it inherits from the levels above it.
+            #[cfg(all(feature = "discover-attr", feature = "observe"))]
+            {
+                let found = if first {
+                    attrs.effective(ssid, &item.path)
+                } else {
+                    attrs.get(ssid, &item.path)
+                };
+                if let Some(a) = found {
+                    a.for_each(|name, v| write_attr(&mut lw, name, v))?;
+                }
+            }
+            first = false;
+            Ok(())
+        })?;
+        let _ = first;
+        Ok(lw.len())
     })?;
-    let n = lw.len();
-    w.commit_payload(n).map_err(|_| DmError::INTERNAL)?;
     Ok(Code::CONTENT)
+}
+
+#[cfg(all(feature = "discover-attr", feature = "observe"))]
+fn write_attr(
+    lw: &mut LinkWriter<'_>,
+    name: &str,
+    v: crate::dm::attributes::AttrValue,
+) -> DmResult<()> {
+    use crate::dm::attributes::AttrValue;
+    let e = |_| DmError::TOO_LARGE;
+    match v {
+        AttrValue::Uint(u) => lw.attr_uint(name, u.into()).map_err(e),
+        AttrValue::Double(d) => {
+            let mut buf = [0u8; 32];
+            let mut sw = crate::io::value::SliceWriter::new(&mut buf);
+            crate::io::value::write_f64(&mut sw, d).map_err(|_| DmError::INTERNAL)?;
+            let n = sw.pos;
+            let s = core::str::from_utf8(buf.get(..n).unwrap_or_default())
+                .map_err(|_| DmError::INTERNAL)?;
+            lw.attr(name, s).map_err(e)
+        }
+    }
+}
+
+/// Write-Attributes (§6.3.4): merges the Uri-Query attributes into the stored ones of
+/// this server and path; checks them (§5.1.2) and answers 2.04, or 4.00 and changes
+/// nothing.
+fn write_attributes(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>) -> DmResult<Code> {
+    #[cfg(feature = "observe")]
+    {
+        use crate::dm::attributes::AttrUpdate;
+        dm::resolve(ctx.reg, path)?;
+        dm::check_readable(ctx.reg, path)?;
+        let update = AttrUpdate::parse(req.uri_query())?;
+        let rtype = dm::resource_type(ctx.reg, path);
+        ctx.attrs.write(ctx.ssid, path, &update, |a| {
+            if a.has_value_condition() {
+                a.check_type(rtype)
+            } else {
+                Ok(())
+            }
+        })?;
+        Ok(Code::CHANGED)
+    }
+    #[cfg(not(feature = "observe"))]
+    {
+        let _ = (req, path, ctx);
+        Err(DmError::NOT_IMPLEMENTED)
+    }
 }
 
 /// Write-Replace / Write-Partial-Update (§6.3.3), atomic per request: every value goes in
 /// one transaction of the target object, which rolls back if any write or validation fails.
-fn write(
-    req: &Message<'_>,
-    target: &Target,
-    reg: &Registry,
-    anj: *mut anj_t,
-    replace: bool,
-) -> DmResult<()> {
-    let cf = req.content_format().ok_or(DmError::BAD_REQUEST)?;
-    let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
-    let fmt = Format::from_content_format(cf).ok_or(DmError(Code::UNSUPPORTED_CONTENT_FORMAT))?;
-    let mut dec = fmt.decoder(target.path, req.payload(), &mut scratch);
-    if replace && target.path.len() == 2 {
-        // Replacing an instance needs the object to reset it first, which the built-in
-        // mechanism leaves to `inst_reset` (the data model issue implements it).
+fn write(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>, replace: bool) -> DmResult<()> {
+    // Writes address an Instance, a Resource or a Resource Instance (§6.3.3).
+    if path.len() < 2 {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    let txn = Transaction::begin(anj, target.obj)?;
-    let type_of = |p: &Path| dm::resource_type(reg, p);
-    let mut result = Ok(());
-    let mut any = false;
-    loop {
-        match dec.next_entry(&type_of) {
-            Ok(Some(entry)) => {
-                any = true;
-                if !target.path.is_prefix_of(&entry.path) {
-                    result = Err(DmError::BAD_REQUEST);
-                    break;
+    let target = dm::resolve(ctx.reg, path)?;
+    let fmt = input_format(req)?;
+    let anj = ctx.anj;
+    let reg = ctx.reg;
+    let mut txn = TxnSet::default();
+    let result = (|| {
+        txn.join(anj, target.obj)?;
+        if replace {
+            dm::replace_prepare(anj, &target)?;
+        }
+        let kind = if replace {
+            WriteKind::Replace
+        } else {
+            WriteKind::Partial
+        };
+        let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
+        let mut dec = fmt.decoder(*path, req.payload(), &mut scratch);
+        let type_of = |p: &Path| dm::resource_type(reg, p);
+        let mut any = false;
+        while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
+            any = true;
+            dm::write_entry(anj, target.obj, path, &e.path, &e.value, kind)?;
+        }
+        // A single value must be there when the target is one.
+        let single = path.len() == 4 || (path.len() == 3 && !dm::is_multiple(reg, path));
+        if single && !any {
+            return Err(DmError::BAD_REQUEST);
+        }
+        Ok(())
+    })();
+    txn.finish(anj, result)
+}
+
+/// `path` with its Instance ID replaced (Create payloads may leave it out: 65535).
+fn with_iid(p: &Path, iid: u16) -> Path {
+    let mut ids = [0u16; 4];
+    let src = p.as_slice();
+    ids[..src.len()].copy_from_slice(src);
+    if src.len() > 1 {
+        ids[1] = iid;
+    }
+    Path::new(&ids[..src.len()])
+}
+
+/// Create (§6.3.7): POST on an Object. The payload names the new Instance (TLV Object
+/// Instance, SenML names) or not (bare resources; an empty payload): then the lowest free
+/// IID is used. The instance and its values are one transaction; 2.01 Created carries the
+/// new instance's path in Location-Path.
+fn create(
+    req: &Message<'_>,
+    w: &mut MessageWriter<'_>,
+    path: &Path,
+    ctx: &mut Ctx<'_>,
+) -> DmResult<Code> {
+    let target = dm::resolve(ctx.reg, path)?;
+    let obj = target.obj;
+    let oid = obj.oid();
+    let anj = ctx.anj;
+    let reg = ctx.reg;
+    let payload = req.payload();
+    let mut txn = TxnSet::default();
+    let result = (|| {
+        if payload.is_empty() {
+            return dm::create_instance(anj, &mut txn, obj, None);
+        }
+        let fmt = input_format(req)?;
+        let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
+        // First pass: check the payload and find the instance it names (one instance).
+        let mut named: Option<u16> = None;
+        {
+            let mut dec = fmt.decoder(*path, payload, &mut scratch);
+            while let Some(e) = dec.next_entry(&|_| None).map_err(decode_error)? {
+                let iid = e.path.iid().ok_or(DmError::BAD_REQUEST)?;
+                if named.is_some_and(|n| n != iid) {
+                    return Err(DmError::BAD_REQUEST);
                 }
-                if let Err(e) = dm::write_value(anj, target.obj, &entry.path, &entry.value) {
-                    result = Err(e);
-                    break;
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                result = Err(DmError::BAD_REQUEST);
-                break;
+                named = Some(iid);
             }
         }
+        let iid = named.filter(|&i| i != ID_INVALID);
+        let iid = dm::create_instance(anj, &mut txn, obj, iid)?;
+        let base = Path::new(&[oid, iid]);
+        let mut dec = fmt.decoder(*path, payload, &mut scratch);
+        let type_of = |p: &Path| dm::resource_type(reg, &with_iid(p, iid));
+        while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
+            if e.path.len() < 3 && matches!(e.value, crate::io::value::Value::Null) {
+                // The (empty) Object Instance record itself.
+                continue;
+            }
+            let p = with_iid(&e.path, iid);
+            dm::write_entry(anj, obj, &base, &p, &e.value, WriteKind::Create)?;
+        }
+        Ok(iid)
+    })();
+    let iid = match result {
+        Ok(iid) => {
+            txn.finish(anj, Ok(()))?;
+            iid
+        }
+        Err(e) => {
+            let _ = txn.finish(anj, Err(e));
+            return Err(e);
+        }
+    };
+    ctx.objects_changed = true;
+    let mut digits = [0u8; crate::io::DECIMAL_MAX_LEN];
+    w.option(
+        opt::LOCATION_PATH,
+        crate::io::decimal_u64(oid.into(), &mut digits),
+    )
+    .map_err(|_| DmError::INTERNAL)?;
+    w.option(
+        opt::LOCATION_PATH,
+        crate::io::decimal_u64(iid.into(), &mut digits),
+    )
+    .map_err(|_| DmError::INTERNAL)?;
+    Ok(Code::CREATED)
+}
+
+/// Delete (§6.3.9): an Object Instance or a Resource Instance; other levels are 4.05.
+fn delete(path: &Path, ctx: &mut Ctx<'_>) -> DmResult<Code> {
+    if path.len() != 2 && path.len() != 4 {
+        return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    if result.is_ok() && !any {
-        result = Err(DmError::BAD_REQUEST);
+    let target = dm::resolve(ctx.reg, path)?;
+    let mut txn = TxnSet::default();
+    let r = dm::delete(ctx.anj, &mut txn, &target);
+    txn.finish(ctx.anj, r)?;
+    if path.len() == 2 {
+        ctx.objects_changed = true;
     }
-    txn.finish(anj, result)
+    // Attributes of what no longer exists go with it.
+    #[cfg(feature = "observe")]
+    ctx.attrs.remove_under(path);
+    Ok(Code::DELETED)
+}
+
+/// Whether `cf` can carry a composite (multi-object) payload: SenML (and later LwM2M
+/// CBOR), not TLV or the single-value formats.
+fn is_composite_format(cf: u16) -> bool {
+    Format::from_content_format(cf)
+        .is_some_and(|f| !f.is_single_value() && f.content_format() != format::TLV)
+}
+
+/// Read-Composite (§6.3.2): FETCH on `/` whose payload lists paths (SenML records with
+/// names only). Paths that do not exist or hold nothing readable are left out; more than
+/// `ANJ_DM_MAX_COMP_READ_ENTRIES` readable paths is 5.00, as in Anjay Lite.
+fn read_composite(
+    req: &Message<'_>,
+    w: &mut MessageWriter<'_>,
+    ctx: &mut Ctx<'_>,
+) -> DmResult<Code> {
+    #[cfg(feature = "composite-operations")]
+    {
+        use crate::config::DM_MAX_COMP_READ_ENTRIES;
+        let fmt = input_format(req)?;
+        if !is_composite_format(fmt.content_format()) {
+            return Err(DmError::UNSUPPORTED_FORMAT);
+        }
+        let out_cf = match req.accept() {
+            Some(a) if is_composite_format(a) => a,
+            Some(_) => return Err(DmError::NOT_ACCEPTABLE),
+            None => format::PREFERRED,
+        };
+        let out_fmt = Format::from_content_format(out_cf).ok_or(DmError::NOT_ACCEPTABLE)?;
+        let mut paths = [Path::ROOT; DM_MAX_COMP_READ_ENTRIES];
+        let mut count = 0;
+        {
+            let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
+            let mut dec = fmt.decoder(Path::ROOT, req.payload(), &mut scratch);
+            while let Some(e) = dec.next_entry(&|_| None).map_err(decode_error)? {
+                if dm::check_readable(ctx.reg, &e.path).is_err() {
+                    continue;
+                }
+                *paths.get_mut(count).ok_or(DmError::INTERNAL)? = e.path;
+                count += 1;
+            }
+        }
+        w.uint_option(opt::CONTENT_FORMAT, out_cf.into())
+            .map_err(|_| DmError::INTERNAL)?;
+        let space = w.payload_space();
+        let mut enc = out_fmt.encoder(Path::ROOT, space);
+        let anj = ctx.anj;
+        let mut emit = |p: &Path, v: &crate::io::value::Value<'_>| {
+            enc.entry(&Entry::new(*p, *v)).map_err(io_error)
+        };
+        for p in paths.iter().take(count) {
+            if p.is_empty() {
+                for obj in ctx.reg.iter().filter(|o| !dm::is_protected(o.oid())) {
+                    let t = Target {
+                        obj,
+                        path: Path::new(&[obj.oid()]),
+                    };
+                    dm::read_each(anj, &t, &mut emit)?;
+                }
+            } else {
+                dm::read_each(anj, &dm::resolve(ctx.reg, p)?, &mut emit)?;
+            }
+        }
+        let n = enc.finish().map_err(io_error)?;
+        w.commit_payload(n).map_err(|_| DmError::INTERNAL)?;
+        Ok(Code::CONTENT)
+    }
+    #[cfg(not(feature = "composite-operations"))]
+    {
+        let _ = (req, w, ctx, is_composite_format);
+        Err(DmError::NOT_IMPLEMENTED)
+    }
+}
+
+/// Write-Composite (§6.3.8): iPATCH on `/` with values for Resources of any objects.
+/// All of it is one transaction over every object touched: each object's
+/// `transaction_begin` runs when the first value for it arrives, and all are validated
+/// and ended together, so either every value is written or none is.
+fn write_composite(req: &Message<'_>, ctx: &mut Ctx<'_>) -> DmResult<()> {
+    #[cfg(feature = "composite-operations")]
+    {
+        let fmt = input_format(req)?;
+        if !is_composite_format(fmt.content_format()) {
+            return Err(DmError::UNSUPPORTED_FORMAT);
+        }
+        let anj = ctx.anj;
+        let reg = ctx.reg;
+        let mut txn = TxnSet::default();
+        let result = (|| {
+            let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
+            let mut dec = fmt.decoder(Path::ROOT, req.payload(), &mut scratch);
+            let type_of = |p: &Path| dm::resource_type(reg, p);
+            while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
+                if e.path.len() < 3 {
+                    return Err(DmError::BAD_REQUEST);
+                }
+                let oid = e.path.oid().unwrap_or(ID_INVALID);
+                if dm::is_protected(oid) {
+                    return Err(DmError::UNAUTHORIZED);
+                }
+                let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
+                txn.join(anj, obj)?;
+                dm::write_entry(
+                    anj,
+                    obj,
+                    &Path::ROOT,
+                    &e.path,
+                    &e.value,
+                    WriteKind::Composite,
+                )?;
+            }
+            Ok(())
+        })();
+        txn.finish(anj, result)
+    }
+    #[cfg(not(feature = "composite-operations"))]
+    {
+        let _ = (req, ctx, is_composite_format);
+        Err(DmError::NOT_IMPLEMENTED)
+    }
 }

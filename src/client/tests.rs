@@ -16,10 +16,10 @@ use crate::ffi::time::anj_time_duration_t;
 /// A link to a fake server: what the client sends is queued in `sent`, what the test
 /// wants delivered is queued in `inbox`.
 #[derive(Default)]
-struct FakeLink {
+pub(super) struct FakeLink {
     connected: bool,
-    sent: VecDeque<Vec<u8>>,
-    inbox: VecDeque<Vec<u8>>,
+    pub(super) sent: VecDeque<Vec<u8>>,
+    pub(super) inbox: VecDeque<Vec<u8>>,
     connects: usize,
     rng: u64,
 }
@@ -69,19 +69,19 @@ impl Link for FakeLink {
 
 /// A client with Security, Server (lifetime 60 s, retry 2 tries x 2 sequences) and
 /// Device installed, in heap storage that stays put.
-struct Rig {
+pub(super) struct Rig {
     anj: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_ANJ_T / 8]>>,
     _server: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_SERVER_OBJ / 8]>>,
     _security: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_SECURITY_OBJ / 8]>>,
     _device: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_DEVICE_OBJ / 8]>>,
-    link: FakeLink,
-    now: Instant,
+    pub(super) link: FakeLink,
+    pub(super) now: Instant,
 }
 
 const EP: &std::ffi::CStr = c"test-ep";
 
 impl Rig {
-    fn new() -> Rig {
+    pub(super) fn new() -> Rig {
         Rig::with_queue_mode(false)
     }
 
@@ -167,16 +167,16 @@ impl Rig {
         rig
     }
 
-    fn anj_ptr(&mut self) -> *mut anj_t {
+    pub(super) fn anj_ptr(&mut self) -> *mut anj_t {
         self.anj.as_mut_ptr() as *mut anj_t
     }
 
-    fn client(&mut self) -> &mut Client {
+    pub(super) fn client(&mut self) -> &mut Client {
         // SAFETY (test): initialised by anj_core_init; no other reference is live.
         unsafe { &mut (*self.anj_ptr()).inner.client }
     }
 
-    fn step(&mut self) {
+    pub(super) fn step(&mut self) {
         let anj = self.anj_ptr();
         let now = self.now;
         // SAFETY (test): as in client(); the link is a separate field of the rig.
@@ -185,7 +185,11 @@ impl Rig {
     }
 
     /// Advances simulated time in 100 ms steps until `cond` holds, at most `limit`.
-    fn run_until(&mut self, limit: Duration, mut cond: impl FnMut(&mut Rig) -> bool) -> bool {
+    pub(super) fn run_until(
+        &mut self,
+        limit: Duration,
+        mut cond: impl FnMut(&mut Rig) -> bool,
+    ) -> bool {
         let end = self.now + limit;
         while self.now <= end {
             self.step();
@@ -197,19 +201,19 @@ impl Rig {
         false
     }
 
-    fn take_sent(&mut self) -> Option<Packet> {
+    pub(super) fn take_sent(&mut self) -> Option<Packet> {
         self.link
             .sent
             .pop_front()
             .map(|d| Packet::from_bytes(&d).expect("client sent malformed CoAP"))
     }
 
-    fn deliver(&mut self, p: &Packet) {
+    pub(super) fn deliver(&mut self, p: &Packet) {
         self.link.inbox.push_back(p.to_bytes().unwrap());
     }
 }
 
-fn path(p: &Packet) -> String {
+pub(super) fn path(p: &Packet) -> String {
     p.get_option(CoapOption::UriPath)
         .map(|segs| {
             segs.iter()
@@ -220,7 +224,7 @@ fn path(p: &Packet) -> String {
         .unwrap_or_default()
 }
 
-fn queries(p: &Packet) -> Vec<String> {
+pub(super) fn queries(p: &Packet) -> Vec<String> {
     p.get_option(CoapOption::UriQuery)
         .map(|q| {
             q.iter()
@@ -230,7 +234,7 @@ fn queries(p: &Packet) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn ack(req: &Packet, code: ResponseType) -> Packet {
+pub(super) fn ack(req: &Packet, code: ResponseType) -> Packet {
     let mut p = Packet::new();
     p.header.set_type(MessageType::Acknowledgement);
     p.header.message_id = req.header.message_id;
@@ -247,7 +251,7 @@ fn created(req: &Packet) -> Packet {
 }
 
 /// Runs until the client registered, answering the Register.
-fn register(rig: &mut Rig) {
+pub(super) fn register(rig: &mut Rig) {
     assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
     let reg = rig.take_sent().unwrap();
     rig.deliver(&created(&reg));
@@ -399,7 +403,7 @@ fn disable_deregisters_then_suspends() {
     assert_eq!(path(&reg), "rd");
 }
 
-fn server_request(method: RequestType, mid: u16, path: &str) -> Packet {
+pub(super) fn server_request(method: RequestType, mid: u16, path: &str) -> Packet {
     let mut p = Packet::new();
     p.header.set_type(MessageType::Confirmable);
     p.header.message_id = mid;

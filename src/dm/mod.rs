@@ -3,6 +3,8 @@
 //! through [`ObjRef`]; the built-in Security, Server and Device objects are objects of the
 //! same kind (see `crate::ffi::objects`).
 
+/// cbindgen:ignore
+pub mod attributes;
 pub mod builtin;
 
 use core::ffi::c_int;
@@ -10,6 +12,7 @@ use core::ffi::c_int;
 use crate::coap::Code;
 use crate::config::DM_MAX_OBJECTS_NUMBER;
 use crate::ffi::core::anj_t;
+pub use crate::ffi::dm::ObjRef;
 use crate::ffi::dm::*;
 use crate::io::value::{DataType, Path, Value};
 
@@ -22,18 +25,30 @@ impl DmError {
     pub const UNAUTHORIZED: DmError = DmError(Code::UNAUTHORIZED);
     pub const NOT_FOUND: DmError = DmError(Code::NOT_FOUND);
     pub const METHOD_NOT_ALLOWED: DmError = DmError(Code::METHOD_NOT_ALLOWED);
+    pub const NOT_ACCEPTABLE: DmError = DmError(Code::NOT_ACCEPTABLE);
+    pub const TOO_LARGE: DmError = DmError(Code::REQUEST_ENTITY_TOO_LARGE);
+    pub const UNSUPPORTED_FORMAT: DmError = DmError(Code::UNSUPPORTED_CONTENT_FORMAT);
     pub const INTERNAL: DmError = DmError(Code::INTERNAL_SERVER_ERROR);
+    pub const NOT_IMPLEMENTED: DmError = DmError(Code::NOT_IMPLEMENTED);
+    pub const SERVICE_UNAVAILABLE: DmError = DmError(Code::SERVICE_UNAVAILABLE);
 
-    /// Maps a handler's return code: `-(CoAP code)` of a 4.xx/5.xx passes through,
-    /// anything else negative is 5.00 (Anjay Lite's `ANJ_DM_ERR_*` convention).
+    /// Maps a handler's return code as `anj/dm/core.h` documents it: the seven
+    /// `ANJ_DM_ERR_*` values (minus a CoAP code) give that code, any other negative value
+    /// gives 5.00.
     pub fn from_handler(ret: c_int) -> DmError {
-        if let Some(code) = ret.checked_neg().and_then(|c| u8::try_from(c).ok()) {
-            let code = Code(code);
-            if code.class() == 4 || code.class() == 5 {
-                return DmError(code);
-            }
-        }
-        DmError::INTERNAL
+        const KNOWN: [Code; 7] = [
+            Code::BAD_REQUEST,
+            Code::UNAUTHORIZED,
+            Code::NOT_FOUND,
+            Code::METHOD_NOT_ALLOWED,
+            Code::INTERNAL_SERVER_ERROR,
+            Code::NOT_IMPLEMENTED,
+            Code::SERVICE_UNAVAILABLE,
+        ];
+        KNOWN
+            .iter()
+            .find(|c| Some(c_int::from(c.0)) == ret.checked_neg())
+            .map_or(DmError::INTERNAL, |c| DmError(*c))
     }
 }
 
@@ -156,23 +171,6 @@ pub fn data_type(t: anj_data_type_t) -> DataType {
     }
 }
 
-/// Reads one resource (instance) through its object's handler and converts the result.
-/// The returned value may borrow memory the handler owns; it is used before the next call.
-pub fn read_value<'a>(
-    anj: *mut anj_t,
-    obj: ObjRef,
-    res: &anj_dm_res_t,
-    iid: u16,
-    riid: u16,
-) -> DmResult<Value<'a>> {
-    let mut out = anj_res_value_t::zeroed();
-    check(
-        obj.read(anj, iid, res.rid, riid, &mut out),
-        DmError::METHOD_NOT_ALLOWED,
-    )?;
-    Ok(crate::ffi::dm::value_from_c(res.r#type, &out))
-}
-
 /// Converts a decoded value into the `anj_res_value_t` handed to a write handler.
 pub fn value_to_c(v: &Value<'_>) -> anj_res_value_t {
     let mut out = anj_res_value_t::zeroed();
@@ -204,18 +202,66 @@ pub fn value_to_c(v: &Value<'_>) -> anj_res_value_t {
     out
 }
 
+/// Size of the buffer an external (streamed) value is collected in before it is encoded:
+/// a response never holds more than an outgoing message.
+#[cfg(feature = "external-data")]
+pub const EXTERNAL_DATA_BUFFER: usize = crate::config::OUT_MSG_BUFFER_SIZE;
+
+/// Reads one resource (instance) through its object's handler and converts the result.
+/// The returned value may borrow memory the handler owns; it is used before the next
+/// call. Values of the external types are streamed into `ext` through their callbacks.
+pub fn read_value<'a>(
+    anj: *mut anj_t,
+    obj: ObjRef,
+    res: &anj_dm_res_t,
+    iid: u16,
+    riid: u16,
+    ext: &'a mut [u8],
+) -> DmResult<Value<'a>> {
+    let mut out = anj_res_value_t::zeroed();
+    check(
+        obj.read(anj, iid, res.rid, riid, &mut out),
+        DmError::METHOD_NOT_ALLOWED,
+    )?;
+    #[cfg(feature = "external-data")]
+    if res.r#type & ANJ_DATA_TYPE_FLAG_EXTERNAL != 0 {
+        let n = crate::ffi::dm::read_external(&out, ext).map_err(|e| match e {
+            ExternalError::TooLarge => DmError::TOO_LARGE,
+            ExternalError::Failed => DmError::INTERNAL,
+        })?;
+        let data = ext.get(..n).unwrap_or_default();
+        return if res.r#type & 0xFF == ANJ_DATA_TYPE_STRING {
+            core::str::from_utf8(data)
+                .map(Value::String)
+                .map_err(|_| DmError::INTERNAL)
+        } else {
+            Ok(Value::Bytes(data))
+        };
+    }
+    let _ = ext;
+    Ok(crate::ffi::dm::value_from_c(res.r#type, &out))
+}
+
 /// The target of an operation, resolved against the registry.
+#[derive(Clone, Copy)]
 pub struct Target {
     pub obj: ObjRef,
     pub path: Path,
 }
 
+/// Whether `oid` is out of the server's reach: the Security object and OSCORE are only
+/// for the Bootstrap-Server (LwM2M 1.1 TS Core §6.3, "Device Management").
+pub fn is_protected(oid: u16) -> bool {
+    oid == 0 || oid == 21
+}
+
 /// Resolves the object of `path`, applying the access rule of LwM2M 1.1 TS Core §6.3:
-/// the Security object (and OSCORE) is not reachable through Device Management.
+/// the Security object (and OSCORE) is not reachable through Device Management (4.01);
+/// a missing Object, Instance, Resource or Resource Instance is 4.04.
 pub fn resolve(reg: &Registry, path: &Path) -> DmResult<Target> {
     let ids = path.as_slice();
     let oid = *ids.first().ok_or(DmError::METHOD_NOT_ALLOWED)?;
-    if oid == 0 || oid == 21 {
+    if is_protected(oid) {
         return Err(DmError::UNAUTHORIZED);
     }
     let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
@@ -237,6 +283,17 @@ pub fn resolve(reg: &Registry, path: &Path) -> DmResult<Target> {
     Ok(Target { obj, path: *path })
 }
 
+/// The resource definition at `path` (resource level or below), copied out of the
+/// object's tables.
+fn find_res(obj: ObjRef, iid: u16, rid: u16) -> Option<anj_dm_res_t> {
+    let inst = obj.instance(iid)?;
+    obj.resources(inst).iter().find(|r| r.rid == rid).copied()
+}
+
+fn riid_exists(obj: ObjRef, res: &anj_dm_res_t, riid: u16) -> bool {
+    obj.res_instances(res).contains(&riid)
+}
+
 /// Visits every readable value under `target` in path order, calling `f(path, value)`.
 /// A single resource that is not readable is 4.05; unreadable ones are skipped at
 /// higher levels (LwM2M 1.1 TS Core §6.3.1).
@@ -245,18 +302,27 @@ pub fn read_each(
     target: &Target,
     f: &mut dyn FnMut(&Path, &Value<'_>) -> DmResult<()>,
 ) -> DmResult<()> {
+    #[cfg(feature = "external-data")]
+    let mut ext = [0u8; EXTERNAL_DATA_BUFFER];
+    #[cfg(not(feature = "external-data"))]
+    let mut ext = [0u8; 0];
     let obj = target.obj;
     let ids = target.path.as_slice();
     let oid = obj.oid();
     let want_iid = ids.get(1).copied();
     let want_rid = ids.get(2).copied();
     let want_riid = ids.get(3).copied();
-    for inst in obj.instances() {
-        if want_iid.is_some_and(|i| i != inst.iid) {
+    // Indexes, not references: handlers may rewrite the application's tables.
+    let mut i = 0;
+    while let Some(inst) = obj.instances().get(i).copied() {
+        i += 1;
+        if want_iid.is_some_and(|w| w != inst.iid) {
             continue;
         }
-        for res in obj.resources(inst) {
-            if want_rid.is_some_and(|r| r != res.rid) {
+        let mut r = 0;
+        while let Some(res) = obj.resources(&inst).get(r).copied() {
+            r += 1;
+            if want_rid.is_some_and(|w| w != res.rid) {
                 continue;
             }
             if !res.kind.readable() {
@@ -266,15 +332,17 @@ pub fn read_each(
                 continue;
             }
             if res.kind.multiple() {
-                for &riid in obj.res_instances(res) {
-                    if want_riid.is_some_and(|r| r != riid) {
+                let mut k = 0;
+                while let Some(riid) = obj.res_instances(&res).get(k).copied() {
+                    k += 1;
+                    if want_riid.is_some_and(|w| w != riid) {
                         continue;
                     }
-                    let v = read_value(anj, obj, res, inst.iid, riid)?;
+                    let v = read_value(anj, obj, &res, inst.iid, riid, &mut ext)?;
                     f(&Path::new(&[oid, inst.iid, res.rid, riid]), &v)?;
                 }
             } else {
-                let v = read_value(anj, obj, res, inst.iid, ANJ_ID_INVALID)?;
+                let v = read_value(anj, obj, &res, inst.iid, ANJ_ID_INVALID, &mut ext)?;
                 f(&Path::new(&[oid, inst.iid, res.rid]), &v)?;
             }
         }
@@ -282,29 +350,85 @@ pub fn read_each(
     Ok(())
 }
 
+/// Whether the resource at `path` (resource or resource instance level) may be written:
+/// 4.04 when it does not exist, 4.05 when it is not writable.
+pub fn check_writable(reg: &Registry, path: &Path) -> DmResult<()> {
+    let ids = path.as_slice();
+    let t = resolve(reg, path)?;
+    let (Some(&iid), Some(&rid)) = (ids.get(1), ids.get(2)) else {
+        return Err(DmError::METHOD_NOT_ALLOWED);
+    };
+    let inst = t.obj.instance(iid).ok_or(DmError::NOT_FOUND)?;
+    let res = t
+        .obj
+        .resources(inst)
+        .iter()
+        .find(|r| r.rid == rid)
+        .ok_or(DmError::NOT_FOUND)?;
+    if res.kind.writable() {
+        Ok(())
+    } else {
+        Err(DmError::METHOD_NOT_ALLOWED)
+    }
+}
+
+/// Whether `path` has anything a Read would return (LwM2M 1.1 TS Core §6.3.1): 4.04 when
+/// it does not exist (or is protected), 4.05 when nothing under it is readable. The root
+/// stands for every object the server may read (Read-Composite on `/`).
+pub fn check_readable(reg: &Registry, path: &Path) -> DmResult<()> {
+    fn res_ok(obj: ObjRef, res: &anj_dm_res_t) -> bool {
+        res.kind.readable() && (!res.kind.multiple() || !obj.res_instances(res).is_empty())
+    }
+    fn inst_ok(obj: ObjRef, inst: &anj_dm_obj_inst_t) -> bool {
+        obj.resources(inst).iter().any(|r| res_ok(obj, r))
+    }
+    fn obj_ok(obj: ObjRef) -> bool {
+        obj.instances().iter().any(|i| inst_ok(obj, i))
+    }
+    let ids = path.as_slice();
+    let ok = match ids {
+        [] => reg.iter().any(|o| !is_protected(o.oid()) && obj_ok(o)),
+        _ => {
+            let t = resolve(reg, path).map_err(|_| DmError::NOT_FOUND)?;
+            match ids {
+                [_] => obj_ok(t.obj),
+                [_, iid] => t.obj.instance(*iid).is_some_and(|i| inst_ok(t.obj, i)),
+                [_, iid, rid, ..] => find_res(t.obj, *iid, *rid).is_some_and(|r| r.kind.readable()),
+                [] => false,
+            }
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(DmError::METHOD_NOT_ALLOWED)
+    }
+}
+
 /// Reads one resource value by absolute path, bypassing the Security access rule: this is
 /// the client's own view (`anj_dm_res_read`, and the registration logic reading /0 and /1).
+/// External values are not streamed here (they are read as empty).
 pub fn read_resource<'a>(anj: *mut anj_t, reg: &Registry, path: &Path) -> DmResult<Value<'a>> {
     let ids = path.as_slice();
     if ids.len() < 3 {
         return Err(DmError::BAD_REQUEST);
     }
     let obj = reg.find(ids[0]).ok_or(DmError::NOT_FOUND)?;
-    let inst = obj.instance(ids[1]).ok_or(DmError::NOT_FOUND)?;
-    let res = *obj
-        .resources(inst)
-        .iter()
-        .find(|r| r.rid == ids[2])
-        .ok_or(DmError::NOT_FOUND)?;
+    let res = find_res(obj, ids[1], ids[2]).ok_or(DmError::NOT_FOUND)?;
     if res.kind.executable() {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
     let riid = match (res.kind.multiple(), ids.get(3)) {
-        (true, Some(&riid)) if obj.res_instances(&res).contains(&riid) => riid,
+        (true, Some(&riid)) if riid_exists(obj, &res, riid) => riid,
         (false, None) => ANJ_ID_INVALID,
         _ => return Err(DmError::NOT_FOUND),
     };
-    read_value(anj, obj, &res, inst.iid, riid)
+    let mut out = anj_res_value_t::zeroed();
+    check(
+        obj.read(anj, ids[1], res.rid, riid, &mut out),
+        DmError::METHOD_NOT_ALLOWED,
+    )?;
+    Ok(crate::ffi::dm::value_from_c(res.r#type, &out))
 }
 
 /// `anj_dm_res_read`: the raw value the handler reports for `path` (a resource or
@@ -320,112 +444,207 @@ pub fn read_resource_raw(
         return Err(DmError::BAD_REQUEST);
     }
     let obj = reg.find(ids[0]).ok_or(DmError::NOT_FOUND)?;
-    let inst = obj.instance(ids[1]).ok_or(DmError::NOT_FOUND)?;
-    let res = *obj
-        .resources(inst)
-        .iter()
-        .find(|r| r.rid == ids[2])
-        .ok_or(DmError::NOT_FOUND)?;
+    let res = find_res(obj, ids[1], ids[2]).ok_or(DmError::NOT_FOUND)?;
     if !res.kind.readable() {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
     let riid = match (res.kind.multiple(), ids.get(3)) {
-        (true, Some(&riid)) if obj.res_instances(&res).contains(&riid) => riid,
+        (true, Some(&riid)) if riid_exists(obj, &res, riid) => riid,
         (false, None) => ANJ_ID_INVALID,
+        (true, None) => return Err(DmError::BAD_REQUEST),
         _ => return Err(DmError::NOT_FOUND),
     };
     check(
-        obj.read(anj, inst.iid, res.rid, riid, out),
+        obj.read(anj, ids[1], res.rid, riid, out),
         DmError::METHOD_NOT_ALLOWED,
     )
 }
 
 /// The type of the resource at `path` (resource or resource-instance level), for decoders
-/// of formats that do not carry types.
+/// of formats that do not carry types. The resource instance need not exist yet.
 pub fn resource_type(reg: &Registry, path: &Path) -> Option<DataType> {
     let ids = path.as_slice();
     let obj = reg.find(*ids.first()?)?;
-    let inst = obj.instance(*ids.get(1)?)?;
-    let res = obj
-        .resources(inst)
-        .iter()
-        .find(|r| Some(&r.rid) == ids.get(2))?;
+    let res = find_res(obj, *ids.get(1)?, *ids.get(2)?)?;
     Some(data_type(res.r#type))
 }
 
 /// Whether the resource at `path` (resource level) is a multi-instance one.
 pub fn is_multiple(reg: &Registry, path: &Path) -> bool {
     let ids = path.as_slice();
-    let found = (|| {
-        let obj = reg.find(*ids.first()?)?;
-        let inst = obj.instance(*ids.get(1)?)?;
-        let res = obj
-            .resources(inst)
-            .iter()
-            .find(|r| Some(&r.rid) == ids.get(2))?;
-        Some(res.kind.multiple())
-    })();
-    found.unwrap_or(false)
+    match (ids.first(), ids.get(1), ids.get(2)) {
+        (Some(&oid), Some(&iid), Some(&rid)) => reg
+            .find(oid)
+            .and_then(|o| find_res(o, iid, rid))
+            .is_some_and(|r| r.kind.multiple()),
+        _ => false,
+    }
 }
 
-/// One transaction over one object: begin, then the caller's writes, then validate and end.
-pub struct Transaction {
-    obj: ObjRef,
+/* ------------------------------------ transactions ------------------------------------ */
+
+/// The objects taking part in one operation's transaction. Each object's
+/// `transaction_begin` runs when the operation first touches it; at the end every object
+/// is validated and then ended with the same result, so an operation spanning several
+/// objects (Write-Composite) is atomic (LwM2M 1.1 TS Core §6.3.3, §6.3.8).
+pub struct TxnSet {
+    objs: [Option<ObjRef>; DM_MAX_OBJECTS_NUMBER],
 }
 
-impl Transaction {
-    pub fn begin(anj: *mut anj_t, obj: ObjRef) -> DmResult<Transaction> {
+impl Default for TxnSet {
+    fn default() -> Self {
+        TxnSet {
+            objs: [None; DM_MAX_OBJECTS_NUMBER],
+        }
+    }
+}
+
+impl TxnSet {
+    /// Begins `obj`'s transaction unless it already runs.
+    pub fn join(&mut self, anj: *mut anj_t, obj: ObjRef) -> DmResult<()> {
+        if self.objs.iter().flatten().any(|o| o.ptr() == obj.ptr()) {
+            return Ok(());
+        }
+        let slot = self
+            .objs
+            .iter_mut()
+            .find(|o| o.is_none())
+            .ok_or(DmError::INTERNAL)?;
         match obj.transaction_begin(anj) {
-            0 => Ok(Transaction { obj }),
+            0 => {
+                *slot = Some(obj);
+                Ok(())
+            }
             r => Err(DmError::from_handler(r)),
         }
     }
 
-    /// Validates and ends the transaction; a failed write or validation ends it as failed
-    /// so the object rolls back (LwM2M writes are atomic per request).
+    /// Validates every object (if `result` is a success so far), then ends every
+    /// transaction with the overall result, so a failure anywhere rolls back all.
+    /// A validation failure is the request's fault: a handler's plain error becomes 4.00
+    /// (LwM2M 1.1 TS Core §6.3.3: "4.00 Bad Request ... invalid value").
     pub fn finish(self, anj: *mut anj_t, result: DmResult<()>) -> DmResult<()> {
-        let result = result.and_then(|()| match self.obj.transaction_validate(anj) {
-            0 => Ok(()),
-            // Validation failure is the server's fault: 4.00 (LwM2M 1.1 TS Core §6.3.3).
-            r => Err(match DmError::from_handler(r) {
-                DmError::INTERNAL => DmError::BAD_REQUEST,
-                e => e,
-            }),
-        });
-        self.obj.transaction_end(anj, result.is_ok());
+        let mut result = result;
+        if result.is_ok() {
+            for obj in self.objs.iter().flatten() {
+                match obj.transaction_validate(anj) {
+                    0 => {}
+                    r => {
+                        result = Err(match DmError::from_handler(r) {
+                            DmError::INTERNAL => DmError::BAD_REQUEST,
+                            e => e,
+                        });
+                        break;
+                    }
+                }
+            }
+        }
+        for obj in self.objs.iter().flatten() {
+            obj.transaction_end(anj, result.is_ok());
+        }
         result
     }
 }
 
-/// Writes one value at `path` (resource or resource instance) inside a transaction.
-pub fn write_value(anj: *mut anj_t, obj: ObjRef, path: &Path, value: &Value<'_>) -> DmResult<()> {
+/* --------------------------------------- writes --------------------------------------- */
+
+/// Which operation a written entry belongs to; the rules differ slightly.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WriteKind {
+    /// Write-Replace (PUT, §6.3.3).
+    Replace,
+    /// Write-Partial-Update (POST on an Instance or a Multiple-Instance Resource).
+    Partial,
+    /// The values of a Create (§6.3.7).
+    Create,
+    /// Write-Composite (iPATCH, §6.3.8): a null value deletes a Resource Instance.
+    Composite,
+}
+
+/// Writes one decoded entry of a request whose path is `base`, creating the resource
+/// instance it names if needed (`res_inst_create`). Unknown resources in a write to an
+/// Object or Object Instance are skipped, as LwM2M 1.1 TS Core §6.3.3 requires ("any
+/// optional Resources that are not supported ... MUST NOT be interpreted as an error").
+pub fn write_entry(
+    anj: *mut anj_t,
+    obj: ObjRef,
+    base: &Path,
+    path: &Path,
+    value: &Value<'_>,
+    kind: WriteKind,
+) -> DmResult<()> {
     let ids = path.as_slice();
     let (iid, rid) = match ids {
         [_, iid, rid] | [_, iid, rid, _] => (*iid, *rid),
         _ => return Err(DmError::BAD_REQUEST),
     };
-    let inst = obj.instance(iid).ok_or(DmError::NOT_FOUND)?;
-    let res = *obj
-        .resources(inst)
-        .iter()
-        .find(|r| r.rid == rid)
-        .ok_or(DmError::NOT_FOUND)?;
+    if !base.is_prefix_of(path) || ids[0] != obj.oid() {
+        return Err(DmError::BAD_REQUEST);
+    }
+    let ignore_unknown = base.len() < 3 && kind != WriteKind::Composite;
+    if obj.instance(iid).is_none() {
+        return Err(DmError::NOT_FOUND);
+    }
+    let Some(res) = find_res(obj, iid, rid) else {
+        return if ignore_unknown {
+            Ok(())
+        } else {
+            Err(DmError::NOT_FOUND)
+        };
+    };
+    let riid = ids.get(3).copied();
+    if matches!(value, Value::Null) {
+        // Write-Composite: a record without a value removes a Resource Instance
+        // (LwM2M 1.2 TS Core §6.3.8; Anjay Lite does the same on 1.1).
+        return match (kind, riid) {
+            (WriteKind::Composite, Some(riid)) if res.kind.multiple() => {
+                if riid_exists(obj, &res, riid) {
+                    check(
+                        obj.res_inst_delete(anj, iid, rid, riid),
+                        DmError::METHOD_NOT_ALLOWED,
+                    )
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Err(DmError::BAD_REQUEST),
+        };
+    }
     if !res.kind.writable() {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    let riid = match (res.kind.multiple(), ids.get(3)) {
-        (true, Some(&riid)) => riid,
-        (false, None) => ANJ_ID_INVALID,
-        _ => return Err(DmError::BAD_REQUEST),
-    };
     if !type_matches(data_type(res.r#type), value) {
         return Err(DmError::BAD_REQUEST);
     }
+    if res.kind.multiple() != riid.is_some() {
+        return Err(DmError::METHOD_NOT_ALLOWED);
+    }
+    if let Some(riid) = riid {
+        if !riid_exists(obj, &res, riid) {
+            if obj.res_instances(&res).len() >= usize::from(res.max_inst_count) {
+                // No slot for another instance (Anjay Lite answers 5.00 too).
+                return Err(DmError::INTERNAL);
+            }
+            check(
+                obj.res_inst_create(anj, iid, rid, riid),
+                DmError::METHOD_NOT_ALLOWED,
+            )?;
+        }
+    }
     let c = value_to_c(value);
-    check(
-        obj.write(anj, iid, rid, riid, &c),
+    match check(
+        obj.write(anj, iid, rid, riid.unwrap_or(ANJ_ID_INVALID), &c),
         DmError::METHOD_NOT_ALLOWED,
-    )
+    ) {
+        Err(DmError::NOT_FOUND | DmError::NOT_IMPLEMENTED) if ignore_unknown => Ok(()),
+        r => r,
+    }
+}
+
+/// Writes one value at `path` (resource or resource instance), outside any request:
+/// used by the built-in objects' tests and by callers that run their own transaction.
+pub fn write_value(anj: *mut anj_t, obj: ObjRef, path: &Path, value: &Value<'_>) -> DmResult<()> {
+    write_entry(anj, obj, path, path, value, WriteKind::Partial)
 }
 
 fn type_matches(t: DataType, v: &Value<'_>) -> bool {
@@ -442,68 +661,230 @@ fn type_matches(t: DataType, v: &Value<'_>) -> bool {
     )
 }
 
-/// Execute on a resource (LwM2M 1.1 TS Core §6.3.5).
+/// The first step of a Write-Replace (§6.3.3): an Object Instance is reset with
+/// `inst_reset` (4.05 without it); a Multiple-Instance Resource loses all its instances
+/// (`res_inst_delete`) before the payload recreates the ones it names.
+pub fn replace_prepare(anj: *mut anj_t, target: &Target) -> DmResult<()> {
+    let obj = target.obj;
+    match *target.path.as_slice() {
+        [_, iid] => check(obj.inst_reset(anj, iid), DmError::METHOD_NOT_ALLOWED),
+        [_, iid, rid] => {
+            let Some(res) = find_res(obj, iid, rid) else {
+                return Err(DmError::NOT_FOUND);
+            };
+            if !res.kind.multiple() {
+                return Ok(());
+            }
+            if !res.kind.writable() {
+                return Err(DmError::METHOD_NOT_ALLOWED);
+            }
+            let count = obj.res_instances(&res).len();
+            for _ in 0..count {
+                let Some(first) =
+                    find_res(obj, iid, rid).and_then(|r| obj.res_instances(&r).first().copied())
+                else {
+                    break;
+                };
+                check(
+                    obj.res_inst_delete(anj, iid, rid, first),
+                    DmError::METHOD_NOT_ALLOWED,
+                )?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/* ----------------------------------- create / delete ----------------------------------- */
+
+/// The lowest IID not in use (Anjay Lite picks the same one).
+fn free_iid(obj: ObjRef) -> Option<u16> {
+    (0..ANJ_ID_INVALID).find(|i| obj.instance(*i).is_none())
+}
+
+/// Creates an Object Instance (§6.3.7) with `iid`, or the lowest free IID when `None`:
+/// 4.00 if the IID exists, 4.05 without `inst_create`, 5.00 when the object is full.
+/// Returns the new IID.
+pub fn create_instance(
+    anj: *mut anj_t,
+    txn: &mut TxnSet,
+    obj: ObjRef,
+    iid: Option<u16>,
+) -> DmResult<u16> {
+    if obj.instances().len() >= usize::from(obj.max_inst_count()) {
+        return Err(DmError::INTERNAL);
+    }
+    let iid = match iid {
+        Some(ANJ_ID_INVALID) => return Err(DmError::BAD_REQUEST),
+        Some(i) if obj.instance(i).is_some() => return Err(DmError::BAD_REQUEST),
+        Some(i) => i,
+        None => free_iid(obj).ok_or(DmError::INTERNAL)?,
+    };
+    if !obj.has_inst_create() {
+        return Err(DmError::METHOD_NOT_ALLOWED);
+    }
+    txn.join(anj, obj)?;
+    check(obj.inst_create(anj, iid), DmError::METHOD_NOT_ALLOWED)?;
+    // The handler must have added the instance to the table.
+    if obj.instance(iid).is_none() {
+        return Err(DmError::INTERNAL);
+    }
+    Ok(iid)
+}
+
+/// Delete (§6.3.9 in 1.1, §6.3.10 in 1.2) of an Object Instance (`inst_delete`) or a
+/// Resource Instance (`res_inst_delete`); other levels are 4.05.
+pub fn delete(anj: *mut anj_t, txn: &mut TxnSet, target: &Target) -> DmResult<()> {
+    let obj = target.obj;
+    match *target.path.as_slice() {
+        [_, iid] => {
+            if !obj.has_inst_delete() {
+                return Err(DmError::METHOD_NOT_ALLOWED);
+            }
+            txn.join(anj, obj)?;
+            check(obj.inst_delete(anj, iid), DmError::METHOD_NOT_ALLOWED)
+        }
+        [_, iid, rid, riid] => {
+            let res = find_res(obj, iid, rid).ok_or(DmError::NOT_FOUND)?;
+            if !res.kind.writable() || !obj.has_res_inst_delete() {
+                return Err(DmError::METHOD_NOT_ALLOWED);
+            }
+            txn.join(anj, obj)?;
+            check(
+                obj.res_inst_delete(anj, iid, rid, riid),
+                DmError::METHOD_NOT_ALLOWED,
+            )
+        }
+        _ => Err(DmError::METHOD_NOT_ALLOWED),
+    }
+}
+
+/* -------------------------------------- execute -------------------------------------- */
+
+/// Checks Execute arguments against LwM2M 1.1 TS Core §5.4.1 ("Execute Operation"):
+/// `arglist = arg *("," arg)`, `arg = DIGIT / DIGIT "=" "'" *CHAR "'"`, with
+/// `CHAR = "!" / %x23-26 / %x28-5B / %x5D-7E`. An empty payload is no argument.
+pub fn valid_execute_args(arg: &[u8]) -> bool {
+    if arg.is_empty() {
+        return true;
+    }
+    let is_char = |c: u8| matches!(c, 0x21 | 0x23..=0x26 | 0x28..=0x5B | 0x5D..=0x7E);
+    let mut i = 0;
+    loop {
+        match arg.get(i) {
+            Some(d) if d.is_ascii_digit() => i += 1,
+            _ => return false,
+        }
+        if arg.get(i) == Some(&b'=') {
+            if arg.get(i + 1) != Some(&b'\'') {
+                return false;
+            }
+            i += 2;
+            while arg.get(i).is_some_and(|&c| is_char(c)) {
+                i += 1;
+            }
+            if arg.get(i) != Some(&b'\'') {
+                return false;
+            }
+            i += 1;
+        }
+        match arg.get(i) {
+            None => return true,
+            Some(b',') => i += 1,
+            Some(_) => return false,
+        }
+    }
+}
+
+/// Execute on a resource (LwM2M 1.1 TS Core §6.3.5): 4.05 unless the target is an
+/// executable resource, 4.00 for arguments that break the §5.4.1 syntax.
 pub fn execute(anj: *mut anj_t, target: &Target, arg: &[u8]) -> DmResult<()> {
-    let ids = target.path.as_slice();
-    let (iid, rid) = match ids {
-        [_, iid, rid] => (*iid, *rid),
+    let (iid, rid) = match *target.path.as_slice() {
+        [_, iid, rid] => (iid, rid),
         _ => return Err(DmError::METHOD_NOT_ALLOWED),
     };
     let obj = target.obj;
-    let inst = obj.instance(iid).ok_or(DmError::NOT_FOUND)?;
-    let res = obj
-        .resources(inst)
-        .iter()
-        .find(|r| r.rid == rid)
-        .ok_or(DmError::NOT_FOUND)?;
+    let res = find_res(obj, iid, rid).ok_or(DmError::NOT_FOUND)?;
     if !res.kind.executable() {
         return Err(DmError::METHOD_NOT_ALLOWED);
+    }
+    if !valid_execute_args(arg) {
+        return Err(DmError::BAD_REQUEST);
     }
     check(obj.execute(anj, iid, rid, arg), DmError::METHOD_NOT_ALLOWED)
 }
 
-/// Visits the link-format records of a Discover (LwM2M 1.1 TS Core §6.3.6): with the
-/// default depth, an object lists its instances and their resources, an instance its
-/// resources, and a resource itself, with `dim` for multi-instance resources.
+/* -------------------------------------- discover -------------------------------------- */
+
+/// One record of a Discover response: the path, the Object version (Object records) and
+/// `dim` (Multiple-Instance Resources).
+pub struct DiscoverItem<'a> {
+    pub path: Path,
+    pub version: Option<&'a str>,
+    pub dim: Option<u16>,
+}
+
+/// The default `depth` of a Discover (LwM2M 1.1 TS Core §6.3.6): an Object lists its
+/// Instances and their Resources (2), an Instance its Resources (1), a Resource its
+/// Resource Instances (1).
+pub fn default_depth(path: &Path) -> u8 {
+    if path.len() == 1 {
+        2
+    } else {
+        1
+    }
+}
+
+/// Visits the link-format records of a Discover on `target` down to `depth` levels below
+/// it (0..=3; `None` is the default).
 pub fn discover_each(
     target: &Target,
+    depth: Option<u8>,
     f: &mut dyn FnMut(DiscoverItem<'_>) -> DmResult<()>,
 ) -> DmResult<()> {
     let obj = target.obj;
-    let ids = target.path.as_slice();
+    let base = target.path;
+    let ids = base.as_slice();
+    let depth = depth.unwrap_or_else(|| default_depth(&base));
+    let within = |level: usize| level >= ids.len() && level - ids.len() <= usize::from(depth);
     let oid = obj.oid();
     if ids.len() == 1 {
-        f(DiscoverItem::Object {
-            oid,
+        f(DiscoverItem {
+            path: base,
             version: obj.version(),
+            dim: None,
         })?;
     }
     for inst in obj.instances() {
         if ids.get(1).is_some_and(|&i| i != inst.iid) {
             continue;
         }
-        if ids.len() <= 2 {
-            f(DiscoverItem::Instance { oid, iid: inst.iid })?;
+        if within(2) {
+            f(DiscoverItem {
+                path: Path::new(&[oid, inst.iid]),
+                version: None,
+                dim: None,
+            })?;
         }
         for res in obj.resources(inst) {
             if ids.get(2).is_some_and(|&r| r != res.rid) {
                 continue;
             }
-            let dim = res
-                .kind
-                .multiple()
-                .then(|| obj.res_instances(res).len() as u16);
-            f(DiscoverItem::Resource {
-                path: Path::new(&[oid, inst.iid, res.rid]),
-                dim,
-            })?;
-            if ids.len() >= 3 && res.kind.multiple() {
-                for &riid in obj.res_instances(res) {
-                    if ids.get(3).is_some_and(|&r| r != riid) {
-                        continue;
-                    }
-                    f(DiscoverItem::ResourceInstance {
+            let insts = obj.res_instances(res);
+            if within(3) {
+                f(DiscoverItem {
+                    path: Path::new(&[oid, inst.iid, res.rid]),
+                    version: None,
+                    dim: res.kind.multiple().then_some(insts.len() as u16),
+                })?;
+            }
+            if res.kind.multiple() && within(4) {
+                for &riid in insts {
+                    f(DiscoverItem {
                         path: Path::new(&[oid, inst.iid, res.rid, riid]),
+                        version: None,
+                        dim: None,
                     })?;
                 }
             }
@@ -512,10 +893,48 @@ pub fn discover_each(
     Ok(())
 }
 
-/// One record of a Discover response.
-pub enum DiscoverItem<'a> {
-    Object { oid: u16, version: Option<&'a str> },
-    Instance { oid: u16, iid: u16 },
-    Resource { path: Path, dim: Option<u16> },
-    ResourceInstance { path: Path },
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execute_argument_syntax() {
+        for ok in [
+            &b""[..],
+            b"5",
+            b"0,1",
+            b"2='coap://x.y:5683'",
+            b"1='',2",
+            b"0='a!#$%&()*+-./:;<=>?@[]^_`{|}~'",
+        ] {
+            assert!(valid_execute_args(ok), "{:?}", core::str::from_utf8(ok));
+        }
+        for bad in [
+            &b","[..],
+            b"1,",
+            b"12",
+            b"a",
+            b"1=",
+            b"1='x",
+            b"1='a b'",
+            b"1='a\"b'",
+            b"1='a\\b'",
+            b"1=x",
+            b"1='x'2",
+        ] {
+            assert!(!valid_execute_args(bad), "{:?}", core::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn handler_codes() {
+        assert_eq!(DmError::from_handler(-132), DmError::NOT_FOUND);
+        assert_eq!(DmError::from_handler(-161), DmError::NOT_IMPLEMENTED);
+        assert_eq!(DmError::from_handler(-163), DmError::SERVICE_UNAVAILABLE);
+        // Not an ANJ_DM_ERR_* value: 5.00.
+        assert_eq!(DmError::from_handler(-134), DmError::INTERNAL);
+        assert_eq!(DmError::from_handler(-1), DmError::INTERNAL);
+        assert_eq!(DmError::from_handler(c_int::MIN), DmError::INTERNAL);
+        assert_eq!(DmError::from_handler(5), DmError::INTERNAL);
+    }
 }

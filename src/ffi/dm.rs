@@ -434,6 +434,44 @@ impl ObjRef {
         // as documented: the length is passed).
         Some(unsafe { f(anj, self.ptr(), iid, rid, p, arg.len()) })
     }
+    pub fn max_inst_count(&self) -> u16 {
+        self.obj().max_inst_count
+    }
+    pub fn has_inst_create(&self) -> bool {
+        self.handlers().inst_create.is_some()
+    }
+    pub fn has_inst_delete(&self) -> bool {
+        self.handlers().inst_delete.is_some()
+    }
+    pub fn has_res_inst_delete(&self) -> bool {
+        self.handlers().res_inst_delete.is_some()
+    }
+    /// Calls `inst_create`; `None` when the object has no such handler.
+    pub fn inst_create(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
+        let f = self.handlers().inst_create?;
+        // SAFETY: application handler called per its contract.
+        Some(unsafe { f(anj, self.ptr(), iid) })
+    }
+    pub fn inst_delete(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
+        let f = self.handlers().inst_delete?;
+        // SAFETY: application handler called per its contract.
+        Some(unsafe { f(anj, self.ptr(), iid) })
+    }
+    pub fn inst_reset(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
+        let f = self.handlers().inst_reset?;
+        // SAFETY: application handler called per its contract.
+        Some(unsafe { f(anj, self.ptr(), iid) })
+    }
+    pub fn res_inst_create(self, anj: *mut anj_t, iid: u16, rid: u16, riid: u16) -> Option<c_int> {
+        let f = self.handlers().res_inst_create?;
+        // SAFETY: application handler called per its contract.
+        Some(unsafe { f(anj, self.ptr(), iid, rid, riid) })
+    }
+    pub fn res_inst_delete(self, anj: *mut anj_t, iid: u16, rid: u16, riid: u16) -> Option<c_int> {
+        let f = self.handlers().res_inst_delete?;
+        // SAFETY: application handler called per its contract.
+        Some(unsafe { f(anj, self.ptr(), iid, rid, riid) })
+    }
     pub fn transaction_begin(self, anj: *mut anj_t) -> c_int {
         match self.handlers().transaction_begin {
             // SAFETY: application handler called per its contract.
@@ -479,15 +517,20 @@ pub fn value_from_c<'a>(t: anj_data_type_t, v: &anj_res_value_t) -> crate::io::v
                     Value::String("")
                 };
             }
-            if t & 0xFF == ANJ_DATA_TYPE_BYTES {
-                // SAFETY: the handler points `data` at `chunk_length` readable bytes.
-                Value::Bytes(unsafe {
-                    core::slice::from_raw_parts(b.data as *const u8, b.chunk_length)
-                })
+            // Anjay Lite's read contract: `chunk_length` bytes at `data`, except that with
+            // both `chunk_length` and `full_length_hint` 0 the data is a NUL-terminated
+            // string (dm/defs.h, anj_bytes_or_string_value_t).
+            let bytes: &'a [u8] = if b.chunk_length == 0 && b.full_length_hint == 0 {
+                // SAFETY: per the contract above, `data` is NUL-terminated here.
+                unsafe { core::ffi::CStr::from_ptr(b.data as *const c_char) }.to_bytes()
             } else {
-                // SAFETY: a string value is NUL-terminated (Anjay Lite's read contract).
-                let c = unsafe { core::ffi::CStr::from_ptr(b.data as *const c_char) };
-                match c.to_str() {
+                // SAFETY: the handler points `data` at `chunk_length` readable bytes.
+                unsafe { core::slice::from_raw_parts(b.data as *const u8, b.chunk_length) }
+            };
+            if t & 0xFF == ANJ_DATA_TYPE_BYTES {
+                Value::Bytes(bytes)
+            } else {
+                match core::str::from_utf8(bytes) {
                     Ok(s) => Value::String(s),
                     Err(_) => Value::Null,
                 }
@@ -510,4 +553,164 @@ pub fn value_from_c<'a>(t: anj_data_type_t, v: &anj_res_value_t) -> crate::io::v
         }
         _ => Value::Null,
     }
+}
+
+/// Why streaming an external value failed.
+#[cfg(feature = "external-data")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExternalError {
+    /// The value does not fit the buffer (no block-wise transfer for it).
+    TooLarge,
+    /// A callback failed or is missing.
+    Failed,
+}
+
+/// `ANJ_IO_NEED_NEXT_CALL` (`anj/defs.h`): the external-data callback has more to give.
+#[cfg(feature = "external-data")]
+const ANJ_IO_NEED_NEXT_CALL: c_int = 4;
+
+/// Streams an `ANJ_DATA_TYPE_EXTERNAL_*` value reported by a read handler into `buf`,
+/// following `anj/dm/defs.h`: `open_external_data` (optional) once, then
+/// `get_external_data` with increasing offsets until it returns 0, then
+/// `close_external_data` (optional), which runs after any failure too unless `open`
+/// failed. Returns the length read.
+#[cfg(feature = "external-data")]
+pub fn read_external(v: &anj_res_value_t, buf: &mut [u8]) -> Result<usize, ExternalError> {
+    // SAFETY: a read handler of an external-type resource fills `external_data`
+    // (plain pointers; any bit pattern of the union is a valid value of them).
+    let ext = unsafe { v.external_data };
+    let Some(get) = ext.get_external_data else {
+        return Err(ExternalError::Failed);
+    };
+    if let Some(open) = ext.open_external_data {
+        // SAFETY: the application's callback with its own argument.
+        if unsafe { open(ext.user_args) } != 0 {
+            return Err(ExternalError::Failed);
+        }
+    }
+    let mut off = 0usize;
+    let result = loop {
+        let rest = buf.get_mut(off..).unwrap_or_default();
+        let room = rest.len();
+        let mut size = room;
+        // SAFETY: `rest` is `room` writable bytes; the callback writes at most `size`.
+        let r = unsafe { get(rest.as_mut_ptr().cast(), &mut size, off, ext.user_args) };
+        if size > room {
+            break Err(ExternalError::Failed);
+        }
+        off += size;
+        match r {
+            0 => break Ok(off),
+            ANJ_IO_NEED_NEXT_CALL if off < buf.len() && size > 0 => continue,
+            ANJ_IO_NEED_NEXT_CALL => break Err(ExternalError::TooLarge),
+            _ => break Err(ExternalError::Failed),
+        }
+    };
+    if let Some(close) = ext.close_external_data {
+        // SAFETY: the application's callback with its own argument.
+        unsafe { close(ext.user_args) };
+    }
+    result
+}
+
+/// `anj_dm_write_bytes_chunked` (`anj/dm/core.h`): copies one chunk of a bytes value
+/// written by the server to `buffer` at the chunk's offset; on the last chunk sets
+/// `*out_bytes_len` to the full length and `*out_is_last_chunk` (optional) to true.
+///
+/// Returns 0, or `ANJ_DM_ERR_INTERNAL` when the chunk does not fit `buffer_len` (or an
+/// argument is NULL).
+///
+/// # Safety
+/// `value` is a value handed to a write handler; `buffer` holds `buffer_len` bytes;
+/// the out pointers are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_write_bytes_chunked(
+    value: *const anj_res_value_t,
+    buffer: *mut u8,
+    buffer_len: usize,
+    out_bytes_len: *mut usize,
+    out_is_last_chunk: *mut bool,
+) -> c_int {
+    const ERR: c_int = -(crate::coap::Code::INTERNAL_SERVER_ERROR.0 as c_int);
+    // SAFETY: NULL-checked; valid per the caller's contract.
+    let Some(v) = (unsafe { value.as_ref() }) else {
+        return ERR;
+    };
+    // SAFETY: a written bytes value is reported through `bytes_or_string`.
+    let b = unsafe { v.bytes_or_string };
+    let Some(end) = b.offset.checked_add(b.chunk_length) else {
+        return ERR;
+    };
+    if end > buffer_len || (b.chunk_length > 0 && (buffer.is_null() || b.data.is_null())) {
+        return ERR;
+    }
+    if b.chunk_length > 0 {
+        // SAFETY: `data` holds `chunk_length` bytes; `buffer[offset..end]` is in bounds.
+        unsafe {
+            core::ptr::copy(b.data.cast::<u8>(), buffer.add(b.offset), b.chunk_length);
+        }
+    }
+    let last = end == b.full_length_hint;
+    if last && !out_bytes_len.is_null() {
+        // SAFETY: non-NULL out pointers are valid (caller's contract).
+        unsafe { *out_bytes_len = b.full_length_hint };
+    }
+    if !out_is_last_chunk.is_null() {
+        // Anjay Lite reports "last" only together with the length.
+        // SAFETY: as above.
+        unsafe { *out_is_last_chunk = last && !out_bytes_len.is_null() };
+    }
+    0
+}
+
+/// `anj_dm_write_string_chunked` (`anj/dm/core.h`): like
+/// [`anj_dm_write_bytes_chunked`] for strings, adding a NUL after the last chunk;
+/// `buffer_len` includes room for it.
+///
+/// # Safety
+/// As for [`anj_dm_write_bytes_chunked`].
+#[no_mangle]
+pub unsafe extern "C" fn anj_dm_write_string_chunked(
+    value: *const anj_res_value_t,
+    buffer: *mut c_char,
+    buffer_len: usize,
+    out_is_last_chunk: *mut bool,
+) -> c_int {
+    const ERR: c_int = -(crate::coap::Code::INTERNAL_SERVER_ERROR.0 as c_int);
+    // SAFETY: NULL-checked; valid per the caller's contract.
+    let Some(v) = (unsafe { value.as_ref() }) else {
+        return ERR;
+    };
+    // SAFETY: a written string value is reported through `bytes_or_string`.
+    let b = unsafe { v.bytes_or_string };
+    let Some(end) = b.offset.checked_add(b.chunk_length) else {
+        return ERR;
+    };
+    // The last byte of the buffer is kept for the terminator.
+    if buffer.is_null() || buffer_len == 0 || end > buffer_len - 1 {
+        return ERR;
+    }
+    if b.chunk_length > 0 {
+        if b.data.is_null() {
+            return ERR;
+        }
+        // SAFETY: `data` holds `chunk_length` bytes; `buffer[offset..end]` is in bounds.
+        unsafe {
+            core::ptr::copy(
+                b.data.cast::<c_char>(),
+                buffer.add(b.offset),
+                b.chunk_length,
+            );
+        }
+    }
+    let last = end == b.full_length_hint;
+    if last {
+        // SAFETY: `end < buffer_len`.
+        unsafe { *buffer.add(end) = 0 };
+    }
+    if !out_is_last_chunk.is_null() {
+        // SAFETY: a non-NULL out pointer is valid (caller's contract).
+        unsafe { *out_is_last_chunk = last };
+    }
+    0
 }

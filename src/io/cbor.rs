@@ -27,12 +27,16 @@ pub const MAJOR_SIMPLE: u8 = 7;
 
 /// Tag 1: epoch-based date/time (RFC 8949 §3.4.2).
 pub const TAG_EPOCH_TIME: u64 = 1;
+/// Tag 0: standard date/time string, RFC 3339 (RFC 8949 §3.4.1).
+pub const TAG_STRING_TIME: u64 = 0;
+/// Tag 4: decimal fraction `[exponent, mantissa]` (RFC 8949 §3.4.4).
+pub const TAG_DECIMAL_FRACTION: u64 = 4;
 
 pub use super::fbits::{f16_to_f64, f64_to_f16_exact};
 
 /// Writes CBOR into a caller's buffer.
 pub struct CborWriter<'b> {
-    w: SliceWriter<'b>,
+    pub(crate) w: SliceWriter<'b>,
 }
 
 impl<'b> CborWriter<'b> {
@@ -208,7 +212,11 @@ impl<'a> CborReader<'a> {
         let ai = ib & 0x1F;
         if ai == 31 {
             return match major {
+                // RFC 8949 §3.2.3 indefinite-length strings (Anjay Lite's
+                // ANJ_WITH_CBOR_DECODE_INDEFINITE_BYTES).
+                #[cfg(feature = "cbor-decode-indefinite-bytes")]
                 MAJOR_BYTES => Ok(Item::BytesIndef),
+                #[cfg(feature = "cbor-decode-indefinite-bytes")]
                 MAJOR_TEXT => Ok(Item::TextIndef),
                 MAJOR_ARRAY => Ok(Item::Array(None)),
                 MAJOR_MAP => Ok(Item::Map(None)),
@@ -227,6 +235,8 @@ impl<'a> CborReader<'a> {
                     v if v < 32 => Err(IoError::Malformed),
                     v => Ok(Item::Simple(v as u8)),
                 },
+                // RFC 8949 §3.3 half precision (ANJ_WITH_CBOR_DECODE_HALF_FLOAT).
+                #[cfg(feature = "cbor-decode-half-float")]
                 25 => Ok(Item::Float(f16_to_f64(self.arg(25)? as u16))),
                 26 => Ok(Item::Float(super::fbits::f32_to_f64(self.arg(26)? as u32))),
                 27 => Ok(Item::Float(f64::from_bits(self.arg(27)?))),
@@ -250,6 +260,67 @@ impl<'a> CborReader<'a> {
             MAJOR_ARRAY => Item::Array(Some(arg)),
             MAJOR_MAP => Item::Map(Some(arg)),
             _ => Item::Tag(arg),
+        })
+    }
+
+    /// Reads the next data item where a number is expected, resolving the numeric tags:
+    /// tag 1 (epoch time, RFC 8949 §3.4.2) is dropped and reported as `true`; with the
+    /// matching features, tag 0 (RFC 3339 text, §3.4.1) becomes an integer (or a float
+    /// with fractional seconds) also reported as time, and tag 4 (decimal fraction,
+    /// §3.4.4) becomes a float. Any other item is returned as read.
+    pub(crate) fn number_item(&mut self) -> Result<(Item<'a>, bool), IoError> {
+        match self.item()? {
+            Item::Tag(TAG_EPOCH_TIME) => Ok((self.item()?, true)),
+            #[cfg(feature = "cbor-decode-string-time")]
+            Item::Tag(TAG_STRING_TIME) => match self.item()? {
+                Item::Text(s) => Ok((parse_rfc3339(s).ok_or(IoError::Malformed)?, true)),
+                _ => Err(IoError::Malformed),
+            },
+            #[cfg(feature = "cbor-decode-decimal-fractions")]
+            Item::Tag(TAG_DECIMAL_FRACTION) => Ok((Item::Float(self.decimal_fraction()?), false)),
+            it => Ok((it, false)),
+        }
+    }
+
+    /// The value `m * 10^e` of a decimal fraction `[e, m]` (RFC 8949 §3.4.4) whose tag was
+    /// just read; both must be integers (bignum mantissas are not supported). The result
+    /// is exact-then-rounded for `|e| <= 22` (every such power of ten is an exact `f64`).
+    #[cfg(feature = "cbor-decode-decimal-fractions")]
+    fn decimal_fraction(&mut self) -> Result<f64, IoError> {
+        let indefinite = match self.item()? {
+            Item::Array(Some(2)) => false,
+            Item::Array(None) => true,
+            _ => return Err(IoError::Malformed),
+        };
+        let e = match self.item()? {
+            Item::Uint(u) => i64::try_from(u).unwrap_or(i64::MAX),
+            Item::Nint(n) => i64::try_from(n).map_or(i64::MIN, |n| -1 - n),
+            _ => return Err(IoError::Malformed),
+        };
+        let m = match self.item()? {
+            Item::Uint(u) => u as f64,
+            Item::Nint(n) => -1.0 - n as f64,
+            _ => return Err(IoError::Malformed),
+        };
+        if indefinite && self.item()? != Item::Break {
+            return Err(IoError::Malformed);
+        }
+        // 10^|e| by squaring; past 2^11 it is infinite in f64 anyway.
+        let mut k = e.unsigned_abs().min(2048);
+        let (mut p, mut base) = (1.0f64, 10.0f64);
+        while k > 0 {
+            if k & 1 == 1 {
+                p *= base;
+            }
+            base *= base;
+            k >>= 1;
+        }
+        Ok(if m == 0.0 {
+            m
+        } else if e >= 0 {
+            m * p
+        } else {
+            m / p
         })
     }
 
@@ -354,6 +425,91 @@ impl<'a> CborReader<'a> {
     }
 }
 
+/// Parses an RFC 3339 §5.6 `date-time` (`2003-12-13T18:30:02Z`, optional fractional
+/// seconds, `Z` or a `+hh:mm` / `-hh:mm` offset) into seconds since the Unix epoch: an
+/// integer item, or a float when there are fractional seconds. Leap second 60 is taken
+/// as is (it lands on the next minute's first second).
+#[cfg(feature = "cbor-decode-string-time")]
+fn parse_rfc3339(s: &[u8]) -> Option<Item<'static>> {
+    let num = |from: usize, len: usize| -> Option<i32> {
+        s.get(from..from + len)?.iter().try_fold(0i32, |a, c| {
+            c.is_ascii_digit().then(|| a * 10 + i32::from(c - b'0'))
+        })
+    };
+    let is = |at: usize, set: &[u8]| s.get(at).is_some_and(|c| set.contains(c));
+    if !(is(4, b"-") && is(7, b"-") && is(10, b"Tt") && is(13, b":") && is(16, b":")) {
+        return None;
+    }
+    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = match mo {
+        2 => 28 + i32::from(leap),
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if d < 1 || d > month_days || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    // time-secfrac: "." 1*DIGIT; digits past nanoseconds are dropped.
+    let mut at = 19;
+    let mut nanos = 0u32;
+    if is(at, b".") {
+        at += 1;
+        let start = at;
+        while let Some(c) = s.get(at).filter(|c| c.is_ascii_digit()) {
+            if at - start < 9 {
+                nanos = nanos * 10 + u32::from(c - b'0');
+            }
+            at += 1;
+        }
+        if at == start {
+            return None;
+        }
+        for _ in (at - start).min(9)..9 {
+            nanos *= 10;
+        }
+    }
+    // time-offset: "Z" / ("+" / "-") time-hour ":" time-minute.
+    let offset = if is(at, b"Zz") {
+        at += 1;
+        0
+    } else if is(at, b"+-") && is(at + 3, b":") {
+        let (oh, om) = (num(at + 1, 2)?, num(at + 4, 2)?);
+        if oh > 23 || om > 59 {
+            return None;
+        }
+        let o = oh * 3600 + om * 60;
+        let neg = is(at, b"-");
+        at += 6;
+        if neg {
+            -o
+        } else {
+            o
+        }
+    } else {
+        return None;
+    };
+    if at != s.len() {
+        return None;
+    }
+    // Days from 1970-01-01 to y-mo-d (the proleptic Gregorian civil-from-days inverse).
+    let ya = if mo <= 2 { y - 1 } else { y };
+    let era = ya.div_euclid(400);
+    let yoe = ya - era * 400;
+    let doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let secs = i64::from(days) * 86_400 + i64::from(h * 3600 + mi * 60 + sec - offset);
+    Some(if nanos != 0 {
+        Item::Float(secs as f64 + f64::from(nanos) / 1e9)
+    } else if secs >= 0 {
+        Item::Uint(secs as u64)
+    } else {
+        Item::Nint(!secs as u64)
+    })
+}
+
 /// application/cbor (content format 60), LwM2M TS Core §7.4.7 (1.1+): exactly one resource
 /// (instance) value as a single CBOR data item. Time is tag 1 + integer, Objlnk the text
 /// `"oid:iid"`, floats in their smallest exact precision.
@@ -365,8 +521,12 @@ pub struct PlainCborEncoder<'b> {
 
 impl<'b> PlainCborEncoder<'b> {
     pub fn new(base: crate::io::value::Path, out: &'b mut [u8]) -> Self {
+        Self::with_writer(base, SliceWriter::new(out))
+    }
+
+    pub(crate) fn with_writer(base: crate::io::value::Path, w: SliceWriter<'b>) -> Self {
         PlainCborEncoder {
-            w: CborWriter::new(out),
+            w: CborWriter::from_writer(w),
             base,
             done: false,
         }
@@ -375,32 +535,13 @@ impl<'b> PlainCborEncoder<'b> {
 
 impl crate::io::value::Encoder for PlainCborEncoder<'_> {
     fn entry(&mut self, e: &crate::io::value::Entry<'_>) -> Result<(), IoError> {
-        use crate::io::value::Value;
         if self.done {
             return Err(IoError::Logic);
         }
         if e.path.len() < 3 || !self.base.is_prefix_of(&e.path) {
             return Err(IoError::BadPath);
         }
-        let r = match e.value {
-            Value::Null => Err(IoError::Unsupported),
-            Value::Bytes(b) => self.w.bytes(b),
-            Value::String(s) => self.w.text(s.as_bytes()),
-            Value::Int(i) => self.w.int(i),
-            Value::Uint(u) => self.w.uint(u),
-            Value::Double(d) => self.w.float(d),
-            Value::Bool(b) => self.w.bool(b),
-            Value::Time(t) => self.w.tag(TAG_EPOCH_TIME).and_then(|_| self.w.int(t)),
-            Value::Objlnk { oid, iid } => {
-                let mut b = [0u8; 11];
-                let mut w = SliceWriter::new(&mut b);
-                w.push_u64(u64::from(oid))?;
-                w.push_byte(b':')?;
-                w.push_u64(u64::from(iid))?;
-                let n = w.pos;
-                self.w.text(b.get(..n).unwrap_or(&[]))
-            }
-        };
+        let r = write_value(&mut self.w, &e.value);
         if r.is_err() {
             self.w.w.pos = 0;
         } else {
@@ -411,6 +552,35 @@ impl crate::io::value::Encoder for PlainCborEncoder<'_> {
 
     fn finish(self) -> Result<usize, IoError> {
         Ok(self.w.position())
+    }
+}
+
+/// Writes one LwM2M value as a CBOR data item (application/cbor, LwM2M CBOR leaves; LwM2M
+/// TS Core §7.4.7): Time as tag 1 + integer (RFC 8949 §3.4.2), Objlnk as the text
+/// `"oid:iid"`, floats in their smallest exact precision. Null has no representation.
+pub(crate) fn write_value(
+    w: &mut CborWriter<'_>,
+    v: &crate::io::value::Value<'_>,
+) -> Result<(), IoError> {
+    use crate::io::value::Value;
+    match *v {
+        Value::Null => Err(IoError::Unsupported),
+        Value::Bytes(b) => w.bytes(b),
+        Value::String(s) => w.text(s.as_bytes()),
+        Value::Int(i) => w.int(i),
+        Value::Uint(u) => w.uint(u),
+        Value::Double(d) => w.float(d),
+        Value::Bool(b) => w.bool(b),
+        Value::Time(t) => w.tag(TAG_EPOCH_TIME).and_then(|_| w.int(t)),
+        Value::Objlnk { oid, iid } => {
+            let mut b = [0u8; 11];
+            let mut sw = SliceWriter::new(&mut b);
+            sw.push_u64(u64::from(oid))?;
+            sw.push_byte(b':')?;
+            sw.push_u64(u64::from(iid))?;
+            let n = sw.pos;
+            w.text(b.get(..n).unwrap_or(&[]))
+        }
     }
 }
 
@@ -433,69 +603,66 @@ impl<'a> PlainCborDecoder<'a> {
             done: false,
         }
     }
+}
 
-    fn value(
-        &mut self,
-        t: Option<crate::io::value::DataType>,
-    ) -> Result<crate::io::value::Value<'a>, IoError> {
-        use crate::io::fbits::{f64_to_i64, f64_to_u64};
-        use crate::io::value::{DataType as T, Value};
-        let mut it = self.r.item()?;
-        let tagged = it == Item::Tag(TAG_EPOCH_TIME);
-        if tagged {
-            it = self.r.item()?;
+/// Reads one LwM2M value (application/cbor, LwM2M CBOR leaves): typed by the expected type
+/// `t` (numbers as in SenML: integral values for Int/Uint/Time, any number for Double);
+/// `None` gives the item's natural type (tag 1 marks a Time). Indefinite strings are
+/// concatenated into `scratch`.
+pub(crate) fn read_value<'a>(
+    r: &mut CborReader<'a>,
+    scratch: &mut Scratch<'a>,
+    t: Option<crate::io::value::DataType>,
+) -> Result<crate::io::value::Value<'a>, IoError> {
+    use crate::io::fbits::{f64_to_i64, f64_to_u64};
+    use crate::io::value::{DataType as T, Value};
+    let (it, tagged) = r.number_item()?;
+    let bad = IoError::TypeMismatch;
+    let as_i64 = |it: Item<'_>| match it {
+        Item::Uint(u) => i64::try_from(u).ok(),
+        Item::Nint(n) => i64::try_from(n).ok().map(|n| -1 - n),
+        Item::Float(f) => f64_to_i64(f),
+        _ => None,
+    };
+    let as_f64 = |it: Item<'_>| match it {
+        Item::Uint(u) => Some(u as f64),
+        Item::Nint(n) => Some(-1.0 - n as f64),
+        Item::Float(f) => Some(f),
+        _ => None,
+    };
+    Ok(match (t, it) {
+        (Some(T::Int), _) => Value::Int(as_i64(it).ok_or(bad)?),
+        (Some(T::Time), _) => Value::Time(as_i64(it).ok_or(bad)?),
+        (Some(T::Uint), Item::Uint(u)) => Value::Uint(u),
+        (Some(T::Uint), Item::Float(f)) => Value::Uint(f64_to_u64(f).ok_or(bad)?),
+        (Some(T::Double), _) => Value::Double(as_f64(it).ok_or(bad)?),
+        (Some(T::Bool) | None, Item::Bool(b)) => Value::Bool(b),
+        (Some(T::Bytes) | None, Item::Bytes(_) | Item::BytesIndef) => {
+            Value::Bytes(r.string(it, scratch)?)
         }
-        let bad = IoError::TypeMismatch;
-        let as_i64 = |it: Item<'_>| match it {
-            Item::Uint(u) => i64::try_from(u).ok(),
-            Item::Nint(n) => i64::try_from(n).ok().map(|n| -1 - n),
-            Item::Float(f) => f64_to_i64(f),
-            _ => None,
-        };
-        let as_f64 = |it: Item<'_>| match it {
-            Item::Uint(u) => Some(u as f64),
-            Item::Nint(n) => Some(-1.0 - n as f64),
-            Item::Float(f) => Some(f),
-            _ => None,
-        };
-        let v = match (t, it) {
-            (Some(T::Int), _) => Value::Int(as_i64(it).ok_or(bad)?),
-            (Some(T::Time), _) => Value::Time(as_i64(it).ok_or(bad)?),
-            (Some(T::Uint), Item::Uint(u)) => Value::Uint(u),
-            (Some(T::Uint), Item::Float(f)) => Value::Uint(f64_to_u64(f).ok_or(bad)?),
-            (Some(T::Double), _) => Value::Double(as_f64(it).ok_or(bad)?),
-            (Some(T::Bool) | None, Item::Bool(b)) => Value::Bool(b),
-            (Some(T::Bytes) | None, Item::Bytes(_) | Item::BytesIndef) => {
-                Value::Bytes(self.r.string(it, &mut self.scratch)?)
-            }
-            (Some(T::String) | None, Item::Text(_) | Item::TextIndef) => {
-                let s = self.r.string(it, &mut self.scratch)?;
-                Value::String(core::str::from_utf8(s).map_err(|_| IoError::Malformed)?)
-            }
-            (Some(T::Objlnk), Item::Text(_) | Item::TextIndef) => {
-                let s = self.r.string(it, &mut self.scratch)?;
-                let colon = s
-                    .iter()
-                    .position(|&c| c == b':')
-                    .ok_or(IoError::Malformed)?;
-                let num =
-                    |d: &[u8]| crate::io::text::parse_u64(d).and_then(|v| u16::try_from(v).ok());
-                let oid = s.get(..colon).and_then(num).ok_or(IoError::Malformed)?;
-                let iid = s.get(colon + 1..).and_then(num).ok_or(IoError::Malformed)?;
-                Value::Objlnk { oid, iid }
-            }
-            (None, Item::Uint(u)) if tagged => Value::Time(i64::try_from(u).map_err(|_| bad)?),
-            (None, Item::Uint(u)) => i64::try_from(u).map_or(Value::Uint(u), Value::Int),
-            (None, Item::Nint(_)) => Value::Int(as_i64(it).ok_or(bad)?),
-            (None, Item::Float(f)) => Value::Double(f),
-            (_, Item::Break) => return Err(IoError::Malformed),
-            _ => return Err(bad),
-        };
-        if !self.r.at_end() {
-            return Err(IoError::Malformed);
+        (Some(T::String) | None, Item::Text(_) | Item::TextIndef) => {
+            let s = r.string(it, scratch)?;
+            Value::String(core::str::from_utf8(s).map_err(|_| IoError::Malformed)?)
         }
-        Ok(v)
-    }
+        (Some(T::Objlnk), Item::Text(_) | Item::TextIndef) => {
+            let s = r.string(it, scratch)?;
+            let colon = s
+                .iter()
+                .position(|&c| c == b':')
+                .ok_or(IoError::Malformed)?;
+            let num = |d: &[u8]| crate::io::text::parse_u64(d).and_then(|v| u16::try_from(v).ok());
+            let oid = s.get(..colon).and_then(num).ok_or(IoError::Malformed)?;
+            let iid = s.get(colon + 1..).and_then(num).ok_or(IoError::Malformed)?;
+            Value::Objlnk { oid, iid }
+        }
+        (None, Item::Uint(u)) if tagged => Value::Time(i64::try_from(u).map_err(|_| bad)?),
+        (None, Item::Nint(_)) if tagged => Value::Time(as_i64(it).ok_or(bad)?),
+        (None, Item::Uint(u)) => i64::try_from(u).map_or(Value::Uint(u), Value::Int),
+        (None, Item::Nint(_)) => Value::Int(as_i64(it).ok_or(bad)?),
+        (None, Item::Float(f)) => Value::Double(f),
+        (_, Item::Break) => return Err(IoError::Malformed),
+        _ => return Err(bad),
+    })
 }
 
 impl<'a> crate::io::value::Decoder<'a> for PlainCborDecoder<'a> {
@@ -511,7 +678,10 @@ impl<'a> crate::io::value::Decoder<'a> for PlainCborDecoder<'a> {
             return Err(IoError::Unsupported);
         }
         let t = expected(&self.path).filter(|t| *t != crate::io::value::DataType::Null);
-        let v = self.value(t)?;
+        let v = read_value(&mut self.r, &mut self.scratch, t)?;
+        if !self.r.at_end() {
+            return Err(IoError::Malformed);
+        }
         Ok(Some(crate::io::value::Entry::new(self.path, v)))
     }
 }
@@ -700,5 +870,120 @@ mod tests {
             let it = r.item().unwrap();
             assert_eq!(r.skip(it), Err(IoError::Malformed));
         }
+    }
+
+    fn number(data: &[u8]) -> Result<(Item<'_>, bool), IoError> {
+        CborReader::new(data).number_item()
+    }
+
+    /// RFC 8949 §3.4.4 decimal fractions (Anjay Lite's
+    /// ANJ_WITH_CBOR_DECODE_DECIMAL_FRACTIONS).
+    #[cfg(feature = "cbor-decode-decimal-fractions")]
+    #[test]
+    fn decimal_fractions() {
+        // RFC 8949 §3.4.4's example: 273.15 = 27315 * 10^-2.
+        assert_eq!(
+            number(&[0xc4, 0x82, 0x21, 0x19, 0x6a, 0xb3]),
+            Ok((Item::Float(273.15), false))
+        );
+        assert_eq!(
+            number(&[0xc4, 0x82, 0x02, 0x20]),
+            Ok((Item::Float(-100.0), false))
+        );
+        assert_eq!(
+            number(&[0xc4, 0x9f, 0x00, 0x05, 0xff]),
+            Ok((Item::Float(5.0), false))
+        );
+        assert_eq!(
+            number(&[0xc4, 0x82, 0x19, 0x01, 0x90, 0x01]),
+            Ok((Item::Float(f64::INFINITY), false))
+        );
+        assert_eq!(
+            number(&[0xc4, 0x82, 0x39, 0x01, 0x8f, 0x01]),
+            Ok((Item::Float(0.0), false))
+        );
+        for bad in [
+            &[0xc4, 0x83, 0x01, 0x01, 0x01][..],   // three elements
+            &[0xc4, 0x82, 0x01, 0xf9, 0x3c, 0x00], // float mantissa
+            &[0xc4, 0x82, 0x01, 0xc2, 0x41, 0x01], // bignum mantissa
+            &[0xc4, 0x9f, 0x01, 0x01, 0x01],       // no break
+            &[0xc4, 0x01],
+        ] {
+            assert!(number(bad).is_err(), "{bad:x?}");
+        }
+        // Through application/cbor, typed as Double.
+        use crate::io::value::{DataType, Decoder, Path, Value};
+        let p = Path::new(&[3, 0, 1]);
+        let data = [0xc4, 0x82, 0x20, 0x18, 0x19];
+        let mut d = PlainCborDecoder::new(p, &data, &mut []);
+        let got = d.next_entry(&|_| Some(DataType::Double)).unwrap().unwrap();
+        assert_eq!(got.value, Value::Double(2.5));
+    }
+
+    /// RFC 8949 §3.4.1 standard date/time strings (ANJ_WITH_CBOR_DECODE_STRING_TIME).
+    #[cfg(feature = "cbor-decode-string-time")]
+    #[test]
+    fn string_time() {
+        let t = |s: &str| {
+            let mut data = vec![0xc0, 0x78, s.len() as u8];
+            data.extend_from_slice(s.as_bytes());
+            number(&data).map(|(it, time)| {
+                assert!(time);
+                match it {
+                    Item::Uint(u) => u as f64,
+                    Item::Nint(n) => -1.0 - n as f64,
+                    Item::Float(f) => f,
+                    _ => panic!(),
+                }
+            })
+        };
+        // RFC 8949 Appendix A: 0("2013-03-21T20:04:00Z") is 1363896240.
+        assert_eq!(t("2013-03-21T20:04:00Z"), Ok(1_363_896_240.0));
+        assert_eq!(t("1970-01-01T00:00:00Z"), Ok(0.0));
+        assert_eq!(t("1969-12-31T23:59:59z"), Ok(-1.0));
+        assert_eq!(t("2000-02-29T12:00:00+01:30"), Ok(951_820_200.0));
+        assert_eq!(t("2000-02-29T12:00:00-00:30"), Ok(951_827_400.0));
+        assert_eq!(t("2013-03-21T20:04:00.5Z"), Ok(1_363_896_240.5));
+        assert_eq!(t("2013-03-21T20:04:00.0000000001Z"), Ok(1_363_896_240.0));
+        assert_eq!(t("9999-12-31T23:59:60Z"), Ok(253_402_300_800.0));
+        for bad in [
+            "2013-03-21 20:04:00Z",
+            "2013-02-29T20:04:00Z",
+            "2013-13-01T20:04:00Z",
+            "2013-03-21T24:04:00Z",
+            "2013-03-21T20:04:00",
+            "2013-03-21T20:04:00.Z",
+            "2013-03-21T20:04:00+0100",
+            "2013-03-21T20:04:00Zx",
+            "13-03-21T20:04:00Z",
+        ] {
+            assert_eq!(t(bad), Err(IoError::Malformed), "{bad}");
+        }
+        // A time resource written in application/cbor as a tagged string.
+        use crate::io::value::{Decoder, Path, Value};
+        let mut data = vec![0xc0, 0x74];
+        data.extend_from_slice(b"2013-03-21T20:04:00Z");
+        let mut d = PlainCborDecoder::new(Path::new(&[3, 0, 13]), &data, &mut []);
+        let got = d.next_entry(&|_| None).unwrap().unwrap();
+        assert_eq!(got.value, Value::Time(1_363_896_240));
+    }
+
+    /// Each extension is refused when its feature is off.
+    #[test]
+    fn extensions_follow_their_features() {
+        let half = CborReader::new(&[0xf9, 0x3c, 0x00]).item();
+        assert_eq!(half.is_ok(), cfg!(feature = "cbor-decode-half-float"));
+        let indef = CborReader::new(&[0x5f, 0xff]).item();
+        assert_eq!(
+            indef.is_ok(),
+            cfg!(feature = "cbor-decode-indefinite-bytes")
+        );
+        let frac = number(&[0xc4, 0x82, 0x00, 0x01]);
+        assert_eq!(
+            frac == Ok((Item::Float(1.0), false)),
+            cfg!(feature = "cbor-decode-decimal-fractions")
+        );
+        let time = number(b"\xc0\x741970-01-01T00:00:00Z");
+        assert_eq!(time.is_ok(), cfg!(feature = "cbor-decode-string-time"));
     }
 }

@@ -4,6 +4,8 @@
 
 #[cfg(feature = "cbor")]
 use super::cbor::{PlainCborDecoder, PlainCborEncoder};
+#[cfg(feature = "lwm2m-cbor")]
+use super::lwm2m_cbor::{Lwm2mCborDecoder, Lwm2mCborEncoder};
 #[cfg(feature = "opaque")]
 use super::opaque::{OpaqueDecoder, OpaqueEncoder};
 #[cfg(feature = "senml-cbor")]
@@ -14,7 +16,7 @@ use super::senml_json::{SenmlJsonDecoder, SenmlJsonEncoder};
 use super::text::{TextDecoder, TextEncoder};
 #[cfg(feature = "tlv")]
 use super::tlv::{TlvDecoder, TlvEncoder};
-use super::value::{Decoder, Encoder, Entry, IoError, Path, TypeOf};
+use super::value::{Decoder, Encoder, Entry, IoError, Path, SliceWriter, TypeOf};
 
 pub const TEXT: u16 = 0;
 pub const LINK_FORMAT: u16 = 40;
@@ -69,13 +71,15 @@ pub enum Format {
     SenmlJson,
     #[cfg(feature = "senml-cbor")]
     SenmlCbor,
+    #[cfg(feature = "lwm2m-cbor")]
+    Lwm2mCbor,
 }
 
 impl Format {
     /// The format for a Content-Format / Accept number, if it is enabled in this build
-    /// (cargo features `plaintext`, `opaque`, `cbor`, `tlv`, `senml-json`, `senml-cbor`).
-    /// The legacy text and TLV numbers map to the same formats; LwM2M CBOR (11544) and
-    /// the JSON formats without an implementation give `None`.
+    /// (cargo features `plaintext`, `opaque`, `cbor`, `tlv`, `senml-json`, `senml-cbor`,
+    /// `lwm2m-cbor`). The legacy text and TLV numbers map to the same formats; the JSON
+    /// formats without an implementation give `None`.
     pub fn from_content_format(cf: u16) -> Option<Format> {
         match cf {
             #[cfg(feature = "plaintext")]
@@ -90,6 +94,8 @@ impl Format {
             SENML_JSON => Some(Format::SenmlJson),
             #[cfg(feature = "senml-cbor")]
             SENML_CBOR => Some(Format::SenmlCbor),
+            #[cfg(feature = "lwm2m-cbor")]
+            LWM2M_CBOR => Some(Format::Lwm2mCbor),
             _ => None,
         }
     }
@@ -109,6 +115,8 @@ impl Format {
             Format::SenmlJson => SENML_JSON,
             #[cfg(feature = "senml-cbor")]
             Format::SenmlCbor => SENML_CBOR,
+            #[cfg(feature = "lwm2m-cbor")]
+            Format::Lwm2mCbor => LWM2M_CBOR,
         }
     }
 
@@ -126,21 +134,42 @@ impl Format {
         }
     }
 
-    /// An encoder writing a response for `base` (the request path) into `out`.
+    /// An encoder writing a response for `base` (the request path) into `out`; an entry
+    /// that does not fit fails with [`IoError::BufferTooSmall`].
     pub fn encoder(self, base: Path, out: &mut [u8]) -> AnyEncoder<'_> {
+        self.with_writer(base, SliceWriter::new(out))
+    }
+
+    /// An encoder producing one window of the response for `base`, for block-wise
+    /// transfers (RFC 7959 Block2: block `n` of size `s` is the window `skip = n * s`,
+    /// `out.len() = s`). It is fed the same entries as a plain encoder would be; the bytes
+    /// of the full encoding before `skip` and from `skip + out.len()` on are produced and
+    /// dropped, so `out` receives exactly bytes `[skip, skip + out.len())` of the plain
+    /// encoding, and `finish` returns the TOTAL length of the full encoding (the window
+    /// holds `min(total, skip + out.len()) - skip` bytes; more blocks follow while
+    /// `total > skip + out.len()`; `total` is the Size2 option). No encoder ever patches
+    /// or moves bytes it has emitted (SenML CBOR and LwM2M CBOR use indefinite-length
+    /// containers, TLV fixed-size container headers), so every window is exact.
+    pub fn encoder_window(self, base: Path, out: &mut [u8], skip: usize) -> AnyEncoder<'_> {
+        self.with_writer(base, SliceWriter::window(out, skip))
+    }
+
+    fn with_writer(self, base: Path, w: SliceWriter<'_>) -> AnyEncoder<'_> {
         match self {
             #[cfg(feature = "plaintext")]
-            Format::Text => AnyEncoder::Text(TextEncoder::new(base, out)),
+            Format::Text => AnyEncoder::Text(TextEncoder::with_writer(base, w)),
             #[cfg(feature = "opaque")]
-            Format::Opaque => AnyEncoder::Opaque(OpaqueEncoder::new(base, out)),
+            Format::Opaque => AnyEncoder::Opaque(OpaqueEncoder::with_writer(base, w)),
             #[cfg(feature = "cbor")]
-            Format::Cbor => AnyEncoder::Cbor(PlainCborEncoder::new(base, out)),
+            Format::Cbor => AnyEncoder::Cbor(PlainCborEncoder::with_writer(base, w)),
             #[cfg(feature = "tlv")]
-            Format::Tlv => AnyEncoder::Tlv(TlvEncoder::new(base, out)),
+            Format::Tlv => AnyEncoder::Tlv(TlvEncoder::with_writer(base, w)),
             #[cfg(feature = "senml-json")]
-            Format::SenmlJson => AnyEncoder::SenmlJson(SenmlJsonEncoder::new(base, out)),
+            Format::SenmlJson => AnyEncoder::SenmlJson(SenmlJsonEncoder::with_writer(base, w)),
             #[cfg(feature = "senml-cbor")]
-            Format::SenmlCbor => AnyEncoder::SenmlCbor(SenmlCborEncoder::new(base, out)),
+            Format::SenmlCbor => AnyEncoder::SenmlCbor(SenmlCborEncoder::with_writer(base, w)),
+            #[cfg(feature = "lwm2m-cbor")]
+            Format::Lwm2mCbor => AnyEncoder::Lwm2mCbor(Lwm2mCborEncoder::with_writer(base, w)),
         }
     }
 
@@ -161,6 +190,8 @@ impl Format {
             Format::SenmlJson => AnyDecoder::SenmlJson(SenmlJsonDecoder::new(base, data, scratch)),
             #[cfg(feature = "senml-cbor")]
             Format::SenmlCbor => AnyDecoder::SenmlCbor(SenmlCborDecoder::new(base, data, scratch)),
+            #[cfg(feature = "lwm2m-cbor")]
+            Format::Lwm2mCbor => AnyDecoder::Lwm2mCbor(Lwm2mCborDecoder::new(base, data, scratch)),
         }
     }
 }
@@ -179,6 +210,8 @@ pub enum AnyEncoder<'b> {
     SenmlJson(SenmlJsonEncoder<'b>),
     #[cfg(feature = "senml-cbor")]
     SenmlCbor(SenmlCborEncoder<'b>),
+    #[cfg(feature = "lwm2m-cbor")]
+    Lwm2mCbor(Lwm2mCborEncoder<'b>),
     /// Keeps the lifetime used in a build without any format; never constructed.
     #[cfg(not(any(
         feature = "plaintext",
@@ -186,7 +219,8 @@ pub enum AnyEncoder<'b> {
         feature = "cbor",
         feature = "tlv",
         feature = "senml-json",
-        feature = "senml-cbor"
+        feature = "senml-cbor",
+        feature = "lwm2m-cbor"
     )))]
     Never(
         core::convert::Infallible,
@@ -201,6 +235,20 @@ impl<'b> AnyEncoder<'b> {
         Ok(Format::from_content_format(cf)
             .ok_or(IoError::Unsupported)?
             .encoder(*base, out))
+    }
+
+    /// The windowed encoder of Content-Format `cf` (see [`Format::encoder_window`]):
+    /// `out` receives bytes `[skip, skip + out.len())` of the full encoding and `finish`
+    /// returns its total length.
+    pub fn new_window(
+        cf: u16,
+        base: &Path,
+        out: &'b mut [u8],
+        skip: usize,
+    ) -> Result<Self, IoError> {
+        Ok(Format::from_content_format(cf)
+            .ok_or(IoError::Unsupported)?
+            .encoder_window(*base, out, skip))
     }
 }
 
@@ -219,13 +267,16 @@ impl Encoder for AnyEncoder<'_> {
             AnyEncoder::SenmlJson(x) => x.entry(e),
             #[cfg(feature = "senml-cbor")]
             AnyEncoder::SenmlCbor(x) => x.entry(e),
+            #[cfg(feature = "lwm2m-cbor")]
+            AnyEncoder::Lwm2mCbor(x) => x.entry(e),
             #[cfg(not(any(
                 feature = "plaintext",
                 feature = "opaque",
                 feature = "cbor",
                 feature = "tlv",
                 feature = "senml-json",
-                feature = "senml-cbor"
+                feature = "senml-cbor",
+                feature = "lwm2m-cbor"
             )))]
             AnyEncoder::Never(n, _) => match *n {},
         }
@@ -245,13 +296,16 @@ impl Encoder for AnyEncoder<'_> {
             AnyEncoder::SenmlJson(x) => x.finish(),
             #[cfg(feature = "senml-cbor")]
             AnyEncoder::SenmlCbor(x) => x.finish(),
+            #[cfg(feature = "lwm2m-cbor")]
+            AnyEncoder::Lwm2mCbor(x) => x.finish(),
             #[cfg(not(any(
                 feature = "plaintext",
                 feature = "opaque",
                 feature = "cbor",
                 feature = "tlv",
                 feature = "senml-json",
-                feature = "senml-cbor"
+                feature = "senml-cbor",
+                feature = "lwm2m-cbor"
             )))]
             AnyEncoder::Never(n, _) => match n {},
         }
@@ -272,6 +326,8 @@ pub enum AnyDecoder<'a> {
     SenmlJson(SenmlJsonDecoder<'a>),
     #[cfg(feature = "senml-cbor")]
     SenmlCbor(SenmlCborDecoder<'a>),
+    #[cfg(feature = "lwm2m-cbor")]
+    Lwm2mCbor(Lwm2mCborDecoder<'a>),
     /// Keeps the lifetime used in a build without any format; never constructed.
     #[cfg(not(any(
         feature = "plaintext",
@@ -279,7 +335,8 @@ pub enum AnyDecoder<'a> {
         feature = "cbor",
         feature = "tlv",
         feature = "senml-json",
-        feature = "senml-cbor"
+        feature = "senml-cbor",
+        feature = "lwm2m-cbor"
     )))]
     Never(
         core::convert::Infallible,
@@ -317,13 +374,16 @@ impl<'a> Decoder<'a> for AnyDecoder<'a> {
             AnyDecoder::SenmlJson(x) => x.next_entry(expected),
             #[cfg(feature = "senml-cbor")]
             AnyDecoder::SenmlCbor(x) => x.next_entry(expected),
+            #[cfg(feature = "lwm2m-cbor")]
+            AnyDecoder::Lwm2mCbor(x) => x.next_entry(expected),
             #[cfg(not(any(
                 feature = "plaintext",
                 feature = "opaque",
                 feature = "cbor",
                 feature = "tlv",
                 feature = "senml-json",
-                feature = "senml-cbor"
+                feature = "senml-cbor",
+                feature = "lwm2m-cbor"
             )))]
             AnyDecoder::Never(n, _) => match *n {},
         }
@@ -338,7 +398,8 @@ impl<'a> Decoder<'a> for AnyDecoder<'a> {
         feature = "cbor",
         feature = "tlv",
         feature = "senml-json",
-        feature = "senml-cbor"
+        feature = "senml-cbor",
+        feature = "lwm2m-cbor"
     )
 ))]
 mod tests {
@@ -354,13 +415,16 @@ mod tests {
             Some(Format::SenmlCbor)
         );
         assert_eq!(Format::from_content_format(LINK_FORMAT), None);
-        assert_eq!(Format::from_content_format(LWM2M_CBOR), None);
+        assert_eq!(
+            Format::from_content_format(LWM2M_CBOR),
+            Some(Format::Lwm2mCbor)
+        );
         assert_eq!(Format::from_content_format(9999), None);
         assert!(can_encode(PREFERRED) && can_encode(TLV) && !can_encode(LINK_FORMAT));
         let mut out = [0u8; 8];
         assert!(AnyEncoder::new(TLV, &Path::new(&[3]), &mut out).is_ok());
         assert!(matches!(
-            AnyEncoder::new(LWM2M_CBOR, &Path::new(&[3]), &mut out),
+            AnyEncoder::new(LWM2M_JSON, &Path::new(&[3]), &mut out),
             Err(IoError::Unsupported)
         ));
         assert!(matches!(
@@ -374,7 +438,9 @@ mod tests {
             Format::Tlv,
             Format::SenmlJson,
             Format::SenmlCbor,
+            Format::Lwm2mCbor,
         ] {
+            assert_eq!(Format::from_content_format(f.content_format()), Some(f));
             assert_eq!(f.content_format() == TEXT, f == Format::Text);
         }
     }
@@ -400,6 +466,7 @@ mod tests {
             Format::Tlv,
             Format::SenmlJson,
             Format::SenmlCbor,
+            Format::Lwm2mCbor,
         ] {
             for v in vals {
                 if f == Format::Opaque && !matches!(v, Value::Bytes(_)) {
@@ -417,6 +484,145 @@ mod tests {
                 assert_eq!(got.value, v, "{f:?}");
                 assert_eq!(d.next_entry(&|_| Some(t)), Ok(None), "{f:?}");
             }
+        }
+    }
+
+    const ALL: [Format; 7] = [
+        Format::Text,
+        Format::Opaque,
+        Format::Cbor,
+        Format::Tlv,
+        Format::SenmlJson,
+        Format::SenmlCbor,
+        Format::Lwm2mCbor,
+    ];
+
+    /// A response of 1.5-3 KB for the hierarchical formats (every value type, multiple
+    /// resources, long strings that need 16-bit TLV lengths, timestamps), one large value
+    /// for the single-value ones.
+    fn big_response(f: Format) -> (Path, std::vec::Vec<Entry<'static>>) {
+        static LONG: [u8; 700] = [b'x'; 700];
+        let long = core::str::from_utf8(&LONG).unwrap();
+        if f.is_single_value() {
+            let p = Path::new(&[3, 0, 0]);
+            let v = if f == Format::Opaque {
+                Value::Bytes(&LONG)
+            } else {
+                Value::String(long)
+            };
+            return (p, vec![Entry::new(p, v)]);
+        }
+        let mut out = std::vec::Vec::new();
+        for iid in [0u16, 1, 300] {
+            let e = |rid: u16, v| Entry::new(Path::new(&[3, iid, rid]), v);
+            out.push(e(0, Value::String("Open Mobile Alliance")));
+            out.push(e(1, Value::String(&long[..usize::from(iid % 290) + 250])));
+            out.push(e(2, Value::Bytes(b"\x00\x01\xfe\xff")));
+            out.push(e(3, Value::Int(-123_456_789)));
+            out.push(e(4, Value::Uint(u64::MAX)));
+            for riid in 0..5u16 {
+                out.push(Entry::new(
+                    Path::new(&[3, iid, 6, riid]),
+                    Value::Double(f64::from(riid) / 3.0),
+                ));
+            }
+            out.push(e(7, Value::Bool(iid == 1)));
+            out.push(e(8, Value::Objlnk { oid: 3, iid }));
+            let mut t = e(9, Value::Time(1_700_000_000));
+            t.timestamp = Some(1.7e9 + f64::from(iid));
+            out.push(t);
+            out.push(e(300, Value::Int(7)));
+        }
+        (Path::new(&[3]), out)
+    }
+
+    fn encode(
+        f: Format,
+        base: Path,
+        entries: &[Entry<'_>],
+        out: &mut [u8],
+        skip: Option<usize>,
+    ) -> usize {
+        let mut enc = match skip {
+            None => f.encoder(base, out),
+            Some(s) => f.encoder_window(base, out, s),
+        };
+        for e in entries {
+            enc.entry(e).unwrap();
+        }
+        enc.finish().unwrap()
+    }
+
+    /// RFC 7959 Block2 by re-encoding: for every format and every block size 16..=1024,
+    /// the windows put end to end are the plain encoding, byte for byte, and every
+    /// window's `finish` reports the full length.
+    #[test]
+    fn windows_reproduce_the_plain_encoding() {
+        for f in ALL {
+            let (base, entries) = big_response(f);
+            let mut plain = vec![0u8; 8192];
+            let total = encode(f, base, &entries, &mut plain, None);
+            plain.truncate(total);
+            assert!(total >= 700, "{f:?} {total}");
+            for size in 16..=1024usize {
+                let mut joined = std::vec::Vec::with_capacity(total);
+                let mut block = vec![0u8; size];
+                let mut skip = 0;
+                loop {
+                    block.fill(0xAA);
+                    let n = encode(f, base, &entries, &mut block, Some(skip));
+                    assert_eq!(n, total, "{f:?} size {size} skip {skip}");
+                    let got = (n - skip).min(size);
+                    joined.extend_from_slice(&block[..got]);
+                    // Nothing past the end of the encoding is touched.
+                    assert!(
+                        block[got..].iter().all(|&b| b == 0xAA),
+                        "{f:?} {size} {skip}"
+                    );
+                    skip += size;
+                    if skip >= n {
+                        break;
+                    }
+                }
+                assert_eq!(joined, plain, "{f:?} size {size}");
+            }
+            // A window past the end receives nothing but still learns the length.
+            let mut block = [0xAAu8; 16];
+            assert_eq!(
+                encode(f, base, &entries, &mut block, Some(total + 5)),
+                total
+            );
+            assert_eq!(block, [0xAA; 16]);
+            // A zero-size window only measures.
+            assert_eq!(encode(f, base, &entries, &mut [], Some(0)), total);
+        }
+    }
+
+    /// `AnyEncoder::new_window` is the same machinery, by content format number; a plain
+    /// encoder into a too small buffer still fails instead of truncating.
+    #[test]
+    fn new_window_by_content_format() {
+        let (base, entries) = big_response(Format::SenmlCbor);
+        let mut plain = vec![0u8; 8192];
+        let total = encode(Format::SenmlCbor, base, &entries, &mut plain, None);
+        let mut block = [0u8; 64];
+        let mut enc = AnyEncoder::new_window(SENML_CBOR, &base, &mut block, 128).unwrap();
+        for e in &entries {
+            enc.entry(e).unwrap();
+        }
+        assert_eq!(enc.finish(), Ok(total));
+        assert_eq!(&block[..], &plain[128..192]);
+        assert!(matches!(
+            AnyEncoder::new_window(LINK_FORMAT, &base, &mut block, 0),
+            Err(IoError::Unsupported)
+        ));
+        for f in ALL {
+            let (base, entries) = big_response(f);
+            let mut small = [0u8; 100];
+            let mut enc = f.encoder(base, &mut small);
+            let r = entries.iter().try_for_each(|e| enc.entry(e));
+            let r = r.and_then(|_| enc.finish().map(|_| ()));
+            assert_eq!(r, Err(IoError::BufferTooSmall), "{f:?}");
         }
     }
 }

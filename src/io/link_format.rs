@@ -75,6 +75,8 @@ fn is_ptoken_char(b: u8) -> bool {
 struct Cursor<'b> {
     buf: &'b mut [u8],
     pos: usize,
+    /// In window mode, the logical offset of `buf[0]`.
+    window: Option<usize>,
 }
 
 impl Cursor<'_> {
@@ -83,11 +85,28 @@ impl Cursor<'_> {
             .pos
             .checked_add(bytes.len())
             .ok_or(LinkError::BufferTooSmall)?;
-        let dst = self
-            .buf
-            .get_mut(self.pos..end)
-            .ok_or(LinkError::BufferTooSmall)?;
-        dst.copy_from_slice(bytes);
+        match self.window {
+            None => {
+                let dst = self
+                    .buf
+                    .get_mut(self.pos..end)
+                    .ok_or(LinkError::BufferTooSmall)?;
+                dst.copy_from_slice(bytes);
+            }
+            Some(skip) => {
+                // Keep only the part of [pos, end) that falls in [skip, skip + buf.len()).
+                let from = self.pos.max(skip);
+                let to = end.min(skip.saturating_add(self.buf.len()));
+                if from < to {
+                    let src = bytes
+                        .get(from - self.pos..to - self.pos)
+                        .unwrap_or_default();
+                    if let Some(dst) = self.buf.get_mut(from - skip..to - skip) {
+                        dst.copy_from_slice(src);
+                    }
+                }
+            }
+        }
         self.pos = end;
         Ok(())
     }
@@ -103,11 +122,27 @@ impl Cursor<'_> {
 pub struct LinkWriter<'a> {
     buf: &'a mut [u8],
     len: usize,
+    window: Option<usize>,
 }
 
 impl<'a> LinkWriter<'a> {
     pub fn new(buf: &'a mut [u8]) -> Self {
-        LinkWriter { buf, len: 0 }
+        LinkWriter {
+            buf,
+            len: 0,
+            window: None,
+        }
+    }
+
+    /// A writer that keeps only bytes `[skip, skip + buf.len())` of the whole payload and
+    /// never runs out of room; [`LinkWriter::len`] is then the length of the whole payload.
+    /// For block-wise responses (RFC 7959 Block2): each block re-runs the writer.
+    pub fn new_window(buf: &'a mut [u8], skip: usize) -> Self {
+        LinkWriter {
+            buf,
+            len: 0,
+            window: Some(skip),
+        }
     }
 
     /// Runs `f` on a cursor at the end, then keeps its output only if `f` succeeded.
@@ -118,6 +153,7 @@ impl<'a> LinkWriter<'a> {
         let mut cursor = Cursor {
             buf: &mut *self.buf,
             pos: self.len,
+            window: self.window,
         };
         f(&mut cursor)?;
         self.len = cursor.pos;
@@ -258,9 +294,13 @@ impl<'a> LinkWriter<'a> {
         self.len == 0
     }
 
-    /// The payload written so far.
+    /// The payload written so far (in window mode: the part inside the window).
     pub fn as_bytes(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or_default()
+        let n = match self.window {
+            None => self.len,
+            Some(skip) => self.len.saturating_sub(skip).min(self.buf.len()),
+        };
+        self.buf.get(..n).unwrap_or_default()
     }
 
     /// The payload length; it is `buf[..len]`.
@@ -272,6 +312,35 @@ impl<'a> LinkWriter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_put_end_to_end_equal_the_whole_payload() {
+        let write = |w: &mut LinkWriter<'_>| {
+            w.object(3, Some("1.0")).unwrap();
+            for iid in 0..20 {
+                w.instance(3, iid).unwrap();
+                w.path(&[3, iid, 11]).unwrap();
+                w.attr_uint("dim", iid.into()).unwrap();
+            }
+        };
+        let mut full = [0u8; 1024];
+        let mut w = LinkWriter::new(&mut full);
+        write(&mut w);
+        let total = w.len();
+        for block in [16usize, 32, 64, 100, 256] {
+            let mut joined = std::vec::Vec::new();
+            let mut skip = 0;
+            while skip < total {
+                let mut buf = std::vec![0u8; block];
+                let mut w = LinkWriter::new_window(&mut buf, skip);
+                write(&mut w);
+                assert_eq!(w.len(), total);
+                joined.extend_from_slice(w.as_bytes());
+                skip += block;
+            }
+            assert_eq!(joined, full[..total], "block {block}");
+        }
+    }
 
     fn text<'w>(w: &'w LinkWriter<'_>) -> &'w str {
         core::str::from_utf8(w.as_bytes()).unwrap()

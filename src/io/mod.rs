@@ -2,7 +2,11 @@
 pub mod cbor;
 pub mod fbits;
 pub mod format;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzz;
 pub mod link_format;
+#[cfg(feature = "lwm2m-cbor")]
+pub mod lwm2m_cbor;
 pub mod opaque;
 pub mod senml_cbor;
 pub mod senml_json;

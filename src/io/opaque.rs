@@ -12,8 +12,12 @@ pub struct OpaqueEncoder<'b> {
 
 impl<'b> OpaqueEncoder<'b> {
     pub fn new(base: Path, out: &'b mut [u8]) -> Self {
+        Self::with_writer(base, SliceWriter::new(out))
+    }
+
+    pub(crate) fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
         OpaqueEncoder {
-            w: SliceWriter::new(out),
+            w,
             base,
             done: false,
         }

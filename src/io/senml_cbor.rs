@@ -8,8 +8,10 @@
 //! A record's timestamp, when set and different from the previous one, goes into `bt` (-3).
 //! Values: `v` (2) numbers (Time as tag 1 + integer, as Anjay Lite), `vs` (3), `vb` (4),
 //! `vd` (8) and `"vlo"` for Objlnk (`"oid:iid"`). Floats use the smallest exact precision.
-//! The array's length is only known at the end: one byte is reserved for its head and the
-//! records are moved right at [`Encoder::finish`] if 24 or more were written.
+//! The pack is an indefinite-length array (`0x9F` records `0xFF`, RFC 8949 §3.2.2; RFC 8428
+//! §6 allows any CBOR array, and Leshan's and Anjay's decoders accept it): nothing is ever
+//! patched or moved, so the encoder can produce any window of its output exactly
+//! (RFC 7959 Block2, see [`crate::io::format::Format::encoder_window`]).
 //!
 //! Decoding accepts definite and indefinite arrays, maps and strings (RFC 8949 §3.2), half
 //! floats, tag 1 on numbers, integer and text labels, `bn`/`bt` on any record (they apply
@@ -116,25 +118,29 @@ impl SenmlEncState {
 pub struct SenmlCborEncoder<'b> {
     w: SliceWriter<'b>,
     state: SenmlEncState,
-    count: u64,
+    /// The array head could not be written (plain writer, zero-size buffer).
+    failed: bool,
 }
 
 impl<'b> SenmlCborEncoder<'b> {
     pub fn new(base: Path, out: &'b mut [u8]) -> Self {
-        let mut w = SliceWriter::new(out);
-        // Room for the array head when fewer than 24 records (the common case).
-        w.pos = 1;
+        Self::with_writer(base, SliceWriter::new(out))
+    }
+
+    pub(crate) fn with_writer(base: Path, mut w: SliceWriter<'b>) -> Self {
+        // RFC 8949 §3.2.2: major type 4, additional information 31.
+        let failed = w.push_byte(0x9F).is_err();
         SenmlCborEncoder {
             w,
             state: SenmlEncState::new(base),
-            count: 0,
+            failed,
         }
     }
 }
 
 impl Encoder for SenmlCborEncoder<'_> {
     fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
-        if self.w.pos > self.w.buf.len() {
+        if self.failed {
             return Err(IoError::BufferTooSmall);
         }
         let start = self.w.pos;
@@ -149,28 +155,16 @@ impl Encoder for SenmlCborEncoder<'_> {
             self.w.pos = start;
             self.state = saved;
         }
-        r?;
-        self.count += 1;
-        Ok(())
+        r
     }
 
-    fn finish(self) -> Result<usize, IoError> {
-        let SliceWriter { buf, pos } = self.w;
-        let mut head = [0u8; 9];
-        let hl = {
-            let mut c = CborWriter::new(&mut head);
-            c.array(self.count)?;
-            c.position()
-        };
-        let end = pos.checked_add(hl - 1).ok_or(IoError::BufferTooSmall)?;
-        if pos > buf.len() || end > buf.len() {
+    fn finish(mut self) -> Result<usize, IoError> {
+        if self.failed {
             return Err(IoError::BufferTooSmall);
         }
-        buf.copy_within(1..pos, hl);
-        buf.get_mut(..hl)
-            .ok_or(IoError::BufferTooSmall)?
-            .copy_from_slice(head.get(..hl).unwrap_or(&[]));
-        Ok(end)
+        // The "break" stop code closing the array (RFC 8949 §3.2.1).
+        self.w.push_byte(0xFF)?;
+        Ok(self.w.pos)
     }
 }
 
@@ -442,11 +436,7 @@ impl<'a> SenmlCborDecoder<'a> {
     }
 
     fn number(&mut self) -> Result<Num, IoError> {
-        let mut it = self.r.item()?;
-        if it == Item::Tag(TAG_EPOCH_TIME) {
-            it = self.r.item()?;
-        }
-        match it {
+        match self.r.number_item()?.0 {
             Item::Uint(u) => Ok(Num::U(u)),
             Item::Nint(n) => Ok(Num::N(n)),
             Item::Float(f) => Ok(Num::F(f)),
@@ -677,10 +667,11 @@ mod tests {
                 Value::String("Open Mobile Alliance"),
             )],
         );
-        let mut want = vec![0x81, 0xa2, 0x21, 0x66];
+        let mut want = vec![0x9f, 0xa2, 0x21, 0x66];
         want.extend_from_slice(b"/3/0/0");
         want.extend_from_slice(&[0x03, 0x74]);
         want.extend_from_slice(b"Open Mobile Alliance");
+        want.push(0xff);
         assert_eq!(out.unwrap(), want);
         // Read of /3/0 with two resources: bn on the first record, n on both.
         let out = encode(
@@ -690,9 +681,9 @@ mod tests {
                 Entry::new(Path::new(&[3, 0, 11, 0]), Value::Int(0)),
             ],
         );
-        let want = b"\x82\xa3\x21\x64/3/0\x00\x62/9\x02\x18\x64\xa2\x00\x65/11/0\x02\x00";
+        let want = b"\x9f\xa3\x21\x64/3/0\x00\x62/9\x02\x18\x64\xa2\x00\x65/11/0\x02\x00\xff";
         assert_eq!(out.unwrap(), want);
-        assert_eq!(encode(&[3], &[]).unwrap(), b"\x80");
+        assert_eq!(encode(&[3], &[]).unwrap(), b"\x9f\xff");
     }
 
     #[test]
@@ -764,7 +755,7 @@ mod tests {
         entries[2].timestamp = Some(1.7e9);
         entries[3].timestamp = Some(1.7e9 + 0.5);
         let out = encode(&[], &entries).unwrap();
-        assert_eq!(&out[..3], &[0x99, 0x01, 0x2c]);
+        assert_eq!((out[0], out[out.len() - 1]), (0x9f, 0xff));
         let got = decode_all(&[], &out, &mut [], &|_| Some(DataType::Int)).unwrap();
         assert_eq!(got.len(), 300);
         assert_eq!(got[0].timestamp, None);

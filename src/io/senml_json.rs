@@ -55,8 +55,12 @@ pub struct SenmlJsonEncoder<'b> {
 
 impl<'b> SenmlJsonEncoder<'b> {
     pub fn new(base: Path, out: &'b mut [u8]) -> Self {
+        Self::with_writer(base, SliceWriter::new(out))
+    }
+
+    pub(crate) fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
         SenmlJsonEncoder {
-            w: SliceWriter::new(out),
+            w,
             state: SenmlEncState::new(base),
             count: 0,
         }

@@ -113,8 +113,12 @@ pub struct TextEncoder<'b> {
 
 impl<'b> TextEncoder<'b> {
     pub fn new(base: Path, out: &'b mut [u8]) -> Self {
+        Self::with_writer(base, SliceWriter::new(out))
+    }
+
+    pub(crate) fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
         TextEncoder {
-            w: SliceWriter::new(out),
+            w,
             base,
             done: false,
         }

@@ -7,12 +7,14 @@
 //!
 //! Encoding: a read of `/O` produces Object Instance TLVs, `/O/I` resource TLVs, and any
 //! entry at resource instance level is wrapped in a Multiple Resource TLV (unless the base
-//! path is that resource instance itself). Since a container's length is only known once
-//! its content is written, the encoder reserves the largest header (6 bytes) when it opens
-//! a container and, on closing, writes the minimal header and moves the content left
-//! (`copy_within`). The output buffer therefore needs up to 4 spare bytes per open
-//! container while encoding. Integers use the shortest of 1/2/4/8 bytes, floats 4 bytes
-//! when that is lossless, else 8.
+//! path is that resource instance itself). A container's length is only known once its
+//! content is written, so container headers always use the 24-bit length field (bits 4-3
+//! = 11; the TS Core §7.4.3 table lets any length field carry any length): the header is
+//! written with length 0 when the container opens and only its 3 length bytes are
+//! rewritten on closing. Nothing moves, so the encoder can produce any window of its
+//! output exactly (RFC 7959 Block2, see [`crate::io::format::Format::encoder_window`]).
+//! Leaf TLVs use the minimal header. Integers use the shortest of 1/2/4/8 bytes, floats
+//! 4 bytes when that is lossless, else 8.
 //!
 //! Decoding: entries come with full paths (the request path completed by the TLV IDs).
 //! As in Anjay Lite, levels the payload skips are filled with 65535: a Create on `/O` whose
@@ -100,11 +102,12 @@ fn uint_bytes(v: u64) -> ([u8; 8], usize) {
     (out, n)
 }
 
-/// An open container: its ID and where its reserved header starts.
+/// An open container: its ID and where its content starts (just after its header, whose
+/// last 3 bytes are the length).
 #[derive(Clone, Copy)]
 struct Open {
     id: u16,
-    at: usize,
+    content: usize,
 }
 
 /// Encoder of TLV; see the module docs for the layout it produces.
@@ -118,39 +121,43 @@ pub struct TlvEncoder<'b> {
 impl<'b> TlvEncoder<'b> {
     /// `base` is the request path; the root cannot be represented in TLV.
     pub fn new(base: Path, out: &'b mut [u8]) -> Self {
+        Self::with_writer(base, SliceWriter::new(out))
+    }
+
+    pub(crate) fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
         TlvEncoder {
-            w: SliceWriter::new(out),
+            w,
             base,
             instance: None,
             multiple: None,
         }
     }
 
-    fn open(&mut self, id: u16) -> Result<Open, IoError> {
-        let at = self.w.pos;
-        self.w.push(&[0u8; MAX_HEADER])?;
-        Ok(Open { id, at })
+    fn open(&mut self, kind: u8, id: u16) -> Result<Open, IoError> {
+        // The header of a container holding MAX_LEN bytes has the 24-bit length field.
+        let (h, hl) = header(kind, id, MAX_LEN)?;
+        self.w.push(h.get(..hl - 3).unwrap_or(&[]))?;
+        self.w.push(&[0; 3])?;
+        Ok(Open {
+            id,
+            content: self.w.pos,
+        })
     }
 
-    fn close(&mut self, kind: u8, o: Open) -> Result<(), IoError> {
-        let content = o.at.checked_add(MAX_HEADER).ok_or(IoError::Logic)?;
-        let len = self.w.pos.checked_sub(content).ok_or(IoError::Logic)?;
-        let (h, hl) = header(kind, o.id, len)?;
-        let buf = &mut *self.w.buf;
-        if content > buf.len() || self.w.pos > buf.len() {
-            return Err(IoError::Logic);
+    fn close(&mut self, o: Open) -> Result<(), IoError> {
+        let len = self.w.pos.checked_sub(o.content).ok_or(IoError::Logic)?;
+        if len > MAX_LEN {
+            return Err(IoError::Unsupported);
         }
-        buf.copy_within(content..self.w.pos, o.at + hl);
-        buf.get_mut(o.at..o.at + hl)
-            .ok_or(IoError::Logic)?
-            .copy_from_slice(&h[..hl]);
-        self.w.pos = o.at + hl + len;
+        let b = (len as u32).to_be_bytes();
+        self.w
+            .patch(o.content.saturating_sub(3), b.get(1..).unwrap_or(&[]));
         Ok(())
     }
 
     fn close_multiple(&mut self) -> Result<(), IoError> {
         match self.multiple.take() {
-            Some(o) => self.close(KIND_MULTIPLE, o),
+            Some(o) => self.close(o),
             None => Ok(()),
         }
     }
@@ -158,7 +165,7 @@ impl<'b> TlvEncoder<'b> {
     fn close_instance(&mut self) -> Result<(), IoError> {
         self.close_multiple()?;
         match self.instance.take() {
-            Some(o) => self.close(KIND_INSTANCE, o),
+            Some(o) => self.close(o),
             None => Ok(()),
         }
     }
@@ -228,10 +235,10 @@ impl Encoder for TlvEncoder<'_> {
             self.close_multiple()?;
         }
         if need_instance && self.instance.is_none() {
-            self.instance = Some(self.open(iid)?);
+            self.instance = Some(self.open(KIND_INSTANCE, iid)?);
         }
         if need_multiple && self.multiple.is_none() {
-            self.multiple = Some(self.open(rid)?);
+            self.multiple = Some(self.open(KIND_MULTIPLE, rid)?);
         }
         match riid {
             Some(riid) => self.leaf(KIND_RES_INSTANCE, riid, &e.value),
@@ -527,9 +534,46 @@ mod tests {
 \xC6\x0E+02:00\
 \xC1\x10U";
 
+    /// `data` (minimal headers, as in the spec's examples) with every container header
+    /// rewritten to the 24-bit length form the encoder uses; the content is unchanged.
+    fn widen(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < data.len() {
+            let t = data[i];
+            let idl = if t & 0x20 != 0 { 2 } else { 1 };
+            let ll = usize::from((t >> 3) & 3);
+            let hdr_end = i + 1 + idl + ll;
+            let len = if ll == 0 {
+                usize::from(t & 7)
+            } else {
+                data[i + 1 + idl..hdr_end]
+                    .iter()
+                    .fold(0, |a, b| (a << 8) | usize::from(*b))
+            };
+            let body = &data[hdr_end..hdr_end + len];
+            if t >> 6 == KIND_INSTANCE || t >> 6 == KIND_MULTIPLE {
+                let inner = widen(body);
+                out.push((t & 0xE0) | 0x18);
+                out.extend_from_slice(&data[i + 1..i + 1 + idl]);
+                out.extend_from_slice(&(inner.len() as u32).to_be_bytes()[1..]);
+                out.extend(inner);
+            } else {
+                out.extend_from_slice(&data[i..hdr_end + len]);
+            }
+            i = hdr_end + len;
+        }
+        out
+    }
+
     #[test]
     fn spec_device_instance() {
-        assert_eq!(encode(&[3, 0], &device_entries()).unwrap(), DEVICE_TLV);
+        let wide = widen(DEVICE_TLV);
+        assert_eq!(encode(&[3, 0], &device_entries()).unwrap(), wide);
+        assert_eq!(
+            decode_all(&[3, 0], &wide, &device_type).unwrap(),
+            device_entries()
+        );
         assert_eq!(
             decode_all(&[3, 0], DEVICE_TLV, &device_type).unwrap(),
             device_entries()
@@ -538,7 +582,7 @@ mod tests {
         // 8-bit length.
         let mut obj = vec![0x08, 0x00, DEVICE_TLV.len() as u8];
         obj.extend_from_slice(DEVICE_TLV);
-        assert_eq!(encode(&[3], &device_entries()).unwrap(), obj);
+        assert_eq!(encode(&[3], &device_entries()).unwrap(), widen(&obj));
         assert_eq!(
             decode_all(&[3], &obj, &device_type).unwrap(),
             device_entries()
@@ -554,7 +598,7 @@ mod tests {
         ];
         assert_eq!(
             encode(&[3, 0, 7], &multi).unwrap(),
-            b"\x88\x07\x08\x42\x00\x0E\xD8\x42\x01\x13\x88"
+            widen(b"\x88\x07\x08\x42\x00\x0E\xD8\x42\x01\x13\x88")
         );
         assert_eq!(
             encode(&[3, 0, 7, 1], &multi[1..]).unwrap(),
@@ -576,8 +620,8 @@ mod tests {
             e(&[9, 2, 0], Value::Bool(true)),
         ];
         let out = encode(&[9], &two).unwrap();
-        assert_eq!(&out[..8], b"\x10\x01\x01\x31\xF0\x01\x2C\x01");
-        assert_eq!(&out[out.len() - 5..], b"\x03\x02\xC1\x00\x01");
+        assert_eq!(&out[..9], b"\x18\x01\x00\x01\x31\xF0\x01\x2C\x01");
+        assert_eq!(&out[out.len() - 8..], b"\x18\x02\x00\x00\x03\xC1\x00\x01");
         let t = |_: &Path| Some(DataType::String);
         let back = decode_all(&[9], &out, &|p: &Path| {
             if p.iid() == Some(2) {

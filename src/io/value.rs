@@ -274,14 +274,53 @@ pub trait Decoder<'a> {
 }
 
 /// A cursor over a caller's output buffer; every write is bounds-checked.
+///
+/// `pos` is the logical position in the *full* encoding. A plain writer (`skip` 0, not a
+/// window) fails with [`IoError::BufferTooSmall`] when the encoding outgrows `buf`. A
+/// window writer (RFC 7959 Block2: one block of a larger response) keeps only the bytes
+/// whose logical position lies in `[skip, skip + buf.len())` and silently drops the others,
+/// so an encoder run in full yields one block while `pos` ends at the total length.
 pub(crate) struct SliceWriter<'b> {
     pub(crate) buf: &'b mut [u8],
     pub(crate) pos: usize,
+    skip: usize,
+    window: bool,
 }
 
 impl<'b> SliceWriter<'b> {
     pub(crate) fn new(buf: &'b mut [u8]) -> Self {
-        SliceWriter { buf, pos: 0 }
+        SliceWriter {
+            buf,
+            pos: 0,
+            skip: 0,
+            window: false,
+        }
+    }
+
+    /// A window writer: `buf` receives the bytes `[skip, skip + buf.len())` of the output.
+    pub(crate) fn window(buf: &'b mut [u8], skip: usize) -> Self {
+        SliceWriter {
+            buf,
+            pos: 0,
+            skip,
+            window: true,
+        }
+    }
+
+    /// Stores the part of `data` (logically at `at`) that falls into the buffer.
+    pub(crate) fn patch(&mut self, at: usize, data: &[u8]) {
+        let lo = at.max(self.skip);
+        let hi = at
+            .saturating_add(data.len())
+            .min(self.skip.saturating_add(self.buf.len()));
+        if lo < hi {
+            if let (Some(dst), Some(src)) = (
+                self.buf.get_mut(lo - self.skip..hi - self.skip),
+                data.get(lo - at..hi - at),
+            ) {
+                dst.copy_from_slice(src);
+            }
+        }
     }
 
     pub(crate) fn push(&mut self, data: &[u8]) -> Result<(), IoError> {
@@ -289,10 +328,10 @@ impl<'b> SliceWriter<'b> {
             .pos
             .checked_add(data.len())
             .ok_or(IoError::BufferTooSmall)?;
-        self.buf
-            .get_mut(self.pos..end)
-            .ok_or(IoError::BufferTooSmall)?
-            .copy_from_slice(data);
+        if !self.window && end > self.buf.len() {
+            return Err(IoError::BufferTooSmall);
+        }
+        self.patch(self.pos, data);
         self.pos = end;
         Ok(())
     }

@@ -1,0 +1,400 @@
+//! Block-wise transfers end to end (RFC 7959): a Read and a Discover larger than one
+//! message go out in Block2 blocks that the server may request at any size and from any
+//! block; a Write of a value larger than one message comes in Block1 blocks that reach the
+//! write handler as chunks, inside one transaction.
+
+use std::cell::RefCell;
+use std::ffi::c_char;
+use std::vec::Vec;
+
+use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
+
+use super::tests::{register, server_request, Rig};
+use crate::coap::Block;
+use crate::ffi::core::anj_t;
+use crate::ffi::dm::*;
+
+const BIG: usize = 5000;
+
+/// A 5000-character string: `0123456789` repeated, then a NUL for readers that take it as
+/// a C string.
+fn big_string() -> &'static [u8] {
+    thread_local! {
+        static S: &'static [u8] = {
+            let mut v: Vec<u8> = (0..BIG).map(|i| b'0' + (i % 10) as u8).collect();
+            v.push(0);
+            Box::leak(v.into_boxed_slice())
+        };
+    }
+    S.with(|s| *s)
+}
+
+#[derive(Default)]
+struct Log {
+    chunks: Vec<(usize, usize, usize)>,
+    data: Vec<u8>,
+    ends: Vec<bool>,
+    begins: usize,
+}
+
+thread_local! {
+    static LOG: RefCell<Log> = RefCell::new(Log::default());
+}
+
+unsafe extern "C" fn read(
+    _anj: *mut anj_t,
+    _obj: *const anj_dm_obj_t,
+    _iid: u16,
+    rid: u16,
+    _riid: u16,
+    out: *mut anj_res_value_t,
+) -> i32 {
+    if rid != 0 {
+        return -132;
+    }
+    let s = big_string();
+    // SAFETY (test): the engine passes a valid out slot.
+    unsafe {
+        (*out).bytes_or_string = anj_bytes_or_string_value_t {
+            data: s.as_ptr().cast::<c_char>().cast(),
+            offset: 0,
+            chunk_length: BIG,
+            full_length_hint: BIG,
+        }
+    };
+    0
+}
+
+unsafe extern "C" fn write(
+    _anj: *mut anj_t,
+    _obj: *const anj_dm_obj_t,
+    _iid: u16,
+    _rid: u16,
+    _riid: u16,
+    value: *const anj_res_value_t,
+) -> i32 {
+    // SAFETY (test): the engine passes a valid value whose data has chunk_length bytes.
+    let b = unsafe { (*value).bytes_or_string };
+    let data = unsafe { std::slice::from_raw_parts(b.data as *const u8, b.chunk_length) };
+    LOG.with(|l| {
+        let mut l = l.borrow_mut();
+        l.chunks
+            .push((b.offset, b.chunk_length, b.full_length_hint));
+        l.data.extend_from_slice(data);
+    });
+    0
+}
+
+unsafe extern "C" fn begin(_anj: *mut anj_t, _obj: *const anj_dm_obj_t) -> i32 {
+    LOG.with(|l| l.borrow_mut().begins += 1);
+    0
+}
+
+unsafe extern "C" fn end(
+    _anj: *mut anj_t,
+    _obj: *const anj_dm_obj_t,
+    r: anj_dm_transaction_result_t,
+) {
+    LOG.with(|l| {
+        l.borrow_mut()
+            .ends
+            .push(r == anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS)
+    });
+}
+
+/// Installs /4000/0 with 0: a big String (R), 1: Opaque (W).
+fn install(rig: &mut Rig) {
+    let res = Box::leak(Box::new([
+        anj_dm_res_t {
+            rid: 0,
+            r#type: ANJ_DATA_TYPE_STRING,
+            kind: anj_dm_res_kind_t::ANJ_DM_RES_R,
+            insts: std::ptr::null(),
+            max_inst_count: 0,
+        },
+        anj_dm_res_t {
+            rid: 1,
+            r#type: ANJ_DATA_TYPE_BYTES,
+            kind: anj_dm_res_kind_t::ANJ_DM_RES_W,
+            insts: std::ptr::null(),
+            max_inst_count: 0,
+        },
+    ]));
+    let inst = Box::leak(Box::new(anj_dm_obj_inst_t {
+        iid: 0,
+        resources: res.as_ptr(),
+        res_count: 2,
+    }));
+    let handlers = Box::leak(Box::new(anj_dm_handlers_t {
+        res_read: Some(read),
+        res_write: Some(write),
+        transaction_begin: Some(begin),
+        transaction_end: Some(end),
+        ..Default::default()
+    }));
+    let obj = Box::leak(Box::new(anj_dm_obj_t {
+        oid: 4000,
+        version: std::ptr::null(),
+        handlers,
+        insts: inst,
+        max_inst_count: 1,
+    }));
+    let anj = rig.anj_ptr();
+    // SAFETY (test): the object is leaked, so it outlives the client.
+    unsafe {
+        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, obj), 0);
+        crate::ffi::core::apply_pending(anj);
+    }
+    // The Update the new object causes.
+    assert!(rig.run_until(crate::time::SEC, |r| !r.link.sent.is_empty()));
+    let upd = rig.take_sent().unwrap();
+    rig.deliver(&super::tests::ack(&upd, ResponseType::Changed));
+    rig.step();
+}
+
+fn block_value(p: &Packet, opt: CoapOption) -> Option<Block> {
+    let v = p.get_option(opt)?.front()?.clone();
+    Block::decode(&v)
+}
+
+fn uint_opt(v: u32) -> Vec<u8> {
+    let b = v.to_be_bytes();
+    let skip = b.iter().take_while(|&&x| x == 0).count();
+    b[skip..].to_vec()
+}
+
+fn get_block(rig: &mut Rig, mid: u16, path: &str, accept: u32, block: Option<Block>) -> Packet {
+    let mut req = server_request(RequestType::Get, mid, path);
+    req.add_option(CoapOption::Accept, uint_opt(accept));
+    if let Some(b) = block {
+        req.add_option(CoapOption::Block2, uint_opt(b.to_uint().unwrap()));
+    }
+    rig.deliver(&req);
+    rig.step();
+    rig.take_sent().expect("a response")
+}
+
+#[test]
+fn a_large_read_goes_out_in_blocks_the_server_may_resize_and_restart() {
+    let mut rig = Rig::new();
+    register(&mut rig);
+    install(&mut rig);
+    let expected = &big_string()[..BIG];
+
+    // No Block2 asked for: the client starts block-wise by itself, with Size2.
+    let first = get_block(&mut rig, 0x5000, "/4000/0/0", 0, None);
+    assert_eq!(
+        first.header.code,
+        MessageClass::Response(ResponseType::Content)
+    );
+    let b = block_value(&first, CoapOption::Block2).expect("Block2");
+    assert_eq!((b.num, b.more, b.szx), (0, true, 6));
+    assert_eq!(
+        first
+            .get_option(CoapOption::Size2)
+            .unwrap()
+            .front()
+            .unwrap(),
+        &uint_opt(BIG as u32)
+    );
+    let mut got = first.payload.clone();
+    let mut num = 1;
+    loop {
+        let p = get_block(
+            &mut rig,
+            0x5000 + num as u16,
+            "/4000/0/0",
+            0,
+            Some(Block {
+                num,
+                more: false,
+                szx: 6,
+            }),
+        );
+        let b = block_value(&p, CoapOption::Block2).unwrap();
+        assert_eq!(b.num, num);
+        got.extend_from_slice(&p.payload);
+        if !b.more {
+            break;
+        }
+        num += 1;
+    }
+    assert_eq!(got, expected);
+
+    // The server asks for 256-byte blocks from block 7 on (offset 1792): RFC 7959 §2.4.
+    let p = get_block(
+        &mut rig,
+        0x5100,
+        "/4000/0/0",
+        0,
+        Some(Block {
+            num: 7,
+            more: false,
+            szx: 4,
+        }),
+    );
+    let b = block_value(&p, CoapOption::Block2).unwrap();
+    assert_eq!((b.num, b.szx, b.more), (7, 4, true));
+    assert_eq!(p.payload, expected[1792..2048]);
+
+    // A block past the end is refused.
+    let p = get_block(
+        &mut rig,
+        0x5101,
+        "/4000/0/0",
+        0,
+        Some(Block {
+            num: 100,
+            more: false,
+            szx: 6,
+        }),
+    );
+    assert_eq!(
+        p.header.code,
+        MessageClass::Response(ResponseType::BadRequest)
+    );
+}
+
+#[test]
+fn a_large_discover_goes_out_in_blocks() {
+    let mut rig = Rig::new();
+    register(&mut rig);
+    install(&mut rig);
+    // Small blocks so that even a short Discover needs several.
+    let mut got = Vec::new();
+    let mut num = 0;
+    loop {
+        let p = get_block(
+            &mut rig,
+            0x5200 + num as u16,
+            "/3",
+            40,
+            Some(Block {
+                num,
+                more: false,
+                szx: 0,
+            }),
+        );
+        assert_eq!(p.header.code, MessageClass::Response(ResponseType::Content));
+        let b = block_value(&p, CoapOption::Block2).unwrap();
+        got.extend_from_slice(&p.payload);
+        if !b.more {
+            break;
+        }
+        num += 1;
+    }
+    let text = String::from_utf8(got).unwrap();
+    assert!(text.starts_with("</3>,</3/0>,</3/0/0>"), "{text}");
+    assert!(text.ends_with("</3/0/19>"), "{text}");
+}
+
+fn put_block(rig: &mut Rig, mid: u16, b: Block, data: &[u8]) -> Packet {
+    let mut req = server_request(RequestType::Put, mid, "/4000/0/1");
+    req.add_option(CoapOption::ContentFormat, uint_opt(42));
+    req.add_option(CoapOption::Block1, uint_opt(b.to_uint().unwrap()));
+    req.payload = data.to_vec();
+    rig.deliver(&req);
+    rig.step();
+    rig.take_sent().expect("a response")
+}
+
+#[test]
+fn a_large_write_comes_in_blocks_as_chunks_of_one_transaction() {
+    let mut rig = Rig::new();
+    register(&mut rig);
+    install(&mut rig);
+    LOG.with(|l| *l.borrow_mut() = Log::default());
+    let image: Vec<u8> = (0..4500u32).map(|i| (i * 7 % 251) as u8).collect();
+    let blocks: Vec<&[u8]> = image.chunks(1024).collect();
+    for (i, chunk) in blocks.iter().enumerate() {
+        let more = i + 1 < blocks.len();
+        let p = put_block(
+            &mut rig,
+            0x6000 + i as u16,
+            Block {
+                num: i as u32,
+                more,
+                szx: 6,
+            },
+            chunk,
+        );
+        let code = if more {
+            ResponseType::Continue
+        } else {
+            ResponseType::Changed
+        };
+        assert_eq!(p.header.code, MessageClass::Response(code), "block {i}");
+        let echo = block_value(&p, CoapOption::Block1).unwrap();
+        assert_eq!((echo.num, echo.more), (i as u32, more));
+    }
+    LOG.with(|l| {
+        let l = l.borrow();
+        assert_eq!(l.data, image);
+        assert_eq!(l.begins, 1);
+        assert_eq!(l.ends, vec![true]);
+        // Offsets follow the blocks; the full length is known on the last chunk only.
+        assert_eq!(l.chunks[0], (0, 1024, 0));
+        assert_eq!(l.chunks[4], (4096, 404, 4500));
+    });
+
+    // A gap (block 2 after block 0) is 4.08 and the transaction rolls back when the
+    // transfer starts over.
+    LOG.with(|l| *l.borrow_mut() = Log::default());
+    put_block(
+        &mut rig,
+        0x6100,
+        Block {
+            num: 0,
+            more: true,
+            szx: 6,
+        },
+        &image[..1024],
+    );
+    let p = put_block(
+        &mut rig,
+        0x6101,
+        Block {
+            num: 2,
+            more: true,
+            szx: 6,
+        },
+        &image[..1024],
+    );
+    assert_eq!(
+        p.header.code,
+        MessageClass::Response(ResponseType::RequestEntityIncomplete)
+    );
+    put_block(
+        &mut rig,
+        0x6102,
+        Block {
+            num: 0,
+            more: false,
+            szx: 6,
+        },
+        &image[..10],
+    );
+    LOG.with(|l| assert_eq!(l.borrow().ends, vec![false, true]));
+}
+
+#[test]
+fn a_stalled_block_wise_write_is_abandoned() {
+    let mut rig = Rig::new();
+    register(&mut rig);
+    install(&mut rig);
+    LOG.with(|l| *l.borrow_mut() = Log::default());
+    put_block(
+        &mut rig,
+        0x6200,
+        Block {
+            num: 0,
+            more: true,
+            szx: 6,
+        },
+        &[1; 1024],
+    );
+    // No next block within the request timeout (50 s by default): rolled back.
+    rig.run_until(60 * crate::time::SEC, |_| false);
+    rig.link.sent.clear();
+    LOG.with(|l| assert_eq!(l.borrow().ends, vec![false]));
+}
