@@ -9,7 +9,8 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 out="${SIZE_REPORT_DIR:-$here/target/size-report}"
 mkdir -p "$out"
 target=thumbv7em-none-eabihf
-features="net-udp,default-device-obj,default-security-obj,default-server-obj,discover,senml-cbor"
+# ANJ_SIZE_FEATURES adds cargo features to the minimal set (e.g. "tlv" to see what TLV costs).
+features="net-udp,default-device-obj,default-security-obj,default-server-obj,discover,senml-cbor${ANJ_SIZE_FEATURES:+,$ANJ_SIZE_FEATURES}"
 
 command -v arm-none-eabi-gcc >/dev/null || { echo "size-report: needs arm-none-eabi-gcc (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)" >&2; exit 2; }
 rustup target list --installed 2>/dev/null | grep -qx "$target" || rustup target add "$target" >&2
