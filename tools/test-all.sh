@@ -48,9 +48,16 @@ ctest --test-dir "$build" --output-on-failure
 if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     stage "interop with Leshan (loopback)"
     tools/leshan.sh setup >/dev/null
-    example="$(find "$build" -type f -name anj_example_mandatory_objects -perm -u+x | head -n 1)"
-    [[ -n "$example" ]] || { echo "mandatory_objects example was not built" >&2; exit 1; }
-    ANJ_EXAMPLE_MANDATORY_OBJECTS="$example" \
+    find_example() {
+        local p
+        p="$(find "$build" -type f -name "anj_example_$1" -perm -u+x | head -n 1)"
+        [[ -n "$p" ]] || { echo "example $1 was not built" >&2; exit 1; }
+        echo "$p"
+    }
+    ANJ_EXAMPLE_MANDATORY_OBJECTS="$(find_example mandatory_objects)" \
+    ANJ_EXAMPLE_SENSOR="$(find_example sensor)" \
+    ANJ_EXAMPLE_MULTI_INSTANCE="$(find_example multi_instance)" \
+    ANJ_EXAMPLE_EXTERNAL_DATA="$(find_example external_data)" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q tests/interop
 fi

@@ -398,3 +398,271 @@ fn a_stalled_block_wise_write_is_abandoned() {
     rig.link.sent.clear();
     LOG.with(|l| assert_eq!(l.borrow().ends, vec![false]));
 }
+
+/// External data (`ANJ_DATA_TYPE_EXTERNAL_BYTES`) as Anjay Lite's AT-ExternalDataTypes
+/// tutorial serves it: a 6000-byte "file" as /19/0/0/0 of a Multiple-Instance Resource,
+/// read by callbacks that behave like its `pread`-based ones (a full buffer is
+/// `ANJ_IO_NEED_NEXT_CALL`, a short one the end; `open` asserts it is not open yet).
+#[cfg(feature = "external-data")]
+mod external {
+    use super::*;
+    use crate::io::format::Format;
+    use crate::io::value::{Encoder, Entry, Path, Value};
+    use std::ffi::c_void;
+
+    const LEN: usize = 6000;
+
+    /// From which block on the server asks for which smaller block size (SZX).
+    type Resize = Option<(u32, u8)>;
+
+    #[derive(Default)]
+    struct File {
+        data: Vec<u8>,
+        is_open: bool,
+        opened: usize,
+        closed: usize,
+        /// `get_external_data` fails at or past this offset.
+        fail_at: Option<usize>,
+    }
+
+    thread_local! {
+        static FILE: RefCell<File> = RefCell::new(File::default());
+    }
+
+    unsafe extern "C" fn get(
+        buf: *mut c_void,
+        size: *mut usize,
+        off: usize,
+        _: *mut c_void,
+    ) -> i32 {
+        FILE.with(|f| {
+            let f = f.borrow();
+            assert!(f.is_open, "read while closed");
+            if f.fail_at.is_some_and(|at| off >= at) {
+                return -1;
+            }
+            // SAFETY (test): the library passes `*size` writable bytes.
+            let room = unsafe { *size };
+            let n = room.min(f.data.len().saturating_sub(off));
+            unsafe { std::ptr::copy_nonoverlapping(f.data[off..].as_ptr(), buf.cast(), n) };
+            unsafe { *size = n };
+            if n < room {
+                0
+            } else {
+                4 // ANJ_IO_NEED_NEXT_CALL
+            }
+        })
+    }
+
+    unsafe extern "C" fn open(_: *mut c_void) -> i32 {
+        FILE.with(|f| {
+            let mut f = f.borrow_mut();
+            assert!(!f.is_open, "opened twice");
+            f.is_open = true;
+            f.opened += 1;
+        });
+        0
+    }
+
+    unsafe extern "C" fn close(_: *mut c_void) {
+        FILE.with(|f| {
+            let mut f = f.borrow_mut();
+            assert!(f.is_open, "closed while not open");
+            f.is_open = false;
+            f.closed += 1;
+        });
+    }
+
+    unsafe extern "C" fn ext_read(
+        _anj: *mut anj_t,
+        _obj: *const anj_dm_obj_t,
+        iid: u16,
+        rid: u16,
+        riid: u16,
+        out: *mut anj_res_value_t,
+    ) -> i32 {
+        if (iid, rid, riid) != (0, 0, 0) {
+            return -133;
+        }
+        // SAFETY (test): the engine passes a valid out slot.
+        unsafe {
+            (*out).external_data = anj_external_data_t {
+                get_external_data: Some(get),
+                open_external_data: Some(open),
+                close_external_data: Some(close),
+                user_args: std::ptr::null_mut(),
+            }
+        };
+        0
+    }
+
+    /// Installs /19 (Binary App Data Container) as the tutorial does.
+    fn install(rig: &mut Rig) {
+        let insts = Box::leak(Box::new([0u16]));
+        let res = Box::leak(Box::new(anj_dm_res_t {
+            rid: 0,
+            r#type: ANJ_DATA_TYPE_EXTERNAL_BYTES,
+            kind: anj_dm_res_kind_t::ANJ_DM_RES_RM,
+            insts: insts.as_ptr(),
+            max_inst_count: 1,
+        }));
+        let inst = Box::leak(Box::new(anj_dm_obj_inst_t {
+            iid: 0,
+            resources: res,
+            res_count: 1,
+        }));
+        let handlers = Box::leak(Box::new(anj_dm_handlers_t {
+            res_read: Some(ext_read),
+            ..Default::default()
+        }));
+        let obj = Box::leak(Box::new(anj_dm_obj_t {
+            oid: 19,
+            version: std::ptr::null(),
+            handlers,
+            insts: inst,
+            max_inst_count: 1,
+        }));
+        let anj = rig.anj_ptr();
+        // SAFETY (test): the object is leaked, so it outlives the client.
+        unsafe {
+            assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, obj), 0);
+            crate::ffi::core::apply_pending(anj);
+        }
+        assert!(rig.run_until(crate::time::SEC, |r| !r.link.sent.is_empty()));
+        let upd = rig.take_sent().unwrap();
+        rig.deliver(&super::super::tests::ack(&upd, ResponseType::Changed));
+        rig.step();
+    }
+
+    fn counts() -> (usize, usize, bool) {
+        FILE.with(|f| {
+            let f = f.borrow();
+            (f.opened, f.closed, f.is_open)
+        })
+    }
+
+    /// The whole response as the encoder gives it for the value given whole.
+    fn expected(cf: u16, path: &str, data: &[u8]) -> Vec<u8> {
+        let f = Format::from_content_format(cf).unwrap();
+        let base = Path::parse(path.as_bytes()).unwrap();
+        let mut out = vec![0u8; 3 * LEN];
+        let mut enc = f.encoder(base, &mut out);
+        enc.entry(&Entry::new(Path::new(&[19, 0, 0, 0]), Value::Bytes(data)))
+            .unwrap();
+        let n = enc.finish().unwrap();
+        out.truncate(n);
+        out
+    }
+
+    /// Reads `path` in `cf` as a server that starts without Block2 (the client picks the
+    /// block size) and follows with the blocks the client offers (switching to smaller
+    /// ones as `resize` says); returns the joined payload.
+    fn read_blockwise(
+        rig: &mut Rig,
+        mid: &mut u16,
+        path: &str,
+        cf: u16,
+        resize: Option<(u32, u8)>,
+    ) -> Vec<u8> {
+        *mid += 1;
+        let first = get_block(rig, *mid, path, u32::from(cf), None);
+        assert_eq!(
+            first.header.code,
+            MessageClass::Response(ResponseType::Content),
+            "{cf} {path}"
+        );
+        let b = block_value(&first, CoapOption::Block2).expect("Block2");
+        assert_eq!((b.num, b.more), (0, true));
+        let mut got = first.payload.clone();
+        let (mut num, mut szx) = (1u32, b.szx);
+        loop {
+            if let Some((at, s)) = resize {
+                if num == at {
+                    // Smaller blocks from here on: same offset, new numbering.
+                    num <<= szx - s;
+                    szx = s;
+                }
+            }
+            *mid += 1;
+            let p = get_block(
+                rig,
+                *mid,
+                path,
+                u32::from(cf),
+                Some(Block {
+                    num,
+                    more: false,
+                    szx,
+                }),
+            );
+            assert_eq!(p.header.code, MessageClass::Response(ResponseType::Content));
+            let b = block_value(&p, CoapOption::Block2).unwrap();
+            assert_eq!((b.num, b.szx), (num, szx));
+            got.extend_from_slice(&p.payload);
+            if !b.more {
+                break;
+            }
+            num += 1;
+        }
+        got
+    }
+
+    #[test]
+    fn a_large_external_value_is_streamed_block_wise_in_every_format() {
+        let data: Vec<u8> = (0..LEN).map(|i| (i * 31 + i / 251) as u8).collect();
+        FILE.with(|f| {
+            *f.borrow_mut() = File {
+                data: data.clone(),
+                ..File::default()
+            }
+        });
+        let mut rig = Rig::new();
+        register(&mut rig);
+        install(&mut rig);
+        let mut mid = 0x7000;
+        let cases: &[(u16, &str, Resize)] = &[
+            (112, "/19/0/0/0", None),        // SenML CBOR
+            (112, "/19", Some((2, 3))),      // SenML CBOR of the whole object, resized
+            (11542, "/19/0/0/0", None),      // TLV
+            (11542, "/19/0", Some((3, 4))),  // TLV, instance level, resized
+            (42, "/19/0/0/0", None),         // opaque
+            (42, "/19/0/0/0", Some((1, 2))), // opaque, resized
+            (0, "/19/0/0/0", None),          // text (base64)
+            (110, "/19/0/0", None),          // SenML JSON (base64url)
+            (60, "/19/0/0/0", None),         // CBOR
+            (11544, "/19/0", None),          // LwM2M CBOR
+        ];
+        for &(cf, path, resize) in cases {
+            let got = read_blockwise(&mut rig, &mut mid, path, cf, resize);
+            assert_eq!(got, expected(cf, path, &data), "{cf} {path}");
+            let (opened, closed, is_open) = counts();
+            assert!(opened > 0);
+            assert_eq!((opened, is_open), (closed, false), "{cf} {path}");
+        }
+    }
+
+    #[test]
+    fn a_failing_external_value_is_5_00_and_closed() {
+        let data: Vec<u8> = (0..LEN).map(|i| i as u8).collect();
+        FILE.with(|f| {
+            *f.borrow_mut() = File {
+                data,
+                fail_at: Some(3000),
+                ..File::default()
+            }
+        });
+        let mut rig = Rig::new();
+        register(&mut rig);
+        install(&mut rig);
+        for (i, cf) in [112u32, 11542, 42, 0].into_iter().enumerate() {
+            let p = get_block(&mut rig, 0x7100 + i as u16, "/19/0/0/0", cf, None);
+            assert_eq!(
+                p.header.code,
+                MessageClass::Response(ResponseType::InternalServerError),
+                "{cf}"
+            );
+            let (opened, closed, is_open) = counts();
+            assert_eq!((opened, is_open), (closed, false), "{cf}");
+        }
+    }
+}

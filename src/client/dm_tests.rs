@@ -1738,11 +1738,20 @@ mod external {
             serde_json::json!("abcdefghijklmnopqrstuvwxyzabcd")
         );
         assert_eq!((o.src.opened.get(), o.src.closed.get()), (2, 2));
-        // Too large for one message (no block-wise transfer yet): 4.13.
+        // Larger than one message: streamed block-wise (the first block here), and the
+        // value is closed after every pass.
         o.src.len = 5000;
         let r = e.get("/4002/0/0", Some(TEXT));
-        assert_eq!(code(&r), ResponseType::RequestEntityTooLarge);
-        assert_eq!(o.src.closed.get(), 3);
+        assert_eq!(code(&r), ResponseType::Content);
+        assert!(r.get_option(CoapOption::Block2).is_some());
+        assert_eq!(&body(&r)[..30], "abcdefghijklmnopqrstuvwxyzabcd");
+        assert_eq!(o.src.opened.get(), o.src.closed.get());
+        // A failing open: 5.00, and no close.
+        o.src.fail_open = true;
+        let before = o.src.closed.get();
+        let r = e.get("/4002/0/0", Some(TEXT));
+        assert_eq!(code(&r), ResponseType::InternalServerError);
+        assert_eq!(o.src.closed.get(), before);
     }
 
     #[test]
@@ -1760,14 +1769,43 @@ mod external {
             close_external_data: Some(close),
             user_args: &src as *const Source as *mut c_void,
         };
+        let counts = || (src.opened.get(), src.closed.get());
         let mut buf = [0u8; 64];
-        assert_eq!(read_external(&v, &mut buf), Ok(10));
-        assert_eq!(&buf[..10], b"abcdefghij");
-        assert_eq!((src.opened.get(), src.closed.get()), (1, 1));
-        // Larger than the buffer: an error, and still closed.
-        let mut small = [0u8; 4];
-        assert_eq!(read_external(&v, &mut small), Err(ExternalError::TooLarge));
-        assert_eq!(src.closed.get(), 2);
+        {
+            let mut s = ExternalSource::new(&v).unwrap();
+            // The callback gives 3 bytes a call; the end closes at once.
+            assert_eq!(s.read(&mut buf, 0), Ok((3, false)));
+            assert_eq!(&buf[..3], b"abc");
+            assert_eq!(counts(), (1, 0));
+            assert_eq!(s.read(&mut buf, 3), Ok((3, false)));
+            assert_eq!(s.read(&mut buf, 6), Ok((3, false)));
+            assert_eq!(s.read(&mut buf, 9), Ok((1, true)));
+            assert_eq!(buf[0], b'j');
+            assert_eq!(counts(), (1, 1));
+            assert_eq!(s.read(&mut buf, 10), Ok((0, true)));
+            // A second pass opens it again; stopping early leaves it to the next pass
+            // or to the drop to close it.
+            assert_eq!(s.read(&mut buf, 0), Ok((3, false)));
+            assert_eq!(counts(), (2, 1));
+            assert_eq!(s.read(&mut buf, 0), Ok((3, false)));
+            assert_eq!(counts(), (3, 2));
+            assert!(!s.failed());
+        }
+        assert_eq!(counts(), (3, 3));
+        {
+            // Offsets out of sequence are a failure (and close).
+            let mut s = ExternalSource::new(&v).unwrap();
+            assert_eq!(s.read(&mut buf, 0), Ok((3, false)));
+            assert!(s.read(&mut buf, 5).is_err());
+            assert!(s.failed());
+            assert_eq!(counts(), (4, 4));
+            assert!(s.read(&mut buf, 0).is_err());
+        }
+        assert_eq!(counts(), (4, 4));
+        // Without get_external_data there is no source.
+        v.external_data.get_external_data = None;
+        assert!(ExternalSource::new(&v).is_none());
+        v.external_data.get_external_data = Some(get);
         // A failed open is not closed.
         let bad = Source {
             len: 10,
@@ -1776,7 +1814,11 @@ mod external {
             fail_open: true,
         };
         v.external_data.user_args = &bad as *const Source as *mut c_void;
-        assert_eq!(read_external(&v, &mut buf), Err(ExternalError::Failed));
-        assert_eq!(bad.closed.get(), 0);
+        {
+            let mut s = ExternalSource::new(&v).unwrap();
+            assert!(s.read(&mut buf, 0).is_err());
+            assert!(s.failed());
+        }
+        assert_eq!((bad.opened.get(), bad.closed.get()), (1, 0));
     }
 }

@@ -25,7 +25,7 @@ use crate::exchange::Dedup;
 use crate::ffi::core::anj_t;
 use crate::io::format::{self, Format};
 use crate::io::link_format::LinkWriter;
-use crate::io::value::{Decoder, Encoder, Entry, IoError, Path, ID_INVALID};
+use crate::io::value::{Decoder, Encoder, IoError, Path, ID_INVALID};
 use crate::time::Instant;
 
 /// Options this client understands; any other critical option gets 4.02 (RFC 7252 §5.4.1).
@@ -187,8 +187,13 @@ pub(super) fn respond(
         }
         Err(e) => {
             crate::log_debug!("request failed with {}.{:02}", e.0.class(), e.0.detail());
-            // Start again: an error response carries no options or payload.
-            let w = MessageWriter::new(out, ty, e.0, response_id, req.token()).ok()?;
+            // Start again: an error response carries no options or payload, except Size1
+            // on a 4.13 to a block-wise request: the largest body taken in one message
+            // (RFC 7959 §2.9.3).
+            let mut w = MessageWriter::new(out, ty, e.0, response_id, req.token()).ok()?;
+            if e == DmError::TOO_LARGE && req.has_option(opt::BLOCK1) {
+                let _ = w.uint_option(opt::SIZE1, crate::config::IN_MSG_BUFFER_SIZE as u32);
+            }
             Some(w.finish())
         }
     }
@@ -306,8 +311,6 @@ fn block1_write(
         && path.len() >= 3
         && (path.len() == 4 || !dm::is_multiple(ctx.reg, path));
     if !streamable {
-        w.uint_option(opt::SIZE1, crate::config::IN_MSG_BUFFER_SIZE as u32)
-            .map_err(|_| DmError::INTERNAL)?;
         return Err(DmError::TOO_LARGE);
     }
     let offset = match ctx.block1.rx.classify(method, path, b) {
@@ -322,6 +325,14 @@ fn block1_write(
                     | (Some(format::TEXT), Some(DataType::String))
             );
             if !ok {
+                // A structured payload is not streamed: it must fit in one message.
+                if req
+                    .content_format()
+                    .and_then(Format::from_content_format)
+                    .is_some()
+                {
+                    return Err(DmError::TOO_LARGE);
+                }
                 return Err(DmError::UNSUPPORTED_FORMAT);
             }
             match target.obj.transaction_begin(anj) {
@@ -383,14 +394,7 @@ fn block1_write(
     Ok(Code::CHANGED)
 }
 
-fn io_error(e: IoError) -> DmError {
-    match e {
-        IoError::Unsupported => DmError::NOT_ACCEPTABLE,
-        // A response larger than the payload buffer: block-wise transfer is not available.
-        IoError::BufferTooSmall => DmError::TOO_LARGE,
-        _ => DmError::INTERNAL,
-    }
-}
+use crate::dm::io_error;
 
 /// Errors of decoding a request payload: a format that cannot express the request is
 /// 4.15, anything else wrong with the payload 4.00.
@@ -454,9 +458,7 @@ fn read(
             None => fmt.encoder(target.path, out),
             Some(skip) => fmt.encoder_window(target.path, out, skip),
         };
-        dm::read_each(anj, target, &mut |p, v| {
-            enc.entry(&Entry::new(*p, *v)).map_err(io_error)
-        })?;
+        dm::read_each(anj, target, &mut enc)?;
         enc.finish().map_err(io_error)
     })?;
     Ok(Code::CONTENT)
@@ -823,9 +825,6 @@ fn read_composite(
         let space = w.payload_space();
         let mut enc = out_fmt.encoder(Path::ROOT, space);
         let anj = ctx.anj;
-        let mut emit = |p: &Path, v: &crate::io::value::Value<'_>| {
-            enc.entry(&Entry::new(*p, *v)).map_err(io_error)
-        };
         for p in paths.iter().take(count) {
             if p.is_empty() {
                 for obj in ctx.reg.iter().filter(|o| !dm::is_protected(o.oid())) {
@@ -833,10 +832,10 @@ fn read_composite(
                         obj,
                         path: Path::new(&[obj.oid()]),
                     };
-                    dm::read_each(anj, &t, &mut emit)?;
+                    dm::read_each(anj, &t, &mut enc)?;
                 }
             } else {
-                dm::read_each(anj, &dm::resolve(ctx.reg, p)?, &mut emit)?;
+                dm::read_each(anj, &dm::resolve(ctx.reg, p)?, &mut enc)?;
             }
         }
         let n = enc.finish().map_err(io_error)?;

@@ -14,7 +14,8 @@ use crate::config::DM_MAX_OBJECTS_NUMBER;
 use crate::ffi::core::anj_t;
 pub use crate::ffi::dm::ObjRef;
 use crate::ffi::dm::*;
-use crate::io::value::{DataType, Path, Value};
+use crate::io::format::AnyEncoder;
+use crate::io::value::{DataType, Encoder, Entry, IoError, Path, Value};
 
 /// Why a data model operation failed: carries the CoAP response code the server gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,44 +203,64 @@ pub fn value_to_c(v: &Value<'_>) -> anj_res_value_t {
     out
 }
 
-/// Size of the buffer an external (streamed) value is collected in before it is encoded:
-/// a response never holds more than an outgoing message.
-#[cfg(feature = "external-data")]
-pub const EXTERNAL_DATA_BUFFER: usize = crate::config::OUT_MSG_BUFFER_SIZE;
-
-/// Reads one resource (instance) through its object's handler and converts the result.
-/// The returned value may borrow memory the handler owns; it is used before the next
-/// call. Values of the external types are streamed into `ext` through their callbacks.
-pub fn read_value<'a>(
+/// Reads one resource (instance) through its object's handler: the raw
+/// `anj_res_value_t`, which may point into memory the handler owns (it is used before
+/// the next handler call).
+fn read_raw(
     anj: *mut anj_t,
     obj: ObjRef,
     res: &anj_dm_res_t,
     iid: u16,
     riid: u16,
-    ext: &'a mut [u8],
-) -> DmResult<Value<'a>> {
+) -> DmResult<anj_res_value_t> {
     let mut out = anj_res_value_t::zeroed();
     check(
         obj.read(anj, iid, res.rid, riid, &mut out),
         DmError::METHOD_NOT_ALLOWED,
     )?;
+    Ok(out)
+}
+
+/// Maps an encoder error of a response: a value the format cannot carry is 4.06, a
+/// response larger than the payload buffer 4.13 (the caller goes block-wise), anything
+/// else 5.00.
+pub fn io_error(e: IoError) -> DmError {
+    match e {
+        IoError::Unsupported => DmError::NOT_ACCEPTABLE,
+        IoError::BufferTooSmall => DmError::TOO_LARGE,
+        _ => DmError::INTERNAL,
+    }
+}
+
+/// Reads the resource (instance) at `path` and hands its value to `enc`. A value of the
+/// external types is streamed from its callbacks straight into the encoder, through a
+/// small stack buffer, as many times as the format needs (see
+/// [`crate::ffi::dm::ExternalSource`]); a failing callback is 5.00, and the value is
+/// closed on every path.
+fn encode_value(
+    anj: *mut anj_t,
+    obj: ObjRef,
+    res: &anj_dm_res_t,
+    path: &Path,
+    enc: &mut AnyEncoder<'_>,
+) -> DmResult<()> {
+    let ids = path.as_slice();
+    let iid = ids.get(1).copied().unwrap_or(ANJ_ID_INVALID);
+    let riid = ids.get(3).copied().unwrap_or(ANJ_ID_INVALID);
+    let out = read_raw(anj, obj, res, iid, riid)?;
     #[cfg(feature = "external-data")]
     if res.r#type & ANJ_DATA_TYPE_FLAG_EXTERNAL != 0 {
-        let n = crate::ffi::dm::read_external(&out, ext).map_err(|e| match e {
-            ExternalError::TooLarge => DmError::TOO_LARGE,
-            ExternalError::Failed => DmError::INTERNAL,
-        })?;
-        let data = ext.get(..n).unwrap_or_default();
-        return if res.r#type & 0xFF == ANJ_DATA_TYPE_STRING {
-            core::str::from_utf8(data)
-                .map(Value::String)
-                .map_err(|_| DmError::INTERNAL)
+        let mut src = crate::ffi::dm::ExternalSource::new(&out).ok_or(DmError::INTERNAL)?;
+        let r = enc.streamed(path, data_type(res.r#type), &mut |b, off| src.read(b, off));
+        // `src` is dropped on return: closed if a pass stopped early.
+        return if src.failed() {
+            Err(DmError::INTERNAL)
         } else {
-            Ok(Value::Bytes(data))
+            r.map_err(io_error)
         };
     }
-    let _ = ext;
-    Ok(crate::ffi::dm::value_from_c(res.r#type, &out))
+    let v = crate::ffi::dm::value_from_c(res.r#type, &out);
+    enc.entry(&Entry::new(*path, v)).map_err(io_error)
 }
 
 /// The target of an operation, resolved against the registry.
@@ -294,18 +315,10 @@ fn riid_exists(obj: ObjRef, res: &anj_dm_res_t, riid: u16) -> bool {
     obj.res_instances(res).contains(&riid)
 }
 
-/// Visits every readable value under `target` in path order, calling `f(path, value)`.
-/// A single resource that is not readable is 4.05; unreadable ones are skipped at
-/// higher levels (LwM2M 1.1 TS Core §6.3.1).
-pub fn read_each(
-    anj: *mut anj_t,
-    target: &Target,
-    f: &mut dyn FnMut(&Path, &Value<'_>) -> DmResult<()>,
-) -> DmResult<()> {
-    #[cfg(feature = "external-data")]
-    let mut ext = [0u8; EXTERNAL_DATA_BUFFER];
-    #[cfg(not(feature = "external-data"))]
-    let mut ext = [0u8; 0];
+/// Encodes every readable value under `target` into `enc`, in path order. A single
+/// resource that is not readable is 4.05; unreadable ones are skipped at higher levels
+/// (LwM2M 1.1 TS Core §6.3.1). Encoder errors map as [`io_error`] says.
+pub fn read_each(anj: *mut anj_t, target: &Target, enc: &mut AnyEncoder<'_>) -> DmResult<()> {
     let obj = target.obj;
     let ids = target.path.as_slice();
     let oid = obj.oid();
@@ -338,12 +351,12 @@ pub fn read_each(
                     if want_riid.is_some_and(|w| w != riid) {
                         continue;
                     }
-                    let v = read_value(anj, obj, &res, inst.iid, riid, &mut ext)?;
-                    f(&Path::new(&[oid, inst.iid, res.rid, riid]), &v)?;
+                    let p = Path::new(&[oid, inst.iid, res.rid, riid]);
+                    encode_value(anj, obj, &res, &p, enc)?;
                 }
             } else {
-                let v = read_value(anj, obj, &res, inst.iid, ANJ_ID_INVALID, &mut ext)?;
-                f(&Path::new(&[oid, inst.iid, res.rid]), &v)?;
+                let p = Path::new(&[oid, inst.iid, res.rid]);
+                encode_value(anj, obj, &res, &p, enc)?;
             }
         }
     }

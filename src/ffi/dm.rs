@@ -8,6 +8,8 @@ use core::ffi::{c_char, c_int, c_void};
 use core::ptr::NonNull;
 
 use crate::ffi::core::anj_t;
+#[cfg(feature = "external-data")]
+use crate::io::value::IoError;
 
 pub type anj_oid_t = u16;
 pub type anj_iid_t = u16;
@@ -555,62 +557,135 @@ pub fn value_from_c<'a>(t: anj_data_type_t, v: &anj_res_value_t) -> crate::io::v
     }
 }
 
-/// Why streaming an external value failed.
-#[cfg(feature = "external-data")]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExternalError {
-    /// The value does not fit the buffer (no block-wise transfer for it).
-    TooLarge,
-    /// A callback failed or is missing.
-    Failed,
-}
-
 /// `ANJ_IO_NEED_NEXT_CALL` (`anj/defs.h`): the external-data callback has more to give.
 #[cfg(feature = "external-data")]
 const ANJ_IO_NEED_NEXT_CALL: c_int = 4;
 
-/// Streams an `ANJ_DATA_TYPE_EXTERNAL_*` value reported by a read handler into `buf`,
-/// following `anj/dm/defs.h`: `open_external_data` (optional) once, then
-/// `get_external_data` with increasing offsets until it returns 0, then
-/// `close_external_data` (optional), which runs after any failure too unless `open`
-/// failed. Returns the length read.
+/// An `ANJ_DATA_TYPE_EXTERNAL_*` value reported by a read handler, read through its
+/// callbacks as `anj/dm/defs.h` and `anj/defs.h` describe them: `open_external_data`
+/// (optional) before the first `get_external_data`, `get_external_data` with sequential
+/// offsets from 0 until it returns 0, `close_external_data` (optional) after the last one,
+/// after a failed `get_external_data`, or when the reading stops early, but never after a
+/// failed `open_external_data`. [`ExternalSource::read`] is an
+/// [`crate::io::value::Source`]: a read at offset 0 while a pass is under way closes it
+/// and opens the value again, so an encoder may read it several times (each time
+/// open, get..., close). Dropping the source closes it if it is open.
 #[cfg(feature = "external-data")]
-pub fn read_external(v: &anj_res_value_t, buf: &mut [u8]) -> Result<usize, ExternalError> {
-    // SAFETY: a read handler of an external-type resource fills `external_data`
-    // (plain pointers; any bit pattern of the union is a valid value of them).
-    let ext = unsafe { v.external_data };
-    let Some(get) = ext.get_external_data else {
-        return Err(ExternalError::Failed);
-    };
-    if let Some(open) = ext.open_external_data {
-        // SAFETY: the application's callback with its own argument.
-        if unsafe { open(ext.user_args) } != 0 {
-            return Err(ExternalError::Failed);
+pub struct ExternalSource {
+    ext: anj_external_data_t,
+    /// `open_external_data` succeeded and `close_external_data` is still due.
+    opened: bool,
+    /// The offset of the next byte of the current pass.
+    next: usize,
+    /// The current pass reached the end of the value.
+    ended: bool,
+    /// A callback failed: the read is over (5.00).
+    failed: bool,
+}
+
+#[cfg(feature = "external-data")]
+impl ExternalSource {
+    /// The source of the external value `v`; `None` without `get_external_data`.
+    pub fn new(v: &anj_res_value_t) -> Option<ExternalSource> {
+        // SAFETY: a read handler of an external-type resource fills `external_data`
+        // (plain pointers; any bit pattern of the union is a valid value of them).
+        let ext = unsafe { v.external_data };
+        ext.get_external_data?;
+        Some(ExternalSource {
+            ext,
+            opened: false,
+            next: 0,
+            ended: false,
+            failed: false,
+        })
+    }
+
+    /// Whether a callback failed (or was misused by the application).
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
+    fn close(&mut self) {
+        if core::mem::take(&mut self.opened) {
+            if let Some(close) = self.ext.close_external_data {
+                // SAFETY: the application's callback with its own argument, once per
+                // successful open.
+                unsafe { close(self.ext.user_args) };
+            }
         }
     }
-    let mut off = 0usize;
-    let result = loop {
-        let rest = buf.get_mut(off..).unwrap_or_default();
-        let room = rest.len();
+
+    fn fail(&mut self) -> Result<(usize, bool), IoError> {
+        self.failed = true;
+        self.close();
+        Err(IoError::Logic)
+    }
+
+    /// Reads the value's bytes from `offset` into `buf`: see [`crate::io::value::Source`].
+    pub fn read(&mut self, buf: &mut [u8], offset: usize) -> Result<(usize, bool), IoError> {
+        if self.failed {
+            return Err(IoError::Logic);
+        }
+        if offset == 0 {
+            // A new pass.
+            self.close();
+            self.next = 0;
+            self.ended = false;
+        }
+        if offset != self.next {
+            return self.fail();
+        }
+        if self.ended {
+            return Ok((0, true));
+        }
+        let Some(get) = self.ext.get_external_data else {
+            return self.fail();
+        };
+        if !self.opened {
+            if let Some(open) = self.ext.open_external_data {
+                // SAFETY: the application's callback with its own argument.
+                if unsafe { open(self.ext.user_args) } != 0 {
+                    // A failed open is not closed (`anj_open_external_data_t`).
+                    self.failed = true;
+                    return Err(IoError::Logic);
+                }
+            }
+            self.opened = true;
+        }
+        let room = buf.len();
         let mut size = room;
-        // SAFETY: `rest` is `room` writable bytes; the callback writes at most `size`.
-        let r = unsafe { get(rest.as_mut_ptr().cast(), &mut size, off, ext.user_args) };
-        if size > room {
-            break Err(ExternalError::Failed);
-        }
-        off += size;
+        // SAFETY: `buf` is `room` writable bytes; the callback writes at most `size`.
+        let r = unsafe {
+            get(
+                buf.as_mut_ptr().cast(),
+                &mut size,
+                offset,
+                self.ext.user_args,
+            )
+        };
         match r {
-            0 => break Ok(off),
-            ANJ_IO_NEED_NEXT_CALL if off < buf.len() && size > 0 => continue,
-            ANJ_IO_NEED_NEXT_CALL => break Err(ExternalError::TooLarge),
-            _ => break Err(ExternalError::Failed),
+            0 if size <= room => {
+                self.ended = true;
+                self.next = self.next.saturating_add(size);
+                // Released as soon as it is read through.
+                self.close();
+                Ok((size, true))
+            }
+            // More to come: the callback must have made progress.
+            ANJ_IO_NEED_NEXT_CALL if size <= room && size > 0 => {
+                self.next = self.next.saturating_add(size);
+                Ok((size, false))
+            }
+            _ => self.fail(),
         }
-    };
-    if let Some(close) = ext.close_external_data {
-        // SAFETY: the application's callback with its own argument.
-        unsafe { close(ext.user_args) };
     }
-    result
+}
+
+#[cfg(feature = "external-data")]
+impl Drop for ExternalSource {
+    fn drop(&mut self) {
+        self.close();
+    }
 }
 
 /// `anj_dm_write_bytes_chunked` (`anj/dm/core.h`): copies one chunk of a bytes value

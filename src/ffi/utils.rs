@@ -9,7 +9,8 @@
 //! Text formats:
 //! * integers: plain decimal, optional leading `+`/`-` for signed input only, no
 //!   whitespace; inputs longer than the longest valid number are refused.
-//! * doubles, output: the shortest text that reads back to the same value. Plain decimal
+//! * doubles, output: text that reads back to the same value, the shortest such text
+//!   whenever that has at most 15 significant digits (see `io::decimal`). Plain decimal
 //!   (`1`, `-10.022`, `0.000000002`) while the magnitude is in `[1e-10, 2^64)` and the text
 //!   fits in 24 characters, otherwise `d.ddde+N` / `d.ddde-N`; `nan`, `inf`, `-inf`.
 //! * doubles, input: `[+-]digits[.digits][(e|E)[+-]digits]` (digits may be omitted on one
@@ -215,56 +216,23 @@ pub fn fmt_i64(buf: &mut [u8], value: i64) -> usize {
 /// Writes `value` as described in the module documentation; returns the length, or 0 if
 /// `buf` is too short. [`DOUBLE_STR_MAX_LEN`] (24) bytes always suffice.
 pub fn fmt_f64(buf: &mut [u8], value: f64) -> usize {
-    let mut tmp = [0u8; 40];
-    let len = fmt_f64_unbounded(&mut tmp, value);
-    match (tmp.get(..len), buf.get_mut(..len)) {
-        (Some(src), Some(dst)) => {
-            dst.copy_from_slice(src);
-            len
-        }
-        _ => 0,
-    }
-}
-
-fn fmt_f64_unbounded(buf: &mut [u8; 40], value: f64) -> usize {
-    if value.is_nan() {
-        return write_fmt_into(buf, format_args!("nan")).unwrap_or(0);
-    }
-    if value.is_infinite() {
-        let text = if value < 0.0 { "-inf" } else { "inf" };
-        return write_fmt_into(buf, format_args!("{text}")).unwrap_or(0);
-    }
-    if value == 0.0 {
-        // Also -0.0: LwM2M text has no negative zero.
-        return write_fmt_into(buf, format_args!("0")).unwrap_or(0);
-    }
+    use crate::io::decimal::{format, Notation};
     const TWO_POW_64: f64 = 18_446_744_073_709_551_616.0;
-    let magnitude = value.abs();
-    if (1e-10..TWO_POW_64).contains(&magnitude) {
-        // `{}` prints the shortest round-trip digits, never in exponent form.
-        if let Some(len) = write_fmt_into(buf, format_args!("{value}")) {
-            if len <= DOUBLE_STR_MAX_LEN {
-                return len;
-            }
+    // Also -0.0: LwM2M text has no negative zero.
+    let value = if value == 0.0 { 0.0 } else { value };
+    let plain = (value == 0.0 || (1e-10..TWO_POW_64).contains(&value.abs()))
+        .then(|| format(value, Notation::Plain))
+        .filter(|text| text.as_bytes().len() <= DOUBLE_STR_MAX_LEN);
+    // C style: an explicit `+` on non-negative exponents.
+    let text = plain.unwrap_or_else(|| format(value, Notation::Exponent { plus: true }));
+    let text = text.as_bytes();
+    match buf.get_mut(..text.len()) {
+        Some(dst) => {
+            dst.copy_from_slice(text);
+            text.len()
         }
+        None => 0,
     }
-    // `{:e}` prints the shortest round-trip digits as `d.ddde<exp>`; C style wants an
-    // explicit `+` on non-negative exponents.
-    let Some(len) = write_fmt_into(buf, format_args!("{value:e}")) else {
-        return 0;
-    };
-    let Some(e_pos) = buf
-        .get(..len)
-        .and_then(|t| t.iter().position(|&c| c == b'e'))
-    else {
-        return len;
-    };
-    if buf.get(e_pos + 1) == Some(&b'-') || len + 1 > buf.len() {
-        return len;
-    }
-    buf.copy_within(e_pos + 1..len, e_pos + 2);
-    buf[e_pos + 1] = b'+';
-    len + 1
 }
 
 fn parse_digits_u64(digits: &[u8]) -> Option<u64> {
@@ -317,36 +285,8 @@ pub fn parse_f64(text: &[u8]) -> Option<f64> {
     if text.is_empty() || text.len() > DOUBLE_STR_MAX_LEN {
         return None;
     }
-    // Check the grammar ourselves: core's parser also takes "inf", "nan", "infinity".
-    let is_digit = |c: &u8| c.is_ascii_digit();
-    let mut rest = text;
-    if let Some((b'+' | b'-', tail)) = rest.split_first() {
-        rest = tail;
-    }
-    let int_digits = rest.iter().take_while(|c| is_digit(c)).count();
-    rest = rest.get(int_digits..)?;
-    let mut frac_digits = 0;
-    if let Some((b'.', tail)) = rest.split_first() {
-        frac_digits = tail.iter().take_while(|c| is_digit(c)).count();
-        rest = tail.get(frac_digits..)?;
-    }
-    if int_digits + frac_digits == 0 {
-        return None;
-    }
-    if let Some((b'e' | b'E', tail)) = rest.split_first() {
-        let exp = match tail.split_first() {
-            Some((b'+' | b'-', t)) => t,
-            _ => tail,
-        };
-        if exp.is_empty() || !exp.iter().all(is_digit) {
-            return None;
-        }
-        rest = &[];
-    }
-    if !rest.is_empty() {
-        return None;
-    }
-    let value: f64 = core::str::from_utf8(text).ok()?.parse().ok()?;
+    // The grammar above, without "inf"/"nan" (correctly rounded, see `io::decimal`).
+    let value = crate::io::decimal::parse(text)?;
     // Numbers beyond the double range have no faithful value.
     value.is_finite().then_some(value)
 }

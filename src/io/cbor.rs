@@ -100,6 +100,25 @@ impl<'b> CborWriter<'b> {
         self.w.push(s)
     }
 
+    /// A byte string (or text string, by `ty`) streamed from `src`: a definite-length
+    /// string (RFC 8949 §3.1) whose length a first pass over the source measures.
+    #[cfg(feature = "external-data")]
+    pub(crate) fn streamed(
+        &mut self,
+        ty: crate::io::value::DataType,
+        src: &mut crate::io::value::Source<'_>,
+    ) -> Result<(), IoError> {
+        use crate::io::value::DataType;
+        let major = match ty {
+            DataType::Bytes => MAJOR_BYTES,
+            DataType::String => MAJOR_TEXT,
+            _ => return Err(IoError::Unsupported),
+        };
+        let len = crate::io::value::stream_len(src)?;
+        self.head(major, len as u64)?;
+        self.w.push_streamed(src, len)
+    }
+
     pub fn bool(&mut self, b: bool) -> Result<(), IoError> {
         self.w.push_byte(if b { 0xF5 } else { 0xF4 })
     }
@@ -542,6 +561,28 @@ impl crate::io::value::Encoder for PlainCborEncoder<'_> {
             return Err(IoError::BadPath);
         }
         let r = write_value(&mut self.w, &e.value);
+        if r.is_err() {
+            self.w.w.pos = 0;
+        } else {
+            self.done = true;
+        }
+        r
+    }
+
+    #[cfg(feature = "external-data")]
+    fn streamed(
+        &mut self,
+        path: &crate::io::value::Path,
+        ty: crate::io::value::DataType,
+        src: &mut crate::io::value::Source<'_>,
+    ) -> Result<(), IoError> {
+        if self.done {
+            return Err(IoError::Logic);
+        }
+        if path.len() < 3 || !self.base.is_prefix_of(path) {
+            return Err(IoError::BadPath);
+        }
+        let r = self.w.streamed(ty, src);
         if r.is_err() {
             self.w.w.pos = 0;
         } else {

@@ -282,6 +282,41 @@ impl Encoder for AnyEncoder<'_> {
         }
     }
 
+    #[cfg(feature = "external-data")]
+    fn streamed(
+        &mut self,
+        path: &Path,
+        ty: super::value::DataType,
+        src: &mut super::value::Source<'_>,
+    ) -> Result<(), IoError> {
+        match self {
+            #[cfg(feature = "plaintext")]
+            AnyEncoder::Text(x) => x.streamed(path, ty, src),
+            #[cfg(feature = "opaque")]
+            AnyEncoder::Opaque(x) => x.streamed(path, ty, src),
+            #[cfg(feature = "cbor")]
+            AnyEncoder::Cbor(x) => x.streamed(path, ty, src),
+            #[cfg(feature = "tlv")]
+            AnyEncoder::Tlv(x) => x.streamed(path, ty, src),
+            #[cfg(feature = "senml-json")]
+            AnyEncoder::SenmlJson(x) => x.streamed(path, ty, src),
+            #[cfg(feature = "senml-cbor")]
+            AnyEncoder::SenmlCbor(x) => x.streamed(path, ty, src),
+            #[cfg(feature = "lwm2m-cbor")]
+            AnyEncoder::Lwm2mCbor(x) => x.streamed(path, ty, src),
+            #[cfg(not(any(
+                feature = "plaintext",
+                feature = "opaque",
+                feature = "cbor",
+                feature = "tlv",
+                feature = "senml-json",
+                feature = "senml-cbor",
+                feature = "lwm2m-cbor"
+            )))]
+            AnyEncoder::Never(n, _) => match *n {},
+        }
+    }
+
     fn finish(self) -> Result<usize, IoError> {
         match self {
             #[cfg(feature = "plaintext")]
@@ -623,6 +658,202 @@ mod tests {
             let r = entries.iter().try_for_each(|e| enc.entry(e));
             let r = r.and_then(|_| enc.finish().map(|_| ()));
             assert_eq!(r, Err(IoError::BufferTooSmall), "{f:?}");
+        }
+    }
+
+    /// A source serving `data` at most `step` bytes a call, checking that every pass
+    /// reads from 0 with sequential offsets; `lazy_end` reports the end only on an empty
+    /// read after the last byte (as a `pread`-based callback does). Counts passes.
+    #[cfg(feature = "external-data")]
+    fn source<'a>(
+        data: &'a [u8],
+        step: usize,
+        lazy_end: bool,
+        passes: &'a core::cell::Cell<usize>,
+    ) -> impl FnMut(&mut [u8], usize) -> Result<(usize, bool), IoError> + 'a {
+        let mut next = 0usize;
+        move |buf, off| {
+            if off == 0 {
+                passes.set(passes.get() + 1);
+                next = 0;
+            }
+            assert_eq!(off, next, "offsets are sequential");
+            let n = buf.len().min(step).min(data.len() - off);
+            buf[..n].copy_from_slice(&data[off..off + n]);
+            next += n;
+            let end = off + n == data.len();
+            Ok((n, if lazy_end { n == 0 } else { end }))
+        }
+    }
+
+    /// Every format: an entry whose value is streamed encodes exactly as the same value
+    /// given whole, alone and between other entries, through plain writers and through
+    /// windows of every size 1..=160 (and some larger), with sources of various chunk
+    /// sizes (base64 groups and JSON escapes across chunk boundaries).
+    #[cfg(feature = "external-data")]
+    #[test]
+    fn streamed_values_encode_like_whole_ones() {
+        use crate::io::value::DataType;
+        let bin: std::vec::Vec<u8> = (0..700u32).map(|i| (i * 37 + i / 7) as u8).collect();
+        let text = "quote \" backslash \\ tab\t nl\n ctl\u{1} zażółć €𝄞 ".repeat(12);
+        let cases: [(DataType, &[u8]); 7] = [
+            (DataType::Bytes, b""),
+            (DataType::Bytes, b"\x00"),
+            (DataType::Bytes, b"\xff\x01"),
+            (DataType::Bytes, &bin[..3]),
+            (DataType::Bytes, &bin[..301]),
+            (DataType::Bytes, &bin),
+            (DataType::String, text.as_bytes()),
+        ];
+        let p = Path::new(&[3, 0, 5, 1]);
+        for f in ALL {
+            for (ty, data) in cases {
+                if f == Format::Opaque && ty == DataType::String {
+                    continue;
+                }
+                let whole = match ty {
+                    DataType::String => Value::String(core::str::from_utf8(data).unwrap()),
+                    _ => Value::Bytes(data),
+                };
+                let (base, before, after) = if f.is_single_value() {
+                    (p, None, None)
+                } else {
+                    (
+                        Path::new(&[3]),
+                        Some(Entry::new(Path::new(&[3, 0, 1]), Value::Int(-5))),
+                        Some(Entry::new(Path::new(&[3, 0, 7]), Value::String("end"))),
+                    )
+                };
+                let run = |out: &mut [u8], skip: Option<usize>, step: usize, lazy: bool| {
+                    let passes = core::cell::Cell::new(0);
+                    let mut enc = match skip {
+                        None => f.encoder(base, out),
+                        Some(s) => f.encoder_window(base, out, s),
+                    };
+                    before.iter().for_each(|e| enc.entry(e).unwrap());
+                    let mut src = source(data, step, lazy, &passes);
+                    enc.streamed(&p, ty, &mut src).unwrap();
+                    after.iter().for_each(|e| enc.entry(e).unwrap());
+                    let n = enc.finish().unwrap();
+                    assert!(passes.get() <= 2, "{f:?}: {} passes", passes.get());
+                    n
+                };
+                let mut expected = vec![0u8; 4096];
+                let total = {
+                    let mut enc = f.encoder(base, &mut expected);
+                    before.iter().for_each(|e| enc.entry(e).unwrap());
+                    enc.entry(&Entry::new(p, whole)).unwrap();
+                    after.iter().for_each(|e| enc.entry(e).unwrap());
+                    enc.finish().unwrap()
+                };
+                expected.truncate(total);
+                for (step, lazy) in [
+                    (1, false),
+                    (2, true),
+                    (5, false),
+                    (128, true),
+                    (1000, false),
+                ] {
+                    let mut out = vec![0u8; 4096];
+                    let n = run(&mut out, None, step, lazy);
+                    assert_eq!(
+                        &out[..n],
+                        &expected[..],
+                        "{f:?} {ty:?} {} step {step}",
+                        data.len()
+                    );
+                }
+                // A plain writer that is too small fails as with the whole value.
+                if total > 1 {
+                    let passes = core::cell::Cell::new(0);
+                    let mut small = vec![0u8; total - 1];
+                    let mut enc = f.encoder(base, &mut small);
+                    let mut src = source(data, 7, false, &passes);
+                    let r = before
+                        .iter()
+                        .try_for_each(|e| enc.entry(e))
+                        .and_then(|_| enc.streamed(&p, ty, &mut src))
+                        .and_then(|_| after.iter().try_for_each(|e| enc.entry(e)))
+                        .and_then(|_| enc.finish().map(|_| ()));
+                    assert_eq!(r, Err(IoError::BufferTooSmall), "{f:?} {ty:?}");
+                }
+                let sizes = (1..=160usize).chain([255, 256, 512, 1000, 1024]);
+                for size in sizes {
+                    let mut joined = std::vec::Vec::new();
+                    let mut block = vec![0u8; size];
+                    let mut skip = 0;
+                    while skip < total {
+                        block.fill(0xAA);
+                        let n = run(&mut block, Some(skip), 64, skip % 2 == 0);
+                        assert_eq!(n, total, "{f:?} size {size} skip {skip}");
+                        let got = (n - skip).min(size);
+                        assert!(block[got..].iter().all(|&b| b == 0xAA));
+                        joined.extend_from_slice(&block[..got]);
+                        skip += size;
+                    }
+                    assert_eq!(joined, expected, "{f:?} {ty:?} {} size {size}", data.len());
+                }
+                // Measuring only (the count pass of a block-wise response).
+                assert_eq!(run(&mut [], Some(0), 64, false), total);
+            }
+        }
+    }
+
+    /// A failing source fails the entry and leaves nothing of it; a source whose length
+    /// changes between the measuring pass and the writing pass is an error.
+    #[cfg(feature = "external-data")]
+    #[test]
+    fn streamed_source_errors() {
+        use crate::io::value::DataType;
+        let p = Path::new(&[3, 0, 5]);
+        for f in ALL {
+            let mut out = [0u8; 256];
+            let mut enc = f.encoder(p, &mut out);
+            let mut bad = |_: &mut [u8], _: usize| Err(IoError::Logic);
+            assert_eq!(
+                enc.streamed(&p, DataType::Bytes, &mut bad),
+                Err(IoError::Logic)
+            );
+            let mut fresh = [0u8; 256];
+            let mut plain = f.encoder(p, &mut fresh);
+            let v = Entry::new(p, Value::Bytes(b"abc"));
+            enc.entry(&v).unwrap();
+            plain.entry(&v).unwrap();
+            let (n, m) = (enc.finish().unwrap(), plain.finish().unwrap());
+            assert_eq!(out[..n], fresh[..m], "{f:?}");
+            // Not a streamable type.
+            let mut out = [0u8; 64];
+            let mut enc = f.encoder(p, &mut out);
+            let mut src = |_: &mut [u8], _: usize| Ok((0, true));
+            assert_eq!(
+                enc.streamed(&p, DataType::Int, &mut src),
+                Err(IoError::Unsupported),
+                "{f:?}"
+            );
+        }
+        // Longer on the second pass than measured on the first.
+        for f in [
+            Format::Tlv,
+            Format::Cbor,
+            Format::SenmlCbor,
+            Format::Lwm2mCbor,
+        ] {
+            let mut pass = 0;
+            let mut growing = |b: &mut [u8], off: usize| {
+                if off == 0 {
+                    pass += 1;
+                }
+                let len = 10 + pass;
+                let n = b.len().min(len - off);
+                Ok((n, off + n == len))
+            };
+            let mut out = [0u8; 64];
+            let mut enc = f.encoder(p, &mut out);
+            assert_eq!(
+                enc.streamed(&p, DataType::Bytes, &mut growing),
+                Err(IoError::Logic),
+                "{f:?}"
+            );
         }
     }
 }

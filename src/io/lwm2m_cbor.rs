@@ -55,8 +55,10 @@ impl<'b> Lwm2mCborEncoder<'b> {
         }
     }
 
-    fn write(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
-        let ids = e.path.as_slice();
+    /// Closes the maps the previous entry left open down to where `path` parts from it
+    /// and writes the keys (opening maps) of `path`; its value follows.
+    fn write_keys(&mut self, path: &Path) -> Result<(), IoError> {
+        let ids = path.as_slice();
         let last = self.last.as_slice();
         // The number of leading IDs shared with the previous entry; a repeated path is
         // written as a new key in the innermost map (as Anjay Lite does).
@@ -76,30 +78,52 @@ impl<'b> Lwm2mCborEncoder<'b> {
             }
             self.w.uint(u64::from(*id))?;
         }
-        write_value(&mut self.w, &e.value)
+        Ok(())
+    }
+
+    /// Writes the entry at `path` (its value written by `value`), or nothing at all.
+    fn write(
+        &mut self,
+        path: &Path,
+        null: bool,
+        value: impl FnOnce(&mut CborWriter<'_>) -> Result<(), IoError>,
+    ) -> Result<(), IoError> {
+        if self.failed {
+            return Err(IoError::BufferTooSmall);
+        }
+        if path.len() < 3 || !self.base.is_prefix_of(path) {
+            return Err(IoError::BadPath);
+        }
+        if null {
+            return Err(IoError::Unsupported);
+        }
+        let start = self.w.position();
+        let r = self.write_keys(path).and_then(|_| value(&mut self.w));
+        if r.is_err() {
+            // Nothing of this entry stays; the maps of the previous one are still open.
+            self.w.w.pos = start;
+        } else {
+            self.last = *path;
+        }
+        r
     }
 }
 
 impl Encoder for Lwm2mCborEncoder<'_> {
     fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
-        if self.failed {
-            return Err(IoError::BufferTooSmall);
-        }
-        if e.path.len() < 3 || !self.base.is_prefix_of(&e.path) {
-            return Err(IoError::BadPath);
-        }
-        if matches!(e.value, Value::Null) {
-            return Err(IoError::Unsupported);
-        }
-        let start = self.w.position();
-        let r = self.write(e);
-        if r.is_err() {
-            // Nothing of this entry stays; the maps of the previous one are still open.
-            self.w.w.pos = start;
-        } else {
-            self.last = e.path;
-        }
-        r
+        let null = matches!(e.value, Value::Null);
+        self.write(&e.path, null, |w| write_value(w, &e.value))
+    }
+
+    /// A definite-length string (see [`CborWriter::streamed`]).
+    #[cfg(feature = "external-data")]
+    fn streamed(
+        &mut self,
+        path: &Path,
+        ty: DataType,
+        src: &mut super::value::Source<'_>,
+    ) -> Result<(), IoError> {
+        self.write(path, false, |w| w.streamed(ty, src))
     }
 
     fn finish(mut self) -> Result<usize, IoError> {

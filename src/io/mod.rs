@@ -1,5 +1,6 @@
 //! Payload formats.
 pub mod cbor;
+pub(crate) mod decimal;
 pub mod fbits;
 pub mod format;
 #[cfg(any(test, feature = "fuzzing"))]

@@ -41,6 +41,29 @@ impl Encoder for OpaqueEncoder<'_> {
         Ok(())
     }
 
+    #[cfg(feature = "external-data")]
+    fn streamed(
+        &mut self,
+        path: &Path,
+        ty: DataType,
+        src: &mut super::value::Source<'_>,
+    ) -> Result<(), IoError> {
+        if self.done {
+            return Err(IoError::Logic);
+        }
+        if path.len() < 3 || !self.base.is_prefix_of(path) {
+            return Err(IoError::BadPath);
+        }
+        if ty != DataType::Bytes {
+            return Err(IoError::Unsupported);
+        }
+        // The raw bytes: no length needed, one pass.
+        let w = &mut self.w;
+        super::value::stream_pass(src, &mut |c| w.push(c).map(|_| true))?;
+        self.done = true;
+        Ok(())
+    }
+
     fn finish(self) -> Result<usize, IoError> {
         Ok(self.w.pos)
     }

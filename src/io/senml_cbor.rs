@@ -138,8 +138,13 @@ impl<'b> SenmlCborEncoder<'b> {
     }
 }
 
-impl Encoder for SenmlCborEncoder<'_> {
-    fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
+impl SenmlCborEncoder<'_> {
+    /// Writes one record for `e` (its value written by `value`), or nothing at all.
+    fn record(
+        &mut self,
+        e: &Entry<'_>,
+        value: impl FnOnce(&mut CborWriter<'_>) -> Result<(), IoError>,
+    ) -> Result<(), IoError> {
         if self.failed {
             return Err(IoError::BufferTooSmall);
         }
@@ -148,7 +153,8 @@ impl Encoder for SenmlCborEncoder<'_> {
         let plan = self.state.plan(e)?;
         let w = core::mem::replace(&mut self.w, SliceWriter::new(&mut []));
         let mut c = CborWriter::from_writer(w);
-        let r = write_record(&mut c, &plan, &e.value);
+        let r = write_record_head(&mut c, &plan, !matches!(e.value, Value::Null))
+            .and_then(|_| value(&mut c));
         self.w = c.into_writer();
         if r.is_err() {
             // Nothing of this record stays: the next one must still carry bn / bt.
@@ -156,6 +162,32 @@ impl Encoder for SenmlCborEncoder<'_> {
             self.state = saved;
         }
         r
+    }
+}
+
+impl Encoder for SenmlCborEncoder<'_> {
+    fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
+        self.record(e, |c| write_record_value(c, &e.value))
+    }
+
+    /// `vd` or `vs` with a definite-length string (see [`CborWriter::streamed`]).
+    #[cfg(feature = "external-data")]
+    fn streamed(
+        &mut self,
+        path: &Path,
+        ty: DataType,
+        src: &mut super::value::Source<'_>,
+    ) -> Result<(), IoError> {
+        let label = match ty {
+            DataType::Bytes => L_VD,
+            DataType::String => L_VS,
+            _ => return Err(IoError::Unsupported),
+        };
+        // Any non-Null value stands for the streamed one in the record plan.
+        self.record(&Entry::new(*path, Value::Bool(false)), |c| {
+            c.int(label)?;
+            c.streamed(ty, src)
+        })
     }
 
     fn finish(mut self) -> Result<usize, IoError> {
@@ -168,12 +200,17 @@ impl Encoder for SenmlCborEncoder<'_> {
     }
 }
 
-fn write_record(c: &mut CborWriter<'_>, plan: &RecordPlan, v: &Value<'_>) -> Result<(), IoError> {
+/// The map head of a record and its name and time fields; the value pair follows.
+fn write_record_head(
+    c: &mut CborWriter<'_>,
+    plan: &RecordPlan,
+    has_value: bool,
+) -> Result<(), IoError> {
     let pairs = [
         plan.bn.is_some(),
         plan.n.is_some(),
         plan.bt.is_some(),
-        !matches!(v, Value::Null),
+        has_value,
     ];
     c.map(pairs.iter().filter(|p| **p).count() as u64)?;
     if let Some((b, n)) = &plan.bn {
@@ -188,6 +225,11 @@ fn write_record(c: &mut CborWriter<'_>, plan: &RecordPlan, v: &Value<'_>) -> Res
         c.int(L_BT)?;
         c.float(t)?;
     }
+    Ok(())
+}
+
+/// The value pair of a record (nothing for Null).
+fn write_record_value(c: &mut CborWriter<'_>, v: &Value<'_>) -> Result<(), IoError> {
     match *v {
         Value::Null => Ok(()),
         Value::Bytes(b) => {

@@ -14,15 +14,26 @@
 
 use super::cbor::MAX_DEPTH;
 use super::senml_cbor::{Num, RawValue, Record, SenmlDecState, SenmlEncState, VLO};
+#[cfg(feature = "external-data")]
+use super::text::base64_encode_streamed;
 use super::text::{base64_decode, base64_encode};
+#[cfg(feature = "external-data")]
+use super::value::{stream_pass, DataType, Source};
 use super::value::{
     write_f64, Decoder, Encoder, Entry, IoError, Path, Scratch, SliceWriter, TypeOf, Value,
 };
 
 /// Writes `s` as a JSON string literal.
 fn json_string(w: &mut SliceWriter<'_>, s: &[u8]) -> Result<(), IoError> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     w.push_byte(b'"')?;
+    json_escape(w, s)?;
+    w.push_byte(b'"')
+}
+
+/// Writes `s` escaped for a JSON string (RFC 8259 §7); byte by byte, so a string can be
+/// escaped in pieces.
+fn json_escape(w: &mut SliceWriter<'_>, s: &[u8]) -> Result<(), IoError> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     for &c in s {
         match c {
             b'"' => w.push(b"\\\"")?,
@@ -43,7 +54,7 @@ fn json_string(w: &mut SliceWriter<'_>, s: &[u8]) -> Result<(), IoError> {
             _ => w.push_byte(c)?,
         }
     }
-    w.push_byte(b'"')
+    Ok(())
 }
 
 /// Encoder of SenML JSON; see the module docs.
@@ -66,7 +77,11 @@ impl<'b> SenmlJsonEncoder<'b> {
         }
     }
 
-    fn record(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
+    fn record(
+        &mut self,
+        e: &Entry<'_>,
+        #[cfg(feature = "external-data")] streamed: Option<(DataType, &mut Source<'_>)>,
+    ) -> Result<(), IoError> {
         let plan = self.state.plan(e)?;
         let w = &mut self.w;
         w.push(if self.count == 0 { b"[{" } else { b",{" })?;
@@ -93,6 +108,24 @@ impl<'b> SenmlJsonEncoder<'b> {
             }
             key(w, b"bt")?;
             write_f64(w, t)?;
+        }
+        #[cfg(feature = "external-data")]
+        if let Some((ty, src)) = streamed {
+            match ty {
+                DataType::Bytes => {
+                    key(w, b"vd")?;
+                    w.push_byte(b'"')?;
+                    base64_encode_streamed(w, src, true, false)?;
+                }
+                DataType::String => {
+                    key(w, b"vs")?;
+                    w.push_byte(b'"')?;
+                    stream_pass(src, &mut |c| json_escape(w, c).map(|_| true))?;
+                }
+                _ => return Err(IoError::Unsupported),
+            }
+            w.push_byte(b'"')?;
+            return w.push_byte(b'}');
         }
         match e.value {
             Value::Null => {}
@@ -138,11 +171,20 @@ impl<'b> SenmlJsonEncoder<'b> {
     }
 }
 
-impl Encoder for SenmlJsonEncoder<'_> {
-    fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
+impl SenmlJsonEncoder<'_> {
+    /// Writes the record, or nothing at all.
+    fn whole_record(
+        &mut self,
+        e: &Entry<'_>,
+        #[cfg(feature = "external-data")] streamed: Option<(DataType, &mut Source<'_>)>,
+    ) -> Result<(), IoError> {
         let start = self.w.pos;
         let saved = self.state;
-        let r = self.record(e);
+        let r = self.record(
+            e,
+            #[cfg(feature = "external-data")]
+            streamed,
+        );
         if r.is_err() {
             self.w.pos = start;
             self.state = saved;
@@ -150,6 +192,23 @@ impl Encoder for SenmlJsonEncoder<'_> {
             self.count += 1;
         }
         r
+    }
+}
+
+impl Encoder for SenmlJsonEncoder<'_> {
+    fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
+        self.whole_record(
+            e,
+            #[cfg(feature = "external-data")]
+            None,
+        )
+    }
+
+    /// `vd` base64url or `vs` escaped, as the chunks come (one pass).
+    #[cfg(feature = "external-data")]
+    fn streamed(&mut self, path: &Path, ty: DataType, src: &mut Source<'_>) -> Result<(), IoError> {
+        // Any non-Null value stands for the streamed one in the record plan.
+        self.whole_record(&Entry::new(*path, Value::Bool(false)), Some((ty, src)))
     }
 
     fn finish(mut self) -> Result<usize, IoError> {
@@ -369,9 +428,9 @@ impl<'a> SenmlJsonDecoder<'a> {
                 _ => {}
             }
         }
-        text.parse::<f64>()
+        super::decimal::parse(text.as_bytes())
             .map(Num::F)
-            .map_err(|_| IoError::Malformed)
+            .ok_or(IoError::Malformed)
     }
 
     fn skip_value(&mut self, depth: usize) -> Result<(), IoError> {

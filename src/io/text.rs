@@ -45,6 +45,40 @@ pub(crate) fn base64_encode(
     Ok(())
 }
 
+/// Base64-encodes a streamed value (see [`base64_encode`]): whole 3-byte groups as the
+/// chunks come, up to 2 bytes carried across a chunk boundary, the tail at the end. The
+/// output is the same as [`base64_encode`] of the whole value.
+#[cfg(feature = "external-data")]
+pub(crate) fn base64_encode_streamed(
+    w: &mut SliceWriter<'_>,
+    src: &mut super::value::Source<'_>,
+    url: bool,
+    pad: bool,
+) -> Result<(), IoError> {
+    let mut carry = [0u8; 3];
+    let mut held = 0usize;
+    super::value::stream_pass(src, &mut |mut c| {
+        if held > 0 {
+            while held < 3 {
+                let Some((b, rest)) = c.split_first() else {
+                    return Ok(true);
+                };
+                carry[held] = *b;
+                held += 1;
+                c = rest;
+            }
+            base64_encode(w, &carry, url, pad)?;
+            held = 0;
+        }
+        let (whole, rest) = c.split_at(c.len() - c.len() % 3);
+        base64_encode(w, whole, url, pad)?;
+        carry[..rest.len()].copy_from_slice(rest);
+        held = rest.len();
+        Ok(true)
+    })?;
+    base64_encode(w, carry.get(..held).unwrap_or(&[]), url, pad)
+}
+
 /// Decodes base64 (`url` selects the RFC 4648 §5 alphabet) into `out`; padding is optional
 /// but, when present, must complete the last quantum. Returns the decoded length.
 pub(crate) fn base64_decode(input: &[u8], out: &mut [u8], url: bool) -> Result<usize, IoError> {
@@ -139,6 +173,32 @@ impl Encoder for TextEncoder<'_> {
         Ok(())
     }
 
+    #[cfg(feature = "external-data")]
+    fn streamed(
+        &mut self,
+        path: &Path,
+        ty: DataType,
+        src: &mut super::value::Source<'_>,
+    ) -> Result<(), IoError> {
+        if self.done {
+            return Err(IoError::Logic);
+        }
+        if path.len() < 3 || !self.base.is_prefix_of(path) {
+            return Err(IoError::BadPath);
+        }
+        self.w.pos = 0;
+        let w = &mut self.w;
+        match ty {
+            DataType::Bytes => base64_encode_streamed(w, src, false, true)?,
+            DataType::String => {
+                super::value::stream_pass(src, &mut |c| w.push(c).map(|_| true))?;
+            }
+            _ => return Err(IoError::Unsupported),
+        }
+        self.done = true;
+        Ok(())
+    }
+
     fn finish(self) -> Result<usize, IoError> {
         Ok(self.w.pos)
     }
@@ -171,25 +231,16 @@ pub(crate) fn parse_f64(s: &[u8]) -> Option<f64> {
         .strip_prefix(b"-")
         .or_else(|| s.strip_prefix(b"+"))
         .unwrap_or(s);
-    let special = matches!(body, b"nan" | b"inf" | b"NaN" | b"Infinity");
-    let numeric = body
-        .first()
-        .is_some_and(|c| c.is_ascii_digit() || *c == b'.')
-        && body
-            .iter()
-            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'));
-    if !special && !numeric {
-        return None;
-    }
-    let text = core::str::from_utf8(s).ok()?;
-    if body == b"Infinity" {
-        return Some(if s.first() == Some(&b'-') {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        });
-    }
-    text.parse().ok()
+    let special = match body {
+        b"nan" | b"NaN" => f64::NAN,
+        b"inf" | b"Infinity" => f64::INFINITY,
+        _ => return super::decimal::parse(s),
+    };
+    Some(if s.first() == Some(&b'-') {
+        -special
+    } else {
+        special
+    })
 }
 
 fn parse_objlnk(s: &[u8]) -> Option<Value<'static>> {

@@ -211,18 +211,20 @@ impl<'b> TlvEncoder<'b> {
     }
 }
 
-impl Encoder for TlvEncoder<'_> {
-    fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
+impl TlvEncoder<'_> {
+    /// Opens and closes the containers `path` needs (checking it first, and that the
+    /// value is not Null); returns the kind and ID of its leaf TLV.
+    fn place(&mut self, path: &Path, null: bool) -> Result<(u8, u16), IoError> {
         if self.base.is_empty() {
             // Several objects cannot be told apart in TLV (it has no Object ID level).
             return Err(IoError::Unsupported);
         }
-        let ids = e.path.as_slice();
+        let ids = path.as_slice();
         let (iid, rid) = match (ids.get(1), ids.get(2)) {
-            (Some(&i), Some(&r)) if self.base.is_prefix_of(&e.path) => (i, r),
+            (Some(&i), Some(&r)) if self.base.is_prefix_of(path) => (i, r),
             _ => return Err(IoError::BadPath),
         };
-        if matches!(e.value, Value::Null) {
+        if null {
             return Err(IoError::Unsupported);
         }
         let riid = ids.get(3).copied();
@@ -240,10 +242,35 @@ impl Encoder for TlvEncoder<'_> {
         if need_multiple && self.multiple.is_none() {
             self.multiple = Some(self.open(KIND_MULTIPLE, rid)?);
         }
-        match riid {
-            Some(riid) => self.leaf(KIND_RES_INSTANCE, riid, &e.value),
-            None => self.leaf(KIND_RESOURCE, rid, &e.value),
+        Ok(match riid {
+            Some(riid) => (KIND_RES_INSTANCE, riid),
+            None => (KIND_RESOURCE, rid),
+        })
+    }
+}
+
+impl Encoder for TlvEncoder<'_> {
+    fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError> {
+        let (kind, id) = self.place(&e.path, matches!(e.value, Value::Null))?;
+        self.leaf(kind, id, &e.value)
+    }
+
+    /// The value's length goes first: a pass over the source measures it.
+    #[cfg(feature = "external-data")]
+    fn streamed(
+        &mut self,
+        path: &Path,
+        ty: DataType,
+        src: &mut super::value::Source<'_>,
+    ) -> Result<(), IoError> {
+        if !matches!(ty, DataType::Bytes | DataType::String) {
+            return Err(IoError::Unsupported);
         }
+        let (kind, id) = self.place(path, false)?;
+        let len = super::value::stream_len(src)?;
+        let (h, hl) = header(kind, id, len)?;
+        self.w.push(h.get(..hl).unwrap_or(&[]))?;
+        self.w.push_streamed(src, len)
     }
 
     fn finish(mut self) -> Result<usize, IoError> {

@@ -256,10 +256,59 @@ impl fmt::Display for IoError {
     }
 }
 
+/// A value produced chunk by chunk (an `ANJ_DATA_TYPE_EXTERNAL_*` resource):
+/// `src(buf, offset)` fills the start of `buf` with the value's bytes from `offset` on and
+/// returns how many it wrote and whether the value ends there. Encoders read it in passes,
+/// each from offset 0 with sequential offsets (a call at offset 0 starts a new pass; a
+/// pass may stop before the end), as many passes as they need: formats that put the
+/// length before the value (TLV, every CBOR format) measure it with a first pass.
+/// An error ends the encoding (the caller knows why).
+#[cfg(feature = "external-data")]
+pub type Source<'s> = dyn FnMut(&mut [u8], usize) -> Result<(usize, bool), IoError> + 's;
+
+/// The stack buffer a streamed value is read through.
+#[cfg(feature = "external-data")]
+pub(crate) const STREAM_CHUNK: usize = 128;
+
+/// One pass over a streamed value from its start: `f` gets every chunk and returns
+/// whether it wants more. Returns how many bytes were read. A source that neither ends
+/// nor makes progress is an error.
+#[cfg(feature = "external-data")]
+pub(crate) fn stream_pass(
+    src: &mut Source<'_>,
+    f: &mut dyn FnMut(&[u8]) -> Result<bool, IoError>,
+) -> Result<usize, IoError> {
+    let mut buf = [0u8; STREAM_CHUNK];
+    let mut off = 0usize;
+    loop {
+        let (n, done) = src(&mut buf, off)?;
+        let chunk = buf.get(..n).ok_or(IoError::Logic)?;
+        off = off.checked_add(n).ok_or(IoError::Logic)?;
+        if !f(chunk)? || done {
+            return Ok(off);
+        }
+        if n == 0 {
+            return Err(IoError::Logic);
+        }
+    }
+}
+
+/// The length of a streamed value (one whole pass).
+#[cfg(feature = "external-data")]
+pub(crate) fn stream_len(src: &mut Source<'_>) -> Result<usize, IoError> {
+    stream_pass(src, &mut |_| Ok(true))
+}
+
 /// A payload encoder: built for a base path (the request's path), fed the entries under
 /// it in data model order, then finished. Output goes into the caller's buffer.
 pub trait Encoder {
     fn entry(&mut self, e: &Entry<'_>) -> Result<(), IoError>;
+    /// An entry whose value (of type `ty`: Bytes or String) is streamed from `src`
+    /// instead of given whole; the output is the same as [`Encoder::entry`] would give
+    /// for the same value, byte for byte, in plain and window writers alike. String
+    /// values are taken as UTF-8 as they come (not validated).
+    #[cfg(feature = "external-data")]
+    fn streamed(&mut self, path: &Path, ty: DataType, src: &mut Source<'_>) -> Result<(), IoError>;
     /// Completes the payload; returns the number of bytes written.
     fn finish(self) -> Result<usize, IoError>;
 }
@@ -336,6 +385,37 @@ impl<'b> SliceWriter<'b> {
         Ok(())
     }
 
+    /// Writes a streamed value whose length `len` is known (measured): the source is
+    /// only read when the value's bytes reach into the kept part of the output, and only
+    /// up to the end of that part. A source that no longer gives `len` bytes is an error.
+    #[cfg(feature = "external-data")]
+    pub(crate) fn push_streamed(
+        &mut self,
+        src: &mut Source<'_>,
+        len: usize,
+    ) -> Result<(), IoError> {
+        let start = self.pos;
+        let end = start.checked_add(len).ok_or(IoError::BufferTooSmall)?;
+        if !self.window && end > self.buf.len() {
+            return Err(IoError::BufferTooSmall);
+        }
+        let keep_end = self.skip.saturating_add(self.buf.len());
+        if end > self.skip && start < keep_end {
+            let got = stream_pass(src, &mut |c| {
+                if self.pos - start + c.len() > len {
+                    return Err(IoError::Logic);
+                }
+                self.push(c)?;
+                Ok(self.pos < keep_end)
+            })?;
+            if got < len && self.pos < keep_end {
+                return Err(IoError::Logic);
+            }
+        }
+        self.pos = end;
+        Ok(())
+    }
+
     pub(crate) fn push_byte(&mut self, b: u8) -> Result<(), IoError> {
         self.push(&[b])
     }
@@ -359,24 +439,19 @@ impl fmt::Write for SliceWriter<'_> {
     }
 }
 
-/// Writes `v` as the shortest decimal text that parses back to the same `f64` (Rust's
-/// float formatting is shortest-round-trip); very large or small magnitudes use exponent
-/// notation so the text stays short. Non-finite values are written as `nan`, `inf`, `-inf`.
+/// Writes `v` as decimal text that parses back to the same `f64` (the shortest one for
+/// values with up to 15 significant digits, see [`super::decimal`]): positional for
+/// magnitudes in `[1e-5, 1e16)`, otherwise `d.ddde<exp>` so the text stays short.
+/// Non-finite values are written as `nan`, `inf`, `-inf`.
 pub(crate) fn write_f64(w: &mut SliceWriter<'_>, v: f64) -> Result<(), IoError> {
-    use core::fmt::Write as _;
-    if v.is_nan() {
-        return w.push(b"nan");
-    }
-    if v.is_infinite() {
-        return w.push(if v < 0.0 { b"-inf" } else { b"inf" });
-    }
+    use super::decimal::{format, Notation};
     let a = v.abs();
-    let r = if a != 0.0 && !(1e-5..1e16).contains(&a) {
-        write!(w, "{v:e}")
+    let notation = if a == 0.0 || (1e-5..1e16).contains(&a) {
+        Notation::Plain
     } else {
-        write!(w, "{v}")
+        Notation::Exponent { plus: false }
     };
-    r.map_err(|_| IoError::BufferTooSmall)
+    w.push(format(v, notation).as_bytes())
 }
 
 /// Hands out consecutive pieces of a caller-supplied scratch buffer, each living as long

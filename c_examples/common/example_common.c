@@ -1,0 +1,182 @@
+/*
+ * anj-rs examples: start-up, main loop and orderly shutdown shared by the
+ * data-model examples (see example_common.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <anj/core.h>
+#include <anj/defs.h>
+#include <anj/dm/device_object.h>
+#include <anj/dm/security_object.h>
+#include <anj/dm/server_object.h>
+#include <anj/log.h>
+
+#include "example_common.h"
+
+#define EXAMPLE_MAX_EXTRA_ARGS 4
+
+static volatile sig_atomic_t g_stop_requested;
+static anj_conn_status_t g_last_status = ANJ_CONN_STATUS_INITIAL;
+static const char *g_extra_args[EXAMPLE_MAX_EXTRA_ARGS];
+
+/* The mandatory objects live as long as the process. */
+static anj_dm_device_obj_t g_device_obj;
+static anj_dm_server_obj_t g_server_obj;
+static anj_dm_security_obj_t g_security_obj;
+
+static void handle_stop_signal(int signo) {
+    (void) signo;
+    g_stop_requested = 1;
+}
+
+void example_report(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+}
+
+static const char *conn_status_str(anj_conn_status_t status) {
+    switch (status) {
+    case ANJ_CONN_STATUS_INITIAL: return "INITIAL";
+    case ANJ_CONN_STATUS_INVALID: return "INVALID";
+    case ANJ_CONN_STATUS_FAILURE: return "FAILURE";
+    case ANJ_CONN_STATUS_BOOTSTRAPPING: return "BOOTSTRAPPING";
+    case ANJ_CONN_STATUS_BOOTSTRAPPED: return "BOOTSTRAPPED";
+    case ANJ_CONN_STATUS_REGISTERING: return "REGISTERING";
+    case ANJ_CONN_STATUS_REGISTERED: return "REGISTERED";
+    case ANJ_CONN_STATUS_SUSPENDED: return "SUSPENDED";
+    case ANJ_CONN_STATUS_ENTERING_QUEUE_MODE: return "ENTERING_QUEUE_MODE";
+    case ANJ_CONN_STATUS_QUEUE_MODE: return "QUEUE_MODE";
+    }
+    return "UNKNOWN";
+}
+
+static void on_conn_status(void *arg, anj_t *anj, anj_conn_status_t status) {
+    (void) arg;
+    (void) anj;
+    g_last_status = status;
+    example_report("STATUS %s", conn_status_str(status));
+}
+
+static void pause_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000L * 1000L;
+    nanosleep(&ts, NULL);
+}
+
+static bool is_number(const char *text) {
+    if (!*text) {
+        return false;
+    }
+    for (; *text; text++) {
+        if (*text < '0' || *text > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+const char *example_extra_arg(int n) {
+    if (n < 0 || n >= EXAMPLE_MAX_EXTRA_ARGS) {
+        return NULL;
+    }
+    return g_extra_args[n];
+}
+
+int example_start(anj_t *anj, int argc, char *argv[], const char *extra_usage) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s ENDPOINT_NAME SERVER_URI [LIFETIME]%s%s\n", argv[0],
+                extra_usage ? " " : "", extra_usage ? extra_usage : "");
+        return -1;
+    }
+    uint32_t lifetime = 60;
+    int next = 3;
+    if (argc > 3 && is_number(argv[3])) {
+        lifetime = (uint32_t) strtoul(argv[3], NULL, 10);
+        next = 4;
+    }
+    for (int i = 0; next < argc && i < EXAMPLE_MAX_EXTRA_ARGS; i++, next++) {
+        g_extra_args[i] = argv[next];
+    }
+
+    signal(SIGINT, handle_stop_signal);
+    signal(SIGTERM, handle_stop_signal);
+
+    anj_configuration_t config;
+    memset(&config, 0, sizeof(config));
+    config.endpoint_name = argv[1];
+    config.connection_status_cb = on_conn_status;
+    if (anj_core_init(anj, &config)) {
+        anj_log(example, L_ERROR, "anj_core_init failed");
+        return -1;
+    }
+
+    static bool no_bootstrap_fallback = false;
+    anj_dm_device_object_init_t device_init;
+    memset(&device_init, 0, sizeof(device_init));
+    device_init.manufacturer = "anj-rs";
+    device_init.model_number = "dm-example";
+    device_init.serial_number = "0001";
+    device_init.firmware_version = "1.0.0";
+
+    anj_dm_server_instance_init_t server_init;
+    memset(&server_init, 0, sizeof(server_init));
+    server_init.ssid = 1;
+    server_init.lifetime = lifetime;
+    server_init.binding = "U";
+    server_init.bootstrap_on_registration_failure = &no_bootstrap_fallback;
+
+    anj_dm_security_instance_init_t security_init;
+    memset(&security_init, 0, sizeof(security_init));
+    security_init.ssid = 1;
+    security_init.server_uri = argv[2];
+    security_init.security_mode = ANJ_DM_SECURITY_NOSEC;
+
+    anj_dm_server_obj_init(&g_server_obj);
+    anj_dm_security_obj_init(&g_security_obj);
+    if (anj_dm_device_obj_install(anj, &g_device_obj, &device_init)
+            || anj_dm_server_obj_add_instance(&g_server_obj, &server_init)
+            || anj_dm_server_obj_install(anj, &g_server_obj)
+            || anj_dm_security_obj_add_instance(&g_security_obj, &security_init)
+            || anj_dm_security_obj_install(anj, &g_security_obj)) {
+        anj_log(example, L_ERROR, "installing the mandatory objects failed");
+        return -1;
+    }
+    return 0;
+}
+
+int example_run(anj_t *anj, example_tick_t *tick, void *tick_arg) {
+    while (!g_stop_requested) {
+        if (tick) {
+            tick(anj, tick_arg);
+        }
+        anj_core_step(anj);
+        pause_ms(10);
+    }
+
+    /* Shutting down alone would leave the registration behind until it expires:
+     * disabling the server de-registers first. Give that up to five seconds. */
+    anj_core_disable_server(anj, ANJ_TIME_DURATION_INVALID);
+    for (int i = 0; i < 500 && g_last_status != ANJ_CONN_STATUS_SUSPENDED; i++) {
+        anj_core_step(anj);
+        pause_ms(10);
+    }
+    int result;
+    while ((result = anj_core_shutdown(anj)) == ANJ_NET_EAGAIN) {
+        pause_ms(10);
+    }
+    example_report("SHUTDOWN %d", result);
+    return result == 0 ? 0 : 1;
+}
