@@ -753,8 +753,8 @@ def test_external_small_bytes(external, request):
 
 def test_external_write_read_only_is_405(external, request):
     cell(request, "Write R resource -> 405", "TEXT (beside external)")
-    # 5528 Max X Coordinate is read-only (5527 Text is writable: see the block-wise test).
-    resp = external.server.write(external.ep, "/3341/0/5528", 5, fmt="TEXT")
+    # 5545 Max X Coordinate is read-only (5527 Text is writable: see the block-wise test).
+    resp = external.server.write(external.ep, "/3341/0/5545", 5, fmt="TEXT")
     assert code_of(resp) == 405, resp
 
 
