@@ -666,3 +666,368 @@ mod external {
         }
     }
 }
+
+/// Structured block-wise requests (TLV, SenML CBOR): decoded block by block, each block's
+/// complete entries applied at once, in the same transactions as the one-shot request.
+mod structured {
+    use super::super::dm_tests::{code, env, senml_cbor, Env};
+    use super::*;
+    use crate::io::format::{SENML_CBOR, TLV};
+    use crate::io::value::{Encoder, Entry, Path, Value};
+    use coap_lite::MessageType;
+    use std::string::String;
+
+    /// Sends `payload` in blocks of `16 << szx` bytes (whole without Block1 if `None`);
+    /// returns every response.
+    fn send(
+        e: &mut Env,
+        method: RequestType,
+        path: &str,
+        cf: u16,
+        payload: &[u8],
+        szx: Option<u8>,
+    ) -> Vec<Packet> {
+        let chunks: Vec<&[u8]> = match szx {
+            None => vec![payload],
+            Some(s) => payload.chunks(16 << s).collect(),
+        };
+        let mut out = vec![];
+        for (i, c) in chunks.iter().enumerate() {
+            e.mid += 1;
+            let mut p = server_request(method, e.mid, path);
+            p.add_option(CoapOption::ContentFormat, uint_opt(cf.into()));
+            if let Some(szx) = szx {
+                let b = Block {
+                    num: i as u32,
+                    more: i + 1 < chunks.len(),
+                    szx,
+                };
+                p.add_option(CoapOption::Block1, uint_opt(b.to_uint().unwrap()));
+            }
+            p.payload = c.to_vec();
+            e.rig.deliver(&p);
+            e.rig.step();
+            let mut resp = None;
+            while let Some(s) = e.rig.take_sent() {
+                if s.header.get_type() == MessageType::Acknowledgement
+                    && s.header.message_id == e.mid
+                {
+                    resp = Some(s);
+                }
+            }
+            out.push(resp.expect("a response"));
+        }
+        out
+    }
+
+    fn encode(fmt: crate::io::format::Format, base: &[u16], entries: &[Entry<'_>]) -> Vec<u8> {
+        let mut buf = vec![0u8; 4096];
+        let mut enc = fmt.encoder(Path::new(base), &mut buf);
+        for en in entries {
+            enc.entry(en).unwrap();
+        }
+        let n = enc.finish().unwrap();
+        buf.truncate(n);
+        buf
+    }
+
+    /// Checks that every response but the last is 2.31 Continue echoing its Block1, and
+    /// returns the last.
+    fn last_of(resps: &[Packet], blockwise: bool) -> Packet {
+        for (i, r) in resps.iter().enumerate() {
+            if blockwise {
+                let b = block_value(r, CoapOption::Block1).expect("Block1 echoed");
+                assert_eq!(b.num, i as u32);
+                assert_eq!(b.more, i + 1 < resps.len());
+            }
+            if i + 1 < resps.len() {
+                assert_eq!(code(r), ResponseType::Continue, "block {i}");
+            }
+        }
+        resps.last().unwrap().clone()
+    }
+
+    /// What a request did: the last response code, both objects' handler calls, and
+    /// their data afterwards.
+    type Outcome = (ResponseType, Vec<String>, Vec<String>, String);
+
+    fn outcome(e: &mut Env, resps: &[Packet], blockwise: bool) -> Outcome {
+        let last = last_of(resps, blockwise);
+        let data = format!(
+            "{:?} {:?} {:?} {} {} {} {:?} {:?}",
+            e.a.iids(),
+            e.a.riids(0),
+            e.a.riids(0)
+                .iter()
+                .map(|&r| e.a.blob(0, r))
+                .collect::<Vec<_>>(),
+            e.a.name(0),
+            e.a.data(0).value,
+            e.a.data(0).uint,
+            e.b.data(0).value,
+            last.get_option(CoapOption::LocationPath)
+        );
+        (code(&last), e.a.take_log(), e.b.take_log(), data)
+    }
+
+    /// Runs the same request whole and in blocks of 16, 32 and 64 bytes on fresh
+    /// clients; all must end the same.
+    fn same_as_one_shot(method: RequestType, path: &str, cf: u16, payload: &[u8]) -> Outcome {
+        let run = |szx: Option<u8>| {
+            let mut e = env();
+            let resps = send(&mut e, method, path, cf, payload, szx);
+            if let Some(s) = szx {
+                assert!(
+                    resps.len() >= 2 + usize::from(s < 2),
+                    "{} blocks",
+                    resps.len()
+                );
+            }
+            outcome(&mut e, &resps, szx.is_some())
+        };
+        let whole = run(None);
+        for szx in [0, 1, 2] {
+            assert_eq!(run(Some(szx)), whole, "blocks of {}", 16 << szx);
+        }
+        whole
+    }
+
+    fn instance_0() -> Vec<Entry<'static>> {
+        let e = |ids: &[u16], v| Entry::new(Path::new(ids), v);
+        vec![
+            e(&[4000, 0, 0], Value::Int(-0x1234_5678_9abc)),
+            e(
+                &[4000, 0, 1],
+                Value::String("a name of exactly thirty-one ch"),
+            ),
+            e(&[4000, 0, 3, 0], Value::Bytes(b"0123456789abcdef")),
+            e(&[4000, 0, 3, 1], Value::Bytes(b"fedcba9876543210")),
+            e(&[4000, 0, 3, 2], Value::Bytes(b"sixteen bytes!!!")),
+            e(&[4000, 0, 5], Value::Bool(true)),
+            e(&[4000, 0, 6], Value::Uint(u64::MAX)),
+        ]
+    }
+
+    #[test]
+    fn a_tlv_write_replace_of_an_instance_in_blocks() {
+        let mut entries = instance_0();
+        // Validation rejects negative values: use a positive one.
+        entries[0] = Entry::new(Path::new(&[4000, 0, 0]), Value::Int(0x1234_5678_9abc));
+        let payload = encode(crate::io::format::Format::Tlv, &[4000, 0], &entries);
+        assert!(payload.len() > 64, "{}", payload.len());
+        let (c, a, b, data) = same_as_one_shot(RequestType::Put, "/4000/0", TLV, &payload);
+        assert_eq!(c, ResponseType::Changed);
+        assert_eq!(a[..2], ["begin", "reset 0"]);
+        assert_eq!(a[a.len() - 2..], ["validate", "end ok"]);
+        assert!(b.is_empty());
+        assert!(data.contains("a name of exactly thirty-one ch"), "{data}");
+        assert!(data.contains("[0, 1, 2]"), "{data}");
+    }
+
+    #[test]
+    fn a_senml_cbor_write_composite_in_blocks() {
+        use ciborium::Value as C;
+        let payload = senml_cbor(&[
+            ("/4000/0/0", Some(C::Integer(11.into()))),
+            (
+                "/4000/0/1",
+                Some(C::Text("composite name, 31 characters!".into())),
+            ),
+            ("/4001/0/0", Some(C::Integer(22.into()))),
+            ("/4000/0/3/0", Some(C::Bytes(b"0123456789abcdef".to_vec()))),
+            ("/4000/0/3/1", None),
+            ("/4000/0/6", Some(C::Integer(123_456_789_012u64.into()))),
+            ("/4001/0/6", Some(C::Integer(7.into()))),
+            ("/4000/0/5", Some(C::Bool(false))),
+        ]);
+        assert!(payload.len() > 128, "{}", payload.len());
+        let (c, a, b, data) = same_as_one_shot(RequestType::IPatch, "/", SENML_CBOR, &payload);
+        assert_eq!(c, ResponseType::Changed);
+        assert_eq!(a.first().map(String::as_str), Some("begin"));
+        assert_eq!(a[a.len() - 2..], ["validate", "end ok"]);
+        assert_eq!(b, ["begin", "write 0/0", "write 0/6", "validate", "end ok"]);
+        assert!(data.contains("composite name"), "{data}");
+    }
+
+    #[test]
+    fn a_create_in_blocks() {
+        // A TLV Object Instance 2, and bare resources (no IID: the lowest free one).
+        let mut entries = instance_0();
+        entries[0] = Entry::new(Path::new(&[4000, 0, 0]), Value::Int(5));
+        entries.truncate(3);
+        let with_iid: Vec<Entry<'_>> = entries
+            .iter()
+            .map(|e| {
+                let mut ids = e.path.as_slice().to_vec();
+                ids[1] = 2;
+                Entry::new(Path::new(&ids), e.value)
+            })
+            .collect();
+        let named = encode(crate::io::format::Format::Tlv, &[4000], &with_iid);
+        for (payload, iid) in [(named, 2u16)] {
+            let run = |szx: Option<u8>| {
+                let mut e = env();
+                let resps = send(&mut e, RequestType::Post, "/4000", TLV, &payload, szx);
+                let last = last_of(&resps, szx.is_some());
+                assert_eq!(code(&last), ResponseType::Created);
+                let loc: Vec<Vec<u8>> = last
+                    .get_option(CoapOption::LocationPath)
+                    .unwrap()
+                    .iter()
+                    .cloned()
+                    .collect();
+                assert_eq!(loc, [b"4000".to_vec(), iid.to_string().into_bytes()]);
+                assert_eq!(e.a.data(iid).value, 5);
+                assert_eq!(e.a.name(iid), "a name of exactly thirty-one ch");
+                e.a.take_log()
+            };
+            let whole = run(None);
+            assert_eq!(whole[..2], ["begin".to_string(), format!("create {iid}")]);
+            for szx in [0, 1, 2] {
+                assert_eq!(run(Some(szx)), whole, "blocks of {}", 16 << szx);
+            }
+        }
+        // Bare resources in SenML CBOR with relative names under a base name.
+        use ciborium::Value as C;
+        let bare = senml_cbor(&[
+            ("/4000/2/0", Some(C::Integer(9.into()))),
+            (
+                "/4000/2/1",
+                Some(C::Text("created in sixteen-byte blocks".into())),
+            ),
+        ]);
+        let mut e = env();
+        let resps = send(
+            &mut e,
+            RequestType::Post,
+            "/4000",
+            SENML_CBOR,
+            &bare,
+            Some(0),
+        );
+        assert!(resps.len() > 2);
+        assert_eq!(code(&last_of(&resps, true)), ResponseType::Created);
+        assert_eq!(e.a.data(2).value, 9);
+        assert_eq!(e.a.name(2), "created in sixteen-byte blocks");
+        assert_eq!(
+            e.a.take_log(),
+            [
+                "begin",
+                "create 2",
+                "write 2/0",
+                "write 2/1",
+                "validate",
+                "end ok"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failure_in_a_later_block_rolls_back_the_earlier_ones() {
+        // Write-Partial: resources 0 and 6 in block 0, a resource instance across blocks
+        // 0 and 1, then a value for a read-only resource at the end.
+        let e9 = |ids: &[u16], v| Entry::new(Path::new(ids), v);
+        let payload = encode(
+            crate::io::format::Format::Tlv,
+            &[4000, 0],
+            &[
+                e9(&[4000, 0, 0], Value::Int(77)),
+                e9(&[4000, 0, 6], Value::Uint(5)),
+                e9(&[4000, 0, 3, 0], Value::Bytes(b"0123456789abcdef")),
+                e9(&[4000, 0, 2], Value::Double(1.5)),
+            ],
+        );
+        assert!(payload.len() > 32);
+        let mut e = env();
+        let one_shot = send(&mut e, RequestType::Post, "/4000/0", TLV, &payload, None);
+        let want = code(&one_shot[0]);
+        e.a.take_log();
+        let before = (e.a.data(0).value, e.a.data(0).uint, e.a.name(0));
+        let resps = send(&mut e, RequestType::Post, "/4000/0", TLV, &payload, Some(0));
+        assert_eq!(code(&resps[0]), ResponseType::Continue);
+        assert_eq!(code(resps.last().unwrap()), want);
+        assert!(want.is_error(), "{want:?}");
+        let log = e.a.take_log();
+        assert_eq!(log[..3], ["begin", "write 0/0", "write 0/6"]);
+        assert_eq!(log.last().map(String::as_str), Some("end fail"));
+        assert_eq!((e.a.data(0).value, e.a.data(0).uint, e.a.name(0)), before);
+
+        // Write-Composite: object 4001 fails validation at the end: both roll back.
+        use ciborium::Value as C;
+        let bad = senml_cbor(&[
+            ("/4000/0/0", Some(C::Integer(99.into()))),
+            (
+                "/4000/0/1",
+                Some(C::Text("a value in the first block".into())),
+            ),
+            ("/4001/0/0", Some(C::Integer((-1).into()))),
+        ]);
+        let resps = send(&mut e, RequestType::IPatch, "/", SENML_CBOR, &bad, Some(0));
+        assert_eq!(code(resps.last().unwrap()), ResponseType::BadRequest);
+        assert_eq!(e.a.data(0).value, before.0);
+        assert_eq!(e.a.take_log().last().map(String::as_str), Some("end fail"));
+        assert_eq!(e.b.take_log().last().map(String::as_str), Some("end fail"));
+
+        // A decoding error in block 1 (an entry that cannot be TLV): 4.00, rolled back.
+        let mut broken = payload.clone();
+        broken.truncate(20);
+        broken.extend_from_slice(&[0xC1, 0xFF]);
+        broken.resize(40, 0xFF);
+        let resps = send(&mut e, RequestType::Post, "/4000/0", TLV, &broken, Some(0));
+        assert_eq!(code(resps.last().unwrap()), ResponseType::BadRequest);
+        assert_eq!(e.a.take_log().last().map(String::as_str), Some("end fail"));
+        assert_eq!(e.a.data(0).value, before.0);
+    }
+
+    #[test]
+    fn a_stalled_structured_transfer_rolls_back_and_gaps_are_4_08() {
+        let payload = encode(
+            crate::io::format::Format::Tlv,
+            &[4000, 0],
+            &instance_0()[1..3],
+        );
+        let mut e = env();
+        let name = e.a.name(0);
+        // Block 0 of a longer payload, then not the block expected.
+        e.mid += 1;
+        let mut p = server_request(RequestType::Post, e.mid, "/4000/0");
+        p.add_option(CoapOption::ContentFormat, uint_opt(TLV.into()));
+        let b = Block {
+            num: 0,
+            more: true,
+            szx: 0,
+        };
+        p.add_option(CoapOption::Block1, uint_opt(b.to_uint().unwrap()));
+        p.payload = payload[..16].to_vec();
+        e.rig.deliver(&p);
+        e.rig.step();
+        assert_eq!(
+            e.rig.take_sent().map(|p| p.header.code),
+            Some(MessageClass::Response(ResponseType::Continue))
+        );
+        // Block 2 instead of 1: 4.08 (the transfer stays open for the right block).
+        e.mid += 1;
+        let mut p = server_request(RequestType::Post, e.mid, "/4000/0");
+        p.add_option(CoapOption::ContentFormat, uint_opt(TLV.into()));
+        let b = Block {
+            num: 2,
+            more: true,
+            szx: 0,
+        };
+        p.add_option(CoapOption::Block1, uint_opt(b.to_uint().unwrap()));
+        p.payload = payload[32..48].to_vec();
+        e.rig.deliver(&p);
+        e.rig.step();
+        assert_eq!(
+            e.rig.take_sent().map(|p| p.header.code),
+            Some(MessageClass::Response(
+                ResponseType::RequestEntityIncomplete
+            ))
+        );
+        // No next block within the request timeout: rolled back.
+        e.rig.run_until(60 * crate::time::SEC, |_| false);
+        e.rig.link.sent.clear();
+        assert_eq!(e.a.take_log().last().map(String::as_str), Some("end fail"));
+        assert_eq!(e.a.name(0), name);
+    }
+}

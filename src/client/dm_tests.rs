@@ -28,10 +28,10 @@ const RES_COUNT: usize = 7;
 
 /// Per-slot data of the test object.
 #[derive(Clone, Copy, Default)]
-struct Data {
-    value: i64,
+pub(super) struct Data {
+    pub(super) value: i64,
     name: [u8; 32],
-    uint: u64,
+    pub(super) uint: u64,
     flag: bool,
     blobs: [[u8; 16]; MAX_RI],
     blob_len: [usize; MAX_RI],
@@ -39,7 +39,7 @@ struct Data {
 
 /// Everything a transaction may change, so that it can be snapshotted and restored.
 #[derive(Clone, Copy)]
-struct State {
+pub(super) struct State {
     insts: [anj_dm_obj_inst_t; MAX_INST],
     /// IID held by slot k (ANJ_ID_INVALID: free); slot k uses `res[k]` and `riids[k]`.
     slot_iid: [u16; MAX_INST],
@@ -49,7 +49,7 @@ struct State {
 
 /// An application object: `obj` first, so a handler's `obj` pointer is the whole thing.
 #[repr(C)]
-struct TestObj {
+pub(super) struct TestObj {
     obj: anj_dm_obj_t,
     handlers: anj_dm_handlers_t,
     res: UnsafeCell<[[anj_dm_res_t; RES_COUNT]; MAX_INST]>,
@@ -164,7 +164,7 @@ impl TestObj {
 
     // The handlers mutate the state through the `const` object pointer C gives them.
     #[allow(clippy::mut_from_ref)]
-    fn st(&self) -> &mut State {
+    pub(super) fn st(&self) -> &mut State {
         // SAFETY (test): single-threaded; no other reference is held across calls.
         unsafe { &mut *self.state.get() }
     }
@@ -198,7 +198,7 @@ impl TestObj {
         true
     }
 
-    fn iids(&self) -> Vec<u16> {
+    pub(super) fn iids(&self) -> Vec<u16> {
         self.st()
             .insts
             .iter()
@@ -207,7 +207,7 @@ impl TestObj {
             .collect()
     }
 
-    fn riids(&self, iid: u16) -> Vec<u16> {
+    pub(super) fn riids(&self, iid: u16) -> Vec<u16> {
         let k = self.slot(iid).unwrap();
         self.st().riids[k]
             .iter()
@@ -216,18 +216,18 @@ impl TestObj {
             .collect()
     }
 
-    fn data(&self, iid: u16) -> Data {
+    pub(super) fn data(&self, iid: u16) -> Data {
         self.st().data[self.slot(iid).unwrap()]
     }
 
-    fn blob(&self, iid: u16, riid: u16) -> Vec<u8> {
+    pub(super) fn blob(&self, iid: u16, riid: u16) -> Vec<u8> {
         let k = self.slot(iid).unwrap();
         let i = self.st().riids[k].iter().position(|&r| r == riid).unwrap();
         let d = &self.st().data[k];
         d.blobs[i][..d.blob_len[i]].to_vec()
     }
 
-    fn name(&self, iid: u16) -> String {
+    pub(super) fn name(&self, iid: u16) -> String {
         let d = self.data(iid);
         let n = d.name.iter().position(|&c| c == 0).unwrap_or(32);
         String::from_utf8_lossy(&d.name[..n]).into_owned()
@@ -237,7 +237,7 @@ impl TestObj {
         self.log.borrow_mut().push(s);
     }
 
-    fn take_log(&self) -> Vec<String> {
+    pub(super) fn take_log(&self) -> Vec<String> {
         std::mem::take(&mut *self.log.borrow_mut())
     }
 }
@@ -482,14 +482,14 @@ unsafe extern "C" fn res_inst_delete(
 
 /// A registered client with object 4000 (dynamic, instances 0 and 1, with inst_reset)
 /// and object 4001 (static, instance 0, no inst_reset / inst_create / inst_delete).
-struct Env {
-    rig: Rig,
-    a: Box<TestObj>,
-    b: Box<TestObj>,
-    mid: u16,
+pub(super) struct Env {
+    pub(super) rig: Rig,
+    pub(super) a: Box<TestObj>,
+    pub(super) b: Box<TestObj>,
+    pub(super) mid: u16,
 }
 
-fn env() -> Env {
+pub(super) fn env() -> Env {
     let mut rig = Rig::new();
     let a = TestObj::new(4000, &[0, 1], true, true);
     let b = TestObj::new(4001, &[0], false, false);
@@ -580,7 +580,7 @@ impl Env {
     }
 }
 
-fn code(p: &Packet) -> ResponseType {
+pub(super) fn code(p: &Packet) -> ResponseType {
     match p.header.code {
         MessageClass::Response(r) => r,
         c => panic!("not a response: {c:?}"),
@@ -621,7 +621,7 @@ fn text(s: &str) -> Req<'static> {
 }
 
 /// SenML CBOR from (name, value) pairs; `None` is a record with a name only.
-fn senml_cbor(records: &[(&str, Option<ciborium::Value>)]) -> Vec<u8> {
+pub(super) fn senml_cbor(records: &[(&str, Option<ciborium::Value>)]) -> Vec<u8> {
     use ciborium::Value as C;
     let arr: Vec<C> = records
         .iter()

@@ -62,30 +62,53 @@ pub(super) struct Ctx<'c> {
     pub block_timeout: crate::time::Duration,
 }
 
-/// A block-wise Write of one resource being received (RFC 7959 Block1). Each block is
-/// handed to the resource's write handler as one chunk of the value (`offset`,
-/// `chunk_length`; `full_length_hint` on the last), inside one transaction of the object
-/// that stays open from the first block to the last. Nothing is buffered, so a value of
-/// any size (a firmware image) can be written.
+/// A block-wise request being received (RFC 7959 Block1). Nothing is buffered whole:
+///
+/// - A Write of one Opaque or String resource hands each block to the resource's write
+///   handler as one chunk of the value (`offset`, `chunk_length`; `full_length_hint` on the
+///   last), inside one transaction of the object that stays open from the first block to
+///   the last, so a value of any size (a firmware image) can be written.
+/// - A structured payload (Write, Create, Write-Composite in TLV or SenML CBOR) is decoded
+///   block by block by a resumable decoder: the complete entries of each block are applied
+///   at once, and an entry cut by the end of a block waits in a small carry buffer for the
+///   next one. The transactions begun on the first block end on the last one, with
+///   success only if everything succeeded.
 #[derive(Default)]
 pub(super) struct Block1State {
     rx: super::block::Block1Rx,
     obj: Option<dm::ObjRef>,
+    doc: Option<Streamed>,
     deadline: Instant,
 }
 
+/// The longest part of an entry that may wait for the next block of a structured Block1
+/// request; a longer entry gets 4.13.
+const BLOCK1_CARRY: usize = 256;
+
+/// A structured block-wise request in progress (see [`Block1State`]).
+struct Streamed {
+    apply: Apply,
+    txn: TxnSet,
+    state: format::DecState,
+    carry: [u8; BLOCK1_CARRY],
+    carry_len: usize,
+}
+
 impl Block1State {
-    /// Ends a transfer that was not completed: its transaction rolls back.
+    /// Ends a transfer that was not completed: its transactions roll back.
     pub(super) fn abandon(&mut self, anj: *mut anj_t) {
         if let Some(obj) = self.obj.take() {
             obj.transaction_end(anj, false);
+        }
+        if let Some(doc) = self.doc.take() {
+            let _ = doc.txn.finish(anj, Err(DmError::INTERNAL));
         }
         self.rx.abandon();
     }
 
     /// Abandons a transfer whose next block did not come in time.
     pub(super) fn expire(&mut self, now: Instant, anj: *mut anj_t) {
-        if self.obj.is_some() && now >= self.deadline {
+        if (self.obj.is_some() || self.doc.is_some()) && now >= self.deadline {
             crate::log_warning!("block-wise write abandoned: no next block in time");
             self.abandon(anj);
         }
@@ -260,14 +283,14 @@ fn process(req: &Message<'_>, w: &mut MessageWriter<'_>, ctx: &mut Ctx<'_>) -> D
     if !block1.is_some_and(|b| b.num > 0) {
         ctx.block1.abandon(ctx.anj);
     }
-    // One block that is also the last is an ordinary request.
-    if let Some(b) = block1.filter(|b| b.num != 0 || b.more) {
-        return block1_write(req, w, &path, op, b, ctx);
-    }
     let composite = matches!(op, Op::ReadComposite | Op::WriteComposite);
     // Only the composite operations address the root (§6.3.2, §6.3.8).
     if path.is_empty() != composite {
         return Err(DmError::METHOD_NOT_ALLOWED);
+    }
+    // One block that is also the last is an ordinary request.
+    if let Some(b) = block1.filter(|b| b.num != 0 || b.more) {
+        return block1_request(req, w, &path, op, b, ctx);
     }
     match op {
         Op::Read => read(req, w, &dm::resolve(ctx.reg, &path)?, ctx),
@@ -291,10 +314,12 @@ fn process(req: &Message<'_>, w: &mut MessageWriter<'_>, ctx: &mut Ctx<'_>) -> D
     }
 }
 
-/// One block of a block-wise Write (see [`Block1State`]). Only a Write of one Opaque
-/// resource (Content-Format 42) or one String resource (plain text) is streamed; any other
-/// request larger than one message gets 4.13 (RFC 7959 §2.9.3).
-fn block1_write(
+/// One block of a block-wise request (see [`Block1State`]): a Write of one Opaque resource
+/// (Content-Format 42) or one String resource (plain text) is streamed value chunk by
+/// value chunk; a Write, Create or Write-Composite in a resumable structured format is
+/// decoded block by block; any other request larger than one message gets 4.13
+/// (RFC 7959 §2.9.3).
+fn block1_request(
     req: &Message<'_>,
     w: &mut MessageWriter<'_>,
     path: &Path,
@@ -303,67 +328,45 @@ fn block1_write(
     ctx: &mut Ctx<'_>,
 ) -> DmResult<Code> {
     use super::block::Block1Step;
-    use crate::ffi::dm::{anj_bytes_or_string_value_t, anj_res_value_t};
     use crate::io::value::DataType;
     let anj = ctx.anj;
     let method = req.code().0;
-    let streamable = matches!(op, Op::WriteReplace | Op::WritePartial)
-        && path.len() >= 3
-        && (path.len() == 4 || !dm::is_multiple(ctx.reg, path));
-    if !streamable {
-        return Err(DmError::TOO_LARGE);
-    }
     let offset = match ctx.block1.rx.classify(method, path, b) {
         Block1Step::Incomplete => return Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE)),
         Block1Step::Start => {
             ctx.block1.abandon(anj);
-            let target = dm::resolve(ctx.reg, path)?;
-            dm::check_writable(ctx.reg, path)?;
-            let ok = matches!(
-                (req.content_format(), dm::resource_type(ctx.reg, path)),
-                (Some(format::OPAQUE), Some(DataType::Bytes))
-                    | (Some(format::TEXT), Some(DataType::String))
-            );
-            if !ok {
-                // A structured payload is not streamed: it must fit in one message.
-                if req
-                    .content_format()
-                    .and_then(Format::from_content_format)
-                    .is_some()
-                {
-                    return Err(DmError::TOO_LARGE);
+            let single = matches!(op, Op::WriteReplace | Op::WritePartial)
+                && path.len() >= 3
+                && (path.len() == 4 || !dm::is_multiple(ctx.reg, path));
+            let value = single
+                && matches!(
+                    (req.content_format(), dm::resource_type(ctx.reg, path)),
+                    (Some(format::OPAQUE), Some(DataType::Bytes))
+                        | (Some(format::TEXT), Some(DataType::String))
+                );
+            if value {
+                let target = dm::resolve(ctx.reg, path)?;
+                dm::check_writable(ctx.reg, path)?;
+                match target.obj.transaction_begin(anj) {
+                    0 => ctx.block1.obj = Some(target.obj),
+                    r => return Err(DmError::from_handler(r)),
                 }
-                return Err(DmError::UNSUPPORTED_FORMAT);
-            }
-            match target.obj.transaction_begin(anj) {
-                0 => ctx.block1.obj = Some(target.obj),
-                r => return Err(DmError::from_handler(r)),
+            } else {
+                ctx.block1.doc = Some(block1_begin(req, path, op, ctx)?);
             }
             0
         }
         Block1Step::Continue { offset } => offset,
     };
-    let Some(obj) = ctx.block1.obj else {
-        return Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE));
-    };
     let data = req.payload();
-    let last = !b.more;
-    let mut value = anj_res_value_t::zeroed();
-    value.bytes_or_string = anj_bytes_or_string_value_t {
-        data: data.as_ptr().cast(),
-        offset,
-        chunk_length: data.len(),
-        // Known once the last block is there (dm/defs.h: 0 while unknown).
-        full_length_hint: if last { offset + data.len() } else { 0 },
+    let result = if ctx.block1.obj.is_some() {
+        block1_value(b, offset, path, data, ctx)
+    } else if let Some(doc) = ctx.block1.doc.as_mut() {
+        block1_feed(doc, data, !b.more, ctx.anj, ctx.reg)
+    } else {
+        Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE))
     };
-    let ids = path.as_slice();
-    let riid = ids.get(3).copied().unwrap_or(ID_INVALID);
-    let written = match obj.write(anj, ids[1], ids[2], riid, &value) {
-        None => Err(DmError::METHOD_NOT_ALLOWED),
-        Some(0) => Ok(()),
-        Some(r) => Err(DmError::from_handler(r)),
-    };
-    if let Err(e) = written {
+    if let Err(e) = result {
         ctx.block1.abandon(anj);
         return Err(e);
     }
@@ -374,24 +377,375 @@ fn block1_write(
         more: b.more,
         szx: b.szx,
     };
-    if !last {
+    if b.more {
         w.block_option(opt::BLOCK1, echo)
             .map_err(|_| DmError::INTERNAL)?;
         return Ok(Code::CONTINUE);
     }
-    ctx.block1.obj = None;
-    let result = match obj.transaction_validate(anj) {
-        0 => Ok(()),
-        r => Err(match DmError::from_handler(r) {
-            DmError::INTERNAL => DmError::BAD_REQUEST,
-            e => e,
-        }),
+    // The last block: end the transaction(s) with the operation's result.
+    let code = if let Some(obj) = ctx.block1.obj.take() {
+        let result = match obj.transaction_validate(anj) {
+            0 => Ok(()),
+            r => Err(match DmError::from_handler(r) {
+                DmError::INTERNAL => DmError::BAD_REQUEST,
+                e => e,
+            }),
+        };
+        obj.transaction_end(anj, result.is_ok());
+        result?;
+        Code::CHANGED
+    } else if let Some(mut doc) = ctx.block1.doc.take() {
+        let created = doc.apply.end(anj, ctx.reg, &mut doc.txn);
+        let created = match created {
+            Ok(c) => {
+                doc.txn.finish(anj, Ok(()))?;
+                c
+            }
+            Err(e) => {
+                let _ = doc.txn.finish(anj, Err(e));
+                return Err(e);
+            }
+        };
+        // Options go in number order: Location-Path (8) before Block1 (27).
+        let code = match created {
+            Some((oid, iid)) => {
+                ctx.objects_changed = true;
+                location(w, oid, iid)?
+            }
+            None => Code::CHANGED,
+        };
+        w.block_option(opt::BLOCK1, echo)
+            .map_err(|_| DmError::INTERNAL)?;
+        return Ok(code);
+    } else {
+        return Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE));
     };
-    obj.transaction_end(anj, result.is_ok());
-    result?;
     w.block_option(opt::BLOCK1, echo)
         .map_err(|_| DmError::INTERNAL)?;
-    Ok(Code::CHANGED)
+    Ok(code)
+}
+
+/// One block of a streamed resource value: one chunk for the resource's write handler.
+fn block1_value(
+    b: crate::coap::Block,
+    offset: usize,
+    path: &Path,
+    data: &[u8],
+    ctx: &mut Ctx<'_>,
+) -> DmResult<()> {
+    use crate::ffi::dm::{anj_bytes_or_string_value_t, anj_res_value_t};
+    let obj = ctx
+        .block1
+        .obj
+        .ok_or(DmError(Code::REQUEST_ENTITY_INCOMPLETE))?;
+    let mut value = anj_res_value_t::zeroed();
+    value.bytes_or_string = anj_bytes_or_string_value_t {
+        data: data.as_ptr().cast(),
+        offset,
+        chunk_length: data.len(),
+        // Known once the last block is there (dm/defs.h: 0 while unknown).
+        full_length_hint: if b.more { 0 } else { offset + data.len() },
+    };
+    let ids = path.as_slice();
+    let riid = ids.get(3).copied().unwrap_or(ID_INVALID);
+    match obj.write(ctx.anj, ids[1], ids[2], riid, &value) {
+        None => Err(DmError::METHOD_NOT_ALLOWED),
+        Some(0) => Ok(()),
+        Some(r) => Err(DmError::from_handler(r)),
+    }
+}
+
+/// The first block of a structured block-wise request: checks it as the one-shot
+/// operation does and begins its transaction(s) the same way ([`Apply::begin`]).
+fn block1_begin(req: &Message<'_>, path: &Path, op: Op, ctx: &mut Ctx<'_>) -> DmResult<Streamed> {
+    let known = req.content_format().and_then(Format::from_content_format);
+    let Some(fmt) = known else {
+        return Err(DmError::UNSUPPORTED_FORMAT);
+    };
+    match op {
+        Op::WriteReplace | Op::WritePartial | Op::Create => {}
+        Op::WriteComposite => {
+            if cfg!(not(feature = "composite-operations")) {
+                return Err(DmError::NOT_IMPLEMENTED);
+            }
+            if !is_composite_format(fmt.content_format()) {
+                return Err(DmError::UNSUPPORTED_FORMAT);
+            }
+        }
+        _ => return Err(DmError::TOO_LARGE),
+    }
+    if op != Op::WriteComposite {
+        if op != Op::Create && path.len() < 2 {
+            return Err(DmError::METHOD_NOT_ALLOWED);
+        }
+        dm::resolve(ctx.reg, path)?;
+    }
+    // A format that cannot be decoded piece by piece must fit in one message.
+    let state = fmt.initial_state(*path).ok_or(DmError::TOO_LARGE)?;
+    let mut txn = TxnSet::default();
+    match Apply::begin(op, path, ctx.reg, ctx.anj, &mut txn) {
+        Ok(apply) => Ok(Streamed {
+            apply,
+            txn,
+            state,
+            carry: [0; BLOCK1_CARRY],
+            carry_len: 0,
+        }),
+        Err(e) => {
+            let _ = txn.finish(ctx.anj, Err(e));
+            Err(e)
+        }
+    }
+}
+
+/// Decodes and applies the complete entries of the carry and `data`; keeps the
+/// incomplete tail in the carry (4.13 when it does not fit).
+fn block1_feed(
+    doc: &mut Streamed,
+    data: &[u8],
+    last: bool,
+    anj: *mut anj_t,
+    reg: &Registry,
+) -> DmResult<()> {
+    use crate::io::format::AnyDecoder;
+    const ROOM: usize = BLOCK1_CARRY + crate::config::IN_MSG_BUFFER_SIZE;
+    let mut buf = [0u8; ROOM];
+    let held = doc.carry.get(..doc.carry_len).unwrap_or(&[]);
+    let total = held.len() + data.len();
+    if total > ROOM {
+        return Err(DmError::TOO_LARGE);
+    }
+    buf[..held.len()].copy_from_slice(held);
+    buf[held.len()..total].copy_from_slice(data);
+    let input = &buf[..total];
+    let mut scratch = [0u8; ROOM];
+    if doc.apply.needs_instance() {
+        // A Create names its instance in its first entry, which must exist before the
+        // values can be typed: look at that entry first.
+        let mut dec =
+            AnyDecoder::resume(doc.state, input, &mut scratch, last).ok_or(DmError::INTERNAL)?;
+        let first = match dec.next_entry(&|_| None) {
+            Ok(e) => e.map(|e| e.path.iid()),
+            Err(IoError::Truncated) => None,
+            Err(e) => return Err(decode_error(e)),
+        };
+        if let Some(named) = first {
+            doc.apply
+                .name_instance(anj, &mut doc.txn, named.ok_or(DmError::BAD_REQUEST)?)?;
+        }
+    }
+    let mut dec =
+        AnyDecoder::resume(doc.state, input, &mut scratch, last).ok_or(DmError::INTERNAL)?;
+    let typing = doc.apply;
+    let type_of = |p: &Path| typing.type_of(reg, p);
+    loop {
+        match dec.next_entry(&type_of) {
+            Ok(Some(e)) => doc.apply.entry(anj, reg, &mut doc.txn, &e)?,
+            Ok(None) => break,
+            Err(IoError::Truncated) if !last => break,
+            Err(e) => return Err(decode_error(e)),
+        }
+    }
+    let (used, state) = dec.checkpoint().ok_or(DmError::INTERNAL)?;
+    let tail = input.get(used..).unwrap_or(&[]);
+    if last && !tail.is_empty() {
+        return Err(DmError::BAD_REQUEST);
+    }
+    let slot = doc.carry.get_mut(..tail.len()).ok_or(DmError::TOO_LARGE)?;
+    slot.copy_from_slice(tail);
+    doc.carry_len = tail.len();
+    doc.state = state;
+    Ok(())
+}
+
+/// How the entries of a Write, Create or Write-Composite payload reach the data model;
+/// shared by the one-shot requests and the block-wise ones.
+#[derive(Clone, Copy)]
+enum Apply {
+    /// Write-Replace / Write-Partial-Update of `path` in one transaction of `obj`.
+    Write {
+        obj: dm::ObjRef,
+        path: Path,
+        kind: WriteKind,
+        any: bool,
+    },
+    /// Create in `obj`: `named` is the instance ID the payload names (65535 if none) and
+    /// the one created, once the first entry was seen.
+    Create {
+        obj: dm::ObjRef,
+        named: Option<(u16, u16)>,
+    },
+    /// Write-Composite: a transaction of each object touched, begun at its first value.
+    Composite,
+}
+
+impl Apply {
+    /// Begins the operation on the data model: the target object's transaction, and for
+    /// a Write-Replace the reset of the instance or multi-instance resource.
+    fn begin(
+        op: Op,
+        path: &Path,
+        reg: &Registry,
+        anj: *mut anj_t,
+        txn: &mut TxnSet,
+    ) -> DmResult<Apply> {
+        match op {
+            Op::WriteReplace | Op::WritePartial => {
+                let target = dm::resolve(reg, path)?;
+                txn.join(anj, target.obj)?;
+                let replace = op == Op::WriteReplace;
+                if replace {
+                    dm::replace_prepare(anj, &target)?;
+                }
+                Ok(Apply::Write {
+                    obj: target.obj,
+                    path: *path,
+                    kind: if replace {
+                        WriteKind::Replace
+                    } else {
+                        WriteKind::Partial
+                    },
+                    any: false,
+                })
+            }
+            Op::Create => Ok(Apply::Create {
+                obj: dm::resolve(reg, path)?.obj,
+                named: None,
+            }),
+            Op::WriteComposite => Ok(Apply::Composite),
+            _ => Err(DmError::METHOD_NOT_ALLOWED),
+        }
+    }
+
+    /// A Create that has not created its instance yet.
+    fn needs_instance(&self) -> bool {
+        matches!(self, Apply::Create { named: None, .. })
+    }
+
+    /// Creates the instance of a Create; `named` is the instance ID the payload gives
+    /// (65535: none, the lowest free one is used).
+    fn name_instance(&mut self, anj: *mut anj_t, txn: &mut TxnSet, named: u16) -> DmResult<()> {
+        if let Apply::Create { obj, named: n } = self {
+            let iid =
+                dm::create_instance(anj, txn, *obj, Some(named).filter(|&i| i != ID_INVALID))?;
+            *n = Some((named, iid));
+        }
+        Ok(())
+    }
+
+    /// The data type the data model expects at `p`.
+    fn type_of(&self, reg: &Registry, p: &Path) -> Option<crate::io::value::DataType> {
+        match self {
+            Apply::Create {
+                named: Some((_, iid)),
+                ..
+            } => dm::resource_type(reg, &with_iid(p, *iid)),
+            Apply::Create { named: None, .. } => None,
+            _ => dm::resource_type(reg, p),
+        }
+    }
+
+    /// Applies one decoded entry.
+    fn entry(
+        &mut self,
+        anj: *mut anj_t,
+        reg: &Registry,
+        txn: &mut TxnSet,
+        e: &crate::io::value::Entry<'_>,
+    ) -> DmResult<()> {
+        match self {
+            Apply::Write {
+                obj,
+                path,
+                kind,
+                any,
+            } => {
+                *any = true;
+                dm::write_entry(anj, *obj, path, &e.path, &e.value, *kind)
+            }
+            Apply::Create { obj, named } => {
+                let given = e.path.iid().ok_or(DmError::BAD_REQUEST)?;
+                if named.is_none() {
+                    self.name_instance(anj, txn, given)?;
+                    return self.entry(anj, reg, txn, e);
+                }
+                let Some((n, iid)) = *named else {
+                    return Err(DmError::INTERNAL);
+                };
+                // One instance per Create.
+                if n != given {
+                    return Err(DmError::BAD_REQUEST);
+                }
+                if e.path.len() < 3 && matches!(e.value, crate::io::value::Value::Null) {
+                    // The (empty) Object Instance record itself.
+                    return Ok(());
+                }
+                let base = Path::new(&[obj.oid(), iid]);
+                let p = with_iid(&e.path, iid);
+                dm::write_entry(anj, *obj, &base, &p, &e.value, WriteKind::Create)
+            }
+            Apply::Composite => {
+                if e.path.len() < 3 {
+                    return Err(DmError::BAD_REQUEST);
+                }
+                let oid = e.path.oid().unwrap_or(ID_INVALID);
+                if dm::is_protected(oid) {
+                    return Err(DmError::UNAUTHORIZED);
+                }
+                let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
+                txn.join(anj, obj)?;
+                dm::write_entry(
+                    anj,
+                    obj,
+                    &Path::ROOT,
+                    &e.path,
+                    &e.value,
+                    WriteKind::Composite,
+                )
+            }
+        }
+    }
+
+    /// Completes the operation once every entry was applied; a Create gives the path of
+    /// its instance (created now if the payload had no entries).
+    fn end(
+        &mut self,
+        anj: *mut anj_t,
+        reg: &Registry,
+        txn: &mut TxnSet,
+    ) -> DmResult<Option<(u16, u16)>> {
+        match *self {
+            Apply::Write { path, any, .. } => {
+                // A single value must be there when the target is one.
+                let single = path.len() == 4 || (path.len() == 3 && !dm::is_multiple(reg, &path));
+                if single && !any {
+                    return Err(DmError::BAD_REQUEST);
+                }
+                Ok(None)
+            }
+            Apply::Create { obj, named } => {
+                let iid = match named {
+                    Some((_, iid)) => iid,
+                    None => dm::create_instance(anj, txn, obj, None)?,
+                };
+                Ok(Some((obj.oid(), iid)))
+            }
+            Apply::Composite => Ok(None),
+        }
+    }
+}
+
+/// Location-Path of a created instance (§6.3.7); the response code 2.01.
+fn location(w: &mut MessageWriter<'_>, oid: u16, iid: u16) -> DmResult<Code> {
+    let mut digits = [0u8; crate::io::DECIMAL_MAX_LEN];
+    for id in [oid, iid] {
+        w.option(
+            opt::LOCATION_PATH,
+            crate::io::decimal_u64(id.into(), &mut digits),
+        )
+        .map_err(|_| DmError::INTERNAL)?;
+    }
+    Ok(Code::CREATED)
 }
 
 use crate::dm::io_error;
@@ -642,37 +996,71 @@ fn write(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>, replace: bool) -> Dm
     if path.len() < 2 {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    let target = dm::resolve(ctx.reg, path)?;
+    dm::resolve(ctx.reg, path)?;
     let fmt = input_format(req)?;
+    let op = if replace {
+        Op::WriteReplace
+    } else {
+        Op::WritePartial
+    };
+    run_one_shot(Some(fmt), op, path, req.payload(), ctx).map(|_| ())
+}
+
+/// A Write, Create or Write-Composite whose payload came whole: begin, apply every entry
+/// of `payload`, end (see [`Apply`]); all in one set of transactions that rolls back if
+/// anything fails. A Create gives the path of its new instance.
+fn run_one_shot(
+    fmt: Option<Format>,
+    op: Op,
+    path: &Path,
+    payload: &[u8],
+    ctx: &mut Ctx<'_>,
+) -> DmResult<Option<(u16, u16)>> {
     let anj = ctx.anj;
     let reg = ctx.reg;
     let mut txn = TxnSet::default();
     let result = (|| {
-        txn.join(anj, target.obj)?;
-        if replace {
-            dm::replace_prepare(anj, &target)?;
-        }
-        let kind = if replace {
-            WriteKind::Replace
-        } else {
-            WriteKind::Partial
-        };
+        let mut apply = Apply::begin(op, path, reg, anj, &mut txn)?;
         let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
-        let mut dec = fmt.decoder(*path, req.payload(), &mut scratch);
-        let type_of = |p: &Path| dm::resource_type(reg, p);
-        let mut any = false;
+        let fmt = match fmt {
+            Some(f) => f,
+            None if payload.is_empty() => return apply.end(anj, reg, &mut txn),
+            None => return Err(DmError::UNSUPPORTED_FORMAT),
+        };
+        if apply.needs_instance() {
+            // First pass: check the payload and find the instance it names (one instance),
+            // which must exist before the values can be typed.
+            let mut named: Option<u16> = None;
+            let mut dec = fmt.decoder(*path, payload, &mut scratch);
+            while let Some(e) = dec.next_entry(&|_| None).map_err(decode_error)? {
+                let iid = e.path.iid().ok_or(DmError::BAD_REQUEST)?;
+                if named.is_some_and(|n| n != iid) {
+                    return Err(DmError::BAD_REQUEST);
+                }
+                named = Some(iid);
+            }
+            if let Some(n) = named {
+                apply.name_instance(anj, &mut txn, n)?;
+            }
+        }
+        let mut dec = fmt.decoder(*path, payload, &mut scratch);
+        let typing = apply;
+        let type_of = |p: &Path| typing.type_of(reg, p);
         while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
-            any = true;
-            dm::write_entry(anj, target.obj, path, &e.path, &e.value, kind)?;
+            apply.entry(anj, reg, &mut txn, &e)?;
         }
-        // A single value must be there when the target is one.
-        let single = path.len() == 4 || (path.len() == 3 && !dm::is_multiple(reg, path));
-        if single && !any {
-            return Err(DmError::BAD_REQUEST);
-        }
-        Ok(())
+        apply.end(anj, reg, &mut txn)
     })();
-    txn.finish(anj, result)
+    match result {
+        Ok(created) => {
+            txn.finish(anj, Ok(()))?;
+            Ok(created)
+        }
+        Err(e) => {
+            let _ = txn.finish(anj, Err(e));
+            Err(e)
+        }
+    }
 }
 
 /// `path` with its Instance ID replaced (Create payloads may leave it out: 65535).
@@ -696,69 +1084,17 @@ fn create(
     path: &Path,
     ctx: &mut Ctx<'_>,
 ) -> DmResult<Code> {
-    let target = dm::resolve(ctx.reg, path)?;
-    let obj = target.obj;
-    let oid = obj.oid();
-    let anj = ctx.anj;
-    let reg = ctx.reg;
+    dm::resolve(ctx.reg, path)?;
     let payload = req.payload();
-    let mut txn = TxnSet::default();
-    let result = (|| {
-        if payload.is_empty() {
-            return dm::create_instance(anj, &mut txn, obj, None);
-        }
-        let fmt = input_format(req)?;
-        let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
-        // First pass: check the payload and find the instance it names (one instance).
-        let mut named: Option<u16> = None;
-        {
-            let mut dec = fmt.decoder(*path, payload, &mut scratch);
-            while let Some(e) = dec.next_entry(&|_| None).map_err(decode_error)? {
-                let iid = e.path.iid().ok_or(DmError::BAD_REQUEST)?;
-                if named.is_some_and(|n| n != iid) {
-                    return Err(DmError::BAD_REQUEST);
-                }
-                named = Some(iid);
-            }
-        }
-        let iid = named.filter(|&i| i != ID_INVALID);
-        let iid = dm::create_instance(anj, &mut txn, obj, iid)?;
-        let base = Path::new(&[oid, iid]);
-        let mut dec = fmt.decoder(*path, payload, &mut scratch);
-        let type_of = |p: &Path| dm::resource_type(reg, &with_iid(p, iid));
-        while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
-            if e.path.len() < 3 && matches!(e.value, crate::io::value::Value::Null) {
-                // The (empty) Object Instance record itself.
-                continue;
-            }
-            let p = with_iid(&e.path, iid);
-            dm::write_entry(anj, obj, &base, &p, &e.value, WriteKind::Create)?;
-        }
-        Ok(iid)
-    })();
-    let iid = match result {
-        Ok(iid) => {
-            txn.finish(anj, Ok(()))?;
-            iid
-        }
-        Err(e) => {
-            let _ = txn.finish(anj, Err(e));
-            return Err(e);
-        }
+    // An empty payload needs no format.
+    let fmt = if payload.is_empty() {
+        None
+    } else {
+        Some(input_format(req)?)
     };
+    let (oid, iid) = run_one_shot(fmt, Op::Create, path, payload, ctx)?.ok_or(DmError::INTERNAL)?;
     ctx.objects_changed = true;
-    let mut digits = [0u8; crate::io::DECIMAL_MAX_LEN];
-    w.option(
-        opt::LOCATION_PATH,
-        crate::io::decimal_u64(oid.into(), &mut digits),
-    )
-    .map_err(|_| DmError::INTERNAL)?;
-    w.option(
-        opt::LOCATION_PATH,
-        crate::io::decimal_u64(iid.into(), &mut digits),
-    )
-    .map_err(|_| DmError::INTERNAL)?;
-    Ok(Code::CREATED)
+    location(w, oid, iid)
 }
 
 /// Delete (§6.3.9): an Object Instance or a Resource Instance; other levels are 4.05.
@@ -860,35 +1196,14 @@ fn write_composite(req: &Message<'_>, ctx: &mut Ctx<'_>) -> DmResult<()> {
         if !is_composite_format(fmt.content_format()) {
             return Err(DmError::UNSUPPORTED_FORMAT);
         }
-        let anj = ctx.anj;
-        let reg = ctx.reg;
-        let mut txn = TxnSet::default();
-        let result = (|| {
-            let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
-            let mut dec = fmt.decoder(Path::ROOT, req.payload(), &mut scratch);
-            let type_of = |p: &Path| dm::resource_type(reg, p);
-            while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
-                if e.path.len() < 3 {
-                    return Err(DmError::BAD_REQUEST);
-                }
-                let oid = e.path.oid().unwrap_or(ID_INVALID);
-                if dm::is_protected(oid) {
-                    return Err(DmError::UNAUTHORIZED);
-                }
-                let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
-                txn.join(anj, obj)?;
-                dm::write_entry(
-                    anj,
-                    obj,
-                    &Path::ROOT,
-                    &e.path,
-                    &e.value,
-                    WriteKind::Composite,
-                )?;
-            }
-            Ok(())
-        })();
-        txn.finish(anj, result)
+        run_one_shot(
+            Some(fmt),
+            Op::WriteComposite,
+            &Path::ROOT,
+            req.payload(),
+            ctx,
+        )
+        .map(|_| ())
     }
     #[cfg(not(feature = "composite-operations"))]
     {

@@ -182,11 +182,27 @@ pub enum Item<'a> {
 pub struct CborReader<'a> {
     data: &'a [u8],
     pos: usize,
+    /// `data` is one piece of a larger payload: running out of it is
+    /// [`IoError::Truncated`] rather than [`IoError::Malformed`].
+    partial: bool,
 }
 
 impl<'a> CborReader<'a> {
     pub fn new(data: &'a [u8]) -> Self {
-        CborReader { data, pos: 0 }
+        CborReader {
+            data,
+            pos: 0,
+            partial: false,
+        }
+    }
+
+    /// A reader of one piece of a larger payload (see [`CborReader::partial`]).
+    pub fn new_partial(data: &'a [u8]) -> Self {
+        CborReader {
+            data,
+            pos: 0,
+            partial: true,
+        }
     }
 
     pub fn at_end(&self) -> bool {
@@ -199,7 +215,11 @@ impl<'a> CborReader<'a> {
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], IoError> {
         let end = self.pos.checked_add(n).ok_or(IoError::Malformed)?;
-        let s = self.data.get(self.pos..end).ok_or(IoError::Malformed)?;
+        let s = self.data.get(self.pos..end).ok_or(if self.partial {
+            IoError::Truncated
+        } else {
+            IoError::Malformed
+        })?;
         self.pos = end;
         Ok(s)
     }

@@ -425,6 +425,163 @@ impl<'a> Decoder<'a> for AnyDecoder<'a> {
     }
 }
 
+/// Where a resumable decoder stands between two pieces of a payload (RFC 7959 Block1: a
+/// request body decoded block by block without being stored whole). Small and `Copy`:
+/// the open containers (TLV) or the base name, base time and array position (SenML CBOR).
+// The variants do not depend on the features, so that the client's size does not either
+// (build.rs computes it for C).
+#[derive(Clone, Copy)]
+pub enum DecState {
+    Tlv(super::tlv::TlvState),
+    SenmlCbor(super::senml_cbor::SenmlCborState),
+}
+
+impl Format {
+    /// The state at the start of a payload sent to `base`, if this format's decoder can
+    /// be resumed piece by piece.
+    pub fn initial_state(self, base: Path) -> Option<DecState> {
+        match self {
+            #[cfg(feature = "tlv")]
+            Format::Tlv if !base.is_empty() => {
+                Some(DecState::Tlv(super::tlv::TlvDecoder::initial(base)))
+            }
+            #[cfg(feature = "senml-cbor")]
+            Format::SenmlCbor => Some(DecState::SenmlCbor(
+                super::senml_cbor::SenmlCborDecoder::initial(base),
+            )),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = base;
+                None
+            }
+        }
+    }
+}
+
+impl<'a> AnyDecoder<'a> {
+    /// A decoder of one piece of a payload, resuming from `state` (see
+    /// [`Format::initial_state`], [`AnyDecoder::checkpoint`]). Unless `last`, an entry cut
+    /// by the end of `data` gives [`IoError::Truncated`]; the caller then keeps the bytes
+    /// from the checkpoint on and puts them before the next piece.
+    /// `None` for a state of a format this build does not have (never made).
+    pub fn resume(
+        state: DecState,
+        data: &'a [u8],
+        scratch: &'a mut [u8],
+        last: bool,
+    ) -> Option<Self> {
+        match state {
+            DecState::Tlv(s) => {
+                let _ = (s, &scratch, data, last);
+                #[cfg(feature = "tlv")]
+                return Some(AnyDecoder::Tlv(TlvDecoder::resume(s, data, last)));
+                #[cfg(not(feature = "tlv"))]
+                None
+            }
+            DecState::SenmlCbor(s) => {
+                let _ = (s, &scratch, data, last);
+                #[cfg(feature = "senml-cbor")]
+                return Some(AnyDecoder::SenmlCbor(SenmlCborDecoder::resume(
+                    s, data, scratch, last,
+                )));
+                #[cfg(not(feature = "senml-cbor"))]
+                None
+            }
+        }
+    }
+
+    /// For a resumable decoder: the offset in its input of the first byte not consumed
+    /// (after the last entry returned, `Ok(None)`, or at an [`IoError::Truncated`]) and
+    /// the state to resume from there.
+    pub fn checkpoint(&self) -> Option<(usize, DecState)> {
+        match self {
+            #[cfg(feature = "tlv")]
+            AnyDecoder::Tlv(d) => {
+                let (pos, s) = d.checkpoint();
+                Some((pos, DecState::Tlv(s)))
+            }
+            #[cfg(feature = "senml-cbor")]
+            AnyDecoder::SenmlCbor(d) => {
+                let (pos, s) = d.checkpoint();
+                Some((pos, DecState::SenmlCbor(s)))
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+}
+
+/// Test support: checks that decoding `data` piece by piece, resuming from each
+/// checkpoint with the unconsumed tail carried over, gives the same entries as decoding it
+/// whole, for every split into 2 pieces and (bounded for long payloads) 3 pieces.
+#[cfg(test)]
+pub(crate) fn check_resumable(fmt: Format, base: Path, data: &[u8], t: TypeOf<'_>) {
+    use std::format;
+    use std::string::String;
+    use std::vec::Vec;
+    let Some(init) = fmt.initial_state(base) else {
+        return;
+    };
+    let whole = {
+        let mut scratch = std::vec![0u8; 8192];
+        let mut dec = fmt.decoder(base, data, &mut scratch);
+        let mut out: Vec<String> = Vec::new();
+        loop {
+            match dec.next_entry(t) {
+                Ok(Some(e)) => out.push(format!("{e:?}")),
+                Ok(None) => break Ok(out),
+                Err(e) => break Err(e),
+            }
+        }
+    };
+    let pieces = |cuts: &[usize]| -> Result<Vec<String>, IoError> {
+        let mut bounds = std::vec![0];
+        bounds.extend_from_slice(cuts);
+        bounds.push(data.len());
+        let mut out = Vec::new();
+        let mut carry: Vec<u8> = Vec::new();
+        let mut state = init;
+        for k in 0..bounds.len() - 1 {
+            let last = k == bounds.len() - 2;
+            let mut input = carry.clone();
+            input.extend_from_slice(&data[bounds[k]..bounds[k + 1]]);
+            let mut scratch = std::vec![0u8; 8192];
+            let mut dec = AnyDecoder::resume(state, &input, &mut scratch, last).unwrap();
+            loop {
+                match dec.next_entry(t) {
+                    Ok(Some(e)) => out.push(format!("{e:?}")),
+                    Ok(None) => break,
+                    Err(IoError::Truncated) if !last => break,
+                    Err(e) => return Err(e),
+                }
+            }
+            let (used, st) = dec.checkpoint().expect("a resumable decoder");
+            assert!(!last || used == input.len(), "{cuts:?}");
+            carry = input[used..].to_vec();
+            state = st;
+        }
+        Ok(out)
+    };
+    let check = |cuts: &[usize]| match (&whole, pieces(cuts)) {
+        (Ok(a), Ok(b)) => assert_eq!(*a, b, "{fmt:?} split at {cuts:?} of {data:x?}"),
+        (Err(_), Err(_)) => {}
+        (a, b) => panic!("{fmt:?} split at {cuts:?} of {data:x?}: {a:?} vs {b:?}"),
+    };
+    let n = data.len();
+    for i in 0..=n {
+        check(&[i]);
+        // Every pair for short payloads; some nearby pairs for long ones.
+        let far = match n {
+            0..=160 => n,
+            _ if i % 16 == 0 => (i + 24).min(n),
+            _ => i,
+        };
+        for j in i..=far {
+            check(&[i, j]);
+        }
+    }
+}
+
 #[cfg(all(
     test,
     all(

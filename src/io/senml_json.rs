@@ -222,7 +222,7 @@ pub struct SenmlJsonDecoder<'a> {
     data: &'a [u8],
     pos: usize,
     scratch: Scratch<'a>,
-    state: SenmlDecState<'a>,
+    state: SenmlDecState,
     started: bool,
     done: bool,
     failed: bool,

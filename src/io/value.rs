@@ -240,6 +240,10 @@ pub enum IoError {
     BadPath,
     /// The encoder was used wrongly (e.g. a second entry for a single-value format).
     Logic,
+    /// A resumable decoder fed one piece of a larger payload (RFC 7959 Block1) reached
+    /// the end of the piece in the middle of an entry: the entry is complete only with
+    /// the bytes that follow (see [`crate::io::format::AnyDecoder::checkpoint`]).
+    Truncated,
 }
 
 impl fmt::Display for IoError {
@@ -251,6 +255,7 @@ impl fmt::Display for IoError {
             IoError::TypeMismatch => "value does not match the expected type",
             IoError::BadPath => "invalid path",
             IoError::Logic => "encoder misuse",
+            IoError::Truncated => "entry continues in the next piece",
         };
         f.write_str(s)
     }
