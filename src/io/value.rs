@@ -382,10 +382,23 @@ impl<'b> SliceWriter<'b> {
             .pos
             .checked_add(data.len())
             .ok_or(IoError::BufferTooSmall)?;
-        if !self.window && end > self.buf.len() {
-            return Err(IoError::BufferTooSmall);
+        if !self.window {
+            // The common case, a whole payload: a plain bounds-checked copy. Most pushes
+            // are a few bytes (CBOR heads, separators): copy those without a memcpy call.
+            let dst = self
+                .buf
+                .get_mut(self.pos..end)
+                .ok_or(IoError::BufferTooSmall)?;
+            if data.len() <= 8 {
+                for (d, s) in dst.iter_mut().zip(data) {
+                    *d = *s;
+                }
+            } else {
+                dst.copy_from_slice(data);
+            }
+        } else {
+            self.patch(self.pos, data);
         }
-        self.patch(self.pos, data);
         self.pos = end;
         Ok(())
     }
