@@ -40,6 +40,10 @@ tools/gen-headers.sh --check
 stage "cargo test"
 cargo test --quiet 2>&1 | tail -n 40
 
+stage "cargo test, minimal configuration (Security, Server, Device, Discover, SenML CBOR; no POSIX layer)"
+cargo test --quiet --no-default-features \
+    --features std,net-udp,default-device-obj,default-security-obj,default-server-obj,discover,senml-cbor 2>&1 | tail -n 12
+
 stage "CMake package: c_examples and C tests (ctest)"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j 2

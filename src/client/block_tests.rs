@@ -667,8 +667,14 @@ mod external {
     }
 }
 
-/// Structured block-wise requests (TLV, SenML CBOR): decoded block by block, each block's
+/// Structured block-wise requests (TLV, SenML CBOR, SenML JSON, LwM2M CBOR): decoded block by block, each block's
 /// complete entries applied at once, in the same transactions as the one-shot request.
+#[cfg(all(
+    feature = "tlv",
+    feature = "senml-json",
+    feature = "lwm2m-cbor",
+    feature = "composite-operations"
+))]
 mod structured {
     use super::super::dm_tests::{code, env, senml_cbor, Env};
     use super::*;
@@ -847,6 +853,47 @@ mod structured {
         assert_eq!(a[a.len() - 2..], ["validate", "end ok"]);
         assert_eq!(b, ["begin", "write 0/0", "write 0/6", "validate", "end ok"]);
         assert!(data.contains("composite name"), "{data}");
+    }
+
+    #[test]
+    fn a_senml_json_write_composite_and_an_lwm2m_cbor_write_in_blocks() {
+        use crate::io::format::{Format, LWM2M_CBOR, SENML_JSON};
+        let e = |ids: &[u16], v| Entry::new(Path::new(ids), v);
+        let payload = encode(
+            Format::SenmlJson,
+            &[],
+            &[
+                e(&[4000, 0, 0], Value::Int(11)),
+                e(
+                    &[4000, 0, 1],
+                    Value::String("composite \"name\", 31 chars.."),
+                ),
+                e(&[4001, 0, 0], Value::Int(22)),
+                e(&[4000, 0, 3, 0], Value::Bytes(b"0123456789abcdef")),
+                e(&[4000, 0, 6], Value::Uint(123_456_789_012)),
+                e(&[4001, 0, 6], Value::Int(7)),
+                e(&[4000, 0, 5], Value::Bool(false)),
+            ],
+        );
+        assert!(payload.len() > 128, "{}", payload.len());
+        let (c, a, b, data) = same_as_one_shot(RequestType::IPatch, "/", SENML_JSON, &payload);
+        assert_eq!(c, ResponseType::Changed);
+        assert_eq!(a.first().map(String::as_str), Some("begin"));
+        assert_eq!(a[a.len() - 2..], ["validate", "end ok"]);
+        assert_eq!(b, ["begin", "write 0/0", "write 0/6", "validate", "end ok"]);
+        assert!(data.contains("composite \"name\", 31 chars.."), "{data}");
+
+        let mut entries = instance_0();
+        entries[0] = Entry::new(Path::new(&[4000, 0, 0]), Value::Int(0x1234_5678_9abc));
+        let payload = encode(Format::Lwm2mCbor, &[4000, 0], &entries);
+        assert!(payload.len() > 64, "{}", payload.len());
+        let (c, a, b, data) = same_as_one_shot(RequestType::Put, "/4000/0", LWM2M_CBOR, &payload);
+        assert_eq!(c, ResponseType::Changed);
+        assert_eq!(a[..2], ["begin", "reset 0"]);
+        assert_eq!(a[a.len() - 2..], ["validate", "end ok"]);
+        assert!(b.is_empty());
+        assert!(data.contains("a name of exactly thirty-one ch"), "{data}");
+        assert!(data.contains("[0, 1, 2]"), "{data}");
     }
 
     #[test]

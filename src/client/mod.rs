@@ -7,9 +7,22 @@
 
 /// cbindgen:ignore
 mod block;
-#[cfg(test)]
+// The data model and block-wise tests speak every format of the default configuration.
+#[cfg(all(
+    test,
+    feature = "plaintext",
+    feature = "opaque",
+    feature = "tlv",
+    feature = "senml-json"
+))]
 mod block_tests;
-#[cfg(test)]
+#[cfg(all(
+    test,
+    feature = "plaintext",
+    feature = "opaque",
+    feature = "tlv",
+    feature = "senml-json"
+))]
 mod dm_tests;
 /// cbindgen:ignore
 pub mod link;

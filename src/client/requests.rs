@@ -68,10 +68,11 @@ pub(super) struct Ctx<'c> {
 ///   handler as one chunk of the value (`offset`, `chunk_length`; `full_length_hint` on the
 ///   last), inside one transaction of the object that stays open from the first block to
 ///   the last, so a value of any size (a firmware image) can be written.
-/// - A structured payload (Write, Create, Write-Composite in TLV or SenML CBOR) is decoded
-///   block by block by a resumable decoder: the complete entries of each block are applied
-///   at once, and an entry cut by the end of a block waits in a small carry buffer for the
-///   next one. The transactions begun on the first block end on the last one, with
+/// - A structured payload (Write, Create, Write-Composite in TLV, SenML CBOR, SenML JSON
+///   or LwM2M CBOR) is decoded block by block by a resumable decoder: the complete entries
+///   of each block are applied at once, and an entry cut by the end of a block waits in a
+///   small carry buffer for the next one. An application/cbor value is one entry: all its
+///   blocks wait in the carry buffer until the last one. The transactions begun on the first block end on the last one, with
 ///   success only if everything succeeded.
 #[derive(Default)]
 pub(super) struct Block1State {

@@ -653,16 +653,51 @@ pub struct PlainCborDecoder<'a> {
     path: crate::io::value::Path,
     scratch: Scratch<'a>,
     done: bool,
+    /// `data` is a piece of the payload before the last one.
+    partial: bool,
+}
+
+/// Where a [`PlainCborDecoder`] stands between two pieces of a payload: at its start, as
+/// the payload is one value (it is decoded once the last piece has come, the earlier ones
+/// being carried whole).
+#[derive(Clone, Copy, Debug)]
+pub struct PlainCborState {
+    path: crate::io::value::Path,
 }
 
 impl<'a> PlainCborDecoder<'a> {
     pub fn new(path: crate::io::value::Path, data: &'a [u8], scratch: &'a mut [u8]) -> Self {
+        Self::resume(Self::initial(path), data, scratch, true)
+    }
+
+    /// The state at the start of a payload sent to `path`.
+    pub fn initial(path: crate::io::value::Path) -> PlainCborState {
+        PlainCborState { path }
+    }
+
+    /// A decoder of one piece of a payload, from `state`. Unless `last`, the value is
+    /// [`IoError::Truncated`] (nothing is consumed: the whole value must be in the last
+    /// piece together with the carried ones).
+    pub fn resume(
+        state: PlainCborState,
+        data: &'a [u8],
+        scratch: &'a mut [u8],
+        last: bool,
+    ) -> Self {
         PlainCborDecoder {
             r: CborReader::new(data),
-            path,
+            path: state.path,
             scratch: Scratch::new(scratch),
             done: false,
+            partial: !last,
         }
+    }
+
+    /// The offset in `data` of the first byte not consumed, and the state to resume from
+    /// there.
+    pub fn checkpoint(&self) -> (usize, PlainCborState) {
+        let used = if self.partial { 0 } else { self.r.position() };
+        (used, PlainCborState { path: self.path })
     }
 }
 
@@ -734,10 +769,14 @@ impl<'a> crate::io::value::Decoder<'a> for PlainCborDecoder<'a> {
         if self.done {
             return Ok(None);
         }
-        self.done = true;
         if self.path.len() < 3 {
+            self.done = true;
             return Err(IoError::Unsupported);
         }
+        if self.partial {
+            return Err(IoError::Truncated);
+        }
+        self.done = true;
         let t = expected(&self.path).filter(|t| *t != crate::io::value::DataType::Null);
         let v = read_value(&mut self.r, &mut self.scratch, t)?;
         if !self.r.at_end() {
@@ -747,9 +786,24 @@ impl<'a> crate::io::value::Decoder<'a> for PlainCborDecoder<'a> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(
+    test,
+    feature = "cbor",
+    feature = "cbor-decode-decimal-fractions",
+    feature = "cbor-decode-half-float",
+    feature = "cbor-decode-indefinite-bytes",
+    feature = "cbor-decode-string-time"
+))]
 mod tests {
     use super::*;
+
+    /// Piece-by-piece decoding of an application/cbor payload gives what decoding it
+    /// whole does (see [`crate::io::format::check_resumable`]).
+    fn resumable(p: crate::io::value::Path, data: &[u8], t: crate::io::value::TypeOf<'_>) {
+        #[cfg(feature = "cbor")]
+        crate::io::format::check_resumable(crate::io::format::Format::Cbor, p, data, t);
+        let _ = (p, data, t);
+    }
 
     fn enc(f: impl FnOnce(&mut CborWriter<'_>) -> Result<(), IoError>) -> std::vec::Vec<u8> {
         let mut buf = [0u8; 64];
@@ -781,22 +835,27 @@ mod tests {
             assert_eq!(e.entry(&Entry::new(p, v)), Err(IoError::Logic));
             let n = e.finish().unwrap();
             let t = v.data_type();
+            resumable(p, &buf[..n], &|_| Some(t));
             let mut d = PlainCborDecoder::new(p, &buf[..n], &mut []);
             assert_eq!(d.next_entry(&|_| Some(t)).unwrap().unwrap().value, v);
             let c: ciborium::value::Value = ciborium::de::from_reader(&buf[..n]).unwrap();
             assert!(!c.is_null());
         }
+        resumable(p, &[0x01, 0x02], &|_| Some(DataType::Int));
+        resumable(Path::new(&[3, 0]), &[0x01], &|_| Some(DataType::Int));
         let mut d = PlainCborDecoder::new(p, &[0x01, 0x02], &mut []);
         assert_eq!(
             d.next_entry(&|_| Some(DataType::Int)),
             Err(IoError::Malformed)
         );
+        resumable(p, &[0xf9, 0x3e, 0x00], &|_| Some(DataType::Int));
         let mut d = PlainCborDecoder::new(p, &[0xf9, 0x3e, 0x00], &mut []);
         assert_eq!(
             d.next_entry(&|_| Some(DataType::Int)),
             Err(IoError::TypeMismatch)
         );
         let mut sb = [0u8; 4];
+        resumable(p, &[0x7f, 0x61, 0x61, 0xff], &|_| None);
         let mut d = PlainCborDecoder::new(p, &[0x7f, 0x61, 0x61, 0xff], &mut sb);
         assert_eq!(
             d.next_entry(&|_| None).unwrap().unwrap().value,
@@ -976,6 +1035,7 @@ mod tests {
         use crate::io::value::{DataType, Decoder, Path, Value};
         let p = Path::new(&[3, 0, 1]);
         let data = [0xc4, 0x82, 0x20, 0x18, 0x19];
+        resumable(p, &data, &|_| Some(DataType::Double));
         let mut d = PlainCborDecoder::new(p, &data, &mut []);
         let got = d.next_entry(&|_| Some(DataType::Double)).unwrap().unwrap();
         assert_eq!(got.value, Value::Double(2.5));
@@ -1024,6 +1084,7 @@ mod tests {
         use crate::io::value::{Decoder, Path, Value};
         let mut data = vec![0xc0, 0x74];
         data.extend_from_slice(b"2013-03-21T20:04:00Z");
+        resumable(Path::new(&[3, 0, 13]), &data, &|_| None);
         let mut d = PlainCborDecoder::new(Path::new(&[3, 0, 13]), &data, &mut []);
         let got = d.next_entry(&|_| None).unwrap().unwrap();
         assert_eq!(got.value, Value::Time(1_363_896_240));

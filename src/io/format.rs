@@ -427,13 +427,18 @@ impl<'a> Decoder<'a> for AnyDecoder<'a> {
 
 /// Where a resumable decoder stands between two pieces of a payload (RFC 7959 Block1: a
 /// request body decoded block by block without being stored whole). Small and `Copy`:
-/// the open containers (TLV) or the base name, base time and array position (SenML CBOR).
+/// the open containers (TLV), the base name, base time and array position (SenML CBOR,
+/// SenML JSON), the open maps with their path prefixes (LwM2M CBOR), or the start of the
+/// one value (CBOR, carried whole until the last piece).
 // The variants do not depend on the features, so that the client's size does not either
 // (build.rs computes it for C).
 #[derive(Clone, Copy)]
 pub enum DecState {
     Tlv(super::tlv::TlvState),
     SenmlCbor(super::senml_cbor::SenmlCborState),
+    SenmlJson(super::senml_json::SenmlJsonState),
+    Lwm2mCbor(super::lwm2m_cbor::Lwm2mCborState),
+    Cbor(super::cbor::PlainCborState),
 }
 
 impl Format {
@@ -449,6 +454,16 @@ impl Format {
             Format::SenmlCbor => Some(DecState::SenmlCbor(
                 super::senml_cbor::SenmlCborDecoder::initial(base),
             )),
+            #[cfg(feature = "senml-json")]
+            Format::SenmlJson => Some(DecState::SenmlJson(
+                super::senml_json::SenmlJsonDecoder::initial(base),
+            )),
+            #[cfg(feature = "lwm2m-cbor")]
+            Format::Lwm2mCbor => Some(DecState::Lwm2mCbor(
+                super::lwm2m_cbor::Lwm2mCborDecoder::initial(base),
+            )),
+            #[cfg(feature = "cbor")]
+            Format::Cbor => Some(DecState::Cbor(super::cbor::PlainCborDecoder::initial(base))),
             #[allow(unreachable_patterns)]
             _ => {
                 let _ = base;
@@ -487,6 +502,33 @@ impl<'a> AnyDecoder<'a> {
                 #[cfg(not(feature = "senml-cbor"))]
                 None
             }
+            DecState::SenmlJson(s) => {
+                let _ = (s, &scratch, data, last);
+                #[cfg(feature = "senml-json")]
+                return Some(AnyDecoder::SenmlJson(SenmlJsonDecoder::resume(
+                    s, data, scratch, last,
+                )));
+                #[cfg(not(feature = "senml-json"))]
+                None
+            }
+            DecState::Lwm2mCbor(s) => {
+                let _ = (s, &scratch, data, last);
+                #[cfg(feature = "lwm2m-cbor")]
+                return Some(AnyDecoder::Lwm2mCbor(Lwm2mCborDecoder::resume(
+                    s, data, scratch, last,
+                )));
+                #[cfg(not(feature = "lwm2m-cbor"))]
+                None
+            }
+            DecState::Cbor(s) => {
+                let _ = (s, &scratch, data, last);
+                #[cfg(feature = "cbor")]
+                return Some(AnyDecoder::Cbor(PlainCborDecoder::resume(
+                    s, data, scratch, last,
+                )));
+                #[cfg(not(feature = "cbor"))]
+                None
+            }
         }
     }
 
@@ -504,6 +546,21 @@ impl<'a> AnyDecoder<'a> {
             AnyDecoder::SenmlCbor(d) => {
                 let (pos, s) = d.checkpoint();
                 Some((pos, DecState::SenmlCbor(s)))
+            }
+            #[cfg(feature = "senml-json")]
+            AnyDecoder::SenmlJson(d) => {
+                let (pos, s) = d.checkpoint();
+                Some((pos, DecState::SenmlJson(s)))
+            }
+            #[cfg(feature = "lwm2m-cbor")]
+            AnyDecoder::Lwm2mCbor(d) => {
+                let (pos, s) = d.checkpoint();
+                Some((pos, DecState::Lwm2mCbor(s)))
+            }
+            #[cfg(feature = "cbor")]
+            AnyDecoder::Cbor(d) => {
+                let (pos, s) = d.checkpoint();
+                Some((pos, DecState::Cbor(s)))
             }
             #[allow(unreachable_patterns)]
             _ => None,

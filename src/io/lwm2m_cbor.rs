@@ -139,12 +139,13 @@ impl Encoder for Lwm2mCborEncoder<'_> {
 }
 
 /// One map being read.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, Debug)]
 struct Frame {
-    /// Pairs left in a definite map; `None` for an indefinite one.
-    remaining: Option<u64>,
+    /// Pairs left in a definite map; `None` for an indefinite one. (A count past `u32`
+    /// could not be honoured by any payload: it is malformed.)
+    remaining: Option<u32>,
     /// How many IDs the key leading to this map added to the path.
-    key_len: usize,
+    key_len: u8,
 }
 
 /// Maps nest at most: the top-level one, then one after keys ending at levels 1..=3 (a
@@ -162,23 +163,73 @@ pub struct Lwm2mCborDecoder<'a> {
     started: bool,
     done: bool,
     failed: bool,
+    /// The state after the last complete entry (see [`Lwm2mCborDecoder::checkpoint`]).
+    mark: (usize, Lwm2mCborState),
+}
+
+/// Where a [`Lwm2mCborDecoder`] stands between two pieces of a payload: the open maps,
+/// each with the path prefix its key added and the pairs it has left (definite) or not
+/// (indefinite).
+#[derive(Clone, Copy, Debug)]
+pub struct Lwm2mCborState {
+    base: Path,
+    path: Path,
+    stack: [Frame; MAX_MAPS],
+    depth: u8,
+    started: bool,
+    done: bool,
 }
 
 impl<'a> Lwm2mCborDecoder<'a> {
     /// `base` is the request path (entries must lie under it); `scratch` receives
     /// indefinite-length strings (`&mut []` if the peer is known not to send them).
     pub fn new(base: Path, data: &'a [u8], scratch: &'a mut [u8]) -> Self {
-        Lwm2mCborDecoder {
-            r: CborReader::new(data),
-            scratch: Scratch::new(scratch),
+        Self::resume(Self::initial(base), data, scratch, true)
+    }
+
+    /// The state at the start of a payload sent to `base`.
+    pub fn initial(base: Path) -> Lwm2mCborState {
+        Lwm2mCborState {
             base,
             path: Path::ROOT,
             stack: [Frame::default(); MAX_MAPS],
             depth: 0,
             started: false,
             done: false,
-            failed: false,
         }
+    }
+
+    /// A decoder of one piece of a payload, from `state` (see
+    /// [`Lwm2mCborDecoder::checkpoint`]). Unless `last`, an entry cut by the end of
+    /// `data` is [`IoError::Truncated`].
+    pub fn resume(
+        state: Lwm2mCborState,
+        data: &'a [u8],
+        scratch: &'a mut [u8],
+        last: bool,
+    ) -> Self {
+        Lwm2mCborDecoder {
+            r: if last {
+                CborReader::new(data)
+            } else {
+                CborReader::new_partial(data)
+            },
+            scratch: Scratch::new(scratch),
+            base: state.base,
+            path: state.path,
+            stack: state.stack,
+            depth: usize::from(state.depth),
+            started: state.started,
+            done: state.done,
+            failed: false,
+            mark: (0, state),
+        }
+    }
+
+    /// The offset in `data` of the first byte of the first entry not returned yet, and
+    /// the state to resume from there.
+    pub fn checkpoint(&self) -> (usize, Lwm2mCborState) {
+        self.mark
     }
 
     fn push_id(&mut self, id: u64) -> Result<(), IoError> {
@@ -191,6 +242,11 @@ impl<'a> Lwm2mCborDecoder<'a> {
     }
 
     fn enter(&mut self, remaining: Option<u64>, key_len: usize) -> Result<(), IoError> {
+        let remaining = match remaining {
+            Some(n) => Some(u32::try_from(n).map_err(|_| IoError::Malformed)?),
+            None => None,
+        };
+        let key_len = u8::try_from(key_len).map_err(|_| IoError::Malformed)?;
         *self.stack.get_mut(self.depth).ok_or(IoError::Malformed)? = Frame { remaining, key_len };
         self.depth += 1;
         Ok(())
@@ -248,7 +304,7 @@ impl<'a> Lwm2mCborDecoder<'a> {
                 if top.remaining.is_none() {
                     self.r.item()?;
                 }
-                let key_len = top.key_len;
+                let key_len = usize::from(top.key_len);
                 self.depth -= 1;
                 self.path = self.path.truncated(self.path.len().saturating_sub(key_len));
                 if self.depth == 0 {
@@ -302,15 +358,33 @@ impl<'a> Decoder<'a> for Lwm2mCborDecoder<'a> {
             return Err(IoError::Malformed);
         }
         if self.done {
+            // Resumed after the end of the payload: nothing may follow it.
+            if !self.r.at_end() {
+                self.failed = true;
+                return Err(IoError::Malformed);
+            }
             return Ok(None);
         }
         let r = self.step(expected);
         self.failed = r.is_err();
+        if r.is_ok() {
+            self.mark = (
+                self.r.position(),
+                Lwm2mCborState {
+                    base: self.base,
+                    path: self.path,
+                    stack: self.stack,
+                    depth: self.depth as u8,
+                    started: self.started,
+                    done: self.done,
+                },
+            );
+        }
         r
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "lwm2m-cbor"))]
 mod tests {
     use super::*;
     use ciborium::value::Value as CV;
@@ -333,6 +407,12 @@ mod tests {
         scratch: &'a mut [u8],
         t: TypeOf<'_>,
     ) -> Result<Vec<Entry<'a>>, IoError> {
+        crate::io::format::check_resumable(
+            crate::io::format::Format::Lwm2mCbor,
+            Path::new(base),
+            data,
+            t,
+        );
         let mut d = Lwm2mCborDecoder::new(Path::new(base), data, scratch);
         let mut out = Vec::new();
         while let Some(e) = d.next_entry(t)? {

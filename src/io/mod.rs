@@ -3,10 +3,19 @@ pub mod cbor;
 pub(crate) mod decimal;
 pub mod fbits;
 pub mod format;
-#[cfg(any(test, feature = "fuzzing"))]
+// The fuzz bodies exercise every decoder: built when all formats are.
+#[cfg(all(
+    any(test, feature = "fuzzing"),
+    feature = "plaintext",
+    feature = "opaque",
+    feature = "tlv",
+    feature = "cbor",
+    feature = "senml-cbor",
+    feature = "senml-json",
+    feature = "lwm2m-cbor"
+))]
 pub mod fuzz;
 pub mod link_format;
-#[cfg(feature = "lwm2m-cbor")]
 pub mod lwm2m_cbor;
 pub mod opaque;
 pub mod senml_cbor;

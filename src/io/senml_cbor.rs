@@ -707,7 +707,14 @@ impl<'a> Decoder<'a> for SenmlCborDecoder<'a> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(
+    test,
+    feature = "cbor",
+    feature = "cbor-decode-decimal-fractions",
+    feature = "cbor-decode-half-float",
+    feature = "cbor-decode-indefinite-bytes",
+    feature = "cbor-decode-string-time"
+))]
 mod tests {
     use super::*;
     use ciborium::value::Value as CV;

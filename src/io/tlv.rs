@@ -555,7 +555,7 @@ impl<'a> Decoder<'a> for TlvDecoder<'a> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "tlv"))]
 mod tests {
     use super::*;
     use std::vec::Vec;
