@@ -7,6 +7,7 @@ use crate::dm::Registry;
 use crate::ffi::core::anj_t;
 use crate::io::link_format::LinkWriter;
 use crate::io::value::{Path, Value};
+use crate::io::{decimal_u64, DECIMAL_MAX_LEN};
 
 /// Content-Format of the Register/Update payload (RFC 6690).
 const CT_LINK_FORMAT: u32 = 40;
@@ -263,20 +264,6 @@ fn query(w: &mut MessageWriter<'_>, key: &str, value: &[u8]) -> Result<(), ()> {
     w.option(opt::URI_QUERY, &buf[..n]).map_err(|_| ())
 }
 
-fn decimal(v: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut n = v;
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &buf[i..]
-}
-
 /// The LwM2M version announced at Register: 1.2 when built with it, unless the server
 /// rejected 1.2 already, then 1.1.
 pub fn lwm2m_version(fallback_to_11: bool) -> &'static [u8] {
@@ -347,8 +334,8 @@ pub fn build_register(
     w.uint_option(opt::CONTENT_FORMAT, CT_LINK_FORMAT)
         .map_err(|_| ())?;
     query(&mut w, "ep", crate::ffi::core::endpoint_name(anj))?;
-    let mut d = [0u8; 10];
-    query(&mut w, "lt", decimal(acc.lifetime, &mut d))?;
+    let mut d = [0u8; DECIMAL_MAX_LEN];
+    query(&mut w, "lt", decimal_u64(acc.lifetime.into(), &mut d))?;
     query(&mut w, "lwm2m", version)?;
     query(&mut w, "b", acc.binding().as_bytes())?;
     if crate::ffi::core::queue_mode(anj) {
@@ -384,8 +371,8 @@ pub fn build_update<const N: usize, const S: usize>(
             .map_err(|_| ())?;
     }
     if parts.lifetime {
-        let mut d = [0u8; 10];
-        query(&mut w, "lt", decimal(acc.lifetime, &mut d))?;
+        let mut d = [0u8; DECIMAL_MAX_LEN];
+        query(&mut w, "lt", decimal_u64(acc.lifetime.into(), &mut d))?;
     }
     if parts.binding {
         query(&mut w, "b", acc.binding().as_bytes())?;
@@ -434,13 +421,5 @@ mod tests {
         assert_eq!(split_uri("coap://:1"), None);
         assert_eq!(split_uri("coap://a:x"), None);
         assert_eq!(split_uri("coap://a:123456"), None);
-    }
-
-    #[test]
-    fn decimal_formats() {
-        let mut b = [0u8; 10];
-        assert_eq!(decimal(0, &mut b), b"0");
-        assert_eq!(decimal(86400, &mut b), b"86400");
-        assert_eq!(decimal(u32::MAX, &mut b), b"4294967295");
     }
 }

@@ -65,6 +65,26 @@ unsafe fn ctx_of<'a, T>(obj: *const anj_dm_obj_t) -> &'a mut T {
     unsafe { &mut *(obj as *mut T) }
 }
 
+/// Registers the object a built-in context starts with and, once registered, marks the
+/// context installed (it then refuses a second install or more instances).
+///
+/// # Safety
+/// `obj` is the first field of a valid context that outlives the registration, and
+/// `installed` points into that context.
+unsafe fn register_builtin(
+    anj: *mut anj_t,
+    obj: NonNull<anj_dm_obj_t>,
+    installed: *mut bool,
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let r = unsafe { crate::ffi::core::add_obj(anj, obj) };
+    if r == 0 {
+        // SAFETY: guaranteed by the caller.
+        unsafe { *installed = true };
+    }
+    r
+}
+
 /* ----------------------------------- Server /1 ----------------------------------- */
 
 /// What the application passes to `anj_dm_server_obj_add_instance`.
@@ -299,13 +319,15 @@ pub unsafe extern "C" fn anj_dm_server_obj_install(
         };
         ctx.obj.insts = ctx.inst.as_ptr();
     }
-    // SAFETY: the object lives inside the caller's context, which outlives the registration.
-    let r = unsafe { crate::ffi::core::add_obj(anj, ctx_ptr.cast::<anj_dm_obj_t>()) };
-    if r == 0 {
-        // SAFETY: as above.
-        unsafe { (*ctx_ptr.as_ptr()).installed = true };
+    // SAFETY: the object lives inside the caller's context, which outlives the registration;
+    // `installed` is a field of that context.
+    unsafe {
+        register_builtin(
+            anj,
+            ctx_ptr.cast::<anj_dm_obj_t>(),
+            core::ptr::addr_of_mut!((*ctx_ptr.as_ptr()).installed),
+        )
     }
-    r
 }
 
 unsafe extern "C" fn server_res_read(
@@ -706,13 +728,15 @@ pub unsafe extern "C" fn anj_dm_security_obj_install(
         }
         ctx.obj.insts = ctx.inst.as_ptr();
     }
-    // SAFETY: the object lives inside the caller's context, which outlives the registration.
-    let r = unsafe { crate::ffi::core::add_obj(anj, ctx_ptr.cast::<anj_dm_obj_t>()) };
-    if r == 0 {
-        // SAFETY: as above.
-        unsafe { (*ctx_ptr.as_ptr()).installed = true };
+    // SAFETY: the object lives inside the caller's context, which outlives the registration;
+    // `installed` is a field of that context.
+    unsafe {
+        register_builtin(
+            anj,
+            ctx_ptr.cast::<anj_dm_obj_t>(),
+            core::ptr::addr_of_mut!((*ctx_ptr.as_ptr()).installed),
+        )
     }
-    r
 }
 
 unsafe extern "C" fn security_res_read(
