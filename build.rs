@@ -69,6 +69,10 @@ const FEATURE_TABLE: &[(&str, &str)] = &[
     ("observe", "ANJ_WITH_OBSERVE"),
     ("observe-composite", "ANJ_WITH_OBSERVE_COMPOSITE"),
     ("rst-as-cancel-observe", "ANJ_WITH_RST_AS_CANCEL_OBSERVE"),
+    (
+        "observation-cancel-on-timeout",
+        "ANJ_OBSERVE_OBSERVATION_CANCEL_ON_TIMEOUT",
+    ),
     ("bootstrap", "ANJ_WITH_BOOTSTRAP"),
     ("bootstrap-discover", "ANJ_WITH_BOOTSTRAP_DISCOVER"),
     ("composite-operations", "ANJ_WITH_COMPOSITE_OPERATIONS"),
@@ -176,6 +180,7 @@ fn validate(cfg: &Config) {
         panic!("configuration error: at least one of ANJ_WITH_SENML_CBOR, ANJ_WITH_LWM2M_CBOR must be enabled");
     }
     need("rst-as-cancel-observe", "observe");
+    need("observation-cancel-on-timeout", "observe");
     need("lwm2m-cbor", "lwm2m12");
     need("discover-attr", "observe");
     need("observe-composite", "observe");
@@ -236,6 +241,16 @@ fn layout(cfg: &Config) -> Layout {
         // Write-Attributes storage (src/dm/attributes.rs): 64 bytes per entry on every
         // target.
         anj += 64 * cfg.num("ANJ_OBSERVE_MAX_WRITE_ATTRIBUTES_NUMBER");
+        // The observation table (src/observe: 80 bytes per slot on every target), the
+        // outstanding notification and the application's change reports.
+        // With LwM2M 1.2 a slot also keeps the attributes of the Observe request (64).
+        let slot = OBSERVATION_SLOT + if cfg.enabled("lwm2m12") { 64 } else { 0 };
+        anj += slot * cfg.num("ANJ_OBSERVE_MAX_OBSERVATIONS_NUMBER")
+            + if p == 8 {
+                OBSERVE_FIXED_64
+            } else {
+                OBSERVE_FIXED_32
+            };
     }
     if cfg.enabled("cache") {
         // The last response, kept whole, and its length.
@@ -265,8 +280,11 @@ fn layout(cfg: &Config) -> Layout {
 // Measured sizes of the parts that do not scale with the configuration, for 64- and
 // 32-bit targets. `src/layout.rs` fails the build when they drift (its test prints the
 // real sizes).
-const CLIENT_FIXED_64: u64 = 808;
-const CLIENT_FIXED_32: u64 = 696;
+const CLIENT_FIXED_64: u64 = 816;
+const CLIENT_FIXED_32: u64 = 704;
+const OBSERVATION_SLOT: u64 = 80;
+const OBSERVE_FIXED_64: u64 = 120;
+const OBSERVE_FIXED_32: u64 = 120;
 const SERVER_OBJ_64: u64 = 168;
 const SERVER_OBJ_32: u64 = 132;
 const SECURITY_OBJ_FIXED_64: u64 = 48;

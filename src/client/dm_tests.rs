@@ -42,9 +42,9 @@ pub(super) struct Data {
 pub(super) struct State {
     insts: [anj_dm_obj_inst_t; MAX_INST],
     /// IID held by slot k (ANJ_ID_INVALID: free); slot k uses `res[k]` and `riids[k]`.
-    slot_iid: [u16; MAX_INST],
+    pub(super) slot_iid: [u16; MAX_INST],
     riids: [[u16; MAX_RI]; MAX_INST],
-    data: [Data; MAX_INST],
+    pub(super) data: [Data; MAX_INST],
 }
 
 /// An application object: `obj` first, so a handler's `obj` pointer is the whole thing.
@@ -511,11 +511,11 @@ pub(super) fn env() -> Env {
 
 /// One request's options.
 #[derive(Default, Clone)]
-struct Req<'a> {
-    cf: Option<u16>,
-    accept: Option<u16>,
-    query: &'a [&'a str],
-    payload: Vec<u8>,
+pub(super) struct Req<'a> {
+    pub(super) cf: Option<u16>,
+    pub(super) accept: Option<u16>,
+    pub(super) query: &'a [&'a str],
+    pub(super) payload: Vec<u8>,
 }
 
 fn uint_opt(v: u16) -> Vec<u8> {
@@ -529,7 +529,7 @@ fn uint_opt(v: u16) -> Vec<u8> {
 impl Env {
     /// Sends one request and returns the client's response; Updates the client sends
     /// meanwhile are answered (2.04) and counted in `self.updates`.
-    fn req(&mut self, method: RequestType, path: &str, r: Req<'_>) -> Packet {
+    pub(super) fn req(&mut self, method: RequestType, path: &str, r: Req<'_>) -> Packet {
         self.mid += 1;
         let mut p = server_request(method, self.mid, path);
         if let Some(cf) = r.cf {

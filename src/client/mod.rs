@@ -27,6 +27,17 @@ mod dm_tests;
 /// cbindgen:ignore
 pub mod link;
 /// cbindgen:ignore
+mod notify;
+#[cfg(all(
+    test,
+    feature = "observe",
+    feature = "plaintext",
+    feature = "opaque",
+    feature = "tlv",
+    feature = "senml-json"
+))]
+mod observe_tests;
+/// cbindgen:ignore
 mod register;
 /// cbindgen:ignore
 mod requests;
@@ -166,6 +177,15 @@ pub struct Client {
     /// and the observation engine.
     #[cfg(feature = "observe")]
     pub attributes: crate::dm::attributes::AttrTable,
+    /// The server's observations.
+    #[cfg(feature = "observe")]
+    pub observe: crate::observe::Observations,
+    /// Our outstanding confirmable Notify or Send.
+    #[cfg(any(feature = "observe", anj_send))]
+    out: Option<notify::Out>,
+    defaults: notify::ServerDefaults,
+    /// The Server object changed: re-read `defaults` before using them.
+    defaults_stale: bool,
 }
 
 impl Client {
@@ -196,6 +216,12 @@ impl Client {
             out_buf: [0; OUT_MSG_BUFFER_SIZE],
             #[cfg(feature = "observe")]
             attributes: crate::dm::attributes::AttrTable::default(),
+            #[cfg(feature = "observe")]
+            observe: crate::observe::Observations::default(),
+            #[cfg(any(feature = "observe", anj_send))]
+            out: None,
+            defaults: notify::ServerDefaults::default(),
+            defaults_stale: true,
         }
     }
 
@@ -266,7 +292,7 @@ impl Client {
 
     /// When [`Client::step`] must run again, if nothing arrives (`None`: poll continuously,
     /// because the link must be read).
-    pub fn next_step_at(&self, now: Instant) -> Instant {
+    pub fn next_step_at(&self, now: Instant, anj: *mut anj_t) -> Instant {
         if self.flags.restart
             || self.flags.disable.is_some()
             || self.flags.update
@@ -276,7 +302,7 @@ impl Client {
         }
         match self.state {
             State::Suspended(until) | State::RetryWait(until) => until,
-            State::Queue => self.update_due_at(),
+            State::Queue => self.update_due_at().min(self.outgoing_due_at(anj)),
             State::Failure | State::Invalid | State::Shutdown => NEVER,
             // Registered or in an exchange: the link must be polled for incoming datagrams.
             _ => now,
@@ -313,16 +339,30 @@ impl Client {
             }
             State::Connecting => self.connect_and_register(now, link, anj),
             State::Queue if now >= self.update_due_at() => self.send_update(now, link, anj),
+            // A notification or Send wakes the client up (LwM2M 1.1 TS Core §6.5): the
+            // registration is still valid, so the message goes out directly.
+            State::Queue if self.outgoing_due(now, anj) => {
+                self.state = State::Registered;
+                self.last_activity = now;
+                self.set_status(ANJ_CONN_STATUS_REGISTERED);
+            }
+            _ => {}
+        }
+        match self.state {
             State::Registered => {
-                if now >= self.update_due_at() {
+                if now >= self.update_due_at() && self.out_idle() {
                     self.send_update(now, link, anj);
                 } else if self.settings.queue_mode
+                    && self.out_idle()
                     && now >= after(self.last_activity, self.settings.queue_mode_timeout)
+                    && !self.outgoing_due(now, anj)
                 {
                     self.set_status(ANJ_CONN_STATUS_ENTERING_QUEUE_MODE);
                     link.rx_off();
                     self.state = State::Queue;
                     self.set_status(ANJ_CONN_STATUS_QUEUE_MODE);
+                } else {
+                    self.outgoing_step(now, link, anj);
                 }
             }
             _ => {}
@@ -330,6 +370,7 @@ impl Client {
         self.receive(now, link, anj);
         self.block1.expire(now, anj);
         self.poll_exchange(now, link, anj);
+        self.poll_out(now, link, anj);
     }
 
     fn apply_flags(&mut self, now: Instant, link: &mut dyn Link) {
@@ -371,6 +412,7 @@ impl Client {
     fn finish_leave(&mut self, link: &mut dyn Link) {
         let _ = link.close();
         self.dedup.clear();
+        self.end_observations();
         match self.pending_after {
             AfterDeregister::Suspend(until) => {
                 self.state = State::Suspended(until);
@@ -661,6 +703,21 @@ impl Client {
             }
         };
         self.last_activity = now;
+        #[cfg(any(feature = "observe", anj_send))]
+        if let Some(mut out) = self.out {
+            let m = out
+                .pending
+                .classify(&msg, now, self.settings.request_timeout);
+            if m != Match::None {
+                let seen = notify::Seen {
+                    ty: msg.msg_type(),
+                    message_id: msg.message_id(),
+                    code: msg.code(),
+                };
+                self.out_matched(out, m, seen, link, anj);
+                return;
+            }
+        }
         if let State::Exchange(req, mut pending) = self.state {
             match pending.classify(&msg, now, self.settings.request_timeout) {
                 Match::None => {}
@@ -693,6 +750,9 @@ impl Client {
             // A CON we cannot process in this state: reject it (RFC 7252 §4.2).
             let n = crate::coap::reset(&mut self.out_buf, msg.message_id());
             let _ = link.send(&self.out_buf[..n]);
+        } else if msg.msg_type() == MsgType::Rst {
+            let mid = msg.message_id();
+            self.on_reset(mid);
         }
     }
 
@@ -713,6 +773,8 @@ impl Client {
             Request::Register => match (ok, location) {
                 (true, Some(loc)) if code == crate::coap::Code::CREATED => {
                     self.location = loc;
+                    // A new registration ends the observations of the old one.
+                    self.end_observations();
                     self.registered(now, anj);
                 }
                 // A server that does not speak LwM2M 1.2 rejects the version with 4.00 or
@@ -760,6 +822,7 @@ impl Client {
         self.refreshed_at = now;
         self.retry = Retry::default();
         self.state = State::Registered;
+        self.defaults_stale = true;
         self.set_status(ANJ_CONN_STATUS_REGISTERED);
     }
 

@@ -60,6 +60,21 @@ pub(super) struct Ctx<'c> {
     pub now: Instant,
     /// How long a block-wise Write may wait for its next block.
     pub block_timeout: crate::time::Duration,
+    /// The server's observations (RFC 7641).
+    #[cfg(feature = "observe")]
+    pub observe: &'c mut crate::observe::Observations,
+    /// What the request changed in the data model, for the observations.
+    pub touched: Touched,
+}
+
+/// What a request changed, so that observations of it are re-evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Touched {
+    Nothing,
+    Changed(Path),
+    Deleted(Path),
+    /// Several paths (Write-Composite).
+    Many,
 }
 
 /// A block-wise request being received (RFC 7959 Block1). Nothing is buffered whole:
@@ -157,10 +172,24 @@ impl Client {
             block1: &mut self.block1,
             now,
             block_timeout: self.settings.request_timeout,
+            #[cfg(feature = "observe")]
+            observe: &mut self.observe,
+            touched: Touched::Nothing,
         };
         let n = respond(&msg, &mut self.out_buf, response_id, &mut ctx);
         let objects_changed = ctx.objects_changed;
+        let touched = ctx.touched;
+        // What the server changed is notified like the application's changes. A failed
+        // request may still have changed something (a partly applied block-wise write).
+        let succeeded = n.is_some_and(|n| n > 1 && self.out_buf[1] >> 5 == 2);
         let con = msg.msg_type() == MsgType::Con;
+        match touched {
+            Touched::Nothing => {}
+            Touched::Deleted(_) if !succeeded => {}
+            Touched::Changed(p) => self.on_data_changed(&p, false),
+            Touched::Deleted(p) => self.on_data_changed(&p, true),
+            Touched::Many => self.on_everything_changed(),
+        }
         self.dm_busy = false;
         if objects_changed {
             self.on_objects_changed();
@@ -291,10 +320,35 @@ fn process(req: &Message<'_>, w: &mut MessageWriter<'_>, ctx: &mut Ctx<'_>) -> D
     }
     // One block that is also the last is an ordinary request.
     if let Some(b) = block1.filter(|b| b.num != 0 || b.more) {
+        ctx.touched = if path.is_empty() {
+            Touched::Many
+        } else {
+            Touched::Changed(path)
+        };
         return block1_request(req, w, &path, op, b, ctx);
     }
+    ctx.touched = match op {
+        Op::WriteReplace | Op::WritePartial => Touched::Changed(path),
+        // A new instance changes what an observation of the object reports.
+        Op::Create => Touched::Changed(path),
+        Op::Delete => Touched::Deleted(path),
+        Op::WriteComposite => Touched::Many,
+        _ => Touched::Nothing,
+    };
     match op {
-        Op::Read => read(req, w, &dm::resolve(ctx.reg, &path)?, ctx),
+        Op::Read => {
+            let target = dm::resolve(ctx.reg, &path)?;
+            // Observe on the first block only: later blocks of a notification are plain
+            // GETs (RFC 7959 §2.6), and so are those of a server that repeats the option.
+            #[cfg(feature = "observe")]
+            if let Some(flag) = req
+                .observe()
+                .filter(|_| req.block2().is_none_or(|b| b.num == 0))
+            {
+                return observe(req, w, &target, flag, ctx);
+            }
+            read(req, w, &target, ctx)
+        }
         Op::Discover => discover(req, w, &path, ctx),
         Op::WriteReplace | Op::WritePartial => {
             write(req, &path, ctx, op == Op::WriteReplace)?;
@@ -819,8 +873,74 @@ fn read(
     Ok(Code::CONTENT)
 }
 
+/// Observe (LwM2M 1.1 TS Core §6.4.1, RFC 7641 §3.1): a Read with Observe 0 that, when it
+/// succeeds, registers the observation (replacing one with the same token); Observe 1
+/// cancels it (§6.4.3) and reads. With the table full the server gets a plain Read
+/// response, without the Observe option (RFC 7641 §4.1).
+#[cfg(feature = "observe")]
+fn observe(
+    req: &Message<'_>,
+    w: &mut MessageWriter<'_>,
+    target: &Target,
+    flag: u32,
+    ctx: &mut Ctx<'_>,
+) -> DmResult<Code> {
+    use crate::observe::{EvalState, SEQ_MASK};
+    let token = req.token();
+    if flag != 0 {
+        ctx.observe.cancel_token(token);
+        return read(req, w, target, ctx);
+    }
+    #[cfg(feature = "lwm2m12")]
+    let req_attrs = request_attrs(req, &target.path, ctx)?;
+    let room = ctx.observe.room_for(token, 1);
+    if room {
+        w.uint_option(opt::OBSERVE, ctx.observe.seq & SEQ_MASK)
+            .map_err(|_| DmError::INTERNAL)?;
+    } else {
+        crate::log_warning!("observation table full: answering as a plain Read");
+    }
+    let code = read(req, w, target, ctx)?;
+    if room {
+        ctx.observe.cancel_token(token);
+        let cf = response_format(req, &target.path, ctx.reg)?;
+        let sample = crate::observe::sample(ctx.anj, ctx.reg, &target.path);
+        let state = EvalState::started(ctx.now, sample);
+        let added = ctx.observe.add(token, target.path, false, cf, state);
+        #[cfg(feature = "lwm2m12")]
+        if let Some(i) = added {
+            if let Some(o) = ctx.observe.get_mut(i) {
+                o.req_attrs = crate::dm::attributes::Slot::pack(&req_attrs);
+            }
+        }
+        let _ = added;
+        ctx.observe.seq = ctx.observe.seq.wrapping_add(1);
+    }
+    Ok(code)
+}
+
+/// Notification attributes carried in an Observe or Observe-Composite request (LwM2M 1.2
+/// TS Core §6.4.1): they apply to that observation only.
+#[cfg(all(feature = "observe", feature = "lwm2m12"))]
+fn request_attrs(
+    req: &Message<'_>,
+    path: &Path,
+    ctx: &Ctx<'_>,
+) -> DmResult<crate::dm::attributes::Attrs> {
+    let update = crate::dm::attributes::AttrUpdate::parse(req.uri_query())?;
+    let mut a = crate::dm::attributes::Attrs::default();
+    a.apply(&update);
+    if !a.is_empty() {
+        a.validate(path)?;
+        if path.len() >= 3 {
+            a.check_type(dm::resource_type(ctx.reg, path))?;
+        }
+    }
+    Ok(a)
+}
+
 /// Writes a response payload into `out`: whole (`None`) or a window of it (`Some(skip)`).
-type Produce<'p> = dyn FnMut(&mut [u8], Option<usize>) -> DmResult<usize> + 'p;
+pub(super) type Produce<'p> = dyn FnMut(&mut [u8], Option<usize>) -> DmResult<usize> + 'p;
 
 /// Makes the payload, given by `produce(out, window)`, the response's payload: whole when
 /// it fits and the server did not ask for a block, else one Block2 block (RFC 7959 §2.2).
@@ -838,6 +958,18 @@ fn send_payload(
     } else {
         None
     };
+    payload_blockwise(requested, req.has_option(opt::SIZE2), w, produce)
+}
+
+/// [`send_payload`] for a given Block2 request (`None`: the whole payload, or its first
+/// block when it does not fit); also used by notifications, whose first block goes out
+/// unrequested (RFC 7959 §2.6). `size2`: Size2 was asked for.
+pub(super) fn payload_blockwise(
+    requested: Option<crate::coap::Block>,
+    size2: bool,
+    w: &mut MessageWriter<'_>,
+    produce: &mut Produce<'_>,
+) -> DmResult<()> {
     if requested.is_none() {
         match produce(w.payload_space(), None) {
             Ok(n) => return w.commit_payload(n).map_err(|_| DmError::INTERNAL),
@@ -857,7 +989,7 @@ fn send_payload(
         .map_err(|_| DmError::INTERNAL)?;
     // Size2: the size of the whole representation, on the first block or when asked for
     // with Size2 = 0 (RFC 7959 §4).
-    if plan.num == 0 || req.has_option(opt::SIZE2) {
+    if plan.num == 0 || size2 {
         w.uint_option(opt::SIZE2, u32::try_from(total).unwrap_or(u32::MAX))
             .map_err(|_| DmError::INTERNAL)?;
     }
@@ -1157,6 +1289,25 @@ fn read_composite(
                 count += 1;
             }
         }
+        // Observe-Composite (LwM2M 1.1 TS Core §6.4.1): Observe 0 registers every path
+        // under the request's token; Observe 1 cancels (Cancel-Observe-Composite, §6.4.3).
+        #[cfg(feature = "observe-composite")]
+        let observing = match req.observe() {
+            Some(0) if count > 0 && ctx.observe.room_for(req.token(), count) => {
+                w.uint_option(opt::OBSERVE, ctx.observe.seq & crate::observe::SEQ_MASK)
+                    .map_err(|_| DmError::INTERNAL)?;
+                true
+            }
+            Some(0) => {
+                crate::log_warning!("observation table full: answering as a plain Read-Composite");
+                false
+            }
+            Some(_) => {
+                ctx.observe.cancel_token(req.token());
+                false
+            }
+            None => false,
+        };
         w.uint_option(opt::CONTENT_FORMAT, out_cf.into())
             .map_err(|_| DmError::INTERNAL)?;
         let space = w.payload_space();
@@ -1177,6 +1328,16 @@ fn read_composite(
         }
         let n = enc.finish().map_err(io_error)?;
         w.commit_payload(n).map_err(|_| DmError::INTERNAL)?;
+        #[cfg(feature = "observe-composite")]
+        if observing {
+            ctx.observe.cancel_token(req.token());
+            for p in paths.iter().take(count) {
+                let sample = crate::observe::sample(anj, ctx.reg, p);
+                let state = crate::observe::EvalState::started(ctx.now, sample);
+                let _ = ctx.observe.add(req.token(), *p, true, out_cf, state);
+            }
+            ctx.observe.seq = ctx.observe.seq.wrapping_add(1);
+        }
         Ok(Code::CONTENT)
     }
     #[cfg(not(feature = "composite-operations"))]

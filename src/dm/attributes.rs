@@ -273,8 +273,8 @@ const F_HQMAX: u16 = 1 << 9;
 /// One stored record, packed so that its size is the same on every target (64 bytes):
 /// build.rs sizes `anj_t` from it.
 #[repr(C, align(8))]
-#[derive(Clone, Copy)]
-struct Slot {
+#[derive(Clone, Copy, Debug)]
+pub struct Slot {
     gt: f64,
     lt: f64,
     st: f64,
@@ -309,7 +309,14 @@ const FREE: Slot = Slot {
 };
 
 impl Slot {
-    fn attrs(&self) -> Attrs {
+    /// `a` in the packed form (path and server unset).
+    pub fn pack(a: &Attrs) -> Slot {
+        let mut s = FREE;
+        s.store(a);
+        s
+    }
+
+    pub fn attrs(&self) -> Attrs {
         let has = |f: u16| self.set & f != 0;
         Attrs {
             pmin: has(F_PMIN).then_some(self.pmin),

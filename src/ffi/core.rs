@@ -78,6 +78,32 @@ pub(crate) struct Requests {
     restart: Cell<bool>,
     /// Disable timeout in µs (`Some(i64::MAX)`: indefinitely).
     disable: Cell<Option<Duration>>,
+    /// Data model changes reported by the application, oldest first: (path, deleted).
+    #[cfg(feature = "observe")]
+    changes: [Cell<Option<(crate::io::value::Path, bool)>>; CHANGES],
+    /// More changes than `changes` holds were reported: treat everything as changed.
+    #[cfg(feature = "observe")]
+    changes_overflow: Cell<bool>,
+}
+
+/// How many `anj_core_data_model_changed` calls are remembered between two steps; more
+/// are merged into "everything changed" (nothing is lost, observations re-evaluate).
+const CHANGES: usize = 4;
+
+impl Requests {
+    #[cfg(feature = "observe")]
+    fn note_change(&self, path: crate::io::value::Path, deleted: bool) {
+        if let Some(slot) = self.changes.iter().find(|c| c.get().is_none()) {
+            slot.set(Some((path, deleted)));
+        } else if deleted {
+            // A deletion must be seen as such (its observations end with a 4.04): give
+            // it the newest slot and fold the others into "everything changed".
+            self.changes_overflow.set(true);
+            self.changes[CHANGES - 1].set(Some((path, deleted)));
+        } else {
+            self.changes_overflow.set(true);
+        }
+    }
 }
 
 /// The library's part of `anj_t`.
@@ -421,6 +447,16 @@ fn apply_requests(client: &mut Client, reqs: &Requests) {
     if reqs.objects_changed.take() {
         client.on_objects_changed();
     }
+    #[cfg(feature = "observe")]
+    if reqs.changes_overflow.take() {
+        client.on_everything_changed();
+    }
+    #[cfg(feature = "observe")]
+    for c in reqs.changes.iter() {
+        if let Some((path, deleted)) = c.take() {
+            client.on_data_changed(&path, deleted);
+        }
+    }
 }
 
 /// Calls the status callback for each status change, with no reference into the client
@@ -452,7 +488,7 @@ fn report_status(anj: *mut anj_t, inner: *mut Inner) {
 pub unsafe extern "C" fn anj_core_next_step_time(anj: *mut anj_t) -> anj_time_duration_t {
     let now = crate::driver::now();
     // SAFETY: an application call, outside of any step.
-    let at = unsafe { with_client(anj, |c| c.next_step_at(now)) }.unwrap_or(now);
+    let at = unsafe { with_client(anj, |c| c.next_step_at(now, anj)) }.unwrap_or(now);
     anj_time_duration_t {
         us: at.saturating_sub(now).max(0),
     }
@@ -511,6 +547,11 @@ pub unsafe extern "C" fn anj_core_data_model_changed(
     };
     let Some(p) = to_path(path) else { return };
     let ids = p.as_slice();
+    #[cfg(feature = "observe")]
+    r.note_change(
+        p,
+        change_type == anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_DELETED,
+    );
     match change_type {
         anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_VALUE_CHANGED => {
             // Lifetime (/1/x/1) and Binding (/1/x/7) go to the server with an Update.

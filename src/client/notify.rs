@@ -1,0 +1,511 @@
+//! The client's own messages besides registration: Notify (LwM2M 1.1 TS Core §6.4.2) and,
+//! with `lwm2m-send`, Send (§6.4.4). At most one confirmable one is outstanding at a time
+//! (RFC 7252 §4.7, NSTART = 1); its bytes are not kept but rebuilt for each
+//! retransmission, like the registration requests.
+//!
+//! Observations are evaluated only when [`crate::observe::due_at`] says so: after a change
+//! reported through `anj_core_data_model_changed` or made by the server, at `pmax`, or at
+//! `epmax`. The application's read handlers are not called otherwise.
+
+use super::{Client, Link, State};
+use crate::coap::{opt, Code, MessageWriter, MsgType};
+use crate::dm::{self, DmError, DmResult};
+use crate::exchange::{Match, Outcome, Pending};
+use crate::ffi::core::anj_t;
+use crate::io::format::Format;
+use crate::io::value::{Encoder, Path};
+use crate::time::{Instant, NEVER};
+
+#[cfg(any(feature = "observe", anj_send))]
+/// What the outstanding confirmable message of ours is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum OutKind {
+    /// A notification of the observation whose head slot is this.
+    #[cfg(feature = "observe")]
+    Notify(u8),
+    /// A Send request with this ID.
+    #[cfg(anj_send)]
+    Send(u16),
+}
+
+#[cfg(any(feature = "observe", anj_send))]
+/// What matters of a datagram that answered our message.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Seen {
+    pub ty: MsgType,
+    pub message_id: u16,
+    pub code: Code,
+}
+
+#[cfg(any(feature = "observe", anj_send))]
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Out {
+    pub kind: OutKind,
+    pub pending: Pending,
+}
+
+/// Settings of the server account that shape notifications and Send, read from the
+/// Server object at registration and whenever /1 changes.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct ServerDefaults {
+    /// Default Minimum Period (/1/x/2), seconds.
+    pub pmin: u32,
+    /// Default Maximum Period (/1/x/3), seconds; 0: none.
+    pub pmax: u32,
+    /// Notification Storing When Disabled or Offline (/1/x/6).
+    pub storing: bool,
+    /// Mute Send (/1/x/23).
+    pub mute_send: bool,
+}
+
+impl Client {
+    /// No message of ours is outstanding.
+    pub(super) fn out_idle(&self) -> bool {
+        #[cfg(any(feature = "observe", anj_send))]
+        return self.out.is_none();
+        #[cfg(not(any(feature = "observe", anj_send)))]
+        true
+    }
+
+    /// Nothing to retransmit without notifications or Send.
+    #[cfg(not(any(feature = "observe", anj_send)))]
+    pub(super) fn poll_out(&mut self, _now: Instant, _link: &mut dyn Link, _anj: *mut anj_t) {}
+
+    /// Re-reads the Server object resources that shape notifications.
+    pub(super) fn refresh_server_defaults(&mut self, anj: *mut anj_t) {
+        let Some(iid) = self.account.as_ref().map(|a| a.server_iid) else {
+            return;
+        };
+        let read = |rid: u16| dm::read_resource(anj, &self.registry, &Path::new(&[1, iid, rid]));
+        let uint = |rid| match read(rid) {
+            Ok(crate::io::value::Value::Int(i)) => u32::try_from(i).unwrap_or(0),
+            Ok(crate::io::value::Value::Uint(u)) => u32::try_from(u).unwrap_or(u32::MAX),
+            _ => 0,
+        };
+        let flag = |rid| matches!(read(rid), Ok(crate::io::value::Value::Bool(true)));
+        self.defaults = ServerDefaults {
+            pmin: uint(2),
+            pmax: uint(3),
+            storing: flag(6),
+            mute_send: flag(23),
+        };
+        self.defaults_stale = false;
+    }
+
+    /// A change in the data model (by the application or the server).
+    pub fn on_data_changed(&mut self, path: &Path, deleted: bool) {
+        if path.oid().is_none_or(|o| o == 1) {
+            self.defaults_stale = true;
+        }
+        #[cfg(feature = "observe")]
+        self.observe.mark_changed(path, deleted);
+        let _ = deleted;
+    }
+
+    /// Too many changes to tell apart: everything may have changed.
+    pub fn on_everything_changed(&mut self) {
+        self.defaults_stale = true;
+        #[cfg(feature = "observe")]
+        self.observe.mark_all_changed();
+    }
+
+    /// Whether a message of ours is waiting to go out (wakes the client from queue mode).
+    pub(super) fn outgoing_due(&self, now: Instant, anj: *mut anj_t) -> bool {
+        self.outgoing_due_at(anj) <= now
+    }
+
+    /// When the next notification or Send is due ([`NEVER`]: nothing scheduled).
+    pub(super) fn outgoing_due_at(&self, anj: *mut anj_t) -> Instant {
+        #[allow(unused_mut)]
+        let mut due = NEVER;
+        #[cfg(feature = "observe")]
+        for head in self.observe.heads() {
+            due = due.min(self.group_due_at(head));
+        }
+        #[cfg(anj_send)]
+        if crate::ffi::send::send_queue(anj).is_some_and(|q| q.next_queued().is_some()) {
+            due = i64::MIN;
+        }
+        let _ = anj;
+        due
+    }
+
+    /// Sends what is due: one confirmable message at a time, any number of NON ones.
+    pub(super) fn outgoing_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        if self.defaults_stale {
+            self.refresh_server_defaults(anj);
+        }
+        #[cfg(anj_send)]
+        self.send_step(now, link, anj);
+        #[cfg(feature = "observe")]
+        self.notify_step(now, link, anj);
+        let _ = (now, link, anj);
+    }
+
+    #[cfg(any(feature = "observe", anj_send))]
+    /// Retransmits or times out the outstanding message.
+    pub(super) fn poll_out(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        let Some(mut out) = self.out else { return };
+        match out.pending.poll(now, &self.settings.tx) {
+            Outcome::Pending => self.out = Some(out),
+            Outcome::Retransmit => {
+                self.out = Some(out);
+                self.transmit_out(now, link, out, anj);
+            }
+            Outcome::TimedOut => {
+                self.out = None;
+                self.out_failed(out.kind, anj, true);
+            }
+        }
+    }
+
+    #[cfg(any(feature = "observe", anj_send))]
+    fn transmit_out(&mut self, now: Instant, link: &mut dyn Link, out: Out, anj: *mut anj_t) {
+        let built = match out.kind {
+            #[cfg(feature = "observe")]
+            OutKind::Notify(head) => {
+                self.build_notification(usize::from(head), out.pending.message_id, true, anj)
+            }
+            #[cfg(anj_send)]
+            OutKind::Send(id) => self.build_send(id, &out.pending, anj),
+        };
+        match built {
+            Ok(n) => {
+                if let super::NetStatus::Failed(code) = link.send(&self.out_buf[..n]) {
+                    crate::log_warning!("send failed ({})", code);
+                }
+                self.last_activity = now;
+            }
+            Err(_) => {
+                self.out = None;
+                self.out_failed(out.kind, anj, false);
+            }
+        }
+    }
+
+    #[cfg(any(feature = "observe", anj_send))]
+    /// `out` was answered (acknowledged, reset, or responded to).
+    pub(super) fn out_matched(
+        &mut self,
+        mut out: Out,
+        m: Match,
+        seen: Seen,
+        link: &mut dyn Link,
+        anj: *mut anj_t,
+    ) {
+        self.out = None;
+        match (out.kind, m) {
+            (_, Match::None) => self.out = Some(out),
+            // A notification is acknowledged by an Empty ACK (RFC 7641 §4.5).
+            #[cfg(feature = "observe")]
+            (OutKind::Notify(_), Match::EmptyAck | Match::Response) => {}
+            (kind, Match::Reset) => match kind {
+                // RST to a notification cancels the observation (RFC 7641 §3.6).
+                #[cfg(feature = "observe")]
+                OutKind::Notify(head) => self.observe.cancel_group(usize::from(head)),
+                #[cfg(anj_send)]
+                OutKind::Send(_) => self.out_failed(kind, anj, false),
+            },
+            // The separate response comes later (the deadline is in `out.pending`).
+            #[cfg(anj_send)]
+            (OutKind::Send(_), Match::EmptyAck) => {
+                out.pending = out.pending;
+                self.out = Some(out);
+            }
+            #[cfg(anj_send)]
+            (OutKind::Send(id), Match::Response) => {
+                if seen.ty == MsgType::Con {
+                    let n = crate::coap::empty_ack(&mut self.out_buf, seen.message_id);
+                    let _ = link.send(&self.out_buf[..n]);
+                }
+                self.send_finished(id, seen.code, anj);
+            }
+        }
+        let _ = (&mut out, seen, link, anj);
+    }
+
+    #[cfg(any(feature = "observe", anj_send))]
+    /// Our message could not be delivered (`timeout`) or built.
+    fn out_failed(&mut self, kind: OutKind, anj: *mut anj_t, timeout: bool) {
+        match kind {
+            #[cfg(feature = "observe")]
+            OutKind::Notify(head) => {
+                let head = usize::from(head);
+                if !timeout {
+                    self.observe.cancel_group(head);
+                } else if cfg!(feature = "observation-cancel-on-timeout") {
+                    crate::log_warning!("notification not acknowledged: observation cancelled");
+                    self.observe.cancel_group(head);
+                } else {
+                    // The server may be gone: check the registration with an Update. The
+                    // observation stays and reports again once the link works (a failed
+                    // Update leads to a new registration, which ends observations).
+                    crate::log_warning!("notification not acknowledged: checking the registration");
+                    let group: [Option<usize>; crate::config::OBSERVE_MAX_OBSERVATIONS_NUMBER] =
+                        core::array::from_fn(|k| self.observe.group(head).nth(k));
+                    for i in group.into_iter().flatten() {
+                        if let Some(o) = self.observe.get_mut(i) {
+                            o.state.changed = true;
+                        }
+                    }
+                    self.flags.update = true;
+                }
+            }
+            #[cfg(anj_send)]
+            OutKind::Send(id) => {
+                let code = if timeout {
+                    crate::ffi::send::ANJ_SEND_ERR_TIMEOUT
+                } else {
+                    crate::ffi::send::ANJ_SEND_ERR_REJECTED
+                };
+                if let Some(q) = crate::ffi::send::send_queue(anj) {
+                    q.finish(anj, id, code);
+                }
+            }
+        }
+        let _ = anj;
+    }
+
+    #[cfg(any(feature = "observe", anj_send))]
+    /// Starts a confirmable message of ours.
+    fn start_out(
+        &mut self,
+        now: Instant,
+        link: &mut dyn Link,
+        kind: OutKind,
+        mid: u16,
+        token: &[u8],
+    ) -> bool {
+        let mut rnd = [0u8; 2];
+        if !link.random(&mut rnd) {
+            return false;
+        }
+        let pending = Pending::new(now, mid, token, &self.settings.tx, u16::from_le_bytes(rnd));
+        self.out = Some(Out { kind, pending });
+        true
+    }
+
+    /* --------------------------------- notifications --------------------------------- */
+
+    /// The attributes in force for slot `i`: the server's defaults, then Write-Attributes
+    /// from the Object down to the observed level, then those of the Observe request.
+    #[cfg(feature = "observe")]
+    fn attrs_of(&self, i: usize) -> crate::dm::attributes::Attrs {
+        let mut a = crate::dm::attributes::Attrs {
+            pmin: Some(self.defaults.pmin),
+            pmax: (self.defaults.pmax > 0).then_some(self.defaults.pmax),
+            ..Default::default()
+        };
+        if let Some(o) = self.observe.get(i) {
+            let ssid = self.account.as_ref().map_or(1, |a| a.ssid);
+            if let Some(w) = self.attributes.effective(ssid, &o.path) {
+                a.overlay(&w);
+            }
+            #[cfg(feature = "lwm2m12")]
+            a.overlay(&o.req_attrs.attrs());
+        }
+        a
+    }
+
+    #[cfg(feature = "observe")]
+    fn group_due_at(&self, head: usize) -> Instant {
+        let mut due = NEVER;
+        for i in self.observe.group(head) {
+            if let Some(o) = self.observe.get(i) {
+                if o.gone {
+                    return i64::MIN;
+                }
+                due = due.min(crate::observe::due_at(&self.attrs_of(i), &o.state));
+            }
+        }
+        due
+    }
+
+    #[cfg(feature = "observe")]
+    fn notify_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        use crate::config::OBSERVE_MAX_OBSERVATIONS_NUMBER as N;
+        use crate::observe::{confirmable, decide, sample, Sample};
+        let heads: [Option<usize>; N] = core::array::from_fn(|k| self.observe.heads().nth(k));
+        for head in heads.into_iter().flatten() {
+            if self.out.is_some() || self.state != State::Registered {
+                return;
+            }
+            if self.group_due_at(head) > now {
+                continue;
+            }
+            let group: [Option<usize>; N] =
+                core::array::from_fn(|k| self.observe.group(head).nth(k));
+            let mut samples = [Sample::Other; N];
+            let mut notify = false;
+            let mut gone = false;
+            for (k, i) in group.into_iter().enumerate() {
+                let Some(i) = i else { break };
+                let Some(o) = self.observe.get(i).copied() else {
+                    continue;
+                };
+                gone |= o.gone;
+                let a = self.attrs_of(i);
+                if crate::observe::due_at(&a, &o.state) > now {
+                    continue;
+                }
+                samples[k] = sample(anj, &self.registry, &o.path);
+                if decide(&a, &o.state, now, samples[k]) {
+                    notify = true;
+                } else if let Some(o) = self.observe.get_mut(i) {
+                    o.state.quiet(now);
+                }
+            }
+            if !(notify || gone) {
+                continue;
+            }
+            let con = gone
+                || confirmable(
+                    &self.attrs_of(head),
+                    self.observe.get(head).map_or(0, |o| o.last_con),
+                    now,
+                );
+            let mid = self.next_message_id();
+            let built = match self.build_notification(head, mid, con, anj) {
+                Err(e) if e == DmError::NOT_FOUND => {
+                    // The observed path disappeared: the final notification is a 4.04.
+                    if let Some(o) = self.observe.get_mut(head) {
+                        o.gone = true;
+                    }
+                    self.build_notification(head, mid, con, anj)
+                }
+                r => r,
+            };
+            let n = match built {
+                Ok(n) => n,
+                Err(e) => {
+                    crate::log_warning!(
+                        "notification failed ({}.{:02}): observation cancelled",
+                        e.0.class(),
+                        e.0.detail()
+                    );
+                    self.observe.cancel_group(head);
+                    continue;
+                }
+            };
+            let token = self
+                .observe
+                .get(head)
+                .map(|o| o.token_bytes())
+                .unwrap_or_default();
+            let final_one = self.observe.get(head).is_some_and(|o| o.gone);
+            if let super::NetStatus::Failed(code) = link.send(&self.out_buf[..n]) {
+                crate::log_warning!("notification not sent ({})", code);
+            }
+            self.last_activity = now;
+            if con && !final_one {
+                let (t, len) = token;
+                self.start_out(now, link, OutKind::Notify(head as u8), mid, &t[..len]);
+            }
+            for (k, i) in group.into_iter().enumerate() {
+                let Some(i) = i else { break };
+                if let Some(o) = self.observe.get_mut(i) {
+                    o.state.notified(now, samples[k]);
+                    o.last_mid = mid;
+                    if con {
+                        o.last_con = now;
+                    }
+                }
+            }
+            self.observe.seq = self.observe.seq.wrapping_add(1);
+            if final_one {
+                self.observe.cancel_group(head);
+            }
+        }
+    }
+
+    /// Builds the notification of the observation whose head is `head` into `out_buf`:
+    /// 2.05 with Observe, Content-Format and the current value (its first block when it
+    /// does not fit, RFC 7959 §2.6), or the final 4.04 once the path is gone.
+    #[cfg(feature = "observe")]
+    fn build_notification(
+        &mut self,
+        head: usize,
+        mid: u16,
+        con: bool,
+        anj: *mut anj_t,
+    ) -> DmResult<usize> {
+        let o = *self.observe.get(head).ok_or(DmError::INTERNAL)?;
+        let ty = if con { MsgType::Con } else { MsgType::Non };
+        let code = if o.gone {
+            Code::NOT_FOUND
+        } else {
+            Code::CONTENT
+        };
+        let mut w = MessageWriter::new(&mut self.out_buf, ty, code, mid, o.token())
+            .map_err(|_| DmError::INTERNAL)?;
+        if o.gone {
+            return Ok(w.finish());
+        }
+        let e = |_| DmError::INTERNAL;
+        w.uint_option(opt::OBSERVE, self.observe.seq & crate::observe::SEQ_MASK)
+            .map_err(e)?;
+        w.uint_option(opt::CONTENT_FORMAT, o.format.into())
+            .map_err(e)?;
+        let fmt = Format::from_content_format(o.format).ok_or(DmError::INTERNAL)?;
+        let group: [Option<usize>; crate::config::OBSERVE_MAX_OBSERVATIONS_NUMBER] =
+            core::array::from_fn(|k| self.observe.group(head).nth(k));
+        let (reg, observe) = (&self.registry, &self.observe);
+        let base = if o.composite { Path::ROOT } else { o.path };
+        super::requests::payload_blockwise(None, false, &mut w, &mut |out, skip| {
+            let mut enc = match skip {
+                None => fmt.encoder(base, out),
+                Some(skip) => fmt.encoder_window(base, out, skip),
+            };
+            for i in group.into_iter().flatten() {
+                let Some(p) = observe.get(i).map(|s| s.path) else {
+                    continue;
+                };
+                if p.is_empty() {
+                    for obj in reg.iter().filter(|ob| !dm::is_protected(ob.oid())) {
+                        let t = dm::Target {
+                            obj,
+                            path: Path::new(&[obj.oid()]),
+                        };
+                        dm::read_each(anj, &t, &mut enc)?;
+                    }
+                    continue;
+                }
+                match dm::resolve(reg, &p) {
+                    Ok(t) => dm::read_each(anj, &t, &mut enc)?,
+                    // A composite notification leaves out what no longer exists.
+                    Err(e) if o.composite && e == DmError::NOT_FOUND => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            enc.finish().map_err(dm::io_error)
+        })?;
+        Ok(w.finish())
+    }
+
+    /// A Reset to one of our NON notifications cancels its observation (RFC 7641 §3.6,
+    /// `ANJ_WITH_RST_AS_CANCEL_OBSERVE`).
+    pub(super) fn on_reset(&mut self, mid: u16) {
+        #[cfg(all(feature = "observe", feature = "rst-as-cancel-observe"))]
+        if let Some(head) = self.observe.by_message_id(mid) {
+            crate::log_info!("observation cancelled by Reset");
+            self.observe.cancel_group(head);
+        }
+        let _ = mid;
+    }
+
+    /// Observations end with the registration (a new Register, De-register, restart).
+    pub(super) fn end_observations(&mut self) {
+        #[cfg(feature = "observe")]
+        self.observe.clear();
+        #[cfg(feature = "observe")]
+        if matches!(
+            self.out,
+            Some(Out {
+                kind: OutKind::Notify(_),
+                ..
+            })
+        ) {
+            self.out = None;
+        }
+    }
+}

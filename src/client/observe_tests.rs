@@ -1,0 +1,338 @@
+//! Observe / Notify / Cancel end to end in simulated time, against the coap-lite server of
+//! the client tests: the notification timing under pmin/pmax/gt/lt/st, CON and NON,
+//! cancellation by Observe 1 and by Reset, the final 4.04, the end of observations on
+//! re-registration, server writes, and queue mode.
+
+use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
+
+use super::dm_tests::{code, env, Env, Req};
+use super::tests::{ack, server_request};
+use super::*;
+use crate::ffi::core::{anj_core_change_type_t, anj_core_data_model_changed};
+use crate::ffi::utils::anj_uri_path_t;
+use crate::time::MS;
+
+fn observe_opt(p: &Packet) -> Option<u32> {
+    p.get_option(CoapOption::Observe).map(|v| {
+        v.front()
+            .unwrap()
+            .iter()
+            .fold(0u32, |a, b| (a << 8) | u32::from(*b))
+    })
+}
+
+fn text_value(p: &Packet) -> String {
+    String::from_utf8(p.payload.clone()).unwrap()
+}
+
+impl Env {
+    /// Sends GET `path` with Observe `flag` (and `query`), returns the response.
+    fn observe(&mut self, path: &str, token: &[u8], flag: u8, query: &[&str]) -> Packet {
+        self.mid += 1;
+        let mut p = server_request(RequestType::Get, self.mid, path);
+        p.set_token(token.to_vec());
+        p.add_option(
+            CoapOption::Observe,
+            if flag == 0 { vec![] } else { vec![flag] },
+        );
+        for q in query {
+            p.add_option(CoapOption::UriQuery, q.as_bytes().to_vec());
+        }
+        // Plain text for a resource, to read the value back easily.
+        if path.split('/').count() >= 3 {
+            p.add_option(CoapOption::Accept, vec![]);
+        }
+        self.rig.deliver(&p);
+        self.rig.step();
+        let mut resp = None;
+        while let Some(s) = self.rig.take_sent() {
+            if s.header.get_type() == MessageType::Acknowledgement
+                && s.header.message_id == self.mid
+            {
+                resp = Some(s);
+            }
+        }
+        resp.expect("no response")
+    }
+
+    fn write_attrs(&mut self, path: &str, query: &[&str]) {
+        let r = self.req(
+            RequestType::Put,
+            path,
+            Req {
+                query,
+                ..Default::default()
+            },
+        );
+        assert_eq!(code(&r), ResponseType::Changed);
+    }
+
+    /// Runs until the client sends something that is not an Update (Updates are answered);
+    /// returns it and the simulated time it was sent at.
+    fn next_sent(&mut self, limit: Duration) -> Option<(Packet, Instant)> {
+        let end = self.rig.now + limit;
+        while self.rig.now <= end {
+            self.rig.step();
+            while let Some(p) = self.rig.take_sent() {
+                if super::tests::path(&p).starts_with("rd") {
+                    self.rig.deliver(&ack(&p, ResponseType::Changed));
+                    continue;
+                }
+                return Some((p, self.rig.now));
+            }
+            self.rig.now += 100 * MS;
+        }
+        None
+    }
+
+    /// The application changes /4000/<iid>/0 and reports it.
+    fn app_sets(&mut self, iid: u16, value: i64) {
+        let k = self.a.st().slot_iid.iter().position(|&i| i == iid).unwrap();
+        self.a.st().data[k].value = value;
+        self.changed(
+            &[4000, iid, 0],
+            anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_VALUE_CHANGED,
+        );
+    }
+
+    fn changed(&mut self, ids: &[u16], kind: anj_core_change_type_t) {
+        let mut p = anj_uri_path_t {
+            ids: [u16::MAX; 4],
+            uri_len: ids.len(),
+        };
+        p.ids[..ids.len()].copy_from_slice(ids);
+        let anj = self.rig.anj_ptr();
+        // SAFETY (test): an initialised client, outside of any step.
+        unsafe {
+            anj_core_data_model_changed(anj, &p, kind);
+            crate::ffi::core::apply_pending(anj);
+        }
+    }
+}
+
+#[test]
+fn pmin_pmax_timing_and_values() {
+    let mut env = env();
+    env.write_attrs("4000/0/0", &["pmin=1", "pmax=3"]);
+    let r = env.observe("4000/0/0", b"ob1", 0, &[]);
+    assert_eq!(code(&r), ResponseType::Content);
+    let first_seq = observe_opt(&r).expect("Observe option in the response");
+    assert_eq!(text_value(&r), "0");
+    let t0 = env.rig.now;
+
+    // Nothing changes: pmax brings a notification every 3 s.
+    let (n1, t1) = env.next_sent(5 * SEC).expect("pmax notification");
+    assert_eq!(n1.header.get_type(), MessageType::NonConfirmable);
+    assert_eq!(n1.get_token(), b"ob1");
+    assert_eq!(
+        n1.header.code,
+        MessageClass::Response(ResponseType::Content)
+    );
+    assert_eq!(text_value(&n1), "0");
+    assert!((t1 - t0 - 3 * SEC).abs() <= 100 * MS, "{}", t1 - t0);
+    let seq1 = observe_opt(&n1).unwrap();
+    assert!(seq1 > first_seq);
+
+    // A change right after a notification waits for pmin (1 s).
+    env.app_sets(0, 42);
+    let (n2, t2) = env.next_sent(5 * SEC).expect("change notification");
+    assert_eq!(text_value(&n2), "42");
+    assert!((t2 - t1 - SEC).abs() <= 100 * MS, "{}", t2 - t1);
+    assert!(observe_opt(&n2).unwrap() > seq1);
+
+    // A change long after pmin goes out at once.
+    env.rig.now += 1500 * MS;
+    env.app_sets(0, 43);
+    let before = env.rig.now;
+    let (n3, t3) = env.next_sent(5 * SEC).expect("immediate notification");
+    assert_eq!(text_value(&n3), "43");
+    assert!(t3 - before <= 100 * MS);
+}
+
+#[test]
+fn without_pmax_or_changes_nothing_is_sent_or_read() {
+    let mut env = env();
+    let r = env.observe("4000/0/0", b"ob", 0, &[]);
+    assert_eq!(code(&r), ResponseType::Content);
+    assert!(env.next_sent(30 * SEC).is_none());
+}
+
+#[test]
+fn step_and_thresholds() {
+    let mut env = env();
+    env.write_attrs("4000/0/0", &["st=5", "gt=100", "lt=-100"]);
+    env.observe("4000/0/0", b"ob", 0, &[]);
+    env.app_sets(0, 3);
+    assert!(env.next_sent(2 * SEC).is_none(), "a step of 3 < st");
+    env.app_sets(0, 6);
+    let (n, _) = env.next_sent(2 * SEC).expect("step of 6 >= st");
+    assert_eq!(text_value(&n), "6");
+    env.app_sets(0, 9);
+    assert!(
+        env.next_sent(2 * SEC).is_none(),
+        "3 from the last notified value"
+    );
+    // Raise st so only the thresholds matter.
+    env.write_attrs("4000/0/0", &["st"]);
+    env.app_sets(0, 99);
+    assert!(env.next_sent(2 * SEC).is_none(), "below gt");
+    env.app_sets(0, 101);
+    let (n, _) = env.next_sent(2 * SEC).expect("crossed gt");
+    assert_eq!(text_value(&n), "101");
+    env.app_sets(0, -101);
+    let (n, _) = env.next_sent(2 * SEC).expect("crossed gt down and lt");
+    assert_eq!(text_value(&n), "-101");
+}
+
+#[test]
+fn inherited_attributes_and_server_defaults() {
+    let mut env = env();
+    // pmax on the object level applies to the resource below it.
+    env.write_attrs("4000", &["pmax=2"]);
+    env.observe("4000/0/0", b"ob", 0, &[]);
+    let t0 = env.rig.now;
+    let (_, t1) = env.next_sent(5 * SEC).expect("inherited pmax");
+    assert!((t1 - t0 - 2 * SEC).abs() <= 100 * MS);
+    // The instance level overrides it.
+    env.write_attrs("4000/0", &["pmax=4"]);
+    let (_, t2) = env.next_sent(6 * SEC).expect("instance pmax");
+    assert!((t2 - t1 - 4 * SEC).abs() <= 100 * MS, "{}", t2 - t1);
+}
+
+#[test]
+fn cancel_by_observe_1_and_by_reset() {
+    let mut env = env();
+    env.write_attrs("4000/0/0", &["pmax=1"]);
+    env.observe("4000/0/0", b"c1", 0, &[]);
+    assert!(env.next_sent(2 * SEC).is_some());
+    let r = env.observe("4000/0/0", b"c1", 1, &[]);
+    assert_eq!(code(&r), ResponseType::Content);
+    assert!(observe_opt(&r).is_none());
+    assert!(env.next_sent(3 * SEC).is_none(), "cancelled");
+
+    env.observe("4000/0/0", b"c2", 0, &[]);
+    let (n, _) = env.next_sent(2 * SEC).unwrap();
+    let mut rst = Packet::new();
+    rst.header.set_type(MessageType::Reset);
+    rst.header.code = MessageClass::Empty;
+    rst.header.message_id = n.header.message_id;
+    env.rig.deliver(&rst);
+    assert!(env.next_sent(3 * SEC).is_none(), "cancelled by RST");
+}
+
+#[cfg(feature = "lwm2m12")]
+#[test]
+fn confirmable_notifications_are_retransmitted_until_acknowledged() {
+    let mut env = env();
+    let r = env.observe("4000/0/0", b"con", 0, &["con=1", "pmax=2"]);
+    assert_eq!(code(&r), ResponseType::Content);
+    let (n, _) = env.next_sent(3 * SEC).unwrap();
+    assert_eq!(n.header.get_type(), MessageType::Confirmable);
+    // Not acknowledged: the same message again 2-3 s later.
+    let (again, _) = env.next_sent(4 * SEC).unwrap();
+    assert_eq!(again.header.message_id, n.header.message_id);
+    assert_eq!(again.header.get_type(), MessageType::Confirmable);
+    let mut empty = Packet::new();
+    empty.header.set_type(MessageType::Acknowledgement);
+    empty.header.message_id = n.header.message_id;
+    env.rig.deliver(&empty);
+    // The next one is a new message (pmax 2 s).
+    let (next, _) = env.next_sent(3 * SEC).unwrap();
+    assert_ne!(next.header.message_id, n.header.message_id);
+}
+
+#[test]
+fn deleted_instance_ends_the_observation_with_4_04() {
+    let mut env = env();
+    env.observe("4000/1/0", b"del", 0, &[]);
+    let r = env.req(RequestType::Delete, "4000/1", Req::default());
+    assert_eq!(code(&r), ResponseType::Deleted);
+    let (n, _) = env.next_sent(2 * SEC).expect("final notification");
+    assert_eq!(n.get_token(), b"del");
+    assert_eq!(
+        n.header.code,
+        MessageClass::Response(ResponseType::NotFound)
+    );
+    assert!(observe_opt(&n).is_none());
+    assert!(env.next_sent(3 * SEC).is_none(), "observation over");
+}
+
+#[test]
+fn application_deletion_ends_the_observation_with_4_04() {
+    let mut env = env();
+    env.write_attrs("4000/1/0", &["pmax=60"]);
+    let r = env.observe("4000/1", b"del", 0, &[]);
+    assert_eq!(code(&r), ResponseType::Content);
+    assert!(observe_opt(&r).is_some());
+    env.changed(
+        &[4000, 1],
+        anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_DELETED,
+    );
+    let (n, _) = env.next_sent(2 * SEC).expect("final notification");
+    assert_eq!(
+        n.header.code,
+        MessageClass::Response(ResponseType::NotFound)
+    );
+}
+
+#[test]
+fn server_write_notifies() {
+    let mut env = env();
+    env.observe("4000/0/0", b"w", 0, &[]);
+    let r = env.req(
+        RequestType::Put,
+        "4000/0/0",
+        Req {
+            cf: Some(0),
+            payload: b"77".to_vec(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(code(&r), ResponseType::Changed);
+    let (n, _) = env
+        .next_sent(2 * SEC)
+        .expect("notification of the written value");
+    assert_eq!(text_value(&n), "77");
+}
+
+#[test]
+fn re_registration_ends_observations() {
+    let mut env = env();
+    env.write_attrs("4000/0/0", &["pmax=1"]);
+    env.observe("4000/0/0", b"rr", 0, &[]);
+    assert!(env.next_sent(2 * SEC).is_some());
+    // The server rejects an Update: the client registers again.
+    env.rig.client().request_update();
+    assert!(env.rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let upd = env.rig.take_sent().unwrap();
+    let upd = if super::tests::path(&upd).starts_with("rd/") {
+        upd
+    } else {
+        env.rig.run_until(SEC, |r| !r.link.sent.is_empty());
+        env.rig.take_sent().unwrap()
+    };
+    env.rig.deliver(&ack(&upd, ResponseType::NotFound));
+    assert!(env.rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let reg = env.rig.take_sent().unwrap();
+    assert_eq!(super::tests::path(&reg), "rd");
+    let mut created = ack(&reg, ResponseType::Created);
+    created.add_option(CoapOption::LocationPath, b"rd".to_vec());
+    created.add_option(CoapOption::LocationPath, b"x9".to_vec());
+    env.rig.deliver(&created);
+    assert!(env
+        .rig
+        .run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERED));
+    assert!(env.next_sent(3 * SEC).is_none(), "observation ended");
+}
+
+#[test]
+fn a_full_table_answers_without_observe() {
+    let mut env = env();
+    for k in 0..crate::config::OBSERVE_MAX_OBSERVATIONS_NUMBER {
+        let r = env.observe("4000/0/0", &[b'T', k as u8], 0, &[]);
+        assert!(observe_opt(&r).is_some());
+    }
+    let r = env.observe("4000/0/0", b"over", 0, &[]);
+    assert_eq!(code(&r), ResponseType::Content);
+    assert!(observe_opt(&r).is_none());
+}
