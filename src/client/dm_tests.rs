@@ -490,7 +490,11 @@ pub(super) struct Env {
 }
 
 pub(super) fn env() -> Env {
-    let mut rig = Rig::new();
+    env_with(false)
+}
+
+pub(super) fn env_with(queue_mode: bool) -> Env {
+    let mut rig = Rig::with_queue_mode(queue_mode);
     let a = TestObj::new(4000, &[0, 1], true, true);
     let b = TestObj::new(4001, &[0], false, false);
     let anj = rig.anj_ptr();
@@ -501,6 +505,11 @@ pub(super) fn env() -> Env {
     }
     register(&mut rig);
     rig.link.sent.clear();
+    // anj_core_step applies the application's requests (here: the objects added above,
+    // already in the Register) before each step; these tests step the client directly.
+    // SAFETY (test): an initialised client, outside of any step.
+    unsafe { crate::ffi::core::apply_pending(anj) };
+    rig.client().flags = super::Flags::default();
     Env {
         rig,
         a,

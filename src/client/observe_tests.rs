@@ -5,7 +5,7 @@
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 
-use super::dm_tests::{code, env, Env, Req};
+use super::dm_tests::{code, env, env_with, Env, Req};
 use super::tests::{ack, server_request};
 use super::*;
 use crate::ffi::core::{anj_core_change_type_t, anj_core_data_model_changed};
@@ -335,4 +335,31 @@ fn a_full_table_answers_without_observe() {
     let r = env.observe("4000/0/0", b"over", 0, &[]);
     assert_eq!(code(&r), ResponseType::Content);
     assert!(observe_opt(&r).is_none());
+}
+
+#[test]
+fn a_notification_wakes_the_client_from_queue_mode() {
+    let mut env = env_with(true);
+    env.observe("4000/0/0", b"q", 0, &[]);
+    // Idle for the queue-mode timeout (5 s): the client stops listening.
+    assert!(env
+        .rig
+        .run_until(7 * SEC, |r| r.client().status() == ANJ_CONN_STATUS_QUEUE_MODE));
+    let anj = env.rig.anj_ptr();
+    let now = env.rig.now;
+    // Asleep until the registration needs refreshing (lifetime 60 s).
+    let wake = env.rig.client().next_step_at(now, anj);
+    assert!(wake > now + 20 * SEC, "{}", wake - now);
+    // A change: the client is due now, wakes up and notifies at once.
+    env.app_sets(0, 5);
+    let due = env.rig.client().next_step_at(now, anj);
+    assert!(due <= now, "{}", due - now);
+    let (n, at) = env.next_sent(SEC).expect("notification after waking up");
+    assert_eq!(text_value(&n), "5");
+    assert!(at - now <= 100 * MS, "{} {:?}", at - now, n);
+    assert_eq!(env.rig.client().status(), ANJ_CONN_STATUS_REGISTERED);
+    // And back to sleep after another queue-mode timeout.
+    assert!(env
+        .rig
+        .run_until(7 * SEC, |r| r.client().status() == ANJ_CONN_STATUS_QUEUE_MODE));
 }

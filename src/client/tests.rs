@@ -85,7 +85,7 @@ impl Rig {
         Rig::with_queue_mode(false)
     }
 
-    fn with_queue_mode(queue_mode: bool) -> Rig {
+    pub(super) fn with_queue_mode(queue_mode: bool) -> Rig {
         let mut rig = Rig {
             anj: Box::new_uninit(),
             _server: Box::new_uninit(),
