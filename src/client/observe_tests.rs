@@ -363,3 +363,53 @@ fn a_notification_wakes_the_client_from_queue_mode() {
         .rig
         .run_until(7 * SEC, |r| r.client().status() == ANJ_CONN_STATUS_QUEUE_MODE));
 }
+
+#[cfg(feature = "observe-composite")]
+fn fetch_observe(env: &mut Env, token: &[u8], flag: u8, paths: &[&str]) -> Packet {
+    env.mid += 1;
+    let mut p = server_request(RequestType::Fetch, env.mid, "");
+    p.set_token(token.to_vec());
+    p.add_option(CoapOption::Observe, if flag == 0 { vec![] } else { vec![flag] });
+    p.add_option(CoapOption::ContentFormat, vec![112]);
+    p.add_option(CoapOption::Accept, vec![112]);
+    // SenML CBOR records with names only: [{0: "/4000/0/0"}, ...]
+    let mut body = vec![0x80 | paths.len() as u8];
+    for path in paths {
+        body.extend_from_slice(&[0xa1, 0x00, 0x60 | path.len() as u8]);
+        body.extend_from_slice(path.as_bytes());
+    }
+    p.payload = body;
+    env.rig.deliver(&p);
+    env.rig.step();
+    let mut resp = None;
+    while let Some(s) = env.rig.take_sent() {
+        if s.header.get_type() == MessageType::Acknowledgement && s.header.message_id == env.mid {
+            resp = Some(s);
+        }
+    }
+    resp.expect("no response")
+}
+
+#[cfg(feature = "observe-composite")]
+#[test]
+fn observe_composite_notifies_every_path_and_cancels() {
+    let mut env = env();
+    let r = fetch_observe(&mut env, b"oc", 0, &["/4000/0/0", "/4000/1/0"]);
+    assert_eq!(code(&r), ResponseType::Content);
+    assert!(observe_opt(&r).is_some());
+    // A change of one path notifies both, in one SenML CBOR payload.
+    env.app_sets(1, 1234);
+    let (n, _) = env.next_sent(2 * SEC).expect("composite notification");
+    assert_eq!(n.get_token(), b"oc");
+    assert!(observe_opt(&n).unwrap() > observe_opt(&r).unwrap());
+    let body = n.payload.clone();
+    let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"/4000/0/0") && has(b"/4000/1/0"), "{body:x?}");
+    assert!(has(&[0x19, 0x04, 0xd2]), "1234 in the payload: {body:x?}");
+    // Cancel-Observe-Composite.
+    let r = fetch_observe(&mut env, b"oc", 1, &["/4000/0/0", "/4000/1/0"]);
+    assert_eq!(code(&r), ResponseType::Content);
+    assert!(observe_opt(&r).is_none());
+    env.app_sets(1, 7);
+    assert!(env.next_sent(2 * SEC).is_none(), "cancelled");
+}
