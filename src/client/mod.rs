@@ -183,8 +183,10 @@ pub struct Client {
     /// Our outstanding confirmable Notify or Send.
     #[cfg(any(feature = "observe", anj_send))]
     out: Option<notify::Out>,
+    #[cfg(any(feature = "observe", anj_send))]
     defaults: notify::ServerDefaults,
     /// The Server object changed: re-read `defaults` before using them.
+    #[cfg(any(feature = "observe", anj_send))]
     defaults_stale: bool,
 }
 
@@ -220,7 +222,9 @@ impl Client {
             observe: crate::observe::Observations::default(),
             #[cfg(any(feature = "observe", anj_send))]
             out: None,
+            #[cfg(any(feature = "observe", anj_send))]
             defaults: notify::ServerDefaults::default(),
+            #[cfg(any(feature = "observe", anj_send))]
             defaults_stale: true,
         }
     }
@@ -822,7 +826,10 @@ impl Client {
         self.refreshed_at = now;
         self.retry = Retry::default();
         self.state = State::Registered;
-        self.defaults_stale = true;
+        #[cfg(any(feature = "observe", anj_send))]
+        {
+            self.defaults_stale = true;
+        }
         self.set_status(ANJ_CONN_STATUS_REGISTERED);
     }
 

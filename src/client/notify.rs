@@ -7,6 +7,8 @@
 //! reported through `anj_core_data_model_changed` or made by the server, at `pmax`, or at
 //! `epmax`. The application's read handlers are not called otherwise.
 
+#![cfg_attr(not(any(feature = "observe", anj_send)), allow(unused_imports))]
+
 use super::{Client, Link, State};
 use crate::coap::{opt, Code, MessageWriter, MsgType};
 use crate::dm::{self, DmError, DmResult};
@@ -44,6 +46,7 @@ pub(super) struct Out {
     pub pending: Pending,
 }
 
+#[cfg(any(feature = "observe", anj_send))]
 /// Settings of the server account that shape notifications and Send, read from the
 /// Server object at registration and whenever /1 changes.
 #[derive(Clone, Copy, Debug, Default)]
@@ -52,8 +55,6 @@ pub(super) struct ServerDefaults {
     pub pmin: u32,
     /// Default Maximum Period (/1/x/3), seconds; 0: none.
     pub pmax: u32,
-    /// Notification Storing When Disabled or Offline (/1/x/6).
-    pub storing: bool,
     /// Mute Send (/1/x/23).
     pub mute_send: bool,
 }
@@ -72,6 +73,7 @@ impl Client {
     pub(super) fn poll_out(&mut self, _now: Instant, _link: &mut dyn Link, _anj: *mut anj_t) {}
 
     /// Re-reads the Server object resources that shape notifications.
+    #[cfg(any(feature = "observe", anj_send))]
     pub(super) fn refresh_server_defaults(&mut self, anj: *mut anj_t) {
         let Some(iid) = self.account.as_ref().map(|a| a.server_iid) else {
             return;
@@ -86,7 +88,6 @@ impl Client {
         self.defaults = ServerDefaults {
             pmin: uint(2),
             pmax: uint(3),
-            storing: flag(6),
             mute_send: flag(23),
         };
         self.defaults_stale = false;
@@ -94,17 +95,21 @@ impl Client {
 
     /// A change in the data model (by the application or the server).
     pub fn on_data_changed(&mut self, path: &Path, deleted: bool) {
+        #[cfg(any(feature = "observe", anj_send))]
         if path.oid().is_none_or(|o| o == 1) {
             self.defaults_stale = true;
         }
         #[cfg(feature = "observe")]
         self.observe.mark_changed(path, deleted);
-        let _ = deleted;
+        let _ = (path, deleted);
     }
 
     /// Too many changes to tell apart: everything may have changed.
     pub fn on_everything_changed(&mut self) {
-        self.defaults_stale = true;
+        #[cfg(any(feature = "observe", anj_send))]
+        {
+            self.defaults_stale = true;
+        }
         #[cfg(feature = "observe")]
         self.observe.mark_all_changed();
     }
@@ -132,6 +137,7 @@ impl Client {
 
     /// Sends what is due: one confirmable message at a time, any number of NON ones.
     pub(super) fn outgoing_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        #[cfg(any(feature = "observe", anj_send))]
         if self.defaults_stale {
             self.refresh_server_defaults(anj);
         }

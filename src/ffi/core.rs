@@ -88,6 +88,7 @@ pub(crate) struct Requests {
 
 /// How many `anj_core_data_model_changed` calls are remembered between two steps; more
 /// are merged into "everything changed" (nothing is lost, observations re-evaluate).
+#[cfg(feature = "observe")]
 const CHANGES: usize = 4;
 
 impl Requests {
