@@ -32,6 +32,9 @@ mod layout;
 /// cbindgen:ignore
 pub mod platform;
 /// cbindgen:ignore
+#[cfg(feature = "lwm2m-send")]
+pub mod send;
+/// cbindgen:ignore
 pub mod time;
 
 /// Release builds use `panic = "abort"`; this handler only guarantees that no unwinding
