@@ -252,6 +252,12 @@ fn layout(cfg: &Config) -> Layout {
                 OBSERVE_FIXED_32
             };
     }
+    if cfg.enabled("lwm2m-send") {
+        // The Send queue (src/send/mod.rs): per slot a request pointer, its ID and an
+        // in-flight flag (two pointers' worth with padding), then the ID counter and
+        // two flags.
+        anj += r8(2 * p * cfg.num("ANJ_LWM2M_SEND_QUEUE_SIZE") + 4);
+    }
     if cfg.enabled("cache") {
         // The last response, kept whole, and its length.
         anj += r8(cfg.num("ANJ_OUT_MSG_BUFFER_SIZE")) + 8;

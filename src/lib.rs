@@ -37,6 +37,9 @@ pub mod observe;
 /// cbindgen:ignore
 pub mod platform;
 /// cbindgen:ignore
+#[cfg(feature = "lwm2m-send")]
+pub mod send;
+/// cbindgen:ignore
 pub mod time;
 
 /// Release builds use `panic = "abort"`; this handler only guarantees that no unwinding

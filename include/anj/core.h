@@ -9,6 +9,9 @@
 #include <anj/dm/core.h>
 #include <anj/compat/net/anj_net_api.h>
 #include <anj/crypto.h>
+#ifdef ANJ_WITH_LWM2M_SEND
+#include <anj/lwm2m_send.h>
+#endif
 
 /* Binding modes this client supports (/3/0/16). */
 #define ANJ_SUPPORTED_BINDING_MODES "U"

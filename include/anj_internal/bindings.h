@@ -66,6 +66,86 @@
  */
 #define ANJ_SERVER_URI_MAX_SIZE 256
 
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ `anj_send_abort` argument that selects every queued and in-flight request.
+ */
+#define ANJ_SEND_ID_ALL UINT16_MAX
+#endif
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ Finished handler result: the server acknowledged the Send with a success code.
+ */
+#define ANJ_SEND_SUCCESS 0
+#endif
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ Finished handler result: no response within the CoAP retransmission limits, or the
+ request could not be handed to the network in time.
+ */
+#define ANJ_SEND_ERR_TIMEOUT -1
+#endif
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ Finished handler result: aborted (`anj_send_abort`, Mute Send set, the registration
+ session ended, the client shut down); `anj_send_abort`: an abort of every request is
+ already under way (called from a finished handler).
+ */
+#define ANJ_SEND_ERR_ABORT -2
+#endif
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ Finished handler result: the server answered with an error code or a Reset.
+ */
+#define ANJ_SEND_ERR_REJECTED -3
+#endif
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ Finished handler result: the network layer failed.
+ */
+#define ANJ_SEND_ERR_NETWORK -4
+#endif
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ Finished handler result: the library failed to build or run the exchange.
+ */
+#define ANJ_SEND_ERR_INTERNAL -5
+#endif
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ `anj_send_abort`: no request with that ID.
+ */
+#define ANJ_SEND_ERR_NO_REQUEST_FOUND -6
+#endif
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ `anj_send_new_request`: all `ANJ_LWM2M_SEND_QUEUE_SIZE` slots are taken.
+ */
+#define ANJ_SEND_ERR_NO_SPACE -7
+#endif
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ `anj_send_new_request`: the client may not send now (not registered, or Mute Send).
+ */
+#define ANJ_SEND_ERR_NOT_ALLOWED -8
+#endif
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ `anj_send_new_request`: the request or one of its records is invalid.
+ */
+#define ANJ_SEND_ERR_DATA_NOT_VALID -9
+#endif
+
 /*
  Largest microsecond count; used as the "invalid" (infinite) sentinel.
  */
@@ -243,6 +323,21 @@ typedef enum anj_net_socket_state_t {
    */
   ANJ_NET_SOCKET_STATE_CONNECTED = 1,
 } anj_net_socket_state_t;
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ Payload format of a Send; only the formats enabled in the build exist (the first
+ enabled one is 0, as in C).
+ */
+typedef enum anj_send_content_format_t {
+#if (defined(ANJ_WITH_LWM2M_SEND) && defined(ANJ_WITH_SENML_CBOR))
+  ANJ_SEND_CONTENT_FORMAT_SENML_CBOR,
+#endif
+#if (defined(ANJ_WITH_LWM2M_SEND) && defined(ANJ_WITH_LWM2M_CBOR))
+  ANJ_SEND_CONTENT_FORMAT_LWM2M_CBOR,
+#endif
+} anj_send_content_format_t;
+#endif
 
 /*
  Unit of a scalar time value. Order and values match Anjay Lite.
@@ -693,6 +788,41 @@ typedef struct anj_dm_device_object_init_t {
   void (*reboot_cb)(void *arg, anj_t *anj);
   void *reboot_cb_arg;
 } anj_dm_device_object_init_t;
+
+/*
+ One value at one path, as the application hands it to the library for an LwM2M Send
+ (`anj/defs.h`; also the record type of Anjay Lite's internal encoders).
+
+ `timestamp` is in seconds; NaN (the recommended default) means "no time". It is only
+ encoded in SenML CBOR payloads, as the SenML base time of the record (RFC 8428 §4.5.3:
+ values below 2^28 are relative to now, negative ones in the past).
+ */
+typedef struct anj_io_out_entry_t {
+  anj_data_type_t type;
+  union anj_res_value_t value;
+  struct anj_uri_path_t path;
+  double timestamp;
+} anj_io_out_entry_t;
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ One Send message. Not copied by `anj_send_new_request`: it and its `records` must stay
+ valid and unchanged until `finished_handler` has returned.
+ */
+typedef struct anj_send_request_t {
+  /*
+   `records_cnt` records, in payload order.
+   */
+  const struct anj_io_out_entry_t *records;
+  size_t records_cnt;
+  void (*finished_handler)(anj_t *anjay, uint16_t send_id, int result, void *data);
+  /*
+   Passed to `finished_handler` unchanged.
+   */
+  void *data;
+  enum anj_send_content_format_t content_format;
+} anj_send_request_t;
+#endif
 
 /*
  A point on the monotonic clock (time since an unspecified epoch, e.g. boot).
@@ -1264,6 +1394,45 @@ int anj_dm_security_obj_install(anj_t *anj, anj_dm_security_obj_t *security_obj_
 int anj_dm_device_obj_install(anj_t *anj,
                               anj_dm_device_obj_t *device_obj,
                               const struct anj_dm_device_object_init_t *obj_init);
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ Queues an LwM2M Send of `send_request`'s records; `*out_send_id` (if not NULL)
+ receives the new request's ID (1..=65534), which identifies it until its finished
+ handler is called.
+
+ Returns 0, or `ANJ_SEND_ERR_DATA_NOT_VALID` (NULL `anj` or `send_request`, no
+ handler, no records, a path that is not a resource (instance), a type that cannot be
+ sent, a content format not in this build, a repeated path in LwM2M CBOR),
+ `ANJ_SEND_ERR_NOT_ALLOWED` (`anj` not initialised, or the client does not accept
+ Sends now) or `ANJ_SEND_ERR_NO_SPACE` (queue full).
+
+ # Safety
+ `anj` is NULL or an `anj_t`; `send_request` is NULL or a request that stays valid and
+ unchanged, with all it points to, until its finished handler returns; `out_send_id`
+ is NULL or writable.
+ */
+int anj_send_new_request(anj_t *anj,
+                         const struct anj_send_request_t *send_request,
+                         uint16_t *out_send_id);
+#endif
+
+#if defined(ANJ_WITH_LWM2M_SEND)
+/*
+ Aborts request `send_id`, or every request with `ANJ_SEND_ID_ALL`: each one is removed
+ and its finished handler called with `ANJ_SEND_ERR_ABORT`, whether it was queued or
+ being sent (the client then drops the exchange).
+
+ Returns 0 (also for `ANJ_SEND_ID_ALL` with nothing queued);
+ `ANJ_SEND_ERR_NO_REQUEST_FOUND` for an unknown ID, ID 0, or a NULL or uninitialised
+ `anj`; `ANJ_SEND_ERR_ABORT` when called from a finished handler run by an abort of
+ every request.
+
+ # Safety
+ `anj` is NULL or an `anj_t`.
+ */
+int anj_send_abort(anj_t *anj, uint16_t send_id);
+#endif
 
 /*
  Duration of `scalar` units. `INT64_MAX` as input gives the invalid duration;

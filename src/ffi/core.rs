@@ -7,8 +7,9 @@
 //! Rust view below fits exactly.
 //!
 //! Re-entrancy: handlers and the status callback get the `anj_t *` back and may call the
-//! `anj_core_*` request functions. Those only touch [`Requests`], which no Rust reference
-//! covers while the client runs, so they are sound at any time.
+//! `anj_core_*` request functions and the Send API. Those only touch [`Requests`] and the
+//! Send queue, which no `&mut` covers while the client runs, so they are sound at any
+//! time.
 
 use core::cell::Cell;
 use core::ffi::{c_char, c_int, c_void};
@@ -119,6 +120,9 @@ pub(crate) struct Inner {
     status_cb_arg: *mut c_void,
     queue_mode: bool,
     requests: Requests,
+    /// LwM2M Send requests (shared like `requests`: finished handlers re-enter it).
+    #[cfg(feature = "lwm2m-send")]
+    send: crate::send::SendQueue,
 }
 
 /// An LwM2M client. Allocate it anywhere; `anj_core_init` initialises it.
@@ -206,6 +210,8 @@ pub unsafe extern "C" fn anj_core_init(
             status_cb_arg: cfg.connection_status_cb_arg,
             queue_mode: cfg.queue_mode_enabled,
             requests: Requests::default(),
+            #[cfg(feature = "lwm2m-send")]
+            send: crate::send::SendQueue::new(),
         });
     }
     0
@@ -238,6 +244,17 @@ unsafe fn inner(anj: *mut anj_t) -> Option<*mut Inner> {
 unsafe fn requests<'a>(anj: *mut anj_t) -> Option<&'a Requests> {
     // SAFETY: `Requests` is only ever shared (`Cell`s), never borrowed mutably.
     unsafe { inner(anj).map(|i| &*addr_of!((*i).requests)) }
+}
+
+/// The Send queue of `anj`, reachable at any time, from handlers too: like [`Requests`]
+/// it is only ever shared (`Cell`s).
+///
+/// # Safety
+/// As for [`inner`].
+#[cfg(feature = "lwm2m-send")]
+pub(crate) unsafe fn send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::SendQueue> {
+    // SAFETY: `SendQueue` is only ever shared, never borrowed mutably.
+    unsafe { inner(anj).map(|i| &*addr_of!((*i).send)) }
 }
 
 /// Runs `f` on the client, outside of any step (application calls such as
@@ -644,6 +661,14 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
     let Some(inner) = (unsafe { inner(anj) }) else {
         return -1;
     };
+    // Every Send request ends here, as in Anjay Lite (handlers run before the client is
+    // touched; a repeated call finds the queue empty).
+    #[cfg(feature = "lwm2m-send")]
+    {
+        // SAFETY: shared access to the queue (see `send_queue`).
+        let queue = unsafe { &*addr_of!((*inner).send) };
+        queue.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT);
+    }
     // SAFETY: exclusive access to the disjoint fields, outside of any step.
     let (client, conn, net_cfg) = unsafe {
         (

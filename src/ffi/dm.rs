@@ -8,6 +8,7 @@ use core::ffi::{c_char, c_int, c_void};
 use core::ptr::NonNull;
 
 use crate::ffi::core::anj_t;
+use crate::ffi::utils::anj_uri_path_t;
 #[cfg(feature = "external-data")]
 use crate::io::value::IoError;
 
@@ -193,6 +194,21 @@ impl anj_res_value_t {
             },
         }
     }
+}
+
+/// One value at one path, as the application hands it to the library for an LwM2M Send
+/// (`anj/defs.h`; also the record type of Anjay Lite's internal encoders).
+///
+/// `timestamp` is in seconds; NaN (the recommended default) means "no time". It is only
+/// encoded in SenML CBOR payloads, as the SenML base time of the record (RFC 8428 §4.5.3:
+/// values below 2^28 are relative to now, negative ones in the past).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct anj_io_out_entry_t {
+    pub r#type: anj_data_type_t,
+    pub value: anj_res_value_t,
+    pub path: anj_uri_path_t,
+    pub timestamp: f64,
 }
 
 pub type anj_dm_res_read_t = unsafe extern "C" fn(

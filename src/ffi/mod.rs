@@ -9,5 +9,7 @@ pub mod dm;
 pub mod log;
 pub mod net;
 pub mod objects;
+#[cfg(feature = "lwm2m-send")]
+pub mod send;
 pub mod time;
 pub mod utils;

@@ -11,7 +11,9 @@
 //! The pack is an indefinite-length array (`0x9F` records `0xFF`, RFC 8949 §3.2.2; RFC 8428
 //! §6 allows any CBOR array, and Leshan's and Anjay's decoders accept it): nothing is ever
 //! patched or moved, so the encoder can produce any window of its output exactly
-//! (RFC 7959 Block2, see [`crate::io::format::Format::encoder_window`]).
+//! (RFC 7959 Block2, see [`crate::io::format::Format::encoder_window`]). When the number
+//! of records is known up front (LwM2M Send), [`SenmlCborEncoder::with_count`] writes a
+//! definite-length array instead, byte for byte what Anjay Lite sends.
 //!
 //! Decoding accepts definite and indefinite arrays, maps and strings (RFC 8949 §3.2), half
 //! floats, tag 1 on numbers, integer and text labels, `bn`/`bt` on any record (they apply
@@ -120,6 +122,9 @@ pub struct SenmlCborEncoder<'b> {
     state: SenmlEncState,
     /// The array head could not be written (plain writer, zero-size buffer).
     failed: bool,
+    /// For a definite-length pack (see [`SenmlCborEncoder::with_count`]): how many
+    /// records the head announced, and how many have been written.
+    definite: Option<(u64, u64)>,
 }
 
 impl<'b> SenmlCborEncoder<'b> {
@@ -134,7 +139,55 @@ impl<'b> SenmlCborEncoder<'b> {
             w,
             state: SenmlEncState::new(base),
             failed,
+            definite: None,
         }
+    }
+
+    /// An encoder of a pack whose number of records is known up front (the LwM2M Send
+    /// operation): the array is definite-length, as Anjay Lite writes it, and no break
+    /// closes it. Still nothing is patched, so windows of the output stay exact. Exactly
+    /// `count` records must be written before [`Encoder::finish`].
+    #[cfg_attr(
+        not(all(feature = "lwm2m-send", feature = "senml-cbor")),
+        allow(dead_code)
+    )]
+    pub(crate) fn with_count(base: Path, count: usize, w: SliceWriter<'b>) -> Self {
+        let mut c = CborWriter::from_writer(w);
+        let count = count as u64;
+        let failed = c.array(count).is_err();
+        SenmlCborEncoder {
+            w: c.into_writer(),
+            state: SenmlEncState::new(base),
+            failed,
+            definite: Some((count, 0)),
+        }
+    }
+
+    /// [`Encoder::streamed`] for a record that also carries a timestamp (`bt` as for
+    /// [`Entry::timestamp`]).
+    #[cfg(feature = "external-data")]
+    pub(crate) fn streamed_at(
+        &mut self,
+        path: &Path,
+        ty: DataType,
+        timestamp: Option<f64>,
+        src: &mut super::value::Source<'_>,
+    ) -> Result<(), IoError> {
+        let label = match ty {
+            DataType::Bytes => L_VD,
+            DataType::String => L_VS,
+            _ => return Err(IoError::Unsupported),
+        };
+        // Any non-Null value stands for the streamed one in the record plan.
+        let e = Entry {
+            path: *path,
+            value: Value::Bool(false),
+            timestamp,
+        };
+        self.record(&e, |c| {
+            c.int(label)?;
+            c.streamed(ty, src)
+        })
     }
 }
 
@@ -148,6 +201,11 @@ impl SenmlCborEncoder<'_> {
         if self.failed {
             return Err(IoError::BufferTooSmall);
         }
+        if let Some((count, written)) = self.definite {
+            if written >= count {
+                return Err(IoError::Logic);
+            }
+        }
         let start = self.w.pos;
         let saved = self.state;
         let plan = self.state.plan(e)?;
@@ -160,6 +218,8 @@ impl SenmlCborEncoder<'_> {
             // Nothing of this record stays: the next one must still carry bn / bt.
             self.w.pos = start;
             self.state = saved;
+        } else if let Some((_, written)) = self.definite.as_mut() {
+            *written += 1;
         }
         r
     }
@@ -178,24 +238,19 @@ impl Encoder for SenmlCborEncoder<'_> {
         ty: DataType,
         src: &mut super::value::Source<'_>,
     ) -> Result<(), IoError> {
-        let label = match ty {
-            DataType::Bytes => L_VD,
-            DataType::String => L_VS,
-            _ => return Err(IoError::Unsupported),
-        };
-        // Any non-Null value stands for the streamed one in the record plan.
-        self.record(&Entry::new(*path, Value::Bool(false)), |c| {
-            c.int(label)?;
-            c.streamed(ty, src)
-        })
+        self.streamed_at(path, ty, None, src)
     }
 
     fn finish(mut self) -> Result<usize, IoError> {
         if self.failed {
             return Err(IoError::BufferTooSmall);
         }
-        // The "break" stop code closing the array (RFC 8949 §3.2.1).
-        self.w.push_byte(0xFF)?;
+        match self.definite {
+            Some((count, written)) if count != written => return Err(IoError::Logic),
+            Some(_) => {}
+            // The "break" stop code closing the array (RFC 8949 §3.2.1).
+            None => self.w.push_byte(0xFF)?,
+        }
         Ok(self.w.pos)
     }
 }
@@ -899,6 +954,67 @@ mod tests {
             }
         }
         assert_eq!(res, Err(IoError::BufferTooSmall));
+    }
+
+    #[test]
+    fn definite_pack_with_times() {
+        // What a Send of two timestamped records gives (Anjay Lite's layout): a
+        // definite array, bn on the first record, bt only where the time changes.
+        let mut entries = vec![
+            Entry::new(Path::new(&[3, 0, 9]), Value::Int(42)),
+            Entry::new(Path::new(&[3, 0, 17]), Value::String("x")),
+            Entry::new(Path::new(&[3, 0, 9]), Value::Int(43)),
+        ];
+        entries[0].timestamp = Some(1705597224.0);
+        entries[1].timestamp = Some(1705597224.0);
+        entries[2].timestamp = Some(-2.5);
+        let mut buf = [0u8; 128];
+        let mut e = SenmlCborEncoder::with_count(Path::new(&[3, 0]), 3, SliceWriter::new(&mut buf));
+        for en in &entries {
+            e.entry(en).unwrap();
+        }
+        let n = e.finish().unwrap();
+        let want: &[u8] =
+            b"\x83\xa4\x21\x64/3/0\x00\x62/9\x22\xfb\x41\xd9\x6a\x56\x4a\x00\x00\x00\x02\x18\x2a\
+                           \xa2\x00\x63/17\x03\x61x\
+                           \xa3\x00\x62/9\x22\xf9\xc1\x00\x02\x18\x2b";
+        assert_eq!(&buf[..n], want);
+        let got = decode_all(&[3, 0], &buf[..n], &mut [], &|p| {
+            Some(if p.rid() == Some(17) {
+                DataType::String
+            } else {
+                DataType::Int
+            })
+        })
+        .unwrap();
+        assert_eq!(got, entries);
+        // Every window of it is exact.
+        for skip in 0..n {
+            let mut win = [0u8; 5];
+            let mut e = SenmlCborEncoder::with_count(
+                Path::new(&[3, 0]),
+                3,
+                SliceWriter::window(&mut win, skip),
+            );
+            for en in &entries {
+                e.entry(en).unwrap();
+            }
+            assert_eq!(e.finish(), Ok(n));
+            let k = (n - skip).min(5);
+            assert_eq!(&win[..k], &buf[skip..skip + k]);
+        }
+        // The count announced must be the count written.
+        let mut e = SenmlCborEncoder::with_count(Path::ROOT, 2, SliceWriter::new(&mut buf));
+        e.entry(&entries[0]).unwrap();
+        assert_eq!(e.finish(), Err(IoError::Logic));
+        let mut e = SenmlCborEncoder::with_count(Path::ROOT, 1, SliceWriter::new(&mut buf));
+        e.entry(&entries[0]).unwrap();
+        assert_eq!(e.entry(&entries[1]), Err(IoError::Logic));
+        // A record that does not fit leaves nothing behind and does not count.
+        let mut small = [0u8; 12];
+        let mut e = SenmlCborEncoder::with_count(Path::ROOT, 1, SliceWriter::new(&mut small));
+        assert_eq!(e.entry(&entries[0]), Err(IoError::BufferTooSmall));
+        assert_eq!(e.finish(), Err(IoError::Logic));
     }
 
     #[test]
