@@ -181,12 +181,12 @@ pub struct Client {
     #[cfg(feature = "observe")]
     pub observe: crate::observe::Observations,
     /// Our outstanding confirmable Notify or Send.
-    #[cfg(any(feature = "observe", anj_send))]
+    #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     out: Option<notify::Out>,
-    #[cfg(any(feature = "observe", anj_send))]
+    #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     defaults: notify::ServerDefaults,
     /// The Server object changed: re-read `defaults` before using them.
-    #[cfg(any(feature = "observe", anj_send))]
+    #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     defaults_stale: bool,
 }
 
@@ -220,11 +220,11 @@ impl Client {
             attributes: crate::dm::attributes::AttrTable::default(),
             #[cfg(feature = "observe")]
             observe: crate::observe::Observations::default(),
-            #[cfg(any(feature = "observe", anj_send))]
+            #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
             out: None,
-            #[cfg(any(feature = "observe", anj_send))]
+            #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
             defaults: notify::ServerDefaults::default(),
-            #[cfg(any(feature = "observe", anj_send))]
+            #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
             defaults_stale: true,
         }
     }
@@ -375,6 +375,7 @@ impl Client {
         self.block1.expire(now, anj);
         self.poll_exchange(now, link, anj);
         self.poll_out(now, link, anj);
+        self.update_send_gate(anj);
     }
 
     fn apply_flags(&mut self, now: Instant, link: &mut dyn Link) {
@@ -707,7 +708,7 @@ impl Client {
             }
         };
         self.last_activity = now;
-        #[cfg(any(feature = "observe", anj_send))]
+        #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
         if let Some(mut out) = self.out {
             let m = out
                 .pending
@@ -777,8 +778,10 @@ impl Client {
             Request::Register => match (ok, location) {
                 (true, Some(loc)) if code == crate::coap::Code::CREATED => {
                     self.location = loc;
-                    // A new registration ends the observations of the old one.
+                    // A new registration ends the observations of the old one, and
+                    // what was queued for Send before it is aborted (as in Anjay Lite).
                     self.end_observations();
+                    self.abort_sends(anj);
                     self.registered(now, anj);
                 }
                 // A server that does not speak LwM2M 1.2 rejects the version with 4.00 or
@@ -826,7 +829,7 @@ impl Client {
         self.refreshed_at = now;
         self.retry = Retry::default();
         self.state = State::Registered;
-        #[cfg(any(feature = "observe", anj_send))]
+        #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
         {
             self.defaults_stale = true;
         }

@@ -7,7 +7,10 @@
 //! reported through `anj_core_data_model_changed` or made by the server, at `pmax`, or at
 //! `epmax`. The application's read handlers are not called otherwise.
 
-#![cfg_attr(not(any(feature = "observe", anj_send)), allow(unused_imports))]
+#![cfg_attr(
+    not(any(feature = "observe", feature = "lwm2m-send")),
+    allow(unused_imports)
+)]
 
 use super::{Client, Link, State};
 use crate::coap::{opt, Code, MessageWriter, MsgType};
@@ -18,7 +21,13 @@ use crate::io::format::Format;
 use crate::io::value::{Encoder, Path};
 use crate::time::{Instant, NEVER};
 
-#[cfg(any(feature = "observe", anj_send))]
+#[cfg(feature = "lwm2m-send")]
+fn send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::SendQueue> {
+    // SAFETY: the client runs for this initialised `anj`; the queue is only ever shared.
+    unsafe { crate::ffi::core::send_queue(anj) }
+}
+
+#[cfg(any(feature = "observe", feature = "lwm2m-send"))]
 /// What the outstanding confirmable message of ours is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum OutKind {
@@ -26,11 +35,11 @@ pub(super) enum OutKind {
     #[cfg(feature = "observe")]
     Notify(u8),
     /// A Send request with this ID.
-    #[cfg(anj_send)]
+    #[cfg(feature = "lwm2m-send")]
     Send(u16),
 }
 
-#[cfg(any(feature = "observe", anj_send))]
+#[cfg(any(feature = "observe", feature = "lwm2m-send"))]
 /// What matters of a datagram that answered our message.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Seen {
@@ -39,14 +48,14 @@ pub(super) struct Seen {
     pub code: Code,
 }
 
-#[cfg(any(feature = "observe", anj_send))]
+#[cfg(any(feature = "observe", feature = "lwm2m-send"))]
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Out {
     pub kind: OutKind,
     pub pending: Pending,
 }
 
-#[cfg(any(feature = "observe", anj_send))]
+#[cfg(any(feature = "observe", feature = "lwm2m-send"))]
 /// Settings of the server account that shape notifications and Send, read from the
 /// Server object at registration and whenever /1 changes.
 #[derive(Clone, Copy, Debug, Default)]
@@ -60,20 +69,135 @@ pub(super) struct ServerDefaults {
 }
 
 impl Client {
+    /// Send (LwM2M 1.1 TS Core §6.4.4): the next queued request goes out as a CON POST /dp
+    /// once nothing else of ours is outstanding.
+    #[cfg(feature = "lwm2m-send")]
+    fn send_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        let Some(q) = send_queue(anj) else { return };
+        q.set_accepting(!self.defaults.mute_send);
+        if self.defaults.mute_send {
+            if !q.is_empty() {
+                crate::log_info!("Mute Send is on: queued Send requests aborted");
+                q.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT);
+            }
+            return;
+        }
+        if self.out.is_some() || self.state != State::Registered {
+            return;
+        }
+        let Some(id) = q.next_queued() else { return };
+        let mid = self.next_message_id();
+        let mut token = [0u8; 8];
+        if !link.random(&mut token) {
+            return;
+        }
+        if !self.start_out(now, link, OutKind::Send(id), mid, &token) {
+            return;
+        }
+        q.set_in_flight(id, true);
+        let Some(out) = self.out else { return };
+        self.transmit_out(now, link, out, anj);
+    }
+
+    /// Builds the Send request `id` into `out_buf`: POST /dp with the records.
+    #[cfg(feature = "lwm2m-send")]
+    fn build_send(&mut self, id: u16, pending: &Pending, anj: *mut anj_t) -> DmResult<usize> {
+        let q = send_queue(anj).ok_or(DmError::INTERNAL)?;
+        let e = |_| DmError::INTERNAL;
+        let mut w = MessageWriter::new(
+            &mut self.out_buf,
+            MsgType::Con,
+            Code::POST,
+            pending.message_id,
+            pending.token(),
+        )
+        .map_err(e)?;
+        w.option(opt::URI_PATH, b"dp").map_err(e)?;
+        // The Content-Format comes from the request; a first pass learns it (Send is rare,
+        // and the records are encoded again in place once the option is written).
+        let (cf, _) = q
+            .encode(id, w.payload_space())
+            .map_err(|_| DmError::TOO_LARGE)?;
+        w.uint_option(opt::CONTENT_FORMAT, cf.into()).map_err(e)?;
+        let (_, len) = q
+            .encode(id, w.payload_space())
+            .map_err(|_| DmError::TOO_LARGE)?;
+        w.commit_payload(len).map_err(e)?;
+        Ok(w.finish())
+    }
+
+    /// The server answered Send request `id`.
+    #[cfg(feature = "lwm2m-send")]
+    fn send_finished(&mut self, id: u16, code: Code, anj: *mut anj_t) {
+        let result = if code.class() == 2 {
+            crate::ffi::send::ANJ_SEND_SUCCESS
+        } else {
+            crate::log_warning!("Send rejected ({}.{:02})", code.class(), code.detail());
+            crate::ffi::send::ANJ_SEND_ERR_REJECTED
+        };
+        if let Some(q) = send_queue(anj) {
+            q.finish(anj, id, result);
+        }
+    }
+
+    /// `anj_send_new_request` is accepted only while registered and not muted (as in
+    /// Anjay Lite: ANJ_SEND_ERR_NOT_ALLOWED otherwise).
+    pub(super) fn update_send_gate(&mut self, anj: *mut anj_t) {
+        #[cfg(feature = "lwm2m-send")]
+        if let Some(q) = send_queue(anj) {
+            let registered = matches!(
+                self.state,
+                State::Registered
+                    | State::Queue
+                    | State::Exchange(super::Request::Update { .. }, _)
+            );
+            q.set_accepting(registered && !self.defaults.mute_send);
+            // An aborted in-flight request is simply forgotten.
+            if let Some(Out {
+                kind: OutKind::Send(id),
+                ..
+            }) = self.out
+            {
+                if !q.contains(id) {
+                    self.out = None;
+                }
+            }
+        }
+        let _ = anj;
+    }
+
+    /// Aborts every queued Send request.
+    pub(super) fn abort_sends(&mut self, anj: *mut anj_t) {
+        #[cfg(feature = "lwm2m-send")]
+        if let Some(q) = send_queue(anj) {
+            if matches!(
+                self.out,
+                Some(Out {
+                    kind: OutKind::Send(_),
+                    ..
+                })
+            ) {
+                self.out = None;
+            }
+            q.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT);
+        }
+        let _ = anj;
+    }
+
     /// No message of ours is outstanding.
     pub(super) fn out_idle(&self) -> bool {
-        #[cfg(any(feature = "observe", anj_send))]
+        #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
         return self.out.is_none();
-        #[cfg(not(any(feature = "observe", anj_send)))]
+        #[cfg(not(any(feature = "observe", feature = "lwm2m-send")))]
         true
     }
 
     /// Nothing to retransmit without notifications or Send.
-    #[cfg(not(any(feature = "observe", anj_send)))]
+    #[cfg(not(any(feature = "observe", feature = "lwm2m-send")))]
     pub(super) fn poll_out(&mut self, _now: Instant, _link: &mut dyn Link, _anj: *mut anj_t) {}
 
     /// Re-reads the Server object resources that shape notifications.
-    #[cfg(any(feature = "observe", anj_send))]
+    #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     pub(super) fn refresh_server_defaults(&mut self, anj: *mut anj_t) {
         let Some(iid) = self.account.as_ref().map(|a| a.server_iid) else {
             return;
@@ -95,7 +219,7 @@ impl Client {
 
     /// A change in the data model (by the application or the server).
     pub fn on_data_changed(&mut self, path: &Path, deleted: bool) {
-        #[cfg(any(feature = "observe", anj_send))]
+        #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
         if path.oid().is_none_or(|o| o == 1) {
             self.defaults_stale = true;
         }
@@ -106,7 +230,7 @@ impl Client {
 
     /// Too many changes to tell apart: everything may have changed.
     pub fn on_everything_changed(&mut self) {
-        #[cfg(any(feature = "observe", anj_send))]
+        #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
         {
             self.defaults_stale = true;
         }
@@ -127,8 +251,8 @@ impl Client {
         for head in self.observe.heads() {
             due = due.min(self.group_due_at(head));
         }
-        #[cfg(anj_send)]
-        if crate::ffi::send::send_queue(anj).is_some_and(|q| q.next_queued().is_some()) {
+        #[cfg(feature = "lwm2m-send")]
+        if send_queue(anj).is_some_and(|q| q.next_queued().is_some()) {
             due = i64::MIN;
         }
         let _ = anj;
@@ -137,18 +261,18 @@ impl Client {
 
     /// Sends what is due: one confirmable message at a time, any number of NON ones.
     pub(super) fn outgoing_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
-        #[cfg(any(feature = "observe", anj_send))]
+        #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
         if self.defaults_stale {
             self.refresh_server_defaults(anj);
         }
-        #[cfg(anj_send)]
+        #[cfg(feature = "lwm2m-send")]
         self.send_step(now, link, anj);
         #[cfg(feature = "observe")]
         self.notify_step(now, link, anj);
         let _ = (now, link, anj);
     }
 
-    #[cfg(any(feature = "observe", anj_send))]
+    #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     /// Retransmits or times out the outstanding message.
     pub(super) fn poll_out(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
         let Some(mut out) = self.out else { return };
@@ -165,14 +289,14 @@ impl Client {
         }
     }
 
-    #[cfg(any(feature = "observe", anj_send))]
+    #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     fn transmit_out(&mut self, now: Instant, link: &mut dyn Link, out: Out, anj: *mut anj_t) {
         let built = match out.kind {
             #[cfg(feature = "observe")]
             OutKind::Notify(head) => {
                 self.build_notification(usize::from(head), out.pending.message_id, true, anj)
             }
-            #[cfg(anj_send)]
+            #[cfg(feature = "lwm2m-send")]
             OutKind::Send(id) => self.build_send(id, &out.pending, anj),
         };
         match built {
@@ -189,7 +313,7 @@ impl Client {
         }
     }
 
-    #[cfg(any(feature = "observe", anj_send))]
+    #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     /// `out` was answered (acknowledged, reset, or responded to).
     pub(super) fn out_matched(
         &mut self,
@@ -209,16 +333,13 @@ impl Client {
                 // RST to a notification cancels the observation (RFC 7641 §3.6).
                 #[cfg(feature = "observe")]
                 OutKind::Notify(head) => self.observe.cancel_group(usize::from(head)),
-                #[cfg(anj_send)]
+                #[cfg(feature = "lwm2m-send")]
                 OutKind::Send(_) => self.out_failed(kind, anj, false),
             },
             // The separate response comes later (the deadline is in `out.pending`).
-            #[cfg(anj_send)]
-            (OutKind::Send(_), Match::EmptyAck) => {
-                out.pending = out.pending;
-                self.out = Some(out);
-            }
-            #[cfg(anj_send)]
+            #[cfg(feature = "lwm2m-send")]
+            (OutKind::Send(_), Match::EmptyAck) => self.out = Some(out),
+            #[cfg(feature = "lwm2m-send")]
             (OutKind::Send(id), Match::Response) => {
                 if seen.ty == MsgType::Con {
                     let n = crate::coap::empty_ack(&mut self.out_buf, seen.message_id);
@@ -230,7 +351,7 @@ impl Client {
         let _ = (&mut out, seen, link, anj);
     }
 
-    #[cfg(any(feature = "observe", anj_send))]
+    #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     /// Our message could not be delivered (`timeout`) or built.
     fn out_failed(&mut self, kind: OutKind, anj: *mut anj_t, timeout: bool) {
         match kind {
@@ -257,14 +378,14 @@ impl Client {
                     self.flags.update = true;
                 }
             }
-            #[cfg(anj_send)]
+            #[cfg(feature = "lwm2m-send")]
             OutKind::Send(id) => {
                 let code = if timeout {
                     crate::ffi::send::ANJ_SEND_ERR_TIMEOUT
                 } else {
                     crate::ffi::send::ANJ_SEND_ERR_REJECTED
                 };
-                if let Some(q) = crate::ffi::send::send_queue(anj) {
+                if let Some(q) = send_queue(anj) {
                     q.finish(anj, id, code);
                 }
             }
@@ -272,7 +393,7 @@ impl Client {
         let _ = anj;
     }
 
-    #[cfg(any(feature = "observe", anj_send))]
+    #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     /// Starts a confirmable message of ours.
     fn start_out(
         &mut self,

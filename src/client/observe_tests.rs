@@ -342,9 +342,8 @@ fn a_notification_wakes_the_client_from_queue_mode() {
     let mut env = env_with(true);
     env.observe("4000/0/0", b"q", 0, &[]);
     // Idle for the queue-mode timeout (5 s): the client stops listening.
-    assert!(env
-        .rig
-        .run_until(7 * SEC, |r| r.client().status() == ANJ_CONN_STATUS_QUEUE_MODE));
+    assert!(env.rig.run_until(7 * SEC, |r| r.client().status()
+        == ANJ_CONN_STATUS_QUEUE_MODE));
     let anj = env.rig.anj_ptr();
     let now = env.rig.now;
     // Asleep until the registration needs refreshing (lifetime 60 s).
@@ -359,9 +358,8 @@ fn a_notification_wakes_the_client_from_queue_mode() {
     assert!(at - now <= 100 * MS, "{} {:?}", at - now, n);
     assert_eq!(env.rig.client().status(), ANJ_CONN_STATUS_REGISTERED);
     // And back to sleep after another queue-mode timeout.
-    assert!(env
-        .rig
-        .run_until(7 * SEC, |r| r.client().status() == ANJ_CONN_STATUS_QUEUE_MODE));
+    assert!(env.rig.run_until(7 * SEC, |r| r.client().status()
+        == ANJ_CONN_STATUS_QUEUE_MODE));
 }
 
 #[cfg(feature = "observe-composite")]
@@ -369,7 +367,10 @@ fn fetch_observe(env: &mut Env, token: &[u8], flag: u8, paths: &[&str]) -> Packe
     env.mid += 1;
     let mut p = server_request(RequestType::Fetch, env.mid, "");
     p.set_token(token.to_vec());
-    p.add_option(CoapOption::Observe, if flag == 0 { vec![] } else { vec![flag] });
+    p.add_option(
+        CoapOption::Observe,
+        if flag == 0 { vec![] } else { vec![flag] },
+    );
     p.add_option(CoapOption::ContentFormat, vec![112]);
     p.add_option(CoapOption::Accept, vec![112]);
     // SenML CBOR records with names only: [{0: "/4000/0/0"}, ...]
@@ -412,4 +413,59 @@ fn observe_composite_notifies_every_path_and_cancels() {
     assert!(observe_opt(&r).is_none());
     env.app_sets(1, 7);
     assert!(env.next_sent(2 * SEC).is_none(), "cancelled");
+}
+
+#[cfg(all(feature = "lwm2m-send", feature = "senml-cbor"))]
+mod send {
+    use super::*;
+    use crate::ffi::send::*;
+    use core::ffi::{c_int, c_void};
+    use std::cell::RefCell;
+
+    thread_local! {
+        static RESULTS: RefCell<std::vec::Vec<(u16, c_int)>> = const { RefCell::new(std::vec::Vec::new()) };
+    }
+
+    unsafe extern "C" fn finished(
+        _: *mut crate::ffi::core::anj_t,
+        id: u16,
+        result: c_int,
+        _: *mut c_void,
+    ) {
+        RESULTS.with(|r| r.borrow_mut().push((id, result)));
+    }
+
+    #[test]
+    fn send_goes_out_as_post_dp_and_reports_the_result() {
+        let mut env = env();
+        let mut value = crate::ffi::dm::anj_res_value_t::zeroed();
+        value.int_value = 42;
+        let rec = crate::ffi::dm::anj_io_out_entry_t {
+            r#type: crate::ffi::dm::ANJ_DATA_TYPE_INT,
+            value,
+            path: anj_uri_path_t::from_ids(&[4000, 0, 0]).unwrap(),
+            timestamp: 1_700_000_000.0,
+        };
+        let req = anj_send_request_t {
+            records: &rec,
+            records_cnt: 1,
+            finished_handler: Some(finished),
+            data: std::ptr::null_mut(),
+            content_format: anj_send_content_format_t::ANJ_SEND_CONTENT_FORMAT_SENML_CBOR,
+        };
+        let mut id = 0u16;
+        let anj = env.rig.anj_ptr();
+        // SAFETY (test): the request and its record outlive the exchange.
+        assert_eq!(unsafe { anj_send_new_request(anj, &req, &mut id) }, 0);
+        let (p, _) = env.next_sent(SEC).expect("the Send request");
+        assert_eq!(p.header.get_type(), MessageType::Confirmable);
+        assert_eq!(p.header.code, MessageClass::Request(RequestType::Post));
+        assert_eq!(super::super::tests::path(&p), "dp");
+        let body = p.payload.clone();
+        assert!(body.windows(9).any(|w| w == b"/4000/0/0"), "{body:x?}");
+        assert!(body.windows(2).any(|w| w == [0x18, 42]), "{body:x?}");
+        env.rig.deliver(&ack(&p, ResponseType::Changed));
+        env.rig.step();
+        RESULTS.with(|r| assert_eq!(*r.borrow(), [(id, ANJ_SEND_SUCCESS)]));
+    }
 }
