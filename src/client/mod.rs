@@ -352,24 +352,21 @@ impl Client {
             }
             _ => {}
         }
-        match self.state {
-            State::Registered => {
-                if now >= self.update_due_at() && self.out_idle() {
-                    self.send_update(now, link, anj);
-                } else if self.settings.queue_mode
-                    && self.out_idle()
-                    && now >= after(self.last_activity, self.settings.queue_mode_timeout)
-                    && !self.outgoing_due(now, anj)
-                {
-                    self.set_status(ANJ_CONN_STATUS_ENTERING_QUEUE_MODE);
-                    link.rx_off();
-                    self.state = State::Queue;
-                    self.set_status(ANJ_CONN_STATUS_QUEUE_MODE);
-                } else {
-                    self.outgoing_step(now, link, anj);
-                }
+        if self.state == State::Registered {
+            if now >= self.update_due_at() && self.out_idle() {
+                self.send_update(now, link, anj);
+            } else if self.settings.queue_mode
+                && self.out_idle()
+                && now >= after(self.last_activity, self.settings.queue_mode_timeout)
+                && !self.outgoing_due(now, anj)
+            {
+                self.set_status(ANJ_CONN_STATUS_ENTERING_QUEUE_MODE);
+                link.rx_off();
+                self.state = State::Queue;
+                self.set_status(ANJ_CONN_STATUS_QUEUE_MODE);
+            } else {
+                self.outgoing_step(now, link, anj);
             }
-            _ => {}
         }
         self.receive(now, link, anj);
         self.block1.expire(now, anj);

@@ -220,7 +220,7 @@ impl Client {
     /// A change in the data model (by the application or the server).
     pub fn on_data_changed(&mut self, path: &Path, deleted: bool) {
         #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
-        if path.oid().is_none_or(|o| o == 1) {
+        if path.oid().map_or(true, |o| o == 1) {
             self.defaults_stale = true;
         }
         #[cfg(feature = "observe")]

@@ -343,7 +343,7 @@ fn process(req: &Message<'_>, w: &mut MessageWriter<'_>, ctx: &mut Ctx<'_>) -> D
             #[cfg(feature = "observe")]
             if let Some(flag) = req
                 .observe()
-                .filter(|_| req.block2().is_none_or(|b| b.num == 0))
+                .filter(|_| req.block2().map_or(true, |b| b.num == 0))
             {
                 return observe(req, w, &target, flag, ctx);
             }

@@ -297,7 +297,7 @@ impl Observations {
         let free = self
             .slots
             .iter()
-            .filter(|s| s.as_ref().is_none_or(|o| o.token() == token))
+            .filter(|s| s.as_ref().map_or(true, |o| o.token() == token))
             .count();
         free >= n
     }
