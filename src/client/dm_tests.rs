@@ -596,13 +596,18 @@ pub(super) fn code(p: &Packet) -> ResponseType {
     }
 }
 
-fn cf_of(p: &Packet) -> Option<u16> {
-    p.get_option(CoapOption::ContentFormat).map(|v| {
+/// The value of an unsigned-integer option, if present.
+pub(super) fn uint_option(p: &Packet, o: CoapOption) -> Option<u32> {
+    p.get_option(o).map(|v| {
         v.front()
             .unwrap()
             .iter()
-            .fold(0u16, |a, b| (a << 8) | u16::from(*b))
+            .fold(0u32, |a, b| (a << 8) | u32::from(*b))
     })
+}
+
+fn cf_of(p: &Packet) -> Option<u16> {
+    uint_option(p, CoapOption::ContentFormat).map(|v| v as u16)
 }
 
 fn body(p: &Packet) -> String {

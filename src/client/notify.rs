@@ -22,10 +22,7 @@ use crate::io::value::{Encoder, Path};
 use crate::time::{Instant, NEVER};
 
 #[cfg(feature = "lwm2m-send")]
-fn send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::SendQueue> {
-    // SAFETY: the client runs for this initialised `anj`; the queue is only ever shared.
-    unsafe { crate::ffi::core::send_queue(anj) }
-}
+use crate::ffi::core::client_send_queue as send_queue;
 
 #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
 /// What the outstanding confirmable message of ours is.
@@ -74,7 +71,6 @@ impl Client {
     #[cfg(feature = "lwm2m-send")]
     fn send_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
         let Some(q) = send_queue(anj) else { return };
-        q.set_accepting(!self.defaults.mute_send);
         if self.defaults.mute_send {
             if !q.is_empty() {
                 crate::log_info!("Mute Send is on: queued Send requests aborted");
@@ -113,11 +109,7 @@ impl Client {
         )
         .map_err(e)?;
         w.option(opt::URI_PATH, b"dp").map_err(e)?;
-        // The Content-Format comes from the request; a first pass learns it (Send is rare,
-        // and the records are encoded again in place once the option is written).
-        let (cf, _) = q
-            .encode(id, w.payload_space())
-            .map_err(|_| DmError::TOO_LARGE)?;
+        let cf = q.content_format(id).map_err(|_| DmError::INTERNAL)?;
         w.uint_option(opt::CONTENT_FORMAT, cf.into()).map_err(e)?;
         let (_, len) = q
             .encode(id, w.payload_space())
@@ -368,9 +360,7 @@ impl Client {
                     // observation stays and reports again once the link works (a failed
                     // Update leads to a new registration, which ends observations).
                     crate::log_warning!("notification not acknowledged: checking the registration");
-                    let group: [Option<usize>; crate::config::OBSERVE_MAX_OBSERVATIONS_NUMBER] =
-                        core::array::from_fn(|k| self.observe.group(head).nth(k));
-                    for i in group.into_iter().flatten() {
+                    for i in self.observe.group_ids(head).into_iter().flatten() {
                         if let Some(o) = self.observe.get_mut(i) {
                             o.state.changed = true;
                         }
@@ -452,16 +442,14 @@ impl Client {
     fn notify_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
         use crate::config::OBSERVE_MAX_OBSERVATIONS_NUMBER as N;
         use crate::observe::{confirmable, decide, sample, Sample};
-        let heads: [Option<usize>; N] = core::array::from_fn(|k| self.observe.heads().nth(k));
-        for head in heads.into_iter().flatten() {
+        for head in self.observe.head_ids().into_iter().flatten() {
             if self.out.is_some() || self.state != State::Registered {
                 return;
             }
             if self.group_due_at(head) > now {
                 continue;
             }
-            let group: [Option<usize>; N] =
-                core::array::from_fn(|k| self.observe.group(head).nth(k));
+            let group = self.observe.group_ids(head);
             let mut samples = [Sample::Other; N];
             let mut notify = false;
             let mut gone = false;
@@ -574,8 +562,7 @@ impl Client {
         w.uint_option(opt::CONTENT_FORMAT, o.format.into())
             .map_err(e)?;
         let fmt = Format::from_content_format(o.format).ok_or(DmError::INTERNAL)?;
-        let group: [Option<usize>; crate::config::OBSERVE_MAX_OBSERVATIONS_NUMBER] =
-            core::array::from_fn(|k| self.observe.group(head).nth(k));
+        let group = self.observe.group_ids(head);
         let (reg, observe) = (&self.registry, &self.observe);
         let base = if o.composite { Path::ROOT } else { o.path };
         super::requests::payload_blockwise(None, false, &mut w, &mut |out, skip| {
@@ -587,22 +574,8 @@ impl Client {
                 let Some(p) = observe.get(i).map(|s| s.path) else {
                     continue;
                 };
-                if p.is_empty() {
-                    for obj in reg.iter().filter(|ob| !dm::is_protected(ob.oid())) {
-                        let t = dm::Target {
-                            obj,
-                            path: Path::new(&[obj.oid()]),
-                        };
-                        dm::read_each(anj, &t, &mut enc)?;
-                    }
-                    continue;
-                }
-                match dm::resolve(reg, &p) {
-                    Ok(t) => dm::read_each(anj, &t, &mut enc)?,
-                    // A composite notification leaves out what no longer exists.
-                    Err(e) if o.composite && e == DmError::NOT_FOUND => {}
-                    Err(e) => return Err(e),
-                }
+                // A composite notification leaves out what no longer exists.
+                super::requests::read_path(anj, reg, &p, &mut enc, o.composite)?;
             }
             enc.finish().map_err(dm::io_error)
         })?;

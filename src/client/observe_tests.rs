@@ -13,12 +13,7 @@ use crate::ffi::utils::anj_uri_path_t;
 use crate::time::MS;
 
 fn observe_opt(p: &Packet) -> Option<u32> {
-    p.get_option(CoapOption::Observe).map(|v| {
-        v.front()
-            .unwrap()
-            .iter()
-            .fold(0u32, |a, b| (a << 8) | u32::from(*b))
-    })
+    super::dm_tests::uint_option(p, CoapOption::Observe)
 }
 
 fn text_value(p: &Packet) -> String {

@@ -1248,6 +1248,34 @@ fn delete(path: &Path, ctx: &mut Ctx<'_>) -> DmResult<Code> {
     Ok(Code::DELETED)
 }
 
+/// Encodes the values at `p`, which may be the root (every object the server may read),
+/// as one part of a composite payload; with `skip_missing`, a path that no longer exists
+/// adds nothing instead of failing.
+#[cfg(any(feature = "observe", feature = "composite-operations"))]
+pub(super) fn read_path(
+    anj: *mut anj_t,
+    reg: &Registry,
+    p: &Path,
+    enc: &mut crate::io::format::AnyEncoder<'_>,
+    skip_missing: bool,
+) -> DmResult<()> {
+    if p.is_empty() {
+        for obj in reg.iter().filter(|o| !dm::is_protected(o.oid())) {
+            let t = Target {
+                obj,
+                path: Path::new(&[obj.oid()]),
+            };
+            dm::read_each(anj, &t, enc)?;
+        }
+        return Ok(());
+    }
+    match dm::resolve(reg, p) {
+        Ok(t) => dm::read_each(anj, &t, enc),
+        Err(e) if skip_missing && e == DmError::NOT_FOUND => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether `cf` can carry a composite (multi-object) payload: SenML (and later LwM2M
 /// CBOR), not TLV or the single-value formats.
 fn is_composite_format(cf: u16) -> bool {
@@ -1314,17 +1342,7 @@ fn read_composite(
         let mut enc = out_fmt.encoder(Path::ROOT, space);
         let anj = ctx.anj;
         for p in paths.iter().take(count) {
-            if p.is_empty() {
-                for obj in ctx.reg.iter().filter(|o| !dm::is_protected(o.oid())) {
-                    let t = Target {
-                        obj,
-                        path: Path::new(&[obj.oid()]),
-                    };
-                    dm::read_each(anj, &t, &mut enc)?;
-                }
-            } else {
-                dm::read_each(anj, &dm::resolve(ctx.reg, p)?, &mut enc)?;
-            }
+            read_path(anj, ctx.reg, p, &mut enc, false)?;
         }
         let n = enc.finish().map_err(io_error)?;
         w.commit_payload(n).map_err(|_| DmError::INTERNAL)?;

@@ -257,6 +257,15 @@ pub(crate) unsafe fn send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::
     unsafe { inner(anj).map(|i| &*addr_of!((*i).send)) }
 }
 
+/// The Send queue of the `anj` the client runs for (the client only ever runs for an
+/// initialised `anj_t`, so this is the safe form of [`send_queue`] for it).
+#[cfg(feature = "lwm2m-send")]
+pub(crate) fn client_send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::SendQueue> {
+    // SAFETY: `anj` is the initialised client whose step or request handling is running;
+    // the queue is only ever shared (`Cell`s).
+    unsafe { send_queue(anj) }
+}
+
 /// Runs `f` on the client, outside of any step (application calls such as
 /// `anj_dm_add_obj`).
 ///

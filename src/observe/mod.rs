@@ -272,6 +272,18 @@ impl Observations {
         })
     }
 
+    /// [`Observations::heads`] as a copy, to iterate while the table changes.
+    pub fn head_ids(&self) -> [Option<usize>; OBSERVE_MAX_OBSERVATIONS_NUMBER] {
+        let mut it = self.heads();
+        core::array::from_fn(|_| it.next())
+    }
+
+    /// [`Observations::group`] as a copy, to iterate while the table changes.
+    pub fn group_ids(&self, head: usize) -> [Option<usize>; OBSERVE_MAX_OBSERVATIONS_NUMBER] {
+        let mut it = self.group(head);
+        core::array::from_fn(|_| it.next())
+    }
+
     /// Removes every observation with `token` (RFC 7641 §3.6: a new registration with the
     /// same token replaces the old one; a GET with Observe 1 cancels).
     pub fn cancel_token(&mut self, token: &[u8]) -> bool {

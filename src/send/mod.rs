@@ -224,6 +224,11 @@ impl SendQueue {
         Ok((req, format))
     }
 
+    /// The CoAP Content-Format number of request `id`'s payload.
+    pub fn content_format(&self, id: u16) -> Result<u16, c_int> {
+        self.request(id).map(|(_, format)| format.content_format())
+    }
+
     /// Encodes request `id`'s records into `out`: the whole payload, SenML CBOR (records
     /// with their timestamps as SenML base times, byte for byte as Anjay Lite writes
     /// them) or LwM2M CBOR (timestamps ignored, as in Anjay Lite). Returns the CoAP
