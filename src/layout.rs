@@ -30,6 +30,12 @@ const _: () = assert!(
     "DEVICE_OBJ size out of date: see build.rs"
 );
 
+#[cfg(feature = "default-fota-obj")]
+const _: () = assert!(
+    fits::<crate::ffi::fw_update::FwUpdateObj>(crate::config::SIZEOF_FW_UPDATE_OBJ),
+    "FW_UPDATE_OBJ size out of date: see build.rs"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +53,12 @@ mod tests {
             SIZEOF_SERVER_OBJ,
             SIZEOF_SECURITY_OBJ,
             SIZEOF_DEVICE_OBJ
+        );
+        #[cfg(feature = "default-fota-obj")]
+        println!(
+            "fw_update={} (config: {})",
+            size_of::<crate::ffi::fw_update::FwUpdateObj>(),
+            crate::config::SIZEOF_FW_UPDATE_OBJ
         );
     }
 }

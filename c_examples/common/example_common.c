@@ -26,6 +26,8 @@
 static volatile sig_atomic_t g_stop_requested;
 static anj_conn_status_t g_last_status = ANJ_CONN_STATUS_INITIAL;
 static const char *g_extra_args[EXAMPLE_MAX_EXTRA_ARGS];
+static const char *g_firmware_version = "1.0.0";
+static long g_pause_ms = 10;
 
 /* The mandatory objects live as long as the process. */
 static anj_dm_device_obj_t g_device_obj;
@@ -88,6 +90,14 @@ static bool is_number(const char *text) {
     return true;
 }
 
+void example_set_firmware_version(const char *version) {
+    g_firmware_version = version;
+}
+
+void example_set_pause_ms(long ms) {
+    g_pause_ms = ms;
+}
+
 const char *example_extra_arg(int n) {
     if (n < 0 || n >= EXAMPLE_MAX_EXTRA_ARGS) {
         return NULL;
@@ -129,7 +139,7 @@ int example_start(anj_t *anj, int argc, char *argv[], const char *extra_usage) {
     device_init.manufacturer = "anj-rs";
     device_init.model_number = "dm-example";
     device_init.serial_number = "0001";
-    device_init.firmware_version = "1.0.0";
+    device_init.firmware_version = g_firmware_version;
 
     anj_dm_server_instance_init_t server_init;
     memset(&server_init, 0, sizeof(server_init));
@@ -163,7 +173,7 @@ int example_run(anj_t *anj, example_tick_t *tick, void *tick_arg) {
             tick(anj, tick_arg);
         }
         anj_core_step(anj);
-        pause_ms(10);
+        pause_ms(g_pause_ms);
     }
 
     /* Shutting down alone would leave the registration behind until it expires:

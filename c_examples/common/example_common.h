@@ -36,6 +36,14 @@ int example_start(anj_t *anj, int argc, char *argv[], const char *extra_usage);
  * is taken from the command line only when it is a plain number. */
 const char *example_extra_arg(int n);
 
+/* Firmware version reported in /3/0/3 (default "1.0.0"); call before example_start.
+ * The string is not copied. */
+void example_set_firmware_version(const char *version);
+
+/* Pause between two loop iterations (default 10 ms); may be changed at any time, e.g.
+ * from the tick while a transfer is under way. */
+void example_set_pause_ms(long ms);
+
 /* Runs the client until a signal arrives, then de-registers and shuts down.
  * Returns the process exit status. */
 int example_run(anj_t *anj, example_tick_t *tick, void *tick_arg);

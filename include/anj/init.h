@@ -20,6 +20,16 @@
 #if defined(ANJ_WITH_CERTIFICATES) && !defined(ANJ_WITH_SECURITY)
 #    error "anj: ANJ_WITH_CERTIFICATES needs ANJ_WITH_SECURITY"
 #endif
+#if defined(ANJ_WITH_DEFAULT_FOTA_OBJ) && !defined(ANJ_FOTA_WITH_PULL_METHOD) \
+        && !defined(ANJ_FOTA_WITH_PUSH_METHOD)
+#    error "anj: ANJ_WITH_DEFAULT_FOTA_OBJ needs ANJ_FOTA_WITH_PULL_METHOD or ANJ_FOTA_WITH_PUSH_METHOD"
+#endif
+#if defined(ANJ_WITH_DEFAULT_FOTA_OBJ) && defined(ANJ_FOTA_WITH_PULL_METHOD)         \
+        && !defined(ANJ_FOTA_WITH_COAP) && !defined(ANJ_FOTA_WITH_COAPS)             \
+        && !defined(ANJ_FOTA_WITH_HTTP) && !defined(ANJ_FOTA_WITH_HTTPS)             \
+        && !defined(ANJ_FOTA_WITH_COAP_TCP) && !defined(ANJ_FOTA_WITH_COAPS_TCP)
+#    error "anj: ANJ_FOTA_WITH_PULL_METHOD needs at least one ANJ_FOTA_WITH_<protocol>"
+#endif
 #if defined(ANJ_LOG_FULL) || defined(ANJ_LOG_MICRO)
 #    define _ANJ_LOG_ENABLED
 #endif

@@ -203,6 +203,36 @@ typedef enum anj_crypto_security_tag_t {
   ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
 } anj_crypto_security_tag_t;
 
+#if defined(ANJ_WITH_DEFAULT_FOTA_OBJ)
+/*
+ Values of Update Result /5/0/5; the callbacks also return them (SUCCESS: go on).
+ */
+typedef enum anj_dm_fw_update_result_t {
+  ANJ_DM_FW_UPDATE_RESULT_INITIAL = 0,
+  ANJ_DM_FW_UPDATE_RESULT_SUCCESS = 1,
+  ANJ_DM_FW_UPDATE_RESULT_NOT_ENOUGH_SPACE = 2,
+  ANJ_DM_FW_UPDATE_RESULT_OUT_OF_MEMORY = 3,
+  ANJ_DM_FW_UPDATE_RESULT_CONNECTION_LOST = 4,
+  ANJ_DM_FW_UPDATE_RESULT_INTEGRITY_FAILURE = 5,
+  ANJ_DM_FW_UPDATE_RESULT_UNSUPPORTED_PACKAGE_TYPE = 6,
+  ANJ_DM_FW_UPDATE_RESULT_INVALID_URI = 7,
+  ANJ_DM_FW_UPDATE_RESULT_FAILED = 8,
+  ANJ_DM_FW_UPDATE_RESULT_UNSUPPORTED_PROTOCOL = 9,
+} anj_dm_fw_update_result_t;
+#endif
+
+#if defined(ANJ_WITH_DEFAULT_FOTA_OBJ)
+/*
+ Values of State /5/0/3.
+ */
+typedef enum anj_dm_fw_update_state_t {
+  ANJ_DM_FW_UPDATE_STATE_IDLE = 0,
+  ANJ_DM_FW_UPDATE_STATE_DOWNLOADING = 1,
+  ANJ_DM_FW_UPDATE_STATE_DOWNLOADED = 2,
+  ANJ_DM_FW_UPDATE_STATE_UPDATING = 3,
+} anj_dm_fw_update_state_t;
+#endif
+
 /*
  How a resource may be accessed, and whether it has instances.
  */
@@ -603,6 +633,53 @@ typedef struct anj_uri_path_t {
    */
   size_t uri_len;
 } anj_uri_path_t;
+
+#if defined(ANJ_WITH_DEFAULT_FOTA_OBJ)
+/*
+ The application's callbacks (`user_ptr` is the pointer given at install). Which ones
+ are required depends on the delivery methods built in: `update_start_handler` and
+ `reset_handler` always; the three `package_write*` ones with the push method;
+ `uri_write_handler` with the pull method. `get_name` and `get_version` are optional.
+ */
+typedef struct anj_dm_fw_update_handlers_t {
+  /*
+   A Write of Package begins (push): prepare to receive a package.
+   */
+  enum anj_dm_fw_update_result_t (*package_write_start_handler)(void *user_ptr);
+  /*
+   The next chunk of the package, in order.
+   */
+  enum anj_dm_fw_update_result_t (*package_write_handler)(void *user_ptr,
+                                                          const void *data,
+                                                          size_t data_size);
+  /*
+   The last chunk was passed: check and close the package.
+   */
+  enum anj_dm_fw_update_result_t (*package_write_finish_handler)(void *user_ptr);
+  /*
+   A Package URI was written (pull): start downloading from it, then report the
+   outcome with `anj_dm_fw_update_object_set_download_result`.
+   */
+  enum anj_dm_fw_update_result_t (*uri_write_handler)(void *user_ptr, const char *uri);
+  /*
+   Update was executed: start (or schedule) the upgrade; 0 on success. The outcome is
+   reported with `anj_dm_fw_update_object_set_update_result`.
+   */
+  int (*update_start_handler)(void *user_ptr);
+  /*
+   PkgName of the downloaded package (asked only in Downloaded), or NULL.
+   */
+  const char *(*get_name)(void *user_ptr);
+  /*
+   PkgVersion of the downloaded package (asked only in Downloaded), or NULL.
+   */
+  const char *(*get_version)(void *user_ptr);
+  /*
+   Abort any download, drop any partial or downloaded package.
+   */
+  void (*reset_handler)(void *user_ptr);
+} anj_dm_fw_update_handlers_t;
+#endif
 
 #if defined(ANJ_WITH_SECURITY)
 /*
@@ -1098,6 +1175,55 @@ int anj_dm_write_string_chunked(const union anj_res_value_t *value,
                                 char *buffer,
                                 size_t buffer_len,
                                 bool *out_is_last_chunk);
+
+#if defined(ANJ_WITH_DEFAULT_FOTA_OBJ)
+/*
+ Installs the Firmware Update object /5 in the data model. `entity_ctx` (any storage,
+ initialised here) and `handlers` must outlive the object. Returns 0, or -1 when an
+ argument is NULL, a callback the built-in delivery methods need is missing, or the data
+ model refuses the object (no room, /5 already there).
+
+ # Safety
+ `anj` was initialised by `anj_core_init`; `entity_ctx` points to writable storage of
+ `sizeof(anj_dm_fw_update_entity_ctx_t)` bytes that is not in use by an installed
+ object; `handlers` is valid for as long as the object is installed.
+ */
+int anj_dm_fw_update_object_install(anj_t *anj,
+                                    anj_dm_fw_update_entity_ctx_t *entity_ctx,
+                                    struct anj_dm_fw_update_handlers_t *handlers,
+                                    void *user_ptr);
+#endif
+
+#if defined(ANJ_WITH_DEFAULT_FOTA_OBJ)
+/*
+ Reports the outcome of an update (`ANJ_DM_FW_UPDATE_RESULT_SUCCESS` when it worked):
+ State becomes Idle and Update Result `result`. Call it in Updating, or in Idle right
+ after installing the object when the device restarted into the new firmware. (In
+ Downloading or Downloaded, where Anjay Lite leaves the behaviour undefined, the
+ download is reset first.)
+
+ # Safety
+ `anj` is the client the object is installed in; `entity_ctx` an installed context.
+ */
+void anj_dm_fw_update_object_set_update_result(anj_t *anj,
+                                               anj_dm_fw_update_entity_ctx_t *entity_ctx,
+                                               enum anj_dm_fw_update_result_t result);
+#endif
+
+#if defined(ANJ_WITH_DEFAULT_FOTA_OBJ)
+/*
+ Reports the outcome of a pull download started by `uri_write_handler`:
+ `ANJ_DM_FW_UPDATE_RESULT_SUCCESS` moves State to Downloaded; any other value resets
+ the object (`reset_handler` is called) and becomes the Update Result. Returns 0, or -1
+ when no pull download is under way.
+
+ # Safety
+ As for `anj_dm_fw_update_object_set_update_result`.
+ */
+int anj_dm_fw_update_object_set_download_result(anj_t *anj,
+                                                anj_dm_fw_update_entity_ctx_t *entity_ctx,
+                                                enum anj_dm_fw_update_result_t result);
+#endif
 
 /*
  True when `res` is `ANJ_NET_OK`.

@@ -54,6 +54,13 @@ typedef struct anj_dm_device_obj_struct {
 } anj_dm_device_obj_t;
 #endif
 
+#ifdef ANJ_WITH_DEFAULT_FOTA_OBJ
+/* The state of the Firmware Update object /5 (anj/dm/fw_update.h). */
+typedef struct anj_dm_fw_update_entity_ctx_struct {
+    uint64_t _anj_internal[ANJ_INTERNAL_SIZEOF_FW_UPDATE_OBJ / 8];
+} anj_dm_fw_update_entity_ctx_t;
+#endif
+
 #ifdef __cplusplus
 }
 #endif

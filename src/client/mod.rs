@@ -24,6 +24,14 @@ mod block_tests;
     feature = "senml-json"
 ))]
 mod dm_tests;
+#[cfg(all(
+    test,
+    feature = "default-fota-obj",
+    feature = "fota-push-method",
+    feature = "plaintext",
+    feature = "opaque"
+))]
+mod fw_tests;
 /// cbindgen:ignore
 pub mod link;
 /// cbindgen:ignore

@@ -6,6 +6,9 @@
 /// cbindgen:ignore
 pub mod attributes;
 pub mod builtin;
+/// cbindgen:ignore
+#[cfg(feature = "default-fota-obj")]
+pub mod fw_update;
 
 use core::ffi::c_int;
 

@@ -6,6 +6,7 @@
 pub mod core;
 pub mod crypto;
 pub mod dm;
+pub mod fw_update;
 pub mod log;
 pub mod net;
 pub mod objects;

@@ -697,11 +697,16 @@ class LeshanServer(LeshanRest):
     ``coap_port``/``web_port``/``coaps_port`` may be fixed; otherwise free
     ports are picked (and re-picked if another process grabs one first).
     ``log_path`` stays on disk after :meth:`stop` for debugging.
+    ``californium`` overrides entries of the ``Californium.properties`` the demo
+    reads at start-up (e.g. ``{"PREFERRED_BLOCK_SIZE": 1024}``: the block size of
+    the block-wise requests it sends).
     """
 
     def __init__(self, coap_port: Optional[int] = None, web_port: Optional[int] = None,
-                 coaps_port: Optional[int] = None, startup_timeout: float = 90):
+                 coaps_port: Optional[int] = None, startup_timeout: float = 90,
+                 californium: Optional[dict[str, Any]] = None):
         super().__init__(LOOPBACK, 0)
+        self.californium = dict(californium or {})
         self._want = (coap_port, web_port, coaps_port)
         self.coap_port = 0
         self.coaps_port = 0
@@ -744,6 +749,10 @@ class LeshanServer(LeshanRest):
         self.coap_port, self.coaps_port, self.web_port = coap, coaps, web
         self.run_dir = _new_run_dir("server")
         self.log_path = self.run_dir / "leshan-server.log"
+        if self.californium:
+            # Read by the demo on start-up; entries not given keep their defaults.
+            (self.run_dir / "Californium.properties").write_text(
+                "".join(f"{k}={v}\n" for k, v in self.californium.items()))
         cmd = _server_command(self.jar, coap, coaps, web)
         with open(self.log_path, "wb") as log:
             log.write(("$ " + " ".join(cmd) + "\n").encode())
