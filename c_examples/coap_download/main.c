@@ -11,12 +11,14 @@
  *   --suspend-at BYTES    suspend once this many bytes have arrived ...
  *   --suspend-ms N        ... and resume N ms later (default 1000)
  *   --measure-stack       report the deepest stack use of anj_coap_downloader_step
- *                         (stack painting, see below)
+ *                         (stack painting, see below): over the whole download
+ *                         (stack_peak, which includes connecting: name resolution)
+ *                         and from the first block on (stack_transfer)
  *
  * The last line on stdout sums the download up as key=value pairs:
  *   coap_download: result=finished bytes=... blocks=... seconds=... bytes_per_s=...
  *                  retries=... suspends=... error=... sizeof_downloader=...
- *                  stack_peak=...
+ *                  stack_peak=... stack_transfer=...
  * Exit status: 0 finished, 1 failed (error= says why), 2 usage or local error.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -235,15 +237,23 @@ static NOINLINE int run(int argc, char *argv[]) {
         fclose(dl.out);
         printf("coap_download: result=failed bytes=0 blocks=0 seconds=0 "
                "bytes_per_s=0 retries=0 suspends=0 error=%d "
-               "sizeof_downloader=%zu stack_peak=0\n",
+               "sizeof_downloader=%zu stack_peak=0 stack_transfer=0\n",
                res, sizeof(anj_coap_downloader_t));
         return 1;
     }
 
     double t0 = now_s();
     double resume_at = 0.0;
+    size_t stack_peak = 0;
+    bool repainted = false;
     while (!dl.done) {
         anj_coap_downloader_step(&downloader);
+        if (measure_stack && !repainted && dl.blocks > 0) {
+            /* Connected and transferring: keep the peak so far, paint again. */
+            stack_peak = stack_used_below(top);
+            paint_stack();
+            repainted = true;
+        }
         if (dl.suspend_requested && dl.suspends == 1 && resume_at == 0.0) {
             resume_at = now_s() + (double) suspend_ms / 1000.0;
         }
@@ -256,7 +266,10 @@ static NOINLINE int run(int argc, char *argv[]) {
         nanosleep(&ts, NULL);
     }
     double seconds = now_s() - t0;
-    size_t stack_peak = measure_stack ? stack_used_below(top) : 0;
+    size_t stack_transfer = repainted ? stack_used_below(top) : 0;
+    if (stack_transfer > stack_peak) {
+        stack_peak = stack_transfer;
+    }
     if (fclose(dl.out)) {
         fprintf(stderr, "cannot close %s\n", argv[2]);
         return 2;
@@ -264,11 +277,11 @@ static NOINLINE int run(int argc, char *argv[]) {
     bool ok = dl.final_status == ANJ_COAP_DOWNLOADER_STATUS_FINISHED;
     printf("coap_download: result=%s bytes=%zu blocks=%zu seconds=%.3f "
            "bytes_per_s=%.0f retries=%u suspends=%u error=%d "
-           "sizeof_downloader=%zu stack_peak=%zu\n",
+           "sizeof_downloader=%zu stack_peak=%zu stack_transfer=%zu\n",
            ok ? "finished" : "failed", dl.bytes, dl.blocks, seconds,
            seconds > 0 ? (double) dl.bytes / seconds : 0.0, dl.retries,
            dl.suspends, ok ? 0 : anj_coap_downloader_get_error(&downloader),
-           sizeof(anj_coap_downloader_t), stack_peak);
+           sizeof(anj_coap_downloader_t), stack_peak, stack_transfer);
     return ok ? 0 : 1;
 }
 
