@@ -29,6 +29,13 @@ const _: () = assert!(
     fits::<DeviceObj>(SIZEOF_DEVICE_OBJ),
     "DEVICE_OBJ size out of date: see build.rs"
 );
+#[cfg(feature = "coap-downloader")]
+const _: () = assert!(
+    fits::<crate::ffi::coap_downloader::anj_coap_downloader_t>(
+        crate::config::SIZEOF_COAP_DOWNLOADER
+    ),
+    "ANJ_INTERNAL_SIZEOF_COAP_DOWNLOADER is out of date: see build.rs"
+);
 
 #[cfg(feature = "default-fota-obj")]
 const _: () = assert!(
@@ -59,6 +66,12 @@ mod tests {
             "fw_update={} (config: {})",
             size_of::<crate::ffi::fw_update::FwUpdateObj>(),
             crate::config::SIZEOF_FW_UPDATE_OBJ
+        );
+        #[cfg(feature = "coap-downloader")]
+        println!(
+            "anj_coap_downloader_t={} (config: {})",
+            size_of::<crate::ffi::coap_downloader::anj_coap_downloader_t>(),
+            crate::config::SIZEOF_COAP_DOWNLOADER
         );
     }
 }

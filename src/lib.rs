@@ -2,8 +2,8 @@
 //!
 //! Layers, bottom to top: [`coap`] (wire codec), [`io`] (payload formats), [`exchange`]
 //! (one CoAP exchange: retransmission, matching, duplicate cache), [`dm`] (data model),
-//! [`client`] (registration state machine), and at the edges [`platform`] (POSIX
-//! sockets, clocks, randomness) and [`ffi`] (the C ABI).
+//! [`client`] (registration state machine), [`download`] (the CoAP downloader), and at
+//! the edges [`platform`] (POSIX sockets, clocks, randomness) and [`ffi`] (the C ABI).
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -20,6 +20,8 @@ pub mod client;
 /// cbindgen:ignore
 pub mod coap;
 pub mod dm;
+/// cbindgen:ignore
+pub mod download;
 /// cbindgen:ignore
 pub mod driver;
 /// cbindgen:ignore

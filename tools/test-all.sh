@@ -4,7 +4,8 @@
 #   2. cargo test (unit tests incl. the registration state machine in simulated time,
 #      codec/format tests, POSIX platform tests on loopback);
 #   3. the CMake package: builds c_examples/ and the C tests, runs ctest;
-#   4. interop against a real Leshan demo server on 127.0.0.1 (tests/interop, pytest);
+#   4. interop against a real Leshan demo server on 127.0.0.1 (tests/interop, pytest),
+#      and of the CoAP downloader against aiocoap's file server;
 #   5. the Cortex-M4 size report.
 # Set ANJ_SKIP_INTEROP=1 or ANJ_SKIP_SIZE=1 to leave a stage out.
 set -euo pipefail
@@ -31,10 +32,13 @@ fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 rustup target add thumbv7em-none-eabihf >/dev/null
 python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
+# aiocoap's file server is the peer of the CoAP downloader interop test.
+python3 -c 'import aiocoap' 2>/dev/null || python3 -m pip install -q 'aiocoap>=0.4.17,<0.5'
 
 stage "format, lint, generated header"
 cargo fmt --all -- --check
 cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --all-targets --features coap-downloader -- -D warnings
 tools/gen-headers.sh --check
 
 stage "cargo test"
@@ -53,7 +57,7 @@ cmake --build "$build" -j 2
 ctest --test-dir "$build" --output-on-failure
 
 if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
-    stage "interop with Leshan (loopback)"
+    stage "interop with Leshan and aiocoap (loopback)"
     tools/leshan.sh setup >/dev/null
     find_example() {
         local p
@@ -66,6 +70,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_MULTI_INSTANCE="$(find_example multi_instance)" \
     ANJ_EXAMPLE_EXTERNAL_DATA="$(find_example external_data)" \
     ANJ_EXAMPLE_FW_UPDATE_PUSH="$(find_example fw_update_push)" \
+    ANJ_EXAMPLE_COAP_DOWNLOAD="$(find_example coap_download)" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q tests/interop
 fi

@@ -14,6 +14,76 @@
  */
 #define DISABLE_TIMEOUT_DEFAULT 86400
 
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ The provided URI is invalid or unsupported.
+ */
+#define ANJ_COAP_DOWNLOADER_ERR_INVALID_URI -1
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ A download is already in progress or suspended.
+ */
+#define ANJ_COAP_DOWNLOADER_ERR_IN_PROGRESS -2
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ The URI is `coaps://` and no network configuration was given.
+ */
+#define ANJ_COAP_DOWNLOADER_ERR_INVALID_CONFIGURATION -3
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ The download was terminated by the application.
+ */
+#define ANJ_COAP_DOWNLOADER_ERR_TERMINATED -4
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ The connection failed (connect, send or receive error).
+ */
+#define ANJ_COAP_DOWNLOADER_ERR_NETWORK -5
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ The server's response was an error, a reset, or not the expected block.
+ */
+#define ANJ_COAP_DOWNLOADER_ERR_INVALID_RESPONSE -6
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ No response within the retransmission window.
+ */
+#define ANJ_COAP_DOWNLOADER_ERR_TIMEOUT -7
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ An internal error (e.g. the request does not fit the message buffer).
+ */
+#define ANJ_COAP_DOWNLOADER_ERR_INTERNAL -8
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ The resource's ETag changed during the download: it is no longer the same resource.
+ */
+#define ANJ_COAP_DOWNLOADER_ERR_ETAG_MISMATCH -9
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ Suspend or resume is not possible in the current state.
+ */
+#define ANJ_COAP_DOWNLOADER_ERR_INVALID_STATE -10
+#endif
+
 /*
  An ID slot that holds no instance (`ANJ_ID_INVALID`).
  */
@@ -155,6 +225,74 @@
  Size of the buffer `ANJ_TIME_*_AS_STRING` needs: the longest `int64_t` plus a NUL.
  */
 #define ANJ_TIME_DURATION_AS_STRING_MAX_LEN 21
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ States of a download, reported through the event callback.
+ */
+typedef enum anj_coap_downloader_status_t {
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+  /*
+   After init; start a download with `anj_coap_downloader_start`.
+   */
+  ANJ_COAP_DOWNLOADER_STATUS_INITIAL = 0,
+#endif
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+  /*
+   Connecting to the server.
+   */
+  ANJ_COAP_DOWNLOADER_STATUS_STARTING = 1,
+#endif
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+  /*
+   Transferring; reported with the data of each received block.
+   */
+  ANJ_COAP_DOWNLOADER_STATUS_DOWNLOADING = 2,
+#endif
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+  /*
+   Closing the connection at the end of the download (reported only then).
+   */
+  ANJ_COAP_DOWNLOADER_STATUS_FINISHING = 3,
+#endif
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+  /*
+   The whole resource has been received.
+   */
+  ANJ_COAP_DOWNLOADER_STATUS_FINISHED = 4,
+#endif
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+  /*
+   Reconnecting after a failure, to continue after the last received block.
+   */
+  ANJ_COAP_DOWNLOADER_STATUS_RETRYING = 5,
+#endif
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+  /*
+   Waiting `retry_delay` before the next attempt.
+   */
+  ANJ_COAP_DOWNLOADER_STATUS_WAITING_FOR_RETRY = 6,
+#endif
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+  /*
+   Reconnecting after `anj_coap_downloader_resume`.
+   */
+  ANJ_COAP_DOWNLOADER_STATUS_RESUMING = 7,
+#endif
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+  /*
+   The download failed; `anj_coap_downloader_get_error` says why.
+   */
+  ANJ_COAP_DOWNLOADER_STATUS_FAILED = 8,
+#endif
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+  /*
+   Suspended; `anj_coap_downloader_resume` continues it.
+   */
+  ANJ_COAP_DOWNLOADER_STATUS_SUSPENDED = 9,
+#endif
+} anj_coap_downloader_status_t;
+#endif
 
 /*
  Connection status reported to the application (`anj_conn_status_t`).
@@ -392,6 +530,48 @@ typedef struct anj_time_duration_t {
 } anj_time_duration_t;
 
 /*
+ CoAP retransmission parameters (RFC 7252 §4.8).
+ */
+typedef struct anj_exchange_udp_tx_params_t {
+  struct anj_time_duration_t ack_timeout;
+  double ack_random_factor;
+  uint16_t max_retransmit;
+} anj_exchange_udp_tx_params_t;
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ Configuration given to `anj_coap_downloader_init` (copied; may be freed after).
+ */
+typedef struct anj_coap_downloader_configuration_t {
+  /*
+   Mandatory: called on every status change and with every received block.
+   */
+  void (*event_cb)(void *arg,
+                   anj_coap_downloader_t *coap_downloader,
+                   enum anj_coap_downloader_status_t conn_status,
+                   const uint8_t *data,
+                   size_t data_len);
+  /*
+   Passed to `event_cb` as `arg`.
+   */
+  void *event_cb_arg;
+  /*
+   CoAP retransmission parameters; NULL (or all zero) selects RFC 7252's defaults.
+   */
+  const struct anj_exchange_udp_tx_params_t *udp_tx_params;
+  /*
+   Delay before another attempt after a failure (when `retry_count` allows one).
+   */
+  struct anj_time_duration_t retry_delay;
+  /*
+   Attempts made before the download is considered failed; every received block
+   resets the count. 0 and 1 both mean a single attempt.
+   */
+  uint8_t retry_count;
+} anj_coap_downloader_configuration_t;
+#endif
+
+/*
  Options of the plain (non-secure) socket.
  */
 typedef struct anj_net_socket_configuration_t {
@@ -400,15 +580,6 @@ typedef struct anj_net_socket_configuration_t {
    */
   enum anj_net_address_family_setting_t af_setting;
 } anj_net_socket_configuration_t;
-
-/*
- CoAP retransmission parameters (RFC 7252 §4.8).
- */
-typedef struct anj_exchange_udp_tx_params_t {
-  struct anj_time_duration_t ack_timeout;
-  double ack_random_factor;
-  uint16_t max_retransmit;
-} anj_exchange_udp_tx_params_t;
 
 /*
  A credential held in a caller's buffer.
@@ -434,6 +605,26 @@ typedef struct anj_crypto_security_info_t {
   union anj_crypto_security_info_union_t info;
 } anj_crypto_security_info_t;
 
+#if defined(ANJ_WITH_SECURITY)
+/*
+ Pre-shared key credentials.
+ */
+typedef struct anj_net_psk_info_t {
+  /*
+   The shared secret.
+   */
+  struct anj_crypto_security_info_t key;
+  /*
+   The identity the client announces to the server.
+   */
+  struct anj_crypto_security_info_t identity;
+  /*
+   Server Name Indication to send; NULL lets the backend use the host name.
+   */
+  const char *sni;
+} anj_net_psk_info_t;
+#endif
+
 #if (defined(ANJ_WITH_SECURITY) && defined(ANJ_WITH_CERTIFICATES))
 /*
  A list of trusted CA certificates (the array itself stays owned by the caller).
@@ -449,6 +640,87 @@ typedef struct anj_net_trust_store_t {
   size_t ca_certs_count;
 } anj_net_trust_store_t;
 #endif
+
+#if (defined(ANJ_WITH_SECURITY) && defined(ANJ_WITH_CERTIFICATES))
+/*
+ Certificate credentials.
+ */
+typedef struct anj_net_certificate_info_t {
+  /*
+   The certificate the client presents.
+   */
+  struct anj_crypto_security_info_t client_cert;
+  /*
+   The private key matching `client_cert`.
+   */
+  struct anj_crypto_security_info_t private_key;
+  /*
+   The server certificate or trust anchor to verify the peer against.
+   */
+  struct anj_crypto_security_info_t server_cert;
+  /*
+   How `server_cert` constrains verification.
+   */
+  enum anj_net_certificate_usage_t certificate_usage;
+  /*
+   Server Name Indication to send; NULL lets the backend use the host name.
+   */
+  const char *sni;
+  /*
+   Additional trusted CAs.
+   */
+  struct anj_net_trust_store_t trust_store;
+} anj_net_certificate_info_t;
+#endif
+
+#if defined(ANJ_WITH_SECURITY)
+/*
+ The mode-specific part of [`anj_net_security_info_t`] (an anonymous union in
+ Anjay Lite; C code reaches its members the same way, `info.data.psk`).
+ */
+typedef union anj_net_security_info_data_t {
+  struct anj_net_psk_info_t psk;
+#if defined(ANJ_WITH_CERTIFICATES)
+  struct anj_net_certificate_info_t cert;
+#endif
+} anj_net_security_info_data_t;
+#endif
+
+#if defined(ANJ_WITH_SECURITY)
+/*
+ Credentials of a secure connection: `mode` says which member of `data` is valid.
+ */
+typedef struct anj_net_security_info_t {
+  enum anj_net_security_mode_t mode;
+  union anj_net_security_info_data_t data;
+} anj_net_security_info_t;
+#endif
+
+#if defined(ANJ_WITH_SECURITY)
+/*
+ Options of the secure layer of a socket. All zero means "no security".
+ */
+typedef struct anj_net_ssl_configuration_t {
+  struct anj_net_security_info_t security;
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+  /*
+   Context handed to the external crypto storage hooks.
+   */
+  void *crypto_ctx;
+#endif
+} anj_net_ssl_configuration_t;
+#endif
+
+/*
+ Everything a backend needs to create a context. All-zero is the default
+ configuration, the same as passing NULL.
+ */
+typedef struct anj_net_config_t {
+  struct anj_net_socket_configuration_t raw_socket_config;
+#if defined(ANJ_WITH_SECURITY)
+  struct anj_net_ssl_configuration_t secure_socket_config;
+#endif
+} anj_net_config_t;
 
 /*
  Client configuration given to `anj_core_init`. Zero/NULL fields select defaults.
@@ -681,107 +953,6 @@ typedef struct anj_dm_fw_update_handlers_t {
 } anj_dm_fw_update_handlers_t;
 #endif
 
-#if defined(ANJ_WITH_SECURITY)
-/*
- Pre-shared key credentials.
- */
-typedef struct anj_net_psk_info_t {
-  /*
-   The shared secret.
-   */
-  struct anj_crypto_security_info_t key;
-  /*
-   The identity the client announces to the server.
-   */
-  struct anj_crypto_security_info_t identity;
-  /*
-   Server Name Indication to send; NULL lets the backend use the host name.
-   */
-  const char *sni;
-} anj_net_psk_info_t;
-#endif
-
-#if (defined(ANJ_WITH_SECURITY) && defined(ANJ_WITH_CERTIFICATES))
-/*
- Certificate credentials.
- */
-typedef struct anj_net_certificate_info_t {
-  /*
-   The certificate the client presents.
-   */
-  struct anj_crypto_security_info_t client_cert;
-  /*
-   The private key matching `client_cert`.
-   */
-  struct anj_crypto_security_info_t private_key;
-  /*
-   The server certificate or trust anchor to verify the peer against.
-   */
-  struct anj_crypto_security_info_t server_cert;
-  /*
-   How `server_cert` constrains verification.
-   */
-  enum anj_net_certificate_usage_t certificate_usage;
-  /*
-   Server Name Indication to send; NULL lets the backend use the host name.
-   */
-  const char *sni;
-  /*
-   Additional trusted CAs.
-   */
-  struct anj_net_trust_store_t trust_store;
-} anj_net_certificate_info_t;
-#endif
-
-#if defined(ANJ_WITH_SECURITY)
-/*
- The mode-specific part of [`anj_net_security_info_t`] (an anonymous union in
- Anjay Lite; C code reaches its members the same way, `info.data.psk`).
- */
-typedef union anj_net_security_info_data_t {
-  struct anj_net_psk_info_t psk;
-#if defined(ANJ_WITH_CERTIFICATES)
-  struct anj_net_certificate_info_t cert;
-#endif
-} anj_net_security_info_data_t;
-#endif
-
-#if defined(ANJ_WITH_SECURITY)
-/*
- Credentials of a secure connection: `mode` says which member of `data` is valid.
- */
-typedef struct anj_net_security_info_t {
-  enum anj_net_security_mode_t mode;
-  union anj_net_security_info_data_t data;
-} anj_net_security_info_t;
-#endif
-
-#if defined(ANJ_WITH_SECURITY)
-/*
- Options of the secure layer of a socket. All zero means "no security".
- */
-typedef struct anj_net_ssl_configuration_t {
-  struct anj_net_security_info_t security;
-#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
-  /*
-   Context handed to the external crypto storage hooks.
-   */
-  void *crypto_ctx;
-#endif
-} anj_net_ssl_configuration_t;
-#endif
-
-/*
- Everything a backend needs to create a context. All-zero is the default
- configuration, the same as passing NULL.
- */
-typedef struct anj_net_config_t {
-  struct anj_net_socket_configuration_t raw_socket_config;
-#if defined(ANJ_WITH_SECURITY)
-  struct anj_net_ssl_configuration_t secure_socket_config;
-#endif
-} anj_net_config_t;
-
 /*
  Values of the Communication Retry resources (/1/x/17..20, LwM2M 1.1 TS Core §6.2.1.1).
  */
@@ -1006,6 +1177,85 @@ extern const struct anj_time_real_t ANJ_TIME_REAL_INVALID;
  The invalid (infinitely late) monotonic time.
  */
 extern const struct anj_time_monotonic_t ANJ_TIME_MONOTONIC_INVALID;
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ Initialises the downloader. Returns 0, or `ANJ_COAP_DOWNLOADER_ERR_INVALID_CONFIGURATION`
+ (with a log line) for a NULL argument, a missing `event_cb` or invalid `udp_tx_params`.
+
+ # Safety
+ `coap_downloader` points to writable storage of `sizeof(anj_coap_downloader_t)`
+ bytes; `config` is NULL or valid, and so is its `udp_tx_params`.
+ */
+int anj_coap_downloader_init(anj_coap_downloader_t *coap_downloader,
+                             const struct anj_coap_downloader_configuration_t *config);
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ Does what is due: connects, sends, receives, retries; reports events.
+
+ # Safety
+ `coap_downloader` was initialised; the URI of the current download is still valid.
+ */
+void anj_coap_downloader_step(anj_coap_downloader_t *coap_downloader);
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ Starts downloading `uri` (a NUL-terminated `coap://` or `coaps://` URI, which must
+ stay valid until the download ends). `net_config` (copied) may be NULL for `coap://`.
+
+ # Safety
+ `coap_downloader` was initialised; `uri` is NULL or a NUL-terminated string;
+ `net_config` is NULL or valid.
+ */
+int anj_coap_downloader_start(anj_coap_downloader_t *coap_downloader,
+                              const char *uri,
+                              const struct anj_net_config_t *net_config);
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ Terminates the current download (no effect when none is under way or suspended).
+
+ # Safety
+ `coap_downloader` was initialised.
+ */
+void anj_coap_downloader_terminate(anj_coap_downloader_t *coap_downloader);
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ The reason of the last failure (one of `ANJ_COAP_DOWNLOADER_ERR_*`), 0 if none.
+
+ # Safety
+ `coap_downloader` was initialised.
+ */
+int anj_coap_downloader_get_error(anj_coap_downloader_t *coap_downloader);
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ Suspends the download, keeping its progress. Returns 0 or
+ `ANJ_COAP_DOWNLOADER_ERR_INVALID_STATE`.
+
+ # Safety
+ `coap_downloader` was initialised.
+ */
+int anj_coap_downloader_suspend(anj_coap_downloader_t *coap_downloader);
+#endif
+
+#if defined(ANJ_WITH_COAP_DOWNLOADER)
+/*
+ Resumes a suspended download with the next block. Returns 0 or
+ `ANJ_COAP_DOWNLOADER_ERR_INVALID_STATE`.
+
+ # Safety
+ `coap_downloader` was initialised; the URI given to start is still valid.
+ */
+int anj_coap_downloader_resume(anj_coap_downloader_t *coap_downloader);
+#endif
 
 /*
  Initialises the client. Returns 0, or -1 with a log line when the configuration is

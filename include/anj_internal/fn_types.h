@@ -49,6 +49,13 @@ typedef int anj_net_get_state_t(anj_net_ctx_t *ctx, anj_net_socket_state_t *out_
 typedef int anj_net_get_inner_mtu_t(anj_net_ctx_t *ctx, int32_t *out_value);
 typedef int anj_net_queue_mode_rx_off_t(anj_net_ctx_t *ctx);
 
+#ifdef ANJ_WITH_COAP_DOWNLOADER
+typedef void anj_coap_downloader_event_callback_t(void *arg,
+                                                  anj_coap_downloader_t *coap_downloader,
+                                                  anj_coap_downloader_status_t conn_status,
+                                                  const uint8_t *data, size_t data_len);
+#endif
+
 #ifdef ANJ_WITH_EXTERNAL_DATA
 typedef int anj_get_external_data_t(void *buffer, size_t *inout_size, size_t offset,
                                     void *user_args);

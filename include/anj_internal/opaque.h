@@ -61,6 +61,13 @@ typedef struct anj_dm_fw_update_entity_ctx_struct {
 } anj_dm_fw_update_entity_ctx_t;
 #endif
 
+#ifdef ANJ_WITH_COAP_DOWNLOADER
+/* A CoAP downloader: state, its own connection and message buffer. */
+typedef struct _anj_coap_downloader_struct {
+    uint64_t _anj_internal[ANJ_INTERNAL_SIZEOF_COAP_DOWNLOADER / 8];
+} anj_coap_downloader_t;
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,8 @@
 //! the safe core. cbindgen generates `include/anj_internal/bindings.h` from this tree.
 #![allow(non_camel_case_types)]
 
+#[cfg(feature = "coap-downloader")]
+pub mod coap_downloader;
 pub mod core;
 pub mod crypto;
 pub mod dm;
