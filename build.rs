@@ -108,6 +108,8 @@ const NUMERIC_TABLE: &[(&str, u64, u64, u64)] = &[
     ("ANJ_NTP_SERVER_ADDR_MAX_LEN", 25, 1, 255),
     ("ANJ_OBSERVE_MAX_OBSERVATIONS_NUMBER", 10, 1, 65535),
     ("ANJ_OBSERVE_MAX_WRITE_ATTRIBUTES_NUMBER", 10, 1, 65535),
+    // anj-rs: bytes for notifications stored while the server is unreachable (/1/x/6).
+    ("ANJ_OBSERVE_NOTIFICATION_STORE_SIZE", 0, 0, 65535),
     ("ANJ_LWM2M_SEND_QUEUE_SIZE", 1, 1, 255),
     ("ANJ_COAP_MAX_OPTIONS_NUMBER", 15, 1, 255),
     ("ANJ_COAP_MAX_ATTR_OPTION_SIZE", 40, 1, 255),
@@ -278,7 +280,9 @@ fn layout(cfg: &Config) -> Layout {
                 OBSERVE_FIXED_64
             } else {
                 OBSERVE_FIXED_32
-            };
+            }
+            // The notification store (/1/x/6), an anj-rs option.
+            + r8(cfg.num("ANJ_OBSERVE_NOTIFICATION_STORE_SIZE"));
     }
     if cfg.enabled("lwm2m-send") {
         // The Send queue (src/send/mod.rs): per slot a request pointer, its ID and an

@@ -44,8 +44,9 @@ tools/gen-headers.sh --check
 stage "cargo test"
 cargo test --quiet 2>&1 | tail -n 40
 
-stage "cargo test, observation options off by default (Observe-Composite)"
-cargo test --quiet --lib --features observe-composite observe 2>&1 | tail -n 5
+stage "cargo test, observation options off by default (Observe-Composite, notification store)"
+ANJ_OBSERVE_NOTIFICATION_STORE_SIZE=512 \
+    cargo test --quiet --lib --features observe-composite observe 2>&1 | tail -n 5
 
 stage "cargo test, minimal configuration (Security, Server, Device, Discover, SenML CBOR; no POSIX layer)"
 cargo test --quiet --no-default-features \

@@ -494,7 +494,10 @@ pub(super) fn env() -> Env {
 }
 
 pub(super) fn env_with(queue_mode: bool) -> Env {
-    let mut rig = Rig::with_queue_mode(queue_mode);
+    env_from(Rig::with_queue_mode(queue_mode))
+}
+
+pub(super) fn env_from(mut rig: Rig) -> Env {
     let a = TestObj::new(4000, &[0, 1], true, true);
     let b = TestObj::new(4001, &[0], false, false);
     let anj = rig.anj_ptr();

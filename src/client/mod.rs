@@ -124,6 +124,10 @@ enum State {
     Registered,
     /// Registered, with the receiver off (LwM2M 1.1 TS Core §6.5 queue mode).
     Queue,
+    /// Registered, but the server did not answer (an Update or a confirmable notification
+    /// timed out, or the link failed): the next Update attempt is at the instant. The
+    /// registration is kept until its lifetime ends, so are the observations.
+    Offline(Instant),
     /// Disabled until the instant.
     Suspended(Instant),
     /// Registration failed for good (retries exhausted).
@@ -179,6 +183,11 @@ pub struct Client {
     block1: requests::Block1State,
     /// The server rejected a 1.2 Register: announce 1.1 from now on.
     version_fallback: bool,
+    /// The server was unreachable since the last successful Register or Update.
+    was_offline: bool,
+    /// When the server last confirmed the registration (`refreshed_at` may be moved
+    /// back to force an Update; this is not).
+    confirmed_at: Instant,
     in_buf: [u8; IN_MSG_BUFFER_SIZE],
     out_buf: [u8; OUT_MSG_BUFFER_SIZE],
     /// Attributes set by Write-Attributes (LwM2M 1.1 TS Core §6.3.4), read by Discover
@@ -222,6 +231,8 @@ impl Client {
             dm_busy: false,
             block1: requests::Block1State::default(),
             version_fallback: false,
+            was_offline: false,
+            confirmed_at: 0,
             in_buf: [0; IN_MSG_BUFFER_SIZE],
             out_buf: [0; OUT_MSG_BUFFER_SIZE],
             #[cfg(feature = "observe")]
@@ -272,7 +283,10 @@ impl Client {
     pub fn request_update(&mut self) {
         if matches!(
             self.state,
-            State::Registered | State::Queue | State::Exchange(Request::Update { .. }, _)
+            State::Registered
+                | State::Queue
+                | State::Offline(_)
+                | State::Exchange(Request::Update { .. }, _)
         ) {
             self.flags.update = true;
         }
@@ -315,6 +329,8 @@ impl Client {
         match self.state {
             State::Suspended(until) | State::RetryWait(until) => until,
             State::Queue => self.update_due_at().min(self.outgoing_due_at(anj)),
+            // Notifications due while offline may have to be stored.
+            State::Offline(at) => at.min(self.offline_due_at()),
             State::Failure | State::Invalid | State::Shutdown => NEVER,
             // Registered or in an exchange: the link must be polled for incoming datagrams.
             _ => now,
@@ -351,6 +367,8 @@ impl Client {
             }
             State::Connecting => self.connect_and_register(now, link, anj),
             State::Queue if now >= self.update_due_at() => self.send_update(now, link, anj),
+            State::Offline(at) if now >= at => self.reconnect_and_update(now, link, anj),
+            State::Offline(_) => self.outgoing_step(now, link, anj),
             // A notification or Send wakes the client up (LwM2M 1.1 TS Core §6.5): the
             // registration is still valid, so the message goes out directly.
             State::Queue if self.outgoing_due(now, anj) => {
@@ -398,8 +416,10 @@ impl Client {
             }
             return;
         }
-        if matches!(self.state, State::Registered | State::Queue)
-            && (self.flags.update || self.flags.params_changed)
+        if matches!(
+            self.state,
+            State::Registered | State::Queue | State::Offline(_)
+        ) && (self.flags.update || self.flags.params_changed)
         {
             self.flags.update = false;
             self.flags.params_changed = false;
@@ -412,7 +432,10 @@ impl Client {
     fn leave(&mut self, now: Instant, link: &mut dyn Link, then: AfterDeregister) {
         self.pending_after = then;
         match self.state {
-            State::Registered | State::Queue | State::Exchange(Request::Update { .. }, _) => {
+            State::Registered
+            | State::Queue
+            | State::Offline(_)
+            | State::Exchange(Request::Update { .. }, _) => {
                 self.send_request(now, link, Request::Deregister, core::ptr::null_mut());
             }
             _ => self.finish_leave(link),
@@ -618,14 +641,63 @@ impl Client {
     fn fail_request(&mut self, now: Instant, link: &mut dyn Link, req: Request) {
         match req {
             Request::Register => self.registration_failed(now, link),
-            // A failed Update means the registration may be gone: register again (§6.2.2).
-            Request::Update { .. } => {
-                self.state = State::Connecting;
-                self.set_status(ANJ_CONN_STATUS_REGISTERING);
-            }
+            Request::Update { .. } => self.update_lost(now, link),
             // The server forgets us at the end of the lifetime anyway.
             Request::Deregister => self.finish_leave(link),
         }
+    }
+
+    /// No answer to an Update, or the link failed, while registered: the registration is
+    /// still valid on the server until its lifetime ends, so keep it (and the
+    /// observations) and try the Update again after the Communication Retry Timer,
+    /// doubling each time (LwM2M 1.1 TS Core §6.2.1.1); once the lifetime is over,
+    /// register again (§6.2.2).
+    fn update_lost(&mut self, now: Instant, link: &mut dyn Link) {
+        let expires = after(self.confirmed_at, i64::from(self.sent_lifetime) * SEC);
+        if now >= expires {
+            crate::log_warning!("registration expired while offline: registering again");
+            let _ = link.close();
+            self.state = State::Connecting;
+            self.set_status(ANJ_CONN_STATUS_REGISTERING);
+            return;
+        }
+        let timer = self
+            .account
+            .as_ref()
+            .map_or(60, |a| a.retry.retry_timer.max(1));
+        let factor = 1i64 << self.retry.attempt.min(20);
+        self.retry.attempt = self.retry.attempt.saturating_add(1);
+        let delay = (i64::from(timer) * SEC).saturating_mul(factor);
+        crate::log_warning!(
+            "server unreachable: next Update attempt in {} s",
+            delay / SEC
+        );
+        self.state = State::Offline(after(now, delay).min(expires));
+        self.was_offline = true;
+    }
+
+    /// The Update attempt of the offline state, on a new connection if the old one broke.
+    fn reconnect_and_update(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        if !link.is_connected() {
+            let Some(acc) = self.account.as_ref() else {
+                return;
+            };
+            let st = acc
+                .with_uri(anj, &self.registry, |scheme, host, port| {
+                    link.connect(scheme, host, port)
+                })
+                .unwrap_or(NetStatus::Failed(-1));
+            match st {
+                NetStatus::Done => {}
+                NetStatus::InProgress => return,
+                NetStatus::Failed(code) => {
+                    crate::log_warning!("reconnecting failed ({})", code);
+                    self.update_lost(now, link);
+                    return;
+                }
+            }
+        }
+        self.send_update(now, link, anj);
     }
 
     /// Schedules the next registration attempt per the Communication Retry resources,
@@ -687,6 +759,7 @@ impl Client {
                     let _ = link.close();
                     match self.state {
                         State::Exchange(req, _) => self.fail_request(now, link, req),
+                        State::Registered | State::Offline(_) => self.update_lost(now, link),
                         _ => {
                             self.state = State::Connecting;
                             self.set_status(ANJ_CONN_STATUS_REGISTERING);
@@ -737,7 +810,14 @@ impl Client {
                 }
                 Match::Reset => {
                     crate::log_warning!("server reset our request");
-                    self.fail_request(now, link, req);
+                    match req {
+                        // The server does not know this registration: register again.
+                        Request::Update { .. } => {
+                            self.state = State::Connecting;
+                            self.set_status(ANJ_CONN_STATUS_REGISTERING);
+                        }
+                        _ => self.fail_request(now, link, req),
+                    }
                     return;
                 }
                 Match::Response => {
@@ -832,8 +912,12 @@ impl Client {
         }
         self.links_hash = register::links_hash(&self.registry);
         self.refreshed_at = now;
+        self.confirmed_at = now;
         self.retry = Retry::default();
         self.state = State::Registered;
+        if core::mem::take(&mut self.was_offline) {
+            self.back_online();
+        }
         #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
         {
             self.defaults_stale = true;

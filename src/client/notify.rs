@@ -31,6 +31,9 @@ pub(super) enum OutKind {
     /// A notification of the observation whose head slot is this.
     #[cfg(feature = "observe")]
     Notify(u8),
+    /// The oldest stored notification (of this slot), delivered after an outage.
+    #[cfg(feature = "observe")]
+    Stored(u8),
     /// A Send request with this ID.
     #[cfg(feature = "lwm2m-send")]
     Send(u16),
@@ -61,6 +64,8 @@ pub(super) struct ServerDefaults {
     pub pmin: u32,
     /// Default Maximum Period (/1/x/3), seconds; 0: none.
     pub pmax: u32,
+    /// Notification Storing When Disabled or Offline (/1/x/6).
+    pub storing: bool,
     /// Mute Send (/1/x/23).
     pub mute_send: bool,
 }
@@ -204,6 +209,7 @@ impl Client {
         self.defaults = ServerDefaults {
             pmin: uint(2),
             pmax: uint(3),
+            storing: flag(6),
             mute_send: flag(23),
         };
         self.defaults_stale = false;
@@ -226,6 +232,29 @@ impl Client {
         {
             self.defaults_stale = true;
         }
+        #[cfg(feature = "observe")]
+        self.observe.mark_all_changed();
+    }
+
+    /// While offline: when the next notification is due for the store ([`NEVER`] when
+    /// nothing is stored, or nothing is due).
+    pub(super) fn offline_due_at(&self) -> Instant {
+        #[cfg(feature = "observe")]
+        if self.storing() {
+            return self
+                .observe
+                .heads()
+                .filter(|&h| self.observe.get(h).is_some_and(|o| !o.gone))
+                .map(|h| self.group_due_at(h))
+                .min()
+                .unwrap_or(NEVER);
+        }
+        NEVER
+    }
+
+    /// Back from an outage: every observation reports its current value (after what was
+    /// stored), so nothing that changed meanwhile is missed.
+    pub(super) fn back_online(&mut self) {
         #[cfg(feature = "observe")]
         self.observe.mark_all_changed();
     }
@@ -288,6 +317,8 @@ impl Client {
             OutKind::Notify(head) => {
                 self.build_notification(usize::from(head), out.pending.message_id, true, anj)
             }
+            #[cfg(feature = "observe")]
+            OutKind::Stored(_) => self.build_stored(out.pending.message_id),
             #[cfg(feature = "lwm2m-send")]
             OutKind::Send(id) => self.build_send(id, &out.pending, anj),
         };
@@ -321,10 +352,17 @@ impl Client {
             // A notification is acknowledged by an Empty ACK (RFC 7641 §4.5).
             #[cfg(feature = "observe")]
             (OutKind::Notify(_), Match::EmptyAck | Match::Response) => {}
+            #[cfg(feature = "observe")]
+            (OutKind::Stored(_), Match::EmptyAck | Match::Response) => {
+                self.observe.store.pop_front()
+            }
             (kind, Match::Reset) => match kind {
                 // RST to a notification cancels the observation (RFC 7641 §3.6).
                 #[cfg(feature = "observe")]
                 OutKind::Notify(head) => self.observe.cancel_group(usize::from(head)),
+                // The server forgot that observation: its stored notifications go too.
+                #[cfg(feature = "observe")]
+                OutKind::Stored(slot) => self.observe.cancel_group(usize::from(slot)),
                 #[cfg(feature = "lwm2m-send")]
                 OutKind::Send(_) => self.out_failed(kind, anj, false),
             },
@@ -347,6 +385,11 @@ impl Client {
     /// Our message could not be delivered (`timeout`) or built.
     fn out_failed(&mut self, kind: OutKind, anj: *mut anj_t, timeout: bool) {
         match kind {
+            // Kept for the next attempt, once the registration is confirmed.
+            #[cfg(feature = "observe")]
+            OutKind::Stored(_) if timeout => self.flags.update = true,
+            #[cfg(feature = "observe")]
+            OutKind::Stored(_) => self.observe.store.pop_front(),
             #[cfg(feature = "observe")]
             OutKind::Notify(head) => {
                 let head = usize::from(head);
@@ -442,9 +485,21 @@ impl Client {
     fn notify_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
         use crate::config::OBSERVE_MAX_OBSERVATIONS_NUMBER as N;
         use crate::observe::{confirmable, decide, sample, Sample};
+        let offline = matches!(self.state, State::Offline(_));
+        if offline && !self.storing() {
+            // Nothing is stored: the changes are notified once the server is back.
+            return;
+        }
+        if !offline && self.flush_stored(now, link) {
+            return;
+        }
         for head in self.observe.head_ids().into_iter().flatten() {
-            if self.out.is_some() || self.state != State::Registered {
+            if !offline && (self.out.is_some() || self.state != State::Registered) {
                 return;
+            }
+            // The final 4.04 of a vanished path waits for the server to be back.
+            if offline && self.observe.get(head).is_some_and(|o| o.gone) {
+                continue;
             }
             if self.group_due_at(head) > now {
                 continue;
@@ -473,12 +528,11 @@ impl Client {
             if !(notify || gone) {
                 continue;
             }
-            let con = gone
-                || confirmable(
-                    &self.attrs_of(head),
-                    self.observe.get(head).map_or(0, |o| o.last_con),
-                    now,
-                );
+            let con = confirmable(
+                &self.attrs_of(head),
+                self.observe.get(head).map_or(0, |o| o.last_con),
+                now,
+            );
             let mid = self.next_message_id();
             let built = match self.build_notification(head, mid, con, anj) {
                 Err(e) if e == DmError::NOT_FOUND => {
@@ -508,11 +562,30 @@ impl Client {
                 .map(|o| o.token_bytes())
                 .unwrap_or_default();
             let final_one = self.observe.get(head).is_some_and(|o| o.gone);
-            if let super::NetStatus::Failed(code) = link.send(&self.out_buf[..n]) {
+            if offline {
+                let hqmax = self.attrs_of(head).hqmax;
+                let dropped = self
+                    .observe
+                    .store
+                    .push(head as u8, &self.out_buf[..n], hqmax);
+                if dropped.older > 0 {
+                    crate::log_warning!(
+                        "notification store full or hqmax reached: {} oldest dropped",
+                        dropped.older
+                    );
+                }
+                if dropped.this_one {
+                    // Larger than the store: the server gets the value of the moment it
+                    // is back (every observation reports again then).
+                    crate::log_warning!("notification too large to store");
+                }
+            } else if let super::NetStatus::Failed(code) = link.send(&self.out_buf[..n]) {
                 crate::log_warning!("notification not sent ({})", code);
             }
-            self.last_activity = now;
-            if con && !final_one {
+            if !offline {
+                self.last_activity = now;
+            }
+            if con && !final_one && !offline {
                 let (t, len) = token;
                 self.start_out(now, link, OutKind::Notify(head as u8), mid, &t[..len]);
             }
@@ -531,6 +604,52 @@ impl Client {
                 self.observe.cancel_group(head);
             }
         }
+    }
+
+    /// Notification Storing When Disabled or Offline (/1/x/6), when this build has room.
+    #[cfg(feature = "observe")]
+    fn storing(&self) -> bool {
+        self.defaults.storing && crate::observe::Store::capacity() > 0
+    }
+
+    /// Sends the oldest stored notification, if any, as a CON (stored ones are delivered
+    /// reliably, in order, before anything new). True while the store is not empty.
+    #[cfg(feature = "observe")]
+    fn flush_stored(&mut self, now: Instant, link: &mut dyn Link) -> bool {
+        let Some((slot, msg)) = self.observe.store.front() else {
+            return false;
+        };
+        if self.out.is_some() {
+            return true;
+        }
+        let tkl = usize::from(msg.first().map_or(0, |b| b & 0x0f)).min(8);
+        let mut token = [0u8; 8];
+        if let Some(t) = msg.get(4..4 + tkl) {
+            token[..tkl].copy_from_slice(t);
+        }
+        let mid = self.next_message_id();
+        if self.start_out(now, link, OutKind::Stored(slot), mid, &token[..tkl]) {
+            if let Some(out) = self.out {
+                self.transmit_out(now, link, out, core::ptr::null_mut());
+            }
+        }
+        true
+    }
+
+    /// The oldest stored notification in `out_buf`, as a CON with message ID `mid`.
+    #[cfg(feature = "observe")]
+    fn build_stored(&mut self, mid: u16) -> DmResult<usize> {
+        let (_, msg) = self.observe.store.front().ok_or(DmError::INTERNAL)?;
+        let n = msg.len();
+        let out = self.out_buf.get_mut(..n).ok_or(DmError::INTERNAL)?;
+        out.copy_from_slice(msg);
+        if n < 4 {
+            return Err(DmError::INTERNAL);
+        }
+        // RFC 7252 §3: version and type in byte 0, message ID in bytes 2-3.
+        out[0] = (out[0] & 0xcf) | ((MsgType::Con as u8) << 4);
+        out[2..4].copy_from_slice(&mid.to_be_bytes());
+        Ok(n)
     }
 
     /// Builds the notification of the observation whose head is `head` into `out_buf`:

@@ -5,12 +5,13 @@
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 
-use super::dm_tests::{code, env, env_with, Env, Req};
+use super::dm_tests::{code, env, env_from, env_with, Env, Req};
 use super::tests::{ack, server_request};
 use super::*;
 use crate::ffi::core::{anj_core_change_type_t, anj_core_data_model_changed};
 use crate::ffi::utils::anj_uri_path_t;
 use crate::time::MS;
+use std::vec::Vec;
 
 fn observe_opt(p: &Packet) -> Option<u32> {
     super::dm_tests::uint_option(p, CoapOption::Observe)
@@ -463,4 +464,120 @@ mod send {
         env.rig.step();
         RESULTS.with(|r| assert_eq!(*r.borrow(), [(id, ANJ_SEND_SUCCESS)]));
     }
+}
+
+/// Lets every message the client sends go unanswered until `cond` holds; returns what
+/// was sent meanwhile (Updates included).
+fn drop_until(
+    env: &mut Env,
+    limit: Duration,
+    mut cond: impl FnMut(&mut Env) -> bool,
+) -> Vec<Packet> {
+    let mut sent = Vec::new();
+    let end = env.rig.now + limit;
+    while env.rig.now <= end {
+        env.rig.step();
+        while let Some(p) = env.rig.take_sent() {
+            sent.push(p);
+        }
+        if cond(env) {
+            return sent;
+        }
+        env.rig.now += 100 * MS;
+    }
+    panic!("condition not reached; sent {sent:?}");
+}
+
+fn is_offline(env: &mut Env) -> bool {
+    matches!(env.rig.client().state, State::Offline(_))
+}
+
+/// A CON notification and the Update after it go unanswered: the client keeps its
+/// registration (lifetime 600 s) and retries the Update later instead of registering
+/// again; the observation survives and reports the current value once the server is
+/// back.
+#[cfg(feature = "lwm2m12")]
+#[test]
+fn an_outage_keeps_the_registration_and_the_observation() {
+    let mut env = env_from(super::tests::Rig::with_options(false, 600, false));
+    env.observe("4000/0/0", b"out", 0, &["con=1"]);
+    env.app_sets(0, 1);
+    let sent = drop_until(&mut env, 300 * SEC, is_offline);
+    assert!(
+        sent.iter().any(|p| super::tests::path(p) == "rd/a1b2"),
+        "an Update checked the registration"
+    );
+    assert!(
+        !sent.iter().any(|p| super::tests::path(p) == "rd"),
+        "no new Register"
+    );
+    env.app_sets(0, 2);
+    // The next Update attempt (Communication Retry Timer 10 s) is answered.
+    let (n, _) = env
+        .next_sent(30 * SEC)
+        .expect("notification after the outage");
+    assert_eq!(n.get_token(), b"out");
+    assert_eq!(text_value(&n), "2");
+    assert_eq!(env.rig.client().status(), ANJ_CONN_STATUS_REGISTERED);
+}
+
+#[test]
+fn an_outage_longer_than_the_lifetime_ends_in_a_new_registration() {
+    let mut env = env();
+    env.rig.client().request_update();
+    let sent = drop_until(&mut env, 400 * SEC, |e| {
+        e.rig.client().status() == ANJ_CONN_STATUS_REGISTERING
+    });
+    assert!(sent.iter().any(|p| super::tests::path(p) == "rd/a1b2"));
+}
+
+/// With Notification Storing (/1/0/6) and room in the store, every notification due
+/// while offline is kept and delivered in order, as confirmable messages, before the
+/// current value.
+#[cfg(feature = "lwm2m12")]
+#[test]
+fn notifications_stored_while_offline_are_delivered_in_order() {
+    if crate::observe::Store::capacity() < 200 {
+        // Built without a store (ANJ_OBSERVE_NOTIFICATION_STORE_SIZE=0, the default);
+        // tools/test-all.sh runs this test in a build with one.
+        return;
+    }
+    let mut env = env_from(super::tests::Rig::with_options(false, 600, true));
+    env.observe("4000/0/0", b"st", 0, &["con=1"]);
+    env.app_sets(0, 1);
+    drop_until(&mut env, 300 * SEC, is_offline);
+    for v in [10, 11, 12] {
+        env.app_sets(0, v);
+        env.rig.step();
+        env.rig.now += SEC;
+    }
+    assert!(
+        env.rig.link.sent.is_empty(),
+        "nothing is sent while offline"
+    );
+    assert_eq!(env.rig.client().observe.store.len_entries(), 3);
+    // Back: the stored ones arrive first, in order, each a CON to acknowledge.
+    let mut values = Vec::new();
+    let mut seqs = Vec::new();
+    while let Some((n, _)) = env.next_sent(30 * SEC) {
+        if n.header.get_type() == MessageType::Confirmable {
+            let mut ack = Packet::new();
+            ack.header.set_type(MessageType::Acknowledgement);
+            ack.header.code = MessageClass::Empty;
+            ack.header.message_id = n.header.message_id;
+            env.rig.deliver(&ack);
+        }
+        values.push(text_value(&n));
+        seqs.push(observe_opt(&n).unwrap());
+        if values.len() == 4 {
+            break;
+        }
+    }
+    assert_eq!(
+        values,
+        ["10", "11", "12", "12"],
+        "stored in order, then the current value"
+    );
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert!(env.rig.client().observe.store.is_empty());
 }

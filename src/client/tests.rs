@@ -86,6 +86,11 @@ impl Rig {
     }
 
     pub(super) fn with_queue_mode(queue_mode: bool) -> Rig {
+        Rig::with_options(queue_mode, 60, false)
+    }
+
+    /// A rig whose server account has `lifetime` and Notification Storing (/1/0/6).
+    pub(super) fn with_options(queue_mode: bool, lifetime: u32, storing: bool) -> Rig {
         let mut rig = Rig {
             anj: Box::new_uninit(),
             _server: Box::new_uninit(),
@@ -124,11 +129,11 @@ impl Rig {
         };
         let server_init = anj_dm_server_instance_init_t {
             ssid: 1,
-            lifetime: 60,
+            lifetime,
             default_min_period: 0,
             default_max_period: 0,
             disable_timeout: 0,
-            notification_storing: false,
+            notification_storing: storing,
             binding: c"U".as_ptr(),
             bootstrap_on_registration_failure: std::ptr::null(),
             mute_send: false,

@@ -26,7 +26,7 @@
 //! the value's type (e.g. `gt` on an Object-level observation) are ignored, and then any
 //! reported change notifies.
 
-use crate::config::OBSERVE_MAX_OBSERVATIONS_NUMBER;
+use crate::config::{OBSERVE_MAX_OBSERVATIONS_NUMBER, OBSERVE_NOTIFICATION_STORE_SIZE};
 use crate::dm::attributes::Attrs;
 use crate::io::value::Path;
 use crate::time::{after, Duration, Instant, NEVER, SEC};
@@ -191,9 +191,141 @@ impl Observation {
     }
 }
 
+/// Notifications stored while the server is unreachable (`/1/x/6` Notification Storing
+/// When Disabled or Offline), oldest first, in `ANJ_OBSERVE_NOTIFICATION_STORE_SIZE`
+/// bytes (an anj-rs option; 0, the default, stores nothing). Each entry is the whole
+/// notification message, as it would have been sent then, behind a 3-byte header: the
+/// observation's slot and the message length (little-endian).
+///
+/// When full, the oldest entries make room; with `hqmax` (LwM2M 1.2 Maximum Historical
+/// Queue) an observation keeps at most that many entries, its oldest going first.
+pub struct Store {
+    buf: [u8; OBSERVE_NOTIFICATION_STORE_SIZE],
+    len: usize,
+}
+
+const ENTRY_HEADER: usize = 3;
+
+/// Why a notification was not stored whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dropped {
+    /// Older entries removed to make room or to respect `hqmax`.
+    pub older: usize,
+    /// The new one did not fit even in the empty store.
+    pub this_one: bool,
+}
+
+impl Store {
+    pub const fn capacity() -> usize {
+        OBSERVE_NOTIFICATION_STORE_SIZE
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// (start, slot, message length) of each entry, oldest first.
+    fn entries(&self) -> impl Iterator<Item = (usize, u8, usize)> + '_ {
+        let mut at = 0;
+        core::iter::from_fn(move || {
+            if at + ENTRY_HEADER > self.len {
+                return None;
+            }
+            let slot = self.buf[at];
+            let n = usize::from(u16::from_le_bytes([self.buf[at + 1], self.buf[at + 2]]));
+            let start = at;
+            at += ENTRY_HEADER + n;
+            Some((start, slot, n))
+        })
+    }
+
+    pub fn len_entries(&self) -> usize {
+        self.entries().count()
+    }
+
+    /// Where the oldest entry of `slot` starts.
+    fn first_of(&self, slot: u8) -> Option<usize> {
+        self.entries().find(|e| e.1 == slot).map(|e| e.0)
+    }
+
+    fn remove_at(&mut self, start: usize) {
+        let n = usize::from(u16::from_le_bytes([
+            self.buf[start + 1],
+            self.buf[start + 2],
+        ]));
+        let end = start + ENTRY_HEADER + n;
+        self.buf.copy_within(end..self.len, start);
+        self.len -= end - start;
+    }
+
+    /// Appends the notification `msg` of `slot`.
+    pub fn push(&mut self, slot: u8, msg: &[u8], hqmax: Option<u32>) -> Dropped {
+        let mut dropped = Dropped {
+            older: 0,
+            this_one: false,
+        };
+        let need = ENTRY_HEADER + msg.len();
+        if need > self.buf.len() || msg.len() > usize::from(u16::MAX) {
+            dropped.this_one = true;
+            return dropped;
+        }
+        if let Some(max) = hqmax {
+            while self.entries().filter(|e| e.1 == slot).count() >= max.max(1) as usize {
+                let Some(start) = self.first_of(slot) else {
+                    break;
+                };
+                self.remove_at(start);
+                dropped.older += 1;
+            }
+        }
+        while self.buf.len() - self.len < need {
+            self.remove_at(0);
+            dropped.older += 1;
+        }
+        let at = self.len;
+        self.buf[at] = slot;
+        self.buf[at + 1..at + 3].copy_from_slice(&(msg.len() as u16).to_le_bytes());
+        self.buf[at + 3..at + need].copy_from_slice(msg);
+        self.len += need;
+        dropped
+    }
+
+    /// The oldest entry: its slot and message.
+    pub fn front(&self) -> Option<(u8, &[u8])> {
+        self.entries().next().map(|(start, slot, n)| {
+            (
+                slot,
+                &self.buf[start + ENTRY_HEADER..start + ENTRY_HEADER + n],
+            )
+        })
+    }
+
+    pub fn pop_front(&mut self) {
+        if !self.is_empty() {
+            self.remove_at(0);
+        }
+    }
+
+    /// Forgets the entries of `slot` (its observation ended); returns how many.
+    pub fn remove_slot(&mut self, slot: u8) -> usize {
+        let mut n = 0;
+        while let Some(start) = self.first_of(slot) {
+            self.remove_at(start);
+            n += 1;
+        }
+        n
+    }
+}
+
 /// The observations of the server (`ANJ_OBSERVE_MAX_OBSERVATIONS_NUMBER` paths).
 pub struct Observations {
     slots: [Option<Observation>; OBSERVE_MAX_OBSERVATIONS_NUMBER],
+    /// Notifications waiting for the server to be reachable again.
+    pub store: Store,
     /// The next Observe option value (one sequence for all observations: each one's
     /// values still increase).
     pub seq: u32,
@@ -203,6 +335,10 @@ impl Default for Observations {
     fn default() -> Self {
         Observations {
             slots: [None; OBSERVE_MAX_OBSERVATIONS_NUMBER],
+            store: Store {
+                buf: [0; OBSERVE_NOTIFICATION_STORE_SIZE],
+                len: 0,
+            },
             seq: 0,
         }
     }
@@ -233,6 +369,13 @@ pub fn overlap(a: &Path, b: &Path) -> bool {
 impl Observations {
     pub fn clear(&mut self) {
         self.slots = [None; OBSERVE_MAX_OBSERVATIONS_NUMBER];
+        if !self.store.is_empty() {
+            crate::log_warning!(
+                "{} stored notifications dropped: their observations ended",
+                self.store.len_entries()
+            );
+            self.store.clear();
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -288,10 +431,11 @@ impl Observations {
     /// same token replaces the old one; a GET with Observe 1 cancels).
     pub fn cancel_token(&mut self, token: &[u8]) -> bool {
         let mut found = false;
-        for s in self.slots.iter_mut() {
+        for (i, s) in self.slots.iter_mut().enumerate() {
             if s.as_ref().is_some_and(|o| o.token() == token) {
                 *s = None;
                 found = true;
+                self.store.remove_slot(i as u8);
             }
         }
         found

@@ -414,3 +414,46 @@ fn table_groups_and_changes() {
     assert!(t.cancel_token(b"bb"));
     assert_eq!(t.heads().count(), 1);
 }
+
+#[test]
+fn store_keeps_order_and_limits() {
+    if Store::capacity() < 200 {
+        // Built without a store (the default); tools/test-all.sh runs this with one.
+        return;
+    }
+    let mut t = Observations::default();
+    let msg = |v: u8| [0x50u8, 0x45, 0, 0, v];
+    t.store.push(0, &msg(1), None);
+    t.store.push(1, &msg(2), None);
+    t.store.push(0, &msg(3), None);
+    assert_eq!(t.store.front(), Some((0, &msg(1)[..])));
+    // hqmax 2: the oldest of slot 0 goes.
+    let d = t.store.push(0, &msg(4), Some(2));
+    assert_eq!(d.older, 1);
+    assert_eq!(t.store.front(), Some((1, &msg(2)[..])));
+    t.store.pop_front();
+    assert_eq!(t.store.front(), Some((0, &msg(3)[..])));
+    assert_eq!(t.store.remove_slot(0), 2);
+    assert!(t.store.is_empty());
+    // Full: the oldest make room; too large for the whole store: refused.
+    let big = std::vec![0u8; Store::capacity() / 2];
+    t.store.push(2, &big, None);
+    let d = t.store.push(3, &big, None);
+    assert_eq!((d.older, d.this_one), (1, false));
+    assert_eq!(t.store.front().unwrap().0, 3);
+    let huge = std::vec![0u8; Store::capacity()];
+    assert!(t.store.push(4, &huge, None).this_one);
+    // An observation that ends takes its stored notifications along.
+    assert!(t
+        .add(
+            b"x",
+            Path::new(&[3, 0]),
+            false,
+            0,
+            EvalState::started(0, Other)
+        )
+        .is_some());
+    t.store.push(0, &msg(9), None);
+    t.cancel_token(b"x");
+    assert_eq!(t.store.len_entries(), 1);
+}
