@@ -106,6 +106,8 @@ set(_anj_rs_known_options
   "ANJ_OBSERVE_MAX_OBSERVATIONS_NUMBER|NUM|10"
   "ANJ_OBSERVE_MAX_WRITE_ATTRIBUTES_NUMBER|NUM|10"
   "ANJ_OBSERVE_OBSERVATION_CANCEL_ON_TIMEOUT|BOOL|OFF"
+  # anj-rs: bytes for notifications stored while the server is unreachable (/1/x/6)
+  "ANJ_OBSERVE_NOTIFICATION_STORE_SIZE|NUM|0"
   "ANJ_WITH_RST_AS_CANCEL_OBSERVE|BOOL|ON"
   "ANJ_WITH_BOOTSTRAP|BOOL|ON"
   "ANJ_WITH_BOOTSTRAP_DISCOVER|BOOL|ON"
@@ -414,12 +416,12 @@ function(_anj_rs_resolve_config prefix)
       string(STRIP "${_raw}" _value)
       if(NOT _value MATCHES "^[0-9]+$")
         message(FATAL_ERROR "anjay_lite (anj-rs): ${_name}${_where} is \"${_raw}\"; "
-          "it must be a positive integer.")
+          "it must be a non-negative integer.")
       endif()
       string(REGEX REPLACE "^0+" "" _value "${_value}")
       if(_value STREQUAL "")
-        message(FATAL_ERROR "anjay_lite (anj-rs): ${_name}${_where} is ${_raw}; "
-          "it must be a positive integer.")
+        # Zero: allowed only where build.rs's range starts at 0 (checked below).
+        set(_value 0)
       endif()
       _anj_rs_map_get(_range "${_numeric_map}" "${_name}")
       if(_range_FOUND)
