@@ -581,3 +581,25 @@ fn notifications_stored_while_offline_are_delivered_in_order() {
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
     assert!(env.rig.client().observe.store.is_empty());
 }
+
+/// epmax: the value is sampled that often even when the application reports nothing,
+/// and a sampled change is notified; an unchanged sample is not.
+#[test]
+fn epmax_samples_unreported_changes() {
+    let mut env = env();
+    env.write_attrs("4000/0/0", &["epmax=2"]);
+    env.observe("4000/0/0", b"ep", 0, &[]);
+    assert!(
+        env.next_sent(5 * SEC).is_none(),
+        "sampled, unchanged: quiet"
+    );
+    // Changed behind the library's back.
+    let k = env.a.st().slot_iid.iter().position(|&i| i == 0).unwrap();
+    env.a.st().data[k].value = 9;
+    let t0 = env.rig.now;
+    let (n, at) = env
+        .next_sent(3 * SEC)
+        .expect("the epmax sample finds the change");
+    assert_eq!(text_value(&n), "9");
+    assert!(at - t0 <= 2 * SEC + 100 * MS, "{}", at - t0);
+}
