@@ -239,6 +239,84 @@ def ensure_selfcheck_client() -> list[str]:
     return [java, "-Xmx128m", "-cp", f"{classes}{os.pathsep}{classpath}", "SelfCheckClient"]
 
 
+PROBE_SRC = INTEROP_DIR / "probe" / "LeshanProbe.java"
+
+
+def ensure_probe() -> list[str]:
+    """Build ``probe/LeshanProbe.java`` (a scripted server on Leshan's server library,
+    for Read/Write-Composite and Send, which the demo's REST API lacks); return its
+    command prefix. The caller appends the CoAP port."""
+    javac = _require_tool("javac", "install a JDK (Debian: apt-get install default-jdk-headless)")
+    java = _require_tool("java", "install a JDK (Debian: apt-get install default-jdk-headless)")
+    jar = ensure_leshan_jar()
+    out = CACHE_DIR / f"probe-{LESHAN_VERSION}"
+    stamp = out / "built.stamp"
+    with _cache_lock():
+        if not (stamp.exists() and stamp.stat().st_mtime >= PROBE_SRC.stat().st_mtime):
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir(parents=True)
+            proc = subprocess.run([javac, "-nowarn", "-cp", str(jar), "-d", str(out), str(PROBE_SRC)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if proc.returncode != 0:
+                raise LeshanError(f"javac failed for {PROBE_SRC}:\n{_tail(proc.stdout)}")
+            stamp.write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"))
+    return [java, *JAVA_OPTS, "-cp", f"{out}{os.pathsep}{jar}", "LeshanProbe"]
+
+
+class LeshanProbe:
+    """``LeshanProbe`` on a free 127.0.0.1 port; its JSON-line events are collected."""
+
+    def __init__(self) -> None:
+        self.port = free_port("udp")
+        self.events: "queue.Queue[dict[str, Any]]" = queue.Queue()
+        self.history: list[dict[str, Any]] = []
+        self.proc: Optional[subprocess.Popen] = None
+        self._thread: Optional[threading.Thread] = None
+
+    @property
+    def coap_uri(self) -> str:
+        return f"coap://{LOOPBACK}:{self.port}"
+
+    def __enter__(self) -> "LeshanProbe":
+        self.proc = subprocess.Popen([*ensure_probe(), str(self.port)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+        self._thread = threading.Thread(target=self._read, daemon=True, name="leshan-probe")
+        self._thread.start()
+        self.wait_for("started", 60)
+        return self
+
+    def _read(self) -> None:
+        assert self.proc and self.proc.stdout
+        for line in self.proc.stdout:
+            line = line.strip()
+            if line.startswith("{"):
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                self.history.append(ev)
+                self.events.put(ev)
+
+    def wait_for(self, event: str, timeout: float, predicate=None) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                ev = self.events.get(timeout=left)
+            except queue.Empty:
+                break
+            if ev.get("event") == event and (predicate is None or predicate(ev)):
+                return ev
+        raise TimeoutError(f"no {event} event from LeshanProbe within {timeout}s; saw {self.history[-5:]}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
 # --------------------------------------------------------------------------
 # helpers
 
