@@ -298,7 +298,17 @@ impl Client {
     }
 
     pub fn on_objects_changed(&mut self) {
-        self.flags.update = true;
+        // Before registering, the Register itself carries the object list; while it is in
+        // flight, a change may miss it, so an Update follows (§6.2.2).
+        if matches!(
+            self.state,
+            State::Registered
+                | State::Queue
+                | State::Offline(_)
+                | State::Exchange(Request::Update { .. } | Request::Register, _)
+        ) {
+            self.flags.update = true;
+        }
         // A server account may have appeared: look again.
         if self.state == State::Invalid {
             self.state = State::Initial;
