@@ -71,6 +71,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_EXTERNAL_DATA="$(find_example external_data)" \
     ANJ_EXAMPLE_FW_UPDATE_PUSH="$(find_example fw_update_push)" \
     ANJ_EXAMPLE_COAP_DOWNLOAD="$(find_example coap_download)" \
+    ANJ_EXAMPLE_SEND="$(find_example send)" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q tests/interop
 fi
