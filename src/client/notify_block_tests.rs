@@ -130,6 +130,8 @@ fn setup() -> Rig {
     let anj = rig.anj_ptr();
     // SAFETY (test): an initialised client, outside of any step.
     unsafe { crate::ffi::core::apply_pending(anj) };
+    // The object is already in the Register; drop the Update its installation asked for
+    // (see tests::objects_installed_before_registering_cause_no_update).
     rig.client().flags = super::Flags::default();
     rig
 }
