@@ -44,6 +44,15 @@ mod notify;
     feature = "tlv",
     feature = "senml-json"
 ))]
+mod notify_block_tests;
+#[cfg(all(
+    test,
+    feature = "observe",
+    feature = "plaintext",
+    feature = "opaque",
+    feature = "tlv",
+    feature = "senml-json"
+))]
 mod observe_tests;
 /// cbindgen:ignore
 mod register;
