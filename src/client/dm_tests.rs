@@ -506,13 +506,12 @@ pub(super) fn env_from(mut rig: Rig) -> Env {
         assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, &a.obj), 0);
         assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, &b.obj), 0);
     }
-    register(&mut rig);
-    rig.link.sent.clear();
-    // anj_core_step applies the application's requests (here: the objects added above,
-    // already in the Register) before each step; these tests step the client directly.
+    // anj_core_step applies the application's requests (here: the objects added above)
+    // before each step; these tests step the client directly.
     // SAFETY (test): an initialised client, outside of any step.
     unsafe { crate::ffi::core::apply_pending(anj) };
-    rig.client().flags = super::Flags::default();
+    register(&mut rig);
+    rig.link.sent.clear();
     Env {
         rig,
         a,

@@ -295,7 +295,6 @@ fn register_sends_the_spec_query_and_object_list() {
 /// object list only while registered). Here the installs of the rig are applied the way
 /// `anj_core_step` applies them, before the client's first step.
 #[test]
-#[ignore = "bug in src/client/mod.rs (on_objects_changed sets flags.update before registration; the Register does not clear it): an empty Update follows the Register at once"]
 fn objects_installed_before_registering_cause_no_update() {
     let mut rig = Rig::new();
     let anj = rig.anj_ptr();
