@@ -277,6 +277,13 @@ static anj_dm_fw_update_result_t fw_uri_write(void *user_ptr, const char *uri) {
     fw->close_failed = false;
     fw->version[0] = '\0';
     int r = anj_coap_downloader_start(&g_downloader, fw->uri, NULL);
+    /* A download the reset handler terminated closes its connection in its next
+     * step; when a new URI comes before that step, take the step here (its events
+     * are ignored: the download is no longer active). */
+    for (int i = 0; r == ANJ_COAP_DOWNLOADER_ERR_IN_PROGRESS && i < 4; i++) {
+        anj_coap_downloader_step(&g_downloader);
+        r = anj_coap_downloader_start(&g_downloader, fw->uri, NULL);
+    }
     if (r) {
         anj_log(fw_example, L_ERROR, "anj_coap_downloader_start failed: %d", r);
         close_image(fw, true);
