@@ -26,15 +26,18 @@
  * the restarted client reports that version in /3/0/3 and the update result Success.
  *
  * Lines for the tests: "FW URI <uri>", "FW DOWNLOAD START", "FW DOWNLOADED <bytes>
- * <version> seconds=<s> blocks=<n> retries=<n> stack_peak=<bytes>", "FW DOWNLOAD
+ * <version> seconds=<s> blocks=<n> retries=<n> stack_peak=<bytes> stack_core=<bytes>
+ * stack_downloader=<bytes>", "FW DOWNLOAD
  * FAILED error=<downloader error> result=<update result>", "FW RESET",
  * "FW APPLY <version>", "FW UPDATED <version>".
  *
- * stack_peak is measured by stack painting: when a download starts, the stack below
- * the loop's frame is filled with a pattern; when it ends, the deepest overwritten
- * byte tells how far below main's frame anything went during the download (the
- * LwM2M client's steps, the downloader's steps, the network hooks, the logger and
- * this program's callbacks).
+ * The stack figures come from stack painting: while a download runs, the stack below
+ * the loop's frame is filled with a pattern before each anj_coap_downloader_step and
+ * before each anj_core_step; after each, the deepest overwritten byte tells how far
+ * below main's frame that call went (with the network hooks, the logger and this
+ * program's callbacks). stack_core is the deepest anj_core_step, stack_downloader
+ * the deepest downloader step (connecting, i.e. name resolution, included), and
+ * stack_peak the larger of the two. PAINT_SIZE bounds what can be seen.
  *
  * usage: anj_example_fw_update_pull ENDPOINT_NAME SERVER_URI [LIFETIME] [IMAGE_FILE]
  *                                   [ack_timeout_ms=N] [max_retransmit=N]
@@ -104,13 +107,18 @@ static char g_marker[sizeof(UPDATED_MARKER) + sizeof(g_fw.version)];
 
 /* ---- stack painting ---------------------------------------------------------- */
 
-#define PAINT_SIZE (64 * 1024)
+#define PAINT_SIZE (16 * 1024)
 #define PAINT_BYTE 0xA5
 
 /* The top of the measured stack: a local of main(). */
 static uintptr_t g_stack_top;
 static uintptr_t g_paint_low;
 static bool g_paint_pending;
+/* Painting before every step while a download runs. */
+static bool g_measuring;
+/* Deepest anj_core_step and anj_coap_downloader_step seen during the download. */
+static size_t g_stack_core;
+static size_t g_stack_downloader;
 
 /* Fills PAINT_SIZE bytes below the caller's frame with PAINT_BYTE. */
 static NOINLINE void paint_stack(void) {
@@ -223,6 +231,12 @@ static void on_download_event(void *arg, anj_coap_downloader_t *downloader,
         fw->active = false;
         example_set_pause_ms(10);
         double seconds = now_s() - fw->started_at;
+        /* This very step counts too, up to here. */
+        size_t step = stack_peak();
+        g_measuring = false;
+        if (step > g_stack_downloader) {
+            g_stack_downloader = step;
+        }
         if (fw->close_failed) {
             anj_dm_fw_update_object_set_download_result(
                     &g_anj, &g_fw_ctx, ANJ_DM_FW_UPDATE_RESULT_NOT_ENOUGH_SPACE);
@@ -231,16 +245,20 @@ static void on_download_event(void *arg, anj_coap_downloader_t *downloader,
         snprintf(fw->version, sizeof(fw->version), "crc32-%08lx",
                  (unsigned long) fw->crc);
         example_report("FW DOWNLOADED %lu %s seconds=%.3f blocks=%lu retries=%u "
-                       "stack_peak=%lu",
+                       "stack_peak=%lu stack_core=%lu stack_downloader=%lu",
                        (unsigned long) fw->received, fw->version, seconds,
                        (unsigned long) fw->blocks, fw->retries,
-                       (unsigned long) stack_peak());
+                       (unsigned long) (g_stack_core > g_stack_downloader
+                                                ? g_stack_core
+                                                : g_stack_downloader),
+                       (unsigned long) g_stack_core, (unsigned long) g_stack_downloader);
         anj_dm_fw_update_object_set_download_result(&g_anj, &g_fw_ctx,
                                                     ANJ_DM_FW_UPDATE_RESULT_SUCCESS);
         return;
     }
     case ANJ_COAP_DOWNLOADER_STATUS_FAILED: {
         fw->active = false;
+        g_measuring = false;
         example_set_pause_ms(10);
         int error = anj_coap_downloader_get_error(downloader);
         anj_dm_fw_update_result_t result = failure_result(fw, error);
@@ -294,6 +312,8 @@ static anj_dm_fw_update_result_t fw_uri_write(void *user_ptr, const char *uri) {
     fw->active = true;
     fw->started_at = now_s();
     g_paint_pending = true;
+    g_stack_core = 0;
+    g_stack_downloader = 0;
     /* Blocks come one round trip after another: step often while they do. */
     example_set_pause_ms(1);
     example_report("FW DOWNLOAD START");
@@ -323,6 +343,7 @@ static void fw_reset(void *user_ptr) {
     if (fw->active) {
         /* A server's reset (empty URI) in the middle of a download. */
         fw->active = false;
+        g_measuring = false;
         anj_coap_downloader_terminate(&g_downloader);
     }
     example_set_pause_ms(10);
@@ -370,9 +391,25 @@ static void fw_tick(anj_t *anj, void *arg) {
     (void) arg;
     if (g_paint_pending) {
         g_paint_pending = false;
+        g_measuring = true;
+    } else if (g_measuring) {
+        /* What the previous anj_core_step used (example_run calls it after us). */
+        size_t used = stack_peak();
+        if (used > g_stack_core) {
+            g_stack_core = used;
+        }
+    }
+    if (g_measuring) {
         paint_stack();
     }
     anj_coap_downloader_step(&g_downloader);
+    if (g_measuring) {
+        size_t used = stack_peak();
+        if (used > g_stack_downloader) {
+            g_stack_downloader = used;
+        }
+        paint_stack();
+    }
     if (g_fw.apply_in > 0) {
         g_fw.apply_in--;
     } else if (g_fw.apply_in == 0) {

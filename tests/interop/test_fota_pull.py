@@ -137,10 +137,12 @@ def start_client(leshan_server, tmp_path, endpoint_name):
 
 def _downloaded(c, timeout: float = 120) -> dict:
     m = _wait_log(c, r"FW DOWNLOADED (\d+) (\S+) seconds=(\S+) blocks=(\d+) "
-                     r"retries=(\d+) stack_peak=(\d+)", timeout)
+                     r"retries=(\d+) stack_peak=(\d+) stack_core=(\d+) "
+                     r"stack_downloader=(\d+)", timeout)
     assert m, f"no FW DOWNLOADED line{_diag(c)}"
     return {"bytes": int(m[1]), "version": m[2], "seconds": float(m[3]),
-            "blocks": int(m[4]), "retries": int(m[5]), "stack_peak": int(m[6])}
+            "blocks": int(m[4]), "retries": int(m[5]), "stack_peak": int(m[6]),
+            "stack_core": int(m[7]), "stack_downloader": int(m[8])}
 
 
 def _failed_result(c, expected: int, timeout: float = 60) -> None:
@@ -203,6 +205,9 @@ def test_pull_1mib_with_the_link_cut_halfway_then_update(served, start_client):
         served.proc.send_signal(signal.SIGCONT)
 
     d = _downloaded(c)
+    print(f"\nFOTA pull with a stall: {d['seconds']:.1f} s, {d['retries']} retries; peak "
+          f"stack {d['stack_peak']} B (anj_core_step answering Leshan's reads "
+          f"{d['stack_core']} B, downloader step reconnecting {d['stack_downloader']} B)")
     assert d["retries"] >= 1, "the stall must have cost at least one attempt"
     # Every byte once: the retry asked for the block after the last good one.
     assert d["bytes"] == SIZE and d["blocks"] == SIZE // 1024
@@ -235,8 +240,11 @@ def test_pull_1mib_throughput(served, start_client):
           f"request/response round trips = {d['blocks'] / requests:.2f} blocks per "
           f"round trip ({d['seconds'] * 1000 / requests:.3f} ms per round trip; the "
           f"client loop sleeps 1 ms between steps while downloading)")
-    print(f"FOTA pull memory: peak stack below main() during the download "
-          f"(stack painting) {d['stack_peak']} B; {sizes[1] if sizes else '?'}")
+    print(f"FOTA pull memory: peak stack below main() during the download (stack "
+          f"painting around each step; hooks, logs and callbacks included): "
+          f"{d['stack_peak']} B; anj_core_step {d['stack_core']} B, "
+          f"anj_coap_downloader_step {d['stack_downloader']} B; "
+          f"{sizes[1] if sizes else '?'}")
     assert requests == d["blocks"], "one request per block without loss"
     assert _value(c, "/5/0/3") == DOWNLOADED
 
