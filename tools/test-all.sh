@@ -5,7 +5,8 @@
 #      codec/format tests, POSIX platform tests on loopback);
 #   3. the CMake package: builds c_examples/ and the C tests, runs ctest;
 #   4. interop against a real Leshan demo server on 127.0.0.1 (tests/interop, pytest),
-#      and of the CoAP downloader against aiocoap's file server;
+#      and of the CoAP downloader and the Firmware Update pull against aiocoap's
+#      file server;
 #   5. the Cortex-M4 size report.
 # Set ANJ_SKIP_INTEROP=1 or ANJ_SKIP_SIZE=1 to leave a stage out.
 set -euo pipefail
@@ -39,6 +40,7 @@ stage "format, lint, generated header"
 cargo fmt --all -- --check
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --all-targets --features coap-downloader -- -D warnings
+cargo clippy --quiet --all-targets --features coap-downloader,fota-coap -- -D warnings
 tools/gen-headers.sh --check
 
 stage "cargo test"
@@ -71,6 +73,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_MULTI_INSTANCE="$(find_example multi_instance)" \
     ANJ_EXAMPLE_EXTERNAL_DATA="$(find_example external_data)" \
     ANJ_EXAMPLE_FW_UPDATE_PUSH="$(find_example fw_update_push)" \
+    ANJ_EXAMPLE_FW_UPDATE_PULL="$(find_example fw_update_pull)" \
     ANJ_EXAMPLE_COAP_DOWNLOAD="$(find_example coap_download)" \
     ANJ_EXAMPLE_SEND="$(find_example send)" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \

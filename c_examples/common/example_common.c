@@ -21,7 +21,7 @@
 
 #include "example_common.h"
 
-#define EXAMPLE_MAX_EXTRA_ARGS 4
+#define EXAMPLE_MAX_EXTRA_ARGS 8
 
 static volatile sig_atomic_t g_stop_requested;
 static anj_conn_status_t g_last_status = ANJ_CONN_STATUS_INITIAL;
