@@ -555,6 +555,8 @@ fn block1_begin(req: &Message<'_>, path: &Path, op: Op, ctx: &mut Ctx<'_>) -> Dm
 
 /// Decodes and applies the complete entries of the carry and `data`; keeps the
 /// incomplete tail in the carry (4.13 when it does not fit).
+// Out of line: its message-sized buffers stay off the stack of every other request.
+#[inline(never)]
 fn block1_feed(
     doc: &mut Streamed,
     data: &[u8],
@@ -1142,6 +1144,8 @@ fn write(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>, replace: bool) -> Dm
 /// A Write, Create or Write-Composite whose payload came whole: begin, apply every entry
 /// of `payload`, end (see [`Apply`]); all in one set of transactions that rolls back if
 /// anything fails. A Create gives the path of its new instance.
+// Out of line: its message-sized buffers stay off the stack of every other request.
+#[inline(never)]
 fn run_one_shot(
     fmt: Option<Format>,
     op: Op,
@@ -1286,6 +1290,8 @@ fn is_composite_format(cf: u16) -> bool {
 /// Read-Composite (§6.3.2): FETCH on `/` whose payload lists paths (SenML records with
 /// names only). Paths that do not exist or hold nothing readable are left out; more than
 /// `ANJ_DM_MAX_COMP_READ_ENTRIES` readable paths is 5.00, as in Anjay Lite.
+// Out of line: its message-sized buffers stay off the stack of every other request.
+#[inline(never)]
 fn read_composite(
     req: &Message<'_>,
     w: &mut MessageWriter<'_>,
