@@ -113,6 +113,11 @@ def test_push_1mib_update_restart_and_report(client):
     assert _value(c, "/3/0/3") == "1.0.0"
 
     image = random.Random(5).randbytes(IMAGE_SIZE)
+    # Leshan observes State and Update Result (as ThingsBoard does): every transition
+    # must be notified.
+    states = c.server.events(c.ep)
+    _ok(c.server.observe(c.ep, "/5/0/3", fmt="TEXT"), c)
+    _ok(c.server.observe(c.ep, "/5/0/5", fmt="TEXT"), c)
     resp, elapsed, sent = _push(c, image)
     _ok(resp, c)
     blocks = [m for m in sent if "PUT" in str(m.get("code", ""))]
@@ -138,6 +143,14 @@ def test_push_1mib_update_restart_and_report(client):
     old = c.server.client(c.ep)
     _ok(c.server.execute(c.ep, "/5/0/2"), c)
     assert _wait_log(c, f"FW UPDATED {version}", 20), _diag(c)
+    time.sleep(0.5)
+    states.close()
+    seen = [(e.data.get("res"), e.data.get("val", {}).get("value")) for e in states.history
+            if e.kind == "NOTIFICATION" and isinstance(e.data, dict)]
+    state_values = [v for r, v in seen if r == "/5/0/3"]
+    print(f"notified /5/0/3 values: {state_values}; /5/0/5: {[v for r, v in seen if r == '/5/0/5']}")
+    # Downloading, then Downloaded (Updating may or may not get out before the restart).
+    assert [v for v in state_values if v in (1, 2)][:2] == [1, 2], seen
     deadline = time.monotonic() + REGISTER_TIMEOUT
     while True:
         reg = c.server.client(c.ep)
