@@ -529,7 +529,7 @@ pub(super) struct Req<'a> {
     pub(super) payload: Vec<u8>,
 }
 
-fn uint_opt(v: u16) -> Vec<u8> {
+pub(super) fn uint_opt(v: u16) -> Vec<u8> {
     match v {
         0 => vec![],
         1..=255 => vec![v as u8],

@@ -360,6 +360,11 @@ fn a_notification_wakes_the_client_from_queue_mode() {
 
 #[cfg(feature = "observe-composite")]
 fn fetch_observe(env: &mut Env, token: &[u8], flag: u8, paths: &[&str]) -> Packet {
+    fetch_observe_as(env, token, flag, paths, 112)
+}
+
+#[cfg(feature = "observe-composite")]
+fn fetch_observe_as(env: &mut Env, token: &[u8], flag: u8, paths: &[&str], accept: u16) -> Packet {
     env.mid += 1;
     let mut p = server_request(RequestType::Fetch, env.mid, "");
     p.set_token(token.to_vec());
@@ -368,7 +373,7 @@ fn fetch_observe(env: &mut Env, token: &[u8], flag: u8, paths: &[&str]) -> Packe
         if flag == 0 { vec![] } else { vec![flag] },
     );
     p.add_option(CoapOption::ContentFormat, vec![112]);
-    p.add_option(CoapOption::Accept, vec![112]);
+    p.add_option(CoapOption::Accept, super::dm_tests::uint_opt(accept));
     // SenML CBOR records with names only: [{0: "/4000/0/0"}, ...]
     let mut body = vec![0x80 | paths.len() as u8];
     for path in paths {
@@ -602,4 +607,32 @@ fn epmax_samples_unreported_changes() {
         .expect("the epmax sample finds the change");
     assert_eq!(text_value(&n), "9");
     assert!(at - t0 <= 2 * SEC + 100 * MS, "{}", at - t0);
+}
+
+/// Observe-Composite answers and notifies in the format the server accepts: SenML JSON
+/// and LwM2M CBOR as well as SenML CBOR.
+#[cfg(all(
+    feature = "observe-composite",
+    feature = "senml-json",
+    feature = "lwm2m-cbor"
+))]
+#[test]
+fn observe_composite_in_senml_json_and_lwm2m_cbor() {
+    for (accept, needle) in [(110u16, &b"1234"[..]), (11544, &[0x19, 0x04, 0xd2][..])] {
+        let mut env = env();
+        let r = fetch_observe_as(&mut env, b"of", 0, &["/4000/0/0", "/4000/1/0"], accept);
+        assert_eq!(code(&r), ResponseType::Content, "{accept}");
+        assert!(observe_opt(&r).is_some());
+        env.app_sets(1, 1234);
+        let (n, _) = env.next_sent(2 * SEC).expect("composite notification");
+        assert_eq!(
+            super::dm_tests::uint_option(&n, CoapOption::ContentFormat),
+            Some(u32::from(accept))
+        );
+        assert!(
+            n.payload.windows(needle.len()).any(|w| w == needle),
+            "{accept}: {:x?}",
+            n.payload
+        );
+    }
 }

@@ -75,22 +75,24 @@ def _cancel(server, ep, path, stream):
     time.sleep(0.2)
 
 
-def test_pmin_pmax_timing_on_a_changing_value(sensor):
+@pytest.mark.parametrize("pmin", [1, 2])
+def test_pmin_pmax_timing_on_a_changing_value(sensor, pmin):
     server, ep, _ = sensor
     path = "/3303/0/5700"
-    assert server.write_attributes(ep, path, pmin=2, pmax=3).get("success")
+    assert server.write_attributes(ep, path, pmin=pmin, pmax=3).get("success")
     with server.events(ep) as stream:
         _observe(server, ep, path)
         notes = _collect(stream, path, 12)
         _cancel(server, ep, path, stream)
     gaps = _intervals(notes)
-    print(f"\npmin=2 pmax=3, value changing every 1 s: {len(notes)} notifications, "
+    print(f"\npmin={pmin} pmax=3, value changing every 1 s: {len(notes)} notifications, "
           f"intervals {[round(g, 2) for g in gaps]}")
     assert len(notes) >= 4, notes
     # Never sooner than pmin (the arrival times jitter by a few ms).
-    assert min(gaps) >= 2 - 0.15, gaps
-    # The value changes every second, so each one goes out as soon as pmin allows.
-    assert max(gaps) <= 3 + 0.3, gaps
+    assert min(gaps) >= pmin - 0.15, gaps
+    # The value changes every second, so each one goes out as soon as pmin allows (and
+    # always before pmax).
+    assert max(gaps) <= pmin + 0.3, gaps
     assert all(v in SAWTOOTH for _, v in notes), notes
 
 
