@@ -226,6 +226,15 @@ impl Client {
         let _ = (path, deleted);
     }
 
+    /// `anj_dm_remove_obj`: observations of the object end with a 4.04 and its attributes
+    /// go.
+    pub fn on_object_removed(&mut self, oid: u16) {
+        let path = Path::new(&[oid]);
+        self.on_data_changed(&path, true);
+        #[cfg(feature = "observe")]
+        self.attributes.remove_under(&path);
+    }
+
     /// Too many changes to tell apart: everything may have changed.
     pub fn on_everything_changed(&mut self) {
         #[cfg(any(feature = "observe", feature = "lwm2m-send"))]

@@ -636,3 +636,26 @@ fn observe_composite_in_senml_json_and_lwm2m_cbor() {
         );
     }
 }
+
+#[test]
+fn removing_an_object_ends_its_observations_with_4_04() {
+    let mut env = env();
+    env.write_attrs("4001/0/0", &["pmax=30"]);
+    let r = env.observe("4001/0/0", b"rm", 0, &[]);
+    assert!(observe_opt(&r).is_some());
+    let anj = env.rig.anj_ptr();
+    // SAFETY (test): an initialised client, outside of any step.
+    assert_eq!(unsafe { crate::ffi::core::anj_dm_remove_obj(anj, 4001) }, 0);
+    let (n, _) = env.next_sent(2 * SEC).expect("final notification");
+    assert_eq!(n.get_token(), b"rm");
+    assert_eq!(
+        n.header.code,
+        MessageClass::Response(ResponseType::NotFound)
+    );
+    assert!(env
+        .rig
+        .client()
+        .attributes
+        .iter()
+        .all(|(_, p, _)| p.oid() != Some(4001)));
+}

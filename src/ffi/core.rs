@@ -371,7 +371,14 @@ pub unsafe extern "C" fn anj_dm_add_obj(anj: *mut anj_t, obj: *const anj_dm_obj_
 #[no_mangle]
 pub unsafe extern "C" fn anj_dm_remove_obj(anj: *mut anj_t, oid: u16) -> c_int {
     // SAFETY: an application call, outside of any step.
-    match unsafe { with_client(anj, |c| c.registry.remove(oid)) } {
+    let removed = |c: &mut Client| {
+        let r = c.registry.remove(oid);
+        if r.is_ok() {
+            c.on_object_removed(oid);
+        }
+        r
+    };
+    match unsafe { with_client(anj, removed) } {
         Some(Ok(_)) => {
             // SAFETY: as above.
             if let Some(r) = unsafe { requests(anj) } {
