@@ -292,16 +292,28 @@ fn layout(cfg: &Config) -> Layout {
     }
     let server_obj = if p == 8 { SERVER_OBJ_64 } else { SERVER_OBJ_32 };
     let sec_instances = if cfg.enabled("bootstrap") { 2 } else { 1 };
+    // With `security` an instance also keeps /0/x/3 and /0/x/5 and their lengths (two
+    // u16): its 4-aligned data grows from 272 to round_up(275 + both sizes, 4) bytes.
+    let sec_credentials = if cfg.enabled("security") {
+        round_up(
+            275 + cfg.num("ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE")
+                + cfg.num("ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE"),
+            4,
+        ) - 272
+    } else {
+        0
+    };
     let security_obj = if p == 8 {
         SECURITY_OBJ_FIXED_64
     } else {
         SECURITY_OBJ_FIXED_32
     } + sec_instances
-        * if p == 8 {
-            SECURITY_INST_64
-        } else {
-            SECURITY_INST_32
-        };
+        * (sec_credentials
+            + if p == 8 {
+                SECURITY_INST_64
+            } else {
+                SECURITY_INST_32
+            });
     let device_obj = if p == 8 { DEVICE_OBJ_64 } else { DEVICE_OBJ_32 };
     // The Firmware Update context holds the Package URI (256 bytes) with the pull method.
     let fw_update_obj = if p == 8 {

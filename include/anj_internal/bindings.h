@@ -1771,6 +1771,21 @@ int anj_dm_device_obj_install(anj_t *anj,
                               anj_dm_device_obj_t *device_obj,
                               const struct anj_dm_device_object_init_t *obj_init);
 
+#if defined(ANJ_WITH_SECURITY)
+/*
+ Fills `out_psk_info` with the PSK identity and key of the first Security instance in
+ PSK mode that is (`bootstrap_credentials`) or is not a Bootstrap-Server account. The
+ buffers point into the Security object: valid until it changes. `sni` is NULL (the
+ transport then uses the server's host name). 0 on success, -1 when there are none.
+
+ # Safety
+ `anj` was initialised by `anj_core_init`; `out_psk_info` is NULL or writable.
+ */
+int anj_security_get_psk_info(const anj_t *anj,
+                              bool bootstrap_credentials,
+                              struct anj_net_psk_info_t *out_psk_info);
+#endif
+
 #if defined(ANJ_WITH_LWM2M_SEND)
 /*
  Queues an LwM2M Send of `send_request`'s records; `*out_send_id` (if not NULL)

@@ -292,6 +292,17 @@ pub unsafe fn client_of<'a>(anj: *mut anj_t) -> Option<&'a mut Client> {
     unsafe { inner(anj).map(|i| &mut *addr_of_mut!((*i).client)) }
 }
 
+/// The data model registry of `anj`, read-only (for `anj_security_get_psk_info`,
+/// which may run inside a step's handlers: no exclusive reference is made).
+///
+/// # Safety
+/// As for [`inner`]; the registry must not be changed while the reference is used.
+#[cfg(feature = "security")]
+pub(crate) unsafe fn registry_of<'a>(anj: *mut anj_t) -> Option<&'a crate::dm::Registry> {
+    // SAFETY: `inner` checked that `anj` was initialised; shared access only.
+    unsafe { inner(anj).map(|i| &*addr_of!((*i).client.registry)) }
+}
+
 /// Records that Lifetime or Binding changed (called from the Server object's handlers,
 /// inside a step: only the request flags are touched, see the module docs).
 ///
