@@ -1,7 +1,7 @@
 """Interop over DTLS: the C example client against Leshan's coaps:// endpoint with
 PSK credentials given to Leshan through its security REST API.
 
-Runs only when ``ANJ_EXAMPLE_MANDATORY_OBJECTS_DTLS`` names the example binary
+Runs only when ``ANJ_EXAMPLE_SENSOR_DTLS`` names the sensor example binary
 built with the MbedTLS backend (cargo feature ``vendored-mbedtls``, e.g. CMake
 with ``-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls``). The example takes
 its PSK from ``ANJ_EXAMPLE_PSK_IDENTITY`` and ``ANJ_EXAMPLE_PSK_KEY`` (hex).
@@ -14,11 +14,11 @@ import pytest
 
 import leshan
 
-BINARY = os.environ.get("ANJ_EXAMPLE_MANDATORY_OBJECTS_DTLS")
+BINARY = os.environ.get("ANJ_EXAMPLE_SENSOR_DTLS")
 
 pytestmark = pytest.mark.skipif(
     not BINARY,
-    reason="ANJ_EXAMPLE_MANDATORY_OBJECTS_DTLS (the example built with vendored-mbedtls) is not set")
+    reason="ANJ_EXAMPLE_SENSOR_DTLS (the example built with vendored-mbedtls) is not set")
 
 KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
 
