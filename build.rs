@@ -265,6 +265,10 @@ fn layout(cfg: &Config) -> Layout {
         + r8(4 * cfg.num("ANJ_CACHE_ENTRIES_NUMBER"))
         + p * cfg.num("ANJ_DM_MAX_OBJECTS_NUMBER");
     anj += net_cfg_security;
+    if cfg.enabled("security") {
+        // The table of `anj_security_register_credential_handlers`.
+        anj += p;
+    }
     if cfg.enabled("observe") {
         // Write-Attributes storage (src/dm/attributes.rs): 64 bytes per entry on every
         // target.

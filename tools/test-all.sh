@@ -50,7 +50,7 @@ cargo test --quiet 2>&1 | tail -n 40
 
 stage "cargo test, DTLS on the vendored MbedTLS 3.6 (PSK against openssl s_server)"
 cargo clippy --quiet --all-targets --features vendored-mbedtls -- -D warnings
-cargo test --quiet --features vendored-mbedtls --test dtls_mbedtls 2>&1 | tail -n 5
+cargo test --quiet --features vendored-mbedtls --lib --test dtls_mbedtls 2>&1 | tail -n 8
 
 stage "cargo test, observation options off by default (Observe-Composite)"
 cargo test --quiet --lib --features observe-composite observe 2>&1 | tail -n 5

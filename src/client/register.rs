@@ -171,6 +171,9 @@ impl ServerAccount {
     /// The PSK credentials of this account's Security instance: `Some` only in PSK
     /// mode (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
     pub fn psk<'a>(&self, anj: *mut anj_t, reg: &Registry) -> Option<super::link::Psk<'a>> {
+        #[cfg(feature = "security")]
+        return crate::ffi::security::connection_psk(anj, reg, self.security_iid, false);
+        #[cfg(not(feature = "security"))]
         security_psk(anj, reg, self.security_iid)
     }
 
