@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <anj/compat/net/anj_net_api.h>
@@ -417,7 +418,11 @@ int anj_dtls_connect(anj_net_ctx_t *ctx, const char *hostname, const char *port)
     }
     c->handshakes++;
     c->step = STEP_READY;
-    anj_rs_dtls_log(DTLS_LOG_INFO, mbedtls_ssl_get_ciphersuite(&c->ssl), 0);
+    char line[128];
+    snprintf(line, sizeof(line), "handshake done: %s, %lu bytes out, %lu in",
+             mbedtls_ssl_get_ciphersuite(&c->ssl), (unsigned long) c->bytes_out,
+             (unsigned long) c->bytes_in);
+    anj_rs_dtls_log(DTLS_LOG_INFO, line, 0);
     return ANJ_NET_OK;
 }
 
