@@ -22,7 +22,7 @@ use anj::ffi::net::{
     anj_dtls_get_inner_mtu, anj_dtls_get_state, anj_dtls_recv, anj_dtls_send, anj_net_config_t,
     anj_net_ctx_t, anj_net_security_mode_t, anj_net_socket_state_t, anj_udp_cleanup_ctx,
     anj_udp_connect, anj_udp_create_ctx, anj_udp_get_inner_mtu, ANJ_NET_EAGAIN,
-    ANJ_NET_EINPROGRESS, ANJ_NET_OK,
+    ANJ_NET_EINPROGRESS, ANJ_NET_EMSGSIZE, ANJ_NET_OK,
 };
 use anj::platform::dtls_mbedtls::{set_handshake_timeouts, stats};
 
@@ -386,4 +386,48 @@ fn sni_is_a_host_name_never_an_address() {
     let by_ip = client_hellos_to_silent_peer("127.0.0.1", Duration::from_millis(300));
     assert!(!by_ip.is_empty());
     assert!(!contains(&by_ip[0], b"127.0.0.1"), "no SNI for an address");
+}
+
+#[test]
+fn oversized_record_is_emsgsize_and_dropped() {
+    let _g = serial();
+    let mut server = Server::start(KEY);
+    let ctx = create(&psk_config(KEY));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    let long = format!("{}\n", "x".repeat(100));
+    server.say(&long);
+    let mut small = [0u8; 16];
+    let (r, _) = recv_wait(ctx, &mut small, Duration::from_secs(5));
+    assert_eq!(r, ANJ_NET_EMSGSIZE, "a record larger than the buffer");
+    // The rest of it is gone: the next record comes whole.
+    server.say("ok\n");
+    let (r, n) = recv_wait(ctx, &mut small, Duration::from_secs(5));
+    assert_eq!(r, ANJ_NET_OK);
+    assert_eq!(&small[..n], b"ok\n");
+    cleanup(ctx);
+}
+
+#[test]
+fn closed_context_connects_again_with_a_new_handshake() {
+    let _g = serial();
+    let first = Server::start(KEY);
+    let ctx = create(&psk_config(KEY));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", first.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+    drop(first);
+
+    let second = Server::start(KEY);
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", second.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK, "the same context, reset, handshakes again");
+    assert_eq!(stats(ctx).unwrap().handshakes, 2);
+    let msg = b"again\n";
+    let mut sent = 0;
+    assert_eq!(
+        unsafe { anj_dtls_send(ctx, &mut sent, msg.as_ptr(), msg.len()) },
+        ANJ_NET_OK
+    );
+    second.expect_line("again");
+    cleanup(ctx);
 }
