@@ -338,9 +338,13 @@ fn collect(sock: &UdpSocket, window: Duration) -> Vec<Vec<u8>> {
 
 /// Keeps calling connect against a silent peer for `window`, collecting what it sent.
 fn client_hellos_to_silent_peer(host: &str, window: Duration) -> Vec<Vec<u8>> {
+    client_hellos_with(&psk_config(KEY), host, window)
+}
+
+fn client_hellos_with(cfg: &anj_net_config_t, host: &str, window: Duration) -> Vec<Vec<u8>> {
     let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = peer.local_addr().unwrap().port();
-    let ctx = create(&psk_config(KEY));
+    let ctx = create(cfg);
     let (h, p) = (
         CString::new(host).unwrap(),
         CString::new(port.to_string()).unwrap(),
@@ -386,6 +390,12 @@ fn sni_is_a_host_name_never_an_address() {
     let by_ip = client_hellos_to_silent_peer("127.0.0.1", Duration::from_millis(300));
     assert!(!by_ip.is_empty());
     assert!(!contains(&by_ip[0], b"127.0.0.1"), "no SNI for an address");
+    // An SNI given with the credentials wins over the host connected to.
+    let mut cfg = psk_config(KEY);
+    cfg.secure_socket_config.security.data.psk.sni = c"lwm2m.example.org".as_ptr();
+    let given = client_hellos_with(&cfg, "127.0.0.1", Duration::from_millis(300));
+    assert!(!given.is_empty());
+    assert!(contains(&given[0], b"lwm2m.example.org"));
 }
 
 #[test]

@@ -58,6 +58,9 @@
 #    define MBEDTLS_ERR_NET_RECV_FAILED -0x004C
 #endif
 
+#ifndef ANJ_SEC_OBJ_MAX_SNI_SIZE
+#    define ANJ_SEC_OBJ_MAX_SNI_SIZE 50
+#endif
 #ifndef ANJ_RS_DTLS_MAX_CONTEXTS
 #    define ANJ_RS_DTLS_MAX_CONTEXTS 2
 #endif
@@ -101,6 +104,8 @@ typedef struct {
     /* The last result of anj_udp_recv(), to tell "nothing there" from a
      * record that was consumed without yielding application data. */
     int last_recv;
+    /* Server Name Indication from the credentials (empty: the host name). */
+    char sni[ANJ_SEC_OBJ_MAX_SNI_SIZE + 1];
     /* Statistics, for tests and diagnostics. */
     uint32_t handshakes;
     uint64_t bytes_out;
@@ -246,6 +251,15 @@ static int load_psk(dtls_ctx_t *c, const anj_net_config_t *config) {
         anj_rs_dtls_log(DTLS_LOG_ERROR, "empty PSK key or identity", 0);
         return -1;
     }
+    const char *sni = sec->security.data.psk.sni;
+    if (sni) {
+        size_t len = strlen(sni);
+        if (len >= sizeof(c->sni)) {
+            anj_rs_dtls_log(DTLS_LOG_ERROR, "SNI longer than ANJ_SEC_OBJ_MAX_SNI_SIZE", 0);
+            return -1;
+        }
+        memcpy(c->sni, sni, len + 1);
+    }
     /* MbedTLS keeps its own copies of both. */
     int r = mbedtls_ssl_conf_psk(&c->conf,
                                  (const unsigned char *) key->info.buffer.data,
@@ -365,9 +379,10 @@ static int start_handshake(dtls_ctx_t *c, const char *hostname) {
             && mtu <= UINT16_MAX) {
         mbedtls_ssl_set_mtu(&c->ssl, (uint16_t) mtu);
     }
-    /* SNI carries a host name, never an address literal. */
-    r = mbedtls_ssl_set_hostname(&c->ssl,
-                                 is_ip_literal(hostname) ? NULL : hostname);
+    /* SNI carries a host name, never an address literal: the one given with
+     * the credentials, else the one connected to. */
+    const char *name = c->sni[0] ? c->sni : hostname;
+    r = mbedtls_ssl_set_hostname(&c->ssl, is_ip_literal(name) ? NULL : name);
     if (r) {
         anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_set_hostname failed", r);
         return -1;
