@@ -267,6 +267,10 @@ fn layout(cfg: &Config) -> Layout {
         + r8(4 * cfg.num("ANJ_CACHE_ENTRIES_NUMBER"))
         + p * cfg.num("ANJ_DM_MAX_OBJECTS_NUMBER");
     anj += net_cfg_security;
+    if cfg.enabled("security") {
+        // The table of `anj_security_register_credential_handlers`.
+        anj += p;
+    }
     if cfg.enabled("observe") {
         // Write-Attributes storage (src/dm/attributes.rs): 64 bytes per entry on every
         // target.
@@ -296,16 +300,28 @@ fn layout(cfg: &Config) -> Layout {
     }
     let server_obj = if p == 8 { SERVER_OBJ_64 } else { SERVER_OBJ_32 };
     let sec_instances = if cfg.enabled("bootstrap") { 2 } else { 1 };
+    // With `security` an instance also keeps /0/x/3 and /0/x/5 and their lengths (two
+    // u16): its 4-aligned data grows from 272 to round_up(275 + both sizes, 4) bytes.
+    let sec_credentials = if cfg.enabled("security") {
+        round_up(
+            275 + cfg.num("ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE")
+                + cfg.num("ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE"),
+            4,
+        ) - 272
+    } else {
+        0
+    };
     let security_obj = if p == 8 {
         SECURITY_OBJ_FIXED_64
     } else {
         SECURITY_OBJ_FIXED_32
     } + sec_instances
-        * if p == 8 {
-            SECURITY_INST_64
-        } else {
-            SECURITY_INST_32
-        };
+        * (sec_credentials
+            + if p == 8 {
+                SECURITY_INST_64
+            } else {
+                SECURITY_INST_32
+            });
     let device_obj = if p == 8 { DEVICE_OBJ_64 } else { DEVICE_OBJ_32 };
     // The Firmware Update context holds the Package URI (256 bytes) with the pull method.
     let fw_update_obj = if p == 8 {
@@ -466,6 +482,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/c");
     println!("cargo:rerun-if-env-changed=ANJ_CONFIG_HEADER_DIR");
+    println!("cargo:rustc-check-cfg=cfg(anj_mbedtls_backend)");
     let cfg = read_config();
     validate(&cfg);
     let lay = layout(&cfg);
@@ -487,6 +504,8 @@ fn main() {
     }
     println!("cargo:include={}", inc.display());
 
+    build_dtls_backend(&cfg, &inc);
+
     // The variadic log handler is C: stable Rust cannot define C-variadic functions.
     if cfg.enabled("log-full") || cfg.enabled("log-micro") {
         let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -502,4 +521,92 @@ fn main() {
         }
         build.compile("anj_c_log");
     }
+}
+
+/// The default DTLS backend (`src/c/dtls_mbedtls.c`), built when `net-dtls` and
+/// `mbedtls` are on and MbedTLS 3.x headers are known: from `ANJ_MBEDTLS_INCLUDE_DIRS`
+/// (a PATH-style list, for firmware builds against the integrator's MbedTLS, which
+/// the integrator also links) or from the `mbedtls-rs-sys` crate (feature
+/// `vendored-mbedtls`, which also links its MbedTLS 3.6). Without headers the
+/// `anj_dtls_*` hooks refuse every connection (`src/platform/dtls_unavailable.rs`).
+fn build_dtls_backend(cfg: &Config, inc: &std::path::Path) {
+    println!("cargo:rerun-if-env-changed=ANJ_MBEDTLS_INCLUDE_DIRS");
+    println!("cargo:rerun-if-env-changed=ANJ_MBEDTLS_CONFIG_FILE");
+    println!("cargo:rerun-if-changed=src/c/dtls_mbedtls.c");
+    if !(cfg.enabled("net-dtls") && cfg.enabled("mbedtls")) {
+        return;
+    }
+    let (dirs, vendored): (Vec<PathBuf>, bool) = match (
+        env::var_os("ANJ_MBEDTLS_INCLUDE_DIRS"),
+        env::var_os("DEP_MBEDTLS_INCLUDE"),
+    ) {
+        (Some(d), _) if !d.is_empty() => (env::split_paths(&d).collect(), false),
+        (_, Some(d)) if !d.is_empty() => (env::split_paths(&d).collect(), true),
+        _ => {
+            println!(
+                "cargo:warning=ANJ_WITH_MBEDTLS is on but no MbedTLS headers were given \
+                 (ANJ_MBEDTLS_INCLUDE_DIRS, or feature `vendored-mbedtls`): coaps:// will be refused"
+            );
+            return;
+        }
+    };
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let mut build = cc::Build::new();
+    build
+        .file(manifest.join("src/c/dtls_mbedtls.c"))
+        .include(inc)
+        .include(manifest.join("include"))
+        .warnings(true)
+        .extra_warnings(true);
+    for d in &dirs {
+        build.include(d);
+    }
+    if vendored {
+        build.define("ANJ_RS_VENDORED_MBEDTLS", None);
+    }
+    if let Ok(file) = env::var("ANJ_MBEDTLS_CONFIG_FILE") {
+        if !file.is_empty() {
+            build.define("MBEDTLS_CONFIG_FILE", format!("\"{file}\"").as_str());
+        }
+    }
+    for name in [
+        "ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS",
+        "ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS",
+    ] {
+        println!("cargo:rerun-if-env-changed={name}");
+        if let Ok(v) = env::var(name) {
+            let v = v.trim();
+            if !v.is_empty() {
+                let n: u32 = v
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{name}={v:?} is not a non-negative integer"));
+                build.define(name, n.to_string().as_str());
+            }
+        }
+    }
+    println!("cargo:rerun-if-env-changed=ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES");
+    if let Ok(v) = env::var("ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES") {
+        let list: Vec<&str> = v
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        for s in &list {
+            if !s.starts_with("MBEDTLS_TLS_PSK_")
+                || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                panic!(
+                    "ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES: {s:?} is not an MBEDTLS_TLS_PSK_* name"
+                );
+            }
+        }
+        if !list.is_empty() {
+            build.define(
+                "ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES",
+                list.join(",").as_str(),
+            );
+        }
+    }
+    build.compile("anj_c_dtls");
+    println!("cargo:rustc-cfg=anj_mbedtls_backend");
 }

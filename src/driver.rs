@@ -48,6 +48,37 @@ fn status(code: i32) -> NetStatus {
     }
 }
 
+/// `cfg` with PSK credentials pointing at `psk` (valid as long as `psk` is).
+#[cfg(feature = "security")]
+fn with_psk(mut cfg: anj_net_config_t, psk: &crate::client::link::Psk<'_>) -> anj_net_config_t {
+    use crate::ffi::crypto::{
+        anj_crypto_data_source_t, anj_crypto_security_info_buffer_t, anj_crypto_security_info_t,
+        anj_crypto_security_info_union_t, anj_crypto_security_tag_t,
+    };
+    use crate::ffi::net::anj_net_security_mode_t;
+    let info = |tag, b: &[u8]| anj_crypto_security_info_t {
+        tag,
+        source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_BUFFER,
+        info: anj_crypto_security_info_union_t {
+            buffer: anj_crypto_security_info_buffer_t {
+                data: b.as_ptr().cast(),
+                data_size: b.len(),
+            },
+        },
+    };
+    let sec = &mut cfg.secure_socket_config.security;
+    sec.mode = anj_net_security_mode_t::ANJ_NET_SECURITY_PSK;
+    sec.data.psk.identity = info(
+        anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
+        psk.identity,
+    );
+    sec.data.psk.key = info(
+        anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
+        psk.key,
+    );
+    cfg
+}
+
 /// Copies `s` into `buf` as a NUL-terminated C string.
 fn c_string<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b CStr> {
     let bytes = s.as_bytes();
@@ -61,6 +92,16 @@ fn c_string<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b CStr> {
 
 impl Link for Driver<'_> {
     fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
+        self.connect_with_psk(scheme, host, port, None)
+    }
+
+    fn connect_with_psk(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        psk: Option<crate::client::link::Psk<'_>>,
+    ) -> NetStatus {
         let binding = match scheme {
             "coap" => anj_net_binding_type_t::ANJ_NET_BINDING_UDP,
             "coaps" => anj_net_binding_type_t::ANJ_NET_BINDING_DTLS,
@@ -73,7 +114,24 @@ impl Link for Driver<'_> {
             }
         }
         if !self.conn.is_created() {
-            let r = self.conn.create(binding, Some(self.cfg));
+            // The credentials go into a copy of the configuration that lives only for
+            // this call: the backend copies what it keeps when it creates the context.
+            #[cfg(feature = "security")]
+            let secure = match (binding, psk) {
+                (anj_net_binding_type_t::ANJ_NET_BINDING_DTLS, Some(psk)) => {
+                    Some(with_psk(*self.cfg, &psk))
+                }
+                (anj_net_binding_type_t::ANJ_NET_BINDING_DTLS, None) => {
+                    crate::log_error!("coaps:// needs PSK credentials in the Security instance");
+                    return NetStatus::Failed(-1);
+                }
+                _ => None,
+            };
+            #[cfg(feature = "security")]
+            let cfg = secure.as_ref().unwrap_or(self.cfg);
+            #[cfg(not(feature = "security"))]
+            let (cfg, _) = (self.cfg, psk);
+            let r = self.conn.create(binding, Some(cfg));
             if r != ANJ_NET_OK {
                 return NetStatus::Failed(r);
             }

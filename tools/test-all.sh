@@ -20,6 +20,10 @@ stage "setup"
 need_apt=()
 command -v cmake >/dev/null || need_apt+=(cmake)
 command -v arm-none-eabi-gcc >/dev/null || need_apt+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
+# DTLS: mbedtls-rs-sys (feature vendored-mbedtls) runs bindgen, which needs libclang;
+# OpenSSL's s_server is the peer of tests/dtls_mbedtls.rs.
+ldconfig -p | grep -q 'libclang-\?[0-9.]*\.so' || need_apt+=(libclang-dev)
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     if [[ $(id -u) == 0 ]]; then
         export DEBIAN_FRONTEND=noninteractive
@@ -46,6 +50,10 @@ tools/gen-headers.sh --check
 stage "cargo test"
 cargo test --quiet 2>&1 | tail -n 40
 
+stage "cargo test, DTLS on the vendored MbedTLS 3.6 (PSK against openssl s_server)"
+cargo clippy --quiet --all-targets --features vendored-mbedtls -- -D warnings
+cargo test --quiet --features vendored-mbedtls --lib --test dtls_mbedtls 2>&1 | tail -n 8
+
 stage "cargo test, observation options off by default (Observe-Composite, notification store)"
 ANJ_OBSERVE_NOTIFICATION_STORE_SIZE=512 \
     cargo test --quiet --lib --features observe-composite observe 2>&1 | tail -n 5
@@ -62,6 +70,11 @@ ctest --test-dir "$build" --output-on-failure
 if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     stage "interop with Leshan and aiocoap (loopback)"
     tools/leshan.sh setup >/dev/null
+    # The sensor example once more, with the MbedTLS backend, for coaps:// (test_dtls.py).
+    cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF \
+        "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
+    cmake --build "$build-dtls" -j 2 --target anj_example_sensor >/dev/null
+    dtls_sensor="$(find "$build-dtls" -type f -name anj_example_sensor -perm -u+x | head -n 1)"
     find_example() {
         local p
         p="$(find "$build" -type f -name "anj_example_$1" -perm -u+x | head -n 1)"
@@ -76,6 +89,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_FW_UPDATE_PULL="$(find_example fw_update_pull)" \
     ANJ_EXAMPLE_COAP_DOWNLOAD="$(find_example coap_download)" \
     ANJ_EXAMPLE_SEND="$(find_example send)" \
+    ANJ_EXAMPLE_SENSOR_DTLS="$dtls_sensor" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q tests/interop
 fi

@@ -153,6 +153,34 @@ int example_start(anj_t *anj, int argc, char *argv[], const char *extra_usage) {
     security_init.ssid = 1;
     security_init.server_uri = argv[2];
     security_init.security_mode = ANJ_DM_SECURITY_NOSEC;
+#ifdef ANJ_WITH_SECURITY
+    /* coaps:// servers: PSK credentials from the environment (the key in hex). */
+    static uint8_t psk_key[64];
+    const char *psk_identity = getenv("ANJ_EXAMPLE_PSK_IDENTITY");
+    const char *psk_key_hex = getenv("ANJ_EXAMPLE_PSK_KEY");
+    if (psk_identity && psk_key_hex) {
+        size_t key_len = strlen(psk_key_hex) / 2;
+        if (key_len > sizeof(psk_key) || strlen(psk_key_hex) % 2) {
+            anj_log(example, L_ERROR, "ANJ_EXAMPLE_PSK_KEY: up to 64 bytes in hex");
+            return -1;
+        }
+        for (size_t i = 0; i < key_len; i++) {
+            unsigned int byte;
+            if (sscanf(psk_key_hex + 2 * i, "%2x", &byte) != 1) {
+                anj_log(example, L_ERROR, "ANJ_EXAMPLE_PSK_KEY is not hex");
+                return -1;
+            }
+            psk_key[i] = (uint8_t) byte;
+        }
+        security_init.security_mode = ANJ_DM_SECURITY_PSK;
+        security_init.public_key_or_identity.source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+        security_init.public_key_or_identity.info.buffer.data = psk_identity;
+        security_init.public_key_or_identity.info.buffer.data_size = strlen(psk_identity);
+        security_init.secret_key.source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+        security_init.secret_key.info.buffer.data = psk_key;
+        security_init.secret_key.info.buffer.data_size = key_len;
+    }
+#endif
 
     anj_dm_server_obj_init(&g_server_obj);
     anj_dm_security_obj_init(&g_security_obj);

@@ -1037,6 +1037,35 @@ typedef struct anj_dm_device_object_init_t {
   void *reboot_cb_arg;
 } anj_dm_device_object_init_t;
 
+#if defined(ANJ_WITH_SECURITY)
+/*
+ Where credentials come from instead of the Security object. Every member may be
+ NULL. The table itself is not copied: it must stay valid while the client uses it.
+ */
+typedef struct anj_security_credential_handlers_t {
+  /*
+   Fills the PSK identity and key for the (Bootstrap-)Server connection; 0 on success.
+   */
+  int (*get_psk_info)(const anj_t *anj,
+                      bool bootstrap_credentials,
+                      struct anj_net_psk_info_t *out_psk_info);
+#if defined(ANJ_WITH_CERTIFICATES)
+  /*
+   Certificate credentials (not used by anj-rs yet).
+   */
+  int (*get_cert_info)(const anj_t *anj,
+                       bool bootstrap_credentials,
+                       struct anj_net_certificate_info_t *out_cert_info);
+#endif
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+  /*
+   Moves keys and certificates into external storage (not used by anj-rs yet).
+   */
+  int (*offload_keys_and_certs)(anj_t *anj);
+#endif
+} anj_security_credential_handlers_t;
+#endif
+
 /*
  One value at one path, as the application hands it to the library for an LwM2M Send
  (`anj/defs.h`; also the record type of Anjay Lite's internal encoders).
@@ -1770,6 +1799,35 @@ int anj_dm_security_obj_install(anj_t *anj, anj_dm_security_obj_t *security_obj_
 int anj_dm_device_obj_install(anj_t *anj,
                               anj_dm_device_obj_t *device_obj,
                               const struct anj_dm_device_object_init_t *obj_init);
+
+#if defined(ANJ_WITH_SECURITY)
+/*
+ Makes `handlers` the source of credentials of `anj` (NULL goes back to the
+ Security object).
+
+ # Safety
+ `anj` was initialised by `anj_core_init`; `handlers` is NULL or stays valid while
+ `anj` is used.
+ */
+void anj_security_register_credential_handlers(anj_t *anj,
+                                               const struct anj_security_credential_handlers_t *handlers);
+#endif
+
+#if defined(ANJ_WITH_SECURITY)
+/*
+ Fills `out_psk_info` with PSK credentials: what the registered handler gives, or else
+ the identity and key of the first Security instance in PSK mode that is
+ (`bootstrap_credentials`) or is not a Bootstrap-Server account (buffers pointing into
+ the Security object: valid until it changes; `sni` NULL, so the transport uses the
+ server's host name). 0 on success, -1 when there are none.
+
+ # Safety
+ `anj` was initialised by `anj_core_init`; `out_psk_info` is NULL or writable.
+ */
+int anj_security_get_psk_info(const anj_t *anj,
+                              bool bootstrap_credentials,
+                              struct anj_net_psk_info_t *out_psk_info);
+#endif
 
 #if defined(ANJ_WITH_LWM2M_SEND)
 /*

@@ -63,6 +63,20 @@ typedef int anj_open_external_data_t(void *user_args);
 typedef void anj_close_external_data_t(void *user_args);
 #endif
 
+#ifdef ANJ_WITH_SECURITY
+typedef int anj_security_get_psk_info_handler_t(const anj_t *anj,
+                                                bool bootstrap_credentials,
+                                                anj_net_psk_info_t *out_psk_info);
+#    ifdef ANJ_WITH_CERTIFICATES
+typedef int anj_security_get_cert_info_handler_t(const anj_t *anj,
+                                                 bool bootstrap_credentials,
+                                                 anj_net_certificate_info_t *out_cert_info);
+#    endif
+#    ifdef ANJ_WITH_EXTERNAL_CRYPTO_STORAGE
+typedef int anj_security_offload_keys_and_certs_handler_t(anj_t *anj);
+#    endif
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -27,10 +27,30 @@ pub enum Recv {
     Failed(i32),
 }
 
+/// Pre-shared key credentials (RFC 4279) from the Security object.
+#[derive(Clone, Copy, Debug)]
+pub struct Psk<'a> {
+    pub identity: &'a [u8],
+    pub key: &'a [u8],
+}
+
 pub trait Link {
     /// Creates the connection context if needed, and connects to `host`:`port` over the
     /// binding of `scheme` ("coap" or "coaps").
     fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus;
+    /// As [`Link::connect`], with the credentials of a secure ("coaps") connection:
+    /// the PSK identity and key, or `None` when the Security instance has none (then a
+    /// secure connection must fail, never fall back to plaintext). The bytes are only
+    /// borrowed: a backend copies what it keeps.
+    fn connect_with_psk(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        _psk: Option<Psk<'_>>,
+    ) -> NetStatus {
+        self.connect(scheme, host, port)
+    }
     fn send(&mut self, datagram: &[u8]) -> NetStatus;
     fn recv(&mut self, buf: &mut [u8]) -> Recv;
     /// Closes the connection, keeping the context for a later connect.

@@ -55,7 +55,7 @@ mod notify_block_tests;
 ))]
 mod observe_tests;
 /// cbindgen:ignore
-mod register;
+pub(crate) mod register;
 /// cbindgen:ignore
 mod requests;
 
@@ -499,8 +499,14 @@ impl Client {
         let Some(acc) = self.account.as_ref() else {
             return;
         };
-        let st = match acc.with_uri(anj, &self.registry, |scheme, host, port| {
-            link.connect(scheme, host, port)
+        let registry = &self.registry;
+        let st = match acc.with_uri(anj, registry, |scheme, host, port| {
+            let psk = if scheme == "coaps" {
+                acc.psk(anj, registry)
+            } else {
+                None
+            };
+            link.connect_with_psk(scheme, host, port, psk)
         }) {
             Ok(st) => st,
             Err(why) => {

@@ -40,6 +40,44 @@ fn read_int(anj: *mut anj_t, reg: &Registry, ids: &[u16]) -> Option<i64> {
         .and_then(int_of)
 }
 
+/// The PSK credentials of Security instance `iid`: `Some` only in PSK mode
+/// (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
+pub fn security_psk<'a>(anj: *mut anj_t, reg: &Registry, iid: u16) -> Option<super::link::Psk<'a>> {
+    if read_int(anj, reg, &[0, iid, security_rid::SECURITY_MODE]) != Some(0) {
+        return None;
+    }
+    let bytes = |rid| match crate::dm::read_resource(anj, reg, &Path::new(&[0, iid, rid])) {
+        Ok(Value::Bytes(b)) if !b.is_empty() => Some(b),
+        _ => None,
+    };
+    Some(super::link::Psk {
+        identity: bytes(security_rid::PUBLIC_KEY_OR_IDENTITY)?,
+        key: bytes(security_rid::SECRET_KEY)?,
+    })
+}
+
+/// The PSK credentials of the first Security instance that is (`bootstrap`) or is not
+/// a Bootstrap-Server account and has them.
+#[cfg(feature = "security")]
+pub fn find_psk<'a>(
+    anj: *mut anj_t,
+    reg: &Registry,
+    bootstrap: bool,
+) -> Option<super::link::Psk<'a>> {
+    let sec = reg.find(0)?;
+    sec.instances().iter().find_map(|sinst| {
+        let bs = crate::dm::read_resource(
+            anj,
+            reg,
+            &Path::new(&[0, sinst.iid, security_rid::BOOTSTRAP_SERVER]),
+        );
+        if matches!(bs, Ok(Value::Bool(true))) != bootstrap {
+            return None;
+        }
+        security_psk(anj, reg, sinst.iid)
+    })
+}
+
 impl ServerAccount {
     /// Finds the first non-bootstrap Security instance whose Short Server ID has a Server
     /// instance (LwM2M 1.1 TS Core §6.2.1).
@@ -128,6 +166,15 @@ impl ServerAccount {
             .position(|&b| b == 0)
             .unwrap_or(BINDING_SIZE);
         core::str::from_utf8(&self.binding[..n]).unwrap_or("U")
+    }
+
+    /// The PSK credentials of this account's Security instance: `Some` only in PSK
+    /// mode (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
+    pub fn psk<'a>(&self, anj: *mut anj_t, reg: &Registry) -> Option<super::link::Psk<'a>> {
+        #[cfg(feature = "security")]
+        return crate::ffi::security::connection_psk(anj, reg, self.security_iid, false);
+        #[cfg(not(feature = "security"))]
+        security_psk(anj, reg, self.security_iid)
     }
 
     /// Reads the Server URI and calls `f(scheme, host, port)` with its parts.

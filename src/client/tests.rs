@@ -22,9 +22,27 @@ pub(super) struct FakeLink {
     pub(super) inbox: VecDeque<Vec<u8>>,
     connects: usize,
     rng: u64,
+    /// The credentials of the last `connect_with_psk` (identity, key).
+    pub(super) psk: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Link for FakeLink {
+    fn connect_with_psk(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        psk: Option<super::link::Psk<'_>>,
+    ) -> NetStatus {
+        self.psk = psk.map(|p| (p.identity.to_vec(), p.key.to_vec()));
+        if scheme == "coaps" {
+            assert_eq!((host, port), ("127.0.0.1", "5684"));
+            self.connected = true;
+            self.connects += 1;
+            return NetStatus::Done;
+        }
+        self.connect(scheme, host, port)
+    }
     fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
         assert_eq!((scheme, host, port), ("coap", "127.0.0.1", "5683"));
         self.connected = true;
@@ -86,11 +104,28 @@ impl Rig {
     }
 
     pub(super) fn with_queue_mode(queue_mode: bool) -> Rig {
-        Rig::with_options(queue_mode, 60, false)
+        Rig::build(queue_mode, |_| {})
     }
 
     /// A rig whose server account has `lifetime` and Notification Storing (/1/0/6).
     pub(super) fn with_options(queue_mode: bool, lifetime: u32, storing: bool) -> Rig {
+        Rig::build_with(queue_mode, lifetime, storing, |_| {})
+    }
+
+    /// A rig whose Security instance `tweak` adjusts before it is added.
+    pub(super) fn build(
+        queue_mode: bool,
+        tweak: impl FnOnce(&mut anj_dm_security_instance_init_t),
+    ) -> Rig {
+        Rig::build_with(queue_mode, 60, false, tweak)
+    }
+
+    fn build_with(
+        queue_mode: bool,
+        lifetime: u32,
+        storing: bool,
+        tweak: impl FnOnce(&mut anj_dm_security_instance_init_t),
+    ) -> Rig {
         let mut rig = Rig {
             anj: Box::new_uninit(),
             _server: Box::new_uninit(),
@@ -146,6 +181,7 @@ impl Rig {
         sec_init.server_uri = c"coap://127.0.0.1:5683".as_ptr();
         sec_init.security_mode = anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC;
         sec_init.ssid = 1;
+        tweak(&mut sec_init);
         let dev_init = anj_dm_device_object_init_t {
             manufacturer: c"ACME".as_ptr(),
             model_number: std::ptr::null(),
@@ -675,4 +711,143 @@ fn an_added_object_makes_the_update_carry_the_object_list() {
     assert_eq!(path(&upd), "rd/a1b2");
     let body = String::from_utf8(upd.payload.clone()).unwrap();
     assert!(body.contains("</3303>;ver=1.1,</3303/0>"), "{body}");
+}
+
+/// coaps:// accounts: the credentials that reach the link.
+#[cfg(feature = "security")]
+mod psk {
+    use super::*;
+    use crate::ffi::crypto::{
+        anj_crypto_data_source_t, anj_crypto_security_info_buffer_t, anj_crypto_security_info_t,
+        anj_crypto_security_info_union_t, anj_crypto_security_tag_t,
+    };
+    use crate::ffi::net::anj_net_psk_info_t;
+    use crate::ffi::security::{
+        anj_security_credential_handlers_t, anj_security_get_psk_info,
+        anj_security_register_credential_handlers,
+    };
+    use core::ffi::c_int;
+
+    fn buf(tag: anj_crypto_security_tag_t, b: &'static [u8]) -> anj_crypto_security_info_t {
+        anj_crypto_security_info_t {
+            tag,
+            source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_BUFFER,
+            info: anj_crypto_security_info_union_t {
+                buffer: anj_crypto_security_info_buffer_t {
+                    data: b.as_ptr().cast(),
+                    data_size: b.len(),
+                },
+            },
+        }
+    }
+
+    fn psk_rig() -> Rig {
+        Rig::build(false, |s| {
+            s.server_uri = c"coaps://127.0.0.1:5684".as_ptr();
+            s.security_mode = anj_dm_security_mode_t::ANJ_DM_SECURITY_PSK;
+            s.public_key_or_identity = buf(
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
+                b"dev-1",
+            );
+            s.secret_key = buf(
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
+                &[0xA0, 0x01, 0x02],
+            );
+        })
+    }
+
+    fn bytes(info: &anj_crypto_security_info_t) -> Vec<u8> {
+        // SAFETY (test): BUFFER sources made by the library or the handler below.
+        unsafe {
+            let b = info.info.buffer;
+            std::slice::from_raw_parts(b.data.cast::<u8>(), b.data_size).to_vec()
+        }
+    }
+
+    #[test]
+    fn security_object_psk_reaches_the_link_and_the_api() {
+        let mut rig = psk_rig();
+        rig.step();
+        assert_eq!(
+            rig.link.psk,
+            Some((b"dev-1".to_vec(), vec![0xA0, 0x01, 0x02]))
+        );
+        assert_eq!(path(&rig.take_sent().expect("Register")), "rd");
+
+        // SAFETY (test): all-zero is a valid out value; the client is initialised.
+        let mut out: anj_net_psk_info_t = unsafe { std::mem::zeroed() };
+        let anj = rig.anj_ptr();
+        assert_eq!(
+            unsafe { anj_security_get_psk_info(anj, false, &mut out) },
+            0
+        );
+        assert_eq!(bytes(&out.identity), b"dev-1");
+        assert_eq!(bytes(&out.key), [0xA0, 0x01, 0x02]);
+        assert!(out.sni.is_null());
+        // No Bootstrap-Server account here.
+        assert_eq!(
+            unsafe { anj_security_get_psk_info(anj, true, &mut out) },
+            -1
+        );
+    }
+
+    #[test]
+    fn no_psk_in_nosec_mode() {
+        let mut rig = Rig::build(false, |s| {
+            s.server_uri = c"coaps://127.0.0.1:5684".as_ptr();
+        });
+        rig.step();
+        assert!(rig.link.connects > 0);
+        assert_eq!(
+            rig.link.psk, None,
+            "a NoSec instance gives a coaps link no key"
+        );
+    }
+
+    unsafe extern "C" fn handler(
+        _anj: *const anj_t,
+        bootstrap: bool,
+        out: *mut anj_net_psk_info_t,
+    ) -> c_int {
+        assert!(!bootstrap);
+        // SAFETY (test): the library passes a valid out slot.
+        unsafe {
+            (*out).identity = buf(
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
+                b"from-handler",
+            );
+            (*out).key = buf(
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
+                b"k",
+            );
+        }
+        0
+    }
+
+    #[test]
+    fn registered_handler_takes_precedence() {
+        static HANDLERS: anj_security_credential_handlers_t = anj_security_credential_handlers_t {
+            get_psk_info: Some(handler),
+            #[cfg(feature = "certificates")]
+            get_cert_info: None,
+            #[cfg(feature = "external-crypto-storage")]
+            offload_keys_and_certs: None,
+        };
+        let mut rig = psk_rig();
+        let anj = rig.anj_ptr();
+        // SAFETY (test): initialised client, static table.
+        unsafe { anj_security_register_credential_handlers(anj, &HANDLERS) };
+        rig.step();
+        assert_eq!(
+            rig.link.psk,
+            Some((b"from-handler".to_vec(), b"k".to_vec()))
+        );
+        // SAFETY (test): as above.
+        let mut out: anj_net_psk_info_t = unsafe { std::mem::zeroed() };
+        assert_eq!(
+            unsafe { anj_security_get_psk_info(anj, false, &mut out) },
+            0
+        );
+        assert_eq!(bytes(&out.identity), b"from-handler");
+    }
 }

@@ -119,6 +119,9 @@ pub(crate) struct Inner {
     >,
     status_cb_arg: *mut c_void,
     queue_mode: bool,
+    /// `anj_security_register_credential_handlers` (NULL: read the Security object).
+    #[cfg(feature = "security")]
+    cred_handlers: *const crate::ffi::security::anj_security_credential_handlers_t,
     requests: Requests,
     /// LwM2M Send requests (shared like `requests`: finished handlers re-enter it).
     #[cfg(feature = "lwm2m-send")]
@@ -209,6 +212,8 @@ pub unsafe extern "C" fn anj_core_init(
             status_cb: cfg.connection_status_cb,
             status_cb_arg: cfg.connection_status_cb_arg,
             queue_mode: cfg.queue_mode_enabled,
+            #[cfg(feature = "security")]
+            cred_handlers: core::ptr::null(),
             requests: Requests::default(),
             #[cfg(feature = "lwm2m-send")]
             send: crate::send::SendQueue::new(),
@@ -290,6 +295,29 @@ pub unsafe fn client_of<'a>(anj: *mut anj_t) -> Option<&'a mut Client> {
     // SAFETY: `inner` checked that `anj` was initialised; exclusivity and lifetime are
     // guaranteed by the caller.
     unsafe { inner(anj).map(|i| &mut *addr_of_mut!((*i).client)) }
+}
+
+/// The data model registry of `anj`, read-only (for `anj_security_get_psk_info`,
+/// which may run inside a step's handlers: no exclusive reference is made).
+///
+/// # Safety
+/// As for [`inner`]; the registry must not be changed while the reference is used.
+#[cfg(feature = "security")]
+pub(crate) unsafe fn registry_of<'a>(anj: *mut anj_t) -> Option<&'a crate::dm::Registry> {
+    // SAFETY: `inner` checked that `anj` was initialised; shared access only.
+    unsafe { inner(anj).map(|i| &*addr_of!((*i).client.registry)) }
+}
+
+/// Where `anj_security_register_credential_handlers` stores its table.
+///
+/// # Safety
+/// As for [`inner`].
+#[cfg(feature = "security")]
+pub(crate) unsafe fn cred_handlers_slot(
+    anj: *mut anj_t,
+) -> Option<*mut *const crate::ffi::security::anj_security_credential_handlers_t> {
+    // SAFETY: `inner` checked that `anj` was initialised; a raw projection only.
+    unsafe { inner(anj).map(|i| addr_of_mut!((*i).cred_handlers)) }
 }
 
 /// Records that Lifetime or Binding changed (called from the Server object's handlers,

@@ -522,7 +522,22 @@ struct SecurityInstance {
     mode: anj_dm_security_mode_t,
     ssid: u16,
     hold_off: u32,
+    /// /0/x/3 (the PSK identity in PSK mode).
+    #[cfg(feature = "security")]
+    identity: [u8; SEC_IDENTITY_SIZE],
+    #[cfg(feature = "security")]
+    identity_len: u16,
+    /// /0/x/5 (the PSK key in PSK mode).
+    #[cfg(feature = "security")]
+    secret: [u8; SEC_SECRET_SIZE],
+    #[cfg(feature = "security")]
+    secret_len: u16,
 }
+
+#[cfg(feature = "security")]
+const SEC_IDENTITY_SIZE: usize = crate::config::SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE;
+#[cfg(feature = "security")]
+const SEC_SECRET_SIZE: usize = crate::config::SEC_OBJ_MAX_SECRET_KEY_SIZE;
 
 impl SecurityInstance {
     const EMPTY: SecurityInstance = SecurityInstance {
@@ -533,7 +548,44 @@ impl SecurityInstance {
         mode: anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC,
         ssid: 0,
         hold_off: 0,
+        #[cfg(feature = "security")]
+        identity: [0; SEC_IDENTITY_SIZE],
+        #[cfg(feature = "security")]
+        identity_len: 0,
+        #[cfg(feature = "security")]
+        secret: [0; SEC_SECRET_SIZE],
+        #[cfg(feature = "security")]
+        secret_len: 0,
     };
+}
+
+/// Copies a credential given as a buffer into `dst`; `None` if it does not fit or is
+/// given any other way. An empty credential has length 0.
+#[cfg(feature = "security")]
+fn copy_credential(
+    info: &crate::ffi::crypto::anj_crypto_security_info_t,
+    dst: &mut [u8],
+) -> Option<u16> {
+    use crate::ffi::crypto::anj_crypto_data_source_t::*;
+    match info.source {
+        ANJ_CRYPTO_DATA_SOURCE_EMPTY => Some(0),
+        ANJ_CRYPTO_DATA_SOURCE_BUFFER => {
+            // SAFETY: `buffer` is the member that a BUFFER source selects.
+            let b = unsafe { info.info.buffer };
+            if b.data_size == 0 {
+                return Some(0);
+            }
+            if b.data.is_null() || b.data_size > dst.len() {
+                return None;
+            }
+            // SAFETY: the caller's buffer holds `data_size` readable bytes.
+            let src = unsafe { core::slice::from_raw_parts(b.data.cast::<u8>(), b.data_size) };
+            dst[..src.len()].copy_from_slice(src);
+            Some(src.len() as u16)
+        }
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
 }
 
 static SECURITY_RES: ResTable<8> = ResTable([
@@ -692,6 +744,18 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
         init.ssid
     };
     d.hold_off = init.client_hold_off_time;
+    #[cfg(feature = "security")]
+    {
+        let (Some(id_len), Some(key_len)) = (
+            copy_credential(&init.public_key_or_identity, &mut d.identity),
+            copy_credential(&init.secret_key, &mut d.secret),
+        ) else {
+            crate::log_error!("security obj: identity or secret key too long, or not a buffer");
+            return -1;
+        };
+        d.identity_len = id_len;
+        d.secret_len = key_len;
+    }
     ctx.data[slot] = d;
     ctx.data.sort_unstable_by_key(|d| d.iid);
     0
@@ -766,9 +830,15 @@ unsafe extern "C" fn security_res_read(
         }
         security_rid::BOOTSTRAP_SERVER => Value::Bool(d.bootstrap_server),
         security_rid::SECURITY_MODE => Value::Int(d.mode as i64),
-        security_rid::PUBLIC_KEY_OR_IDENTITY
-        | security_rid::SERVER_PUBLIC_KEY
-        | security_rid::SECRET_KEY => Value::Bytes(&[]),
+        #[cfg(feature = "security")]
+        security_rid::PUBLIC_KEY_OR_IDENTITY => {
+            Value::Bytes(&d.identity[..d.identity_len as usize])
+        }
+        #[cfg(feature = "security")]
+        security_rid::SECRET_KEY => Value::Bytes(&d.secret[..d.secret_len as usize]),
+        #[cfg(not(feature = "security"))]
+        security_rid::PUBLIC_KEY_OR_IDENTITY | security_rid::SECRET_KEY => Value::Bytes(&[]),
+        security_rid::SERVER_PUBLIC_KEY => Value::Bytes(&[]),
         security_rid::SSID => Value::Int(d.ssid.into()),
         security_rid::CLIENT_HOLD_OFF_TIME => Value::Int(d.hold_off.into()),
         _ => return ERR_NOT_FOUND,

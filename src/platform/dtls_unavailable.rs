@@ -1,6 +1,8 @@
-//! The `anj_dtls_*` hooks of a build with `ANJ_WITH_MBEDTLS` on, until the MbedTLS 3.x
-//! backend lands: every connection attempt fails with `ANJ_NET_ENOTSUP` and a log line,
-//! so `coaps://` servers are refused cleanly and never reached in plaintext. (Builds with
+//! The `anj_dtls_*` hooks of a build with `ANJ_WITH_MBEDTLS` on but no MbedTLS 3.x
+//! headers to build the real backend against (neither `ANJ_MBEDTLS_INCLUDE_DIRS` nor
+//! the `vendored-mbedtls` feature; see build.rs and `src/platform/dtls_mbedtls.rs`): every
+//! connection attempt fails with `ANJ_NET_ENOTSUP` and a log line, so `coaps://`
+//! servers are refused cleanly and never reached in plaintext. (Builds with
 //! `ANJ_WITH_MBEDTLS` off expect the integrator's own `anj_dtls_*`, as in Anjay Lite.)
 
 use core::ffi::{c_char, c_int};
@@ -12,7 +14,7 @@ pub extern "C" fn anj_dtls_create_ctx(
     _ctx: *mut *mut anj_net_ctx_t,
     _config: *const anj_net_config_t,
 ) -> c_int {
-    crate::log_error!("coaps:// needs DTLS, which this build of anj-rs does not provide yet");
+    crate::log_error!("coaps:// needs DTLS, but this build of anj-rs has no MbedTLS to provide it");
     ANJ_NET_ENOTSUP
 }
 #[no_mangle]

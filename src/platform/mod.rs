@@ -1,7 +1,9 @@
 //! The platform edge: POSIX implementations of the compat hooks that bare-metal
 //! integrators implement themselves (`anj_udp_*`, `anj_time_*_now`, `anj_rng_generate`).
 
-#[cfg(all(feature = "net-dtls", feature = "mbedtls"))]
+#[cfg(all(feature = "net-dtls", feature = "mbedtls", anj_mbedtls_backend))]
+pub mod dtls_mbedtls;
+#[cfg(all(feature = "net-dtls", feature = "mbedtls", not(anj_mbedtls_backend)))]
 pub mod dtls_unavailable;
 #[cfg(feature = "rng-posix-compat")]
 pub mod posix_rng;

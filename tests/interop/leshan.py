@@ -663,6 +663,21 @@ class LeshanRest:
 
     # device management ----------------------------------------------------
 
+    # security (the demo server's /api/security servlet) -------------------
+
+    def add_psk(self, ep: str, identity: str, key: bytes) -> None:
+        """Let ``ep`` in over coaps:// with this PSK identity and key."""
+        body = json.dumps({"endpoint": ep,
+                           "psk": {"identity": identity, "key": key.hex()}}).encode()
+        self._request("PUT", "/api/security/clients", body=body,
+                      content_type="application/json")
+
+    def remove_security(self, ep: str) -> None:
+        self._request("DELETE", f"/api/security/clients/{urllib.parse.quote(ep)}")
+
+    def security_infos(self) -> list[dict[str, Any]]:
+        return self._json("GET", "/api/security/clients")
+
     def read(self, ep: str, path: str, fmt: Optional[str] = None,
              timeout: float = DEFAULT_REQUEST_TIMEOUT) -> dict[str, Any]:
         """Read ``path``; returns the response JSON (``content`` holds the node)."""
@@ -797,6 +812,10 @@ class LeshanServer(LeshanRest):
     @property
     def coap_uri(self) -> str:
         return f"coap://{LOOPBACK}:{self.coap_port}"
+
+    @property
+    def coaps_uri(self) -> str:
+        return f"coaps://{LOOPBACK}:{self.coaps_port}"
 
     @property
     def pid(self) -> Optional[int]:

@@ -1,0 +1,621 @@
+/*
+ * anj-rs: the default DTLS 1.2 backend (anj_dtls_* hooks) on MbedTLS 3.x.
+ *
+ * It is C so that firmware builds compile it against the integrator's own
+ * MbedTLS headers and configuration (structure layouts depend on
+ * mbedtls_config.h); host builds compile it against the MbedTLS 3.6 vendored
+ * by the mbedtls-rs-sys crate (cargo feature `vendored-mbedtls`). build.rs
+ * compiles it only when ANJ_NET_WITH_DTLS and ANJ_WITH_MBEDTLS are on and the
+ * MbedTLS headers were found.
+ *
+ * Records travel over the UDP binding of the same contract (anj_udp_*), so
+ * the protocol core stays free of cryptography and of sockets. Every call is
+ * non-blocking: the handshake advances one step per anj_dtls_connect() call
+ * (ANJ_NET_EINPROGRESS until it completes), and lost flights are
+ * retransmitted by MbedTLS on the timers below, which read the monotonic
+ * clock of the compat layer.
+ *
+ * Contexts come from a fixed pool (no heap here; MbedTLS itself allocates
+ * its record buffers through its platform layer, as configured by the
+ * integrator).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <anj/compat/net/anj_net_api.h>
+#include <anj/compat/rng.h>
+#include <anj/compat/time.h>
+#include <anj/time.h>
+
+#include <mbedtls/error.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/version.h>
+
+#if MBEDTLS_VERSION_MAJOR < 3
+#    error "anj-rs: the DTLS backend needs MbedTLS 3.x"
+#endif
+#if !defined(MBEDTLS_SSL_PROTO_DTLS) || !defined(MBEDTLS_SSL_CLI_C) \
+        || !defined(MBEDTLS_SSL_PROTO_TLS1_2)
+#    error "anj-rs: MbedTLS must be configured with MBEDTLS_SSL_PROTO_DTLS, MBEDTLS_SSL_CLI_C and MBEDTLS_SSL_PROTO_TLS1_2"
+#endif
+#if !defined(MBEDTLS_KEY_EXCHANGE_PSK_ENABLED)
+#    error "anj-rs: MbedTLS must be configured with MBEDTLS_KEY_EXCHANGE_PSK_ENABLED"
+#endif
+#if defined(MBEDTLS_PSA_CRYPTO_C)
+#    include <psa/crypto.h>
+#    define ANJ_RS_DTLS_NEEDS_PSA_INIT 1
+#endif
+
+/* Transport error codes of MbedTLS's net module (which may be left out of a
+ * firmware configuration): the values are part of its public API. */
+#ifndef MBEDTLS_ERR_NET_SEND_FAILED
+#    define MBEDTLS_ERR_NET_SEND_FAILED -0x004E
+#endif
+#ifndef MBEDTLS_ERR_NET_RECV_FAILED
+#    define MBEDTLS_ERR_NET_RECV_FAILED -0x004C
+#endif
+
+#ifndef ANJ_SEC_OBJ_MAX_SNI_SIZE
+#    define ANJ_SEC_OBJ_MAX_SNI_SIZE 50
+#endif
+#ifndef ANJ_RS_DTLS_MAX_CONTEXTS
+#    define ANJ_RS_DTLS_MAX_CONTEXTS 2
+#endif
+#ifndef ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS
+#    define ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS 1000
+#endif
+#ifndef ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS
+#    define ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS 60000
+#endif
+/* Comma-separated MBEDTLS_TLS_PSK_* names; the LwM2M mandatory suite first. */
+#ifndef ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES
+#    define ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES \
+        MBEDTLS_TLS_PSK_WITH_AES_128_CCM_8, MBEDTLS_TLS_PSK_WITH_AES_256_CCM_8
+#endif
+
+/* Implemented in Rust (src/platform/dtls_mbedtls.rs): one log line. */
+extern void anj_rs_dtls_log(int level, const char *msg, int code);
+#define DTLS_LOG_ERROR 0
+#define DTLS_LOG_INFO 1
+#define DTLS_LOG_DEBUG 2
+
+typedef enum {
+    STEP_IDLE,      /* created, or closed again */
+    STEP_UDP,       /* the UDP connect is in progress */
+    STEP_HANDSHAKE, /* records flowing, handshake not finished */
+    STEP_READY,     /* handshake done: application data */
+    STEP_CLOSING,   /* close_notify being sent */
+} dtls_step_t;
+
+typedef struct {
+    bool in_use;
+    dtls_step_t step;
+    anj_net_ctx_t *udp;
+    mbedtls_ssl_context ssl;
+    mbedtls_ssl_config conf;
+    bool ssl_ready; /* mbedtls_ssl_setup() done */
+    /* Retransmission timers (mbedtls_ssl_set_timer_cb contract). */
+    uint64_t timer_start_ms;
+    uint32_t timer_int_ms;
+    uint32_t timer_fin_ms;
+    /* The last result of anj_udp_recv(), to tell "nothing there" from a
+     * record that was consumed without yielding application data. */
+    int last_recv;
+    /* Server Name Indication from the credentials (empty: the host name). */
+    char sni[ANJ_SEC_OBJ_MAX_SNI_SIZE + 1];
+    /* Statistics, for tests and diagnostics. */
+    uint32_t handshakes;
+    uint64_t bytes_out;
+    uint64_t bytes_in;
+} dtls_ctx_t;
+
+static dtls_ctx_t g_pool[ANJ_RS_DTLS_MAX_CONTEXTS];
+static uint32_t g_hs_min_ms = ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS;
+static uint32_t g_hs_max_ms = ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS;
+
+static const int g_psk_suites[] = { ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES, 0 };
+
+static dtls_ctx_t *from_net(anj_net_ctx_t *ctx) {
+    for (size_t i = 0; i < ANJ_RS_DTLS_MAX_CONTEXTS; i++) {
+        if (g_pool[i].in_use && (anj_net_ctx_t *) &g_pool[i] == ctx) {
+            return &g_pool[i];
+        }
+    }
+    return NULL;
+}
+
+static uint64_t now_ms(void) {
+    return (uint64_t) anj_time_monotonic_to_scalar(anj_time_monotonic_now(),
+                                                   ANJ_TIME_UNIT_MS);
+}
+
+/* ---- MbedTLS callbacks ------------------------------------------------ */
+
+static int rng_cb(void *unused, unsigned char *out, size_t len) {
+    (void) unused;
+    return anj_rng_generate((uint8_t *) out, len) ? MBEDTLS_ERR_SSL_INTERNAL_ERROR
+                                                  : 0;
+}
+
+static void timer_set_cb(void *p, uint32_t int_ms, uint32_t fin_ms) {
+    dtls_ctx_t *c = (dtls_ctx_t *) p;
+    c->timer_int_ms = int_ms;
+    c->timer_fin_ms = fin_ms;
+    if (fin_ms) {
+        c->timer_start_ms = now_ms();
+    }
+}
+
+/* -1: cancelled, 0: running, 1: intermediate passed, 2: final passed. */
+static int timer_get_cb(void *p) {
+    dtls_ctx_t *c = (dtls_ctx_t *) p;
+    if (!c->timer_fin_ms) {
+        return -1;
+    }
+    uint64_t elapsed = now_ms() - c->timer_start_ms;
+    if (elapsed >= c->timer_fin_ms) {
+        return 2;
+    }
+    if (elapsed >= c->timer_int_ms) {
+        return 1;
+    }
+    return 0;
+}
+
+static int bio_send(void *p, const unsigned char *buf, size_t len) {
+    dtls_ctx_t *c = (dtls_ctx_t *) p;
+    size_t sent = 0;
+    int res = anj_udp_send(c->udp, &sent, buf, len);
+    if (res == ANJ_NET_OK) {
+        c->bytes_out += sent;
+        return (int) sent;
+    }
+    if (res == ANJ_NET_EAGAIN || res == ANJ_NET_EINPROGRESS) {
+        return MBEDTLS_ERR_SSL_WANT_WRITE;
+    }
+    return MBEDTLS_ERR_NET_SEND_FAILED;
+}
+
+static int bio_recv(void *p, unsigned char *buf, size_t len) {
+    dtls_ctx_t *c = (dtls_ctx_t *) p;
+    size_t got = 0;
+    int res = anj_udp_recv(c->udp, &got, buf, len);
+    c->last_recv = res;
+    if (res == ANJ_NET_OK) {
+        c->bytes_in += got;
+        return (int) got;
+    }
+    if (res == ANJ_NET_EAGAIN || res == ANJ_NET_EINPROGRESS) {
+        return MBEDTLS_ERR_SSL_WANT_READ;
+    }
+    if (res == ANJ_NET_EMSGSIZE) {
+        /* A datagram larger than a record buffer is no valid record. */
+        return MBEDTLS_ERR_SSL_WANT_READ;
+    }
+    return MBEDTLS_ERR_NET_RECV_FAILED;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static bool want_more(int r) {
+    return r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE
+           || r == MBEDTLS_ERR_SSL_ASYNC_IN_PROGRESS
+           || r == MBEDTLS_ERR_SSL_CRYPTO_IN_PROGRESS;
+}
+
+/* True for an IPv4 or IPv6 literal: those never go into SNI (RFC 6066, 3). */
+static bool is_ip_literal(const char *host) {
+    if (strchr(host, ':')) {
+        return true;
+    }
+    int dots = 0;
+    for (const char *s = host; *s; s++) {
+        if (*s == '.') {
+            dots++;
+        } else if (*s < '0' || *s > '9') {
+            return false;
+        }
+    }
+    return dots == 3;
+}
+
+static const anj_crypto_security_info_t *
+psk_part(const anj_net_ssl_configuration_t *sec, bool key) {
+    return key ? &sec->security.data.psk.key : &sec->security.data.psk.identity;
+}
+
+static int load_psk(dtls_ctx_t *c, const anj_net_config_t *config) {
+    if (!config) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "DTLS needs credentials; none given", 0);
+        return -1;
+    }
+    const anj_net_ssl_configuration_t *sec = &config->secure_socket_config;
+    if (sec->security.mode != ANJ_NET_SECURITY_PSK) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR,
+                        "only PSK is supported by this DTLS backend yet", 0);
+        return ANJ_NET_ENOTSUP;
+    }
+    const anj_crypto_security_info_t *key = psk_part(sec, true);
+    const anj_crypto_security_info_t *id = psk_part(sec, false);
+    if (key->source != ANJ_CRYPTO_DATA_SOURCE_BUFFER
+            || id->source != ANJ_CRYPTO_DATA_SOURCE_BUFFER) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR,
+                        "PSK key and identity must be given as buffers", 0);
+        return ANJ_NET_ENOTSUP;
+    }
+    if (!key->info.buffer.data || !key->info.buffer.data_size
+            || !id->info.buffer.data || !id->info.buffer.data_size) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "empty PSK key or identity", 0);
+        return -1;
+    }
+    const char *sni = sec->security.data.psk.sni;
+    if (sni) {
+        size_t len = strlen(sni);
+        if (len >= sizeof(c->sni)) {
+            anj_rs_dtls_log(DTLS_LOG_ERROR, "SNI longer than ANJ_SEC_OBJ_MAX_SNI_SIZE", 0);
+            return -1;
+        }
+        memcpy(c->sni, sni, len + 1);
+    }
+    /* MbedTLS keeps its own copies of both. */
+    int r = mbedtls_ssl_conf_psk(&c->conf,
+                                 (const unsigned char *) key->info.buffer.data,
+                                 key->info.buffer.data_size,
+                                 (const unsigned char *) id->info.buffer.data,
+                                 id->info.buffer.data_size);
+    if (r) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_conf_psk failed", r);
+        return -1;
+    }
+    return 0;
+}
+
+static void release(dtls_ctx_t *c) {
+    mbedtls_ssl_free(&c->ssl);
+    mbedtls_ssl_config_free(&c->conf);
+    if (c->udp) {
+        (void) anj_udp_cleanup_ctx(&c->udp);
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+/* ---- the hooks -------------------------------------------------------- */
+
+int anj_dtls_create_ctx(anj_net_ctx_t **ctx, const anj_net_config_t *config) {
+    if (!ctx) {
+        return -1;
+    }
+    *ctx = NULL;
+#ifdef ANJ_RS_DTLS_NEEDS_PSA_INIT
+    /* Idempotent; TLS 1.2 code paths use PSA for hashes and ciphers. */
+    if (psa_crypto_init() != PSA_SUCCESS) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "psa_crypto_init failed", 0);
+        return -1;
+    }
+#endif
+    dtls_ctx_t *c = NULL;
+    for (size_t i = 0; i < ANJ_RS_DTLS_MAX_CONTEXTS; i++) {
+        if (!g_pool[i].in_use) {
+            c = &g_pool[i];
+            break;
+        }
+    }
+    if (!c) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "no free DTLS context", 0);
+        return -1;
+    }
+    memset(c, 0, sizeof(*c));
+    c->in_use = true;
+    mbedtls_ssl_init(&c->ssl);
+    mbedtls_ssl_config_init(&c->conf);
+
+    int r = mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT,
+                                        MBEDTLS_SSL_TRANSPORT_DATAGRAM,
+                                        MBEDTLS_SSL_PRESET_DEFAULT);
+    if (r) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_config_defaults failed", r);
+        release(c);
+        return -1;
+    }
+    mbedtls_ssl_conf_min_tls_version(&c->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+    mbedtls_ssl_conf_max_tls_version(&c->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+    mbedtls_ssl_conf_rng(&c->conf, rng_cb, NULL);
+    mbedtls_ssl_conf_handshake_timeout(&c->conf, g_hs_min_ms, g_hs_max_ms);
+    mbedtls_ssl_conf_ciphersuites(&c->conf, g_psk_suites);
+    /* PSK authenticates both peers; there is no certificate to verify. */
+    mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE);
+
+    r = load_psk(c, config);
+    if (!r) {
+        r = anj_udp_create_ctx(&c->udp, config);
+        if (r) {
+            anj_rs_dtls_log(DTLS_LOG_ERROR, "UDP context for DTLS failed", r);
+        }
+    }
+    if (r) {
+        release(c);
+        return r;
+    }
+    *ctx = (anj_net_ctx_t *) c;
+    return ANJ_NET_OK;
+}
+
+int anj_dtls_cleanup_ctx(anj_net_ctx_t **ctx) {
+    if (!ctx || !*ctx) {
+        return ANJ_NET_OK;
+    }
+    dtls_ctx_t *c = from_net(*ctx);
+    if (!c) {
+        return -1;
+    }
+    release(c);
+    *ctx = NULL;
+    return ANJ_NET_OK;
+}
+
+static int start_handshake(dtls_ctx_t *c, const char *hostname) {
+    int r;
+    if (!c->ssl_ready) {
+        r = mbedtls_ssl_setup(&c->ssl, &c->conf);
+        if (r) {
+            anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_setup failed", r);
+            return -1;
+        }
+        c->ssl_ready = true;
+        mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
+        mbedtls_ssl_set_timer_cb(&c->ssl, c, timer_set_cb, timer_get_cb);
+    } else {
+        r = mbedtls_ssl_session_reset(&c->ssl);
+        if (r) {
+            anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_session_reset failed", r);
+            return -1;
+        }
+    }
+    int32_t mtu = 0;
+    if (anj_udp_get_inner_mtu(c->udp, &mtu) == ANJ_NET_OK && mtu > 0
+            && mtu <= UINT16_MAX) {
+        mbedtls_ssl_set_mtu(&c->ssl, (uint16_t) mtu);
+    }
+    /* SNI carries a host name, never an address literal: the one given with
+     * the credentials, else the one connected to. */
+    const char *name = c->sni[0] ? c->sni : hostname;
+    r = mbedtls_ssl_set_hostname(&c->ssl, is_ip_literal(name) ? NULL : name);
+    if (r) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_set_hostname failed", r);
+        return -1;
+    }
+    c->step = STEP_HANDSHAKE;
+    return 0;
+}
+
+int anj_dtls_connect(anj_net_ctx_t *ctx, const char *hostname, const char *port) {
+    dtls_ctx_t *c = from_net(ctx);
+    if (!c || !hostname || !port) {
+        return -1;
+    }
+    if (c->step == STEP_READY) {
+        return ANJ_NET_OK;
+    }
+    if (c->step == STEP_IDLE || c->step == STEP_UDP) {
+        int r = anj_udp_connect(c->udp, hostname, port);
+        if (r == ANJ_NET_EINPROGRESS) {
+            c->step = STEP_UDP;
+            return r;
+        }
+        if (r) {
+            c->step = STEP_IDLE;
+            return r;
+        }
+        if (start_handshake(c, hostname)) {
+            (void) anj_udp_close(c->udp);
+            c->step = STEP_IDLE;
+            return -1;
+        }
+    }
+    if (c->step != STEP_HANDSHAKE) {
+        return -1;
+    }
+    int r = mbedtls_ssl_handshake(&c->ssl);
+    if (want_more(r)) {
+        return ANJ_NET_EINPROGRESS;
+    }
+    if (r) {
+        /* Wrong credentials, a peer alert, or the retransmission budget
+         * (ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS) exhausted: the connection
+         * fails; nothing is ever sent in plaintext. */
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "DTLS handshake failed", r);
+        (void) anj_udp_close(c->udp);
+        c->step = STEP_IDLE;
+        return r < 0 ? r : -1;
+    }
+    c->handshakes++;
+    c->step = STEP_READY;
+    char line[128];
+    snprintf(line, sizeof(line), "handshake done: %s, %lu bytes out, %lu in",
+             mbedtls_ssl_get_ciphersuite(&c->ssl), (unsigned long) c->bytes_out,
+             (unsigned long) c->bytes_in);
+    anj_rs_dtls_log(DTLS_LOG_INFO, line, 0);
+    return ANJ_NET_OK;
+}
+
+int anj_dtls_send(anj_net_ctx_t *ctx, size_t *bytes_sent, const uint8_t *buf,
+                  size_t length) {
+    dtls_ctx_t *c = from_net(ctx);
+    if (!c || !bytes_sent || (!buf && length)) {
+        return -1;
+    }
+    *bytes_sent = 0;
+    if (c->step != STEP_READY) {
+        return -1;
+    }
+    int r = mbedtls_ssl_write(&c->ssl, buf, length);
+    if (want_more(r)) {
+        return ANJ_NET_EINPROGRESS;
+    }
+    if (r < 0) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "DTLS write failed", r);
+        return r;
+    }
+    if ((size_t) r != length) {
+        /* A datagram is all or nothing: it did not fit in one record. */
+        return ANJ_NET_EMSGSIZE;
+    }
+    *bytes_sent = (size_t) r;
+    return ANJ_NET_OK;
+}
+
+int anj_dtls_recv(anj_net_ctx_t *ctx, size_t *bytes_received, uint8_t *buf,
+                  size_t length) {
+    dtls_ctx_t *c = from_net(ctx);
+    if (!c || !bytes_received || !buf) {
+        return -1;
+    }
+    *bytes_received = 0;
+    if (c->step != STEP_READY) {
+        return -1;
+    }
+    c->last_recv = ANJ_NET_OK;
+    int r = mbedtls_ssl_read(&c->ssl, buf, length);
+    if (r > 0) {
+        if (mbedtls_ssl_get_bytes_avail(&c->ssl) > 0) {
+            /* The record did not fit: drop the rest, like a truncated
+             * datagram. */
+            unsigned char sink[64];
+            while (mbedtls_ssl_get_bytes_avail(&c->ssl) > 0
+                   && mbedtls_ssl_read(&c->ssl, sink, sizeof(sink)) > 0) {
+            }
+            return ANJ_NET_EMSGSIZE;
+        }
+        *bytes_received = (size_t) r;
+        return ANJ_NET_OK;
+    }
+    if (want_more(r) || r == 0) {
+        /* Nothing arrived: EAGAIN. A record arrived but carried no
+         * application data (e.g. a retransmitted Finished): EINPROGRESS,
+         * so the caller asks again. */
+        return c->last_recv == ANJ_NET_EAGAIN ? ANJ_NET_EAGAIN
+                                              : ANJ_NET_EINPROGRESS;
+    }
+    if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+        anj_rs_dtls_log(DTLS_LOG_INFO, "peer closed the DTLS session", 0);
+    } else {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "DTLS read failed", r);
+    }
+    return r < 0 ? r : -1;
+}
+
+int anj_dtls_close(anj_net_ctx_t *ctx) {
+    dtls_ctx_t *c = from_net(ctx);
+    if (!c) {
+        return -1;
+    }
+    if (c->step == STEP_READY || c->step == STEP_CLOSING) {
+        c->step = STEP_CLOSING;
+        int r = mbedtls_ssl_close_notify(&c->ssl);
+        if (r == MBEDTLS_ERR_SSL_WANT_WRITE) {
+            return ANJ_NET_EINPROGRESS;
+        }
+    }
+    c->step = STEP_IDLE;
+    c->timer_fin_ms = 0;
+    return anj_udp_close(c->udp);
+}
+
+int anj_dtls_get_state(anj_net_ctx_t *ctx, anj_net_socket_state_t *out_value) {
+    dtls_ctx_t *c = from_net(ctx);
+    if (!c || !out_value) {
+        return -1;
+    }
+    *out_value = c->step == STEP_READY ? ANJ_NET_SOCKET_STATE_CONNECTED
+                                       : ANJ_NET_SOCKET_STATE_CLOSED;
+    return ANJ_NET_OK;
+}
+
+int anj_dtls_get_inner_mtu(anj_net_ctx_t *ctx, int32_t *out_value) {
+    dtls_ctx_t *c = from_net(ctx);
+    if (!c || !out_value) {
+        return -1;
+    }
+    int32_t mtu = 0;
+    int r = anj_udp_get_inner_mtu(c->udp, &mtu);
+    if (r) {
+        return r;
+    }
+    /* The exact per-record expansion is known once a suite is agreed;
+     * before that, assume the largest of the allowed PSK suites
+     * (13-byte header, 8-byte explicit nonce, 16-byte tag). */
+    int expansion = c->step == STEP_READY ? mbedtls_ssl_get_record_expansion(&c->ssl)
+                                          : 13 + 8 + 16;
+    if (expansion < 0 || mtu <= expansion) {
+        return -1;
+    }
+    *out_value = mtu - expansion;
+    return ANJ_NET_OK;
+}
+
+int anj_dtls_queue_mode_rx_off(anj_net_ctx_t *ctx) {
+    dtls_ctx_t *c = from_net(ctx);
+    if (!c) {
+        return -1;
+    }
+    return anj_udp_queue_mode_rx_off(c->udp);
+}
+
+/* anj-rs extension: the handshake retransmission timeouts of contexts created
+ * from now on (initial, and the ceiling whose passing fails the handshake),
+ * instead of ANJ_MBEDTLS_HS_{INITIAL,MAXIMUM}_TIMEOUT_VALUE_MS. */
+int anj_rs_dtls_set_handshake_timeouts(uint32_t initial_ms, uint32_t max_ms) {
+    if (!initial_ms || max_ms < initial_ms) {
+        return -1;
+    }
+    g_hs_min_ms = initial_ms;
+    g_hs_max_ms = max_ms;
+    return 0;
+}
+
+/* anj-rs extension for tests and diagnostics: handshakes completed and
+ * datagram bytes sent/received (DTLS records included) on a context. */
+int anj_rs_dtls_stats(anj_net_ctx_t *ctx, uint32_t *handshakes,
+                      uint64_t *bytes_out, uint64_t *bytes_in) {
+    dtls_ctx_t *c = from_net(ctx);
+    if (!c) {
+        return -1;
+    }
+    if (handshakes) {
+        *handshakes = c->handshakes;
+    }
+    if (bytes_out) {
+        *bytes_out = c->bytes_out;
+    }
+    if (bytes_in) {
+        *bytes_in = c->bytes_in;
+    }
+    return 0;
+}
+
+#ifdef ANJ_RS_VENDORED_MBEDTLS
+/* The vendored MbedTLS (mbedtls-rs-sys) is configured with an external
+ * randomness source for PSA: the compat layer's RNG. */
+#    include <psa/crypto.h>
+
+#    ifdef MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG
+#        ifdef MBEDTLS_PLATFORM_ZEROIZE_ALT
+#            error "anj-rs: the vendored MbedTLS must keep its own mbedtls_platform_zeroize"
+#        endif
+psa_status_t
+mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *unused,
+                                uint8_t *output, size_t output_size,
+                                size_t *output_length) {
+    (void) unused;
+    *output_length = 0;
+    if (anj_rng_generate(output, output_size)) {
+        return PSA_ERROR_INSUFFICIENT_ENTROPY;
+    }
+    *output_length = output_size;
+    return PSA_SUCCESS;
+}
+#    endif
+#endif

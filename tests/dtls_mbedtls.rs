@@ -1,0 +1,443 @@
+//! The MbedTLS DTLS backend (`anj_dtls_*`) over loopback: a PSK handshake and data
+//! both ways with OpenSSL's `s_server` as the peer (an independent DTLS 1.2
+//! implementation), a wrong key failing cleanly, handshake retransmission on
+//! non-blocking sockets, and SNI (a host name, never an address).
+#![cfg(all(feature = "vendored-mbedtls", feature = "socket-posix-compat"))]
+
+use std::ffi::CString;
+use std::io::{BufRead, BufReader, Write};
+use std::net::UdpSocket;
+use std::process::{Child, Command, Stdio};
+use std::ptr;
+use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use anj::ffi::crypto::{
+    anj_crypto_data_source_t, anj_crypto_security_info_buffer_t, anj_crypto_security_info_t,
+    anj_crypto_security_info_union_t, anj_crypto_security_tag_t,
+};
+use anj::ffi::net::{
+    anj_dtls_cleanup_ctx, anj_dtls_close, anj_dtls_connect, anj_dtls_create_ctx,
+    anj_dtls_get_inner_mtu, anj_dtls_get_state, anj_dtls_recv, anj_dtls_send, anj_net_config_t,
+    anj_net_ctx_t, anj_net_security_mode_t, anj_net_socket_state_t, anj_udp_cleanup_ctx,
+    anj_udp_connect, anj_udp_create_ctx, anj_udp_get_inner_mtu, ANJ_NET_EAGAIN,
+    ANJ_NET_EINPROGRESS, ANJ_NET_EMSGSIZE, ANJ_NET_OK,
+};
+use anj::platform::dtls_mbedtls::{set_handshake_timeouts, stats};
+
+/// The context pool is process-wide: one test at a time.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+const IDENTITY: &[u8] = b"anj-rs-test";
+const KEY: &[u8] = b"0123456789abcdef";
+
+fn info(tag: anj_crypto_security_tag_t, bytes: &'static [u8]) -> anj_crypto_security_info_t {
+    anj_crypto_security_info_t {
+        tag,
+        source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_BUFFER,
+        info: anj_crypto_security_info_union_t {
+            buffer: anj_crypto_security_info_buffer_t {
+                data: bytes.as_ptr().cast(),
+                data_size: bytes.len(),
+            },
+        },
+    }
+}
+
+fn psk_config(key: &'static [u8]) -> anj_net_config_t {
+    let mut cfg = anj_net_config_t::default();
+    cfg.secure_socket_config.security.mode = anj_net_security_mode_t::ANJ_NET_SECURITY_PSK;
+    cfg.secure_socket_config.security.data.psk.key = info(
+        anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
+        key,
+    );
+    cfg.secure_socket_config.security.data.psk.identity = info(
+        anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
+        IDENTITY,
+    );
+    cfg
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `openssl s_server` as a DTLS 1.2 PSK peer on 127.0.0.1: what the client sends
+/// comes out on its stdout, what is written to its stdin goes to the client. Killed
+/// on drop.
+struct Server {
+    child: Child,
+    port: u16,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(key: &[u8]) -> Server {
+        let port = free_udp_port();
+        let mut child = Command::new("openssl")
+            .args(["s_server", "-dtls1_2", "-nocert", "-naccept", "1"])
+            .args(["-accept", &format!("127.0.0.1:{port}")])
+            .args(["-psk", &hex(key)])
+            .args(["-psk_identity", std::str::from_utf8(IDENTITY).unwrap()])
+            .args(["-cipher", "PSK-AES128-CCM8:PSK-AES256-CCM8"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server (the openssl command-line tool) must be installed");
+        // It prints "ACCEPT" once it listens.
+        let out = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(out).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(l)) if l.contains("ACCEPT") => break,
+                Some(Ok(_)) => continue,
+                _ => panic!("openssl s_server did not start"),
+            }
+        }
+        // Keep draining its output so it never blocks on a full pipe.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for l in lines.map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        Server {
+            child,
+            port,
+            lines: rx,
+        }
+    }
+
+    /// Waits for a line of its output equal to `want`.
+    fn expect_line(&self, want: &str) {
+        let end = Instant::now() + Duration::from_secs(5);
+        while let Some(left) = end.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(l) if l == want => return,
+                Ok(_) => continue,
+                Err(_) => break,
+            }
+        }
+        panic!("s_server never printed {want:?}");
+    }
+
+    fn say(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn create(cfg: &anj_net_config_t) -> *mut anj_net_ctx_t {
+    let mut ctx: *mut anj_net_ctx_t = ptr::null_mut();
+    assert_eq!(unsafe { anj_dtls_create_ctx(&mut ctx, cfg) }, ANJ_NET_OK);
+    assert!(!ctx.is_null());
+    ctx
+}
+
+fn cleanup(mut ctx: *mut anj_net_ctx_t) {
+    assert_eq!(unsafe { anj_dtls_cleanup_ctx(&mut ctx) }, ANJ_NET_OK);
+    assert!(ctx.is_null());
+}
+
+fn state(ctx: *mut anj_net_ctx_t) -> anj_net_socket_state_t {
+    let mut s = anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CLOSED;
+    assert_eq!(unsafe { anj_dtls_get_state(ctx, &mut s) }, ANJ_NET_OK);
+    s
+}
+
+/// Calls connect until it stops answering EINPROGRESS (or `limit` passes);
+/// returns the result and how many calls it took.
+fn connect_until_done(
+    ctx: *mut anj_net_ctx_t,
+    host: &str,
+    port: u16,
+    limit: Duration,
+) -> (i32, u32) {
+    let (h, p) = (
+        CString::new(host).unwrap(),
+        CString::new(port.to_string()).unwrap(),
+    );
+    let start = Instant::now();
+    let mut calls = 0;
+    loop {
+        calls += 1;
+        let r = unsafe { anj_dtls_connect(ctx, h.as_ptr(), p.as_ptr()) };
+        if r != ANJ_NET_EINPROGRESS || start.elapsed() > limit {
+            return (r, calls);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn recv_wait(ctx: *mut anj_net_ctx_t, buf: &mut [u8], limit: Duration) -> (i32, usize) {
+    let start = Instant::now();
+    loop {
+        let mut n = 0;
+        let r = unsafe { anj_dtls_recv(ctx, &mut n, buf.as_mut_ptr(), buf.len()) };
+        if (r != ANJ_NET_EAGAIN && r != ANJ_NET_EINPROGRESS) || start.elapsed() > limit {
+            return (r, n);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// The inner MTU of a UDP context connected like the DTLS one.
+fn udp_mtu_to(port: u16) -> i32 {
+    let mut probe: *mut anj_net_ctx_t = ptr::null_mut();
+    let cfg = anj_net_config_t::default();
+    let (h, p) = (
+        CString::new("127.0.0.1").unwrap(),
+        CString::new(port.to_string()).unwrap(),
+    );
+    let mut mtu = 0;
+    unsafe {
+        assert_eq!(anj_udp_create_ctx(&mut probe, &cfg), ANJ_NET_OK);
+        assert_eq!(anj_udp_connect(probe, h.as_ptr(), p.as_ptr()), ANJ_NET_OK);
+        assert_eq!(anj_udp_get_inner_mtu(probe, &mut mtu), ANJ_NET_OK);
+        assert_eq!(anj_udp_cleanup_ctx(&mut probe), ANJ_NET_OK);
+    }
+    mtu
+}
+
+#[test]
+fn psk_handshake_and_data_both_ways_with_openssl() {
+    let _g = serial();
+    let mut server = Server::start(KEY);
+    let ctx = create(&psk_config(KEY));
+    assert_eq!(
+        state(ctx),
+        anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CLOSED
+    );
+
+    let (r, calls) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK, "handshake result");
+    assert!(
+        calls > 1,
+        "a non-blocking handshake takes several connect calls"
+    );
+    assert_eq!(
+        state(ctx),
+        anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CONNECTED
+    );
+    let hs = stats(ctx).unwrap();
+    assert_eq!(hs.handshakes, 1);
+    eprintln!(
+        "PSK handshake: {} connect calls, {} bytes out, {} bytes in",
+        calls, hs.bytes_out, hs.bytes_in
+    );
+
+    // The inner MTU is the UDP one minus the record expansion of the agreed suite
+    // (CCM_8: 13-byte header, 8-byte explicit nonce, 8-byte tag).
+    let mut dtls_mtu = 0;
+    assert_eq!(
+        unsafe { anj_dtls_get_inner_mtu(ctx, &mut dtls_mtu) },
+        ANJ_NET_OK
+    );
+    assert_eq!(dtls_mtu, udp_mtu_to(server.port) - 29);
+
+    let msg = b"hello anj-rs\n";
+    let mut sent = 0;
+    assert_eq!(
+        unsafe { anj_dtls_send(ctx, &mut sent, msg.as_ptr(), msg.len()) },
+        ANJ_NET_OK
+    );
+    assert_eq!(sent, msg.len());
+    server.expect_line("hello anj-rs");
+    server.say("hello from s_server\n");
+    let mut buf = [0u8; 256];
+    let (r, n) = recv_wait(ctx, &mut buf, Duration::from_secs(5));
+    assert_eq!(r, ANJ_NET_OK);
+    assert_eq!(&buf[..n], b"hello from s_server\n");
+    let after = stats(ctx).unwrap();
+    assert!(after.bytes_out >= hs.bytes_out + msg.len() as u64 + 29);
+
+    // Nothing more is coming: EAGAIN, not an error.
+    let mut n = 0;
+    assert_eq!(
+        unsafe { anj_dtls_recv(ctx, &mut n, buf.as_mut_ptr(), buf.len()) },
+        ANJ_NET_EAGAIN
+    );
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+    assert_eq!(
+        state(ctx),
+        anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CLOSED
+    );
+    cleanup(ctx);
+}
+
+#[test]
+fn wrong_key_fails_cleanly_and_sends_no_plaintext() {
+    let _g = serial();
+    let server = Server::start(b"a different key!");
+    // A DTLS peer silently drops records it cannot authenticate (RFC 6347, 4.1.2.7),
+    // so a wrong key shows as a handshake that never completes: it fails when the
+    // retransmission budget runs out (short here; a minute by default).
+    assert!(set_handshake_timeouts(100, 800));
+    let ctx = create(&psk_config(KEY));
+    assert!(set_handshake_timeouts(1000, 60000));
+    let start = Instant::now();
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(20));
+    assert!(r < 0, "the handshake must fail with an error, got {r}");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "within the budget"
+    );
+    assert_eq!(
+        state(ctx),
+        anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CLOSED
+    );
+    assert_eq!(stats(ctx).unwrap().handshakes, 0);
+    // No fallback: sending and receiving are refused.
+    let msg = b"secret";
+    let mut sent = 0;
+    assert!(unsafe { anj_dtls_send(ctx, &mut sent, msg.as_ptr(), msg.len()) } < 0);
+    assert_eq!(sent, 0);
+    let mut buf = [0u8; 16];
+    let mut n = 0;
+    assert!(unsafe { anj_dtls_recv(ctx, &mut n, buf.as_mut_ptr(), buf.len()) } < 0);
+    cleanup(ctx);
+}
+
+/// Reads every datagram that arrives within `window`.
+fn collect(sock: &UdpSocket, window: Duration) -> Vec<Vec<u8>> {
+    let end = Instant::now() + window;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 2048];
+    while Instant::now() < end {
+        sock.set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        if let Ok((n, _)) = sock.recv_from(&mut buf) {
+            out.push(buf[..n].to_vec());
+        }
+    }
+    out
+}
+
+/// Keeps calling connect against a silent peer for `window`, collecting what it sent.
+fn client_hellos_to_silent_peer(host: &str, window: Duration) -> Vec<Vec<u8>> {
+    client_hellos_with(&psk_config(KEY), host, window)
+}
+
+fn client_hellos_with(cfg: &anj_net_config_t, host: &str, window: Duration) -> Vec<Vec<u8>> {
+    let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = peer.local_addr().unwrap().port();
+    let ctx = create(cfg);
+    let (h, p) = (
+        CString::new(host).unwrap(),
+        CString::new(port.to_string()).unwrap(),
+    );
+    let end = Instant::now() + window;
+    let mut got = Vec::new();
+    while Instant::now() < end {
+        let r = unsafe { anj_dtls_connect(ctx, h.as_ptr(), p.as_ptr()) };
+        assert_eq!(r, ANJ_NET_EINPROGRESS, "never answered: still in progress");
+        got.extend(collect(&peer, Duration::from_millis(50)));
+    }
+    cleanup(ctx);
+    got
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn handshake_flight_is_retransmitted_on_timer() {
+    let _g = serial();
+    // Initial retransmission timeout 1 s, doubling: within 3.5 s the ClientHello goes
+    // out at about 0 s, 1 s and 3 s.
+    let hellos = client_hellos_to_silent_peer("127.0.0.1", Duration::from_millis(3500));
+    assert_eq!(hellos.len(), 3, "ClientHello and two retransmissions");
+    for d in &hellos {
+        assert_eq!(d[0], 22, "handshake record");
+        assert_eq!(&d[1..3], &[0xfe, 0xfd], "DTLS 1.2");
+        assert_eq!(d[13], 1, "ClientHello");
+    }
+}
+
+#[test]
+fn sni_is_a_host_name_never_an_address() {
+    let _g = serial();
+    let by_name = client_hellos_to_silent_peer("localhost", Duration::from_millis(300));
+    assert!(!by_name.is_empty());
+    assert!(
+        contains(&by_name[0], b"localhost"),
+        "SNI carries the host name"
+    );
+    let by_ip = client_hellos_to_silent_peer("127.0.0.1", Duration::from_millis(300));
+    assert!(!by_ip.is_empty());
+    assert!(!contains(&by_ip[0], b"127.0.0.1"), "no SNI for an address");
+    // An SNI given with the credentials wins over the host connected to.
+    let mut cfg = psk_config(KEY);
+    cfg.secure_socket_config.security.data.psk.sni = c"lwm2m.example.org".as_ptr();
+    let given = client_hellos_with(&cfg, "127.0.0.1", Duration::from_millis(300));
+    assert!(!given.is_empty());
+    assert!(contains(&given[0], b"lwm2m.example.org"));
+}
+
+#[test]
+fn oversized_record_is_emsgsize_and_dropped() {
+    let _g = serial();
+    let mut server = Server::start(KEY);
+    let ctx = create(&psk_config(KEY));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    let long = format!("{}\n", "x".repeat(100));
+    server.say(&long);
+    let mut small = [0u8; 16];
+    let (r, _) = recv_wait(ctx, &mut small, Duration::from_secs(5));
+    assert_eq!(r, ANJ_NET_EMSGSIZE, "a record larger than the buffer");
+    // The rest of it is gone: the next record comes whole.
+    server.say("ok\n");
+    let (r, n) = recv_wait(ctx, &mut small, Duration::from_secs(5));
+    assert_eq!(r, ANJ_NET_OK);
+    assert_eq!(&small[..n], b"ok\n");
+    cleanup(ctx);
+}
+
+#[test]
+fn closed_context_connects_again_with_a_new_handshake() {
+    let _g = serial();
+    let first = Server::start(KEY);
+    let ctx = create(&psk_config(KEY));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", first.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+    drop(first);
+
+    let second = Server::start(KEY);
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", second.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK, "the same context, reset, handshakes again");
+    assert_eq!(stats(ctx).unwrap().handshakes, 2);
+    let msg = b"again\n";
+    let mut sent = 0;
+    assert_eq!(
+        unsafe { anj_dtls_send(ctx, &mut sent, msg.as_ptr(), msg.len()) },
+        ANJ_NET_OK
+    );
+    second.expect_line("again");
+    cleanup(ctx);
+}
