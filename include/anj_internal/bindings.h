@@ -492,6 +492,20 @@ typedef enum anj_net_socket_state_t {
   ANJ_NET_SOCKET_STATE_CONNECTED = 1,
 } anj_net_socket_state_t;
 
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Which way a persistence context moves data.
+ */
+typedef enum anj_persistence_direction_t {
+#if defined(ANJ_WITH_PERSISTENCE)
+  ANJ_PERSISTENCE_STORE = 0,
+#endif
+#if defined(ANJ_WITH_PERSISTENCE)
+  ANJ_PERSISTENCE_RESTORE = 1,
+#endif
+} anj_persistence_direction_t;
+#endif
+
 #if defined(ANJ_WITH_LWM2M_SEND)
 /*
  Payload format of a Send; only the formats enabled in the build exist (the first
@@ -1036,6 +1050,20 @@ typedef struct anj_dm_device_object_init_t {
   void (*reboot_cb)(void *arg, anj_t *anj);
   void *reboot_cb_arg;
 } anj_dm_device_object_init_t;
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ A persistence stream: its direction, the callback for that direction and the
+ callback's argument. Built by `anj_persistence_store_context_create` or
+ `anj_persistence_restore_context_create`.
+ */
+typedef struct anj_persistence_context_t {
+  enum anj_persistence_direction_t direction;
+  int (*read)(void *ctx, void *buf, size_t size);
+  int (*write)(void *ctx, const void *buf, size_t size);
+  void *ctx;
+} anj_persistence_context_t;
+#endif
 
 /*
  One value at one path, as the application hands it to the library for an LwM2M Send
@@ -1770,6 +1798,88 @@ int anj_dm_security_obj_install(anj_t *anj, anj_dm_security_obj_t *security_obj_
 int anj_dm_device_obj_install(anj_t *anj,
                               anj_dm_device_obj_t *device_obj,
                               const struct anj_dm_device_object_init_t *obj_init);
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Builds a context that writes through `write_cb`.
+ */
+struct anj_persistence_context_t anj_persistence_store_context_create(int (*write_cb)(void *ctx,
+                                                                                      const void *buf,
+                                                                                      size_t size),
+                                                                      void *ctx);
+#endif
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Builds a context that reads through `read_cb`.
+ */
+struct anj_persistence_context_t anj_persistence_restore_context_create(int (*read_cb)(void *ctx,
+                                                                                       void *buf,
+                                                                                       size_t size),
+                                                                        void *ctx);
+#endif
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Stores `buffer_size` bytes from `inout_buffer`, or restores that many into it.
+
+ # Safety
+ `ctx` is a valid context; `inout_buffer` is valid for `buffer_size` bytes (readable
+ when storing, writable when restoring).
+ */
+int anj_persistence_bytes(const struct anj_persistence_context_t *ctx,
+                          void *inout_buffer,
+                          size_t buffer_size);
+#endif
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Stores a NUL-terminated string as its 64-bit length and its bytes, or restores one
+ into `inout_str` (at most `out_max_size` bytes with the NUL).
+
+ # Safety
+ `ctx` is valid; storing: `inout_str` is NUL-terminated; restoring: it is writable for
+ `out_max_size` bytes.
+ */
+int anj_persistence_string(const struct anj_persistence_context_t *ctx,
+                           char *inout_str,
+                           size_t out_max_size);
+#endif
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Stores `magic`, or reads `magic_size` bytes and checks they equal `magic`.
+
+ # Safety
+ `ctx` is valid; `magic` is readable for `magic_size` bytes.
+ */
+int anj_persistence_magic(const struct anj_persistence_context_t *ctx,
+                          const void *magic,
+                          size_t magic_size);
+#endif
+
+#if (defined(ANJ_WITH_PERSISTENCE) && defined(ANJ_WITH_DEFAULT_SERVER_OBJ))
+/*
+ Writes the Server object's instance to a store context.
+
+ # Safety
+ `server_obj_ctx` is an initialised Server object context, `ctx` a valid context.
+ */
+int anj_dm_server_obj_store(anj_dm_server_obj_t *server_obj_ctx,
+                            const struct anj_persistence_context_t *ctx);
+#endif
+
+#if (defined(ANJ_WITH_PERSISTENCE) && defined(ANJ_WITH_DEFAULT_SERVER_OBJ))
+/*
+ Reads a Server object instance stored by `anj_dm_server_obj_store` into a context
+ that is not installed yet. On any failure the context is left unchanged.
+
+ # Safety
+ `server_obj_ctx` is an initialised Server object context, `ctx` a valid context.
+ */
+int anj_dm_server_obj_restore(anj_dm_server_obj_t *server_obj_ctx,
+                              const struct anj_persistence_context_t *ctx);
+#endif
 
 #if defined(ANJ_WITH_LWM2M_SEND)
 /*

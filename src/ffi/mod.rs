@@ -12,6 +12,8 @@ pub mod fw_update;
 pub mod log;
 pub mod net;
 pub mod objects;
+#[cfg(feature = "persistence")]
+pub mod persistence;
 #[cfg(feature = "lwm2m-send")]
 pub mod send;
 pub mod time;
