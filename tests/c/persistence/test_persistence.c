@@ -13,6 +13,7 @@
 #include <anj/dm/core.h>
 #include <anj/dm/server_object.h>
 #include <anj/persistence.h>
+#include <anj/utils.h>
 
 static int g_failures;
 
