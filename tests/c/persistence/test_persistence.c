@@ -130,7 +130,7 @@ static void test_server_object(void) {
         .lifetime = 321,
         .default_min_period = 2,
         .default_max_period = 30,
-        .binding = "UQ",
+        .binding = "UT",
         .bootstrap_on_registration_failure = &bof,
         .iid = &iid,
     };
@@ -155,7 +155,7 @@ static void test_server_object(void) {
     CHECK(anj_dm_res_read(&g_anj, &ANJ_MAKE_RESOURCE_PATH(1, 4, 0), &v) == 0);
     CHECK(v.int_value == 17);
     CHECK(anj_dm_res_read(&g_anj, &ANJ_MAKE_RESOURCE_PATH(1, 4, 7), &v) == 0);
-    CHECK(strcmp((const char *) v.bytes_or_string.data, "UQ") == 0);
+    CHECK(strcmp((const char *) v.bytes_or_string.data, "UT") == 0);
     /* An installed object is not restored over. */
     m.pos = 0;
     CHECK(anj_dm_server_obj_restore(&g_dst, &rs) < 0);
