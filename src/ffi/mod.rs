@@ -11,6 +11,8 @@ pub mod dm;
 pub mod fw_update;
 pub mod log;
 pub mod net;
+#[cfg(feature = "ntp")]
+pub mod ntp;
 pub mod objects;
 #[cfg(feature = "persistence")]
 pub mod persistence;

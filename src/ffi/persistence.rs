@@ -524,8 +524,36 @@ mod tests {
         0
     }
 
-    fn ctxs(m: &mut Mem) -> (anj_persistence_context_t, anj_persistence_context_t) {
-        let p = m as *mut Mem as *mut c_void;
+    /// A heap `Mem` reached only through one raw pointer, shared by the callbacks and
+    /// the test's own accesses (each a short-lived reborrow).
+    pub(crate) struct MemBox(*mut Mem);
+    impl MemBox {
+        pub fn new() -> Self {
+            Self(Box::into_raw(Box::new(Mem::new())))
+        }
+    }
+    impl core::ops::Deref for MemBox {
+        type Target = Mem;
+        fn deref(&self) -> &Mem {
+            // SAFETY (test): a live allocation; no other reference is held across this.
+            unsafe { &*self.0 }
+        }
+    }
+    impl core::ops::DerefMut for MemBox {
+        fn deref_mut(&mut self) -> &mut Mem {
+            // SAFETY (test): as in deref.
+            unsafe { &mut *self.0 }
+        }
+    }
+    impl Drop for MemBox {
+        fn drop(&mut self) {
+            // SAFETY (test): allocated by `new`, freed once.
+            drop(unsafe { Box::from_raw(self.0) });
+        }
+    }
+
+    fn ctxs(m: &MemBox) -> (anj_persistence_context_t, anj_persistence_context_t) {
+        let p = m.0 as *mut c_void;
         (
             anj_persistence_store_context_create(Some(mem_write), p),
             anj_persistence_restore_context_create(Some(mem_read), p),
@@ -539,8 +567,8 @@ mod tests {
 
     #[test]
     fn primitives_round_trip() {
-        let mut m = Mem::new();
-        let (st, rs) = ctxs(&mut m);
+        let mut m = MemBox::new();
+        let (st, rs) = ctxs(&m);
         let mut v = 0x1234_5678u32;
         let mut s = *b"hello\0";
         unsafe {
@@ -590,8 +618,8 @@ mod tests {
 
     #[test]
     fn record_detects_corruption() {
-        let mut m = Mem::new();
-        let (st, rs) = ctxs(&mut m);
+        let mut m = MemBox::new();
+        let (st, rs) = ctxs(&m);
         st.record(b"TAG1", &mut [1, 2, 3, 4]).unwrap();
         let mut p = [0u8; 4];
         rs.record(b"TAG1", &mut p).unwrap();
@@ -639,8 +667,8 @@ mod tests {
                 default_notification_mode: 1,
             };
             unsafe { assert_eq!(anj_dm_server_obj_add_instance(&mut *src, &init), 0) };
-            let mut m = Mem::new();
-            let (st, rs) = ctxs(&mut m);
+            let mut m = MemBox::new();
+            let (st, rs) = ctxs(&m);
             assert_eq!(unsafe { anj_dm_server_obj_store(&mut *src, &st) }, 0);
             let stored = m.len;
 

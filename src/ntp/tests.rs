@@ -5,13 +5,16 @@ use std::collections::VecDeque;
 use std::string::String;
 use std::vec::Vec;
 
+/// Builds a server's answer to a request.
+type Responder = fn(&[u8]) -> Vec<u8>;
+
 /// A scripted network: records what the client does and answers from queues.
 #[derive(Default)]
 struct FakeNet {
     connects: Vec<(String, String)>,
     sent: Vec<Vec<u8>>,
-    /// Per server host: answer the request? (built by `serve`).
-    answer: Option<fn(&[u8]) -> Vec<u8>>,
+    /// How live servers answer.
+    answer: Option<Responder>,
     /// Hosts that answer.
     live: Vec<String>,
     current: Option<String>,
