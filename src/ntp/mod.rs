@@ -280,7 +280,9 @@ impl Sntp {
             },
             Phase::Waiting => {
                 let mut buf = [0u8; MSG_SIZE + 1];
-                loop {
+                // A bounded number of datagrams per step: a flood of foreign ones must
+                // not keep the step from returning (the rest wait for the next step).
+                for _ in 0..8 {
                     match io.recv(&mut buf) {
                         Recv::Datagram(n) => match parse(&buf[..n], self.nonce) {
                             Ok(reply) => {

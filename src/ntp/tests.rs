@@ -347,3 +347,30 @@ fn host_port_split() {
     assert_eq!(split_host_port("h:x1"), None);
     assert_eq!(split_host_port(""), None);
 }
+
+#[test]
+fn a_flood_of_foreign_datagrams_is_spread_over_steps() {
+    let mut now = 0;
+    let mut s = Sntp::new(now, 1, SEC);
+    let mut net = FakeNet::default();
+    s.step(now, 0, "h", "", &mut net);
+    s.start();
+    s.step(now, 0, "h", "", &mut net);
+    s.step(now, 0, "h", "", &mut net);
+    for i in 0..20 {
+        net.inbox.push_back(answer(i, T_2026 << 32, T_2026 << 32));
+    }
+    let nonce = u64::from_be_bytes(net.sent[0][40..48].try_into().unwrap());
+    net.inbox
+        .push_back(answer(nonce, T_2026 << 32, T_2026 << 32));
+    now += 1000;
+    assert_eq!(s.step(now, 0, "h", "", &mut net), None);
+    assert_eq!((s.phase, net.inbox.len()), (Phase::Waiting, 13));
+    s.step(now, 0, "h", "", &mut net);
+    s.step(now, 0, "h", "", &mut net);
+    assert_eq!(s.phase, Phase::Closing);
+    assert!(matches!(
+        s.step(now, 0, "h", "", &mut net),
+        Some(Event::Synchronized(_))
+    ));
+}
