@@ -98,6 +98,8 @@ int main(void) {
         .net_socket_cfg = &sock,
     };
 
+    CHECK(sizeof(anj_ntp_t) == ANJ_INTERNAL_SIZEOF_NTP);
+
     /* Invalid configurations. */
     anj_ntp_configuration_t bad = cfg;
     bad.event_cb = NULL;
