@@ -37,6 +37,12 @@ const _: () = assert!(
     "ANJ_INTERNAL_SIZEOF_COAP_DOWNLOADER is out of date: see build.rs"
 );
 
+#[cfg(feature = "ntp")]
+const _: () = assert!(
+    fits::<crate::ffi::ntp::anj_ntp_t>(crate::config::SIZEOF_NTP),
+    "ANJ_INTERNAL_SIZEOF_NTP is out of date: see build.rs"
+);
+
 #[cfg(feature = "default-fota-obj")]
 const _: () = assert!(
     fits::<crate::ffi::fw_update::FwUpdateObj>(crate::config::SIZEOF_FW_UPDATE_OBJ),
@@ -66,6 +72,12 @@ mod tests {
             "fw_update={} (config: {})",
             size_of::<crate::ffi::fw_update::FwUpdateObj>(),
             crate::config::SIZEOF_FW_UPDATE_OBJ
+        );
+        #[cfg(feature = "ntp")]
+        println!(
+            "anj_ntp_t={} (config: {})",
+            size_of::<crate::ffi::ntp::anj_ntp_t>(),
+            crate::config::SIZEOF_NTP
         );
         #[cfg(feature = "coap-downloader")]
         println!(

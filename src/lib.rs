@@ -32,6 +32,9 @@ pub mod io;
 /// cbindgen:ignore
 mod layout;
 /// cbindgen:ignore
+#[cfg(feature = "ntp")]
+pub mod ntp;
+/// cbindgen:ignore
 #[cfg(feature = "observe")]
 pub mod observe;
 /// cbindgen:ignore

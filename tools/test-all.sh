@@ -24,6 +24,8 @@ command -v arm-none-eabi-gcc >/dev/null || need_apt+=(gcc-arm-none-eabi libnewli
 # OpenSSL's s_server is the peer of tests/dtls_mbedtls.rs.
 ldconfig -p | grep -q 'libclang-\?[0-9.]*\.so' || need_apt+=(libclang-dev)
 command -v openssl >/dev/null || need_apt+=(openssl)
+# chronyd: the independent NTP server of tests/interop/test_ntp.py (127.0.0.1, free port).
+command -v chronyd >/dev/null || [[ -x /usr/sbin/chronyd ]] || need_apt+=(chrony)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     if [[ $(id -u) == 0 ]]; then
         export DEBIAN_FRONTEND=noninteractive
@@ -90,6 +92,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_COAP_DOWNLOAD="$(find_example coap_download)" \
     ANJ_EXAMPLE_SEND="$(find_example send)" \
     ANJ_EXAMPLE_SENSOR_DTLS="$dtls_sensor" \
+    ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q tests/interop
 fi

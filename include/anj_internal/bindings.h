@@ -131,6 +131,27 @@
  */
 #define NetConn_ERR_EXISTS -3
 
+#if defined(ANJ_WITH_NTP)
+/*
+ `anj_ntp_start`: a synchronization is already under way.
+ */
+#define ANJ_NTP_ERR_IN_PROGRESS -1
+#endif
+
+#if defined(ANJ_WITH_NTP)
+/*
+ `anj_ntp_init`: the configuration is not valid.
+ */
+#define ANJ_NTP_ERR_CONFIGURATION -2
+#endif
+
+#if defined(ANJ_WITH_NTP)
+/*
+ `anj_ntp_init`: the NTP object could not be added to the client.
+ */
+#define ANJ_NTP_ERR_OBJECT_CREATION_FAILED -3
+#endif
+
 /*
  Largest Server URI (`ANJ_SERVER_URI_MAX_SIZE`, including the NUL).
  */
@@ -491,6 +512,64 @@ typedef enum anj_net_socket_state_t {
    */
   ANJ_NET_SOCKET_STATE_CONNECTED = 1,
 } anj_net_socket_state_t;
+
+#if defined(ANJ_WITH_NTP)
+/*
+ The events the NTP module reports to its callback.
+ */
+typedef enum anj_ntp_status_t {
+#if defined(ANJ_WITH_NTP)
+  /*
+   Reported once by the first `anj_ntp_step`.
+   */
+  ANJ_NTP_STATUS_INITIAL,
+#endif
+#if defined(ANJ_WITH_NTP)
+  /*
+   The NTP period has passed since the last attempt: time to call `anj_ntp_start`.
+   */
+  ANJ_NTP_STATUS_PERIOD_EXCEEDED,
+#endif
+#if defined(ANJ_WITH_NTP)
+  /*
+   `anj_ntp_start` began a synchronization.
+   */
+  ANJ_NTP_STATUS_IN_PROGRESS,
+#endif
+#if defined(ANJ_WITH_NTP)
+  /*
+   Synchronized; the callback gets the current time.
+   */
+  ANJ_NTP_STATUS_FINISHED_SUCCESSFULLY,
+#endif
+#if defined(ANJ_WITH_NTP)
+  /*
+   Every attempt failed, or the synchronization was terminated.
+   */
+  ANJ_NTP_STATUS_FINISHED_WITH_ERROR,
+#endif
+#if (defined(ANJ_WITH_NTP) && defined(ANJ_WITH_PERSISTENCE))
+  /*
+   The server changed the object: time to store it.
+   */
+  ANJ_NTP_STATUS_OBJECT_UPDATED,
+#endif
+} anj_ntp_status_t;
+#endif
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Which way a persistence context moves data.
+ */
+typedef enum anj_persistence_direction_t {
+#if defined(ANJ_WITH_PERSISTENCE)
+  ANJ_PERSISTENCE_STORE = 0,
+#endif
+#if defined(ANJ_WITH_PERSISTENCE)
+  ANJ_PERSISTENCE_RESTORE = 1,
+#endif
+} anj_persistence_direction_t;
+#endif
 
 #if defined(ANJ_WITH_LWM2M_SEND)
 /*
@@ -954,6 +1033,70 @@ typedef struct anj_dm_fw_update_handlers_t {
 #endif
 
 /*
+ A point in calendar time, as time elapsed since 1970-01-01 00:00:00 UTC.
+ */
+typedef struct anj_time_real_t {
+  /*
+   Time elapsed since the Unix epoch.
+   */
+  struct anj_time_duration_t since_real_epoch;
+} anj_time_real_t;
+
+#if defined(ANJ_WITH_NTP)
+/*
+ The NTP module's configuration, read (and copied) by `anj_ntp_init`.
+ */
+typedef struct anj_ntp_configuration_t {
+  /*
+   Mandatory.
+   */
+  void (*event_cb)(void *arg,
+                   anj_ntp_t *ntp,
+                   enum anj_ntp_status_t status,
+                   struct anj_time_real_t synchronized_time);
+  void *event_cb_arg;
+  /*
+   Mandatory, non-empty, shorter than `ANJ_NTP_SERVER_ADDR_MAX_LEN` (/3415/0/1).
+   */
+  const char *ntp_server_address;
+  /*
+   Optional (NULL or empty: none) (/3415/0/2).
+   */
+  const char *backup_ntp_server_address;
+  /*
+   0: no periodic synchronization (/3415/0/3).
+   */
+  uint32_t ntp_period_hours;
+  /*
+   Attempts per server; 0 means 1.
+   */
+  uint16_t attempts;
+  /*
+   Wait for each answer; zero means 5 s.
+   */
+  struct anj_time_duration_t response_timeout;
+  /*
+   NULL: the defaults.
+   */
+  const struct anj_net_socket_configuration_t *net_socket_cfg;
+} anj_ntp_configuration_t;
+#endif
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ A persistence stream: its direction, the callback for that direction and the
+ callback's argument. Built by `anj_persistence_store_context_create` or
+ `anj_persistence_restore_context_create`.
+ */
+typedef struct anj_persistence_context_t {
+  enum anj_persistence_direction_t direction;
+  int (*read)(void *ctx, void *buf, size_t size);
+  int (*write)(void *ctx, const void *buf, size_t size);
+  void *ctx;
+} anj_persistence_context_t;
+#endif
+
+/*
  Values of the Communication Retry resources (/1/x/17..20, LwM2M 1.1 TS Core §6.2.1.1).
  */
 typedef struct anj_communication_retry_res_t {
@@ -1110,16 +1253,6 @@ typedef struct anj_time_monotonic_t {
    */
   struct anj_time_duration_t since_monotonic_epoch;
 } anj_time_monotonic_t;
-
-/*
- A point in calendar time, as time elapsed since 1970-01-01 00:00:00 UTC.
- */
-typedef struct anj_time_real_t {
-  /*
-   Time elapsed since the Unix epoch.
-   */
-  struct anj_time_duration_t since_real_epoch;
-} anj_time_real_t;
 
 
 
@@ -1737,6 +1870,69 @@ int anj_net_get_state(enum anj_net_binding_type_t binding,
  */
 int anj_net_queue_mode_rx_off(enum anj_net_binding_type_t binding, anj_net_ctx_t *ctx);
 
+#if defined(ANJ_WITH_NTP)
+/*
+ Validates the configuration, prepares the module and installs /3415 in `anj`.
+
+ # Safety
+ `anj` was initialised; `ntp` points to writable storage of `sizeof(anj_ntp_t)` that
+ outlives the registration; `config` is valid.
+ */
+int anj_ntp_init(anj_t *anj, anj_ntp_t *ntp, const struct anj_ntp_configuration_t *config);
+#endif
+
+#if defined(ANJ_WITH_NTP)
+/*
+ Runs the module: reports events, and moves a synchronization forward.
+
+ # Safety
+ `ntp` was initialised by `anj_ntp_init`.
+ */
+void anj_ntp_step(anj_ntp_t *ntp);
+#endif
+
+#if defined(ANJ_WITH_NTP)
+/*
+ Starts a synchronization.
+
+ # Safety
+ `ntp` was initialised by `anj_ntp_init`.
+ */
+int anj_ntp_start(anj_ntp_t *ntp);
+#endif
+
+#if defined(ANJ_WITH_NTP)
+/*
+ Abandons the synchronization under way; the next steps close the connection and
+ report `ANJ_NTP_STATUS_FINISHED_WITH_ERROR`.
+
+ # Safety
+ `ntp` was initialised by `anj_ntp_init`.
+ */
+void anj_ntp_terminate(anj_ntp_t *ntp);
+#endif
+
+#if (defined(ANJ_WITH_NTP) && defined(ANJ_WITH_PERSISTENCE))
+/*
+ Writes the NTP object's resources to a store context.
+
+ # Safety
+ `ntp` was initialised by `anj_ntp_init`; `ctx` is a valid context.
+ */
+int anj_ntp_obj_store(anj_ntp_t *ntp, const struct anj_persistence_context_t *ctx);
+#endif
+
+#if (defined(ANJ_WITH_NTP) && defined(ANJ_WITH_PERSISTENCE))
+/*
+ Reads the NTP object's resources stored by `anj_ntp_obj_store`; on any failure
+ the object keeps its values.
+
+ # Safety
+ `ntp` was initialised by `anj_ntp_init`; `ctx` is a valid context.
+ */
+int anj_ntp_obj_restore(anj_ntp_t *ntp, const struct anj_persistence_context_t *ctx);
+#endif
+
 /*
  Prepares an empty Server object context.
 
@@ -1799,6 +1995,88 @@ int anj_dm_security_obj_install(anj_t *anj, anj_dm_security_obj_t *security_obj_
 int anj_dm_device_obj_install(anj_t *anj,
                               anj_dm_device_obj_t *device_obj,
                               const struct anj_dm_device_object_init_t *obj_init);
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Builds a context that writes through `write_cb`.
+ */
+struct anj_persistence_context_t anj_persistence_store_context_create(int (*write_cb)(void *ctx,
+                                                                                      const void *buf,
+                                                                                      size_t size),
+                                                                      void *ctx);
+#endif
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Builds a context that reads through `read_cb`.
+ */
+struct anj_persistence_context_t anj_persistence_restore_context_create(int (*read_cb)(void *ctx,
+                                                                                       void *buf,
+                                                                                       size_t size),
+                                                                        void *ctx);
+#endif
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Stores `buffer_size` bytes from `inout_buffer`, or restores that many into it.
+
+ # Safety
+ `ctx` is a valid context; `inout_buffer` is valid for `buffer_size` bytes (readable
+ when storing, writable when restoring).
+ */
+int anj_persistence_bytes(const struct anj_persistence_context_t *ctx,
+                          void *inout_buffer,
+                          size_t buffer_size);
+#endif
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Stores a NUL-terminated string as its 64-bit length and its bytes, or restores one
+ into `inout_str` (at most `out_max_size` bytes with the NUL).
+
+ # Safety
+ `ctx` is valid; storing: `inout_str` is NUL-terminated; restoring: it is writable for
+ `out_max_size` bytes.
+ */
+int anj_persistence_string(const struct anj_persistence_context_t *ctx,
+                           char *inout_str,
+                           size_t out_max_size);
+#endif
+
+#if defined(ANJ_WITH_PERSISTENCE)
+/*
+ Stores `magic`, or reads `magic_size` bytes and checks they equal `magic`.
+
+ # Safety
+ `ctx` is valid; `magic` is readable for `magic_size` bytes.
+ */
+int anj_persistence_magic(const struct anj_persistence_context_t *ctx,
+                          const void *magic,
+                          size_t magic_size);
+#endif
+
+#if (defined(ANJ_WITH_PERSISTENCE) && defined(ANJ_WITH_DEFAULT_SERVER_OBJ))
+/*
+ Writes the Server object's instance to a store context.
+
+ # Safety
+ `server_obj_ctx` is an initialised Server object context, `ctx` a valid context.
+ */
+int anj_dm_server_obj_store(anj_dm_server_obj_t *server_obj_ctx,
+                            const struct anj_persistence_context_t *ctx);
+#endif
+
+#if (defined(ANJ_WITH_PERSISTENCE) && defined(ANJ_WITH_DEFAULT_SERVER_OBJ))
+/*
+ Reads a Server object instance stored by `anj_dm_server_obj_store` into a context
+ that is not installed yet. On any failure the context is left unchanged.
+
+ # Safety
+ `server_obj_ctx` is an initialised Server object context, `ctx` a valid context.
+ */
+int anj_dm_server_obj_restore(anj_dm_server_obj_t *server_obj_ctx,
+                              const struct anj_persistence_context_t *ctx);
+#endif
 
 #if defined(ANJ_WITH_SECURITY)
 /*

@@ -68,6 +68,15 @@ typedef struct _anj_coap_downloader_struct {
 } anj_coap_downloader_t;
 #endif
 
+/* The NTP module (anj/ntp.h): object /3415, its connection and state machine. The
+ * name exists in every configuration, the type is complete with ANJ_WITH_NTP. */
+typedef struct _anj_ntp_struct anj_ntp_t;
+#ifdef ANJ_WITH_NTP
+struct _anj_ntp_struct {
+    uint64_t _anj_internal[ANJ_INTERNAL_SIZEOF_NTP / 8];
+};
+#endif
+
 #ifdef __cplusplus
 }
 #endif

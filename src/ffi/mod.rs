@@ -11,7 +11,11 @@ pub mod dm;
 pub mod fw_update;
 pub mod log;
 pub mod net;
+#[cfg(feature = "ntp")]
+pub mod ntp;
 pub mod objects;
+#[cfg(feature = "persistence")]
+pub mod persistence;
 #[cfg(feature = "security")]
 pub mod security;
 #[cfg(feature = "lwm2m-send")]

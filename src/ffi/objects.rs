@@ -181,6 +181,25 @@ pub struct ServerObj {
     installed: bool,
 }
 
+impl ServerObj {
+    /// The instance, if the object has one.
+    pub fn instance(&self) -> Option<&ServerInstance> {
+        self.has_instance.then_some(&self.data)
+    }
+
+    /// Whether the object is registered with a client.
+    pub fn is_installed(&self) -> bool {
+        self.installed
+    }
+
+    /// Sets the (single) instance of an object not installed yet (persistence restore).
+    pub fn set_instance(&mut self, d: ServerInstance) {
+        debug_assert!(!self.installed);
+        self.data = d;
+        self.has_instance = true;
+    }
+}
+
 const EMPTY_INST: anj_dm_obj_inst_t = anj_dm_obj_inst_t {
     iid: ANJ_ID_INVALID,
     resources: core::ptr::null(),
