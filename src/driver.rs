@@ -40,7 +40,8 @@ impl<'a> Driver<'a> {
     }
 }
 
-fn status(code: i32) -> NetStatus {
+/// An `anj_net_*` return code as a [`NetStatus`].
+pub(crate) fn status(code: i32) -> NetStatus {
     match code {
         ANJ_NET_OK => NetStatus::Done,
         ANJ_NET_EINPROGRESS => NetStatus::InProgress,
@@ -79,8 +80,29 @@ fn with_psk(mut cfg: anj_net_config_t, psk: &crate::client::link::Psk<'_>) -> an
     cfg
 }
 
+/// Sends one datagram on `conn`.
+pub(crate) fn send_datagram(conn: &mut NetConn, datagram: &[u8]) -> NetStatus {
+    match conn.send(datagram) {
+        Ok(n) if n == datagram.len() => NetStatus::Done,
+        // A datagram is all or nothing: a partial UDP send is a failure.
+        Ok(_) => NetStatus::Failed(-1),
+        Err(e) => status(e),
+    }
+}
+
+/// Receives one datagram from `conn` into `buf`.
+pub(crate) fn recv_datagram(conn: &mut NetConn, buf: &mut [u8]) -> Recv {
+    match conn.recv(buf) {
+        Ok(n) => Recv::Datagram(n),
+        Err(ANJ_NET_EAGAIN) => Recv::Nothing,
+        Err(ANJ_NET_EINPROGRESS) => Recv::InProgress,
+        Err(ANJ_NET_EMSGSIZE) => Recv::TooBig,
+        Err(e) => Recv::Failed(e),
+    }
+}
+
 /// Copies `s` into `buf` as a NUL-terminated C string.
-fn c_string<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b CStr> {
+pub(crate) fn c_string<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b CStr> {
     let bytes = s.as_bytes();
     if bytes.len() >= buf.len() || bytes.contains(&0) {
         return None;
@@ -147,22 +169,11 @@ impl Link for Driver<'_> {
     }
 
     fn send(&mut self, datagram: &[u8]) -> NetStatus {
-        match self.conn.send(datagram) {
-            Ok(n) if n == datagram.len() => NetStatus::Done,
-            // A datagram is all or nothing: a partial UDP send is a failure.
-            Ok(_) => NetStatus::Failed(-1),
-            Err(e) => status(e),
-        }
+        send_datagram(self.conn, datagram)
     }
 
     fn recv(&mut self, buf: &mut [u8]) -> Recv {
-        match self.conn.recv(buf) {
-            Ok(n) => Recv::Datagram(n),
-            Err(ANJ_NET_EAGAIN) => Recv::Nothing,
-            Err(ANJ_NET_EINPROGRESS) => Recv::InProgress,
-            Err(ANJ_NET_EMSGSIZE) => Recv::TooBig,
-            Err(e) => Recv::Failed(e),
-        }
+        recv_datagram(self.conn, buf)
     }
 
     fn close(&mut self) -> NetStatus {

@@ -20,11 +20,12 @@ use core::ptr::NonNull;
 
 use crate::client::link::{NetStatus, Recv};
 use crate::config::NTP_SERVER_ADDR_MAX_LEN as ADDR_LEN;
+use crate::driver::{c_string, recv_datagram, send_datagram, status};
 use crate::ffi::core::anj_t;
 use crate::ffi::dm::*;
 use crate::ffi::net::{
     anj_net_binding_type_t, anj_net_config_t, anj_net_socket_configuration_t, NetConn,
-    ANJ_NET_EAGAIN, ANJ_NET_EINPROGRESS, ANJ_NET_EMSGSIZE, ANJ_NET_OK,
+    ANJ_NET_EINPROGRESS, ANJ_NET_OK,
 };
 use crate::ffi::time::{anj_time_duration_t, anj_time_real_t};
 use crate::io::value::Value;
@@ -333,14 +334,6 @@ struct ConnIo<'a> {
     cfg: anj_net_socket_configuration_t,
 }
 
-fn status(code: i32) -> NetStatus {
-    match code {
-        ANJ_NET_OK => NetStatus::Done,
-        ANJ_NET_EINPROGRESS => NetStatus::InProgress,
-        e => NetStatus::Failed(e),
-    }
-}
-
 impl NtpIo for ConnIo<'_> {
     fn connect(&mut self, host: &str, port: &str) -> NetStatus {
         if !self.conn.is_created() {
@@ -361,21 +354,11 @@ impl NtpIo for ConnIo<'_> {
     }
 
     fn send(&mut self, datagram: &[u8]) -> NetStatus {
-        match self.conn.send(datagram) {
-            Ok(n) if n == datagram.len() => NetStatus::Done,
-            Ok(_) => NetStatus::Failed(-1),
-            Err(e) => status(e),
-        }
+        send_datagram(self.conn, datagram)
     }
 
     fn recv(&mut self, buf: &mut [u8]) -> Recv {
-        match self.conn.recv(buf) {
-            Ok(n) => Recv::Datagram(n),
-            Err(ANJ_NET_EAGAIN) => Recv::Nothing,
-            Err(ANJ_NET_EINPROGRESS) => Recv::InProgress,
-            Err(ANJ_NET_EMSGSIZE) => Recv::TooBig,
-            Err(e) => Recv::Failed(e),
-        }
+        recv_datagram(self.conn, buf)
     }
 
     fn close(&mut self) -> NetStatus {
@@ -394,16 +377,6 @@ impl NtpIo for ConnIo<'_> {
         // SAFETY: `buf` is writable for its length.
         unsafe { anj_rng_generate(buf.as_mut_ptr(), buf.len()) == 0 }
     }
-}
-
-fn c_string<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b CStr> {
-    let b = s.as_bytes();
-    if b.len() >= buf.len() || b.contains(&0) {
-        return None;
-    }
-    buf[..b.len()].copy_from_slice(b);
-    buf[b.len()] = 0;
-    CStr::from_bytes_with_nul(&buf[..=b.len()]).ok()
 }
 
 /// Copies a configured address into a resource buffer; `None` if it does not fit.
