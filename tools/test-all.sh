@@ -100,5 +100,7 @@ fi
 if [[ "${ANJ_SKIP_SIZE:-0}" != 1 ]]; then
     stage "size report (Cortex-M4)"
     tools/size-report.sh
+    stage "size report (Cortex-M4) with DTLS PSK on MbedTLS 3.6"
+    ANJ_SIZE_MBEDTLS=psk tools/size-report.sh 2>&1 | grep -v 'ld: \|warning'
 fi
 stage "all tests passed"
