@@ -65,7 +65,14 @@ pub struct Message<'a> {
     /// Which option numbers occur: bit `n` for number `n` below 63, bit 63 for any
     /// number from 63 up. Lets a lookup of an absent option skip the scan.
     present: u64,
+    /// The first Content-Format and Accept values, decoded during the parse
+    /// ([`NO_FORMAT`]: absent, or longer than 2 bytes).
+    content_format: u32,
+    accept: u32,
 }
+
+/// [`Message::content_format`] / [`Message::accept`] absent or invalid.
+const NO_FORMAT: u32 = u32::MAX;
 
 /// The bit of `present` that stands for option `number`.
 fn presence_bit(number: u32) -> u64 {
@@ -95,6 +102,8 @@ impl<'a> Message<'a> {
         }
         let mut number: u32 = 0;
         let mut present = 0u64;
+        let mut content_format = NO_FORMAT;
+        let mut accept = NO_FORMAT;
         loop {
             let rest = buf.get(pos..).unwrap_or_default();
             match rest.first() {
@@ -115,13 +124,29 @@ impl<'a> Message<'a> {
             if size > rest.len() {
                 return Err(ParseError::OptionTruncated);
             }
-            present |= presence_bit(number);
+            let bit = presence_bit(number);
+            if present & bit == 0
+                && (number == u32::from(opt::CONTENT_FORMAT) || number == u32::from(opt::ACCEPT))
+            {
+                let v = rest
+                    .get(raw.header_len..size)
+                    .and_then(|v| decode_uint(v, 2))
+                    .unwrap_or(NO_FORMAT);
+                if number == u32::from(opt::ACCEPT) {
+                    accept = v;
+                } else {
+                    content_format = v;
+                }
+            }
+            present |= bit;
             pos += size;
         }
         Ok(Message {
             buf,
             options_end: pos,
             present,
+            content_format,
+            accept,
         })
     }
 
@@ -223,13 +248,12 @@ impl<'a> Message<'a> {
 
     /// Content-Format (0-2 byte uint, RFC 7252 §5.10.3); `None` if absent or too long.
     pub fn content_format(&self) -> Option<u16> {
-        self.uint_option_max(opt::CONTENT_FORMAT, 2)
-            .map(|v| v as u16)
+        u16::try_from(self.content_format).ok()
     }
 
     /// Accept (0-2 byte uint, RFC 7252 §5.10.4); `None` if absent or too long.
     pub fn accept(&self) -> Option<u16> {
-        self.uint_option_max(opt::ACCEPT, 2).map(|v| v as u16)
+        u16::try_from(self.accept).ok()
     }
 
     /// Observe (0-3 byte uint, RFC 7641 §2): 0 registers, 1 deregisters in a request; a

@@ -852,3 +852,30 @@ fn parse_never_panics_on_random_or_mutated_input() {
     // The generator must reach the interesting paths, not only early rejections.
     assert!(accepted > 2_000, "only {accepted} inputs accepted");
 }
+
+#[test]
+fn lookups_use_the_parse_summary_consistently() {
+    // Hand-built: Content-Format twice (the first counts), Accept, then options above 63
+    // (No-Response 258, and 2048) that share the summary's last bit.
+    let bytes = [
+        0x40, 0x01, 0, 0, //
+        0xc1, 60, // Content-Format (12) = 60
+        0x01, 50, // Content-Format again = 50
+        0x51, 0x70, // Accept (17) = 112
+        0xd1, 0xe4, 26, // No-Response (258) = 26
+        0xe1, 0x05, 0xf1, 1, // option 2048 = 1
+    ];
+    let m = parse_ok(&bytes);
+    assert_eq!(m.content_format(), Some(60));
+    assert_eq!(m.option_values(opt::CONTENT_FORMAT).count(), 2);
+    assert_eq!(m.accept(), Some(112));
+    assert_eq!(m.option(258), Some(&[26u8][..]));
+    assert_eq!(m.option(2048), Some(&[1u8][..]));
+    // Absent options, below and above 63.
+    assert_eq!(m.option(opt::URI_PATH), None);
+    assert_eq!(m.option(259), None);
+    assert_eq!(m.observe(), None);
+    // And with none of them: a bare message.
+    let m = parse_ok(&[0x40, 0x01, 0, 0]);
+    assert_eq!((m.content_format(), m.accept()), (None, None));
+}
