@@ -171,29 +171,24 @@ impl Path {
         }
         let mut pos = 0;
         for &id in self.as_slice() {
-            // "/" and up to 5 digits, built backwards.
-            let mut seg = [0u8; 6];
-            let mut i = seg.len();
-            let mut v = id;
-            loop {
-                i -= 1;
-                seg[i] = b'0' + (v % 10) as u8;
-                v /= 10;
-                if v == 0 {
-                    break;
-                }
-            }
-            i -= 1;
-            seg[i] = b'/';
-            let seg = &seg[i..];
+            let digits = match id {
+                0..=9 => 1,
+                10..=99 => 2,
+                100..=999 => 3,
+                1000..=9999 => 4,
+                _ => 5,
+            };
+            // "/" and the digits, the last one first.
             let dst = out
-                .get_mut(pos..pos + seg.len())
+                .get_mut(pos..pos + 1 + digits)
                 .ok_or(IoError::BufferTooSmall)?;
-            // A few bytes: a loop, not a memcpy call.
-            for (d, s) in dst.iter_mut().zip(seg) {
-                *d = *s;
+            dst[0] = b'/';
+            let mut v = id;
+            for d in dst[1..].iter_mut().rev() {
+                *d = b'0' + (v % 10) as u8;
+                v /= 10;
             }
-            pos += seg.len();
+            pos += 1 + digits;
         }
         Ok(pos)
     }
@@ -558,6 +553,26 @@ mod tests {
         assert_eq!(Path::new(&[1, 2, 3, 4]).child(5), None);
         assert_eq!(p.truncated(2), Path::new(&[3, 0]));
         assert_eq!(p.truncated(7), p);
+    }
+
+    #[test]
+    fn path_text_every_digit_count() {
+        let mut b = [0u8; 24];
+        for (ids, text) in [
+            (&[][..], "/"),
+            (&[0, 9][..], "/0/9"),
+            (&[10, 99, 100, 999][..], "/10/99/100/999"),
+            (&[1000, 9999, 10000, 65534][..], "/1000/9999/10000/65534"),
+        ] {
+            let n = Path::new(ids).write_str(&mut b).unwrap();
+            assert_eq!(core::str::from_utf8(&b[..n]).unwrap(), text);
+        }
+        // Too small a buffer is an error, not a truncated path.
+        assert_eq!(
+            Path::new(&[65534, 65534]).write_str(&mut b[..11]),
+            Err(IoError::BufferTooSmall)
+        );
+        assert_eq!(Path::ROOT.write_str(&mut []), Err(IoError::BufferTooSmall));
     }
 
     #[test]
