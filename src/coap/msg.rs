@@ -69,6 +69,10 @@ pub struct Message<'a> {
     /// ([`NO_FORMAT`]: absent, or longer than 2 bytes).
     content_format: u32,
     accept: u32,
+    /// The lowest critical option number with a length outside its registered range or
+    /// repeated though not repeatable (`u32::MAX`: none); see
+    /// [`Message::first_unknown_critical`].
+    bad_critical: u32,
 }
 
 /// [`Message::content_format`] / [`Message::accept`] absent or invalid.
@@ -104,6 +108,8 @@ impl<'a> Message<'a> {
         let mut present = 0u64;
         let mut content_format = NO_FORMAT;
         let mut accept = NO_FORMAT;
+        let mut bad_critical = u32::MAX;
+        let mut previous = u32::MAX;
         loop {
             let rest = buf.get(pos..).unwrap_or_default();
             match rest.first() {
@@ -125,6 +131,15 @@ impl<'a> Message<'a> {
                 return Err(ParseError::OptionTruncated);
             }
             let bit = presence_bit(number);
+            if number & 1 == 1 && bad_critical == u32::MAX {
+                let n = number as u16;
+                let bad_length =
+                    opt::length_range(n).is_some_and(|(min, max)| raw.len < min || raw.len > max);
+                if bad_length || (previous == number && !opt::is_repeatable(n)) {
+                    bad_critical = number;
+                }
+            }
+            previous = number;
             if present & bit == 0
                 && (number == u32::from(opt::CONTENT_FORMAT) || number == u32::from(opt::ACCEPT))
             {
@@ -147,6 +162,7 @@ impl<'a> Message<'a> {
             present,
             content_format,
             accept,
+            bad_critical,
         })
     }
 
@@ -294,6 +310,27 @@ impl<'a> Message<'a> {
     /// whose length is outside its registered range (§5.4.3) and a repeat of a
     /// non-repeatable option (§5.4.5).
     pub fn first_unknown_critical(&self, known: &[u16]) -> Option<u16> {
+        if self.present & presence_bit(63) == 0 {
+            // Every number is below 63, so the parse summary answers: the lowest number
+            // that is critical and unknown, or that the parse found malformed.
+            const CRITICAL: u64 = 0xAAAA_AAAA_AAAA_AAAA;
+            let known_mask = known
+                .iter()
+                .filter(|&&k| k < 63)
+                .fold(0u64, |m, &k| m | 1 << k);
+            let unknown = self.present & CRITICAL & !known_mask;
+            let first = if unknown == 0 {
+                u32::MAX
+            } else {
+                unknown.trailing_zeros()
+            };
+            return u16::try_from(first.min(self.bad_critical)).ok();
+        }
+        self.first_unknown_critical_scan(known)
+    }
+
+    /// [`Message::first_unknown_critical`] the long way, option by option.
+    pub(crate) fn first_unknown_critical_scan(&self, known: &[u16]) -> Option<u16> {
         let mut previous = None;
         for (number, value) in self.options() {
             let repeated = previous == Some(number);

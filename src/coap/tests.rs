@@ -796,6 +796,33 @@ fn exercise(m: &Message<'_>) {
 /// writer reproduces byte for byte whenever the option lengths are ones it allows.
 fn check_accepted(bytes: &[u8], m: &Message<'_>, scratch: &mut [u8]) {
     exercise(m);
+    // The summary kept by the parse answers as the option-by-option scan does.
+    for known in [
+        &[][..],
+        &[opt::URI_PATH, opt::ACCEPT, opt::BLOCK2][..],
+        &[
+            1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31, 35, 39, 59, 61,
+        ][..],
+    ] {
+        assert_eq!(
+            m.first_unknown_critical(known),
+            m.first_unknown_critical_scan(known),
+            "{bytes:02x?}"
+        );
+    }
+    assert_eq!(
+        m.content_format(),
+        m.option(opt::CONTENT_FORMAT).and_then(
+            |v| (v.len() <= 2).then(|| v.iter().fold(0u16, |a, b| a << 8 | u16::from(*b)))
+        )
+    );
+    for n in [1u16, 6, 11, 12, 17, 23, 27, 60, 62, 63, 258] {
+        assert_eq!(
+            m.option(n),
+            m.options().find(|o| o.0 == n).map(|o| o.1),
+            "{n}"
+        );
+    }
     let spec = Spec::of(m);
     let theirs =
         Packet::from_bytes(bytes).unwrap_or_else(|e| panic!("coap-lite: {e:?} on {bytes:02x?}"));

@@ -140,7 +140,15 @@ impl Path {
 
     /// Whether `other` is this path or lies below it.
     pub fn is_prefix_of(&self, other: &Path) -> bool {
-        other.as_slice().starts_with(self.as_slice())
+        if self.len > other.len {
+            return false;
+        }
+        // All four slots, without a slice comparison: the IDs past `self.len` don't count.
+        let mut same = true;
+        for i in 0..4 {
+            same &= i >= usize::from(self.len) || self.ids[i] == other.ids[i];
+        }
+        same
     }
 
     /// Parses an absolute path as it appears in SenML names and CoAP-style strings:
