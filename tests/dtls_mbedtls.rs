@@ -24,7 +24,7 @@ use anj::ffi::net::{
     anj_udp_connect, anj_udp_create_ctx, anj_udp_get_inner_mtu, ANJ_NET_EAGAIN,
     ANJ_NET_EINPROGRESS, ANJ_NET_EMSGSIZE, ANJ_NET_OK,
 };
-use anj::platform::dtls_mbedtls::{set_handshake_timeouts, stats};
+use anj::platform::dtls_mbedtls::{set_connection_id, set_handshake_timeouts, stats};
 
 /// The context pool is process-wide: one test at a time.
 fn serial() -> MutexGuard<'static, ()> {
@@ -85,9 +85,16 @@ struct Server {
 
 impl Server {
     fn start(key: &[u8]) -> Server {
+        Server::start_for(key, 1)
+    }
+
+    /// As [`Server::start`], serving `connections` connections one after the other
+    /// (with a session cache: a later one may resume an earlier session).
+    fn start_for(key: &[u8], connections: u32) -> Server {
         let port = free_udp_port();
         let mut child = Command::new("openssl")
-            .args(["s_server", "-dtls1_2", "-nocert", "-naccept", "1"])
+            .args(["s_server", "-dtls1_2", "-nocert"])
+            .args(["-naccept", &connections.to_string()])
             .args(["-accept", &format!("127.0.0.1:{port}")])
             .args(["-psk", &hex(key)])
             .args(["-psk_identity", std::str::from_utf8(IDENTITY).unwrap()])
@@ -440,4 +447,130 @@ fn closed_context_connects_again_with_a_new_handshake() {
     );
     second.expect_line("again");
     cleanup(ctx);
+}
+
+#[test]
+fn reconnect_resumes_the_session_with_an_abbreviated_handshake() {
+    let _g = serial();
+    // OpenSSL 3.0 has no DTLS Connection ID: it ignores the extension, so the session
+    // is resumed by its ID instead.
+    let server = Server::start_for(KEY, 2);
+    let ctx = create(&psk_config(KEY));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    let full = stats(ctx).unwrap();
+    assert_eq!((full.handshakes, full.resumed), (1, 0));
+    assert!(!full.cid_in_use, "s_server agreed to no Connection ID");
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK, "reconnected");
+    let again = stats(ctx).unwrap();
+    assert_eq!(
+        (again.handshakes, again.resumed, again.cid_reconnects),
+        (2, 1, 0),
+        "the second handshake resumed the first session"
+    );
+    let (out, inn) = (
+        again.bytes_out - full.bytes_out,
+        again.bytes_in - full.bytes_in,
+    );
+    eprintln!(
+        "full handshake: {} bytes out, {} in; close_notify and resumed: {} out, {} in",
+        full.bytes_out, full.bytes_in, out, inn
+    );
+    // With PSK the full handshake is small already: resumption saves the server's
+    // second flight (ServerHelloDone) and our ClientKeyExchange, but the offered
+    // session ID (32 bytes, in both ClientHellos) makes our side no shorter.
+    assert!(inn < full.bytes_in, "the server's side is shorter");
+    let msg = b"resumed\n";
+    let mut sent = 0;
+    assert_eq!(
+        unsafe { anj_dtls_send(ctx, &mut sent, msg.as_ptr(), msg.len()) },
+        ANJ_NET_OK
+    );
+    server.expect_line("resumed");
+    cleanup(ctx);
+}
+
+#[test]
+fn resumption_refused_by_a_new_server_falls_back_to_a_full_handshake() {
+    let _g = serial();
+    let first = Server::start(KEY);
+    let ctx = create(&psk_config(KEY));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", first.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+    drop(first);
+    // A server that never saw the session (e.g. restarted): it answers the offered
+    // session ID with a new one, and the handshake is a full one.
+    let second = Server::start(KEY);
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", second.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    let s = stats(ctx).unwrap();
+    assert_eq!((s.handshakes, s.resumed), (2, 0));
+    cleanup(ctx);
+}
+
+#[test]
+fn a_failed_handshake_forgets_the_saved_session() {
+    let _g = serial();
+    assert!(set_handshake_timeouts(100, 400));
+    let ctx = create(&psk_config(KEY));
+    // A full handshake with a real server, for a session to offer later.
+    let server = Server::start(KEY);
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+    drop(server);
+    // Then a silent peer: the first attempt offers the saved session and fails when
+    // the retransmission budget runs out; the next one offers none.
+    let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = peer.local_addr().unwrap().port();
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", port, Duration::from_secs(10));
+    assert!(r < 0, "silence fails the handshake");
+    let first = collect(&peer, Duration::from_millis(50));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", port, Duration::from_secs(10));
+    assert!(r < 0);
+    let second = collect(&peer, Duration::from_millis(50));
+    cleanup(ctx);
+    let hellos = (first, second);
+    assert!(set_handshake_timeouts(1000, 60000));
+    let session_id_len = |hello: &Vec<u8>| {
+        // record header 13, handshake header 12, client_version 2, random 32
+        hello[13 + 12 + 2 + 32]
+    };
+    assert!(!hellos.0.is_empty() && !hellos.1.is_empty());
+    assert_eq!(
+        session_id_len(&hellos.0[0]),
+        32,
+        "the saved session was offered"
+    );
+    assert_eq!(
+        session_id_len(&hellos.1[0]),
+        0,
+        "and forgotten after the failure"
+    );
+}
+
+#[test]
+fn connection_id_is_asked_for_unless_disabled() {
+    let _g = serial();
+    // The ClientHello carries the connection_id extension (RFC 9146: type 54) with
+    // an empty CID of ours (we need none: our address does not change under us).
+    let ext = [0x00, 0x36, 0x00, 0x01, 0x00];
+    let hellos = client_hellos_to_silent_peer("127.0.0.1", Duration::from_millis(300));
+    assert!(!hellos.is_empty());
+    assert!(
+        contains(&hellos[0], &ext),
+        "CID extension in the ClientHello"
+    );
+    assert!(set_connection_id(false));
+    let hellos = client_hellos_to_silent_peer("127.0.0.1", Duration::from_millis(300));
+    assert!(set_connection_id(true));
+    assert!(!hellos.is_empty());
+    assert!(
+        !contains(&hellos[0], &ext),
+        "no CID extension when disabled"
+    );
 }
