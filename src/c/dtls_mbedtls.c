@@ -124,7 +124,7 @@ typedef struct {
     bool offered_saved;         /* the handshake under way offers it */
     bool cid_in_use;            /* the server agreed to a Connection ID */
     bool keep_session;          /* closed with the session kept (CID) */
-    bool rx_since_connect;      /* a record arrived since the last connect */
+    bool peer_answered;         /* a record arrived after our last datagram */
     /* Statistics, for tests and diagnostics. */
     uint32_t handshakes;
     uint32_t resumed;           /* abbreviated handshakes among them */
@@ -207,7 +207,7 @@ static int bio_recv(void *p, unsigned char *buf, size_t len) {
     c->last_recv = res;
     if (res == ANJ_NET_OK) {
         c->bytes_in += got;
-        c->rx_since_connect = true;
+        c->peer_answered = true;
         return (int) got;
     }
     if (res == ANJ_NET_EAGAIN || res == ANJ_NET_EINPROGRESS) {
@@ -394,11 +394,12 @@ static void dtls_session_forget(dtls_ctx_t *c) {
 }
 
 /* On close: whether the records may go on after the next connect without a
- * handshake. Only with a Connection ID, and not when nothing at all came back
- * since the last connect (the server may have lost the session: the next
- * connect handshakes, offering the saved session). */
+ * handshake. Only with a Connection ID, and only if the server answered our
+ * last datagram: a close after an unanswered one (an exchange that timed out)
+ * may mean that the server lost the session, so the next connect handshakes,
+ * offering the saved session (abbreviated if the server still has it). */
 static bool dtls_session_keep_on_close(const dtls_ctx_t *c) {
-    return c->step == STEP_READY && c->cid_in_use && c->rx_since_connect;
+    return c->step == STEP_READY && c->cid_in_use && c->peer_answered;
 }
 
 static void release(dtls_ctx_t *c) {
@@ -544,7 +545,6 @@ int anj_dtls_connect(anj_net_ctx_t *ctx, const char *hostname, const char *port)
             c->step = STEP_IDLE;
             return r;
         }
-        c->rx_since_connect = false;
         if (c->keep_session) {
             /* Connection ID: the same session over the new socket. */
             c->keep_session = false;
@@ -616,6 +616,7 @@ int anj_dtls_send(anj_net_ctx_t *ctx, size_t *bytes_sent, const uint8_t *buf,
         return ANJ_NET_EMSGSIZE;
     }
     *bytes_sent = (size_t) r;
+    c->peer_answered = false;
     return ANJ_NET_OK;
 }
 
