@@ -299,8 +299,14 @@ def test_bc_security_tutorial_registers_with_its_hard_coded_psk(leshan_cid, tmp_
                 leshan_cid.wait_registered(ep, timeout=30)
             except (TimeoutError, leshan.LeshanError) as exc:
                 pytest.fail(f"the tutorial did not register: {exc}\n{proc.log_text()[-3000:]}")
-            assert _read_manufacturer(leshan_cid, ep)
-            FIGURES["BC-Security tutorial, registration"] = proxy.stats().summary()
+            # Firmware Version /3/0/3, the one Device resource the tutorial sets,
+            # read over the tutorial's DTLS session.
+            reply = leshan_cid.read(ep, "/3/0/3")
+            assert reply.get("success"), reply
+            assert reply["content"]["value"] == "0.1"
+            st = proxy.stats()
+            assert st.count("ClientKeyExchange", UP) == 1, st.summary()
+            FIGURES["BC-Security tutorial: handshake, Register, Read /3/0/3"] = st.summary()
         finally:
             proc.stop()
             leshan_cid.remove_security(ep)
