@@ -446,6 +446,31 @@ fn an_unanswered_update_closes_the_link_and_the_next_attempt_reconnects() {
 }
 
 #[test]
+fn queue_mode_keeps_the_connection_and_an_unanswered_wake_up_update_reconnects() {
+    let mut rig = Rig::build_with(true, 300, false, |_| {});
+    register(&mut rig);
+    assert!(rig.run_until(10 * SEC, |r| r.client().status()
+        == ANJ_CONN_STATUS_QUEUE_MODE));
+    // Asleep: the connection stays (receiver off only, as in Anjay Lite), so a
+    // wake-up costs no reconnect.
+    assert!(rig.link.connected);
+    assert!(rig.run_until(300 * SEC, |r| !r.link.sent.is_empty()));
+    let upd = rig.take_sent().unwrap();
+    assert_eq!(path(&upd), "rd/a1b2");
+    assert_eq!(rig.link.connects, 1);
+    // The wake-up Update is lost (e.g. the NAT forgot us while asleep): the
+    // connection is closed and the next attempt reconnects first.
+    assert!(rig.run_until(120 * SEC, |r| !r.link.connected));
+    rig.link.sent.clear();
+    assert!(rig.run_until(30 * SEC, |r| !r.link.sent.is_empty()));
+    assert_eq!(rig.link.connects, 2);
+    let again = rig.take_sent().unwrap();
+    assert_eq!(path(&again), "rd/a1b2");
+    rig.deliver(&ack(&again, ResponseType::Changed));
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERED));
+}
+
+#[test]
 fn restart_releases_the_connection_disable_only_closes_it() {
     let mut rig = Rig::new();
     register(&mut rig);
