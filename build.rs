@@ -301,12 +301,18 @@ fn layout(cfg: &Config) -> Layout {
     }
     let server_obj = if p == 8 { SERVER_OBJ_64 } else { SERVER_OBJ_32 };
     let sec_instances = if cfg.enabled("bootstrap") { 2 } else { 1 };
-    // With `security` an instance also keeps /0/x/3 and /0/x/5 and their lengths (two
-    // u16): its 4-aligned data grows from 272 to round_up(275 + both sizes, 4) bytes.
+    // With `security` an instance also keeps /0/x/3, /0/x/4 and /0/x/5 with their lengths
+    // (three u16) and the NUL-terminated SNI (/0/x/14); with `certificates` also /0/x/15
+    // (a C enum). Its 4-aligned data grows from 272 bytes (271 used) by those.
     let sec_credentials = if cfg.enabled("security") {
         round_up(
-            275 + cfg.num("ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE")
-                + cfg.num("ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE"),
+            271 + cfg.num("ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE")
+                + cfg.num("ANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE")
+                + cfg.num("ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE")
+                + 3 * 2
+                + cfg.num("ANJ_SEC_OBJ_MAX_SNI_SIZE")
+                + 1
+                + if cfg.enabled("certificates") { 4 } else { 0 },
             4,
         ) - 272
     } else {

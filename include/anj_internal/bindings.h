@@ -1159,6 +1159,12 @@ typedef struct anj_dm_security_instance_init_t {
 #if defined(ANJ_WITH_SECURITY)
   const char *server_name_indication;
 #endif
+#if defined(ANJ_WITH_CERTIFICATES)
+  /*
+   NULL selects `ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE`.
+   */
+  const enum anj_net_certificate_usage_t *certificate_usage;
+#endif
   uint16_t ssid;
   uint32_t client_hold_off_time;
   /*

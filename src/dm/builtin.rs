@@ -37,6 +37,8 @@ pub mod security_rid {
     pub const SECRET_KEY: u16 = 5;
     pub const SSID: u16 = 10;
     pub const CLIENT_HOLD_OFF_TIME: u16 = 11;
+    pub const SNI: u16 = 14;
+    pub const CERTIFICATE_USAGE: u16 = 15;
 }
 
 /// Device object resources (Appendix E.4).

@@ -526,6 +526,9 @@ pub struct anj_dm_security_instance_init_t {
     pub secret_key: crate::ffi::crypto::anj_crypto_security_info_t,
     #[cfg(feature = "security")]
     pub server_name_indication: *const c_char,
+    /// NULL selects `ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE`.
+    #[cfg(feature = "certificates")]
+    pub certificate_usage: *const crate::ffi::net::anj_net_certificate_usage_t,
     pub ssid: u16,
     pub client_hold_off_time: u32,
     /// NULL selects the lowest free instance ID.
@@ -551,12 +554,27 @@ struct SecurityInstance {
     secret: [u8; SEC_SECRET_SIZE],
     #[cfg(feature = "security")]
     secret_len: u16,
+    /// /0/x/4 (the server's certificate or public key).
+    #[cfg(feature = "security")]
+    server_key: [u8; SEC_SERVER_KEY_SIZE],
+    #[cfg(feature = "security")]
+    server_key_len: u16,
+    /// /0/x/14, NUL-terminated (empty: the host of the Server URI is used).
+    #[cfg(feature = "security")]
+    sni: [u8; SEC_SNI_SIZE + 1],
+    /// /0/x/15.
+    #[cfg(feature = "certificates")]
+    cert_usage: crate::ffi::net::anj_net_certificate_usage_t,
 }
 
 #[cfg(feature = "security")]
 const SEC_IDENTITY_SIZE: usize = crate::config::SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE;
 #[cfg(feature = "security")]
 const SEC_SECRET_SIZE: usize = crate::config::SEC_OBJ_MAX_SECRET_KEY_SIZE;
+#[cfg(feature = "security")]
+const SEC_SERVER_KEY_SIZE: usize = crate::config::SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE;
+#[cfg(feature = "security")]
+const SEC_SNI_SIZE: usize = crate::config::SEC_OBJ_MAX_SNI_SIZE;
 
 impl SecurityInstance {
     const EMPTY: SecurityInstance = SecurityInstance {
@@ -575,6 +593,14 @@ impl SecurityInstance {
         secret: [0; SEC_SECRET_SIZE],
         #[cfg(feature = "security")]
         secret_len: 0,
+        #[cfg(feature = "security")]
+        server_key: [0; SEC_SERVER_KEY_SIZE],
+        #[cfg(feature = "security")]
+        server_key_len: 0,
+        #[cfg(feature = "security")]
+        sni: [0; SEC_SNI_SIZE + 1],
+        #[cfg(feature = "certificates")]
+        cert_usage: crate::ffi::net::anj_net_certificate_usage_t::ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
     };
 }
 
@@ -607,40 +633,62 @@ fn copy_credential(
     }
 }
 
-static SECURITY_RES: ResTable<8> = ResTable([
-    res(
-        security_rid::SERVER_URI,
-        ANJ_DATA_TYPE_STRING,
-        ANJ_DM_RES_RW,
-    ),
-    res(
-        security_rid::BOOTSTRAP_SERVER,
-        ANJ_DATA_TYPE_BOOL,
-        ANJ_DM_RES_RW,
-    ),
-    res(
-        security_rid::SECURITY_MODE,
-        ANJ_DATA_TYPE_INT,
-        ANJ_DM_RES_RW,
-    ),
-    res(
-        security_rid::PUBLIC_KEY_OR_IDENTITY,
-        ANJ_DATA_TYPE_BYTES,
-        ANJ_DM_RES_RW,
-    ),
-    res(
-        security_rid::SERVER_PUBLIC_KEY,
-        ANJ_DATA_TYPE_BYTES,
-        ANJ_DM_RES_RW,
-    ),
-    res(security_rid::SECRET_KEY, ANJ_DATA_TYPE_BYTES, ANJ_DM_RES_RW),
-    res(security_rid::SSID, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
-    res(
-        security_rid::CLIENT_HOLD_OFF_TIME,
-        ANJ_DATA_TYPE_INT,
-        ANJ_DM_RES_RW,
-    ),
-]);
+/// /0/x/14 with `security`, /0/x/15 with `certificates` (which needs `security`).
+const SECURITY_RES_COUNT: usize =
+    8 + cfg!(feature = "security") as usize + cfg!(feature = "certificates") as usize;
+
+/// The resources of the configuration, from the full list (sorted by RID).
+const fn security_res() -> [anj_dm_res_t; SECURITY_RES_COUNT] {
+    let all = [
+        res(
+            security_rid::SERVER_URI,
+            ANJ_DATA_TYPE_STRING,
+            ANJ_DM_RES_RW,
+        ),
+        res(
+            security_rid::BOOTSTRAP_SERVER,
+            ANJ_DATA_TYPE_BOOL,
+            ANJ_DM_RES_RW,
+        ),
+        res(
+            security_rid::SECURITY_MODE,
+            ANJ_DATA_TYPE_INT,
+            ANJ_DM_RES_RW,
+        ),
+        res(
+            security_rid::PUBLIC_KEY_OR_IDENTITY,
+            ANJ_DATA_TYPE_BYTES,
+            ANJ_DM_RES_RW,
+        ),
+        res(
+            security_rid::SERVER_PUBLIC_KEY,
+            ANJ_DATA_TYPE_BYTES,
+            ANJ_DM_RES_RW,
+        ),
+        res(security_rid::SECRET_KEY, ANJ_DATA_TYPE_BYTES, ANJ_DM_RES_RW),
+        res(security_rid::SSID, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
+        res(
+            security_rid::CLIENT_HOLD_OFF_TIME,
+            ANJ_DATA_TYPE_INT,
+            ANJ_DM_RES_RW,
+        ),
+        res(security_rid::SNI, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_RW),
+        res(
+            security_rid::CERTIFICATE_USAGE,
+            ANJ_DATA_TYPE_INT,
+            ANJ_DM_RES_RW,
+        ),
+    ];
+    let mut out = [all[0]; SECURITY_RES_COUNT];
+    let mut i = 0;
+    while i < SECURITY_RES_COUNT {
+        out[i] = all[i];
+        i += 1;
+    }
+    out
+}
+
+static SECURITY_RES: ResTable<SECURITY_RES_COUNT> = ResTable(security_res());
 
 static SECURITY_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
     inst_create: None,
@@ -774,6 +822,26 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
         };
         d.identity_len = id_len;
         d.secret_len = key_len;
+        let Some(server_key_len) = copy_credential(&init.server_public_key, &mut d.server_key)
+        else {
+            crate::log_error!("security obj: server public key too long, or not a buffer");
+            return -1;
+        };
+        d.server_key_len = server_key_len;
+        // SAFETY: NULL or a NUL-terminated string, per the init struct's contract.
+        let sni = unsafe { cstr(init.server_name_indication) }.unwrap_or(b"");
+        if sni.len() > SEC_SNI_SIZE {
+            crate::log_error!("security obj: SNI longer than ANJ_SEC_OBJ_MAX_SNI_SIZE");
+            return -1;
+        }
+        d.sni[..sni.len()].copy_from_slice(sni);
+    }
+    #[cfg(feature = "certificates")]
+    {
+        // SAFETY: NULL or a valid enum value, per the init struct's contract.
+        if let Some(&usage) = unsafe { init.certificate_usage.as_ref() } {
+            d.cert_usage = usage;
+        }
     }
     ctx.data[slot] = d;
     ctx.data.sort_unstable_by_key(|d| d.iid);
@@ -855,9 +923,25 @@ unsafe extern "C" fn security_res_read(
         }
         #[cfg(feature = "security")]
         security_rid::SECRET_KEY => Value::Bytes(&d.secret[..d.secret_len as usize]),
+        #[cfg(feature = "security")]
+        security_rid::SERVER_PUBLIC_KEY => Value::Bytes(&d.server_key[..d.server_key_len as usize]),
+        #[cfg(feature = "security")]
+        security_rid::SNI => {
+            let len = d.sni.iter().position(|&b| b == 0).unwrap_or(0);
+            out.bytes_or_string = anj_bytes_or_string_value_t {
+                data: d.sni.as_ptr().cast(),
+                offset: 0,
+                chunk_length: len,
+                full_length_hint: len,
+            };
+            return 0;
+        }
+        #[cfg(feature = "certificates")]
+        security_rid::CERTIFICATE_USAGE => Value::Int(d.cert_usage as i64),
         #[cfg(not(feature = "security"))]
-        security_rid::PUBLIC_KEY_OR_IDENTITY | security_rid::SECRET_KEY => Value::Bytes(&[]),
-        security_rid::SERVER_PUBLIC_KEY => Value::Bytes(&[]),
+        security_rid::PUBLIC_KEY_OR_IDENTITY
+        | security_rid::SECRET_KEY
+        | security_rid::SERVER_PUBLIC_KEY => Value::Bytes(&[]),
         security_rid::SSID => Value::Int(d.ssid.into()),
         security_rid::CLIENT_HOLD_OFF_TIME => Value::Int(d.hold_off.into()),
         _ => return ERR_NOT_FOUND,
