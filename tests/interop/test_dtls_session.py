@@ -2,15 +2,21 @@
 simulates a NAT rebinding (udp_proxy.py: it switches its upstream source port
 mid-session, and counts handshake messages and bytes each way).
 
-* With a Connection ID (Leshan's ``-cid on``; RFC 9146), the session survives
-  the rebinding: the client's next Update reaches Leshan from the new port, is
-  accepted, and a Read afterwards succeeds, with no handshake at all.
+* With a Connection ID agreed, the session must survive the rebinding: the
+  client's next Update reaches Leshan from the new port, is accepted, and a
+  Read afterwards succeeds, with no handshake at all. Leshan 2.0.0-M4
+  (Scandium 2.6.3) knows only the pre-RFC code point of the CID extension
+  (53), not RFC 9146's (54) that MbedTLS 3.6 sends, so even with ``-cid on``
+  it agrees to none and the test checks the resumption path instead (the CID
+  path is covered against an MbedTLS server in tests/dtls_mbedtls.rs).
 * Without one (``-cid off``), Leshan cannot tell the records from the new port
   are ours: the Update goes unanswered, the client closes the connection and
   reconnects with an abbreviated handshake (session resumption: no
   ClientKeyExchange, no ServerHelloDone), and the registration goes on.
 * Wrong credentials fail cleanly: the handshake fails, the status callback
   reports the retries and then FAILURE, and nothing leaves in plaintext.
+* Anjay Lite's BC-Security tutorial, built unchanged, registers with its
+  hard-coded server name and PSK.
 
 Run with ``pytest -s`` to see the handshake and byte counts.
 
