@@ -686,7 +686,11 @@ int anj_dtls_close(anj_net_ctx_t *ctx) {
         c->step = STEP_IDLE;
         return anj_udp_close(c->udp);
     }
-    c->keep_session = false;
+    if (c->step != STEP_IDLE) {
+        /* (Closing an already closed connection keeps what the first close
+         * decided.) */
+        c->keep_session = false;
+    }
     if (c->step == STEP_READY || c->step == STEP_CLOSING) {
         c->step = STEP_CLOSING;
         int r = mbedtls_ssl_close_notify(&c->ssl);
