@@ -687,9 +687,10 @@ impl Client {
     /// The connection is closed, so the next attempt reconnects: an unanswered exchange
     /// may mean that the path to the server changed (a NAT rebinding, a wake-up from
     /// queue mode behind a NAT that forgot us) or that the server lost our DTLS session.
-    /// Over DTLS the reconnect keeps the session: it goes on without a handshake when a
-    /// Connection ID is in use and the server answered our last datagram, else it
-    /// resumes the session with an abbreviated handshake (full if the server forgot it).
+    /// Over DTLS the reconnect keeps the session: after an unanswered Update it resumes
+    /// the session with an abbreviated handshake (full if the server forgot it); after a
+    /// send/receive error with a Connection ID in use and our last datagram answered,
+    /// it goes on with no handshake at all (see `src/c/dtls_mbedtls.c`).
     fn update_lost(&mut self, now: Instant, link: &mut dyn Link) {
         let _ = link.close();
         let expires = after(self.confirmed_at, i64::from(self.sent_lifetime) * SEC);
