@@ -77,8 +77,18 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     # The sensor example once more, with the MbedTLS backend, for coaps:// (test_dtls.py).
     cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF \
         "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
-    cmake --build "$build-dtls" -j 2 --target anj_example_sensor >/dev/null
+    cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_psk >/dev/null
     dtls_sensor="$(find "$build-dtls" -type f -name anj_example_sensor -perm -u+x | head -n 1)"
+    # c_examples/psk: DTLS session continuity over a rebinding proxy (test_dtls_session.py).
+    dtls_psk="$(find "$build-dtls" -type f -name anj_example_psk -perm -u+x | head -n 1)"
+    # Anjay Lite's BC-Security tutorial, unchanged, registering with its hard-coded PSK
+    # (needs the Anjay Lite tree: ANJAY_LITE_SRC, default /tmp/al).
+    bc_security=""
+    if [[ -d "${ANJAY_LITE_SRC:-/tmp/al}/examples/tutorial/BC-Security" ]]; then
+        tools/check-tutorial.sh BC-Security "$build-bc-security" -DCMAKE_BUILD_TYPE=Release \
+            "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
+        bc_security="$build-bc-security/anjay_lite_bc_security"
+    fi
     find_example() {
         local p
         p="$(find "$build" -type f -name "anj_example_$1" -perm -u+x | head -n 1)"
@@ -94,6 +104,8 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_COAP_DOWNLOAD="$(find_example coap_download)" \
     ANJ_EXAMPLE_SEND="$(find_example send)" \
     ANJ_EXAMPLE_SENSOR_DTLS="$dtls_sensor" \
+    ANJ_EXAMPLE_PSK="$dtls_psk" \
+    ANJ_TUTORIAL_BC_SECURITY="$bc_security" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q tests/interop
