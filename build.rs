@@ -289,6 +289,11 @@ fn layout(cfg: &Config) -> Layout {
             // The notification store (/1/x/6), an anj-rs option.
             + r8(cfg.num("ANJ_OBSERVE_NOTIFICATION_STORE_SIZE"));
     }
+    if cfg.enabled("bootstrap") {
+        // The Bootstrap session (src/client/bootstrap.rs): its transaction (one object
+        // pointer per object), counters and flags, and the three bootstrap settings.
+        anj += p * cfg.num("ANJ_DM_MAX_OBJECTS_NUMBER") + BOOTSTRAP_FIXED;
+    }
     if cfg.enabled("lwm2m-send") {
         // The Send queue (src/send/mod.rs): per slot a request pointer, its ID and an
         // in-flight flag (two pointers' worth with padding), then the ID counter and
@@ -322,7 +327,8 @@ fn layout(cfg: &Config) -> Layout {
         SECURITY_OBJ_FIXED_64
     } else {
         SECURITY_OBJ_FIXED_32
-    } + sec_instances
+    } // Each instance twice: the data and the transaction's rollback copy.
+        + 2 * sec_instances
         * (sec_credentials
             + if p == 8 {
                 SECURITY_INST_64
@@ -368,6 +374,7 @@ fn layout(cfg: &Config) -> Layout {
 const CLIENT_FIXED_64: u64 = 816;
 const CLIENT_FIXED_32: u64 = 704;
 const OBSERVATION_SLOT: u64 = 80;
+const BOOTSTRAP_FIXED: u64 = 32;
 const OBSERVE_FIXED_64: u64 = 120;
 const OBSERVE_FIXED_32: u64 = 120;
 const SERVER_OBJ_64: u64 = 168;

@@ -575,6 +575,8 @@ pub enum WriteKind {
     Create,
     /// Write-Composite (iPATCH, §6.3.8): a null value deletes a Resource Instance.
     Composite,
+    /// Bootstrap-Write (§6.1.7.4): every resource but the executable ones is writable.
+    Bootstrap,
 }
 
 /// Writes one decoded entry of a request whose path is `base`, creating the resource
@@ -626,7 +628,11 @@ pub fn write_entry(
             _ => Err(DmError::BAD_REQUEST),
         };
     }
-    if !res.kind.writable() {
+    let writable = match kind {
+        WriteKind::Bootstrap => !res.kind.executable(),
+        _ => res.kind.writable(),
+    };
+    if !writable {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
     if !type_matches(data_type(res.r#type), value) {
