@@ -1,0 +1,173 @@
+// A LwM2M Bootstrap-Server built on Leshan's bootstrap server library (the
+// org.eclipse.leshan.server.bootstrap and ...californium.bootstrap packages, shipped inside
+// leshan-server-demo's jar-with-dependencies; the bsserver demo is not on Maven Central).
+// It holds one in-memory configuration, for one endpoint: the Bootstrap-Server account is
+// left alone, Bootstrap-Delete of /0 and /1 clears the rest, then Security /0/1 and
+// Server /1/0 describe an LwM2M Server account. Listens on 127.0.0.1 only (CoAP).
+//
+// usage: java -cp <leshan-server-demo jar>:<classes> BootstrapProbe PORT ENDPOINT DM_URI SSID
+//        [PSK_IDENTITY PSK_KEY_HEX]
+//
+// Prints one JSON object per line on stdout:
+//   {"event":"started","port":P}
+//   {"event":"initiated","ep":E}                 (a Bootstrap-Request arrived)
+//   {"event":"request","path":...,"kind":...}    (a request sent to the client)
+//   {"event":"response","kind":...,"code":C,"success":B}
+//   {"event":"end","ep":E}                       (Bootstrap-Finish was accepted)
+//   {"event":"failed","ep":E,"cause":C}
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Iterator;
+
+import org.eclipse.leshan.core.SecurityMode;
+import org.eclipse.leshan.core.request.BindingMode;
+import org.eclipse.leshan.core.request.BootstrapDownlinkRequest;
+import org.eclipse.leshan.core.request.BootstrapRequest;
+import org.eclipse.leshan.core.request.Identity;
+import org.eclipse.leshan.core.response.LwM2mResponse;
+import org.eclipse.leshan.server.bootstrap.BootstrapConfig;
+import org.eclipse.leshan.server.bootstrap.BootstrapFailureCause;
+import org.eclipse.leshan.server.bootstrap.BootstrapSession;
+import org.eclipse.leshan.server.bootstrap.BootstrapSessionAdapter;
+import org.eclipse.leshan.server.bootstrap.DefaultBootstrapSessionManager;
+import org.eclipse.leshan.server.bootstrap.InMemoryBootstrapConfigStore;
+import org.eclipse.leshan.server.californium.bootstrap.LeshanBootstrapServer;
+import org.eclipse.leshan.server.californium.bootstrap.LeshanBootstrapServerBuilder;
+import org.eclipse.leshan.server.security.BootstrapSecurityStore;
+import org.eclipse.leshan.server.security.SecurityInfo;
+
+public class BootstrapProbe {
+    private static synchronized void emit(String json) {
+        System.out.println(json);
+        System.out.flush();
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : String.valueOf(s).toCharArray()) {
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private static byte[] hex(String s) {
+        byte[] out = new byte[s.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) Integer.parseInt(s.substring(2 * i, 2 * i + 2), 16);
+        }
+        return out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(args[0]);
+        String endpoint = args[1];
+        String dmUri = args[2];
+        int ssid = Integer.parseInt(args[3]);
+
+        BootstrapConfig config = new BootstrapConfig();
+        config.toDelete = new ArrayList<>();
+        config.toDelete.add("/0");
+        config.toDelete.add("/1");
+        BootstrapConfig.ServerSecurity dm = new BootstrapConfig.ServerSecurity();
+        dm.uri = dmUri;
+        dm.bootstrapServer = false;
+        dm.serverId = ssid;
+        if (args.length >= 6) {
+            dm.securityMode = SecurityMode.PSK;
+            dm.publicKeyOrId = args[4].getBytes("UTF-8");
+            dm.secretKey = hex(args[5]);
+        } else {
+            dm.securityMode = SecurityMode.NO_SEC;
+            dm.publicKeyOrId = new byte[0];
+            dm.secretKey = new byte[0];
+        }
+        dm.serverPublicKey = new byte[0];
+        config.security.put(1, dm);
+        BootstrapConfig.ServerConfig server = new BootstrapConfig.ServerConfig();
+        server.shortId = ssid;
+        server.lifetime = 300;
+        server.binding = EnumSet.of(BindingMode.U);
+        config.servers.put(0, server);
+
+        InMemoryBootstrapConfigStore store = new InMemoryBootstrapConfigStore();
+        store.add(endpoint, config);
+        BootstrapSecurityStore security = new BootstrapSecurityStore() {
+            @Override
+            public Iterator<SecurityInfo> getAllByEndpoint(String ep) {
+                return Collections.emptyIterator();
+            }
+
+            @Override
+            public SecurityInfo getByIdentity(String identity) {
+                return null;
+            }
+        };
+
+        LeshanBootstrapServerBuilder builder = new LeshanBootstrapServerBuilder();
+        builder.setLocalAddress(new InetSocketAddress("127.0.0.1", port));
+        builder.disableSecuredEndpoint();
+        builder.setConfigStore(store);
+        builder.setSecurityStore(security);
+        builder.setSessionManager(new DefaultBootstrapSessionManager(security, store));
+        LeshanBootstrapServer bs = builder.build();
+        bs.addListener(new BootstrapSessionAdapter() {
+            @Override
+            public void sessionInitiated(BootstrapRequest request, Identity identity) {
+                emit("{\"event\":\"initiated\",\"ep\":" + quote(request.getEndpointName()) + "}");
+            }
+
+            @Override
+            public void sendRequest(BootstrapSession session,
+                    BootstrapDownlinkRequest<? extends LwM2mResponse> request) {
+                emit("{\"event\":\"request\",\"kind\":" + quote(request.getClass().getSimpleName())
+                        + ",\"path\":" + quote(String.valueOf(request.getPath())) + "}");
+            }
+
+            @Override
+            public void onResponseSuccess(BootstrapSession session,
+                    BootstrapDownlinkRequest<? extends LwM2mResponse> request, LwM2mResponse response) {
+                emit("{\"event\":\"response\",\"kind\":" + quote(request.getClass().getSimpleName())
+                        + ",\"path\":" + quote(String.valueOf(request.getPath())) + ",\"code\":"
+                        + quote(response.getCode().toString()) + ",\"success\":true}");
+            }
+
+            @Override
+            public void onResponseError(BootstrapSession session,
+                    BootstrapDownlinkRequest<? extends LwM2mResponse> request, LwM2mResponse response) {
+                emit("{\"event\":\"response\",\"kind\":" + quote(request.getClass().getSimpleName())
+                        + ",\"path\":" + quote(String.valueOf(request.getPath())) + ",\"code\":"
+                        + quote(response.getCode().toString()) + ",\"success\":false}");
+            }
+
+            @Override
+            public void onRequestFailure(BootstrapSession session,
+                    BootstrapDownlinkRequest<? extends LwM2mResponse> request, Throwable cause) {
+                emit("{\"event\":\"response\",\"kind\":" + quote(request.getClass().getSimpleName())
+                        + ",\"path\":" + quote(String.valueOf(request.getPath())) + ",\"code\":"
+                        + quote(String.valueOf(cause)) + ",\"success\":false}");
+            }
+
+            @Override
+            public void end(BootstrapSession session) {
+                emit("{\"event\":\"end\",\"ep\":" + quote(session.getEndpoint()) + "}");
+            }
+
+            @Override
+            public void failed(BootstrapSession session, BootstrapFailureCause cause) {
+                emit("{\"event\":\"failed\",\"ep\":" + quote(session.getEndpoint()) + ",\"cause\":"
+                        + quote(cause.toString()) + "}");
+            }
+        });
+        bs.start();
+        emit("{\"event\":\"started\",\"port\":" + port + "}");
+        Thread.currentThread().join();
+    }
+}

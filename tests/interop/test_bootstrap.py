@@ -1,0 +1,102 @@
+"""Interop of the Bootstrap interface: the C example ``c_examples/bootstrap`` (which
+knows only its Bootstrap-Server) against a Bootstrap-Server built on Leshan's bootstrap
+server library (``probe/BootstrapProbe.java``), which provisions an account at the
+Leshan demo server of the fixtures; the client must then register there.
+
+Runs only when ``ANJ_EXAMPLE_BOOTSTRAP`` names the example binary; the PSK test needs
+``ANJ_EXAMPLE_BOOTSTRAP_DTLS``, the example built with a DTLS backend (cargo feature
+``vendored-mbedtls``).
+"""
+
+import os
+import time
+
+import pytest
+
+import leshan
+
+BINARY = os.environ.get("ANJ_EXAMPLE_BOOTSTRAP")
+BINARY_DTLS = os.environ.get("ANJ_EXAMPLE_BOOTSTRAP_DTLS")
+
+KEY = bytes.fromhex("0102030405060708090a0b0c0d0e0f10")
+
+
+def _wait_status(proc, status, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if f"STATUS {status}" in proc.log_text():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _bootstrap_and_register(binary, leshan_server, endpoint_name, dm_uri, tmp_path, psk=None):
+    with leshan.BootstrapProbe(endpoint_name, dm_uri, ssid=3, psk=psk) as bs:
+        proc = leshan.ClientProcess([binary, endpoint_name, bs.coap_uri],
+                                    log_path=tmp_path / "client.log").start()
+        try:
+            bs.wait_for("initiated", 20, lambda e: e["ep"] == endpoint_name)
+            try:
+                bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+            except TimeoutError as exc:
+                pytest.fail(f"bootstrap did not finish: {exc}\n{proc.log_text()[-3000:]}")
+            kinds = [(e["kind"], e["path"], e["success"]) for e in bs.history
+                     if e["event"] == "response"]
+            # Bootstrap-Delete of /0 and /1, Bootstrap-Write of /1/0 and /0/1, Finish.
+            assert ("BootstrapDeleteRequest", "/0", True) in kinds, kinds
+            assert ("BootstrapDeleteRequest", "/1", True) in kinds, kinds
+            assert ("BootstrapWriteRequest", "/0/1", True) in kinds, kinds
+            assert ("BootstrapWriteRequest", "/1/0", True) in kinds, kinds
+            assert any(k[0] == "BootstrapFinishRequest" and k[2] for k in kinds), kinds
+            try:
+                reg = leshan_server.wait_registered(endpoint_name, timeout=30)
+            except (TimeoutError, leshan.LeshanError) as exc:
+                pytest.fail(f"{endpoint_name} did not register: {exc}\n{proc.log_text()[-3000:]}")
+            assert reg.lifetime == 300
+            device = leshan_server.read(endpoint_name, "/3/0")
+            assert device.get("success"), device
+            assert leshan.resources_of(device["content"])[0] == "anj-rs"
+            server = leshan_server.read(endpoint_name, "/1/0")
+            assert server.get("success"), server
+            assert leshan.resources_of(server["content"])[0] == 3  # the provisioned SSID
+            log = proc.log_text()
+            for s in ("BOOTSTRAPPING", "BOOTSTRAPPED", "REGISTERING", "REGISTERED"):
+                assert f"STATUS {s}" in log, log[-2000:]
+            assert log.index("STATUS BOOTSTRAPPED") < log.index("STATUS REGISTERED")
+            return proc
+        finally:
+            code = proc.stop()
+            assert code == 0, f"exit status {code}\n{proc.log_text()[-2000:]}"
+
+
+@pytest.mark.skipif(not BINARY, reason="ANJ_EXAMPLE_BOOTSTRAP is not set")
+def test_nosec_bootstrap_then_register(leshan_server, endpoint_name, tmp_path):
+    _bootstrap_and_register(BINARY, leshan_server, endpoint_name, leshan_server.coap_uri, tmp_path)
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+def test_psk_account_from_bootstrap_registers_over_coaps(leshan_server, endpoint_name, tmp_path):
+    identity = f"{endpoint_name}-id"
+    leshan_server.add_psk(endpoint_name, identity, KEY)
+    try:
+        proc = _bootstrap_and_register(BINARY_DTLS, leshan_server, endpoint_name,
+                                       leshan_server.coaps_uri, tmp_path, psk=(identity, KEY))
+        assert "TLS-PSK-WITH-AES-128-CCM-8" in proc.log_text()
+    finally:
+        leshan_server.remove_security(endpoint_name)
+
+
+@pytest.mark.skipif(not BINARY, reason="ANJ_EXAMPLE_BOOTSTRAP is not set")
+def test_unknown_endpoint_fails_bootstrap(leshan_server, endpoint_name, tmp_path):
+    """The Bootstrap-Server has no configuration for this endpoint: the Bootstrap-Request
+    is rejected, the client retries (3 times, 2 + 4 + 8 s) and ends in FAILURE."""
+    with leshan.BootstrapProbe("someone-else", leshan_server.coap_uri) as bs:
+        proc = leshan.ClientProcess([BINARY, endpoint_name, bs.coap_uri],
+                                    log_path=tmp_path / "client.log").start()
+        try:
+            assert _wait_status(proc, "FAILURE", 30), proc.log_text()[-2000:]
+            assert proc.wait(10) == 1
+            assert leshan_server.client(endpoint_name) is None
+            assert proc.log_text().count("Bootstrap-Request rejected") == 4, proc.log_text()[-3000:]
+        finally:
+            proc.stop()
