@@ -207,6 +207,9 @@ impl Client {
     /// Bootstrap-Finish succeeded: close the connection and register.
     fn bs_done(&mut self, link: &mut dyn Link) {
         let _ = link.close();
+        // The Bootstrap-Server's messages carried credentials: do not leave them in the
+        // receive buffer (Anjay Lite clears it too).
+        zeroize(&mut self.in_buf);
         self.dedup.clear();
         self.retry = super::Retry::default();
         self.bs.attempt = 0;
@@ -235,6 +238,13 @@ impl Client {
             }
         }
     }
+}
+
+/// Overwrites `buf` with zeros; `black_box` keeps the stores from being optimised out
+/// as dead (best effort, without `unsafe` in the core).
+fn zeroize(buf: &mut [u8]) {
+    buf.fill(0);
+    core::hint::black_box(buf);
 }
 
 /// The PSK of the Bootstrap-Server account.
