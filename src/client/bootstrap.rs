@@ -204,6 +204,15 @@ impl Client {
         self.state = State::BsWait(after(now, delay));
     }
 
+    /// Ends the session without Bootstrap-Finish: its changes roll back.
+    pub(super) fn bs_abort(&mut self, anj: *mut anj_t) {
+        if self.bs.open {
+            crate::log_warning!("bootstrap: session abandoned, configuration rolled back");
+            let _ = self.bs.end(anj, false);
+        }
+        self.bs.finished = None;
+    }
+
     /// Bootstrap-Finish succeeded: close the connection and register.
     fn bs_done(&mut self, link: &mut dyn Link) {
         let _ = link.close();

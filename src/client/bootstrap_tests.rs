@@ -909,3 +909,22 @@ fn a_psk_bootstrap_account_connects_with_its_credentials() {
     assert_eq!(rig.link.connects, ["coaps:127.0.0.1:5694"]);
     assert_eq!(rig.link.psk, Some((b"bs-id".to_vec(), b"bs-key".to_vec())));
 }
+
+#[test]
+fn a_restart_during_the_session_rolls_it_back() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    // A complete account, not finished.
+    provision(&mut rig);
+    assert_eq!(rig.instances(1), [0]);
+    let anj = rig.anj_ptr();
+    // SAFETY (test): an initialised client.
+    unsafe { crate::ffi::core::anj_core_restart(anj) };
+    // The uncommitted account is gone: the client bootstraps again instead of
+    // registering with it.
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    assert_eq!(path(&rig.take_sent().unwrap()), "bs");
+    assert_eq!(rig.instances(0), [0]);
+    assert_eq!(rig.instances(1), Vec::<u16>::new());
+    assert_eq!(rig.link.connects, [BS, BS]);
+}

@@ -426,6 +426,11 @@ impl Client {
         if self.state == State::Shutdown {
             return;
         }
+        // A restart or disable ends a Bootstrap session: what it wrote is rolled back.
+        #[cfg(feature = "bootstrap")]
+        if (self.flags.restart || self.flags.disable.is_some()) && self.bootstrapping() {
+            self.bs_abort(anj);
+        }
         self.apply_flags(now, link);
         match self.state {
             State::Initial => self.start(now, link, anj),
