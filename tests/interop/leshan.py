@@ -347,14 +347,20 @@ class BootstrapProbe(LeshanProbe):
     account at ``dm_uri`` (PSK when ``psk`` = (identity, key) is given)."""
 
     def __init__(self, endpoint: str, dm_uri: str, ssid: int = 1,
-                 psk: Optional[tuple[str, bytes]] = None) -> None:
+                 psk: Optional[tuple[str, bytes]] = None, script: Optional[str] = None) -> None:
+        """``script``: a Leshan content format name (TLV, SENML_CBOR, ...) runs the
+        probe's scripted session (Discover, Delete, multi-instance Write of /0, ...)
+        with that format instead of the configuration's."""
         super().__init__()
         self.args = [str(self.port), endpoint, dm_uri, str(ssid)]
         if psk is not None:
             self.args += [psk[0], psk[1].hex()]
+        self.env = dict(os.environ)
+        if script:
+            self.env["BOOTSTRAP_PROBE_SCRIPT"] = script
 
     def __enter__(self) -> "BootstrapProbe":
-        self.proc = subprocess.Popen([*ensure_bootstrap_probe(), *self.args],
+        self.proc = subprocess.Popen([*ensure_bootstrap_probe(), *self.args], env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self._thread = threading.Thread(target=self._read, daemon=True, name="bootstrap-probe")
         self._thread.start()

@@ -100,3 +100,39 @@ def test_unknown_endpoint_fails_bootstrap(leshan_server, endpoint_name, tmp_path
             assert proc.log_text().count("Bootstrap-Request rejected") == 4, proc.log_text()[-3000:]
         finally:
             proc.stop()
+
+
+@pytest.mark.skipif(not BINARY, reason="ANJ_EXAMPLE_BOOTSTRAP is not set")
+@pytest.mark.parametrize("fmt", ["TLV", "SENML_CBOR", "SENML_JSON"])
+def test_scripted_session_discover_multi_instance_write_read(leshan_server, endpoint_name,
+                                                             tmp_path, fmt):
+    """Leshan's Bootstrap-Discover parses our links and finds the Bootstrap-Server
+    account; one Bootstrap-Write of /0 carries two instances (the account, changed, and
+    a new one: Anjay Lite takes one instance per message); Bootstrap-Read of /1."""
+    with leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri, ssid=5, script=fmt) as bs:
+        proc = leshan.ClientProcess([BINARY, endpoint_name, bs.coap_uri],
+                                    log_path=tmp_path / "client.log").start()
+        try:
+            try:
+                bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+            except TimeoutError as exc:
+                pytest.fail(f"bootstrap did not finish: {exc}\n{proc.log_text()[-3000:]}")
+            responses = [(e["kind"], e["path"], e["success"]) for e in bs.history
+                         if e["event"] == "response"]
+            assert ("BootstrapWriteRequest", "/0", True) in responses, responses
+            discovered = [e["links"] for e in bs.history if e["event"] == "discover"]
+            assert len(discovered) == 2, bs.history
+            before, after = discovered
+            assert before[0].startswith("</>") and "lwm2m" in before[0], before
+            assert "</0/0>" in before and "</3/0>" in before, before
+            uri = leshan_server.coap_uri
+            assert any(l.startswith("</0/1>") and "ssid=5" in l and uri in l for l in after), after
+            assert any(l.startswith("</1/0>") and "ssid=5" in l for l in after), after
+            assert "</0/0>" in after, after  # the Bootstrap-Server account: no ssid, no uri
+            read = [e["content"] for e in bs.history if e["event"] == "read"]
+            assert read and "300" in read[0], bs.history
+            reg = leshan_server.wait_registered(endpoint_name, timeout=30)
+            assert reg.lifetime == 300
+            assert leshan_server.read(endpoint_name, "/1/0/0").get("success")
+        finally:
+            assert proc.stop() == 0, proc.log_text()[-2000:]
