@@ -327,14 +327,22 @@ fn layout(cfg: &Config) -> Layout {
         SECURITY_OBJ_FIXED_64
     } else {
         SECURITY_OBJ_FIXED_32
-    } // Each instance twice: the data and the transaction's rollback copy.
-        + 2 * sec_instances
+    } + sec_instances
         * (sec_credentials
             + if p == 8 {
                 SECURITY_INST_64
             } else {
                 SECURITY_INST_32
-            });
+            })
+        // The transaction's rollback copy of each instance's data (not of its
+        // `anj_dm_obj_inst_t` table entry, which is rebuilt from the data).
+        + sec_instances
+            * (sec_credentials
+                + if p == 8 {
+                    SECURITY_INST_64 - OBJ_INST_ENTRY_64
+                } else {
+                    SECURITY_INST_32 - OBJ_INST_ENTRY_32
+                });
     let device_obj = if p == 8 { DEVICE_OBJ_64 } else { DEVICE_OBJ_32 };
     // The Firmware Update context holds the Package URI (256 bytes) with the pull method.
     let fw_update_obj = if p == 8 {
@@ -383,6 +391,9 @@ const SECURITY_OBJ_FIXED_64: u64 = 48;
 const SECURITY_OBJ_FIXED_32: u64 = 24;
 const SECURITY_INST_64: u64 = 296;
 const SECURITY_INST_32: u64 = 280;
+// `anj_dm_obj_inst_t`: IID, resource pointer, resource count.
+const OBJ_INST_ENTRY_64: u64 = 24;
+const OBJ_INST_ENTRY_32: u64 = 12;
 const DEVICE_OBJ_64: u64 = 120;
 const DEVICE_OBJ_32: u64 = 60;
 const FW_UPDATE_OBJ_64: u64 = 104;
