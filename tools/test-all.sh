@@ -61,6 +61,8 @@ ANJ_OBSERVE_NOTIFICATION_STORE_SIZE=512 \
     cargo test --quiet --lib --features observe-composite observe 2>&1 | tail -n 5
 
 stage "cargo test, minimal configuration (Security, Server, Device, Discover, SenML CBOR; no POSIX layer)"
+cargo clippy --quiet --all-targets --no-default-features \
+    --features std,net-udp,default-device-obj,default-security-obj,default-server-obj,discover,senml-cbor -- -D warnings
 cargo test --quiet --no-default-features \
     --features std,net-udp,default-device-obj,default-security-obj,default-server-obj,discover,senml-cbor 2>&1 | tail -n 12
 
@@ -105,5 +107,7 @@ fi
 if [[ "${ANJ_SKIP_SIZE:-0}" != 1 ]]; then
     stage "size report (Cortex-M4)"
     tools/size-report.sh
+    stage "size report (Cortex-M4) with DTLS PSK on MbedTLS 3.6"
+    ANJ_SIZE_MBEDTLS=psk tools/size-report.sh 2>&1 | grep -v 'ld: \|warning'
 fi
 stage "all tests passed"

@@ -206,6 +206,7 @@ static bool want_more(int r) {
            || r == MBEDTLS_ERR_SSL_CRYPTO_IN_PROGRESS;
 }
 
+#if defined(MBEDTLS_X509_CRT_PARSE_C)
 /* True for an IPv4 or IPv6 literal: those never go into SNI (RFC 6066, 3). */
 static bool is_ip_literal(const char *host) {
     if (strchr(host, ':')) {
@@ -221,6 +222,7 @@ static bool is_ip_literal(const char *host) {
     }
     return dots == 3;
 }
+#endif
 
 static const anj_crypto_security_info_t *
 psk_part(const anj_net_ssl_configuration_t *sec, bool key) {
@@ -381,12 +383,21 @@ static int start_handshake(dtls_ctx_t *c, const char *hostname) {
     }
     /* SNI carries a host name, never an address literal: the one given with
      * the credentials, else the one connected to. */
+#if defined(MBEDTLS_X509_CRT_PARSE_C)
     const char *name = c->sni[0] ? c->sni : hostname;
     r = mbedtls_ssl_set_hostname(&c->ssl, is_ip_literal(name) ? NULL : name);
     if (r) {
         anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_set_hostname failed", r);
         return -1;
     }
+#else
+    /* MbedTLS ties SNI to its X.509 module: a PSK-only build sends none. */
+    (void) hostname;
+    if (c->sni[0]) {
+        anj_rs_dtls_log(DTLS_LOG_INFO,
+                        "SNI needs MBEDTLS_X509_CRT_PARSE_C; sent without it", 0);
+    }
+#endif
     c->step = STEP_HANDSHAKE;
     return 0;
 }
@@ -433,11 +444,15 @@ int anj_dtls_connect(anj_net_ctx_t *ctx, const char *hostname, const char *port)
     }
     c->handshakes++;
     c->step = STEP_READY;
+#if defined(ANJ_LOG_FULL) || defined(ANJ_LOG_MICRO)
+    /* Formatted only when logs are built: snprintf would pull printf and its
+     * heap into a logs-off image. */
     char line[128];
     snprintf(line, sizeof(line), "handshake done: %s, %lu bytes out, %lu in",
              mbedtls_ssl_get_ciphersuite(&c->ssl), (unsigned long) c->bytes_out,
              (unsigned long) c->bytes_in);
     anj_rs_dtls_log(DTLS_LOG_INFO, line, 0);
+#endif
     return ANJ_NET_OK;
 }
 

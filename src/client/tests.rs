@@ -108,6 +108,7 @@ impl Rig {
     }
 
     /// A rig whose server account has `lifetime` and Notification Storing (/1/0/6).
+    #[cfg_attr(not(feature = "observe"), allow(dead_code))]
     pub(super) fn with_options(queue_mode: bool, lifetime: u32, storing: bool) -> Rig {
         Rig::build_with(queue_mode, lifetime, storing, |_| {})
     }

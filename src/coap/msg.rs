@@ -62,6 +62,14 @@ pub struct Message<'a> {
     buf: &'a [u8],
     /// Index of the payload marker, or `buf.len()` if there is no payload.
     options_end: usize,
+    /// Which option numbers occur: bit `n` for number `n` below 63, bit 63 for any
+    /// number from 63 up. Lets a lookup of an absent option skip the scan.
+    present: u64,
+}
+
+/// The bit of `present` that stands for option `number`.
+fn presence_bit(number: u32) -> u64 {
+    1u64 << number.min(63)
 }
 
 impl<'a> Message<'a> {
@@ -86,6 +94,7 @@ impl<'a> Message<'a> {
             return Err(ParseError::TooShort);
         }
         let mut number: u32 = 0;
+        let mut present = 0u64;
         loop {
             let rest = buf.get(pos..).unwrap_or_default();
             match rest.first() {
@@ -106,11 +115,13 @@ impl<'a> Message<'a> {
             if size > rest.len() {
                 return Err(ParseError::OptionTruncated);
             }
+            present |= presence_bit(number);
             pos += size;
         }
         Ok(Message {
             buf,
             options_end: pos,
+            present,
         })
     }
 
@@ -161,10 +172,15 @@ impl<'a> Message<'a> {
 
     /// The values of every occurrence of option `number`, in order.
     pub fn option_values(&self, number: u16) -> OptionValues<'a> {
-        OptionValues {
-            options: self.options(),
-            number,
-        }
+        let options = if self.present & presence_bit(number.into()) != 0 {
+            self.options()
+        } else {
+            Options {
+                rest: &[],
+                number: 0,
+            }
+        };
+        OptionValues { options, number }
     }
 
     /// The value of the first occurrence of option `number`.

@@ -165,15 +165,33 @@ impl Path {
     /// Writes the path as text (`/3/0/1`; the root is `/`) into `out`, returning the
     /// number of bytes written.
     pub fn write_str(&self, out: &mut [u8]) -> Result<usize, IoError> {
-        let mut w = SliceWriter::new(out);
         if self.is_empty() {
-            w.push(b"/")?;
+            *out.first_mut().ok_or(IoError::BufferTooSmall)? = b'/';
+            return Ok(1);
         }
-        for id in self.as_slice() {
-            w.push(b"/")?;
-            w.push_u64(u64::from(*id))?;
+        let mut pos = 0;
+        for &id in self.as_slice() {
+            // "/" and up to 5 digits, built backwards.
+            let mut seg = [0u8; 6];
+            let mut i = seg.len();
+            let mut v = id;
+            loop {
+                i -= 1;
+                seg[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+                if v == 0 {
+                    break;
+                }
+            }
+            i -= 1;
+            seg[i] = b'/';
+            let seg = &seg[i..];
+            out.get_mut(pos..pos + seg.len())
+                .ok_or(IoError::BufferTooSmall)?
+                .copy_from_slice(seg);
+            pos += seg.len();
         }
-        Ok(w.pos)
+        Ok(pos)
     }
 }
 
@@ -434,8 +452,15 @@ impl<'b> SliceWriter<'b> {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn push_byte(&mut self, b: u8) -> Result<(), IoError> {
-        self.push(&[b])
+        if self.window {
+            return self.push(&[b]);
+        }
+        // Most CBOR heads are one byte: store it without the general copy.
+        *self.buf.get_mut(self.pos).ok_or(IoError::BufferTooSmall)? = b;
+        self.pos += 1;
+        Ok(())
     }
 
     pub(crate) fn push_u64(&mut self, v: u64) -> Result<(), IoError> {
