@@ -8,6 +8,8 @@
  *
  * usage: anj_example_bootstrap ENDPOINT_NAME BOOTSTRAP_SERVER_URI [HOLD_OFF_S]
  *   e.g. anj_example_bootstrap dev-1 coap://127.0.0.1:5693
+ * For a coaps:// Bootstrap-Server (built with ANJ_WITH_SECURITY and a DTLS backend),
+ * ANJ_EXAMPLE_BS_PSK_IDENTITY and ANJ_EXAMPLE_BS_PSK_KEY (hex) give the account's PSK.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -15,6 +17,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <anj/core.h>
@@ -103,6 +106,34 @@ int main(int argc, char *argv[]) {
         .security_mode = ANJ_DM_SECURITY_NOSEC,
         .client_hold_off_time = hold_off,
     };
+#ifdef ANJ_WITH_SECURITY
+    static uint8_t psk_key[64];
+    const char *psk_identity = getenv("ANJ_EXAMPLE_BS_PSK_IDENTITY");
+    const char *psk_key_hex = getenv("ANJ_EXAMPLE_BS_PSK_KEY");
+    if (psk_identity && psk_key_hex) {
+        size_t key_len = strlen(psk_key_hex) / 2;
+        if (key_len > sizeof(psk_key) || strlen(psk_key_hex) % 2) {
+            anj_log(example, L_ERROR, "ANJ_EXAMPLE_BS_PSK_KEY: up to 64 bytes in hex");
+            return 1;
+        }
+        for (size_t i = 0; i < key_len; i++) {
+            unsigned int byte;
+            if (sscanf(psk_key_hex + 2 * i, "%2x", &byte) != 1) {
+                anj_log(example, L_ERROR, "ANJ_EXAMPLE_BS_PSK_KEY is not hex");
+                return 1;
+            }
+            psk_key[i] = (uint8_t) byte;
+        }
+        bootstrap_account.security_mode = ANJ_DM_SECURITY_PSK;
+        bootstrap_account.public_key_or_identity.source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+        bootstrap_account.public_key_or_identity.info.buffer.data = psk_identity;
+        bootstrap_account.public_key_or_identity.info.buffer.data_size = strlen(psk_identity);
+        bootstrap_account.secret_key.source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+        bootstrap_account.secret_key.info.buffer.data = psk_key;
+        bootstrap_account.secret_key.info.buffer.data_size = key_len;
+    }
+#endif
+
     anj_dm_server_obj_init(&server);
     anj_dm_security_obj_init(&security);
     if (anj_dm_device_obj_install(&anj, &device, &device_init)

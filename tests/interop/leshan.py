@@ -347,10 +347,12 @@ class BootstrapProbe(LeshanProbe):
     account at ``dm_uri`` (PSK when ``psk`` = (identity, key) is given)."""
 
     def __init__(self, endpoint: str, dm_uri: str, ssid: int = 1,
-                 psk: Optional[tuple[str, bytes]] = None, script: Optional[str] = None) -> None:
+                 psk: Optional[tuple[str, bytes]] = None, script: Optional[str] = None,
+                 bs_psk: Optional[tuple[str, bytes]] = None) -> None:
         """``script``: a Leshan content format name (TLV, SENML_CBOR, ...) runs the
         probe's scripted session (Discover, Delete, multi-instance Write of /0, ...)
-        with that format instead of the configuration's."""
+        with that format instead of the configuration's. ``bs_psk`` = (identity, key):
+        also listen on ``coaps_uri``, where ``endpoint`` must use that PSK."""
         super().__init__()
         self.args = [str(self.port), endpoint, dm_uri, str(ssid)]
         if psk is not None:
@@ -358,6 +360,15 @@ class BootstrapProbe(LeshanProbe):
         self.env = dict(os.environ)
         if script:
             self.env["BOOTSTRAP_PROBE_SCRIPT"] = script
+        self.secure_port: Optional[int] = None
+        if bs_psk is not None:
+            self.secure_port = free_port("udp", exclude=[self.port])
+            self.env["BOOTSTRAP_PROBE_SECURE_PORT"] = str(self.secure_port)
+            self.env["BOOTSTRAP_PROBE_BS_PSK"] = f"{bs_psk[0]}:{bs_psk[1].hex()}"
+
+    @property
+    def coaps_uri(self) -> str:
+        return f"coaps://{LOOPBACK}:{self.secure_port}"
 
     def __enter__(self) -> "BootstrapProbe":
         self.proc = subprocess.Popen([*ensure_bootstrap_probe(), *self.args], env=self.env,

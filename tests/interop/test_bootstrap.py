@@ -136,3 +136,44 @@ def test_scripted_session_discover_multi_instance_write_read(leshan_server, endp
             assert leshan_server.read(endpoint_name, "/1/0/0").get("success")
         finally:
             assert proc.stop() == 0, proc.log_text()[-2000:]
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+def test_psk_bootstrap_server_account(leshan_server, endpoint_name, tmp_path):
+    """The Bootstrap-Server account itself is coaps:// with a PSK (find_psk of the
+    bootstrap account); it provisions a NoSec account at the demo server."""
+    identity = f"{endpoint_name}-bs"
+    with leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri, ssid=4,
+                               bs_psk=(identity, KEY)) as bs:
+        env = dict(os.environ, ANJ_EXAMPLE_BS_PSK_IDENTITY=identity,
+                   ANJ_EXAMPLE_BS_PSK_KEY=KEY.hex())
+        proc = leshan.ClientProcess([BINARY_DTLS, endpoint_name, bs.coaps_uri],
+                                    log_path=tmp_path / "client.log", env=env).start()
+        try:
+            try:
+                bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+            except TimeoutError as exc:
+                pytest.fail(f"bootstrap did not finish: {exc}\n{proc.log_text()[-3000:]}")
+            leshan_server.wait_registered(endpoint_name, timeout=30)
+            log = proc.log_text()
+            assert "TLS-PSK-WITH-AES-128-CCM-8" in log
+            assert log.index("TLS-PSK-WITH-AES-128-CCM-8") < log.index("STATUS BOOTSTRAPPED")
+        finally:
+            assert proc.stop() == 0, proc.log_text()[-2000:]
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+def test_wrong_bootstrap_psk_is_rejected(leshan_server, endpoint_name, tmp_path):
+    identity = f"{endpoint_name}-bs"
+    with leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri, bs_psk=(identity, KEY)) as bs:
+        env = dict(os.environ, ANJ_EXAMPLE_BS_PSK_IDENTITY=identity,
+                   ANJ_EXAMPLE_BS_PSK_KEY=bytes(b ^ 0xFF for b in KEY).hex())
+        proc = leshan.ClientProcess([BINARY_DTLS, endpoint_name, bs.coaps_uri, "0"],
+                                    log_path=tmp_path / "client.log", env=env).start()
+        try:
+            time.sleep(6)
+            assert not any(e["event"] == "initiated" for e in bs.history), bs.history
+            assert "STATUS BOOTSTRAPPED" not in proc.log_text()
+            assert leshan_server.client(endpoint_name) is None
+        finally:
+            proc.stop()

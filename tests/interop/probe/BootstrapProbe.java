@@ -14,6 +14,9 @@
 // Bootstrap-Server account found by the discovery, and the new account at /0/1), a
 // Bootstrap-Write of /1/0, Bootstrap-Discover again, Bootstrap-Read of /1, Finish.
 //
+// With BOOTSTRAP_PROBE_SECURE_PORT and BOOTSTRAP_PROBE_BS_PSK=<identity>:<key hex> it also
+// listens for coaps:// on that port, and the endpoint must authenticate with that PSK.
+//
 // Prints one JSON object per line on stdout:
 //   {"event":"started","port":P}
 //   {"event":"initiated","ep":E}                 (a Bootstrap-Request arrived)
@@ -189,21 +192,41 @@ public class BootstrapProbe {
 
         InMemoryBootstrapConfigStore store = new InMemoryBootstrapConfigStore();
         store.add(endpoint, config);
+        String securePort = System.getenv("BOOTSTRAP_PROBE_SECURE_PORT");
+        String bsPsk = System.getenv("BOOTSTRAP_PROBE_BS_PSK");
+        final SecurityInfo pskInfo;
+        if (securePort != null && bsPsk != null) {
+            int colon = bsPsk.lastIndexOf(':');
+            pskInfo = SecurityInfo.newPreSharedKeyInfo(endpoint, bsPsk.substring(0, colon),
+                    hex(bsPsk.substring(colon + 1)));
+        } else {
+            pskInfo = null;
+        }
         BootstrapSecurityStore security = new BootstrapSecurityStore() {
             @Override
             public Iterator<SecurityInfo> getAllByEndpoint(String ep) {
+                if (pskInfo != null && pskInfo.getEndpoint().equals(ep)) {
+                    return Collections.singletonList(pskInfo).iterator();
+                }
                 return Collections.emptyIterator();
             }
 
             @Override
             public SecurityInfo getByIdentity(String identity) {
+                if (pskInfo != null && pskInfo.getIdentity().equals(identity)) {
+                    return pskInfo;
+                }
                 return null;
             }
         };
 
         LeshanBootstrapServerBuilder builder = new LeshanBootstrapServerBuilder();
         builder.setLocalAddress(new InetSocketAddress("127.0.0.1", port));
-        builder.disableSecuredEndpoint();
+        if (pskInfo != null) {
+            builder.setLocalSecureAddress(new InetSocketAddress("127.0.0.1", Integer.parseInt(securePort)));
+        } else {
+            builder.disableSecuredEndpoint();
+        }
         builder.setConfigStore(store);
         builder.setSecurityStore(security);
         String scripted = System.getenv("BOOTSTRAP_PROBE_SCRIPT");
