@@ -177,3 +177,29 @@ def test_wrong_bootstrap_psk_is_rejected(leshan_server, endpoint_name, tmp_path)
             assert leshan_server.client(endpoint_name) is None
         finally:
             proc.stop()
+
+
+TUTORIAL = os.environ.get("ANJ_TUTORIAL_AT_BOOTSTRAP")
+
+
+@pytest.mark.skipif(not TUTORIAL, reason="ANJ_TUTORIAL_AT_BOOTSTRAP (Anjay Lite's AT-Bootstrap "
+                    "tutorial built by tools/check-tutorial.sh) is not set")
+def test_anjay_lite_at_bootstrap_tutorial(leshan_server, endpoint_name, tmp_path):
+    """Anjay Lite's tutorial, unchanged: its Bootstrap-Server is
+    coap://eu.iot.avsystem.cloud:5693, which /etc/hosts must map to 127.0.0.1."""
+    import socket
+    if socket.gethostbyname("eu.iot.avsystem.cloud") != "127.0.0.1":
+        pytest.skip("eu.iot.avsystem.cloud does not resolve to 127.0.0.1")
+    probe = leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri)
+    probe.port = 5693
+    probe.args[0] = "5693"
+    with probe as bs:
+        proc = leshan.ClientProcess([TUTORIAL, endpoint_name], log_path=tmp_path / "client.log").start()
+        try:
+            bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+            leshan_server.wait_registered(endpoint_name, timeout=30)
+            device = leshan_server.read(endpoint_name, "/3/0")
+            assert device.get("success"), device
+            assert leshan.resources_of(device["content"])[3] == "0.1"  # its firmware version
+        finally:
+            proc.stop()
