@@ -334,9 +334,10 @@ fn layout(cfg: &Config) -> Layout {
             } else {
                 SECURITY_INST_32
             })
-        // The transaction's rollback copy of each instance's data (not of its
-        // `anj_dm_obj_inst_t` table entry, which is rebuilt from the data).
-        + sec_instances
+        // With Bootstrap, the transaction's rollback copy of each instance's data (not
+        // of its `anj_dm_obj_inst_t` table entry, which is rebuilt from the data).
+        + u64::from(cfg.enabled("bootstrap"))
+            * sec_instances
             * (sec_credentials
                 + if p == 8 {
                     SECURITY_INST_64 - OBJ_INST_ENTRY_64

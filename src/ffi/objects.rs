@@ -157,8 +157,17 @@ static SERVER_RES: ResTable<17> = ResTable([
 ]);
 
 static SERVER_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
-    inst_create: Some(server_inst_create),
-    inst_delete: Some(server_inst_delete),
+    // The Bootstrap-Server creates and deletes the instance; LwM2M Servers may not.
+    inst_create: if cfg!(feature = "bootstrap") {
+        Some(server_inst_create)
+    } else {
+        None
+    },
+    inst_delete: if cfg!(feature = "bootstrap") {
+        Some(server_inst_delete)
+    } else {
+        None
+    },
     inst_reset: None,
     transaction_begin: Some(server_transaction_begin),
     transaction_validate: Some(server_transaction_validate),
@@ -761,6 +770,9 @@ const fn security_res() -> [anj_dm_res_t; SECURITY_RES_COUNT] {
 
 static SECURITY_RES: ResTable<SECURITY_RES_COUNT> = ResTable(security_res());
 
+/// With Bootstrap the Bootstrap-Server writes the object: instances, every resource,
+/// transactions.
+#[cfg(feature = "bootstrap")]
 static SECURITY_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
     inst_create: Some(security_inst_create),
     inst_delete: Some(security_inst_delete),
@@ -775,6 +787,22 @@ static SECURITY_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
     res_inst_delete: None,
 };
 
+/// Without Bootstrap nothing writes the object (LwM2M Servers never reach it).
+#[cfg(not(feature = "bootstrap"))]
+static SECURITY_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
+    inst_create: None,
+    inst_delete: None,
+    inst_reset: None,
+    transaction_begin: None,
+    transaction_validate: None,
+    transaction_end: None,
+    res_read: Some(security_res_read),
+    res_write: None,
+    res_execute: None,
+    res_inst_create: None,
+    res_inst_delete: None,
+};
+
 /// The Security object context (`anj_dm_security_obj_t` in C).
 #[repr(C)]
 pub struct SecurityObj {
@@ -783,6 +811,7 @@ pub struct SecurityObj {
     data: [SecurityInstance; SECURITY_INSTANCES],
     /// The instances as a transaction found them, restored when it fails (only the
     /// Bootstrap-Server writes this object).
+    #[cfg(feature = "bootstrap")]
     backup: [SecurityInstance; SECURITY_INSTANCES],
     installed: bool,
 }
@@ -805,6 +834,7 @@ impl SecurityObj {
         }
     }
 
+    #[cfg(feature = "bootstrap")]
     /// Whether the instances are a consistent configuration: each has a URI the client
     /// can use and a security mode of this build, LwM2M Servers have distinct SSIDs in
     /// 1..=65534, and there is at most one Bootstrap-Server account.
@@ -856,6 +886,7 @@ pub unsafe extern "C" fn anj_dm_security_obj_init(security_obj_ctx: *mut Securit
             },
             inst: [EMPTY_INST; SECURITY_INSTANCES],
             data: [SecurityInstance::EMPTY; SECURITY_INSTANCES],
+            #[cfg(feature = "bootstrap")]
             backup: [SecurityInstance::EMPTY; SECURITY_INSTANCES],
             installed: false,
         })
@@ -1063,6 +1094,7 @@ unsafe extern "C" fn security_res_read(
     0
 }
 
+#[cfg(feature = "bootstrap")]
 unsafe extern "C" fn security_res_write(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
@@ -1091,13 +1123,14 @@ unsafe extern "C" fn security_res_write(
 }
 
 /// Copies `src` into `dst`, returning its length; `None` if it does not fit.
-#[cfg(feature = "security")]
+#[cfg(all(feature = "security", feature = "bootstrap"))]
 fn copy_bytes(dst: &mut [u8], src: &[u8]) -> Option<u16> {
     dst.get_mut(..src.len())?.copy_from_slice(src);
     u16::try_from(src.len()).ok()
 }
 
 /// Applies one write to a Security instance; `None` for a value out of range.
+#[cfg(feature = "bootstrap")]
 fn security_write(d: &mut SecurityInstance, rid: u16, v: &Value<'_>) -> Option<()> {
     let int = |v: &Value<'_>| match *v {
         Value::Int(i) => Some(i),
@@ -1170,6 +1203,7 @@ fn security_write(d: &mut SecurityInstance, rid: u16, v: &Value<'_>) -> Option<(
     Some(())
 }
 
+#[cfg(feature = "bootstrap")]
 unsafe extern "C" fn security_inst_create(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
@@ -1189,6 +1223,7 @@ unsafe extern "C" fn security_inst_create(
     0
 }
 
+#[cfg(feature = "bootstrap")]
 unsafe extern "C" fn security_inst_delete(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
@@ -1204,6 +1239,7 @@ unsafe extern "C" fn security_inst_delete(
     0
 }
 
+#[cfg(feature = "bootstrap")]
 unsafe extern "C" fn security_inst_reset(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
@@ -1219,6 +1255,7 @@ unsafe extern "C" fn security_inst_reset(
     0
 }
 
+#[cfg(feature = "bootstrap")]
 unsafe extern "C" fn security_transaction_begin(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
@@ -1229,6 +1266,7 @@ unsafe extern "C" fn security_transaction_begin(
     0
 }
 
+#[cfg(feature = "bootstrap")]
 unsafe extern "C" fn security_transaction_validate(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
@@ -1242,6 +1280,7 @@ unsafe extern "C" fn security_transaction_validate(
     }
 }
 
+#[cfg(feature = "bootstrap")]
 unsafe extern "C" fn security_transaction_end(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
