@@ -204,6 +204,12 @@ impl Client {
         self.state = State::BsWait(after(now, delay));
     }
 
+    /// Object `oid` is being removed from the data model: it leaves the session's
+    /// transaction (rolled back), so the session never calls it again.
+    pub fn bs_object_removed(&mut self, anj: *mut anj_t, oid: u16) {
+        self.bs.txn.leave(anj, oid);
+    }
+
     /// Ends the session without Bootstrap-Finish: its changes roll back.
     pub(super) fn bs_abort(&mut self, anj: *mut anj_t) {
         if self.bs.open {

@@ -928,3 +928,21 @@ fn a_restart_during_the_session_rolls_it_back() {
     assert_eq!(rig.instances(1), Vec::<u16>::new());
     assert_eq!(rig.link.connects, [BS, BS]);
 }
+
+#[test]
+fn an_object_removed_during_the_session_leaves_its_transaction() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    provision(&mut rig);
+    assert_eq!(rig.instances(1), [0]);
+    let anj = rig.anj_ptr();
+    // SAFETY (test): an initialised client, outside of any step; the Server object's
+    // storage stays alive in the rig.
+    assert_eq!(unsafe { crate::ffi::core::anj_dm_remove_obj(anj, 1) }, 0);
+    // Its transaction ended with a rollback: the created instance is gone.
+    // SAFETY (test): the context the rig installed.
+    let server = unsafe { &*(rig.server.as_ptr() as *const ServerObj) };
+    assert!(server.instance().is_none());
+    // Without a Server object there is no complete account.
+    assert_eq!(rig.finish(), ResponseType::NotAcceptable);
+}

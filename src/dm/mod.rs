@@ -535,6 +535,18 @@ impl TxnSet {
         }
     }
 
+    /// Takes object `oid` out of the set (it is being removed from the data model),
+    /// ending its transaction with failure.
+    pub fn leave(&mut self, anj: *mut anj_t, oid: u16) {
+        for slot in self.objs.iter_mut() {
+            if slot.is_some_and(|o| o.oid() == oid) {
+                if let Some(obj) = slot.take() {
+                    obj.transaction_end(anj, false);
+                }
+            }
+        }
+    }
+
     /// Validates every object (if `result` is a success so far), then ends every
     /// transaction with the overall result, so a failure anywhere rolls back all.
     /// A validation failure is the request's fault: a handler's plain error becomes 4.00

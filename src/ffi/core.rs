@@ -417,6 +417,8 @@ pub unsafe extern "C" fn anj_dm_remove_obj(anj: *mut anj_t, oid: u16) -> c_int {
         let r = c.registry.remove(oid);
         if r.is_ok() {
             c.on_object_removed(oid);
+            #[cfg(feature = "bootstrap")]
+            c.bs_object_removed(anj, oid);
         }
         r
     };
