@@ -211,7 +211,7 @@ impl Client {
     }
 
     /// Ends the session without Bootstrap-Finish: its changes roll back.
-    pub(super) fn bs_abort(&mut self, anj: *mut anj_t) {
+    pub fn bs_abort(&mut self, anj: *mut anj_t) {
         if self.bs.open {
             crate::log_warning!("bootstrap: session abandoned, configuration rolled back");
             let _ = self.bs.end(anj, false);

@@ -946,3 +946,17 @@ fn an_object_removed_during_the_session_leaves_its_transaction() {
     // Without a Server object there is no complete account.
     assert_eq!(rig.finish(), ResponseType::NotAcceptable);
 }
+
+#[test]
+fn shutdown_during_the_session_rolls_it_back() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    provision(&mut rig);
+    assert_eq!(rig.instances(0), [0, 1]);
+    let anj = rig.anj_ptr();
+    // SAFETY (test): an initialised client, outside of any step.
+    assert_eq!(unsafe { crate::ffi::core::anj_core_shutdown(anj) }, 0);
+    // SAFETY (test): the contexts the rig installed, alive in the rig.
+    let server = unsafe { &*(rig.server.as_ptr() as *const ServerObj) };
+    assert!(server.instance().is_none());
+}

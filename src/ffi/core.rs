@@ -748,6 +748,9 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
             &*addr_of!((*inner).net_cfg),
         )
     };
+    // An unfinished Bootstrap session is rolled back.
+    #[cfg(feature = "bootstrap")]
+    client.bs_abort(anj);
     let mut driver = Driver::new(conn, net_cfg);
     let r = match client.shutdown(&mut driver) {
         crate::client::link::NetStatus::Done => 0,
