@@ -77,7 +77,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     # The sensor example once more, with the MbedTLS backend, for coaps:// (test_dtls.py).
     cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF \
         "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
-    cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_psk >/dev/null
+    cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_psk anj_example_bootstrap >/dev/null
     dtls_sensor="$(find "$build-dtls" -type f -name anj_example_sensor -perm -u+x | head -n 1)"
     # c_examples/psk: DTLS session continuity over a rebinding proxy (test_dtls_session.py).
     dtls_psk="$(find "$build-dtls" -type f -name anj_example_psk -perm -u+x | head -n 1)"
@@ -89,6 +89,9 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
             "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
         bc_security="$build-bc-security/anjay_lite_bc_security"
     fi
+    # The bootstrap example too: its Bootstrap-Server provisions a coaps:// account
+    # (test_bootstrap.py).
+    dtls_bootstrap="$(find "$build-dtls" -type f -name anj_example_bootstrap -perm -u+x | head -n 1)"
     find_example() {
         local p
         p="$(find "$build" -type f -name "anj_example_$1" -perm -u+x | head -n 1)"
@@ -107,6 +110,8 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_PSK="$dtls_psk" \
     ANJ_TUTORIAL_BC_SECURITY="$bc_security" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
+    ANJ_EXAMPLE_BOOTSTRAP="$(find_example bootstrap)" \
+    ANJ_EXAMPLE_BOOTSTRAP_DTLS="$dtls_bootstrap" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q tests/interop
 fi

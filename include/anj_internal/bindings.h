@@ -1494,8 +1494,8 @@ void anj_core_server_obj_disable_executed(anj_t *anj, uint32_t timeout);
 void anj_core_server_obj_registration_update_trigger_executed(anj_t *anj);
 
 /*
- Bootstrap-Request Trigger (/1/x/9) was executed. Bootstrap is not available in this
- build of anj-rs yet; the request is logged and ignored.
+ Bootstrap-Request Trigger (/1/x/9) was executed: de-register, then bootstrap
+ (without ANJ_WITH_BOOTSTRAP the request is logged and ignored).
 
  # Safety
  `anj` was initialised.
@@ -1530,7 +1530,9 @@ bool anj_core_ongoing_operation(anj_t *anj);
 void anj_core_disable_server(anj_t *anj, struct anj_time_duration_t timeout);
 
 /*
- Starts a Bootstrap. Bootstrap is not available in this build of anj-rs yet.
+ Starts a Bootstrap at the next step: de-registers when registered, then connects to
+ the Bootstrap-Server. Ignored while a Bootstrap runs (without ANJ_WITH_BOOTSTRAP the
+ request is logged and ignored).
 
  # Safety
  `anj` was initialised.
