@@ -530,10 +530,11 @@ impl Client {
     fn finish_leave(&mut self, link: &mut dyn Link) {
         // A restart starts afresh: the connection context (and with it a DTLS session
         // and the credentials it was made with) is released, so the next connect uses
-        // what the Security object holds then. Disabling only closes the connection.
+        // what the Security object holds then; so does going to bootstrap (another
+        // server, other credentials). Disabling only closes the connection.
         let _ = match self.pending_after {
-            AfterDeregister::Restart => link.cleanup(),
             AfterDeregister::Suspend(_) => link.close(),
+            _ => link.cleanup(),
         };
         self.dedup.clear();
         self.end_observations();
@@ -993,7 +994,8 @@ impl Client {
             }
         }
         if msg.code().is_request() && self.takes_requests() {
-            self.handle_server_request(now, link, len, anj);
+            let summary = msg.summary();
+            self.handle_server_request(now, link, summary, anj);
         } else if msg.msg_type() == MsgType::Con && !msg.code().is_empty() {
             // A CON we cannot process in this state: reject it (RFC 7252 §4.2).
             let n = crate::coap::reset(&mut self.out_buf, msg.message_id());

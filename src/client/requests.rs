@@ -136,10 +136,14 @@ impl Client {
         &mut self,
         now: Instant,
         link: &mut dyn Link,
-        len: usize,
+        summary: crate::coap::Summary,
         anj: *mut anj_t,
     ) {
-        let Some((ty, id)) = Message::peek_type_and_id(&self.in_buf[..len]) else {
+        let len = summary.datagram_len();
+        // The message handle_datagram parsed, from the same bytes (not parsed again).
+        let Some((ty, id)) = Message::from_summary(&self.in_buf[..len], summary)
+            .map(|m| (m.msg_type(), m.message_id()))
+        else {
             return;
         };
         let response_id = if ty == MsgType::Con {
@@ -147,7 +151,7 @@ impl Client {
         } else {
             self.next_message_id()
         };
-        let Ok(msg) = Message::parse(&self.in_buf[..len]) else {
+        let Some(msg) = Message::from_summary(&self.in_buf[..len], summary) else {
             return;
         };
         if msg.msg_type() == MsgType::Con {

@@ -75,6 +75,26 @@ pub struct Message<'a> {
     bad_critical: u32,
 }
 
+/// What [`Message::parse`] found, apart from the bytes: lets code that has to release
+/// the borrow of the receive buffer get the same message back without parsing again
+/// ([`Message::from_summary`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Summary {
+    len: usize,
+    options_end: usize,
+    present: u64,
+    content_format: u32,
+    accept: u32,
+    bad_critical: u32,
+}
+
+impl Summary {
+    /// Length of the datagram.
+    pub fn datagram_len(&self) -> usize {
+        self.len
+    }
+}
+
 /// [`Message::content_format`] / [`Message::accept`] absent or invalid.
 const NO_FORMAT: u32 = u32::MAX;
 
@@ -163,6 +183,32 @@ impl<'a> Message<'a> {
             content_format,
             accept,
             bad_critical,
+        })
+    }
+
+    /// The parse results, to rebuild this message later from the same bytes.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            len: self.buf.len(),
+            options_end: self.options_end,
+            present: self.present,
+            content_format: self.content_format,
+            accept: self.accept,
+            bad_critical: self.bad_critical,
+        }
+    }
+
+    /// The message `summary` was taken from, over `buf`, which must hold the same bytes
+    /// (only the length is checked: other bytes give wrong answers, never a fault, since
+    /// every accessor reads through bounds-checked slices).
+    pub fn from_summary(buf: &'a [u8], summary: Summary) -> Option<Self> {
+        (buf.len() == summary.len && summary.options_end <= buf.len()).then_some(Message {
+            buf,
+            options_end: summary.options_end,
+            present: summary.present,
+            content_format: summary.content_format,
+            accept: summary.accept,
+            bad_critical: summary.bad_critical,
         })
     }
 
