@@ -713,6 +713,7 @@ pub struct SecurityObj {
     installed: bool,
 }
 
+#[cfg(feature = "persistence")]
 impl SecurityObj {
     /// The instances, in instance ID order; unused slots have `iid == ANJ_ID_INVALID`
     /// and come last.
@@ -734,6 +735,7 @@ impl SecurityObj {
     }
 }
 
+#[cfg(feature = "persistence")]
 /// The Security mode a stored number names, if `anj_dm_security_obj_add_instance` of
 /// this build takes it (NoSec only without `security`).
 pub(crate) fn security_mode_from(v: u8) -> Option<anj_dm_security_mode_t> {
@@ -749,6 +751,7 @@ pub(crate) fn security_mode_from(v: u8) -> Option<anj_dm_security_mode_t> {
     }
 }
 
+#[cfg(feature = "persistence")]
 /// Whether a set of instances (unused slots with `iid == ANJ_ID_INVALID`) is one that
 /// `anj_dm_security_obj_add_instance` could have built: at least one instance, unique
 /// instance IDs, a non-empty Server URI without NUL, at most one Bootstrap-Server
