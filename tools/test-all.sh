@@ -86,9 +86,11 @@ ctest --test-dir "$build" --output-on-failure
 if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     stage "interop with Leshan and aiocoap (loopback)"
     tools/leshan.sh setup >/dev/null
-    # The sensor example once more, with the MbedTLS backend, for coaps:// (test_dtls.py).
+    # The sensor and download examples once more, with the MbedTLS backend, for coaps://
+    # (test_dtls.py, test_download_coaps.py), and with persistence for the restart test
+    # (test_persistence_restart.py: ANJ_EXAMPLE_PERSISTENCE_FILE in c_examples/common).
     cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF \
-        "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
+        "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,persistence" >/dev/null
     cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_coap_download >/dev/null
     dtls_sensor="$(find "$build-dtls" -type f -name anj_example_sensor -perm -u+x | head -n 1)"
     dtls_download="$(find "$build-dtls" -type f -name anj_example_coap_download -perm -u+x | head -n 1)"
@@ -107,6 +109,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_COAP_DOWNLOAD="$(find_example coap_download)" \
     ANJ_EXAMPLE_SEND="$(find_example send)" \
     ANJ_EXAMPLE_SENSOR_DTLS="$dtls_sensor" \
+    ANJ_EXAMPLE_SENSOR_DTLS_PERSISTENCE="$dtls_sensor" \
     ANJ_EXAMPLE_COAP_DOWNLOAD_DTLS="$dtls_download" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
