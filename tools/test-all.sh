@@ -67,8 +67,8 @@ cargo clippy --quiet --all-targets --features vendored-mbedtls -- -D warnings
 cargo test --quiet --features vendored-mbedtls --lib --test dtls_mbedtls 2>&1 | tail -n 8
 
 stage "cargo test, persistence (Server, Security with credentials and certificate usage, NTP)"
-cargo test --quiet --lib --features persistence,ntp,security,certificates persistence 2>&1 | tail -n 4
-cargo test --quiet --lib --features persistence ffi::persistence 2>&1 | tail -n 4
+cargo test --quiet --lib --features persistence,ntp,security,certificates -- persistence ntp 2>&1 | tail -n 4
+cargo test --quiet --lib --features persistence -- persistence 2>&1 | tail -n 4
 
 stage "cargo test, observation options off by default (Observe-Composite, notification store)"
 ANJ_OBSERVE_NOTIFICATION_STORE_SIZE=512 \
