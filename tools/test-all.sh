@@ -86,14 +86,17 @@ ctest --test-dir "$build" --output-on-failure
 if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     stage "interop with Leshan and aiocoap (loopback)"
     tools/leshan.sh setup >/dev/null
-    # The sensor and download examples once more, with the MbedTLS backend, for coaps://
-    # (test_dtls.py, test_download_coaps.py), and with persistence for the restart test
-    # (test_persistence_restart.py: ANJ_EXAMPLE_PERSISTENCE_FILE in c_examples/common).
+    # The sensor, download and FOTA pull examples once more, with the MbedTLS backend, for
+    # coaps:// (test_dtls.py, test_download_coaps.py, test_fota_pull_coaps.py: CoAPS in
+    # /5/0/8), and with persistence for the restart test (test_persistence_restart.py:
+    # ANJ_EXAMPLE_PERSISTENCE_FILE in c_examples/common).
     cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF \
-        "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,persistence" >/dev/null
-    cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_coap_download >/dev/null
+        "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,persistence,fota-coaps" >/dev/null
+    cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_coap_download \
+        anj_example_fw_update_pull >/dev/null
     dtls_sensor="$(find "$build-dtls" -type f -name anj_example_sensor -perm -u+x | head -n 1)"
     dtls_download="$(find "$build-dtls" -type f -name anj_example_coap_download -perm -u+x | head -n 1)"
+    dtls_fw_pull="$(find "$build-dtls" -type f -name anj_example_fw_update_pull -perm -u+x | head -n 1)"
     find_example() {
         local p
         p="$(find "$build" -type f -name "anj_example_$1" -perm -u+x | head -n 1)"
@@ -111,6 +114,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_SENSOR_DTLS="$dtls_sensor" \
     ANJ_EXAMPLE_SENSOR_DTLS_PERSISTENCE="$dtls_sensor" \
     ANJ_EXAMPLE_COAP_DOWNLOAD_DTLS="$dtls_download" \
+    ANJ_EXAMPLE_FW_UPDATE_PULL_DTLS="$dtls_fw_pull" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q tests/interop
