@@ -75,6 +75,8 @@ ANJ_OBSERVE_NOTIFICATION_STORE_SIZE=512 \
     cargo test --quiet --lib --features observe-composite observe 2>&1 | tail -n 5
 
 stage "cargo test, minimal configuration (Security, Server, Device, Discover, SenML CBOR; no POSIX layer)"
+cargo clippy --quiet --all-targets --no-default-features \
+    --features std,net-udp,default-device-obj,default-security-obj,default-server-obj,discover,senml-cbor -- -D warnings
 cargo test --quiet --no-default-features \
     --features std,net-udp,default-device-obj,default-security-obj,default-server-obj,discover,senml-cbor 2>&1 | tail -n 12
 
@@ -92,11 +94,21 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     # ANJ_EXAMPLE_PERSISTENCE_FILE in c_examples/common).
     cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF \
         "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,persistence,fota-coaps" >/dev/null
-    cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_coap_download \
-        anj_example_fw_update_pull >/dev/null
+    cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_psk \
+        anj_example_coap_download anj_example_fw_update_pull >/dev/null
     dtls_sensor="$(find "$build-dtls" -type f -name anj_example_sensor -perm -u+x | head -n 1)"
     dtls_download="$(find "$build-dtls" -type f -name anj_example_coap_download -perm -u+x | head -n 1)"
     dtls_fw_pull="$(find "$build-dtls" -type f -name anj_example_fw_update_pull -perm -u+x | head -n 1)"
+    # c_examples/psk: DTLS session continuity over a rebinding proxy (test_dtls_session.py).
+    dtls_psk="$(find "$build-dtls" -type f -name anj_example_psk -perm -u+x | head -n 1)"
+    # Anjay Lite's BC-Security tutorial, unchanged, registering with its hard-coded PSK
+    # (needs the Anjay Lite tree: ANJAY_LITE_SRC, default /tmp/al).
+    bc_security=""
+    if [[ -d "${ANJAY_LITE_SRC:-/tmp/al}/examples/tutorial/BC-Security" ]]; then
+        tools/check-tutorial.sh BC-Security "$build-bc-security" -DCMAKE_BUILD_TYPE=Release \
+            "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
+        bc_security="$build-bc-security/anjay_lite_bc_security"
+    fi
     find_example() {
         local p
         p="$(find "$build" -type f -name "anj_example_$1" -perm -u+x | head -n 1)"
@@ -115,6 +127,8 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_SENSOR_DTLS_PERSISTENCE="$dtls_sensor" \
     ANJ_EXAMPLE_COAP_DOWNLOAD_DTLS="$dtls_download" \
     ANJ_EXAMPLE_FW_UPDATE_PULL_DTLS="$dtls_fw_pull" \
+    ANJ_EXAMPLE_PSK="$dtls_psk" \
+    ANJ_TUTORIAL_BC_SECURITY="$bc_security" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q tests/interop
@@ -123,5 +137,7 @@ fi
 if [[ "${ANJ_SKIP_SIZE:-0}" != 1 ]]; then
     stage "size report (Cortex-M4)"
     tools/size-report.sh
+    stage "size report (Cortex-M4) with DTLS PSK on MbedTLS 3.6"
+    ANJ_SIZE_MBEDTLS=psk tools/size-report.sh 2>&1 | grep -v 'ld: \|warning'
 fi
 stage "all tests passed"

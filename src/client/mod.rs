@@ -462,7 +462,13 @@ impl Client {
     }
 
     fn finish_leave(&mut self, link: &mut dyn Link) {
-        let _ = link.close();
+        // A restart starts afresh: the connection context (and with it a DTLS session
+        // and the credentials it was made with) is released, so the next connect uses
+        // what the Security object holds then. Disabling only closes the connection.
+        let _ = match self.pending_after {
+            AfterDeregister::Restart => link.cleanup(),
+            AfterDeregister::Suspend(_) => link.close(),
+        };
         self.dedup.clear();
         self.end_observations();
         match self.pending_after {
@@ -677,11 +683,19 @@ impl Client {
     /// observations) and try the Update again after the Communication Retry Timer,
     /// doubling each time (LwM2M 1.1 TS Core §6.2.1.1); once the lifetime is over,
     /// register again (§6.2.2).
+    ///
+    /// The connection is closed, so the next attempt reconnects: an unanswered exchange
+    /// may mean that the path to the server changed (a NAT rebinding, a wake-up from
+    /// queue mode behind a NAT that forgot us) or that the server lost our DTLS session.
+    /// Over DTLS the reconnect keeps the session: after an unanswered Update it resumes
+    /// the session with an abbreviated handshake (full if the server forgot it); after a
+    /// send/receive error with a Connection ID in use and our last datagram answered,
+    /// it goes on with no handshake at all (see `src/c/dtls_mbedtls.c`).
     fn update_lost(&mut self, now: Instant, link: &mut dyn Link) {
+        let _ = link.close();
         let expires = after(self.confirmed_at, i64::from(self.sent_lifetime) * SEC);
         if now >= expires {
             crate::log_warning!("registration expired while offline: registering again");
-            let _ = link.close();
             self.state = State::Connecting;
             self.set_status(ANJ_CONN_STATUS_REGISTERING);
             return;

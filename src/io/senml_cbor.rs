@@ -42,26 +42,19 @@ const L_VD: i64 = 8;
 pub(crate) const VLO: &[u8] = b"vlo";
 
 /// Longest full name: "/65534/65534/65534/65534".
-const MAX_NAME: usize = 24;
+pub(crate) const MAX_NAME: usize = 24;
 
-/// Writes the IDs of `path` past the first `skip` as `/a/b`.
-fn path_suffix(path: &Path, skip: usize, out: &mut [u8; MAX_NAME]) -> Result<usize, IoError> {
-    Path::new(path.as_slice().get(skip..).unwrap_or(&[]))
-        .write_str(out)
-        .map(|n| {
-            // The root renders as "/" but an empty suffix must be empty.
-            if path.len() <= skip {
-                0
-            } else {
-                n
-            }
-        })
+/// Renders `path` as SenML name text (`/a/b`; the root is `/`) into `buf`.
+pub(crate) fn name_text<'b>(path: &Path, buf: &'b mut [u8; MAX_NAME]) -> Result<&'b [u8], IoError> {
+    let n = path.write_str(buf)?;
+    Ok(buf.get(..n).unwrap_or(&[]))
 }
 
 /// Common state of the SenML encoders: which fields a record gets.
+/// The names are kept as paths and rendered only when written.
 pub(crate) struct RecordPlan {
-    pub bn: Option<([u8; MAX_NAME], usize)>,
-    pub n: Option<([u8; MAX_NAME], usize)>,
+    pub bn: Option<Path>,
+    pub n: Option<Path>,
     pub bt: Option<f64>,
 }
 
@@ -91,18 +84,13 @@ impl SenmlEncState {
             bt: None,
         };
         if self.first && !self.base.is_empty() {
-            let mut b = [0u8; MAX_NAME];
-            let n = self.base.write_str(&mut b)?;
-            plan.bn = Some((b, n));
+            plan.bn = Some(self.base);
         }
         if e.path.len() != self.base.len() || e.path.is_empty() {
-            let mut b = [0u8; MAX_NAME];
-            let n = if e.path.is_empty() {
-                e.path.write_str(&mut b)?
-            } else {
-                path_suffix(&e.path, self.base.len(), &mut b)?
-            };
-            plan.n = Some((b, n));
+            // The IDs past the base name (the root, `/`, when both are empty).
+            plan.n = Some(Path::new(
+                e.path.as_slice().get(self.base.len()..).unwrap_or(&[]),
+            ));
         }
         if let Some(t) = e.timestamp {
             let t = if t.is_nan() { 0.0 } else { t };
@@ -268,13 +256,14 @@ fn write_record_head(
         has_value,
     ];
     c.map(pairs.iter().filter(|p| **p).count() as u64)?;
-    if let Some((b, n)) = &plan.bn {
+    let mut buf = [0u8; MAX_NAME];
+    if let Some(p) = &plan.bn {
         c.int(L_BN)?;
-        c.text(b.get(..*n).unwrap_or(&[]))?;
+        c.text(name_text(p, &mut buf)?)?;
     }
-    if let Some((b, n)) = &plan.n {
+    if let Some(p) = &plan.n {
         c.int(L_N)?;
-        c.text(b.get(..*n).unwrap_or(&[]))?;
+        c.text(name_text(p, &mut buf)?)?;
     }
     if let Some(t) = plan.bt {
         c.int(L_BT)?;

@@ -765,12 +765,13 @@ class LeshanRest:
 # server process
 
 
-def _server_command(jar: Path, coap_port: int, coaps_port: int, web_port: int) -> list[str]:
+def _server_command(jar: Path, coap_port: int, coaps_port: int, web_port: int,
+                    extra: Sequence[str] = ()) -> list[str]:
     java = _require_tool("java", "install a JDK (Debian: apt-get install default-jdk-headless)")
     return [java, *JAVA_OPTS, "-jar", str(jar),
             "-lh", LOOPBACK, "-lp", str(coap_port),
             "-slh", LOOPBACK, "-slp", str(coaps_port),
-            "-wh", LOOPBACK, "-wp", str(web_port)]
+            "-wh", LOOPBACK, "-wp", str(web_port), *extra]
 
 
 def _new_run_dir(prefix: str) -> Path:
@@ -793,13 +794,17 @@ class LeshanServer(LeshanRest):
     ``californium`` overrides entries of the ``Californium.properties`` the demo
     reads at start-up (e.g. ``{"PREFERRED_BLOCK_SIZE": 1024}``: the block size of
     the block-wise requests it sends).
+    ``cid`` is the demo's ``-cid`` option (DTLS Connection ID, RFC 9146): ``"off"``,
+    ``"on"`` (6-byte CIDs) or a CID length; ``None`` keeps the demo's default
+    (2.0.0-M4: on).
     """
 
     def __init__(self, coap_port: Optional[int] = None, web_port: Optional[int] = None,
                  coaps_port: Optional[int] = None, startup_timeout: float = 90,
-                 californium: Optional[dict[str, Any]] = None):
+                 californium: Optional[dict[str, Any]] = None, cid: Optional[str] = None):
         super().__init__(LOOPBACK, 0)
         self.californium = dict(californium or {})
+        self.cid = cid
         self._want = (coap_port, web_port, coaps_port)
         self.coap_port = 0
         self.coaps_port = 0
@@ -850,7 +855,8 @@ class LeshanServer(LeshanRest):
             # Read by the demo on start-up; entries not given keep their defaults.
             (self.run_dir / "Californium.properties").write_text(
                 "".join(f"{k}={v}\n" for k, v in self.californium.items()))
-        cmd = _server_command(self.jar, coap, coaps, web)
+        extra = ["-cid", str(self.cid)] if self.cid is not None else []
+        cmd = _server_command(self.jar, coap, coaps, web, extra)
         with open(self.log_path, "wb") as log:
             log.write(("$ " + " ".join(cmd) + "\n").encode())
             log.flush()
