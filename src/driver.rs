@@ -32,11 +32,29 @@ pub fn now() -> Instant {
 pub struct Driver<'a> {
     conn: &'a mut NetConn,
     cfg: &'a anj_net_config_t,
+    /// `cfg` is the application's own configuration, credentials included (the CoAP
+    /// downloader's `net_config`): a DTLS connection without PSK from the caller uses
+    /// it as it is, whatever its security mode (PSK, certificates).
+    cfg_has_credentials: bool,
 }
 
 impl<'a> Driver<'a> {
     pub fn new(conn: &'a mut NetConn, cfg: &'a anj_net_config_t) -> Self {
-        Driver { conn, cfg }
+        Driver {
+            conn,
+            cfg,
+            cfg_has_credentials: false,
+        }
+    }
+
+    /// A driver whose configuration carries the application's credentials for
+    /// `coaps://` (see `cfg_has_credentials`).
+    pub fn with_app_credentials(conn: &'a mut NetConn, cfg: &'a anj_net_config_t) -> Self {
+        Driver {
+            conn,
+            cfg,
+            cfg_has_credentials: true,
+        }
     }
 }
 
@@ -143,6 +161,11 @@ impl Link for Driver<'_> {
                 (anj_net_binding_type_t::ANJ_NET_BINDING_DTLS, Some(psk)) => {
                     Some(with_psk(*self.cfg, &psk))
                 }
+                (anj_net_binding_type_t::ANJ_NET_BINDING_DTLS, None)
+                    if self.cfg_has_credentials =>
+                {
+                    None
+                }
                 (anj_net_binding_type_t::ANJ_NET_BINDING_DTLS, None) => {
                     crate::log_error!("coaps:// needs PSK credentials in the Security instance");
                     return NetStatus::Failed(-1);
@@ -152,7 +175,7 @@ impl Link for Driver<'_> {
             #[cfg(feature = "security")]
             let cfg = secure.as_ref().unwrap_or(self.cfg);
             #[cfg(not(feature = "security"))]
-            let (cfg, _) = (self.cfg, psk);
+            let (cfg, _, _) = (self.cfg, psk, self.cfg_has_credentials);
             let r = self.conn.create(binding, Some(cfg));
             if r != ANJ_NET_OK {
                 return NetStatus::Failed(r);

@@ -2086,6 +2086,35 @@ int anj_dm_server_obj_restore(anj_dm_server_obj_t *server_obj_ctx,
                               const struct anj_persistence_context_t *ctx);
 #endif
 
+#if (defined(ANJ_WITH_PERSISTENCE) && defined(ANJ_WITH_DEFAULT_SECURITY_OBJ))
+/*
+ Writes every Security object instance (all resources, credentials included) to
+ a store context. `anj` is not used (it may be NULL).
+
+ # Safety
+ `security_obj_ctx` is an initialised Security object context, `ctx` a valid
+ context.
+ */
+int anj_dm_security_obj_store(anj_t *anj,
+                              anj_dm_security_obj_t *security_obj_ctx,
+                              const struct anj_persistence_context_t *ctx);
+#endif
+
+#if (defined(ANJ_WITH_PERSISTENCE) && defined(ANJ_WITH_DEFAULT_SECURITY_OBJ))
+/*
+ Replaces the instances of a Security object that is not installed yet with those
+ stored by `anj_dm_security_obj_store`. The whole record is read and checked
+ (tag, checksum, every value) first: on any failure the object is left unchanged.
+
+ # Safety
+ `security_obj_ctx` is an initialised Security object context, `ctx` a valid
+ context.
+ */
+int anj_dm_security_obj_restore(anj_t *anj,
+                                anj_dm_security_obj_t *security_obj_ctx,
+                                const struct anj_persistence_context_t *ctx);
+#endif
+
 #if defined(ANJ_WITH_SECURITY)
 /*
  Makes `handlers` the source of credentials of `anj` (NULL goes back to the

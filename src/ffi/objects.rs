@@ -588,9 +588,9 @@ pub enum anj_dm_security_mode_t {
 pub const ANJ_SERVER_URI_MAX_SIZE: usize = 256;
 
 #[cfg(feature = "bootstrap")]
-const SECURITY_INSTANCES: usize = 2;
+pub(crate) const SECURITY_INSTANCES: usize = 2;
 #[cfg(not(feature = "bootstrap"))]
-const SECURITY_INSTANCES: usize = 1;
+pub(crate) const SECURITY_INSTANCES: usize = 1;
 
 /// What the application passes to `anj_dm_security_obj_add_instance`.
 #[repr(C)]
@@ -616,48 +616,48 @@ pub struct anj_dm_security_instance_init_t {
 }
 
 #[derive(Clone, Copy)]
-struct SecurityInstance {
-    iid: u16,
-    uri: [u8; ANJ_SERVER_URI_MAX_SIZE],
-    uri_len: u16,
-    bootstrap_server: bool,
-    mode: anj_dm_security_mode_t,
-    ssid: u16,
-    hold_off: u32,
+pub(crate) struct SecurityInstance {
+    pub(crate) iid: u16,
+    pub(crate) uri: [u8; ANJ_SERVER_URI_MAX_SIZE],
+    pub(crate) uri_len: u16,
+    pub(crate) bootstrap_server: bool,
+    pub(crate) mode: anj_dm_security_mode_t,
+    pub(crate) ssid: u16,
+    pub(crate) hold_off: u32,
     /// /0/x/3 (the PSK identity in PSK mode).
     #[cfg(feature = "security")]
-    identity: [u8; SEC_IDENTITY_SIZE],
+    pub(crate) identity: [u8; SEC_IDENTITY_SIZE],
     #[cfg(feature = "security")]
-    identity_len: u16,
+    pub(crate) identity_len: u16,
     /// /0/x/5 (the PSK key in PSK mode).
     #[cfg(feature = "security")]
-    secret: [u8; SEC_SECRET_SIZE],
+    pub(crate) secret: [u8; SEC_SECRET_SIZE],
     #[cfg(feature = "security")]
-    secret_len: u16,
+    pub(crate) secret_len: u16,
     /// /0/x/4 (the server's certificate or public key).
     #[cfg(feature = "security")]
-    server_key: [u8; SEC_SERVER_KEY_SIZE],
+    pub(crate) server_key: [u8; SEC_SERVER_KEY_SIZE],
     #[cfg(feature = "security")]
-    server_key_len: u16,
+    pub(crate) server_key_len: u16,
     /// /0/x/14, NUL-terminated (empty: the host of the Server URI is used).
     #[cfg(feature = "security")]
-    sni: [u8; SEC_SNI_SIZE + 1],
+    pub(crate) sni: [u8; SEC_SNI_SIZE + 1],
     /// /0/x/15.
     #[cfg(feature = "certificates")]
-    cert_usage: crate::ffi::net::anj_net_certificate_usage_t,
+    pub(crate) cert_usage: crate::ffi::net::anj_net_certificate_usage_t,
 }
 
 #[cfg(feature = "security")]
-const SEC_IDENTITY_SIZE: usize = crate::config::SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE;
+pub(crate) const SEC_IDENTITY_SIZE: usize = crate::config::SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE;
 #[cfg(feature = "security")]
-const SEC_SECRET_SIZE: usize = crate::config::SEC_OBJ_MAX_SECRET_KEY_SIZE;
+pub(crate) const SEC_SECRET_SIZE: usize = crate::config::SEC_OBJ_MAX_SECRET_KEY_SIZE;
 #[cfg(feature = "security")]
-const SEC_SERVER_KEY_SIZE: usize = crate::config::SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE;
+pub(crate) const SEC_SERVER_KEY_SIZE: usize = crate::config::SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE;
 #[cfg(feature = "security")]
-const SEC_SNI_SIZE: usize = crate::config::SEC_OBJ_MAX_SNI_SIZE;
+pub(crate) const SEC_SNI_SIZE: usize = crate::config::SEC_OBJ_MAX_SNI_SIZE;
 
 impl SecurityInstance {
-    const EMPTY: SecurityInstance = SecurityInstance {
+    pub(crate) const EMPTY: SecurityInstance = SecurityInstance {
         iid: ANJ_ID_INVALID,
         uri: [0; ANJ_SERVER_URI_MAX_SIZE],
         uri_len: 0,
@@ -863,6 +863,87 @@ impl SecurityObj {
             mode_ok && ssid_ok && crate::client::register::split_uri(uri).is_some()
         })
     }
+}
+
+#[cfg(feature = "persistence")]
+impl SecurityObj {
+    /// The instances, in instance ID order; unused slots have `iid == ANJ_ID_INVALID`
+    /// and come last.
+    pub(crate) fn instances(&self) -> &[SecurityInstance; SECURITY_INSTANCES] {
+        &self.data
+    }
+
+    /// Whether the object is registered with a client.
+    pub(crate) fn is_installed(&self) -> bool {
+        self.installed
+    }
+
+    /// Replaces every instance of an object not installed yet (persistence restore).
+    /// `data` was checked by [`security_set_valid`].
+    pub(crate) fn set_instances(&mut self, data: [SecurityInstance; SECURITY_INSTANCES]) {
+        debug_assert!(!self.installed);
+        self.data = data;
+        self.sync();
+    }
+}
+
+#[cfg(feature = "persistence")]
+/// The Security mode a stored number names, if `anj_dm_security_obj_add_instance` of
+/// this build takes it (NoSec only without `security`).
+pub(crate) fn security_mode_from(v: u8) -> Option<anj_dm_security_mode_t> {
+    use anj_dm_security_mode_t::*;
+    match v {
+        3 => Some(ANJ_DM_SECURITY_NOSEC),
+        _ if !cfg!(feature = "security") => None,
+        0 => Some(ANJ_DM_SECURITY_PSK),
+        1 => Some(ANJ_DM_SECURITY_RPK),
+        2 => Some(ANJ_DM_SECURITY_CERTIFICATE),
+        4 => Some(ANJ_DM_SECURITY_EST),
+        _ => None,
+    }
+}
+
+#[cfg(feature = "persistence")]
+/// Whether a set of instances (unused slots with `iid == ANJ_ID_INVALID`) is one that
+/// `anj_dm_security_obj_add_instance` could have built: at least one instance, unique
+/// instance IDs, a non-empty Server URI without NUL, at most one Bootstrap-Server
+/// account (SSID 65535), unique SSIDs 1..65534 for the others, credential lengths and
+/// SNI within their buffers.
+pub(crate) fn security_set_valid(data: &[SecurityInstance]) -> bool {
+    let used = || data.iter().filter(|d| d.iid != ANJ_ID_INVALID);
+    if used().count() == 0 || used().filter(|d| d.bootstrap_server).count() > 1 {
+        return false;
+    }
+    for (i, d) in used().enumerate() {
+        let uri_len = d.uri_len as usize;
+        let uri_ok = uri_len > 0
+            && uri_len < ANJ_SERVER_URI_MAX_SIZE
+            && !d.uri[..uri_len].contains(&0)
+            && d.uri[uri_len..].iter().all(|&b| b == 0);
+        let ssid_ok = if d.bootstrap_server {
+            d.ssid == u16::MAX
+        } else {
+            d.ssid != 0 && d.ssid != u16::MAX
+        };
+        let dup = used().skip(i + 1).any(|o| {
+            o.iid == d.iid || (!d.bootstrap_server && !o.bootstrap_server && o.ssid == d.ssid)
+        });
+        if !uri_ok || !ssid_ok || dup || security_mode_from(d.mode as u8) != Some(d.mode) {
+            return false;
+        }
+        #[cfg(feature = "security")]
+        {
+            let sni_len = d.sni.iter().position(|&b| b == 0);
+            let ok = d.identity_len as usize <= SEC_IDENTITY_SIZE
+                && d.secret_len as usize <= SEC_SECRET_SIZE
+                && d.server_key_len as usize <= SEC_SERVER_KEY_SIZE
+                && sni_len.is_some_and(|n| d.sni[n..].iter().all(|&b| b == 0));
+            if !ok {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Prepares an empty Security object context.
