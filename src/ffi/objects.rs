@@ -845,14 +845,11 @@ impl SecurityObj {
         }
         used().all(|d| {
             let uri = core::str::from_utf8(&d.uri[..d.uri_len as usize]).unwrap_or("");
-            let mode_ok = match d.mode {
-                anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC => true,
-                anj_dm_security_mode_t::ANJ_DM_SECURITY_PSK => cfg!(feature = "security"),
-                anj_dm_security_mode_t::ANJ_DM_SECURITY_CERTIFICATE => {
-                    cfg!(feature = "certificates")
-                }
-                _ => false,
-            };
+            let mode_ok = d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC
+                || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_PSK
+                    && cfg!(feature = "security"))
+                || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_CERTIFICATE
+                    && cfg!(feature = "certificates"));
             let ssid_ok = d.bootstrap_server
                 || (d.ssid != 0
                     && d.ssid != u16::MAX
