@@ -50,10 +50,6 @@ impl<'b> CborWriter<'b> {
         CborWriter { w }
     }
 
-    pub(crate) fn into_writer(self) -> SliceWriter<'b> {
-        self.w
-    }
-
     /// Bytes written so far.
     pub fn position(&self) -> usize {
         self.w.pos

@@ -106,7 +106,7 @@ impl SenmlEncState {
 
 /// Encoder of SenML CBOR; see the module docs.
 pub struct SenmlCborEncoder<'b> {
-    w: SliceWriter<'b>,
+    c: CborWriter<'b>,
     state: SenmlEncState,
     /// The array head could not be written (plain writer, zero-size buffer).
     failed: bool,
@@ -124,7 +124,7 @@ impl<'b> SenmlCborEncoder<'b> {
         // RFC 8949 §3.2.2: major type 4, additional information 31.
         let failed = w.push_byte(0x9F).is_err();
         SenmlCborEncoder {
-            w,
+            c: CborWriter::from_writer(w),
             state: SenmlEncState::new(base),
             failed,
             definite: None,
@@ -144,7 +144,7 @@ impl<'b> SenmlCborEncoder<'b> {
         let count = count as u64;
         let failed = c.array(count).is_err();
         SenmlCborEncoder {
-            w: c.into_writer(),
+            c,
             state: SenmlEncState::new(base),
             failed,
             definite: Some((count, 0)),
@@ -194,17 +194,14 @@ impl SenmlCborEncoder<'_> {
                 return Err(IoError::Logic);
             }
         }
-        let start = self.w.pos;
+        let start = self.c.w.pos;
         let saved = self.state;
         let plan = self.state.plan(e)?;
-        let w = core::mem::replace(&mut self.w, SliceWriter::new(&mut []));
-        let mut c = CborWriter::from_writer(w);
-        let r = write_record_head(&mut c, &plan, !matches!(e.value, Value::Null))
-            .and_then(|_| value(&mut c));
-        self.w = c.into_writer();
+        let c = &mut self.c;
+        let r = write_record_head(c, &plan, !matches!(e.value, Value::Null)).and_then(|_| value(c));
         if r.is_err() {
             // Nothing of this record stays: the next one must still carry bn / bt.
-            self.w.pos = start;
+            self.c.w.pos = start;
             self.state = saved;
         } else if let Some((_, written)) = self.definite.as_mut() {
             *written += 1;
@@ -237,9 +234,9 @@ impl Encoder for SenmlCborEncoder<'_> {
             Some((count, written)) if count != written => return Err(IoError::Logic),
             Some(_) => {}
             // The "break" stop code closing the array (RFC 8949 §3.2.1).
-            None => self.w.push_byte(0xFF)?,
+            None => self.c.w.push_byte(0xFF)?,
         }
-        Ok(self.w.pos)
+        Ok(self.c.w.pos)
     }
 }
 
