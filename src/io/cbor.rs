@@ -56,6 +56,7 @@ impl<'b> CborWriter<'b> {
     }
 
     /// A head with the shortest argument encoding (RFC 8949 §3, §4.2.1).
+    #[inline]
     pub fn head(&mut self, major: u8, arg: u64) -> Result<(), IoError> {
         let m = major << 5;
         let b = arg.to_be_bytes();
