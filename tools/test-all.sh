@@ -136,7 +136,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_BOOTSTRAP="$(find_example bootstrap)" \
     ANJ_EXAMPLE_BOOTSTRAP_DTLS="$dtls_bootstrap" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
-        python3 -m pytest -q tests/interop
+        python3 -m pytest -q -rs tests/interop
 fi
 
 if [[ "${ANJ_SKIP_SIZE:-0}" != 1 ]]; then
