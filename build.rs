@@ -272,6 +272,10 @@ fn layout(cfg: &Config) -> Layout {
         // The table of `anj_security_register_credential_handlers`.
         anj += p;
     }
+    if cfg.enabled("certificates") {
+        // The copy of the configured trust store (pointer and count).
+        anj += 2 * p;
+    }
     if cfg.enabled("observe") {
         // Write-Attributes storage (src/dm/attributes.rs): 64 bytes per entry on every
         // target.

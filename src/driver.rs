@@ -80,6 +80,18 @@ fn with_psk(mut cfg: anj_net_config_t, psk: &crate::client::link::Psk<'_>) -> an
     cfg
 }
 
+/// `cfg` with certificate credentials `cert` (pointing where `cert` points).
+#[cfg(feature = "certificates")]
+fn with_cert(
+    mut cfg: anj_net_config_t,
+    cert: &crate::ffi::net::anj_net_certificate_info_t,
+) -> anj_net_config_t {
+    let sec = &mut cfg.secure_socket_config.security;
+    sec.mode = crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE;
+    sec.data.cert = *cert;
+    cfg
+}
+
 /// Sends one datagram on `conn`.
 pub(crate) fn send_datagram(conn: &mut NetConn, datagram: &[u8]) -> NetStatus {
     match conn.send(datagram) {
@@ -112,17 +124,15 @@ pub(crate) fn c_string<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b CStr> {
     CStr::from_bytes_with_nul(&buf[..=bytes.len()]).ok()
 }
 
-impl Link for Driver<'_> {
-    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
-        self.connect_with_psk(scheme, host, port, None)
-    }
-
-    fn connect_with_psk(
+impl Driver<'_> {
+    /// Creates the context (with `secure`, a configuration carrying the credentials,
+    /// for "coaps") if needed, and connects.
+    fn connect_with_config(
         &mut self,
         scheme: &str,
         host: &str,
         port: &str,
-        psk: Option<crate::client::link::Psk<'_>>,
+        secure: Option<&anj_net_config_t>,
     ) -> NetStatus {
         let binding = match scheme {
             "coap" => anj_net_binding_type_t::ANJ_NET_BINDING_UDP,
@@ -136,23 +146,15 @@ impl Link for Driver<'_> {
             }
         }
         if !self.conn.is_created() {
-            // The credentials go into a copy of the configuration that lives only for
+            // The credentials are in a copy of the configuration that lives only for
             // this call: the backend copies what it keeps when it creates the context.
-            #[cfg(feature = "security")]
-            let secure = match (binding, psk) {
-                (anj_net_binding_type_t::ANJ_NET_BINDING_DTLS, Some(psk)) => {
-                    Some(with_psk(*self.cfg, &psk))
-                }
-                (anj_net_binding_type_t::ANJ_NET_BINDING_DTLS, None) => {
-                    crate::log_error!("coaps:// needs PSK credentials in the Security instance");
-                    return NetStatus::Failed(-1);
-                }
-                _ => None,
+            let cfg = match binding {
+                anj_net_binding_type_t::ANJ_NET_BINDING_DTLS => match secure {
+                    Some(c) => c,
+                    None => return NetStatus::Failed(-1),
+                },
+                _ => self.cfg,
             };
-            #[cfg(feature = "security")]
-            let cfg = secure.as_ref().unwrap_or(self.cfg);
-            #[cfg(not(feature = "security"))]
-            let (cfg, _) = (self.cfg, psk);
             let r = self.conn.create(binding, Some(cfg));
             if r != ANJ_NET_OK {
                 return NetStatus::Failed(r);
@@ -166,6 +168,52 @@ impl Link for Driver<'_> {
             return NetStatus::Failed(-1);
         };
         status(self.conn.connect(host, port))
+    }
+}
+
+impl Link for Driver<'_> {
+    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
+        self.connect_with_psk(scheme, host, port, None)
+    }
+
+    #[cfg(feature = "certificates")]
+    fn connect_with_cert(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        cert: &crate::ffi::net::anj_net_certificate_info_t,
+    ) -> NetStatus {
+        if scheme != "coaps" {
+            return NetStatus::Failed(-1);
+        }
+        let cfg = with_cert(*self.cfg, cert);
+        self.connect_with_config(scheme, host, port, Some(&cfg))
+    }
+
+    fn connect_with_psk(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        psk: Option<crate::client::link::Psk<'_>>,
+    ) -> NetStatus {
+        #[cfg(feature = "security")]
+        let secure = match (scheme, psk) {
+            ("coaps", Some(psk)) => Some(with_psk(*self.cfg, &psk)),
+            ("coaps", None) => {
+                crate::log_error!("coaps:// needs credentials in the Security instance");
+                return NetStatus::Failed(-1);
+            }
+            _ => None,
+        };
+        #[cfg(feature = "security")]
+        return self.connect_with_config(scheme, host, port, secure.as_ref());
+        #[cfg(not(feature = "security"))]
+        {
+            let _ = psk;
+            self.connect_with_config(scheme, host, port, None)
+        }
     }
 
     fn send(&mut self, datagram: &[u8]) -> NetStatus {

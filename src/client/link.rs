@@ -51,6 +51,20 @@ pub trait Link {
     ) -> NetStatus {
         self.connect(scheme, host, port)
     }
+    /// As [`Link::connect_with_psk`], with X.509 credentials (Security Mode 2): what
+    /// `anj_security_get_cert_info` gives, trust store included. The pointed-to bytes
+    /// are only borrowed: a backend copies or parses what it keeps. Links without
+    /// certificate support fail.
+    #[cfg(feature = "certificates")]
+    fn connect_with_cert(
+        &mut self,
+        _scheme: &str,
+        _host: &str,
+        _port: &str,
+        _cert: &crate::ffi::net::anj_net_certificate_info_t,
+    ) -> NetStatus {
+        NetStatus::Failed(-1)
+    }
     fn send(&mut self, datagram: &[u8]) -> NetStatus;
     fn recv(&mut self, buf: &mut [u8]) -> Recv;
     /// Closes the connection, keeping the context for a later connect.

@@ -501,6 +501,33 @@ impl Client {
         };
         let registry = &self.registry;
         let st = match acc.with_uri(anj, registry, |scheme, host, port| {
+            if scheme == "coaps" {
+                match acc.security_mode(anj, registry) {
+                    Some(1) => {
+                        crate::log_error!(
+                            "Security Mode 1 (RPK, RFC 7250 raw public keys) is not supported: \
+                             the MbedTLS DTLS backend cannot negotiate raw public keys"
+                        );
+                        return NetStatus::Failed(-1);
+                    }
+                    #[cfg(feature = "certificates")]
+                    Some(2) => {
+                        return match crate::ffi::security::connection_cert(
+                            anj,
+                            registry,
+                            acc.security_iid,
+                            false,
+                        ) {
+                            Some(cert) => link.connect_with_cert(scheme, host, port, &cert),
+                            None => {
+                                crate::log_error!("coaps:// in Certificate mode needs credentials");
+                                NetStatus::Failed(-1)
+                            }
+                        };
+                    }
+                    _ => {}
+                }
+            }
             let psk = if scheme == "coaps" {
                 acc.psk(anj, registry)
             } else {

@@ -950,6 +950,25 @@ unsafe extern "C" fn security_res_read(
     0
 }
 
+/// The SNI (/0/x/14) of instance `iid` when `obj` is the built-in Security object and
+/// the SNI is set: NUL-terminated, inside the object (valid until it changes); else
+/// NULL.
+#[cfg(feature = "security")]
+pub(crate) fn builtin_security_sni(obj: *const anj_dm_obj_t, iid: anj_iid_t) -> *const c_char {
+    // SAFETY: `obj` is a registered object (valid while registered); only its handler
+    // table pointer is compared before it is taken for a SecurityObj.
+    if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
+        return core::ptr::null();
+    }
+    // SAFETY: only the built-in Security object uses SECURITY_HANDLERS, and its
+    // `anj_dm_obj_t` is the first field of a SecurityObj; read-only use.
+    let ctx = unsafe { &*(obj as *const SecurityObj) };
+    match ctx.data.iter().find(|d| d.iid == iid) {
+        Some(d) if d.sni[0] != 0 => d.sni.as_ptr().cast(),
+        _ => core::ptr::null(),
+    }
+}
+
 /* ----------------------------------- Device /3 ----------------------------------- */
 
 pub type anj_dm_reboot_callback_t =
