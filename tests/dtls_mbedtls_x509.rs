@@ -27,8 +27,8 @@ use anj::ffi::crypto::{
     anj_crypto_security_info_union_t, anj_crypto_security_tag_t,
 };
 use anj::ffi::net::{
-    anj_dtls_cleanup_ctx, anj_dtls_connect, anj_dtls_create_ctx, anj_dtls_get_state,
-    anj_dtls_recv, anj_dtls_send, anj_net_certificate_usage_t, anj_net_config_t, anj_net_ctx_t,
+    anj_dtls_cleanup_ctx, anj_dtls_connect, anj_dtls_create_ctx, anj_dtls_get_state, anj_dtls_recv,
+    anj_dtls_send, anj_net_certificate_usage_t, anj_net_config_t, anj_net_ctx_t,
     anj_net_security_mode_t, anj_net_socket_state_t, anj_net_trust_store_t, ANJ_NET_EAGAIN,
     ANJ_NET_EINPROGRESS, ANJ_NET_OK,
 };
@@ -62,7 +62,13 @@ fn make_cert(dir: &Path, name: &str, cn: &str, issuer: Option<&str>, ca: bool) {
     openssl(
         dir,
         &[
-            "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", &key,
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            &key,
         ],
     );
     let ext = format!("{name}.ext");
@@ -114,13 +120,28 @@ fn make_cert(dir: &Path, name: &str, cn: &str, issuer: Option<&str>, ca: bool) {
     }
     openssl(
         dir,
-        &["x509", "-in", &pem, "-outform", "DER", "-out", &format!("{name}.der")],
+        &[
+            "x509",
+            "-in",
+            &pem,
+            "-outform",
+            "DER",
+            "-out",
+            &format!("{name}.der"),
+        ],
     );
     // The key as DER too (PKCS#8), as a Security object would hold it.
     openssl(
         dir,
         &[
-            "pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out",
+            "pkcs8",
+            "-topk8",
+            "-nocrypt",
+            "-in",
+            &key,
+            "-outform",
+            "DER",
+            "-out",
             &format!("{name}.key.der"),
         ],
     );
@@ -380,13 +401,18 @@ fn handshake(server_name: &str, creds: &Creds) -> i32 {
 fn usage_3_domain_issued_pins_the_server_certificate() {
     let _g = serial();
     assert_eq!(
-        handshake("server", &Creds::new(ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE, "server.der")),
+        handshake(
+            "server",
+            &Creds::new(ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE, "server.der")
+        ),
         ANJ_NET_OK
     );
     // Another certificate of the same CA and name is not the pinned one.
     assert!(
-        handshake("server2", &Creds::new(ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE, "server.der"))
-            < 0
+        handshake(
+            "server2",
+            &Creds::new(ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE, "server.der")
+        ) < 0
     );
 }
 
@@ -394,12 +420,17 @@ fn usage_3_domain_issued_pins_the_server_certificate() {
 fn usage_2_trust_anchor_assertion_anchors_on_server_public_key() {
     let _g = serial();
     assert_eq!(
-        handshake("server", &Creds::new(ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION, "ca.der")),
+        handshake(
+            "server",
+            &Creds::new(ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION, "ca.der")
+        ),
         ANJ_NET_OK
     );
     assert!(
-        handshake("server", &Creds::new(ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION, "otherca.der"))
-            < 0
+        handshake(
+            "server",
+            &Creds::new(ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION, "otherca.der")
+        ) < 0
     );
 }
 
@@ -408,7 +439,10 @@ fn usage_1_service_certificate_needs_trust_store_and_the_pinned_leaf() {
     let _g = serial();
     let ok = Creds {
         trust: &["ca.pem"],
-        ..Creds::new(ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT, "server.der")
+        ..Creds::new(
+            ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT,
+            "server.der",
+        )
     };
     assert_eq!(handshake("server", &ok), ANJ_NET_OK);
     // Valid PKIX chain, but not the pinned leaf.
@@ -416,7 +450,10 @@ fn usage_1_service_certificate_needs_trust_store_and_the_pinned_leaf() {
     // The pinned leaf, but its issuer is not in the trust store.
     let untrusted = Creds {
         trust: &["otherca.pem"],
-        ..Creds::new(ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT, "server.der")
+        ..Creds::new(
+            ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT,
+            "server.der",
+        )
     };
     assert!(handshake("server", &untrusted) < 0);
 }

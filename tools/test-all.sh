@@ -56,6 +56,10 @@ stage "cargo test, DTLS on the vendored MbedTLS 3.6 (PSK against openssl s_serve
 cargo clippy --quiet --all-targets --features vendored-mbedtls -- -D warnings
 cargo test --quiet --features vendored-mbedtls --lib --test dtls_mbedtls 2>&1 | tail -n 8
 
+stage "cargo test, X.509 certificates on the vendored MbedTLS 3.6 (against openssl s_server)"
+cargo clippy --quiet --all-targets --features vendored-mbedtls,certificates -- -D warnings
+cargo test --quiet --features vendored-mbedtls,certificates --test dtls_mbedtls_x509 2>&1 | tail -n 8
+
 stage "cargo test, observation options off by default (Observe-Composite, notification store)"
 ANJ_OBSERVE_NOTIFICATION_STORE_SIZE=512 \
     cargo test --quiet --lib --features observe-composite observe 2>&1 | tail -n 5
@@ -75,8 +79,9 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     # The sensor example once more, with the MbedTLS backend, for coaps:// (test_dtls.py).
     cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF \
         "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
-    cmake --build "$build-dtls" -j 2 --target anj_example_sensor >/dev/null
+    cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_certificates >/dev/null
     dtls_sensor="$(find "$build-dtls" -type f -name anj_example_sensor -perm -u+x | head -n 1)"
+    cert_example="$(find "$build-dtls" -type f -name anj_example_certificates -perm -u+x | head -n 1)"
     find_example() {
         local p
         p="$(find "$build" -type f -name "anj_example_$1" -perm -u+x | head -n 1)"
@@ -92,6 +97,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_COAP_DOWNLOAD="$(find_example coap_download)" \
     ANJ_EXAMPLE_SEND="$(find_example send)" \
     ANJ_EXAMPLE_SENSOR_DTLS="$dtls_sensor" \
+    ANJ_EXAMPLE_CERTIFICATES="$cert_example" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q tests/interop

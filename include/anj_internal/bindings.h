@@ -2113,6 +2113,23 @@ int anj_security_get_psk_info(const anj_t *anj,
                               struct anj_net_psk_info_t *out_psk_info);
 #endif
 
+#if (defined(ANJ_WITH_SECURITY) && defined(ANJ_WITH_CERTIFICATES))
+/*
+ Fills `out_cert_info` with certificate credentials: what the registered handler
+ gives, or else those of the first Security instance in Certificate mode that is
+ (`bootstrap_credentials`) or is not a Bootstrap-Server account (buffers pointing
+ into the Security object: valid until it changes). Either way `trust_store` is the
+ one given to `anj_core_init`, as in Anjay Lite. 0 on success, negative when there
+ are none (or the handler failed: its result).
+
+ # Safety
+ `anj` was initialised by `anj_core_init`; `out_cert_info` is NULL or writable.
+ */
+int anj_security_get_cert_info(const anj_t *anj,
+                               bool bootstrap_credentials,
+                               struct anj_net_certificate_info_t *out_cert_info);
+#endif
+
 #if defined(ANJ_WITH_LWM2M_SEND)
 /*
  Queues an LwM2M Send of `send_request`'s records; `*out_send_id` (if not NULL)

@@ -177,7 +177,11 @@ pub unsafe extern "C" fn anj_security_get_psk_info(
 fn cert_handler(
     anj: *mut anj_t,
 ) -> Option<
-    unsafe extern "C" fn(*const anj_t, bool, *mut crate::ffi::net::anj_net_certificate_info_t) -> c_int,
+    unsafe extern "C" fn(
+        *const anj_t,
+        bool,
+        *mut crate::ffi::net::anj_net_certificate_info_t,
+    ) -> c_int,
 > {
     // SAFETY: as in `psk_handler`.
     unsafe {
@@ -226,9 +230,9 @@ pub(crate) fn security_cert(
         }
     };
     let chain = anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN;
-    let sni = registry
-        .find(0)
-        .map_or(core::ptr::null(), |o| crate::ffi::objects::builtin_security_sni(o.ptr(), iid));
+    let sni = registry.find(0).map_or(core::ptr::null(), |o| {
+        crate::ffi::objects::builtin_security_sni(o.ptr(), iid)
+    });
     Some(crate::ffi::net::anj_net_certificate_info_t {
         client_cert: buffer(chain, bytes(security_rid::PUBLIC_KEY_OR_IDENTITY)),
         private_key: buffer(

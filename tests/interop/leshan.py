@@ -672,6 +672,14 @@ class LeshanRest:
         self._request("PUT", "/api/security/clients", body=body,
                       content_type="application/json")
 
+    def add_x509(self, ep: str) -> None:
+        """Let ``ep`` in over coaps:// with an X.509 certificate (Leshan checks that
+        the certificate's CN is the endpoint name and, with ``-truststore``, its
+        chain)."""
+        body = json.dumps({"endpoint": ep, "x509": True}).encode()
+        self._request("PUT", "/api/security/clients", body=body,
+                      content_type="application/json")
+
     def remove_security(self, ep: str) -> None:
         self._request("DELETE", f"/api/security/clients/{urllib.parse.quote(ep)}")
 
@@ -765,12 +773,13 @@ class LeshanRest:
 # server process
 
 
-def _server_command(jar: Path, coap_port: int, coaps_port: int, web_port: int) -> list[str]:
+def _server_command(jar: Path, coap_port: int, coaps_port: int, web_port: int,
+                    extra: Sequence[str] = ()) -> list[str]:
     java = _require_tool("java", "install a JDK (Debian: apt-get install default-jdk-headless)")
     return [java, *JAVA_OPTS, "-jar", str(jar),
             "-lh", LOOPBACK, "-lp", str(coap_port),
             "-slh", LOOPBACK, "-slp", str(coaps_port),
-            "-wh", LOOPBACK, "-wp", str(web_port)]
+            "-wh", LOOPBACK, "-wp", str(web_port), *extra]
 
 
 def _new_run_dir(prefix: str) -> Path:
@@ -797,9 +806,13 @@ class LeshanServer(LeshanRest):
 
     def __init__(self, coap_port: Optional[int] = None, web_port: Optional[int] = None,
                  coaps_port: Optional[int] = None, startup_timeout: float = 90,
-                 californium: Optional[dict[str, Any]] = None):
+                 californium: Optional[dict[str, Any]] = None,
+                 extra_args: Sequence[str] = ()):
         super().__init__(LOOPBACK, 0)
         self.californium = dict(californium or {})
+        # More demo options, e.g. ["-cert", ..., "-prik", ..., "-truststore", ...]
+        # for its X.509 credentials.
+        self.extra_args = list(extra_args)
         self._want = (coap_port, web_port, coaps_port)
         self.coap_port = 0
         self.coaps_port = 0
@@ -850,7 +863,7 @@ class LeshanServer(LeshanRest):
             # Read by the demo on start-up; entries not given keep their defaults.
             (self.run_dir / "Californium.properties").write_text(
                 "".join(f"{k}={v}\n" for k, v in self.californium.items()))
-        cmd = _server_command(self.jar, coap, coaps, web)
+        cmd = _server_command(self.jar, coap, coaps, web, self.extra_args)
         with open(self.log_path, "wb") as log:
             log.write(("$ " + " ".join(cmd) + "\n").encode())
             log.flush()
