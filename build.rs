@@ -193,6 +193,7 @@ fn validate(cfg: &Config) {
     need("observe-composite", "observe");
     need("observe-composite", "composite-operations");
     need("certificates", "security");
+    need("external-crypto-storage", "security");
     need("net-dtls", "security");
     if cfg.enabled("default-fota-obj")
         && !cfg.enabled("fota-pull-method")
@@ -322,12 +323,20 @@ fn layout(cfg: &Config) -> Layout {
     } else {
         0
     };
+    // With external crypto storage an instance also keeps three references (pointers;
+    // on 64-bit targets they make the instance 8-aligned: up to 8 bytes of padding).
+    let sec_external = if cfg.enabled("external-crypto-storage") {
+        3 * p + if p == 8 { 8 } else { 0 }
+    } else {
+        0
+    };
     let security_obj = if p == 8 {
         SECURITY_OBJ_FIXED_64
     } else {
         SECURITY_OBJ_FIXED_32
     } + sec_instances
         * (sec_credentials
+            + sec_external
             + if p == 8 {
                 SECURITY_INST_64
             } else {

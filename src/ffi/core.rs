@@ -219,6 +219,18 @@ pub unsafe extern "C" fn anj_core_init(
     if let Some(s) = unsafe { cfg.net_socket_cfg.as_ref() } {
         net_cfg.raw_socket_config = *s;
     }
+    // As in Anjay Lite, the storage is set up first thing; its context goes to every
+    // secure connection.
+    #[cfg(feature = "external-crypto-storage")]
+    {
+        let mut ctx: *mut c_void = core::ptr::null_mut();
+        // SAFETY: the integrator's hook, with a writable out slot.
+        if unsafe { crate::ffi::crypto::anj_crypto_storage_init(&mut ctx) } != 0 {
+            crate::log_error!("anj_core_init: anj_crypto_storage_init failed");
+            return -1;
+        }
+        net_cfg.secure_socket_config.crypto_ctx = ctx;
+    }
     // SAFETY: `anj` is writable storage for an anj_t; both fields are written without
     // reading the previous (uninitialised) contents.
     unsafe {
@@ -339,6 +351,19 @@ pub(crate) unsafe fn cred_handlers_slot(
 ) -> Option<*mut *const crate::ffi::security::anj_security_credential_handlers_t> {
     // SAFETY: `inner` checked that `anj` was initialised; a raw projection only.
     unsafe { inner(anj).map(|i| addr_of_mut!((*i).cred_handlers)) }
+}
+
+/// The context `anj_crypto_storage_init` gave (NULL for an uninitialised `anj`).
+///
+/// # Safety
+/// As for [`inner`].
+#[cfg(feature = "external-crypto-storage")]
+pub(crate) unsafe fn crypto_ctx_of(anj: *mut anj_t) -> *mut c_void {
+    // SAFETY: `inner` checked that `anj` was initialised; a plain copy is read.
+    match unsafe { inner(anj) } {
+        Some(i) => unsafe { addr_of!((*i).net_cfg.secure_socket_config.crypto_ctx).read() },
+        None => core::ptr::null_mut(),
+    }
 }
 
 /// The trust store given to `anj_core_init` (empty when none was).
@@ -766,6 +791,12 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
         crate::client::link::NetStatus::Failed(e) => e,
     };
     if r == 0 {
+        // The storage goes last, as in Anjay Lite.
+        #[cfg(feature = "external-crypto-storage")]
+        // SAFETY: the integrator's hook, with the context its init gave.
+        unsafe {
+            crate::ffi::crypto::anj_crypto_storage_deinit(net_cfg.secure_socket_config.crypto_ctx)
+        };
         // SAFETY: as above; the client is unusable until the next anj_core_init.
         unsafe { addr_of_mut!((*inner).magic).write(0) };
     }

@@ -230,16 +230,25 @@ pub(crate) fn security_cert(
         }
     };
     let chain = anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN;
-    let sni = registry.find(0).map_or(core::ptr::null(), |o| {
-        crate::ffi::objects::builtin_security_sni(o.ptr(), iid)
-    });
+    let obj = registry.find(0).map_or(core::ptr::null(), |o| o.ptr());
+    let sni = crate::ffi::objects::builtin_security_sni(obj, iid);
+    // A credential of the built-in object kept in the external storage is passed on as
+    // the reference; the transport resolves it.
+    let cred = |tag, rid| {
+        #[cfg(feature = "external-crypto-storage")]
+        if let Some(mut info) = crate::ffi::objects::builtin_security_external(obj, iid, rid) {
+            info.tag = tag;
+            return info;
+        }
+        buffer(tag, bytes(rid))
+    };
     Some(crate::ffi::net::anj_net_certificate_info_t {
-        client_cert: buffer(chain, bytes(security_rid::PUBLIC_KEY_OR_IDENTITY)),
-        private_key: buffer(
+        client_cert: cred(chain, security_rid::PUBLIC_KEY_OR_IDENTITY),
+        private_key: cred(
             anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY,
-            bytes(security_rid::SECRET_KEY),
+            security_rid::SECRET_KEY,
         ),
-        server_cert: buffer(chain, bytes(security_rid::SERVER_PUBLIC_KEY)),
+        server_cert: cred(chain, security_rid::SERVER_PUBLIC_KEY),
         certificate_usage: usage,
         sni,
         // SAFETY: `anj` is the initialised client the caller works for.
