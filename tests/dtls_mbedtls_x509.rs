@@ -549,3 +549,122 @@ fn key_not_matching_the_certificate_is_refused_at_create() {
     c.server_cert = cert(b"\x30\x03\x02\x01\x00");
     assert_ne!(unsafe { anj_dtls_create_ctx(&mut ctx, &cfg) }, ANJ_NET_OK);
 }
+
+/// With external crypto storage the backend resolves EXTERNAL credentials through
+/// `anj_crypto_storage_resolve_security_info`, with the configuration's context: here
+/// a storage whose record names are file names of the test PKI.
+#[cfg(feature = "external-crypto-storage")]
+mod external_storage {
+    use super::*;
+    use anj::ffi::crypto::anj_crypto_security_info_external_t;
+    use std::ffi::{c_char, c_int, c_void, CStr};
+
+    static CTX_TOKEN: u8 = 0;
+    static RESOLVED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    #[no_mangle]
+    extern "C" fn anj_crypto_storage_init(out: *mut *mut c_void) -> c_int {
+        // SAFETY: the library passes a writable slot.
+        unsafe { *out = &CTX_TOKEN as *const u8 as *mut c_void };
+        0
+    }
+    #[no_mangle]
+    extern "C" fn anj_crypto_storage_deinit(_ctx: *mut c_void) {}
+    #[no_mangle]
+    extern "C" fn anj_crypto_storage_create_record(
+        _ctx: *mut c_void,
+        _info: *mut anj_crypto_security_info_t,
+        _data: *const c_void,
+        _size: usize,
+    ) -> c_int {
+        -1
+    }
+    #[no_mangle]
+    extern "C" fn anj_crypto_storage_delete_record(
+        _ctx: *mut c_void,
+        _info: *const anj_crypto_security_info_t,
+    ) -> c_int {
+        0
+    }
+    #[no_mangle]
+    extern "C" fn anj_crypto_storage_resolve_security_info(
+        ctx: *mut c_void,
+        info: *const anj_crypto_security_info_external_t,
+        out: *mut c_char,
+        out_size: usize,
+        out_len: *mut usize,
+    ) -> c_int {
+        assert_eq!(ctx as *const u8, &CTX_TOKEN as *const u8);
+        // SAFETY: the backend passes a valid reference with a NUL-terminated name.
+        let name = unsafe { CStr::from_ptr((*info).identity) }
+            .to_str()
+            .unwrap();
+        RESOLVED.lock().unwrap().push(name.to_string());
+        let Ok(bytes) = std::fs::read(Pki::get().dir.join(name)) else {
+            return -1;
+        };
+        if bytes.len() > out_size {
+            return -1;
+        }
+        // SAFETY: `out` has `out_size` writable bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), out.cast::<u8>(), bytes.len());
+            *out_len = bytes.len();
+        }
+        0
+    }
+
+    fn external(name: &'static CStr) -> anj_crypto_security_info_t {
+        anj_crypto_security_info_t {
+            tag: anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
+            source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL,
+            info: anj_crypto_security_info_union_t {
+                external: anj_crypto_security_info_external_t {
+                    identity: name.as_ptr(),
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn external_credentials_are_resolved_by_the_storage() {
+        let _g = serial();
+        let mut cfg = Creds::new(ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION, "ca.der").config();
+        let mut ctx_slot: *mut c_void = ptr::null_mut();
+        assert_eq!(anj_crypto_storage_init(&mut ctx_slot), 0);
+        cfg.secure_socket_config.crypto_ctx = ctx_slot;
+        // SAFETY: certificate mode.
+        let c = unsafe { &mut cfg.secure_socket_config.security.data.cert };
+        // The DER key is small enough for the backend's scratch buffer (sized by
+        // ANJ_SEC_OBJ_MAX_*); the certificates stay buffers.
+        c.private_key = external(c"client.key.der");
+        let server = Server::start("server");
+        let mut ctx: *mut anj_net_ctx_t = ptr::null_mut();
+        assert_eq!(unsafe { anj_dtls_create_ctx(&mut ctx, &cfg) }, ANJ_NET_OK);
+        assert_eq!(
+            RESOLVED.lock().unwrap().as_slice(),
+            ["client.key.der".to_string()]
+        );
+        let (h, p) = (
+            CString::new("127.0.0.1").unwrap(),
+            CString::new(server.port.to_string()).unwrap(),
+        );
+        let start = Instant::now();
+        let r = loop {
+            let r = unsafe { anj_dtls_connect(ctx, h.as_ptr(), p.as_ptr()) };
+            if r != ANJ_NET_EINPROGRESS || start.elapsed() > Duration::from_secs(15) {
+                break r;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        assert_eq!(r, ANJ_NET_OK);
+        assert_eq!(unsafe { anj_dtls_cleanup_ctx(&mut ctx) }, ANJ_NET_OK);
+        // A reference the storage cannot resolve fails the create.
+        // SAFETY: certificate mode.
+        unsafe {
+            cfg.secure_socket_config.security.data.cert.private_key = external(c"no-such-record")
+        };
+        assert_ne!(unsafe { anj_dtls_create_ctx(&mut ctx, &cfg) }, ANJ_NET_OK);
+        assert!(ctx.is_null());
+    }
+}

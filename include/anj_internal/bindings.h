@@ -668,11 +668,24 @@ typedef struct anj_crypto_security_info_buffer_t {
   size_t data_size;
 } anj_crypto_security_info_buffer_t;
 
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+/*
+ A credential kept by the external crypto storage: an opaque name (file path, key
+ store alias...) only `anj_crypto_storage_resolve_security_info` turns into bytes.
+ */
+typedef struct anj_crypto_security_info_external_t {
+  const char *identity;
+} anj_crypto_security_info_external_t;
+#endif
+
 /*
  The source-specific part of [`anj_crypto_security_info_t`].
  */
 typedef union anj_crypto_security_info_union_t {
   struct anj_crypto_security_info_buffer_t buffer;
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+  struct anj_crypto_security_info_external_t external;
+#endif
 } anj_crypto_security_info_union_t;
 
 /*
@@ -1562,6 +1575,38 @@ void anj_core_request_update(anj_t *anj);
  `anj` was initialised.
  */
 int anj_core_shutdown(anj_t *anj);
+
+/*
+ Overwrites `size` bytes at `buf` with zeros; the writes are volatile, so the
+ compiler cannot drop them (`anj/compat/crypto/zeroize.h`).
+
+ # Safety
+ `buf` is NULL or points to `size` writable bytes.
+ */
+void anj_crypto_zeroize(void *buf, size_t size);
+
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+/*
+ The integrator's hooks (`anj/compat/crypto/storage.h`).
+ */
+extern int anj_crypto_storage_init(void **out_crypto_ctx);
+#endif
+
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+extern int anj_crypto_storage_create_record(void *crypto_ctx,
+                                            struct anj_crypto_security_info_t *out_info,
+                                            const void *data,
+                                            size_t data_size);
+#endif
+
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+extern int anj_crypto_storage_delete_record(void *crypto_ctx,
+                                            const struct anj_crypto_security_info_t *info);
+#endif
+
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+extern void anj_crypto_storage_deinit(void *crypto_ctx);
+#endif
 
 /*
  `anj_dm_write_bytes_chunked` (`anj/dm/core.h`): copies one chunk of a bytes value

@@ -644,7 +644,8 @@ fn copy_credential(
 /// the object, as in Anjay Lite); NULL for any other source.
 #[cfg(feature = "external-crypto-storage")]
 fn external_ref(info: &crate::ffi::crypto::anj_crypto_security_info_t) -> *const c_char {
-    if info.source == crate::ffi::crypto::anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL {
+    if info.source == crate::ffi::crypto::anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL
+    {
         // SAFETY: `external` is the member an EXTERNAL source selects.
         unsafe { info.info.external.identity }
     } else {
@@ -780,7 +781,10 @@ fn offload_to_storage(anj: *mut anj_t, ctx: &mut SecurityObj) -> c_int {
                 _ => d.secret_len = 0,
             }
         }
-        crate::log_info!("security obj: /0/{} credentials moved to external storage", d.iid);
+        crate::log_info!(
+            "security obj: /0/{} credentials moved to external storage",
+            d.iid
+        );
     }
     0
 }
