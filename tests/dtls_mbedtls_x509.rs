@@ -660,10 +660,7 @@ mod external_storage {
         assert_eq!(r, ANJ_NET_OK);
         assert_eq!(unsafe { anj_dtls_cleanup_ctx(&mut ctx) }, ANJ_NET_OK);
         // A reference the storage cannot resolve fails the create.
-        // SAFETY: certificate mode.
-        unsafe {
-            cfg.secure_socket_config.security.data.cert.private_key = external(c"no-such-record")
-        };
+        cfg.secure_socket_config.security.data.cert.private_key = external(c"no-such-record");
         assert_ne!(unsafe { anj_dtls_create_ctx(&mut ctx, &cfg) }, ANJ_NET_OK);
         assert!(ctx.is_null());
     }
