@@ -20,7 +20,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::PathBuf;
 
-/// cargo feature <-> Anjay Lite option name.
+/// cargo feature <-> Anjay Lite option name. One entry per line: the CMake package
+/// (cmake/anjay_lite-config.cmake) reads this table line by line.
+#[rustfmt::skip]
 const FEATURE_TABLE: &[(&str, &str)] = &[
     ("net-udp", "ANJ_NET_WITH_UDP"),
     ("net-dtls", "ANJ_NET_WITH_DTLS"),
@@ -32,10 +34,8 @@ const FEATURE_TABLE: &[(&str, &str)] = &[
     ("security", "ANJ_WITH_SECURITY"),
     ("mbedtls", "ANJ_WITH_MBEDTLS"),
     ("certificates", "ANJ_WITH_CERTIFICATES"),
-    (
-        "external-crypto-storage",
-        "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE",
-    ),
+    ("external-crypto-storage", "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE"),
+    ("crypto-storage-default", "ANJ_WITH_CRYPTO_STORAGE_DEFAULT"),
     ("default-device-obj", "ANJ_WITH_DEFAULT_DEVICE_OBJ"),
     ("default-security-obj", "ANJ_WITH_DEFAULT_SECURITY_OBJ"),
     ("default-server-obj", "ANJ_WITH_DEFAULT_SERVER_OBJ"),
@@ -55,29 +55,17 @@ const FEATURE_TABLE: &[(&str, &str)] = &[
     ("opaque", "ANJ_WITH_OPAQUE"),
     ("tlv", "ANJ_WITH_TLV"),
     ("cbor", "ANJ_WITH_CBOR"),
-    (
-        "cbor-decode-decimal-fractions",
-        "ANJ_WITH_CBOR_DECODE_DECIMAL_FRACTIONS",
-    ),
+    ("cbor-decode-decimal-fractions", "ANJ_WITH_CBOR_DECODE_DECIMAL_FRACTIONS"),
     ("cbor-decode-half-float", "ANJ_WITH_CBOR_DECODE_HALF_FLOAT"),
-    (
-        "cbor-decode-indefinite-bytes",
-        "ANJ_WITH_CBOR_DECODE_INDEFINITE_BYTES",
-    ),
-    (
-        "cbor-decode-string-time",
-        "ANJ_WITH_CBOR_DECODE_STRING_TIME",
-    ),
+    ("cbor-decode-indefinite-bytes", "ANJ_WITH_CBOR_DECODE_INDEFINITE_BYTES"),
+    ("cbor-decode-string-time", "ANJ_WITH_CBOR_DECODE_STRING_TIME"),
     ("lwm2m-cbor", "ANJ_WITH_LWM2M_CBOR"),
     ("discover", "ANJ_WITH_DISCOVER"),
     ("discover-attr", "ANJ_WITH_DISCOVER_ATTR"),
     ("observe", "ANJ_WITH_OBSERVE"),
     ("observe-composite", "ANJ_WITH_OBSERVE_COMPOSITE"),
     ("rst-as-cancel-observe", "ANJ_WITH_RST_AS_CANCEL_OBSERVE"),
-    (
-        "observation-cancel-on-timeout",
-        "ANJ_OBSERVE_OBSERVATION_CANCEL_ON_TIMEOUT",
-    ),
+    ("observation-cancel-on-timeout", "ANJ_OBSERVE_OBSERVATION_CANCEL_ON_TIMEOUT"),
     ("bootstrap", "ANJ_WITH_BOOTSTRAP"),
     ("bootstrap-discover", "ANJ_WITH_BOOTSTRAP_DISCOVER"),
     ("composite-operations", "ANJ_WITH_COMPOSITE_OPERATIONS"),
@@ -194,6 +182,7 @@ fn validate(cfg: &Config) {
     need("observe-composite", "composite-operations");
     need("certificates", "security");
     need("external-crypto-storage", "security");
+    need("crypto-storage-default", "external-crypto-storage");
     need("net-dtls", "security");
     if cfg.enabled("default-fota-obj")
         && !cfg.enabled("fota-pull-method")
@@ -534,6 +523,19 @@ fn main() {
     println!("cargo:include={}", inc.display());
 
     build_dtls_backend(&cfg, &inc);
+
+    // The default (file-based, POSIX) external crypto storage.
+    if cfg.enabled("crypto-storage-default") {
+        let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+        println!("cargo:rerun-if-changed=src/c/crypto_storage_posix.c");
+        cc::Build::new()
+            .file(manifest.join("src/c/crypto_storage_posix.c"))
+            .include(&inc)
+            .include(manifest.join("include"))
+            .warnings(true)
+            .extra_warnings(true)
+            .compile("anj_c_crypto_storage");
+    }
 
     // The variadic log handler is C: stable Rust cannot define C-variadic functions.
     if cfg.enabled("log-full") || cfg.enabled("log-micro") {
