@@ -244,11 +244,15 @@ fn layout(cfg: &Config) -> Layout {
         cfg.enabled("external-crypto-storage"),
     ) {
         (_, false, _, _) => 0,
-        (8, true, false, _) => 64,
+        // `crypto_ctx` (external crypto storage) adds a pointer.
+        (8, true, false, false) => 64,
+        (8, true, false, true) => 72,
         (8, true, true, false) => 112,
         (8, true, true, true) => 120,
-        (_, true, false, _) => 40,
-        (_, true, true, _) => 64,
+        (_, true, false, false) => 40,
+        (_, true, false, true) => 44,
+        (_, true, true, false) => 64,
+        (_, true, true, true) => 68,
     };
     let mut anj = 8 // endpoint_name, padded to the 8-aligned storage that follows
         + client_fixed

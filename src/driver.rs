@@ -80,18 +80,6 @@ fn with_psk(mut cfg: anj_net_config_t, psk: &crate::client::link::Psk<'_>) -> an
     cfg
 }
 
-/// `cfg` with certificate credentials `cert` (pointing where `cert` points).
-#[cfg(feature = "certificates")]
-fn with_cert(
-    mut cfg: anj_net_config_t,
-    cert: &crate::ffi::net::anj_net_certificate_info_t,
-) -> anj_net_config_t {
-    let sec = &mut cfg.secure_socket_config.security;
-    sec.mode = crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE;
-    sec.data.cert = *cert;
-    cfg
-}
-
 /// Sends one datagram on `conn`.
 pub(crate) fn send_datagram(conn: &mut NetConn, datagram: &[u8]) -> NetStatus {
     match conn.send(datagram) {
@@ -176,18 +164,19 @@ impl Link for Driver<'_> {
         self.connect_with_psk(scheme, host, port, None)
     }
 
-    #[cfg(feature = "certificates")]
-    fn connect_with_cert(
+    #[cfg(feature = "security")]
+    fn connect_with_security(
         &mut self,
         scheme: &str,
         host: &str,
         port: &str,
-        cert: &crate::ffi::net::anj_net_certificate_info_t,
+        security: &crate::ffi::net::anj_net_security_info_t,
     ) -> NetStatus {
         if scheme != "coaps" {
             return NetStatus::Failed(-1);
         }
-        let cfg = with_cert(*self.cfg, cert);
+        let mut cfg = *self.cfg;
+        cfg.secure_socket_config.security = *security;
         self.connect_with_config(scheme, host, port, Some(&cfg))
     }
 

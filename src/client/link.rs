@@ -51,17 +51,17 @@ pub trait Link {
     ) -> NetStatus {
         self.connect(scheme, host, port)
     }
-    /// As [`Link::connect_with_psk`], with X.509 credentials (Security Mode 2): what
-    /// `anj_security_get_cert_info` gives, trust store included. The pointed-to bytes
-    /// are only borrowed: a backend copies or parses what it keeps. Links without
-    /// certificate support fail.
-    #[cfg(feature = "certificates")]
-    fn connect_with_cert(
+    /// As [`Link::connect_with_psk`], with credentials in their C form: X.509 (what
+    /// `anj_security_get_cert_info` gives, trust store included), or PSK kept in the
+    /// external crypto storage (references). The pointed-to data is only borrowed: a
+    /// backend copies or parses what it keeps. Links without support for them fail.
+    #[cfg(feature = "security")]
+    fn connect_with_security(
         &mut self,
         _scheme: &str,
         _host: &str,
         _port: &str,
-        _cert: &crate::ffi::net::anj_net_certificate_info_t,
+        _security: &crate::ffi::net::anj_net_security_info_t,
     ) -> NetStatus {
         NetStatus::Failed(-1)
     }

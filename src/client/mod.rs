@@ -518,12 +518,31 @@ impl Client {
                             acc.security_iid,
                             false,
                         ) {
-                            Some(cert) => link.connect_with_cert(scheme, host, port, &cert),
+                            Some(cert) => {
+                                let sec = crate::ffi::net::anj_net_security_info_t {
+                                    mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE,
+                                    data: crate::ffi::net::anj_net_security_info_data_t { cert },
+                                };
+                                link.connect_with_security(scheme, host, port, &sec)
+                            }
                             None => {
                                 crate::log_error!("coaps:// in Certificate mode needs credentials");
                                 NetStatus::Failed(-1)
                             }
                         };
+                    }
+                    // A PSK the built-in Security object moved to the external storage.
+                    #[cfg(feature = "external-crypto-storage")]
+                    Some(0) => {
+                        if let Some(psk) =
+                            crate::ffi::security::external_psk(anj, registry, acc.security_iid)
+                        {
+                            let sec = crate::ffi::net::anj_net_security_info_t {
+                                mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_PSK,
+                                data: crate::ffi::net::anj_net_security_info_data_t { psk },
+                            };
+                            return link.connect_with_security(scheme, host, port, &sec);
+                        }
                     }
                     _ => {}
                 }

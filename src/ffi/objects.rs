@@ -1122,7 +1122,7 @@ unsafe extern "C" fn security_res_read(
 /// The SNI (/0/x/14) of instance `iid` when `obj` is the built-in Security object and
 /// the SNI is set: NUL-terminated, inside the object (valid until it changes); else
 /// NULL.
-#[cfg(feature = "certificates")]
+#[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
 pub(crate) fn builtin_security_sni(obj: *const anj_dm_obj_t, iid: anj_iid_t) -> *const c_char {
     // SAFETY: `obj` is a registered object (valid while registered); only its handler
     // table pointer is compared before it is taken for a SecurityObj.

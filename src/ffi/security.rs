@@ -336,3 +336,49 @@ pub unsafe extern "C" fn anj_security_get_cert_info(
     unsafe { out_cert_info.write(info) };
     0
 }
+
+/// The PSK of Security instance `iid` when the built-in Security object keeps its
+/// identity or key in the external crypto storage (references, resolved by the
+/// transport); `None` otherwise (then the bytes are read as usual).
+#[cfg(feature = "external-crypto-storage")]
+pub(crate) fn external_psk(
+    anj: *mut anj_t,
+    registry: &crate::dm::Registry,
+    iid: u16,
+) -> Option<anj_net_psk_info_t> {
+    use crate::dm::builtin::security_rid;
+    use crate::io::value::{Path, Value};
+    let obj = registry.find(0)?.ptr();
+    let ext = |rid| crate::ffi::objects::builtin_security_external(obj, iid, rid);
+    let (id_ext, key_ext) = (
+        ext(security_rid::PUBLIC_KEY_OR_IDENTITY),
+        ext(security_rid::SECRET_KEY),
+    );
+    if id_ext.is_none() && key_ext.is_none() {
+        return None;
+    }
+    let bytes = |rid| match crate::dm::read_resource(anj, registry, &Path::new(&[0, iid, rid])) {
+        Ok(Value::Bytes(b)) => b,
+        _ => &[],
+    };
+    let with_tag = |info: Option<anj_crypto_security_info_t>, tag, rid| match info {
+        Some(mut i) => {
+            i.tag = tag;
+            i
+        }
+        None => buffer(tag, bytes(rid)),
+    };
+    Some(anj_net_psk_info_t {
+        identity: with_tag(
+            id_ext,
+            anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
+            security_rid::PUBLIC_KEY_OR_IDENTITY,
+        ),
+        key: with_tag(
+            key_ext,
+            anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
+            security_rid::SECRET_KEY,
+        ),
+        sni: crate::ffi::objects::builtin_security_sni(obj, iid),
+    })
+}
