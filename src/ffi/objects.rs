@@ -635,6 +635,12 @@ fn copy_credential(
             dst[..src.len()].copy_from_slice(src);
             Some(src.len() as u16)
         }
+        // A reference into the external storage: kept in `SecurityInstance::ext`.
+        // SAFETY: `external` is the member an EXTERNAL source selects.
+        #[cfg(feature = "external-crypto-storage")]
+        ANJ_CRYPTO_DATA_SOURCE_EXTERNAL if !unsafe { info.info.external.identity }.is_null() => {
+            Some(0)
+        }
         #[allow(unreachable_patterns)]
         _ => None,
     }
