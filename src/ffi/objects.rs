@@ -787,10 +787,12 @@ fn offload_to_storage(anj: *mut anj_t, ctx: &mut SecurityObj) -> c_int {
                 _ => d.secret_len = 0,
             }
         }
-        crate::log_info!(
-            "security obj: /0/{} credentials moved to external storage",
-            d.iid
-        );
+        if made.iter().any(Option::is_some) {
+            crate::log_info!(
+                "security obj: /0/{} credentials moved to external storage",
+                d.iid
+            );
+        }
     }
     0
 }
