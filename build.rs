@@ -619,27 +619,26 @@ fn build_dtls_backend(cfg: &Config, inc: &std::path::Path) {
             }
         }
     }
-    println!("cargo:rerun-if-env-changed=ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES");
-    if let Ok(v) = env::var("ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES") {
+    // Comma-separated MbedTLS suite names for PSK and for certificate mode.
+    for (name, prefix) in [
+        ("ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES", "MBEDTLS_TLS_PSK_"),
+        ("ANJ_MBEDTLS_ALLOWED_CERT_CIPHERSUITES", "MBEDTLS_TLS_"),
+    ] {
+        println!("cargo:rerun-if-env-changed={name}");
+        let Ok(v) = env::var(name) else { continue };
         let list: Vec<&str> = v
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .collect();
         for s in &list {
-            if !s.starts_with("MBEDTLS_TLS_PSK_")
-                || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            if !s.starts_with(prefix) || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             {
-                panic!(
-                    "ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES: {s:?} is not an MBEDTLS_TLS_PSK_* name"
-                );
+                panic!("{name}: {s:?} is not an {prefix}* name");
             }
         }
         if !list.is_empty() {
-            build.define(
-                "ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES",
-                list.join(",").as_str(),
-            );
+            build.define(name, list.join(",").as_str());
         }
     }
     build.compile("anj_c_dtls");
