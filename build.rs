@@ -287,6 +287,11 @@ fn layout(cfg: &Config) -> Layout {
             // The notification store (/1/x/6), an anj-rs option.
             + r8(cfg.num("ANJ_OBSERVE_NOTIFICATION_STORE_SIZE"));
     }
+    if cfg.enabled("bootstrap") {
+        // The Bootstrap session (src/client/bootstrap.rs): its transaction (one object
+        // pointer per object), counters and flags, and the three bootstrap settings.
+        anj += p * cfg.num("ANJ_DM_MAX_OBJECTS_NUMBER") + BOOTSTRAP_FIXED;
+    }
     if cfg.enabled("lwm2m-send") {
         // The Send queue (src/send/mod.rs): per slot a request pointer, its ID and an
         // in-flight flag (two pointers' worth with padding), then the ID counter and
@@ -334,7 +339,18 @@ fn layout(cfg: &Config) -> Layout {
                 SECURITY_INST_64
             } else {
                 SECURITY_INST_32
-            });
+            })
+        // With Bootstrap, the transaction's rollback copy of each instance's data (not
+        // of its `anj_dm_obj_inst_t` table entry, which is rebuilt from the data).
+        + u64::from(cfg.enabled("bootstrap"))
+            * sec_instances
+            * (sec_credentials
+                + sec_external
+                + if p == 8 {
+                    SECURITY_INST_64 - OBJ_INST_ENTRY_64
+                } else {
+                    SECURITY_INST_32 - OBJ_INST_ENTRY_32
+                });
     let device_obj = if p == 8 { DEVICE_OBJ_64 } else { DEVICE_OBJ_32 };
     // The Firmware Update context holds the Package URI (256 bytes) with the pull method.
     let fw_update_obj = if p == 8 {
@@ -374,6 +390,7 @@ fn layout(cfg: &Config) -> Layout {
 const CLIENT_FIXED_64: u64 = 816;
 const CLIENT_FIXED_32: u64 = 704;
 const OBSERVATION_SLOT: u64 = 80;
+const BOOTSTRAP_FIXED: u64 = 32;
 const OBSERVE_FIXED_64: u64 = 120;
 const OBSERVE_FIXED_32: u64 = 120;
 const SERVER_OBJ_64: u64 = 168;
@@ -382,6 +399,9 @@ const SECURITY_OBJ_FIXED_64: u64 = 48;
 const SECURITY_OBJ_FIXED_32: u64 = 24;
 const SECURITY_INST_64: u64 = 296;
 const SECURITY_INST_32: u64 = 280;
+// `anj_dm_obj_inst_t`: IID, resource pointer, resource count.
+const OBJ_INST_ENTRY_64: u64 = 24;
+const OBJ_INST_ENTRY_32: u64 = 12;
 const DEVICE_OBJ_64: u64 = 120;
 const DEVICE_OBJ_32: u64 = 60;
 const FW_UPDATE_OBJ_64: u64 = 104;

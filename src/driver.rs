@@ -32,11 +32,29 @@ pub fn now() -> Instant {
 pub struct Driver<'a> {
     conn: &'a mut NetConn,
     cfg: &'a anj_net_config_t,
+    /// `cfg` is the application's own configuration, credentials included (the CoAP
+    /// downloader's `net_config`): a DTLS connection without PSK from the caller uses
+    /// it as it is, whatever its security mode (PSK, certificates).
+    cfg_has_credentials: bool,
 }
 
 impl<'a> Driver<'a> {
     pub fn new(conn: &'a mut NetConn, cfg: &'a anj_net_config_t) -> Self {
-        Driver { conn, cfg }
+        Driver {
+            conn,
+            cfg,
+            cfg_has_credentials: false,
+        }
+    }
+
+    /// A driver whose configuration carries the application's credentials for
+    /// `coaps://` (see `cfg_has_credentials`).
+    pub fn with_app_credentials(conn: &'a mut NetConn, cfg: &'a anj_net_config_t) -> Self {
+        Driver {
+            conn,
+            cfg,
+            cfg_has_credentials: true,
+        }
     }
 }
 
@@ -190,6 +208,9 @@ impl Link for Driver<'_> {
         #[cfg(feature = "security")]
         let secure = match (scheme, psk) {
             ("coaps", Some(psk)) => Some(with_psk(*self.cfg, &psk)),
+            // The application's own configuration (the CoAP downloader's), whatever
+            // its security mode.
+            ("coaps", None) if self.cfg_has_credentials => Some(*self.cfg),
             ("coaps", None) => {
                 crate::log_error!("coaps:// needs credentials in the Security instance");
                 return NetStatus::Failed(-1);
@@ -200,7 +221,7 @@ impl Link for Driver<'_> {
         return self.connect_with_config(scheme, host, port, secure.as_ref());
         #[cfg(not(feature = "security"))]
         {
-            let _ = psk;
+            let _ = (psk, self.cfg_has_credentials);
             self.connect_with_config(scheme, host, port, None)
         }
     }

@@ -1,7 +1,9 @@
 //! The MbedTLS DTLS backend (`anj_dtls_*`) over loopback: a PSK handshake and data
 //! both ways with OpenSSL's `s_server` as the peer (an independent DTLS 1.2
 //! implementation), a wrong key failing cleanly, handshake retransmission on
-//! non-blocking sockets, and SNI (a host name, never an address).
+//! non-blocking sockets, SNI (a host name, never an address), session resumption
+//! (openssl), and the Connection ID: a reconnect from a new port with no handshake
+//! (against an MbedTLS server that hands out a CID, OpenSSL 3.0 having none).
 #![cfg(all(feature = "vendored-mbedtls", feature = "socket-posix-compat"))]
 
 use std::ffi::CString;
@@ -24,7 +26,7 @@ use anj::ffi::net::{
     anj_udp_connect, anj_udp_create_ctx, anj_udp_get_inner_mtu, ANJ_NET_EAGAIN,
     ANJ_NET_EINPROGRESS, ANJ_NET_EMSGSIZE, ANJ_NET_OK,
 };
-use anj::platform::dtls_mbedtls::{set_handshake_timeouts, stats};
+use anj::platform::dtls_mbedtls::{set_connection_id, set_handshake_timeouts, stats};
 
 /// The context pool is process-wide: one test at a time.
 fn serial() -> MutexGuard<'static, ()> {
@@ -85,9 +87,16 @@ struct Server {
 
 impl Server {
     fn start(key: &[u8]) -> Server {
+        Server::start_for(key, 1)
+    }
+
+    /// As [`Server::start`], serving `connections` connections one after the other
+    /// (with a session cache: a later one may resume an earlier session).
+    fn start_for(key: &[u8], connections: u32) -> Server {
         let port = free_udp_port();
         let mut child = Command::new("openssl")
-            .args(["s_server", "-dtls1_2", "-nocert", "-naccept", "1"])
+            .args(["s_server", "-dtls1_2", "-nocert"])
+            .args(["-naccept", &connections.to_string()])
             .args(["-accept", &format!("127.0.0.1:{port}")])
             .args(["-psk", &hex(key)])
             .args(["-psk_identity", std::str::from_utf8(IDENTITY).unwrap()])
@@ -439,5 +448,451 @@ fn closed_context_connects_again_with_a_new_handshake() {
         ANJ_NET_OK
     );
     second.expect_line("again");
+    cleanup(ctx);
+}
+
+#[test]
+fn reconnect_resumes_the_session_with_an_abbreviated_handshake() {
+    let _g = serial();
+    // OpenSSL 3.0 has no DTLS Connection ID: it ignores the extension, so the session
+    // is resumed by its ID instead.
+    let server = Server::start_for(KEY, 2);
+    let ctx = create(&psk_config(KEY));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    let full = stats(ctx).unwrap();
+    assert_eq!((full.handshakes, full.resumed), (1, 0));
+    assert!(!full.cid_in_use, "s_server agreed to no Connection ID");
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK, "reconnected");
+    let again = stats(ctx).unwrap();
+    assert_eq!(
+        (again.handshakes, again.resumed, again.cid_reconnects),
+        (2, 1, 0),
+        "the second handshake resumed the first session"
+    );
+    let (out, inn) = (
+        again.bytes_out - full.bytes_out,
+        again.bytes_in - full.bytes_in,
+    );
+    eprintln!(
+        "full handshake: {} bytes out, {} in; close_notify and resumed: {} out, {} in",
+        full.bytes_out, full.bytes_in, out, inn
+    );
+    // With PSK the full handshake is small already: resumption saves the server's
+    // second flight (ServerHelloDone) and our ClientKeyExchange, but the offered
+    // session ID (32 bytes, in both ClientHellos) makes our side no shorter.
+    assert!(inn < full.bytes_in, "the server's side is shorter");
+    let msg = b"resumed\n";
+    let mut sent = 0;
+    assert_eq!(
+        unsafe { anj_dtls_send(ctx, &mut sent, msg.as_ptr(), msg.len()) },
+        ANJ_NET_OK
+    );
+    server.expect_line("resumed");
+    cleanup(ctx);
+}
+
+#[test]
+fn resumption_refused_by_a_new_server_falls_back_to_a_full_handshake() {
+    let _g = serial();
+    let first = Server::start(KEY);
+    let ctx = create(&psk_config(KEY));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", first.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+    drop(first);
+    // A server that never saw the session (e.g. restarted): it answers the offered
+    // session ID with a new one, and the handshake is a full one.
+    let second = Server::start(KEY);
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", second.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    let s = stats(ctx).unwrap();
+    assert_eq!((s.handshakes, s.resumed), (2, 0));
+    cleanup(ctx);
+}
+
+#[test]
+fn a_failed_handshake_forgets_the_saved_session() {
+    let _g = serial();
+    assert!(set_handshake_timeouts(100, 400));
+    let ctx = create(&psk_config(KEY));
+    // A full handshake with a real server, for a session to offer later.
+    let server = Server::start(KEY);
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+    drop(server);
+    // Then a silent peer: the first attempt offers the saved session and fails when
+    // the retransmission budget runs out; the next one offers none.
+    let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = peer.local_addr().unwrap().port();
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", port, Duration::from_secs(10));
+    assert!(r < 0, "silence fails the handshake");
+    let first = collect(&peer, Duration::from_millis(50));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", port, Duration::from_secs(10));
+    assert!(r < 0);
+    let second = collect(&peer, Duration::from_millis(50));
+    cleanup(ctx);
+    let hellos = (first, second);
+    assert!(set_handshake_timeouts(1000, 60000));
+    let session_id_len = |hello: &Vec<u8>| {
+        // record header 13, handshake header 12, client_version 2, random 32
+        hello[13 + 12 + 2 + 32]
+    };
+    assert!(!hellos.0.is_empty() && !hellos.1.is_empty());
+    assert_eq!(
+        session_id_len(&hellos.0[0]),
+        32,
+        "the saved session was offered"
+    );
+    assert_eq!(
+        session_id_len(&hellos.1[0]),
+        0,
+        "and forgotten after the failure"
+    );
+}
+
+#[test]
+fn connection_id_is_asked_for_unless_disabled() {
+    let _g = serial();
+    // The ClientHello carries the connection_id extension (RFC 9146: type 54) with
+    // an empty CID of ours (we need none: our address does not change under us).
+    let ext = [0x00, 0x36, 0x00, 0x01, 0x00];
+    let hellos = client_hellos_to_silent_peer("127.0.0.1", Duration::from_millis(300));
+    assert!(!hellos.is_empty());
+    assert!(
+        contains(&hellos[0], &ext),
+        "CID extension in the ClientHello"
+    );
+    assert!(set_connection_id(false));
+    let hellos = client_hellos_to_silent_peer("127.0.0.1", Duration::from_millis(300));
+    assert!(set_connection_id(true));
+    assert!(!hellos.is_empty());
+    assert!(
+        !contains(&hellos[0], &ext),
+        "no CID extension when disabled"
+    );
+}
+
+/// A DTLS 1.2 PSK server on the vendored MbedTLS that hands out a Connection ID and,
+/// like a CID-aware server behind which the client's address may change, answers
+/// whatever address the last record came from. It echoes application data back
+/// prefixed with "echo:", and records every source address it saw. (OpenSSL 3.0 has
+/// no DTLS Connection ID, so this peer is MbedTLS itself.)
+mod cid_server {
+    use super::*;
+    use core::ffi::{c_int, c_uchar, c_void};
+    use mbedtls_rs_sys as m;
+    use std::mem::MaybeUninit;
+    use std::net::SocketAddr;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    struct Io {
+        sock: UdpSocket,
+        peer: Option<SocketAddr>,
+        seen: Arc<Mutex<Vec<SocketAddr>>>,
+        timer: (Instant, u32, u32),
+        rng: u64,
+    }
+
+    unsafe extern "C" fn send(p: *mut c_void, buf: *const c_uchar, len: usize) -> c_int {
+        // SAFETY: `p` is the `Io` given to mbedtls_ssl_set_bio, alive while the server
+        // runs; `buf` holds `len` bytes (MbedTLS's contract).
+        let (io, data) = unsafe { (&mut *(p as *mut Io), std::slice::from_raw_parts(buf, len)) };
+        match io.peer.map(|a| io.sock.send_to(data, a)) {
+            Some(Ok(n)) => n as c_int,
+            _ => m::MBEDTLS_ERR_SSL_WANT_WRITE,
+        }
+    }
+
+    unsafe extern "C" fn recv(p: *mut c_void, buf: *mut c_uchar, len: usize) -> c_int {
+        // SAFETY: as in `send`; `buf` is writable for `len` bytes.
+        let (io, out) = unsafe {
+            (
+                &mut *(p as *mut Io),
+                std::slice::from_raw_parts_mut(buf, len),
+            )
+        };
+        match io.sock.recv_from(out) {
+            Ok((n, from)) => {
+                io.peer = Some(from);
+                let mut seen = io.seen.lock().unwrap();
+                if !seen.contains(&from) {
+                    seen.push(from);
+                }
+                n as c_int
+            }
+            Err(_) => m::MBEDTLS_ERR_SSL_WANT_READ,
+        }
+    }
+
+    unsafe extern "C" fn set_timer(p: *mut c_void, int_ms: u32, fin_ms: u32) {
+        // SAFETY: as in `send`.
+        let io = unsafe { &mut *(p as *mut Io) };
+        io.timer = (Instant::now(), int_ms, fin_ms);
+    }
+
+    unsafe extern "C" fn get_timer(p: *mut c_void) -> c_int {
+        // SAFETY: as in `send`.
+        let io = unsafe { &*(p as *const Io) };
+        let (start, int_ms, fin_ms) = io.timer;
+        if fin_ms == 0 {
+            return -1;
+        }
+        let ms = start.elapsed().as_millis() as u64;
+        if ms >= u64::from(fin_ms) {
+            2
+        } else if ms >= u64::from(int_ms) {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Test randomness (xorshift): this server protects nothing.
+    unsafe extern "C" fn rng(p: *mut c_void, out: *mut c_uchar, len: usize) -> c_int {
+        // SAFETY: `p` is the `Io`; `out` is writable for `len` bytes.
+        let (io, out) = unsafe {
+            (
+                &mut *(p as *mut Io),
+                std::slice::from_raw_parts_mut(out, len),
+            )
+        };
+        for b in out {
+            io.rng ^= io.rng << 13;
+            io.rng ^= io.rng >> 7;
+            io.rng ^= io.rng << 17;
+            *b = io.rng as u8;
+        }
+        0
+    }
+
+    pub struct CidServer {
+        pub port: u16,
+        pub seen: Arc<Mutex<Vec<SocketAddr>>>,
+        stop: Arc<AtomicBool>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl CidServer {
+        pub fn start(key: &'static [u8]) -> CidServer {
+            let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+            sock.set_nonblocking(true).unwrap();
+            let port = sock.local_addr().unwrap().port();
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let stop = Arc::new(AtomicBool::new(false));
+            let (seen2, stop2) = (seen.clone(), stop.clone());
+            let thread = std::thread::spawn(move || serve(sock, key, seen2, stop2));
+            CidServer {
+                port,
+                seen,
+                stop,
+                thread: Some(thread),
+            }
+        }
+    }
+
+    impl Drop for CidServer {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::Relaxed);
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+
+    fn serve(
+        sock: UdpSocket,
+        key: &[u8],
+        seen: Arc<Mutex<Vec<SocketAddr>>>,
+        stop: Arc<AtomicBool>,
+    ) {
+        let mut io = Box::new(Io {
+            sock,
+            peer: None,
+            seen,
+            timer: (Instant::now(), 0, 0),
+            rng: 0x9e37_79b9_7f4a_7c15,
+        });
+        let io_ptr = &mut *io as *mut Io as *mut c_void;
+        let mut conf: Box<MaybeUninit<m::mbedtls_ssl_config>> = Box::new(MaybeUninit::zeroed());
+        let mut ssl: Box<MaybeUninit<m::mbedtls_ssl_context>> = Box::new(MaybeUninit::zeroed());
+        let (conf, ssl) = (conf.as_mut_ptr(), ssl.as_mut_ptr());
+        let own_cid = [0xc1u8, 0xd0, 0x00, 0x11, 0x22, 0x33];
+        // SAFETY: MbedTLS's documented set-up sequence on zeroed, boxed (non-moving)
+        // structures; every pointer given stays valid until the frees below.
+        unsafe {
+            let _ = m::psa_crypto_init();
+            m::mbedtls_ssl_config_init(conf);
+            m::mbedtls_ssl_init(ssl);
+            assert_eq!(
+                m::mbedtls_ssl_config_defaults(
+                    conf,
+                    m::MBEDTLS_SSL_IS_SERVER as c_int,
+                    m::MBEDTLS_SSL_TRANSPORT_DATAGRAM as c_int,
+                    m::MBEDTLS_SSL_PRESET_DEFAULT as c_int,
+                ),
+                0
+            );
+            m::mbedtls_ssl_conf_rng(conf, Some(rng), io_ptr);
+            assert_eq!(
+                m::mbedtls_ssl_conf_psk(
+                    conf,
+                    key.as_ptr(),
+                    key.len(),
+                    IDENTITY.as_ptr(),
+                    IDENTITY.len()
+                ),
+                0
+            );
+            // No HelloVerifyRequest: this peer serves one client.
+            m::mbedtls_ssl_conf_dtls_cookies(conf, None, None, ptr::null_mut());
+            assert_eq!(
+                m::mbedtls_ssl_conf_cid(
+                    conf,
+                    own_cid.len(),
+                    m::MBEDTLS_SSL_UNEXPECTED_CID_IGNORE as c_int
+                ),
+                0
+            );
+            assert_eq!(m::mbedtls_ssl_setup(ssl, conf), 0);
+            assert_eq!(
+                m::mbedtls_ssl_set_cid(
+                    ssl,
+                    m::MBEDTLS_SSL_CID_ENABLED as c_int,
+                    own_cid.as_ptr(),
+                    own_cid.len()
+                ),
+                0
+            );
+            m::mbedtls_ssl_set_bio(ssl, io_ptr, Some(send), Some(recv), None);
+            m::mbedtls_ssl_set_timer_cb(ssl, io_ptr, Some(set_timer), Some(get_timer));
+            let mut handshaken = false;
+            let mut buf = [0u8; 512];
+            while !stop.load(Ordering::Relaxed) {
+                if !handshaken {
+                    let r = m::mbedtls_ssl_handshake(ssl);
+                    if r == 0 {
+                        handshaken = true;
+                    } else if r != m::MBEDTLS_ERR_SSL_WANT_READ
+                        && r != m::MBEDTLS_ERR_SSL_WANT_WRITE
+                    {
+                        break;
+                    }
+                } else {
+                    let r = m::mbedtls_ssl_read(ssl, buf.as_mut_ptr(), buf.len());
+                    if r > 0 {
+                        let mut reply = b"echo:".to_vec();
+                        reply.extend_from_slice(&buf[..r as usize]);
+                        let _ = m::mbedtls_ssl_write(ssl, reply.as_ptr(), reply.len());
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            m::mbedtls_ssl_free(ssl);
+            m::mbedtls_ssl_config_free(conf);
+        }
+    }
+}
+
+fn send_all(ctx: *mut anj_net_ctx_t, msg: &[u8]) {
+    let mut sent = 0;
+    assert_eq!(
+        unsafe { anj_dtls_send(ctx, &mut sent, msg.as_ptr(), msg.len()) },
+        ANJ_NET_OK
+    );
+    assert_eq!(sent, msg.len());
+}
+
+#[test]
+fn with_a_connection_id_a_reconnect_from_a_new_port_needs_no_handshake() {
+    let _g = serial();
+    let server = cid_server::CidServer::start(KEY);
+    let ctx = create(&psk_config(KEY));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    let hs = stats(ctx).unwrap();
+    assert!(hs.cid_in_use, "the server agreed to a Connection ID");
+    assert_eq!((hs.handshakes, hs.resumed, hs.cid_reconnects), (1, 0, 0));
+    send_all(ctx, b"one");
+    let mut buf = [0u8; 64];
+    let (r, n) = recv_wait(ctx, &mut buf, Duration::from_secs(5));
+    assert_eq!((r, &buf[..n]), (ANJ_NET_OK, &b"echo:one"[..]));
+
+    // Close (the UDP socket only) and connect again: a new socket, so a new source
+    // port, as after a NAT rebinding; the session goes on at once.
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+    assert_eq!(
+        state(ctx),
+        anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CLOSED
+    );
+    // A second close (the client may close an already closed link) changes nothing.
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+    let before = stats(ctx).unwrap();
+    let (r, calls) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(
+        (r, calls),
+        (ANJ_NET_OK, 1),
+        "connected at once, no handshake"
+    );
+    let after_connect = stats(ctx).unwrap();
+    assert_eq!(
+        after_connect.bytes_out, before.bytes_out,
+        "nothing sent to connect"
+    );
+    assert_eq!(
+        (after_connect.handshakes, after_connect.cid_reconnects),
+        (1, 1)
+    );
+    send_all(ctx, b"two");
+    let (r, n) = recv_wait(ctx, &mut buf, Duration::from_secs(5));
+    assert_eq!((r, &buf[..n]), (ANJ_NET_OK, &b"echo:two"[..]));
+    let done = stats(ctx).unwrap();
+    let seen = server.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.len(),
+        2,
+        "the server saw the client at two addresses: {seen:?}"
+    );
+    eprintln!(
+        "CID: full handshake {} B out, {} B in; after the port change: 0 handshake bytes, \
+         'two' and its echo {} B out, {} B in",
+        hs.bytes_out,
+        hs.bytes_in,
+        done.bytes_out - before.bytes_out,
+        done.bytes_in - before.bytes_in
+    );
+    cleanup(ctx);
+}
+
+#[test]
+fn with_a_connection_id_a_close_after_an_unanswered_datagram_handshakes_again() {
+    let _g = serial();
+    assert!(set_handshake_timeouts(100, 400));
+    let server = cid_server::CidServer::start(KEY);
+    let ctx = create(&psk_config(KEY));
+    let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
+    assert_eq!(r, ANJ_NET_OK);
+    assert!(stats(ctx).unwrap().cid_in_use);
+    drop(server);
+    // The server is gone: our datagram stays unanswered, so the session is not
+    // trusted to go on: the next connect handshakes (offering the session).
+    send_all(ctx, b"lost");
+    assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let (r, calls) = connect_until_done(ctx, "127.0.0.1", port, Duration::from_secs(10));
+    assert!(
+        r < 0 && calls > 1,
+        "a handshake was attempted, and failed: {r}"
+    );
+    let hellos = collect(&silent, Duration::from_millis(50));
+    assert!(!hellos.is_empty() && hellos[0][0] == 22, "a ClientHello");
+    assert_eq!(stats(ctx).unwrap().cid_reconnects, 0);
+    assert!(set_handshake_timeouts(1000, 60000));
     cleanup(ctx);
 }

@@ -11,6 +11,40 @@ mkdir -p "$out"
 target=thumbv7em-none-eabihf
 # ANJ_SIZE_FEATURES adds cargo features to the minimal set (e.g. "tlv" to see what TLV costs).
 features="net-udp,default-device-obj,default-security-obj,default-server-obj,discover,senml-cbor${ANJ_SIZE_FEATURES:+,$ANJ_SIZE_FEATURES}"
+# ANJ_SIZE_MBEDTLS=psk (or cert) adds DTLS through the default MbedTLS backend: the image
+# then uses coaps:// with PSK, and MbedTLS 3.6 (the sources the `vendored-mbedtls` crate
+# ships) is built for Cortex-M4 with tools/size/mbedtls_config_psk.h (cert: plus X.509
+# with ECDHE-ECDSA on secp256r1) and linked into the image.
+mbedtls_kind="${ANJ_SIZE_MBEDTLS:-}"
+extra_cflags=()
+main_cflags=()
+mbedtls_lib=()
+if [[ -n "$mbedtls_kind" ]]; then
+    features="$features,security,net-dtls,mbedtls"
+    mbedtls_config="$here/tools/size/mbedtls_config_psk.h"
+    case "$mbedtls_kind" in
+        psk) ;;
+        cert) features="$features,certificates"; extra_cflags+=(-DANJ_SIZE_MBEDTLS_CERTIFICATES) ;;
+        *) echo "size-report: ANJ_SIZE_MBEDTLS is psk or cert" >&2; exit 2 ;;
+    esac
+    cargo fetch --quiet --manifest-path "$here/Cargo.toml" >/dev/null || true
+    mbedtls_src="$(cargo metadata --quiet --format-version 1 --features vendored-mbedtls --manifest-path "$here/Cargo.toml" \
+        | python3 -c 'import json,sys,os; m=json.load(sys.stdin); print(next(os.path.dirname(p["manifest_path"]) for p in m["packages"] if p["name"]=="mbedtls-rs-sys"))')/mbedtls"
+    [[ -d "$mbedtls_src/library" ]] || { echo "size-report: MbedTLS sources not found at $mbedtls_src" >&2; exit 2; }
+    config_define="-DMBEDTLS_CONFIG_FILE=\"$mbedtls_config\""
+    main_cflags=(-DANJ_SIZE_WITH_MBEDTLS -I"$mbedtls_src/include" "$config_define" "${extra_cflags[@]}")
+    out="$out/mbedtls-$mbedtls_kind"
+    mkdir -p "$out/mbedtls"
+    for f in "$mbedtls_src"/library/*.c; do
+        arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections \
+            -fdata-sections -I"$mbedtls_src/include" -I"$mbedtls_src/library" "$config_define" "${extra_cflags[@]}" \
+            -c "$f" -o "$out/mbedtls/$(basename "$f" .c).o"
+    done
+    rm -f "$out/libmbedtls.a"
+    arm-none-eabi-ar rcs "$out/libmbedtls.a" "$out"/mbedtls/*.o
+    mbedtls_lib=("$out/libmbedtls.a")
+    export ANJ_MBEDTLS_INCLUDE_DIRS="$mbedtls_src/include" ANJ_MBEDTLS_CONFIG_FILE="$mbedtls_config"
+fi
 
 command -v arm-none-eabi-gcc >/dev/null || { echo "size-report: needs arm-none-eabi-gcc (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)" >&2; exit 2; }
 rustup target list --installed 2>/dev/null | grep -qx "$target" || rustup target add "$target" >&2
@@ -21,17 +55,17 @@ rustup target list --installed 2>/dev/null | grep -qx "$target" || rustup target
 # objects. A staticlib-only build gets the real fat LTO (as the CMake package does too).
 ANJ_CONFIG_HEADER_DIR="$out/include" \
 CC_thumbv7em_none_eabihf=arm-none-eabi-gcc \
-CFLAGS_thumbv7em_none_eabihf="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os" \
+CFLAGS_thumbv7em_none_eabihf="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os ${extra_cflags[*]:-}" \
 cargo rustc --quiet --manifest-path "$here/Cargo.toml" --lib --crate-type staticlib --profile size --target "$target" \
     --no-default-features --features "$features" --target-dir "$out/target"
 lib="$out/target/$target/size/libanj.a"
 
 cflags=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections -fdata-sections
         -std=c99 -Wall -Wextra -I"$out/include" -I"$here/include")
-arm-none-eabi-gcc "${cflags[@]}" -c "$here/tools/size/main.c" -o "$out/main.o"
+arm-none-eabi-gcc "${cflags[@]}" "${main_cflags[@]}" -c "$here/tools/size/main.c" -o "$out/main.o"
 arm-none-eabi-gcc "${cflags[@]}" -c "$here/tools/size/hooks.c" -o "$out/hooks.o"
 arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 --specs=nano.specs --specs=nosys.specs \
-    -Wl,--gc-sections -Wl,-Map="$out/image.map" "$out/main.o" "$out/hooks.o" "$lib" -lm -o "$out/image.elf"
+    -Wl,--gc-sections -Wl,-Map="$out/image.map" "$out/main.o" "$out/hooks.o" "$lib" "${mbedtls_lib[@]}" -lm -o "$out/image.elf"
 
 echo "== whole image (library + libc/libm/libgcc it pulls in + example + hook stubs)"
 arm-none-eabi-size "$out/image.elf"
@@ -66,7 +100,13 @@ for line in lines[start:]:
             continue
         sec, size, obj = pending, int(m.group(2), 16), m.group(3)
         pending = None
-    if 'libanj.a(' not in obj or size == 0:
+    if size == 0:
+        continue
+    if 'libmbedtls.a(' in obj:
+        member = 'mbedtls'
+    elif 'libanj.a(' in obj:
+        member = 'builtins' if 'compiler_builtins' in obj else 'own'
+    else:
         continue
     if sec.startswith('.text'):
         kind = 'text'
@@ -78,7 +118,6 @@ for line in lines[start:]:
         kind = 'bss'
     else:
         continue  # debug info, comments, attributes: not in the image
-    member = 'builtins' if 'compiler_builtins' in obj else 'own'
     sums[(member, kind)] = sums.get((member, kind), 0) + size
 def show(label, members):
     t, r, d, b = (sum(sums.get((m, k), 0) for m in members) for k in ('text', 'rodata', 'data', 'bss'))
@@ -86,5 +125,7 @@ def show(label, members):
 show("library (anj + core, after LTO)", ['own'])
 show("compiler_builtins from libanj.a", ['builtins'])
 show("all of libanj.a", ['own', 'builtins'])
+if any(k[0] == 'mbedtls' for k in sums):
+    show("MbedTLS (libmbedtls.a)", ['mbedtls'])
 PY
 printf 'sizeof(anj_t) = %s B\n' "$(sed -n 's/#define ANJ_INTERNAL_SIZEOF_ANJ_T //p' "$out/include/anj/anj_config.h")"

@@ -5,8 +5,8 @@
 #      codec/format tests, POSIX platform tests on loopback);
 #   3. the CMake package: builds c_examples/ and the C tests, runs ctest;
 #   4. interop against a real Leshan demo server on 127.0.0.1 (tests/interop, pytest),
-#      and of the CoAP downloader and the Firmware Update pull against aiocoap's
-#      file server;
+#      and of the CoAP downloader (coap:// and coaps:// with PSK) and the Firmware
+#      Update pull against aiocoap's file server (tinydtls for coaps://);
 #   5. the Cortex-M4 size report.
 # Set ANJ_SKIP_INTEROP=1 or ANJ_SKIP_SIZE=1 to leave a stage out.
 set -euo pipefail
@@ -26,6 +26,10 @@ ldconfig -p | grep -q 'libclang-\?[0-9.]*\.so' || need_apt+=(libclang-dev)
 command -v openssl >/dev/null || need_apt+=(openssl)
 # chronyd: the independent NTP server of tests/interop/test_ntp.py (127.0.0.1, free port).
 command -v chronyd >/dev/null || [[ -x /usr/sbin/chronyd ]] || need_apt+=(chrony)
+# DTLSSocket (tinydtls for aiocoap's coaps:// file server) is built from source by pip:
+# its build runs autoreconf.
+python3 -c 'import DTLSSocket' 2>/dev/null || command -v autoreconf >/dev/null \
+    || need_apt+=(autoconf automake libtool)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     if [[ $(id -u) == 0 ]]; then
         export DEBIAN_FRONTEND=noninteractive
@@ -41,12 +45,18 @@ rustup target add thumbv7em-none-eabihf >/dev/null
 python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
 # aiocoap's file server is the peer of the CoAP downloader interop test.
 python3 -c 'import aiocoap' 2>/dev/null || python3 -m pip install -q 'aiocoap>=0.4.17,<0.5'
+# ... and over DTLS (test_download_coaps.py): tinydtls through DTLSSocket; the file
+# server's --credentials option needs aiocoap's oscore extra (cbor2, lakers...).
+python3 -c 'import DTLSSocket, cbor2, lakers' 2>/dev/null \
+    || python3 -m pip install -q 'aiocoap[oscore]>=0.4.17,<0.5' 'DTLSSocket>=0.2,<0.3'
 
 stage "format, lint, generated header"
 cargo fmt --all -- --check
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --all-targets --features coap-downloader -- -D warnings
 cargo clippy --quiet --all-targets --features coap-downloader,fota-coap -- -D warnings
+cargo clippy --quiet --all-targets --features coap-downloader,persistence -- -D warnings
+cargo clippy --quiet --all-targets --features ntp,persistence,security,net-dtls,mbedtls -- -D warnings
 tools/gen-headers.sh --check
 
 stage "cargo test"
@@ -60,11 +70,17 @@ stage "cargo test, X.509 certificates on the vendored MbedTLS 3.6 (against opens
 cargo clippy --quiet --all-targets --features vendored-mbedtls,certificates -- -D warnings
 cargo test --quiet --features vendored-mbedtls,certificates --test dtls_mbedtls_x509 2>&1 | tail -n 8
 
+stage "cargo test, persistence (Server, Security with credentials and certificate usage, NTP)"
+cargo test --quiet --lib --features persistence,ntp,security,certificates -- persistence ntp 2>&1 | tail -n 4
+cargo test --quiet --lib --features persistence -- persistence 2>&1 | tail -n 4
+
 stage "cargo test, observation options off by default (Observe-Composite, notification store)"
 ANJ_OBSERVE_NOTIFICATION_STORE_SIZE=512 \
     cargo test --quiet --lib --features observe-composite observe 2>&1 | tail -n 5
 
 stage "cargo test, minimal configuration (Security, Server, Device, Discover, SenML CBOR; no POSIX layer)"
+cargo clippy --quiet --all-targets --no-default-features \
+    --features std,net-udp,default-device-obj,default-security-obj,default-server-obj,discover,senml-cbor -- -D warnings
 cargo test --quiet --no-default-features \
     --features std,net-udp,default-device-obj,default-security-obj,default-server-obj,discover,senml-cbor 2>&1 | tail -n 12
 
@@ -76,12 +92,31 @@ ctest --test-dir "$build" --output-on-failure
 if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     stage "interop with Leshan and aiocoap (loopback)"
     tools/leshan.sh setup >/dev/null
-    # The sensor example once more, with the MbedTLS backend, for coaps:// (test_dtls.py).
+    # The sensor, download and FOTA pull examples once more, with the MbedTLS backend, for
+    # coaps:// (test_dtls.py, test_download_coaps.py, test_fota_pull_coaps.py: CoAPS in
+    # /5/0/8), and with persistence for the restart test (test_persistence_restart.py:
+    # ANJ_EXAMPLE_PERSISTENCE_FILE in c_examples/common).
     cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF \
-        "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
-    cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_certificates >/dev/null
+        "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,persistence,fota-coaps" >/dev/null
+    cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_psk anj_example_bootstrap \
+        anj_example_coap_download anj_example_fw_update_pull anj_example_certificates >/dev/null
     dtls_sensor="$(find "$build-dtls" -type f -name anj_example_sensor -perm -u+x | head -n 1)"
     cert_example="$(find "$build-dtls" -type f -name anj_example_certificates -perm -u+x | head -n 1)"
+    dtls_download="$(find "$build-dtls" -type f -name anj_example_coap_download -perm -u+x | head -n 1)"
+    dtls_fw_pull="$(find "$build-dtls" -type f -name anj_example_fw_update_pull -perm -u+x | head -n 1)"
+    # c_examples/psk: DTLS session continuity over a rebinding proxy (test_dtls_session.py).
+    dtls_psk="$(find "$build-dtls" -type f -name anj_example_psk -perm -u+x | head -n 1)"
+    # Anjay Lite's BC-Security tutorial, unchanged, registering with its hard-coded PSK
+    # (needs the Anjay Lite tree: ANJAY_LITE_SRC, default /tmp/al).
+    bc_security=""
+    if [[ -d "${ANJAY_LITE_SRC:-/tmp/al}/examples/tutorial/BC-Security" ]]; then
+        tools/check-tutorial.sh BC-Security "$build-bc-security" -DCMAKE_BUILD_TYPE=Release \
+            "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
+        bc_security="$build-bc-security/anjay_lite_bc_security"
+    fi
+    # The bootstrap example too: its Bootstrap-Server provisions a coaps:// account
+    # (test_bootstrap.py).
+    dtls_bootstrap="$(find "$build-dtls" -type f -name anj_example_bootstrap -perm -u+x | head -n 1)"
     find_example() {
         local p
         p="$(find "$build" -type f -name "anj_example_$1" -perm -u+x | head -n 1)"
@@ -97,8 +132,15 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_COAP_DOWNLOAD="$(find_example coap_download)" \
     ANJ_EXAMPLE_SEND="$(find_example send)" \
     ANJ_EXAMPLE_SENSOR_DTLS="$dtls_sensor" \
+    ANJ_EXAMPLE_SENSOR_DTLS_PERSISTENCE="$dtls_sensor" \
+    ANJ_EXAMPLE_COAP_DOWNLOAD_DTLS="$dtls_download" \
+    ANJ_EXAMPLE_FW_UPDATE_PULL_DTLS="$dtls_fw_pull" \
+    ANJ_EXAMPLE_PSK="$dtls_psk" \
+    ANJ_TUTORIAL_BC_SECURITY="$bc_security" \
     ANJ_EXAMPLE_CERTIFICATES="$cert_example" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
+    ANJ_EXAMPLE_BOOTSTRAP="$(find_example bootstrap)" \
+    ANJ_EXAMPLE_BOOTSTRAP_DTLS="$dtls_bootstrap" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q tests/interop
 fi
@@ -106,5 +148,7 @@ fi
 if [[ "${ANJ_SKIP_SIZE:-0}" != 1 ]]; then
     stage "size report (Cortex-M4)"
     tools/size-report.sh
+    stage "size report (Cortex-M4) with DTLS PSK on MbedTLS 3.6"
+    ANJ_SIZE_MBEDTLS=psk tools/size-report.sh 2>&1 | grep -v 'ld: \|warning'
 fi
 stage "all tests passed"

@@ -10,6 +10,12 @@
  *   --retry-delay-ms N    pause between attempts (default 1000)
  *   --suspend-at BYTES    suspend once this many bytes have arrived ...
  *   --suspend-ms N        ... and resume N ms later (default 1000)
+ *   --psk-identity ID     coaps:// (builds with ANJ_WITH_SECURITY): PSK identity ...
+ *   --psk-key HEX         ... and key, in hex; given to anj_coap_downloader_start in
+ *                         an anj_net_config_t (DTLS, binding from the URI scheme)
+ *   --dtls-hs-max-ms N    with the MbedTLS backend: the handshake fails once its
+ *                         retransmission timeout (1 s, doubling) would pass N ms
+ *                         (anj-rs extension; default ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS)
  *   --measure-stack       report the deepest stack use of anj_coap_downloader_step
  *                         (stack painting, see below): over the whole download
  *                         (stack_peak, which includes connecting: name resolution)
@@ -34,6 +40,14 @@
 #include <anj/coap_downloader.h>
 #include <anj/defs.h>
 #include <anj/log.h>
+#ifdef ANJ_WITH_SECURITY
+#    include <anj/crypto.h>
+#    include <anj/compat/net/anj_net_api.h>
+#endif
+#ifdef ANJ_WITH_MBEDTLS
+/* anj-rs extension of the MbedTLS backend (src/c/dtls_mbedtls.c). */
+int anj_rs_dtls_set_handshake_timeouts(uint32_t initial_ms, uint32_t max_ms);
+#endif
 
 typedef struct {
     FILE *out;
@@ -173,11 +187,19 @@ static NOINLINE int run(int argc, char *argv[]) {
     bool measure_stack = false;
     const char *uri = argv[1];
     long ack_timeout_ms = 2000, max_retransmit = 4, retry_count = 5,
-         retry_delay_ms = 1000, suspend_at = 0, suspend_ms = 1000;
+         retry_delay_ms = 1000, suspend_at = 0, suspend_ms = 1000,
+         dtls_hs_max_ms = 0;
+    const char *psk_identity = NULL, *psk_key_hex = NULL;
     for (int i = 3; i < argc; i++) {
         long *target = NULL;
         if (!strcmp(argv[i], "--measure-stack")) {
             measure_stack = true;
+            continue;
+        } else if (i + 1 < argc && !strcmp(argv[i], "--psk-identity")) {
+            psk_identity = argv[++i];
+            continue;
+        } else if (i + 1 < argc && !strcmp(argv[i], "--psk-key")) {
+            psk_key_hex = argv[++i];
             continue;
         } else if (!strcmp(argv[i], "--ack-timeout-ms")) {
             target = &ack_timeout_ms;
@@ -191,6 +213,8 @@ static NOINLINE int run(int argc, char *argv[]) {
             target = &suspend_at;
         } else if (!strcmp(argv[i], "--suspend-ms")) {
             target = &suspend_ms;
+        } else if (!strcmp(argv[i], "--dtls-hs-max-ms")) {
+            target = &dtls_hs_max_ms;
         }
         if (!target || i + 1 >= argc || !parse_num(argv[i + 1], target)) {
             fprintf(stderr, "bad option: %s\n", argv[i]);
@@ -231,7 +255,56 @@ static NOINLINE int run(int argc, char *argv[]) {
         fclose(dl.out);
         return 2;
     }
-    int res = anj_coap_downloader_start(&downloader, uri, NULL);
+    const anj_net_config_t *net_config = NULL;
+    if (dtls_hs_max_ms > 0) {
+#ifdef ANJ_WITH_MBEDTLS
+        anj_rs_dtls_set_handshake_timeouts(
+                dtls_hs_max_ms < 1000 ? (uint32_t) dtls_hs_max_ms : 1000,
+                (uint32_t) dtls_hs_max_ms);
+#else
+        fprintf(stderr, "--dtls-hs-max-ms: this build has no ANJ_WITH_MBEDTLS\n");
+        fclose(dl.out);
+        return 2;
+#endif
+    }
+#ifdef ANJ_WITH_SECURITY
+    static anj_net_config_t net_cfg;
+    static uint8_t psk_key[64];
+    if (psk_identity && psk_key_hex) {
+        size_t key_len = strlen(psk_key_hex) / 2;
+        if (key_len == 0 || key_len > sizeof(psk_key) || strlen(psk_key_hex) % 2) {
+            fprintf(stderr, "--psk-key: 1 to 64 bytes in hex\n");
+            fclose(dl.out);
+            return 2;
+        }
+        for (size_t i = 0; i < key_len; i++) {
+            unsigned byte;
+            if (sscanf(psk_key_hex + 2 * i, "%2x", &byte) != 1) {
+                fprintf(stderr, "--psk-key is not hex\n");
+                fclose(dl.out);
+                return 2;
+            }
+            psk_key[i] = (uint8_t) byte;
+        }
+        memset(&net_cfg, 0, sizeof(net_cfg));
+        net_cfg.secure_socket_config.security.mode = ANJ_NET_SECURITY_PSK;
+        anj_net_psk_info_t *psk = &net_cfg.secure_socket_config.security.data.psk;
+        psk->identity.source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+        psk->identity.info.buffer.data = psk_identity;
+        psk->identity.info.buffer.data_size = strlen(psk_identity);
+        psk->key.source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+        psk->key.info.buffer.data = psk_key;
+        psk->key.info.buffer.data_size = key_len;
+        net_config = &net_cfg;
+    }
+#else
+    if (psk_identity || psk_key_hex) {
+        fprintf(stderr, "--psk-*: this build has no ANJ_WITH_SECURITY\n");
+        fclose(dl.out);
+        return 2;
+    }
+#endif
+    int res = anj_coap_downloader_start(&downloader, uri, net_config);
     if (res) {
         fprintf(stderr, "anj_coap_downloader_start failed: %d\n", res);
         fclose(dl.out);
@@ -290,7 +363,8 @@ int main(int argc, char *argv[]) {
         fprintf(stderr,
                 "usage: %s URI OUTPUT_FILE [--ack-timeout-ms N] "
                 "[--max-retransmit N] [--retry-count N] [--retry-delay-ms N] "
-                "[--suspend-at BYTES] [--suspend-ms N] [--measure-stack]\n",
+                "[--suspend-at BYTES] [--suspend-ms N] [--psk-identity ID "
+                "--psk-key HEX] [--dtls-hs-max-ms N] [--measure-stack]\n",
                 argv[0]);
         return 2;
     }

@@ -21,6 +21,7 @@
 
 #include "example_common.h"
 
+
 #define EXAMPLE_MAX_EXTRA_ARGS 8
 
 static volatile sig_atomic_t g_stop_requested;
@@ -33,6 +34,58 @@ static long g_pause_ms = 10;
 static anj_dm_device_obj_t g_device_obj;
 static anj_dm_server_obj_t g_server_obj;
 static anj_dm_security_obj_t g_security_obj;
+
+#ifdef ANJ_WITH_PERSISTENCE
+#    include <anj/persistence.h>
+
+/* ANJ_EXAMPLE_PERSISTENCE_FILE: where the Security and Server objects are kept. When
+ * the file exists and restores cleanly, its objects are used and the SERVER_URI
+ * argument and the PSK variables are ignored; otherwise the objects are built from
+ * them and stored into the file. Reports "PERSISTENCE RESTORED", "PERSISTENCE
+ * RESTORE FAILED" or "PERSISTENCE STORED". */
+static int file_read(void *ctx, void *buf, size_t size) {
+    return fread(buf, 1, size, (FILE *) ctx) == size ? 0 : -1;
+}
+
+static int file_write(void *ctx, const void *buf, size_t size) {
+    return fwrite(buf, 1, size, (FILE *) ctx) == size ? 0 : -1;
+}
+
+static bool restore_objects(anj_t *anj, const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return false;
+    }
+    anj_persistence_context_t ctx = anj_persistence_restore_context_create(file_read, f);
+    bool ok = !anj_dm_security_obj_restore(anj, &g_security_obj, &ctx)
+              && !anj_dm_server_obj_restore(&g_server_obj, &ctx);
+    fclose(f);
+    if (!ok) {
+        /* Start again from empty objects (a restore may have succeeded half-way). */
+        anj_dm_server_obj_init(&g_server_obj);
+        anj_dm_security_obj_init(&g_security_obj);
+    }
+    example_report("%s", ok ? "PERSISTENCE RESTORED" : "PERSISTENCE RESTORE FAILED");
+    return ok;
+}
+
+static void store_objects(anj_t *anj, const char *path) {
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        anj_log(example, L_ERROR, "cannot open %s", path);
+        return;
+    }
+    anj_persistence_context_t ctx = anj_persistence_store_context_create(file_write, f);
+    bool ok = !anj_dm_security_obj_store(anj, &g_security_obj, &ctx)
+              && !anj_dm_server_obj_store(&g_server_obj, &ctx);
+    if (fclose(f) || !ok) {
+        remove(path);
+        anj_log(example, L_ERROR, "storing the objects failed");
+        return;
+    }
+    example_report("PERSISTENCE STORED");
+}
+#endif
 
 static void handle_stop_signal(int signo) {
     (void) signo;
@@ -184,14 +237,24 @@ int example_start(anj_t *anj, int argc, char *argv[], const char *extra_usage) {
 
     anj_dm_server_obj_init(&g_server_obj);
     anj_dm_security_obj_init(&g_security_obj);
+    bool restored = false;
+#ifdef ANJ_WITH_PERSISTENCE
+    const char *persistence_file = getenv("ANJ_EXAMPLE_PERSISTENCE_FILE");
+    restored = persistence_file && restore_objects(anj, persistence_file);
+#endif
     if (anj_dm_device_obj_install(anj, &g_device_obj, &device_init)
-            || anj_dm_server_obj_add_instance(&g_server_obj, &server_init)
+            || (!restored && anj_dm_server_obj_add_instance(&g_server_obj, &server_init))
             || anj_dm_server_obj_install(anj, &g_server_obj)
-            || anj_dm_security_obj_add_instance(&g_security_obj, &security_init)
+            || (!restored && anj_dm_security_obj_add_instance(&g_security_obj, &security_init))
             || anj_dm_security_obj_install(anj, &g_security_obj)) {
         anj_log(example, L_ERROR, "installing the mandatory objects failed");
         return -1;
     }
+#ifdef ANJ_WITH_PERSISTENCE
+    if (persistence_file && !restored) {
+        store_objects(anj, persistence_file);
+    }
+#endif
     return 0;
 }
 

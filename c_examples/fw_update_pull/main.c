@@ -39,9 +39,14 @@
  * the deepest downloader step (connecting, i.e. name resolution, included), and
  * stack_peak the larger of the two. PAINT_SIZE bounds what can be seen.
  *
+ * coaps:// Package URIs (builds with ANJ_WITH_SECURITY and ANJ_FOTA_WITH_COAPS): the
+ * downloader gets an anj_net_config_t with the PSK identity and key (hex) of the
+ * environment variables ANJ_EXAMPLE_DOWNLOAD_PSK_IDENTITY / ANJ_EXAMPLE_DOWNLOAD_PSK_KEY.
+ *
  * usage: anj_example_fw_update_pull ENDPOINT_NAME SERVER_URI [LIFETIME] [IMAGE_FILE]
  *                                   [ack_timeout_ms=N] [max_retransmit=N]
  *                                   [retry_count=N] [retry_delay_ms=N]
+ *                                   [dtls_hs_max_ms=N] (MbedTLS backend)
  *   IMAGE_FILE defaults to /tmp/anj_fw_update_pull.bin; the CoAP retransmission
  *   defaults are RFC 7252's (2000 ms, 4), the retry defaults 5 attempts 1000 ms apart.
  */
@@ -62,6 +67,49 @@
 #include <anj/log.h>
 
 #include "example_common.h"
+
+#include <anj/compat/net/anj_net_api.h>
+#ifdef ANJ_WITH_SECURITY
+#    include <anj/crypto.h>
+
+/* The download's credentials, from the environment; NULL when none are set. */
+static const anj_net_config_t *download_net_config(void) {
+    static anj_net_config_t cfg;
+    static uint8_t key[64];
+    const char *identity = getenv("ANJ_EXAMPLE_DOWNLOAD_PSK_IDENTITY");
+    const char *hex = getenv("ANJ_EXAMPLE_DOWNLOAD_PSK_KEY");
+    size_t key_len = hex ? strlen(hex) / 2 : 0;
+    if (!identity || !hex || key_len == 0 || key_len > sizeof(key) || strlen(hex) % 2) {
+        return NULL;
+    }
+    for (size_t i = 0; i < key_len; i++) {
+        unsigned byte;
+        if (sscanf(hex + 2 * i, "%2x", &byte) != 1) {
+            return NULL;
+        }
+        key[i] = (uint8_t) byte;
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.secure_socket_config.security.mode = ANJ_NET_SECURITY_PSK;
+    anj_net_psk_info_t *psk = &cfg.secure_socket_config.security.data.psk;
+    psk->identity.source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+    psk->identity.info.buffer.data = identity;
+    psk->identity.info.buffer.data_size = strlen(identity);
+    psk->key.source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+    psk->key.info.buffer.data = key;
+    psk->key.info.buffer.data_size = key_len;
+    return &cfg;
+}
+#endif
+#ifdef ANJ_WITH_MBEDTLS
+/* anj-rs extension of the MbedTLS backend (src/c/dtls_mbedtls.c). */
+int anj_rs_dtls_set_handshake_timeouts(uint32_t initial_ms, uint32_t max_ms);
+#endif
+#ifndef ANJ_WITH_SECURITY
+static const anj_net_config_t *download_net_config(void) {
+    return NULL;
+}
+#endif
 
 #define UPDATED_MARKER "--updated="
 #define MAX_ARGS 16
@@ -294,13 +342,13 @@ static anj_dm_fw_update_result_t fw_uri_write(void *user_ptr, const char *uri) {
     fw->write_failed = false;
     fw->close_failed = false;
     fw->version[0] = '\0';
-    int r = anj_coap_downloader_start(&g_downloader, fw->uri, NULL);
+    int r = anj_coap_downloader_start(&g_downloader, fw->uri, download_net_config());
     /* A download the reset handler terminated closes its connection in its next
      * step; when a new URI comes before that step, take the step here (its events
      * are ignored: the download is no longer active). */
     for (int i = 0; r == ANJ_COAP_DOWNLOADER_ERR_IN_PROGRESS && i < 4; i++) {
         anj_coap_downloader_step(&g_downloader);
-        r = anj_coap_downloader_start(&g_downloader, fw->uri, NULL);
+        r = anj_coap_downloader_start(&g_downloader, fw->uri, download_net_config());
     }
     if (r) {
         anj_log(fw_example, L_ERROR, "anj_coap_downloader_start failed: %d", r);
@@ -433,16 +481,28 @@ static bool option(const char *arg, const char *name, long *out) {
 
 static int setup_downloader(void) {
     long ack_timeout_ms = 2000, max_retransmit = 4, retry_count = 5,
-         retry_delay_ms = 1000;
+         retry_delay_ms = 1000, dtls_hs_max_ms = 0;
     for (int i = 1; example_extra_arg(i); i++) {
         const char *arg = example_extra_arg(i);
         if (!option(arg, "ack_timeout_ms", &ack_timeout_ms)
                 && !option(arg, "max_retransmit", &max_retransmit)
                 && !option(arg, "retry_count", &retry_count)
-                && !option(arg, "retry_delay_ms", &retry_delay_ms)) {
+                && !option(arg, "retry_delay_ms", &retry_delay_ms)
+                && !option(arg, "dtls_hs_max_ms", &dtls_hs_max_ms)) {
             anj_log(fw_example, L_ERROR, "bad option: %s", arg);
             return -1;
         }
+    }
+    if (dtls_hs_max_ms > 0) {
+#ifdef ANJ_WITH_MBEDTLS
+        /* The handshake gives up once its retransmission timeout would pass this. */
+        anj_rs_dtls_set_handshake_timeouts(
+                dtls_hs_max_ms < 1000 ? (uint32_t) dtls_hs_max_ms : 1000,
+                (uint32_t) dtls_hs_max_ms);
+#else
+        anj_log(fw_example, L_ERROR, "dtls_hs_max_ms: no ANJ_WITH_MBEDTLS in this build");
+        return -1;
+#endif
     }
     if (ack_timeout_ms == 0 || max_retransmit > UINT16_MAX || retry_count > UINT8_MAX) {
         anj_log(fw_example, L_ERROR, "option out of range");

@@ -1507,8 +1507,8 @@ void anj_core_server_obj_disable_executed(anj_t *anj, uint32_t timeout);
 void anj_core_server_obj_registration_update_trigger_executed(anj_t *anj);
 
 /*
- Bootstrap-Request Trigger (/1/x/9) was executed. Bootstrap is not available in this
- build of anj-rs yet; the request is logged and ignored.
+ Bootstrap-Request Trigger (/1/x/9) was executed: de-register, then bootstrap
+ (without ANJ_WITH_BOOTSTRAP the request is logged and ignored).
 
  # Safety
  `anj` was initialised.
@@ -1543,7 +1543,9 @@ bool anj_core_ongoing_operation(anj_t *anj);
 void anj_core_disable_server(anj_t *anj, struct anj_time_duration_t timeout);
 
 /*
- Starts a Bootstrap. Bootstrap is not available in this build of anj-rs yet.
+ Starts a Bootstrap at the next step: de-registers when registered, then connects to
+ the Bootstrap-Server. Ignored while a Bootstrap runs (without ANJ_WITH_BOOTSTRAP the
+ request is logged and ignored).
 
  # Safety
  `anj` was initialised.
@@ -2127,6 +2129,35 @@ int anj_dm_server_obj_store(anj_dm_server_obj_t *server_obj_ctx,
  */
 int anj_dm_server_obj_restore(anj_dm_server_obj_t *server_obj_ctx,
                               const struct anj_persistence_context_t *ctx);
+#endif
+
+#if (defined(ANJ_WITH_PERSISTENCE) && defined(ANJ_WITH_DEFAULT_SECURITY_OBJ))
+/*
+ Writes every Security object instance (all resources, credentials included) to
+ a store context. `anj` is not used (it may be NULL).
+
+ # Safety
+ `security_obj_ctx` is an initialised Security object context, `ctx` a valid
+ context.
+ */
+int anj_dm_security_obj_store(anj_t *anj,
+                              anj_dm_security_obj_t *security_obj_ctx,
+                              const struct anj_persistence_context_t *ctx);
+#endif
+
+#if (defined(ANJ_WITH_PERSISTENCE) && defined(ANJ_WITH_DEFAULT_SECURITY_OBJ))
+/*
+ Replaces the instances of a Security object that is not installed yet with those
+ stored by `anj_dm_security_obj_store`. The whole record is read and checked
+ (tag, checksum, every value) first: on any failure the object is left unchanged.
+
+ # Safety
+ `security_obj_ctx` is an initialised Security object context, `ctx` a valid
+ context.
+ */
+int anj_dm_security_obj_restore(anj_t *anj,
+                                anj_dm_security_obj_t *security_obj_ctx,
+                                const struct anj_persistence_context_t *ctx);
 #endif
 
 #if defined(ANJ_WITH_SECURITY)

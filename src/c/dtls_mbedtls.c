@@ -15,6 +15,15 @@
  * retransmitted by MbedTLS on the timers below, which read the monotonic
  * clock of the compat layer.
  *
+ * Session continuity (see dtls_session_*() below): the session agreed by a
+ * handshake is kept when the connection is closed. If the server agreed to a
+ * DTLS Connection ID (RFC 9146), anj_dtls_close() closes only the UDP socket
+ * and the next anj_dtls_connect() reopens it and goes on with the same session
+ * and keys: no handshake at all, whatever the new source address. Without a
+ * Connection ID the next connect offers the saved session for an abbreviated
+ * handshake (RFC 5246, 7.3). A handshake that fails forgets the saved session;
+ * anj_dtls_cleanup_ctx() forgets everything.
+ *
  * Contexts come from a fixed pool (no heap here; MbedTLS itself allocates
  * its record buffers through its platform layer, as configured by the
  * integrator).
@@ -82,6 +91,9 @@
 #endif
 #ifndef ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS
 #    define ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS 60000
+#endif
+#if defined(MBEDTLS_SSL_DTLS_CONNECTION_ID) && !defined(ANJ_RS_DTLS_NO_CONNECTION_ID)
+#    define ANJ_RS_DTLS_CID 1
 #endif
 /* Comma-separated MBEDTLS_TLS_PSK_* names; the LwM2M mandatory suite first. */
 #ifndef ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES
@@ -151,8 +163,17 @@ typedef struct {
     /* Usage 0: the configured CA was seen above the leaf in the chain. */
     bool ca_seen;
 #endif
+    /* Session continuity (dtls_session_*). */
+    mbedtls_ssl_session saved;  /* the last session agreed */
+    bool have_saved;            /* `saved` holds one */
+    bool offered_saved;         /* the handshake under way offers it */
+    bool cid_in_use;            /* the server agreed to a Connection ID */
+    bool keep_session;          /* closed with the session kept (CID) */
+    bool peer_answered;         /* a record arrived after our last datagram */
     /* Statistics, for tests and diagnostics. */
     uint32_t handshakes;
+    uint32_t resumed;           /* abbreviated handshakes among them */
+    uint32_t cid_reconnects;    /* reconnects without a handshake */
     uint64_t bytes_out;
     uint64_t bytes_in;
 } dtls_ctx_t;
@@ -234,6 +255,7 @@ static int bio_recv(void *p, unsigned char *buf, size_t len) {
     c->last_recv = res;
     if (res == ANJ_NET_OK) {
         c->bytes_in += got;
+        c->peer_answered = true;
         return (int) got;
     }
     if (res == ANJ_NET_EAGAIN || res == ANJ_NET_EINPROGRESS) {
@@ -254,6 +276,7 @@ static bool want_more(int r) {
            || r == MBEDTLS_ERR_SSL_CRYPTO_IN_PROGRESS;
 }
 
+#if defined(MBEDTLS_X509_CRT_PARSE_C)
 /* True for an IPv4 or IPv6 literal: those never go into SNI (RFC 6066, 3). */
 static bool is_ip_literal(const char *host) {
     if (strchr(host, ':')) {
@@ -269,6 +292,7 @@ static bool is_ip_literal(const char *host) {
     }
     return dots == 3;
 }
+#endif
 
 /* ---- credentials ----------------------------------------------------- *
  * Everything that turns the anj_net_ssl_configuration_t into MbedTLS
@@ -635,7 +659,115 @@ static int load_credentials(dtls_ctx_t *c, const anj_net_config_t *config) {
     }
 }
 
+/* ---- session continuity ---------------------------------------------- */
+
+static bool g_use_cid = true;
+
+/* Connection ID on the configuration: we ask the server to put a CID in the
+ * records it expects from us (so it can find our session from any address),
+ * and use none ourselves (our address does not change under us). */
+static int dtls_session_configure(dtls_ctx_t *c) {
+    mbedtls_ssl_session_init(&c->saved);
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+    /* Resumption by session ID only (RFC 5246, 7.4.1.2): what LwM2M servers
+     * keep; tickets (RFC 5077) would also make an unresumed session ID look
+     * like a resumption to dtls_session_established(). */
+    mbedtls_ssl_conf_session_tickets(&c->conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#endif
+#ifdef ANJ_RS_DTLS_CID
+    int r = mbedtls_ssl_conf_cid(&c->conf, 0, MBEDTLS_SSL_UNEXPECTED_CID_IGNORE);
+    if (r) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_conf_cid failed", r);
+        return -1;
+    }
+#endif
+    return 0;
+}
+
+/* Before a handshake: the CID extension, and the saved session if any. */
+static int dtls_session_prepare(dtls_ctx_t *c) {
+#ifdef ANJ_RS_DTLS_CID
+    int r = mbedtls_ssl_set_cid(&c->ssl,
+                                g_use_cid ? MBEDTLS_SSL_CID_ENABLED
+                                          : MBEDTLS_SSL_CID_DISABLED,
+                                NULL, 0);
+    if (r) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_set_cid failed", r);
+        return -1;
+    }
+#endif
+    c->offered_saved = false;
+    c->cid_in_use = false;
+    if (c->have_saved) {
+        int s = mbedtls_ssl_set_session(&c->ssl, &c->saved);
+        if (s) {
+            anj_rs_dtls_log(DTLS_LOG_INFO, "saved session unusable; full handshake", s);
+            mbedtls_ssl_session_free(&c->saved);
+            mbedtls_ssl_session_init(&c->saved);
+            c->have_saved = false;
+        } else {
+            c->offered_saved = true;
+        }
+    }
+    return 0;
+}
+
+/* After a handshake: saves the session; true when it was resumed. */
+static bool dtls_session_established(dtls_ctx_t *c) {
+    bool resumed = false;
+    mbedtls_ssl_session now;
+    mbedtls_ssl_session_init(&now);
+    if (mbedtls_ssl_get_session(&c->ssl, &now) == 0) {
+        /* The server took the offered session iff it echoed its ID. */
+        resumed = c->offered_saved
+                  && mbedtls_ssl_session_get_id_len(&now) > 0
+                  && mbedtls_ssl_session_get_id_len(&now)
+                             == mbedtls_ssl_session_get_id_len(&c->saved)
+                  && memcmp(*mbedtls_ssl_session_get_id(&now),
+                            *mbedtls_ssl_session_get_id(&c->saved),
+                            mbedtls_ssl_session_get_id_len(&now))
+                             == 0;
+        mbedtls_ssl_session_free(&c->saved);
+        c->saved = now;
+        /* A session without an ID cannot be resumed (nor can one the
+         * server gave a ticket for: no tickets are asked for). */
+        c->have_saved = mbedtls_ssl_session_get_id_len(&c->saved) > 0;
+    } else {
+        mbedtls_ssl_session_free(&now);
+    }
+    c->offered_saved = false;
+#ifdef ANJ_RS_DTLS_CID
+    int enabled = MBEDTLS_SSL_CID_DISABLED;
+    unsigned char peer_cid[MBEDTLS_SSL_CID_OUT_LEN_MAX];
+    size_t peer_cid_len = 0;
+    if (mbedtls_ssl_get_peer_cid(&c->ssl, &enabled, peer_cid, &peer_cid_len) == 0) {
+        c->cid_in_use = enabled == MBEDTLS_SSL_CID_ENABLED;
+    }
+#endif
+    return resumed;
+}
+
+/* A handshake failed: the saved session is not offered again. */
+static void dtls_session_forget(dtls_ctx_t *c) {
+    mbedtls_ssl_session_free(&c->saved);
+    mbedtls_ssl_session_init(&c->saved);
+    c->have_saved = false;
+    c->offered_saved = false;
+    c->cid_in_use = false;
+    c->keep_session = false;
+}
+
+/* On close: whether the records may go on after the next connect without a
+ * handshake. Only with a Connection ID, and only if the server answered our
+ * last datagram: a close after an unanswered one (an exchange that timed out)
+ * may mean that the server lost the session, so the next connect handshakes,
+ * offering the saved session (abbreviated if the server still has it). */
+static bool dtls_session_keep_on_close(const dtls_ctx_t *c) {
+    return c->step == STEP_READY && c->cid_in_use && c->peer_answered;
+}
+
 static void release(dtls_ctx_t *c) {
+    mbedtls_ssl_session_free(&c->saved);
     mbedtls_ssl_free(&c->ssl);
     mbedtls_ssl_config_free(&c->conf);
 #ifdef ANJ_WITH_CERTIFICATES
@@ -699,7 +831,10 @@ int anj_dtls_create_ctx(anj_net_ctx_t **ctx, const anj_net_config_t *config) {
     mbedtls_ssl_conf_rng(&c->conf, rng_cb, NULL);
     mbedtls_ssl_conf_handshake_timeout(&c->conf, g_hs_min_ms, g_hs_max_ms);
 
-    r = load_credentials(c, config);
+    r = dtls_session_configure(c);
+    if (!r) {
+        r = load_credentials(c, config);
+    }
     if (!r) {
         r = anj_udp_create_ctx(&c->udp, config);
         if (r) {
@@ -752,10 +887,22 @@ static int start_handshake(dtls_ctx_t *c, const char *hostname) {
     }
     /* SNI carries a host name, never an address literal: the one given with
      * the credentials, else the one connected to. */
+#if defined(MBEDTLS_X509_CRT_PARSE_C)
     const char *name = c->sni[0] ? c->sni : hostname;
     r = mbedtls_ssl_set_hostname(&c->ssl, is_ip_literal(name) ? NULL : name);
     if (r) {
         anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_set_hostname failed", r);
+        return -1;
+    }
+#else
+    /* MbedTLS ties SNI to its X.509 module: a PSK-only build sends none. */
+    (void) hostname;
+    if (c->sni[0]) {
+        anj_rs_dtls_log(DTLS_LOG_INFO,
+                        "SNI needs MBEDTLS_X509_CRT_PARSE_C; sent without it", 0);
+    }
+#endif
+    if (dtls_session_prepare(c)) {
         return -1;
     }
     c->step = STEP_HANDSHAKE;
@@ -780,6 +927,15 @@ int anj_dtls_connect(anj_net_ctx_t *ctx, const char *hostname, const char *port)
             c->step = STEP_IDLE;
             return r;
         }
+        if (c->keep_session) {
+            /* Connection ID: the same session over the new socket. */
+            c->keep_session = false;
+            c->cid_reconnects++;
+            c->step = STEP_READY;
+            anj_rs_dtls_log(DTLS_LOG_INFO,
+                            "session continued over its Connection ID, no handshake", 0);
+            return ANJ_NET_OK;
+        }
         if (start_handshake(c, hostname)) {
             (void) anj_udp_close(c->udp);
             c->step = STEP_IDLE;
@@ -798,17 +954,28 @@ int anj_dtls_connect(anj_net_ctx_t *ctx, const char *hostname, const char *port)
          * (ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS) exhausted: the connection
          * fails; nothing is ever sent in plaintext. */
         anj_rs_dtls_log(DTLS_LOG_ERROR, "DTLS handshake failed", r);
+        dtls_session_forget(c);
         (void) anj_udp_close(c->udp);
         c->step = STEP_IDLE;
         return r < 0 ? r : -1;
     }
     c->handshakes++;
+    bool resumed = dtls_session_established(c);
+    if (resumed) {
+        c->resumed++;
+    }
     c->step = STEP_READY;
-    char line[128];
-    snprintf(line, sizeof(line), "handshake done: %s, %lu bytes out, %lu in",
+#if defined(ANJ_LOG_FULL) || defined(ANJ_LOG_MICRO)
+    /* Formatted only when logs are built: snprintf would pull printf and its
+     * heap into a logs-off image. */
+    char line[160];
+    snprintf(line, sizeof(line), "handshake done (%s%s): %s, %lu bytes out, %lu in",
+             resumed ? "resumed" : "full",
+             c->cid_in_use ? ", Connection ID" : "",
              mbedtls_ssl_get_ciphersuite(&c->ssl), (unsigned long) c->bytes_out,
              (unsigned long) c->bytes_in);
     anj_rs_dtls_log(DTLS_LOG_INFO, line, 0);
+#endif
     return ANJ_NET_OK;
 }
 
@@ -835,6 +1002,7 @@ int anj_dtls_send(anj_net_ctx_t *ctx, size_t *bytes_sent, const uint8_t *buf,
         return ANJ_NET_EMSGSIZE;
     }
     *bytes_sent = (size_t) r;
+    c->peer_answered = false;
     return ANJ_NET_OK;
 }
 
@@ -883,6 +1051,17 @@ int anj_dtls_close(anj_net_ctx_t *ctx) {
     if (!c) {
         return -1;
     }
+    if (c->step == STEP_READY && dtls_session_keep_on_close(c)) {
+        /* No close_notify: the session goes on after the next connect. */
+        c->keep_session = true;
+        c->step = STEP_IDLE;
+        return anj_udp_close(c->udp);
+    }
+    if (c->step != STEP_IDLE) {
+        /* (Closing an already closed connection keeps what the first close
+         * decided.) */
+        c->keep_session = false;
+    }
     if (c->step == STEP_READY || c->step == STEP_CLOSING) {
         c->step = STEP_CLOSING;
         int r = mbedtls_ssl_close_notify(&c->ssl);
@@ -917,9 +1096,15 @@ int anj_dtls_get_inner_mtu(anj_net_ctx_t *ctx, int32_t *out_value) {
     }
     /* The exact per-record expansion is known once a suite is agreed;
      * before that, assume the largest of the allowed PSK suites
-     * (13-byte header, 8-byte explicit nonce, 16-byte tag). */
-    int expansion = c->step == STEP_READY ? mbedtls_ssl_get_record_expansion(&c->ssl)
-                                          : 13 + 8 + 16;
+     * (13-byte header, 8-byte explicit nonce, 16-byte tag) plus, with
+     * Connection IDs, the largest peer CID and the inner content type. */
+    int expansion = 13 + 8 + 16;
+#ifdef ANJ_RS_DTLS_CID
+    expansion += MBEDTLS_SSL_CID_OUT_LEN_MAX + 1;
+#endif
+    if (c->step == STEP_READY) {
+        expansion = mbedtls_ssl_get_record_expansion(&c->ssl);
+    }
     if (expansion < 0 || mtu <= expansion) {
         return -1;
     }
@@ -963,6 +1148,39 @@ int anj_rs_dtls_stats(anj_net_ctx_t *ctx, uint32_t *handshakes,
     }
     if (bytes_in) {
         *bytes_in = c->bytes_in;
+    }
+    return 0;
+}
+
+/* anj-rs extension: whether handshakes from now on ask for a DTLS Connection
+ * ID (default: yes, when MbedTLS has MBEDTLS_SSL_DTLS_CONNECTION_ID). Returns
+ * whether Connection IDs are available at all. */
+int anj_rs_dtls_set_connection_id(int enabled) {
+    g_use_cid = enabled != 0;
+#ifdef ANJ_RS_DTLS_CID
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* anj-rs extension for tests and diagnostics: abbreviated (resumed)
+ * handshakes, reconnects that continued the session over its Connection ID
+ * without a handshake, and whether the current session uses a Connection ID. */
+int anj_rs_dtls_session_stats(anj_net_ctx_t *ctx, uint32_t *resumed,
+                              uint32_t *cid_reconnects, int *cid_in_use) {
+    dtls_ctx_t *c = from_net(ctx);
+    if (!c) {
+        return -1;
+    }
+    if (resumed) {
+        *resumed = c->resumed;
+    }
+    if (cid_reconnects) {
+        *cid_reconnects = c->cid_reconnects;
+    }
+    if (cid_in_use) {
+        *cid_in_use = c->cid_in_use ? 1 : 0;
     }
     return 0;
 }

@@ -7,6 +7,17 @@
 
 /// cbindgen:ignore
 mod block;
+/// cbindgen:ignore
+#[cfg(feature = "bootstrap")]
+mod bootstrap;
+#[cfg(all(
+    test,
+    feature = "bootstrap",
+    feature = "plaintext",
+    feature = "tlv",
+    feature = "senml-json"
+))]
+mod bootstrap_tests;
 // The data model and block-wise tests speak every format of the default configuration.
 #[cfg(all(
     test,
@@ -97,6 +108,16 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub queue_mode: bool,
     pub queue_mode_timeout: Duration,
+    /// `bootstrap_retry_count`: Bootstrap attempts after the first one fails.
+    #[cfg(feature = "bootstrap")]
+    pub bootstrap_retry_count: u16,
+    /// `bootstrap_retry_timeout`: the delay before the first retry, doubled for each
+    /// further one.
+    #[cfg(feature = "bootstrap")]
+    pub bootstrap_retry_timeout: Duration,
+    /// `bootstrap_timeout`: the longest silence of the Bootstrap-Server in a session.
+    #[cfg(feature = "bootstrap")]
+    pub bootstrap_timeout: Duration,
 }
 
 /// Which request of ours is outstanding.
@@ -109,6 +130,9 @@ enum Request {
         binding: bool,
     },
     Deregister,
+    /// Bootstrap-Request (LwM2M 1.1 TS Core §6.1.3, §8.2.1).
+    #[cfg(feature = "bootstrap")]
+    Bootstrap,
 }
 
 /// What to do once a De-register is over.
@@ -118,6 +142,9 @@ enum AfterDeregister {
     Suspend(Instant),
     /// Start over from the initial state.
     Restart,
+    /// Request a Bootstrap (`anj_core_request_bootstrap`, /1/x/9).
+    #[cfg(feature = "bootstrap")]
+    Bootstrap,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -145,6 +172,16 @@ enum State {
     Invalid,
     /// `anj_core_shutdown` was called.
     Shutdown,
+    /// Bootstrap: waiting for the Client Hold Off Time or the next attempt.
+    #[cfg(feature = "bootstrap")]
+    BsWait(Instant),
+    /// Bootstrap: connecting to the Bootstrap-Server, then Bootstrap-Request.
+    #[cfg(feature = "bootstrap")]
+    BsConnecting,
+    /// Bootstrap: the Bootstrap-Server configures the client; the session fails if it
+    /// stays silent past the instant.
+    #[cfg(feature = "bootstrap")]
+    Bootstrapping(Instant),
 }
 
 /// Requests from the application or the server, applied at the next step.
@@ -154,6 +191,8 @@ struct Flags {
     params_changed: bool,
     restart: bool,
     disable: Option<Duration>,
+    #[cfg(feature = "bootstrap")]
+    bootstrap: bool,
 }
 
 /// Position in the retry sequences of LwM2M 1.1 TS Core §6.2.1.1.
@@ -214,6 +253,9 @@ pub struct Client {
     /// The Server object changed: re-read `defaults` before using them.
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     defaults_stale: bool,
+    /// The Bootstrap session.
+    #[cfg(feature = "bootstrap")]
+    bs: bootstrap::Session,
 }
 
 impl Client {
@@ -254,6 +296,8 @@ impl Client {
             defaults: notify::ServerDefaults::default(),
             #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
             defaults_stale: true,
+            #[cfg(feature = "bootstrap")]
+            bs: bootstrap::Session::default(),
         }
     }
 
@@ -345,8 +389,14 @@ impl Client {
         {
             return now;
         }
+        #[cfg(feature = "bootstrap")]
+        if self.flags.bootstrap {
+            return now;
+        }
         match self.state {
             State::Suspended(until) | State::RetryWait(until) => until,
+            #[cfg(feature = "bootstrap")]
+            State::BsWait(until) => until,
             State::Queue => self.update_due_at().min(self.outgoing_due_at(anj)),
             // Notifications due while offline may have to be stored.
             State::Offline(at) => at.min(self.offline_due_at()),
@@ -376,6 +426,11 @@ impl Client {
         if self.state == State::Shutdown {
             return;
         }
+        // A restart or disable ends a Bootstrap session: what it wrote is rolled back.
+        #[cfg(feature = "bootstrap")]
+        if (self.flags.restart || self.flags.disable.is_some()) && self.bootstrapping() {
+            self.bs_abort(anj);
+        }
         self.apply_flags(now, link);
         match self.state {
             State::Initial => self.start(now, link, anj),
@@ -385,6 +440,15 @@ impl Client {
                 self.start(now, link, anj)
             }
             State::Connecting => self.connect_and_register(now, link, anj),
+            #[cfg(feature = "bootstrap")]
+            State::BsWait(at) if now >= at => self.bs_connect(now, link, anj),
+            #[cfg(feature = "bootstrap")]
+            State::BsConnecting => self.bs_connect(now, link, anj),
+            #[cfg(feature = "bootstrap")]
+            State::Bootstrapping(deadline) if now >= deadline => {
+                crate::log_error!("bootstrap: the Bootstrap-Server went silent");
+                self.bs_failed(now, link, anj);
+            }
             State::Queue if now >= self.update_due_at() => self.send_update(now, link, anj),
             State::Offline(at) if now >= at => self.reconnect_and_update(now, link, anj),
             State::Offline(_) => self.outgoing_step(now, link, anj),
@@ -426,6 +490,8 @@ impl Client {
             self.leave(now, link, AfterDeregister::Restart);
             return;
         }
+        #[cfg(feature = "bootstrap")]
+        self.apply_bootstrap_flag(now, link);
         if let Some(timeout) = self.flags.disable.take() {
             let until = after(now, timeout);
             match self.state {
@@ -462,7 +528,14 @@ impl Client {
     }
 
     fn finish_leave(&mut self, link: &mut dyn Link) {
-        let _ = link.close();
+        // A restart starts afresh: the connection context (and with it a DTLS session
+        // and the credentials it was made with) is released, so the next connect uses
+        // what the Security object holds then; so does going to bootstrap (another
+        // server, other credentials). Disabling only closes the connection.
+        let _ = match self.pending_after {
+            AfterDeregister::Suspend(_) => link.close(),
+            _ => link.cleanup(),
+        };
         self.dedup.clear();
         self.end_observations();
         match self.pending_after {
@@ -475,11 +548,24 @@ impl Client {
                 self.retry = Retry::default();
                 self.set_status(ANJ_CONN_STATUS_INITIAL);
             }
+            #[cfg(feature = "bootstrap")]
+            AfterDeregister::Bootstrap => {
+                self.state = State::Initial;
+                self.retry = Retry::default();
+                self.bs.requested = true;
+            }
         }
     }
 
     /// Reads the server account from the data model and connects.
     fn start(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        #[cfg(feature = "bootstrap")]
+        if self.bs.requested {
+            if self.begin_bootstrap(now, link, anj) {
+                return;
+            }
+            crate::log_error!("bootstrap requested, but there is no Bootstrap-Server account");
+        }
         match ServerAccount::find(anj, &self.registry) {
             Ok(acc) => {
                 self.account = Some(acc);
@@ -488,6 +574,11 @@ impl Client {
                 self.connect_and_register(now, link, anj);
             }
             Err(why) => {
+                // No LwM2M Server account yet: get one from the Bootstrap-Server.
+                #[cfg(feature = "bootstrap")]
+                if self.begin_bootstrap(now, link, anj) {
+                    return;
+                }
                 crate::log_error!("no usable LwM2M server account: {}", why);
                 self.state = State::Invalid;
                 self.set_status(ANJ_CONN_STATUS_INVALID);
@@ -568,7 +659,7 @@ impl Client {
             NetStatus::InProgress => {}
             NetStatus::Failed(code) => {
                 crate::log_warning!("connecting to the server failed ({})", code);
-                self.registration_failed(now, link);
+                self.registration_failed(now, link, anj);
             }
         }
     }
@@ -599,7 +690,7 @@ impl Client {
         let mut rnd = [0u8; 8];
         if !link.random(&mut rnd) {
             crate::log_error!("random number generator failed");
-            self.fail_request(now, link, req);
+            self.fail_request(now, link, req, anj);
             return;
         }
         if !self.message_id_seeded {
@@ -607,7 +698,7 @@ impl Client {
             self.next_message_id = u16::from_le_bytes([rnd[6], rnd[7]]);
             self.message_id_seeded = true;
             if !link.random(&mut rnd) {
-                self.fail_request(now, link, req);
+                self.fail_request(now, link, req, anj);
                 return;
             }
         }
@@ -634,6 +725,24 @@ impl Client {
         pending: Pending,
         anj: *mut anj_t,
     ) {
+        #[cfg(feature = "bootstrap")]
+        if req == Request::Bootstrap {
+            let built = bootstrap::build_bootstrap_request(
+                &mut self.out_buf,
+                pending.message_id,
+                pending.token(),
+                anj,
+            );
+            let sent = built.map(|len| link.send(&self.out_buf[..len]));
+            match sent {
+                Ok(NetStatus::Failed(_)) | Err(()) => {
+                    crate::log_warning!("bootstrap: sending the Bootstrap-Request failed");
+                    self.fail_request(now, link, req, anj);
+                }
+                Ok(_) => self.last_activity = now,
+            }
+            return;
+        }
         let Some(acc) = self.account.as_ref() else {
             return;
         };
@@ -673,19 +782,21 @@ impl Client {
                 pending.token(),
                 &self.location,
             ),
+            #[cfg(feature = "bootstrap")]
+            Request::Bootstrap => Err(()),
         };
         let len = match built {
             Ok(len) => len,
             Err(()) => {
                 crate::log_error!("request does not fit in ANJ_OUT_MSG_BUFFER_SIZE");
-                self.fail_request(now, link, req);
+                self.fail_request(now, link, req, anj);
                 return;
             }
         };
         match link.send(&self.out_buf[..len]) {
             NetStatus::Failed(code) => {
                 crate::log_warning!("send failed ({})", code);
-                self.fail_request(now, link, req);
+                self.fail_request(now, link, req, anj);
             }
             _ => self.last_activity = now,
         }
@@ -703,15 +814,17 @@ impl Client {
             }
             Outcome::TimedOut => {
                 crate::log_warning!("no response from the server");
-                self.fail_request(now, link, req);
+                self.fail_request(now, link, req, anj);
             }
         }
     }
 
     /// Our request failed (timeout, error response, send failure).
-    fn fail_request(&mut self, now: Instant, link: &mut dyn Link, req: Request) {
+    fn fail_request(&mut self, now: Instant, link: &mut dyn Link, req: Request, anj: *mut anj_t) {
         match req {
-            Request::Register => self.registration_failed(now, link),
+            Request::Register => self.registration_failed(now, link, anj),
+            #[cfg(feature = "bootstrap")]
+            Request::Bootstrap => self.bs_failed(now, link, anj),
             Request::Update { .. } => self.update_lost(now, link),
             // The server forgets us at the end of the lifetime anyway.
             Request::Deregister => self.finish_leave(link),
@@ -723,11 +836,19 @@ impl Client {
     /// observations) and try the Update again after the Communication Retry Timer,
     /// doubling each time (LwM2M 1.1 TS Core §6.2.1.1); once the lifetime is over,
     /// register again (§6.2.2).
+    ///
+    /// The connection is closed, so the next attempt reconnects: an unanswered exchange
+    /// may mean that the path to the server changed (a NAT rebinding, a wake-up from
+    /// queue mode behind a NAT that forgot us) or that the server lost our DTLS session.
+    /// Over DTLS the reconnect keeps the session: after an unanswered Update it resumes
+    /// the session with an abbreviated handshake (full if the server forgot it); after a
+    /// send/receive error with a Connection ID in use and our last datagram answered,
+    /// it goes on with no handshake at all (see `src/c/dtls_mbedtls.c`).
     fn update_lost(&mut self, now: Instant, link: &mut dyn Link) {
+        let _ = link.close();
         let expires = after(self.confirmed_at, i64::from(self.sent_lifetime) * SEC);
         if now >= expires {
             crate::log_warning!("registration expired while offline: registering again");
-            let _ = link.close();
             self.state = State::Connecting;
             self.set_status(ANJ_CONN_STATUS_REGISTERING);
             return;
@@ -773,7 +894,7 @@ impl Client {
 
     /// Schedules the next registration attempt per the Communication Retry resources,
     /// or gives up (LwM2M 1.1 TS Core §6.2.1.1).
-    fn registration_failed(&mut self, now: Instant, link: &mut dyn Link) {
+    fn registration_failed(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
         let _ = link.close();
         let retry = self
             .account
@@ -791,6 +912,17 @@ impl Client {
             self.retry.attempt = 0;
             self.retry.sequence += 1;
             if self.retry.sequence >= retry.seq_retry_count.max(1) {
+                // Fall back to a Bootstrap when the Server instance allows it (/1/x/16).
+                #[cfg(feature = "bootstrap")]
+                if self.account.is_some_and(|a| a.bootstrap_on_failure)
+                    && bootstrap::bootstrap_iid(anj, &self.registry).is_some()
+                {
+                    crate::log_error!("registration failed: retries exhausted, bootstrapping");
+                    self.retry = Retry::default();
+                    self.begin_bootstrap(now, link, anj);
+                    return;
+                }
+                let _ = anj;
                 crate::log_error!("registration failed: retries exhausted");
                 self.state = State::Failure;
                 self.set_status(ANJ_CONN_STATUS_FAILURE);
@@ -814,7 +946,8 @@ impl Client {
                     | State::Initial
                     | State::Connecting
                     | State::RetryWait(_)
-            ) || !link.is_connected()
+            ) || self.not_receiving()
+                || !link.is_connected()
             {
                 return;
             }
@@ -829,8 +962,10 @@ impl Client {
                     crate::log_warning!("receive failed ({})", code);
                     let _ = link.close();
                     match self.state {
-                        State::Exchange(req, _) => self.fail_request(now, link, req),
+                        State::Exchange(req, _) => self.fail_request(now, link, req, anj),
                         State::Registered | State::Offline(_) => self.update_lost(now, link),
+                        #[cfg(feature = "bootstrap")]
+                        State::Bootstrapping(_) => self.bs_failed(now, link, anj),
                         _ => {
                             self.state = State::Connecting;
                             self.set_status(ANJ_CONN_STATUS_REGISTERING);
@@ -887,7 +1022,7 @@ impl Client {
                             self.state = State::Connecting;
                             self.set_status(ANJ_CONN_STATUS_REGISTERING);
                         }
-                        _ => self.fail_request(now, link, req),
+                        _ => self.fail_request(now, link, req, anj),
                     }
                     return;
                 }
@@ -904,9 +1039,9 @@ impl Client {
                 }
             }
         }
-        if msg.code().is_request() && matches!(self.state, State::Registered | State::Exchange(..))
-        {
-            self.handle_server_request(now, link, len, anj);
+        if msg.code().is_request() && self.takes_requests() {
+            let summary = msg.summary();
+            self.handle_server_request(now, link, summary, anj);
         } else if msg.msg_type() == MsgType::Con && !msg.code().is_empty() {
             // A CON we cannot process in this state: reject it (RFC 7252 §4.2).
             let n = crate::coap::reset(&mut self.out_buf, msg.message_id());
@@ -958,7 +1093,7 @@ impl Client {
                         code.class(),
                         code.detail()
                     );
-                    self.registration_failed(now, link);
+                    self.registration_failed(now, link, anj);
                 }
             },
             Request::Update { .. } if ok => self.registered(now, anj),
@@ -972,7 +1107,37 @@ impl Client {
                 self.set_status(ANJ_CONN_STATUS_REGISTERING);
             }
             Request::Deregister => self.finish_leave(link),
+            #[cfg(feature = "bootstrap")]
+            Request::Bootstrap if ok => self.bs_accepted(now),
+            #[cfg(feature = "bootstrap")]
+            Request::Bootstrap => {
+                crate::log_warning!(
+                    "bootstrap: Bootstrap-Request rejected ({}.{:02})",
+                    code.class(),
+                    code.detail()
+                );
+                self.bs_failed(now, link, anj);
+            }
         }
+    }
+
+    /// Whether the server's requests are processed in this state.
+    fn takes_requests(&self) -> bool {
+        match self.state {
+            State::Registered | State::Exchange(..) => true,
+            #[cfg(feature = "bootstrap")]
+            State::Bootstrapping(_) => true,
+            _ => false,
+        }
+    }
+
+    /// States without a connection to read from.
+    fn not_receiving(&self) -> bool {
+        #[cfg(feature = "bootstrap")]
+        if matches!(self.state, State::BsWait(_) | State::BsConnecting) {
+            return true;
+        }
+        false
     }
 
     /// Register or Update succeeded.

@@ -502,6 +502,9 @@ impl Client {
         if !offline && self.flush_stored(now, link) {
             return;
         }
+        if self.observe.is_empty() {
+            return;
+        }
         for head in self.observe.head_ids().into_iter().flatten() {
             if !offline && (self.out.is_some() || self.state != State::Registered) {
                 return;

@@ -193,17 +193,24 @@ impl ServerAccount {
         reg: &Registry,
         f: impl FnOnce(&str, &str, &str) -> R,
     ) -> Result<R, &'static str> {
-        let uri = crate::dm::read_resource(
-            anj,
-            reg,
-            &Path::new(&[0, self.security_iid, security_rid::SERVER_URI]),
-        );
-        let Ok(Value::String(uri)) = uri else {
-            return Err("no Server URI");
-        };
-        let (scheme, host, port) = split_uri(uri).ok_or("malformed Server URI")?;
-        Ok(f(scheme, host, port))
+        with_security_uri(anj, reg, self.security_iid, f)
     }
+}
+
+/// Reads the Server URI of Security instance `iid` and calls `f(scheme, host, port)`
+/// with its parts.
+pub fn with_security_uri<R>(
+    anj: *mut anj_t,
+    reg: &Registry,
+    iid: u16,
+    f: impl FnOnce(&str, &str, &str) -> R,
+) -> Result<R, &'static str> {
+    let uri = crate::dm::read_resource(anj, reg, &Path::new(&[0, iid, security_rid::SERVER_URI]));
+    let Ok(Value::String(uri)) = uri else {
+        return Err("no Server URI");
+    };
+    let (scheme, host, port) = split_uri(uri).ok_or("malformed Server URI")?;
+    Ok(f(scheme, host, port))
 }
 
 /// Splits `coap://host:port[/...]` into scheme, host and port (RFC 7252 §6.1). IPv6
@@ -306,7 +313,7 @@ pub fn parse_location<const N: usize, const S: usize>(msg: &Message<'_>) -> Opti
     (loc.count > 0).then_some(loc)
 }
 
-fn query(w: &mut MessageWriter<'_>, key: &str, value: &[u8]) -> Result<(), ()> {
+pub(super) fn query(w: &mut MessageWriter<'_>, key: &str, value: &[u8]) -> Result<(), ()> {
     // Options are at most 255 bytes in practice for us (endpoint names included).
     let mut buf = [0u8; 255];
     let k = key.as_bytes();

@@ -29,7 +29,7 @@ use crate::io::value::{Decoder, Encoder, IoError, Path, ID_INVALID};
 use crate::time::Instant;
 
 /// Options this client understands; any other critical option gets 4.02 (RFC 7252 §5.4.1).
-const KNOWN_OPTIONS: &[u16] = &[
+pub(super) const KNOWN_OPTIONS: &[u16] = &[
     opt::URI_HOST,
     opt::OBSERVE,
     opt::URI_PORT,
@@ -136,10 +136,14 @@ impl Client {
         &mut self,
         now: Instant,
         link: &mut dyn Link,
-        len: usize,
+        summary: crate::coap::Summary,
         anj: *mut anj_t,
     ) {
-        let Some((ty, id)) = Message::peek_type_and_id(&self.in_buf[..len]) else {
+        let len = summary.datagram_len();
+        // The message handle_datagram parsed, from the same bytes (not parsed again).
+        let Some((ty, id)) = Message::from_summary(&self.in_buf[..len], summary)
+            .map(|m| (m.msg_type(), m.message_id()))
+        else {
             return;
         };
         let response_id = if ty == MsgType::Con {
@@ -147,7 +151,7 @@ impl Client {
         } else {
             self.next_message_id()
         };
-        let Ok(msg) = Message::parse(&self.in_buf[..len]) else {
+        let Some(msg) = Message::from_summary(&self.in_buf[..len], summary) else {
             return;
         };
         if msg.msg_type() == MsgType::Con {
@@ -161,6 +165,10 @@ impl Client {
             }
         }
         self.dm_busy = true;
+        #[cfg(feature = "bootstrap")]
+        let bs_mode = self.bootstrapping();
+        #[cfg(not(feature = "bootstrap"))]
+        let bs_mode = false;
         let mut ctx = Ctx {
             reg: &self.registry,
             #[cfg(feature = "observe")]
@@ -176,7 +184,19 @@ impl Client {
             observe: &mut self.observe,
             touched: Touched::Nothing,
         };
-        let n = respond(&msg, &mut self.out_buf, response_id, &mut ctx);
+        let n = if bs_mode {
+            #[cfg(feature = "bootstrap")]
+            {
+                let bs = &mut self.bs;
+                respond_with(&msg, &mut self.out_buf, response_id, |w| {
+                    super::bootstrap::process(&msg, w, &mut ctx, bs)
+                })
+            }
+            #[cfg(not(feature = "bootstrap"))]
+            None
+        } else {
+            respond(&msg, &mut self.out_buf, response_id, &mut ctx)
+        };
         let objects_changed = ctx.objects_changed;
         let touched = ctx.touched;
         // What the server changed is notified like the application's changes. A failed
@@ -200,6 +220,10 @@ impl Client {
         }
         let _ = link.send(&self.out_buf[..n]);
         self.last_activity = now;
+        #[cfg(feature = "bootstrap")]
+        if bs_mode {
+            self.bs_after_request(now, link, anj, succeeded);
+        }
     }
 }
 
@@ -225,13 +249,23 @@ pub(super) fn respond(
     response_id: u16,
     ctx: &mut Ctx<'_>,
 ) -> Option<usize> {
+    respond_with(req, out, response_id, |w| process(req, w, ctx))
+}
+
+/// [`respond`] with the operation given by `op`.
+pub(super) fn respond_with(
+    req: &Message<'_>,
+    out: &mut [u8],
+    response_id: u16,
+    op: impl FnOnce(&mut MessageWriter<'_>) -> DmResult<Code>,
+) -> Option<usize> {
     let ty = if req.msg_type() == MsgType::Con {
         MsgType::Ack
     } else {
         MsgType::Non
     };
     let mut w = MessageWriter::new(out, ty, Code::CONTENT, response_id, req.token()).ok()?;
-    match process(req, &mut w, ctx) {
+    match op(&mut w) {
         Ok(code) => {
             let n = w.finish();
             // The code is known only once the operation ran; it lives in byte 1 (RFC 7252 §3).
@@ -252,7 +286,7 @@ pub(super) fn respond(
     }
 }
 
-fn path_of(req: &Message<'_>) -> DmResult<Path> {
+pub(super) fn path_of(req: &Message<'_>) -> DmResult<Path> {
     let mut ids = [0u16; 4];
     let mut n = 0;
     for seg in req.uri_path() {
@@ -809,7 +843,7 @@ use crate::dm::io_error;
 
 /// Errors of decoding a request payload: a format that cannot express the request is
 /// 4.15, anything else wrong with the payload 4.00.
-fn decode_error(e: IoError) -> DmError {
+pub(super) fn decode_error(e: IoError) -> DmError {
     match e {
         IoError::Unsupported => DmError::UNSUPPORTED_FORMAT,
         IoError::BufferTooSmall => DmError::TOO_LARGE,
@@ -847,7 +881,7 @@ fn response_format(req: &Message<'_>, path: &Path, reg: &Registry) -> DmResult<u
     })
 }
 
-fn read(
+pub(super) fn read(
     req: &Message<'_>,
     w: &mut MessageWriter<'_>,
     target: &Target,

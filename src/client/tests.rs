@@ -21,6 +21,7 @@ pub(super) struct FakeLink {
     pub(super) sent: VecDeque<Vec<u8>>,
     pub(super) inbox: VecDeque<Vec<u8>>,
     connects: usize,
+    cleanups: usize,
     rng: u64,
     /// The credentials of the last `connect_with_psk` (identity, key).
     pub(super) psk: Option<(Vec<u8>, Vec<u8>)>,
@@ -84,6 +85,7 @@ impl Link for FakeLink {
         NetStatus::Done
     }
     fn cleanup(&mut self) -> NetStatus {
+        self.cleanups += 1;
         self.close()
     }
     fn rx_off(&mut self) {}
@@ -125,6 +127,7 @@ impl Rig {
     }
 
     /// A rig whose server account has `lifetime` and Notification Storing (/1/0/6).
+    #[cfg_attr(not(feature = "observe"), allow(dead_code))]
     pub(super) fn with_options(queue_mode: bool, lifetime: u32, storing: bool) -> Rig {
         Rig::build_with(queue_mode, lifetime, storing, |_| {})
     }
@@ -433,6 +436,81 @@ fn update_is_sent_before_the_lifetime_expires() {
     assert!(upd.payload.is_empty());
     rig.deliver(&ack(&upd, ResponseType::Changed));
     assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERED));
+}
+
+#[test]
+fn an_unanswered_update_closes_the_link_and_the_next_attempt_reconnects() {
+    // A lifetime long enough for the Update to time out before it ends.
+    let mut rig = Rig::with_options(false, 300, false);
+    register(&mut rig);
+    assert_eq!(rig.link.connects, 1);
+    assert!(rig.run_until(300 * SEC, |r| !r.link.sent.is_empty()));
+    let upd = rig.take_sent().unwrap();
+    assert_eq!(path(&upd), "rd/a1b2");
+    // The server is silent: the Update is retransmitted on the same connection, then
+    // times out; the connection is closed (over DTLS: the session is kept for the
+    // reconnect, see `update_lost`).
+    assert!(rig.run_until(120 * SEC, |r| !r.link.connected));
+    assert_eq!(rig.link.connects, 1, "retransmissions reuse the connection");
+    assert!(matches!(rig.client().state, State::Offline(_)));
+    rig.link.sent.clear();
+    // The next attempt (Communication Retry Timer, 10 s here) connects first.
+    assert!(rig.run_until(30 * SEC, |r| !r.link.sent.is_empty()));
+    assert_eq!(rig.link.connects, 2);
+    let again = rig.take_sent().unwrap();
+    assert_eq!(path(&again), "rd/a1b2");
+    rig.deliver(&ack(&again, ResponseType::Changed));
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERED));
+}
+
+#[test]
+fn queue_mode_keeps_the_connection_and_an_unanswered_wake_up_update_reconnects() {
+    let mut rig = Rig::build_with(true, 300, false, |_| {});
+    register(&mut rig);
+    assert!(rig.run_until(10 * SEC, |r| r.client().status()
+        == ANJ_CONN_STATUS_QUEUE_MODE));
+    // Asleep: the connection stays (receiver off only, as in Anjay Lite), so a
+    // wake-up costs no reconnect.
+    assert!(rig.link.connected);
+    assert!(rig.run_until(300 * SEC, |r| !r.link.sent.is_empty()));
+    let upd = rig.take_sent().unwrap();
+    assert_eq!(path(&upd), "rd/a1b2");
+    assert_eq!(rig.link.connects, 1);
+    // The wake-up Update is lost (e.g. the NAT forgot us while asleep): the
+    // connection is closed and the next attempt reconnects first.
+    assert!(rig.run_until(120 * SEC, |r| !r.link.connected));
+    rig.link.sent.clear();
+    assert!(rig.run_until(30 * SEC, |r| !r.link.sent.is_empty()));
+    assert_eq!(rig.link.connects, 2);
+    let again = rig.take_sent().unwrap();
+    assert_eq!(path(&again), "rd/a1b2");
+    rig.deliver(&ack(&again, ResponseType::Changed));
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERED));
+}
+
+#[test]
+fn restart_releases_the_connection_disable_only_closes_it() {
+    let mut rig = Rig::new();
+    register(&mut rig);
+    rig.client().disable(Some(30 * SEC));
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let dereg = rig.take_sent().unwrap();
+    rig.deliver(&ack(&dereg, ResponseType::Deleted));
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_SUSPENDED));
+    assert!(!rig.link.connected);
+    assert_eq!(
+        rig.link.cleanups, 0,
+        "disabled: closed, the context is kept"
+    );
+    assert!(rig.run_until(40 * SEC, |r| !r.link.sent.is_empty()));
+    let reg = rig.take_sent().unwrap();
+    rig.deliver(&created(&reg));
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERED));
+    rig.client().restart();
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let dereg = rig.take_sent().unwrap();
+    rig.deliver(&ack(&dereg, ResponseType::Deleted));
+    assert!(rig.run_until(SEC, |r| r.link.cleanups == 1));
 }
 
 #[test]

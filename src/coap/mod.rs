@@ -18,7 +18,7 @@ mod writer;
 
 pub use block::Block;
 pub use header::{Code, MsgType};
-pub use msg::{Message, OptionValues, Options, ParseError};
+pub use msg::{Message, OptionValues, Options, ParseError, Summary};
 pub use option::{content_format, opt};
 pub use writer::{empty_ack, reset, MessageWriter, WriteError};
 

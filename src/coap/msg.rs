@@ -62,6 +62,45 @@ pub struct Message<'a> {
     buf: &'a [u8],
     /// Index of the payload marker, or `buf.len()` if there is no payload.
     options_end: usize,
+    /// Which option numbers occur: bit `n` for number `n` below 63, bit 63 for any
+    /// number from 63 up. Lets a lookup of an absent option skip the scan.
+    present: u64,
+    /// The first Content-Format and Accept values, decoded during the parse
+    /// ([`NO_FORMAT`]: absent, or longer than 2 bytes).
+    content_format: u32,
+    accept: u32,
+    /// The lowest critical option number with a length outside its registered range or
+    /// repeated though not repeatable (`u32::MAX`: none); see
+    /// [`Message::first_unknown_critical`].
+    bad_critical: u32,
+}
+
+/// What [`Message::parse`] found, apart from the bytes: lets code that has to release
+/// the borrow of the receive buffer get the same message back without parsing again
+/// ([`Message::from_summary`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Summary {
+    len: usize,
+    options_end: usize,
+    present: u64,
+    content_format: u32,
+    accept: u32,
+    bad_critical: u32,
+}
+
+impl Summary {
+    /// Length of the datagram.
+    pub fn datagram_len(&self) -> usize {
+        self.len
+    }
+}
+
+/// [`Message::content_format`] / [`Message::accept`] absent or invalid.
+const NO_FORMAT: u32 = u32::MAX;
+
+/// The bit of `present` that stands for option `number`.
+fn presence_bit(number: u32) -> u64 {
+    1u64 << number.min(63)
 }
 
 impl<'a> Message<'a> {
@@ -86,6 +125,11 @@ impl<'a> Message<'a> {
             return Err(ParseError::TooShort);
         }
         let mut number: u32 = 0;
+        let mut present = 0u64;
+        let mut content_format = NO_FORMAT;
+        let mut accept = NO_FORMAT;
+        let mut bad_critical = u32::MAX;
+        let mut previous = u32::MAX;
         loop {
             let rest = buf.get(pos..).unwrap_or_default();
             match rest.first() {
@@ -106,11 +150,65 @@ impl<'a> Message<'a> {
             if size > rest.len() {
                 return Err(ParseError::OptionTruncated);
             }
+            let bit = presence_bit(number);
+            if number & 1 == 1 && bad_critical == u32::MAX {
+                let n = number as u16;
+                let bad_length =
+                    opt::length_range(n).is_some_and(|(min, max)| raw.len < min || raw.len > max);
+                if bad_length || (previous == number && !opt::is_repeatable(n)) {
+                    bad_critical = number;
+                }
+            }
+            previous = number;
+            if present & bit == 0
+                && (number == u32::from(opt::CONTENT_FORMAT) || number == u32::from(opt::ACCEPT))
+            {
+                let v = rest
+                    .get(raw.header_len..size)
+                    .and_then(|v| decode_uint(v, 2))
+                    .unwrap_or(NO_FORMAT);
+                if number == u32::from(opt::ACCEPT) {
+                    accept = v;
+                } else {
+                    content_format = v;
+                }
+            }
+            present |= bit;
             pos += size;
         }
         Ok(Message {
             buf,
             options_end: pos,
+            present,
+            content_format,
+            accept,
+            bad_critical,
+        })
+    }
+
+    /// The parse results, to rebuild this message later from the same bytes.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            len: self.buf.len(),
+            options_end: self.options_end,
+            present: self.present,
+            content_format: self.content_format,
+            accept: self.accept,
+            bad_critical: self.bad_critical,
+        }
+    }
+
+    /// The message `summary` was taken from, over `buf`, which must hold the same bytes
+    /// (only the length is checked: other bytes give wrong answers, never a fault, since
+    /// every accessor reads through bounds-checked slices).
+    pub fn from_summary(buf: &'a [u8], summary: Summary) -> Option<Self> {
+        (buf.len() == summary.len && summary.options_end <= buf.len()).then_some(Message {
+            buf,
+            options_end: summary.options_end,
+            present: summary.present,
+            content_format: summary.content_format,
+            accept: summary.accept,
+            bad_critical: summary.bad_critical,
         })
     }
 
@@ -161,10 +259,15 @@ impl<'a> Message<'a> {
 
     /// The values of every occurrence of option `number`, in order.
     pub fn option_values(&self, number: u16) -> OptionValues<'a> {
-        OptionValues {
-            options: self.options(),
-            number,
-        }
+        let options = if self.present & presence_bit(number.into()) != 0 {
+            self.options()
+        } else {
+            Options {
+                rest: &[],
+                number: 0,
+            }
+        };
+        OptionValues { options, number }
     }
 
     /// The value of the first occurrence of option `number`.
@@ -207,13 +310,12 @@ impl<'a> Message<'a> {
 
     /// Content-Format (0-2 byte uint, RFC 7252 §5.10.3); `None` if absent or too long.
     pub fn content_format(&self) -> Option<u16> {
-        self.uint_option_max(opt::CONTENT_FORMAT, 2)
-            .map(|v| v as u16)
+        u16::try_from(self.content_format).ok()
     }
 
     /// Accept (0-2 byte uint, RFC 7252 §5.10.4); `None` if absent or too long.
     pub fn accept(&self) -> Option<u16> {
-        self.uint_option_max(opt::ACCEPT, 2).map(|v| v as u16)
+        u16::try_from(self.accept).ok()
     }
 
     /// Observe (0-3 byte uint, RFC 7641 §2): 0 registers, 1 deregisters in a request; a
@@ -254,6 +356,27 @@ impl<'a> Message<'a> {
     /// whose length is outside its registered range (§5.4.3) and a repeat of a
     /// non-repeatable option (§5.4.5).
     pub fn first_unknown_critical(&self, known: &[u16]) -> Option<u16> {
+        if self.present & presence_bit(63) == 0 {
+            // Every number is below 63, so the parse summary answers: the lowest number
+            // that is critical and unknown, or that the parse found malformed.
+            const CRITICAL: u64 = 0xAAAA_AAAA_AAAA_AAAA;
+            let known_mask = known
+                .iter()
+                .filter(|&&k| k < 63)
+                .fold(0u64, |m, &k| m | 1 << k);
+            let unknown = self.present & CRITICAL & !known_mask;
+            let first = if unknown == 0 {
+                u32::MAX
+            } else {
+                unknown.trailing_zeros()
+            };
+            return u16::try_from(first.min(self.bad_critical)).ok();
+        }
+        self.first_unknown_critical_scan(known)
+    }
+
+    /// [`Message::first_unknown_critical`] the long way, option by option.
+    pub(crate) fn first_unknown_critical_scan(&self, known: &[u16]) -> Option<u16> {
         let mut previous = None;
         for (number, value) in self.options() {
             let repeated = previous == Some(number);

@@ -796,6 +796,33 @@ fn exercise(m: &Message<'_>) {
 /// writer reproduces byte for byte whenever the option lengths are ones it allows.
 fn check_accepted(bytes: &[u8], m: &Message<'_>, scratch: &mut [u8]) {
     exercise(m);
+    // The summary kept by the parse answers as the option-by-option scan does.
+    for known in [
+        &[][..],
+        &[opt::URI_PATH, opt::ACCEPT, opt::BLOCK2][..],
+        &[
+            1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31, 35, 39, 59, 61,
+        ][..],
+    ] {
+        assert_eq!(
+            m.first_unknown_critical(known),
+            m.first_unknown_critical_scan(known),
+            "{bytes:02x?}"
+        );
+    }
+    assert_eq!(
+        m.content_format(),
+        m.option(opt::CONTENT_FORMAT).and_then(
+            |v| (v.len() <= 2).then(|| v.iter().fold(0u16, |a, b| a << 8 | u16::from(*b)))
+        )
+    );
+    for n in [1u16, 6, 11, 12, 17, 23, 27, 60, 62, 63, 258] {
+        assert_eq!(
+            m.option(n),
+            m.options().find(|o| o.0 == n).map(|o| o.1),
+            "{n}"
+        );
+    }
     let spec = Spec::of(m);
     let theirs =
         Packet::from_bytes(bytes).unwrap_or_else(|e| panic!("coap-lite: {e:?} on {bytes:02x?}"));
@@ -851,4 +878,31 @@ fn parse_never_panics_on_random_or_mutated_input() {
     }
     // The generator must reach the interesting paths, not only early rejections.
     assert!(accepted > 2_000, "only {accepted} inputs accepted");
+}
+
+#[test]
+fn lookups_use_the_parse_summary_consistently() {
+    // Hand-built: Content-Format twice (the first counts), Accept, then options above 63
+    // (No-Response 258, and 2048) that share the summary's last bit.
+    let bytes = [
+        0x40, 0x01, 0, 0, //
+        0xc1, 60, // Content-Format (12) = 60
+        0x01, 50, // Content-Format again = 50
+        0x51, 0x70, // Accept (17) = 112
+        0xd1, 0xe4, 26, // No-Response (258) = 26
+        0xe1, 0x05, 0xf1, 1, // option 2048 = 1
+    ];
+    let m = parse_ok(&bytes);
+    assert_eq!(m.content_format(), Some(60));
+    assert_eq!(m.option_values(opt::CONTENT_FORMAT).count(), 2);
+    assert_eq!(m.accept(), Some(112));
+    assert_eq!(m.option(258), Some(&[26u8][..]));
+    assert_eq!(m.option(2048), Some(&[1u8][..]));
+    // Absent options, below and above 63.
+    assert_eq!(m.option(opt::URI_PATH), None);
+    assert_eq!(m.option(259), None);
+    assert_eq!(m.observe(), None);
+    // And with none of them: a bare message.
+    let m = parse_ok(&[0x40, 0x01, 0, 0]);
+    assert_eq!((m.content_format(), m.accept()), (None, None));
 }

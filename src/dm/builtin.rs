@@ -164,6 +164,12 @@ impl ServerInstance {
             _ => Err(InvalidValue),
         };
         match rid {
+            // Read-only to LwM2M Servers; the data model lets only the Bootstrap-Server
+            // write it.
+            SSID => {
+                self.ssid = u16_of(v)?;
+            }
+            BOOTSTRAP_ON_FAILURE => self.bootstrap_on_failure = bool_of(v)?,
             LIFETIME => self.lifetime = u32_of(v)?,
             DEFAULT_PMIN => self.default_pmin = u32_of(v)?,
             DEFAULT_PMAX => self.default_pmax = u32_of(v)?,

@@ -535,6 +535,18 @@ impl TxnSet {
         }
     }
 
+    /// Takes object `oid` out of the set (it is being removed from the data model),
+    /// ending its transaction with failure.
+    pub fn leave(&mut self, anj: *mut anj_t, oid: u16) {
+        for slot in self.objs.iter_mut() {
+            if slot.is_some_and(|o| o.oid() == oid) {
+                if let Some(obj) = slot.take() {
+                    obj.transaction_end(anj, false);
+                }
+            }
+        }
+    }
+
     /// Validates every object (if `result` is a success so far), then ends every
     /// transaction with the overall result, so a failure anywhere rolls back all.
     /// A validation failure is the request's fault: a handler's plain error becomes 4.00
@@ -575,6 +587,8 @@ pub enum WriteKind {
     Create,
     /// Write-Composite (iPATCH, §6.3.8): a null value deletes a Resource Instance.
     Composite,
+    /// Bootstrap-Write (§6.1.7.4): every resource but the executable ones is writable.
+    Bootstrap,
 }
 
 /// Writes one decoded entry of a request whose path is `base`, creating the resource
@@ -626,7 +640,11 @@ pub fn write_entry(
             _ => Err(DmError::BAD_REQUEST),
         };
     }
-    if !res.kind.writable() {
+    let writable = match kind {
+        WriteKind::Bootstrap => !res.kind.executable(),
+        _ => res.kind.writable(),
+    };
+    if !writable {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
     if !type_matches(data_type(res.r#type), value) {

@@ -291,7 +291,7 @@ pub unsafe extern "C" fn anj_coap_downloader_step(coap_downloader: *mut anj_coap
             let conn = &mut *addr_of_mut!((*d).conn);
             let cfg = &*addr_of!((*d).net_cfg);
             let buf = &mut *addr_of_mut!((*d).buf);
-            let mut link = Driver::new(conn, cfg);
+            let mut link = Driver::with_app_credentials(conn, cfg);
             core.poll(&mut link, uri, buf)
         };
         let Some(ev) = ev else { break };

@@ -77,6 +77,9 @@ pub(crate) struct Requests {
     params_changed: Cell<bool>,
     objects_changed: Cell<bool>,
     restart: Cell<bool>,
+    /// `anj_core_request_bootstrap` or Bootstrap-Request Trigger (/1/x/9).
+    #[cfg(feature = "bootstrap")]
+    bootstrap: Cell<bool>,
     /// Disable timeout in µs (`Some(i64::MAX)`: indefinitely).
     disable: Cell<Option<Duration>>,
     /// Data model changes reported by the application, oldest first: (path, deleted).
@@ -194,6 +197,17 @@ pub unsafe extern "C" fn anj_core_init(
         request_timeout: duration_or(cfg.exchange_request_timeout, 50 * SEC),
         queue_mode: cfg.queue_mode_enabled,
         queue_mode_timeout: duration_or(cfg.queue_mode_timeout, tx.max_transmit_wait()),
+        #[cfg(feature = "bootstrap")]
+        bootstrap_retry_count: cfg.bootstrap_retry_count,
+        #[cfg(feature = "bootstrap")]
+        bootstrap_retry_timeout: if cfg.bootstrap_retry_timeout.is_valid() {
+            cfg.bootstrap_retry_timeout.us.max(0)
+        } else {
+            0
+        },
+        // 247 s: EXCHANGE_LIFETIME of the default CoAP transmission parameters.
+        #[cfg(feature = "bootstrap")]
+        bootstrap_timeout: duration_or(cfg.bootstrap_timeout, 247 * SEC),
     };
     if cfg.queue_mode_enabled && cfg.queue_mode_timeout.us < 0 {
         crate::log_error!("anj_core_init: negative queue_mode_timeout");
@@ -465,6 +479,8 @@ pub unsafe extern "C" fn anj_dm_remove_obj(anj: *mut anj_t, oid: u16) -> c_int {
         let r = c.registry.remove(oid);
         if r.is_ok() {
             c.on_object_removed(oid);
+            #[cfg(feature = "bootstrap")]
+            c.bs_object_removed(anj, oid);
         }
         r
     };
@@ -559,6 +575,10 @@ fn apply_requests(client: &mut Client, reqs: &Requests) {
     if reqs.restart.take() {
         client.restart();
     }
+    #[cfg(feature = "bootstrap")]
+    if reqs.bootstrap.take() {
+        client.request_bootstrap();
+    }
     if let Some(t) = reqs.disable.take() {
         client.disable((t != i64::MAX).then_some(t));
     }
@@ -642,17 +662,15 @@ pub unsafe extern "C" fn anj_core_server_obj_registration_update_trigger_execute
     }
 }
 
-/// Bootstrap-Request Trigger (/1/x/9) was executed. Bootstrap is not available in this
-/// build of anj-rs yet; the request is logged and ignored.
+/// Bootstrap-Request Trigger (/1/x/9) was executed: de-register, then bootstrap
+/// (without ANJ_WITH_BOOTSTRAP the request is logged and ignored).
 ///
 /// # Safety
 /// `anj` was initialised.
 #[no_mangle]
 pub unsafe extern "C" fn anj_core_server_obj_bootstrap_request_trigger_executed(anj: *mut anj_t) {
-    // SAFETY: guaranteed by the caller.
-    if unsafe { requests(anj) }.is_some() {
-        crate::log_warning!("Bootstrap-Request Trigger: bootstrap is not supported yet");
-    }
+    // SAFETY: guaranteed by the caller; only the request flags are touched.
+    unsafe { anj_core_request_bootstrap(anj) }
 }
 
 /// The application changed the data model.
@@ -719,15 +737,24 @@ pub unsafe extern "C" fn anj_core_disable_server(anj: *mut anj_t, timeout: anj_t
     }
 }
 
-/// Starts a Bootstrap. Bootstrap is not available in this build of anj-rs yet.
+/// Starts a Bootstrap at the next step: de-registers when registered, then connects to
+/// the Bootstrap-Server. Ignored while a Bootstrap runs (without ANJ_WITH_BOOTSTRAP the
+/// request is logged and ignored).
 ///
 /// # Safety
 /// `anj` was initialised.
 #[no_mangle]
 pub unsafe extern "C" fn anj_core_request_bootstrap(anj: *mut anj_t) {
-    // SAFETY: guaranteed by the caller.
-    if unsafe { requests(anj) }.is_some() {
-        crate::log_warning!("anj_core_request_bootstrap: bootstrap is not supported yet");
+    // SAFETY: guaranteed by the caller; only the request flags are touched.
+    let Some(r) = (unsafe { requests(anj) }) else {
+        return;
+    };
+    #[cfg(feature = "bootstrap")]
+    r.bootstrap.set(true);
+    #[cfg(not(feature = "bootstrap"))]
+    {
+        let _ = r;
+        crate::log_warning!("anj_core_request_bootstrap: built without ANJ_WITH_BOOTSTRAP");
     }
 }
 
@@ -783,6 +810,9 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
             &*addr_of!((*inner).net_cfg),
         )
     };
+    // An unfinished Bootstrap session is rolled back.
+    #[cfg(feature = "bootstrap")]
+    client.bs_abort(anj);
     let mut driver = Driver::new(conn, net_cfg);
     let r = match client.shutdown(&mut driver) {
         crate::client::link::NetStatus::Done => 0,

@@ -548,6 +548,11 @@ pub fn value_from_c<'a>(t: anj_data_type_t, v: &anj_res_value_t) -> crate::io::v
             if t & 0xFF == ANJ_DATA_TYPE_BYTES {
                 Value::Bytes(bytes)
             } else {
+                if bytes.is_ascii() {
+                    // SAFETY: ASCII is valid UTF-8 (the common case, checked a word at a
+                    // time; the full validation below is slower on short strings).
+                    return Value::String(unsafe { core::str::from_utf8_unchecked(bytes) });
+                }
                 match core::str::from_utf8(bytes) {
                     Ok(s) => Value::String(s),
                     Err(_) => Value::Null,

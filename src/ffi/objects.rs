@@ -157,8 +157,17 @@ static SERVER_RES: ResTable<17> = ResTable([
 ]);
 
 static SERVER_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
-    inst_create: None,
-    inst_delete: None,
+    // The Bootstrap-Server creates and deletes the instance; LwM2M Servers may not.
+    inst_create: if cfg!(feature = "bootstrap") {
+        Some(server_inst_create)
+    } else {
+        None
+    },
+    inst_delete: if cfg!(feature = "bootstrap") {
+        Some(server_inst_delete)
+    } else {
+        None
+    },
     inst_reset: None,
     transaction_begin: Some(server_transaction_begin),
     transaction_validate: Some(server_transaction_validate),
@@ -179,6 +188,8 @@ pub struct ServerObj {
     backup: ServerInstance,
     has_instance: bool,
     installed: bool,
+    /// `has_instance` when the transaction began.
+    backup_has_instance: bool,
 }
 
 impl ServerObj {
@@ -245,6 +256,7 @@ pub unsafe extern "C" fn anj_dm_server_obj_init(server_obj_ctx: *mut ServerObj) 
             backup: empty,
             has_instance: false,
             installed: false,
+            backup_has_instance: false,
         })
     }
 }
@@ -455,6 +467,70 @@ unsafe extern "C" fn server_transaction_begin(_anj: *mut anj_t, obj: *const anj_
     // SAFETY: as in server_res_read.
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     ctx.backup = ctx.data;
+    ctx.backup_has_instance = ctx.has_instance;
+    0
+}
+
+impl ServerObj {
+    /// The instance table the data model reads, in step with `has_instance`.
+    fn sync(&mut self) {
+        self.inst[0] = if self.has_instance {
+            anj_dm_obj_inst_t {
+                iid: self.data.iid,
+                resources: SERVER_RES.0.as_ptr(),
+                res_count: SERVER_RES.0.len() as u16,
+            }
+        } else {
+            EMPTY_INST
+        };
+    }
+}
+
+/// A new instance (Bootstrap-Write of an instance that does not exist): the defaults of
+/// `anj_dm_server_obj_add_instance`, with Lifetime 86400 s and no SSID yet (the
+/// transaction does not validate until one is written).
+unsafe extern "C" fn server_inst_create(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+) -> c_int {
+    // SAFETY: as in server_res_read.
+    let ctx = unsafe { ctx_of::<ServerObj>(obj) };
+    if ctx.has_instance || iid == ANJ_ID_INVALID {
+        return ERR_INTERNAL;
+    }
+    let mut d = ctx.data;
+    d.iid = iid;
+    d.ssid = 0;
+    d.lifetime = 86400;
+    d.default_pmin = 0;
+    d.default_pmax = 0;
+    d.disable_timeout = DISABLE_TIMEOUT_DEFAULT;
+    d.retry = anj_communication_retry_res_t::DEFAULT;
+    d.binding = [0; BINDING_SIZE];
+    d.binding[0] = b'U';
+    d.notification_storing = false;
+    d.bootstrap_on_failure = true;
+    d.mute_send = false;
+    d.default_notification_mode = 0;
+    ctx.data = d;
+    ctx.has_instance = true;
+    ctx.sync();
+    0
+}
+
+unsafe extern "C" fn server_inst_delete(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+) -> c_int {
+    // SAFETY: as in server_res_read.
+    let ctx = unsafe { ctx_of::<ServerObj>(obj) };
+    if !ctx.has_instance || ctx.data.iid != iid {
+        return ERR_NOT_FOUND;
+    }
+    ctx.has_instance = false;
+    ctx.sync();
     0
 }
 
@@ -464,7 +540,7 @@ unsafe extern "C" fn server_transaction_validate(
 ) -> c_int {
     // SAFETY: as in server_res_read.
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
-    if ctx.data.valid() {
+    if !ctx.has_instance || ctx.data.valid() {
         0
     } else {
         ERR_BAD_REQUEST
@@ -480,10 +556,14 @@ unsafe extern "C" fn server_transaction_end(
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if result != anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS {
         ctx.data = ctx.backup;
+        ctx.has_instance = ctx.backup_has_instance;
+        ctx.sync();
         return;
     }
     let (old, new) = (ctx.backup, ctx.data);
-    if old.lifetime != new.lifetime || old.binding != new.binding {
+    if ctx.has_instance && ctx.backup_has_instance && old.lifetime != new.lifetime
+        || old.binding != new.binding
+    {
         // A new lifetime or binding is reported to the server with an Update (LwM2M 1.1
         // TS Core §6.2.2: the Update carries changed parameters).
         // SAFETY: `anj` is the client the engine called us for; this only sets a flag.
@@ -508,9 +588,9 @@ pub enum anj_dm_security_mode_t {
 pub const ANJ_SERVER_URI_MAX_SIZE: usize = 256;
 
 #[cfg(feature = "bootstrap")]
-const SECURITY_INSTANCES: usize = 2;
+pub(crate) const SECURITY_INSTANCES: usize = 2;
 #[cfg(not(feature = "bootstrap"))]
-const SECURITY_INSTANCES: usize = 1;
+pub(crate) const SECURITY_INSTANCES: usize = 1;
 
 /// What the application passes to `anj_dm_security_obj_add_instance`.
 #[repr(C)]
@@ -536,35 +616,35 @@ pub struct anj_dm_security_instance_init_t {
 }
 
 #[derive(Clone, Copy)]
-struct SecurityInstance {
-    iid: u16,
-    uri: [u8; ANJ_SERVER_URI_MAX_SIZE],
-    uri_len: u16,
-    bootstrap_server: bool,
-    mode: anj_dm_security_mode_t,
-    ssid: u16,
-    hold_off: u32,
+pub(crate) struct SecurityInstance {
+    pub(crate) iid: u16,
+    pub(crate) uri: [u8; ANJ_SERVER_URI_MAX_SIZE],
+    pub(crate) uri_len: u16,
+    pub(crate) bootstrap_server: bool,
+    pub(crate) mode: anj_dm_security_mode_t,
+    pub(crate) ssid: u16,
+    pub(crate) hold_off: u32,
     /// /0/x/3 (the PSK identity in PSK mode).
     #[cfg(feature = "security")]
-    identity: [u8; SEC_IDENTITY_SIZE],
+    pub(crate) identity: [u8; SEC_IDENTITY_SIZE],
     #[cfg(feature = "security")]
-    identity_len: u16,
+    pub(crate) identity_len: u16,
     /// /0/x/5 (the PSK key in PSK mode).
     #[cfg(feature = "security")]
-    secret: [u8; SEC_SECRET_SIZE],
+    pub(crate) secret: [u8; SEC_SECRET_SIZE],
     #[cfg(feature = "security")]
-    secret_len: u16,
+    pub(crate) secret_len: u16,
     /// /0/x/4 (the server's certificate or public key).
     #[cfg(feature = "security")]
-    server_key: [u8; SEC_SERVER_KEY_SIZE],
+    pub(crate) server_key: [u8; SEC_SERVER_KEY_SIZE],
     #[cfg(feature = "security")]
-    server_key_len: u16,
+    pub(crate) server_key_len: u16,
     /// /0/x/14, NUL-terminated (empty: the host of the Server URI is used).
     #[cfg(feature = "security")]
-    sni: [u8; SEC_SNI_SIZE + 1],
+    pub(crate) sni: [u8; SEC_SNI_SIZE + 1],
     /// /0/x/15.
     #[cfg(feature = "certificates")]
-    cert_usage: crate::ffi::net::anj_net_certificate_usage_t,
+    pub(crate) cert_usage: crate::ffi::net::anj_net_certificate_usage_t,
     /// With external crypto storage: the references (`identity` of
     /// `anj_crypto_security_info_external_t`) that replace the bytes of /0/x/3, /0/x/4
     /// and /0/x/5 (NULL: the bytes above are used).
@@ -573,16 +653,16 @@ struct SecurityInstance {
 }
 
 #[cfg(feature = "security")]
-const SEC_IDENTITY_SIZE: usize = crate::config::SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE;
+pub(crate) const SEC_IDENTITY_SIZE: usize = crate::config::SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE;
 #[cfg(feature = "security")]
-const SEC_SECRET_SIZE: usize = crate::config::SEC_OBJ_MAX_SECRET_KEY_SIZE;
+pub(crate) const SEC_SECRET_SIZE: usize = crate::config::SEC_OBJ_MAX_SECRET_KEY_SIZE;
 #[cfg(feature = "security")]
-const SEC_SERVER_KEY_SIZE: usize = crate::config::SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE;
+pub(crate) const SEC_SERVER_KEY_SIZE: usize = crate::config::SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE;
 #[cfg(feature = "security")]
-const SEC_SNI_SIZE: usize = crate::config::SEC_OBJ_MAX_SNI_SIZE;
+pub(crate) const SEC_SNI_SIZE: usize = crate::config::SEC_OBJ_MAX_SNI_SIZE;
 
 impl SecurityInstance {
-    const EMPTY: SecurityInstance = SecurityInstance {
+    pub(crate) const EMPTY: SecurityInstance = SecurityInstance {
         iid: ANJ_ID_INVALID,
         uri: [0; ANJ_SERVER_URI_MAX_SIZE],
         uri_len: 0,
@@ -854,6 +934,25 @@ const fn security_res() -> [anj_dm_res_t; SECURITY_RES_COUNT] {
 
 static SECURITY_RES: ResTable<SECURITY_RES_COUNT> = ResTable(security_res());
 
+/// With Bootstrap the Bootstrap-Server writes the object: instances, every resource,
+/// transactions.
+#[cfg(feature = "bootstrap")]
+static SECURITY_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
+    inst_create: Some(security_inst_create),
+    inst_delete: Some(security_inst_delete),
+    inst_reset: Some(security_inst_reset),
+    transaction_begin: Some(security_transaction_begin),
+    transaction_validate: Some(security_transaction_validate),
+    transaction_end: Some(security_transaction_end),
+    res_read: Some(security_res_read),
+    res_write: Some(security_res_write),
+    res_execute: None,
+    res_inst_create: None,
+    res_inst_delete: None,
+};
+
+/// Without Bootstrap nothing writes the object (LwM2M Servers never reach it).
+#[cfg(not(feature = "bootstrap"))]
 static SECURITY_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
     inst_create: None,
     inst_delete: None,
@@ -874,7 +973,138 @@ pub struct SecurityObj {
     obj: anj_dm_obj_t,
     inst: [anj_dm_obj_inst_t; SECURITY_INSTANCES],
     data: [SecurityInstance; SECURITY_INSTANCES],
+    /// The instances as a transaction found them, restored when it fails (only the
+    /// Bootstrap-Server writes this object).
+    #[cfg(feature = "bootstrap")]
+    backup: [SecurityInstance; SECURITY_INSTANCES],
     installed: bool,
+}
+
+impl SecurityObj {
+    /// Keeps the instances sorted by IID (free slots last) and the instance table the
+    /// data model reads in step with them.
+    fn sync(&mut self) {
+        self.data.sort_unstable_by_key(|d| d.iid);
+        for (slot, d) in self.inst.iter_mut().zip(self.data.iter()) {
+            *slot = if d.iid == ANJ_ID_INVALID {
+                EMPTY_INST
+            } else {
+                anj_dm_obj_inst_t {
+                    iid: d.iid,
+                    resources: SECURITY_RES.0.as_ptr(),
+                    res_count: SECURITY_RES.0.len() as u16,
+                }
+            };
+        }
+    }
+
+    #[cfg(feature = "bootstrap")]
+    /// Whether the instances are a consistent configuration: each has a URI the client
+    /// can use and a security mode of this build, LwM2M Servers have distinct SSIDs in
+    /// 1..=65534, and there is at most one Bootstrap-Server account.
+    fn valid(&self) -> bool {
+        let used = || self.data.iter().filter(|d| d.iid != ANJ_ID_INVALID);
+        if used().filter(|d| d.bootstrap_server).count() > 1 {
+            return false;
+        }
+        used().all(|d| {
+            let uri = core::str::from_utf8(&d.uri[..d.uri_len as usize]).unwrap_or("");
+            let mode_ok = d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC
+                || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_PSK
+                    && cfg!(feature = "security"))
+                || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_CERTIFICATE
+                    && cfg!(feature = "certificates"));
+            let ssid_ok = d.bootstrap_server
+                || (d.ssid != 0
+                    && d.ssid != u16::MAX
+                    && used()
+                        .filter(|o| !o.bootstrap_server && o.ssid == d.ssid)
+                        .count()
+                        == 1);
+            mode_ok && ssid_ok && crate::client::register::split_uri(uri).is_some()
+        })
+    }
+}
+
+#[cfg(feature = "persistence")]
+impl SecurityObj {
+    /// The instances, in instance ID order; unused slots have `iid == ANJ_ID_INVALID`
+    /// and come last.
+    pub(crate) fn instances(&self) -> &[SecurityInstance; SECURITY_INSTANCES] {
+        &self.data
+    }
+
+    /// Whether the object is registered with a client.
+    pub(crate) fn is_installed(&self) -> bool {
+        self.installed
+    }
+
+    /// Replaces every instance of an object not installed yet (persistence restore).
+    /// `data` was checked by [`security_set_valid`].
+    pub(crate) fn set_instances(&mut self, data: [SecurityInstance; SECURITY_INSTANCES]) {
+        debug_assert!(!self.installed);
+        self.data = data;
+        self.sync();
+    }
+}
+
+#[cfg(feature = "persistence")]
+/// The Security mode a stored number names, if `anj_dm_security_obj_add_instance` of
+/// this build takes it (NoSec only without `security`).
+pub(crate) fn security_mode_from(v: u8) -> Option<anj_dm_security_mode_t> {
+    use anj_dm_security_mode_t::*;
+    match v {
+        3 => Some(ANJ_DM_SECURITY_NOSEC),
+        _ if !cfg!(feature = "security") => None,
+        0 => Some(ANJ_DM_SECURITY_PSK),
+        1 => Some(ANJ_DM_SECURITY_RPK),
+        2 => Some(ANJ_DM_SECURITY_CERTIFICATE),
+        4 => Some(ANJ_DM_SECURITY_EST),
+        _ => None,
+    }
+}
+
+#[cfg(feature = "persistence")]
+/// Whether a set of instances (unused slots with `iid == ANJ_ID_INVALID`) is one that
+/// `anj_dm_security_obj_add_instance` could have built: at least one instance, unique
+/// instance IDs, a non-empty Server URI without NUL, at most one Bootstrap-Server
+/// account (SSID 65535), unique SSIDs 1..65534 for the others, credential lengths and
+/// SNI within their buffers.
+pub(crate) fn security_set_valid(data: &[SecurityInstance]) -> bool {
+    let used = || data.iter().filter(|d| d.iid != ANJ_ID_INVALID);
+    if used().count() == 0 || used().filter(|d| d.bootstrap_server).count() > 1 {
+        return false;
+    }
+    for (i, d) in used().enumerate() {
+        let uri_len = d.uri_len as usize;
+        let uri_ok = uri_len > 0
+            && uri_len < ANJ_SERVER_URI_MAX_SIZE
+            && !d.uri[..uri_len].contains(&0)
+            && d.uri[uri_len..].iter().all(|&b| b == 0);
+        let ssid_ok = if d.bootstrap_server {
+            d.ssid == u16::MAX
+        } else {
+            d.ssid != 0 && d.ssid != u16::MAX
+        };
+        let dup = used().skip(i + 1).any(|o| {
+            o.iid == d.iid || (!d.bootstrap_server && !o.bootstrap_server && o.ssid == d.ssid)
+        });
+        if !uri_ok || !ssid_ok || dup || security_mode_from(d.mode as u8) != Some(d.mode) {
+            return false;
+        }
+        #[cfg(feature = "security")]
+        {
+            let sni_len = d.sni.iter().position(|&b| b == 0);
+            let ok = d.identity_len as usize <= SEC_IDENTITY_SIZE
+                && d.secret_len as usize <= SEC_SECRET_SIZE
+                && d.server_key_len as usize <= SEC_SERVER_KEY_SIZE
+                && sni_len.is_some_and(|n| d.sni[n..].iter().all(|&b| b == 0));
+            if !ok {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Prepares an empty Security object context.
@@ -898,6 +1128,8 @@ pub unsafe extern "C" fn anj_dm_security_obj_init(security_obj_ctx: *mut Securit
             },
             inst: [EMPTY_INST; SECURITY_INSTANCES],
             data: [SecurityInstance::EMPTY; SECURITY_INSTANCES],
+            #[cfg(feature = "bootstrap")]
+            backup: [SecurityInstance::EMPTY; SECURITY_INSTANCES],
             installed: false,
         })
     }
@@ -1038,17 +1270,7 @@ pub unsafe extern "C" fn anj_dm_security_obj_install(
         if ctx.installed {
             return -1;
         }
-        for (slot, d) in ctx.inst.iter_mut().zip(ctx.data.iter()) {
-            *slot = if d.iid == ANJ_ID_INVALID {
-                EMPTY_INST
-            } else {
-                anj_dm_obj_inst_t {
-                    iid: d.iid,
-                    resources: SECURITY_RES.0.as_ptr(),
-                    res_count: SECURITY_RES.0.len() as u16,
-                }
-            };
-        }
+        ctx.sync();
         ctx.obj.insts = ctx.inst.as_ptr();
         // As in Anjay Lite: credentials given as bytes go to the external storage now.
         #[cfg(feature = "external-crypto-storage")]
@@ -1143,6 +1365,211 @@ pub(crate) fn builtin_security_sni(obj: *const anj_dm_obj_t, iid: anj_iid_t) -> 
     match ctx.data.iter().find(|d| d.iid == iid) {
         Some(d) if d.sni[0] != 0 => d.sni.as_ptr().cast(),
         _ => core::ptr::null(),
+    }
+}
+
+#[cfg(feature = "bootstrap")]
+unsafe extern "C" fn security_res_write(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+    rid: anj_rid_t,
+    _riid: anj_riid_t,
+    value: *const anj_res_value_t,
+) -> c_int {
+    // SAFETY: as in security_res_read; `value` is valid during the call.
+    let (ctx, value) = unsafe { (ctx_of::<SecurityObj>(obj), &*value) };
+    let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
+        return ERR_NOT_FOUND;
+    };
+    let Some(t) = SECURITY_RES
+        .0
+        .iter()
+        .find(|r| r.rid == rid)
+        .map(|r| r.r#type)
+    else {
+        return ERR_NOT_FOUND;
+    };
+    match security_write(d, rid, &value_from_write(t, value)) {
+        Some(()) => 0,
+        None => ERR_BAD_REQUEST,
+    }
+}
+
+/// Copies `src` into `dst`, returning its length; `None` if it does not fit.
+#[cfg(all(feature = "security", feature = "bootstrap"))]
+fn copy_bytes(dst: &mut [u8], src: &[u8]) -> Option<u16> {
+    dst.get_mut(..src.len())?.copy_from_slice(src);
+    u16::try_from(src.len()).ok()
+}
+
+/// Applies one write to a Security instance; `None` for a value out of range.
+#[cfg(feature = "bootstrap")]
+fn security_write(d: &mut SecurityInstance, rid: u16, v: &Value<'_>) -> Option<()> {
+    let int = |v: &Value<'_>| match *v {
+        Value::Int(i) => Some(i),
+        Value::Uint(u) => i64::try_from(u).ok(),
+        _ => None,
+    };
+    match (rid, v) {
+        (security_rid::SERVER_URI, Value::String(u)) => {
+            if u.len() >= ANJ_SERVER_URI_MAX_SIZE {
+                return None;
+            }
+            d.uri = [0; ANJ_SERVER_URI_MAX_SIZE];
+            d.uri[..u.len()].copy_from_slice(u.as_bytes());
+            d.uri_len = u.len() as u16;
+        }
+        (security_rid::BOOTSTRAP_SERVER, Value::Bool(b)) => d.bootstrap_server = *b,
+        (security_rid::SECURITY_MODE, v) => {
+            use anj_dm_security_mode_t::*;
+            d.mode = match int(v)? {
+                0 => ANJ_DM_SECURITY_PSK,
+                1 => ANJ_DM_SECURITY_RPK,
+                2 => ANJ_DM_SECURITY_CERTIFICATE,
+                3 => ANJ_DM_SECURITY_NOSEC,
+                4 => ANJ_DM_SECURITY_EST,
+                _ => return None,
+            };
+        }
+        #[cfg(feature = "security")]
+        (security_rid::PUBLIC_KEY_OR_IDENTITY, Value::Bytes(b)) => {
+            d.identity_len = copy_bytes(&mut d.identity, b)?
+        }
+        #[cfg(feature = "security")]
+        (security_rid::SECRET_KEY, Value::Bytes(b)) => d.secret_len = copy_bytes(&mut d.secret, b)?,
+        #[cfg(feature = "security")]
+        (security_rid::SERVER_PUBLIC_KEY, Value::Bytes(b)) => {
+            d.server_key_len = copy_bytes(&mut d.server_key, b)?
+        }
+        #[cfg(feature = "security")]
+        (security_rid::SNI, Value::String(sni)) => {
+            if sni.len() > SEC_SNI_SIZE {
+                return None;
+            }
+            d.sni = [0; SEC_SNI_SIZE + 1];
+            d.sni[..sni.len()].copy_from_slice(sni.as_bytes());
+        }
+        #[cfg(feature = "certificates")]
+        (security_rid::CERTIFICATE_USAGE, v) => {
+            use crate::ffi::net::anj_net_certificate_usage_t::*;
+            d.cert_usage = match int(v)? {
+                0 => ANJ_NET_CERTIFICATE_CA_CONSTRAINT,
+                1 => ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT,
+                2 => ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION,
+                3 => ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
+                _ => return None,
+            };
+        }
+        // Without ANJ_WITH_SECURITY there are no credentials to keep: only empty ones
+        // (a NoSec account) are taken.
+        #[cfg(not(feature = "security"))]
+        (
+            security_rid::PUBLIC_KEY_OR_IDENTITY
+            | security_rid::SECRET_KEY
+            | security_rid::SERVER_PUBLIC_KEY,
+            Value::Bytes(b),
+        ) if b.is_empty() => {}
+        (security_rid::SSID, v) => d.ssid = u16::try_from(int(v)?).ok()?,
+        (security_rid::CLIENT_HOLD_OFF_TIME, v) => d.hold_off = u32::try_from(int(v)?).ok()?,
+        _ => return None,
+    }
+    // Bytes written to a credential replace its reference into the external storage.
+    #[cfg(feature = "external-crypto-storage")]
+    if let Some(i) = ext_index(rid) {
+        d.ext[i] = core::ptr::null();
+    }
+    Some(())
+}
+
+#[cfg(feature = "bootstrap")]
+unsafe extern "C" fn security_inst_create(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+) -> c_int {
+    // SAFETY: as in security_res_read.
+    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
+    if iid == ANJ_ID_INVALID || ctx.data.iter().any(|d| d.iid == iid) {
+        return ERR_BAD_REQUEST;
+    }
+    let Some(slot) = ctx.data.iter_mut().find(|d| d.iid == ANJ_ID_INVALID) else {
+        return ERR_INTERNAL;
+    };
+    *slot = SecurityInstance::EMPTY;
+    slot.iid = iid;
+    ctx.sync();
+    0
+}
+
+#[cfg(feature = "bootstrap")]
+unsafe extern "C" fn security_inst_delete(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+) -> c_int {
+    // SAFETY: as in security_res_read.
+    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
+    let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
+        return ERR_NOT_FOUND;
+    };
+    *d = SecurityInstance::EMPTY;
+    ctx.sync();
+    0
+}
+
+#[cfg(feature = "bootstrap")]
+unsafe extern "C" fn security_inst_reset(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+) -> c_int {
+    // SAFETY: as in security_res_read.
+    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
+    let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
+        return ERR_NOT_FOUND;
+    };
+    *d = SecurityInstance::EMPTY;
+    d.iid = iid;
+    0
+}
+
+#[cfg(feature = "bootstrap")]
+unsafe extern "C" fn security_transaction_begin(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+) -> c_int {
+    // SAFETY: as in security_res_read.
+    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
+    ctx.backup = ctx.data;
+    0
+}
+
+#[cfg(feature = "bootstrap")]
+unsafe extern "C" fn security_transaction_validate(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+) -> c_int {
+    // SAFETY: as in security_res_read.
+    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
+    if ctx.valid() {
+        0
+    } else {
+        ERR_BAD_REQUEST
+    }
+}
+
+#[cfg(feature = "bootstrap")]
+unsafe extern "C" fn security_transaction_end(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    result: anj_dm_transaction_result_t,
+) {
+    // SAFETY: as in security_res_read.
+    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
+    if result != anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS {
+        ctx.data = ctx.backup;
+        ctx.sync();
     }
 }
 

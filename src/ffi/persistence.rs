@@ -128,14 +128,100 @@ impl anj_persistence_context_t {
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib computes it).
 pub fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
+    !crc32_update(!0, data)
+}
+
+/// Feeds `data` into a running CRC-32 register (start with `!0`, finish with `!`).
+fn crc32_update(mut crc: u32, data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
             crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
         }
     }
-    !crc
+    crc
+}
+
+/// A record of variable length, moved field by field: `magic`, the fields, then the
+/// CRC-32 of the fields (little-endian). Unlike [`anj_persistence_context_t::record`]
+/// it needs no buffer for the whole payload; a restore still decodes into a scratch copy
+/// and uses it only once [`Stream::finish`] has checked the checksum.
+pub struct Stream<'a> {
+    ctx: &'a anj_persistence_context_t,
+    crc: u32,
+}
+
+impl<'a> Stream<'a> {
+    /// Writes (store) or reads and checks (restore) `magic`, and starts the checksum.
+    pub fn begin(ctx: &'a anj_persistence_context_t, magic: &[u8]) -> Result<Self, PersistError> {
+        if ctx.is_store() {
+            ctx.put(magic)?;
+        } else {
+            let mut tag = [0u8; ANJ_PERSISTENCE_MAGIC_MAX_SIZE];
+            let tag = tag.get_mut(..magic.len()).ok_or(PersistError)?;
+            ctx.get(tag)?;
+            if tag != magic {
+                crate::log_error!("persistence: unexpected record tag");
+                return Err(PersistError);
+            }
+        }
+        Ok(Self { ctx, crc: !0 })
+    }
+
+    /// Stores `buf`, or fills it, and adds it to the checksum.
+    pub fn bytes(&mut self, buf: &mut [u8]) -> Result<(), PersistError> {
+        self.ctx.bytes(buf)?;
+        self.crc = crc32_update(self.crc, buf);
+        Ok(())
+    }
+
+    pub fn u8(&mut self, v: &mut u8) -> Result<(), PersistError> {
+        let mut b = [*v];
+        self.bytes(&mut b)?;
+        *v = b[0];
+        Ok(())
+    }
+
+    pub fn u16(&mut self, v: &mut u16) -> Result<(), PersistError> {
+        let mut b = v.to_le_bytes();
+        self.bytes(&mut b)?;
+        *v = u16::from_le_bytes(b);
+        Ok(())
+    }
+
+    pub fn u32(&mut self, v: &mut u32) -> Result<(), PersistError> {
+        let mut b = v.to_le_bytes();
+        self.bytes(&mut b)?;
+        *v = u32::from_le_bytes(b);
+        Ok(())
+    }
+
+    /// A length (u16) and that many bytes of `buf`; a stored length over `buf.len()` is
+    /// an error (nothing more is read).
+    pub fn sized(&mut self, buf: &mut [u8], len: &mut u16) -> Result<(), PersistError> {
+        self.u16(len)?;
+        let n = *len as usize;
+        let Some(b) = buf.get_mut(..n) else {
+            crate::log_error!("persistence: stored field longer than its buffer");
+            return Err(PersistError);
+        };
+        self.bytes(b)
+    }
+
+    /// Writes (store) or reads and compares (restore) the checksum.
+    pub fn finish(self) -> Result<(), PersistError> {
+        let mut crc = (!self.crc).to_le_bytes();
+        if self.ctx.is_store() {
+            return self.ctx.put(&crc);
+        }
+        let expected = crc;
+        self.ctx.get(&mut crc)?;
+        if crc != expected {
+            crate::log_error!("persistence: record checksum mismatch");
+            return Err(PersistError);
+        }
+        Ok(())
+    }
 }
 
 /// A little-endian writer/reader over a fixed payload buffer.
@@ -465,6 +551,196 @@ mod server {
 #[cfg(feature = "default-server-obj")]
 pub use server::*;
 
+/* ----------------------------- Security object /0 ----------------------------- */
+
+#[cfg(feature = "default-security-obj")]
+mod security {
+    use super::*;
+    use crate::ffi::core::anj_t;
+    use crate::ffi::dm::ANJ_ID_INVALID;
+    use crate::ffi::objects::{
+        security_mode_from, security_set_valid, SecurityInstance, SecurityObj,
+        ANJ_SERVER_URI_MAX_SIZE, SECURITY_INSTANCES,
+    };
+
+    /// Record tag: "anj-rs Security object", format version 1, then which optional
+    /// parts this build has (a record of a build with other parts is refused).
+    pub(crate) const MAGIC: &[u8] = &[
+        b'A',
+        b'N',
+        b'J',
+        b'R',
+        b'S',
+        b'/',
+        b'S',
+        b'E',
+        b'C',
+        1,
+        (cfg!(feature = "security") as u8)
+            | (cfg!(feature = "certificates") as u8) << 1
+            | (cfg!(feature = "bootstrap") as u8) << 2,
+    ];
+
+    /// Moves one instance through the stream. Layout, little-endian: IID u16, SSID u16,
+    /// Client Hold Off Time u32, Bootstrap-Server u8 (0/1), Security Mode u8, Server URI
+    /// (u16 length, bytes); with `security`: Public Key or Identity, Server Public Key,
+    /// Secret Key and SNI (each u16 length, bytes); with `certificates`: Certificate
+    /// Usage u8. A restore fills `d` (a scratch instance) and checks the values' form;
+    /// the checks across instances are [`security_set_valid`]'s.
+    fn instance(s: &mut Stream<'_>, d: &mut SecurityInstance) -> Result<(), PersistError> {
+        s.u16(&mut d.iid)?;
+        s.u16(&mut d.ssid)?;
+        s.u32(&mut d.hold_off)?;
+        let mut flag = d.bootstrap_server as u8;
+        s.u8(&mut flag)?;
+        d.bootstrap_server = match flag {
+            0 => false,
+            1 => true,
+            _ => return Err(PersistError),
+        };
+        let mut mode = d.mode as u8;
+        s.u8(&mut mode)?;
+        d.mode = security_mode_from(mode).ok_or(PersistError)?;
+        // The URI buffer keeps a NUL after the URI.
+        s.sized(&mut d.uri[..ANJ_SERVER_URI_MAX_SIZE - 1], &mut d.uri_len)?;
+        #[cfg(feature = "security")]
+        {
+            s.sized(&mut d.identity, &mut d.identity_len)?;
+            s.sized(&mut d.server_key, &mut d.server_key_len)?;
+            s.sized(&mut d.secret, &mut d.secret_len)?;
+            let sni_cap = d.sni.len() - 1;
+            let mut sni_len = d.sni.iter().position(|&b| b == 0).unwrap_or(sni_cap) as u16;
+            s.sized(&mut d.sni[..sni_cap], &mut sni_len)?;
+        }
+        #[cfg(feature = "certificates")]
+        {
+            use crate::ffi::net::anj_net_certificate_usage_t::*;
+            let mut usage = d.cert_usage as u8;
+            s.u8(&mut usage)?;
+            d.cert_usage = match usage {
+                0 => ANJ_NET_CERTIFICATE_CA_CONSTRAINT,
+                1 => ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT,
+                2 => ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION,
+                3 => ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
+                _ => return Err(PersistError),
+            };
+        }
+        Ok(())
+    }
+
+    /// Writes every instance of `obj` as one record: the magic, the instance count (u8),
+    /// the instances, the CRC-32.
+    pub(crate) fn store(
+        obj: &SecurityObj,
+        ctx: &anj_persistence_context_t,
+    ) -> Result<(), PersistError> {
+        let used = obj.instances().iter().filter(|d| d.iid != ANJ_ID_INVALID);
+        let mut count = used.clone().count() as u8;
+        if count == 0 {
+            crate::log_error!("security obj: no instance to store");
+            return Err(PersistError);
+        }
+        let mut s = Stream::begin(ctx, MAGIC)?;
+        s.u8(&mut count)?;
+        for d in used {
+            let mut copy = *d;
+            instance(&mut s, &mut copy)?;
+        }
+        s.finish()
+    }
+
+    /// Reads a record written by [`store`]; the instances, if all is well.
+    pub(crate) fn restore(
+        ctx: &anj_persistence_context_t,
+    ) -> Result<[SecurityInstance; SECURITY_INSTANCES], PersistError> {
+        let mut s = Stream::begin(ctx, MAGIC)?;
+        let mut count = 0u8;
+        s.u8(&mut count)?;
+        if count == 0 || count as usize > SECURITY_INSTANCES {
+            crate::log_error!("security obj: stored instance count out of range");
+            return Err(PersistError);
+        }
+        let mut data = [SecurityInstance::EMPTY; SECURITY_INSTANCES];
+        for d in data.iter_mut().take(count as usize) {
+            instance(&mut s, d)?;
+            if d.iid == ANJ_ID_INVALID {
+                return Err(PersistError);
+            }
+        }
+        s.finish()?;
+        if !security_set_valid(&data) {
+            crate::log_error!("security obj: stored instances are not valid");
+            return Err(PersistError);
+        }
+        Ok(data)
+    }
+
+    /// Writes every Security object instance (all resources, credentials included) to
+    /// a store context. `anj` is not used (it may be NULL).
+    ///
+    /// # Safety
+    /// `security_obj_ctx` is an initialised Security object context, `ctx` a valid
+    /// context.
+    #[no_mangle]
+    pub unsafe extern "C" fn anj_dm_security_obj_store(
+        anj: *mut anj_t,
+        security_obj_ctx: *mut SecurityObj,
+        ctx: *const anj_persistence_context_t,
+    ) -> c_int {
+        let _ = anj;
+        // SAFETY: valid pointers or NULL, per the contract.
+        let (Some(obj), Some(ctx)) = (unsafe { security_obj_ctx.as_ref() }, unsafe {
+            ctx.as_ref()
+        }) else {
+            return -1;
+        };
+        if !ctx.is_store() {
+            return -1;
+        }
+        match store(obj, ctx) {
+            Ok(()) => 0,
+            Err(_) => -1,
+        }
+    }
+
+    /// Replaces the instances of a Security object that is not installed yet with those
+    /// stored by `anj_dm_security_obj_store`. The whole record is read and checked
+    /// (tag, checksum, every value) first: on any failure the object is left unchanged.
+    ///
+    /// # Safety
+    /// `security_obj_ctx` is an initialised Security object context, `ctx` a valid
+    /// context.
+    #[no_mangle]
+    pub unsafe extern "C" fn anj_dm_security_obj_restore(
+        anj: *mut anj_t,
+        security_obj_ctx: *mut SecurityObj,
+        ctx: *const anj_persistence_context_t,
+    ) -> c_int {
+        let _ = anj;
+        // SAFETY: valid pointers or NULL, per the contract.
+        let (Some(obj), Some(ctx)) = (unsafe { security_obj_ctx.as_mut() }, unsafe {
+            ctx.as_ref()
+        }) else {
+            return -1;
+        };
+        if ctx.is_store() || obj.is_installed() {
+            crate::log_error!(
+                "security obj: restore needs a restore context and an uninstalled object"
+            );
+            return -1;
+        }
+        match restore(ctx) {
+            Ok(data) => {
+                obj.set_instances(data);
+                0
+            }
+            Err(_) => -1,
+        }
+    }
+}
+#[cfg(feature = "default-security-obj")]
+pub use security::*;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -634,6 +910,48 @@ mod tests {
         assert!(rs.record(b"TAG2", &mut p).is_err());
     }
 
+    #[test]
+    fn stream_round_trip_and_checks() {
+        let mut m = MemBox::new();
+        let (st, rs) = ctxs(&m);
+        let mut w = Stream::begin(&st, b"TG").unwrap();
+        let (mut a, mut b, mut c) = (7u8, 0x1234u16, 0xdead_beefu32);
+        let mut field = *b"abc\0\0";
+        let mut len = 3u16;
+        w.u8(&mut a).unwrap();
+        w.u16(&mut b).unwrap();
+        w.u32(&mut c).unwrap();
+        w.sized(&mut field, &mut len).unwrap();
+        w.finish().unwrap();
+        // Tag, 1 + 2 + 4 bytes, length + 3 bytes, CRC: the CRC covers what follows the tag.
+        assert_eq!(m.len, 2 + 7 + 2 + 3 + 4);
+        let crc = u32::from_le_bytes(m.data[m.len - 4..m.len].try_into().unwrap());
+        assert_eq!(crc, crc32(&m.data[2..m.len - 4]));
+        let read = |rs: &anj_persistence_context_t, cap: usize| {
+            let mut r = Stream::begin(rs, b"TG")?;
+            let (mut a, mut b, mut c, mut len) = (0u8, 0u16, 0u32, 0u16);
+            let mut f = [0u8; 8];
+            r.u8(&mut a)?;
+            r.u16(&mut b)?;
+            r.u32(&mut c)?;
+            r.sized(&mut f[..cap], &mut len)?;
+            r.finish()?;
+            Ok::<_, PersistError>((a, b, c, f, len))
+        };
+        let (a2, b2, c2, f2, len2) = read(&rs, 8).unwrap();
+        assert_eq!(
+            (a2, b2, c2, &f2[..len2 as usize]),
+            (7, 0x1234, 0xdead_beef, &b"abc"[..])
+        );
+        // A length over the destination is refused before the bytes are read.
+        m.pos = 0;
+        assert!(read(&rs, 2).is_err());
+        assert_eq!(m.pos, 2 + 7 + 2);
+        m.pos = 0;
+        m.data[4] ^= 1;
+        assert!(read(&rs, 8).is_err());
+    }
+
     #[cfg(feature = "default-server-obj")]
     mod server_obj {
         use super::*;
@@ -716,7 +1034,7 @@ mod tests {
             assert!(decode(encode(&fresh_instance())).is_some());
         }
 
-        fn fresh_instance() -> crate::dm::builtin::ServerInstance {
+        pub(crate) fn fresh_instance() -> crate::dm::builtin::ServerInstance {
             let mut b = [0u8; crate::dm::builtin::BINDING_SIZE];
             b[0] = b'U';
             crate::dm::builtin::ServerInstance {
@@ -732,6 +1050,285 @@ mod tests {
                 bootstrap_on_failure: true,
                 mute_send: false,
                 default_notification_mode: 0,
+            }
+        }
+    }
+
+    #[cfg(feature = "default-security-obj")]
+    mod security_obj {
+        use super::*;
+        use crate::ffi::dm::ANJ_ID_INVALID;
+        use crate::ffi::objects::*;
+        use core::mem::MaybeUninit;
+
+        fn fresh() -> Box<SecurityObj> {
+            let mut b = Box::new(MaybeUninit::<SecurityObj>::uninit());
+            unsafe {
+                anj_dm_security_obj_init(b.as_mut_ptr());
+                Box::from_raw(Box::into_raw(b).cast())
+            }
+        }
+
+        #[cfg(feature = "security")]
+        fn buf(b: &[u8]) -> crate::ffi::crypto::anj_crypto_security_info_t {
+            use crate::ffi::crypto::*;
+            anj_crypto_security_info_t {
+                tag: anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
+                source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_BUFFER,
+                info: anj_crypto_security_info_union_t {
+                    buffer: anj_crypto_security_info_buffer_t {
+                        data: b.as_ptr().cast(),
+                        data_size: b.len(),
+                    },
+                },
+            }
+        }
+
+        fn add(obj: &mut SecurityObj, uri: &core::ffi::CStr, bootstrap: bool, ssid: u16, iid: u16) {
+            #[cfg(feature = "certificates")]
+            let usage = crate::ffi::net::anj_net_certificate_usage_t::ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION;
+            let init = anj_dm_security_instance_init_t {
+                server_uri: uri.as_ptr(),
+                bootstrap_server: bootstrap,
+                security_mode: if cfg!(feature = "security") {
+                    anj_dm_security_mode_t::ANJ_DM_SECURITY_PSK
+                } else {
+                    anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC
+                },
+                #[cfg(feature = "security")]
+                public_key_or_identity: buf(if bootstrap {
+                    b"bs-identity"
+                } else {
+                    b"identity"
+                }),
+                #[cfg(feature = "security")]
+                server_public_key: buf(&[0x30, 0x82, 0x01, 0x00, 0xff]),
+                #[cfg(feature = "security")]
+                secret_key: buf(&[0x00, 0x01, 0xfe, 0xff, 0x7f, iid as u8]),
+                #[cfg(feature = "security")]
+                server_name_indication: c"files.example.com".as_ptr(),
+                #[cfg(feature = "certificates")]
+                certificate_usage: &usage,
+                ssid,
+                client_hold_off_time: 42,
+                iid: &iid,
+            };
+            unsafe { assert_eq!(anj_dm_security_obj_add_instance(obj, &init), 0) };
+        }
+
+        /// Every field of every used slot, as bytes, to compare whole objects.
+        fn dump(obj: &SecurityObj) -> Vec<u8> {
+            let mut out = Vec::new();
+            for d in obj.instances() {
+                out.extend_from_slice(&d.iid.to_le_bytes());
+                if d.iid == ANJ_ID_INVALID {
+                    continue;
+                }
+                out.extend_from_slice(&d.uri);
+                out.extend_from_slice(&d.uri_len.to_le_bytes());
+                out.extend_from_slice(&[d.bootstrap_server as u8, d.mode as u8]);
+                out.extend_from_slice(&d.ssid.to_le_bytes());
+                out.extend_from_slice(&d.hold_off.to_le_bytes());
+                #[cfg(feature = "security")]
+                {
+                    out.extend_from_slice(&d.identity[..d.identity_len as usize]);
+                    out.extend_from_slice(&d.identity_len.to_le_bytes());
+                    out.extend_from_slice(&d.secret[..d.secret_len as usize]);
+                    out.extend_from_slice(&d.secret_len.to_le_bytes());
+                    out.extend_from_slice(&d.server_key[..d.server_key_len as usize]);
+                    out.extend_from_slice(&d.server_key_len.to_le_bytes());
+                    out.extend_from_slice(&d.sni);
+                }
+                #[cfg(feature = "certificates")]
+                out.push(d.cert_usage as u8);
+            }
+            out
+        }
+
+        fn populated() -> Box<SecurityObj> {
+            let mut src = fresh();
+            add(&mut src, c"coaps://127.0.0.1:5684", false, 7, 3);
+            #[cfg(feature = "bootstrap")]
+            add(&mut src, c"coaps://127.0.0.1:5784", true, 0, 1);
+            src
+        }
+
+        #[test]
+        fn store_restore_round_trip() {
+            let mut src = populated();
+            let mut m = MemBox::new();
+            let (st, rs) = ctxs(&m);
+            let anj = core::ptr::null_mut();
+            assert_eq!(unsafe { anj_dm_security_obj_store(anj, &mut *src, &st) }, 0);
+            assert_eq!(&m.data[..MAGIC.len()], MAGIC);
+            let mut dst = fresh();
+            assert_eq!(
+                unsafe { anj_dm_security_obj_restore(anj, &mut *dst, &rs) },
+                0
+            );
+            assert_eq!(m.pos, m.len, "the whole record is read, nothing more");
+            assert_eq!(dump(&dst), dump(&src));
+            let d = dst.instances().iter().find(|d| d.iid == 3).unwrap();
+            assert_eq!(&d.uri[..d.uri_len as usize], b"coaps://127.0.0.1:5684");
+            assert_eq!((d.ssid, d.hold_off, d.bootstrap_server), (7, 42, false));
+            #[cfg(feature = "security")]
+            {
+                assert_eq!(&d.identity[..d.identity_len as usize], b"identity");
+                assert_eq!(
+                    &d.secret[..d.secret_len as usize],
+                    &[0, 1, 0xfe, 0xff, 0x7f, 3]
+                );
+                assert_eq!(
+                    &d.server_key[..d.server_key_len as usize],
+                    &[0x30, 0x82, 1, 0, 0xff]
+                );
+                assert_eq!(&d.sni[..18], b"files.example.com\0");
+            }
+            #[cfg(feature = "certificates")]
+            assert_eq!(d.cert_usage as u8, 2);
+            #[cfg(feature = "bootstrap")]
+            {
+                let b = dst.instances().iter().find(|d| d.iid == 1).unwrap();
+                assert!(b.bootstrap_server && b.ssid == u16::MAX);
+            }
+            // Two objects in one stream, one after the other, as an application keeps them.
+            m.len = 0;
+            m.pos = 0;
+            assert_eq!(unsafe { anj_dm_security_obj_store(anj, &mut *src, &st) }, 0);
+            let first = m.len;
+            assert_eq!(unsafe { anj_dm_security_obj_store(anj, &mut *src, &st) }, 0);
+            assert_eq!(m.len, 2 * first);
+            let mut a = fresh();
+            let mut b = fresh();
+            unsafe {
+                assert_eq!(anj_dm_security_obj_restore(anj, &mut *a, &rs), 0);
+                assert_eq!(anj_dm_security_obj_restore(anj, &mut *b, &rs), 0);
+            }
+            assert_eq!(dump(&a), dump(&b));
+        }
+
+        #[test]
+        fn corrupt_truncated_or_foreign_records_leave_the_object_unchanged() {
+            let mut src = populated();
+            let mut m = MemBox::new();
+            let (st, rs) = ctxs(&m);
+            let anj = core::ptr::null_mut();
+            assert_eq!(unsafe { anj_dm_security_obj_store(anj, &mut *src, &st) }, 0);
+            let stored = m.len;
+            // A target that already holds another instance: it must keep it.
+            let mut t = fresh();
+            add(&mut t, c"coap://10.0.0.1", false, 9, 0);
+            let before = dump(&t);
+            for i in 0..stored {
+                for bit in 0..8 {
+                    m.data[i] ^= 1 << bit;
+                    m.pos = 0;
+                    assert_eq!(
+                        unsafe { anj_dm_security_obj_restore(anj, &mut *t, &rs) },
+                        -1,
+                        "byte {i} bit {bit}"
+                    );
+                    assert_eq!(dump(&t), before);
+                    m.data[i] ^= 1 << bit;
+                }
+            }
+            for len in 0..stored {
+                m.len = len;
+                m.pos = 0;
+                assert_eq!(
+                    unsafe { anj_dm_security_obj_restore(anj, &mut *t, &rs) },
+                    -1,
+                    "len {len}"
+                );
+                assert_eq!(dump(&t), before);
+            }
+            m.len = stored;
+            // A Server object record is not a Security object record.
+            #[cfg(feature = "default-server-obj")]
+            {
+                let m2 = MemBox::new();
+                let (st2, rs2) = ctxs(&m2);
+                let d = super::server_obj::fresh_instance();
+                st2.record(b"ANJRS/SRV\x01", &mut crate::ffi::persistence::encode(&d))
+                    .unwrap();
+                assert_eq!(
+                    unsafe { anj_dm_security_obj_restore(anj, &mut *t, &rs2) },
+                    -1
+                );
+                assert_eq!(dump(&t), before);
+            }
+            // Wrong directions, an installed-looking target, an empty source.
+            m.pos = 0;
+            assert_eq!(
+                unsafe { anj_dm_security_obj_restore(anj, &mut *t, &st) },
+                -1
+            );
+            assert_eq!(
+                unsafe { anj_dm_security_obj_store(anj, &mut *src, &rs) },
+                -1
+            );
+            assert_eq!(
+                unsafe { anj_dm_security_obj_store(anj, &mut *fresh(), &st) },
+                -1
+            );
+            // The untouched stream still restores.
+            m.pos = 0;
+            assert_eq!(unsafe { anj_dm_security_obj_restore(anj, &mut *t, &rs) }, 0);
+            assert_eq!(dump(&t), dump(&src));
+        }
+
+        /// Records with a valid checksum but values the object cannot hold.
+        #[test]
+        fn valid_checksum_with_invalid_values_is_refused() {
+            let anj = core::ptr::null_mut();
+            let cases: [fn(&mut SecurityInstance); 6] = [
+                |d| d.ssid = 0,
+                |d| d.uri_len = 0,
+                |d| d.uri[2] = 0,
+                |d| d.iid = ANJ_ID_INVALID,
+                |d| d.mode = anj_dm_security_mode_t::ANJ_DM_SECURITY_RPK,
+                |d| {
+                    d.bootstrap_server = true;
+                    d.ssid = 5
+                },
+            ];
+            for (n, f) in cases.iter().enumerate() {
+                let mut d = *populated().instances().iter().find(|d| d.iid == 3).unwrap();
+                f(&mut d);
+                let m = MemBox::new();
+                let (st, rs) = ctxs(&m);
+                let mut s = Stream::begin(&st, MAGIC).unwrap();
+                s.u8(&mut 1).unwrap();
+                // Written field by field (as `instance` would) without its checks.
+                s.u16(&mut d.iid).unwrap();
+                s.u16(&mut d.ssid).unwrap();
+                s.u32(&mut d.hold_off).unwrap();
+                s.u8(&mut (d.bootstrap_server as u8)).unwrap();
+                s.u8(&mut (d.mode as u8)).unwrap();
+                let ul = d.uri_len;
+                s.sized(&mut d.uri, &mut { ul }).unwrap();
+                #[cfg(feature = "security")]
+                {
+                    let (il, sl, kl) = (d.identity_len, d.server_key_len, d.secret_len);
+                    s.sized(&mut d.identity, &mut { il }).unwrap();
+                    s.sized(&mut d.server_key, &mut { sl }).unwrap();
+                    s.sized(&mut d.secret, &mut { kl }).unwrap();
+                    s.sized(&mut d.sni, &mut 0).unwrap();
+                }
+                #[cfg(feature = "certificates")]
+                s.u8(&mut 3).unwrap();
+                s.finish().unwrap();
+                let mut t = fresh();
+                let r = unsafe { anj_dm_security_obj_restore(anj, &mut *t, &rs) };
+                // RPK is a mode that add_instance takes with `security`.
+                let expect_ok = n == 4 && cfg!(feature = "security");
+                assert_eq!(r == 0, expect_ok, "case {n}");
+                if !expect_ok {
+                    assert!(
+                        t.instances().iter().all(|d| d.iid == ANJ_ID_INVALID),
+                        "case {n}"
+                    );
+                }
             }
         }
     }

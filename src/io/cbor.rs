@@ -50,16 +50,13 @@ impl<'b> CborWriter<'b> {
         CborWriter { w }
     }
 
-    pub(crate) fn into_writer(self) -> SliceWriter<'b> {
-        self.w
-    }
-
     /// Bytes written so far.
     pub fn position(&self) -> usize {
         self.w.pos
     }
 
     /// A head with the shortest argument encoding (RFC 8949 §3, §4.2.1).
+    #[inline]
     pub fn head(&mut self, major: u8, arg: u64) -> Result<(), IoError> {
         let m = major << 5;
         let b = arg.to_be_bytes();

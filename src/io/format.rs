@@ -572,6 +572,15 @@ impl<'a> AnyDecoder<'a> {
 /// checkpoint with the unconsumed tail carried over, gives the same entries as decoding it
 /// whole, for every split into 2 pieces and (bounded for long payloads) 3 pieces.
 #[cfg(test)]
+#[cfg_attr(
+    not(any(
+        feature = "tlv",
+        feature = "cbor",
+        feature = "senml-json",
+        feature = "lwm2m-cbor"
+    )),
+    allow(dead_code)
+)]
 pub(crate) fn check_resumable(fmt: Format, base: Path, data: &[u8], t: TypeOf<'_>) {
     use std::format;
     use std::string::String;

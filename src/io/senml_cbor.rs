@@ -42,26 +42,19 @@ const L_VD: i64 = 8;
 pub(crate) const VLO: &[u8] = b"vlo";
 
 /// Longest full name: "/65534/65534/65534/65534".
-const MAX_NAME: usize = 24;
+pub(crate) const MAX_NAME: usize = 24;
 
-/// Writes the IDs of `path` past the first `skip` as `/a/b`.
-fn path_suffix(path: &Path, skip: usize, out: &mut [u8; MAX_NAME]) -> Result<usize, IoError> {
-    Path::new(path.as_slice().get(skip..).unwrap_or(&[]))
-        .write_str(out)
-        .map(|n| {
-            // The root renders as "/" but an empty suffix must be empty.
-            if path.len() <= skip {
-                0
-            } else {
-                n
-            }
-        })
+/// Renders `path` as SenML name text (`/a/b`; the root is `/`) into `buf`.
+pub(crate) fn name_text<'b>(path: &Path, buf: &'b mut [u8; MAX_NAME]) -> Result<&'b [u8], IoError> {
+    let n = path.write_str(buf)?;
+    Ok(buf.get(..n).unwrap_or(&[]))
 }
 
 /// Common state of the SenML encoders: which fields a record gets.
+/// The names are kept as paths and rendered only when written.
 pub(crate) struct RecordPlan {
-    pub bn: Option<([u8; MAX_NAME], usize)>,
-    pub n: Option<([u8; MAX_NAME], usize)>,
+    pub bn: Option<Path>,
+    pub n: Option<Path>,
     pub bt: Option<f64>,
 }
 
@@ -91,18 +84,13 @@ impl SenmlEncState {
             bt: None,
         };
         if self.first && !self.base.is_empty() {
-            let mut b = [0u8; MAX_NAME];
-            let n = self.base.write_str(&mut b)?;
-            plan.bn = Some((b, n));
+            plan.bn = Some(self.base);
         }
         if e.path.len() != self.base.len() || e.path.is_empty() {
-            let mut b = [0u8; MAX_NAME];
-            let n = if e.path.is_empty() {
-                e.path.write_str(&mut b)?
-            } else {
-                path_suffix(&e.path, self.base.len(), &mut b)?
-            };
-            plan.n = Some((b, n));
+            // The IDs past the base name (the root, `/`, when both are empty).
+            plan.n = Some(Path::new(
+                e.path.as_slice().get(self.base.len()..).unwrap_or(&[]),
+            ));
         }
         if let Some(t) = e.timestamp {
             let t = if t.is_nan() { 0.0 } else { t };
@@ -118,7 +106,7 @@ impl SenmlEncState {
 
 /// Encoder of SenML CBOR; see the module docs.
 pub struct SenmlCborEncoder<'b> {
-    w: SliceWriter<'b>,
+    c: CborWriter<'b>,
     state: SenmlEncState,
     /// The array head could not be written (plain writer, zero-size buffer).
     failed: bool,
@@ -136,7 +124,7 @@ impl<'b> SenmlCborEncoder<'b> {
         // RFC 8949 §3.2.2: major type 4, additional information 31.
         let failed = w.push_byte(0x9F).is_err();
         SenmlCborEncoder {
-            w,
+            c: CborWriter::from_writer(w),
             state: SenmlEncState::new(base),
             failed,
             definite: None,
@@ -156,7 +144,7 @@ impl<'b> SenmlCborEncoder<'b> {
         let count = count as u64;
         let failed = c.array(count).is_err();
         SenmlCborEncoder {
-            w: c.into_writer(),
+            c,
             state: SenmlEncState::new(base),
             failed,
             definite: Some((count, 0)),
@@ -206,17 +194,14 @@ impl SenmlCborEncoder<'_> {
                 return Err(IoError::Logic);
             }
         }
-        let start = self.w.pos;
+        let start = self.c.w.pos;
         let saved = self.state;
         let plan = self.state.plan(e)?;
-        let w = core::mem::replace(&mut self.w, SliceWriter::new(&mut []));
-        let mut c = CborWriter::from_writer(w);
-        let r = write_record_head(&mut c, &plan, !matches!(e.value, Value::Null))
-            .and_then(|_| value(&mut c));
-        self.w = c.into_writer();
+        let c = &mut self.c;
+        let r = write_record_head(c, &plan, !matches!(e.value, Value::Null)).and_then(|_| value(c));
         if r.is_err() {
             // Nothing of this record stays: the next one must still carry bn / bt.
-            self.w.pos = start;
+            self.c.w.pos = start;
             self.state = saved;
         } else if let Some((_, written)) = self.definite.as_mut() {
             *written += 1;
@@ -249,9 +234,9 @@ impl Encoder for SenmlCborEncoder<'_> {
             Some((count, written)) if count != written => return Err(IoError::Logic),
             Some(_) => {}
             // The "break" stop code closing the array (RFC 8949 §3.2.1).
-            None => self.w.push_byte(0xFF)?,
+            None => self.c.w.push_byte(0xFF)?,
         }
-        Ok(self.w.pos)
+        Ok(self.c.w.pos)
     }
 }
 
@@ -268,13 +253,14 @@ fn write_record_head(
         has_value,
     ];
     c.map(pairs.iter().filter(|p| **p).count() as u64)?;
-    if let Some((b, n)) = &plan.bn {
+    let mut buf = [0u8; MAX_NAME];
+    if let Some(p) = &plan.bn {
         c.int(L_BN)?;
-        c.text(b.get(..*n).unwrap_or(&[]))?;
+        c.text(name_text(p, &mut buf)?)?;
     }
-    if let Some((b, n)) = &plan.n {
+    if let Some(p) = &plan.n {
         c.int(L_N)?;
-        c.text(b.get(..*n).unwrap_or(&[]))?;
+        c.text(name_text(p, &mut buf)?)?;
     }
     if let Some(t) = plan.bt {
         c.int(L_BT)?;

@@ -94,13 +94,14 @@ impl<'b> SenmlJsonEncoder<'b> {
             json_string(w, k)?;
             w.push_byte(b':')
         };
-        if let Some((b, n)) = &plan.bn {
+        let mut buf = [0u8; super::senml_cbor::MAX_NAME];
+        if let Some(p) = &plan.bn {
             key(w, b"bn")?;
-            json_string(w, b.get(..*n).unwrap_or(&[]))?;
+            json_string(w, super::senml_cbor::name_text(p, &mut buf)?)?;
         }
-        if let Some((b, n)) = &plan.n {
+        if let Some(p) = &plan.n {
             key(w, b"n")?;
-            json_string(w, b.get(..*n).unwrap_or(&[]))?;
+            json_string(w, super::senml_cbor::name_text(p, &mut buf)?)?;
         }
         if let Some(t) = plan.bt {
             if !t.is_finite() {

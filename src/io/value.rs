@@ -140,7 +140,15 @@ impl Path {
 
     /// Whether `other` is this path or lies below it.
     pub fn is_prefix_of(&self, other: &Path) -> bool {
-        other.as_slice().starts_with(self.as_slice())
+        if self.len > other.len {
+            return false;
+        }
+        // All four slots, without a slice comparison: the IDs past `self.len` don't count.
+        let mut same = true;
+        for i in 0..4 {
+            same &= i >= usize::from(self.len) || self.ids[i] == other.ids[i];
+        }
+        same
     }
 
     /// Parses an absolute path as it appears in SenML names and CoAP-style strings:
@@ -165,15 +173,32 @@ impl Path {
     /// Writes the path as text (`/3/0/1`; the root is `/`) into `out`, returning the
     /// number of bytes written.
     pub fn write_str(&self, out: &mut [u8]) -> Result<usize, IoError> {
-        let mut w = SliceWriter::new(out);
         if self.is_empty() {
-            w.push(b"/")?;
+            *out.first_mut().ok_or(IoError::BufferTooSmall)? = b'/';
+            return Ok(1);
         }
-        for id in self.as_slice() {
-            w.push(b"/")?;
-            w.push_u64(u64::from(*id))?;
+        let mut pos = 0;
+        for &id in self.as_slice() {
+            let digits = match id {
+                0..=9 => 1,
+                10..=99 => 2,
+                100..=999 => 3,
+                1000..=9999 => 4,
+                _ => 5,
+            };
+            // "/" and the digits, the last one first.
+            let dst = out
+                .get_mut(pos..pos + 1 + digits)
+                .ok_or(IoError::BufferTooSmall)?;
+            dst[0] = b'/';
+            let mut v = id;
+            for d in dst[1..].iter_mut().rev() {
+                *d = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            pos += 1 + digits;
         }
-        Ok(w.pos)
+        Ok(pos)
     }
 }
 
@@ -434,8 +459,15 @@ impl<'b> SliceWriter<'b> {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn push_byte(&mut self, b: u8) -> Result<(), IoError> {
-        self.push(&[b])
+        if self.window {
+            return self.push(&[b]);
+        }
+        // Most CBOR heads are one byte: store it without the general copy.
+        *self.buf.get_mut(self.pos).ok_or(IoError::BufferTooSmall)? = b;
+        self.pos += 1;
+        Ok(())
     }
 
     pub(crate) fn push_u64(&mut self, v: u64) -> Result<(), IoError> {
@@ -529,6 +561,26 @@ mod tests {
         assert_eq!(Path::new(&[1, 2, 3, 4]).child(5), None);
         assert_eq!(p.truncated(2), Path::new(&[3, 0]));
         assert_eq!(p.truncated(7), p);
+    }
+
+    #[test]
+    fn path_text_every_digit_count() {
+        let mut b = [0u8; 24];
+        for (ids, text) in [
+            (&[][..], "/"),
+            (&[0, 9][..], "/0/9"),
+            (&[10, 99, 100, 999][..], "/10/99/100/999"),
+            (&[1000, 9999, 10000, 65534][..], "/1000/9999/10000/65534"),
+        ] {
+            let n = Path::new(ids).write_str(&mut b).unwrap();
+            assert_eq!(core::str::from_utf8(&b[..n]).unwrap(), text);
+        }
+        // Too small a buffer is an error, not a truncated path.
+        assert_eq!(
+            Path::new(&[65534, 65534]).write_str(&mut b[..11]),
+            Err(IoError::BufferTooSmall)
+        );
+        assert_eq!(Path::ROOT.write_str(&mut []), Err(IoError::BufferTooSmall));
     }
 
     #[test]

@@ -47,6 +47,21 @@ extern "C" {
         bytes_in: *mut u64,
     ) -> c_int;
     fn anj_rs_dtls_set_handshake_timeouts(initial_ms: u32, max_ms: u32) -> c_int;
+    fn anj_rs_dtls_set_connection_id(enabled: c_int) -> c_int;
+    fn anj_rs_dtls_session_stats(
+        ctx: *mut anj_net_ctx_t,
+        resumed: *mut u32,
+        cid_reconnects: *mut u32,
+        cid_in_use: *mut c_int,
+    ) -> c_int;
+}
+
+/// Whether handshakes from now on ask the server for a DTLS Connection ID (RFC 9146;
+/// on by default). Returns whether the MbedTLS build supports Connection IDs at all
+/// (`MBEDTLS_SSL_DTLS_CONNECTION_ID`).
+pub fn set_connection_id(enabled: bool) -> bool {
+    // SAFETY: a plain integer; the C side only stores it.
+    unsafe { anj_rs_dtls_set_connection_id(c_int::from(enabled)) != 0 }
 }
 
 /// Sets the handshake retransmission timeouts of DTLS contexts created from now on:
@@ -68,6 +83,12 @@ pub struct DtlsStats {
     pub bytes_out: u64,
     /// Datagram bytes received (records, headers included).
     pub bytes_in: u64,
+    /// Abbreviated handshakes (the saved session resumed) among `handshakes`.
+    pub resumed: u32,
+    /// Connects that went on with the session over its Connection ID, no handshake.
+    pub cid_reconnects: u32,
+    /// The current session uses a Connection ID (the server agreed to one).
+    pub cid_in_use: bool,
 }
 
 /// The counters of a context made by `anj_dtls_create_ctx`; `None` for any other
@@ -79,5 +100,13 @@ pub fn stats(ctx: *mut anj_net_ctx_t) -> Option<DtlsStats> {
     // SAFETY: the C side only compares `ctx` against its own pool before reading
     // through it, and writes the three plain counters through valid references.
     let r = unsafe { anj_rs_dtls_stats(ctx, &mut s.handshakes, &mut s.bytes_out, &mut s.bytes_in) };
+    if r != 0 {
+        return None;
+    }
+    let mut cid: c_int = 0;
+    // SAFETY: as above.
+    let r =
+        unsafe { anj_rs_dtls_session_stats(ctx, &mut s.resumed, &mut s.cid_reconnects, &mut cid) };
+    s.cid_in_use = cid != 0;
     (r == 0).then_some(s)
 }

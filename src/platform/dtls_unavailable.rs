@@ -66,3 +66,11 @@ pub extern "C" fn anj_dtls_get_inner_mtu(_ctx: *mut anj_net_ctx_t, _mtu: *mut i3
 pub extern "C" fn anj_dtls_queue_mode_rx_off(_ctx: *mut anj_net_ctx_t) -> c_int {
     ANJ_NET_ENOTSUP
 }
+
+/// The anj-rs extension of the MbedTLS backend (`src/c/dtls_mbedtls.c`), so that
+/// applications calling it link in every `ANJ_WITH_MBEDTLS` build; here it does
+/// nothing and says so.
+#[no_mangle]
+pub extern "C" fn anj_rs_dtls_set_handshake_timeouts(_initial_ms: u32, _max_ms: u32) -> c_int {
+    -1
+}

@@ -317,6 +317,68 @@ class LeshanProbe:
                 self.proc.kill()
 
 
+BOOTSTRAP_PROBE_SRC = INTEROP_DIR / "probe" / "BootstrapProbe.java"
+
+
+def ensure_bootstrap_probe() -> list[str]:
+    """Build ``probe/BootstrapProbe.java`` (a Bootstrap-Server on Leshan's bootstrap
+    server library, which the demo jar also carries); return its command prefix. The
+    caller appends PORT ENDPOINT DM_URI SSID [PSK_IDENTITY PSK_KEY_HEX]."""
+    javac = _require_tool("javac", "install a JDK (Debian: apt-get install default-jdk-headless)")
+    java = _require_tool("java", "install a JDK (Debian: apt-get install default-jdk-headless)")
+    jar = ensure_leshan_jar()
+    out = CACHE_DIR / f"bootstrap-probe-{LESHAN_VERSION}"
+    stamp = out / "built.stamp"
+    with _cache_lock():
+        if not (stamp.exists() and stamp.stat().st_mtime >= BOOTSTRAP_PROBE_SRC.stat().st_mtime):
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir(parents=True)
+            proc = subprocess.run([javac, "-nowarn", "-cp", str(jar), "-d", str(out),
+                                   str(BOOTSTRAP_PROBE_SRC)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if proc.returncode != 0:
+                raise LeshanError(f"javac failed for {BOOTSTRAP_PROBE_SRC}:\n{_tail(proc.stdout)}")
+            stamp.write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"))
+    return [java, *JAVA_OPTS, "-cp", f"{out}{os.pathsep}{jar}", "BootstrapProbe"]
+
+
+class BootstrapProbe(LeshanProbe):
+    """``BootstrapProbe`` on a free 127.0.0.1 port, provisioning ``endpoint`` with an
+    account at ``dm_uri`` (PSK when ``psk`` = (identity, key) is given)."""
+
+    def __init__(self, endpoint: str, dm_uri: str, ssid: int = 1,
+                 psk: Optional[tuple[str, bytes]] = None, script: Optional[str] = None,
+                 bs_psk: Optional[tuple[str, bytes]] = None) -> None:
+        """``script``: a Leshan content format name (TLV, SENML_CBOR, ...) runs the
+        probe's scripted session (Discover, Delete, multi-instance Write of /0, ...)
+        with that format instead of the configuration's. ``bs_psk`` = (identity, key):
+        also listen on ``coaps_uri``, where ``endpoint`` must use that PSK."""
+        super().__init__()
+        self.args = [str(self.port), endpoint, dm_uri, str(ssid)]
+        if psk is not None:
+            self.args += [psk[0], psk[1].hex()]
+        self.env = dict(os.environ)
+        if script:
+            self.env["BOOTSTRAP_PROBE_SCRIPT"] = script
+        self.secure_port: Optional[int] = None
+        if bs_psk is not None:
+            self.secure_port = free_port("udp", exclude=[self.port])
+            self.env["BOOTSTRAP_PROBE_SECURE_PORT"] = str(self.secure_port)
+            self.env["BOOTSTRAP_PROBE_BS_PSK"] = f"{bs_psk[0]}:{bs_psk[1].hex()}"
+
+    @property
+    def coaps_uri(self) -> str:
+        return f"coaps://{LOOPBACK}:{self.secure_port}"
+
+    def __enter__(self) -> "BootstrapProbe":
+        self.proc = subprocess.Popen([*ensure_bootstrap_probe(), *self.args], env=self.env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self._thread = threading.Thread(target=self._read, daemon=True, name="bootstrap-probe")
+        self._thread.start()
+        self.wait_for("started", 60)
+        return self
+
+
 # --------------------------------------------------------------------------
 # helpers
 
@@ -802,14 +864,18 @@ class LeshanServer(LeshanRest):
     ``californium`` overrides entries of the ``Californium.properties`` the demo
     reads at start-up (e.g. ``{"PREFERRED_BLOCK_SIZE": 1024}``: the block size of
     the block-wise requests it sends).
+    ``cid`` is the demo's ``-cid`` option (DTLS Connection ID, RFC 9146): ``"off"``,
+    ``"on"`` (6-byte CIDs) or a CID length; ``None`` keeps the demo's default
+    (2.0.0-M4: on).
     """
 
     def __init__(self, coap_port: Optional[int] = None, web_port: Optional[int] = None,
                  coaps_port: Optional[int] = None, startup_timeout: float = 90,
-                 californium: Optional[dict[str, Any]] = None,
+                 californium: Optional[dict[str, Any]] = None, cid: Optional[str] = None,
                  extra_args: Sequence[str] = ()):
         super().__init__(LOOPBACK, 0)
         self.californium = dict(californium or {})
+        self.cid = cid
         # More demo options, e.g. ["-cert", ..., "-prik", ..., "-truststore", ...]
         # for its X.509 credentials.
         self.extra_args = list(extra_args)
@@ -863,7 +929,8 @@ class LeshanServer(LeshanRest):
             # Read by the demo on start-up; entries not given keep their defaults.
             (self.run_dir / "Californium.properties").write_text(
                 "".join(f"{k}={v}\n" for k, v in self.californium.items()))
-        cmd = _server_command(self.jar, coap, coaps, web, self.extra_args)
+        extra = ["-cid", str(self.cid)] if self.cid is not None else []
+        cmd = _server_command(self.jar, coap, coaps, web, extra + self.extra_args)
         with open(self.log_path, "wb") as log:
             log.write(("$ " + " ".join(cmd) + "\n").encode())
             log.flush()

@@ -17,7 +17,8 @@ firmware" and reports success and its new version.
   example's peak stack are printed (``pytest -s``);
 * failures, each seen by Leshan in Update Result /5/0/5: Invalid URI (7) for a
   malformed URI, one the downloader refuses and a missing file (4.04); Unsupported
-  Protocol (9) for http:// and coaps:// (this build has CoAP only); Integrity Failure
+  Protocol (9) for http:// and coaps:// (this build has CoAP only; coaps:// pulls are
+  test_fota_pull_coaps.py's); Integrity Failure
   (5) when the file is rewritten halfway (new ETag); Connection Lost (4) when the
   file server goes away for good.
 """

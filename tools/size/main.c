@@ -24,6 +24,20 @@
 #ifdef ANJ_WITH_LWM2M_SEND
 #    include <anj/lwm2m_send.h>
 #endif
+#ifdef ANJ_SIZE_WITH_MBEDTLS
+/* DTLS through the default MbedTLS backend, whose memory comes from a static pool
+ * (MbedTLS's buffer allocator): no heap in the image. */
+#    include <mbedtls/memory_buffer_alloc.h>
+static unsigned char g_mbedtls_pool[12 * 1024];
+void *anj_size_no_calloc(size_t n, size_t size) {
+    (void) n;
+    (void) size;
+    return NULL;
+}
+void anj_size_no_free(void *ptr) {
+    (void) ptr;
+}
+#endif
 
 static anj_t g_anj;
 static anj_dm_device_obj_t g_device;
@@ -83,6 +97,9 @@ static void dl_event(void *arg, anj_coap_downloader_t *dl, anj_coap_downloader_s
 #endif
 
 int main(void) {
+#ifdef ANJ_SIZE_WITH_MBEDTLS
+    mbedtls_memory_buffer_alloc_init(g_mbedtls_pool, sizeof(g_mbedtls_pool));
+#endif
     anj_configuration_t config = { .endpoint_name = "size-report" };
     if (anj_core_init(&g_anj, &config)) {
         return 1;
@@ -94,11 +111,29 @@ int main(void) {
         .binding = "U",
         .bootstrap_on_registration_failure = &(bool) { false },
     };
+#ifdef ANJ_SIZE_WITH_MBEDTLS
+    static const uint8_t psk_identity[] = "size-report";
+    static const uint8_t psk_key[16] = { 1 };
+    anj_dm_security_instance_init_t sec = {
+        .ssid = 1,
+        .server_uri = "coaps://192.0.2.1:5684",
+        .security_mode = ANJ_DM_SECURITY_PSK,
+        .public_key_or_identity = {
+            .source = ANJ_CRYPTO_DATA_SOURCE_BUFFER,
+            .info.buffer = { .data = psk_identity, .data_size = sizeof(psk_identity) - 1 },
+        },
+        .secret_key = {
+            .source = ANJ_CRYPTO_DATA_SOURCE_BUFFER,
+            .info.buffer = { .data = psk_key, .data_size = sizeof(psk_key) },
+        },
+    };
+#else
     anj_dm_security_instance_init_t sec = {
         .ssid = 1,
         .server_uri = "coap://192.0.2.1:5683",
         .security_mode = ANJ_DM_SECURITY_NOSEC,
     };
+#endif
     anj_dm_server_obj_init(&g_server);
     anj_dm_security_obj_init(&g_security);
     if (anj_dm_device_obj_install(&g_anj, &g_device, &dev)

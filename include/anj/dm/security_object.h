@@ -7,5 +7,8 @@
 #include <anj_internal/fn_types.h>
 #include <anj/defs.h>
 #include <anj/dm/core.h>
+#ifdef ANJ_WITH_PERSISTENCE
+#include <anj/persistence.h>
+#endif
 
 #endif /* ANJ_DM_SECURITY_OBJECT_H */

@@ -1,7 +1,8 @@
 /*
  * anj-rs C test: anj/persistence.h through a memory stream, and the Server object's
  * store/restore: a round trip into a fresh context, then corrupt and foreign data,
- * which must be refused without changing the object.
+ * which must be refused without changing the object; the same for the Security
+ * object, credentials included (ANJ_WITH_SECURITY), and a tampered record.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <anj/core.h>
 #include <anj/defs.h>
 #include <anj/dm/core.h>
+#include <anj/dm/security_object.h>
 #include <anj/dm/server_object.h>
 #include <anj/persistence.h>
 #include <anj/utils.h>
@@ -27,7 +29,7 @@ static int g_failures;
     } while (0)
 
 typedef struct {
-    uint8_t data[256];
+    uint8_t data[4096];
     size_t len;
     size_t pos;
 } mem_t;
@@ -187,9 +189,150 @@ static void test_server_object(void) {
     CHECK(anj_dm_server_obj_restore(&g_bad, &frs) < 0);
 }
 
+static anj_dm_security_obj_t g_sec_src, g_sec_dst, g_sec_bad;
+static anj_t g_anj_sec, g_anj_bad;
+
+#ifdef ANJ_WITH_SECURITY
+static anj_crypto_security_info_t buffer_info(const void *data, size_t size) {
+    anj_crypto_security_info_t info;
+    memset(&info, 0, sizeof(info));
+    info.source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+    info.info.buffer.data = data;
+    info.info.buffer.data_size = size;
+    return info;
+}
+#endif
+
+static void add_security(anj_dm_security_obj_t *obj, const char *uri, uint16_t ssid,
+                         anj_iid_t iid, bool bootstrap) {
+    anj_dm_security_instance_init_t inst;
+    memset(&inst, 0, sizeof(inst));
+    inst.server_uri = uri;
+    inst.bootstrap_server = bootstrap;
+    inst.ssid = ssid;
+    inst.client_hold_off_time = 11;
+    inst.iid = &iid;
+    inst.security_mode = ANJ_DM_SECURITY_NOSEC;
+#ifdef ANJ_WITH_SECURITY
+    static const char identity[] = "c-identity";
+    static const uint8_t key[] = { 0x00, 0xff, 0x10, 0x80, 0x7f };
+    static const uint8_t server_key[] = { 0x30, 0x59, 0x30, 0x13 };
+    inst.security_mode = ANJ_DM_SECURITY_PSK;
+    inst.public_key_or_identity = buffer_info(identity, strlen(identity));
+    inst.secret_key = buffer_info(key, sizeof(key));
+    inst.server_public_key = buffer_info(server_key, sizeof(server_key));
+    inst.server_name_indication = "fw.example.com";
+#endif
+    CHECK(anj_dm_security_obj_add_instance(obj, &inst) == 0);
+}
+
+static bool read_bytes_equal(anj_t *anj, anj_iid_t iid, anj_rid_t rid, const void *expected,
+                             size_t size) {
+    anj_res_value_t v;
+    if (anj_dm_res_read(anj, &ANJ_MAKE_RESOURCE_PATH(0, iid, rid), &v)) {
+        return false;
+    }
+    return v.bytes_or_string.chunk_length == size
+           && memcmp(v.bytes_or_string.data, expected, size) == 0;
+}
+
+static void test_security_object(void) {
+    static mem_t m, again;
+    anj_persistence_context_t st = anj_persistence_store_context_create(mem_write, &m);
+    anj_persistence_context_t rs = anj_persistence_restore_context_create(mem_read, &m);
+    anj_configuration_t config = { .endpoint_name = "c-persistence-sec" };
+    CHECK(anj_core_init(&g_anj_sec, &config) == 0);
+    CHECK(anj_core_init(&g_anj_bad, &config) == 0);
+
+    anj_dm_security_obj_init(&g_sec_src);
+    CHECK(anj_dm_security_obj_store(&g_anj_sec, &g_sec_src, &st) < 0); /* nothing yet */
+    add_security(&g_sec_src, "coaps://127.0.0.1:5684", 17, 2, false);
+#ifdef ANJ_WITH_BOOTSTRAP
+    add_security(&g_sec_src, "coaps://127.0.0.1:5784", 0, 0, true);
+#endif
+    CHECK(anj_dm_security_obj_store(&g_anj_sec, &g_sec_src, &st) == 0);
+    CHECK(m.len > 0);
+
+    /* Restore into a fresh context, store it again: the same bytes. */
+    anj_dm_security_obj_init(&g_sec_dst);
+    CHECK(anj_dm_security_obj_restore(&g_anj_sec, &g_sec_dst, &rs) == 0);
+    CHECK(m.pos == m.len);
+    anj_persistence_context_t st2 = anj_persistence_store_context_create(mem_write, &again);
+    CHECK(anj_dm_security_obj_store(&g_anj_sec, &g_sec_dst, &st2) == 0);
+    CHECK(again.len == m.len && memcmp(again.data, m.data, m.len) == 0);
+
+    /* Every resource through the data model of the restored object. */
+    CHECK(anj_dm_security_obj_install(&g_anj_sec, &g_sec_dst) == 0);
+    anj_res_value_t v;
+    CHECK(read_bytes_equal(&g_anj_sec, 2, 0, "coaps://127.0.0.1:5684", 22));
+    CHECK(anj_dm_res_read(&g_anj_sec, &ANJ_MAKE_RESOURCE_PATH(0, 2, 1), &v) == 0
+          && !v.bool_value);
+    CHECK(anj_dm_res_read(&g_anj_sec, &ANJ_MAKE_RESOURCE_PATH(0, 2, 10), &v) == 0
+          && v.int_value == 17);
+    CHECK(anj_dm_res_read(&g_anj_sec, &ANJ_MAKE_RESOURCE_PATH(0, 2, 11), &v) == 0
+          && v.int_value == 11);
+#ifdef ANJ_WITH_SECURITY
+    static const uint8_t key[] = { 0x00, 0xff, 0x10, 0x80, 0x7f };
+    static const uint8_t server_key[] = { 0x30, 0x59, 0x30, 0x13 };
+    CHECK(anj_dm_res_read(&g_anj_sec, &ANJ_MAKE_RESOURCE_PATH(0, 2, 2), &v) == 0
+          && v.int_value == ANJ_DM_SECURITY_PSK);
+    CHECK(read_bytes_equal(&g_anj_sec, 2, 3, "c-identity", 10));
+    CHECK(read_bytes_equal(&g_anj_sec, 2, 4, server_key, sizeof(server_key)));
+    CHECK(read_bytes_equal(&g_anj_sec, 2, 5, key, sizeof(key)));
+    CHECK(read_bytes_equal(&g_anj_sec, 2, 14, "fw.example.com", 14));
+#endif
+#ifdef ANJ_WITH_BOOTSTRAP
+    CHECK(anj_dm_res_read(&g_anj_sec, &ANJ_MAKE_RESOURCE_PATH(0, 0, 1), &v) == 0
+          && v.bool_value);
+#endif
+    /* An installed object is not restored over. */
+    m.pos = 0;
+    CHECK(anj_dm_security_obj_restore(&g_anj_sec, &g_sec_dst, &rs) < 0);
+
+    /* Tampered data: every flipped bit is refused, and an object that already holds
+     * an instance keeps exactly that instance. */
+    anj_dm_security_obj_init(&g_sec_bad);
+    add_security(&g_sec_bad, "coap://10.1.2.3", 9, 7, false);
+    static mem_t before, after;
+    anj_persistence_context_t stb = anj_persistence_store_context_create(mem_write, &before);
+    CHECK(anj_dm_security_obj_store(&g_anj_bad, &g_sec_bad, &stb) == 0);
+    int refused = 0;
+    for (size_t i = 0; i < m.len; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            m.data[i] ^= (uint8_t) (1u << bit);
+            m.pos = 0;
+            refused += anj_dm_security_obj_restore(&g_anj_bad, &g_sec_bad, &rs) < 0;
+            m.data[i] ^= (uint8_t) (1u << bit);
+        }
+    }
+    CHECK(refused == (int) (m.len * 8));
+    /* Every truncation too. */
+    size_t full = m.len;
+    for (size_t len = 0; len < full; len++) {
+        m.len = len;
+        m.pos = 0;
+        CHECK(anj_dm_security_obj_restore(&g_anj_bad, &g_sec_bad, &rs) < 0);
+    }
+    m.len = full;
+    /* A Server object record is not a Security object record. */
+    static mem_t srv;
+    anj_persistence_context_t sst = anj_persistence_store_context_create(mem_write, &srv);
+    CHECK(anj_dm_server_obj_store(&g_src, &sst) == 0);
+    anj_persistence_context_t srs = anj_persistence_restore_context_create(mem_read, &srv);
+    CHECK(anj_dm_security_obj_restore(&g_anj_bad, &g_sec_bad, &srs) < 0);
+    anj_persistence_context_t sta = anj_persistence_store_context_create(mem_write, &after);
+    CHECK(anj_dm_security_obj_store(&g_anj_bad, &g_sec_bad, &sta) == 0);
+    CHECK(after.len == before.len && memcmp(after.data, before.data, before.len) == 0);
+    CHECK(anj_dm_security_obj_install(&g_anj_bad, &g_sec_bad) == 0);
+    CHECK(read_bytes_equal(&g_anj_bad, 7, 0, "coap://10.1.2.3", 15));
+    /* Wrong directions. */
+    CHECK(anj_dm_security_obj_store(&g_anj_sec, &g_sec_src, &rs) < 0);
+}
+
 int main(void) {
     test_primitives();
     test_server_object();
+    test_security_object();
     if (g_failures) {
         fprintf(stderr, "%d check(s) failed\n", g_failures);
         return 1;

@@ -1,0 +1,962 @@
+//! The Bootstrap interface in simulated time, against a scripted Bootstrap-Server built
+//! on coap-lite, with the real built-in Security, Server and Device objects.
+
+use std::collections::VecDeque;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
+
+use super::link::{Link, NetStatus, Recv};
+use super::tests::{ack, path, queries};
+use super::*;
+use crate::ffi::core::{anj_configuration_t, anj_core_init, anj_t};
+use crate::ffi::objects::*;
+use crate::ffi::time::anj_time_duration_t;
+
+const BS_URI: &std::ffi::CStr = c"coap://127.0.0.1:5693";
+const BS: &str = "coap:127.0.0.1:5693";
+const DM: &str = "coap:127.0.0.1:5683";
+
+/// A link that records where it connects.
+#[derive(Default)]
+struct BsLink {
+    connected: bool,
+    sent: VecDeque<Vec<u8>>,
+    inbox: VecDeque<Vec<u8>>,
+    connects: Vec<String>,
+    rng: u64,
+    psk: Option<(Vec<u8>, Vec<u8>)>,
+    /// Connections fail (the Bootstrap-Server is unreachable).
+    refuse: bool,
+}
+
+impl Link for BsLink {
+    fn connect_with_psk(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        psk: Option<super::link::Psk<'_>>,
+    ) -> NetStatus {
+        self.psk = psk.map(|p| (p.identity.to_vec(), p.key.to_vec()));
+        self.connect(scheme, host, port)
+    }
+    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
+        self.connects.push(format!("{scheme}:{host}:{port}"));
+        if self.refuse {
+            return NetStatus::Failed(-1);
+        }
+        self.connected = true;
+        NetStatus::Done
+    }
+    fn send(&mut self, d: &[u8]) -> NetStatus {
+        self.sent.push_back(d.to_vec());
+        NetStatus::Done
+    }
+    fn recv(&mut self, buf: &mut [u8]) -> Recv {
+        match self.inbox.pop_front() {
+            Some(d) => {
+                buf[..d.len()].copy_from_slice(&d);
+                Recv::Datagram(d.len())
+            }
+            None => Recv::Nothing,
+        }
+    }
+    fn close(&mut self) -> NetStatus {
+        self.connected = false;
+        NetStatus::Done
+    }
+    fn cleanup(&mut self) -> NetStatus {
+        self.close()
+    }
+    fn rx_off(&mut self) {}
+    fn is_connected(&self) -> bool {
+        self.connected
+    }
+    fn random(&mut self, buf: &mut [u8]) -> bool {
+        for b in buf {
+            self.rng = self
+                .rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            *b = (self.rng >> 33) as u8;
+        }
+        true
+    }
+}
+
+struct Opts {
+    retry_count: u16,
+    retry_timeout: Duration,
+    bs_timeout: Duration,
+    hold_off: u32,
+    /// Also a complete LwM2M Server account (Security /0/1 + Server /1/0, SSID 1).
+    server_account: bool,
+    bootstrap_on_failure: bool,
+}
+
+impl Default for Opts {
+    fn default() -> Self {
+        Opts {
+            retry_count: 0,
+            retry_timeout: 0,
+            bs_timeout: 0,
+            hold_off: 0,
+            server_account: false,
+            bootstrap_on_failure: true,
+        }
+    }
+}
+
+struct Rig {
+    anj: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_ANJ_T / 8]>>,
+    server: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_SERVER_OBJ / 8]>>,
+    security: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_SECURITY_OBJ / 8]>>,
+    _device: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_DEVICE_OBJ / 8]>>,
+    link: BsLink,
+    now: Instant,
+    mid: u16,
+}
+
+impl Rig {
+    fn new(o: Opts) -> Rig {
+        let mut rig = Rig {
+            anj: Box::new(std::mem::MaybeUninit::uninit()),
+            server: Box::new(std::mem::MaybeUninit::uninit()),
+            security: Box::new(std::mem::MaybeUninit::uninit()),
+            _device: Box::new(std::mem::MaybeUninit::uninit()),
+            link: BsLink {
+                rng: 11,
+                ..Default::default()
+            },
+            now: 1_000 * SEC,
+            mid: 0x4000,
+        };
+        let anj = rig.anj_ptr();
+        let config = anj_configuration_t {
+            endpoint_name: c"bs-ep".as_ptr(),
+            connection_status_cb: None,
+            connection_status_cb_arg: std::ptr::null_mut(),
+            queue_mode_enabled: false,
+            queue_mode_timeout: anj_time_duration_t { us: 0 },
+            net_socket_cfg: std::ptr::null(),
+            udp_tx_params: std::ptr::null(),
+            exchange_request_timeout: anj_time_duration_t { us: 0 },
+            bootstrap_retry_count: o.retry_count,
+            bootstrap_retry_timeout: anj_time_duration_t {
+                us: o.retry_timeout,
+            },
+            bootstrap_timeout: anj_time_duration_t { us: o.bs_timeout },
+            #[cfg(feature = "certificates")]
+            trust_store: std::ptr::null(),
+        };
+        let mut retry = crate::dm::builtin::anj_communication_retry_res_t {
+            retry_count: 1,
+            retry_timer: 10,
+            seq_delay_timer: 100,
+            seq_retry_count: 1,
+        };
+        let bs_on_failure = o.bootstrap_on_failure;
+        let server_init = anj_dm_server_instance_init_t {
+            ssid: 1,
+            lifetime: 60,
+            default_min_period: 0,
+            default_max_period: 0,
+            disable_timeout: 0,
+            notification_storing: false,
+            binding: c"U".as_ptr(),
+            bootstrap_on_registration_failure: &bs_on_failure,
+            mute_send: false,
+            iid: std::ptr::null(),
+            comm_retry_res: &mut retry,
+            default_notification_mode: 0,
+        };
+        // SAFETY (test): zeroed init structs are valid for these plain C structs.
+        let mut bs_init: anj_dm_security_instance_init_t = unsafe { std::mem::zeroed() };
+        bs_init.server_uri = BS_URI.as_ptr();
+        bs_init.bootstrap_server = true;
+        bs_init.security_mode = anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC;
+        bs_init.client_hold_off_time = o.hold_off;
+        // SAFETY (test): as above.
+        let mut dm_init: anj_dm_security_instance_init_t = unsafe { std::mem::zeroed() };
+        dm_init.server_uri = c"coap://127.0.0.1:5683".as_ptr();
+        dm_init.security_mode = anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC;
+        dm_init.ssid = 1;
+        let dev_init = anj_dm_device_object_init_t {
+            manufacturer: c"ACME".as_ptr(),
+            model_number: std::ptr::null(),
+            serial_number: std::ptr::null(),
+            firmware_version: std::ptr::null(),
+            software_version: std::ptr::null(),
+            reboot_cb: None,
+            reboot_cb_arg: std::ptr::null_mut(),
+        };
+        // SAFETY (test): storage of the configured sizes, alive as long as the rig.
+        unsafe {
+            assert_eq!(anj_core_init(anj, &config), 0);
+            let server = rig.server.as_mut_ptr() as *mut ServerObj;
+            let security = rig.security.as_mut_ptr() as *mut SecurityObj;
+            let device = rig._device.as_mut_ptr() as *mut DeviceObj;
+            anj_dm_server_obj_init(server);
+            anj_dm_security_obj_init(security);
+            assert_eq!(anj_dm_security_obj_add_instance(security, &bs_init), 0);
+            if o.server_account {
+                assert_eq!(anj_dm_server_obj_add_instance(server, &server_init), 0);
+                assert_eq!(anj_dm_security_obj_add_instance(security, &dm_init), 0);
+            }
+            assert_eq!(anj_dm_server_obj_install(anj, server), 0);
+            assert_eq!(anj_dm_security_obj_install(anj, security), 0);
+            assert_eq!(anj_dm_device_obj_install(anj, device, &dev_init), 0);
+            crate::ffi::core::apply_pending(anj);
+        }
+        rig
+    }
+
+    fn anj_ptr(&mut self) -> *mut anj_t {
+        self.anj.as_mut_ptr() as *mut anj_t
+    }
+
+    fn client(&mut self) -> &mut Client {
+        // SAFETY (test): initialised by anj_core_init; no other reference is live.
+        unsafe { &mut (*self.anj_ptr()).inner.client }
+    }
+
+    fn step(&mut self) {
+        let anj = self.anj_ptr();
+        let now = self.now;
+        // SAFETY (test): pending application requests are applied as anj_core_step does;
+        // the link is a separate field of the rig.
+        unsafe {
+            crate::ffi::core::apply_pending(anj);
+            (*anj).inner.client.step(now, &mut self.link, anj);
+        }
+    }
+
+    fn run_until(&mut self, limit: Duration, mut cond: impl FnMut(&mut Rig) -> bool) -> bool {
+        let end = self.now + limit;
+        while self.now <= end {
+            self.step();
+            if cond(self) {
+                return true;
+            }
+            self.now += 100 * crate::time::MS;
+        }
+        false
+    }
+
+    fn take_sent(&mut self) -> Option<Packet> {
+        self.link
+            .sent
+            .pop_front()
+            .map(|d| Packet::from_bytes(&d).expect("client sent malformed CoAP"))
+    }
+
+    fn status(&mut self) -> anj_conn_status_t {
+        self.client().status()
+    }
+
+    /// Runs until the Bootstrap-Request goes out, checks it and accepts it.
+    fn accept_bootstrap_request(&mut self) {
+        assert!(self.run_until(SEC, |r| !r.link.sent.is_empty()));
+        let req = self.take_sent().unwrap();
+        assert_eq!(req.header.code, MessageClass::Request(RequestType::Post));
+        assert_eq!(path(&req), "bs");
+        let q = queries(&req);
+        assert!(q.contains(&"ep=bs-ep".to_string()), "{q:?}");
+        assert_eq!(self.link.connects.last().map(String::as_str), Some(BS));
+        assert_eq!(self.status(), ANJ_CONN_STATUS_BOOTSTRAPPING);
+        self.deliver(&ack(&req, ResponseType::Changed));
+        self.step();
+    }
+
+    fn deliver(&mut self, p: &Packet) {
+        self.link.inbox.push_back(p.to_bytes().unwrap());
+    }
+
+    /// Sends a request of the Bootstrap-Server and returns the client's response.
+    fn request(
+        &mut self,
+        code: RequestType,
+        uri: &str,
+        cf: Option<usize>,
+        accept: Option<usize>,
+        payload: &[u8],
+    ) -> Packet {
+        self.mid = self.mid.wrapping_add(1);
+        let mut p = Packet::new();
+        p.header.set_type(MessageType::Confirmable);
+        p.header.message_id = self.mid;
+        p.header.code = MessageClass::Request(code);
+        p.set_token(self.mid.to_be_bytes().to_vec());
+        for seg in uri.split('/').filter(|s| !s.is_empty()) {
+            p.add_option(CoapOption::UriPath, seg.as_bytes().to_vec());
+        }
+        if let Some(cf) = cf {
+            p.add_option(CoapOption::ContentFormat, uint(cf));
+        }
+        if let Some(a) = accept {
+            p.add_option(CoapOption::Accept, uint(a));
+        }
+        p.payload = payload.to_vec();
+        self.deliver(&p);
+        self.step();
+        let resp = self.take_sent().expect("no response");
+        assert_eq!(resp.header.message_id, self.mid);
+        assert_eq!(resp.get_token(), &self.mid.to_be_bytes()[..]);
+        resp
+    }
+
+    fn code(
+        &mut self,
+        code: RequestType,
+        uri: &str,
+        cf: Option<usize>,
+        payload: &[u8],
+    ) -> ResponseType {
+        match self.request(code, uri, cf, None, payload).header.code {
+            MessageClass::Response(r) => r,
+            c => panic!("not a response: {c:?}"),
+        }
+    }
+
+    fn finish(&mut self) -> ResponseType {
+        self.code(RequestType::Post, "bs", None, b"")
+    }
+
+    fn read(&mut self, p: &[u16]) -> Option<Value<'static>> {
+        let anj = self.anj_ptr();
+        let reg = &self.client().registry;
+        match crate::dm::read_resource(anj, reg, &Path::new(p)) {
+            Ok(Value::String(s)) => Some(Value::String(String::from(s).leak())),
+            Ok(Value::Bytes(b)) => Some(Value::Bytes(b.to_vec().leak())),
+            Ok(v) => Some(v),
+            Err(_) => None,
+        }
+    }
+
+    fn instances(&mut self, oid: u16) -> Vec<u16> {
+        self.client()
+            .registry
+            .find(oid)
+            .map(|o| o.instances().iter().map(|i| i.iid).collect())
+            .unwrap_or_default()
+    }
+}
+
+use crate::io::value::{Path, Value};
+
+fn uint(v: usize) -> Vec<u8> {
+    let b = (v as u32).to_be_bytes();
+    let skip = b.iter().take_while(|&&x| x == 0).count();
+    b[skip..].to_vec()
+}
+
+const SENML_JSON: usize = 110;
+const TLV: usize = 11542;
+const LINK: usize = 40;
+
+/// One TLV record (LwM2M 1.1 TS Core §7.4.3): `kind` 0 = Object Instance, 3 = Resource
+/// with a value.
+fn tlv(kind: u8, id: u16, value: &[u8]) -> Vec<u8> {
+    let mut t = kind << 6;
+    let mut out = Vec::new();
+    if id > 255 {
+        t |= 0x20;
+    }
+    let len = value.len();
+    let len_bytes: Vec<u8> = if len < 8 {
+        t |= len as u8;
+        Vec::new()
+    } else if len < 256 {
+        t |= 0x08;
+        vec![len as u8]
+    } else {
+        t |= 0x10;
+        (len as u16).to_be_bytes().to_vec()
+    };
+    out.push(t);
+    if id > 255 {
+        out.extend_from_slice(&id.to_be_bytes());
+    } else {
+        out.push(id as u8);
+    }
+    out.extend(len_bytes);
+    out.extend_from_slice(value);
+    out
+}
+
+/// A complete LwM2M Server account in SenML JSON: Security /0/`sec` and Server
+/// /1/`srv` with `ssid`, pointing at the DM server of the tests.
+fn account_senml(sec: u16, srv: u16, ssid: u16) -> (String, String) {
+    (
+        format!(
+            "[{{\"bn\":\"/0/{sec}/\",\"n\":\"0\",\"vs\":\"coap://127.0.0.1:5683\"}},\
+             {{\"n\":\"1\",\"vb\":false}},{{\"n\":\"2\",\"v\":3}},{{\"n\":\"3\",\"vd\":\"\"}},\
+             {{\"n\":\"5\",\"vd\":\"\"}},{{\"n\":\"10\",\"v\":{ssid}}}]"
+        ),
+        format!(
+            "[{{\"bn\":\"/1/{srv}/\",\"n\":\"0\",\"v\":{ssid}}},{{\"n\":\"1\",\"v\":120}},\
+             {{\"n\":\"7\",\"vs\":\"U\"}}]"
+        ),
+    )
+}
+
+fn provision(rig: &mut Rig) {
+    let (sec, srv) = account_senml(1, 0, 7);
+    assert_eq!(
+        rig.code(RequestType::Put, "0/1", Some(SENML_JSON), sec.as_bytes()),
+        ResponseType::Changed
+    );
+    assert_eq!(
+        rig.code(RequestType::Put, "1/0", Some(SENML_JSON), srv.as_bytes()),
+        ResponseType::Changed
+    );
+}
+
+#[test]
+fn without_a_server_account_the_client_bootstraps_then_registers() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    provision(&mut rig);
+    assert_eq!(rig.finish(), ResponseType::Changed);
+    // What the Bootstrap-Server sent (credentials) is not left in the receive buffer.
+    assert!(rig.client().in_buf.iter().all(|&b| b == 0));
+    // The connection to the Bootstrap-Server is closed, the new account registers.
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let reg = rig.take_sent().unwrap();
+    assert_eq!(path(&reg), "rd");
+    assert_eq!(rig.link.connects.last().map(String::as_str), Some(DM));
+    let q = queries(&reg);
+    assert!(q.contains(&"lt=120".to_string()), "{q:?}");
+    assert_eq!(rig.read(&[1, 0, 0]), Some(Value::Int(7)));
+    assert_eq!(rig.read(&[0, 1, 10]), Some(Value::Int(7)));
+    // The statuses: BOOTSTRAPPING, BOOTSTRAPPED, REGISTERING.
+    let mut seen = Vec::new();
+    while let Some(s) = rig.client().take_status_change() {
+        seen.push(s);
+    }
+    assert_eq!(
+        seen,
+        [
+            ANJ_CONN_STATUS_BOOTSTRAPPING,
+            ANJ_CONN_STATUS_BOOTSTRAPPED,
+            ANJ_CONN_STATUS_REGISTERING
+        ]
+    );
+}
+
+#[test]
+fn bootstrap_request_names_the_endpoint_and_preferred_format() {
+    let mut rig = Rig::new(Opts::default());
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let req = rig.take_sent().unwrap();
+    assert_eq!(req.header.get_type(), MessageType::Confirmable);
+    let q = queries(&req);
+    assert_eq!(q[0], "ep=bs-ep");
+    if cfg!(feature = "senml-cbor") {
+        assert_eq!(q[1], "pct=112");
+    }
+}
+
+#[test]
+fn finish_with_an_incomplete_configuration_is_406_and_rolls_back() {
+    let mut rig = Rig::new(Opts {
+        retry_count: 1,
+        retry_timeout: 5 * SEC,
+        ..Opts::default()
+    });
+    rig.accept_bootstrap_request();
+    // A Security instance for SSID 7, but no Server instance.
+    let (sec, _) = account_senml(1, 0, 7);
+    assert_eq!(
+        rig.code(RequestType::Put, "0/1", Some(SENML_JSON), sec.as_bytes()),
+        ResponseType::Changed
+    );
+    assert_eq!(rig.instances(0), [0, 1]);
+    assert_eq!(rig.finish(), ResponseType::NotAcceptable);
+    // Rolled back: the written instance is gone, the Bootstrap-Server account stays.
+    assert_eq!(rig.instances(0), [0]);
+    assert_eq!(rig.read(&[0, 0, 1]), Some(Value::Bool(true)));
+    // The attempt failed: the next one comes after bootstrap_retry_timeout.
+    assert_eq!(rig.status(), ANJ_CONN_STATUS_BOOTSTRAPPING);
+    let t0 = rig.now;
+    assert!(rig.run_until(10 * SEC, |r| !r.link.sent.is_empty()));
+    assert!(
+        rig.now - t0 >= 5 * SEC && rig.now - t0 < 6 * SEC,
+        "{}",
+        rig.now - t0
+    );
+    assert_eq!(path(&rig.take_sent().unwrap()), "bs");
+}
+
+#[test]
+fn a_server_instance_with_a_mismatched_ssid_is_not_an_account() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    let (sec, _) = account_senml(1, 0, 7);
+    let (_, srv) = account_senml(1, 0, 8);
+    rig.code(RequestType::Put, "0/1", Some(SENML_JSON), sec.as_bytes());
+    rig.code(RequestType::Put, "1/0", Some(SENML_JSON), srv.as_bytes());
+    assert_eq!(rig.instances(1), [0]);
+    assert_eq!(rig.finish(), ResponseType::NotAcceptable);
+    assert_eq!(rig.instances(1), Vec::<u16>::new());
+    assert_eq!(rig.instances(0), [0]);
+    // No retries configured: FAILURE.
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_FAILURE));
+}
+
+#[test]
+fn finish_that_fails_validation_rolls_back_changes_to_existing_instances() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    provision(&mut rig);
+    // A second Bootstrap-Server account is not a valid configuration.
+    assert_eq!(
+        rig.code(
+            RequestType::Put,
+            "0/0/11",
+            Some(SENML_JSON),
+            br#"[{"n":"/0/0/11","v":30}]"#
+        ),
+        ResponseType::Changed
+    );
+    assert_eq!(
+        rig.code(
+            RequestType::Put,
+            "0/1/1",
+            Some(SENML_JSON),
+            br#"[{"n":"/0/1/1","vb":true}]"#
+        ),
+        ResponseType::Changed
+    );
+    assert_eq!(rig.finish(), ResponseType::NotAcceptable);
+    assert_eq!(rig.read(&[0, 0, 11]), Some(Value::Int(0)));
+    assert_eq!(rig.instances(0), [0]);
+    assert_eq!(rig.instances(1), Vec::<u16>::new());
+}
+
+#[test]
+fn multi_instance_bootstrap_write_of_the_security_object() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    // One TLV message: /0/0 (the Bootstrap-Server account, hold-off changed) and a new
+    // /0/1.
+    let mut inst0 = tlv(3, 1, &[1]);
+    inst0.extend(tlv(3, 11, &[9]));
+    let mut inst1 = tlv(3, 0, b"coap://127.0.0.1:5683");
+    inst1.extend(tlv(3, 1, &[0]));
+    inst1.extend(tlv(3, 2, &[3]));
+    inst1.extend(tlv(3, 10, &[7]));
+    let mut payload = tlv(0, 0, &inst0);
+    payload.extend(tlv(0, 1, &inst1));
+    assert_eq!(
+        rig.code(RequestType::Put, "0", Some(TLV), &payload),
+        ResponseType::Changed
+    );
+    assert_eq!(rig.instances(0), [0, 1]);
+    assert_eq!(rig.read(&[0, 0, 11]), Some(Value::Int(9)));
+    assert_eq!(
+        rig.read(&[0, 1, 0]),
+        Some(Value::String("coap://127.0.0.1:5683"))
+    );
+    assert_eq!(rig.read(&[0, 1, 10]), Some(Value::Int(7)));
+    // The Server instance, also in TLV, with its read-only SSID.
+    let mut srv = tlv(3, 0, &[7]);
+    srv.extend(tlv(3, 1, &[0x01, 0x2c]));
+    srv.extend(tlv(3, 7, b"U"));
+    assert_eq!(
+        rig.code(RequestType::Put, "1/0", Some(TLV), &srv),
+        ResponseType::Changed
+    );
+    assert_eq!(rig.read(&[1, 0, 1]), Some(Value::Int(300)));
+    assert_eq!(rig.finish(), ResponseType::Changed);
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERING));
+}
+
+#[test]
+fn bootstrap_read_is_limited_to_the_server_object() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    provision(&mut rig);
+    let r = rig.request(RequestType::Get, "1/0", None, Some(SENML_JSON), b"");
+    assert_eq!(r.header.code, MessageClass::Response(ResponseType::Content));
+    let body = String::from_utf8(r.payload.clone()).unwrap();
+    assert!(body.contains("\"v\":7"), "{body}");
+    let r = rig.request(RequestType::Get, "1", None, Some(SENML_JSON), b"");
+    assert_eq!(r.header.code, MessageClass::Response(ResponseType::Content));
+    for denied in ["0", "0/0", "3/0", "1/0/1"] {
+        let r = rig.request(RequestType::Get, denied, None, None, b"");
+        assert_eq!(
+            r.header.code,
+            MessageClass::Response(ResponseType::MethodNotAllowed),
+            "{denied}"
+        );
+    }
+}
+
+#[test]
+fn operations_outside_the_bootstrap_interface_are_405() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    provision(&mut rig);
+    // Execute, Create, Write-Attributes, Write-Composite.
+    assert_eq!(
+        rig.code(RequestType::Post, "1/0/8", None, b""),
+        ResponseType::MethodNotAllowed
+    );
+    assert_eq!(
+        rig.code(RequestType::Post, "1", Some(SENML_JSON), b"[]"),
+        ResponseType::MethodNotAllowed
+    );
+    assert_eq!(
+        rig.code(RequestType::Put, "1/0/1", None, b""),
+        ResponseType::MethodNotAllowed
+    );
+    assert_eq!(
+        rig.code(RequestType::IPatch, "", Some(SENML_JSON), b"[]"),
+        ResponseType::MethodNotAllowed
+    );
+    // The session goes on.
+    assert_eq!(rig.finish(), ResponseType::Changed);
+}
+
+#[test]
+fn bootstrap_delete_keeps_the_bootstrap_server_account() {
+    let mut rig = Rig::new(Opts {
+        server_account: true,
+        ..Opts::default()
+    });
+    // A configured client bootstraps on request.
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    assert_eq!(path(&rig.take_sent().unwrap()), "rd");
+    let anj = rig.anj_ptr();
+    // SAFETY (test): an initialised client.
+    unsafe { crate::ffi::core::anj_core_request_bootstrap(anj) };
+    rig.accept_bootstrap_request();
+    assert_eq!(rig.instances(0), [0, 1]);
+    assert_eq!(rig.instances(1), [0]);
+    // Deleting the account by name is refused.
+    assert_eq!(
+        rig.code(RequestType::Delete, "0/0", None, b""),
+        ResponseType::BadRequest
+    );
+    assert_eq!(
+        rig.code(RequestType::Delete, "3/0", None, b""),
+        ResponseType::BadRequest
+    );
+    assert_eq!(
+        rig.code(RequestType::Delete, "", None, b""),
+        ResponseType::Deleted
+    );
+    assert_eq!(rig.instances(0), [0]);
+    assert_eq!(rig.instances(1), Vec::<u16>::new());
+    assert_eq!(rig.instances(3), [0]);
+    provision(&mut rig);
+    assert_eq!(rig.finish(), ResponseType::Changed);
+    assert_eq!(rig.read(&[1, 0, 0]), Some(Value::Int(7)));
+}
+
+#[test]
+fn bootstrap_delete_of_one_object() {
+    let mut rig = Rig::new(Opts {
+        server_account: true,
+        ..Opts::default()
+    });
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    rig.take_sent();
+    let anj = rig.anj_ptr();
+    // SAFETY (test): an initialised client.
+    unsafe { crate::ffi::core::anj_core_request_bootstrap(anj) };
+    rig.accept_bootstrap_request();
+    assert_eq!(
+        rig.code(RequestType::Delete, "0", None, b""),
+        ResponseType::Deleted
+    );
+    assert_eq!(rig.instances(0), [0]);
+    assert_eq!(rig.instances(1), [0]);
+}
+
+#[cfg(feature = "bootstrap-discover")]
+#[test]
+fn bootstrap_discover_lists_objects_instances_ssid_and_uri() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    provision(&mut rig);
+    let r = rig.request(RequestType::Get, "", None, Some(LINK), b"");
+    assert_eq!(r.header.code, MessageClass::Response(ResponseType::Content));
+    let body = String::from_utf8(r.payload.clone()).unwrap();
+    let v = if cfg!(feature = "lwm2m12") {
+        "1.2"
+    } else {
+        "1.1"
+    };
+    assert_eq!(
+        body,
+        format!(
+            "</>;lwm2m={v},</0>,</0/0>,</0/1>;ssid=7;uri=\"coap://127.0.0.1:5683\",\
+             </1>;ver=1.1,</1/0>;ssid=7,</3>,</3/0>"
+        )
+    );
+    let r = rig.request(RequestType::Get, "1", None, Some(LINK), b"");
+    let body = String::from_utf8(r.payload.clone()).unwrap();
+    assert_eq!(body, format!("</>;lwm2m={v},</1>;ver=1.1,</1/0>;ssid=7"));
+    let r = rig.request(RequestType::Get, "1/0", None, Some(LINK), b"");
+    assert_eq!(
+        r.header.code,
+        MessageClass::Response(ResponseType::BadRequest)
+    );
+    let r = rig.request(RequestType::Get, "42", None, Some(LINK), b"");
+    assert_eq!(
+        r.header.code,
+        MessageClass::Response(ResponseType::NotFound)
+    );
+}
+
+#[test]
+fn client_hold_off_time_delays_the_bootstrap_request() {
+    let mut rig = Rig::new(Opts {
+        hold_off: 12,
+        ..Opts::default()
+    });
+    let t0 = rig.now;
+    rig.step();
+    assert_eq!(rig.status(), ANJ_CONN_STATUS_BOOTSTRAPPING);
+    let now = rig.now;
+    assert_eq!(
+        rig.client().next_step_at(now, std::ptr::null_mut()),
+        t0 + 12 * SEC
+    );
+    assert!(rig.run_until(20 * SEC, |r| !r.link.sent.is_empty()));
+    assert_eq!(rig.now - t0, 12 * SEC);
+    assert_eq!(path(&rig.take_sent().unwrap()), "bs");
+}
+
+#[test]
+fn a_silent_bootstrap_server_fails_the_session_after_bootstrap_timeout() {
+    let mut rig = Rig::new(Opts {
+        bs_timeout: 30 * SEC,
+        ..Opts::default()
+    });
+    rig.accept_bootstrap_request();
+    let (sec, _) = account_senml(1, 0, 7);
+    rig.code(RequestType::Put, "0/1", Some(SENML_JSON), sec.as_bytes());
+    let t0 = rig.now;
+    assert_eq!(rig.instances(0), [0, 1]);
+    assert!(rig.run_until(40 * SEC, |r| r.client().status() == ANJ_CONN_STATUS_FAILURE));
+    let waited = rig.now - t0;
+    assert!((30 * SEC..31 * SEC).contains(&waited), "{waited}");
+    // Rolled back.
+    assert_eq!(rig.instances(0), [0]);
+}
+
+#[test]
+fn default_bootstrap_timeout_is_247_s() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    let t0 = rig.now;
+    assert!(rig.run_until(300 * SEC, |r| r.client().status()
+        == ANJ_CONN_STATUS_FAILURE));
+    let waited = rig.now - t0;
+    assert!((247 * SEC..248 * SEC).contains(&waited), "{waited}");
+}
+
+#[test]
+fn retries_follow_the_configuration_with_exponential_backoff() {
+    let mut rig = Rig::new(Opts {
+        retry_count: 3,
+        retry_timeout: 4 * SEC,
+        ..Opts::default()
+    });
+    rig.link.refuse = true;
+    let t0 = rig.now;
+    assert!(rig.run_until(100 * SEC, |r| r.client().status()
+        == ANJ_CONN_STATUS_FAILURE));
+    // The first attempt and three retries, 4, 8 and 16 s apart.
+    assert_eq!(rig.link.connects.len(), 4);
+    assert!(
+        (28 * SEC..29 * SEC).contains(&(rig.now - t0)),
+        "{}",
+        rig.now - t0
+    );
+}
+
+#[test]
+fn a_rejected_bootstrap_request_is_retried() {
+    let mut rig = Rig::new(Opts {
+        retry_count: 1,
+        retry_timeout: 2 * SEC,
+        ..Opts::default()
+    });
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let req = rig.take_sent().unwrap();
+    rig.deliver(&ack(&req, ResponseType::BadRequest));
+    assert!(rig.run_until(5 * SEC, |r| !r.link.sent.is_empty()));
+    assert_eq!(path(&rig.take_sent().unwrap()), "bs");
+    assert_eq!(rig.link.connects.len(), 2);
+}
+
+#[test]
+fn registration_failure_falls_back_to_bootstrap() {
+    let mut rig = Rig::new(Opts {
+        server_account: true,
+        ..Opts::default()
+    });
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let reg = rig.take_sent().unwrap();
+    assert_eq!(path(&reg), "rd");
+    assert_eq!(rig.link.connects, [DM]);
+    // One attempt in one sequence (the rig's retry resources): a rejection is final.
+    rig.deliver(&ack(&reg, ResponseType::Forbidden));
+    rig.accept_bootstrap_request();
+    assert_eq!(rig.link.connects, [DM, BS]);
+}
+
+#[test]
+fn registration_failure_without_bootstrap_on_failure_is_final() {
+    let mut rig = Rig::new(Opts {
+        server_account: true,
+        bootstrap_on_failure: false,
+        ..Opts::default()
+    });
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let reg = rig.take_sent().unwrap();
+    rig.deliver(&ack(&reg, ResponseType::Forbidden));
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_FAILURE));
+    assert_eq!(rig.link.connects, [DM]);
+}
+
+#[test]
+fn bootstrap_request_trigger_deregisters_then_bootstraps() {
+    let mut rig = Rig::new(Opts {
+        server_account: true,
+        ..Opts::default()
+    });
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let reg = rig.take_sent().unwrap();
+    let mut created = ack(&reg, ResponseType::Created);
+    created.add_option(CoapOption::LocationPath, b"rd".to_vec());
+    created.add_option(CoapOption::LocationPath, b"x1".to_vec());
+    rig.deliver(&created);
+    assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERED));
+    // The LwM2M Server executes /1/0/9.
+    let exec = rig.code(RequestType::Post, "1/0/9", None, b"");
+    assert_eq!(exec, ResponseType::Changed);
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let dereg = rig.take_sent().unwrap();
+    assert_eq!(
+        dereg.header.code,
+        MessageClass::Request(RequestType::Delete)
+    );
+    assert_eq!(path(&dereg), "rd/x1");
+    rig.deliver(&ack(&dereg, ResponseType::Deleted));
+    rig.accept_bootstrap_request();
+    assert_eq!(rig.link.connects, [DM, BS]);
+    // The old account is still there until the Bootstrap-Server changes it.
+    provision(&mut rig);
+    assert_eq!(rig.finish(), ResponseType::Changed);
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    assert_eq!(path(&rig.take_sent().unwrap()), "rd");
+    assert_eq!(rig.link.connects, [DM, BS, DM]);
+}
+
+#[test]
+fn a_request_for_bootstrap_while_bootstrapping_is_ignored() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    let anj = rig.anj_ptr();
+    // SAFETY (test): an initialised client.
+    unsafe { crate::ffi::core::anj_core_request_bootstrap(anj) };
+    rig.step();
+    assert!(rig.link.sent.is_empty());
+    assert_eq!(rig.link.connects.len(), 1);
+    provision(&mut rig);
+    assert_eq!(rig.finish(), ResponseType::Changed);
+}
+
+#[test]
+fn without_any_account_the_client_is_invalid() {
+    let mut rig = Rig::new(Opts::default());
+    // Remove the Bootstrap-Server account before the first step.
+    let anj = rig.anj_ptr();
+    // SAFETY (test): an initialised client, outside of any step.
+    unsafe { crate::ffi::core::anj_dm_remove_obj(anj, 0) };
+    rig.step();
+    assert_eq!(rig.status(), ANJ_CONN_STATUS_INVALID);
+}
+
+#[cfg(feature = "security")]
+#[test]
+fn a_psk_bootstrap_account_connects_with_its_credentials() {
+    let mut rig = Rig::new(Opts::default());
+    // Rewrite the account to coaps with a PSK before the first step, as the Security
+    // object's own transaction would.
+    let anj = rig.anj_ptr();
+    let reg = &rig.client().registry;
+    let obj = reg.find(0).unwrap();
+    assert_eq!(obj.transaction_begin(anj), 0);
+    for (rid, v) in [
+        (0u16, Value::String("coaps://127.0.0.1:5694")),
+        (2, Value::Int(0)),
+        (3, Value::Bytes(b"bs-id")),
+        (5, Value::Bytes(b"bs-key")),
+    ] {
+        crate::dm::write_value(anj, obj, &Path::new(&[0, 0, rid]), &v).unwrap();
+    }
+    assert_eq!(obj.transaction_validate(anj), 0);
+    obj.transaction_end(anj, true);
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    assert_eq!(rig.link.connects, ["coaps:127.0.0.1:5694"]);
+    assert_eq!(rig.link.psk, Some((b"bs-id".to_vec(), b"bs-key".to_vec())));
+}
+
+#[test]
+fn a_restart_during_the_session_rolls_it_back() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    // A complete account, not finished.
+    provision(&mut rig);
+    assert_eq!(rig.instances(1), [0]);
+    let anj = rig.anj_ptr();
+    // SAFETY (test): an initialised client.
+    unsafe { crate::ffi::core::anj_core_restart(anj) };
+    // The uncommitted account is gone: the client bootstraps again instead of
+    // registering with it.
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    assert_eq!(path(&rig.take_sent().unwrap()), "bs");
+    assert_eq!(rig.instances(0), [0]);
+    assert_eq!(rig.instances(1), Vec::<u16>::new());
+    assert_eq!(rig.link.connects, [BS, BS]);
+}
+
+#[test]
+fn an_object_removed_during_the_session_leaves_its_transaction() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    provision(&mut rig);
+    assert_eq!(rig.instances(1), [0]);
+    let anj = rig.anj_ptr();
+    // SAFETY (test): an initialised client, outside of any step; the Server object's
+    // storage stays alive in the rig.
+    assert_eq!(unsafe { crate::ffi::core::anj_dm_remove_obj(anj, 1) }, 0);
+    // Its transaction ended with a rollback: the created instance is gone.
+    // SAFETY (test): the context the rig installed.
+    let server = unsafe { &*(rig.server.as_ptr() as *const ServerObj) };
+    assert!(server.instance().is_none());
+    // Without a Server object there is no complete account.
+    assert_eq!(rig.finish(), ResponseType::NotAcceptable);
+}
+
+#[test]
+fn shutdown_during_the_session_rolls_it_back() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    provision(&mut rig);
+    assert_eq!(rig.instances(0), [0, 1]);
+    let anj = rig.anj_ptr();
+    // SAFETY (test): an initialised client, outside of any step.
+    assert_eq!(unsafe { crate::ffi::core::anj_core_shutdown(anj) }, 0);
+    // SAFETY (test): the contexts the rig installed, alive in the rig.
+    let server = unsafe { &*(rig.server.as_ptr() as *const ServerObj) };
+    assert!(server.instance().is_none());
+}

@@ -1,0 +1,205 @@
+"""Interop of the Bootstrap interface: the C example ``c_examples/bootstrap`` (which
+knows only its Bootstrap-Server) against a Bootstrap-Server built on Leshan's bootstrap
+server library (``probe/BootstrapProbe.java``), which provisions an account at the
+Leshan demo server of the fixtures; the client must then register there.
+
+Runs only when ``ANJ_EXAMPLE_BOOTSTRAP`` names the example binary; the PSK test needs
+``ANJ_EXAMPLE_BOOTSTRAP_DTLS``, the example built with a DTLS backend (cargo feature
+``vendored-mbedtls``).
+"""
+
+import os
+import time
+
+import pytest
+
+import leshan
+
+BINARY = os.environ.get("ANJ_EXAMPLE_BOOTSTRAP")
+BINARY_DTLS = os.environ.get("ANJ_EXAMPLE_BOOTSTRAP_DTLS")
+
+KEY = bytes.fromhex("0102030405060708090a0b0c0d0e0f10")
+
+
+def _wait_status(proc, status, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if f"STATUS {status}" in proc.log_text():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _bootstrap_and_register(binary, leshan_server, endpoint_name, dm_uri, tmp_path, psk=None):
+    with leshan.BootstrapProbe(endpoint_name, dm_uri, ssid=3, psk=psk) as bs:
+        proc = leshan.ClientProcess([binary, endpoint_name, bs.coap_uri],
+                                    log_path=tmp_path / "client.log").start()
+        try:
+            bs.wait_for("initiated", 20, lambda e: e["ep"] == endpoint_name)
+            try:
+                bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+            except TimeoutError as exc:
+                pytest.fail(f"bootstrap did not finish: {exc}\n{proc.log_text()[-3000:]}")
+            kinds = [(e["kind"], e["path"], e["success"]) for e in bs.history
+                     if e["event"] == "response"]
+            # Bootstrap-Delete of /0 and /1, Bootstrap-Write of /1/0 and /0/1, Finish.
+            assert ("BootstrapDeleteRequest", "/0", True) in kinds, kinds
+            assert ("BootstrapDeleteRequest", "/1", True) in kinds, kinds
+            assert ("BootstrapWriteRequest", "/0/1", True) in kinds, kinds
+            assert ("BootstrapWriteRequest", "/1/0", True) in kinds, kinds
+            assert any(k[0] == "BootstrapFinishRequest" and k[2] for k in kinds), kinds
+            try:
+                reg = leshan_server.wait_registered(endpoint_name, timeout=30)
+            except (TimeoutError, leshan.LeshanError) as exc:
+                pytest.fail(f"{endpoint_name} did not register: {exc}\n{proc.log_text()[-3000:]}")
+            assert reg.lifetime == 300
+            device = leshan_server.read(endpoint_name, "/3/0")
+            assert device.get("success"), device
+            assert leshan.resources_of(device["content"])[0] == "anj-rs"
+            server = leshan_server.read(endpoint_name, "/1/0")
+            assert server.get("success"), server
+            assert leshan.resources_of(server["content"])[0] == 3  # the provisioned SSID
+            log = proc.log_text()
+            for s in ("BOOTSTRAPPING", "BOOTSTRAPPED", "REGISTERING", "REGISTERED"):
+                assert f"STATUS {s}" in log, log[-2000:]
+            assert log.index("STATUS BOOTSTRAPPED") < log.index("STATUS REGISTERED")
+            return proc
+        finally:
+            code = proc.stop()
+            assert code == 0, f"exit status {code}\n{proc.log_text()[-2000:]}"
+
+
+@pytest.mark.skipif(not BINARY, reason="ANJ_EXAMPLE_BOOTSTRAP is not set")
+def test_nosec_bootstrap_then_register(leshan_server, endpoint_name, tmp_path):
+    _bootstrap_and_register(BINARY, leshan_server, endpoint_name, leshan_server.coap_uri, tmp_path)
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+def test_psk_account_from_bootstrap_registers_over_coaps(leshan_server, endpoint_name, tmp_path):
+    identity = f"{endpoint_name}-id"
+    leshan_server.add_psk(endpoint_name, identity, KEY)
+    try:
+        proc = _bootstrap_and_register(BINARY_DTLS, leshan_server, endpoint_name,
+                                       leshan_server.coaps_uri, tmp_path, psk=(identity, KEY))
+        assert "TLS-PSK-WITH-AES-128-CCM-8" in proc.log_text()
+    finally:
+        leshan_server.remove_security(endpoint_name)
+
+
+@pytest.mark.skipif(not BINARY, reason="ANJ_EXAMPLE_BOOTSTRAP is not set")
+def test_unknown_endpoint_fails_bootstrap(leshan_server, endpoint_name, tmp_path):
+    """The Bootstrap-Server has no configuration for this endpoint: the Bootstrap-Request
+    is rejected, the client retries (3 times, 2 + 4 + 8 s) and ends in FAILURE."""
+    with leshan.BootstrapProbe("someone-else", leshan_server.coap_uri) as bs:
+        proc = leshan.ClientProcess([BINARY, endpoint_name, bs.coap_uri],
+                                    log_path=tmp_path / "client.log").start()
+        try:
+            assert _wait_status(proc, "FAILURE", 30), proc.log_text()[-2000:]
+            assert proc.wait(10) == 1
+            assert leshan_server.client(endpoint_name) is None
+            assert proc.log_text().count("Bootstrap-Request rejected") == 4, proc.log_text()[-3000:]
+        finally:
+            proc.stop()
+
+
+@pytest.mark.skipif(not BINARY, reason="ANJ_EXAMPLE_BOOTSTRAP is not set")
+@pytest.mark.parametrize("fmt", ["TLV", "SENML_CBOR", "SENML_JSON"])
+def test_scripted_session_discover_multi_instance_write_read(leshan_server, endpoint_name,
+                                                             tmp_path, fmt):
+    """Leshan's Bootstrap-Discover parses our links and finds the Bootstrap-Server
+    account; one Bootstrap-Write of /0 carries two instances (the account, changed, and
+    a new one: Anjay Lite takes one instance per message); Bootstrap-Read of /1."""
+    with leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri, ssid=5, script=fmt) as bs:
+        proc = leshan.ClientProcess([BINARY, endpoint_name, bs.coap_uri],
+                                    log_path=tmp_path / "client.log").start()
+        try:
+            try:
+                bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+            except TimeoutError as exc:
+                pytest.fail(f"bootstrap did not finish: {exc}\n{proc.log_text()[-3000:]}")
+            responses = [(e["kind"], e["path"], e["success"]) for e in bs.history
+                         if e["event"] == "response"]
+            assert ("BootstrapWriteRequest", "/0", True) in responses, responses
+            discovered = [e["links"] for e in bs.history if e["event"] == "discover"]
+            assert len(discovered) == 2, bs.history
+            before, after = discovered
+            assert before[0].startswith("</>") and "lwm2m" in before[0], before
+            assert "</0/0>" in before and "</3/0>" in before, before
+            uri = leshan_server.coap_uri
+            assert any(l.startswith("</0/1>") and "ssid=5" in l and uri in l for l in after), after
+            assert any(l.startswith("</1/0>") and "ssid=5" in l for l in after), after
+            assert "</0/0>" in after, after  # the Bootstrap-Server account: no ssid, no uri
+            read = [e["content"] for e in bs.history if e["event"] == "read"]
+            assert read and "300" in read[0], bs.history
+            reg = leshan_server.wait_registered(endpoint_name, timeout=30)
+            assert reg.lifetime == 300
+            assert leshan_server.read(endpoint_name, "/1/0/0").get("success")
+        finally:
+            assert proc.stop() == 0, proc.log_text()[-2000:]
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+def test_psk_bootstrap_server_account(leshan_server, endpoint_name, tmp_path):
+    """The Bootstrap-Server account itself is coaps:// with a PSK (find_psk of the
+    bootstrap account); it provisions a NoSec account at the demo server."""
+    identity = f"{endpoint_name}-bs"
+    with leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri, ssid=4,
+                               bs_psk=(identity, KEY)) as bs:
+        env = dict(os.environ, ANJ_EXAMPLE_BS_PSK_IDENTITY=identity,
+                   ANJ_EXAMPLE_BS_PSK_KEY=KEY.hex())
+        proc = leshan.ClientProcess([BINARY_DTLS, endpoint_name, bs.coaps_uri],
+                                    log_path=tmp_path / "client.log", env=env).start()
+        try:
+            try:
+                bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+            except TimeoutError as exc:
+                pytest.fail(f"bootstrap did not finish: {exc}\n{proc.log_text()[-3000:]}")
+            leshan_server.wait_registered(endpoint_name, timeout=30)
+            log = proc.log_text()
+            assert "TLS-PSK-WITH-AES-128-CCM-8" in log
+            assert log.index("TLS-PSK-WITH-AES-128-CCM-8") < log.index("STATUS BOOTSTRAPPED")
+        finally:
+            assert proc.stop() == 0, proc.log_text()[-2000:]
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+def test_wrong_bootstrap_psk_is_rejected(leshan_server, endpoint_name, tmp_path):
+    identity = f"{endpoint_name}-bs"
+    with leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri, bs_psk=(identity, KEY)) as bs:
+        env = dict(os.environ, ANJ_EXAMPLE_BS_PSK_IDENTITY=identity,
+                   ANJ_EXAMPLE_BS_PSK_KEY=bytes(b ^ 0xFF for b in KEY).hex())
+        proc = leshan.ClientProcess([BINARY_DTLS, endpoint_name, bs.coaps_uri, "0"],
+                                    log_path=tmp_path / "client.log", env=env).start()
+        try:
+            time.sleep(6)
+            assert not any(e["event"] == "initiated" for e in bs.history), bs.history
+            assert "STATUS BOOTSTRAPPED" not in proc.log_text()
+            assert leshan_server.client(endpoint_name) is None
+        finally:
+            proc.stop()
+
+
+TUTORIAL = os.environ.get("ANJ_TUTORIAL_AT_BOOTSTRAP")
+
+
+@pytest.mark.skipif(not TUTORIAL, reason="ANJ_TUTORIAL_AT_BOOTSTRAP (Anjay Lite's AT-Bootstrap "
+                    "tutorial built by tools/check-tutorial.sh) is not set")
+def test_anjay_lite_at_bootstrap_tutorial(leshan_server, endpoint_name, tmp_path):
+    """Anjay Lite's tutorial, unchanged: its Bootstrap-Server is
+    coap://eu.iot.avsystem.cloud:5693, which /etc/hosts must map to 127.0.0.1."""
+    import socket
+    if socket.gethostbyname("eu.iot.avsystem.cloud") != "127.0.0.1":
+        pytest.skip("eu.iot.avsystem.cloud does not resolve to 127.0.0.1")
+    probe = leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri)
+    probe.port = 5693
+    probe.args[0] = "5693"
+    with probe as bs:
+        proc = leshan.ClientProcess([TUTORIAL, endpoint_name], log_path=tmp_path / "client.log").start()
+        try:
+            bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+            leshan_server.wait_registered(endpoint_name, timeout=30)
+            device = leshan_server.read(endpoint_name, "/3/0")
+            assert device.get("success"), device
+            assert leshan.resources_of(device["content"])[3] == "0.1"  # its firmware version
+        finally:
+            proc.stop()
