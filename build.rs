@@ -20,7 +20,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::PathBuf;
 
-/// cargo feature <-> Anjay Lite option name.
+/// cargo feature <-> Anjay Lite option name. One entry per line: the CMake package
+/// (cmake/anjay_lite-config.cmake) reads this table line by line.
+#[rustfmt::skip]
 const FEATURE_TABLE: &[(&str, &str)] = &[
     ("net-udp", "ANJ_NET_WITH_UDP"),
     ("net-dtls", "ANJ_NET_WITH_DTLS"),
@@ -32,10 +34,8 @@ const FEATURE_TABLE: &[(&str, &str)] = &[
     ("security", "ANJ_WITH_SECURITY"),
     ("mbedtls", "ANJ_WITH_MBEDTLS"),
     ("certificates", "ANJ_WITH_CERTIFICATES"),
-    (
-        "external-crypto-storage",
-        "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE",
-    ),
+    ("external-crypto-storage", "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE"),
+    ("crypto-storage-default", "ANJ_WITH_CRYPTO_STORAGE_DEFAULT"),
     ("default-device-obj", "ANJ_WITH_DEFAULT_DEVICE_OBJ"),
     ("default-security-obj", "ANJ_WITH_DEFAULT_SECURITY_OBJ"),
     ("default-server-obj", "ANJ_WITH_DEFAULT_SERVER_OBJ"),
@@ -55,29 +55,17 @@ const FEATURE_TABLE: &[(&str, &str)] = &[
     ("opaque", "ANJ_WITH_OPAQUE"),
     ("tlv", "ANJ_WITH_TLV"),
     ("cbor", "ANJ_WITH_CBOR"),
-    (
-        "cbor-decode-decimal-fractions",
-        "ANJ_WITH_CBOR_DECODE_DECIMAL_FRACTIONS",
-    ),
+    ("cbor-decode-decimal-fractions", "ANJ_WITH_CBOR_DECODE_DECIMAL_FRACTIONS"),
     ("cbor-decode-half-float", "ANJ_WITH_CBOR_DECODE_HALF_FLOAT"),
-    (
-        "cbor-decode-indefinite-bytes",
-        "ANJ_WITH_CBOR_DECODE_INDEFINITE_BYTES",
-    ),
-    (
-        "cbor-decode-string-time",
-        "ANJ_WITH_CBOR_DECODE_STRING_TIME",
-    ),
+    ("cbor-decode-indefinite-bytes", "ANJ_WITH_CBOR_DECODE_INDEFINITE_BYTES"),
+    ("cbor-decode-string-time", "ANJ_WITH_CBOR_DECODE_STRING_TIME"),
     ("lwm2m-cbor", "ANJ_WITH_LWM2M_CBOR"),
     ("discover", "ANJ_WITH_DISCOVER"),
     ("discover-attr", "ANJ_WITH_DISCOVER_ATTR"),
     ("observe", "ANJ_WITH_OBSERVE"),
     ("observe-composite", "ANJ_WITH_OBSERVE_COMPOSITE"),
     ("rst-as-cancel-observe", "ANJ_WITH_RST_AS_CANCEL_OBSERVE"),
-    (
-        "observation-cancel-on-timeout",
-        "ANJ_OBSERVE_OBSERVATION_CANCEL_ON_TIMEOUT",
-    ),
+    ("observation-cancel-on-timeout", "ANJ_OBSERVE_OBSERVATION_CANCEL_ON_TIMEOUT"),
     ("bootstrap", "ANJ_WITH_BOOTSTRAP"),
     ("bootstrap-discover", "ANJ_WITH_BOOTSTRAP_DISCOVER"),
     ("composite-operations", "ANJ_WITH_COMPOSITE_OPERATIONS"),
@@ -193,6 +181,8 @@ fn validate(cfg: &Config) {
     need("observe-composite", "observe");
     need("observe-composite", "composite-operations");
     need("certificates", "security");
+    need("external-crypto-storage", "security");
+    need("crypto-storage-default", "external-crypto-storage");
     need("net-dtls", "security");
     if cfg.enabled("default-fota-obj")
         && !cfg.enabled("fota-pull-method")
@@ -254,11 +244,15 @@ fn layout(cfg: &Config) -> Layout {
         cfg.enabled("external-crypto-storage"),
     ) {
         (_, false, _, _) => 0,
-        (8, true, false, _) => 64,
+        // `crypto_ctx` (external crypto storage) adds a pointer.
+        (8, true, false, false) => 64,
+        (8, true, false, true) => 72,
         (8, true, true, false) => 112,
         (8, true, true, true) => 120,
-        (_, true, false, _) => 40,
-        (_, true, true, _) => 64,
+        (_, true, false, false) => 40,
+        (_, true, false, true) => 44,
+        (_, true, true, false) => 64,
+        (_, true, true, true) => 68,
     };
     let mut anj = 8 // endpoint_name, padded to the 8-aligned storage that follows
         + client_fixed
@@ -271,6 +265,10 @@ fn layout(cfg: &Config) -> Layout {
     if cfg.enabled("security") {
         // The table of `anj_security_register_credential_handlers`.
         anj += p;
+    }
+    if cfg.enabled("certificates") {
+        // The copy of the configured trust store (pointer and count).
+        anj += 2 * p;
     }
     if cfg.enabled("observe") {
         // Write-Attributes storage (src/dm/attributes.rs): 64 bytes per entry on every
@@ -323,12 +321,20 @@ fn layout(cfg: &Config) -> Layout {
     } else {
         0
     };
+    // With external crypto storage an instance also keeps three references (pointers;
+    // on 64-bit targets they make the instance 8-aligned: up to 8 bytes of padding).
+    let sec_external = if cfg.enabled("external-crypto-storage") {
+        3 * p + if p == 8 { 8 } else { 0 }
+    } else {
+        0
+    };
     let security_obj = if p == 8 {
         SECURITY_OBJ_FIXED_64
     } else {
         SECURITY_OBJ_FIXED_32
     } + sec_instances
         * (sec_credentials
+            + sec_external
             + if p == 8 {
                 SECURITY_INST_64
             } else {
@@ -339,6 +345,7 @@ fn layout(cfg: &Config) -> Layout {
         + u64::from(cfg.enabled("bootstrap"))
             * sec_instances
             * (sec_credentials
+                + sec_external
                 + if p == 8 {
                     SECURITY_INST_64 - OBJ_INST_ENTRY_64
                 } else {
@@ -541,6 +548,19 @@ fn main() {
 
     build_dtls_backend(&cfg, &inc);
 
+    // The default (file-based, POSIX) external crypto storage.
+    if cfg.enabled("crypto-storage-default") {
+        let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+        println!("cargo:rerun-if-changed=src/c/crypto_storage_posix.c");
+        cc::Build::new()
+            .file(manifest.join("src/c/crypto_storage_posix.c"))
+            .include(&inc)
+            .include(manifest.join("include"))
+            .warnings(true)
+            .extra_warnings(true)
+            .compile("anj_c_crypto_storage");
+    }
+
     // The variadic log handler is C: stable Rust cannot define C-variadic functions.
     if cfg.enabled("log-full") || cfg.enabled("log-micro") {
         let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -619,27 +639,26 @@ fn build_dtls_backend(cfg: &Config, inc: &std::path::Path) {
             }
         }
     }
-    println!("cargo:rerun-if-env-changed=ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES");
-    if let Ok(v) = env::var("ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES") {
+    // Comma-separated MbedTLS suite names for PSK and for certificate mode.
+    for (name, prefix) in [
+        ("ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES", "MBEDTLS_TLS_PSK_"),
+        ("ANJ_MBEDTLS_ALLOWED_CERT_CIPHERSUITES", "MBEDTLS_TLS_"),
+    ] {
+        println!("cargo:rerun-if-env-changed={name}");
+        let Ok(v) = env::var(name) else { continue };
         let list: Vec<&str> = v
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .collect();
         for s in &list {
-            if !s.starts_with("MBEDTLS_TLS_PSK_")
-                || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            if !s.starts_with(prefix) || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             {
-                panic!(
-                    "ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES: {s:?} is not an MBEDTLS_TLS_PSK_* name"
-                );
+                panic!("{name}: {s:?} is not an {prefix}* name");
             }
         }
         if !list.is_empty() {
-            build.define(
-                "ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES",
-                list.join(",").as_str(),
-            );
+            build.define(name, list.join(",").as_str());
         }
     }
     build.compile("anj_c_dtls");

@@ -130,17 +130,15 @@ pub(crate) fn c_string<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b CStr> {
     CStr::from_bytes_with_nul(&buf[..=bytes.len()]).ok()
 }
 
-impl Link for Driver<'_> {
-    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
-        self.connect_with_psk(scheme, host, port, None)
-    }
-
-    fn connect_with_psk(
+impl Driver<'_> {
+    /// Creates the context (with `secure`, a configuration carrying the credentials,
+    /// for "coaps") if needed, and connects.
+    fn connect_with_config(
         &mut self,
         scheme: &str,
         host: &str,
         port: &str,
-        psk: Option<crate::client::link::Psk<'_>>,
+        secure: Option<&anj_net_config_t>,
     ) -> NetStatus {
         let binding = match scheme {
             "coap" => anj_net_binding_type_t::ANJ_NET_BINDING_UDP,
@@ -154,28 +152,15 @@ impl Link for Driver<'_> {
             }
         }
         if !self.conn.is_created() {
-            // The credentials go into a copy of the configuration that lives only for
+            // The credentials are in a copy of the configuration that lives only for
             // this call: the backend copies what it keeps when it creates the context.
-            #[cfg(feature = "security")]
-            let secure = match (binding, psk) {
-                (anj_net_binding_type_t::ANJ_NET_BINDING_DTLS, Some(psk)) => {
-                    Some(with_psk(*self.cfg, &psk))
-                }
-                (anj_net_binding_type_t::ANJ_NET_BINDING_DTLS, None)
-                    if self.cfg_has_credentials =>
-                {
-                    None
-                }
-                (anj_net_binding_type_t::ANJ_NET_BINDING_DTLS, None) => {
-                    crate::log_error!("coaps:// needs PSK credentials in the Security instance");
-                    return NetStatus::Failed(-1);
-                }
-                _ => None,
+            let cfg = match binding {
+                anj_net_binding_type_t::ANJ_NET_BINDING_DTLS => match secure {
+                    Some(c) => c,
+                    None => return NetStatus::Failed(-1),
+                },
+                _ => self.cfg,
             };
-            #[cfg(feature = "security")]
-            let cfg = secure.as_ref().unwrap_or(self.cfg);
-            #[cfg(not(feature = "security"))]
-            let (cfg, _, _) = (self.cfg, psk, self.cfg_has_credentials);
             let r = self.conn.create(binding, Some(cfg));
             if r != ANJ_NET_OK {
                 return NetStatus::Failed(r);
@@ -189,6 +174,56 @@ impl Link for Driver<'_> {
             return NetStatus::Failed(-1);
         };
         status(self.conn.connect(host, port))
+    }
+}
+
+impl Link for Driver<'_> {
+    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
+        self.connect_with_psk(scheme, host, port, None)
+    }
+
+    #[cfg(feature = "security")]
+    fn connect_with_security(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        security: &crate::ffi::net::anj_net_security_info_t,
+    ) -> NetStatus {
+        if scheme != "coaps" {
+            return NetStatus::Failed(-1);
+        }
+        let mut cfg = *self.cfg;
+        cfg.secure_socket_config.security = *security;
+        self.connect_with_config(scheme, host, port, Some(&cfg))
+    }
+
+    fn connect_with_psk(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        psk: Option<crate::client::link::Psk<'_>>,
+    ) -> NetStatus {
+        #[cfg(feature = "security")]
+        let secure = match (scheme, psk) {
+            ("coaps", Some(psk)) => Some(with_psk(*self.cfg, &psk)),
+            // The application's own configuration (the CoAP downloader's), whatever
+            // its security mode.
+            ("coaps", None) if self.cfg_has_credentials => Some(*self.cfg),
+            ("coaps", None) => {
+                crate::log_error!("coaps:// needs credentials in the Security instance");
+                return NetStatus::Failed(-1);
+            }
+            _ => None,
+        };
+        #[cfg(feature = "security")]
+        return self.connect_with_config(scheme, host, port, secure.as_ref());
+        #[cfg(not(feature = "security"))]
+        {
+            let _ = (psk, self.cfg_has_credentials);
+            self.connect_with_config(scheme, host, port, None)
+        }
     }
 
     fn send(&mut self, datagram: &[u8]) -> NetStatus {

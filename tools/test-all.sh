@@ -66,6 +66,10 @@ stage "cargo test, DTLS on the vendored MbedTLS 3.6 (PSK against openssl s_serve
 cargo clippy --quiet --all-targets --features vendored-mbedtls -- -D warnings
 cargo test --quiet --features vendored-mbedtls --lib --test dtls_mbedtls 2>&1 | tail -n 8
 
+stage "cargo test, X.509 certificates on the vendored MbedTLS 3.6 (against openssl s_server)"
+cargo clippy --quiet --all-targets --features vendored-mbedtls,certificates -- -D warnings
+cargo test --quiet --features vendored-mbedtls,certificates --test dtls_mbedtls_x509 2>&1 | tail -n 8
+
 stage "cargo test, persistence (Server, Security with credentials and certificate usage, NTP)"
 cargo test --quiet --lib --features persistence,ntp,security,certificates -- persistence ntp 2>&1 | tail -n 4
 cargo test --quiet --lib --features persistence -- persistence 2>&1 | tail -n 4
@@ -95,8 +99,9 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF \
         "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,persistence,fota-coaps" >/dev/null
     cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_psk anj_example_bootstrap \
-        anj_example_coap_download anj_example_fw_update_pull >/dev/null
+        anj_example_coap_download anj_example_fw_update_pull anj_example_certificates >/dev/null
     dtls_sensor="$(find "$build-dtls" -type f -name anj_example_sensor -perm -u+x | head -n 1)"
+    cert_example="$(find "$build-dtls" -type f -name anj_example_certificates -perm -u+x | head -n 1)"
     dtls_download="$(find "$build-dtls" -type f -name anj_example_coap_download -perm -u+x | head -n 1)"
     dtls_fw_pull="$(find "$build-dtls" -type f -name anj_example_fw_update_pull -perm -u+x | head -n 1)"
     # c_examples/psk: DTLS session continuity over a rebinding proxy (test_dtls_session.py).
@@ -132,6 +137,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_FW_UPDATE_PULL_DTLS="$dtls_fw_pull" \
     ANJ_EXAMPLE_PSK="$dtls_psk" \
     ANJ_TUTORIAL_BC_SECURITY="$bc_security" \
+    ANJ_EXAMPLE_CERTIFICATES="$cert_example" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
     ANJ_EXAMPLE_BOOTSTRAP="$(find_example bootstrap)" \
     ANJ_EXAMPLE_BOOTSTRAP_DTLS="$dtls_bootstrap" \

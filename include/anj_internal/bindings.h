@@ -668,11 +668,24 @@ typedef struct anj_crypto_security_info_buffer_t {
   size_t data_size;
 } anj_crypto_security_info_buffer_t;
 
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+/*
+ A credential kept by the external crypto storage: an opaque name (file path, key
+ store alias...) only `anj_crypto_storage_resolve_security_info` turns into bytes.
+ */
+typedef struct anj_crypto_security_info_external_t {
+  const char *identity;
+} anj_crypto_security_info_external_t;
+#endif
+
 /*
  The source-specific part of [`anj_crypto_security_info_t`].
  */
 typedef union anj_crypto_security_info_union_t {
   struct anj_crypto_security_info_buffer_t buffer;
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+  struct anj_crypto_security_info_external_t external;
+#endif
 } anj_crypto_security_info_union_t;
 
 /*
@@ -1566,6 +1579,38 @@ void anj_core_request_update(anj_t *anj);
 int anj_core_shutdown(anj_t *anj);
 
 /*
+ Overwrites `size` bytes at `buf` with zeros; the writes are volatile, so the
+ compiler cannot drop them (`anj/compat/crypto/zeroize.h`).
+
+ # Safety
+ `buf` is NULL or points to `size` writable bytes.
+ */
+void anj_crypto_zeroize(void *buf, size_t size);
+
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+/*
+ The integrator's hooks (`anj/compat/crypto/storage.h`).
+ */
+extern int anj_crypto_storage_init(void **out_crypto_ctx);
+#endif
+
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+extern int anj_crypto_storage_create_record(void *crypto_ctx,
+                                            struct anj_crypto_security_info_t *out_info,
+                                            const void *data,
+                                            size_t data_size);
+#endif
+
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+extern int anj_crypto_storage_delete_record(void *crypto_ctx,
+                                            const struct anj_crypto_security_info_t *info);
+#endif
+
+#if defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
+extern void anj_crypto_storage_deinit(void *crypto_ctx);
+#endif
+
+/*
  `anj_dm_write_bytes_chunked` (`anj/dm/core.h`): copies one chunk of a bytes value
  written by the server to `buffer` at the chunk's offset; on the last chunk sets
  `*out_bytes_len` to the full length and `*out_is_last_chunk` (optional) to true.
@@ -2142,6 +2187,23 @@ void anj_security_register_credential_handlers(anj_t *anj,
 int anj_security_get_psk_info(const anj_t *anj,
                               bool bootstrap_credentials,
                               struct anj_net_psk_info_t *out_psk_info);
+#endif
+
+#if (defined(ANJ_WITH_SECURITY) && defined(ANJ_WITH_CERTIFICATES))
+/*
+ Fills `out_cert_info` with certificate credentials: what the registered handler
+ gives, or else those of the first Security instance in Certificate mode that is
+ (`bootstrap_credentials`) or is not a Bootstrap-Server account (buffers pointing
+ into the Security object: valid until it changes). Either way `trust_store` is the
+ one given to `anj_core_init`, as in Anjay Lite. 0 on success, negative when there
+ are none (or the handler failed: its result).
+
+ # Safety
+ `anj` was initialised by `anj_core_init`; `out_cert_info` is NULL or writable.
+ */
+int anj_security_get_cert_info(const anj_t *anj,
+                               bool bootstrap_credentials,
+                               struct anj_net_certificate_info_t *out_cert_info);
 #endif
 
 #if defined(ANJ_WITH_LWM2M_SEND)

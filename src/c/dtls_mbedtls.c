@@ -38,10 +38,19 @@
 #include <anj/compat/rng.h>
 #include <anj/compat/time.h>
 #include <anj/time.h>
+#ifdef ANJ_WITH_EXTERNAL_CRYPTO_STORAGE
+#    include <anj/compat/crypto/storage.h>
+#endif
 
 #include <mbedtls/error.h>
+#include <mbedtls/platform.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
+#ifdef ANJ_WITH_CERTIFICATES
+#    include <mbedtls/pk.h>
+#    include <mbedtls/x509_crt.h>
+#endif
 
 #if MBEDTLS_VERSION_MAJOR < 3
 #    error "anj-rs: the DTLS backend needs MbedTLS 3.x"
@@ -52,6 +61,10 @@
 #endif
 #if !defined(MBEDTLS_KEY_EXCHANGE_PSK_ENABLED)
 #    error "anj-rs: MbedTLS must be configured with MBEDTLS_KEY_EXCHANGE_PSK_ENABLED"
+#endif
+#if defined(ANJ_WITH_CERTIFICATES)                                    \
+        && (!defined(MBEDTLS_X509_CRT_PARSE_C) || !defined(MBEDTLS_PK_PARSE_C))
+#    error "anj-rs: ANJ_WITH_CERTIFICATES needs MbedTLS with MBEDTLS_X509_CRT_PARSE_C and MBEDTLS_PK_PARSE_C"
 #endif
 #if defined(MBEDTLS_PSA_CRYPTO_C)
 #    include <psa/crypto.h>
@@ -88,6 +101,26 @@
         MBEDTLS_TLS_PSK_WITH_AES_128_CCM_8, MBEDTLS_TLS_PSK_WITH_AES_256_CCM_8
 #endif
 
+/* Comma-separated MBEDTLS_TLS_* names for certificate mode (as Anjay Lite:
+ * the LwM2M mandatory ECDHE-ECDSA CCM_8 suites). */
+#ifndef ANJ_MBEDTLS_ALLOWED_CERT_CIPHERSUITES
+#    define ANJ_MBEDTLS_ALLOWED_CERT_CIPHERSUITES  \
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, \
+                MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8
+#endif
+/* Largest certificate (or chain) of the trust store, and the scratch buffer
+ * for credentials that must be copied (resolved from external storage, or
+ * PEM without its terminating NUL). */
+#ifndef ANJ_MBEDTLS_MAX_TRUST_STORE_CERTIFICATE_SIZE
+#    define ANJ_MBEDTLS_MAX_TRUST_STORE_CERTIFICATE_SIZE 255
+#endif
+#define DTLS_MAX2(a, b) ((a) > (b) ? (a) : (b))
+#define DTLS_SCRATCH_SIZE                                                    \
+    DTLS_MAX2(DTLS_MAX2(ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE,        \
+                        ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE),                    \
+              DTLS_MAX2(ANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE,              \
+                        ANJ_MBEDTLS_MAX_TRUST_STORE_CERTIFICATE_SIZE))
+
 /* Implemented in Rust (src/platform/dtls_mbedtls.rs): one log line. */
 extern void anj_rs_dtls_log(int level, const char *msg, int code);
 #define DTLS_LOG_ERROR 0
@@ -118,6 +151,18 @@ typedef struct {
     int last_recv;
     /* Server Name Indication from the credentials (empty: the host name). */
     char sni[ANJ_SEC_OBJ_MAX_SNI_SIZE + 1];
+#ifdef ANJ_WITH_CERTIFICATES
+    /* Certificate mode: our chain and key, the Server Public Key (/0/x/4)
+     * and the trust store, parsed at create; `conf` points at them. */
+    bool cert_mode;
+    anj_net_certificate_usage_t usage;
+    mbedtls_x509_crt own_cert;
+    mbedtls_pk_context own_key;
+    mbedtls_x509_crt server_cert;
+    mbedtls_x509_crt trust_store;
+    /* Usage 0: the configured CA was seen above the leaf in the chain. */
+    bool ca_seen;
+#endif
     /* Session continuity (dtls_session_*). */
     mbedtls_ssl_session saved;  /* the last session agreed */
     bool have_saved;            /* `saved` holds one */
@@ -138,6 +183,9 @@ static uint32_t g_hs_min_ms = ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS;
 static uint32_t g_hs_max_ms = ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS;
 
 static const int g_psk_suites[] = { ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES, 0 };
+#ifdef ANJ_WITH_CERTIFICATES
+static const int g_cert_suites[] = { ANJ_MBEDTLS_ALLOWED_CERT_CIPHERSUITES, 0 };
+#endif
 
 static dtls_ctx_t *from_net(anj_net_ctx_t *ctx) {
     for (size_t i = 0; i < ANJ_RS_DTLS_MAX_CONTEXTS; i++) {
@@ -246,55 +294,369 @@ static bool is_ip_literal(const char *host) {
 }
 #endif
 
-static const anj_crypto_security_info_t *
-psk_part(const anj_net_ssl_configuration_t *sec, bool key) {
-    return key ? &sec->security.data.psk.key : &sec->security.data.psk.identity;
+/* ---- credentials ----------------------------------------------------- *
+ * Everything that turns the anj_net_ssl_configuration_t into MbedTLS
+ * configuration lives here, apart from the connect/handshake loop. */
+
+/* The bytes of a credential: a BUFFER points at the caller's memory, an
+ * EXTERNAL one is resolved by the crypto storage hooks into `scratch`.
+ * 0 on success (an EMPTY or zero-length credential gives len 0). */
+static int credential_bytes(const anj_net_ssl_configuration_t *sec,
+                            const anj_crypto_security_info_t *info,
+                            unsigned char *scratch, size_t scratch_size,
+                            const unsigned char **out, size_t *out_len,
+                            const char *what) {
+    char line[96];
+    (void) sec;
+    (void) scratch;
+    (void) scratch_size;
+    *out = NULL;
+    *out_len = 0;
+    switch (info->source) {
+    case ANJ_CRYPTO_DATA_SOURCE_EMPTY:
+        return 0;
+    case ANJ_CRYPTO_DATA_SOURCE_BUFFER:
+        if (info->info.buffer.data_size && !info->info.buffer.data) {
+            break;
+        }
+        *out = (const unsigned char *) info->info.buffer.data;
+        *out_len = info->info.buffer.data_size;
+        return 0;
+#ifdef ANJ_WITH_EXTERNAL_CRYPTO_STORAGE
+    case ANJ_CRYPTO_DATA_SOURCE_EXTERNAL: {
+        size_t len = 0;
+        if (anj_crypto_storage_resolve_security_info(
+                    sec->crypto_ctx, &info->info.external, (char *) scratch,
+                    scratch_size, &len)
+                || len > scratch_size) {
+            snprintf(line, sizeof(line),
+                     "%s: the crypto storage could not resolve it", what);
+            anj_rs_dtls_log(DTLS_LOG_ERROR, line, 0);
+            return -1;
+        }
+        *out = scratch;
+        *out_len = len;
+        return 0;
+    }
+#endif
+    default:
+        break;
+    }
+    snprintf(line, sizeof(line), "%s: unsupported data source", what);
+    anj_rs_dtls_log(DTLS_LOG_ERROR, line, 0);
+    return -1;
 }
 
-static int load_psk(dtls_ctx_t *c, const anj_net_config_t *config) {
+static int load_psk(dtls_ctx_t *c, const anj_net_ssl_configuration_t *sec) {
+    /* Two scratch buffers: both must stay until mbedtls_ssl_conf_psk copies
+     * them. */
+    unsigned char key_buf[ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE];
+    unsigned char id_buf[ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE];
+    const unsigned char *key, *id;
+    size_t key_len, id_len;
+    int result = -1;
+    if (credential_bytes(sec, &sec->security.data.psk.key, key_buf,
+                         sizeof(key_buf), &key, &key_len, "PSK key")
+            || credential_bytes(sec, &sec->security.data.psk.identity, id_buf,
+                                sizeof(id_buf), &id, &id_len, "PSK identity")) {
+        goto out;
+    }
+    if (!key_len || !id_len) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "empty PSK key or identity", 0);
+        goto out;
+    }
+    mbedtls_ssl_conf_ciphersuites(&c->conf, g_psk_suites);
+    /* PSK authenticates both peers; there is no certificate to verify. */
+    mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE);
+    /* MbedTLS keeps its own copies of both. */
+    int r = mbedtls_ssl_conf_psk(&c->conf, key, key_len, id, id_len);
+    if (r) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_conf_psk failed", r);
+        goto out;
+    }
+    result = 0;
+out:
+    mbedtls_platform_zeroize(key_buf, sizeof(key_buf));
+    mbedtls_platform_zeroize(id_buf, sizeof(id_buf));
+    return result;
+}
+
+#ifdef ANJ_WITH_CERTIFICATES
+/* PEM input must end with its NUL (and the NUL counted in the length); DER
+ * (an ASN.1 SEQUENCE, 0x30) is taken as is. PEM without the NUL is copied,
+ * terminated, into `*copy` (from MbedTLS's allocator, as its own parsers
+ * use; the caller frees it with mbedtls_free after parsing). */
+static int pem_terminated(const unsigned char **data, size_t *len,
+                          unsigned char **copy) {
+    *copy = NULL;
+    if (!*len || (*data)[0] == 0x30 || (*data)[*len - 1] == '\0') {
+        return 0;
+    }
+    *copy = (unsigned char *) mbedtls_calloc(1, *len + 1);
+    if (!*copy) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "out of memory for a PEM credential", 0);
+        return -1;
+    }
+    memcpy(*copy, *data, *len);
+    *data = *copy;
+    (*len)++;
+    return 0;
+}
+
+static void free_copy(unsigned char *copy, size_t len) {
+    if (copy) {
+        mbedtls_platform_zeroize(copy, len);
+        mbedtls_free(copy);
+    }
+}
+
+/* Parses one credential (certificate or chain) onto `chain`; -1 if it is
+ * missing or invalid. */
+static int parse_cert(const anj_net_ssl_configuration_t *sec,
+                      const anj_crypto_security_info_t *info,
+                      mbedtls_x509_crt *chain, unsigned char *scratch,
+                      size_t scratch_size, const char *what) {
+    const unsigned char *data;
+    unsigned char *copy;
+    size_t len;
+    char line[96];
+    if (credential_bytes(sec, info, scratch, scratch_size, &data, &len, what)
+            || pem_terminated(&data, &len, &copy)) {
+        return -1;
+    }
+    if (!len) {
+        snprintf(line, sizeof(line), "%s is not set", what);
+        anj_rs_dtls_log(DTLS_LOG_ERROR, line, 0);
+        return -1;
+    }
+    int r = mbedtls_x509_crt_parse(chain, data, len);
+    free_copy(copy, len);
+    if (r) {
+        snprintf(line, sizeof(line), "%s: not a valid X.509 certificate", what);
+        anj_rs_dtls_log(DTLS_LOG_ERROR, line, r);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_key(dtls_ctx_t *c, const anj_net_ssl_configuration_t *sec,
+                     const anj_crypto_security_info_t *info,
+                     unsigned char *scratch, size_t scratch_size) {
+    const unsigned char *data;
+    unsigned char *copy;
+    size_t len;
+    if (credential_bytes(sec, info, scratch, scratch_size, &data, &len,
+                         "private key")
+            || pem_terminated(&data, &len, &copy)) {
+        return -1;
+    }
+    if (!len) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "private key is not set", 0);
+        return -1;
+    }
+    int r = mbedtls_pk_parse_key(&c->own_key, data, len, NULL, 0, rng_cb, NULL);
+    free_copy(copy, len);
+    if (r) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "private key: not a valid key", r);
+        return -1;
+    }
+    return 0;
+}
+
+static bool same_cert(const mbedtls_x509_crt *a, const mbedtls_x509_crt *b) {
+    return a && b && a->raw.p && b->raw.p && a->raw.len == b->raw.len
+           && !memcmp(a->raw.p, b->raw.p, a->raw.len);
+}
+
+/* Called by MbedTLS for every certificate of the verified chain, from the
+ * root (highest depth) down to the server's own certificate (depth 0), with
+ * the problems PKIX validation found in `flags`. Certificate Usage (/0/x/15,
+ * the TLSA usages of RFC 6698, 2.1.1) decides what is acceptable:
+ *  0 CA constraint: PKIX against the trust store, and /0/x/4 must be one of
+ *    the CAs of the chain (not the server's own certificate);
+ *  1 service certificate constraint: PKIX against the trust store, and the
+ *    server's certificate must be /0/x/4;
+ *  2 trust anchor assertion: PKIX with /0/x/4 as the only trust anchor;
+ *  3 domain-issued certificate: the server's certificate must be /0/x/4; no
+ *    issuer is needed (its NOT_TRUSTED is forgiven), but other problems
+ *    (expiry, name mismatch) still fail, as in Anjay Lite. */
+static int verify_cb(void *p, mbedtls_x509_crt *crt, int depth,
+                     uint32_t *flags) {
+    dtls_ctx_t *c = (dtls_ctx_t *) p;
+    bool leaf = depth == 0;
+    bool pinned = same_cert(crt, &c->server_cert);
+    switch (c->usage) {
+    case ANJ_NET_CERTIFICATE_CA_CONSTRAINT:
+        if (!leaf && pinned) {
+            c->ca_seen = true;
+        }
+        if (leaf) {
+            if (!c->ca_seen) {
+                anj_rs_dtls_log(DTLS_LOG_ERROR,
+                                "usage 0: the Server Public Key is not a CA "
+                                "of the server's chain",
+                                0);
+                *flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+            }
+            c->ca_seen = false;
+        }
+        break;
+    case ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT:
+        if (leaf && !pinned) {
+            anj_rs_dtls_log(DTLS_LOG_ERROR,
+                            "usage 1: the server's certificate is not the "
+                            "Server Public Key",
+                            0);
+            *flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+        }
+        break;
+    case ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION:
+        if (leaf && pinned) {
+            /* The anchor itself is no end-entity certificate. */
+            anj_rs_dtls_log(DTLS_LOG_ERROR,
+                            "usage 2: the server presented the trust anchor "
+                            "itself",
+                            0);
+            *flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+        }
+        break;
+    case ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE:
+    default:
+        if (!leaf) {
+            /* Issuers do not matter here. */
+            *flags = 0;
+            break;
+        }
+        if (!pinned) {
+            anj_rs_dtls_log(DTLS_LOG_ERROR,
+                            "usage 3: the server's certificate is not the "
+                            "Server Public Key",
+                            0);
+            *flags |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+        } else {
+            *flags &= ~(uint32_t) MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+        }
+        break;
+    }
+    if (*flags) {
+        char line[96];
+        snprintf(line, sizeof(line),
+                 "server chain rejected at depth %d (usage %d, X.509 flags "
+                 "0x%05lx)",
+                 depth, (int) c->usage, (unsigned long) *flags);
+        anj_rs_dtls_log(DTLS_LOG_ERROR, line, 0);
+    }
+    return 0;
+}
+
+static int load_cert(dtls_ctx_t *c, const anj_net_ssl_configuration_t *sec) {
+    const anj_net_certificate_info_t *ci = &sec->security.data.cert;
+    unsigned char scratch[DTLS_SCRATCH_SIZE + 1];
+    int result = -1;
+    if ((int) ci->certificate_usage < ANJ_NET_CERTIFICATE_CA_CONSTRAINT
+            || (int) ci->certificate_usage
+                       > ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "invalid certificate usage",
+                        (int) ci->certificate_usage);
+        return -1;
+    }
+    c->cert_mode = true;
+    c->usage = ci->certificate_usage;
+    if (parse_cert(sec, &ci->client_cert, &c->own_cert, scratch,
+                   sizeof(scratch), "client certificate")
+            || parse_key(c, sec, &ci->private_key, scratch, sizeof(scratch))
+            || parse_cert(sec, &ci->server_cert, &c->server_cert, scratch,
+                          sizeof(scratch), "server certificate (/0/x/4)")) {
+        goto out;
+    }
+    int r = mbedtls_pk_check_pair(&c->own_cert.pk, &c->own_key, rng_cb, NULL);
+    if (r) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR,
+                        "the private key does not match the client certificate",
+                        r);
+        goto out;
+    }
+    if (c->server_cert.next) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR,
+                        "the Server Public Key must be one certificate", 0);
+        goto out;
+    }
+    bool pkix = c->usage == ANJ_NET_CERTIFICATE_CA_CONSTRAINT
+                || c->usage == ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT;
+    if (pkix) {
+        if (!ci->trust_store.ca_certs_count || !ci->trust_store.ca_certs) {
+            anj_rs_dtls_log(DTLS_LOG_ERROR,
+                            "certificate usage 0 and 1 need a trust store", 0);
+            goto out;
+        }
+        for (size_t i = 0; i < ci->trust_store.ca_certs_count; i++) {
+            if (parse_cert(sec, &ci->trust_store.ca_certs[i], &c->trust_store,
+                           scratch, sizeof(scratch),
+                           "trust store certificate")) {
+                goto out;
+            }
+        }
+    }
+    r = mbedtls_ssl_conf_own_cert(&c->conf, &c->own_cert, &c->own_key);
+    if (r) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_conf_own_cert failed", r);
+        goto out;
+    }
+    mbedtls_ssl_conf_ciphersuites(&c->conf, g_cert_suites);
+    mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    /* Usages 2 and 3 anchor on /0/x/4 (for 3 only so that MbedTLS has a CA
+     * list at all: verify_cb accepts nothing but the exact certificate). */
+    mbedtls_ssl_conf_ca_chain(&c->conf, pkix ? &c->trust_store : &c->server_cert,
+                              NULL);
+    mbedtls_ssl_conf_verify(&c->conf, verify_cb, c);
+    const char *sni = ci->sni;
+    if (sni) {
+        size_t len = strlen(sni);
+        if (len >= sizeof(c->sni)) {
+            anj_rs_dtls_log(DTLS_LOG_ERROR,
+                            "SNI longer than ANJ_SEC_OBJ_MAX_SNI_SIZE", 0);
+            goto out;
+        }
+        memcpy(c->sni, sni, len + 1);
+    }
+    result = 0;
+out:
+    mbedtls_platform_zeroize(scratch, sizeof(scratch));
+    return result;
+}
+#endif /* ANJ_WITH_CERTIFICATES */
+
+/* Configures `c->conf` for the credentials of `config`. */
+static int load_credentials(dtls_ctx_t *c, const anj_net_config_t *config) {
     if (!config) {
         anj_rs_dtls_log(DTLS_LOG_ERROR, "DTLS needs credentials; none given", 0);
         return -1;
     }
     const anj_net_ssl_configuration_t *sec = &config->secure_socket_config;
-    if (sec->security.mode != ANJ_NET_SECURITY_PSK) {
-        anj_rs_dtls_log(DTLS_LOG_ERROR,
-                        "only PSK is supported by this DTLS backend yet", 0);
-        return ANJ_NET_ENOTSUP;
-    }
-    const anj_crypto_security_info_t *key = psk_part(sec, true);
-    const anj_crypto_security_info_t *id = psk_part(sec, false);
-    if (key->source != ANJ_CRYPTO_DATA_SOURCE_BUFFER
-            || id->source != ANJ_CRYPTO_DATA_SOURCE_BUFFER) {
-        anj_rs_dtls_log(DTLS_LOG_ERROR,
-                        "PSK key and identity must be given as buffers", 0);
-        return ANJ_NET_ENOTSUP;
-    }
-    if (!key->info.buffer.data || !key->info.buffer.data_size
-            || !id->info.buffer.data || !id->info.buffer.data_size) {
-        anj_rs_dtls_log(DTLS_LOG_ERROR, "empty PSK key or identity", 0);
-        return -1;
-    }
-    const char *sni = sec->security.data.psk.sni;
-    if (sni) {
-        size_t len = strlen(sni);
-        if (len >= sizeof(c->sni)) {
-            anj_rs_dtls_log(DTLS_LOG_ERROR, "SNI longer than ANJ_SEC_OBJ_MAX_SNI_SIZE", 0);
-            return -1;
+    switch (sec->security.mode) {
+    case ANJ_NET_SECURITY_PSK: {
+        const char *sni = sec->security.data.psk.sni;
+        if (sni) {
+            size_t len = strlen(sni);
+            if (len >= sizeof(c->sni)) {
+                anj_rs_dtls_log(DTLS_LOG_ERROR,
+                                "SNI longer than ANJ_SEC_OBJ_MAX_SNI_SIZE", 0);
+                return -1;
+            }
+            memcpy(c->sni, sni, len + 1);
         }
-        memcpy(c->sni, sni, len + 1);
+        return load_psk(c, sec);
     }
-    /* MbedTLS keeps its own copies of both. */
-    int r = mbedtls_ssl_conf_psk(&c->conf,
-                                 (const unsigned char *) key->info.buffer.data,
-                                 key->info.buffer.data_size,
-                                 (const unsigned char *) id->info.buffer.data,
-                                 id->info.buffer.data_size);
-    if (r) {
-        anj_rs_dtls_log(DTLS_LOG_ERROR, "mbedtls_ssl_conf_psk failed", r);
-        return -1;
+#ifdef ANJ_WITH_CERTIFICATES
+    case ANJ_NET_SECURITY_CERTIFICATE:
+        return load_cert(c, sec);
+#endif
+    default:
+        anj_rs_dtls_log(DTLS_LOG_ERROR,
+                        "security mode not supported by this DTLS backend",
+                        (int) sec->security.mode);
+        return ANJ_NET_ENOTSUP;
     }
-    return 0;
 }
 
 /* ---- session continuity ---------------------------------------------- */
@@ -408,6 +770,12 @@ static void release(dtls_ctx_t *c) {
     mbedtls_ssl_session_free(&c->saved);
     mbedtls_ssl_free(&c->ssl);
     mbedtls_ssl_config_free(&c->conf);
+#ifdef ANJ_WITH_CERTIFICATES
+    mbedtls_x509_crt_free(&c->own_cert);
+    mbedtls_pk_free(&c->own_key);
+    mbedtls_x509_crt_free(&c->server_cert);
+    mbedtls_x509_crt_free(&c->trust_store);
+#endif
     if (c->udp) {
         (void) anj_udp_cleanup_ctx(&c->udp);
     }
@@ -443,6 +811,12 @@ int anj_dtls_create_ctx(anj_net_ctx_t **ctx, const anj_net_config_t *config) {
     c->in_use = true;
     mbedtls_ssl_init(&c->ssl);
     mbedtls_ssl_config_init(&c->conf);
+#ifdef ANJ_WITH_CERTIFICATES
+    mbedtls_x509_crt_init(&c->own_cert);
+    mbedtls_pk_init(&c->own_key);
+    mbedtls_x509_crt_init(&c->server_cert);
+    mbedtls_x509_crt_init(&c->trust_store);
+#endif
 
     int r = mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT,
                                         MBEDTLS_SSL_TRANSPORT_DATAGRAM,
@@ -456,13 +830,10 @@ int anj_dtls_create_ctx(anj_net_ctx_t **ctx, const anj_net_config_t *config) {
     mbedtls_ssl_conf_max_tls_version(&c->conf, MBEDTLS_SSL_VERSION_TLS1_2);
     mbedtls_ssl_conf_rng(&c->conf, rng_cb, NULL);
     mbedtls_ssl_conf_handshake_timeout(&c->conf, g_hs_min_ms, g_hs_max_ms);
-    mbedtls_ssl_conf_ciphersuites(&c->conf, g_psk_suites);
-    /* PSK authenticates both peers; there is no certificate to verify. */
-    mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE);
 
     r = dtls_session_configure(c);
     if (!r) {
-        r = load_psk(c, config);
+        r = load_credentials(c, config);
     }
     if (!r) {
         r = anj_udp_create_ctx(&c->udp, config);

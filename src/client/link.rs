@@ -51,6 +51,20 @@ pub trait Link {
     ) -> NetStatus {
         self.connect(scheme, host, port)
     }
+    /// As [`Link::connect_with_psk`], with credentials in their C form: X.509 (what
+    /// `anj_security_get_cert_info` gives, trust store included), or PSK kept in the
+    /// external crypto storage (references). The pointed-to data is only borrowed: a
+    /// backend copies or parses what it keeps. Links without support for them fail.
+    #[cfg(feature = "security")]
+    fn connect_with_security(
+        &mut self,
+        _scheme: &str,
+        _host: &str,
+        _port: &str,
+        _security: &crate::ffi::net::anj_net_security_info_t,
+    ) -> NetStatus {
+        NetStatus::Failed(-1)
+    }
     fn send(&mut self, datagram: &[u8]) -> NetStatus;
     fn recv(&mut self, buf: &mut [u8]) -> Recv;
     /// Closes the connection, keeping the context for a later connect.

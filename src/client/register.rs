@@ -177,6 +177,15 @@ impl ServerAccount {
         security_psk(anj, reg, self.security_iid)
     }
 
+    /// The Security Mode (/0/x/2) of this account's Security instance.
+    pub fn security_mode(&self, anj: *mut anj_t, reg: &Registry) -> Option<i64> {
+        read_int(
+            anj,
+            reg,
+            &[0, self.security_iid, security_rid::SECURITY_MODE],
+        )
+    }
+
     /// Reads the Server URI and calls `f(scheme, host, port)` with its parts.
     pub fn with_uri<R>(
         &self,

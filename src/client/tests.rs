@@ -25,9 +25,26 @@ pub(super) struct FakeLink {
     rng: u64,
     /// The credentials of the last `connect_with_psk` (identity, key).
     pub(super) psk: Option<(Vec<u8>, Vec<u8>)>,
+    /// The credentials of the last `connect_with_security`.
+    #[cfg(feature = "security")]
+    pub(super) security: Option<crate::ffi::net::anj_net_security_info_t>,
 }
 
 impl Link for FakeLink {
+    #[cfg(feature = "security")]
+    fn connect_with_security(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        security: &crate::ffi::net::anj_net_security_info_t,
+    ) -> NetStatus {
+        self.security = Some(*security);
+        assert_eq!((scheme, host, port), ("coaps", "127.0.0.1", "5684"));
+        self.connected = true;
+        self.connects += 1;
+        NetStatus::Done
+    }
     fn connect_with_psk(
         &mut self,
         scheme: &str,
@@ -867,6 +884,62 @@ mod psk {
             unsafe { anj_security_get_psk_info(anj, true, &mut out) },
             -1
         );
+    }
+
+    #[test]
+    fn rpk_mode_fails_before_reaching_the_link() {
+        let mut rig = Rig::build(false, |s| {
+            s.server_uri = c"coaps://127.0.0.1:5684".as_ptr();
+            s.security_mode = anj_dm_security_mode_t::ANJ_DM_SECURITY_RPK;
+        });
+        rig.step();
+        assert_eq!(rig.link.connects, 0, "no connection in RPK mode");
+        assert!(rig.link.psk.is_none() && rig.link.security.is_none());
+        assert!(rig.take_sent().is_none(), "nothing is sent");
+    }
+
+    #[cfg(feature = "certificates")]
+    #[test]
+    fn certificate_mode_reaches_the_link_with_usage_and_trust_store() {
+        use crate::ffi::net::{anj_net_certificate_usage_t, anj_net_security_mode_t};
+        static USAGE: anj_net_certificate_usage_t =
+            anj_net_certificate_usage_t::ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION;
+        let mut rig = Rig::build(false, |s| {
+            s.server_uri = c"coaps://127.0.0.1:5684".as_ptr();
+            s.security_mode = anj_dm_security_mode_t::ANJ_DM_SECURITY_CERTIFICATE;
+            s.public_key_or_identity = buf(
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
+                b"client-cert",
+            );
+            s.secret_key = buf(
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY,
+                b"client-key",
+            );
+            s.server_public_key = buf(
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
+                b"server-cert",
+            );
+            s.server_name_indication = c"lwm2m.example".as_ptr();
+            s.certificate_usage = &USAGE;
+        });
+        rig.step();
+        let sec = rig.link.security.expect("connect_with_security");
+        assert_eq!(
+            sec.mode,
+            anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE
+        );
+        assert!(rig.link.psk.is_none());
+        // SAFETY (test): certificate mode.
+        let cert = unsafe { sec.data.cert };
+        assert_eq!(bytes(&cert.client_cert), b"client-cert");
+        assert_eq!(bytes(&cert.private_key), b"client-key");
+        assert_eq!(bytes(&cert.server_cert), b"server-cert");
+        assert_eq!(cert.certificate_usage, USAGE);
+        // SAFETY (test): a NUL-terminated string inside the Security object.
+        let sni = unsafe { core::ffi::CStr::from_ptr(cert.sni) };
+        assert_eq!(sni.to_bytes(), b"lwm2m.example");
+        assert_eq!(cert.trust_store.ca_certs_count, 0);
+        assert_eq!(path(&rig.take_sent().expect("Register")), "rd");
     }
 
     #[test]

@@ -125,6 +125,10 @@ pub(crate) struct Inner {
     /// `anj_security_register_credential_handlers` (NULL: read the Security object).
     #[cfg(feature = "security")]
     cred_handlers: *const crate::ffi::security::anj_security_credential_handlers_t,
+    /// A copy of `anj_configuration_t.trust_store` (the certificates stay the
+    /// application's).
+    #[cfg(feature = "certificates")]
+    trust_store: crate::ffi::net::anj_net_trust_store_t,
     requests: Requests,
     /// LwM2M Send requests (shared like `requests`: finished handlers re-enter it).
     #[cfg(feature = "lwm2m-send")]
@@ -209,10 +213,37 @@ pub unsafe extern "C" fn anj_core_init(
         crate::log_error!("anj_core_init: negative queue_mode_timeout");
         return -1;
     }
+    #[cfg(feature = "certificates")]
+    let trust_store = {
+        // SAFETY: NULL or a valid pointer per the configuration contract.
+        let ts = unsafe { cfg.trust_store.as_ref() }.copied().unwrap_or(
+            crate::ffi::net::anj_net_trust_store_t {
+                ca_certs: core::ptr::null(),
+                ca_certs_count: 0,
+            },
+        );
+        if ts.ca_certs.is_null() != (ts.ca_certs_count == 0) {
+            crate::log_error!("anj_core_init: trust_store: ca_certs and ca_certs_count disagree");
+            return -1;
+        }
+        ts
+    };
     let mut net_cfg = anj_net_config_t::default();
     // SAFETY: NULL or a valid pointer per the configuration contract.
     if let Some(s) = unsafe { cfg.net_socket_cfg.as_ref() } {
         net_cfg.raw_socket_config = *s;
+    }
+    // As in Anjay Lite, the storage is set up first thing; its context goes to every
+    // secure connection.
+    #[cfg(feature = "external-crypto-storage")]
+    {
+        let mut ctx: *mut c_void = core::ptr::null_mut();
+        // SAFETY: the integrator's hook, with a writable out slot.
+        if unsafe { crate::ffi::crypto::anj_crypto_storage_init(&mut ctx) } != 0 {
+            crate::log_error!("anj_core_init: anj_crypto_storage_init failed");
+            return -1;
+        }
+        net_cfg.secure_socket_config.crypto_ctx = ctx;
     }
     // SAFETY: `anj` is writable storage for an anj_t; both fields are written without
     // reading the previous (uninitialised) contents.
@@ -228,6 +259,8 @@ pub unsafe extern "C" fn anj_core_init(
             queue_mode: cfg.queue_mode_enabled,
             #[cfg(feature = "security")]
             cred_handlers: core::ptr::null(),
+            #[cfg(feature = "certificates")]
+            trust_store,
             requests: Requests::default(),
             #[cfg(feature = "lwm2m-send")]
             send: crate::send::SendQueue::new(),
@@ -332,6 +365,35 @@ pub(crate) unsafe fn cred_handlers_slot(
 ) -> Option<*mut *const crate::ffi::security::anj_security_credential_handlers_t> {
     // SAFETY: `inner` checked that `anj` was initialised; a raw projection only.
     unsafe { inner(anj).map(|i| addr_of_mut!((*i).cred_handlers)) }
+}
+
+/// The context `anj_crypto_storage_init` gave (NULL for an uninitialised `anj`).
+///
+/// # Safety
+/// As for [`inner`].
+#[cfg(feature = "external-crypto-storage")]
+pub(crate) unsafe fn crypto_ctx_of(anj: *mut anj_t) -> *mut c_void {
+    // SAFETY: `inner` checked that `anj` was initialised; a plain copy is read.
+    match unsafe { inner(anj) } {
+        Some(i) => unsafe { addr_of!((*i).net_cfg.secure_socket_config.crypto_ctx).read() },
+        None => core::ptr::null_mut(),
+    }
+}
+
+/// The trust store given to `anj_core_init` (empty when none was).
+///
+/// # Safety
+/// As for [`inner`].
+#[cfg(feature = "certificates")]
+pub(crate) unsafe fn trust_store_of(anj: *mut anj_t) -> crate::ffi::net::anj_net_trust_store_t {
+    // SAFETY: `inner` checked that `anj` was initialised; a plain copy is read.
+    match unsafe { inner(anj) } {
+        Some(i) => unsafe { addr_of!((*i).trust_store).read() },
+        None => crate::ffi::net::anj_net_trust_store_t {
+            ca_certs: core::ptr::null(),
+            ca_certs_count: 0,
+        },
+    }
 }
 
 /// Records that Lifetime or Binding changed (called from the Server object's handlers,
@@ -759,6 +821,12 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
         crate::client::link::NetStatus::Failed(e) => e,
     };
     if r == 0 {
+        // The storage goes last, as in Anjay Lite.
+        #[cfg(feature = "external-crypto-storage")]
+        // SAFETY: the integrator's hook, with the context its init gave.
+        unsafe {
+            crate::ffi::crypto::anj_crypto_storage_deinit(net_cfg.secure_socket_config.crypto_ctx)
+        };
         // SAFETY: as above; the client is unusable until the next anj_core_init.
         unsafe { addr_of_mut!((*inner).magic).write(0) };
     }

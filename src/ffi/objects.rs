@@ -645,6 +645,11 @@ pub(crate) struct SecurityInstance {
     /// /0/x/15.
     #[cfg(feature = "certificates")]
     pub(crate) cert_usage: crate::ffi::net::anj_net_certificate_usage_t,
+    /// With external crypto storage: the references (`identity` of
+    /// `anj_crypto_security_info_external_t`) that replace the bytes of /0/x/3, /0/x/4
+    /// and /0/x/5 (NULL: the bytes above are used).
+    #[cfg(feature = "external-crypto-storage")]
+    ext: [*const c_char; 3],
 }
 
 #[cfg(feature = "security")]
@@ -681,6 +686,8 @@ impl SecurityInstance {
         sni: [0; SEC_SNI_SIZE + 1],
         #[cfg(feature = "certificates")]
         cert_usage: crate::ffi::net::anj_net_certificate_usage_t::ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
+        #[cfg(feature = "external-crypto-storage")]
+        ext: [core::ptr::null(); 3],
     };
 }
 
@@ -708,9 +715,166 @@ fn copy_credential(
             dst[..src.len()].copy_from_slice(src);
             Some(src.len() as u16)
         }
+        // A reference into the external storage: kept in `SecurityInstance::ext`.
+        // SAFETY: `external` is the member an EXTERNAL source selects.
+        #[cfg(feature = "external-crypto-storage")]
+        ANJ_CRYPTO_DATA_SOURCE_EXTERNAL if !unsafe { info.info.external.identity }.is_null() => {
+            Some(0)
+        }
         #[allow(unreachable_patterns)]
         _ => None,
     }
+}
+
+/// The reference of a credential given as EXTERNAL (kept, not copied: it must outlive
+/// the object, as in Anjay Lite); NULL for any other source.
+#[cfg(feature = "external-crypto-storage")]
+fn external_ref(info: &crate::ffi::crypto::anj_crypto_security_info_t) -> *const c_char {
+    if info.source == crate::ffi::crypto::anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL
+    {
+        // SAFETY: `external` is the member an EXTERNAL source selects.
+        unsafe { info.info.external.identity }
+    } else {
+        core::ptr::null()
+    }
+}
+
+/// Index in `SecurityInstance::ext` of a credential resource.
+#[cfg(feature = "external-crypto-storage")]
+fn ext_index(rid: anj_rid_t) -> Option<usize> {
+    match rid {
+        security_rid::PUBLIC_KEY_OR_IDENTITY => Some(0),
+        security_rid::SERVER_PUBLIC_KEY => Some(1),
+        security_rid::SECRET_KEY => Some(2),
+        _ => None,
+    }
+}
+
+/// The credential `rid` (/0/x/3, /0/x/4 or /0/x/5) of instance `iid` when `obj` is the
+/// built-in Security object and the credential lives in the external crypto storage.
+#[cfg(feature = "external-crypto-storage")]
+pub(crate) fn builtin_security_external(
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+    rid: anj_rid_t,
+) -> Option<crate::ffi::crypto::anj_crypto_security_info_t> {
+    use crate::ffi::crypto::*;
+    // SAFETY: as in `builtin_security_sni`.
+    if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
+        return None;
+    }
+    // SAFETY: as in `builtin_security_sni`.
+    let ctx = unsafe { &*(obj as *const SecurityObj) };
+    let d = ctx.data.iter().find(|d| d.iid == iid)?;
+    let identity = d.ext[ext_index(rid)?];
+    if identity.is_null() {
+        return None;
+    }
+    Some(anj_crypto_security_info_t {
+        tag: anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
+        source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL,
+        info: anj_crypto_security_info_union_t {
+            external: anj_crypto_security_info_external_t { identity },
+        },
+    })
+}
+
+/// Moves the credentials the instances hold as bytes into the external crypto storage
+/// (`anj_crypto_storage_create_record`), keeping only the references and wiping the
+/// bytes. On a failure the records made for that instance are deleted and its bytes
+/// kept, and -1 is returned.
+#[cfg(feature = "external-crypto-storage")]
+fn offload_to_storage(anj: *mut anj_t, ctx: &mut SecurityObj) -> c_int {
+    use crate::ffi::crypto::*;
+    // SAFETY: `anj` is the initialised client being installed into.
+    let crypto_ctx = unsafe { crate::ffi::core::crypto_ctx_of(anj) };
+    for d in ctx.data.iter_mut().filter(|d| d.iid != ANJ_ID_INVALID) {
+        let psk = d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_PSK;
+        let tags = [
+            if psk {
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY
+            } else {
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN
+            },
+            anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
+            if psk {
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY
+            } else {
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY
+            },
+        ];
+        let mut made: [Option<anj_crypto_security_info_t>; 3] = [None; 3];
+        let mut failed = false;
+        for (i, tag) in tags.into_iter().enumerate() {
+            let (bytes, len) = match i {
+                0 => (&d.identity[..], d.identity_len),
+                1 => (&d.server_key[..], d.server_key_len),
+                _ => (&d.secret[..], d.secret_len),
+            };
+            if len == 0 || !d.ext[i].is_null() {
+                continue;
+            }
+            let mut info = anj_crypto_security_info_t {
+                tag,
+                source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL,
+                info: anj_crypto_security_info_union_t {
+                    external: anj_crypto_security_info_external_t {
+                        identity: core::ptr::null(),
+                    },
+                },
+            };
+            // SAFETY: the integrator's hook; `bytes` holds `len` readable bytes.
+            let r = unsafe {
+                anj_crypto_storage_create_record(
+                    crypto_ctx,
+                    &mut info,
+                    bytes.as_ptr().cast(),
+                    len as usize,
+                )
+            };
+            // SAFETY: `external` is the member the hook fills.
+            if r != 0 || unsafe { info.info.external.identity }.is_null() {
+                failed = true;
+                break;
+            }
+            made[i] = Some(info);
+        }
+        if failed {
+            for info in made.iter().flatten() {
+                // SAFETY: records this function just created.
+                unsafe { anj_crypto_storage_delete_record(crypto_ctx, info) };
+            }
+            crate::log_error!(
+                "security obj: moving /0/{} credentials to external storage failed",
+                d.iid
+            );
+            return -1;
+        }
+        for (i, info) in made.iter().enumerate() {
+            let Some(info) = info else { continue };
+            // SAFETY: `external` is the member set above.
+            d.ext[i] = unsafe { info.info.external.identity };
+            let buf: &mut [u8] = match i {
+                0 => &mut d.identity,
+                1 => &mut d.server_key,
+                _ => &mut d.secret,
+            };
+            // SAFETY: a valid, writable buffer of `buf.len()` bytes.
+            unsafe { anj_crypto_zeroize(buf.as_mut_ptr().cast(), buf.len()) };
+            match i {
+                0 => d.identity_len = 0,
+                1 => d.server_key_len = 0,
+                _ => d.secret_len = 0,
+            }
+        }
+        if made.iter().any(Option::is_some) {
+            crate::log_info!(
+                "security obj: /0/{} credentials moved to external storage",
+                d.iid
+            );
+        }
+    }
+    0
 }
 
 /// /0/x/14 with `security`, /0/x/15 with `certificates` (which needs `security`).
@@ -1045,6 +1209,14 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
     d.hold_off = init.client_hold_off_time;
     #[cfg(feature = "security")]
     {
+        #[cfg(feature = "external-crypto-storage")]
+        {
+            d.ext = [
+                external_ref(&init.public_key_or_identity),
+                external_ref(&init.server_public_key),
+                external_ref(&init.secret_key),
+            ];
+        }
         let (Some(id_len), Some(key_len)) = (
             copy_credential(&init.public_key_or_identity, &mut d.identity),
             copy_credential(&init.secret_key, &mut d.secret),
@@ -1100,6 +1272,11 @@ pub unsafe extern "C" fn anj_dm_security_obj_install(
         }
         ctx.sync();
         ctx.obj.insts = ctx.inst.as_ptr();
+        // As in Anjay Lite: credentials given as bytes go to the external storage now.
+        #[cfg(feature = "external-crypto-storage")]
+        if offload_to_storage(anj, ctx) != 0 {
+            return -1;
+        }
     }
     // SAFETY: the object lives inside the caller's context, which outlives the registration;
     // `installed` is a field of that context.
@@ -1170,6 +1347,25 @@ unsafe extern "C" fn security_res_read(
     };
     put(out, &v);
     0
+}
+
+/// The SNI (/0/x/14) of instance `iid` when `obj` is the built-in Security object and
+/// the SNI is set: NUL-terminated, inside the object (valid until it changes); else
+/// NULL.
+#[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
+pub(crate) fn builtin_security_sni(obj: *const anj_dm_obj_t, iid: anj_iid_t) -> *const c_char {
+    // SAFETY: `obj` is a registered object (valid while registered); only its handler
+    // table pointer is compared before it is taken for a SecurityObj.
+    if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
+        return core::ptr::null();
+    }
+    // SAFETY: only the built-in Security object uses SECURITY_HANDLERS, and its
+    // `anj_dm_obj_t` is the first field of a SecurityObj; read-only use.
+    let ctx = unsafe { &*(obj as *const SecurityObj) };
+    match ctx.data.iter().find(|d| d.iid == iid) {
+        Some(d) if d.sni[0] != 0 => d.sni.as_ptr().cast(),
+        _ => core::ptr::null(),
+    }
 }
 
 #[cfg(feature = "bootstrap")]
@@ -1277,6 +1473,11 @@ fn security_write(d: &mut SecurityInstance, rid: u16, v: &Value<'_>) -> Option<(
         (security_rid::SSID, v) => d.ssid = u16::try_from(int(v)?).ok()?,
         (security_rid::CLIENT_HOLD_OFF_TIME, v) => d.hold_off = u32::try_from(int(v)?).ok()?,
         _ => return None,
+    }
+    // Bytes written to a credential replace its reference into the external storage.
+    #[cfg(feature = "external-crypto-storage")]
+    if let Some(i) = ext_index(rid) {
+        d.ext[i] = core::ptr::null();
     }
     Some(())
 }

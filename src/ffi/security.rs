@@ -170,3 +170,215 @@ pub unsafe extern "C" fn anj_security_get_psk_info(
     };
     0
 }
+
+/// The registered certificate handler of `anj`, if any.
+#[cfg(feature = "certificates")]
+#[allow(clippy::type_complexity)]
+fn cert_handler(
+    anj: *mut anj_t,
+) -> Option<
+    unsafe extern "C" fn(
+        *const anj_t,
+        bool,
+        *mut crate::ffi::net::anj_net_certificate_info_t,
+    ) -> c_int,
+> {
+    // SAFETY: as in `psk_handler`.
+    unsafe {
+        let slot = crate::ffi::core::cred_handlers_slot(anj)?;
+        (*slot).as_ref()?.get_cert_info
+    }
+}
+
+/// The certificate credentials of Security instance `iid` when it is in Certificate
+/// mode (/0/x/2 = 2): /0/x/3 the client certificate, /0/x/5 its private key, /0/x/4
+/// the server certificate (may be empty: the transport then refuses to connect), /0/x/15
+/// the usage (3 when the object has none), /0/x/14 the SNI (only from the built-in
+/// Security object, whose string is NUL-terminated; a custom object registers a
+/// `get_cert_info` handler instead). Buffers point into the object: valid until it
+/// changes. The trust store is the one given to `anj_core_init`.
+#[cfg(feature = "certificates")]
+pub(crate) fn security_cert(
+    anj: *mut anj_t,
+    registry: &crate::dm::Registry,
+    iid: u16,
+) -> Option<crate::ffi::net::anj_net_certificate_info_t> {
+    use crate::dm::builtin::security_rid;
+    use crate::ffi::net::anj_net_certificate_usage_t::*;
+    use crate::io::value::{Path, Value};
+    let read = |rid| crate::dm::read_resource(anj, registry, &Path::new(&[0, iid, rid]));
+    let int = |rid| match read(rid) {
+        Ok(Value::Int(i)) => Some(i),
+        Ok(Value::Uint(u)) => i64::try_from(u).ok(),
+        _ => None,
+    };
+    if int(security_rid::SECURITY_MODE) != Some(2) {
+        return None;
+    }
+    let bytes = |rid| match read(rid) {
+        Ok(Value::Bytes(b)) => b,
+        _ => &[],
+    };
+    let usage = match int(security_rid::CERTIFICATE_USAGE) {
+        None | Some(3) => ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
+        Some(0) => ANJ_NET_CERTIFICATE_CA_CONSTRAINT,
+        Some(1) => ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT,
+        Some(2) => ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION,
+        Some(_) => {
+            crate::log_error!("security: invalid Certificate Usage in /0/{}/15", iid);
+            return None;
+        }
+    };
+    let chain = anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN;
+    let obj = registry.find(0).map_or(core::ptr::null(), |o| o.ptr());
+    let sni = crate::ffi::objects::builtin_security_sni(obj, iid);
+    // A credential of the built-in object kept in the external storage is passed on as
+    // the reference; the transport resolves it.
+    let cred = |tag, rid| {
+        #[cfg(feature = "external-crypto-storage")]
+        if let Some(mut info) = crate::ffi::objects::builtin_security_external(obj, iid, rid) {
+            info.tag = tag;
+            return info;
+        }
+        buffer(tag, bytes(rid))
+    };
+    Some(crate::ffi::net::anj_net_certificate_info_t {
+        client_cert: cred(chain, security_rid::PUBLIC_KEY_OR_IDENTITY),
+        private_key: cred(
+            anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY,
+            security_rid::SECRET_KEY,
+        ),
+        server_cert: cred(chain, security_rid::SERVER_PUBLIC_KEY),
+        certificate_usage: usage,
+        sni,
+        // SAFETY: `anj` is the initialised client the caller works for.
+        trust_store: unsafe { crate::ffi::core::trust_store_of(anj) },
+    })
+}
+
+/// The certificate credentials for a connection to Security instance `security_iid`:
+/// from the registered handler when there is one, else from the Security object. The
+/// trust store is always the configured one.
+#[cfg(feature = "certificates")]
+pub(crate) fn connection_cert(
+    anj: *mut anj_t,
+    registry: &crate::dm::Registry,
+    security_iid: u16,
+    bootstrap: bool,
+) -> Option<crate::ffi::net::anj_net_certificate_info_t> {
+    let Some(handler) = cert_handler(anj) else {
+        return security_cert(anj, registry, security_iid);
+    };
+    // SAFETY: all-zero is a valid anj_net_certificate_info_t (EMPTY sources, usage 0,
+    // NULL pointers).
+    let mut info: crate::ffi::net::anj_net_certificate_info_t = unsafe { core::mem::zeroed() };
+    // SAFETY: the application's handler, called with a valid client and out slot.
+    if unsafe { handler(anj, bootstrap, &mut info) } != 0 {
+        crate::log_error!("security: the certificate credential handler failed");
+        return None;
+    }
+    // SAFETY: `anj` is the initialised client the caller works for.
+    info.trust_store = unsafe { crate::ffi::core::trust_store_of(anj) };
+    Some(info)
+}
+
+/// Fills `out_cert_info` with certificate credentials: what the registered handler
+/// gives, or else those of the first Security instance in Certificate mode that is
+/// (`bootstrap_credentials`) or is not a Bootstrap-Server account (buffers pointing
+/// into the Security object: valid until it changes). Either way `trust_store` is the
+/// one given to `anj_core_init`, as in Anjay Lite. 0 on success, negative when there
+/// are none (or the handler failed: its result).
+///
+/// # Safety
+/// `anj` was initialised by `anj_core_init`; `out_cert_info` is NULL or writable.
+#[cfg(feature = "certificates")]
+#[no_mangle]
+pub unsafe extern "C" fn anj_security_get_cert_info(
+    anj: *const anj_t,
+    bootstrap_credentials: bool,
+    out_cert_info: *mut crate::ffi::net::anj_net_certificate_info_t,
+) -> c_int {
+    if out_cert_info.is_null() {
+        return -1;
+    }
+    let anj = anj.cast_mut();
+    if let Some(handler) = cert_handler(anj) {
+        // SAFETY: the application's handler, with the caller's valid arguments.
+        let r = unsafe { handler(anj, bootstrap_credentials, out_cert_info) };
+        // SAFETY: writable per the contract; `anj` is initialised.
+        unsafe { (*out_cert_info).trust_store = crate::ffi::core::trust_store_of(anj) };
+        return r;
+    }
+    // SAFETY: the caller passes an initialised client; the data model is only read.
+    let Some(registry) = (unsafe { crate::ffi::core::registry_of(anj) }) else {
+        return -1;
+    };
+    use crate::dm::builtin::security_rid;
+    use crate::io::value::{Path, Value};
+    let found = registry.find(0).and_then(|sec| {
+        sec.instances().iter().find_map(|sinst| {
+            let bs = crate::dm::read_resource(
+                anj,
+                registry,
+                &Path::new(&[0, sinst.iid, security_rid::BOOTSTRAP_SERVER]),
+            );
+            if matches!(bs, Ok(Value::Bool(true))) != bootstrap_credentials {
+                return None;
+            }
+            security_cert(anj, registry, sinst.iid)
+        })
+    });
+    let Some(info) = found else {
+        crate::log_error!("security: no certificate credentials in the Security object");
+        return -1;
+    };
+    // SAFETY: checked non-NULL above; writable per the contract.
+    unsafe { out_cert_info.write(info) };
+    0
+}
+
+/// The PSK of Security instance `iid` when the built-in Security object keeps its
+/// identity or key in the external crypto storage (references, resolved by the
+/// transport); `None` otherwise (then the bytes are read as usual).
+#[cfg(feature = "external-crypto-storage")]
+pub(crate) fn external_psk(
+    anj: *mut anj_t,
+    registry: &crate::dm::Registry,
+    iid: u16,
+) -> Option<anj_net_psk_info_t> {
+    use crate::dm::builtin::security_rid;
+    use crate::io::value::{Path, Value};
+    let obj = registry.find(0)?.ptr();
+    let ext = |rid| crate::ffi::objects::builtin_security_external(obj, iid, rid);
+    let (id_ext, key_ext) = (
+        ext(security_rid::PUBLIC_KEY_OR_IDENTITY),
+        ext(security_rid::SECRET_KEY),
+    );
+    if id_ext.is_none() && key_ext.is_none() {
+        return None;
+    }
+    let bytes = |rid| match crate::dm::read_resource(anj, registry, &Path::new(&[0, iid, rid])) {
+        Ok(Value::Bytes(b)) => b,
+        _ => &[],
+    };
+    let with_tag = |info: Option<anj_crypto_security_info_t>, tag, rid| match info {
+        Some(mut i) => {
+            i.tag = tag;
+            i
+        }
+        None => buffer(tag, bytes(rid)),
+    };
+    Some(anj_net_psk_info_t {
+        identity: with_tag(
+            id_ext,
+            anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
+            security_rid::PUBLIC_KEY_OR_IDENTITY,
+        ),
+        key: with_tag(
+            key_ext,
+            anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
+            security_rid::SECRET_KEY,
+        ),
+        sni: crate::ffi::objects::builtin_security_sni(obj, iid),
+    })
+}

@@ -734,6 +734,14 @@ class LeshanRest:
         self._request("PUT", "/api/security/clients", body=body,
                       content_type="application/json")
 
+    def add_x509(self, ep: str) -> None:
+        """Let ``ep`` in over coaps:// with an X.509 certificate (Leshan checks that
+        the certificate's CN is the endpoint name and, with ``-truststore``, its
+        chain)."""
+        body = json.dumps({"endpoint": ep, "x509": True}).encode()
+        self._request("PUT", "/api/security/clients", body=body,
+                      content_type="application/json")
+
     def remove_security(self, ep: str) -> None:
         self._request("DELETE", f"/api/security/clients/{urllib.parse.quote(ep)}")
 
@@ -863,10 +871,14 @@ class LeshanServer(LeshanRest):
 
     def __init__(self, coap_port: Optional[int] = None, web_port: Optional[int] = None,
                  coaps_port: Optional[int] = None, startup_timeout: float = 90,
-                 californium: Optional[dict[str, Any]] = None, cid: Optional[str] = None):
+                 californium: Optional[dict[str, Any]] = None, cid: Optional[str] = None,
+                 extra_args: Sequence[str] = ()):
         super().__init__(LOOPBACK, 0)
         self.californium = dict(californium or {})
         self.cid = cid
+        # More demo options, e.g. ["-cert", ..., "-prik", ..., "-truststore", ...]
+        # for its X.509 credentials.
+        self.extra_args = list(extra_args)
         self._want = (coap_port, web_port, coaps_port)
         self.coap_port = 0
         self.coaps_port = 0
@@ -918,7 +930,7 @@ class LeshanServer(LeshanRest):
             (self.run_dir / "Californium.properties").write_text(
                 "".join(f"{k}={v}\n" for k, v in self.californium.items()))
         extra = ["-cid", str(self.cid)] if self.cid is not None else []
-        cmd = _server_command(self.jar, coap, coaps, web, extra)
+        cmd = _server_command(self.jar, coap, coaps, web, extra + self.extra_args)
         with open(self.log_path, "wb") as log:
             log.write(("$ " + " ".join(cmd) + "\n").encode())
             log.flush()
