@@ -128,4 +128,11 @@ show("all of libanj.a", ['own', 'builtins'])
 if any(k[0] == 'mbedtls' for k in sums):
     show("MbedTLS (libmbedtls.a)", ['mbedtls'])
 PY
+# Zero heap: nothing in the image may allocate (newlib's malloc would come with sbrk).
+if arm-none-eabi-nm "$out/image.elf" | grep -qE ' (_malloc_r|malloc|_sbrk|_sbrk_r)$'; then
+    echo "size-report: the image links a heap allocator:" >&2
+    arm-none-eabi-nm "$out/image.elf" | grep -E ' (_malloc_r|malloc|_sbrk|_sbrk_r)$' >&2
+    exit 1
+fi
+echo "heap: none (no malloc or sbrk in the image)"
 printf 'sizeof(anj_t) = %s B\n' "$(sed -n 's/#define ANJ_INTERNAL_SIZEOF_ANJ_T //p' "$out/include/anj/anj_config.h")"

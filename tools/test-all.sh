@@ -150,5 +150,7 @@ if [[ "${ANJ_SKIP_SIZE:-0}" != 1 ]]; then
     tools/size-report.sh
     stage "size report (Cortex-M4) with DTLS PSK on MbedTLS 3.6"
     ANJ_SIZE_MBEDTLS=psk tools/size-report.sh 2>&1 | grep -v 'ld: \|warning'
+    stage "size report (Cortex-M4) with DTLS PSK and X.509 on MbedTLS 3.6"
+    ANJ_SIZE_MBEDTLS=cert tools/size-report.sh 2>&1 | grep -v 'ld: \|warning'
 fi
 stage "all tests passed"

@@ -126,6 +126,19 @@ extern void anj_rs_dtls_log(int level, const char *msg, int code);
 #define DTLS_LOG_ERROR 0
 #define DTLS_LOG_INFO 1
 #define DTLS_LOG_DEBUG 2
+/* A formatted log line. Formatting only exists when logs are built: with logs
+ * off, snprintf would pull printf and a heap into the image. */
+#if defined(ANJ_LOG_FULL) || defined(ANJ_LOG_MICRO)
+#    define DTLS_LOGF(level, code, ...)                          \
+        do {                                                     \
+            char dtls_logf_line[160];                            \
+            snprintf(dtls_logf_line, sizeof(dtls_logf_line),     \
+                     __VA_ARGS__);                               \
+            anj_rs_dtls_log((level), dtls_logf_line, (code));    \
+        } while (0)
+#else
+#    define DTLS_LOGF(level, code, ...) ((void) (code))
+#endif
 
 typedef enum {
     STEP_IDLE,      /* created, or closed again */
@@ -306,7 +319,6 @@ static int credential_bytes(const anj_net_ssl_configuration_t *sec,
                             unsigned char *scratch, size_t scratch_size,
                             const unsigned char **out, size_t *out_len,
                             const char *what) {
-    char line[96];
     (void) sec;
     (void) scratch;
     (void) scratch_size;
@@ -329,9 +341,7 @@ static int credential_bytes(const anj_net_ssl_configuration_t *sec,
                     sec->crypto_ctx, &info->info.external, (char *) scratch,
                     scratch_size, &len)
                 || len > scratch_size) {
-            snprintf(line, sizeof(line),
-                     "%s: the crypto storage could not resolve it", what);
-            anj_rs_dtls_log(DTLS_LOG_ERROR, line, 0);
+            DTLS_LOGF(DTLS_LOG_ERROR, 0, "%s: the crypto storage could not resolve it", what);
             return -1;
         }
         *out = scratch;
@@ -342,8 +352,7 @@ static int credential_bytes(const anj_net_ssl_configuration_t *sec,
     default:
         break;
     }
-    snprintf(line, sizeof(line), "%s: unsupported data source", what);
-    anj_rs_dtls_log(DTLS_LOG_ERROR, line, 0);
+    DTLS_LOGF(DTLS_LOG_ERROR, 0, "%s: unsupported data source", what);
     return -1;
 }
 
@@ -419,21 +428,18 @@ static int parse_cert(const anj_net_ssl_configuration_t *sec,
     const unsigned char *data;
     unsigned char *copy;
     size_t len;
-    char line[96];
     if (credential_bytes(sec, info, scratch, scratch_size, &data, &len, what)
             || pem_terminated(&data, &len, &copy)) {
         return -1;
     }
     if (!len) {
-        snprintf(line, sizeof(line), "%s is not set", what);
-        anj_rs_dtls_log(DTLS_LOG_ERROR, line, 0);
+        DTLS_LOGF(DTLS_LOG_ERROR, 0, "%s is not set", what);
         return -1;
     }
     int r = mbedtls_x509_crt_parse(chain, data, len);
     free_copy(copy, len);
     if (r) {
-        snprintf(line, sizeof(line), "%s: not a valid X.509 certificate", what);
-        anj_rs_dtls_log(DTLS_LOG_ERROR, line, r);
+        DTLS_LOGF(DTLS_LOG_ERROR, r, "%s: not a valid X.509 certificate", what);
         return -1;
     }
     return 0;
@@ -539,12 +545,9 @@ static int verify_cb(void *p, mbedtls_x509_crt *crt, int depth,
         break;
     }
     if (*flags) {
-        char line[96];
-        snprintf(line, sizeof(line),
-                 "server chain rejected at depth %d (usage %d, X.509 flags "
+        DTLS_LOGF(DTLS_LOG_ERROR, 0, "server chain rejected at depth %d (usage %d, X.509 flags "
                  "0x%05lx)",
                  depth, (int) c->usage, (unsigned long) *flags);
-        anj_rs_dtls_log(DTLS_LOG_ERROR, line, 0);
     }
     return 0;
 }
@@ -965,17 +968,11 @@ int anj_dtls_connect(anj_net_ctx_t *ctx, const char *hostname, const char *port)
         c->resumed++;
     }
     c->step = STEP_READY;
-#if defined(ANJ_LOG_FULL) || defined(ANJ_LOG_MICRO)
-    /* Formatted only when logs are built: snprintf would pull printf and its
-     * heap into a logs-off image. */
-    char line[160];
-    snprintf(line, sizeof(line), "handshake done (%s%s): %s, %lu bytes out, %lu in",
+    DTLS_LOGF(DTLS_LOG_INFO, 0, "handshake done (%s%s): %s, %lu bytes out, %lu in",
              resumed ? "resumed" : "full",
              c->cid_in_use ? ", Connection ID" : "",
              mbedtls_ssl_get_ciphersuite(&c->ssl), (unsigned long) c->bytes_out,
              (unsigned long) c->bytes_in);
-    anj_rs_dtls_log(DTLS_LOG_INFO, line, 0);
-#endif
     return ANJ_NET_OK;
 }
 
