@@ -148,12 +148,16 @@ impl Client {
         let st = match bootstrap_iid(anj, reg) {
             None => Err("no Bootstrap-Server account"),
             Some(iid) => super::register::with_security_uri(anj, reg, iid, |scheme, host, port| {
-                let psk = if scheme == "coaps" {
-                    bootstrap_psk(anj, reg, iid)
-                } else {
-                    None
-                };
-                link.connect_with_psk(scheme, host, port, psk)
+                // The Bootstrap-Server account's own credentials, in its own mode.
+                super::register::connect_secured(
+                    anj,
+                    reg,
+                    iid,
+                    true,
+                    link,
+                    (scheme, host, port),
+                    || bootstrap_psk(anj, reg, iid),
+                )
             }),
         };
         match st {

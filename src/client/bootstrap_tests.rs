@@ -29,6 +29,10 @@ struct BsLink {
     psk: Option<(Vec<u8>, Vec<u8>)>,
     /// Connections fail (the Bootstrap-Server is unreachable).
     refuse: bool,
+    /// Certificate-mode credentials of the last `connect_with_security`: client
+    /// certificate, private key, server certificate.
+    #[cfg(feature = "certificates")]
+    cert: Option<(Vec<u8>, Vec<u8>, Vec<u8>)>,
 }
 
 impl Link for BsLink {
@@ -40,6 +44,33 @@ impl Link for BsLink {
         psk: Option<super::link::Psk<'_>>,
     ) -> NetStatus {
         self.psk = psk.map(|p| (p.identity.to_vec(), p.key.to_vec()));
+        self.connect(scheme, host, port)
+    }
+    #[cfg(feature = "certificates")]
+    fn connect_with_security(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        security: &crate::ffi::net::anj_net_security_info_t,
+    ) -> NetStatus {
+        use crate::ffi::crypto::anj_crypto_security_info_t;
+        fn bytes(i: &anj_crypto_security_info_t) -> Vec<u8> {
+            // SAFETY (test): BUFFER credentials point into the Security object.
+            unsafe {
+                let b = i.info.buffer;
+                std::slice::from_raw_parts(b.data.cast::<u8>(), b.data_size).to_vec()
+            }
+        }
+        if security.mode == crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE {
+            // SAFETY (test): Certificate mode selects `cert`.
+            let c = unsafe { security.data.cert };
+            self.cert = Some((
+                bytes(&c.client_cert),
+                bytes(&c.private_key),
+                bytes(&c.server_cert),
+            ));
+        }
         self.connect(scheme, host, port)
     }
     fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
@@ -908,6 +939,39 @@ fn a_psk_bootstrap_account_connects_with_its_credentials() {
     assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
     assert_eq!(rig.link.connects, ["coaps:127.0.0.1:5694"]);
     assert_eq!(rig.link.psk, Some((b"bs-id".to_vec(), b"bs-key".to_vec())));
+}
+
+#[cfg(feature = "certificates")]
+#[test]
+fn a_certificate_bootstrap_account_connects_with_its_certificates() {
+    let mut rig = Rig::new(Opts::default());
+    let anj = rig.anj_ptr();
+    let reg = &rig.client().registry;
+    let obj = reg.find(0).unwrap();
+    assert_eq!(obj.transaction_begin(anj), 0);
+    for (rid, v) in [
+        (0u16, Value::String("coaps://127.0.0.1:5694")),
+        (2, Value::Int(2)),
+        (3, Value::Bytes(b"bs-client-cert")),
+        (4, Value::Bytes(b"bs-server-cert")),
+        (5, Value::Bytes(b"bs-client-key")),
+    ] {
+        crate::dm::write_value(anj, obj, &Path::new(&[0, 0, rid]), &v).unwrap();
+    }
+    assert_eq!(obj.transaction_validate(anj), 0);
+    obj.transaction_end(anj, true);
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    assert_eq!(rig.link.connects, ["coaps:127.0.0.1:5694"]);
+    assert_eq!(rig.link.psk, None);
+    assert_eq!(
+        rig.link.cert,
+        Some((
+            b"bs-client-cert".to_vec(),
+            b"bs-client-key".to_vec(),
+            b"bs-server-cert".to_vec()
+        ))
+    );
+    assert_eq!(path(&rig.take_sent().unwrap()), "bs");
 }
 
 #[test]

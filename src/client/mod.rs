@@ -592,58 +592,15 @@ impl Client {
         };
         let registry = &self.registry;
         let st = match acc.with_uri(anj, registry, |scheme, host, port| {
-            if scheme == "coaps" {
-                match acc.security_mode(anj, registry) {
-                    Some(1) => {
-                        crate::log_error!(
-                            "Security Mode 1 (RPK, RFC 7250 raw public keys) is not supported: \
-                             the MbedTLS DTLS backend cannot negotiate raw public keys"
-                        );
-                        return NetStatus::Failed(-1);
-                    }
-                    #[cfg(feature = "certificates")]
-                    Some(2) => {
-                        return match crate::ffi::security::connection_cert(
-                            anj,
-                            registry,
-                            acc.security_iid,
-                            false,
-                        ) {
-                            Some(cert) => {
-                                let sec = crate::ffi::net::anj_net_security_info_t {
-                                    mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE,
-                                    data: crate::ffi::net::anj_net_security_info_data_t { cert },
-                                };
-                                link.connect_with_security(scheme, host, port, &sec)
-                            }
-                            None => {
-                                crate::log_error!("coaps:// in Certificate mode needs credentials");
-                                NetStatus::Failed(-1)
-                            }
-                        };
-                    }
-                    // A PSK the built-in Security object moved to the external storage.
-                    #[cfg(feature = "external-crypto-storage")]
-                    Some(0) => {
-                        if let Some(psk) =
-                            crate::ffi::security::external_psk(anj, registry, acc.security_iid)
-                        {
-                            let sec = crate::ffi::net::anj_net_security_info_t {
-                                mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_PSK,
-                                data: crate::ffi::net::anj_net_security_info_data_t { psk },
-                            };
-                            return link.connect_with_security(scheme, host, port, &sec);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            let psk = if scheme == "coaps" {
-                acc.psk(anj, registry)
-            } else {
-                None
-            };
-            link.connect_with_psk(scheme, host, port, psk)
+            register::connect_secured(
+                anj,
+                registry,
+                acc.security_iid,
+                false,
+                link,
+                (scheme, host, port),
+                || acc.psk(anj, registry),
+            )
         }) {
             Ok(st) => st,
             Err(why) => {

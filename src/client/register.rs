@@ -40,6 +40,66 @@ fn read_int(anj: *mut anj_t, reg: &Registry, ids: &[u16]) -> Option<i64> {
         .and_then(int_of)
 }
 
+/// Connects `link` to the account of Security instance `iid` (`bootstrap`: the
+/// Bootstrap-Server account) with the credentials of its Security Mode (/0/x/2):
+/// X.509 in Certificate mode, the PSK from `psk` in PSK mode (or one the built-in
+/// Security object moved to external storage), nothing for `coap://`. Raw public keys
+/// (RPK) are refused before any connection: the MbedTLS backend cannot negotiate them.
+pub(super) fn connect_secured<'a>(
+    anj: *mut anj_t,
+    reg: &Registry,
+    iid: u16,
+    bootstrap: bool,
+    link: &mut dyn super::link::Link,
+    (scheme, host, port): (&str, &str, &str),
+    psk: impl FnOnce() -> Option<super::link::Psk<'a>>,
+) -> super::link::NetStatus {
+    use super::link::NetStatus;
+    let _ = bootstrap;
+    if scheme != "coaps" {
+        return link.connect_with_psk(scheme, host, port, None);
+    }
+    match read_int(anj, reg, &[0, iid, security_rid::SECURITY_MODE]) {
+        Some(1) => {
+            crate::log_error!(
+                "Security Mode 1 (RPK, RFC 7250 raw public keys) is not supported: \
+                 the MbedTLS DTLS backend cannot negotiate raw public keys"
+            );
+            return NetStatus::Failed(-1);
+        }
+        #[cfg(feature = "certificates")]
+        Some(2) => {
+            return match crate::ffi::security::connection_cert(anj, reg, iid, bootstrap) {
+                Some(cert) => {
+                    let sec = crate::ffi::net::anj_net_security_info_t {
+                        mode:
+                            crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE,
+                        data: crate::ffi::net::anj_net_security_info_data_t { cert },
+                    };
+                    link.connect_with_security(scheme, host, port, &sec)
+                }
+                None => {
+                    crate::log_error!("coaps:// in Certificate mode needs credentials");
+                    NetStatus::Failed(-1)
+                }
+            };
+        }
+        // A PSK the built-in Security object moved to the external storage.
+        #[cfg(feature = "external-crypto-storage")]
+        Some(0) => {
+            if let Some(psk) = crate::ffi::security::external_psk(anj, reg, iid) {
+                let sec = crate::ffi::net::anj_net_security_info_t {
+                    mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_PSK,
+                    data: crate::ffi::net::anj_net_security_info_data_t { psk },
+                };
+                return link.connect_with_security(scheme, host, port, &sec);
+            }
+        }
+        _ => {}
+    }
+    link.connect_with_psk(scheme, host, port, psk())
+}
+
 /// The PSK credentials of Security instance `iid`: `Some` only in PSK mode
 /// (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
 pub fn security_psk<'a>(anj: *mut anj_t, reg: &Registry, iid: u16) -> Option<super::link::Psk<'a>> {
