@@ -117,6 +117,23 @@ pub struct ServerInstance {
 }
 
 impl ServerInstance {
+    /// No instance yet: the defaults of every optional resource (no IID, SSID,
+    /// Lifetime or Binding).
+    pub const EMPTY: ServerInstance = ServerInstance {
+        iid: u16::MAX,
+        ssid: 0,
+        lifetime: 0,
+        default_pmin: 0,
+        default_pmax: 0,
+        disable_timeout: DISABLE_TIMEOUT_DEFAULT,
+        retry: anj_communication_retry_res_t::DEFAULT,
+        binding: [0; BINDING_SIZE],
+        notification_storing: false,
+        bootstrap_on_failure: true,
+        mute_send: false,
+        default_notification_mode: 0,
+    };
+
     pub fn binding(&self) -> &str {
         let len = self
             .binding

@@ -226,20 +226,7 @@ pub unsafe extern "C" fn anj_dm_server_obj_init(server_obj_ctx: *mut ServerObj) 
     if server_obj_ctx.is_null() {
         return;
     }
-    let empty = ServerInstance {
-        iid: ANJ_ID_INVALID,
-        ssid: 0,
-        lifetime: 0,
-        default_pmin: 0,
-        default_pmax: 0,
-        disable_timeout: DISABLE_TIMEOUT_DEFAULT,
-        retry: anj_communication_retry_res_t::DEFAULT,
-        binding: [0; BINDING_SIZE],
-        notification_storing: false,
-        bootstrap_on_failure: true,
-        mute_send: false,
-        default_notification_mode: 0,
-    };
+    let empty = ServerInstance::EMPTY;
     // SAFETY: the caller provides writable storage for the whole context; we initialise
     // it in one write without reading the previous (uninitialised) contents.
     unsafe {
@@ -499,20 +486,12 @@ unsafe extern "C" fn server_inst_create(
     if ctx.has_instance || iid == ANJ_ID_INVALID {
         return ERR_INTERNAL;
     }
-    let mut d = ctx.data;
-    d.iid = iid;
-    d.ssid = 0;
-    d.lifetime = 86400;
-    d.default_pmin = 0;
-    d.default_pmax = 0;
-    d.disable_timeout = DISABLE_TIMEOUT_DEFAULT;
-    d.retry = anj_communication_retry_res_t::DEFAULT;
-    d.binding = [0; BINDING_SIZE];
+    let mut d = ServerInstance {
+        iid,
+        lifetime: 86400,
+        ..ServerInstance::EMPTY
+    };
     d.binding[0] = b'U';
-    d.notification_storing = false;
-    d.bootstrap_on_failure = true;
-    d.mute_send = false;
-    d.default_notification_mode = 0;
     ctx.data = d;
     ctx.has_instance = true;
     ctx.sync();
