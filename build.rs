@@ -34,6 +34,7 @@ const FEATURE_TABLE: &[(&str, &str)] = &[
     ("security", "ANJ_WITH_SECURITY"),
     ("mbedtls", "ANJ_WITH_MBEDTLS"),
     ("certificates", "ANJ_WITH_CERTIFICATES"),
+    ("rpk", "ANJ_WITH_RPK"),
     ("external-crypto-storage", "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE"),
     ("crypto-storage-default", "ANJ_WITH_CRYPTO_STORAGE_DEFAULT"),
     ("default-device-obj", "ANJ_WITH_DEFAULT_DEVICE_OBJ"),
@@ -181,6 +182,9 @@ fn validate(cfg: &Config) {
     need("observe-composite", "observe");
     need("observe-composite", "composite-operations");
     need("certificates", "security");
+    need("rpk", "certificates");
+    need("rpk", "mbedtls");
+    need("rpk", "net-dtls");
     need("external-crypto-storage", "security");
     need("crypto-storage-default", "external-crypto-storage");
     need("net-dtls", "security");
@@ -661,6 +665,68 @@ fn build_dtls_backend(cfg: &Config, inc: &std::path::Path) {
             build.define(name, list.join(",").as_str());
         }
     }
+    let rpk_dirs = if cfg.enabled("rpk") {
+        tinydtls_include_dirs()
+    } else {
+        None
+    };
+    if rpk_dirs.is_some() {
+        build.define("ANJ_RS_RPK_BACKEND", None);
+    }
     build.compile("anj_c_dtls");
+    if let Some(dirs) = rpk_dirs {
+        build_rpk_backend(inc, &manifest, &dirs);
+    }
     println!("cargo:rustc-cfg=anj_mbedtls_backend");
+}
+
+/// The tinydtls headers for the raw-public-key backend: `ANJ_TINYDTLS_INCLUDE_DIRS`
+/// (firmware builds, which link their own tinydtls) or those of the `tinydtls-sys`
+/// crate (feature `vendored-tinydtls`, which links the tinydtls it builds). Without
+/// them RPK connections are refused, as coaps:// is without MbedTLS headers.
+fn tinydtls_include_dirs() -> Option<Vec<PathBuf>> {
+    println!("cargo:rerun-if-env-changed=ANJ_TINYDTLS_INCLUDE_DIRS");
+    match (
+        env::var_os("ANJ_TINYDTLS_INCLUDE_DIRS"),
+        env::var_os("DEP_TINYDTLS_INCLUDE"),
+    ) {
+        (Some(d), _) if !d.is_empty() => Some(env::split_paths(&d).collect()),
+        (_, Some(d)) if !d.is_empty() => {
+            // The library the crate built, linked from here: naming the crate in Rust
+            // would link std (it is not `no_std`) into this `no_std` library.
+            if let Some(root) = env::var_os("DEP_TINYDTLS_ROOT") {
+                let lib = PathBuf::from(root).join("lib");
+                println!("cargo:rustc-link-search=native={}", lib.display());
+                println!("cargo:rustc-link-lib=static=tinydtls");
+            }
+            let d = PathBuf::from(d);
+            Some(vec![d.join("tinydtls"), d])
+        }
+        _ => {
+            println!(
+                "cargo:warning=ANJ_WITH_RPK is on but no tinydtls headers were given \
+                 (ANJ_TINYDTLS_INCLUDE_DIRS, or feature `vendored-tinydtls`): \
+                 Security Mode 1 connections will be refused"
+            );
+            None
+        }
+    }
+}
+
+/// The raw-public-key backend (`src/c/dtls_rpk_tinydtls.c`, feature `rpk`).
+fn build_rpk_backend(inc: &std::path::Path, manifest: &std::path::Path, dirs: &[PathBuf]) {
+    println!("cargo:rerun-if-changed=src/c/dtls_rpk_tinydtls.c");
+    println!("cargo:rerun-if-changed=src/c/dtls_rpk.h");
+    let mut build = cc::Build::new();
+    build
+        .file(manifest.join("src/c/dtls_rpk_tinydtls.c"))
+        .include(inc)
+        .include(manifest.join("include"))
+        .include(manifest.join("src/c"))
+        .warnings(true)
+        .extra_warnings(true);
+    for d in dirs {
+        build.include(d);
+    }
+    build.compile("anj_c_dtls_rpk");
 }

@@ -133,6 +133,7 @@ set(_anj_rs_known_options
   # security
   "ANJ_WITH_SECURITY|BOOL|ON"
   "ANJ_WITH_CERTIFICATES|BOOL|OFF"
+  "ANJ_WITH_RPK|BOOL|OFF"                # anj-rs extension: Security Mode 1 (tinydtls)
   "ANJ_ALLOW_INSECURE_SERVER_CERTIFICATE_SKIP|BOOL|OFF"
   "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE|BOOL|OFF"
   "ANJ_WITH_EXTERNAL_SIGNING|BOOL|OFF"
@@ -545,6 +546,7 @@ function(_anj_rs_resolve_config prefix)
   _anj_rs_reject(_c "the built-in logger needs an output: ANJ_LOG_HANDLER_OUTPUT_STDERR or ANJ_LOG_HANDLER_OUTPUT_ALT")
   if(NOT _v_ANJ_WITH_SECURITY)
     _anj_rs_reject(_v_ANJ_WITH_CERTIFICATES "ANJ_WITH_CERTIFICATES needs ANJ_WITH_SECURITY")
+    _anj_rs_reject(_v_ANJ_WITH_RPK "ANJ_WITH_RPK needs ANJ_WITH_SECURITY")
     _anj_rs_reject(_v_ANJ_WITH_EXTERNAL_CRYPTO_STORAGE "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE needs ANJ_WITH_SECURITY")
   endif()
   if(_v_ANJ_WITH_EXTERNAL_SIGNING)

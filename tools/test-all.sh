@@ -6,7 +6,8 @@
 #   3. the CMake package: builds c_examples/ and the C tests, runs ctest;
 #   4. interop against a real Leshan demo server on 127.0.0.1 (tests/interop, pytest),
 #      and of the CoAP downloader (coap:// and coaps:// with PSK) and the Firmware
-#      Update pull against aiocoap's file server (tinydtls for coaps://);
+#      Update pull against aiocoap's file server (tinydtls for coaps://), and DTLS with
+#      PSK, raw public keys and X.509 against Leshan;
 #   5. the Cortex-M4 size report.
 # Set ANJ_SKIP_INTEROP=1 or ANJ_SKIP_SIZE=1 to leave a stage out.
 set -euo pipefail
@@ -28,7 +29,8 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 command -v chronyd >/dev/null || [[ -x /usr/sbin/chronyd ]] || need_apt+=(chrony)
 # DTLSSocket (tinydtls for aiocoap's coaps:// file server) is built from source by pip:
 # its build runs autoreconf.
-python3 -c 'import DTLSSocket' 2>/dev/null || command -v autoreconf >/dev/null \
+# tinydtls-sys (feature vendored-tinydtls, raw public keys) runs autoreconf too.
+command -v autoreconf >/dev/null && command -v automake >/dev/null && command -v libtoolize >/dev/null \
     || need_apt+=(autoconf automake libtool)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     if [[ $(id -u) == 0 ]]; then
@@ -70,6 +72,11 @@ stage "cargo test, X.509 certificates on the vendored MbedTLS 3.6 (against opens
 cargo clippy --quiet --all-targets --features vendored-mbedtls,certificates -- -D warnings
 cargo test --quiet --features vendored-mbedtls,certificates --test dtls_mbedtls_x509 2>&1 | tail -n 8
 
+stage "cargo test, raw public keys on tinydtls beside MbedTLS (key encodings; PSK and X.509 again through the dispatch)"
+cargo clippy --quiet --all-targets --features vendored-mbedtls,vendored-tinydtls -- -D warnings
+cargo test --quiet --features vendored-mbedtls,vendored-tinydtls --lib --test dtls_rpk --test dtls_mbedtls \
+    --test dtls_mbedtls_x509 2>&1 | grep -E '^test result|FAILED|panicked'
+
 stage "cargo test, persistence (Server, Security with credentials and certificate usage, NTP)"
 cargo test --quiet --lib --features persistence,ntp,security,certificates -- persistence ntp 2>&1 | tail -n 4
 cargo test --quiet --lib --features persistence -- persistence 2>&1 | tail -n 4
@@ -94,10 +101,11 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     tools/leshan.sh setup >/dev/null
     # The sensor, download and FOTA pull examples once more, with the MbedTLS backend, for
     # coaps:// (test_dtls.py, test_download_coaps.py, test_fota_pull_coaps.py: CoAPS in
-    # /5/0/8), and with persistence for the restart test (test_persistence_restart.py:
-    # ANJ_EXAMPLE_PERSISTENCE_FILE in c_examples/common).
+    # /5/0/8), with persistence for the restart test (test_persistence_restart.py:
+    # ANJ_EXAMPLE_PERSISTENCE_FILE in c_examples/common), and with raw public keys on
+    # tinydtls (test_rpk.py: c_examples/certificates with ANJ_EXAMPLE_RPK=1).
     cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF \
-        "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,persistence,fota-coaps" >/dev/null
+        "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,vendored-tinydtls,persistence,fota-coaps" >/dev/null
     cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_psk anj_example_bootstrap \
         anj_example_coap_download anj_example_fw_update_pull anj_example_certificates >/dev/null
     dtls_sensor="$(find "$build-dtls" -type f -name anj_example_sensor -perm -u+x | head -n 1)"
@@ -138,6 +146,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_PSK="$dtls_psk" \
     ANJ_TUTORIAL_BC_SECURITY="$bc_security" \
     ANJ_EXAMPLE_CERTIFICATES="$cert_example" \
+    ANJ_EXAMPLE_CERTIFICATES_RPK="$cert_example" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
     ANJ_EXAMPLE_BOOTSTRAP="$(find_example bootstrap)" \
     ANJ_EXAMPLE_BOOTSTRAP_DTLS="$dtls_bootstrap" \

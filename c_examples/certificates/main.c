@@ -1,5 +1,6 @@
 /*
- * anj-rs example: registration over coaps:// with X.509 certificates.
+ * anj-rs example: registration over coaps:// with X.509 certificates, or
+ * with raw public keys (Security Mode 1, an anj-rs extension: ANJ_WITH_RPK).
  *
  *   anj_example_certificates ENDPOINT_NAME coaps://HOST:PORT
  *
@@ -11,6 +12,9 @@
  *   ANJ_EXAMPLE_SNI           Server Name Indication        -> /0/0/14
  *   ANJ_EXAMPLE_TRUST_STORE   a CA certificate: the trust store of
  *                             anj_configuration_t (usages 0 and 1)
+ * With ANJ_EXAMPLE_RPK=1 the mode is RPK instead: ANJ_EXAMPLE_CLIENT_CERT names
+ * the client's public key (SubjectPublicKeyInfo, DER), ANJ_EXAMPLE_SERVER_CERT
+ * the server's, ANJ_EXAMPLE_CLIENT_KEY the private key (secp256r1 keys).
  * It prints "STATUS <state>" on every connection status change and runs until
  * SIGINT/SIGTERM.
  */
@@ -141,6 +145,16 @@ int main(int argc, char *argv[]) {
     security.ssid = 1;
     security.server_uri = argv[2];
     security.security_mode = ANJ_DM_SECURITY_CERTIFICATE;
+    const char *rpk = getenv("ANJ_EXAMPLE_RPK");
+    if (rpk && !strcmp(rpk, "1")) {
+#ifdef ANJ_WITH_RPK
+        security.security_mode = ANJ_DM_SECURITY_RPK;
+#else
+        fprintf(stderr, "ANJ_EXAMPLE_RPK=1 needs a library built with "
+                        "ANJ_WITH_RPK\n");
+        return 1;
+#endif
+    }
     if (load("ANJ_EXAMPLE_CLIENT_CERT", g_client_cert,
              &security.public_key_or_identity)
             || load("ANJ_EXAMPLE_CLIENT_KEY", g_client_key, &security.secret_key)

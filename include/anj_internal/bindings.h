@@ -496,6 +496,13 @@ typedef enum anj_net_security_mode_t {
    X.509 certificates.
    */
   ANJ_NET_SECURITY_CERTIFICATE = 1,
+#if defined(ANJ_WITH_RPK)
+  /*
+   Raw public keys (RFC 7250; LwM2M Security Mode 1). An anj-rs extension
+   (`ANJ_WITH_RPK`): Anjay Lite has no such mode.
+   */
+  ANJ_NET_SECURITY_RPK = 2,
+#endif
 } anj_net_security_mode_t;
 #endif
 
@@ -765,6 +772,28 @@ typedef struct anj_net_certificate_info_t {
 } anj_net_certificate_info_t;
 #endif
 
+#if defined(ANJ_WITH_RPK)
+/*
+ Raw public key credentials (anj-rs extension, `ANJ_WITH_RPK`): secp256r1 keys as
+ the Security object holds them (SubjectPublicKeyInfo or the bare point; PKCS#8,
+ SEC1 or the bare scalar).
+ */
+typedef struct anj_net_rpk_info_t {
+  /*
+   The client's public key (/0/x/3).
+   */
+  struct anj_crypto_security_info_t public_key;
+  /*
+   The client's private key (/0/x/5).
+   */
+  struct anj_crypto_security_info_t private_key;
+  /*
+   The key the server must present (/0/x/4).
+   */
+  struct anj_crypto_security_info_t server_public_key;
+} anj_net_rpk_info_t;
+#endif
+
 #if defined(ANJ_WITH_SECURITY)
 /*
  The mode-specific part of [`anj_net_security_info_t`] (an anonymous union in
@@ -774,6 +803,9 @@ typedef union anj_net_security_info_data_t {
   struct anj_net_psk_info_t psk;
 #if defined(ANJ_WITH_CERTIFICATES)
   struct anj_net_certificate_info_t cert;
+#endif
+#if defined(ANJ_WITH_RPK)
+  struct anj_net_rpk_info_t rpk;
 #endif
 } anj_net_security_info_data_t;
 #endif

@@ -42,6 +42,19 @@
 #    include <anj/compat/crypto/storage.h>
 #endif
 
+#ifdef ANJ_RS_RPK_BACKEND
+#    include "dtls_rpk.h"
+/* A context of the raw-public-key backend goes there with the same call. */
+#    define RPK_DISPATCH(ctx, call)          \
+        do {                                 \
+            if (anj_rs_rpk_owns(ctx)) {      \
+                return anj_rs_rpk_##call;    \
+            }                                \
+        } while (0)
+#else
+#    define RPK_DISPATCH(ctx, call) ((void) 0)
+#endif
+
 #include <mbedtls/error.h>
 #include <mbedtls/platform.h>
 #include <mbedtls/platform_util.h>
@@ -792,6 +805,13 @@ int anj_dtls_create_ctx(anj_net_ctx_t **ctx, const anj_net_config_t *config) {
         return -1;
     }
     *ctx = NULL;
+#ifdef ANJ_RS_RPK_BACKEND
+    if (config
+            && config->secure_socket_config.security.mode
+                           == ANJ_NET_SECURITY_RPK) {
+        return anj_rs_rpk_create_ctx(ctx, config);
+    }
+#endif
 #ifdef ANJ_RS_DTLS_NEEDS_PSA_INIT
     /* Idempotent; TLS 1.2 code paths use PSA for hashes and ciphers. */
     if (psa_crypto_init() != PSA_SUCCESS) {
@@ -856,6 +876,7 @@ int anj_dtls_cleanup_ctx(anj_net_ctx_t **ctx) {
     if (!ctx || !*ctx) {
         return ANJ_NET_OK;
     }
+    RPK_DISPATCH(*ctx, cleanup_ctx(ctx));
     dtls_ctx_t *c = from_net(*ctx);
     if (!c) {
         return -1;
@@ -913,6 +934,7 @@ static int start_handshake(dtls_ctx_t *c, const char *hostname) {
 }
 
 int anj_dtls_connect(anj_net_ctx_t *ctx, const char *hostname, const char *port) {
+    RPK_DISPATCH(ctx, connect(ctx, hostname, port));
     dtls_ctx_t *c = from_net(ctx);
     if (!c || !hostname || !port) {
         return -1;
@@ -978,6 +1000,7 @@ int anj_dtls_connect(anj_net_ctx_t *ctx, const char *hostname, const char *port)
 
 int anj_dtls_send(anj_net_ctx_t *ctx, size_t *bytes_sent, const uint8_t *buf,
                   size_t length) {
+    RPK_DISPATCH(ctx, send(ctx, bytes_sent, buf, length));
     dtls_ctx_t *c = from_net(ctx);
     if (!c || !bytes_sent || (!buf && length)) {
         return -1;
@@ -1005,6 +1028,7 @@ int anj_dtls_send(anj_net_ctx_t *ctx, size_t *bytes_sent, const uint8_t *buf,
 
 int anj_dtls_recv(anj_net_ctx_t *ctx, size_t *bytes_received, uint8_t *buf,
                   size_t length) {
+    RPK_DISPATCH(ctx, recv(ctx, bytes_received, buf, length));
     dtls_ctx_t *c = from_net(ctx);
     if (!c || !bytes_received || !buf) {
         return -1;
@@ -1044,6 +1068,7 @@ int anj_dtls_recv(anj_net_ctx_t *ctx, size_t *bytes_received, uint8_t *buf,
 }
 
 int anj_dtls_close(anj_net_ctx_t *ctx) {
+    RPK_DISPATCH(ctx, close(ctx));
     dtls_ctx_t *c = from_net(ctx);
     if (!c) {
         return -1;
@@ -1072,6 +1097,7 @@ int anj_dtls_close(anj_net_ctx_t *ctx) {
 }
 
 int anj_dtls_get_state(anj_net_ctx_t *ctx, anj_net_socket_state_t *out_value) {
+    RPK_DISPATCH(ctx, get_state(ctx, out_value));
     dtls_ctx_t *c = from_net(ctx);
     if (!c || !out_value) {
         return -1;
@@ -1082,6 +1108,7 @@ int anj_dtls_get_state(anj_net_ctx_t *ctx, anj_net_socket_state_t *out_value) {
 }
 
 int anj_dtls_get_inner_mtu(anj_net_ctx_t *ctx, int32_t *out_value) {
+    RPK_DISPATCH(ctx, get_inner_mtu(ctx, out_value));
     dtls_ctx_t *c = from_net(ctx);
     if (!c || !out_value) {
         return -1;
@@ -1110,11 +1137,17 @@ int anj_dtls_get_inner_mtu(anj_net_ctx_t *ctx, int32_t *out_value) {
 }
 
 int anj_dtls_queue_mode_rx_off(anj_net_ctx_t *ctx) {
+    RPK_DISPATCH(ctx, queue_mode_rx_off(ctx));
     dtls_ctx_t *c = from_net(ctx);
     if (!c) {
         return -1;
     }
     return anj_udp_queue_mode_rx_off(c->udp);
+}
+
+/* How long a handshake may take in all (the RPK backend's limit). */
+uint32_t anj_rs_dtls_handshake_budget_ms(void) {
+    return g_hs_max_ms;
 }
 
 /* anj-rs extension: the handshake retransmission timeouts of contexts created
@@ -1133,6 +1166,7 @@ int anj_rs_dtls_set_handshake_timeouts(uint32_t initial_ms, uint32_t max_ms) {
  * datagram bytes sent/received (DTLS records included) on a context. */
 int anj_rs_dtls_stats(anj_net_ctx_t *ctx, uint32_t *handshakes,
                       uint64_t *bytes_out, uint64_t *bytes_in) {
+    RPK_DISPATCH(ctx, stats(ctx, handshakes, bytes_out, bytes_in));
     dtls_ctx_t *c = from_net(ctx);
     if (!c) {
         return -1;

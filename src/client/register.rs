@@ -43,8 +43,8 @@ fn read_int(anj: *mut anj_t, reg: &Registry, ids: &[u16]) -> Option<i64> {
 /// Connects `link` to the account of Security instance `iid` (`bootstrap`: the
 /// Bootstrap-Server account) with the credentials of its Security Mode (/0/x/2):
 /// X.509 in Certificate mode, the PSK from `psk` in PSK mode (or one the built-in
-/// Security object moved to external storage), nothing for `coap://`. Raw public keys
-/// (RPK) are refused before any connection: the MbedTLS backend cannot negotiate them.
+/// Security object moved to external storage), raw public keys in RPK mode (only with
+/// `ANJ_WITH_RPK`; refused before any connection without), nothing for `coap://`.
 pub(super) fn connect_secured<'a>(
     anj: *mut anj_t,
     reg: &Registry,
@@ -60,9 +60,23 @@ pub(super) fn connect_secured<'a>(
         return link.connect_with_psk(scheme, host, port, None);
     }
     match read_int(anj, reg, &[0, iid, security_rid::SECURITY_MODE]) {
+        #[cfg(feature = "rpk")]
+        Some(1) => {
+            return match crate::ffi::security::security_rpk(anj, reg, iid) {
+                Some(rpk) => {
+                    let sec = crate::ffi::net::anj_net_security_info_t {
+                        mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_RPK,
+                        data: crate::ffi::net::anj_net_security_info_data_t { rpk },
+                    };
+                    link.connect_with_security(scheme, host, port, &sec)
+                }
+                None => NetStatus::Failed(-1),
+            };
+        }
+        #[cfg(not(feature = "rpk"))]
         Some(1) => {
             crate::log_error!(
-                "Security Mode 1 (RPK, RFC 7250 raw public keys) is not supported: \
+                "Security Mode 1 (RPK, RFC 7250 raw public keys) needs ANJ_WITH_RPK: \
                  the MbedTLS DTLS backend cannot negotiate raw public keys"
             );
             return NetStatus::Failed(-1);

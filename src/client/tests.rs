@@ -886,6 +886,7 @@ mod psk {
         );
     }
 
+    #[cfg(not(feature = "rpk"))]
     #[test]
     fn rpk_mode_fails_before_reaching_the_link() {
         let mut rig = Rig::build(false, |s| {
@@ -939,6 +940,38 @@ mod psk {
         let sni = unsafe { core::ffi::CStr::from_ptr(cert.sni) };
         assert_eq!(sni.to_bytes(), b"lwm2m.example");
         assert_eq!(cert.trust_store.ca_certs_count, 0);
+        assert_eq!(path(&rig.take_sent().expect("Register")), "rd");
+    }
+
+    #[cfg(feature = "rpk")]
+    #[test]
+    fn rpk_mode_reaches_the_link_with_the_three_keys() {
+        use crate::ffi::net::anj_net_security_mode_t;
+        let mut rig = Rig::build(false, |s| {
+            s.server_uri = c"coaps://127.0.0.1:5684".as_ptr();
+            s.security_mode = anj_dm_security_mode_t::ANJ_DM_SECURITY_RPK;
+            s.public_key_or_identity = buf(
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
+                b"client-public",
+            );
+            s.secret_key = buf(
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY,
+                b"client-private",
+            );
+            s.server_public_key = buf(
+                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
+                b"server-public",
+            );
+        });
+        rig.step();
+        let sec = rig.link.security.expect("connect_with_security");
+        assert_eq!(sec.mode, anj_net_security_mode_t::ANJ_NET_SECURITY_RPK);
+        assert!(rig.link.psk.is_none());
+        // SAFETY (test): RPK mode.
+        let rpk = unsafe { sec.data.rpk };
+        assert_eq!(bytes(&rpk.public_key), b"client-public");
+        assert_eq!(bytes(&rpk.private_key), b"client-private");
+        assert_eq!(bytes(&rpk.server_public_key), b"server-public");
         assert_eq!(path(&rig.take_sent().expect("Register")), "rd");
     }
 

@@ -99,6 +99,10 @@ pub enum anj_net_security_mode_t {
     ANJ_NET_SECURITY_PSK = 0,
     /// X.509 certificates.
     ANJ_NET_SECURITY_CERTIFICATE = 1,
+    /// Raw public keys (RFC 7250; LwM2M Security Mode 1). An anj-rs extension
+    /// (`ANJ_WITH_RPK`): Anjay Lite has no such mode.
+    #[cfg(feature = "rpk")]
+    ANJ_NET_SECURITY_RPK = 2,
 }
 
 /// Pre-shared key credentials.
@@ -144,6 +148,21 @@ pub struct anj_net_certificate_info_t {
     pub trust_store: anj_net_trust_store_t,
 }
 
+/// Raw public key credentials (anj-rs extension, `ANJ_WITH_RPK`): secp256r1 keys as
+/// the Security object holds them (SubjectPublicKeyInfo or the bare point; PKCS#8,
+/// SEC1 or the bare scalar).
+#[cfg(feature = "rpk")]
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct anj_net_rpk_info_t {
+    /// The client's public key (/0/x/3).
+    pub public_key: anj_crypto_security_info_t,
+    /// The client's private key (/0/x/5).
+    pub private_key: anj_crypto_security_info_t,
+    /// The key the server must present (/0/x/4).
+    pub server_public_key: anj_crypto_security_info_t,
+}
+
 /// The mode-specific part of [`anj_net_security_info_t`] (an anonymous union in
 /// Anjay Lite; C code reaches its members the same way, `info.data.psk`).
 #[cfg(feature = "security")]
@@ -153,6 +172,8 @@ pub union anj_net_security_info_data_t {
     pub psk: anj_net_psk_info_t,
     #[cfg(feature = "certificates")]
     pub cert: anj_net_certificate_info_t,
+    #[cfg(feature = "rpk")]
+    pub rpk: anj_net_rpk_info_t,
 }
 
 /// Credentials of a secure connection: `mode` says which member of `data` is valid.

@@ -256,6 +256,45 @@ pub(crate) fn security_cert(
     })
 }
 
+/// The raw public key credentials of Security instance `iid` when it is in RPK mode
+/// (/0/x/2 = 1): /0/x/3 the client's public key, /0/x/5 its private key, /0/x/4 the
+/// server's public key. Buffers point into the object (or are the external storage's
+/// references): valid until it changes. An anj-rs extension (`ANJ_WITH_RPK`).
+#[cfg(feature = "rpk")]
+pub(crate) fn security_rpk(
+    anj: *mut anj_t,
+    registry: &crate::dm::Registry,
+    iid: u16,
+) -> Option<crate::ffi::net::anj_net_rpk_info_t> {
+    use crate::dm::builtin::security_rid;
+    use crate::io::value::{Path, Value};
+    let read = |rid| crate::dm::read_resource(anj, registry, &Path::new(&[0, iid, rid]));
+    match read(security_rid::SECURITY_MODE) {
+        Ok(Value::Int(1)) | Ok(Value::Uint(1)) => {}
+        _ => return None,
+    }
+    #[cfg(feature = "external-crypto-storage")]
+    let obj = registry.find(0).map_or(core::ptr::null(), |o| o.ptr());
+    let cred = |tag, rid| {
+        #[cfg(feature = "external-crypto-storage")]
+        if let Some(mut info) = crate::ffi::objects::builtin_security_external(obj, iid, rid) {
+            info.tag = tag;
+            return info;
+        }
+        match read(rid) {
+            Ok(Value::Bytes(b)) => buffer(tag, b),
+            _ => buffer(tag, &[]),
+        }
+    };
+    let key = anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY;
+    let public = anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN;
+    Some(crate::ffi::net::anj_net_rpk_info_t {
+        public_key: cred(public, security_rid::PUBLIC_KEY_OR_IDENTITY),
+        private_key: cred(key, security_rid::SECRET_KEY),
+        server_public_key: cred(public, security_rid::SERVER_PUBLIC_KEY),
+    })
+}
+
 /// The certificate credentials for a connection to Security instance `security_iid`:
 /// from the registered handler when there is one, else from the Security object. The
 /// trust store is always the configured one.

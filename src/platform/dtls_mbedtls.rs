@@ -11,6 +11,8 @@ use crate::ffi::net::anj_net_ctx_t;
 // The vendored MbedTLS is linked only if something names its crate.
 #[cfg(feature = "vendored-mbedtls")]
 use mbedtls_rs_sys as _;
+// (The vendored tinydtls of the raw-public-key backend is linked by build.rs: its
+// crate links std.)
 
 /// Log sink of the C backend: `level` 0 error, 1 info, 2 debug; `code` is an MbedTLS
 /// (or `anj_net`) result code, printed when non-zero.

@@ -742,6 +742,13 @@ class LeshanRest:
         self._request("PUT", "/api/security/clients", body=body,
                       content_type="application/json")
 
+    def add_rpk(self, ep: str, public_key_der: bytes) -> None:
+        """Let ``ep`` in over coaps:// with this raw public key (SubjectPublicKeyInfo,
+        DER)."""
+        body = json.dumps({"endpoint": ep, "rpk": {"key": public_key_der.hex()}}).encode()
+        self._request("PUT", "/api/security/clients", body=body,
+                      content_type="application/json")
+
     def remove_security(self, ep: str) -> None:
         self._request("DELETE", f"/api/security/clients/{urllib.parse.quote(ep)}")
 
