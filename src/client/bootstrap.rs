@@ -470,7 +470,10 @@ fn discover(
 /// Bootstrap-Write (§6.1.7.4 of 1.1): an Object, Object Instance or Resource, of any
 /// object including Security; Object Instances that do not exist are created, several
 /// of them in one request when the payload names several (Anjay Lite takes one);
-/// read-only resources are written too. Unknown resources are skipped.
+/// read-only resources are written too. Unknown resources are skipped. A
+/// Multiple-Instance Resource the payload gives is replaced: its instances are the
+/// ones given, those it had before and the payload omits are deleted. Resources the
+/// payload does not name keep their values.
 fn write(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>, s: &mut Session) -> DmResult<()> {
     let ids = path.as_slice();
     if ids.is_empty() || ids.len() > 3 {
@@ -486,17 +489,28 @@ fn write(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>, s: &mut Session) -> 
     s.txn.join(anj, obj)?;
     s.open = true;
     let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
-    // First pass: create the instances the request names.
+    // First pass: create the instances the request names, and empty the
+    // Multiple-Instance Resources it gives (again for each of their instances: the
+    // second time there is nothing left to delete).
     if let Some(&iid) = ids.get(1) {
         if obj.instance(iid).is_none() {
             dm::create_instance(anj, &mut s.txn, obj, Some(iid))?;
         }
-    } else {
-        let mut dec = fmt.decoder(*path, payload, &mut scratch);
-        while let Some(e) = dec.next_entry(&|_| None).map_err(requests::decode_error)? {
-            let iid = e.path.iid().ok_or(DmError::BAD_REQUEST)?;
-            if obj.instance(iid).is_none() {
-                dm::create_instance(anj, &mut s.txn, obj, Some(iid))?;
+    }
+    let mut dec = fmt.decoder(*path, payload, &mut scratch);
+    while let Some(e) = dec.next_entry(&|_| None).map_err(requests::decode_error)? {
+        let iid = e.path.iid().ok_or(DmError::BAD_REQUEST)?;
+        if !path.is_prefix_of(&e.path) {
+            return Err(DmError::BAD_REQUEST);
+        }
+        if obj.instance(iid).is_none() {
+            dm::create_instance(anj, &mut s.txn, obj, Some(iid))?;
+        }
+        if let [_, iid, rid, _] = *e.path.as_slice() {
+            match dm::clear_res_instances(anj, obj, iid, rid) {
+                // Unknown resources are skipped by the second pass.
+                Ok(()) | Err(DmError::NOT_FOUND) => {}
+                Err(err) => return Err(err),
             }
         }
     }

@@ -1024,3 +1024,60 @@ fn shutdown_during_the_session_rolls_it_back() {
     let server = unsafe { &*(rig.server.as_ptr() as *const ServerObj) };
     assert!(server.instance().is_none());
 }
+
+#[test]
+fn bootstrap_write_replaces_a_multiple_instance_resource() {
+    let mut rig = Rig::new(Opts::default());
+    // An application object: /77/0 with 0 (RW int) and 3 (RW multi-instance bytes,
+    // instances 0 and 1).
+    let obj = super::dm_tests::TestObj::new(77, &[0], true, false);
+    let anj = rig.anj_ptr();
+    // SAFETY (test): the object outlives the rig's use of it (dropped at the end).
+    unsafe {
+        assert_eq!(
+            crate::ffi::core::anj_dm_add_obj(anj, &*obj as *const _ as *const _),
+            0
+        );
+        crate::ffi::core::apply_pending(anj);
+    }
+    rig.accept_bootstrap_request();
+    assert_eq!(obj.riids(0), [0, 1]);
+    let before = obj.data(0).value;
+
+    // The instance, with resource 3 holding instance 5 only: 0 and 1 are gone, and
+    // resource 0, which the payload does not name, keeps its value.
+    let multi = tlv(2, 3, &tlv(1, 5, b"five"));
+    assert_eq!(
+        rig.code(RequestType::Put, "77/0", Some(TLV), &tlv(0, 0, &multi)),
+        ResponseType::Changed
+    );
+    assert_eq!(obj.riids(0), [5]);
+    assert_eq!(obj.blob(0, 5), b"five");
+    assert_eq!(obj.data(0).value, before);
+
+    // The resource itself: instances 1 and 2 replace 5.
+    let mut insts = tlv(1, 1, b"one");
+    insts.extend(tlv(1, 2, b"two"));
+    assert_eq!(
+        rig.code(RequestType::Put, "77/0/3", Some(TLV), &tlv(2, 3, &insts)),
+        ResponseType::Changed
+    );
+    assert_eq!(obj.riids(0), [1, 2]);
+    assert_eq!(
+        (obj.blob(0, 1), obj.blob(0, 2)),
+        (b"one".to_vec(), b"two".to_vec())
+    );
+
+    // A payload naming another instance than the path is refused, and creates nothing.
+    assert_eq!(
+        rig.code(
+            RequestType::Put,
+            "77/0",
+            Some(TLV),
+            &tlv(0, 1, &tlv(3, 0, &[1]))
+        ),
+        ResponseType::BadRequest
+    );
+    assert_eq!(obj.iids(), [0]);
+    rig.client().bs_abort(anj);
+}

@@ -62,7 +62,7 @@ pub(super) struct TestObj {
 impl TestObj {
     /// A new object with instances `iids` (ascending), each with RIIDs 0 and 1 in its
     /// multi-instance resource 3.
-    fn new(oid: u16, iids: &[u16], with_reset: bool, dynamic: bool) -> Box<TestObj> {
+    pub(super) fn new(oid: u16, iids: &[u16], with_reset: bool, dynamic: bool) -> Box<TestObj> {
         let mut handlers = anj_dm_handlers_t {
             transaction_begin: Some(txn_begin),
             transaction_validate: Some(txn_validate),

@@ -712,22 +712,32 @@ pub fn replace_prepare(anj: *mut anj_t, target: &Target) -> DmResult<()> {
             if !res.kind.writable() {
                 return Err(DmError::METHOD_NOT_ALLOWED);
             }
-            let count = obj.res_instances(&res).len();
-            for _ in 0..count {
-                let Some(first) =
-                    find_res(obj, iid, rid).and_then(|r| obj.res_instances(&r).first().copied())
-                else {
-                    break;
-                };
-                check(
-                    obj.res_inst_delete(anj, iid, rid, first),
-                    DmError::METHOD_NOT_ALLOWED,
-                )?;
-            }
-            Ok(())
+            clear_res_instances(anj, obj, iid, rid)
         }
         _ => Ok(()),
     }
+}
+
+/// Deletes every instance of Multiple-Instance Resource /obj/iid/rid (`res_inst_delete`;
+/// 4.05 without it): a Replace of the resource, or a Bootstrap-Write that names it,
+/// recreates the ones its payload gives.
+pub fn clear_res_instances(anj: *mut anj_t, obj: ObjRef, iid: u16, rid: u16) -> DmResult<()> {
+    let Some(res) = find_res(obj, iid, rid) else {
+        return Err(DmError::NOT_FOUND);
+    };
+    let count = obj.res_instances(&res).len();
+    for _ in 0..count {
+        let Some(first) =
+            find_res(obj, iid, rid).and_then(|r| obj.res_instances(&r).first().copied())
+        else {
+            break;
+        };
+        check(
+            obj.res_inst_delete(anj, iid, rid, first),
+            DmError::METHOD_NOT_ALLOWED,
+        )?;
+    }
+    Ok(())
 }
 
 /* ----------------------------------- create / delete ----------------------------------- */
