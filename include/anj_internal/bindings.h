@@ -1642,6 +1642,23 @@ extern int anj_crypto_storage_delete_record(void *crypto_ctx,
 extern void anj_crypto_storage_deinit(void *crypto_ctx);
 #endif
 
+#if (defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE) && defined(ANJ_WITH_PERSISTENCE))
+/*
+ The integrator's hooks for persisting references (`anj/compat/crypto/storage.h`).
+ */
+extern int anj_crypto_storage_get_persistence_info(void *crypto_ctx,
+                                                   const struct anj_crypto_security_info_external_t *info,
+                                                   void *out_data,
+                                                   size_t *out_data_size);
+#endif
+
+#if (defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE) && defined(ANJ_WITH_PERSISTENCE))
+extern int anj_crypto_storage_resolve_persistence_info(void *crypto_ctx,
+                                                       const void *data,
+                                                       size_t data_size,
+                                                       struct anj_crypto_security_info_external_t *out_info);
+#endif
+
 /*
  `anj_dm_write_bytes_chunked` (`anj/dm/core.h`): copies one chunk of a bytes value
  written by the server to `buffer` at the chunk's offset; on the last chunk sets
@@ -2166,7 +2183,9 @@ int anj_dm_server_obj_restore(anj_dm_server_obj_t *server_obj_ctx,
 #if (defined(ANJ_WITH_PERSISTENCE) && defined(ANJ_WITH_DEFAULT_SECURITY_OBJ))
 /*
  Writes every Security object instance (all resources, credentials included) to
- a store context. `anj` is not used (it may be NULL).
+ a store context. Credentials kept in the external crypto storage are written as
+ the storage serializes their references (`anj` gives its context; without
+ external storage `anj` is not used and may be NULL).
 
  # Safety
  `security_obj_ctx` is an initialised Security object context, `ctx` a valid

@@ -86,6 +86,23 @@ extern "C" {
     pub fn anj_crypto_storage_deinit(crypto_ctx: *mut c_void);
 }
 
+#[cfg(all(feature = "external-crypto-storage", feature = "persistence"))]
+extern "C" {
+    /// The integrator's hooks for persisting references (`anj/compat/crypto/storage.h`).
+    pub fn anj_crypto_storage_get_persistence_info(
+        crypto_ctx: *mut c_void,
+        info: *const anj_crypto_security_info_external_t,
+        out_data: *mut c_void,
+        out_data_size: *mut usize,
+    ) -> core::ffi::c_int;
+    pub fn anj_crypto_storage_resolve_persistence_info(
+        crypto_ctx: *mut c_void,
+        data: *const c_void,
+        data_size: usize,
+        out_info: *mut anj_crypto_security_info_external_t,
+    ) -> core::ffi::c_int;
+}
+
 /// A credential: its role, where it is, and how to reach it.
 #[repr(C)]
 #[derive(Clone, Copy)]

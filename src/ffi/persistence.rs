@@ -578,16 +578,142 @@ mod security {
         1,
         (cfg!(feature = "security") as u8)
             | (cfg!(feature = "certificates") as u8) << 1
-            | (cfg!(feature = "bootstrap") as u8) << 2,
+            | (cfg!(feature = "bootstrap") as u8) << 2
+            | (cfg!(feature = "external-crypto-storage") as u8) << 3,
     ];
+
+    /// `ANJ_CRYPTO_STORAGE_PERSISTENCE_INFO_MAX_SIZE` (anj/compat/crypto/storage.h).
+    #[cfg(feature = "external-crypto-storage")]
+    const EXT_INFO_MAX: usize = 64;
+
+    /// The serialized external-storage references of one instance's /0/x/3, /0/x/4 and
+    /// /0/x/5 (length 0: the credential is held as bytes, or is empty).
+    #[cfg(feature = "external-crypto-storage")]
+    #[derive(Clone, Copy)]
+    struct ExtRefs([(u16, [u8; EXT_INFO_MAX]); 3]);
+
+    #[cfg(not(feature = "external-crypto-storage"))]
+    #[derive(Clone, Copy)]
+    struct ExtRefs;
+
+    impl ExtRefs {
+        #[cfg(feature = "external-crypto-storage")]
+        const EMPTY: ExtRefs = ExtRefs([(0, [0; EXT_INFO_MAX]); 3]);
+        #[cfg(not(feature = "external-crypto-storage"))]
+        const EMPTY: ExtRefs = ExtRefs;
+
+        /// The references `d` holds, serialized by the storage's
+        /// `anj_crypto_storage_get_persistence_info`.
+        #[cfg(feature = "external-crypto-storage")]
+        fn of(
+            d: &SecurityInstance,
+            crypto_ctx: *mut core::ffi::c_void,
+        ) -> Result<Self, PersistError> {
+            let mut refs = Self::EMPTY;
+            for (i, r) in refs.0.iter_mut().enumerate() {
+                let identity = d.ext_ref(i);
+                if identity.is_null() {
+                    continue;
+                }
+                let ext = crate::ffi::crypto::anj_crypto_security_info_external_t { identity };
+                let mut len = 0usize;
+                // SAFETY: the integrator's hook, with a buffer of the documented size.
+                let res = unsafe {
+                    crate::ffi::crypto::anj_crypto_storage_get_persistence_info(
+                        crypto_ctx,
+                        &ext,
+                        r.1.as_mut_ptr().cast(),
+                        &mut len,
+                    )
+                };
+                if res != 0 || len == 0 || len > EXT_INFO_MAX {
+                    crate::log_error!(
+                        "security obj: the crypto storage could not serialize a reference of /0/{}",
+                        d.iid
+                    );
+                    return Err(PersistError);
+                }
+                r.0 = len as u16;
+            }
+            Ok(refs)
+        }
+        #[cfg(not(feature = "external-crypto-storage"))]
+        fn of(_: &SecurityInstance, _: *mut core::ffi::c_void) -> Result<Self, PersistError> {
+            Ok(ExtRefs)
+        }
+
+        /// Moves the references through the stream: per credential a u16 length and
+        /// the bytes.
+        #[cfg(feature = "external-crypto-storage")]
+        fn stream(&mut self, s: &mut Stream<'_>) -> Result<(), PersistError> {
+            for (len, buf) in self.0.iter_mut() {
+                s.sized(buf, len)?;
+            }
+            Ok(())
+        }
+        #[cfg(not(feature = "external-crypto-storage"))]
+        fn stream(&mut self, _: &mut Stream<'_>) -> Result<(), PersistError> {
+            Ok(())
+        }
+
+        /// Turns the restored references back into the storage's own
+        /// (`anj_crypto_storage_resolve_persistence_info`) in `d`.
+        #[cfg(feature = "external-crypto-storage")]
+        fn resolve(
+            &self,
+            d: &mut SecurityInstance,
+            crypto_ctx: *mut core::ffi::c_void,
+        ) -> Result<(), PersistError> {
+            for (i, (len, buf)) in self.0.iter().enumerate() {
+                if *len == 0 {
+                    continue;
+                }
+                let mut ext = crate::ffi::crypto::anj_crypto_security_info_external_t {
+                    identity: core::ptr::null(),
+                };
+                // SAFETY: the integrator's hook; `buf` holds `len` bytes.
+                let res = unsafe {
+                    crate::ffi::crypto::anj_crypto_storage_resolve_persistence_info(
+                        crypto_ctx,
+                        buf.as_ptr().cast(),
+                        *len as usize,
+                        &mut ext,
+                    )
+                };
+                if res != 0 || ext.identity.is_null() {
+                    crate::log_error!(
+                        "security obj: the crypto storage could not resolve a reference of /0/{}",
+                        d.iid
+                    );
+                    return Err(PersistError);
+                }
+                d.set_ext_ref(i, ext.identity);
+            }
+            Ok(())
+        }
+        #[cfg(not(feature = "external-crypto-storage"))]
+        fn resolve(
+            &self,
+            _: &mut SecurityInstance,
+            _: *mut core::ffi::c_void,
+        ) -> Result<(), PersistError> {
+            Ok(())
+        }
+    }
 
     /// Moves one instance through the stream. Layout, little-endian: IID u16, SSID u16,
     /// Client Hold Off Time u32, Bootstrap-Server u8 (0/1), Security Mode u8, Server URI
     /// (u16 length, bytes); with `security`: Public Key or Identity, Server Public Key,
     /// Secret Key and SNI (each u16 length, bytes); with `certificates`: Certificate
-    /// Usage u8. A restore fills `d` (a scratch instance) and checks the values' form;
-    /// the checks across instances are [`security_set_valid`]'s.
-    fn instance(s: &mut Stream<'_>, d: &mut SecurityInstance) -> Result<(), PersistError> {
+    /// Usage u8; with `external-crypto-storage`: the references of the credentials kept
+    /// in the external storage ([`ExtRefs`]). A restore fills `d` (a scratch instance)
+    /// and checks the values' form; the checks across instances are
+    /// [`security_set_valid`]'s.
+    fn instance(
+        s: &mut Stream<'_>,
+        d: &mut SecurityInstance,
+        refs: &mut ExtRefs,
+    ) -> Result<(), PersistError> {
         s.u16(&mut d.iid)?;
         s.u16(&mut d.ssid)?;
         s.u32(&mut d.hold_off)?;
@@ -625,14 +751,15 @@ mod security {
                 _ => return Err(PersistError),
             };
         }
-        Ok(())
+        refs.stream(s)
     }
 
     /// Writes every instance of `obj` as one record: the magic, the instance count (u8),
-    /// the instances, the CRC-32.
+    /// the instances, the CRC-32. `crypto_ctx` is the external storage's (references).
     pub(crate) fn store(
         obj: &SecurityObj,
         ctx: &anj_persistence_context_t,
+        crypto_ctx: *mut core::ffi::c_void,
     ) -> Result<(), PersistError> {
         let used = obj.instances().iter().filter(|d| d.iid != ANJ_ID_INVALID);
         let mut count = used.clone().count() as u8;
@@ -644,7 +771,8 @@ mod security {
         s.u8(&mut count)?;
         for d in used {
             let mut copy = *d;
-            instance(&mut s, &mut copy)?;
+            let mut refs = ExtRefs::of(d, crypto_ctx)?;
+            instance(&mut s, &mut copy, &mut refs)?;
         }
         s.finish()
     }
@@ -652,6 +780,7 @@ mod security {
     /// Reads a record written by [`store`]; the instances, if all is well.
     pub(crate) fn restore(
         ctx: &anj_persistence_context_t,
+        crypto_ctx: *mut core::ffi::c_void,
     ) -> Result<[SecurityInstance; SECURITY_INSTANCES], PersistError> {
         let mut s = Stream::begin(ctx, MAGIC)?;
         let mut count = 0u8;
@@ -661,13 +790,18 @@ mod security {
             return Err(PersistError);
         }
         let mut data = [SecurityInstance::EMPTY; SECURITY_INSTANCES];
-        for d in data.iter_mut().take(count as usize) {
-            instance(&mut s, d)?;
+        let mut refs = [ExtRefs::EMPTY; SECURITY_INSTANCES];
+        for (d, r) in data.iter_mut().zip(refs.iter_mut()).take(count as usize) {
+            instance(&mut s, d, r)?;
             if d.iid == ANJ_ID_INVALID {
                 return Err(PersistError);
             }
         }
         s.finish()?;
+        // Only a record that checked out is turned back into storage references.
+        for (d, r) in data.iter_mut().zip(refs.iter()).take(count as usize) {
+            r.resolve(d, crypto_ctx)?;
+        }
         if !security_set_valid(&data) {
             crate::log_error!("security obj: stored instances are not valid");
             return Err(PersistError);
@@ -676,7 +810,9 @@ mod security {
     }
 
     /// Writes every Security object instance (all resources, credentials included) to
-    /// a store context. `anj` is not used (it may be NULL).
+    /// a store context. Credentials kept in the external crypto storage are written as
+    /// the storage serializes their references (`anj` gives its context; without
+    /// external storage `anj` is not used and may be NULL).
     ///
     /// # Safety
     /// `security_obj_ctx` is an initialised Security object context, `ctx` a valid
@@ -687,7 +823,6 @@ mod security {
         security_obj_ctx: *mut SecurityObj,
         ctx: *const anj_persistence_context_t,
     ) -> c_int {
-        let _ = anj;
         // SAFETY: valid pointers or NULL, per the contract.
         let (Some(obj), Some(ctx)) = (unsafe { security_obj_ctx.as_ref() }, unsafe {
             ctx.as_ref()
@@ -697,10 +832,22 @@ mod security {
         if !ctx.is_store() {
             return -1;
         }
-        match store(obj, ctx) {
+        match store(obj, ctx, crypto_ctx(anj)) {
             Ok(()) => 0,
             Err(_) => -1,
         }
+    }
+
+    /// The external crypto storage's context of `anj` (NULL without the feature, or
+    /// without a client).
+    fn crypto_ctx(anj: *mut anj_t) -> *mut core::ffi::c_void {
+        #[cfg(feature = "external-crypto-storage")]
+        if !anj.is_null() {
+            // SAFETY: a non-NULL `anj` is an initialised client, per the contract.
+            return unsafe { crate::ffi::core::crypto_ctx_of(anj) };
+        }
+        let _ = anj;
+        core::ptr::null_mut()
     }
 
     /// Replaces the instances of a Security object that is not installed yet with those
@@ -716,7 +863,6 @@ mod security {
         security_obj_ctx: *mut SecurityObj,
         ctx: *const anj_persistence_context_t,
     ) -> c_int {
-        let _ = anj;
         // SAFETY: valid pointers or NULL, per the contract.
         let (Some(obj), Some(ctx)) = (unsafe { security_obj_ctx.as_mut() }, unsafe {
             ctx.as_ref()
@@ -729,7 +875,7 @@ mod security {
             );
             return -1;
         }
-        match restore(ctx) {
+        match restore(ctx, crypto_ctx(anj)) {
             Ok(data) => {
                 obj.set_instances(data);
                 0

@@ -5,7 +5,10 @@
  * anj_crypto_storage_deinit; installing the default Security object moves
  * credentials given as bytes into the storage (create_record, with the tags of
  * their role), keeps those given as EXTERNAL references as they are, and
- * anj_security_get_cert_info then hands out the references.
+ * anj_security_get_cert_info then hands out the references. With persistence,
+ * anj_dm_security_obj_store writes the references as the storage serializes
+ * them (get_persistence_info), never the secrets, and a restore brings the same
+ * references back (resolve_persistence_info) without creating records.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,6 +22,7 @@
 #include <anj/crypto.h>
 #include <anj/defs.h>
 #include <anj/dm/security_object.h>
+#include <anj/persistence.h>
 #include <anj/security.h>
 
 #if !defined(ANJ_WITH_EXTERNAL_CRYPTO_STORAGE) \
@@ -121,6 +125,72 @@ int anj_crypto_storage_resolve_security_info(
     return -1;
 }
 
+static int g_persist_calls, g_resolve_persist_calls;
+
+/* A reference is persisted as the record's name. */
+int anj_crypto_storage_get_persistence_info(
+        void *crypto_ctx, const anj_crypto_security_info_external_t *info,
+        void *out_data, size_t *out_data_size) {
+    CHECK(crypto_ctx == &g_ctx_token);
+    g_persist_calls++;
+    size_t len = strlen(info->identity);
+    if (len > ANJ_CRYPTO_STORAGE_PERSISTENCE_INFO_MAX_SIZE) {
+        return -1;
+    }
+    memcpy(out_data, info->identity, len);
+    *out_data_size = len;
+    return 0;
+}
+
+int anj_crypto_storage_resolve_persistence_info(
+        void *crypto_ctx, const void *data, size_t data_size,
+        anj_crypto_security_info_external_t *out_info) {
+    CHECK(crypto_ctx == &g_ctx_token);
+    g_resolve_persist_calls++;
+    for (int i = 0; i < MAX_RECORDS; i++) {
+        if (g_records[i].used && strlen(g_records[i].name) == data_size
+                && memcmp(g_records[i].name, data, data_size) == 0) {
+            out_info->identity = g_records[i].name;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Persistence to memory. */
+static uint8_t g_blob[1024];
+static size_t g_blob_len, g_blob_pos;
+
+static int blob_write(void *ctx, const void *buf, size_t size) {
+    (void) ctx;
+    if (g_blob_len + size > sizeof(g_blob)) {
+        return -1;
+    }
+    memcpy(g_blob + g_blob_len, buf, size);
+    g_blob_len += size;
+    return 0;
+}
+
+static int blob_read(void *ctx, void *buf, size_t size) {
+    (void) ctx;
+    if (g_blob_pos + size > g_blob_len) {
+        return -1;
+    }
+    memcpy(buf, g_blob + g_blob_pos, size);
+    g_blob_pos += size;
+    return 0;
+}
+
+static bool contains(const uint8_t *hay, size_t len, const uint8_t *needle,
+                     size_t n) {
+    for (size_t i = 0; i + n <= len; i++) {
+        if (memcmp(hay + i, needle, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static const record_t *record(const anj_crypto_security_info_t *info) {
     if (info->source != ANJ_CRYPTO_DATA_SOURCE_EXTERNAL
             || !info->info.external.identity) {
@@ -190,6 +260,43 @@ int main(void) {
           && key->tag == ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY);
     CHECK(srv == pre);
     CHECK(info.private_key.tag == ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY);
+
+    /* Store: the three references, by name; no secret in the record. */
+    anj_persistence_context_t store =
+            anj_persistence_store_context_create(blob_write, NULL);
+    CHECK(anj_dm_security_obj_store(&anj, &security, &store) == 0);
+    CHECK(g_persist_calls == 3);
+    CHECK(!contains(g_blob, g_blob_len, CLIENT_KEY, sizeof(CLIENT_KEY)));
+    CHECK(!contains(g_blob, g_blob_len, CLIENT_CERT, sizeof(CLIENT_CERT)));
+    CHECK(contains(g_blob, g_blob_len, (const uint8_t *) "preloaded", 9));
+
+    /* Restore into a fresh object: the same records, nothing created. */
+    static anj_dm_security_obj_t restored;
+    anj_dm_security_obj_init(&restored);
+    anj_persistence_context_t load =
+            anj_persistence_restore_context_create(blob_read, NULL);
+    CHECK(anj_dm_security_obj_restore(&anj, &restored, &load) == 0);
+    CHECK(g_resolve_persist_calls == 3);
+    int creates_before = g_create_calls;
+    CHECK(anj_dm_remove_obj(&anj, 0) == 0);
+    CHECK(anj_dm_security_obj_install(&anj, &restored) == 0);
+    CHECK(g_create_calls == creates_before);
+    anj_net_certificate_info_t again;
+    memset(&again, 0, sizeof(again));
+    CHECK(anj_security_get_cert_info(&anj, false, &again) == 0);
+    CHECK(record(&again.client_cert) == cert);
+    CHECK(record(&again.private_key) == key);
+    CHECK(record(&again.server_cert) == pre);
+
+    /* A record whose reference the storage no longer knows is refused, and
+     * leaves the object as it was. */
+    static anj_dm_security_obj_t refused;
+    anj_dm_security_obj_init(&refused);
+    g_records[MAX_RECORDS - 1].used = false;
+    g_blob_pos = 0;
+    load = anj_persistence_restore_context_create(blob_read, NULL);
+    CHECK(anj_dm_security_obj_restore(&anj, &refused, &load) != 0);
+    g_records[MAX_RECORDS - 1].used = true;
 
     /* anj_crypto_zeroize wipes. */
     uint8_t secret[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
