@@ -117,10 +117,16 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     # Anjay Lite's BC-Security tutorial, unchanged, registering with its hard-coded PSK
     # (needs the Anjay Lite tree: ANJAY_LITE_SRC, default /tmp/al).
     bc_security=""
+    fota_coaps_tutorial=""
     if [[ -d "${ANJAY_LITE_SRC:-/tmp/al}/examples/tutorial/BC-Security" ]]; then
         tools/check-tutorial.sh BC-Security "$build-bc-security" -DCMAKE_BUILD_TYPE=Release \
             "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
         bc_security="$build-bc-security/anjay_lite_bc_security"
+        # ... and its firmware-update-coaps-downloader tutorial: FOTA pull over coaps://
+        # with the Security object's PSK (test_tutorial_fota_coaps.py).
+        tools/check-tutorial.sh firmware-update-coaps-downloader "$build-fota-coaps" \
+            -DCMAKE_BUILD_TYPE=Release "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
+        fota_coaps_tutorial="$build-fota-coaps/anjay_lite_secure_firmware_update_pull"
     fi
     # The bootstrap example too: its Bootstrap-Server provisions a coaps:// account
     # (test_bootstrap.py).
@@ -145,6 +151,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_FW_UPDATE_PULL_DTLS="$dtls_fw_pull" \
     ANJ_EXAMPLE_PSK="$dtls_psk" \
     ANJ_TUTORIAL_BC_SECURITY="$bc_security" \
+    ANJ_TUTORIAL_FOTA_COAPS="$fota_coaps_tutorial" \
     ANJ_EXAMPLE_CERTIFICATES="$cert_example" \
     ANJ_EXAMPLE_CERTIFICATES_RPK="$cert_example" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \

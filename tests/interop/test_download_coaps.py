@@ -69,8 +69,10 @@ def _port_taken(port: int) -> bool:
 class CoapsFileServer:
     """aiocoap-fileserver serving ``root`` over DTLS (PSK) only, on 127.0.0.1."""
 
-    def __init__(self, root: Path, workdir: Path):
+    def __init__(self, root: Path, workdir: Path, identity: str = IDENTITY, key: bytes = KEY):
         self.root = root
+        self.identity = identity
+        self.key = key
         self.log_path = workdir / "coaps-fileserver.log"
         self.cred_path = workdir / "credentials.json"
         # The DTLS transport binds to the given port + 1.
@@ -79,8 +81,8 @@ class CoapsFileServer:
 
     def start(self) -> "CoapsFileServer":
         self.cred_path.write_text(json.dumps({
-            "coaps://*": {"dtls": {"psk": {"hex": KEY.hex()},
-                                   "client-identity": {"ascii": IDENTITY}}}}))
+            "coaps://*": {"dtls": {"psk": {"hex": self.key.hex()},
+                                   "client-identity": {"ascii": self.identity}}}}))
         env = dict(os.environ, AIOCOAP_SERVER_TRANSPORT="tinydtls_server")
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
