@@ -35,6 +35,7 @@ const FEATURE_TABLE: &[(&str, &str)] = &[
     ("mbedtls", "ANJ_WITH_MBEDTLS"),
     ("certificates", "ANJ_WITH_CERTIFICATES"),
     ("rpk", "ANJ_WITH_RPK"),
+    ("allow-insecure-server-certificate-skip", "ANJ_ALLOW_INSECURE_SERVER_CERTIFICATE_SKIP"),
     ("external-crypto-storage", "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE"),
     ("crypto-storage-default", "ANJ_WITH_CRYPTO_STORAGE_DEFAULT"),
     ("default-device-obj", "ANJ_WITH_DEFAULT_DEVICE_OBJ"),
@@ -183,6 +184,7 @@ fn validate(cfg: &Config) {
     need("observe-composite", "composite-operations");
     need("certificates", "security");
     need("rpk", "certificates");
+    need("allow-insecure-server-certificate-skip", "certificates");
     need("rpk", "mbedtls");
     need("rpk", "net-dtls");
     need("external-crypto-storage", "security");

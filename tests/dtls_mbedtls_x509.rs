@@ -208,7 +208,7 @@ fn cert(bytes: &'static [u8]) -> anj_crypto_security_info_t {
 struct Creds {
     client: &'static str,
     usage: anj_net_certificate_usage_t,
-    /// /0/x/4, a file of the PKI.
+    /// /0/x/4, a file of the PKI ("": none).
     server_cert: &'static str,
     /// Files of the trust store.
     trust: &'static [&'static str],
@@ -238,7 +238,12 @@ impl Creds {
             anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY,
             pki.bytes(&format!("{}.key.der", self.client)),
         );
-        c.server_cert = cert(pki.bytes(self.server_cert));
+        c.server_cert = if self.server_cert.is_empty() {
+            // SAFETY: all-zero is a valid credential: source EMPTY.
+            unsafe { std::mem::zeroed() }
+        } else {
+            cert(pki.bytes(self.server_cert))
+        };
         c.certificate_usage = self.usage;
         c.sni = self.sni.map_or(ptr::null(), |s| {
             Box::leak(CString::new(s).unwrap().into_boxed_c_str()).as_ptr()
@@ -661,6 +666,21 @@ mod external_storage {
         assert_eq!(unsafe { anj_dtls_cleanup_ctx(&mut ctx) }, ANJ_NET_OK);
         // A reference the storage cannot resolve fails the create.
         cfg.secure_socket_config.security.data.cert.private_key = external(c"no-such-record");
+        assert_ne!(unsafe { anj_dtls_create_ctx(&mut ctx, &cfg) }, ANJ_NET_OK);
+        assert!(ctx.is_null());
+    }
+}
+
+#[test]
+fn empty_server_public_key_is_refused_unless_verification_is_skipped() {
+    let _g = serial();
+    let creds = Creds::new(ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE, "");
+    if cfg!(feature = "allow-insecure-server-certificate-skip") {
+        // Any server will do: nothing is verified (and a log line says so).
+        assert_eq!(handshake("server2", &creds), ANJ_NET_OK);
+    } else {
+        let cfg = creds.config();
+        let mut ctx: *mut anj_net_ctx_t = ptr::null_mut();
         assert_ne!(unsafe { anj_dtls_create_ctx(&mut ctx, &cfg) }, ANJ_NET_OK);
         assert!(ctx.is_null());
     }

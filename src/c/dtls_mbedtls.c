@@ -578,11 +578,21 @@ static int load_cert(dtls_ctx_t *c, const anj_net_ssl_configuration_t *sec) {
     }
     c->cert_mode = true;
     c->usage = ci->certificate_usage;
+    /* An empty /0/x/4 fails the connection, unless the build opted out of
+     * server verification (ANJ_ALLOW_INSECURE_SERVER_CERTIFICATE_SKIP, for
+     * tests; Anjay Lite has the same option). */
+    bool skip_server = false;
+#ifdef ANJ_ALLOW_INSECURE_SERVER_CERTIFICATE_SKIP
+    skip_server = ci->server_cert.source == ANJ_CRYPTO_DATA_SOURCE_EMPTY
+                  || (ci->server_cert.source == ANJ_CRYPTO_DATA_SOURCE_BUFFER
+                      && !ci->server_cert.info.buffer.data_size);
+#endif
     if (parse_cert(sec, &ci->client_cert, &c->own_cert, scratch,
                    sizeof(scratch), "client certificate")
             || parse_key(c, sec, &ci->private_key, scratch, sizeof(scratch))
-            || parse_cert(sec, &ci->server_cert, &c->server_cert, scratch,
-                          sizeof(scratch), "server certificate (/0/x/4)")) {
+            || (!skip_server
+                && parse_cert(sec, &ci->server_cert, &c->server_cert, scratch,
+                              sizeof(scratch), "server certificate (/0/x/4)"))) {
         goto out;
     }
     int r = mbedtls_pk_check_pair(&c->own_cert.pk, &c->own_key, rng_cb, NULL);
@@ -599,7 +609,7 @@ static int load_cert(dtls_ctx_t *c, const anj_net_ssl_configuration_t *sec) {
     }
     bool pkix = c->usage == ANJ_NET_CERTIFICATE_CA_CONSTRAINT
                 || c->usage == ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT;
-    if (pkix) {
+    if (pkix && !skip_server) {
         if (!ci->trust_store.ca_certs_count || !ci->trust_store.ca_certs) {
             anj_rs_dtls_log(DTLS_LOG_ERROR,
                             "certificate usage 0 and 1 need a trust store", 0);
@@ -619,12 +629,22 @@ static int load_cert(dtls_ctx_t *c, const anj_net_ssl_configuration_t *sec) {
         goto out;
     }
     mbedtls_ssl_conf_ciphersuites(&c->conf, g_cert_suites);
-    mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-    /* Usages 2 and 3 anchor on /0/x/4 (for 3 only so that MbedTLS has a CA
-     * list at all: verify_cb accepts nothing but the exact certificate). */
-    mbedtls_ssl_conf_ca_chain(&c->conf, pkix ? &c->trust_store : &c->server_cert,
-                              NULL);
-    mbedtls_ssl_conf_verify(&c->conf, verify_cb, c);
+    if (skip_server) {
+        anj_rs_dtls_log(DTLS_LOG_ERROR,
+                        "INSECURE: no Server Public Key (/0/x/4); the server "
+                        "is not verified (ANJ_ALLOW_INSECURE_SERVER_CERTIFICATE_SKIP)",
+                        0);
+        mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE);
+    } else {
+        mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+        /* Usages 2 and 3 anchor on /0/x/4 (for 3 only so that MbedTLS has a
+         * CA list at all: verify_cb accepts nothing but the exact
+         * certificate). */
+        mbedtls_ssl_conf_ca_chain(&c->conf,
+                                  pkix ? &c->trust_store : &c->server_cert,
+                                  NULL);
+        mbedtls_ssl_conf_verify(&c->conf, verify_cb, c);
+    }
     const char *sni = ci->sni;
     if (sni) {
         size_t len = strlen(sni);
