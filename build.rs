@@ -226,6 +226,28 @@ struct Layout {
     fw_update_obj: u64,
     coap_downloader: u64,
     ntp: u64,
+    block1_carry: u64,
+}
+
+/// How much of one entry of a structured block-wise Write may wait for the next block
+/// (`src/client/requests.rs`): 256 bytes, or with Bootstrap and security enough for the
+/// largest Security object credential (a certificate a Bootstrap-Write sends block-wise)
+/// in SenML JSON's base64 with its record around it.
+fn block1_carry(cfg: &Config) -> u64 {
+    let mut carry = 256;
+    if cfg.enabled("bootstrap") && cfg.enabled("security") {
+        let largest = [
+            "ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE",
+            "ANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE",
+            "ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE",
+        ]
+        .iter()
+        .map(|n| cfg.num(n))
+        .max()
+        .unwrap_or(0);
+        carry = carry.max(round_up(largest.div_ceil(3) * 4 + 64, 8));
+    }
+    carry
 }
 
 fn round_up(v: u64, align: u64) -> u64 {
@@ -260,8 +282,11 @@ fn layout(cfg: &Config) -> Layout {
         (_, true, true, false) => 64,
         (_, true, true, true) => 68,
     };
+    let carry = block1_carry(cfg);
     let mut anj = 8 // endpoint_name, padded to the 8-aligned storage that follows
         + client_fixed
+        // (CLIENT_FIXED counts a 256-byte Block1 carry.)
+        + (carry - 256)
         + r8(cfg.num("ANJ_IN_MSG_BUFFER_SIZE"))
         + r8(cfg.num("ANJ_OUT_MSG_BUFFER_SIZE"))
         + r8(cfg.num("ANJ_COAP_MAX_LOCATION_PATHS_NUMBER") * (cfg.num("ANJ_COAP_MAX_LOCATION_PATH_SIZE") + 1))
@@ -380,6 +405,7 @@ fn layout(cfg: &Config) -> Layout {
     let ntp = if p == 8 { NTP_FIXED_64 } else { NTP_FIXED_32 }
         + 4 * cfg.num("ANJ_NTP_SERVER_ADDR_MAX_LEN");
     Layout {
+        block1_carry: carry,
         ntp: round_up(ntp, align),
         anj_t: round_up(anj, align),
         server_obj: round_up(server_obj, align),
@@ -457,6 +483,12 @@ fn write_rust(cfg: &Config, lay: &Layout) -> String {
     )
     .unwrap();
     writeln!(s, "pub const SIZEOF_NTP: usize = {};", lay.ntp).unwrap();
+    writeln!(
+        s,
+        "pub const BLOCK1_CARRY_SIZE: usize = {};",
+        lay.block1_carry
+    )
+    .unwrap();
     s
 }
 

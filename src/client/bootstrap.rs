@@ -19,11 +19,11 @@ use super::requests::{self, Ctx};
 use super::{anj_conn_status_t::*, AfterDeregister, Client, Request, State};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 use crate::dm::builtin::security_rid;
-use crate::dm::{self, DmError, DmResult, Registry, Target, TxnSet, WriteKind};
+use crate::dm::{self, DmError, DmResult, Registry, Target, TxnSet};
 use crate::ffi::core::anj_t;
 use crate::io::format::{self, Format};
 use crate::io::link_format::LinkWriter;
-use crate::io::value::{Decoder, Path, Value};
+use crate::io::value::{Path, Value};
 use crate::time::{after, Instant, SEC};
 
 /// The Bootstrap session.
@@ -337,11 +337,17 @@ pub(super) fn process(
     {
         return Err(DmError(Code::BAD_OPTION));
     }
-    // No block-wise transfers in the Bootstrap interface (payloads fit one message).
-    if req.has_option(opt::BLOCK1) {
-        return Err(DmError::TOO_LARGE);
-    }
     let op = classify(req)?;
+    // Block-wise: a Bootstrap-Write only (a Security instance with certificates may
+    // not fit one message).
+    if req.has_option(opt::BLOCK1) {
+        if op != BsOp::Write {
+            return Err(DmError::TOO_LARGE);
+        }
+        let path = requests::path_of(req)?;
+        let obj = write_target(&path, ctx, s)?;
+        return requests::block1_bootstrap_write(req, w, &path, obj, ctx, &mut s.txn);
+    }
     if op == BsOp::Finish {
         return finish(ctx, s);
     }
@@ -473,62 +479,34 @@ fn discover(
 /// read-only resources are written too. Unknown resources are skipped. A
 /// Multiple-Instance Resource the payload gives is replaced: its instances are the
 /// ones given, those it had before and the payload omits are deleted. Resources the
-/// payload does not name keep their values.
+/// payload does not name keep their values. Block-wise (Block1) the same is done block
+/// by block ([`requests::block1_bootstrap_write`]).
 fn write(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>, s: &mut Session) -> DmResult<()> {
-    let ids = path.as_slice();
-    if ids.is_empty() || ids.len() > 3 {
-        return Err(DmError::METHOD_NOT_ALLOWED);
-    }
-    let (anj, reg) = (ctx.anj, ctx.reg);
-    let obj = reg.find(ids[0]).ok_or(DmError::NOT_FOUND)?;
+    let obj = write_target(path, ctx, s)?;
     let fmt = req
         .content_format()
         .and_then(Format::from_content_format)
         .ok_or(DmError::UNSUPPORTED_FORMAT)?;
-    let payload = req.payload();
-    s.txn.join(anj, obj)?;
+    requests::Apply::bootstrap(obj, *path).bootstrap_all(
+        ctx.anj,
+        ctx.reg,
+        &mut s.txn,
+        fmt,
+        req.payload(),
+    )
+}
+
+/// The object a Bootstrap-Write of `path` writes to, joined to the session's
+/// transaction.
+fn write_target(path: &Path, ctx: &mut Ctx<'_>, s: &mut Session) -> DmResult<dm::ObjRef> {
+    let ids = path.as_slice();
+    if ids.is_empty() || ids.len() > 3 {
+        return Err(DmError::METHOD_NOT_ALLOWED);
+    }
+    let obj = ctx.reg.find(ids[0]).ok_or(DmError::NOT_FOUND)?;
+    s.txn.join(ctx.anj, obj)?;
     s.open = true;
-    let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
-    // First pass: create the instances the request names, and empty the
-    // Multiple-Instance Resources it gives (again for each of their instances: the
-    // second time there is nothing left to delete).
-    if let Some(&iid) = ids.get(1) {
-        if obj.instance(iid).is_none() {
-            dm::create_instance(anj, &mut s.txn, obj, Some(iid))?;
-        }
-    }
-    let mut dec = fmt.decoder(*path, payload, &mut scratch);
-    while let Some(e) = dec.next_entry(&|_| None).map_err(requests::decode_error)? {
-        let iid = e.path.iid().ok_or(DmError::BAD_REQUEST)?;
-        if !path.is_prefix_of(&e.path) {
-            return Err(DmError::BAD_REQUEST);
-        }
-        if obj.instance(iid).is_none() {
-            dm::create_instance(anj, &mut s.txn, obj, Some(iid))?;
-        }
-        if let [_, iid, rid, _] = *e.path.as_slice() {
-            match dm::clear_res_instances(anj, obj, iid, rid) {
-                // Unknown resources are skipped by the second pass.
-                Ok(()) | Err(DmError::NOT_FOUND) => {}
-                Err(err) => return Err(err),
-            }
-        }
-    }
-    let mut dec = fmt.decoder(*path, payload, &mut scratch);
-    let type_of = |p: &Path| dm::resource_type(reg, p);
-    let mut any = false;
-    while let Some(e) = dec.next_entry(&type_of).map_err(requests::decode_error)? {
-        if e.path.len() < 3 {
-            // An (empty) Object Instance record.
-            continue;
-        }
-        any = true;
-        dm::write_entry(anj, obj, path, &e.path, &e.value, WriteKind::Bootstrap)?;
-    }
-    if ids.len() == 3 && !any {
-        return Err(DmError::BAD_REQUEST);
-    }
-    Ok(())
+    Ok(obj)
 }
 
 /// Bootstrap-Delete (§6.1.7.6 of 1.1): `/` or an Object deletes every Object Instance

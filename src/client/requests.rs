@@ -98,8 +98,10 @@ pub(super) struct Block1State {
 }
 
 /// The longest part of an entry that may wait for the next block of a structured Block1
-/// request; a longer entry gets 4.13.
-const BLOCK1_CARRY: usize = 256;
+/// request; a longer entry gets 4.13. 256 bytes, more with Bootstrap and security: a
+/// certificate of the largest size the Security object takes, in a Bootstrap-Write that
+/// comes block-wise (build.rs, `block1_carry`).
+const BLOCK1_CARRY: usize = crate::config::BLOCK1_CARRY_SIZE;
 
 /// A structured block-wise request in progress (see [`Block1State`]).
 struct Streamed {
@@ -451,7 +453,7 @@ fn block1_request(
     let result = if ctx.block1.obj.is_some() {
         block1_value(b, offset, path, data, ctx)
     } else if let Some(doc) = ctx.block1.doc.as_mut() {
-        block1_feed(doc, data, !b.more, ctx.anj, ctx.reg)
+        block1_feed(doc, data, !b.more, ctx.anj, ctx.reg, None)
     } else {
         Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE))
     };
@@ -512,6 +514,72 @@ fn block1_request(
     w.block_option(opt::BLOCK1, echo)
         .map_err(|_| DmError::INTERNAL)?;
     Ok(code)
+}
+
+/// One block of a block-wise Bootstrap-Write (`path` in `obj`, whose transaction is part
+/// of the Bootstrap session's, `txn`): decoded block by block like a structured Write
+/// ([`block1_feed`] with [`Apply::Bootstrap`]), so that certificates larger than one
+/// block can be provisioned.
+#[cfg(feature = "bootstrap")]
+pub(super) fn block1_bootstrap_write(
+    req: &Message<'_>,
+    w: &mut MessageWriter<'_>,
+    path: &Path,
+    obj: dm::ObjRef,
+    ctx: &mut Ctx<'_>,
+    txn: &mut TxnSet,
+) -> DmResult<Code> {
+    use super::block::Block1Step;
+    let anj = ctx.anj;
+    let b = req.block1().ok_or(DmError::BAD_REQUEST)?;
+    let method = req.code().0;
+    match ctx.block1.rx.classify(method, path, b) {
+        Block1Step::Incomplete => return Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE)),
+        Block1Step::Start => {
+            ctx.block1.abandon(anj);
+            let fmt = input_format(req)?;
+            ctx.block1.doc = Some(Streamed {
+                apply: Apply::bootstrap(obj, *path),
+                txn: TxnSet::default(),
+                // A format that cannot be decoded piece by piece must fit in one message.
+                state: fmt.initial_state(*path).ok_or(DmError::TOO_LARGE)?,
+                carry: [0; BLOCK1_CARRY],
+                carry_len: 0,
+            });
+        }
+        Block1Step::Continue { .. } => {}
+    }
+    let data = req.payload();
+    let result = match ctx.block1.doc.as_mut() {
+        Some(doc) => block1_feed(doc, data, !b.more, anj, ctx.reg, Some(&mut *txn)),
+        None => Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE)),
+    };
+    if let Err(e) = result {
+        ctx.block1.abandon(anj);
+        return Err(e);
+    }
+    ctx.block1.rx.accepted(method, path, b, data.len());
+    ctx.block1.deadline = crate::time::after(ctx.now, ctx.block_timeout);
+    if !b.more {
+        let mut doc = ctx
+            .block1
+            .doc
+            .take()
+            .ok_or(DmError(Code::REQUEST_ENTITY_INCOMPLETE))?;
+        doc.apply.end(anj, ctx.reg, txn)?;
+    }
+    let echo = crate::coap::Block {
+        num: b.num,
+        more: b.more,
+        szx: b.szx,
+    };
+    w.block_option(opt::BLOCK1, echo)
+        .map_err(|_| DmError::INTERNAL)?;
+    Ok(if b.more {
+        Code::CONTINUE
+    } else {
+        Code::CHANGED
+    })
 }
 
 /// One block of a streamed resource value: one chunk for the resource's write handler.
@@ -597,6 +665,7 @@ fn block1_feed(
     last: bool,
     anj: *mut anj_t,
     reg: &Registry,
+    session_txn: Option<&mut TxnSet>,
 ) -> DmResult<()> {
     use crate::io::format::AnyDecoder;
     const ROOM: usize = BLOCK1_CARRY + crate::config::IN_MSG_BUFFER_SIZE;
@@ -610,6 +679,25 @@ fn block1_feed(
     buf[held.len()..total].copy_from_slice(data);
     let input = &buf[..total];
     let mut scratch = [0u8; ROOM];
+    // A Bootstrap-Write joins the objects to the Bootstrap session's transaction.
+    let txn = match session_txn {
+        Some(t) => t,
+        None => &mut doc.txn,
+    };
+    #[cfg(feature = "bootstrap")]
+    if matches!(doc.apply, Apply::Bootstrap { .. }) {
+        // The complete entries of this block, prepared before any is written.
+        let mut dec =
+            AnyDecoder::resume(doc.state, input, &mut scratch, last).ok_or(DmError::INTERNAL)?;
+        loop {
+            match dec.next_entry(&|_| None) {
+                Ok(Some(e)) => doc.apply.prepare(anj, txn, &e)?,
+                Ok(None) => break,
+                Err(IoError::Truncated) if !last => break,
+                Err(e) => return Err(decode_error(e)),
+            }
+        }
+    }
     if doc.apply.needs_instance() {
         // A Create names its instance in its first entry, which must exist before the
         // values can be typed: look at that entry first.
@@ -622,7 +710,7 @@ fn block1_feed(
         };
         if let Some(named) = first {
             doc.apply
-                .name_instance(anj, &mut doc.txn, named.ok_or(DmError::BAD_REQUEST)?)?;
+                .name_instance(anj, txn, named.ok_or(DmError::BAD_REQUEST)?)?;
         }
     }
     let mut dec =
@@ -631,7 +719,7 @@ fn block1_feed(
     let type_of = |p: &Path| typing.type_of(reg, p);
     loop {
         match dec.next_entry(&type_of) {
-            Ok(Some(e)) => doc.apply.entry(anj, reg, &mut doc.txn, &e)?,
+            Ok(Some(e)) => doc.apply.entry(anj, reg, txn, &e)?,
             Ok(None) => break,
             Err(IoError::Truncated) if !last => break,
             Err(e) => return Err(decode_error(e)),
@@ -652,7 +740,7 @@ fn block1_feed(
 /// How the entries of a Write, Create or Write-Composite payload reach the data model;
 /// shared by the one-shot requests and the block-wise ones.
 #[derive(Clone, Copy)]
-enum Apply {
+pub(super) enum Apply {
     /// Write-Replace / Write-Partial-Update of `path` in one transaction of `obj`.
     Write {
         obj: dm::ObjRef,
@@ -668,6 +756,18 @@ enum Apply {
     },
     /// Write-Composite: a transaction of each object touched, begun at its first value.
     Composite,
+    /// Bootstrap-Write of `path` (an Object, Object Instance or Resource) in `obj`:
+    /// every resource but the executable ones is writable, Object Instances the
+    /// payload names are created, and a Multiple-Instance Resource it gives is
+    /// replaced (`cleared`: the last one emptied, so that its instances that follow
+    /// each other, even across blocks, are not emptied again).
+    #[cfg(feature = "bootstrap")]
+    Bootstrap {
+        obj: dm::ObjRef,
+        path: Path,
+        any: bool,
+        cleared: Option<(u16, u16)>,
+    },
 }
 
 impl Apply {
@@ -775,6 +875,15 @@ impl Apply {
                 let p = with_iid(&e.path, iid);
                 dm::write_entry(anj, *obj, &base, &p, &e.value, WriteKind::Create)
             }
+            #[cfg(feature = "bootstrap")]
+            Apply::Bootstrap { obj, path, any, .. } => {
+                if e.path.len() < 3 {
+                    // An (empty) Object Instance record.
+                    return Ok(());
+                }
+                *any = true;
+                dm::write_entry(anj, *obj, path, &e.path, &e.value, WriteKind::Bootstrap)
+            }
             Apply::Composite => {
                 if e.path.len() < 3 {
                     return Err(DmError::BAD_REQUEST);
@@ -822,7 +931,90 @@ impl Apply {
                 Ok(Some((obj.oid(), iid)))
             }
             Apply::Composite => Ok(None),
+            #[cfg(feature = "bootstrap")]
+            Apply::Bootstrap { path, any, .. } => {
+                // A Resource must be given a value.
+                if path.len() == 3 && !any {
+                    return Err(DmError::BAD_REQUEST);
+                }
+                Ok(None)
+            }
         }
+    }
+
+    /// A Bootstrap-Write for `path` of `obj`.
+    #[cfg(feature = "bootstrap")]
+    pub(super) fn bootstrap(obj: dm::ObjRef, path: Path) -> Apply {
+        Apply::Bootstrap {
+            obj,
+            path,
+            any: false,
+            cleared: None,
+        }
+    }
+
+    /// What a Bootstrap-Write does for an entry before any value is written (its
+    /// values are typed by the data model, so their instance must exist): the entry
+    /// must lie under the request's path, its Object Instance is created if missing,
+    /// and a Multiple-Instance Resource loses the instances it had.
+    #[cfg(feature = "bootstrap")]
+    pub(super) fn prepare(
+        &mut self,
+        anj: *mut anj_t,
+        txn: &mut TxnSet,
+        e: &crate::io::value::Entry<'_>,
+    ) -> DmResult<()> {
+        let Apply::Bootstrap {
+            obj, path, cleared, ..
+        } = self
+        else {
+            return Ok(());
+        };
+        if !path.is_prefix_of(&e.path) {
+            return Err(DmError::BAD_REQUEST);
+        }
+        let iid = e.path.iid().ok_or(DmError::BAD_REQUEST)?;
+        if obj.instance(iid).is_none() {
+            dm::create_instance(anj, txn, *obj, Some(iid))?;
+        }
+        if let [_, iid, rid, _] = *e.path.as_slice() {
+            if *cleared != Some((iid, rid)) {
+                match dm::clear_res_instances(anj, *obj, iid, rid) {
+                    // Unknown resources are skipped when the values are written.
+                    Ok(()) | Err(DmError::NOT_FOUND) => {}
+                    Err(err) => return Err(err),
+                }
+                *cleared = Some((iid, rid));
+            }
+        }
+        Ok(())
+    }
+
+    /// The payload of a Bootstrap-Write in one message, decoded twice: first to
+    /// [`Apply::prepare`] every entry, then to write them.
+    #[cfg(feature = "bootstrap")]
+    pub(super) fn bootstrap_all(
+        &mut self,
+        anj: *mut anj_t,
+        reg: &Registry,
+        txn: &mut TxnSet,
+        fmt: Format,
+        payload: &[u8],
+    ) -> DmResult<()> {
+        let Apply::Bootstrap { path, .. } = *self else {
+            return Err(DmError::INTERNAL);
+        };
+        let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
+        let mut dec = fmt.decoder(path, payload, &mut scratch);
+        while let Some(e) = dec.next_entry(&|_| None).map_err(decode_error)? {
+            self.prepare(anj, txn, &e)?;
+        }
+        let mut dec = fmt.decoder(path, payload, &mut scratch);
+        let type_of = |p: &Path| dm::resource_type(reg, p);
+        while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
+            self.entry(anj, reg, txn, &e)?;
+        }
+        self.end(anj, reg, txn).map(|_| ())
     }
 }
 
