@@ -348,11 +348,15 @@ class BootstrapProbe(LeshanProbe):
 
     def __init__(self, endpoint: str, dm_uri: str, ssid: int = 1,
                  psk: Optional[tuple[str, bytes]] = None, script: Optional[str] = None,
-                 bs_psk: Optional[tuple[str, bytes]] = None) -> None:
+                 bs_psk: Optional[tuple[str, bytes]] = None,
+                 bs_x509: Optional[tuple[Path, Path, Path]] = None) -> None:
         """``script``: a Leshan content format name (TLV, SENML_CBOR, ...) runs the
         probe's scripted session (Discover, Delete, multi-instance Write of /0, ...)
         with that format instead of the configuration's. ``bs_psk`` = (identity, key):
-        also listen on ``coaps_uri``, where ``endpoint`` must use that PSK."""
+        also listen on ``coaps_uri``, where ``endpoint`` must use that PSK. ``bs_x509`` =
+        (server certificate, its PKCS#8 key, trusted CA), DER files: listen on
+        ``coaps_uri`` with that certificate; ``endpoint`` must present a certificate
+        from that CA whose CN is the endpoint name."""
         super().__init__()
         self.args = [str(self.port), endpoint, dm_uri, str(ssid)]
         if psk is not None:
@@ -365,6 +369,10 @@ class BootstrapProbe(LeshanProbe):
             self.secure_port = free_port("udp", exclude=[self.port])
             self.env["BOOTSTRAP_PROBE_SECURE_PORT"] = str(self.secure_port)
             self.env["BOOTSTRAP_PROBE_BS_PSK"] = f"{bs_psk[0]}:{bs_psk[1].hex()}"
+        elif bs_x509 is not None:
+            self.secure_port = free_port("udp", exclude=[self.port])
+            self.env["BOOTSTRAP_PROBE_SECURE_PORT"] = str(self.secure_port)
+            self.env["BOOTSTRAP_PROBE_BS_X509"] = ",".join(str(p) for p in bs_x509)
 
     @property
     def coaps_uri(self) -> str:

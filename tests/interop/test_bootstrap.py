@@ -203,3 +203,88 @@ def test_anjay_lite_at_bootstrap_tutorial(leshan_server, endpoint_name, tmp_path
             assert leshan.resources_of(device["content"])[3] == "0.1"  # its firmware version
         finally:
             proc.stop()
+
+
+def _x509_pki(d, endpoint):
+    """A CA, the Bootstrap-Server's certificate, the client's (CN = the endpoint name,
+    which Leshan checks), and a client certificate from a CA the server does not trust."""
+    from test_x509 import _make
+    _make(d, "ca", "anj-rs bootstrap CA", ca=True)
+    _make(d, "server", "localhost", issuer="ca")
+    _make(d, "client", endpoint, issuer="ca")
+    _make(d, "otherca", "untrusted CA", ca=True)
+    _make(d, "rogue", endpoint, issuer="otherca")
+    return d
+
+
+def _x509_client(bs, pki, endpoint_name, tmp_path, cert="client", server_cert="ca.der", usage=2):
+    env = dict(os.environ,
+               ANJ_EXAMPLE_BS_CLIENT_CERT=str(pki / f"{cert}.der"),
+               ANJ_EXAMPLE_BS_CLIENT_KEY=str(pki / f"{cert}.key.der"),
+               ANJ_EXAMPLE_BS_SERVER_CERT=str(pki / server_cert),
+               ANJ_EXAMPLE_BS_CERT_USAGE=str(usage))
+    return leshan.ClientProcess([BINARY_DTLS, endpoint_name, bs.coaps_uri, "0"],
+                                log_path=tmp_path / "client.log", env=env).start()
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+@pytest.mark.parametrize("usage,server_cert", [
+    pytest.param(2, "ca.der", id="usage2-ca-anchor"),
+    pytest.param(3, "server.der", id="usage3-pinned-server-cert"),
+])
+def test_x509_bootstrap_server_account(leshan_server, endpoint_name, tmp_path, usage, server_cert):
+    """The Bootstrap-Server account itself is coaps:// in Certificate mode (/0/x/2 = 2):
+    Leshan's bootstrap server presents its certificate and requires the client's; it
+    provisions a NoSec account at the demo server, where the client registers."""
+    pki = _x509_pki(tmp_path, endpoint_name)
+    with leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri, ssid=6,
+                               bs_x509=(pki / "server.der", pki / "server.key.der",
+                                        pki / "ca.der")) as bs:
+        proc = _x509_client(bs, pki, endpoint_name, tmp_path, usage=usage, server_cert=server_cert)
+        try:
+            try:
+                bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+            except TimeoutError as exc:
+                pytest.fail(f"bootstrap did not finish: {exc}\n{proc.log_text()[-3000:]}")
+            kinds = [(e["kind"], e["path"], e["success"]) for e in bs.history
+                     if e["event"] == "response"]
+            assert ("BootstrapWriteRequest", "/0/1", True) in kinds, kinds
+            assert ("BootstrapWriteRequest", "/1/0", True) in kinds, kinds
+            reg = leshan_server.wait_registered(endpoint_name, timeout=30)
+            assert reg.lifetime == 300
+            server = leshan_server.read(endpoint_name, "/1/0")
+            assert server.get("success"), server
+            assert leshan.resources_of(server["content"])[0] == 6  # the provisioned SSID
+            log = proc.log_text()
+            suite = "TLS-ECDHE-ECDSA-WITH-AES-128-CCM-8"
+            assert suite in log, log[-3000:]
+            assert log.index(suite) < log.index("STATUS BOOTSTRAPPED") < log.index("STATUS REGISTERED")
+        finally:
+            code = proc.stop()
+            assert code == 0, f"exit status {code}\n{proc.log_text()[-2000:]}"
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+@pytest.mark.parametrize("cert,server_cert,client_log", [
+    # A client certificate from a CA Leshan does not trust: the server ends the handshake.
+    pytest.param("rogue", "ca.der", "DTLS handshake failed", id="untrusted-client-cert"),
+    # A trust anchor that did not issue the server's certificate: the client refuses it.
+    pytest.param("client", "otherca.der", "server chain rejected", id="server-cert-not-matching"),
+])
+def test_x509_bootstrap_with_wrong_certificates_is_rejected(leshan_server, endpoint_name, tmp_path,
+                                                             cert, server_cert, client_log):
+    pki = _x509_pki(tmp_path, endpoint_name)
+    with leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri,
+                               bs_x509=(pki / "server.der", pki / "server.key.der",
+                                        pki / "ca.der")) as bs:
+        proc = _x509_client(bs, pki, endpoint_name, tmp_path, cert=cert, server_cert=server_cert)
+        try:
+            time.sleep(6)
+            log = proc.log_text()
+            assert client_log in log, log[-3000:]
+            assert "handshake done" not in log, log[-3000:]
+            assert not any(e["event"] == "initiated" for e in bs.history), bs.history
+            assert "STATUS BOOTSTRAPPED" not in log
+            assert leshan_server.client(endpoint_name) is None
+        finally:
+            proc.stop()

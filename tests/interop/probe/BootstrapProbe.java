@@ -16,6 +16,10 @@
 //
 // With BOOTSTRAP_PROBE_SECURE_PORT and BOOTSTRAP_PROBE_BS_PSK=<identity>:<key hex> it also
 // listens for coaps:// on that port, and the endpoint must authenticate with that PSK.
+// With BOOTSTRAP_PROBE_SECURE_PORT and BOOTSTRAP_PROBE_BS_X509=<cert>,<key>,<ca> (DER
+// files: the server's certificate, its PKCS#8 private key, the CA it trusts) the coaps://
+// endpoint presents that certificate, and the endpoint must authenticate with an X.509
+// certificate issued by that CA whose CN is the endpoint name (Leshan's X.509 check).
 //
 // Prints one JSON object per line on stdout:
 //   {"event":"started","port":P}
@@ -26,7 +30,14 @@
 //   {"event":"read","content":...}               (scripted: the node a Read returned)
 //   {"event":"end","ep":E}                       (Bootstrap-Finish was accepted)
 //   {"event":"failed","ep":E,"cause":C}
+import java.io.File;
+import java.io.FileInputStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.security.KeyFactory;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -92,6 +103,12 @@ public class BootstrapProbe {
             out[i] = (byte) Integer.parseInt(s.substring(2 * i, 2 * i + 2), 16);
         }
         return out;
+    }
+
+    private static X509Certificate readCert(String path) throws Exception {
+        try (FileInputStream in = new FileInputStream(path)) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
     }
 
     private static String linksJson(Link[] links) {
@@ -194,11 +211,14 @@ public class BootstrapProbe {
         store.add(endpoint, config);
         String securePort = System.getenv("BOOTSTRAP_PROBE_SECURE_PORT");
         String bsPsk = System.getenv("BOOTSTRAP_PROBE_BS_PSK");
+        String bsX509 = System.getenv("BOOTSTRAP_PROBE_BS_X509");
         final SecurityInfo pskInfo;
         if (securePort != null && bsPsk != null) {
             int colon = bsPsk.lastIndexOf(':');
             pskInfo = SecurityInfo.newPreSharedKeyInfo(endpoint, bsPsk.substring(0, colon),
                     hex(bsPsk.substring(colon + 1)));
+        } else if (securePort != null && bsX509 != null) {
+            pskInfo = SecurityInfo.newX509CertInfo(endpoint);
         } else {
             pskInfo = null;
         }
@@ -213,7 +233,7 @@ public class BootstrapProbe {
 
             @Override
             public SecurityInfo getByIdentity(String identity) {
-                if (pskInfo != null && pskInfo.getIdentity().equals(identity)) {
+                if (pskInfo != null && pskInfo.usePSK() && pskInfo.getIdentity().equals(identity)) {
                     return pskInfo;
                 }
                 return null;
@@ -224,6 +244,13 @@ public class BootstrapProbe {
         builder.setLocalAddress(new InetSocketAddress("127.0.0.1", port));
         if (pskInfo != null) {
             builder.setLocalSecureAddress(new InetSocketAddress("127.0.0.1", Integer.parseInt(securePort)));
+            if (pskInfo.useX509Cert()) {
+                String[] files = bsX509.split(",");
+                builder.setCertificateChain(new X509Certificate[] { readCert(files[0]) });
+                builder.setPrivateKey(KeyFactory.getInstance("EC").generatePrivate(
+                        new PKCS8EncodedKeySpec(Files.readAllBytes(new File(files[1]).toPath()))));
+                builder.setTrustedCertificates(new X509Certificate[] { readCert(files[2]) });
+            }
         } else {
             builder.disableSecuredEndpoint();
         }
