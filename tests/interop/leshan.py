@@ -349,14 +349,17 @@ class BootstrapProbe(LeshanProbe):
     def __init__(self, endpoint: str, dm_uri: str, ssid: int = 1,
                  psk: Optional[tuple[str, bytes]] = None, script: Optional[str] = None,
                  bs_psk: Optional[tuple[str, bytes]] = None,
-                 bs_x509: Optional[tuple[Path, Path, Path]] = None) -> None:
+                 bs_x509: Optional[tuple[Path, Path, Path]] = None,
+                 dm_x509: Optional[tuple[Path, Path, Path, int]] = None) -> None:
         """``script``: a Leshan content format name (TLV, SENML_CBOR, ...) runs the
         probe's scripted session (Discover, Delete, multi-instance Write of /0, ...)
         with that format instead of the configuration's. ``bs_psk`` = (identity, key):
         also listen on ``coaps_uri``, where ``endpoint`` must use that PSK. ``bs_x509`` =
         (server certificate, its PKCS#8 key, trusted CA), DER files: listen on
         ``coaps_uri`` with that certificate; ``endpoint`` must present a certificate
-        from that CA whose CN is the endpoint name."""
+        from that CA whose CN is the endpoint name. ``dm_x509`` = (client certificate,
+        its key, server certificate or trust anchor, usage): the provisioned account
+        is in Certificate mode."""
         super().__init__()
         self.args = [str(self.port), endpoint, dm_uri, str(ssid)]
         if psk is not None:
@@ -364,6 +367,8 @@ class BootstrapProbe(LeshanProbe):
         self.env = dict(os.environ)
         if script:
             self.env["BOOTSTRAP_PROBE_SCRIPT"] = script
+        if dm_x509 is not None:
+            self.env["BOOTSTRAP_PROBE_DM_X509"] = ",".join(str(p) for p in dm_x509)
         self.secure_port: Optional[int] = None
         if bs_psk is not None:
             self.secure_port = free_port("udp", exclude=[self.port])

@@ -20,6 +20,9 @@
 // files: the server's certificate, its PKCS#8 private key, the CA it trusts) the coaps://
 // endpoint presents that certificate, and the endpoint must authenticate with an X.509
 // certificate issued by that CA whose CN is the endpoint name (Leshan's X.509 check).
+// With BOOTSTRAP_PROBE_DM_X509=<cert>,<key>,<server cert>,<usage> the provisioned account
+// is in Certificate mode instead: /0/1/3 the client certificate, /0/1/5 its private key,
+// /0/1/4 the server certificate or trust anchor (DER files), /0/1/15 the usage (0-3).
 //
 // Prints one JSON object per line on stdout:
 //   {"event":"started","port":P}
@@ -200,6 +203,15 @@ public class BootstrapProbe {
             dm.secretKey = new byte[0];
         }
         dm.serverPublicKey = new byte[0];
+        String dmX509 = System.getenv("BOOTSTRAP_PROBE_DM_X509");
+        if (dmX509 != null && !dmX509.isEmpty()) {
+            String[] f = dmX509.split(",");
+            dm.securityMode = SecurityMode.X509;
+            dm.publicKeyOrId = Files.readAllBytes(new File(f[0]).toPath());
+            dm.secretKey = Files.readAllBytes(new File(f[1]).toPath());
+            dm.serverPublicKey = Files.readAllBytes(new File(f[2]).toPath());
+            dm.certificateUsage = org.eclipse.leshan.core.CertificateUsage.fromCode(Integer.parseInt(f[3]));
+        }
         config.security.put(1, dm);
         BootstrapConfig.ServerConfig server = new BootstrapConfig.ServerConfig();
         server.shortId = ssid;
