@@ -6,8 +6,9 @@
 #   3. the CMake package: builds c_examples/ and the C tests, runs ctest;
 #   4. interop against a real Leshan demo server on 127.0.0.1 (tests/interop, pytest),
 #      and of the CoAP downloader (coap:// and coaps:// with PSK) and the Firmware
-#      Update pull against aiocoap's file server (tinydtls for coaps://), and DTLS with
-#      PSK, raw public keys and X.509 against Leshan;
+#      Update pull against aiocoap's file server (tinydtls for coaps://), and over
+#      coaps:// with X.509 against a Californium/Scandium file server (probe/), and DTLS
+#      with PSK, raw public keys and X.509 against Leshan;
 #   5. the Cortex-M4 size report.
 # Set ANJ_SKIP_INTEROP=1 or ANJ_SKIP_SIZE=1 to leave a stage out.
 set -euo pipefail
@@ -104,11 +105,13 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     tools/leshan.sh setup >/dev/null
     # The sensor, download and FOTA pull examples once more, with the MbedTLS backend, for
     # coaps:// (test_dtls.py, test_download_coaps.py, test_fota_pull_coaps.py: CoAPS in
-    # /5/0/8), with persistence for the restart test (test_persistence_restart.py:
-    # ANJ_EXAMPLE_PERSISTENCE_FILE in c_examples/common), and with raw public keys on
-    # tinydtls (test_rpk.py: c_examples/certificates with ANJ_EXAMPLE_RPK=1).
+    # /5/0/8; with certificates, test_download_coaps_x509.py: the download with X.509
+    # credentials in its anj_net_config_t), with persistence for the restart test
+    # (test_persistence_restart.py: ANJ_EXAMPLE_PERSISTENCE_FILE in c_examples/common),
+    # and with raw public keys on tinydtls (test_rpk.py: c_examples/certificates with
+    # ANJ_EXAMPLE_RPK=1; vendored-tinydtls brings certificates too).
     cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF \
-        "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,vendored-tinydtls,persistence,fota-coaps" >/dev/null
+        "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,vendored-tinydtls,persistence,fota-coaps,certificates" >/dev/null
     cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_psk anj_example_bootstrap \
         anj_example_coap_download anj_example_fw_update_pull anj_example_certificates >/dev/null
     dtls_sensor="$(find "$build-dtls" -type f -name anj_example_sensor -perm -u+x | head -n 1)"

@@ -10,6 +10,11 @@
  *   e.g. anj_example_bootstrap dev-1 coap://127.0.0.1:5693
  * For a coaps:// Bootstrap-Server (built with ANJ_WITH_SECURITY and a DTLS backend),
  * ANJ_EXAMPLE_BS_PSK_IDENTITY and ANJ_EXAMPLE_BS_PSK_KEY (hex) give the account's PSK.
+ * With ANJ_WITH_CERTIFICATES, ANJ_EXAMPLE_BS_CLIENT_CERT, ANJ_EXAMPLE_BS_CLIENT_KEY and
+ * ANJ_EXAMPLE_BS_SERVER_CERT name files (DER or PEM) instead: the account is then in
+ * Certificate mode (/0/x/2 = 2) with the client certificate in /0/x/3, its key in
+ * /0/x/5 and the server certificate or trust anchor in /0/x/4, used as
+ * ANJ_EXAMPLE_BS_CERT_USAGE says (0-3, /0/x/15; default 3).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -59,6 +64,36 @@ static void on_status(void *arg, anj_t *anj, anj_conn_status_t status) {
     printf("STATUS %s\n", status_name(status));
     fflush(stdout);
 }
+
+#ifdef ANJ_WITH_CERTIFICATES
+/* Room for one DER or PEM certificate or key (the Security object resources are
+ * sized for it in CMakeLists.txt). */
+#    define CRED_FILE_MAX 2048
+
+/* Reads the file named by environment variable `var` into `buf` and points
+ * `info` at it. 0 on success, -1 if unreadable, empty or too large. */
+static int load_credential(const char *var, uint8_t *buf,
+                           anj_crypto_security_info_t *info) {
+    const char *path = getenv(var);
+    FILE *f = path && *path ? fopen(path, "rb") : NULL;
+    if (!f) {
+        anj_log(example, L_ERROR, "%s: no readable file", var);
+        return -1;
+    }
+    size_t n = fread(buf, 1, CRED_FILE_MAX, f);
+    int more = fgetc(f);
+    fclose(f);
+    if (!n || more != EOF) {
+        anj_log(example, L_ERROR, "%s: empty or larger than %d bytes", var,
+                CRED_FILE_MAX);
+        return -1;
+    }
+    info->source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+    info->info.buffer.data = buf;
+    info->info.buffer.data_size = n;
+    return 0;
+}
+#endif
 
 static void sleep_ms(long ms) {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000 * 1000 };
@@ -131,6 +166,33 @@ int main(int argc, char *argv[]) {
         bootstrap_account.secret_key.source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
         bootstrap_account.secret_key.info.buffer.data = psk_key;
         bootstrap_account.secret_key.info.buffer.data_size = key_len;
+    }
+#endif
+#ifdef ANJ_WITH_CERTIFICATES
+    static uint8_t client_cert[CRED_FILE_MAX], client_key[CRED_FILE_MAX],
+            server_cert[CRED_FILE_MAX];
+    static anj_net_certificate_usage_t cert_usage =
+            ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE;
+    if (getenv("ANJ_EXAMPLE_BS_CLIENT_CERT")) {
+        if (load_credential("ANJ_EXAMPLE_BS_CLIENT_CERT", client_cert,
+                            &bootstrap_account.public_key_or_identity)
+                || load_credential("ANJ_EXAMPLE_BS_CLIENT_KEY", client_key,
+                                   &bootstrap_account.secret_key)
+                || load_credential("ANJ_EXAMPLE_BS_SERVER_CERT", server_cert,
+                                   &bootstrap_account.server_public_key)) {
+            return 1;
+        }
+        const char *usage = getenv("ANJ_EXAMPLE_BS_CERT_USAGE");
+        if (usage && *usage) {
+            long u = strtol(usage, NULL, 10);
+            if (u < 0 || u > 3) {
+                anj_log(example, L_ERROR, "ANJ_EXAMPLE_BS_CERT_USAGE: 0 to 3");
+                return 1;
+            }
+            cert_usage = (anj_net_certificate_usage_t) u;
+        }
+        bootstrap_account.security_mode = ANJ_DM_SECURITY_CERTIFICATE;
+        bootstrap_account.certificate_usage = &cert_usage;
     }
 #endif
 

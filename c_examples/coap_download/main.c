@@ -13,6 +13,11 @@
  *   --psk-identity ID     coaps:// (builds with ANJ_WITH_SECURITY): PSK identity ...
  *   --psk-key HEX         ... and key, in hex; given to anj_coap_downloader_start in
  *                         an anj_net_config_t (DTLS, binding from the URI scheme)
+ *   --cert-client FILE    coaps:// with X.509 (builds with ANJ_WITH_CERTIFICATES): the
+ *                         client certificate (DER or PEM) ...
+ *   --cert-key FILE       ... its private key ...
+ *   --cert-server FILE    ... the server's certificate or trust anchor (as /0/x/4) ...
+ *   --cert-usage N        ... and how it is used (0-3, as /0/x/15; default 3)
  *   --dtls-hs-max-ms N    with the MbedTLS backend: the handshake fails once its
  *                         retransmission timeout (1 s, doubling) would pass N ms
  *                         (anj-rs extension; default ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS)
@@ -47,6 +52,33 @@
 #ifdef ANJ_WITH_MBEDTLS
 /* anj-rs extension of the MbedTLS backend (src/c/dtls_mbedtls.c). */
 int anj_rs_dtls_set_handshake_timeouts(uint32_t initial_ms, uint32_t max_ms);
+#endif
+
+#ifdef ANJ_WITH_CERTIFICATES
+/* Room for one DER or PEM certificate or key. */
+#    define CRED_FILE_MAX 4096
+
+/* Reads `path` into `buf` and points `info` at it; false (with a message) if the
+ * file cannot be read, is empty or is too large. */
+static bool load_credential(const char *path, uint8_t *buf,
+                            anj_crypto_security_info_t *info) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        return false;
+    }
+    size_t n = fread(buf, 1, CRED_FILE_MAX, f);
+    int more = fgetc(f);
+    fclose(f);
+    if (!n || more != EOF) {
+        fprintf(stderr, "%s is empty or larger than %d bytes\n", path, CRED_FILE_MAX);
+        return false;
+    }
+    info->source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+    info->info.buffer.data = buf;
+    info->info.buffer.data_size = n;
+    return true;
+}
 #endif
 
 typedef struct {
@@ -190,6 +222,8 @@ static NOINLINE int run(int argc, char *argv[]) {
          retry_delay_ms = 1000, suspend_at = 0, suspend_ms = 1000,
          dtls_hs_max_ms = 0;
     const char *psk_identity = NULL, *psk_key_hex = NULL;
+    const char *cert_client = NULL, *cert_key = NULL, *cert_server = NULL;
+    long cert_usage = 3;
     for (int i = 3; i < argc; i++) {
         long *target = NULL;
         if (!strcmp(argv[i], "--measure-stack")) {
@@ -201,6 +235,17 @@ static NOINLINE int run(int argc, char *argv[]) {
         } else if (i + 1 < argc && !strcmp(argv[i], "--psk-key")) {
             psk_key_hex = argv[++i];
             continue;
+        } else if (i + 1 < argc && !strcmp(argv[i], "--cert-client")) {
+            cert_client = argv[++i];
+            continue;
+        } else if (i + 1 < argc && !strcmp(argv[i], "--cert-key")) {
+            cert_key = argv[++i];
+            continue;
+        } else if (i + 1 < argc && !strcmp(argv[i], "--cert-server")) {
+            cert_server = argv[++i];
+            continue;
+        } else if (!strcmp(argv[i], "--cert-usage")) {
+            target = &cert_usage;
         } else if (!strcmp(argv[i], "--ack-timeout-ms")) {
             target = &ack_timeout_ms;
         } else if (!strcmp(argv[i], "--max-retransmit")) {
@@ -297,9 +342,37 @@ static NOINLINE int run(int argc, char *argv[]) {
         psk->key.info.buffer.data_size = key_len;
         net_config = &net_cfg;
     }
+#    ifdef ANJ_WITH_CERTIFICATES
+    static uint8_t client_cert[CRED_FILE_MAX], client_key[CRED_FILE_MAX],
+            server_cert[CRED_FILE_MAX];
+    if (cert_client || cert_key || cert_server) {
+        memset(&net_cfg, 0, sizeof(net_cfg));
+        net_cfg.secure_socket_config.security.mode = ANJ_NET_SECURITY_CERTIFICATE;
+        anj_net_certificate_info_t *ci = &net_cfg.secure_socket_config.security.data.cert;
+        if (!cert_client || !cert_key || !cert_server || psk_identity || psk_key_hex
+                || cert_usage < 0 || cert_usage > 3
+                || !load_credential(cert_client, client_cert, &ci->client_cert)
+                || !load_credential(cert_key, client_key, &ci->private_key)
+                || !load_credential(cert_server, server_cert, &ci->server_cert)) {
+            fprintf(stderr, "--cert-*: give --cert-client, --cert-key and "
+                            "--cert-server (readable files), no --psk-*, and a "
+                            "--cert-usage of 0 to 3\n");
+            fclose(dl.out);
+            return 2;
+        }
+        ci->certificate_usage = (anj_net_certificate_usage_t) cert_usage;
+        net_config = &net_cfg;
+    }
+#    else
+    if (cert_client || cert_key || cert_server) {
+        fprintf(stderr, "--cert-*: this build has no ANJ_WITH_CERTIFICATES\n");
+        fclose(dl.out);
+        return 2;
+    }
+#    endif
 #else
-    if (psk_identity || psk_key_hex) {
-        fprintf(stderr, "--psk-*: this build has no ANJ_WITH_SECURITY\n");
+    if (psk_identity || psk_key_hex || cert_client || cert_key || cert_server) {
+        fprintf(stderr, "--psk-*, --cert-*: this build has no ANJ_WITH_SECURITY\n");
         fclose(dl.out);
         return 2;
     }
@@ -364,7 +437,8 @@ int main(int argc, char *argv[]) {
                 "usage: %s URI OUTPUT_FILE [--ack-timeout-ms N] "
                 "[--max-retransmit N] [--retry-count N] [--retry-delay-ms N] "
                 "[--suspend-at BYTES] [--suspend-ms N] [--psk-identity ID "
-                "--psk-key HEX] [--dtls-hs-max-ms N] [--measure-stack]\n",
+                "--psk-key HEX] [--cert-client FILE --cert-key FILE --cert-server FILE "
+                "[--cert-usage N]] [--dtls-hs-max-ms N] [--measure-stack]\n",
                 argv[0]);
         return 2;
     }

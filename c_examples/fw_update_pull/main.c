@@ -42,6 +42,12 @@
  * coaps:// Package URIs (builds with ANJ_WITH_SECURITY and ANJ_FOTA_WITH_COAPS): the
  * downloader gets an anj_net_config_t with the PSK identity and key (hex) of the
  * environment variables ANJ_EXAMPLE_DOWNLOAD_PSK_IDENTITY / ANJ_EXAMPLE_DOWNLOAD_PSK_KEY.
+ * With ANJ_WITH_CERTIFICATES, ANJ_EXAMPLE_DOWNLOAD_CLIENT_CERT names a file instead
+ * (the client certificate, DER or PEM) and the download authenticates with X.509:
+ * ANJ_EXAMPLE_DOWNLOAD_CLIENT_KEY (its private key), ANJ_EXAMPLE_DOWNLOAD_SERVER_CERT
+ * (the server's certificate or trust anchor, as /0/x/4), ANJ_EXAMPLE_DOWNLOAD_CERT_USAGE
+ * (0-3, as /0/x/15; default 3) and, for usages 0 and 1, ANJ_EXAMPLE_DOWNLOAD_TRUST_STORE
+ * (one CA certificate). The files are read at each download start.
  *
  * usage: anj_example_fw_update_pull ENDPOINT_NAME SERVER_URI [LIFETIME] [IMAGE_FILE]
  *                                   [ack_timeout_ms=N] [max_retransmit=N]
@@ -72,10 +78,83 @@
 #ifdef ANJ_WITH_SECURITY
 #    include <anj/crypto.h>
 
+#    ifdef ANJ_WITH_CERTIFICATES
+/* Room for one DER or PEM certificate or key. */
+#        define CRED_FILE_MAX 4096
+
+/* Reads the file named by environment variable `var` into `buf` and points `info`
+ * at it. 0 on success, -1 if it is unset, unreadable, empty or too large. */
+static int load_credential(const char *var, uint8_t *buf,
+                           anj_crypto_security_info_t *info) {
+    const char *path = getenv(var);
+    FILE *f = path && *path ? fopen(path, "rb") : NULL;
+    if (!f) {
+        anj_log(fw_example, L_ERROR, "%s: no readable file", var);
+        return -1;
+    }
+    size_t n = fread(buf, 1, CRED_FILE_MAX, f);
+    int more = fgetc(f);
+    fclose(f);
+    if (!n || more != EOF) {
+        anj_log(fw_example, L_ERROR, "%s: empty or larger than %d bytes", var,
+                CRED_FILE_MAX);
+        return -1;
+    }
+    info->source = ANJ_CRYPTO_DATA_SOURCE_BUFFER;
+    info->info.buffer.data = buf;
+    info->info.buffer.data_size = n;
+    return 0;
+}
+
+/* X.509 credentials of the download (ANJ_EXAMPLE_DOWNLOAD_CLIENT_CERT and the rest,
+ * see the top of this file); NULL if a file is missing or the usage is invalid. */
+static const anj_net_config_t *download_cert_config(void) {
+    static anj_net_config_t cfg;
+    static uint8_t client_cert[CRED_FILE_MAX], client_key[CRED_FILE_MAX],
+            server_cert[CRED_FILE_MAX], ca_cert[CRED_FILE_MAX];
+    static anj_crypto_security_info_t ca;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.secure_socket_config.security.mode = ANJ_NET_SECURITY_CERTIFICATE;
+    anj_net_certificate_info_t *ci = &cfg.secure_socket_config.security.data.cert;
+    if (load_credential("ANJ_EXAMPLE_DOWNLOAD_CLIENT_CERT", client_cert,
+                        &ci->client_cert)
+            || load_credential("ANJ_EXAMPLE_DOWNLOAD_CLIENT_KEY", client_key,
+                               &ci->private_key)
+            || load_credential("ANJ_EXAMPLE_DOWNLOAD_SERVER_CERT", server_cert,
+                               &ci->server_cert)) {
+        return NULL;
+    }
+    const char *usage = getenv("ANJ_EXAMPLE_DOWNLOAD_CERT_USAGE");
+    long u = usage && *usage ? strtol(usage, NULL, 10)
+                             : (long) ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE;
+    if (u < 0 || u > 3) {
+        anj_log(fw_example, L_ERROR, "ANJ_EXAMPLE_DOWNLOAD_CERT_USAGE: 0 to 3");
+        return NULL;
+    }
+    ci->certificate_usage = (anj_net_certificate_usage_t) u;
+    const char *ts = getenv("ANJ_EXAMPLE_DOWNLOAD_TRUST_STORE");
+    if (ts && *ts) {
+        memset(&ca, 0, sizeof(ca));
+        if (load_credential("ANJ_EXAMPLE_DOWNLOAD_TRUST_STORE", ca_cert, &ca)) {
+            return NULL;
+        }
+        ci->trust_store.ca_certs = &ca;
+        ci->trust_store.ca_certs_count = 1;
+    }
+    anj_log(fw_example, L_INFO, "download credentials: X.509, usage %ld", u);
+    return &cfg;
+}
+#    endif
+
 /* The download's credentials, from the environment; NULL when none are set. */
 static const anj_net_config_t *download_net_config(void) {
     static anj_net_config_t cfg;
     static uint8_t key[64];
+#    ifdef ANJ_WITH_CERTIFICATES
+    if (getenv("ANJ_EXAMPLE_DOWNLOAD_CLIENT_CERT")) {
+        return download_cert_config();
+    }
+#    endif
     const char *identity = getenv("ANJ_EXAMPLE_DOWNLOAD_PSK_IDENTITY");
     const char *hex = getenv("ANJ_EXAMPLE_DOWNLOAD_PSK_KEY");
     size_t key_len = hex ? strlen(hex) / 2 : 0;

@@ -348,11 +348,18 @@ class BootstrapProbe(LeshanProbe):
 
     def __init__(self, endpoint: str, dm_uri: str, ssid: int = 1,
                  psk: Optional[tuple[str, bytes]] = None, script: Optional[str] = None,
-                 bs_psk: Optional[tuple[str, bytes]] = None) -> None:
+                 bs_psk: Optional[tuple[str, bytes]] = None,
+                 bs_x509: Optional[tuple[Path, Path, Path]] = None,
+                 dm_x509: Optional[tuple[Path, Path, Path, int]] = None) -> None:
         """``script``: a Leshan content format name (TLV, SENML_CBOR, ...) runs the
         probe's scripted session (Discover, Delete, multi-instance Write of /0, ...)
         with that format instead of the configuration's. ``bs_psk`` = (identity, key):
-        also listen on ``coaps_uri``, where ``endpoint`` must use that PSK."""
+        also listen on ``coaps_uri``, where ``endpoint`` must use that PSK. ``bs_x509`` =
+        (server certificate, its PKCS#8 key, trusted CA), DER files: listen on
+        ``coaps_uri`` with that certificate; ``endpoint`` must present a certificate
+        from that CA whose CN is the endpoint name. ``dm_x509`` = (client certificate,
+        its key, server certificate or trust anchor, usage): the provisioned account
+        is in Certificate mode."""
         super().__init__()
         self.args = [str(self.port), endpoint, dm_uri, str(ssid)]
         if psk is not None:
@@ -360,11 +367,17 @@ class BootstrapProbe(LeshanProbe):
         self.env = dict(os.environ)
         if script:
             self.env["BOOTSTRAP_PROBE_SCRIPT"] = script
+        if dm_x509 is not None:
+            self.env["BOOTSTRAP_PROBE_DM_X509"] = ",".join(str(p) for p in dm_x509)
         self.secure_port: Optional[int] = None
         if bs_psk is not None:
             self.secure_port = free_port("udp", exclude=[self.port])
             self.env["BOOTSTRAP_PROBE_SECURE_PORT"] = str(self.secure_port)
             self.env["BOOTSTRAP_PROBE_BS_PSK"] = f"{bs_psk[0]}:{bs_psk[1].hex()}"
+        elif bs_x509 is not None:
+            self.secure_port = free_port("udp", exclude=[self.port])
+            self.env["BOOTSTRAP_PROBE_SECURE_PORT"] = str(self.secure_port)
+            self.env["BOOTSTRAP_PROBE_BS_X509"] = ",".join(str(p) for p in bs_x509)
 
     @property
     def coaps_uri(self) -> str:
@@ -374,6 +387,61 @@ class BootstrapProbe(LeshanProbe):
         self.proc = subprocess.Popen([*ensure_bootstrap_probe(), *self.args], env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self._thread = threading.Thread(target=self._read, daemon=True, name="bootstrap-probe")
+        self._thread.start()
+        self.wait_for("started", 60)
+        return self
+
+
+COAPS_FILE_SERVER_SRC = INTEROP_DIR / "probe" / "CoapsFileServer.java"
+
+
+def ensure_coaps_file_server() -> list[str]:
+    """Build ``probe/CoapsFileServer.java`` (a CoAP file server over DTLS with X.509
+    certificates on Californium/Scandium, which the demo jar carries); return its
+    command prefix. The caller appends PORT ROOT_DIR SERVER_CERT_DER SERVER_KEY_DER
+    TRUSTED_CA_DER."""
+    javac = _require_tool("javac", "install a JDK (Debian: apt-get install default-jdk-headless)")
+    java = _require_tool("java", "install a JDK (Debian: apt-get install default-jdk-headless)")
+    jar = ensure_leshan_jar()
+    out = CACHE_DIR / f"coaps-file-server-{LESHAN_VERSION}"
+    stamp = out / "built.stamp"
+    with _cache_lock():
+        if not (stamp.exists() and stamp.stat().st_mtime >= COAPS_FILE_SERVER_SRC.stat().st_mtime):
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir(parents=True)
+            proc = subprocess.run([javac, "-nowarn", "-cp", str(jar), "-d", str(out),
+                                   str(COAPS_FILE_SERVER_SRC)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if proc.returncode != 0:
+                raise LeshanError(f"javac failed for {COAPS_FILE_SERVER_SRC}:\n{_tail(proc.stdout)}")
+            stamp.write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"))
+    return [java, *JAVA_OPTS, "-cp", f"{out}{os.pathsep}{jar}", "CoapsFileServer"]
+
+
+class CoapsFileServer(LeshanProbe):
+    """``CoapsFileServer`` serving ``root`` over coaps:// with X.509 on a free
+    127.0.0.1 port: it presents ``server_cert`` (``server_key``: PKCS#8 DER) and
+    requires a client certificate issued by ``ca`` (all DER files). Its JSON-line
+    events (``client-cert``, ``get``) are collected in ``history``."""
+
+    def __init__(self, root: Path, server_cert: Path, server_key: Path, ca: Path) -> None:
+        super().__init__()
+        self.args = [str(self.port), str(root), str(server_cert), str(server_key), str(ca)]
+
+    @property
+    def coaps_uri(self) -> str:
+        return f"coaps://{LOOPBACK}:{self.port}"
+
+    def uri(self, name: str) -> str:
+        return f"{self.coaps_uri}/{name}"
+
+    def events_of(self, kind: str) -> list[dict[str, Any]]:
+        return [ev for ev in list(self.history) if ev.get("event") == kind]
+
+    def __enter__(self) -> "CoapsFileServer":
+        self.proc = subprocess.Popen([*ensure_coaps_file_server(), *self.args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self._thread = threading.Thread(target=self._read, daemon=True, name="coaps-file-server")
         self._thread.start()
         self.wait_for("started", 60)
         return self

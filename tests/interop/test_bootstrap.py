@@ -203,3 +203,163 @@ def test_anjay_lite_at_bootstrap_tutorial(leshan_server, endpoint_name, tmp_path
             assert leshan.resources_of(device["content"])[3] == "0.1"  # its firmware version
         finally:
             proc.stop()
+
+
+def _openssl(cwd, *args):
+    import subprocess
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _cert(d, name, cn, issuer=None, serial=1):
+    """EC P-256 key and certificate: name.der, name.key.der (PKCS#8). Kept small (short
+    serial, no key identifiers, a leaf has no extensions) so that a Bootstrap-Write of
+    a whole Certificate-mode account fits in one CoAP message (see below)."""
+    _openssl(d, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f"{name}.key")
+    if issuer is None:
+        _openssl(d, "req", "-x509", "-new", "-key", f"{name}.key", "-subj", f"/CN={cn}",
+                 "-days", "30", "-set_serial", str(serial),
+                 "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "subjectKeyIdentifier=none", "-addext", "authorityKeyIdentifier=none",
+                 "-out", f"{name}.pem")
+    else:
+        (d / "leaf.ext").write_text("subjectKeyIdentifier=none\nauthorityKeyIdentifier=none\n")
+        _openssl(d, "req", "-new", "-key", f"{name}.key", "-subj", f"/CN={cn}", "-out", f"{name}.csr")
+        _openssl(d, "x509", "-req", "-in", f"{name}.csr", "-CA", f"{issuer}.pem", "-CAkey",
+                 f"{issuer}.key", "-set_serial", str(serial), "-days", "30", "-extfile", "leaf.ext",
+                 "-out", f"{name}.pem")
+    _openssl(d, "x509", "-in", f"{name}.pem", "-outform", "DER", "-out", f"{name}.der")
+    _openssl(d, "pkcs8", "-topk8", "-nocrypt", "-in", f"{name}.key", "-outform", "DER",
+             "-out", f"{name}.key.der")
+
+
+def _x509_pki(d, endpoint):
+    """A CA, the servers' certificate, the client's (CN = the endpoint name, which
+    Leshan checks), and a client certificate from a CA the servers do not trust."""
+    _cert(d, "ca", "CA")
+    _cert(d, "server", "localhost", issuer="ca", serial=2)
+    _cert(d, "client", endpoint, issuer="ca", serial=3)
+    _cert(d, "otherca", "CA2")
+    _cert(d, "rogue", endpoint, issuer="otherca", serial=2)
+    return d
+
+
+def _x509_client(bs, pki, endpoint_name, tmp_path, cert="client", server_cert="ca.der", usage=2):
+    env = dict(os.environ,
+               ANJ_EXAMPLE_BS_CLIENT_CERT=str(pki / f"{cert}.der"),
+               ANJ_EXAMPLE_BS_CLIENT_KEY=str(pki / f"{cert}.key.der"),
+               ANJ_EXAMPLE_BS_SERVER_CERT=str(pki / server_cert),
+               ANJ_EXAMPLE_BS_CERT_USAGE=str(usage))
+    return leshan.ClientProcess([BINARY_DTLS, endpoint_name, bs.coaps_uri, "0"],
+                                log_path=tmp_path / "client.log", env=env).start()
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+@pytest.mark.parametrize("usage,server_cert", [
+    pytest.param(2, "ca.der", id="usage2-ca-anchor"),
+    pytest.param(3, "server.der", id="usage3-pinned-server-cert"),
+])
+def test_x509_bootstrap_server_account(leshan_server, endpoint_name, tmp_path, usage, server_cert):
+    """The Bootstrap-Server account itself is coaps:// in Certificate mode (/0/x/2 = 2):
+    Leshan's bootstrap server presents its certificate and requires the client's; it
+    provisions a NoSec account at the demo server, where the client registers."""
+    pki = _x509_pki(tmp_path, endpoint_name)
+    with leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri, ssid=6,
+                               bs_x509=(pki / "server.der", pki / "server.key.der",
+                                        pki / "ca.der")) as bs:
+        proc = _x509_client(bs, pki, endpoint_name, tmp_path, usage=usage, server_cert=server_cert)
+        try:
+            try:
+                bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+            except TimeoutError as exc:
+                pytest.fail(f"bootstrap did not finish: {exc}\n{proc.log_text()[-3000:]}")
+            kinds = [(e["kind"], e["path"], e["success"]) for e in bs.history
+                     if e["event"] == "response"]
+            assert ("BootstrapWriteRequest", "/0/1", True) in kinds, kinds
+            assert ("BootstrapWriteRequest", "/1/0", True) in kinds, kinds
+            reg = leshan_server.wait_registered(endpoint_name, timeout=30)
+            assert reg.lifetime == 300
+            server = leshan_server.read(endpoint_name, "/1/0")
+            assert server.get("success"), server
+            assert leshan.resources_of(server["content"])[0] == 6  # the provisioned SSID
+            log = proc.log_text()
+            suite = "TLS-ECDHE-ECDSA-WITH-AES-128-CCM-8"
+            assert suite in log, log[-3000:]
+            assert log.index(suite) < log.index("STATUS BOOTSTRAPPED") < log.index("STATUS REGISTERED")
+        finally:
+            code = proc.stop()
+            assert code == 0, f"exit status {code}\n{proc.log_text()[-2000:]}"
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+@pytest.mark.parametrize("cert,server_cert,client_log", [
+    # A client certificate from a CA Leshan does not trust: the server ends the handshake.
+    pytest.param("rogue", "ca.der", "DTLS handshake failed", id="untrusted-client-cert"),
+    # A trust anchor that did not issue the server's certificate: the client refuses it.
+    pytest.param("client", "otherca.der", "server chain rejected", id="server-cert-not-matching"),
+])
+def test_x509_bootstrap_with_wrong_certificates_is_rejected(leshan_server, endpoint_name, tmp_path,
+                                                             cert, server_cert, client_log):
+    pki = _x509_pki(tmp_path, endpoint_name)
+    with leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri,
+                               bs_x509=(pki / "server.der", pki / "server.key.der",
+                                        pki / "ca.der")) as bs:
+        proc = _x509_client(bs, pki, endpoint_name, tmp_path, cert=cert, server_cert=server_cert)
+        try:
+            time.sleep(6)
+            log = proc.log_text()
+            assert client_log in log, log[-3000:]
+            assert "handshake done" not in log, log[-3000:]
+            assert not any(e["event"] == "initiated" for e in bs.history), bs.history
+            assert "STATUS BOOTSTRAPPED" not in log
+            assert leshan_server.client(endpoint_name) is None
+        finally:
+            proc.stop()
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+def test_x509_bootstrap_provisions_x509_account(tmp_path):
+    """X.509 end to end: the Bootstrap-Server account is in Certificate mode, and it
+    provisions a Certificate-mode account (client certificate, private key, the CA as
+    trust anchor with usage 2) at a Leshan demo server started with its certificate
+    and trust store; the client registers there over DTLS with that account."""
+    # Small certificates and a short endpoint name: the Bootstrap-Write of /0/1 (two
+    # certificates and a key) must fit in one CoAP message. Leshan sends a larger one
+    # block-wise (Block1), and the client answers 4.13 when a value longer than 256
+    # bytes crosses a block boundary (the structured Block1 carry, see README), which a
+    # certificate of about 400 bytes does.
+    endpoint_name = f"x509-bs-{os.getpid()}"
+    pki = _x509_pki(tmp_path, endpoint_name)
+    with leshan.LeshanServer(extra_args=[
+            "-cert", str(pki / "server.der"), "-prik", str(pki / "server.key.der"),
+            "-truststore", str(pki / "ca.der")]) as dm_server:
+        dm_server.add_x509(endpoint_name)
+        with leshan.BootstrapProbe(endpoint_name, dm_server.coaps_uri, ssid=7,
+                                   bs_x509=(pki / "server.der", pki / "server.key.der",
+                                            pki / "ca.der"),
+                                   dm_x509=(pki / "client.der", pki / "client.key.der",
+                                            pki / "ca.der", 2)) as bs:
+            proc = _x509_client(bs, pki, endpoint_name, tmp_path, usage=3,
+                                server_cert="server.der")
+            try:
+                try:
+                    bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+                except TimeoutError as exc:
+                    pytest.fail(f"bootstrap did not finish: {exc}\n{proc.log_text()[-3000:]}")
+                try:
+                    dm_server.wait_registered(endpoint_name, timeout=30)
+                except (TimeoutError, leshan.LeshanError) as exc:
+                    pytest.fail(f"no registration over X.509: {exc}\n{proc.log_text()[-3000:]}")
+                device = dm_server.read(endpoint_name, "/3/0")
+                assert device.get("success"), device
+                assert leshan.resources_of(device["content"])[0] == "anj-rs"
+                log = proc.log_text()
+                # Two full ECDHE-ECDSA handshakes: the Bootstrap-Server's, then the
+                # provisioned account's, after Bootstrap-Finish.
+                done = [i for i in range(len(log)) if log.startswith("handshake done", i)]
+                assert len(done) >= 2, log[-3000:]
+                assert done[0] < log.index("STATUS BOOTSTRAPPED") < done[-1] \
+                    < log.index("STATUS REGISTERED"), log[-3000:]
+                assert log.count("TLS-ECDHE-ECDSA-WITH-AES-128-CCM-8") >= 2, log[-3000:]
+            finally:
+                code = proc.stop()
+                assert code == 0, f"exit status {code}\n{proc.log_text()[-2000:]}"

@@ -16,6 +16,13 @@
 //
 // With BOOTSTRAP_PROBE_SECURE_PORT and BOOTSTRAP_PROBE_BS_PSK=<identity>:<key hex> it also
 // listens for coaps:// on that port, and the endpoint must authenticate with that PSK.
+// With BOOTSTRAP_PROBE_SECURE_PORT and BOOTSTRAP_PROBE_BS_X509=<cert>,<key>,<ca> (DER
+// files: the server's certificate, its PKCS#8 private key, the CA it trusts) the coaps://
+// endpoint presents that certificate, and the endpoint must authenticate with an X.509
+// certificate issued by that CA whose CN is the endpoint name (Leshan's X.509 check).
+// With BOOTSTRAP_PROBE_DM_X509=<cert>,<key>,<server cert>,<usage> the provisioned account
+// is in Certificate mode instead: /0/1/3 the client certificate, /0/1/5 its private key,
+// /0/1/4 the server certificate or trust anchor (DER files), /0/1/15 the usage (0-3).
 //
 // Prints one JSON object per line on stdout:
 //   {"event":"started","port":P}
@@ -26,7 +33,14 @@
 //   {"event":"read","content":...}               (scripted: the node a Read returned)
 //   {"event":"end","ep":E}                       (Bootstrap-Finish was accepted)
 //   {"event":"failed","ep":E,"cause":C}
+import java.io.File;
+import java.io.FileInputStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.security.KeyFactory;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -92,6 +106,12 @@ public class BootstrapProbe {
             out[i] = (byte) Integer.parseInt(s.substring(2 * i, 2 * i + 2), 16);
         }
         return out;
+    }
+
+    private static X509Certificate readCert(String path) throws Exception {
+        try (FileInputStream in = new FileInputStream(path)) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
     }
 
     private static String linksJson(Link[] links) {
@@ -183,6 +203,15 @@ public class BootstrapProbe {
             dm.secretKey = new byte[0];
         }
         dm.serverPublicKey = new byte[0];
+        String dmX509 = System.getenv("BOOTSTRAP_PROBE_DM_X509");
+        if (dmX509 != null && !dmX509.isEmpty()) {
+            String[] f = dmX509.split(",");
+            dm.securityMode = SecurityMode.X509;
+            dm.publicKeyOrId = Files.readAllBytes(new File(f[0]).toPath());
+            dm.secretKey = Files.readAllBytes(new File(f[1]).toPath());
+            dm.serverPublicKey = Files.readAllBytes(new File(f[2]).toPath());
+            dm.certificateUsage = org.eclipse.leshan.core.CertificateUsage.fromCode(Integer.parseInt(f[3]));
+        }
         config.security.put(1, dm);
         BootstrapConfig.ServerConfig server = new BootstrapConfig.ServerConfig();
         server.shortId = ssid;
@@ -194,11 +223,14 @@ public class BootstrapProbe {
         store.add(endpoint, config);
         String securePort = System.getenv("BOOTSTRAP_PROBE_SECURE_PORT");
         String bsPsk = System.getenv("BOOTSTRAP_PROBE_BS_PSK");
+        String bsX509 = System.getenv("BOOTSTRAP_PROBE_BS_X509");
         final SecurityInfo pskInfo;
         if (securePort != null && bsPsk != null) {
             int colon = bsPsk.lastIndexOf(':');
             pskInfo = SecurityInfo.newPreSharedKeyInfo(endpoint, bsPsk.substring(0, colon),
                     hex(bsPsk.substring(colon + 1)));
+        } else if (securePort != null && bsX509 != null) {
+            pskInfo = SecurityInfo.newX509CertInfo(endpoint);
         } else {
             pskInfo = null;
         }
@@ -213,7 +245,7 @@ public class BootstrapProbe {
 
             @Override
             public SecurityInfo getByIdentity(String identity) {
-                if (pskInfo != null && pskInfo.getIdentity().equals(identity)) {
+                if (pskInfo != null && pskInfo.usePSK() && pskInfo.getIdentity().equals(identity)) {
                     return pskInfo;
                 }
                 return null;
@@ -224,6 +256,13 @@ public class BootstrapProbe {
         builder.setLocalAddress(new InetSocketAddress("127.0.0.1", port));
         if (pskInfo != null) {
             builder.setLocalSecureAddress(new InetSocketAddress("127.0.0.1", Integer.parseInt(securePort)));
+            if (pskInfo.useX509Cert()) {
+                String[] files = bsX509.split(",");
+                builder.setCertificateChain(new X509Certificate[] { readCert(files[0]) });
+                builder.setPrivateKey(KeyFactory.getInstance("EC").generatePrivate(
+                        new PKCS8EncodedKeySpec(Files.readAllBytes(new File(files[1]).toPath()))));
+                builder.setTrustedCertificates(new X509Certificate[] { readCert(files[2]) });
+            }
         } else {
             builder.disableSecuredEndpoint();
         }
