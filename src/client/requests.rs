@@ -560,6 +560,12 @@ pub(super) fn block1_bootstrap_write(
     }
     ctx.block1.rx.accepted(method, path, b, data.len());
     ctx.block1.deadline = crate::time::after(ctx.now, ctx.block_timeout);
+    crate::log_info!(
+        "bootstrap: Bootstrap-Write block {} ({} B){}",
+        b.num,
+        data.len(),
+        if b.more { "" } else { ", the last" }
+    );
     if !b.more {
         let mut doc = ctx
             .block1

@@ -211,18 +211,20 @@ def _openssl(cwd, *args):
 
 
 def _cert(d, name, cn, issuer=None, serial=1):
-    """EC P-256 key and certificate: name.der, name.key.der (PKCS#8). Kept small (short
-    serial, no key identifiers, a leaf has no extensions) so that a Bootstrap-Write of
-    a whole Certificate-mode account fits in one CoAP message (see below)."""
+    """EC P-256 key and certificate: name.der, name.key.der (PKCS#8), with the usual
+    extensions (key identifiers; a leaf also has subjectAltName and key usages)."""
     _openssl(d, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f"{name}.key")
     if issuer is None:
         _openssl(d, "req", "-x509", "-new", "-key", f"{name}.key", "-subj", f"/CN={cn}",
                  "-days", "30", "-set_serial", str(serial),
                  "-addext", "basicConstraints=critical,CA:TRUE",
-                 "-addext", "subjectKeyIdentifier=none", "-addext", "authorityKeyIdentifier=none",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign",
                  "-out", f"{name}.pem")
     else:
-        (d / "leaf.ext").write_text("subjectKeyIdentifier=none\nauthorityKeyIdentifier=none\n")
+        (d / "leaf.ext").write_text(
+            "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+            "extendedKeyUsage=serverAuth,clientAuth\nsubjectKeyIdentifier=hash\n"
+            f"authorityKeyIdentifier=keyid\nsubjectAltName=DNS:{cn}\n")
         _openssl(d, "req", "-new", "-key", f"{name}.key", "-subj", f"/CN={cn}", "-out", f"{name}.csr")
         _openssl(d, "x509", "-req", "-in", f"{name}.csr", "-CA", f"{issuer}.pem", "-CAkey",
                  f"{issuer}.key", "-set_serial", str(serial), "-days", "30", "-extfile", "leaf.ext",
@@ -322,12 +324,10 @@ def test_x509_bootstrap_provisions_x509_account(tmp_path):
     provisions a Certificate-mode account (client certificate, private key, the CA as
     trust anchor with usage 2) at a Leshan demo server started with its certificate
     and trust store; the client registers there over DTLS with that account."""
-    # Small certificates and a short endpoint name: the Bootstrap-Write of /0/1 (two
-    # certificates and a key) must fit in one CoAP message. Leshan sends a larger one
-    # block-wise (Block1), and the client answers 4.13 when a value longer than 256
-    # bytes crosses a block boundary (the structured Block1 carry, see README), which a
-    # certificate of about 400 bytes does.
-    endpoint_name = f"x509-bs-{os.getpid()}"
+    # The Bootstrap-Write of /0/1 (two certificates of about 500 bytes and a key) is
+    # larger than Leshan's 1024-byte messages: it comes block-wise, certificates cut
+    # by block boundaries.
+    endpoint_name = f"anj-rs-x509-bootstrap-provisioned-{os.getpid()}"
     pki = _x509_pki(tmp_path, endpoint_name)
     with leshan.LeshanServer(extra_args=[
             "-cert", str(pki / "server.der"), "-prik", str(pki / "server.key.der"),
@@ -360,6 +360,9 @@ def test_x509_bootstrap_provisions_x509_account(tmp_path):
                 assert done[0] < log.index("STATUS BOOTSTRAPPED") < done[-1] \
                     < log.index("STATUS REGISTERED"), log[-3000:]
                 assert log.count("TLS-ECDHE-ECDSA-WITH-AES-128-CCM-8") >= 2, log[-3000:]
+                # The account's Security instance came block-wise.
+                assert "Bootstrap-Write block 1 (" in log, log[-3000:]
+                assert ", the last" in log, log[-3000:]
             finally:
                 code = proc.stop()
                 assert code == 0, f"exit status {code}\n{proc.log_text()[-2000:]}"
