@@ -124,6 +124,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     # (needs the Anjay Lite tree: ANJAY_LITE_SRC, default /tmp/al).
     bc_security=""
     fota_coaps_tutorial=""
+    crypto_storage_tutorial=""
     if [[ -d "${ANJAY_LITE_SRC:-/tmp/al}/examples/tutorial/BC-Security" ]]; then
         tools/check-tutorial.sh BC-Security "$build-bc-security" -DCMAKE_BUILD_TYPE=Release \
             "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
@@ -133,6 +134,11 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
         tools/check-tutorial.sh firmware-update-coaps-downloader "$build-fota-coaps" \
             -DCMAKE_BUILD_TYPE=Release "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
         fota_coaps_tutorial="$build-fota-coaps/anjay_lite_secure_firmware_update_pull"
+        # ... and AT-CryptoStorage: X.509 bootstrap with external-storage references,
+        # persistence, restart (test_tutorial_crypto_storage.py).
+        tools/check-tutorial.sh AT-CryptoStorage "$build-crypto-storage" \
+            -DCMAKE_BUILD_TYPE=Release "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
+        crypto_storage_tutorial="$build-crypto-storage/anjay_lite_at_crypto_storage"
     fi
     # The bootstrap example too: its Bootstrap-Server provisions a coaps:// account
     # (test_bootstrap.py).
@@ -158,6 +164,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_PSK="$dtls_psk" \
     ANJ_TUTORIAL_BC_SECURITY="$bc_security" \
     ANJ_TUTORIAL_FOTA_COAPS="$fota_coaps_tutorial" \
+    ANJ_TUTORIAL_CRYPTO_STORAGE="$crypto_storage_tutorial" \
     ANJ_EXAMPLE_CERTIFICATES="$cert_example" \
     ANJ_EXAMPLE_CERTIFICATES_RPK="$cert_example" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \

@@ -56,6 +56,13 @@ int anj_crypto_storage_create_record(void *crypto_ctx,
             continue;
         }
         snprintf(s->created[i], NAME_SIZE, "crypto_record_%d.dat", i);
+        /* A record of an earlier run may still be referenced (persistence). */
+        FILE *old = fopen(s->created[i], "rb");
+        if (old) {
+            fclose(old);
+            s->created[i][0] = '\0';
+            continue;
+        }
         FILE *f = fopen(s->created[i], "wb");
         bool ok = f && fwrite(data, 1, data_size, f) == data_size;
         if (f && fclose(f)) {
@@ -78,7 +85,8 @@ int anj_crypto_storage_delete_record(void *crypto_ctx,
     if (!s || !info || !info->info.external.identity) {
         return -1;
     }
-    /* Only records created here are removed; the application's own files
+    /* Only records this storage made are removed (in this run, or in an
+     * earlier one and restored from persistence); the application's own files
      * stay. */
     for (int i = 0; i < RECORDS; i++) {
         if (s->created[i][0]
@@ -88,6 +96,16 @@ int anj_crypto_storage_delete_record(void *crypto_ctx,
             return r ? -1 : 0;
         }
     }
+#    ifdef ANJ_WITH_PERSISTENCE
+    static const char prefix[] = "crypto_record_";
+    for (int i = 0; i < PERSISTENCE_NAMES; i++) {
+        if (s->restored[i][0]
+                && strcmp(s->restored[i], info->info.external.identity) == 0
+                && strncmp(s->restored[i], prefix, sizeof(prefix) - 1) == 0) {
+            return remove(s->restored[i]) ? -1 : 0;
+        }
+    }
+#    endif
     return -1;
 }
 

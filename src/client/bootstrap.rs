@@ -383,6 +383,10 @@ fn finish(ctx: &mut Ctx<'_>, s: &mut Session) -> DmResult<Code> {
     };
     s.finished = Some(ok);
     if ok {
+        #[cfg(feature = "external-crypto-storage")]
+        if let Some(sec) = ctx.reg.find(0) {
+            crate::ffi::objects::security_offload_after_bootstrap(ctx.anj, sec.ptr());
+        }
         crate::log_info!("bootstrap: finished");
         ctx.objects_changed = true;
         Ok(Code::CHANGED)

@@ -771,6 +771,50 @@ pub(crate) fn builtin_security_external(
     })
 }
 
+/// After a successful Bootstrap-Finish, as Anjay Lite does: the storage records of
+/// credentials the session replaced or deleted are removed, and the credentials it
+/// wrote as bytes move into the storage (their buffers wiped). `obj` is the Security
+/// object of the registry (nothing happens for one that is not the built-in object).
+#[cfg(all(feature = "external-crypto-storage", feature = "bootstrap"))]
+pub(crate) fn security_offload_after_bootstrap(anj: *mut anj_t, obj: *const anj_dm_obj_t) {
+    use crate::ffi::crypto::*;
+    // SAFETY: as in `builtin_security_sni`.
+    if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
+        return;
+    }
+    // SAFETY: the built-in object lives in its context, which the application keeps
+    // for as long as it is installed; the client is not reading it now.
+    let ctx = unsafe { &mut *(obj as *mut SecurityObj) };
+    // SAFETY: `anj` is the initialised client the bootstrap ran in.
+    let crypto_ctx = unsafe { crate::ffi::core::crypto_ctx_of(anj) };
+    // `backup` is the data before the session (transaction_begin).
+    for old in ctx.backup.iter().filter(|d| d.iid != ANJ_ID_INVALID) {
+        for identity in old.ext.iter().copied().filter(|r| !r.is_null()) {
+            let kept = ctx
+                .data
+                .iter()
+                .any(|d| d.iid != ANJ_ID_INVALID && d.ext.contains(&identity));
+            if kept {
+                continue;
+            }
+            let info = anj_crypto_security_info_t {
+                tag: anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
+                source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL,
+                info: anj_crypto_security_info_union_t {
+                    external: anj_crypto_security_info_external_t { identity },
+                },
+            };
+            // SAFETY: the integrator's hook, with a reference it made. Its result does
+            // not matter: the credential is gone from the object either way.
+            let _ = unsafe { anj_crypto_storage_delete_record(crypto_ctx, &info) };
+        }
+    }
+    if offload_to_storage(anj, ctx) != 0 {
+        crate::log_error!("security obj: offloading the bootstrapped credentials failed");
+    }
+    ctx.backup = ctx.data;
+}
+
 /// Moves the credentials the instances hold as bytes into the external crypto storage
 /// (`anj_crypto_storage_create_record`), keeping only the references and wiping the
 /// bytes. On a failure the records made for that instance are deleted and its bytes
