@@ -60,6 +60,9 @@ cargo clippy --quiet --all-targets --features coap-downloader -- -D warnings
 cargo clippy --quiet --all-targets --features coap-downloader,fota-coap -- -D warnings
 cargo clippy --quiet --all-targets --features coap-downloader,persistence -- -D warnings
 cargo clippy --quiet --all-targets --features ntp,persistence,security,net-dtls,mbedtls -- -D warnings
+cargo clippy --quiet --all-targets --features security,external-crypto-storage -- -D warnings
+cargo clippy --quiet --all-targets \
+    --features persistence,security,certificates,external-crypto-storage,crypto-storage-default -- -D warnings
 tools/gen-headers.sh --check
 
 stage "cargo test"

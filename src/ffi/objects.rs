@@ -643,13 +643,13 @@ pub(crate) const SEC_SNI_SIZE: usize = crate::config::SEC_OBJ_MAX_SNI_SIZE;
 impl SecurityInstance {
     /// The external-storage reference of credential `i` (0: /0/x/3, 1: /0/x/4, 2:
     /// /0/x/5), NULL when it is held as bytes.
-    #[cfg(feature = "external-crypto-storage")]
+    #[cfg(all(feature = "external-crypto-storage", feature = "persistence"))]
     pub(crate) fn ext_ref(&self, i: usize) -> *const c_char {
         self.ext[i]
     }
 
     /// Makes credential `i` the external-storage reference `identity`.
-    #[cfg(feature = "external-crypto-storage")]
+    #[cfg(all(feature = "external-crypto-storage", feature = "persistence"))]
     pub(crate) fn set_ext_ref(&mut self, i: usize, identity: *const c_char) {
         self.ext[i] = identity;
     }
