@@ -128,6 +128,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     bc_security=""
     fota_coaps_tutorial=""
     crypto_storage_tutorial=""
+    fota_certs_tutorial=""
     if [[ -d "${ANJAY_LITE_SRC:-/tmp/al}/examples/tutorial/BC-Security" ]]; then
         tools/check-tutorial.sh BC-Security "$build-bc-security" -DCMAKE_BUILD_TYPE=Release \
             "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
@@ -142,6 +143,13 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
         tools/check-tutorial.sh AT-CryptoStorage "$build-crypto-storage" \
             -DCMAKE_BUILD_TYPE=Release "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
         crypto_storage_tutorial="$build-crypto-storage/anjay_lite_at_crypto_storage"
+        # ... and firmware-update-coaps-downloader-certificates, which gives no /0/x/4:
+        # built with ANJ_ALLOW_INSECURE_SERVER_CERTIFICATE_SKIP, as Anjay Lite needs too
+        # (test_tutorial_fota_coaps_certificates.py).
+        tools/check-tutorial.sh firmware-update-coaps-downloader-certificates "$build-fota-certs" \
+            -DCMAKE_BUILD_TYPE=Release -DANJ_ALLOW_INSECURE_SERVER_CERTIFICATE_SKIP=ON \
+            "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" >/dev/null
+        fota_certs_tutorial="$build-fota-certs/anjay_lite_certs_firmware_update_pull"
     fi
     # The bootstrap example too: its Bootstrap-Server provisions a coaps:// account
     # (test_bootstrap.py).
@@ -168,6 +176,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_TUTORIAL_BC_SECURITY="$bc_security" \
     ANJ_TUTORIAL_FOTA_COAPS="$fota_coaps_tutorial" \
     ANJ_TUTORIAL_CRYPTO_STORAGE="$crypto_storage_tutorial" \
+    ANJ_TUTORIAL_FOTA_COAPS_CERTIFICATES="$fota_certs_tutorial" \
     ANJ_EXAMPLE_CERTIFICATES="$cert_example" \
     ANJ_EXAMPLE_CERTIFICATES_RPK="$cert_example" \
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
