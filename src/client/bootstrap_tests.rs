@@ -1186,3 +1186,29 @@ fn a_certificate_sized_value_can_span_blocks_of_a_bootstrap_write() {
     assert_eq!(rig.read(&[0, 1, 4]), Some(Value::Bytes(key.leak())));
     assert_eq!(rig.read(&[0, 1, 10]), Some(Value::Int(7)));
 }
+
+#[test]
+fn an_rpk_account_is_accepted_at_finish_only_with_rpk() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    let mut inst = tlv(3, 0, b"coaps://127.0.0.1:5684");
+    inst.extend(tlv(3, 1, &[0]));
+    inst.extend(tlv(3, 2, &[1])); // Security Mode 1: raw public keys
+    inst.extend(tlv(3, 10, &[7]));
+    assert_eq!(
+        rig.code(RequestType::Put, "0/1", Some(TLV), &tlv(0, 1, &inst)),
+        ResponseType::Changed
+    );
+    let (_, srv) = account_senml(1, 0, 7);
+    assert_eq!(
+        rig.code(RequestType::Put, "1/0", Some(SENML_JSON), srv.as_bytes()),
+        ResponseType::Changed
+    );
+    let want = if cfg!(feature = "rpk") {
+        ResponseType::Changed
+    } else {
+        // A mode this build cannot connect with is not a usable account.
+        ResponseType::NotAcceptable
+    };
+    assert_eq!(rig.finish(), want);
+}

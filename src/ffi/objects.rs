@@ -1049,7 +1049,8 @@ impl SecurityObj {
                 || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_PSK
                     && cfg!(feature = "security"))
                 || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_CERTIFICATE
-                    && cfg!(feature = "certificates"));
+                    && cfg!(feature = "certificates"))
+                || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_RPK && cfg!(feature = "rpk"));
             let ssid_ok = d.bootstrap_server
                 || (d.ssid != 0
                     && d.ssid != u16::MAX
@@ -1591,6 +1592,10 @@ unsafe extern "C" fn security_transaction_validate(
     if ctx.valid() {
         0
     } else {
+        crate::log_error!(
+            "security obj: an instance is not valid (a Security Mode this build has, \
+             a unique SSID, a usable URI)"
+        );
         ERR_BAD_REQUEST
     }
 }

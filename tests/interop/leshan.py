@@ -350,7 +350,8 @@ class BootstrapProbe(LeshanProbe):
                  psk: Optional[tuple[str, bytes]] = None, script: Optional[str] = None,
                  bs_psk: Optional[tuple[str, bytes]] = None,
                  bs_x509: Optional[tuple[Path, Path, Path]] = None,
-                 dm_x509: Optional[tuple[Path, Path, Path, int]] = None) -> None:
+                 dm_x509: Optional[tuple[Path, Path, Path, int]] = None,
+                 dm_rpk: Optional[tuple[Path, Path, Path]] = None) -> None:
         """``script``: a Leshan content format name (TLV, SENML_CBOR, ...) runs the
         probe's scripted session (Discover, Delete, multi-instance Write of /0, ...)
         with that format instead of the configuration's. ``bs_psk`` = (identity, key):
@@ -359,7 +360,8 @@ class BootstrapProbe(LeshanProbe):
         ``coaps_uri`` with that certificate; ``endpoint`` must present a certificate
         from that CA whose CN is the endpoint name. ``dm_x509`` = (client certificate,
         its key, server certificate or trust anchor, usage): the provisioned account
-        is in Certificate mode."""
+        is in Certificate mode. ``dm_rpk`` = (client public key, its private key, server
+        public key), DER files: the provisioned account is in RPK mode."""
         super().__init__()
         self.args = [str(self.port), endpoint, dm_uri, str(ssid)]
         if psk is not None:
@@ -369,6 +371,8 @@ class BootstrapProbe(LeshanProbe):
             self.env["BOOTSTRAP_PROBE_SCRIPT"] = script
         if dm_x509 is not None:
             self.env["BOOTSTRAP_PROBE_DM_X509"] = ",".join(str(p) for p in dm_x509)
+        if dm_rpk is not None:
+            self.env["BOOTSTRAP_PROBE_DM_RPK"] = ",".join(str(p) for p in dm_rpk)
         self.secure_port: Optional[int] = None
         if bs_psk is not None:
             self.secure_port = free_port("udp", exclude=[self.port])

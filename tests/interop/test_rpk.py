@@ -9,7 +9,9 @@ Leshan's public key in /0/0/4. Keys are secp256r1, made at test time with the
 * registration, then a Read of /3/0;
 * a client key other than the one Leshan has for the endpoint: Register is refused
   (4.03; Scandium completes the handshake with any key, Leshan checks it after);
-* a server key other than /0/0/4: the client aborts the handshake.
+* a server key other than /0/0/4: the client aborts the handshake;
+* Leshan's bootstrap server provisions an RPK account, which c_examples/bootstrap
+  (``ANJ_EXAMPLE_BOOTSTRAP_DTLS``) registers with.
 
 Runs only when ``ANJ_EXAMPLE_CERTIFICATES_RPK`` names the example built with
 ``vendored-tinydtls`` (tools/test-all.sh).
@@ -133,3 +135,36 @@ def test_server_key_not_matching_is_rejected(rpk_server, keys, tmp_path):
     finally:
         proc.stop()
         rpk_server.remove_security(EP)
+
+
+BOOTSTRAP = os.environ.get("ANJ_EXAMPLE_BOOTSTRAP_DTLS")
+
+
+@pytest.mark.skipif(not BOOTSTRAP, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+def test_rpk_account_from_leshan_bootstrap_server_registers(rpk_server, keys, tmp_path):
+    """Leshan's bootstrap server provisions an RPK account (/0/1/2 = 1 with the three
+    keys) at the Leshan server started with -pubk/-prik; c_examples/bootstrap, built with
+    vendored-tinydtls, registers there with it after Bootstrap-Finish."""
+    ep = f"anj-rpk-bs-{os.getpid()}"
+    rpk_server.add_rpk(ep, (keys / "client.pub.der").read_bytes())
+    with leshan.BootstrapProbe(ep, rpk_server.coaps_uri, ssid=4,
+                               dm_rpk=(keys / "client.pub.der", keys / "client.key.der",
+                                       keys / "server.pub.der")) as bs:
+        proc = leshan.ClientProcess([BOOTSTRAP, ep, bs.coap_uri],
+                                    log_path=tmp_path / "client.log").start()
+        try:
+            try:
+                bs.wait_for("end", 30, lambda e: e["ep"] == ep)
+                rpk_server.wait_registered(ep, timeout=30)
+            except (TimeoutError, leshan.LeshanError) as exc:
+                pytest.fail(f"no RPK registration after bootstrap: {exc}\n"
+                            f"{proc.log_text()[-3000:]}")
+            device = rpk_server.read(ep, "/3/0")
+            assert device.get("success"), device
+            log = proc.log_text()
+            assert log.index("STATUS BOOTSTRAPPED") < log.index("RPK handshake done") \
+                < log.index("STATUS REGISTERED"), log[-3000:]
+        finally:
+            code = proc.stop()
+            rpk_server.remove_security(ep)
+            assert code == 0, f"exit status {code}\n{proc.log_text()[-2000:]}"

@@ -23,6 +23,9 @@
 // With BOOTSTRAP_PROBE_DM_X509=<cert>,<key>,<server cert>,<usage> the provisioned account
 // is in Certificate mode instead: /0/1/3 the client certificate, /0/1/5 its private key,
 // /0/1/4 the server certificate or trust anchor (DER files), /0/1/15 the usage (0-3).
+// With BOOTSTRAP_PROBE_DM_RPK=<public key>,<private key>,<server public key> it is in RPK
+// mode: /0/1/3 the client's public key (SubjectPublicKeyInfo), /0/1/5 its private key
+// (PKCS#8), /0/1/4 the server's public key (DER files).
 //
 // Prints one JSON object per line on stdout:
 //   {"event":"started","port":P}
@@ -211,6 +214,14 @@ public class BootstrapProbe {
             dm.secretKey = Files.readAllBytes(new File(f[1]).toPath());
             dm.serverPublicKey = Files.readAllBytes(new File(f[2]).toPath());
             dm.certificateUsage = org.eclipse.leshan.core.CertificateUsage.fromCode(Integer.parseInt(f[3]));
+        }
+        String dmRpk = System.getenv("BOOTSTRAP_PROBE_DM_RPK");
+        if (dmRpk != null && !dmRpk.isEmpty()) {
+            String[] f = dmRpk.split(",");
+            dm.securityMode = SecurityMode.RPK;
+            dm.publicKeyOrId = Files.readAllBytes(new File(f[0]).toPath());
+            dm.secretKey = Files.readAllBytes(new File(f[1]).toPath());
+            dm.serverPublicKey = Files.readAllBytes(new File(f[2]).toPath());
         }
         config.security.put(1, dm);
         BootstrapConfig.ServerConfig server = new BootstrapConfig.ServerConfig();
