@@ -455,6 +455,18 @@ class CoapsFileServer(LeshanProbe):
 # helpers
 
 
+def udp_port_free(port: int) -> bool:
+    """Whether UDP ``port`` on 127.0.0.1 can be bound now (the tutorials' fixed ports)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind((LOOPBACK, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def free_port(kind: str = "udp", exclude: Sequence[int] = ()) -> int:
     """A port currently free on 127.0.0.1 for ``kind`` ('udp' or 'tcp')."""
     sock_type = socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM

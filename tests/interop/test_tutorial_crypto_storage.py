@@ -36,15 +36,6 @@ pytestmark = pytest.mark.skipif(
                          "vendored-mbedtls) is not set")
 
 
-def _port_free(port: int) -> bool:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 def _registered(server, ep, proc, what, other_than=None):
@@ -62,7 +53,7 @@ def _registered(server, ep, proc, what, other_than=None):
 def test_tutorial_bootstraps_persists_references_and_restarts(tmp_path):
     if socket.gethostbyname(HOST) != "127.0.0.1":
         pytest.skip(f"{HOST} does not resolve to 127.0.0.1")
-    if not _port_free(5694):
+    if not leshan.udp_port_free(5694):
         pytest.skip("UDP 127.0.0.1:5694 is in use")
     ep = f"anj-tutorial-crypto-storage-{os.getpid()}"
     pki = tmp_path / "pki"

@@ -42,21 +42,34 @@ pytestmark = pytest.mark.skipif(
                          "is not set")
 
 
-def _port_free(port: int) -> bool:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
+
+
+def downloaded(server, ep, proc, firmware: bytes, timeout: float = 90) -> None:
+    """Waits for State Downloaded (/5/0/3 = 2); the tutorial's image is ``firmware``."""
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        r = server.read(ep, "/5/0/3", fmt="TEXT")
+        state = r.get("content", {}).get("value") if r.get("success") else None
+        if state == DOWNLOADED:
+            break
+        time.sleep(0.2)
+    assert state == DOWNLOADED, f"state {state}\n{proc.log_text()[-3000:]}"
+    assert hashlib.sha256(IMAGE.read_bytes()).digest() == hashlib.sha256(firmware).digest()
+
+
+def remove_image() -> None:
+    for p in (IMAGE, MARKER):
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def test_tutorial_pulls_firmware_over_coaps_with_its_psk(leshan_server, tmp_path):
     if socket.gethostbyname("eu.iot.avsystem.cloud") != "127.0.0.1":
         pytest.skip("eu.iot.avsystem.cloud does not resolve to 127.0.0.1")
-    if not _port_free(5684):
+    if not leshan.udp_port_free(5684):
         pytest.skip("UDP 127.0.0.1:5684 is in use")
     if IMAGE.exists() or MARKER.exists():
         pytest.skip(f"{IMAGE} or {MARKER} exists (another run of the tutorial?)")
@@ -83,25 +96,11 @@ def test_tutorial_pulls_firmware_over_coaps_with_its_psk(leshan_server, tmp_path
                 assert 1 in proto["content"]["values"].values(), proto
                 w = leshan_server.write(ep, "/5/0/1", files.uri("fw.bin"), fmt="TEXT")
                 assert w.get("success"), w
-                deadline = time.monotonic() + 90
-                state = None
-                while time.monotonic() < deadline:
-                    r = leshan_server.read(ep, "/5/0/3", fmt="TEXT")
-                    state = r.get("content", {}).get("value") if r.get("success") else None
-                    if state == DOWNLOADED:
-                        break
-                    time.sleep(0.2)
-                assert state == DOWNLOADED, f"state {state}\n{proc.log_text()[-3000:]}"
-                assert hashlib.sha256(IMAGE.read_bytes()).digest() == \
-                    hashlib.sha256(firmware).digest()
+                downloaded(leshan_server, ep, proc, firmware)
                 assert files.requests_served() > 0
             finally:
                 proc.stop()
     finally:
         files.stop()
         leshan_server.remove_security(ep)
-        for p in (IMAGE, MARKER):
-            try:
-                p.unlink()
-            except FileNotFoundError:
-                pass
+        remove_image()

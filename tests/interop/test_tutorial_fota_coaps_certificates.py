@@ -20,44 +20,30 @@ Needs ``ANJ_TUTORIAL_FOTA_COAPS_CERTIFICATES``, UDP 127.0.0.1:5684 free, and
 /tmp/firmware_image.bin absent.
 """
 
-import hashlib
 import os
 import shutil
 import socket
-import time
-from pathlib import Path
 
 import pytest
 
 import leshan
+from test_tutorial_fota_coaps import IMAGE, MARKER, downloaded, remove_image
 from test_x509 import _make
 from udp_proxy import UdpProxy
 
 TUTORIAL = os.environ.get("ANJ_TUTORIAL_FOTA_COAPS_CERTIFICATES")
-IMAGE = Path("/tmp/firmware_image.bin")
-MARKER = Path("/tmp/fw-updated-marker")
 SIZE = 200 * 1024
-DOWNLOADED = 2
 
 pytestmark = pytest.mark.skipif(
     not TUTORIAL, reason="ANJ_TUTORIAL_FOTA_COAPS_CERTIFICATES is not set")
 
 
-def _port_free(port: int) -> bool:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 def test_tutorial_pulls_firmware_over_coaps_with_its_certificate(tmp_path):
     if socket.gethostbyname("eu.iot.avsystem.cloud") != "127.0.0.1":
         pytest.skip("eu.iot.avsystem.cloud does not resolve to 127.0.0.1")
-    if not _port_free(5684):
+    if not leshan.udp_port_free(5684):
         pytest.skip("UDP 127.0.0.1:5684 is in use")
     if IMAGE.exists() or MARKER.exists():
         pytest.skip(f"{IMAGE} or {MARKER} exists (another run of the tutorial?)")
@@ -94,24 +80,10 @@ def test_tutorial_pulls_firmware_over_coaps_with_its_certificate(tmp_path):
                 assert "INSECURE" in proc.log_text()
                 w = dm_server.write(ep, "/5/0/1", files.uri("fw.bin"), fmt="TEXT")
                 assert w.get("success"), w
-                deadline = time.monotonic() + 90
-                state = None
-                while time.monotonic() < deadline:
-                    r = dm_server.read(ep, "/5/0/3", fmt="TEXT")
-                    state = r.get("content", {}).get("value") if r.get("success") else None
-                    if state == DOWNLOADED:
-                        break
-                    time.sleep(0.2)
-                assert state == DOWNLOADED, f"state {state}\n{proc.log_text()[-3000:]}"
-                assert hashlib.sha256(IMAGE.read_bytes()).digest() == \
-                    hashlib.sha256(firmware).digest()
+                downloaded(dm_server, ep, proc, firmware)
                 gets = files.events_of("get")
                 assert gets and all(ep in str(g) for g in gets), gets
             finally:
                 proc.stop()
     finally:
-        for p in (IMAGE, MARKER):
-            try:
-                p.unlink()
-            except FileNotFoundError:
-                pass
+        remove_image()
