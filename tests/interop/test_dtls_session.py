@@ -276,17 +276,6 @@ def test_wrong_key_fails_cleanly_with_retries_and_no_plaintext(leshan_cid, tmp_p
             leshan_cid.remove_security(ep)
 
 
-def _port_free(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
 @pytest.mark.skipif(not TUTORIAL, reason="ANJ_TUTORIAL_BC_SECURITY is not set")
 def test_bc_security_tutorial_registers_with_its_hard_coded_psk(leshan_cid, tmp_path):
     # The tutorial connects to coaps://eu.iot.avsystem.cloud:5684 (127.0.0.1 in
@@ -294,7 +283,7 @@ def test_bc_security_tutorial_registers_with_its_hard_coded_psk(leshan_cid, tmp_
     # takes it to Leshan, which knows that key for the endpoint.
     if socket.gethostbyname("eu.iot.avsystem.cloud") != "127.0.0.1":
         pytest.skip("eu.iot.avsystem.cloud does not resolve to 127.0.0.1")
-    if not _port_free(5684):
+    if not leshan.udp_port_free(5684):
         pytest.skip("UDP 127.0.0.1:5684 is in use")
     ep = f"anj-bc-security-{os.getpid()}"
     leshan_cid.add_psk(ep, "identity", b"P4s$w0rd")
