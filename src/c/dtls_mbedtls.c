@@ -42,8 +42,8 @@
 #    include <anj/compat/crypto/storage.h>
 #endif
 
+#include "dtls_rpk.h"
 #ifdef ANJ_RS_RPK_BACKEND
-#    include "dtls_rpk.h"
 /* A context of the raw-public-key backend goes there with the same call. */
 #    define RPK_DISPATCH(ctx, call)          \
         do {                                 \
@@ -326,12 +326,13 @@ static bool is_ip_literal(const char *host) {
 
 /* The bytes of a credential: a BUFFER points at the caller's memory, an
  * EXTERNAL one is resolved by the crypto storage hooks into `scratch`.
- * 0 on success (an EMPTY or zero-length credential gives len 0). */
-static int credential_bytes(const anj_net_ssl_configuration_t *sec,
-                            const anj_crypto_security_info_t *info,
-                            unsigned char *scratch, size_t scratch_size,
-                            const unsigned char **out, size_t *out_len,
-                            const char *what) {
+ * 0 on success (an EMPTY or zero-length credential gives len 0). Also used by
+ * the raw-public-key backend (dtls_rpk.h). */
+int anj_rs_dtls_credential_bytes(const anj_net_ssl_configuration_t *sec,
+                                 const anj_crypto_security_info_t *info,
+                                 unsigned char *scratch, size_t scratch_size,
+                                 const unsigned char **out, size_t *out_len,
+                                 const char *what) {
     (void) sec;
     (void) scratch;
     (void) scratch_size;
@@ -377,10 +378,12 @@ static int load_psk(dtls_ctx_t *c, const anj_net_ssl_configuration_t *sec) {
     const unsigned char *key, *id;
     size_t key_len, id_len;
     int result = -1;
-    if (credential_bytes(sec, &sec->security.data.psk.key, key_buf,
-                         sizeof(key_buf), &key, &key_len, "PSK key")
-            || credential_bytes(sec, &sec->security.data.psk.identity, id_buf,
-                                sizeof(id_buf), &id, &id_len, "PSK identity")) {
+    if (anj_rs_dtls_credential_bytes(sec, &sec->security.data.psk.key,
+                                     key_buf, sizeof(key_buf), &key, &key_len,
+                                     "PSK key")
+            || anj_rs_dtls_credential_bytes(
+                       sec, &sec->security.data.psk.identity, id_buf,
+                       sizeof(id_buf), &id, &id_len, "PSK identity")) {
         goto out;
     }
     if (!key_len || !id_len) {
@@ -441,7 +444,8 @@ static int parse_cert(const anj_net_ssl_configuration_t *sec,
     const unsigned char *data;
     unsigned char *copy;
     size_t len;
-    if (credential_bytes(sec, info, scratch, scratch_size, &data, &len, what)
+    if (anj_rs_dtls_credential_bytes(sec, info, scratch, scratch_size, &data,
+                                     &len, what)
             || pem_terminated(&data, &len, &copy)) {
         return -1;
     }
@@ -464,8 +468,8 @@ static int parse_key(dtls_ctx_t *c, const anj_net_ssl_configuration_t *sec,
     const unsigned char *data;
     unsigned char *copy;
     size_t len;
-    if (credential_bytes(sec, info, scratch, scratch_size, &data, &len,
-                         "private key")
+    if (anj_rs_dtls_credential_bytes(sec, info, scratch, scratch_size, &data,
+                                     &len, "private key")
             || pem_terminated(&data, &len, &copy)) {
         return -1;
     }

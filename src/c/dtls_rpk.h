@@ -1,6 +1,7 @@
 /*
  * anj-rs internal: the raw-public-key DTLS backend (dtls_rpk_tinydtls.c), to
- * which the anj_dtls_* hooks of dtls_mbedtls.c hand the contexts it owns.
+ * which the anj_dtls_* hooks of dtls_mbedtls.c hand the contexts it owns, and
+ * what it uses of dtls_mbedtls.c.
  */
 #ifndef ANJ_RS_DTLS_RPK_H
 #define ANJ_RS_DTLS_RPK_H
@@ -31,5 +32,15 @@ int anj_rs_rpk_stats(anj_net_ctx_t *ctx, uint32_t *handshakes,
 
 /* From dtls_mbedtls.c: how long a handshake may take in all, in ms. */
 uint32_t anj_rs_dtls_handshake_budget_ms(void);
+
+/* From dtls_mbedtls.c: the bytes of a credential (a BUFFER's own, or an
+ * EXTERNAL one resolved by the crypto storage into `scratch`); 0 on success,
+ * an EMPTY or zero-length credential giving *out_len 0; `what` names it in
+ * the log. */
+int anj_rs_dtls_credential_bytes(const anj_net_ssl_configuration_t *sec,
+                                 const anj_crypto_security_info_t *info,
+                                 unsigned char *scratch, size_t scratch_size,
+                                 const unsigned char **out, size_t *out_len,
+                                 const char *what);
 
 #endif /* ANJ_RS_DTLS_RPK_H */

@@ -34,9 +34,7 @@
 #include <anj/compat/net/anj_net_api.h>
 #include <anj/compat/time.h>
 #include <anj/time.h>
-#ifdef ANJ_WITH_EXTERNAL_CRYPTO_STORAGE
-#    include <anj/compat/crypto/storage.h>
-#endif
+#include <anj/compat/crypto/zeroize.h>
 
 #include <tinydtls.h>
 
@@ -131,13 +129,6 @@ static rpk_ctx_t *from_net(anj_net_ctx_t *ctx) {
 
 bool anj_rs_rpk_owns(anj_net_ctx_t *ctx) {
     return ctx && from_net(ctx) != NULL;
-}
-
-static void wipe(void *p, size_t n) {
-    volatile uint8_t *v = (volatile uint8_t *) p;
-    while (n--) {
-        *v++ = 0;
-    }
 }
 
 /* ---- keys ------------------------------------------------------------- */
@@ -287,37 +278,17 @@ static int parse_private(const uint8_t *d, size_t n, uint8_t out[P256_SIZE]) {
     return parse_sec1(sec1, sec1_len, out);
 }
 
-/* The bytes of a credential (BUFFER, or EXTERNAL resolved into `scratch`). */
+/* The bytes of a credential; an empty one is an error here. */
 static int credential(const anj_net_ssl_configuration_t *sec,
                       const anj_crypto_security_info_t *info, uint8_t *scratch,
-                      size_t scratch_size, const uint8_t **out, size_t *len) {
-    (void) sec;
-    (void) scratch;
-    (void) scratch_size;
-    *out = NULL;
-    *len = 0;
-    switch (info->source) {
-    case ANJ_CRYPTO_DATA_SOURCE_BUFFER:
-        if (!info->info.buffer.data || !info->info.buffer.data_size) {
-            return -1;
-        }
-        *out = (const uint8_t *) info->info.buffer.data;
-        *len = info->info.buffer.data_size;
-        return 0;
-#ifdef ANJ_WITH_EXTERNAL_CRYPTO_STORAGE
-    case ANJ_CRYPTO_DATA_SOURCE_EXTERNAL:
-        if (anj_crypto_storage_resolve_security_info(
-                    sec->crypto_ctx, &info->info.external, (char *) scratch,
-                    scratch_size, len)
-                || !*len || *len > scratch_size) {
-            return -1;
-        }
-        *out = scratch;
-        return 0;
-#endif
-    default:
+                      size_t scratch_size, const uint8_t **out, size_t *len,
+                      const char *what) {
+    if (anj_rs_dtls_credential_bytes(sec, info, scratch, scratch_size, out,
+                                     len, what)
+            || !*len) {
         return -1;
     }
+    return 0;
 }
 
 static int load_keys(rpk_ctx_t *c, const anj_net_ssl_configuration_t *sec) {
@@ -326,14 +297,16 @@ static int load_keys(rpk_ctx_t *c, const anj_net_ssl_configuration_t *sec) {
     const uint8_t *d;
     size_t n;
     int result = -1;
-    if (credential(sec, &rpk->public_key, scratch, sizeof(scratch), &d, &n)
+    if (credential(sec, &rpk->public_key, scratch, sizeof(scratch), &d, &n,
+                   "RPK public key")
             || parse_public(d, n, c->pub_x, c->pub_y)) {
         anj_rs_dtls_log(RPK_LOG_ERROR,
                         "RPK: the client public key (/0/x/3) is no secp256r1 key",
                         (int) n);
         goto out;
     }
-    if (credential(sec, &rpk->private_key, scratch, sizeof(scratch), &d, &n)
+    if (credential(sec, &rpk->private_key, scratch, sizeof(scratch), &d, &n,
+                   "RPK private key")
             || parse_private(d, n, c->priv)) {
         anj_rs_dtls_log(RPK_LOG_ERROR,
                         "RPK: the private key (/0/x/5) is no secp256r1 key",
@@ -341,7 +314,7 @@ static int load_keys(rpk_ctx_t *c, const anj_net_ssl_configuration_t *sec) {
         goto out;
     }
     if (credential(sec, &rpk->server_public_key, scratch, sizeof(scratch), &d,
-                   &n)
+                   &n, "RPK server public key")
             || parse_public(d, n, c->srv_x, c->srv_y)) {
         anj_rs_dtls_log(RPK_LOG_ERROR,
                         "RPK: the server public key (/0/x/4) is missing or no "
@@ -355,7 +328,7 @@ static int load_keys(rpk_ctx_t *c, const anj_net_ssl_configuration_t *sec) {
     c->key.pub_key_y = c->pub_y;
     result = 0;
 out:
-    wipe(scratch, sizeof(scratch));
+    anj_crypto_zeroize(scratch, sizeof(scratch));
     return result;
 }
 
@@ -536,7 +509,7 @@ int anj_rs_rpk_create_ctx(anj_net_ctx_t **ctx, const anj_net_config_t *config) {
         r = anj_udp_create_ctx(&c->udp, config);
     }
     if (r) {
-        wipe(c, sizeof(*c));
+        anj_crypto_zeroize(c, sizeof(*c));
         return r < 0 ? r : -1;
     }
     dtls_session_init(&c->session);
@@ -553,7 +526,7 @@ int anj_rs_rpk_cleanup_ctx(anj_net_ctx_t **ctx) {
     if (c->udp) {
         (void) anj_udp_cleanup_ctx(&c->udp);
     }
-    wipe(c, sizeof(*c));
+    anj_crypto_zeroize(c, sizeof(*c));
     *ctx = NULL;
     return ANJ_NET_OK;
 }

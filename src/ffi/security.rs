@@ -124,6 +124,33 @@ fn buffer(tag: anj_crypto_security_tag_t, b: &[u8]) -> anj_crypto_security_info_
     }
 }
 
+/// Credential `rid` (/0/x/3, /0/x/4 or /0/x/5) of Security instance `iid`, in the role
+/// `tag`: the reference the built-in object keeps when the credential moved to the
+/// external crypto storage (the transport resolves it), else its bytes (empty when
+/// there are none), pointing into the object: valid until it changes.
+#[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
+fn credential(
+    anj: *mut anj_t,
+    registry: &crate::dm::Registry,
+    iid: u16,
+    rid: u16,
+    tag: anj_crypto_security_tag_t,
+) -> anj_crypto_security_info_t {
+    use crate::io::value::{Path, Value};
+    #[cfg(feature = "external-crypto-storage")]
+    {
+        let obj = registry.find(0).map_or(core::ptr::null(), |o| o.ptr());
+        if let Some(mut info) = crate::ffi::objects::builtin_security_external(obj, iid, rid) {
+            info.tag = tag;
+            return info;
+        }
+    }
+    match crate::dm::read_resource(anj, registry, &Path::new(&[0, iid, rid])) {
+        Ok(Value::Bytes(b)) => buffer(tag, b),
+        _ => buffer(tag, &[]),
+    }
+}
+
 /// Fills `out_psk_info` with PSK credentials: what the registered handler gives, or else
 /// the identity and key of the first Security instance in PSK mode that is
 /// (`bootstrap_credentials`) or is not a Bootstrap-Server account (buffers pointing into
@@ -215,10 +242,6 @@ pub(crate) fn security_cert(
     if int(security_rid::SECURITY_MODE) != Some(2) {
         return None;
     }
-    let bytes = |rid| match read(rid) {
-        Ok(Value::Bytes(b)) => b,
-        _ => &[],
-    };
     let usage = match int(security_rid::CERTIFICATE_USAGE) {
         None | Some(3) => ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
         Some(0) => ANJ_NET_CERTIFICATE_CA_CONSTRAINT,
@@ -232,16 +255,7 @@ pub(crate) fn security_cert(
     let chain = anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN;
     let obj = registry.find(0).map_or(core::ptr::null(), |o| o.ptr());
     let sni = crate::ffi::objects::builtin_security_sni(obj, iid);
-    // A credential of the built-in object kept in the external storage is passed on as
-    // the reference; the transport resolves it.
-    let cred = |tag, rid| {
-        #[cfg(feature = "external-crypto-storage")]
-        if let Some(mut info) = crate::ffi::objects::builtin_security_external(obj, iid, rid) {
-            info.tag = tag;
-            return info;
-        }
-        buffer(tag, bytes(rid))
-    };
+    let cred = |tag, rid| credential(anj, registry, iid, rid, tag);
     Some(crate::ffi::net::anj_net_certificate_info_t {
         client_cert: cred(chain, security_rid::PUBLIC_KEY_OR_IDENTITY),
         private_key: cred(
@@ -273,19 +287,7 @@ pub(crate) fn security_rpk(
         Ok(Value::Int(1)) | Ok(Value::Uint(1)) => {}
         _ => return None,
     }
-    #[cfg(feature = "external-crypto-storage")]
-    let obj = registry.find(0).map_or(core::ptr::null(), |o| o.ptr());
-    let cred = |tag, rid| {
-        #[cfg(feature = "external-crypto-storage")]
-        if let Some(mut info) = crate::ffi::objects::builtin_security_external(obj, iid, rid) {
-            info.tag = tag;
-            return info;
-        }
-        match read(rid) {
-            Ok(Value::Bytes(b)) => buffer(tag, b),
-            _ => buffer(tag, &[]),
-        }
-    };
+    let cred = |tag, rid| credential(anj, registry, iid, rid, tag);
     let key = anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY;
     let public = anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN;
     Some(crate::ffi::net::anj_net_rpk_info_t {
@@ -386,37 +388,25 @@ pub(crate) fn external_psk(
     iid: u16,
 ) -> Option<anj_net_psk_info_t> {
     use crate::dm::builtin::security_rid;
-    use crate::io::value::{Path, Value};
     let obj = registry.find(0)?.ptr();
-    let ext = |rid| crate::ffi::objects::builtin_security_external(obj, iid, rid);
-    let (id_ext, key_ext) = (
-        ext(security_rid::PUBLIC_KEY_OR_IDENTITY),
-        ext(security_rid::SECRET_KEY),
-    );
-    if id_ext.is_none() && key_ext.is_none() {
+    let external = |rid| crate::ffi::objects::builtin_security_external(obj, iid, rid).is_some();
+    if !external(security_rid::PUBLIC_KEY_OR_IDENTITY) && !external(security_rid::SECRET_KEY) {
         return None;
     }
-    let bytes = |rid| match crate::dm::read_resource(anj, registry, &Path::new(&[0, iid, rid])) {
-        Ok(Value::Bytes(b)) => b,
-        _ => &[],
-    };
-    let with_tag = |info: Option<anj_crypto_security_info_t>, tag, rid| match info {
-        Some(mut i) => {
-            i.tag = tag;
-            i
-        }
-        None => buffer(tag, bytes(rid)),
-    };
     Some(anj_net_psk_info_t {
-        identity: with_tag(
-            id_ext,
-            anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
+        identity: credential(
+            anj,
+            registry,
+            iid,
             security_rid::PUBLIC_KEY_OR_IDENTITY,
+            anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
         ),
-        key: with_tag(
-            key_ext,
-            anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
+        key: credential(
+            anj,
+            registry,
+            iid,
             security_rid::SECRET_KEY,
+            anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
         ),
         sni: crate::ffi::objects::builtin_security_sni(obj, iid),
     })
