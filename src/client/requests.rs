@@ -457,19 +457,10 @@ fn block1_request(
     } else {
         Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE))
     };
-    if let Err(e) = result {
-        ctx.block1.abandon(anj);
-        return Err(e);
-    }
-    ctx.block1.rx.accepted(method, path, b, data.len());
-    ctx.block1.deadline = crate::time::after(ctx.now, ctx.block_timeout);
-    let echo = crate::coap::Block {
-        num: b.num,
-        more: b.more,
-        szx: b.szx,
-    };
+    block1_settle(ctx, result, method, path, b, data.len())?;
+    // The response echoes the request's Block1 (`b`).
     if b.more {
-        w.block_option(opt::BLOCK1, echo)
+        w.block_option(opt::BLOCK1, b)
             .map_err(|_| DmError::INTERNAL)?;
         return Ok(Code::CONTINUE);
     }
@@ -505,15 +496,34 @@ fn block1_request(
             }
             None => Code::CHANGED,
         };
-        w.block_option(opt::BLOCK1, echo)
+        w.block_option(opt::BLOCK1, b)
             .map_err(|_| DmError::INTERNAL)?;
         return Ok(code);
     } else {
         return Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE));
     };
-    w.block_option(opt::BLOCK1, echo)
+    w.block_option(opt::BLOCK1, b)
         .map_err(|_| DmError::INTERNAL)?;
     Ok(code)
+}
+
+/// The outcome of one block for the transfer: a failed block abandons it (its
+/// transactions roll back); an applied one is recorded, and the next one is awaited.
+fn block1_settle(
+    ctx: &mut Ctx<'_>,
+    result: DmResult<()>,
+    method: u8,
+    path: &Path,
+    b: crate::coap::Block,
+    len: usize,
+) -> DmResult<()> {
+    if let Err(e) = result {
+        ctx.block1.abandon(ctx.anj);
+        return Err(e);
+    }
+    ctx.block1.rx.accepted(method, path, b, len);
+    ctx.block1.deadline = crate::time::after(ctx.now, ctx.block_timeout);
+    Ok(())
 }
 
 /// One block of a block-wise Bootstrap-Write (`path` in `obj`, whose transaction is part
@@ -554,12 +564,7 @@ pub(super) fn block1_bootstrap_write(
         Some(doc) => block1_feed(doc, data, !b.more, anj, ctx.reg, Some(&mut *txn)),
         None => Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE)),
     };
-    if let Err(e) = result {
-        ctx.block1.abandon(anj);
-        return Err(e);
-    }
-    ctx.block1.rx.accepted(method, path, b, data.len());
-    ctx.block1.deadline = crate::time::after(ctx.now, ctx.block_timeout);
+    block1_settle(ctx, result, method, path, b, data.len())?;
     crate::log_info!(
         "bootstrap: Bootstrap-Write block {} ({} B){}",
         b.num,
@@ -574,12 +579,7 @@ pub(super) fn block1_bootstrap_write(
             .ok_or(DmError(Code::REQUEST_ENTITY_INCOMPLETE))?;
         doc.apply.end(anj, ctx.reg, txn)?;
     }
-    let echo = crate::coap::Block {
-        num: b.num,
-        more: b.more,
-        szx: b.szx,
-    };
-    w.block_option(opt::BLOCK1, echo)
+    w.block_option(opt::BLOCK1, b)
         .map_err(|_| DmError::INTERNAL)?;
     Ok(if b.more {
         Code::CONTINUE
