@@ -314,6 +314,19 @@ impl Rig {
         accept: Option<usize>,
         payload: &[u8],
     ) -> Packet {
+        self.request_with(code, uri, cf, accept, None, payload)
+    }
+
+    /// [`Rig::request`] with a Block1 option (its value) when `block1` is given.
+    fn request_with(
+        &mut self,
+        code: RequestType,
+        uri: &str,
+        cf: Option<usize>,
+        accept: Option<usize>,
+        block1: Option<usize>,
+        payload: &[u8],
+    ) -> Packet {
         self.mid = self.mid.wrapping_add(1);
         let mut p = Packet::new();
         p.header.set_type(MessageType::Confirmable);
@@ -328,6 +341,9 @@ impl Rig {
         }
         if let Some(a) = accept {
             p.add_option(CoapOption::Accept, uint(a));
+        }
+        if let Some(b) = block1 {
+            p.add_option(CoapOption::Block1, uint(b));
         }
         p.payload = payload.to_vec();
         self.deliver(&p);
@@ -916,26 +932,34 @@ fn without_any_account_the_client_is_invalid() {
     assert_eq!(rig.status(), ANJ_CONN_STATUS_INVALID);
 }
 
+/// Rewrites resources of the Bootstrap-Server account (/0/0) before the first step, as
+/// the Security object's own transaction would.
 #[cfg(feature = "security")]
-#[test]
-fn a_psk_bootstrap_account_connects_with_its_credentials() {
-    let mut rig = Rig::new(Opts::default());
-    // Rewrite the account to coaps with a PSK before the first step, as the Security
-    // object's own transaction would.
+fn rewrite_bootstrap_account(rig: &mut Rig, values: &[(u16, Value<'_>)]) {
     let anj = rig.anj_ptr();
     let reg = &rig.client().registry;
     let obj = reg.find(0).unwrap();
     assert_eq!(obj.transaction_begin(anj), 0);
-    for (rid, v) in [
-        (0u16, Value::String("coaps://127.0.0.1:5694")),
-        (2, Value::Int(0)),
-        (3, Value::Bytes(b"bs-id")),
-        (5, Value::Bytes(b"bs-key")),
-    ] {
-        crate::dm::write_value(anj, obj, &Path::new(&[0, 0, rid]), &v).unwrap();
+    for (rid, v) in values {
+        crate::dm::write_value(anj, obj, &Path::new(&[0, 0, *rid]), v).unwrap();
     }
     assert_eq!(obj.transaction_validate(anj), 0);
     obj.transaction_end(anj, true);
+}
+
+#[cfg(feature = "security")]
+#[test]
+fn a_psk_bootstrap_account_connects_with_its_credentials() {
+    let mut rig = Rig::new(Opts::default());
+    rewrite_bootstrap_account(
+        &mut rig,
+        &[
+            (0, Value::String("coaps://127.0.0.1:5694")),
+            (2, Value::Int(0)),
+            (3, Value::Bytes(b"bs-id")),
+            (5, Value::Bytes(b"bs-key")),
+        ],
+    );
     assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
     assert_eq!(rig.link.connects, ["coaps:127.0.0.1:5694"]);
     assert_eq!(rig.link.psk, Some((b"bs-id".to_vec(), b"bs-key".to_vec())));
@@ -945,21 +969,16 @@ fn a_psk_bootstrap_account_connects_with_its_credentials() {
 #[test]
 fn a_certificate_bootstrap_account_connects_with_its_certificates() {
     let mut rig = Rig::new(Opts::default());
-    let anj = rig.anj_ptr();
-    let reg = &rig.client().registry;
-    let obj = reg.find(0).unwrap();
-    assert_eq!(obj.transaction_begin(anj), 0);
-    for (rid, v) in [
-        (0u16, Value::String("coaps://127.0.0.1:5694")),
-        (2, Value::Int(2)),
-        (3, Value::Bytes(b"bs-client-cert")),
-        (4, Value::Bytes(b"bs-server-cert")),
-        (5, Value::Bytes(b"bs-client-key")),
-    ] {
-        crate::dm::write_value(anj, obj, &Path::new(&[0, 0, rid]), &v).unwrap();
-    }
-    assert_eq!(obj.transaction_validate(anj), 0);
-    obj.transaction_end(anj, true);
+    rewrite_bootstrap_account(
+        &mut rig,
+        &[
+            (0, Value::String("coaps://127.0.0.1:5694")),
+            (2, Value::Int(2)),
+            (3, Value::Bytes(b"bs-client-cert")),
+            (4, Value::Bytes(b"bs-server-cert")),
+            (5, Value::Bytes(b"bs-client-key")),
+        ],
+    );
     assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
     assert_eq!(rig.link.connects, ["coaps:127.0.0.1:5694"]);
     assert_eq!(rig.link.psk, None);
@@ -1095,24 +1114,8 @@ fn bs_write_blocks(
     let mut codes = vec![];
     for (num, chunk) in chunks.iter().enumerate() {
         let more = num + 1 < chunks.len();
-        rig.mid = rig.mid.wrapping_add(1);
-        let mut p = Packet::new();
-        p.header.set_type(MessageType::Confirmable);
-        p.header.message_id = rig.mid;
-        p.header.code = MessageClass::Request(RequestType::Put);
-        p.set_token(vec![0xb1, 0x0c]);
-        for seg in uri.split('/') {
-            p.add_option(CoapOption::UriPath, seg.as_bytes().to_vec());
-        }
-        p.add_option(CoapOption::ContentFormat, uint(cf));
-        p.add_option(
-            CoapOption::Block1,
-            uint((num << 4) | (usize::from(more) << 3) | szx),
-        );
-        p.payload = chunk.to_vec();
-        rig.deliver(&p);
-        rig.step();
-        let resp = rig.take_sent().expect("no response");
+        let block1 = (num << 4) | (usize::from(more) << 3) | szx;
+        let resp = rig.request_with(RequestType::Put, uri, Some(cf), None, Some(block1), chunk);
         match resp.header.code {
             MessageClass::Response(r) => codes.push(r),
             other => panic!("{other:?}"),
@@ -1146,16 +1149,7 @@ fn bootstrap_write_can_come_block_wise() {
     assert_eq!(codes.last(), Some(&ResponseType::BadRequest), "{codes:?}");
     assert_eq!(rig.instances(1), [0]);
     // Other operations do not come block-wise.
-    rig.mid = rig.mid.wrapping_add(1);
-    let mut p = Packet::new();
-    p.header.set_type(MessageType::Confirmable);
-    p.header.message_id = rig.mid;
-    p.header.code = MessageClass::Request(RequestType::Delete);
-    p.add_option(CoapOption::UriPath, b"1".to_vec());
-    p.add_option(CoapOption::Block1, uint(2));
-    rig.deliver(&p);
-    rig.step();
-    let resp = rig.take_sent().expect("no response");
+    let resp = rig.request_with(RequestType::Delete, "1", None, None, Some(2), b"");
     assert_eq!(
         resp.header.code,
         MessageClass::Response(ResponseType::RequestEntityTooLarge)
