@@ -6,58 +6,40 @@
 //! (against an MbedTLS server that hands out a CID, OpenSSL 3.0 having none).
 #![cfg(all(feature = "vendored-mbedtls", feature = "socket-posix-compat"))]
 
+mod common;
+
 use std::ffi::CString;
 use std::io::{BufRead, BufReader, Write};
 use std::net::UdpSocket;
 use std::process::{Child, Command, Stdio};
 use std::ptr;
 use std::sync::mpsc;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anj::ffi::crypto::{
-    anj_crypto_data_source_t, anj_crypto_security_info_buffer_t, anj_crypto_security_info_t,
-    anj_crypto_security_info_union_t, anj_crypto_security_tag_t,
-};
+use anj::ffi::crypto::anj_crypto_security_tag_t;
 use anj::ffi::net::{
     anj_dtls_cleanup_ctx, anj_dtls_close, anj_dtls_connect, anj_dtls_create_ctx,
-    anj_dtls_get_inner_mtu, anj_dtls_get_state, anj_dtls_recv, anj_dtls_send, anj_net_config_t,
-    anj_net_ctx_t, anj_net_security_mode_t, anj_net_socket_state_t, anj_udp_cleanup_ctx,
-    anj_udp_connect, anj_udp_create_ctx, anj_udp_get_inner_mtu, ANJ_NET_EAGAIN,
-    ANJ_NET_EINPROGRESS, ANJ_NET_EMSGSIZE, ANJ_NET_OK,
+    anj_dtls_get_inner_mtu, anj_dtls_recv, anj_dtls_send, anj_net_config_t, anj_net_ctx_t,
+    anj_net_security_mode_t, anj_net_socket_state_t, anj_udp_cleanup_ctx, anj_udp_connect,
+    anj_udp_create_ctx, anj_udp_get_inner_mtu, ANJ_NET_EAGAIN, ANJ_NET_EINPROGRESS,
+    ANJ_NET_EMSGSIZE, ANJ_NET_OK,
 };
 use anj::platform::dtls_mbedtls::{set_connection_id, set_handshake_timeouts, stats};
 
-/// The context pool is process-wide: one test at a time.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
+use common::{buffer, free_udp_port, serial, state};
 
 const IDENTITY: &[u8] = b"anj-rs-test";
 const KEY: &[u8] = b"0123456789abcdef";
 
-fn info(tag: anj_crypto_security_tag_t, bytes: &'static [u8]) -> anj_crypto_security_info_t {
-    anj_crypto_security_info_t {
-        tag,
-        source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_BUFFER,
-        info: anj_crypto_security_info_union_t {
-            buffer: anj_crypto_security_info_buffer_t {
-                data: bytes.as_ptr().cast(),
-                data_size: bytes.len(),
-            },
-        },
-    }
-}
-
 fn psk_config(key: &'static [u8]) -> anj_net_config_t {
     let mut cfg = anj_net_config_t::default();
     cfg.secure_socket_config.security.mode = anj_net_security_mode_t::ANJ_NET_SECURITY_PSK;
-    cfg.secure_socket_config.security.data.psk.key = info(
+    cfg.secure_socket_config.security.data.psk.key = buffer(
         anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
         key,
     );
-    cfg.secure_socket_config.security.data.psk.identity = info(
+    cfg.secure_socket_config.security.data.psk.identity = buffer(
         anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
         IDENTITY,
     );
@@ -66,14 +48,6 @@ fn psk_config(key: &'static [u8]) -> anj_net_config_t {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `openssl s_server` as a DTLS 1.2 PSK peer on 127.0.0.1: what the client sends
@@ -169,12 +143,6 @@ fn create(cfg: &anj_net_config_t) -> *mut anj_net_ctx_t {
 fn cleanup(mut ctx: *mut anj_net_ctx_t) {
     assert_eq!(unsafe { anj_dtls_cleanup_ctx(&mut ctx) }, ANJ_NET_OK);
     assert!(ctx.is_null());
-}
-
-fn state(ctx: *mut anj_net_ctx_t) -> anj_net_socket_state_t {
-    let mut s = anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CLOSED;
-    assert_eq!(unsafe { anj_dtls_get_state(ctx, &mut s) }, ANJ_NET_OK);
-    s
 }
 
 /// Calls connect until it stops answering EINPROGRESS (or `limit` passes);

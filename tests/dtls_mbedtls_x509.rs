@@ -13,47 +13,27 @@
     feature = "certificates"
 ))]
 
+mod common;
+
 use std::ffi::CString;
 use std::io::{BufRead, BufReader};
-use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::ptr;
-use std::sync::{mpsc, Mutex, MutexGuard, OnceLock};
+use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
-use anj::ffi::crypto::{
-    anj_crypto_data_source_t, anj_crypto_security_info_buffer_t, anj_crypto_security_info_t,
-    anj_crypto_security_info_union_t, anj_crypto_security_tag_t,
-};
+use anj::ffi::crypto::{anj_crypto_security_info_t, anj_crypto_security_tag_t};
 use anj::ffi::net::{
-    anj_dtls_cleanup_ctx, anj_dtls_connect, anj_dtls_create_ctx, anj_dtls_get_state, anj_dtls_recv,
-    anj_dtls_send, anj_net_certificate_usage_t, anj_net_config_t, anj_net_ctx_t,
-    anj_net_security_mode_t, anj_net_socket_state_t, anj_net_trust_store_t, ANJ_NET_EAGAIN,
-    ANJ_NET_EINPROGRESS, ANJ_NET_OK,
+    anj_dtls_cleanup_ctx, anj_dtls_connect, anj_dtls_create_ctx, anj_dtls_recv, anj_dtls_send,
+    anj_net_certificate_usage_t, anj_net_config_t, anj_net_ctx_t, anj_net_security_mode_t,
+    anj_net_socket_state_t, anj_net_trust_store_t, ANJ_NET_EAGAIN, ANJ_NET_EINPROGRESS, ANJ_NET_OK,
 };
 use anj::platform::dtls_mbedtls::{set_handshake_timeouts, stats};
 
 use anj_net_certificate_usage_t::*;
 
-/// The context pool is process-wide: one test at a time.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl command-line tool must be installed");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::{buffer, free_udp_port, openssl, serial, state};
 
 /// An EC P-256 key `name.key` and a certificate `name.pem` (+ `name.der`) for `cn`,
 /// issued by `issuer` (`None`: self-signed CA).
@@ -184,19 +164,6 @@ impl Pki {
     }
 }
 
-fn buffer(tag: anj_crypto_security_tag_t, bytes: &'static [u8]) -> anj_crypto_security_info_t {
-    anj_crypto_security_info_t {
-        tag,
-        source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_BUFFER,
-        info: anj_crypto_security_info_union_t {
-            buffer: anj_crypto_security_info_buffer_t {
-                data: bytes.as_ptr().cast(),
-                data_size: bytes.len(),
-            },
-        },
-    }
-}
-
 fn cert(bytes: &'static [u8]) -> anj_crypto_security_info_t {
     buffer(
         anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
@@ -257,14 +224,6 @@ impl Creds {
         };
         cfg
     }
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `openssl s_server` with `name`.pem/.key (and the CA in its chain), requiring a
@@ -335,12 +294,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn state(ctx: *mut anj_net_ctx_t) -> anj_net_socket_state_t {
-    let mut s = anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CLOSED;
-    assert_eq!(unsafe { anj_dtls_get_state(ctx, &mut s) }, ANJ_NET_OK);
-    s
 }
 
 /// Creates a context for `creds` and handshakes with a server using `server_name`'s

@@ -5,38 +5,19 @@
 //! The handshake itself is tested against Leshan (tests/interop/test_rpk.py).
 #![cfg(all(feature = "vendored-tinydtls", feature = "socket-posix-compat"))]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::ptr;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+mod common;
 
-use anj::ffi::crypto::{
-    anj_crypto_data_source_t, anj_crypto_security_info_buffer_t, anj_crypto_security_info_t,
-    anj_crypto_security_info_union_t, anj_crypto_security_tag_t,
-};
+use std::path::PathBuf;
+use std::ptr;
+use std::sync::OnceLock;
+
+use anj::ffi::crypto::anj_crypto_security_tag_t;
 use anj::ffi::net::{
     anj_dtls_cleanup_ctx, anj_dtls_create_ctx, anj_dtls_get_inner_mtu, anj_dtls_get_state,
     anj_net_config_t, anj_net_ctx_t, anj_net_security_mode_t, anj_net_socket_state_t, ANJ_NET_OK,
 };
 
-/// The context pool is process-wide: one test at a time.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl command-line tool must be installed");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::{buffer, openssl, serial};
 
 /// P-256 key pairs `a` and `b` and a P-384 one, in every encoding the tests use.
 struct Keys {
@@ -123,19 +104,6 @@ impl Keys {
         let sec1 = self.bytes(&format!("{name}.sec1.der"));
         assert_eq!(&sec1[2..7], &[0x02, 0x01, 0x01, 0x04, 0x20]);
         &sec1[7..39]
-    }
-}
-
-fn buffer(tag: anj_crypto_security_tag_t, bytes: &'static [u8]) -> anj_crypto_security_info_t {
-    anj_crypto_security_info_t {
-        tag,
-        source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_BUFFER,
-        info: anj_crypto_security_info_union_t {
-            buffer: anj_crypto_security_info_buffer_t {
-                data: bytes.as_ptr().cast(),
-                data_size: bytes.len(),
-            },
-        },
     }
 }
 
