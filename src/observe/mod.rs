@@ -13,7 +13,8 @@
 //! - `pmax`: notify at the latest `pmax` after the previous notification, changed or not.
 //!   Ignored when 0 or smaller than `pmin`.
 //! - `gt` / `lt`: a change notifies only when the value crossed the threshold, in
-//!   either direction, since the value last notified.
+//!   either direction, since the value last notified: from at or below it to above it,
+//!   or from at or above it to below it (equal is on neither side, as in Anjay Lite).
 //! - `st`: a change notifies only when the value moved by at least `st` from the value
 //!   last notified.
 //! - `epmin`: never evaluate (sample) sooner than `epmin` after the previous evaluation.
@@ -134,7 +135,10 @@ pub fn conditions_met(a: &Attrs, prev: Sample, cur: Sample, reported: bool) -> b
     let numeric = a.gt.is_some() || a.lt.is_some() || a.st.is_some();
     match (prev, cur) {
         (Sample::Num(p), Sample::Num(c)) if numeric => {
-            let crossed = |t: f64| (p > t) != (c > t) || (p < t) != (c < t);
+            // One crossing is a move from at-or-below to above, or from at-or-above to
+            // below (§5.1.2): reaching the threshold exactly is not yet a crossing, so a
+            // value that stops at it and then goes past it notifies once.
+            let crossed = |t: f64| (p <= t && c > t) || (p >= t && c < t);
             a.gt.is_some_and(crossed)
                 || a.lt.is_some_and(crossed)
                 || a.st.is_some_and(|st| (c - p).abs() >= st)

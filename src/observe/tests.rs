@@ -384,6 +384,36 @@ fn simulated_pmin_pmax_timeline() {
     assert_eq!(sent, [2, 4, 6, 8, 10, 15, 20, 25, 30]);
 }
 
+/// A value that rises to a threshold exactly and then past it crosses it once: one
+/// notification, at the step past it (and likewise downwards, and for `lt`).
+#[test]
+fn reaching_a_threshold_exactly_then_passing_it_is_one_crossing() {
+    let gt = attrs(|a| a.gt = Some(25.0));
+    let lt = attrs(|a| a.lt = Some(10.0));
+    for (a, values, want) in [
+        (&gt, [20.0, 25.0, 26.0, 27.0], [false, true, false]),
+        (&gt, [30.0, 25.0, 24.0, 23.0], [false, true, false]),
+        (&lt, [5.0, 10.0, 11.0, 12.0], [false, true, false]),
+        (&lt, [12.0, 10.0, 9.0, 8.0], [false, true, false]),
+        // To the threshold and back: no crossing at all.
+        (&gt, [20.0, 25.0, 24.0, 20.0], [false, false, false]),
+    ] {
+        let mut s = EvalState::started(at(0), Num(values[0]));
+        let mut got = [false; 3];
+        for (k, v) in values[1..].iter().enumerate() {
+            let now = at(k as i64 + 1);
+            s.changed = true;
+            got[k] = decide(a, &s, now, Num(*v));
+            if got[k] {
+                s.notified(now, Num(*v));
+            } else {
+                s.quiet(now);
+            }
+        }
+        assert_eq!(got, want, "{values:?}");
+    }
+}
+
 #[test]
 fn con_every_24_hours() {
     let a = Attrs::default();
