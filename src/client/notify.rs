@@ -68,6 +68,9 @@ pub(super) struct ServerDefaults {
     pub storing: bool,
     /// Mute Send (/1/x/23).
     pub mute_send: bool,
+    /// Default Notification Mode (/1/x/26, LwM2M 1.2): notifications are confirmable
+    /// unless the `con` attribute says otherwise.
+    pub con: bool,
 }
 
 impl Client {
@@ -211,6 +214,10 @@ impl Client {
             pmax: uint(3),
             storing: flag(6),
             mute_send: flag(23),
+            // 0 = Non-Confirmable, 1 = Confirmable; read with LwM2M 1.2 only (as in
+            // Anjay Lite: the resource is a 1.2 one).
+            con: cfg!(feature = "lwm2m12")
+                && matches!(read(26), Ok(crate::io::value::Value::Int(1))),
         };
         self.defaults_stale = false;
     }
@@ -540,8 +547,16 @@ impl Client {
             if !(notify || gone) {
                 continue;
             }
+            // The `con` attribute of the observed paths (any 1 wins in a composite one),
+            // else the server's Default Notification Mode.
+            let mut con_attr = None;
+            for i in group.into_iter().flatten() {
+                if let Some(c) = self.attrs_of(i).con {
+                    con_attr = Some(con_attr.unwrap_or(false) || c == 1);
+                }
+            }
             let con = confirmable(
-                &self.attrs_of(head),
+                con_attr.unwrap_or(self.defaults.con),
                 self.observe.get(head).map_or(0, |o| o.last_con),
                 now,
             );

@@ -659,3 +659,89 @@ fn removing_an_object_ends_its_observations_with_4_04() {
         .iter()
         .all(|(_, p, _)| p.oid() != Some(4001)));
 }
+
+/// Collects `n` notifications, acknowledging each confirmable one; returns (token, CON?)
+/// pairs in the order they came.
+#[cfg(feature = "lwm2m12")]
+fn notifications_acked(env: &mut Env, n: usize) -> Vec<(Vec<u8>, bool)> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        let (p, _) = env.next_sent(5 * SEC).expect("a notification");
+        let con = p.header.get_type() == MessageType::Confirmable;
+        if con {
+            let mut empty = Packet::new();
+            empty.header.set_type(MessageType::Acknowledgement);
+            empty.header.code = MessageClass::Empty;
+            empty.header.message_id = p.header.message_id;
+            env.rig.deliver(&empty);
+        }
+        got.push((p.get_token().to_vec(), con));
+    }
+    got.sort();
+    got
+}
+
+/// Default Notification Mode (/1/0/26) = 1 makes the notifications of Object, Instance and
+/// Resource observations confirmable; a `con=0` attribute overrides it for its path
+/// (LwM2M 1.2 §5.1.2), and mode 0 makes them non-confirmable again.
+#[cfg(feature = "lwm2m12")]
+#[test]
+fn default_notification_mode_makes_notifications_confirmable() {
+    let mut env = env();
+    let text = |s: &str| Req {
+        cf: Some(0),
+        payload: s.as_bytes().to_vec(),
+        ..Default::default()
+    };
+    let r = env.req(RequestType::Put, "/1/0/26", text("1"));
+    assert_eq!(code(&r), ResponseType::Changed);
+    let r = env.req(
+        RequestType::Get,
+        "/1/0/26",
+        Req {
+            accept: Some(0),
+            ..Default::default()
+        },
+    );
+    assert_eq!(r.payload, b"1");
+    for (path, token) in [("4000", b"o"), ("4000/0", b"i"), ("4000/0/0", b"r")] {
+        assert_eq!(
+            code(&env.observe(path, token, 0, &[])),
+            ResponseType::Content
+        );
+    }
+    env.app_sets(0, 5);
+    let all_con = [
+        (b"i".to_vec(), true),
+        (b"o".to_vec(), true),
+        (b"r".to_vec(), true),
+    ];
+    assert_eq!(notifications_acked(&mut env, 3), all_con);
+    // con=0 on the resource wins over the default for that observation only.
+    env.write_attrs("4000/0/0", &["con=0"]);
+    env.app_sets(0, 6);
+    assert_eq!(
+        notifications_acked(&mut env, 3),
+        [
+            (b"i".to_vec(), true),
+            (b"o".to_vec(), true),
+            (b"r".to_vec(), false),
+        ]
+    );
+    // Mode 0: non-confirmable, except where con=1 says otherwise.
+    env.write_attrs("4000/0/0", &["con=1"]);
+    let r = env.req(RequestType::Put, "/1/0/26", text("0"));
+    assert_eq!(code(&r), ResponseType::Changed);
+    env.app_sets(0, 7);
+    assert_eq!(
+        notifications_acked(&mut env, 3),
+        [
+            (b"i".to_vec(), false),
+            (b"o".to_vec(), false),
+            (b"r".to_vec(), true),
+        ]
+    );
+    // Out of range: 4.00, the mode stays.
+    let r = env.req(RequestType::Put, "/1/0/26", text("2"));
+    assert_eq!(code(&r), ResponseType::BadRequest);
+}

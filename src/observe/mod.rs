@@ -21,7 +21,8 @@
 //! - `epmax`: evaluate at the latest `epmax` after the previous evaluation, even without
 //!   a change reported by the application (the value is sampled and compared).
 //! - `edge` (1.2, boolean resources): notify on a rising (1) or falling (0) edge only.
-//! - `con` (1.2): confirmable (1) or not (0) notifications.
+//! - `con` (1.2): confirmable (1) or not (0) notifications; without it, the server's
+//!   Default Notification Mode (/1/x/26) decides.
 //!
 //! With several value conditions, any one met is enough. Conditions that do not apply to
 //! the value's type (e.g. `gt` on an Object-level observation) are ignored, and then any
@@ -153,10 +154,11 @@ pub fn conditions_met(a: &Attrs, prev: Sample, cur: Sample, reported: bool) -> b
     }
 }
 
-/// Whether the notification is confirmable: `con` when set, and at least one CON per
-/// 24 hours (RFC 7641 §4.5) so that a server that went away is noticed.
-pub fn confirmable(a: &Attrs, last_con: Instant, now: Instant) -> bool {
-    a.con == Some(1) || now >= after(last_con, 24 * 3600 * SEC)
+/// Whether the notification is confirmable: `con` is what the `con` attribute says, else
+/// the server's Default Notification Mode (/1/x/26); in any case at least one CON per 24
+/// hours (RFC 7641 §4.5) so that a server that went away is noticed.
+pub fn confirmable(con: bool, last_con: Instant, now: Instant) -> bool {
+    con || now >= after(last_con, 24 * 3600 * SEC)
 }
 
 /// The Observe option values are 24-bit (RFC 7641 §4.4).
