@@ -414,10 +414,10 @@ impl Client {
                 } else if cfg!(feature = "observation-cancel-on-timeout") {
                     crate::log_warning!("notification not acknowledged: observation cancelled");
                     self.observe.cancel_group(head);
-                } else {
-                    // The server may be gone: check the registration with an Update. The
-                    // observation stays and reports again once the link works (a failed
-                    // Update leads to a new registration, which ends observations).
+                } else if self.storing() {
+                    // anj-rs extension: with a notification store, find out at once
+                    // whether the server is gone (an Update), so that what follows is
+                    // stored; the value is notified again once the link works.
                     crate::log_warning!("notification not acknowledged: checking the registration");
                     for i in self.observe.group_ids(head).into_iter().flatten() {
                         if let Some(o) = self.observe.get_mut(i) {
@@ -425,6 +425,10 @@ impl Client {
                         }
                     }
                     self.flags.update = true;
+                } else {
+                    // As in Anjay Lite: the notification counts as sent and the
+                    // observation stays; the next change is notified as usual.
+                    crate::log_warning!("notification not acknowledged: observation kept");
                 }
             }
             #[cfg(feature = "lwm2m-send")]

@@ -497,16 +497,14 @@ fn is_offline(env: &mut Env) -> bool {
     matches!(env.rig.client().state, State::Offline(_))
 }
 
-/// A CON notification and the Update after it go unanswered: the client keeps its
-/// registration (lifetime 600 s) and retries the Update later instead of registering
-/// again; the observation survives and reports the current value once the server is
-/// back.
-#[cfg(feature = "lwm2m12")]
+/// An Update goes unanswered: the client keeps its registration (lifetime 600 s) and
+/// retries the Update later instead of registering again; the observation survives and
+/// reports the current value once the server is back.
 #[test]
 fn an_outage_keeps_the_registration_and_the_observation() {
     let mut env = env_from(super::tests::Rig::with_options(false, 600, false));
-    env.observe("4000/0/0", b"out", 0, &["con=1"]);
-    env.app_sets(0, 1);
+    env.observe("4000/0/0", b"out", 0, &[]);
+    env.rig.client().request_update();
     let sent = drop_until(&mut env, 300 * SEC, is_offline);
     assert!(
         sent.iter().any(|p| super::tests::path(p) == "rd/a1b2"),
@@ -524,6 +522,42 @@ fn an_outage_keeps_the_registration_and_the_observation() {
     assert_eq!(n.get_token(), b"out");
     assert_eq!(text_value(&n), "2");
     assert_eq!(env.rig.client().status(), ANJ_CONN_STATUS_REGISTERED);
+}
+
+/// A confirmable notification that is never acknowledged (without
+/// `ANJ_OBSERVE_OBSERVATION_CANCEL_ON_TIMEOUT`): as in Anjay Lite, the observation stays,
+/// no Update follows and the value is not sent again; the next change is notified.
+#[cfg(all(feature = "lwm2m12", not(feature = "observation-cancel-on-timeout")))]
+#[test]
+fn a_timed_out_notification_keeps_the_observation_without_an_update() {
+    // Lifetime 600 s: no periodic Update within the test.
+    let mut env = env_from(super::tests::Rig::with_options(false, 600, false));
+    env.observe("4000/0/0", b"to", 0, &["con=1"]);
+    env.app_sets(0, 1);
+    let mut started = false;
+    let sent = drop_until(&mut env, 300 * SEC, |e| {
+        started |= !e.rig.client().out_idle();
+        started && e.rig.client().out_idle()
+    });
+    assert!(sent.len() > 1, "retransmitted: {sent:?}");
+    assert!(
+        sent.iter()
+            .all(|p| p.get_token() == b"to" && p.header.message_id == sent[0].header.message_id),
+        "only the notification and its retransmissions: {sent:?}"
+    );
+    // Quiet afterwards: no Update, no second copy of the value.
+    for _ in 0..300 {
+        env.rig.step();
+        let p = env.rig.take_sent();
+        assert!(p.is_none(), "nothing more is sent: {p:?}");
+        env.rig.now += 100 * MS;
+    }
+    assert_eq!(env.rig.client().status(), ANJ_CONN_STATUS_REGISTERED);
+    env.app_sets(0, 3);
+    let (n, _) = env.next_sent(3 * SEC).expect("the next change is notified");
+    assert_eq!(n.get_token(), b"to");
+    assert_eq!(n.header.get_type(), MessageType::Confirmable);
+    assert_eq!(text_value(&n), "3");
 }
 
 #[test]
