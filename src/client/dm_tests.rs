@@ -577,6 +577,14 @@ impl Env {
         )
     }
 
+    /// Runs the client for 5 s and checks it sends nothing (no Update).
+    fn expect_no_update(&mut self) {
+        let sent = self
+            .rig
+            .run_until(5 * crate::time::SEC, |r| !r.link.sent.is_empty());
+        assert!(!sent, "nothing is sent: {:?}", self.rig.take_sent());
+    }
+
     /// Runs the client until it sends an Update, which is answered; returns its payload.
     fn expect_update(&mut self) -> String {
         assert!(self
@@ -997,9 +1005,8 @@ fn create_with_and_without_an_instance_id() {
         e.a.take_log(),
         ["begin", "create 2", "write 2/0", "validate", "end ok"]
     );
-    // The new instance is announced with an Update carrying the object list.
-    let upd = e.expect_update();
-    assert!(upd.contains("</4000/2>"), "{upd}");
+    // The server created it: no Update announces it (as in Anjay Lite).
+    e.expect_no_update();
     // The object is full now.
     let r = e.req(
         RequestType::Post,
@@ -1016,7 +1023,7 @@ fn create_with_and_without_an_instance_id() {
         code(&e.req(RequestType::Delete, "/4000/0", Req::default())),
         ResponseType::Deleted
     );
-    e.expect_update();
+    e.expect_no_update();
     let r = e.req(
         RequestType::Post,
         "/4000",
@@ -1053,10 +1060,10 @@ fn create_in_senml_and_with_an_empty_payload() {
     assert_eq!(e.a.name(5), "five");
     assert_eq!(e.a.riids(5), [4]);
     assert_eq!(e.a.blob(5, 4), [1]);
-    e.expect_update();
+    e.expect_no_update();
     // Delete 0 to make room; an empty Create takes IID 0.
     e.req(RequestType::Delete, "/4000/0", Req::default());
-    e.expect_update();
+    e.expect_no_update();
     let r = e.req(RequestType::Post, "/4000", Req::default());
     assert_eq!(code(&r), ResponseType::Created);
     assert_eq!(e.a.iids(), [0, 1, 5]);
@@ -1141,12 +1148,58 @@ fn delete_instances_and_resource_instances() {
     assert_eq!(code(&r), ResponseType::Deleted);
     assert_eq!(e.a.iids(), [0]);
     assert_eq!(e.a.take_log(), ["begin", "delete 1", "validate", "end ok"]);
-    let upd = e.expect_update();
-    assert!(
-        !upd.contains("</4000/1>") && upd.contains("</4000/0>"),
-        "{upd}"
-    );
+    // The server deleted it: no Update (as in Anjay Lite).
+    e.expect_no_update();
     assert_eq!(code(&e.get("/4000/1", None)), ResponseType::NotFound);
+}
+
+/// The application's own additions and removals of instances are announced with an
+/// Update carrying the object list (as in Anjay Lite), unlike the server's.
+#[test]
+fn application_instance_changes_are_announced_with_an_update() {
+    use crate::ffi::core::{anj_core_change_type_t, anj_core_data_model_changed};
+    use crate::ffi::utils::anj_uri_path_t;
+    let mut e = env();
+    let changed = |e: &mut Env, iid: u16, kind| {
+        let mut p = anj_uri_path_t {
+            ids: [u16::MAX; 4],
+            uri_len: 2,
+        };
+        p.ids[..2].copy_from_slice(&[4000, iid]);
+        let anj = e.rig.anj_ptr();
+        // SAFETY (test): an initialised client, outside of any step.
+        unsafe {
+            anj_core_data_model_changed(anj, &p, kind);
+            crate::ffi::core::apply_pending(anj);
+        }
+    };
+    assert!(e.a.add_instance(2));
+    changed(
+        &mut e,
+        2,
+        anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_ADDED,
+    );
+    let upd = e.expect_update();
+    assert!(upd.contains("</4000/2>"), "{upd}");
+    let r = e.req(RequestType::Delete, "/4000/2", Req::default());
+    assert_eq!(code(&r), ResponseType::Deleted);
+    e.expect_no_update();
+    assert!(e.a.add_instance(2));
+    changed(
+        &mut e,
+        2,
+        anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_ADDED,
+    );
+    e.expect_update();
+    // SAFETY (test): the handler only touches the test object's own state.
+    assert_eq!(unsafe { inst_delete(e.rig.anj_ptr(), &e.a.obj, 2) }, 0);
+    changed(
+        &mut e,
+        2,
+        anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_DELETED,
+    );
+    let upd = e.expect_update();
+    assert!(!upd.contains("</4000/2>"), "{upd}");
 }
 
 /* --------------------------------------- Execute --------------------------------------- */

@@ -489,11 +489,10 @@ fn block1_request(
             }
         };
         // Options go in number order: Location-Path (8) before Block1 (27).
+        // The server knows of the instance it created: no Update (as in Anjay Lite, only
+        // the application's own additions and removals are announced).
         let code = match created {
-            Some((oid, iid)) => {
-                ctx.objects_changed = true;
-                location(w, oid, iid)?
-            }
+            Some((oid, iid)) => location(w, oid, iid)?,
             None => Code::CHANGED,
         };
         w.block_option(opt::BLOCK1, b)
@@ -1462,7 +1461,7 @@ fn create(
         Some(input_format(req)?)
     };
     let (oid, iid) = run_one_shot(fmt, Op::Create, path, payload, ctx)?.ok_or(DmError::INTERNAL)?;
-    ctx.objects_changed = true;
+    // No Update follows: the server made the change itself (as in Anjay Lite).
     location(w, oid, iid)
 }
 
@@ -1475,9 +1474,7 @@ fn delete(path: &Path, ctx: &mut Ctx<'_>) -> DmResult<Code> {
     let mut txn = TxnSet::default();
     let r = dm::delete(ctx.anj, &mut txn, &target);
     txn.finish(ctx.anj, r)?;
-    if path.len() == 2 {
-        ctx.objects_changed = true;
-    }
+    // No Update follows: the server made the change itself (as in Anjay Lite).
     // Attributes of what no longer exists go with it.
     #[cfg(feature = "observe")]
     ctx.attrs.remove_under(path);
