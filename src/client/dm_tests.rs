@@ -1202,6 +1202,59 @@ fn application_instance_changes_are_announced_with_an_update() {
     assert!(!upd.contains("</4000/2>"), "{upd}");
 }
 
+/// A user object (OID 33000) whose multi-instance resource holds RIID 7: Delete of that
+/// resource instance calls `res_inst_delete` inside a transaction and answers 2.02. As in
+/// Anjay Lite, the transaction begins before the path is looked up: a resource instance
+/// that does not exist, or a resource that is not multi-instance, is 4.04 with the
+/// transaction ended in failure, and the handler alone decides for a read-only
+/// multi-instance resource.
+#[test]
+fn delete_of_a_resource_instance_of_a_user_object() {
+    let mut e = env();
+    let c = TestObj::new(33000, &[0], false, false);
+    let anj = e.rig.anj_ptr();
+    // SAFETY (test): `c` outlives the rig's use of it (removed below).
+    unsafe {
+        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, &c.obj), 0);
+        crate::ffi::core::apply_pending(anj);
+    }
+    let r = e.req(
+        RequestType::Post,
+        "/33000/0/3",
+        senml(serde_json::json!([{"n": "/33000/0/3/7", "vd": "AA"}])),
+    );
+    assert_eq!(code(&r), ResponseType::Changed);
+    assert_eq!(c.riids(0), [0, 1, 7]);
+    c.take_log();
+    let r = e.req(RequestType::Delete, "/33000/0/3/7", Req::default());
+    assert_eq!(code(&r), ResponseType::Deleted);
+    assert_eq!(c.riids(0), [0, 1]);
+    assert_eq!(
+        c.take_log(),
+        ["begin", "ri delete 0/3/7", "validate", "end ok"]
+    );
+    for p in [
+        "/33000/0/3/7",
+        "/33000/0/0/0",
+        "/33000/0/9/0",
+        "/33000/4/3/0",
+    ] {
+        let r = e.req(RequestType::Delete, p, Req::default());
+        assert_eq!(code(&r), ResponseType::NotFound, "{p}");
+        assert_eq!(c.take_log(), ["begin", "end fail"], "{p}");
+    }
+    // Read-only to the server, but the application's handler deletes it.
+    // SAFETY (test): single-threaded; no reference to the table is held.
+    unsafe { (*c.res.get())[0][3].kind = anj_dm_res_kind_t::ANJ_DM_RES_RM };
+    let r = e.req(RequestType::Delete, "/33000/0/3/1", Req::default());
+    assert_eq!(code(&r), ResponseType::Deleted);
+    assert_eq!(c.riids(0), [0]);
+    // SAFETY (test): an initialised client, outside of any step.
+    unsafe {
+        assert_eq!(crate::ffi::core::anj_dm_remove_obj(anj, 33000), 0);
+    }
+}
+
 /* --------------------------------------- Execute --------------------------------------- */
 
 #[test]

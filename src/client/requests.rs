@@ -1470,7 +1470,10 @@ fn delete(path: &Path, ctx: &mut Ctx<'_>) -> DmResult<Code> {
     if path.len() != 2 && path.len() != 4 {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    let target = dm::resolve(ctx.reg, path)?;
+    // The object must exist (and be the server's to change); the rest is looked up
+    // inside its transaction.
+    let obj = dm::resolve(ctx.reg, &Path::new(&path.as_slice()[..1]))?.obj;
+    let target = dm::Target { obj, path: *path };
     let mut txn = TxnSet::default();
     let r = dm::delete(ctx.anj, &mut txn, &target);
     txn.finish(ctx.anj, r)?;

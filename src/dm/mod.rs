@@ -778,23 +778,25 @@ pub fn create_instance(
 }
 
 /// Delete (§6.3.9 in 1.1, §6.3.10 in 1.2) of an Object Instance (`inst_delete`) or a
-/// Resource Instance (`res_inst_delete`); other levels are 4.05.
+/// Resource Instance (`res_inst_delete`); other levels are 4.05. `target.obj` must exist;
+/// the rest of the path is looked up inside the object's transaction, as Anjay Lite does:
+/// a missing instance, resource or resource instance, or a resource that is not
+/// multi-instance, is 4.04 (and the transaction ends in failure); an object without the
+/// handler is 4.05; whether the resource is writable is left to the handler.
 pub fn delete(anj: *mut anj_t, txn: &mut TxnSet, target: &Target) -> DmResult<()> {
     let obj = target.obj;
     match *target.path.as_slice() {
         [_, iid] => {
-            if !obj.has_inst_delete() {
-                return Err(DmError::METHOD_NOT_ALLOWED);
-            }
             txn.join(anj, obj)?;
+            obj.instance(iid).ok_or(DmError::NOT_FOUND)?;
             check(obj.inst_delete(anj, iid), DmError::METHOD_NOT_ALLOWED)
         }
         [_, iid, rid, riid] => {
-            let res = find_res(obj, iid, rid).ok_or(DmError::NOT_FOUND)?;
-            if !res.kind.writable() || !obj.has_res_inst_delete() {
-                return Err(DmError::METHOD_NOT_ALLOWED);
-            }
             txn.join(anj, obj)?;
+            let res = find_res(obj, iid, rid).ok_or(DmError::NOT_FOUND)?;
+            if !res.kind.multiple() || !riid_exists(obj, &res, riid) {
+                return Err(DmError::NOT_FOUND);
+            }
             check(
                 obj.res_inst_delete(anj, iid, rid, riid),
                 DmError::METHOD_NOT_ALLOWED,
