@@ -702,8 +702,9 @@ pub unsafe extern "C" fn anj_core_data_model_changed(
             }
         }
         _ => {
-            // A new or removed object instance changes the registered object list.
-            if ids.len() == 2 {
+            // A new or removed object or object instance changes the registered object
+            // list (as in Anjay Lite, any path above the resource level).
+            if ids.len() <= 2 {
                 r.objects_changed.set(true);
             }
         }
