@@ -1160,12 +1160,12 @@ fn application_instance_changes_are_announced_with_an_update() {
     use crate::ffi::core::{anj_core_change_type_t, anj_core_data_model_changed};
     use crate::ffi::utils::anj_uri_path_t;
     let mut e = env();
-    let changed = |e: &mut Env, iid: u16, kind| {
+    let changed = |e: &mut Env, ids: &[u16], kind| {
         let mut p = anj_uri_path_t {
             ids: [u16::MAX; 4],
-            uri_len: 2,
+            uri_len: ids.len(),
         };
-        p.ids[..2].copy_from_slice(&[4000, iid]);
+        p.ids[..ids.len()].copy_from_slice(ids);
         let anj = e.rig.anj_ptr();
         // SAFETY (test): an initialised client, outside of any step.
         unsafe {
@@ -1176,7 +1176,7 @@ fn application_instance_changes_are_announced_with_an_update() {
     assert!(e.a.add_instance(2));
     changed(
         &mut e,
-        2,
+        &[4000, 2],
         anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_ADDED,
     );
     let upd = e.expect_update();
@@ -1187,7 +1187,7 @@ fn application_instance_changes_are_announced_with_an_update() {
     assert!(e.a.add_instance(2));
     changed(
         &mut e,
-        2,
+        &[4000, 2],
         anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_ADDED,
     );
     e.expect_update();
@@ -1195,11 +1195,24 @@ fn application_instance_changes_are_announced_with_an_update() {
     assert_eq!(unsafe { inst_delete(e.rig.anj_ptr(), &e.a.obj, 2) }, 0);
     changed(
         &mut e,
-        2,
+        &[4000, 2],
         anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_DELETED,
     );
     let upd = e.expect_update();
     assert!(!upd.contains("</4000/2>"), "{upd}");
+    // At object level too; a resource-level one changes no object list.
+    changed(
+        &mut e,
+        &[4000],
+        anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_ADDED,
+    );
+    e.expect_update();
+    changed(
+        &mut e,
+        &[4000, 0, 3, 5],
+        anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_ADDED,
+    );
+    e.expect_no_update();
 }
 
 /// A user object (OID 33000) whose multi-instance resource holds RIID 7: Delete of that
