@@ -572,6 +572,28 @@ pub(super) fn server_request(method: RequestType, mid: u16, path: &str) -> Packe
     p
 }
 
+/// Without `ANJ_WITH_SENML_JSON` (the CMake package's default, as Anjay Lite 3.0.0 has no
+/// SenML JSON), a SenML JSON Write is an unsupported Content-Format: 4.15, nothing written
+/// (Anjay Lite's test_dm.py::test_write_and_read_resource_unsupported_content_format).
+#[cfg(not(feature = "senml-json"))]
+#[test]
+fn senml_json_write_is_unsupported_without_the_option() {
+    let mut rig = Rig::new();
+    register(&mut rig);
+    let mut write = server_request(RequestType::Put, 0x4002, "/1/0/1");
+    write.add_option(CoapOption::ContentFormat, vec![110]);
+    write.payload = br#"[{"n":"/1/0/1","v":70}]"#.to_vec();
+    rig.deliver(&write);
+    rig.step();
+    let r = rig.take_sent().unwrap();
+    assert_eq!(
+        r.header.code,
+        MessageClass::Response(ResponseType::UnsupportedContentFormat)
+    );
+    // The lifetime did not change: no Update with lt= follows.
+    assert!(!rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+}
+
 #[cfg(feature = "plaintext")]
 #[test]
 fn server_read_and_duplicate_get_the_same_response() {
