@@ -696,11 +696,15 @@ impl Client {
         let group = self.observe.group_ids(head);
         let (reg, observe) = (&self.registry, &self.observe);
         let base = if o.composite { Path::ROOT } else { o.path };
+        let paths = || {
+            group
+                .into_iter()
+                .flatten()
+                .filter_map(|i| observe.get(i).map(|s| &s.path))
+        };
         super::requests::payload_blockwise(None, false, &mut w, &mut |out, skip| {
-            let mut enc = match skip {
-                None => fmt.encoder(base, out),
-                Some(skip) => fmt.encoder_window(base, out, skip),
-            };
+            let count = super::requests::count_paths(fmt, reg, paths(), o.composite)?;
+            let mut enc = fmt.counted_encoder(base, out, skip, count);
             for i in group.into_iter().flatten() {
                 let Some(p) = observe.get(i).map(|s| s.path) else {
                     continue;

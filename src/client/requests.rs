@@ -1097,10 +1097,11 @@ pub(super) fn read(
     }
     let anj = ctx.anj;
     send_payload(req, w, &mut |out, skip| {
-        let mut enc = match skip {
-            None => fmt.encoder(target.path, out),
-            Some(skip) => fmt.encoder_window(target.path, out, skip),
+        let count = match fmt.counts_records() {
+            true => dm::count_readable(target)?,
+            false => 0,
         };
+        let mut enc = fmt.counted_encoder(target.path, out, skip, count);
         dm::read_each(anj, target, &mut enc)?;
         enc.finish().map_err(io_error)
     })?;
@@ -1495,18 +1496,47 @@ pub(super) fn read_path(
     enc: &mut crate::io::format::AnyEncoder<'_>,
     skip_missing: bool,
 ) -> DmResult<()> {
+    each_target(reg, p, skip_missing, &mut |t| dm::read_each(anj, t, enc))
+}
+
+/// How many values [`read_path`] encodes for each path of `paths` together, when `fmt`
+/// wants the record count up front ([`Format::counts_records`]); else 0, at no cost.
+pub(super) fn count_paths<'p>(
+    fmt: Format,
+    reg: &Registry,
+    paths: impl IntoIterator<Item = &'p Path>,
+    skip_missing: bool,
+) -> DmResult<usize> {
+    let mut n = 0;
+    if fmt.counts_records() {
+        for p in paths {
+            each_target(reg, p, skip_missing, &mut |t| {
+                n += dm::count_readable(t)?;
+                Ok(())
+            })?;
+        }
+    }
+    Ok(n)
+}
+
+/// Calls `f` with the target of `p` (every object but the protected ones for the root).
+fn each_target(
+    reg: &Registry,
+    p: &Path,
+    skip_missing: bool,
+    f: &mut dyn FnMut(&Target) -> DmResult<()>,
+) -> DmResult<()> {
     if p.is_empty() {
         for obj in reg.iter().filter(|o| !dm::is_protected(o.oid())) {
-            let t = Target {
+            f(&Target {
                 obj,
                 path: Path::new(&[obj.oid()]),
-            };
-            dm::read_each(anj, &t, enc)?;
+            })?;
         }
         return Ok(());
     }
     match dm::resolve(reg, p) {
-        Ok(t) => dm::read_each(anj, &t, enc),
+        Ok(t) => f(&t),
         Err(e) if skip_missing && e == DmError::NOT_FOUND => Ok(()),
         Err(e) => Err(e),
     }
@@ -1577,7 +1607,8 @@ fn read_composite(
         w.uint_option(opt::CONTENT_FORMAT, out_cf.into())
             .map_err(|_| DmError::INTERNAL)?;
         let space = w.payload_space();
-        let mut enc = out_fmt.encoder(Path::ROOT, space);
+        let records = count_paths(out_fmt, ctx.reg, paths.iter().take(count), false)?;
+        let mut enc = out_fmt.counted_encoder(Path::ROOT, space, None, records);
         let anj = ctx.anj;
         for p in paths.iter().take(count) {
             read_path(anj, ctx.reg, p, &mut enc, false)?;
