@@ -1205,15 +1205,18 @@ pub(super) fn payload_blockwise(
     w: &mut MessageWriter<'_>,
     produce: &mut Produce<'_>,
 ) -> DmResult<()> {
+    // At most ANJ_OUT_PAYLOAD_BUFFER_SIZE bytes of payload per message.
     if requested.is_none() {
-        match produce(w.payload_space(), None) {
+        let space = w.payload_space();
+        let limit = super::block::payload_limit(space.len());
+        match produce(space.get_mut(..limit).unwrap_or_default(), None) {
             Ok(n) => return w.commit_payload(n).map_err(|_| DmError::INTERNAL),
             Err(e) if e == DmError::TOO_LARGE => {}
             Err(e) => return Err(e),
         }
     }
     // Room for the payload once Block2 (at most 4 bytes) and Size2 (at most 6) are written.
-    let room = w.payload_space().len().saturating_sub(10);
+    let room = super::block::payload_limit(w.payload_space().len().saturating_sub(10));
     let plan = super::block::plan(requested, room).ok_or(DmError::TOO_LARGE)?;
     let total = produce(&mut [], Some(0))?;
     if plan.offset() >= total && !(plan.num == 0 && total == 0) {

@@ -304,7 +304,7 @@ pub(super) fn ack(req: &Packet, code: ResponseType) -> Packet {
     p
 }
 
-fn created(req: &Packet) -> Packet {
+pub(super) fn created(req: &Packet) -> Packet {
     let mut p = ack(req, ResponseType::Created);
     p.add_option(CoapOption::LocationPath, b"rd".to_vec());
     p.add_option(CoapOption::LocationPath, b"a1b2".to_vec());
