@@ -121,11 +121,16 @@ fn a_long_object_list_registers_block_wise() {
 fn a_smaller_block_size_in_the_servers_continue_is_followed() {
     let mut rig = Rig::new();
     install_many_instances(&mut rig);
-    // The server takes the first block, then asks for 256-byte blocks (RFC 7959 §2.5).
-    let blocks = take_blocks(&mut rig, |p, b| cont(p, b, b.szx.min(4)));
+    // The server takes the first block, then asks for blocks half that size (RFC 7959
+    // §2.5); with 16-byte blocks (ANJ_OUT_PAYLOAD_BUFFER_SIZE=16) there is no smaller one.
+    let blocks = take_blocks(&mut rig, |p, b| cont(p, b, b.szx.saturating_sub(1)));
     let first = block1(&blocks[0]).unwrap();
     let second = block1(&blocks[1]).unwrap();
-    assert_eq!((second.szx, second.offset()), (4, first.size()));
+    let want = first.szx.saturating_sub(1);
+    assert_eq!((second.szx, second.offset()), (want, first.size()));
+    for p in &blocks[1..blocks.len() - 1] {
+        assert_eq!(p.payload.len(), 16 << want);
+    }
     let body: Vec<u8> = blocks.iter().flat_map(|p| p.payload.clone()).collect();
     let body = String::from_utf8(body).unwrap();
     assert!(body.contains("</5000/0>,</5000/1>,"), "{body}");
@@ -193,7 +198,7 @@ mod send {
         // SAFETY (test): the request, its record and the string outlive the exchange.
         assert_eq!(unsafe { anj_send_new_request(anj, &req, &mut id) }, 0);
         let blocks = take_blocks(&mut rig, |p, b| cont(p, b, b.szx));
-        assert_eq!(blocks.len(), 2);
+        assert!(blocks.len() >= 2);
         let mut body = Vec::new();
         for (i, p) in blocks.iter().enumerate() {
             assert_eq!(path(p), "dp");
