@@ -297,6 +297,10 @@ pub fn payload_limit(space: usize) -> usize {
     space.min(crate::config::OUT_PAYLOAD_BUFFER_SIZE)
 }
 
+/// Writes bytes `[skip, skip + out.len())` of a payload into `out` (`out`, `skip`) and
+/// returns the payload's total length.
+pub type Window<'p, E> = dyn FnMut(&mut [u8], usize) -> Result<usize, E> + 'p;
+
 /// A request payload of ours that may go block-wise (RFC 7959 Block1: Register, Update,
 /// Send): which part of it the next message carries. The payload is not stored; each
 /// message encodes it again into a window ([`Block1Tx::write`]).
@@ -333,7 +337,7 @@ impl Block1Tx {
     pub fn write<E>(
         &mut self,
         w: &mut crate::coap::MessageWriter<'_>,
-        produce: &mut dyn FnMut(&mut [u8], usize) -> Result<usize, E>,
+        produce: &mut Window<'_, E>,
     ) -> Result<Result<(), E>, ()> {
         let space = w.payload_space();
         let limit = payload_limit(space.len());

@@ -461,6 +461,7 @@ fn finish_with_links(
 }
 
 /// Register: `POST /rd?ep=..&lt=..&lwm2m=..&b=..[&Q]` with the object list (§6.2.1).
+#[allow(clippy::too_many_arguments)]
 pub fn build_register(
     buf: &mut [u8],
     message_id: u16,
@@ -495,6 +496,7 @@ pub struct UpdateParts {
 }
 
 /// Update: `POST /{location}[?lt=..&b=..]`, with the object list when it changed (§6.2.2).
+#[allow(clippy::too_many_arguments)]
 pub fn build_update<const N: usize, const S: usize>(
     buf: &mut [u8],
     message_id: u16,

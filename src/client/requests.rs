@@ -1504,6 +1504,7 @@ pub(super) fn read_path(
 
 /// How many values [`read_path`] encodes for each path of `paths` together, when `fmt`
 /// wants the record count up front ([`Format::counts_records`]); else 0, at no cost.
+#[cfg(any(feature = "observe", feature = "composite-operations"))]
 pub(super) fn count_paths<'p>(
     fmt: Format,
     reg: &Registry,
@@ -1523,6 +1524,7 @@ pub(super) fn count_paths<'p>(
 }
 
 /// Calls `f` with the target of `p` (every object but the protected ones for the root).
+#[cfg(any(feature = "observe", feature = "composite-operations"))]
 fn each_target(
     reg: &Registry,
     p: &Path,
