@@ -149,7 +149,7 @@ set(_anj_rs_known_options
   "ANJ_WITH_PLAINTEXT|BOOL|ON"
   "ANJ_WITH_OPAQUE|BOOL|ON"
   "ANJ_WITH_TLV|BOOL|ON"
-  "ANJ_WITH_SENML_JSON|BOOL|ON"    # anj-rs extension (not in Anjay Lite 3.0.0); Leshan and Wakaama use it
+  "ANJ_WITH_SENML_JSON|BOOL|OFF"   # anj-rs extension (Anjay Lite 3.0.0 has no SenML JSON); ON for Leshan/Wakaama users
   # CoAP
   "ANJ_COAP_MAX_OPTIONS_NUMBER|NUM|15"
   "ANJ_COAP_MAX_ATTR_OPTION_SIZE|NUM|40"

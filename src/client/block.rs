@@ -289,3 +289,113 @@ mod block1_tests {
         );
     }
 }
+
+/// The payload room of one outgoing message: what the message buffer leaves after the
+/// header and options, at most `ANJ_OUT_PAYLOAD_BUFFER_SIZE` (as in Anjay Lite, whose
+/// payloads are built in a buffer of that size). Larger payloads go block-wise.
+pub fn payload_limit(space: usize) -> usize {
+    space.min(crate::config::OUT_PAYLOAD_BUFFER_SIZE)
+}
+
+/// Writes bytes `[skip, skip + out.len())` of a payload into `out` (`out`, `skip`) and
+/// returns the payload's total length.
+pub type Window<'p, E> = dyn FnMut(&mut [u8], usize) -> Result<usize, E> + 'p;
+
+/// A request payload of ours that may go block-wise (RFC 7959 Block1: Register, Update,
+/// Send): which part of it the next message carries. The payload is not stored; each
+/// message encodes it again into a window ([`Block1Tx::write`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Block1Tx {
+    /// Offset of the next block in the whole payload.
+    offset: u32,
+    /// Largest block size exponent allowed (the server may lower it in its 2.31).
+    szx: u8,
+    /// The Block1 option of the message last built; `None`: the payload went whole.
+    sent: Option<Block>,
+}
+
+impl Default for Block1Tx {
+    fn default() -> Self {
+        Self::START
+    }
+}
+
+impl Block1Tx {
+    /// The whole payload, or its first block when it does not fit one message.
+    pub const START: Block1Tx = Block1Tx {
+        offset: 0,
+        szx: MAX_SZX,
+        sent: None,
+    };
+
+    /// Writes the payload into `w` (after its other options): whole when this is the
+    /// first message and it fits [`payload_limit`], else Block1 and the block at the
+    /// current offset, of the largest size that fits (RFC 7959 §2.3). `produce(out, skip)`
+    /// writes bytes `[skip, skip + out.len())` of the payload into `out` and returns the
+    /// payload's total length; it is called once for a whole payload, twice for a block.
+    /// `Err(())`: not even a 16-byte block fits, or the offset is past the end.
+    pub fn write<E>(
+        &mut self,
+        w: &mut crate::coap::MessageWriter<'_>,
+        produce: &mut Window<'_, E>,
+    ) -> Result<Result<(), E>, ()> {
+        let space = w.payload_space();
+        let limit = payload_limit(space.len());
+        if self.offset == 0 && self.sent.is_none() {
+            let room = space.get_mut(..limit).ok_or(())?;
+            let total = match produce(room, 0) {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(e)),
+            };
+            if total <= limit {
+                self.sent = None;
+                w.commit_payload(total).map_err(|_| ())?;
+                return Ok(Ok(()));
+            }
+        }
+        // A Block1 option takes at most 4 bytes (delta < 13 after Uri-Query, 3-byte value).
+        let szx = szx_for(limit.min(space.len().saturating_sub(4)))
+            .ok_or(())?
+            .min(self.szx);
+        let size = 16usize << szx;
+        let offset = self.offset as usize;
+        let num = u32::try_from(offset / size).map_err(|_| ())?;
+        // Learn the total length first: the More flag goes before the payload.
+        let total = match produce(&mut [], 0) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        if offset >= total {
+            return Err(());
+        }
+        let block = Block::new(num, offset + size < total, szx).ok_or(())?;
+        w.block_option(crate::coap::opt::BLOCK1, block)
+            .map_err(|_| ())?;
+        let len = size.min(total - offset);
+        let out = w.payload_space().get_mut(..len).ok_or(())?;
+        if let Err(e) = produce(out, offset) {
+            return Ok(Err(e));
+        }
+        w.commit_payload(len).map_err(|_| ())?;
+        self.sent = Some(block);
+        Ok(Ok(()))
+    }
+
+    /// The server answered the block last sent with 2.31 Continue (its Block1 option, if
+    /// any, in `echo`): moves on to the next block at the server's size if smaller, and
+    /// says whether there is one. False if the payload went whole or that was the last
+    /// block.
+    pub fn advance(&mut self, echo: Option<Block>) -> bool {
+        let Some(sent) = self.sent.filter(|b| b.more) else {
+            return false;
+        };
+        let Ok(next) = u32::try_from(sent.offset() + sent.size()) else {
+            return false;
+        };
+        self.offset = next;
+        self.szx = echo.map_or(sent.szx, |b| b.szx.min(sent.szx));
+        // The offset stays a multiple of the new (smaller, power-of-two) size.
+        self.sent = None;
+        true
+    }
+}

@@ -710,6 +710,42 @@ fn parse_senml_json(v: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
 
 /* ---------------------------------------- Read ---------------------------------------- */
 
+/// SenML CBOR as Anjay Lite writes it (its suite compares the bytes): a definite-length
+/// array whose count is the number of values, floats as single precision when exact.
+#[test]
+fn senml_cbor_read_is_a_definite_array_with_single_floats() {
+    let mut e = env();
+    let r = e.get("/4000/1/2", Some(SENML_CBOR));
+    assert_eq!(
+        r.payload,
+        b"\x81\xa2\x21\x69/4000/1/2\x02\xfa\x3f\xc0\x00\x00".to_vec()
+    );
+    // An instance: 0, 1, 2, 3/0, 3/1 and 6 are readable (4 executable, 5 write-only).
+    let r = e.get("/4000/0", Some(SENML_CBOR));
+    assert_eq!(r.payload[0], 0x86, "{:02x?}", r.payload);
+    assert_ne!(r.payload.last(), Some(&0xff));
+    assert_eq!(parse_senml_cbor(&r.payload).len(), 6);
+    let float = b"\xa2\x00\x62/2\x02\xfa\x3f\x00\x00\x00";
+    assert!(r.payload.windows(float.len()).any(|w| w == float));
+    // The whole object, and a Read-Composite of two paths (one of them two values).
+    let r = e.get("/4000", Some(SENML_CBOR));
+    assert_eq!(r.payload[0], 0x8c, "{:02x?}", r.payload);
+    let payload = senml_cbor(&[("/4000/0/3", None), ("/3/0/0", None)]);
+    let r = e.req(
+        RequestType::Fetch,
+        "/",
+        Req {
+            cf: Some(SENML_CBOR),
+            accept: Some(SENML_CBOR),
+            payload,
+            ..Default::default()
+        },
+    );
+    assert_eq!(code(&r), ResponseType::Content);
+    assert_eq!(r.payload[0], 0x83, "{:02x?}", r.payload);
+    assert_eq!(parse_senml_cbor(&r.payload).len(), 3);
+}
+
 #[test]
 fn read_at_every_level_in_every_format() {
     let mut e = env();

@@ -65,6 +65,8 @@ mod notify_block_tests;
     feature = "senml-json"
 ))]
 mod observe_tests;
+#[cfg(test)]
+mod out_block_tests;
 /// cbindgen:ignore
 pub(crate) mod register;
 /// cbindgen:ignore
@@ -229,6 +231,8 @@ pub struct Client {
     dm_busy: bool,
     /// A block-wise Write being received.
     block1: requests::Block1State,
+    /// Which part of the object list our Register or Update carries (RFC 7959 Block1).
+    reg_block: block::Block1Tx,
     /// The server rejected a 1.2 Register: announce 1.1 from now on.
     version_fallback: bool,
     /// The server was unreachable since the last successful Register or Update.
@@ -281,6 +285,7 @@ impl Client {
             dedup: DedupCache::default(),
             dm_busy: false,
             block1: requests::Block1State::default(),
+            reg_block: block::Block1Tx::START,
             version_fallback: false,
             was_offline: false,
             confirmed_at: 0,
@@ -644,6 +649,19 @@ impl Client {
     }
 
     fn send_request(&mut self, now: Instant, link: &mut dyn Link, req: Request, anj: *mut anj_t) {
+        self.reg_block = block::Block1Tx::START;
+        self.send_request_block(now, link, req, anj);
+    }
+
+    /// [`Client::send_request`] for the block of the payload `reg_block` is at (a new
+    /// Message ID and token for every block, RFC 7959 §2.3).
+    fn send_request_block(
+        &mut self,
+        now: Instant,
+        link: &mut dyn Link,
+        req: Request,
+        anj: *mut anj_t,
+    ) {
         let mut rnd = [0u8; 8];
         if !link.random(&mut rnd) {
             crate::log_error!("random number generator failed");
@@ -714,6 +732,7 @@ impl Client {
                     version,
                     anj,
                     &self.registry,
+                    &mut self.reg_block,
                 )
             }
             Request::Update {
@@ -732,6 +751,7 @@ impl Client {
                     binding,
                 },
                 &self.registry,
+                &mut self.reg_block,
             ),
             Request::Deregister => register::build_deregister(
                 &mut self.out_buf,
@@ -959,6 +979,8 @@ impl Client {
                     ty: msg.msg_type(),
                     message_id: msg.message_id(),
                     code: msg.code(),
+                    block1: msg.block1(),
+                    now,
                 };
                 self.out_matched(out, m, seen, link, anj);
                 return;
@@ -989,6 +1011,14 @@ impl Client {
                         let _ = link.send(&self.out_buf[..n]);
                     }
                     let code = msg.code();
+                    // 2.31 Continue: the next block of a block-wise Register or Update.
+                    if code == crate::coap::Code::CONTINUE
+                        && matches!(req, Request::Register | Request::Update { .. })
+                        && self.reg_block.advance(msg.block1())
+                    {
+                        self.send_request_block(now, link, req, anj);
+                        return;
+                    }
                     let ok = code.class() == 2;
                     let location = register::parse_location(&msg);
                     self.on_response(now, link, req, ok, code, location, anj);

@@ -46,6 +46,9 @@ pub(super) struct Seen {
     pub ty: MsgType,
     pub message_id: u16,
     pub code: Code,
+    /// The response's Block1 option (a 2.31 to a block of a Send).
+    pub block1: Option<crate::coap::Block>,
+    pub now: Instant,
 }
 
 #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
@@ -53,6 +56,9 @@ pub(super) struct Seen {
 pub(super) struct Out {
     pub kind: OutKind,
     pub pending: Pending,
+    /// Which part of a Send payload the message carries (RFC 7959 Block1).
+    #[cfg(feature = "lwm2m-send")]
+    pub block: super::block::Block1Tx,
 }
 
 #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
@@ -103,9 +109,16 @@ impl Client {
         self.transmit_out(now, link, out, anj);
     }
 
-    /// Builds the Send request `id` into `out_buf`: POST /dp with the records.
+    /// Builds the Send request `id` into `out_buf`: POST /dp with the records, whole or
+    /// the block `block` is at when they do not fit one message (RFC 7959 Block1).
     #[cfg(feature = "lwm2m-send")]
-    fn build_send(&mut self, id: u16, pending: &Pending, anj: *mut anj_t) -> DmResult<usize> {
+    fn build_send(
+        &mut self,
+        id: u16,
+        pending: &Pending,
+        block: &mut super::block::Block1Tx,
+        anj: *mut anj_t,
+    ) -> DmResult<usize> {
         let q = send_queue(anj).ok_or(DmError::INTERNAL)?;
         let e = |_| DmError::INTERNAL;
         let mut w = MessageWriter::new(
@@ -119,10 +132,12 @@ impl Client {
         w.option(opt::URI_PATH, b"dp").map_err(e)?;
         let cf = q.content_format(id).map_err(|_| DmError::INTERNAL)?;
         w.uint_option(opt::CONTENT_FORMAT, cf.into()).map_err(e)?;
-        let (_, len) = q
-            .encode(id, w.payload_space())
-            .map_err(|_| DmError::TOO_LARGE)?;
-        w.commit_payload(len).map_err(e)?;
+        block
+            .write(&mut w, &mut |out, skip| {
+                q.encode_block(id, skip, out).map(|(_, _, total)| total)
+            })
+            .map_err(|_| DmError::TOO_LARGE)?
+            .map_err(|_| DmError::INTERNAL)?;
         Ok(w.finish())
     }
 
@@ -327,7 +342,7 @@ impl Client {
     }
 
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
-    fn transmit_out(&mut self, now: Instant, link: &mut dyn Link, out: Out, anj: *mut anj_t) {
+    fn transmit_out(&mut self, now: Instant, link: &mut dyn Link, mut out: Out, anj: *mut anj_t) {
         let built = match out.kind {
             #[cfg(feature = "observe")]
             OutKind::Notify(head) => {
@@ -336,7 +351,14 @@ impl Client {
             #[cfg(feature = "observe")]
             OutKind::Stored(_) => self.build_stored(out.pending.message_id),
             #[cfg(feature = "lwm2m-send")]
-            OutKind::Send(id) => self.build_send(id, &out.pending, anj),
+            OutKind::Send(id) => {
+                let r = self.build_send(id, &out.pending, &mut out.block, anj);
+                // The block written is remembered for the server's 2.31.
+                if let Some(o) = self.out.as_mut().filter(|o| o.kind == out.kind) {
+                    o.block = out.block;
+                }
+                r
+            }
         };
         match built {
             Ok(n) => {
@@ -390,6 +412,22 @@ impl Client {
                 if seen.ty == MsgType::Con {
                     let n = crate::coap::empty_ack(&mut self.out_buf, seen.message_id);
                     let _ = link.send(&self.out_buf[..n]);
+                }
+                // 2.31 Continue: the next block, as a new message with the same token.
+                if seen.code == Code::CONTINUE && out.block.advance(seen.block1) {
+                    let mid = self.next_message_id();
+                    let token = out.pending;
+                    if self.start_out(seen.now, link, out.kind, mid, token.token()) {
+                        if let Some(o) = self.out.as_mut() {
+                            o.block = out.block;
+                        }
+                        if let Some(o) = self.out {
+                            self.transmit_out(seen.now, link, o, anj);
+                        }
+                        return;
+                    }
+                    self.out_failed(out.kind, anj, false);
+                    return;
                 }
                 self.send_finished(id, seen.code, anj);
             }
@@ -461,7 +499,12 @@ impl Client {
             return false;
         }
         let pending = Pending::new(now, mid, token, &self.settings.tx, u16::from_le_bytes(rnd));
-        self.out = Some(Out { kind, pending });
+        self.out = Some(Out {
+            kind,
+            pending,
+            #[cfg(feature = "lwm2m-send")]
+            block: super::block::Block1Tx::START,
+        });
         true
     }
 
@@ -715,11 +758,15 @@ impl Client {
         let group = self.observe.group_ids(head);
         let (reg, observe) = (&self.registry, &self.observe);
         let base = if o.composite { Path::ROOT } else { o.path };
+        let paths = || {
+            group
+                .into_iter()
+                .flatten()
+                .filter_map(|i| observe.get(i).map(|s| &s.path))
+        };
         super::requests::payload_blockwise(None, false, &mut w, &mut |out, skip| {
-            let mut enc = match skip {
-                None => fmt.encoder(base, out),
-                Some(skip) => fmt.encoder_window(base, out, skip),
-            };
+            let count = super::requests::count_paths(fmt, reg, paths(), o.composite)?;
+            let mut enc = fmt.counted_encoder(base, out, skip, count);
             for i in group.into_iter().flatten() {
                 let Some(p) = observe.get(i).map(|s| s.path) else {
                     continue;

@@ -1,6 +1,7 @@
 //! The messages of the Client Registration interface (LwM2M 1.1 TS Core §6.2, §8.2.4)
 //! and the server account they are sent to.
 
+use super::block::Block1Tx;
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 use crate::dm::builtin::{anj_communication_retry_res_t, security_rid, server_rid, BINDING_SIZE};
 use crate::dm::Registry;
@@ -418,9 +419,10 @@ const ROOT_LINK: &str = "</>;rt=\"oma.lwm2m\";ct=112";
 const ROOT_LINK: &str = "</>;rt=\"oma.lwm2m\";ct=11544";
 
 /// The object list of Register and Update: every object but Security (and OSCORE), with its
-/// version and instances (§6.2.1, §6.2.1.1).
-fn write_links(reg: &Registry, out: &mut [u8]) -> Result<usize, ()> {
-    let mut w = LinkWriter::new(out);
+/// version and instances (§6.2.1, §6.2.1.1); bytes `[skip, skip + out.len())` of it go to
+/// `out`, and the whole length is returned.
+fn write_links(reg: &Registry, out: &mut [u8], skip: usize) -> Result<usize, ()> {
+    let mut w = LinkWriter::new_window(out, skip);
     w.raw(ROOT_LINK).map_err(|_| ())?;
     for obj in reg.iter().filter(|o| o.oid() != 0 && o.oid() != 21) {
         w.object(obj.oid(), obj.version()).map_err(|_| ())?;
@@ -447,15 +449,19 @@ pub fn links_hash(reg: &Registry) -> u32 {
     h
 }
 
-/// Writes the object list as the payload (Content-Format was written in option order).
-fn finish_with_links(mut w: MessageWriter<'_>, reg: &Registry) -> Result<usize, ()> {
-    let space = w.payload_space();
-    let n = write_links(reg, space)?;
-    w.commit_payload(n).map_err(|_| ())?;
+/// Writes the object list as the payload (Content-Format was written in option order):
+/// whole, or the block `block` is at when it does not fit (RFC 7959 Block1).
+fn finish_with_links(
+    mut w: MessageWriter<'_>,
+    reg: &Registry,
+    block: &mut Block1Tx,
+) -> Result<usize, ()> {
+    block.write(&mut w, &mut |out, skip| write_links(reg, out, skip))??;
     Ok(w.finish())
 }
 
 /// Register: `POST /rd?ep=..&lt=..&lwm2m=..&b=..[&Q]` with the object list (§6.2.1).
+#[allow(clippy::too_many_arguments)]
 pub fn build_register(
     buf: &mut [u8],
     message_id: u16,
@@ -464,6 +470,7 @@ pub fn build_register(
     version: &[u8],
     anj: *mut anj_t,
     reg: &Registry,
+    block: &mut Block1Tx,
 ) -> Result<usize, ()> {
     let mut w =
         MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;
@@ -478,7 +485,7 @@ pub fn build_register(
     if crate::ffi::core::queue_mode(anj) {
         w.option(opt::URI_QUERY, b"Q").map_err(|_| ())?;
     }
-    finish_with_links(w, reg)
+    finish_with_links(w, reg, block)
 }
 
 /// Which optional parts an Update carries.
@@ -489,6 +496,7 @@ pub struct UpdateParts {
 }
 
 /// Update: `POST /{location}[?lt=..&b=..]`, with the object list when it changed (§6.2.2).
+#[allow(clippy::too_many_arguments)]
 pub fn build_update<const N: usize, const S: usize>(
     buf: &mut [u8],
     message_id: u16,
@@ -497,6 +505,7 @@ pub fn build_update<const N: usize, const S: usize>(
     acc: &ServerAccount,
     parts: UpdateParts,
     reg: &Registry,
+    block: &mut Block1Tx,
 ) -> Result<usize, ()> {
     let mut w =
         MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;
@@ -515,7 +524,7 @@ pub fn build_update<const N: usize, const S: usize>(
         query(&mut w, "b", acc.binding().as_bytes())?;
     }
     if parts.payload {
-        return finish_with_links(w, reg);
+        return finish_with_links(w, reg, block);
     }
     Ok(w.finish())
 }

@@ -1096,10 +1096,11 @@ pub(super) fn read(
     }
     let anj = ctx.anj;
     send_payload(req, w, &mut |out, skip| {
-        let mut enc = match skip {
-            None => fmt.encoder(target.path, out),
-            Some(skip) => fmt.encoder_window(target.path, out, skip),
+        let count = match fmt.counts_records() {
+            true => dm::count_readable(target)?,
+            false => 0,
         };
+        let mut enc = fmt.counted_encoder(target.path, out, skip, count);
         dm::read_each(anj, target, &mut enc)?;
         enc.finish().map_err(io_error)
     })?;
@@ -1203,15 +1204,18 @@ pub(super) fn payload_blockwise(
     w: &mut MessageWriter<'_>,
     produce: &mut Produce<'_>,
 ) -> DmResult<()> {
+    // At most ANJ_OUT_PAYLOAD_BUFFER_SIZE bytes of payload per message.
     if requested.is_none() {
-        match produce(w.payload_space(), None) {
+        let space = w.payload_space();
+        let limit = super::block::payload_limit(space.len());
+        match produce(space.get_mut(..limit).unwrap_or_default(), None) {
             Ok(n) => return w.commit_payload(n).map_err(|_| DmError::INTERNAL),
             Err(e) if e == DmError::TOO_LARGE => {}
             Err(e) => return Err(e),
         }
     }
     // Room for the payload once Block2 (at most 4 bytes) and Size2 (at most 6) are written.
-    let room = w.payload_space().len().saturating_sub(10);
+    let room = super::block::payload_limit(w.payload_space().len().saturating_sub(10));
     let plan = super::block::plan(requested, room).ok_or(DmError::TOO_LARGE)?;
     let total = produce(&mut [], Some(0))?;
     if plan.offset() >= total && !(plan.num == 0 && total == 0) {
@@ -1495,18 +1499,49 @@ pub(super) fn read_path(
     enc: &mut crate::io::format::AnyEncoder<'_>,
     skip_missing: bool,
 ) -> DmResult<()> {
+    each_target(reg, p, skip_missing, &mut |t| dm::read_each(anj, t, enc))
+}
+
+/// How many values [`read_path`] encodes for each path of `paths` together, when `fmt`
+/// wants the record count up front ([`Format::counts_records`]); else 0, at no cost.
+#[cfg(any(feature = "observe", feature = "composite-operations"))]
+pub(super) fn count_paths<'p>(
+    fmt: Format,
+    reg: &Registry,
+    paths: impl IntoIterator<Item = &'p Path>,
+    skip_missing: bool,
+) -> DmResult<usize> {
+    let mut n = 0;
+    if fmt.counts_records() {
+        for p in paths {
+            each_target(reg, p, skip_missing, &mut |t| {
+                n += dm::count_readable(t)?;
+                Ok(())
+            })?;
+        }
+    }
+    Ok(n)
+}
+
+/// Calls `f` with the target of `p` (every object but the protected ones for the root).
+#[cfg(any(feature = "observe", feature = "composite-operations"))]
+fn each_target(
+    reg: &Registry,
+    p: &Path,
+    skip_missing: bool,
+    f: &mut dyn FnMut(&Target) -> DmResult<()>,
+) -> DmResult<()> {
     if p.is_empty() {
         for obj in reg.iter().filter(|o| !dm::is_protected(o.oid())) {
-            let t = Target {
+            f(&Target {
                 obj,
                 path: Path::new(&[obj.oid()]),
-            };
-            dm::read_each(anj, &t, enc)?;
+            })?;
         }
         return Ok(());
     }
     match dm::resolve(reg, p) {
-        Ok(t) => dm::read_each(anj, &t, enc),
+        Ok(t) => f(&t),
         Err(e) if skip_missing && e == DmError::NOT_FOUND => Ok(()),
         Err(e) => Err(e),
     }
@@ -1577,7 +1612,8 @@ fn read_composite(
         w.uint_option(opt::CONTENT_FORMAT, out_cf.into())
             .map_err(|_| DmError::INTERNAL)?;
         let space = w.payload_space();
-        let mut enc = out_fmt.encoder(Path::ROOT, space);
+        let records = count_paths(out_fmt, ctx.reg, paths.iter().take(count), false)?;
+        let mut enc = out_fmt.counted_encoder(Path::ROOT, space, None, records);
         let anj = ctx.anj;
         for p in paths.iter().take(count) {
             read_path(anj, ctx.reg, p, &mut enc, false)?;

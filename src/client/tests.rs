@@ -304,7 +304,7 @@ pub(super) fn ack(req: &Packet, code: ResponseType) -> Packet {
     p
 }
 
-fn created(req: &Packet) -> Packet {
+pub(super) fn created(req: &Packet) -> Packet {
     let mut p = ack(req, ResponseType::Created);
     p.add_option(CoapOption::LocationPath, b"rd".to_vec());
     p.add_option(CoapOption::LocationPath, b"a1b2".to_vec());
@@ -570,6 +570,28 @@ pub(super) fn server_request(method: RequestType, mid: u16, path: &str) -> Packe
         p.add_option(CoapOption::UriPath, seg.as_bytes().to_vec());
     }
     p
+}
+
+/// Without `ANJ_WITH_SENML_JSON` (the CMake package's default, as Anjay Lite 3.0.0 has no
+/// SenML JSON), a SenML JSON Write is an unsupported Content-Format: 4.15, nothing written
+/// (Anjay Lite's test_dm.py::test_write_and_read_resource_unsupported_content_format).
+#[cfg(not(feature = "senml-json"))]
+#[test]
+fn senml_json_write_is_unsupported_without_the_option() {
+    let mut rig = Rig::new();
+    register(&mut rig);
+    let mut write = server_request(RequestType::Put, 0x4002, "/1/0/1");
+    write.add_option(CoapOption::ContentFormat, vec![110]);
+    write.payload = br#"[{"n":"/1/0/1","v":70}]"#.to_vec();
+    rig.deliver(&write);
+    rig.step();
+    let r = rig.take_sent().unwrap();
+    assert_eq!(
+        r.header.code,
+        MessageClass::Response(ResponseType::UnsupportedContentFormat)
+    );
+    // The lifetime did not change: no Update with lt= follows.
+    assert!(!rig.run_until(SEC, |r| !r.link.sent.is_empty()));
 }
 
 #[cfg(feature = "plaintext")]

@@ -323,6 +323,28 @@ fn riid_exists(obj: ObjRef, res: &anj_dm_res_t, riid: u16) -> bool {
 /// (LwM2M 1.1 TS Core §6.3.1). Encoder errors map as [`io_error`] says.
 pub fn read_each(anj: *mut anj_t, target: &Target, enc: &mut AnyEncoder<'_>) -> DmResult<()> {
     let obj = target.obj;
+    walk_readable(target, &mut |res, p| encode_value(anj, obj, res, p, enc))
+}
+
+/// How many values [`read_each`] would encode for `target` (the same walk, with the same
+/// errors, without reading a value): the record count of a definite-length SenML CBOR
+/// pack.
+pub fn count_readable(target: &Target) -> DmResult<usize> {
+    let mut n = 0;
+    walk_readable(target, &mut |_, _| {
+        n += 1;
+        Ok(())
+    })?;
+    Ok(n)
+}
+
+/// Calls `f` with every readable value under `target` (its resource and path), in path
+/// order; see [`read_each`].
+fn walk_readable(
+    target: &Target,
+    f: &mut dyn FnMut(&anj_dm_res_t, &Path) -> DmResult<()>,
+) -> DmResult<()> {
+    let obj = target.obj;
     let ids = target.path.as_slice();
     let oid = obj.oid();
     let want_iid = ids.get(1).copied();
@@ -354,12 +376,10 @@ pub fn read_each(anj: *mut anj_t, target: &Target, enc: &mut AnyEncoder<'_>) -> 
                     if want_riid.is_some_and(|w| w != riid) {
                         continue;
                     }
-                    let p = Path::new(&[oid, inst.iid, res.rid, riid]);
-                    encode_value(anj, obj, &res, &p, enc)?;
+                    f(&res, &Path::new(&[oid, inst.iid, res.rid, riid]))?;
                 }
             } else {
-                let p = Path::new(&[oid, inst.iid, res.rid]);
-                encode_value(anj, obj, &res, &p, enc)?;
+                f(&res, &Path::new(&[oid, inst.iid, res.rid]))?;
             }
         }
     }

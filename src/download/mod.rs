@@ -560,14 +560,24 @@ impl Downloader {
         let (Some(pending), Some(uri)) = (self.pending.as_ref(), self.uri.as_ref()) else {
             return Err(Error::Internal);
         };
-        let size = 16u32 << self.szx;
-        let block = Block::new(self.offset / size, false, self.szx).ok_or_else(|| {
-            dl_log!(
-                L_ERROR,
-                "the resource is larger than Block2 numbers can reach"
-            );
-            Error::InvalidResponse
-        })?;
+        // The first GET of a download carries no Block2 when the largest block fits the
+        // buffer: the server picks the size (RFC 7959 §2.4), as Anjay Lite does. Later ones,
+        // and a resume after a retry, ask for the next block at the size the server chose;
+        // a buffer too small for 1024-byte blocks asks for a smaller size at once.
+        let block = if self.offset == 0 && self.szx == Block::MAX_SZX {
+            None
+        } else {
+            let size = 16u32 << self.szx;
+            Some(
+                Block::new(self.offset / size, false, self.szx).ok_or_else(|| {
+                    dl_log!(
+                        L_ERROR,
+                        "the resource is larger than Block2 numbers can reach"
+                    );
+                    Error::InvalidResponse
+                })?,
+            )
+        };
         let len = (|| {
             let mut w = MessageWriter::new(
                 buf,
@@ -577,7 +587,9 @@ impl Downloader {
                 pending.token(),
             )?;
             uri.write_options(uri_str, &mut w)?;
-            w.block_option(opt::BLOCK2, block)?;
+            if let Some(block) = block {
+                w.block_option(opt::BLOCK2, block)?;
+            }
             Ok::<usize, crate::coap::WriteError>(w.finish())
         })()
         .map_err(|e| {

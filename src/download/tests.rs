@@ -364,7 +364,12 @@ impl Rig {
     }
 
     fn block_nums(&self) -> Vec<u32> {
-        self.link.gets.iter().map(|g| g.block2.unwrap().0).collect()
+        // A GET without Block2 asks for the first block.
+        self.link
+            .gets
+            .iter()
+            .map(|g| g.block2.map_or(0, |b| b.0))
+            .collect()
     }
 }
 
@@ -404,9 +409,11 @@ fn downloads_block_by_block_in_order() {
         r.link.connects,
         vec![("coap".into(), "example.com".into(), "5683".into())]
     );
-    // Block2 early negotiation: 1024-byte blocks fit the 1200-byte buffer.
+    // 1024-byte blocks fit the 1200-byte buffer: the first GET has no Block2 (the
+    // server picks the size, as with Anjay Lite), the next ones ask at its size.
+    assert_eq!(r.link.gets[0].block2, None);
     assert_eq!(r.block_nums(), vec![0, 1, 2, 3, 4]);
-    assert!(r.link.gets.iter().all(|g| g.block2.unwrap().1 == 6));
+    assert!(r.link.gets[1..].iter().all(|g| g.block2.unwrap().1 == 6));
     assert!(r.link.gets.iter().all(|g| g.path == ["fw", "image.bin"]));
     // A new Message ID and token for every block.
     for w in r.link.gets.windows(2) {
@@ -433,8 +440,8 @@ fn block_size_follows_the_buffer_and_the_server() {
     r.start();
     r.run_until(Status::Finished, 10 * SEC);
     assert_eq!(r.data, body(1000));
-    let asked: Vec<_> = r.link.gets.iter().map(|g| g.block2.unwrap()).collect();
-    assert_eq!(asked, vec![(0, 6), (1, 4), (2, 4), (3, 4)]);
+    let asked: Vec<_> = r.link.gets.iter().map(|g| g.block2).collect();
+    assert_eq!(asked, vec![None, Some((1, 4)), Some((2, 4)), Some((3, 4))]);
 }
 
 #[test]
@@ -606,6 +613,9 @@ fn lost_connection_resumes_at_the_last_good_block() {
     assert_eq!(&nums[..3], &[0, 1, 2]);
     assert!(nums[3..nums.len() - 7].iter().all(|&b| b == 3), "{nums:?}");
     assert_eq!(&nums[nums.len() - 7..], &[3, 4, 5, 6, 7, 8, 9]);
+    // Only the very first GET lets the server choose; the retries name block 3.
+    assert_eq!(r.link.gets[0].block2, None);
+    assert!(r.link.gets[1..].iter().all(|g| g.block2.is_some()));
     let st = r.statuses();
     assert_eq!(
         st,
@@ -654,7 +664,8 @@ fn retries_end_after_retry_count_attempts_without_progress() {
     assert_eq!(r.link.connects.len(), 3);
     assert_eq!(r.link.cleanups, 3);
     assert_eq!(r.link.gets.len(), 3);
-    assert!(r.link.gets.iter().all(|g| g.block2.unwrap().0 == 0));
+    // Every attempt is a first GET: no Block2.
+    assert!(r.link.gets.iter().all(|g| g.block2.is_none()));
     // A receive error (e.g. ICMP port unreachable) is a network error, retried too.
     let mut r = Rig::new(body(3000), s);
     r.start();

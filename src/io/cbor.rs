@@ -136,12 +136,11 @@ impl<'b> CborWriter<'b> {
         self.head(MAJOR_MAP, len)
     }
 
-    /// A float in the smallest exact precision (RFC 8949 §4.2.2 preferred serialization).
+    /// A float as single precision when that is exact, else double, as Anjay Lite writes
+    /// it (half precision, RFC 8949 §4.2.2's shortest form, would save 2 bytes on values
+    /// such as 1.5, but servers and tests comparing bytes expect Anjay Lite's form, and
+    /// every CBOR decoder must accept both).
     pub fn float(&mut self, v: f64) -> Result<(), IoError> {
-        if let Some(h) = f64_to_f16_exact(v) {
-            let b = h.to_be_bytes();
-            return self.w.push(&[0xF9, b[0], b[1]]);
-        }
         if let Some(f) = super::fbits::f64_to_f32_exact(v) {
             self.w.push_byte(0xFA)?;
             return self.w.push(&f.to_be_bytes());
@@ -877,20 +876,32 @@ mod tests {
             enc(|w| w.int(i64::MIN)),
             [0x3b, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
         );
-        assert_eq!(enc(|w| w.float(0.0)), [0xf9, 0x00, 0x00]);
-        assert_eq!(enc(|w| w.float(-0.0)), [0xf9, 0x80, 0x00]);
-        assert_eq!(enc(|w| w.float(1.5)), [0xf9, 0x3e, 0x00]);
-        assert_eq!(enc(|w| w.float(65504.0)), [0xf9, 0x7b, 0xff]);
+        assert_eq!(enc(|w| w.float(0.0)), [0xfa, 0x00, 0x00, 0x00, 0x00]);
+        assert_eq!(enc(|w| w.float(-0.0)), [0xfa, 0x80, 0x00, 0x00, 0x00]);
+        assert_eq!(enc(|w| w.float(1.5)), [0xfa, 0x3f, 0xc0, 0x00, 0x00]);
+        assert_eq!(enc(|w| w.float(65504.0)), [0xfa, 0x47, 0x7f, 0xe0, 0x00]);
         assert_eq!(enc(|w| w.float(100000.0)), [0xfa, 0x47, 0xc3, 0x50, 0x00]);
-        assert_eq!(enc(|w| w.float(5.960464477539063e-8)), [0xf9, 0x00, 0x01]);
-        assert_eq!(enc(|w| w.float(0.00006103515625)), [0xf9, 0x04, 0x00]);
-        assert_eq!(enc(|w| w.float(-4.0)), [0xf9, 0xc4, 0x00]);
+        assert_eq!(
+            enc(|w| w.float(5.960464477539063e-8)),
+            [0xfa, 0x33, 0x80, 0x00, 0x00]
+        );
+        assert_eq!(
+            enc(|w| w.float(0.00006103515625)),
+            [0xfa, 0x38, 0x80, 0x00, 0x00]
+        );
+        assert_eq!(enc(|w| w.float(-4.0)), [0xfa, 0xc0, 0x80, 0x00, 0x00]);
         assert_eq!(
             enc(|w| w.float(1.1)),
             [0xfb, 0x3f, 0xf1, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a]
         );
-        assert_eq!(enc(|w| w.float(f64::INFINITY)), [0xf9, 0x7c, 0x00]);
-        assert_eq!(enc(|w| w.float(f64::NAN)), [0xf9, 0x7e, 0x00]);
+        assert_eq!(
+            enc(|w| w.float(f64::INFINITY)),
+            [0xfa, 0x7f, 0x80, 0x00, 0x00]
+        );
+        assert_eq!(
+            enc(|w| w.float(f64::NAN)),
+            [0xfb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0]
+        );
         assert_eq!(
             enc(|w| w.float(3.4028234663852886e+38)),
             [0xfa, 0x7f, 0x7f, 0xff, 0xff]

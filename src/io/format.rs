@@ -137,7 +137,35 @@ impl Format {
     /// An encoder writing a response for `base` (the request path) into `out`; an entry
     /// that does not fit fails with [`IoError::BufferTooSmall`].
     pub fn encoder(self, base: Path, out: &mut [u8]) -> AnyEncoder<'_> {
-        self.with_writer(base, SliceWriter::new(out))
+        self.with_writer(base, SliceWriter::new(out), None)
+    }
+
+    /// Whether the encoder of this format wants the number of records up front
+    /// ([`Format::counted_encoder`]): SenML CBOR, whose pack is then a definite-length
+    /// array, byte for byte what Anjay Lite writes.
+    pub fn counts_records(self) -> bool {
+        #[cfg(feature = "senml-cbor")]
+        if self == Format::SenmlCbor {
+            return true;
+        }
+        false
+    }
+
+    /// [`Format::encoder`] (`skip` `None`) or [`Format::encoder_window`], for a payload of
+    /// `count` records when [`Format::counts_records`] (exactly that many must be written;
+    /// ignored by the other formats).
+    pub fn counted_encoder(
+        self,
+        base: Path,
+        out: &mut [u8],
+        skip: Option<usize>,
+        count: usize,
+    ) -> AnyEncoder<'_> {
+        let w = match skip {
+            None => SliceWriter::new(out),
+            Some(skip) => SliceWriter::window(out, skip),
+        };
+        self.with_writer(base, w, Some(count))
     }
 
     /// An encoder producing one window of the response for `base`, for block-wise
@@ -148,13 +176,16 @@ impl Format {
     /// encoding, and `finish` returns the TOTAL length of the full encoding (the window
     /// holds `min(total, skip + out.len()) - skip` bytes; more blocks follow while
     /// `total > skip + out.len()`; `total` is the Size2 option). No encoder ever patches
-    /// or moves bytes it has emitted (SenML CBOR and LwM2M CBOR use indefinite-length
-    /// containers, TLV fixed-size container headers), so every window is exact.
+    /// or moves bytes it has emitted (LwM2M CBOR uses indefinite-length maps, SenML CBOR
+    /// an indefinite array or, from [`Format::counted_encoder`], a definite one whose count
+    /// is known before the first byte, TLV fixed-size container headers), so every window
+    /// is exact.
     pub fn encoder_window(self, base: Path, out: &mut [u8], skip: usize) -> AnyEncoder<'_> {
-        self.with_writer(base, SliceWriter::window(out, skip))
+        self.with_writer(base, SliceWriter::window(out, skip), None)
     }
 
-    fn with_writer(self, base: Path, w: SliceWriter<'_>) -> AnyEncoder<'_> {
+    fn with_writer(self, base: Path, w: SliceWriter<'_>, count: Option<usize>) -> AnyEncoder<'_> {
+        let _ = count;
         match self {
             #[cfg(feature = "plaintext")]
             Format::Text => AnyEncoder::Text(TextEncoder::with_writer(base, w)),
@@ -167,7 +198,10 @@ impl Format {
             #[cfg(feature = "senml-json")]
             Format::SenmlJson => AnyEncoder::SenmlJson(SenmlJsonEncoder::with_writer(base, w)),
             #[cfg(feature = "senml-cbor")]
-            Format::SenmlCbor => AnyEncoder::SenmlCbor(SenmlCborEncoder::with_writer(base, w)),
+            Format::SenmlCbor => AnyEncoder::SenmlCbor(match count {
+                Some(n) => SenmlCborEncoder::with_count(base, n, w),
+                None => SenmlCborEncoder::with_writer(base, w),
+            }),
             #[cfg(feature = "lwm2m-cbor")]
             Format::Lwm2mCbor => AnyEncoder::Lwm2mCbor(Lwm2mCborEncoder::with_writer(base, w)),
         }

@@ -7,13 +7,15 @@
 //! with a slash (`/1`, `/11/0`); bn + n is the full path as RFC 8428 §4.5.1 concatenates.
 //! A record's timestamp, when set and different from the previous one, goes into `bt` (-3).
 //! Values: `v` (2) numbers (Time as tag 1 + integer, as Anjay Lite), `vs` (3), `vb` (4),
-//! `vd` (8) and `"vlo"` for Objlnk (`"oid:iid"`). Floats use the smallest exact precision.
-//! The pack is an indefinite-length array (`0x9F` records `0xFF`, RFC 8949 §3.2.2; RFC 8428
-//! §6 allows any CBOR array, and Leshan's and Anjay's decoders accept it): nothing is ever
-//! patched or moved, so the encoder can produce any window of its output exactly
-//! (RFC 7959 Block2, see [`crate::io::format::Format::encoder_window`]). When the number
-//! of records is known up front (LwM2M Send), [`SenmlCborEncoder::with_count`] writes a
-//! definite-length array instead, byte for byte what Anjay Lite sends.
+//! `vd` (8) and `"vlo"` for Objlnk (`"oid:iid"`). Floats are single precision when that is
+//! exact, else double, as Anjay Lite writes them.
+//! The client always knows the number of records before it encodes (Read, Observe and
+//! Read-Composite count the readable values with a walk of the data model that reads no
+//! value; Send has its records), so [`SenmlCborEncoder::with_count`] writes a definite-length
+//! array, byte for byte what Anjay Lite sends. Nothing is ever patched or moved, so the
+//! encoder can produce any window of its output exactly (RFC 7959 Block2, see
+//! [`crate::io::format::Format::encoder_window`]). Without a count ([`SenmlCborEncoder::new`])
+//! the pack is an indefinite-length array (`0x9F` records `0xFF`, RFC 8949 §3.2.2).
 //!
 //! Decoding accepts definite and indefinite arrays, maps and strings (RFC 8949 §3.2), half
 //! floats, tag 1 on numbers, integer and text labels, `bn`/`bt` on any record (they apply
@@ -135,10 +137,6 @@ impl<'b> SenmlCborEncoder<'b> {
     /// operation): the array is definite-length, as Anjay Lite writes it, and no break
     /// closes it. Still nothing is patched, so windows of the output stay exact. Exactly
     /// `count` records must be written before [`Encoder::finish`].
-    #[cfg_attr(
-        not(all(feature = "lwm2m-send", feature = "senml-cbor")),
-        allow(dead_code)
-    )]
     pub(crate) fn with_count(base: Path, count: usize, w: SliceWriter<'b>) -> Self {
         let mut c = CborWriter::from_writer(w);
         let count = count as u64;
@@ -963,7 +961,7 @@ mod tests {
         let want: &[u8] =
             b"\x83\xa4\x21\x64/3/0\x00\x62/9\x22\xfb\x41\xd9\x6a\x56\x4a\x00\x00\x00\x02\x18\x2a\
                            \xa2\x00\x63/17\x03\x61x\
-                           \xa3\x00\x62/9\x22\xf9\xc1\x00\x02\x18\x2b";
+                           \xa3\x00\x62/9\x22\xfa\xc0\x20\x00\x00\x02\x18\x2b";
         assert_eq!(&buf[..n], want);
         let got = decode_all(&[3, 0], &buf[..n], &mut [], &|p| {
             Some(if p.rid() == Some(17) {

@@ -519,9 +519,9 @@ fn senml_cbor_bytes_as_anjay_lite() {
     ];
     let (_, out) = one_shot(&series, SENML);
     let want: &[u8] = b"\x83\
-        \xa3\x21\x6c/3303/0/5700\x22\xf9\x56\x48\x02\xf9\x4d\x60\
-        \xa1\x02\xf9\x4d\x80\
-        \xa2\x22\xf9\x00\x00\x02\xf9\x4d\xa0";
+        \xa3\x21\x6c/3303/0/5700\x22\xfa\x42\xc9\x00\x00\x02\xfa\x41\xac\x00\x00\
+        \xa1\x02\xfa\x41\xb0\x00\x00\
+        \xa2\x22\xfa\x00\x00\x00\x00\x02\xfa\x41\xb4\x00\x00";
     assert_eq!(out, want);
 
     // Different objects: no common path, no base name; every record named in full.
@@ -536,7 +536,7 @@ fn senml_cbor_bytes_as_anjay_lite() {
     ];
     let (_, out) = one_shot(&mixed, SENML);
     let want: &[u8] =
-        b"\x82\xa2\x00\x66/1/0/1\x02\x18\x3c\xa3\x00\x66/3/0/9\x22\xf9\x3c\x00\x04\xf5";
+        b"\x82\xa2\x00\x66/1/0/1\x02\x18\x3c\xa3\x00\x66/3/0/9\x22\xfa\x3f\x80\x00\x00\x04\xf5";
     assert_eq!(out, want);
 }
 
@@ -732,7 +732,7 @@ mod external {
         };
         let records = [rec(&[3, 0, 18], ANJ_DATA_TYPE_EXTERNAL_BYTES, ext, 10.0)];
         let (_, out) = one_shot(&records, SENML);
-        let mut want = b"\x81\xa3\x21\x67/3/0/18\x22\xf9\x49\x00\x08\x58\x24".to_vec();
+        let mut want = b"\x81\xa3\x21\x67/3/0/18\x22\xfa\x41\x20\x00\x00\x08\x58\x24".to_vec();
         want.extend_from_slice(DATA);
         assert_eq!(out, want);
         // Without a get_external_data callback the record is refused.
