@@ -674,6 +674,13 @@ function(_anj_rs_define_library)
   set(_header "${_a_HEADER_DIR}/anj/anj_config.h")
 
   set(_env ${_a_ENV} "ANJ_CONFIG_HEADER_DIR=${_a_HEADER_DIR}")
+  # The bindgen workaround of .cargo/config.toml (mbedtls-rs-sys with its
+  # wall-clock hook on glibc hosts), also when cargo runs outside the checkout.
+  foreach(_triple x86_64_unknown_linux_gnu aarch64_unknown_linux_gnu)
+    if(NOT DEFINED ENV{BINDGEN_EXTRA_CLANG_ARGS_${_triple}})
+      list(APPEND _env "BINDGEN_EXTRA_CLANG_ARGS_${_triple}=-D__time_t_defined -Dtime_t=long")
+    endif()
+  endforeach()
   if(ANJ_RUST_TARGET AND CMAKE_CROSSCOMPILING)
     # Let the cc crate (build.rs compiles a little C) use the toolchain of the
     # CMake toolchain file. (Without one, CMake's compiler is the host's, and

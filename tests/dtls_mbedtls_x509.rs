@@ -98,12 +98,85 @@ fn make_cert(dir: &Path, name: &str, cn: &str, issuer: Option<&str>, ca: bool) {
             );
         }
     }
+    export_der(dir, name);
+}
+
+/// Like [`make_cert`] for an end-entity certificate issued by `issuer`, valid only
+/// from `start` to `end` (`YYYYMMDDHHMMSSZ`): `openssl ca`, since `openssl x509`
+/// of OpenSSL 3.0 cannot set both dates.
+fn make_dated_cert(dir: &Path, name: &str, cn: &str, issuer: &str, start: &str, end: &str) {
+    let key = format!("{name}.key");
+    openssl(
+        dir,
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            &key,
+        ],
+    );
+    let ext = format!("{name}.ext");
+    std::fs::write(
+        dir.join(&ext),
+        format!("basicConstraints=CA:FALSE\nsubjectAltName=DNS:{cn}\n"),
+    )
+    .unwrap();
+    let csr = format!("{name}.csr");
+    let subj = format!("/CN={cn}");
+    openssl(
+        dir,
+        &["req", "-new", "-key", &key, "-subj", &subj, "-out", &csr],
+    );
+    let cnf = format!("{name}.ca.cnf");
+    std::fs::write(
+        dir.join(&cnf),
+        format!(
+            "[ca]\ndefault_ca = d\n[d]\ndatabase = {name}.index\nnew_certs_dir = .\n\
+             serial = {name}.serial\ndefault_md = sha256\npolicy = p\nunique_subject = no\n\
+             [p]\ncommonName = supplied\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join(format!("{name}.index")), "").unwrap();
+    std::fs::write(dir.join(format!("{name}.serial")), "1000\n").unwrap();
+    openssl(
+        dir,
+        &[
+            "ca",
+            "-batch",
+            "-notext",
+            "-config",
+            &cnf,
+            "-cert",
+            &format!("{issuer}.pem"),
+            "-keyfile",
+            &format!("{issuer}.key"),
+            "-in",
+            &csr,
+            "-startdate",
+            start,
+            "-enddate",
+            end,
+            "-extfile",
+            &ext,
+            "-out",
+            &format!("{name}.pem"),
+        ],
+    );
+    export_der(dir, name);
+}
+
+/// `name.der` from `name.pem`, and the key `name.key` as `name.key.der` (PKCS#8).
+fn export_der(dir: &Path, name: &str) {
     openssl(
         dir,
         &[
             "x509",
             "-in",
-            &pem,
+            &format!("{name}.pem"),
             "-outform",
             "DER",
             "-out",
@@ -118,7 +191,7 @@ fn make_cert(dir: &Path, name: &str, cn: &str, issuer: Option<&str>, ca: bool) {
             "-topk8",
             "-nocrypt",
             "-in",
-            &key,
+            &format!("{name}.key"),
             "-outform",
             "DER",
             "-out",
@@ -145,6 +218,14 @@ impl Pki {
             make_cert(&dir, "client", "anj-rs-client", Some("ca"), false);
             make_cert(&dir, "otherca", "untrusted CA", None, true);
             make_cert(&dir, "rogue", "anj-rs-client", Some("otherca"), false);
+            // Issued by the trusted CA, right name, wrong dates.
+            let (past, future) = (
+                ("20000101000000Z", "20010101000000Z"),
+                ("20900101000000Z", "20910101000000Z"),
+            );
+            make_dated_cert(&dir, "expired", "localhost", "ca", past.0, past.1);
+            make_dated_cert(&dir, "future", "localhost", "ca", future.0, future.1);
+            make_dated_cert(&dir, "oldclient", "anj-rs-client", "ca", past.0, past.1);
             Pki { dir }
         })
     }
@@ -372,6 +453,48 @@ fn usage_3_domain_issued_pins_the_server_certificate() {
             &Creds::new(ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE, "server.der")
         ) < 0
     );
+}
+
+/// notBefore / notAfter are checked against `anj_time_real_now` (here the POSIX
+/// clock): a server certificate of the trusted CA, with the right name, that expired
+/// in 2001 or becomes valid only in 2090 is refused under every usage that verifies
+/// the server, even when it is pinned (usage 3); one valid now is accepted.
+#[test]
+fn server_certificate_outside_its_validity_is_refused() {
+    let _g = serial();
+    let anchored = Creds::new(ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION, "ca.der");
+    assert_eq!(handshake("server", &anchored), ANJ_NET_OK);
+    for name in ["expired", "future"] {
+        assert!(handshake(name, &anchored) < 0, "{name} accepted (usage 2)");
+        let pinned: &'static str = if name == "expired" {
+            "expired.der"
+        } else {
+            "future.der"
+        };
+        let usage_3 = Creds::new(ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE, pinned);
+        assert!(handshake(name, &usage_3) < 0, "{name} accepted (usage 3)");
+        let usage_1 = Creds {
+            trust: &["ca.pem"],
+            ..Creds::new(ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT, pinned)
+        };
+        assert!(handshake(name, &usage_1) < 0, "{name} accepted (usage 1)");
+    }
+}
+
+/// The client does not check its own certificate's dates (it presents what /0/x/3
+/// holds); the server does, and refuses an expired one.
+#[test]
+fn expired_client_certificate_is_presented_and_refused_by_the_server() {
+    let _g = serial();
+    let old = Creds {
+        client: "oldclient",
+        ..Creds::new(ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION, "ca.der")
+    };
+    let cfg = old.config();
+    let mut ctx: *mut anj_net_ctx_t = ptr::null_mut();
+    assert_eq!(unsafe { anj_dtls_create_ctx(&mut ctx, &cfg) }, ANJ_NET_OK);
+    assert_eq!(unsafe { anj_dtls_cleanup_ctx(&mut ctx) }, ANJ_NET_OK);
+    assert!(handshake("server", &old) < 0);
 }
 
 #[test]

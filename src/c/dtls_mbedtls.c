@@ -486,6 +486,67 @@ static int parse_key(dtls_ctx_t *c, const anj_net_ssl_configuration_t *sec,
     return 0;
 }
 
+/* ---- Certificate validity (notBefore / notAfter) ------------------------
+ * Checked by MbedTLS only with MBEDTLS_HAVE_TIME_DATE. "Now" is then
+ * anj_time_real_now() whenever the configuration lets us give MbedTLS its
+ * time source (MBEDTLS_PLATFORM_TIME_ALT: mbedtls_platform_set_time); the
+ * vendored MbedTLS also takes its wall clock from a hook that reads the same
+ * clock (src/platform/mbedtls_clock.rs). Otherwise a log line says what is
+ * (not) checked. */
+#if defined(MBEDTLS_HAVE_TIME_DATE) && defined(MBEDTLS_PLATFORM_TIME_ALT) \
+        && !defined(MBEDTLS_PLATFORM_TIME_MACRO)
+#    define VALIDITY_CLOCK_IS_ANJ 1
+static mbedtls_time_t validity_now(mbedtls_time_t *out) {
+    mbedtls_time_t t = (mbedtls_time_t) anj_time_real_to_scalar(
+            anj_time_real_now(), ANJ_TIME_UNIT_S);
+    if (out) {
+        *out = t;
+    }
+    return t;
+}
+#endif
+#ifdef ANJ_RS_VENDORED_MBEDTLS
+int anj_rs_mbedtls_clock_install(void);
+#endif
+
+static void validity_clock_setup(void) {
+#if !defined(MBEDTLS_HAVE_TIME_DATE)
+    anj_rs_dtls_log(DTLS_LOG_ERROR,
+                    "certificate validity (notBefore/notAfter) is NOT "
+                    "checked: MbedTLS is built without MBEDTLS_HAVE_TIME_DATE",
+                    0);
+#elif defined(VALIDITY_CLOCK_IS_ANJ)
+#    ifdef ANJ_RS_VENDORED_MBEDTLS
+    (void) anj_rs_mbedtls_clock_install();
+#    endif
+    (void) mbedtls_platform_set_time(validity_now);
+#else
+    anj_rs_dtls_log(DTLS_LOG_INFO,
+                    "certificate validity is checked against MbedTLS's own "
+                    "clock, not anj_time_real_now (MBEDTLS_PLATFORM_TIME_ALT "
+                    "is off)",
+                    0);
+#endif
+}
+
+/* Says which end of the validity window failed, and the "now" used. */
+static void log_validity_failure(uint32_t flags) {
+    if (!(flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE))) {
+        return;
+    }
+    const char *what = (flags & MBEDTLS_X509_BADCERT_EXPIRED)
+                               ? ((flags & MBEDTLS_X509_BADCERT_FUTURE)
+                                          ? "outside its validity (or no clock)"
+                                          : "expired")
+                               : "not valid yet";
+    (void) what;
+    DTLS_LOGF(DTLS_LOG_ERROR, 0,
+              "server certificate %s at anj_time_real_now = %lld s",
+              what,
+              (long long) anj_time_real_to_scalar(anj_time_real_now(),
+                                                  ANJ_TIME_UNIT_S));
+}
+
 static bool same_cert(const mbedtls_x509_crt *a, const mbedtls_x509_crt *b) {
     return a && b && a->raw.p && b->raw.p && a->raw.len == b->raw.len
            && !memcmp(a->raw.p, b->raw.p, a->raw.len);
@@ -561,6 +622,7 @@ static int verify_cb(void *p, mbedtls_x509_crt *crt, int depth,
         }
         break;
     }
+    log_validity_failure(*flags);
     if (*flags) {
         DTLS_LOGF(DTLS_LOG_ERROR, 0, "server chain rejected at depth %d (usage %d, X.509 flags "
                  "0x%05lx)",
@@ -641,6 +703,7 @@ static int load_cert(dtls_ctx_t *c, const anj_net_ssl_configuration_t *sec) {
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE);
     } else {
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+        validity_clock_setup();
         /* Usages 2 and 3 anchor on /0/x/4 (for 3 only so that MbedTLS has a
          * CA list at all: verify_cb accepts nothing but the exact
          * certificate). */

@@ -5,6 +5,8 @@
 pub mod dtls_mbedtls;
 #[cfg(all(feature = "net-dtls", feature = "mbedtls", not(anj_mbedtls_backend)))]
 pub mod dtls_unavailable;
+#[cfg(all(feature = "vendored-mbedtls", anj_mbedtls_backend))]
+pub mod mbedtls_clock;
 #[cfg(feature = "rng-posix-compat")]
 pub mod posix_rng;
 #[cfg(feature = "time-posix-compat")]
