@@ -51,6 +51,27 @@ def _make(cwd, name, cn, issuer=None, ca=False):
              "-out", f"{name}.key.der")
 
 
+def _make_dated(cwd, name, cn, issuer, start, end):
+    """An end-entity certificate issued by ``issuer``, valid only from ``start`` to
+    ``end`` (YYYYMMDDHHMMSSZ): ``openssl ca``, as OpenSSL 3.0's ``x509`` cannot set
+    both dates."""
+    _openssl(cwd, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f"{name}.key")
+    (cwd / f"{name}.ext").write_text(f"basicConstraints=CA:FALSE\nsubjectAltName=DNS:{cn}\n")
+    _openssl(cwd, "req", "-new", "-key", f"{name}.key", "-subj", f"/CN={cn}", "-out", f"{name}.csr")
+    (cwd / f"{name}.cnf").write_text(
+        f"[ca]\ndefault_ca = d\n[d]\ndatabase = {name}.index\nnew_certs_dir = .\n"
+        f"serial = {name}.serial\ndefault_md = sha256\npolicy = p\nunique_subject = no\n"
+        "[p]\ncommonName = supplied\n")
+    (cwd / f"{name}.index").write_text("")
+    (cwd / f"{name}.serial").write_text("2000\n")
+    _openssl(cwd, "ca", "-batch", "-notext", "-config", f"{name}.cnf", "-cert", f"{issuer}.pem",
+             "-keyfile", f"{issuer}.key", "-in", f"{name}.csr", "-startdate", start,
+             "-enddate", end, "-extfile", f"{name}.ext", "-out", f"{name}.pem")
+    _openssl(cwd, "x509", "-in", f"{name}.pem", "-outform", "DER", "-out", f"{name}.der")
+    _openssl(cwd, "pkcs8", "-topk8", "-nocrypt", "-in", f"{name}.key", "-outform", "DER",
+             "-out", f"{name}.key.der")
+
+
 EP = f"anj-x509-{os.getpid()}"
 ROGUE_EP = f"anj-x509-rogue-{os.getpid()}"
 
@@ -63,6 +84,9 @@ def pki(tmp_path_factory):
     _make(d, "client", EP, issuer="ca")
     _make(d, "otherca", "untrusted CA", ca=True)
     _make(d, "rogue", ROGUE_EP, issuer="otherca")
+    # Leshan's certificate from the trusted CA, with its name, outside its validity.
+    _make_dated(d, "server_expired", "localhost", "ca", "20000101000000Z", "20010101000000Z")
+    _make_dated(d, "server_future", "localhost", "ca", "20900101000000Z", "20910101000000Z")
     return d
 
 
@@ -159,3 +183,25 @@ def test_server_certificate_not_matching_is_rejected(x509_server, pki, tmp_path)
     finally:
         proc.stop()
         x509_server.remove_security(EP)
+
+
+@pytest.mark.parametrize("which,why", [("expired", "expired"), ("future", "not valid yet")])
+def test_server_certificate_outside_its_validity_is_rejected(pki, tmp_path, which, why):
+    """Leshan presents a certificate of the trusted CA, with the right name, that
+    expired in 2001 or is valid only from 2090: the client refuses it (checked against
+    anj_time_real_now) whether /0/x/4 pins it (usage 3) or is the CA (usage 2)."""
+    name = f"server_{which}"
+    with leshan.LeshanServer(extra_args=[
+            "-cert", str(pki / f"{name}.der"),
+            "-prik", str(pki / f"{name}.key.der"),
+            "-truststore", str(pki / "ca.der")]) as server:
+        server.add_x509(EP)
+        for usage, server_cert in [(3, f"{name}.der"), (2, "ca.der")]:
+            proc = _client(server, pki, EP, tmp_path / f"client-{usage}.log", usage=usage,
+                           server_cert=server_cert)
+            try:
+                log = _never_registers(server, proc, EP)
+                assert f"server certificate {why} at anj_time_real_now" in log, log[-2000:]
+                assert "server chain rejected at depth 0" in log, log[-2000:]
+            finally:
+                proc.stop()
