@@ -178,6 +178,23 @@ fn put_block(rig: &mut Rig, mid: u16, num: u32, more: bool, data: &[u8]) -> Pack
     exchange(rig, &req)
 }
 
+/// One block of a text/plain (base64) Write of Package, blocks of 16 << `szx` bytes.
+fn put_text_block(rig: &mut Rig, mid: u16, num: u32, more: bool, szx: u8, data: &[u8]) -> Packet {
+    let mut req = server_request(RequestType::Put, mid, "/5/0/0");
+    req.add_option(CoapOption::ContentFormat, uint_opt(TEXT));
+    let b = Block { num, more, szx };
+    req.add_option(CoapOption::Block1, uint_opt(b.to_uint().unwrap()));
+    req.payload = data.to_vec();
+    exchange(rig, &req)
+}
+
+fn base64(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; data.len().div_ceil(3) * 4];
+    let mut w = crate::io::value::SliceWriter::new(&mut out);
+    crate::io::text::base64_encode(&mut w, data, false, true).unwrap();
+    out
+}
+
 fn put(rig: &mut Rig, mid: u16, path: &str, cf: u32, data: &[u8]) -> Packet {
     let mut req = server_request(RequestType::Put, mid, path);
     req.add_option(CoapOption::ContentFormat, uint_opt(cf));
@@ -376,6 +393,64 @@ fn application_errors_during_a_push_become_the_update_result() {
         // A smaller image fits.
         push(&mut rig, 0x400, &img[..2500]);
         assert_eq!(state_and_result(&mut rig, 0x500), ("2".into(), "0".into()));
+    }
+}
+
+#[cfg(feature = "plaintext")]
+#[test]
+fn a_block_wise_base64_push_is_decoded_as_the_blocks_come() {
+    // Sizes whose base64 ends with no padding, one `=` and two.
+    for (len, szx) in [(3000usize, 5u8), (3001, 6), (3002, 4), (4, 5)] {
+        let (mut rig, _) = setup();
+        let img = image(len);
+        let text = base64(&img);
+        let size = 16usize << szx;
+        let blocks: Vec<&[u8]> = text.chunks(size).collect();
+        for (i, chunk) in blocks.iter().enumerate() {
+            let more = i + 1 < blocks.len();
+            let p = put_text_block(&mut rig, 0x200 + i as u16, i as u32, more, szx, chunk);
+            let want = if more {
+                ResponseType::Continue
+            } else {
+                ResponseType::Changed
+            };
+            assert_eq!(code(&p), want, "{len}: block {i}");
+        }
+        APP.with(|a| {
+            let a = a.borrow();
+            assert_eq!(a.image, img, "{len}");
+            // Several small chunks per block, never a buffer of the whole image.
+            assert!(a.chunks >= blocks.len());
+        });
+        assert_eq!(take_log(), vec!["start", "finish"], "{len}");
+        assert_eq!(state_and_result(&mut rig, 0x300), ("2".into(), "0".into()));
+    }
+}
+
+#[cfg(feature = "plaintext")]
+#[test]
+fn a_bad_base64_block_fails_the_push_with_4_00_and_resets() {
+    let img = image(4000);
+    let text = base64(&img);
+    let blocks: Vec<&[u8]> = text.chunks(1024).collect();
+    for bad in [b"!!!!QUJD".as_slice(), b"QQ==QUJD", b"QUJ=QUJD", b"Q"] {
+        let (mut rig, _) = setup();
+        let p = put_text_block(&mut rig, 0x200, 0, true, 6, blocks[0]);
+        assert_eq!(code(&p), ResponseType::Continue);
+        // The second block carries the bad text; with "Q" it is the last one and ends on
+        // a quantum of one character.
+        let last = bad == b"Q";
+        let mut second = blocks[1][..1024 - 8].to_vec();
+        second.extend_from_slice(bad);
+        assert!(last || second.len() == 1024);
+        let p = put_text_block(&mut rig, 0x201, 1, !last, 6, &second);
+        assert_eq!(code(&p), ResponseType::BadRequest, "{bad:?}");
+        // The transfer is abandoned as any failed one: Idle, Connection Lost.
+        assert_eq!(take_log(), vec!["start", "reset"], "{bad:?}");
+        assert_eq!(state_and_result(&mut rig, 0x300), ("0".into(), "4".into()));
+        // The rest of the failed transfer is refused.
+        let p = put_text_block(&mut rig, 0x302, 2, true, 6, blocks[2]);
+        assert_eq!(code(&p), ResponseType::RequestEntityIncomplete);
     }
 }
 

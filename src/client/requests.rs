@@ -93,6 +93,9 @@ pub(super) enum Touched {
 pub(super) struct Block1State {
     rx: super::block::Block1Rx,
     obj: Option<dm::ObjRef>,
+    /// A streamed Opaque value written as text/plain: the base64 decoder (a quantum cut
+    /// by a block boundary waits in it) and how many bytes were handed over so far.
+    b64: Option<(crate::io::text::Base64Stream, usize)>,
     doc: Option<Streamed>,
     deadline: Instant,
 }
@@ -115,6 +118,7 @@ struct Streamed {
 impl Block1State {
     /// Ends a transfer that was not completed: its transactions roll back.
     pub(super) fn abandon(&mut self, anj: *mut anj_t) {
+        self.b64 = None;
         if let Some(obj) = self.obj.take() {
             obj.transaction_end(anj, false);
         }
@@ -429,12 +433,18 @@ fn block1_request(
             let single = matches!(op, Op::WriteReplace | Op::WritePartial)
                 && path.len() >= 3
                 && (path.len() == 4 || !dm::is_multiple(ctx.reg, path));
+            let (cf, ty) = (req.content_format(), dm::resource_type(ctx.reg, path));
+            // An Opaque value as text/plain is base64, decoded as the blocks come.
+            let base64 = cfg!(feature = "plaintext")
+                && cf == Some(format::TEXT)
+                && ty == Some(DataType::Bytes);
             let value = single
-                && matches!(
-                    (req.content_format(), dm::resource_type(ctx.reg, path)),
-                    (Some(format::OPAQUE), Some(DataType::Bytes))
-                        | (Some(format::TEXT), Some(DataType::String))
-                );
+                && (base64
+                    || matches!(
+                        (cf, ty),
+                        (Some(format::OPAQUE), Some(DataType::Bytes))
+                            | (Some(format::TEXT), Some(DataType::String))
+                    ));
             if value {
                 let target = dm::resolve(ctx.reg, path)?;
                 dm::check_writable(ctx.reg, path)?;
@@ -442,6 +452,7 @@ fn block1_request(
                     0 => ctx.block1.obj = Some(target.obj),
                     r => return Err(DmError::from_handler(r)),
                 }
+                ctx.block1.b64 = base64.then(|| (crate::io::text::Base64Stream::new(false), 0));
             } else {
                 ctx.block1.doc = Some(block1_begin(req, path, op, ctx)?);
             }
@@ -466,6 +477,7 @@ fn block1_request(
     }
     // The last block: end the transaction(s) with the operation's result.
     let code = if let Some(obj) = ctx.block1.obj.take() {
+        ctx.block1.b64 = None;
         let result = match obj.transaction_validate(anj) {
             0 => Ok(()),
             r => Err(match DmError::from_handler(r) {
@@ -600,21 +612,34 @@ fn block1_value(
         .block1
         .obj
         .ok_or(DmError(Code::REQUEST_ENTITY_INCOMPLETE))?;
-    let mut value = anj_res_value_t::zeroed();
-    value.bytes_or_string = anj_bytes_or_string_value_t {
-        data: data.as_ptr().cast(),
-        offset,
-        chunk_length: data.len(),
-        // Known once the last block is there (dm/defs.h: 0 while unknown).
-        full_length_hint: if b.more { 0 } else { offset + data.len() },
-    };
     let ids = path.as_slice();
     let riid = ids.get(3).copied().unwrap_or(ID_INVALID);
-    match obj.write(ctx.anj, ids[1], ids[2], riid, &value) {
-        None => Err(DmError::METHOD_NOT_ALLOWED),
-        Some(0) => Ok(()),
-        Some(r) => Err(DmError::from_handler(r)),
+    let anj = ctx.anj;
+    let chunk = |data: &[u8], offset: usize, last: bool| {
+        let mut value = anj_res_value_t::zeroed();
+        value.bytes_or_string = anj_bytes_or_string_value_t {
+            data: data.as_ptr().cast(),
+            offset,
+            chunk_length: data.len(),
+            // Known once the last block is there (dm/defs.h: 0 while unknown).
+            full_length_hint: if last { offset + data.len() } else { 0 },
+        };
+        match obj.write(anj, ids[1], ids[2], riid, &value) {
+            None => Err(DmError::METHOD_NOT_ALLOWED),
+            Some(0) => Ok(()),
+            Some(r) => Err(DmError::from_handler(r)),
+        }
+    };
+    // Base64 text: the decoded bytes, in pieces of a small stack buffer; the offsets count
+    // decoded bytes, not characters.
+    if let Some((dec, done)) = ctx.block1.b64.as_mut() {
+        return dec.decode_chunks(data, !b.more, decode_error, |bytes, last| {
+            chunk(bytes, *done, last)?;
+            *done += bytes.len();
+            Ok(())
+        });
     }
+    chunk(data, offset, !b.more)
 }
 
 /// The first block of a structured block-wise request: checks it as the one-shot

@@ -119,6 +119,138 @@ pub(crate) fn base64_decode(input: &[u8], out: &mut [u8], url: bool) -> Result<u
     Ok(w.pos)
 }
 
+/// Base64 decoded piece by piece (a value that comes in several blocks, RFC 7959 Block1):
+/// up to 3 characters of a quantum cut by the end of a piece wait here for the next one.
+/// Accepts what [`base64_decode`] accepts of the whole text: padding only at the end and
+/// completing the last quantum; an unpadded last quantum of 2 or 3 characters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Base64Stream {
+    /// The bits of the quantum being read.
+    quantum: u32,
+    /// Characters of it read so far (0..=3).
+    held: u8,
+    /// `=` characters read; after the first one only `=` may follow.
+    pad: u8,
+    /// The quantum with padding was completed: nothing may follow.
+    ended: bool,
+    url: bool,
+}
+
+impl Base64Stream {
+    pub(crate) fn new(url: bool) -> Self {
+        Base64Stream {
+            url,
+            ..Base64Stream::default()
+        }
+    }
+
+    /// Decodes characters of `input` into `out` while a whole quantum fits in it (up to
+    /// 3 bytes each); characters of an incomplete quantum are held. Returns how many
+    /// characters were used and how many bytes written.
+    pub(crate) fn feed(&mut self, input: &[u8], out: &mut [u8]) -> Result<(usize, usize), IoError> {
+        let mut produced = 0usize;
+        for (used, &c) in input.iter().enumerate() {
+            if self.ended {
+                return Err(IoError::Malformed);
+            }
+            if self.held == 3 && out.len() - produced < 3 {
+                return Ok((used, produced));
+            }
+            if c == b'=' {
+                if self.held + self.pad < 2 {
+                    return Err(IoError::Malformed);
+                }
+                self.pad += 1;
+            } else {
+                if self.pad > 0 {
+                    return Err(IoError::Malformed);
+                }
+                self.quantum |= sextet(c, self.url)? << (18 - 6 * u32::from(self.held));
+            }
+            self.held += 1;
+            if self.held == 4 {
+                let n = 3 - usize::from(self.pad);
+                let bytes = [
+                    (self.quantum >> 16) as u8,
+                    (self.quantum >> 8) as u8,
+                    self.quantum as u8,
+                ];
+                let dst = out
+                    .get_mut(produced..produced + n)
+                    .ok_or(IoError::BufferTooSmall)?;
+                dst.copy_from_slice(bytes.get(..n).unwrap_or(&bytes));
+                produced += n;
+                self.ended = self.pad > 0;
+                self.quantum = 0;
+                self.held = 0;
+                self.pad = 0;
+            }
+        }
+        Ok((input.len(), produced))
+    }
+
+    /// The end of the text: the bytes of an unpadded last quantum (at most 2) go into
+    /// `out`; returns how many. A quantum of one character or with incomplete padding is
+    /// malformed.
+    pub(crate) fn finish(&mut self, out: &mut [u8]) -> Result<usize, IoError> {
+        let held = usize::from(self.held);
+        if self.pad > 0 || held == 1 {
+            return Err(IoError::Malformed);
+        }
+        let n = held.saturating_sub(1);
+        let bytes = [(self.quantum >> 16) as u8, (self.quantum >> 8) as u8];
+        out.get_mut(..n)
+            .ok_or(IoError::BufferTooSmall)?
+            .copy_from_slice(bytes.get(..n).unwrap_or(&bytes));
+        *self = Base64Stream::new(self.url);
+        Ok(n)
+    }
+
+    /// Decodes one piece of the text through a small stack buffer, handing the bytes to
+    /// `f` as they come (`f(bytes, last)`; `last` is set once, on the final call after the
+    /// last piece, which may be empty). Only the final call may have no bytes.
+    pub(crate) fn decode_chunks<E, F: FnMut(&[u8], bool) -> Result<(), E>>(
+        &mut self,
+        mut input: &[u8],
+        last: bool,
+        err: fn(IoError) -> E,
+        mut f: F,
+    ) -> Result<(), E> {
+        const ROOM: usize = 96;
+        // Two more bytes for what `finish` adds.
+        let mut buf = [0u8; ROOM + 2];
+        loop {
+            let (used, mut n) = self.feed(input, &mut buf[..ROOM]).map_err(err)?;
+            input = input.get(used..).unwrap_or(&[]);
+            let end = input.is_empty();
+            if end && last {
+                n += self.finish(&mut buf[n..]).map_err(err)?;
+                return f(&buf[..n], true);
+            }
+            if n > 0 {
+                f(&buf[..n], false)?;
+            }
+            if end {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn sextet(c: u8, url: bool) -> Result<u32, IoError> {
+    let v = match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' if !url => 62,
+        b'/' if !url => 63,
+        b'-' if url => 62,
+        b'_' if url => 63,
+        _ => return Err(IoError::Malformed),
+    };
+    Ok(u32::from(v))
+}
+
 /// Writes one value as LwM2M plain text. Null has no text form.
 pub(crate) fn write_text_value(w: &mut SliceWriter<'_>, v: &Value<'_>) -> Result<(), IoError> {
     match *v {
@@ -328,6 +460,91 @@ mod tests {
         let e = d.next_entry(&|_| Some(t))?.unwrap();
         assert_eq!(d.next_entry(&|_| Some(t)), Ok(None));
         Ok(e.value)
+    }
+
+    /// Decodes `text` cut into pieces at `cuts` with [`Base64Stream`].
+    fn b64_pieces(text: &[u8], cuts: &[usize]) -> Result<std::vec::Vec<u8>, IoError> {
+        let mut st = Base64Stream::new(false);
+        let mut out = std::vec::Vec::new();
+        let mut finals = 0;
+        let mut bounds = std::vec![0];
+        bounds.extend_from_slice(cuts);
+        bounds.push(text.len());
+        for k in 0..bounds.len() - 1 {
+            let last = k == bounds.len() - 2;
+            st.decode_chunks(
+                &text[bounds[k]..bounds[k + 1]],
+                last,
+                |e| e,
+                |b, end| {
+                    assert!(!b.is_empty() || end, "only the final call may be empty");
+                    assert!(b.len() <= 98);
+                    finals += usize::from(end);
+                    out.extend_from_slice(b);
+                    Ok(())
+                },
+            )?;
+        }
+        assert_eq!(finals, 1);
+        Ok(out)
+    }
+
+    #[test]
+    fn base64_across_pieces_matches_whole_decoding() {
+        let data: std::vec::Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+        for len in [0usize, 1, 2, 3, 4, 5, 200, 300] {
+            let mut text = [0u8; 512];
+            let mut w = SliceWriter::new(&mut text);
+            base64_encode(&mut w, &data[..len], false, true).unwrap();
+            let n = w.pos;
+            let text = &text[..n];
+            for i in 0..=n {
+                for j in [
+                    i,
+                    (i + 1).min(n),
+                    (i + 2).min(n),
+                    (i + 3).min(n),
+                    (i + 150).min(n),
+                ] {
+                    assert_eq!(
+                        b64_pieces(text, &[i, j]).unwrap(),
+                        &data[..len],
+                        "{len} {i} {j}"
+                    );
+                }
+            }
+            // Unpadded as the whole-text decoder accepts it.
+            let bare = text
+                .strip_suffix(b"==")
+                .or(text.strip_suffix(b"="))
+                .unwrap_or(text);
+            for i in 0..=bare.len() {
+                assert_eq!(b64_pieces(bare, &[i]).unwrap(), &data[..len]);
+            }
+        }
+    }
+
+    #[test]
+    fn base64_pieces_refuse_what_the_whole_decoder_refuses() {
+        for bad in [
+            &b"QUJD!"[..],
+            b"QQ=",
+            b"Q===",
+            b"QQ==QQ==",
+            b"QUJDR",
+            b"QU=D",
+            b"QUJD QUJD",
+        ] {
+            let mut scratch = [0u8; 16];
+            assert!(base64_decode(bad, &mut scratch, false).is_err(), "{bad:?}");
+            for i in 0..=bad.len() {
+                assert_eq!(
+                    b64_pieces(bad, &[i]),
+                    Err(IoError::Malformed),
+                    "{bad:?} at {i}"
+                );
+            }
+        }
     }
 
     #[test]
