@@ -35,6 +35,8 @@ struct Log {
     data: Vec<u8>,
     ends: Vec<bool>,
     begins: usize,
+    /// The write handler fails (5.00) once a chunk would pass this many bytes.
+    fail_past: Option<usize>,
 }
 
 thread_local! {
@@ -78,11 +80,14 @@ unsafe extern "C" fn write(
     let data = unsafe { std::slice::from_raw_parts(b.data as *const u8, b.chunk_length) };
     LOG.with(|l| {
         let mut l = l.borrow_mut();
+        if l.fail_past.is_some_and(|n| b.offset + b.chunk_length > n) {
+            return -160;
+        }
         l.chunks
             .push((b.offset, b.chunk_length, b.full_length_hint));
         l.data.extend_from_slice(data);
-    });
-    0
+        0
+    })
 }
 
 unsafe extern "C" fn begin(_anj: *mut anj_t, _obj: *const anj_dm_obj_t) -> i32 {
@@ -1076,5 +1081,225 @@ mod structured {
         e.rig.link.sent.clear();
         assert_eq!(e.a.take_log().last().map(String::as_str), Some("end fail"));
         assert_eq!(e.a.name(0), name);
+    }
+}
+
+/// A String or Opaque value longer than the Block1 carry inside a structured payload: its
+/// content reaches the write handler in chunks as the blocks come (offsets in order, the
+/// full length on each), inside the one transaction of the request.
+mod chunked_values {
+    use super::*;
+    use crate::io::value::{Encoder, Entry, Path, Value};
+
+    fn image(len: usize) -> Vec<u8> {
+        (0..len as u32).map(|i| (i * 13 % 251) as u8).collect()
+    }
+
+    fn rig() -> Rig {
+        let mut rig = Rig::new();
+        register(&mut rig);
+        install(&mut rig);
+        LOG.with(|l| *l.borrow_mut() = Log::default());
+        rig
+    }
+
+    /// Sends `payload` in 512-byte blocks; returns the response codes.
+    fn send(
+        rig: &mut Rig,
+        mid: u16,
+        method: RequestType,
+        path: &str,
+        cf: u16,
+        payload: &[u8],
+    ) -> Vec<ResponseType> {
+        let blocks: Vec<&[u8]> = payload.chunks(512).collect();
+        let mut codes = vec![];
+        for (i, c) in blocks.iter().enumerate() {
+            let mut req = server_request(method, mid + i as u16, path);
+            req.add_option(CoapOption::ContentFormat, uint_opt(cf.into()));
+            let b = Block {
+                num: i as u32,
+                more: i + 1 < blocks.len(),
+                szx: 5,
+            };
+            req.add_option(CoapOption::Block1, uint_opt(b.to_uint().unwrap()));
+            req.payload = c.to_vec();
+            rig.deliver(&req);
+            rig.step();
+            let p = rig.take_sent().expect("a response");
+            match p.header.code {
+                MessageClass::Response(r) => codes.push(r),
+                c => panic!("{c:?}"),
+            }
+        }
+        codes
+    }
+
+    fn encode(fmt: crate::io::format::Format, base: &[u16], entries: &[Entry<'_>]) -> Vec<u8> {
+        let mut buf = vec![0u8; 16384];
+        let mut enc = fmt.encoder(Path::new(base), &mut buf);
+        for en in entries {
+            enc.entry(en).unwrap();
+        }
+        let n = enc.finish().unwrap();
+        buf.truncate(n);
+        buf
+    }
+
+    fn continues_then(codes: &[ResponseType], last: ResponseType) {
+        let (l, rest) = codes.split_last().unwrap();
+        assert!(
+            rest.iter().all(|c| *c == ResponseType::Continue),
+            "{codes:?}"
+        );
+        assert_eq!(*l, last, "{codes:?}");
+    }
+
+    /// The chunks of the values written, in order: each value's chunks start at 0, follow
+    /// each other and carry its full length; returns the values' lengths.
+    fn values_of(chunks: &[(usize, usize, usize)]) -> Vec<usize> {
+        let mut lens = vec![];
+        let mut next = 0;
+        for &(offset, len, full) in chunks {
+            if offset == 0 {
+                assert_eq!(next, 0, "a value ended early: {chunks:?}");
+                lens.push(full);
+            }
+            assert_eq!(offset, next, "{chunks:?}");
+            assert_eq!(full, *lens.last().unwrap(), "{chunks:?}");
+            next = if offset + len == full {
+                0
+            } else {
+                offset + len
+            };
+        }
+        assert_eq!(next, 0, "the last value did not end: {chunks:?}");
+        lens
+    }
+
+    /// Writes of a value of a few KiB in `fmt` (to the resource and to its instance;
+    /// Write-Composite when `composite`), then a handler failure half-way.
+    fn check_format(fmt: crate::io::format::Format, composite: bool) {
+        let cf = fmt.content_format();
+        let big = image(3000);
+        let small = image(20);
+        let e = |v| Entry::new(Path::new(&[4000, 0, 1]), v);
+        let mut cases = vec![
+            (
+                "/4000/0/1",
+                RequestType::Put,
+                &[4000u16, 0, 1][..],
+                vec![e(Value::Bytes(&big))],
+            ),
+            (
+                "/4000/0",
+                RequestType::Post,
+                &[4000, 0],
+                vec![e(Value::Bytes(&big)), e(Value::Bytes(&small))],
+            ),
+        ];
+        if composite {
+            cases.push((
+                "/",
+                RequestType::IPatch,
+                &[],
+                vec![
+                    e(Value::Bytes(&small)),
+                    e(Value::Bytes(&big)),
+                    e(Value::Bytes(&big)),
+                ],
+            ));
+        }
+        for (path, method, base, entries) in cases {
+            let mut rig = rig();
+            let payload = encode(fmt, base, &entries);
+            let codes = send(&mut rig, 0x7000, method, path, cf, &payload);
+            continues_then(&codes, ResponseType::Changed);
+            LOG.with(|l| {
+                let l = l.borrow();
+                let want: Vec<u8> = entries
+                    .iter()
+                    .flat_map(|e| match e.value {
+                        Value::Bytes(b) => b.to_vec(),
+                        _ => unreachable!(),
+                    })
+                    .collect();
+                assert!(l.data == want, "{fmt:?} {path}");
+                let lens: Vec<usize> = entries
+                    .iter()
+                    .map(|e| match e.value {
+                        Value::Bytes(b) => b.len(),
+                        _ => 0,
+                    })
+                    .collect();
+                assert_eq!(values_of(&l.chunks), lens, "{fmt:?} {path}");
+                // The big value came in pieces, none larger than a block and the carry.
+                assert!(l.chunks.len() >= entries.len() + 5, "{:?}", l.chunks);
+                let most = 512 + crate::config::BLOCK1_CARRY_SIZE;
+                assert!(l.chunks.iter().all(|c| c.1 <= most), "{:?}", l.chunks);
+                assert_eq!((l.begins, l.ends.as_slice()), (1, &[true][..]));
+            });
+
+            // The handler fails on the chunk that passes byte 1500: that block's answer
+            // is the handler's 5.00, the transaction rolls back, the rest is 4.08.
+            let mut rig = super::super::tests::Rig::new();
+            register(&mut rig);
+            install(&mut rig);
+            LOG.with(|l| {
+                *l.borrow_mut() = Log {
+                    fail_past: Some(1500),
+                    ..Log::default()
+                }
+            });
+            let codes = send(&mut rig, 0x7100, method, path, cf, &payload);
+            let failed = codes
+                .iter()
+                .position(|c| *c != ResponseType::Continue)
+                .unwrap();
+            assert_eq!(
+                codes[failed],
+                ResponseType::InternalServerError,
+                "{codes:?}"
+            );
+            assert!(codes[failed + 1..]
+                .iter()
+                .all(|c| *c == ResponseType::RequestEntityIncomplete));
+            LOG.with(|l| {
+                let l = l.borrow();
+                assert_eq!(l.ends, vec![false]);
+                // Chunks of the failing value up to byte 1500 (of 3000) got through.
+                let big_part = l
+                    .chunks
+                    .iter()
+                    .filter(|c| c.2 == 3000)
+                    .map(|c| c.1)
+                    .sum::<usize>();
+                assert!(big_part <= 1500 && big_part > 500, "{:?}", l.chunks);
+            });
+        }
+
+        // The payload ends inside the value: 4.00, rolled back.
+        let mut rig = rig();
+        let mut payload = encode(fmt, &[4000, 0, 1], &[e(Value::Bytes(&big))]);
+        payload.truncate(2000);
+        let codes = send(
+            &mut rig,
+            0x7200,
+            RequestType::Put,
+            "/4000/0/1",
+            cf,
+            &payload,
+        );
+        continues_then(&codes, ResponseType::BadRequest);
+        LOG.with(|l| assert_eq!(l.borrow().ends, vec![false]));
+    }
+
+    #[cfg(feature = "senml-cbor")]
+    #[test]
+    fn senml_cbor_values_larger_than_the_carry_come_in_chunks() {
+        check_format(
+            crate::io::format::Format::SenmlCbor,
+            cfg!(feature = "composite-operations"),
+        );
     }
 }

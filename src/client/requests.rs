@@ -113,6 +113,20 @@ struct Streamed {
     state: format::DecState,
     carry: [u8; BLOCK1_CARRY],
     carry_len: usize,
+    /// A String or Opaque value longer than the carry whose content is being handed to
+    /// its write handler in chunks as the blocks come ([`crate::io::value::CutValue`]); decoding resumes
+    /// from `state` after its last byte.
+    value: Option<ValueRun>,
+}
+
+/// See [`Streamed::value`]: the value's path and type, and how much of its `len` bytes
+/// was handed over.
+#[derive(Clone, Copy)]
+struct ValueRun {
+    path: Path,
+    text: bool,
+    done: usize,
+    len: usize,
 }
 
 impl Block1State {
@@ -566,6 +580,7 @@ pub(super) fn block1_bootstrap_write(
                 state: fmt.initial_state(*path).ok_or(DmError::TOO_LARGE)?,
                 carry: [0; BLOCK1_CARRY],
                 carry_len: 0,
+                value: None,
             });
         }
         Block1Step::Continue { .. } => {}
@@ -677,6 +692,7 @@ fn block1_begin(req: &Message<'_>, path: &Path, op: Op, ctx: &mut Ctx<'_>) -> Dm
             state,
             carry: [0; BLOCK1_CARRY],
             carry_len: 0,
+            value: None,
         }),
         Err(e) => {
             let _ = txn.finish(ctx.anj, Err(e));
@@ -699,6 +715,29 @@ fn block1_feed(
 ) -> DmResult<()> {
     use crate::io::format::AnyDecoder;
     const ROOM: usize = BLOCK1_CARRY + crate::config::IN_MSG_BUFFER_SIZE;
+    // A Bootstrap-Write joins the objects to the Bootstrap session's transaction.
+    let txn = match session_txn {
+        Some(t) => t,
+        None => &mut doc.txn,
+    };
+    // First the rest of a value handed over in chunks, straight from the block.
+    let mut data = data;
+    if let Some(run) = doc.value.as_mut() {
+        let n = data.len().min(run.len - run.done);
+        let (chunk, rest) = data.split_at(n);
+        doc.apply
+            .chunk(anj, reg, txn, &run.path, run.text, chunk, run.done, run.len)?;
+        run.done += n;
+        if run.done < run.len {
+            return if last {
+                Err(DmError::BAD_REQUEST)
+            } else {
+                Ok(())
+            };
+        }
+        doc.value = None;
+        data = rest;
+    }
     let mut buf = [0u8; ROOM];
     let held = doc.carry.get(..doc.carry_len).unwrap_or(&[]);
     let total = held.len() + data.len();
@@ -709,11 +748,6 @@ fn block1_feed(
     buf[held.len()..total].copy_from_slice(data);
     let input = &buf[..total];
     let mut scratch = [0u8; ROOM];
-    // A Bootstrap-Write joins the objects to the Bootstrap session's transaction.
-    let txn = match session_txn {
-        Some(t) => t,
-        None => &mut doc.txn,
-    };
     #[cfg(feature = "bootstrap")]
     if matches!(doc.apply, Apply::Bootstrap { .. }) {
         // The complete entries of this block, prepared before any is written.
@@ -759,6 +793,26 @@ fn block1_feed(
     let tail = input.get(used..).unwrap_or(&[]);
     if last && !tail.is_empty() {
         return Err(DmError::BAD_REQUEST);
+    }
+    if tail.len() > BLOCK1_CARRY {
+        // Too long to wait for the next block: a String or Opaque value is handed over
+        // in chunks, from its first byte here on.
+        let (cut, after) = dec.cut_value().ok_or(DmError::TOO_LARGE)?;
+        let first = input.get(cut.start..).ok_or(DmError::INTERNAL)?;
+        if cut.start < used || first.len() >= cut.len {
+            return Err(DmError::INTERNAL);
+        }
+        doc.apply
+            .chunk(anj, reg, txn, &cut.path, cut.text, first, 0, cut.len)?;
+        doc.value = Some(ValueRun {
+            path: cut.path,
+            text: cut.text,
+            done: first.len(),
+            len: cut.len,
+        });
+        doc.carry_len = 0;
+        doc.state = after;
+        return Ok(());
     }
     let slot = doc.carry.get_mut(..tail.len()).ok_or(DmError::TOO_LARGE)?;
     slot.copy_from_slice(tail);
@@ -874,21 +928,70 @@ impl Apply {
         txn: &mut TxnSet,
         e: &crate::io::value::Entry<'_>,
     ) -> DmResult<()> {
+        self.put(anj, reg, txn, &e.path, &e.value, None)
+    }
+
+    /// Applies one chunk of a String or Opaque value at `path` (`text`: a String) that
+    /// comes in several blocks: `offset` of its `len` bytes.
+    #[allow(clippy::too_many_arguments)]
+    fn chunk(
+        &mut self,
+        anj: *mut anj_t,
+        reg: &Registry,
+        txn: &mut TxnSet,
+        path: &Path,
+        text: bool,
+        data: &[u8],
+        offset: usize,
+        len: usize,
+    ) -> DmResult<()> {
+        use crate::ffi::dm::{anj_bytes_or_string_value_t, anj_res_value_t};
+        use crate::io::value::Value;
+        let mut c = anj_res_value_t::zeroed();
+        c.bytes_or_string = anj_bytes_or_string_value_t {
+            data: data.as_ptr().cast(),
+            offset,
+            chunk_length: data.len(),
+            full_length_hint: len,
+        };
+        // The type is checked on an empty value of it; the handler gets the chunk.
+        let typed = if text {
+            Value::String("")
+        } else {
+            Value::Bytes(&[])
+        };
+        #[cfg(feature = "bootstrap")]
+        if offset == 0 {
+            self.prepare(anj, txn, &crate::io::value::Entry::new(*path, Value::Null))?;
+        }
+        self.put(anj, reg, txn, path, &typed, Some(&c))
+    }
+
+    /// Writes `value` at `path` (or, with `chunk`, that chunk of a value of its type).
+    fn put(
+        &mut self,
+        anj: *mut anj_t,
+        reg: &Registry,
+        txn: &mut TxnSet,
+        path: &Path,
+        value: &crate::io::value::Value<'_>,
+        chunk: Option<&crate::ffi::dm::anj_res_value_t>,
+    ) -> DmResult<()> {
         match self {
             Apply::Write {
                 obj,
-                path,
+                path: base,
                 kind,
                 any,
             } => {
                 *any = true;
-                dm::write_entry(anj, *obj, path, &e.path, &e.value, *kind)
+                dm::write_entry_as(anj, *obj, base, path, value, *kind, chunk)
             }
             Apply::Create { obj, named } => {
-                let given = e.path.iid().ok_or(DmError::BAD_REQUEST)?;
+                let given = path.iid().ok_or(DmError::BAD_REQUEST)?;
                 if named.is_none() {
                     self.name_instance(anj, txn, given)?;
-                    return self.entry(anj, reg, txn, e);
+                    return self.put(anj, reg, txn, path, value, chunk);
                 }
                 let Some((n, iid)) = *named else {
                     return Err(DmError::INTERNAL);
@@ -897,40 +1000,46 @@ impl Apply {
                 if n != given {
                     return Err(DmError::BAD_REQUEST);
                 }
-                if e.path.len() < 3 && matches!(e.value, crate::io::value::Value::Null) {
+                if path.len() < 3 && matches!(value, crate::io::value::Value::Null) {
                     // The (empty) Object Instance record itself.
                     return Ok(());
                 }
                 let base = Path::new(&[obj.oid(), iid]);
-                let p = with_iid(&e.path, iid);
-                dm::write_entry(anj, *obj, &base, &p, &e.value, WriteKind::Create)
+                let p = with_iid(path, iid);
+                dm::write_entry_as(anj, *obj, &base, &p, value, WriteKind::Create, chunk)
             }
             #[cfg(feature = "bootstrap")]
-            Apply::Bootstrap { obj, path, any, .. } => {
-                if e.path.len() < 3 {
+            Apply::Bootstrap {
+                obj,
+                path: base,
+                any,
+                ..
+            } => {
+                if path.len() < 3 {
                     // An (empty) Object Instance record.
                     return Ok(());
                 }
                 *any = true;
-                dm::write_entry(anj, *obj, path, &e.path, &e.value, WriteKind::Bootstrap)
+                dm::write_entry_as(anj, *obj, base, path, value, WriteKind::Bootstrap, chunk)
             }
             Apply::Composite => {
-                if e.path.len() < 3 {
+                if path.len() < 3 {
                     return Err(DmError::BAD_REQUEST);
                 }
-                let oid = e.path.oid().unwrap_or(ID_INVALID);
+                let oid = path.oid().unwrap_or(ID_INVALID);
                 if dm::is_protected(oid) {
                     return Err(DmError::UNAUTHORIZED);
                 }
                 let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
                 txn.join(anj, obj)?;
-                dm::write_entry(
+                dm::write_entry_as(
                     anj,
                     obj,
                     &Path::ROOT,
-                    &e.path,
-                    &e.value,
+                    path,
+                    value,
                     WriteKind::Composite,
+                    chunk,
                 )
             }
         }

@@ -623,6 +623,21 @@ pub fn write_entry(
     value: &Value<'_>,
     kind: WriteKind,
 ) -> DmResult<()> {
+    write_entry_as(anj, obj, base, path, value, kind, None)
+}
+
+/// [`write_entry`] of one chunk of a String or Opaque value: `value` is an empty value
+/// of the type (checked as a whole value would be), `chunk` what the handler gets.
+/// Every chunk is checked the same way, so each gives the same answer.
+pub fn write_entry_as(
+    anj: *mut anj_t,
+    obj: ObjRef,
+    base: &Path,
+    path: &Path,
+    value: &Value<'_>,
+    kind: WriteKind,
+    chunk: Option<&anj_res_value_t>,
+) -> DmResult<()> {
     let ids = path.as_slice();
     let (iid, rid) = match ids {
         [_, iid, rid] | [_, iid, rid, _] => (*iid, *rid),
@@ -685,7 +700,10 @@ pub fn write_entry(
             )?;
         }
     }
-    let c = value_to_c(value);
+    let c = match chunk {
+        Some(c) => *c,
+        None => value_to_c(value),
+    };
     match check(
         obj.write(anj, iid, rid, riid.unwrap_or(ANJ_ID_INVALID), &c),
         DmError::METHOD_NOT_ALLOWED,

@@ -181,6 +181,9 @@ pub struct CborReader<'a> {
     /// `data` is one piece of a larger payload: running out of it is
     /// [`IoError::Truncated`] rather than [`IoError::Malformed`].
     partial: bool,
+    /// The last definite-length string whose content was cut by the end of a partial
+    /// piece: where its content starts, its length, whether it is text.
+    cut: Option<(usize, usize, bool)>,
 }
 
 impl<'a> CborReader<'a> {
@@ -189,6 +192,7 @@ impl<'a> CborReader<'a> {
             data,
             pos: 0,
             partial: false,
+            cut: None,
         }
     }
 
@@ -198,6 +202,7 @@ impl<'a> CborReader<'a> {
             data,
             pos: 0,
             partial: true,
+            cut: None,
         }
     }
 
@@ -207,6 +212,12 @@ impl<'a> CborReader<'a> {
 
     pub fn position(&self) -> usize {
         self.pos
+    }
+
+    /// After [`IoError::Truncated`] in a definite-length string: where its content starts
+    /// in the piece, its full length and whether it is text.
+    pub(crate) fn cut_string(&self) -> Option<(usize, usize, bool)> {
+        self.cut
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], IoError> {
@@ -285,7 +296,12 @@ impl<'a> CborReader<'a> {
             MAJOR_NINT => Item::Nint(arg),
             MAJOR_BYTES | MAJOR_TEXT => {
                 let len = usize::try_from(arg).map_err(|_| IoError::Malformed)?;
-                let s = self.take(len)?;
+                let start = self.pos;
+                let s = self.take(len).inspect_err(|e| {
+                    if *e == IoError::Truncated {
+                        self.cut = Some((start, len, major == MAJOR_TEXT));
+                    }
+                })?;
                 if major == MAJOR_BYTES {
                     Item::Bytes(s)
                 } else {

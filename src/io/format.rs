@@ -16,7 +16,7 @@ use super::senml_json::{SenmlJsonDecoder, SenmlJsonEncoder};
 use super::text::{TextDecoder, TextEncoder};
 #[cfg(feature = "tlv")]
 use super::tlv::{TlvDecoder, TlvEncoder};
-use super::value::{Decoder, Encoder, Entry, IoError, Path, SliceWriter, TypeOf};
+use super::value::{CutValue, Decoder, Encoder, Entry, IoError, Path, SliceWriter, TypeOf};
 
 pub const TEXT: u16 = 0;
 pub const LINK_FORMAT: u16 = 40;
@@ -563,6 +563,19 @@ impl<'a> AnyDecoder<'a> {
                 #[cfg(not(feature = "cbor"))]
                 None
             }
+        }
+    }
+
+    /// After [`IoError::Truncated`]: the String or Opaque value whose content the end of
+    /// the piece cut, when this format can hand it over in chunks, and the state to
+    /// resume from after its content (the caller passes the content on as the pieces
+    /// come, then resumes at the first byte after it).
+    pub fn cut_value(&self) -> Option<(CutValue, DecState)> {
+        match self {
+            #[cfg(feature = "senml-cbor")]
+            AnyDecoder::SenmlCbor(d) => d.cut_value().map(|(c, s)| (c, DecState::SenmlCbor(s))),
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 

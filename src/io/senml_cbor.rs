@@ -27,7 +27,7 @@
 use super::cbor::{CborReader, CborWriter, Item, TAG_EPOCH_TIME};
 use super::fbits::{f64_to_i64, f64_to_u64};
 use super::value::{
-    DataType, Decoder, Encoder, Entry, IoError, Path, Scratch, SliceWriter, TypeOf, Value,
+    CutValue, DataType, Decoder, Encoder, Entry, IoError, Path, Scratch, SliceWriter, TypeOf, Value,
 };
 
 /// SenML labels (RFC 8428 §6, Table 6).
@@ -418,12 +418,8 @@ impl SenmlDecState {
         }
     }
 
-    /// Turns a parsed record into an entry (RFC 8428 §4.6 resolution).
-    pub(crate) fn resolve<'a>(
-        &mut self,
-        r: Record<'a>,
-        expected: TypeOf<'_>,
-    ) -> Result<Entry<'a>, IoError> {
+    /// Takes the base fields of a record (they apply to it and to the records after it).
+    pub(crate) fn take_bases(&mut self, r: &Record<'_>) -> Result<(), IoError> {
         if let Some(bn) = r.bn {
             let slot = self.bn.get_mut(..bn.len()).ok_or(IoError::BadPath)?;
             slot.copy_from_slice(bn);
@@ -432,6 +428,31 @@ impl SenmlDecState {
         if let Some(bt) = r.bt {
             self.bt = Some(bt);
         }
+        Ok(())
+    }
+
+    /// Turns a parsed record into an entry (RFC 8428 §4.6 resolution).
+    pub(crate) fn resolve<'a>(
+        &mut self,
+        r: Record<'a>,
+        expected: TypeOf<'_>,
+    ) -> Result<Entry<'a>, IoError> {
+        self.take_bases(&r)?;
+        let path = self.path_of(&r)?;
+        let timestamp = match (self.bt, r.t) {
+            (None, None) => None,
+            (bt, t) => Some(bt.unwrap_or(0.0) + t.unwrap_or(0.0)),
+        };
+        let value = typed(r.value, expected(&path))?;
+        Ok(Entry {
+            path,
+            value,
+            timestamp,
+        })
+    }
+
+    /// The path a record names (its base fields already taken).
+    pub(crate) fn path_of(&self, r: &Record<'_>) -> Result<Path, IoError> {
         let n = r.n.unwrap_or(&[]);
         let mut name = [0u8; MAX_NAME];
         let mut w = SliceWriter::new(&mut name);
@@ -443,16 +464,7 @@ impl SenmlDecState {
         if !self.base.is_prefix_of(&path) {
             return Err(IoError::BadPath);
         }
-        let timestamp = match (self.bt, r.t) {
-            (None, None) => None,
-            (bt, t) => Some(bt.unwrap_or(0.0) + t.unwrap_or(0.0)),
-        };
-        let value = typed(r.value, expected(&path))?;
-        Ok(Entry {
-            path,
-            value,
-            timestamp,
-        })
+        Ok(path)
     }
 }
 
@@ -509,6 +521,11 @@ pub struct SenmlCborDecoder<'a> {
     failed: bool,
     /// The state after the last complete record (see [`SenmlCborDecoder::checkpoint`]).
     mark: (usize, SenmlCborState),
+    /// The record whose `vs`/`vd` content the end of the piece cut: its fields before
+    /// the value, and the pairs of its map left after the value.
+    cut: Option<(Record<'a>, Option<u64>)>,
+    /// The rest of a record whose value was handed over in chunks comes first.
+    tail: Option<Option<u64>>,
 }
 
 /// Where a [`SenmlCborDecoder`] stands between two pieces of a payload: base name and
@@ -519,6 +536,9 @@ pub struct SenmlCborState {
     remaining: Option<u64>,
     started: bool,
     done: bool,
+    /// Inside a record whose value was handed over in chunks ([`CutValue`]): the pairs
+    /// of its map after the value (`None`: up to the break of an indefinite map).
+    tail: Option<Option<u64>>,
 }
 
 impl<'a> SenmlCborDecoder<'a> {
@@ -537,6 +557,7 @@ impl<'a> SenmlCborDecoder<'a> {
             remaining: None,
             started: false,
             done: false,
+            tail: None,
         }
     }
 
@@ -562,7 +583,35 @@ impl<'a> SenmlCborDecoder<'a> {
             done: state.done,
             failed: false,
             mark: (0, state),
+            cut: None,
+            tail: state.tail,
         }
+    }
+
+    /// After [`IoError::Truncated`]: the `vs`/`vd` value whose content the end of the
+    /// piece cut, if its record named its path before it, and the state to resume from
+    /// once its content has been passed over (the rest of its record comes then; a name,
+    /// base name or another value there is malformed).
+    pub fn cut_value(&self) -> Option<(CutValue, SenmlCborState)> {
+        let (rec, left) = self.cut?;
+        let (start, len, text) = self.r.cut_string()?;
+        let mut dec = self.state;
+        dec.take_bases(&rec).ok()?;
+        let path = dec.path_of(&rec).ok()?;
+        let cut = CutValue {
+            path,
+            text,
+            start,
+            len,
+        };
+        let after = SenmlCborState {
+            dec,
+            remaining: self.remaining,
+            started: self.started,
+            done: false,
+            tail: Some(left),
+        };
+        Some((cut, after))
     }
 
     /// The offset in `data` of the first byte of the first record not returned yet, and
@@ -602,7 +651,27 @@ impl<'a> SenmlCborDecoder<'a> {
             Item::Map(n) => n,
             _ => return Err(IoError::Malformed),
         };
-        let mut rec = Record::EMPTY;
+        self.pairs(pairs, Record::EMPTY)
+    }
+
+    /// The rest of a record whose value was handed over in chunks: only fields that do
+    /// not change its path or value may follow.
+    fn record_tail(&mut self, left: Option<u64>) -> Result<(), IoError> {
+        let given = Record {
+            bn: Some(&[]),
+            n: Some(&[]),
+            value: RawValue::Bool(false),
+            ..Record::EMPTY
+        };
+        let rec = self.pairs(left, given)?;
+        if let Some(bt) = rec.bt {
+            self.state.bt = Some(bt);
+        }
+        Ok(())
+    }
+
+    /// The `pairs` key/value pairs of a record map (`None`: up to its break) into `rec`.
+    fn pairs(&mut self, pairs: Option<u64>, mut rec: Record<'a>) -> Result<Record<'a>, IoError> {
         let mut seen_bver = false;
         let mut i = 0u64;
         loop {
@@ -654,13 +723,21 @@ impl<'a> SenmlCborDecoder<'a> {
                     let n = self.number()?;
                     rec.set_value(RawValue::Num(n))?
                 }
-                Some(L_VS) => {
-                    let s = self.string(true)?;
-                    rec.set_value(RawValue::Str(s))?
-                }
-                Some(L_VD) => {
-                    let s = self.string(false)?;
-                    rec.set_value(RawValue::Data(s))?
+                Some(L_VS) | Some(L_VD) => {
+                    let text = label == Some(L_VS);
+                    if rec.value != RawValue::None {
+                        return Err(IoError::Malformed);
+                    }
+                    let s = self.string(text).inspect_err(|e| {
+                        if *e == IoError::Truncated && (rec.n.is_some() || rec.bn.is_some()) {
+                            self.cut = Some((rec, pairs.map(|n| n - i)));
+                        }
+                    })?;
+                    rec.set_value(if text {
+                        RawValue::Str(s)
+                    } else {
+                        RawValue::Data(s)
+                    })?
                 }
                 Some(L_VB) => match self.r.item()? {
                     Item::Bool(b) => rec.set_value(RawValue::Bool(b))?,
@@ -685,6 +762,10 @@ impl<'a> SenmlCborDecoder<'a> {
     }
 
     fn step(&mut self, expected: TypeOf<'_>) -> Result<Option<Entry<'a>>, IoError> {
+        if let Some(left) = self.tail {
+            self.record_tail(left)?;
+            self.tail = None;
+        }
         if !self.started {
             self.started = true;
             self.remaining = match self.r.item()? {
@@ -739,6 +820,7 @@ impl<'a> Decoder<'a> for SenmlCborDecoder<'a> {
                     remaining: self.remaining,
                     started: self.started,
                     done: self.done,
+                    tail: None,
                 },
             );
         }

@@ -250,6 +250,22 @@ impl<'a> Entry<'a> {
     }
 }
 
+/// A string or bytes value cut by the end of one piece of a payload decoded piece by
+/// piece (RFC 7959 Block1): its header was read, its content runs past the piece. The
+/// caller hands the content to the data model in chunks as the pieces come, then resumes
+/// the decoder from the state given with it (see
+/// [`crate::io::format::AnyDecoder::cut_value`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CutValue {
+    pub path: Path,
+    /// A String value (else Opaque).
+    pub text: bool,
+    /// Where the content starts in the piece.
+    pub start: usize,
+    /// The length of the whole content.
+    pub len: usize,
+}
+
 /// Errors of the payload encoders and decoders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IoError {
