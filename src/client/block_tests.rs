@@ -1179,7 +1179,7 @@ mod chunked_values {
 
     /// Writes of a value of a few KiB in `fmt` (to the resource and to its instance;
     /// Write-Composite when `composite`), then a handler failure half-way.
-    fn check_format(fmt: crate::io::format::Format, composite: bool) {
+    pub(super) fn check_format(fmt: crate::io::format::Format, composite: bool) {
         let cf = fmt.content_format();
         let big = image(3000);
         let small = image(20);
@@ -1302,4 +1302,10 @@ mod chunked_values {
             cfg!(feature = "composite-operations"),
         );
     }
+}
+
+#[cfg(feature = "tlv")]
+#[test]
+fn tlv_values_larger_than_the_carry_come_in_chunks() {
+    chunked_values::check_format(crate::io::format::Format::Tlv, false);
 }

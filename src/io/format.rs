@@ -572,6 +572,8 @@ impl<'a> AnyDecoder<'a> {
     /// come, then resumes at the first byte after it).
     pub fn cut_value(&self) -> Option<(CutValue, DecState)> {
         match self {
+            #[cfg(feature = "tlv")]
+            AnyDecoder::Tlv(d) => d.cut_value().map(|(c, s)| (c, DecState::Tlv(s))),
             #[cfg(feature = "senml-cbor")]
             AnyDecoder::SenmlCbor(d) => d.cut_value().map(|(c, s)| (c, DecState::SenmlCbor(s))),
             #[allow(unreachable_patterns)]

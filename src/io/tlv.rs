@@ -24,7 +24,8 @@
 //! bytes as [`Value::Bytes`].
 
 use super::value::{
-    DataType, Decoder, Encoder, Entry, IoError, Path, SliceWriter, TypeOf, Value, ID_INVALID,
+    CutValue, DataType, Decoder, Encoder, Entry, IoError, Path, SliceWriter, TypeOf, Value,
+    ID_INVALID,
 };
 
 const KIND_INSTANCE: u8 = 0b00;
@@ -298,6 +299,9 @@ pub struct TlvDecoder<'a> {
     failed: bool,
     /// `data` is the whole payload (else one piece of it: see [`TlvDecoder::resume`]).
     last: bool,
+    /// The String or Opaque value whose content the end of the piece cut, and where
+    /// that content ends (see [`TlvDecoder::cut_value`]).
+    cut: Option<(CutValue, usize)>,
 }
 
 /// Where a [`TlvDecoder`] stands between two pieces of a payload: the request path and
@@ -321,6 +325,7 @@ impl<'a> TlvDecoder<'a> {
             depth: 0,
             failed: false,
             last: true,
+            cut: None,
         }
     }
 
@@ -343,6 +348,7 @@ impl<'a> TlvDecoder<'a> {
             depth: state.depth,
             failed: false,
             last,
+            cut: None,
         }
     }
 
@@ -361,6 +367,23 @@ impl<'a> TlvDecoder<'a> {
                 depth: self.depth,
             },
         )
+    }
+
+    /// After [`IoError::Truncated`]: the String or Opaque resource (instance) value
+    /// whose content the end of the piece cut, and the state to resume from right after
+    /// its content.
+    pub fn cut_value(&self) -> Option<(CutValue, TlvState)> {
+        let (cut, end) = self.cut?;
+        let mut stack = self.stack;
+        for f in stack.iter_mut().take(self.depth) {
+            f.end = f.end.checked_sub(end)?;
+        }
+        let after = TlvState {
+            base: self.base,
+            stack,
+            depth: self.depth,
+        };
+        Some((cut, after))
     }
 
     fn eof(&self) -> IoError {
@@ -440,7 +463,8 @@ impl<'a> TlvDecoder<'a> {
                 return Err(IoError::Malformed);
             }
             let is_container = t >> 6 == KIND_INSTANCE || t >> 6 == KIND_MULTIPLE;
-            if end > self.data.len() && (!is_container || len == 0) {
+            let cut = end > self.data.len() && (!is_container || len == 0);
+            if cut && self.last {
                 return Err(self.eof());
             }
             if id == ID_INVALID {
@@ -478,6 +502,25 @@ impl<'a> TlvDecoder<'a> {
             }
             if !self.base.is_prefix_of(&path) {
                 return Err(IoError::BadPath);
+            }
+            if cut {
+                // A value cut by the end of the piece: a String or Opaque one can be
+                // handed over in chunks.
+                let text = match expected(&path) {
+                    None | Some(DataType::Bytes | DataType::Null) => Some(false),
+                    Some(DataType::String) => Some(true),
+                    _ => None,
+                };
+                if let (Some(text), false) = (text, is_container) {
+                    let cut = CutValue {
+                        path,
+                        text,
+                        start,
+                        len,
+                    };
+                    self.cut = Some((cut, end));
+                }
+                return Err(self.eof());
             }
             let raw = self.data.get(start..end).ok_or(IoError::Malformed)?;
             self.pos = end;
