@@ -1091,11 +1091,11 @@ mod chunked_values {
     use super::*;
     use crate::io::value::{Encoder, Entry, Path, Value};
 
-    fn image(len: usize) -> Vec<u8> {
+    pub(super) fn image(len: usize) -> Vec<u8> {
         (0..len as u32).map(|i| (i * 13 % 251) as u8).collect()
     }
 
-    fn rig() -> Rig {
+    pub(super) fn rig() -> Rig {
         let mut rig = Rig::new();
         register(&mut rig);
         install(&mut rig);
@@ -1104,7 +1104,7 @@ mod chunked_values {
     }
 
     /// Sends `payload` in 512-byte blocks; returns the response codes.
-    fn send(
+    pub(super) fn send(
         rig: &mut Rig,
         mid: u16,
         method: RequestType,
@@ -1135,7 +1135,11 @@ mod chunked_values {
         codes
     }
 
-    fn encode(fmt: crate::io::format::Format, base: &[u16], entries: &[Entry<'_>]) -> Vec<u8> {
+    pub(super) fn encode(
+        fmt: crate::io::format::Format,
+        base: &[u16],
+        entries: &[Entry<'_>],
+    ) -> Vec<u8> {
         let mut buf = vec![0u8; 16384];
         let mut enc = fmt.encoder(Path::new(base), &mut buf);
         for en in entries {
@@ -1146,7 +1150,7 @@ mod chunked_values {
         buf
     }
 
-    fn continues_then(codes: &[ResponseType], last: ResponseType) {
+    pub(super) fn continues_then(codes: &[ResponseType], last: ResponseType) {
         let (l, rest) = codes.split_last().unwrap();
         assert!(
             rest.iter().all(|c| *c == ResponseType::Continue),
@@ -1157,7 +1161,7 @@ mod chunked_values {
 
     /// The chunks of the values written, in order: each value's chunks start at 0, follow
     /// each other and carry its full length; returns the values' lengths.
-    fn values_of(chunks: &[(usize, usize, usize)]) -> Vec<usize> {
+    pub(super) fn values_of(chunks: &[(usize, usize, usize)]) -> Vec<usize> {
         let mut lens = vec![];
         let mut next = 0;
         for &(offset, len, full) in chunks {
@@ -1308,4 +1312,54 @@ mod chunked_values {
 #[test]
 fn tlv_values_larger_than_the_carry_come_in_chunks() {
     chunked_values::check_format(crate::io::format::Format::Tlv, false);
+}
+
+#[cfg(all(feature = "lwm2m-cbor", feature = "composite-operations"))]
+#[test]
+fn lwm2m_cbor_values_larger_than_the_carry_come_in_chunks() {
+    chunked_values::check_format(crate::io::format::Format::Lwm2mCbor, true);
+}
+
+#[cfg(feature = "cbor")]
+#[test]
+fn a_plain_cbor_value_larger_than_the_carry_comes_in_chunks() {
+    use crate::io::format::Format;
+    use crate::io::value::{Entry, Path, Value};
+    use chunked_values::*;
+    let big = image(3000);
+    let payload = encode(
+        Format::Cbor,
+        &[4000, 0, 1],
+        &[Entry::new(Path::new(&[4000, 0, 1]), Value::Bytes(&big))],
+    );
+    let mut r = rig();
+    let codes = send(&mut r, 0x7000, RequestType::Put, "/4000/0/1", 60, &payload);
+    continues_then(&codes, ResponseType::Changed);
+    LOG.with(|l| {
+        let l = l.borrow();
+        assert!(l.data == big);
+        assert_eq!(values_of(&l.chunks), [3000]);
+        assert!(l.chunks.len() >= 6, "{:?}", l.chunks);
+        assert_eq!(l.ends, [true]);
+    });
+    // A handler failure half-way: its code, rolled back, the rest 4.08.
+    let mut r = rig();
+    LOG.with(|l| l.borrow_mut().fail_past = Some(1500));
+    let codes = send(&mut r, 0x7100, RequestType::Put, "/4000/0/1", 60, &payload);
+    assert_eq!(codes[..2], [ResponseType::Continue; 2]);
+    assert_eq!(codes[2], ResponseType::InternalServerError, "{codes:?}");
+    assert!(codes[3..]
+        .iter()
+        .all(|c| *c == ResponseType::RequestEntityIncomplete));
+    LOG.with(|l| assert_eq!(l.borrow().ends, [false]));
+    // Anything after the value, or a value that ends early: 4.00, rolled back.
+    for payload in [
+        [payload.as_slice(), &[0x01]].concat(),
+        payload[..2000].to_vec(),
+    ] {
+        let mut r = rig();
+        let codes = send(&mut r, 0x7200, RequestType::Put, "/4000/0/1", 60, &payload);
+        continues_then(&codes, ResponseType::BadRequest);
+        LOG.with(|l| assert_eq!(l.borrow().ends, [false]));
+    }
 }

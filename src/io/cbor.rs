@@ -667,6 +667,10 @@ pub struct PlainCborDecoder<'a> {
     done: bool,
     /// `data` is a piece of the payload before the last one.
     partial: bool,
+    /// Resumed after a value handed over in chunks: only the end may follow.
+    after: bool,
+    /// The String or Opaque value whose content the end of the piece cut.
+    cut: Option<crate::io::value::CutValue>,
 }
 
 /// Where a [`PlainCborDecoder`] stands between two pieces of a payload: at its start, as
@@ -675,6 +679,8 @@ pub struct PlainCborDecoder<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct PlainCborState {
     path: crate::io::value::Path,
+    /// The value was handed over in chunks ([`PlainCborDecoder::cut_value`]).
+    after: bool,
 }
 
 impl<'a> PlainCborDecoder<'a> {
@@ -684,7 +690,7 @@ impl<'a> PlainCborDecoder<'a> {
 
     /// The state at the start of a payload sent to `path`.
     pub fn initial(path: crate::io::value::Path) -> PlainCborState {
-        PlainCborState { path }
+        PlainCborState { path, after: false }
     }
 
     /// A decoder of one piece of a payload, from `state`. Unless `last`, the value is
@@ -702,6 +708,8 @@ impl<'a> PlainCborDecoder<'a> {
             scratch: Scratch::new(scratch),
             done: false,
             partial: !last,
+            after: state.after,
+            cut: None,
         }
     }
 
@@ -709,7 +717,26 @@ impl<'a> PlainCborDecoder<'a> {
     /// there.
     pub fn checkpoint(&self) -> (usize, PlainCborState) {
         let used = if self.partial { 0 } else { self.r.position() };
-        (used, PlainCborState { path: self.path })
+        (
+            used,
+            PlainCborState {
+                path: self.path,
+                after: self.after,
+            },
+        )
+    }
+
+    /// After [`IoError::Truncated`]: the value, if it is a definite-length String or
+    /// Opaque one that can be handed over in chunks, and the state after its content.
+    pub fn cut_value(&self) -> Option<(crate::io::value::CutValue, PlainCborState)> {
+        let cut = self.cut?;
+        Some((
+            cut,
+            PlainCborState {
+                path: self.path,
+                after: true,
+            },
+        ))
     }
 }
 
@@ -785,11 +812,36 @@ impl<'a> crate::io::value::Decoder<'a> for PlainCborDecoder<'a> {
             self.done = true;
             return Err(IoError::Unsupported);
         }
+        if self.after {
+            // The value was handed over in chunks.
+            self.done = true;
+            return if self.r.at_end() {
+                Ok(None)
+            } else {
+                Err(IoError::Malformed)
+            };
+        }
+        let t = expected(&self.path).filter(|t| *t != crate::io::value::DataType::Null);
         if self.partial {
+            // A String or Opaque value may be cut; anything else waits for the last piece.
+            use crate::io::value::DataType as T;
+            let mut r = CborReader::new_partial(self.r.data);
+            if let (Err(IoError::Truncated), Some((start, len, text))) = (r.item(), r.cut) {
+                if matches!(
+                    (t, text),
+                    (None, _) | (Some(T::String), true) | (Some(T::Bytes), false)
+                ) {
+                    self.cut = Some(crate::io::value::CutValue {
+                        path: self.path,
+                        text,
+                        start,
+                        len,
+                    });
+                }
+            }
             return Err(IoError::Truncated);
         }
         self.done = true;
-        let t = expected(&self.path).filter(|t| *t != crate::io::value::DataType::Null);
         let v = read_value(&mut self.r, &mut self.scratch, t)?;
         if !self.r.at_end() {
             return Err(IoError::Malformed);

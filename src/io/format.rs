@@ -576,6 +576,10 @@ impl<'a> AnyDecoder<'a> {
             AnyDecoder::Tlv(d) => d.cut_value().map(|(c, s)| (c, DecState::Tlv(s))),
             #[cfg(feature = "senml-cbor")]
             AnyDecoder::SenmlCbor(d) => d.cut_value().map(|(c, s)| (c, DecState::SenmlCbor(s))),
+            #[cfg(feature = "lwm2m-cbor")]
+            AnyDecoder::Lwm2mCbor(d) => d.cut_value().map(|(c, s)| (c, DecState::Lwm2mCbor(s))),
+            #[cfg(feature = "cbor")]
+            AnyDecoder::Cbor(d) => d.cut_value().map(|(c, s)| (c, DecState::Cbor(s))),
             #[allow(unreachable_patterns)]
             _ => None,
         }

@@ -20,8 +20,8 @@
 
 use super::cbor::{read_value, write_value, CborReader, CborWriter, Item};
 use super::value::{
-    DataType, Decoder, Encoder, Entry, IoError, Path, Scratch, SliceWriter, TypeOf, Value,
-    ID_INVALID,
+    CutValue, DataType, Decoder, Encoder, Entry, IoError, Path, Scratch, SliceWriter, TypeOf,
+    Value, ID_INVALID,
 };
 
 /// Encoder of LwM2M CBOR; see the module docs.
@@ -165,6 +165,9 @@ pub struct Lwm2mCborDecoder<'a> {
     failed: bool,
     /// The state after the last complete entry (see [`Lwm2mCborDecoder::checkpoint`]).
     mark: (usize, Lwm2mCborState),
+    /// The String or Opaque value whose content the end of the piece cut (see
+    /// [`Lwm2mCborDecoder::cut_value`]).
+    cut: Option<(CutValue, Lwm2mCborState)>,
 }
 
 /// Where a [`Lwm2mCborDecoder`] stands between two pieces of a payload: the open maps,
@@ -223,6 +226,25 @@ impl<'a> Lwm2mCborDecoder<'a> {
             done: state.done,
             failed: false,
             mark: (0, state),
+            cut: None,
+        }
+    }
+
+    /// After [`IoError::Truncated`]: the String or Opaque value (a definite-length
+    /// string) whose content the end of the piece cut, and the state to resume from
+    /// right after its content.
+    pub fn cut_value(&self) -> Option<(CutValue, Lwm2mCborState)> {
+        self.cut
+    }
+
+    fn state(&self) -> Lwm2mCborState {
+        Lwm2mCborState {
+            base: self.base,
+            path: self.path,
+            stack: self.stack,
+            depth: self.depth as u8,
+            started: self.started,
+            done: self.done,
         }
     }
 
@@ -320,13 +342,23 @@ impl<'a> Lwm2mCborDecoder<'a> {
             self.key()?;
             let key_len = self.path.len() - before;
             let mut peek = self.r.clone();
-            let value = match peek.item()? {
-                Item::Map(n) => {
+            let value = match peek.item() {
+                Err(IoError::Truncated) => {
+                    // A value cut by the end of the piece: a String or Opaque one may be
+                    // handed over in chunks.
+                    if self.path.len() >= 3 && self.base.is_prefix_of(&self.path) {
+                        let t = expected(&self.path).filter(|t| *t != DataType::Null);
+                        self.note_cut(peek.cut_string(), self.r.position(), before, t);
+                    }
+                    return Err(IoError::Truncated);
+                }
+                Err(e) => return Err(e),
+                Ok(Item::Map(n)) => {
                     self.r = peek;
                     self.enter(n, key_len)?;
                     continue;
                 }
-                Item::Null => {
+                Ok(Item::Null) => {
                     self.r = peek;
                     Value::Null
                 }
@@ -352,6 +384,41 @@ impl<'a> Lwm2mCborDecoder<'a> {
     }
 }
 
+impl Lwm2mCborDecoder<'_> {
+    /// Notes a String or Opaque value at `self.path` whose string (`cut`: its content's
+    /// start, length, text or not) starts at or after `at`; the entry's key began with
+    /// the path `before` IDs long.
+    fn note_cut(
+        &mut self,
+        cut: Option<(usize, usize, bool)>,
+        at: usize,
+        before: usize,
+        t: Option<DataType>,
+    ) {
+        let Some((start, len, text)) = cut else {
+            return;
+        };
+        let ok = match t {
+            None => true,
+            Some(DataType::String) => text,
+            Some(DataType::Bytes) => !text,
+            Some(_) => false,
+        };
+        if !ok || start < at {
+            return;
+        }
+        let cut = CutValue {
+            path: self.path,
+            text,
+            start,
+            len,
+        };
+        let mut after = self.state();
+        after.path = self.path.truncated(before);
+        self.cut = Some((cut, after));
+    }
+}
+
 impl<'a> Decoder<'a> for Lwm2mCborDecoder<'a> {
     fn next_entry(&mut self, expected: TypeOf<'_>) -> Result<Option<Entry<'a>>, IoError> {
         if self.failed {
@@ -368,17 +435,7 @@ impl<'a> Decoder<'a> for Lwm2mCborDecoder<'a> {
         let r = self.step(expected);
         self.failed = r.is_err();
         if r.is_ok() {
-            self.mark = (
-                self.r.position(),
-                Lwm2mCborState {
-                    base: self.base,
-                    path: self.path,
-                    stack: self.stack,
-                    depth: self.depth as u8,
-                    started: self.started,
-                    done: self.done,
-                },
-            );
+            self.mark = (self.r.position(), self.state());
         }
         r
     }
