@@ -120,13 +120,48 @@ struct Streamed {
 }
 
 /// See [`Streamed::value`]: the value's path and type, and how much of its `len` bytes
-/// was handed over.
+/// was handed over; with `b64` the value is base64 text up to a closing quote (SenML
+/// JSON `vd`, its length unknown until then), decoded as it comes.
 #[derive(Clone, Copy)]
 struct ValueRun {
     path: Path,
     text: bool,
     done: usize,
     len: usize,
+    b64: Option<crate::io::text::Base64Stream>,
+}
+
+impl ValueRun {
+    /// Hands the next part of the value in `data` to the handler; returns the bytes of
+    /// `data` after the value's end, if it ends there.
+    fn feed<'d>(
+        &mut self,
+        apply: &mut Apply,
+        anj: *mut anj_t,
+        reg: &Registry,
+        txn: &mut TxnSet,
+        data: &'d [u8],
+    ) -> DmResult<Option<&'d [u8]>> {
+        let (path, text) = (self.path, self.text);
+        let Some(b64) = self.b64.as_mut() else {
+            let n = data.len().min(self.len - self.done);
+            let (chunk, rest) = data.split_at(n);
+            apply.chunk(anj, reg, txn, &path, text, chunk, self.done, self.len)?;
+            self.done += n;
+            return Ok((self.done == self.len).then_some(rest));
+        };
+        let quote = data.iter().position(|&c| c == b'"');
+        let content = data.get(..quote.unwrap_or(data.len())).unwrap_or(&[]);
+        let done = &mut self.done;
+        b64.decode_chunks(content, quote.is_some(), decode_error, |bytes, end| {
+            // The full length is known with the last chunk only.
+            let hint = if end { *done + bytes.len() } else { 0 };
+            apply.chunk(anj, reg, txn, &path, text, bytes, *done, hint)?;
+            *done += bytes.len();
+            Ok(())
+        })?;
+        Ok(quote.map(|q| data.get(q + 1..).unwrap_or(&[])))
+    }
 }
 
 impl Block1State {
@@ -723,18 +758,13 @@ fn block1_feed(
     // First the rest of a value handed over in chunks, straight from the block.
     let mut data = data;
     if let Some(run) = doc.value.as_mut() {
-        let n = data.len().min(run.len - run.done);
-        let (chunk, rest) = data.split_at(n);
-        doc.apply
-            .chunk(anj, reg, txn, &run.path, run.text, chunk, run.done, run.len)?;
-        run.done += n;
-        if run.done < run.len {
+        let Some(rest) = run.feed(&mut doc.apply, anj, reg, txn, data)? else {
             return if last {
                 Err(DmError::BAD_REQUEST)
             } else {
                 Ok(())
             };
-        }
+        };
         doc.value = None;
         data = rest;
     }
@@ -799,17 +829,23 @@ fn block1_feed(
         // in chunks, from its first byte here on.
         let (cut, after) = dec.cut_value().ok_or(DmError::TOO_LARGE)?;
         let first = input.get(cut.start..).ok_or(DmError::INTERNAL)?;
-        if cut.start < used || first.len() >= cut.len {
+        if cut.start < used || (!cut.base64 && first.len() >= cut.len) {
             return Err(DmError::INTERNAL);
         }
-        doc.apply
-            .chunk(anj, reg, txn, &cut.path, cut.text, first, 0, cut.len)?;
-        doc.value = Some(ValueRun {
+        let mut run = ValueRun {
             path: cut.path,
             text: cut.text,
-            done: first.len(),
+            done: 0,
             len: cut.len,
-        });
+            b64: cut
+                .base64
+                .then(crate::io::text::Base64Stream::either_alphabet),
+        };
+        if run.feed(&mut doc.apply, anj, reg, txn, first)?.is_some() {
+            // The decoder said the value goes on past this block.
+            return Err(DmError::INTERNAL);
+        }
+        doc.value = Some(run);
         doc.carry_len = 0;
         doc.state = after;
         return Ok(());
@@ -932,7 +968,8 @@ impl Apply {
     }
 
     /// Applies one chunk of a String or Opaque value at `path` (`text`: a String) that
-    /// comes in several blocks: `offset` of its `len` bytes.
+    /// comes in several blocks: at `offset`; `len` is the full length hint (the value's
+    /// length, or 0 while it is not known).
     #[allow(clippy::too_many_arguments)]
     fn chunk(
         &mut self,

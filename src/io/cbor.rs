@@ -836,6 +836,7 @@ impl<'a> crate::io::value::Decoder<'a> for PlainCborDecoder<'a> {
                         text,
                         start,
                         len,
+                        base64: false,
                     });
                 }
             }

@@ -576,6 +576,8 @@ impl<'a> AnyDecoder<'a> {
             AnyDecoder::Tlv(d) => d.cut_value().map(|(c, s)| (c, DecState::Tlv(s))),
             #[cfg(feature = "senml-cbor")]
             AnyDecoder::SenmlCbor(d) => d.cut_value().map(|(c, s)| (c, DecState::SenmlCbor(s))),
+            #[cfg(feature = "senml-json")]
+            AnyDecoder::SenmlJson(d) => d.cut_value().map(|(c, s)| (c, DecState::SenmlJson(s))),
             #[cfg(feature = "lwm2m-cbor")]
             AnyDecoder::Lwm2mCbor(d) => d.cut_value().map(|(c, s)| (c, DecState::Lwm2mCbor(s))),
             #[cfg(feature = "cbor")]

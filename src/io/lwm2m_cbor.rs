@@ -412,6 +412,7 @@ impl Lwm2mCborDecoder<'_> {
             text,
             start,
             len,
+            base64: false,
         };
         let mut after = self.state();
         after.path = self.path.truncated(before);

@@ -603,6 +603,7 @@ impl<'a> SenmlCborDecoder<'a> {
             text,
             start,
             len,
+            base64: false,
         };
         let after = SenmlCborState {
             dec,

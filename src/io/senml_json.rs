@@ -20,7 +20,8 @@ use super::text::{base64_decode, base64_encode};
 #[cfg(feature = "external-data")]
 use super::value::{stream_pass, DataType, Source};
 use super::value::{
-    write_f64, Decoder, Encoder, Entry, IoError, Path, Scratch, SliceWriter, TypeOf, Value,
+    write_f64, CutValue, Decoder, Encoder, Entry, IoError, Path, Scratch, SliceWriter, TypeOf,
+    Value,
 };
 
 /// Writes `s` as a JSON string literal.
@@ -231,6 +232,11 @@ pub struct SenmlJsonDecoder<'a> {
     last: bool,
     /// The state after the last complete record (see [`SenmlJsonDecoder::checkpoint`]).
     mark: (usize, SenmlJsonState),
+    /// The `vd` value whose text the end of the piece cut (see
+    /// [`SenmlJsonDecoder::cut_value`]).
+    cut: Option<(CutValue, SenmlJsonState)>,
+    /// The rest of a record whose value was handed over in chunks comes first.
+    tail: bool,
 }
 
 /// Where a [`SenmlJsonDecoder`] stands between two pieces of a payload: base name and
@@ -240,6 +246,8 @@ pub struct SenmlJsonState {
     dec: SenmlDecState,
     started: bool,
     done: bool,
+    /// Inside a record, after its `vd` value was handed over in chunks.
+    tail: bool,
 }
 
 enum Key {
@@ -269,6 +277,7 @@ impl<'a> SenmlJsonDecoder<'a> {
             dec: SenmlDecState::new(base),
             started: false,
             done: false,
+            tail: false,
         }
     }
 
@@ -291,6 +300,110 @@ impl<'a> SenmlJsonDecoder<'a> {
             failed: false,
             last,
             mark: (0, state),
+            cut: None,
+            tail: state.tail,
+        }
+    }
+
+    /// After [`IoError::Truncated`]: the `vd` value whose base64 text the end of the
+    /// piece cut, if its record named its path before it (its length is known at its
+    /// closing quote), and the state to resume from right after that quote (the rest of
+    /// its record comes then; a name, base name or another value there is malformed).
+    pub fn cut_value(&self) -> Option<(CutValue, SenmlJsonState)> {
+        self.cut
+    }
+
+    /// Looks for a cut `vd` value in the record that starts at the current position.
+    fn note_cut(&mut self) {
+        let at = self.pos;
+        if let Ok(Some(c)) = self.cut_record() {
+            self.cut = Some(c);
+        }
+        self.pos = at;
+    }
+
+    fn cut_record(&mut self) -> Result<Option<(CutValue, SenmlJsonState)>, IoError> {
+        self.expect(b'{')?;
+        let mut rec = Record::EMPTY;
+        loop {
+            let k = self.string()?;
+            self.expect(b':')?;
+            match k {
+                b"bn" => {
+                    let s = self.string()?;
+                    Record::set(&mut rec.bn, s)?
+                }
+                b"n" => {
+                    let s = self.string()?;
+                    Record::set(&mut rec.n, s)?
+                }
+                b"bt" => {
+                    let t = self.number()?.as_f64();
+                    Record::set(&mut rec.bt, t)?
+                }
+                b"vd" if rec.n.is_some() || rec.bn.is_some() => {
+                    self.expect(b'"')?;
+                    let start = self.pos;
+                    if self.data.get(start..).map_or(true, |r| r.contains(&b'"')) {
+                        // The value ends in this piece: the record is cut later.
+                        return Ok(None);
+                    }
+                    let mut dec = self.state;
+                    dec.take_bases(&rec)?;
+                    let path = dec.path_of(&rec)?;
+                    let cut = CutValue {
+                        path,
+                        text: false,
+                        start,
+                        len: 0,
+                        base64: true,
+                    };
+                    let after = SenmlJsonState {
+                        dec,
+                        started: self.started,
+                        done: false,
+                        tail: true,
+                    };
+                    return Ok(Some((cut, after)));
+                }
+                b"v" | b"vs" | b"vb" | b"vd" | b"vlo" => return Ok(None),
+                _ => self.skip_value(0)?,
+            }
+            if self.eat(b'}') {
+                return Ok(None);
+            }
+            self.expect(b',')?;
+        }
+    }
+
+    /// The rest of a record whose value was handed over in chunks: only fields that do
+    /// not change its path or value may follow.
+    fn record_tail(&mut self) -> Result<(), IoError> {
+        self.scan(1)?;
+        loop {
+            if self.eat(b'}') {
+                return Ok(());
+            }
+            self.expect(b',')?;
+            let k = self.string()?;
+            self.expect(b':')?;
+            match k {
+                b"bt" => {
+                    let bt = self.number()?.as_f64();
+                    self.state.take_bases(&Record {
+                        bt: Some(bt),
+                        ..Record::EMPTY
+                    })?;
+                }
+                b"t" | b"bver" => {
+                    self.number()?;
+                }
+                b"bn" | b"n" | b"v" | b"vs" | b"vb" | b"vd" | b"vlo" => {
+                    return Err(IoError::Malformed)
+                }
+                _ if k.last() == Some(&b'_') => return Err(IoError::Unsupported),
+                _ => self.skip_value(0)?,
+            }
         }
     }
 
@@ -313,10 +426,18 @@ impl<'a> SenmlJsonDecoder<'a> {
     /// the current position ends in this piece ([`IoError::Truncated`] if not). Strings
     /// are skipped as the parser reads them; anything not a container is left to it.
     fn complete(&self) -> Result<(), IoError> {
-        if self.last || !matches!(self.peek(), Some(b'{' | b'[')) {
+        if !matches!(self.peek(), Some(b'{' | b'[')) {
             return Ok(());
         }
-        let mut depth = 0usize;
+        self.scan(0)
+    }
+
+    /// [`SenmlJsonDecoder::complete`] from inside `depth` open containers.
+    fn scan(&self, depth: usize) -> Result<(), IoError> {
+        if self.last {
+            return Ok(());
+        }
+        let mut depth = depth;
         let mut i = self.pos;
         while let Some(&c) = self.data.get(i) {
             match c {
@@ -660,6 +781,10 @@ impl<'a> SenmlJsonDecoder<'a> {
     }
 
     fn step(&mut self, expected: TypeOf<'_>) -> Result<Option<Entry<'a>>, IoError> {
+        if self.tail {
+            self.record_tail()?;
+            self.tail = false;
+        }
         let end = if !self.started {
             self.started = true;
             self.more()?;
@@ -684,7 +809,10 @@ impl<'a> SenmlJsonDecoder<'a> {
             return Ok(None);
         }
         self.more()?;
-        self.complete()?;
+        if let Err(e) = self.complete() {
+            self.note_cut();
+            return Err(e);
+        }
         let rec = self.record()?;
         self.state.resolve(rec, expected).map(Some)
     }
@@ -714,6 +842,7 @@ impl<'a> Decoder<'a> for SenmlJsonDecoder<'a> {
                     dec: self.state,
                     started: self.started,
                     done: self.done,
+                    tail: false,
                 },
             );
         }

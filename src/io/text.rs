@@ -134,12 +134,22 @@ pub(crate) struct Base64Stream {
     /// The quantum with padding was completed: nothing may follow.
     ended: bool,
     url: bool,
+    /// Either alphabet (SenML JSON `vd`, as its whole-value decoder takes both).
+    any: bool,
 }
 
 impl Base64Stream {
     pub(crate) fn new(url: bool) -> Self {
         Base64Stream {
             url,
+            ..Base64Stream::default()
+        }
+    }
+
+    /// A decoder taking the characters of both alphabets (RFC 4648 §4 and §5).
+    pub(crate) fn either_alphabet() -> Self {
+        Base64Stream {
+            any: true,
             ..Base64Stream::default()
         }
     }
@@ -165,7 +175,11 @@ impl Base64Stream {
                 if self.pad > 0 {
                     return Err(IoError::Malformed);
                 }
-                self.quantum |= sextet(c, self.url)? << (18 - 6 * u32::from(self.held));
+                let v = match sextet(c, self.url) {
+                    Err(_) if self.any => sextet(c, !self.url)?,
+                    v => v?,
+                };
+                self.quantum |= v << (18 - 6 * u32::from(self.held));
             }
             self.held += 1;
             if self.held == 4 {
@@ -202,7 +216,11 @@ impl Base64Stream {
         out.get_mut(..n)
             .ok_or(IoError::BufferTooSmall)?
             .copy_from_slice(bytes.get(..n).unwrap_or(&bytes));
-        *self = Base64Stream::new(self.url);
+        *self = Base64Stream {
+            url: self.url,
+            any: self.any,
+            ..Base64Stream::default()
+        };
         Ok(n)
     }
 

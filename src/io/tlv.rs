@@ -517,6 +517,7 @@ impl<'a> TlvDecoder<'a> {
                         text,
                         start,
                         len,
+                        base64: false,
                     };
                     self.cut = Some((cut, end));
                 }

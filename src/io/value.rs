@@ -262,8 +262,11 @@ pub struct CutValue {
     pub text: bool,
     /// Where the content starts in the piece.
     pub start: usize,
-    /// The length of the whole content.
+    /// The length of the whole content (0 with `base64`).
     pub len: usize,
+    /// The content is base64 text in a JSON string (SenML JSON `vd`, either alphabet):
+    /// its length is known only at its closing quote.
+    pub base64: bool,
 }
 
 /// Errors of the payload encoders and decoders.
