@@ -975,6 +975,37 @@ mod structured {
     }
 
     #[test]
+    fn a_create_with_a_value_streamed_in_chunks_names_its_instance_and_rolls_back() {
+        // The first entry of a Create is a String longer than the carry: it reaches the
+        // handler in chunks, the instance is created first; the handler's buffer (32
+        // bytes) is too small, so the Create fails and the new instance is rolled back.
+        use ciborium::Value as C;
+        let long: String = (0..700)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let payload = senml_cbor(&[
+            ("/4000/2/1", Some(C::Text(long))),
+            ("/4000/2/0", Some(C::Integer(9.into()))),
+        ]);
+        let mut e = env();
+        let resps = send(
+            &mut e,
+            RequestType::Post,
+            "/4000",
+            SENML_CBOR,
+            &payload,
+            Some(5),
+        );
+        // The first block already holds more of it than the carry takes.
+        assert_eq!(code(&resps[0]), ResponseType::InternalServerError);
+        assert_eq!(code(&resps[1]), ResponseType::RequestEntityIncomplete);
+        let log = e.a.take_log();
+        assert_eq!(log[..3], ["begin", "create 2", "write 2/1"], "{log:?}");
+        assert_eq!(log.last().map(String::as_str), Some("end fail"));
+        assert!(!e.a.iids().contains(&2));
+    }
+
+    #[test]
     fn a_failure_in_a_later_block_rolls_back_the_earlier_ones() {
         // Write-Partial: resources 0 and 6 in block 0, a resource instance across blocks
         // 0 and 1, then a value for a read-only resource at the end.

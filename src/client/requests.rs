@@ -83,12 +83,15 @@ pub(super) enum Touched {
 ///   handler as one chunk of the value (`offset`, `chunk_length`; `full_length_hint` on the
 ///   last), inside one transaction of the object that stays open from the first block to
 ///   the last, so a value of any size (a firmware image) can be written.
-/// - A structured payload (Write, Create, Write-Composite in TLV, SenML CBOR, SenML JSON
-///   or LwM2M CBOR) is decoded block by block by a resumable decoder: the complete entries
-///   of each block are applied at once, and an entry cut by the end of a block waits in a
-///   small carry buffer for the next one. An application/cbor value is one entry: all its
-///   blocks wait in the carry buffer until the last one. The transactions begun on the first block end on the last one, with
-///   success only if everything succeeded.
+///   An Opaque value written as text/plain is base64, decoded as the blocks come (a
+///   quantum cut by a block boundary waits in a [`crate::io::text::Base64Stream`]).
+/// - A structured payload (Write, Create, Write-Composite in TLV, SenML CBOR, SenML JSON,
+///   LwM2M CBOR or CBOR) is decoded block by block by a resumable decoder: the complete
+///   entries of each block are applied at once, and an entry cut by the end of a block
+///   waits in a small carry buffer for the next one. A String or Opaque value too long for
+///   the carry is handed to its write handler in chunks straight from the blocks instead
+///   ([`crate::io::value::CutValue`]). The transactions begun on the first block end on
+///   the last one, with success only if everything succeeded.
 #[derive(Default)]
 pub(super) struct Block1State {
     rx: super::block::Block1Rx,
