@@ -1338,6 +1338,47 @@ mod chunked_values {
     }
 }
 
+#[cfg(feature = "senml-cbor")]
+#[test]
+fn a_senml_cbor_value_before_its_name_must_fit_the_carry() {
+    use chunked_values::*;
+    use ciborium::Value as C;
+    let big = image(1000);
+    let pack = |recs: Vec<Vec<(i64, C)>>| {
+        let recs = recs
+            .into_iter()
+            .map(|r| {
+                C::Map(
+                    r.into_iter()
+                        .map(|(k, v)| (C::Integer(k.into()), v))
+                        .collect(),
+                )
+            })
+            .collect();
+        let mut out = vec![];
+        ciborium::into_writer(&C::Array(recs), &mut out).unwrap();
+        out
+    };
+    // A record with no name whose value is its last pair: the base name of the record
+    // before names it, so it is chunked.
+    let last = pack(vec![
+        vec![(-2, C::Text("/4000/0/1".into())), (8, C::Bytes(vec![7; 3]))],
+        vec![(8, C::Bytes(big.clone()))],
+    ]);
+    let mut r = rig();
+    let codes = send(&mut r, 0x7400, RequestType::Put, "/4000/0/1", 112, &last);
+    continues_then(&codes, ResponseType::Changed);
+    LOG.with(|l| assert!(l.borrow().data[3..] == big[..]));
+    // The name after the value: the path is not known at the first chunk, 4.13.
+    let first = pack(vec![vec![
+        (8, C::Bytes(big.clone())),
+        (0, C::Text("/4000/0/1".into())),
+    ]]);
+    let mut r = rig();
+    let codes = send(&mut r, 0x7500, RequestType::Put, "/4000/0/1", 112, &first);
+    assert_eq!(codes[0], ResponseType::RequestEntityTooLarge, "{codes:?}");
+}
+
 #[cfg(feature = "tlv")]
 #[test]
 fn tlv_values_larger_than_the_carry_come_in_chunks() {

@@ -729,9 +729,13 @@ impl<'a> SenmlCborDecoder<'a> {
                     if rec.value != RawValue::None {
                         return Err(IoError::Malformed);
                     }
+                    let left = pairs.map(|n| n - i);
+                    // The path is known once a name was given, or when the value is the
+                    // last pair of its record.
+                    let named = rec.n.is_some() || rec.bn.is_some() || left == Some(0);
                     let s = self.string(text).inspect_err(|e| {
-                        if *e == IoError::Truncated && (rec.n.is_some() || rec.bn.is_some()) {
-                            self.cut = Some((rec, pairs.map(|n| n - i)));
+                        if *e == IoError::Truncated && named {
+                            self.cut = Some((rec, left));
                         }
                     })?;
                     rec.set_value(if text {
