@@ -512,6 +512,13 @@ fn write_header(cfg: &Config, lay: &Layout) -> String {
         writeln!(h, "#define {name} {value}").unwrap();
     }
     h.push_str("#define ANJ_LOG_LEVEL_DEFAULT L_INFO\n");
+    // As in Anjay Lite, in every configuration (MbedTLS on or off): the DTLS backend
+    // (src/c/dtls_mbedtls.c) reads them from here.
+    for (name, value) in mbedtls_settings() {
+        writeln!(h, "#define {name} {value}").unwrap();
+    }
+    // The string <-> number conversions (anj/utils.h) are always the library's own.
+    h.push_str("#define ANJ_WITH_CUSTOM_CONVERSION_FUNCTIONS\n");
     if cfg.enabled("log-full") || cfg.enabled("log-micro") {
         h.push_str("#define ANJ_LOG_FORMATTER_PRINTF\n");
     }
@@ -618,6 +625,66 @@ fn main() {
     }
 }
 
+/// The MbedTLS options of Anjay Lite, each from the environment variable of its name
+/// (the CMake package sets them) or Anjay Lite's default, checked: the handshake
+/// timeouts are milliseconds that fit in 32 bits, the trust store size is positive, and
+/// the suite lists are comma-separated `MBEDTLS_TLS_*` names (PSK ones for PSK).
+fn mbedtls_settings() -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for (name, default, min) in [
+        ("ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS", 1000u64, 0u64),
+        ("ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS", 60000, 0),
+        ("ANJ_MBEDTLS_MAX_TRUST_STORE_CERTIFICATE_SIZE", 255, 1),
+    ] {
+        println!("cargo:rerun-if-env-changed={name}");
+        let value = match env::var(name) {
+            Ok(v) if !v.trim().is_empty() => {
+                let v = v.trim();
+                let n: u64 = v
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{name}={v:?} is not a non-negative integer"));
+                if n < min || n > u64::from(u32::MAX) {
+                    panic!("{name}={n} is out of range [{min}, {}]", u32::MAX);
+                }
+                n
+            }
+            _ => default,
+        };
+        out.push((name, value.to_string()));
+    }
+    for (name, prefix, default) in [
+        (
+            "ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES",
+            "MBEDTLS_TLS_PSK_",
+            "MBEDTLS_TLS_PSK_WITH_AES_128_CCM_8,MBEDTLS_TLS_PSK_WITH_AES_256_CCM_8",
+        ),
+        (
+            "ANJ_MBEDTLS_ALLOWED_CERT_CIPHERSUITES",
+            "MBEDTLS_TLS_",
+            "MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8",
+        ),
+    ] {
+        println!("cargo:rerun-if-env-changed={name}");
+        let given = env::var(name).unwrap_or_default();
+        let mut list: Vec<&str> = given
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if list.is_empty() {
+            list = default.split(',').collect();
+        }
+        for s in &list {
+            if !s.starts_with(prefix) || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                panic!("{name}: {s:?} is not an {prefix}* name");
+            }
+        }
+        out.push((name, list.join(",")));
+    }
+    out
+}
+
 /// The default DTLS backend (`src/c/dtls_mbedtls.c`), built when `net-dtls` and
 /// `mbedtls` are on and MbedTLS 3.x headers are known: from `ANJ_MBEDTLS_INCLUDE_DIRS`
 /// (a PATH-style list, for firmware builds against the integrator's MbedTLS, which
@@ -662,43 +729,6 @@ fn build_dtls_backend(cfg: &Config, inc: &std::path::Path) {
     if let Ok(file) = env::var("ANJ_MBEDTLS_CONFIG_FILE") {
         if !file.is_empty() {
             build.define("MBEDTLS_CONFIG_FILE", format!("\"{file}\"").as_str());
-        }
-    }
-    for name in [
-        "ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS",
-        "ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS",
-    ] {
-        println!("cargo:rerun-if-env-changed={name}");
-        if let Ok(v) = env::var(name) {
-            let v = v.trim();
-            if !v.is_empty() {
-                let n: u32 = v
-                    .parse()
-                    .unwrap_or_else(|_| panic!("{name}={v:?} is not a non-negative integer"));
-                build.define(name, n.to_string().as_str());
-            }
-        }
-    }
-    // Comma-separated MbedTLS suite names for PSK and for certificate mode.
-    for (name, prefix) in [
-        ("ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES", "MBEDTLS_TLS_PSK_"),
-        ("ANJ_MBEDTLS_ALLOWED_CERT_CIPHERSUITES", "MBEDTLS_TLS_"),
-    ] {
-        println!("cargo:rerun-if-env-changed={name}");
-        let Ok(v) = env::var(name) else { continue };
-        let list: Vec<&str> = v
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        for s in &list {
-            if !s.starts_with(prefix) || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            {
-                panic!("{name}: {s:?} is not an {prefix}* name");
-            }
-        }
-        if !list.is_empty() {
-            build.define(name, list.join(",").as_str());
         }
     }
     let rpk_dirs = if cfg.enabled("rpk") {

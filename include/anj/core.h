@@ -9,6 +9,8 @@
 #include <anj/dm/core.h>
 #include <anj/compat/net/anj_net_api.h>
 #include <anj/crypto.h>
+#include <anj/utils.h>
+#include <anj/security.h>
 #ifdef ANJ_WITH_LWM2M_SEND
 #include <anj/lwm2m_send.h>
 #endif

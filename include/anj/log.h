@@ -105,9 +105,12 @@
 #    define _ANJ_LOG_PASSES(Stmt, Mod) \
         _ANJ_LOG_TAKE_SECOND(ANJ_CONCAT(_ANJ_LOG_PASS_, Stmt, _, Mod), 0, ~)
 
-#    define _ANJ_LOG_SELECT_1(Module, LogLevel, ...) \
+/* What a statement expands to when it passes (YES) and when it does not (NO). */
+#    define ANJ_LOG_IF_ALLOWED_LOOKUP_ANJ_LOG_YES(Module, LogLevel, ...) \
         ANJ_LOG_HANDLER_IMPL_MACRO(Module, LogLevel, __VA_ARGS__)
-#    define _ANJ_LOG_SELECT_0(Module, LogLevel, ...) ((void) 0)
+#    define ANJ_LOG_IF_ALLOWED_LOOKUP_ANJ_LOG_NO(Module, LogLevel, ...) ((void) 0)
+#    define _ANJ_LOG_SELECT_1 ANJ_LOG_IF_ALLOWED_LOOKUP_ANJ_LOG_YES
+#    define _ANJ_LOG_SELECT_0 ANJ_LOG_IF_ALLOWED_LOOKUP_ANJ_LOG_NO
 
 #    define ANJ_LOG_IF_ALLOWED(Module, LogLevel, ...)                      \
         ANJ_CONCAT(_ANJ_LOG_SELECT_,                                       \

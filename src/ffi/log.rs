@@ -15,8 +15,11 @@
 //! the integrator's own). Line format, as for C logs:
 //!
 //! * `ANJ_LOG_FULL`:  `LEVEL [module] [file:line]: message`
-//! * `ANJ_LOG_MICRO`: `LEVEL [module:line]: message` (Rust files have no micro-log file
-//!   ID, so the module and line identify the statement; file names stay out of the binary)
+//! * `ANJ_LOG_MICRO`: `LEVEL <ANJ_uLOG>file_id;line</ANJ_uLOG> message`, as C logs in
+//!   that mode, so that Anjay Lite's `micro_logs_decode.py` decodes them. A Rust file's ID
+//!   is its entry in [`MICRO_LOG_FILE_IDS`] (looked up at compile time; file names stay out
+//!   of the binary), which `tools/micro-log-ids/<file>.h` repeats as
+//!   `#define ANJ_LOG_SOURCE_FILE_ID <id>` for the decoder (it reads C sources only).
 //!
 //! Filtering happens at compile time, like in C: a statement is kept only if its level is
 //! at least the module's level, which is `ANJ_LOG_LEVEL_FOR_MODULE_<module>` or else
@@ -141,14 +144,64 @@ impl fmt::Write for Truncating<'_> {
     }
 }
 
+/// The micro-log file IDs of the library's Rust files that log (1001 on, clear of the IDs
+/// applications and Anjay Lite use). Each has `tools/micro-log-ids/<file>.h`; a unit test
+/// checks both ways.
+pub const MICRO_LOG_FILE_IDS: &[(&str, u16)] = &[
+    ("src/client/bootstrap.rs", 1001),
+    ("src/client/mod.rs", 1002),
+    ("src/client/notify.rs", 1003),
+    ("src/client/register.rs", 1004),
+    ("src/client/requests.rs", 1005),
+    ("src/dm/fw_update.rs", 1006),
+    ("src/download/mod.rs", 1007),
+    ("src/driver.rs", 1008),
+    ("src/ffi/coap_downloader.rs", 1009),
+    ("src/ffi/core.rs", 1010),
+    ("src/ffi/fw_update.rs", 1011),
+    ("src/ffi/ntp.rs", 1012),
+    ("src/ffi/objects.rs", 1013),
+    ("src/ffi/persistence.rs", 1014),
+    ("src/ffi/security.rs", 1015),
+    ("src/ffi/send.rs", 1016),
+    ("src/ntp/mod.rs", 1017),
+    ("src/observe/mod.rs", 1018),
+    ("src/platform/dtls_mbedtls.rs", 1019),
+    ("src/platform/dtls_unavailable.rs", 1020),
+    ("src/send/mod.rs", 1021),
+];
+
+/// The micro-log ID of `file` (a `file!()` path), 0 if it has none. A `const fn`, so the
+/// log macro evaluates it at compile time.
+pub const fn micro_file_id(file: &str) -> u16 {
+    let f = file.as_bytes();
+    let mut i = 0;
+    while i < MICRO_LOG_FILE_IDS.len() {
+        let (name, id) = MICRO_LOG_FILE_IDS[i];
+        let n = name.as_bytes();
+        if n.len() == f.len() {
+            let mut k = 0;
+            while k < n.len() && n[k] == f[k] {
+                k += 1;
+            }
+            if k == n.len() {
+                return id;
+            }
+        }
+        i += 1;
+    }
+    0
+}
+
 /// Formats one log line into `buf` and NUL-terminates it; returns the line's length
-/// (without the NUL). `file` empty selects the short (micro) header. A line that does not
+/// (without the NUL). `file` empty selects the micro header, with `file_id`. A line that does not
 /// fit is cut; a zero-length `buf` gives 0.
 pub fn format_line(
     buf: &mut [u8],
     level: Level,
     module: &str,
     file: &str,
+    file_id: u16,
     line: u32,
     args: fmt::Arguments<'_>,
 ) -> usize {
@@ -163,7 +216,12 @@ pub fn format_line(
     let _ = if file.is_empty() {
         fmt::write(
             &mut w,
-            format_args!("{} [{}:{}]: ", level.name(), module, line),
+            format_args!(
+                "{} <ANJ_uLOG>{};{}</ANJ_uLOG> ",
+                level.name(),
+                file_id,
+                line
+            ),
         )
     } else {
         fmt::write(
@@ -194,9 +252,16 @@ extern "C" {
 #[doc(hidden)]
 #[cold]
 #[inline(never)]
-pub fn emit(level: Level, module: &str, file: &str, line: u32, args: fmt::Arguments<'_>) {
+pub fn emit(
+    level: Level,
+    module: &str,
+    file: &str,
+    file_id: u16,
+    line: u32,
+    args: fmt::Arguments<'_>,
+) {
     let mut buf = [0u8; crate::config::LOG_FORMATTER_BUF_SIZE];
-    let len = format_line(&mut buf, level, module, file, line, args);
+    let len = format_line(&mut buf, level, module, file, file_id, line, args);
     // SAFETY: buf holds `len` bytes of text followed by a NUL (format_line guarantees it
     // and len < buf.len()), and stays alive for the whole call; the hook only reads it.
     unsafe { anj_log_handler_output(buf.as_ptr().cast(), len) }
@@ -238,6 +303,26 @@ macro_rules! __anj_log_file {
     };
 }
 
+/// The micro-log file ID (0, unused, in full mode).
+#[cfg(feature = "log-full")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __anj_log_file_id {
+    () => {
+        0u16
+    };
+}
+
+#[cfg(all(feature = "log-micro", not(feature = "log-full")))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __anj_log_file_id {
+    () => {{
+        const __ANJ_LOG_FILE_ID: u16 = $crate::ffi::log::micro_file_id(::core::file!());
+        __ANJ_LOG_FILE_ID
+    }};
+}
+
 #[cfg(all(feature = "log-micro", not(feature = "log-full")))]
 #[doc(hidden)]
 #[macro_export]
@@ -266,6 +351,7 @@ macro_rules! anj_log {
                 $crate::__anj_log_level!($level),
                 ::core::stringify!($module),
                 $crate::__anj_log_file!(),
+                $crate::__anj_log_file_id!(),
                 ::core::line!(),
                 ::core::format_args!($($arg)+),
             );
@@ -296,7 +382,7 @@ mod tests {
         args: fmt::Arguments<'_>,
     ) -> (usize, Vec<u8>) {
         let mut buf = vec![0xAAu8; buf_len];
-        let len = format_line(&mut buf, level, "dm", file, 42, args);
+        let len = format_line(&mut buf, level, "dm", file, 1004, 42, args);
         (len, buf)
     }
 
@@ -311,7 +397,7 @@ mod tests {
         assert_eq!(&buf[..len], b"WARNING [dm] [src/dm/mod.rs:42]: x=5 y=\"a\"");
         assert_eq!(buf[len], 0);
         let (len, buf) = line(128, Level::Info, "", format_args!("hello"));
-        assert_eq!(&buf[..len], b"INFO [dm:42]: hello");
+        assert_eq!(&buf[..len], b"INFO <ANJ_uLOG>1004;42</ANJ_uLOG> hello");
         assert_eq!(buf[len], 0);
     }
 
@@ -319,12 +405,104 @@ mod tests {
     fn truncation() {
         let (len, buf) = line(10, Level::Error, "", format_args!("long message"));
         assert_eq!(len, 9);
-        assert_eq!(&buf[..len], b"ERROR [dm");
+        assert_eq!(&buf[..len], b"ERROR <AN");
         assert_eq!(buf[9], 0);
         let (len, buf) = line(1, Level::Error, "", format_args!("m"));
         assert_eq!((len, buf[0]), (0, 0));
         let (len, _) = line(0, Level::Error, "", format_args!("m"));
         assert_eq!(len, 0);
+    }
+
+    /// Every Rust file that logs has a micro-log ID, each ID its decoder stub
+    /// (`tools/micro-log-ids/<file>.h`), and IDs are unique.
+    #[test]
+    fn micro_log_ids_cover_every_logging_file() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut ids = std::collections::HashSet::new();
+        for (file, id) in MICRO_LOG_FILE_IDS {
+            assert!(ids.insert(*id), "duplicate id {id}");
+            assert_eq!(micro_file_id(file), *id);
+            let stub =
+                std::fs::read_to_string(root.join("tools/micro-log-ids").join(format!("{file}.h")))
+                    .unwrap_or_else(|_| panic!("no tools/micro-log-ids/{file}.h"));
+            assert!(
+                stub.contains(&format!("\n#define ANJ_LOG_SOURCE_FILE_ID {id}\n")),
+                "{file}"
+            );
+        }
+        assert_eq!(micro_file_id("src/nowhere.rs"), 0);
+        let mut dirs = vec![root.join("src")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                    continue;
+                }
+                let rel = p.strip_prefix(root).unwrap().to_str().unwrap().to_string();
+                let name = p.file_name().unwrap().to_str().unwrap();
+                if !rel.ends_with(".rs")
+                    || name.ends_with("_tests.rs")
+                    || name == "tests.rs"
+                    || rel == "src/log.rs"
+                    || rel == "src/ffi/log.rs"
+                {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                let logs = [
+                    "anj_log!",
+                    "log_error!",
+                    "log_warning!",
+                    "log_info!",
+                    "log_debug!",
+                ]
+                .iter()
+                .any(|m| text.contains(m));
+                if logs {
+                    assert_ne!(micro_file_id(&rel), 0, "{rel} logs but has no micro-log ID");
+                }
+            }
+        }
+    }
+
+    /// A micro line as the library writes it decodes with Anjay Lite's
+    /// micro_logs_decode.py to this file and line (skipped without an Anjay Lite tree at
+    /// /tmp/al or ANJAY_LITE_DIR).
+    #[test]
+    fn micro_lines_decode_with_anjay_lites_script() {
+        let al = std::env::var("ANJAY_LITE_DIR").unwrap_or_else(|_| "/tmp/al".into());
+        let script = std::path::Path::new(&al).join("tools/micro_logs_decode.py");
+        if !script.exists() {
+            eprintln!("skipped: {} not found", script.display());
+            return;
+        }
+        let (file, id) = MICRO_LOG_FILE_IDS[0];
+        let mut buf = [0u8; 128];
+        let len = format_line(
+            &mut buf,
+            Level::Error,
+            "anj",
+            "",
+            id,
+            77,
+            format_args!("boom {}", 1),
+        );
+        let mut input = buf[..len].to_vec();
+        input.push(b'\n');
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut child = std::process::Command::new("python3")
+            .arg(&script)
+            .current_dir(root.join("tools/micro-log-ids"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3");
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text, format!("ERROR [{file}.h:77]: boom 1\n"));
     }
 
     #[test]

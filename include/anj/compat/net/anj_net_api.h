@@ -7,5 +7,7 @@
 #include <anj_internal/fn_types.h>
 #include <anj/defs.h>
 #include <anj/dm/core.h>
+#include <anj/compat/rng.h>
+#include <anj/crypto.h>
 
 #endif /* ANJ_NET_API_H */

@@ -7,5 +7,6 @@
 #include <anj_internal/fn_types.h>
 #include <anj/defs.h>
 #include <anj/dm/core.h>
+#include <anj/compat/net/anj_net_api.h>
 
 #endif /* ANJ_UDP_H */
