@@ -606,9 +606,11 @@ fn finish_that_fails_validation_rolls_back_changes_to_existing_instances() {
 fn multi_instance_bootstrap_write_of_the_security_object() {
     let mut rig = Rig::new(Opts::default());
     rig.accept_bootstrap_request();
-    // One TLV message: /0/0 (the Bootstrap-Server account, hold-off changed) and a new
-    // /0/1.
-    let mut inst0 = tlv(3, 1, &[1]);
+    // One TLV message: /0/0 (the Bootstrap-Server account, replaced: hold-off
+    // changed) and a new /0/1.
+    let mut inst0 = tlv(3, 0, b"coap://127.0.0.1:5693");
+    inst0.extend(tlv(3, 1, &[1]));
+    inst0.extend(tlv(3, 2, &[3]));
     inst0.extend(tlv(3, 11, &[9]));
     let mut inst1 = tlv(3, 0, b"coap://127.0.0.1:5683");
     inst1.extend(tlv(3, 1, &[0]));
@@ -1349,4 +1351,62 @@ fn falling_back_to_bootstrap_and_back_never_mixes_the_credentials() {
         .iter()
         .all(|c| c.as_slice() == b"dm-id"));
     assert_eq!(rig.link.presented[n - 1], b"bs-id".to_vec());
+}
+
+// Issue 12, bug 7 (Anjay Lite's test_ets.py::test_int_0): a Bootstrap-Write of an
+// existing Object Instance replaces it, like a Write-Replace: what the payload leaves
+// out goes back to its default. /0/0, the Bootstrap-Server account, rewritten without
+// /0/0/1 becomes an LwM2M Server account (Bootstrap-Server false), and Finish accepts
+// the configuration.
+#[test]
+fn bootstrap_write_of_an_existing_instance_replaces_it() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    assert_eq!(rig.read(&[0, 0, 1]), Some(Value::Bool(true)));
+    let sec = "[{\"bn\":\"/0/0/\",\"n\":\"0\",\"vs\":\"coap://127.0.0.1:5683\"},\
+               {\"n\":\"2\",\"v\":3},{\"n\":\"10\",\"v\":67}]";
+    assert_eq!(
+        rig.code(RequestType::Put, "0/0", Some(SENML_JSON), sec.as_bytes()),
+        ResponseType::Changed
+    );
+    assert_eq!(rig.read(&[0, 0, 1]), Some(Value::Bool(false)));
+    let srv = "[{\"bn\":\"/1/0/\",\"n\":\"0\",\"v\":67},{\"n\":\"1\",\"v\":60},\
+               {\"n\":\"7\",\"vs\":\"U\"},{\"n\":\"6\",\"vb\":false}]";
+    assert_eq!(
+        rig.code(RequestType::Put, "1/0", Some(SENML_JSON), srv.as_bytes()),
+        ResponseType::Changed
+    );
+    // The Server instance, rewritten with only its SSID, loses the Lifetime written
+    // before (back to the default of a new instance).
+    let srv = "[{\"bn\":\"/1/0/\",\"n\":\"0\",\"v\":67}]";
+    assert_eq!(
+        rig.code(RequestType::Put, "1/0", Some(SENML_JSON), srv.as_bytes()),
+        ResponseType::Changed
+    );
+    assert_eq!(rig.read(&[1, 0, 1]), Some(Value::Int(86400)));
+    assert_eq!(rig.finish(), ResponseType::Changed);
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let reg = rig.take_sent().unwrap();
+    assert_eq!(path(&reg), "rd");
+    assert_eq!(rig.link.connects.last().map(String::as_str), Some(DM));
+}
+
+// A Bootstrap-Write of one Resource is no replace: the rest of the instance stays.
+#[test]
+fn bootstrap_write_of_a_resource_keeps_the_rest_of_its_instance() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    provision(&mut rig);
+    assert_eq!(
+        rig.code(
+            RequestType::Put,
+            "1/0/1",
+            Some(SENML_JSON),
+            b"[{\"bn\":\"/1/0/1\",\"v\":300}]"
+        ),
+        ResponseType::Changed
+    );
+    assert_eq!(rig.read(&[1, 0, 1]), Some(Value::Int(300)));
+    assert_eq!(rig.read(&[1, 0, 0]), Some(Value::Int(7)));
+    assert_eq!(rig.read(&[0, 0, 1]), Some(Value::Bool(true)));
 }
