@@ -1077,13 +1077,15 @@ impl Client {
                     self.abort_sends(anj);
                     self.registered(now, anj);
                 }
-                // A server that does not speak LwM2M 1.2 rejects the version with 4.00 or
-                // 4.12 (LwM2M 1.2 TS Core §6.2.1): try again at once as 1.1.
+                // The answer the spec gives a server for an LwM2M version it does not
+                // support is 4.12 (LwM2M 1.1/1.2 TS Core §6.2.1, "Supported LwM2M
+                // Versions of the Server and the Client are not compatible"): try again
+                // at once as 1.1. A 4.00 is any bad request, so it takes the retry
+                // sequence with the same version, as in Anjay Lite.
                 (false, _)
                     if cfg!(feature = "lwm2m12")
                         && !self.version_fallback
-                        && (code == crate::coap::Code::BAD_REQUEST
-                            || code == crate::coap::Code::PRECONDITION_FAILED) =>
+                        && code == crate::coap::Code::PRECONDITION_FAILED =>
                 {
                     crate::log_info!("server rejected LwM2M 1.2 ({}): registering as 1.1", code);
                     self.version_fallback = true;
