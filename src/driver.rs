@@ -242,12 +242,8 @@ impl Link for Driver<'_> {
     }
 
     fn cleanup(&mut self) -> NetStatus {
-        if self.conn.is_created() && self.is_connected() {
-            let r = self.conn.close();
-            if r == ANJ_NET_EINPROGRESS {
-                return NetStatus::InProgress;
-            }
-        }
+        // Straight to the hook, as Anjay Lite does: over DTLS it ends the session with
+        // close_notify (`anj_dtls_close` sends none).
         status(self.conn.cleanup())
     }
 

@@ -21,8 +21,11 @@
  * and the next anj_dtls_connect() reopens it and goes on with the same session
  * and keys: no handshake at all, whatever the new source address. Without a
  * Connection ID the next connect offers the saved session for an abbreviated
- * handshake (RFC 5246, 7.3). A handshake that fails forgets the saved session;
- * anj_dtls_cleanup_ctx() forgets everything.
+ * handshake (RFC 5246, 7.3). A handshake that fails forgets the saved session,
+ * and so does a connect to another server (host or port): a session is never
+ * offered or continued toward a server other than the one that agreed it.
+ * anj_dtls_close() sends no close_notify (as in Anjay Lite);
+ * anj_dtls_cleanup_ctx() sends it and forgets everything.
  *
  * Contexts come from a fixed pool (no heap here; MbedTLS itself allocates
  * its record buffers through its platform layer, as configured by the
@@ -99,6 +102,11 @@
 #ifndef ANJ_RS_DTLS_MAX_CONTEXTS
 #    define ANJ_RS_DTLS_MAX_CONTEXTS 2
 #endif
+/* Room for "host\0port\0" of the server a saved session belongs to; a longer
+ * name only costs resumption (the session is never offered again). */
+#ifndef ANJ_RS_DTLS_PEER_MAX
+#    define ANJ_RS_DTLS_PEER_MAX 96
+#endif
 #ifndef ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS
 #    define ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS 1000
 #endif
@@ -158,7 +166,7 @@ typedef enum {
     STEP_UDP,       /* the UDP connect is in progress */
     STEP_HANDSHAKE, /* records flowing, handshake not finished */
     STEP_READY,     /* handshake done: application data */
-    STEP_CLOSING,   /* close_notify being sent */
+    STEP_CLOSING,   /* close_notify being sent (cleanup) */
 } dtls_step_t;
 
 typedef struct {
@@ -196,6 +204,10 @@ typedef struct {
     bool cid_in_use;            /* the server agreed to a Connection ID */
     bool keep_session;          /* closed with the session kept (CID) */
     bool peer_answered;         /* a record arrived after our last datagram */
+    /* The server `saved` (and a kept CID session) belongs to: "host\0port\0"
+     * as given to anj_dtls_connect(); peer_len 0: none known. */
+    char peer[ANJ_RS_DTLS_PEER_MAX];
+    size_t peer_len;
     /* Statistics, for tests and diagnostics. */
     uint32_t handshakes;
     uint32_t resumed;           /* abbreviated handshakes among them */
@@ -860,6 +872,35 @@ static void dtls_session_forget(dtls_ctx_t *c) {
     c->keep_session = false;
 }
 
+/* Before connecting to `host`:`port`: a saved session (or one kept for its
+ * Connection ID) is offered, or continued, only toward the server it was
+ * agreed with. Toward any other server it is forgotten first, so one server's
+ * session ID, keys or CID never reach another (the context's credentials are
+ * the caller's business: it creates one context per server account). */
+static void dtls_session_bind_peer(dtls_ctx_t *c, const char *host, const char *port) {
+    size_t hl = strlen(host);
+    size_t pl = strlen(port);
+    bool fits = hl + pl + 2 <= sizeof(c->peer);
+    bool same = fits && c->peer_len == hl + pl + 2 && memcmp(c->peer, host, hl) == 0
+                && c->peer[hl] == '\0' && memcmp(&c->peer[hl + 1], port, pl) == 0;
+    if (same) {
+        return;
+    }
+    if (c->have_saved || c->keep_session) {
+        anj_rs_dtls_log(DTLS_LOG_INFO,
+                        "another server: the saved session is not offered to it", 0);
+    }
+    dtls_session_forget(c);
+    c->peer_len = 0;
+    if (fits) {
+        memcpy(c->peer, host, hl);
+        c->peer[hl] = '\0';
+        memcpy(&c->peer[hl + 1], port, pl);
+        c->peer[hl + 1 + pl] = '\0';
+        c->peer_len = hl + pl + 2;
+    }
+}
+
 /* On close: whether the records may go on after the next connect without a
  * handshake. Only with a Connection ID, and only if the server answered our
  * last datagram: a close after an unanswered one (an exchange that timed out)
@@ -959,6 +1000,9 @@ int anj_dtls_create_ctx(anj_net_ctx_t **ctx, const anj_net_config_t *config) {
     return ANJ_NET_OK;
 }
 
+/* Ends the session with close_notify when the connection is up (a session
+ * kept closed for its Connection ID has no socket to send it on), then frees
+ * everything, the saved session included. */
 int anj_dtls_cleanup_ctx(anj_net_ctx_t **ctx) {
     if (!ctx || !*ctx) {
         return ANJ_NET_OK;
@@ -967,6 +1011,13 @@ int anj_dtls_cleanup_ctx(anj_net_ctx_t **ctx) {
     dtls_ctx_t *c = from_net(*ctx);
     if (!c) {
         return -1;
+    }
+    if (c->step == STEP_READY || c->step == STEP_CLOSING) {
+        c->step = STEP_CLOSING;
+        int r = mbedtls_ssl_close_notify(&c->ssl);
+        if (r == MBEDTLS_ERR_SSL_WANT_WRITE) {
+            return ANJ_NET_EINPROGRESS;
+        }
     }
     release(c);
     *ctx = NULL;
@@ -1028,6 +1079,9 @@ int anj_dtls_connect(anj_net_ctx_t *ctx, const char *hostname, const char *port)
     }
     if (c->step == STEP_READY) {
         return ANJ_NET_OK;
+    }
+    if (c->step == STEP_IDLE) {
+        dtls_session_bind_peer(c, hostname, port);
     }
     if (c->step == STEP_IDLE || c->step == STEP_UDP) {
         int r = anj_udp_connect(c->udp, hostname, port);
@@ -1154,6 +1208,10 @@ int anj_dtls_recv(anj_net_ctx_t *ctx, size_t *bytes_received, uint8_t *buf,
     return r < 0 ? r : -1;
 }
 
+/* Closes the UDP socket only, without close_notify (as Anjay Lite does): the
+ * session stays for the next connect to the same server (continued over its
+ * Connection ID, or offered for resumption). anj_dtls_cleanup_ctx() ends it
+ * with close_notify. */
 int anj_dtls_close(anj_net_ctx_t *ctx) {
     RPK_DISPATCH(ctx, close(ctx));
     dtls_ctx_t *c = from_net(ctx);
@@ -1161,22 +1219,12 @@ int anj_dtls_close(anj_net_ctx_t *ctx) {
         return -1;
     }
     if (c->step == STEP_READY && dtls_session_keep_on_close(c)) {
-        /* No close_notify: the session goes on after the next connect. */
+        /* The session goes on after the next connect, without a handshake. */
         c->keep_session = true;
-        c->step = STEP_IDLE;
-        return anj_udp_close(c->udp);
-    }
-    if (c->step != STEP_IDLE) {
+    } else if (c->step != STEP_IDLE) {
         /* (Closing an already closed connection keeps what the first close
          * decided.) */
         c->keep_session = false;
-    }
-    if (c->step == STEP_READY || c->step == STEP_CLOSING) {
-        c->step = STEP_CLOSING;
-        int r = mbedtls_ssl_close_notify(&c->ssl);
-        if (r == MBEDTLS_ERR_SSL_WANT_WRITE) {
-            return ANJ_NET_EINPROGRESS;
-        }
     }
     c->step = STEP_IDLE;
     c->timer_fin_ms = 0;

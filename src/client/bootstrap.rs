@@ -123,7 +123,8 @@ impl Client {
         let Some(iid) = bootstrap_iid(anj, &self.registry) else {
             return false;
         };
-        let _ = link.close();
+        // Another account from here on: the connection context goes (close_notify).
+        let _ = link.cleanup();
         if self.bs.open {
             let _ = self.bs.end(anj, false);
         }
@@ -144,21 +145,31 @@ impl Client {
     /// Connects to the Bootstrap-Server and sends the Bootstrap-Request.
     pub(super) fn bs_connect(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
         self.state = State::BsConnecting;
+        let claimed = bootstrap_iid(anj, &self.registry).and_then(|iid| {
+            let owner = super::register::LinkOwner {
+                security_iid: iid,
+                bootstrap: true,
+            };
+            self.claim_link(link, owner)
+        });
         let reg = &self.registry;
-        let st = match bootstrap_iid(anj, reg) {
-            None => Err("no Bootstrap-Server account"),
-            Some(iid) => super::register::with_security_uri(anj, reg, iid, |scheme, host, port| {
-                // The Bootstrap-Server account's own credentials, in its own mode.
-                super::register::connect_secured(
-                    anj,
-                    reg,
-                    iid,
-                    true,
-                    link,
-                    (scheme, host, port),
-                    || bootstrap_psk(anj, reg, iid),
-                )
-            }),
+        let st = match (claimed, bootstrap_iid(anj, reg)) {
+            (Some(st), _) => Ok(st),
+            (None, None) => Err("no Bootstrap-Server account"),
+            (None, Some(iid)) => {
+                super::register::with_security_uri(anj, reg, iid, |scheme, host, port| {
+                    // The Bootstrap-Server account's own credentials, in its own mode.
+                    super::register::connect_secured(
+                        anj,
+                        reg,
+                        iid,
+                        true,
+                        link,
+                        (scheme, host, port),
+                        || bootstrap_psk(anj, reg, iid),
+                    )
+                })
+            }
         };
         match st {
             Ok(NetStatus::Done) => {
@@ -189,7 +200,9 @@ impl Client {
             let _ = self.bs.end(anj, false);
         }
         self.bs.finished = None;
-        let _ = link.close();
+        // As in Anjay Lite, a failed attempt releases the connection (close_notify); the
+        // next one starts with a new handshake.
+        let _ = link.cleanup();
         if self.bs.attempt >= self.settings.bootstrap_retry_count {
             crate::log_error!("bootstrap failed: no more retries");
             self.state = State::Failure;
@@ -223,9 +236,12 @@ impl Client {
         self.bs.finished = None;
     }
 
-    /// Bootstrap-Finish succeeded: close the connection and register.
+    /// Bootstrap-Finish succeeded: release the connection and register.
     fn bs_done(&mut self, link: &mut dyn Link) {
-        let _ = link.close();
+        // The context holds the Bootstrap-Server's credentials and session: it goes
+        // (close_notify, as in Anjay Lite), and the registration makes one of its own
+        // (`claim_link` releases it in any case if this does not finish now).
+        let _ = link.cleanup();
         // The Bootstrap-Server's messages carried credentials: do not leave them in the
         // receive buffer (Anjay Lite clears it too).
         zeroize(&mut self.in_buf);

@@ -29,10 +29,24 @@ struct BsLink {
     psk: Option<(Vec<u8>, Vec<u8>)>,
     /// Connections fail (the Bootstrap-Server is unreachable).
     refuse: bool,
+    /// Like a real transport, the connection context keeps the credentials it was
+    /// created with (a PSK identity or client certificate) until `cleanup`; a connect
+    /// over an existing context presents those, whatever it is given.
+    ctx_credential: Option<Vec<u8>>,
+    /// The credential each connect presented to its server.
+    presented: Vec<Vec<u8>>,
     /// Certificate-mode credentials of the last `connect_with_security`: client
     /// certificate, private key, server certificate.
     #[cfg(feature = "certificates")]
     cert: Option<(Vec<u8>, Vec<u8>, Vec<u8>)>,
+}
+
+impl BsLink {
+    /// A secure connect with `credential`: the context's own when it has one.
+    fn present(&mut self, credential: Vec<u8>) {
+        let used = self.ctx_credential.get_or_insert(credential).clone();
+        self.presented.push(used);
+    }
 }
 
 impl Link for BsLink {
@@ -44,6 +58,9 @@ impl Link for BsLink {
         psk: Option<super::link::Psk<'_>>,
     ) -> NetStatus {
         self.psk = psk.map(|p| (p.identity.to_vec(), p.key.to_vec()));
+        if let Some((identity, _)) = &self.psk {
+            self.present(identity.clone());
+        }
         self.connect(scheme, host, port)
     }
     #[cfg(feature = "certificates")]
@@ -56,11 +73,25 @@ impl Link for BsLink {
     ) -> NetStatus {
         use crate::ffi::crypto::anj_crypto_security_info_t;
         fn bytes(i: &anj_crypto_security_info_t) -> Vec<u8> {
+            // A credential in the external crypto storage: its reference, marked.
+            #[cfg(feature = "external-crypto-storage")]
+            if i.source
+                == crate::ffi::crypto::anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL
+            {
+                // SAFETY (test): EXTERNAL selects `external`, a NUL-terminated name.
+                let name = unsafe { std::ffi::CStr::from_ptr(i.info.external.identity) };
+                return [b"ext:", name.to_bytes()].concat();
+            }
             // SAFETY (test): BUFFER credentials point into the Security object.
             unsafe {
                 let b = i.info.buffer;
                 std::slice::from_raw_parts(b.data.cast::<u8>(), b.data_size).to_vec()
             }
+        }
+        if security.mode == crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_PSK {
+            // SAFETY (test): PSK mode selects `psk`.
+            let p = unsafe { security.data.psk };
+            self.present(bytes(&p.identity));
         }
         if security.mode == crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE {
             // SAFETY (test): Certificate mode selects `cert`.
@@ -70,6 +101,7 @@ impl Link for BsLink {
                 bytes(&c.private_key),
                 bytes(&c.server_cert),
             ));
+            self.present(bytes(&c.client_cert));
         }
         self.connect(scheme, host, port)
     }
@@ -99,6 +131,7 @@ impl Link for BsLink {
         NetStatus::Done
     }
     fn cleanup(&mut self) -> NetStatus {
+        self.ctx_credential = None;
         self.close()
     }
     fn rx_off(&mut self) {}
@@ -587,9 +620,11 @@ fn finish_that_fails_validation_rolls_back_changes_to_existing_instances() {
 fn multi_instance_bootstrap_write_of_the_security_object() {
     let mut rig = Rig::new(Opts::default());
     rig.accept_bootstrap_request();
-    // One TLV message: /0/0 (the Bootstrap-Server account, hold-off changed) and a new
-    // /0/1.
-    let mut inst0 = tlv(3, 1, &[1]);
+    // One TLV message: /0/0 (the Bootstrap-Server account, replaced: hold-off
+    // changed) and a new /0/1.
+    let mut inst0 = tlv(3, 0, b"coap://127.0.0.1:5693");
+    inst0.extend(tlv(3, 1, &[1]));
+    inst0.extend(tlv(3, 2, &[3]));
     inst0.extend(tlv(3, 11, &[9]));
     let mut inst1 = tlv(3, 0, b"coap://127.0.0.1:5683");
     inst1.extend(tlv(3, 1, &[0]));
@@ -1205,4 +1240,202 @@ fn an_rpk_account_is_accepted_at_finish_only_with_rpk() {
         ResponseType::NotAcceptable
     };
     assert_eq!(rig.finish(), want);
+}
+
+/// A Security /0/1 + Server /1/0 (SSID 7) account on coaps://127.0.0.1:5684 in SenML
+/// JSON, in Security Mode `mode` with `identity` (/0/1/3) and `secret` (/0/1/5), and
+/// `server_key` (/0/1/4), all base64url as SenML JSON has them.
+#[cfg(feature = "security")]
+fn provision_secure(rig: &mut Rig, mode: u8, identity: &str, server_key: &str, secret: &str) {
+    let sec = format!(
+        "[{{\"bn\":\"/0/1/\",\"n\":\"0\",\"vs\":\"coaps://127.0.0.1:5684\"}},\
+         {{\"n\":\"1\",\"vb\":false}},{{\"n\":\"2\",\"v\":{mode}}},\
+         {{\"n\":\"3\",\"vd\":\"{identity}\"}},{{\"n\":\"4\",\"vd\":\"{server_key}\"}},\
+         {{\"n\":\"5\",\"vd\":\"{secret}\"}},{{\"n\":\"10\",\"v\":7}}]"
+    );
+    let srv = "[{\"bn\":\"/1/0/\",\"n\":\"0\",\"v\":7},{\"n\":\"1\",\"v\":120},\
+               {\"n\":\"7\",\"vs\":\"U\"}]";
+    assert_eq!(
+        rig.code(RequestType::Put, "0/1", Some(SENML_JSON), sec.as_bytes()),
+        ResponseType::Changed
+    );
+    assert_eq!(
+        rig.code(RequestType::Put, "1/0", Some(SENML_JSON), srv.as_bytes()),
+        ResponseType::Changed
+    );
+}
+
+/// Bootstraps from the secure Bootstrap-Server account already written, provisions
+/// with `provision`, finishes, and returns once the Register went out.
+#[cfg(feature = "security")]
+fn bootstrap_then_register(rig: &mut Rig, provision: impl FnOnce(&mut Rig)) {
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let req = rig.take_sent().unwrap();
+    assert_eq!(path(&req), "bs");
+    rig.deliver(&ack(&req, ResponseType::Changed));
+    rig.step();
+    provision(rig);
+    assert_eq!(rig.finish(), ResponseType::Changed);
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let reg = rig.take_sent().unwrap();
+    assert_eq!(path(&reg), "rd");
+    assert_eq!(
+        rig.link.connects,
+        ["coaps:127.0.0.1:5694", "coaps:127.0.0.1:5684"]
+    );
+}
+
+// Issue 12, bug 1: the registration went out over the context made for the
+// Bootstrap-Server, so the LwM2M Server was shown the Bootstrap-Server's identity.
+#[cfg(feature = "security")]
+#[test]
+fn the_provisioned_psk_account_connects_with_its_own_identity_not_the_bootstrap_one() {
+    let mut rig = Rig::new(Opts::default());
+    rewrite_bootstrap_account(
+        &mut rig,
+        &[
+            (0, Value::String("coaps://127.0.0.1:5694")),
+            (2, Value::Int(0)),
+            (3, Value::Bytes(b"bs-id")),
+            (5, Value::Bytes(b"bs-key")),
+        ],
+    );
+    // "dm-id" and "dm-key" in base64url.
+    bootstrap_then_register(&mut rig, |r| {
+        provision_secure(r, 0, "ZG0taWQ", "", "ZG0ta2V5")
+    });
+    let presented = &rig.link.presented;
+    assert_eq!(presented.len(), 2, "{presented:?}");
+    assert_eq!(presented[0], b"bs-id".to_vec());
+    if presented[1].starts_with(b"ext:") {
+        // Finish moved the new credentials to the external crypto storage.
+        assert_ne!(presented[1], presented[0]);
+    } else {
+        assert_eq!(rig.link.psk, Some((b"dm-id".to_vec(), b"dm-key".to_vec())));
+        assert_eq!(presented[1], b"dm-id".to_vec());
+    }
+}
+
+#[cfg(feature = "certificates")]
+#[test]
+fn the_provisioned_certificate_account_connects_with_its_own_certificate() {
+    let mut rig = Rig::new(Opts::default());
+    rewrite_bootstrap_account(
+        &mut rig,
+        &[
+            (0, Value::String("coaps://127.0.0.1:5694")),
+            (2, Value::Int(2)),
+            (3, Value::Bytes(b"bs-client-cert")),
+            (4, Value::Bytes(b"bs-server-cert")),
+            (5, Value::Bytes(b"bs-client-key")),
+        ],
+    );
+    // "dm-cert", "dm-srv" and "dm-key" in base64url.
+    bootstrap_then_register(&mut rig, |r| {
+        provision_secure(r, 2, "ZG0tY2VydA", "ZG0tc3J2", "ZG0ta2V5")
+    });
+    assert_eq!(
+        rig.link.cert,
+        Some((b"dm-cert".to_vec(), b"dm-key".to_vec(), b"dm-srv".to_vec()))
+    );
+    assert_eq!(
+        rig.link.presented,
+        [b"bs-client-cert".to_vec(), b"dm-cert".to_vec()]
+    );
+}
+
+// After a registration fails over to the Bootstrap-Server, and back: each connect
+// presents its own account's credentials.
+#[cfg(feature = "security")]
+#[test]
+fn falling_back_to_bootstrap_and_back_never_mixes_the_credentials() {
+    let mut rig = Rig::new(Opts::default());
+    rewrite_bootstrap_account(
+        &mut rig,
+        &[
+            (0, Value::String("coaps://127.0.0.1:5694")),
+            (2, Value::Int(0)),
+            (3, Value::Bytes(b"bs-id")),
+            (5, Value::Bytes(b"bs-key")),
+        ],
+    );
+    bootstrap_then_register(&mut rig, |r| {
+        provision_secure(r, 0, "ZG0taWQ", "", "ZG0ta2V5")
+    });
+    // The Register is never answered: retries, then sequences, then the Bootstrap.
+    assert!(rig.run_until(3600 * SEC, |r| {
+        r.link.sent.clear();
+        r.link.connects.last().map(String::as_str) == Some("coaps:127.0.0.1:5694")
+    }));
+    // (With the external crypto storage, Finish may have moved both accounts'
+    // credentials there: then they are compared by reference.)
+    let presented = &rig.link.presented;
+    let n = presented.len();
+    assert!(n >= 3, "{presented:?}");
+    let (bs, dm, bs_again) = (&presented[0], &presented[1], &presented[n - 1]);
+    assert_eq!(bs, &b"bs-id".to_vec());
+    assert!(presented[1..n - 1].iter().all(|c| c == dm), "{presented:?}");
+    assert!(dm != bs && dm != bs_again, "{presented:?}");
+    if !dm.starts_with(b"ext:") {
+        assert_eq!(dm, &b"dm-id".to_vec());
+        assert_eq!(bs_again, &b"bs-id".to_vec());
+    }
+}
+
+// Issue 12, bug 7 (Anjay Lite's test_ets.py::test_int_0): a Bootstrap-Write of an
+// existing Object Instance replaces it, like a Write-Replace: what the payload leaves
+// out goes back to its default. /0/0, the Bootstrap-Server account, rewritten without
+// /0/0/1 becomes an LwM2M Server account (Bootstrap-Server false), and Finish accepts
+// the configuration.
+#[test]
+fn bootstrap_write_of_an_existing_instance_replaces_it() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    assert_eq!(rig.read(&[0, 0, 1]), Some(Value::Bool(true)));
+    let sec = "[{\"bn\":\"/0/0/\",\"n\":\"0\",\"vs\":\"coap://127.0.0.1:5683\"},\
+               {\"n\":\"2\",\"v\":3},{\"n\":\"10\",\"v\":67}]";
+    assert_eq!(
+        rig.code(RequestType::Put, "0/0", Some(SENML_JSON), sec.as_bytes()),
+        ResponseType::Changed
+    );
+    assert_eq!(rig.read(&[0, 0, 1]), Some(Value::Bool(false)));
+    let srv = "[{\"bn\":\"/1/0/\",\"n\":\"0\",\"v\":67},{\"n\":\"1\",\"v\":60},\
+               {\"n\":\"7\",\"vs\":\"U\"},{\"n\":\"6\",\"vb\":false}]";
+    assert_eq!(
+        rig.code(RequestType::Put, "1/0", Some(SENML_JSON), srv.as_bytes()),
+        ResponseType::Changed
+    );
+    // The Server instance, rewritten with only its SSID, loses the Lifetime written
+    // before (back to the default of a new instance).
+    let srv = "[{\"bn\":\"/1/0/\",\"n\":\"0\",\"v\":67}]";
+    assert_eq!(
+        rig.code(RequestType::Put, "1/0", Some(SENML_JSON), srv.as_bytes()),
+        ResponseType::Changed
+    );
+    assert_eq!(rig.read(&[1, 0, 1]), Some(Value::Int(86400)));
+    assert_eq!(rig.finish(), ResponseType::Changed);
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let reg = rig.take_sent().unwrap();
+    assert_eq!(path(&reg), "rd");
+    assert_eq!(rig.link.connects.last().map(String::as_str), Some(DM));
+}
+
+// A Bootstrap-Write of one Resource is no replace: the rest of the instance stays.
+#[test]
+fn bootstrap_write_of_a_resource_keeps_the_rest_of_its_instance() {
+    let mut rig = Rig::new(Opts::default());
+    rig.accept_bootstrap_request();
+    provision(&mut rig);
+    assert_eq!(
+        rig.code(
+            RequestType::Put,
+            "1/0/1",
+            Some(SENML_JSON),
+            b"[{\"bn\":\"/1/0/1\",\"v\":300}]"
+        ),
+        ResponseType::Changed
+    );
+    assert_eq!(rig.read(&[1, 0, 1]), Some(Value::Int(300)));
+    assert_eq!(rig.read(&[1, 0, 0]), Some(Value::Int(7)));
+    assert_eq!(rig.read(&[0, 0, 1]), Some(Value::Bool(true)));
 }

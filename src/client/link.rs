@@ -41,7 +41,9 @@ pub trait Link {
     /// As [`Link::connect`], with the credentials of a secure ("coaps") connection:
     /// the PSK identity and key, or `None` when the Security instance has none (then a
     /// secure connection must fail, never fall back to plaintext). The bytes are only
-    /// borrowed: a backend copies what it keeps.
+    /// borrowed: a backend copies what it keeps. Credentials are taken when the context
+    /// is created: an existing context keeps those it was made with, so the client
+    /// releases it ([`Link::cleanup`]) before connecting for another server account.
     fn connect_with_psk(
         &mut self,
         scheme: &str,
@@ -69,7 +71,8 @@ pub trait Link {
     fn recv(&mut self, buf: &mut [u8]) -> Recv;
     /// Closes the connection, keeping the context for a later connect.
     fn close(&mut self) -> NetStatus;
-    /// Closes and releases everything.
+    /// Closes and releases everything (over DTLS: ends the session with close_notify
+    /// and forgets it).
     fn cleanup(&mut self) -> NetStatus;
     /// Power hint on entering queue mode.
     fn rx_off(&mut self);

@@ -215,6 +215,8 @@ pub struct Client {
     pending_after: AfterDeregister,
     retry: Retry,
     account: Option<ServerAccount>,
+    /// The account the link's connection context was last made for (`None`: none was).
+    link_owner: Option<register::LinkOwner>,
     /// When the registration was last refreshed (Register or Update succeeded).
     refreshed_at: Instant,
     /// Last exchange with the server (for the queue-mode timeout).
@@ -274,6 +276,7 @@ impl Client {
             pending_after: AfterDeregister::Restart,
             retry: Retry::default(),
             account: None,
+            link_owner: None,
             refreshed_at: 0,
             last_activity: 0,
             links_hash: 0,
@@ -591,26 +594,61 @@ impl Client {
         }
     }
 
+    /// Makes the link serve `owner`'s account. A connection context keeps the
+    /// credentials it was created with (and over DTLS the session agreed with its
+    /// server), so one made for another account is released first: one server's
+    /// credentials are never presented to another, nor its session resumed toward
+    /// another. `None` when the link may connect; else what to report (the release is
+    /// still in progress, or failed: then nothing connects with the old context).
+    fn claim_link(&mut self, link: &mut dyn Link, owner: register::LinkOwner) -> Option<NetStatus> {
+        if self.link_owner.is_some_and(|o| o != owner) {
+            match link.cleanup() {
+                NetStatus::Done => {}
+                NetStatus::InProgress => return Some(NetStatus::InProgress),
+                NetStatus::Failed(code) => {
+                    crate::log_error!(
+                        "releasing the connection of the previous server account failed ({})",
+                        code
+                    );
+                    return Some(NetStatus::Failed(code));
+                }
+            }
+        }
+        self.link_owner = Some(owner);
+        None
+    }
+
     fn connect_and_register(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+        let Some(owner) = self.account.as_ref().map(|a| register::LinkOwner {
+            security_iid: a.security_iid,
+            bootstrap: false,
+        }) else {
+            return;
+        };
+        let claimed = self.claim_link(link, owner);
         let Some(acc) = self.account.as_ref() else {
             return;
         };
         let registry = &self.registry;
-        let st = match acc.with_uri(anj, registry, |scheme, host, port| {
-            register::connect_secured(
-                anj,
-                registry,
-                acc.security_iid,
-                false,
-                link,
-                (scheme, host, port),
-                || acc.psk(anj, registry),
-            )
-        }) {
-            Ok(st) => st,
-            Err(why) => {
-                crate::log_error!("server account unusable: {}", why);
-                NetStatus::Failed(-1)
+        let st = if let Some(st) = claimed {
+            st
+        } else {
+            match acc.with_uri(anj, registry, |scheme, host, port| {
+                register::connect_secured(
+                    anj,
+                    registry,
+                    acc.security_iid,
+                    false,
+                    link,
+                    (scheme, host, port),
+                    || acc.psk(anj, registry),
+                )
+            }) {
+                Ok(st) => st,
+                Err(why) => {
+                    crate::log_error!("server account unusable: {}", why);
+                    NetStatus::Failed(-1)
+                }
             }
         };
         match st {
@@ -872,12 +910,19 @@ impl Client {
     /// Schedules the next registration attempt per the Communication Retry resources,
     /// or gives up (LwM2M 1.1 TS Core §6.2.1.1).
     fn registration_failed(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
-        let _ = link.close();
         let retry = self
             .account
             .as_ref()
             .map(|a| a.retry)
             .unwrap_or(crate::dm::builtin::anj_communication_retry_res_t::DEFAULT);
+        // Within a sequence the connection is only closed (over DTLS the session goes on
+        // or is resumed); a sequence that ends releases it, so the next one starts with
+        // a new handshake (close_notify first), as in Anjay Lite.
+        let _ = if self.retry.attempt.saturating_add(1) < retry.retry_count.max(1) {
+            link.close()
+        } else {
+            link.cleanup()
+        };
         self.retry.attempt += 1;
         let delay = if self.retry.attempt < retry.retry_count.max(1) {
             // Exponential: retry_timer * 2^(attempt-1).
@@ -1062,13 +1107,15 @@ impl Client {
                     self.abort_sends(anj);
                     self.registered(now, anj);
                 }
-                // A server that does not speak LwM2M 1.2 rejects the version with 4.00 or
-                // 4.12 (LwM2M 1.2 TS Core §6.2.1): try again at once as 1.1.
+                // The answer the spec gives a server for an LwM2M version it does not
+                // support is 4.12 (LwM2M 1.1/1.2 TS Core §6.2.1, "Supported LwM2M
+                // Versions of the Server and the Client are not compatible"): try again
+                // at once as 1.1. A 4.00 is any bad request, so it takes the retry
+                // sequence with the same version, as in Anjay Lite.
                 (false, _)
                     if cfg!(feature = "lwm2m12")
                         && !self.version_fallback
-                        && (code == crate::coap::Code::BAD_REQUEST
-                            || code == crate::coap::Code::PRECONDITION_FAILED) =>
+                        && code == crate::coap::Code::PRECONDITION_FAILED =>
                 {
                     crate::log_info!("server rejected LwM2M 1.2 ({}): registering as 1.1", code);
                     self.version_fallback = true;

@@ -26,6 +26,16 @@ pub struct ServerAccount {
     pub bootstrap_on_failure: bool,
 }
 
+/// The server account a connection context was made for. The context keeps the
+/// credentials it was created with (and, over DTLS, the session agreed with that
+/// server): it serves that account only.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct LinkOwner {
+    pub security_iid: u16,
+    /// The Bootstrap-Server account.
+    pub bootstrap: bool,
+}
+
 fn int_of(v: &Value<'_>) -> Option<i64> {
     match *v {
         Value::Int(i) => Some(i),

@@ -890,6 +890,8 @@ pub(super) enum Apply {
         path: Path,
         any: bool,
         cleared: Option<(u16, u16)>,
+        /// The Object Instance this request last replaced (reset or created).
+        replaced: Option<u16>,
     },
 }
 
@@ -1129,13 +1131,19 @@ impl Apply {
             path,
             any: false,
             cleared: None,
+            replaced: None,
         }
     }
 
     /// What a Bootstrap-Write does for an entry before any value is written (its
     /// values are typed by the data model, so their instance must exist): the entry
-    /// must lie under the request's path, its Object Instance is created if missing,
-    /// and a Multiple-Instance Resource loses the instances it had.
+    /// must lie under the request's path; a request for an Object or Object Instance
+    /// replaces each Object Instance it names (a PUT, as Write-Replace: created if
+    /// missing, else reset with `inst_reset` so that what the payload leaves out goes
+    /// back to its default, as in Anjay Lite; LwM2M 1.1/1.2 TS Core §5.2.7.4, §6.3.3);
+    /// a Multiple-Instance Resource loses the instances it had. An instance is reset
+    /// once for its run of entries (they come together in every format's encoding of
+    /// an instance).
     #[cfg(feature = "bootstrap")]
     pub(super) fn prepare(
         &mut self,
@@ -1144,7 +1152,11 @@ impl Apply {
         e: &crate::io::value::Entry<'_>,
     ) -> DmResult<()> {
         let Apply::Bootstrap {
-            obj, path, cleared, ..
+            obj,
+            path,
+            cleared,
+            replaced,
+            ..
         } = self
         else {
             return Ok(());
@@ -1155,6 +1167,16 @@ impl Apply {
         let iid = e.path.iid().ok_or(DmError::BAD_REQUEST)?;
         if obj.instance(iid).is_none() {
             dm::create_instance(anj, txn, *obj, Some(iid))?;
+            *replaced = Some(iid);
+        } else if path.len() < 3 && *replaced != Some(iid) {
+            dm::replace_prepare(
+                anj,
+                &dm::Target {
+                    obj: *obj,
+                    path: Path::new(&[obj.oid(), iid]),
+                },
+            )?;
+            *replaced = Some(iid);
         }
         if let [_, iid, rid, _] = *e.path.as_slice() {
             if *cleared != Some((iid, rid)) {

@@ -397,13 +397,32 @@ fn a_server_without_lwm2m_12_gets_a_1_1_register() {
     assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
     let first = rig.take_sent().unwrap();
     assert!(queries(&first).contains(&"lwm2m=1.2".to_string()));
-    rig.deliver(&ack(&first, ResponseType::BadRequest));
+    rig.deliver(&ack(&first, ResponseType::PreconditionFailed));
     assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
     let second = rig.take_sent().unwrap();
     assert!(queries(&second).contains(&"lwm2m=1.1".to_string()));
     assert_ne!(second.header.message_id, first.header.message_id);
     rig.deliver(&created(&second));
     assert!(rig.run_until(SEC, |r| r.client().status() == ANJ_CONN_STATUS_REGISTERED));
+}
+
+// Anjay Lite's test_cid.py communication-sequence tests: a 4.00 to Register is no
+// version refusal: the retry sequence goes on, still announcing 1.2, after the
+// Communication Retry Timer.
+#[cfg(feature = "lwm2m12")]
+#[test]
+fn a_bad_request_to_register_takes_the_retry_sequence_with_the_same_version() {
+    let mut rig = Rig::new();
+    assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
+    let first = rig.take_sent().unwrap();
+    rig.deliver(&ack(&first, ResponseType::BadRequest));
+    let t0 = rig.now;
+    assert!(rig.run_until(120 * SEC, |r| !r.link.sent.is_empty()));
+    let waited = rig.now - t0;
+    assert!(waited >= SEC, "not at once: {waited}");
+    let second = rig.take_sent().unwrap();
+    assert_eq!(path(&second), "rd");
+    assert!(queries(&second).contains(&"lwm2m=1.2".to_string()));
 }
 
 #[test]

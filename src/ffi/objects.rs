@@ -168,7 +168,7 @@ static SERVER_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
     } else {
         None
     },
-    inst_reset: None,
+    inst_reset: Some(server_inst_reset),
     transaction_begin: Some(server_transaction_begin),
     transaction_validate: Some(server_transaction_validate),
     transaction_end: Some(server_transaction_end),
@@ -476,6 +476,17 @@ impl ServerObj {
 /// A new instance (Bootstrap-Write of an instance that does not exist): the defaults of
 /// `anj_dm_server_obj_add_instance`, with Lifetime 86400 s and no SSID yet (the
 /// transaction does not validate until one is written).
+/// A new instance's resources: the defaults (Lifetime 86400 s, Binding "U").
+fn server_defaults(iid: anj_iid_t) -> ServerInstance {
+    let mut d = ServerInstance {
+        iid,
+        lifetime: 86400,
+        ..ServerInstance::EMPTY
+    };
+    d.binding[0] = b'U';
+    d
+}
+
 unsafe extern "C" fn server_inst_create(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
@@ -486,14 +497,25 @@ unsafe extern "C" fn server_inst_create(
     if ctx.has_instance || iid == ANJ_ID_INVALID {
         return ERR_INTERNAL;
     }
-    let mut d = ServerInstance {
-        iid,
-        lifetime: 86400,
-        ..ServerInstance::EMPTY
-    };
-    d.binding[0] = b'U';
-    ctx.data = d;
+    ctx.data = server_defaults(iid);
     ctx.has_instance = true;
+    ctx.sync();
+    0
+}
+
+/// Write-Replace of the instance (and Bootstrap-Write, which replaces too): back to
+/// the defaults of a new instance before the payload is written, as in Anjay Lite.
+unsafe extern "C" fn server_inst_reset(
+    _anj: *mut anj_t,
+    obj: *const anj_dm_obj_t,
+    iid: anj_iid_t,
+) -> c_int {
+    // SAFETY: as in server_res_read.
+    let ctx = unsafe { ctx_of::<ServerObj>(obj) };
+    if !ctx.has_instance || ctx.data.iid != iid {
+        return ERR_NOT_FOUND;
+    }
+    ctx.data = server_defaults(iid);
     ctx.sync();
     0
 }

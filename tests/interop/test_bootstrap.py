@@ -163,6 +163,41 @@ def test_psk_bootstrap_server_account(leshan_server, endpoint_name, tmp_path):
 
 
 @pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
+def test_provisioned_psk_account_connects_with_its_own_identity(leshan_server, endpoint_name,
+                                                              tmp_path):
+    """Issue 12, bug 1: both accounts are coaps:// with PSKs of their own. The account
+    the Bootstrap-Server provisions registers with its identity; the Bootstrap-Server's
+    identity never reaches the LwM2M Server (every datagram to it goes through a proxy
+    that keeps them: a PSK ClientKeyExchange carries the identity in clear)."""
+    from udp_proxy import UP, UdpProxy
+
+    bs_identity = f"{endpoint_name}-bs"
+    dm_identity = f"{endpoint_name}-dm"
+    dm_key = bytes(b ^ 0x5A for b in KEY)
+    leshan_server.add_psk(endpoint_name, dm_identity, dm_key)
+    with UdpProxy(leshan_server.coaps_port) as proxy, \
+            leshan.BootstrapProbe(endpoint_name, f"coaps://127.0.0.1:{proxy.port}", ssid=3,
+                                  psk=(dm_identity, dm_key),
+                                  bs_psk=(bs_identity, KEY)) as bs:
+        env = dict(os.environ, ANJ_EXAMPLE_BS_PSK_IDENTITY=bs_identity,
+                   ANJ_EXAMPLE_BS_PSK_KEY=KEY.hex())
+        proc = leshan.ClientProcess([BINARY_DTLS, endpoint_name, bs.coaps_uri],
+                                    log_path=tmp_path / "client.log", env=env).start()
+        try:
+            try:
+                bs.wait_for("end", 30, lambda e: e["ep"] == endpoint_name)
+                leshan_server.wait_registered(endpoint_name, timeout=30)
+            except (TimeoutError, leshan.LeshanError) as exc:
+                pytest.fail(f"bootstrap or registration failed: {exc}\n{proc.log_text()[-3000:]}")
+            to_server = [d.data for d in proxy._log if d.direction == UP]
+            assert any(dm_identity.encode() in d for d in to_server), "no ClientKeyExchange"
+            assert not any(bs_identity.encode() in d for d in to_server)
+            assert _wait_status(proc, "REGISTERED", 10), proc.log_text()[-2000:]
+        finally:
+            assert proc.stop() == 0, proc.log_text()[-2000:]
+
+
+@pytest.mark.skipif(not BINARY_DTLS, reason="ANJ_EXAMPLE_BOOTSTRAP_DTLS is not set")
 def test_wrong_bootstrap_psk_is_rejected(leshan_server, endpoint_name, tmp_path):
     identity = f"{endpoint_name}-bs"
     with leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri, bs_psk=(identity, KEY)) as bs:
