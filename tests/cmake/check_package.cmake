@@ -18,7 +18,7 @@ if(NOT REPO OR NOT WORK)
 endif()
 set(_src "${REPO}/tests/cmake/precedence")
 set(_target "${WORK}/cargo-target")
-file(REMOVE_RECURSE "${WORK}/a" "${WORK}/b")
+file(REMOVE_RECURSE "${WORK}/a" "${WORK}/b" "${WORK}/c")
 
 set(_failures 0)
 macro(check cond text)
@@ -153,12 +153,15 @@ has(_c "${inv}" "ANJ_RS_DTLS_NO_CONNECTION_ID=1")
 check(_c "ANJ_RS_DTLS_CONNECTION_ID=OFF turns the CID off")
 
 # Security off from the command line (the suite's "minimal" configuration does this).
-configure("${A}" -DANJ_RS_BUILD_AT_CONFIGURE=OFF -DANJ_WITH_SECURITY=OFF -DANJ_WITH_MBEDTLS=OFF -DANJ_NET_WITH_DTLS=OFF
+# ANJ_RS_CARGO_FLAGS with vendored-mbedtls (how the suite passes it) must not turn
+# security back on.
+configure("${A}" -DANJ_RS_BUILD_AT_CONFIGURE=OFF "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls" -DANJ_WITH_SECURITY=OFF -DANJ_WITH_MBEDTLS=OFF -DANJ_NET_WITH_DTLS=OFF
   -DANJ_WITH_CERTIFICATES=OFF)
 read_state("${A}")
 string(REGEX MATCH "\"--features\" \"([^\"]*,)?security[,\"]" _sec "${inv}")
+string(FIND "${inv}" "vendored-mbedtls" _vendored)
 set(_c FALSE)
-if(NOT _sec AND seen MATCHES "ANJ_WITH_SECURITY=OFF")
+if(NOT _sec AND _vendored EQUAL -1 AND seen MATCHES "ANJ_WITH_SECURITY=OFF")
   set(_c TRUE)
 endif()
 check(_c "-DANJ_WITH_SECURITY=OFF beats set(ANJ_WITH_SECURITY ON)")
@@ -174,7 +177,41 @@ file(READ "${B}/anj-rs/include/anj/anj_config.h" _hb)
 has(_c "${_hb}" "#define ANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE 2500")
 check(_c "second build directory on the shared target dir has its own anj_config.h")
 file(SHA256 "${B}/anj-rs/lib/libanj.a" _lib_b)
-configure("${A}" -DANJ_RS_BUILD_AT_CONFIGURE=ON -DANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE=3000 -DANJ_WITH_SECURITY=ON
+# A third build directory with B's configuration builds nothing in cargo.
+set(C "${WORK}/c")
+file(REMOVE_RECURSE "${C}")
+# Cargo's own output of configure-time runs is not shown, so look at its artifacts.
+function(newest_artifact out)
+  file(GLOB _files "${_target}/debug/deps/libanj-*" "${_target}/debug/build/anj-*/output")
+  set(_max 0)
+  foreach(_f IN LISTS _files)
+    file(TIMESTAMP "${_f}" _t "%s")
+    if(_t GREATER _max)
+      set(_max "${_t}")
+    endif()
+  endforeach()
+  set(${out} "${_max}" PARENT_SCOPE)
+endfunction()
+newest_artifact(_before)
+execute_process(COMMAND "${CMAKE_COMMAND}" -E sleep 1.1)
+execute_process(
+  COMMAND "${CMAKE_COMMAND}" -S "${_src}" -B "${C}" "-Danjay_lite_DIR=${REPO}/cmake"
+    -DANJ_RS_CARGO_PROFILE=dev "-DANJ_RS_CARGO_TARGET_DIR=${_target}"
+    -DANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE=2500
+  RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
+build("${C}" _out_c)
+string(REGEX MATCH "Compiling anj " _compiled "${_out}${_out_c}")
+newest_artifact(_after)
+if(NOT _before STREQUAL _after)
+  set(_compiled TRUE)
+endif()
+file(READ "${C}/anj-rs/include/anj/anj_config.h" _hc)
+set(_c FALSE)
+if(_rc EQUAL 0 AND NOT _compiled AND _hc MATCHES "SERVER_PUBLIC_KEY_SIZE 2500")
+  set(_c TRUE)
+endif()
+check(_c "a build directory with the configuration of another one compiles nothing in cargo")
+configure("${A}" -DANJ_RS_BUILD_AT_CONFIGURE=ON -DANJ_RS_CARGO_FLAGS= -DANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE=3000 -DANJ_WITH_SECURITY=ON
   -DANJ_WITH_MBEDTLS=ON -DANJ_NET_WITH_DTLS=ON -DANJ_RS_DTLS_CONNECTION_ID=ON
   -DANJ_WITH_LWM2M_SEND=OFF)
 build("${A}" _out)
