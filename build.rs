@@ -726,6 +726,12 @@ fn build_dtls_backend(cfg: &Config, inc: &std::path::Path) {
     if vendored {
         build.define("ANJ_RS_VENDORED_MBEDTLS", None);
     }
+    // The CMake package sets this for ANJ_RS_DTLS_CONNECTION_ID=OFF or a MBEDTLS_CFG_STR
+    // that turns MBEDTLS_SSL_DTLS_CONNECTION_ID off: the client then never asks for a CID.
+    println!("cargo:rerun-if-env-changed=ANJ_RS_DTLS_NO_CONNECTION_ID");
+    if env::var_os("ANJ_RS_DTLS_NO_CONNECTION_ID").is_some_and(|v| !v.is_empty() && v != "0") {
+        build.define("ANJ_RS_DTLS_NO_CONNECTION_ID", None);
+    }
     if let Ok(file) = env::var("ANJ_MBEDTLS_CONFIG_FILE") {
         if !file.is_empty() {
             build.define("MBEDTLS_CONFIG_FILE", format!("\"{file}\"").as_str());

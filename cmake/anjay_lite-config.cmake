@@ -40,10 +40,22 @@
 #   ANJ_RS_BUILD_AT_CONFIGURE  ON (default): also run cargo once while
 #                              configuring, so anj/anj_config.h exists for
 #                              configure-time checks (check_include_file etc.).
+#   ANJ_RS_CARGO_TARGET_DIR    cargo target directory. Default: the
+#                              CARGO_TARGET_DIR environment variable seen while
+#                              configuring, else <build>/anj-rs-target. Build
+#                              directories may share one (dependencies such as the
+#                              vendored MbedTLS are then built once); each links its
+#                              own copy in <build>/anj-rs/lib.
+#   ANJ_RS_DTLS_CONNECTION_ID  ON (default): the client asks for a DTLS Connection
+#                              ID. MBEDTLS_CFG_STR (Anjay Lite's way of configuring
+#                              the MbedTLS it builds) with
+#                              MBEDTLS_SSL_DTLS_CONNECTION_ID=OFF turns it off too.
 #
-# Deliberate differences from Anjay Lite's package file: the options are not
-# written into the CMake cache (removing a set() really brings the default back),
-# and the package does not call project().
+# Precedence as in Anjay Lite: `-DNAME=value` (no type) beats the project's plain
+# set(NAME ...); see "Precedence" below. Deliberate differences from Anjay Lite's
+# package file: options are not written into the CMake cache unless the command
+# line put them there (removing a set() really brings the default back), and the
+# package does not call project().
 
 cmake_policy(PUSH)
 cmake_policy(VERSION 3.16...3.31)
@@ -196,6 +208,8 @@ set(_anj_rs_own_names
   ANJ_RS_CARGO_PROFILE
   ANJ_RS_CARGO_FLAGS
   ANJ_RS_BUILD_AT_CONFIGURE
+  ANJ_RS_CARGO_TARGET_DIR
+  ANJ_RS_DTLS_CONNECTION_ID
   ANJ_RS_FMOD_IN_LIBC                # internal (cached try_compile results)
   ANJ_RS_FMOD_IN_LIBM
 )
@@ -598,6 +612,50 @@ function(_anj_rs_resolve_config prefix)
       "defaults): ${_text}")
   endif()
 
+  # The DTLS Connection ID (RFC 9146). Anjay Lite builds its own MbedTLS, configured with
+  # MBEDTLS_CFG_STR ("NAME=VALUE;..."), and its test suite turns CID off that way. The
+  # vendored MbedTLS of anj-rs is shared by every configuration and stays as it is; what
+  # changes is that the client never asks for a CID (the same on the wire). anj-rs's own
+  # switch is ANJ_RS_DTLS_CONNECTION_ID (default ON); an OFF in either turns it off.
+  if(_arg_DIRECTORY)
+    get_directory_property(_cfg_str DIRECTORY "${_arg_DIRECTORY}" DEFINITION MBEDTLS_CFG_STR)
+    get_directory_property(_cid DIRECTORY "${_arg_DIRECTORY}" DEFINITION ANJ_RS_DTLS_CONNECTION_ID)
+  else()
+    set(_cfg_str "${MBEDTLS_CFG_STR}")
+    set(_cid "${ANJ_RS_DTLS_CONNECTION_ID}")
+  endif()
+  if(_cid STREQUAL "")
+    set(_cid ON)
+  endif()
+  _anj_rs_bool(_cid ANJ_RS_DTLS_CONNECTION_ID "${_cid}")
+  set(_ignored_cfg "")
+  foreach(_item IN LISTS _cfg_str)
+    string(STRIP "${_item}" _item)
+    if(_item STREQUAL "")
+      continue()
+    endif()
+    if(_item MATCHES "^MBEDTLS_SSL_DTLS_CONNECTION_ID(=(.*))?$")
+      set(_on ON)
+      if(CMAKE_MATCH_1)
+        _anj_rs_bool(_on MBEDTLS_SSL_DTLS_CONNECTION_ID "${CMAKE_MATCH_2}")
+      endif()
+      if(NOT _on)
+        set(_cid OFF)
+      endif()
+    elseif(NOT _item MATCHES "^MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT(=.*)?$")
+      list(APPEND _ignored_cfg "${_item}")
+    endif()
+  endforeach()
+  if(_ignored_cfg)
+    string(REPLACE ";" ", " _text "${_ignored_cfg}")
+    message(WARNING "anjay_lite (anj-rs): MBEDTLS_CFG_STR${_where}: only "
+      "MBEDTLS_SSL_DTLS_CONNECTION_ID is applied (the vendored MbedTLS is shared by "
+      "every configuration); ignored: ${_text}")
+  endif()
+  if(NOT _cid AND _v_ANJ_NET_WITH_DTLS)
+    list(APPEND _env "ANJ_RS_DTLS_NO_CONNECTION_ID=1")
+  endif()
+
   list(SORT _features)
   string(REPLACE ";" "," _feature_csv "${_features}")
   set(${prefix}_FEATURES "${_features}" PARENT_SCOPE)
@@ -644,10 +702,57 @@ function(_anj_rs_cargo_settings)
   set(_anj_rs_profile_dir "${_profile_dir}" PARENT_SCOPE)
 endfunction()
 
+# The cargo target directory: ANJ_RS_CARGO_TARGET_DIR, else the CARGO_TARGET_DIR
+# environment variable seen while configuring, else DEFAULT (one per build directory).
+# A shared one lets many build directories (configurations) build the dependencies,
+# MbedTLS among them, once.
+function(_anj_rs_target_dir out default)
+  if(ANJ_RS_CARGO_TARGET_DIR)
+    set(_dir "${ANJ_RS_CARGO_TARGET_DIR}")
+  elseif(NOT "$ENV{CARGO_TARGET_DIR}" STREQUAL "")
+    set(_dir "$ENV{CARGO_TARGET_DIR}")
+  else()
+    set(_dir "${default}")
+  endif()
+  get_filename_component(_dir "${_dir}" ABSOLUTE BASE_DIR "${CMAKE_BINARY_DIR}")
+  set(${out} "${_dir}" PARENT_SCOPE)
+endfunction()
+
+# Removes FEATURE from the --features / --features=... arguments in ARGN.
+function(_anj_rs_drop_feature out feature)
+  set(_result "")
+  set(_next_is_list FALSE)
+  foreach(_arg IN LISTS ARGN)
+    set(_prefix "")
+    if(_next_is_list)
+      set(_next_is_list FALSE)
+    elseif(_arg MATCHES "^--features=(.*)$")
+      set(_prefix "--features=")
+      set(_arg "${CMAKE_MATCH_1}")
+    elseif(_arg STREQUAL "--features" OR _arg STREQUAL "-F")
+      set(_next_is_list TRUE)
+      list(APPEND _result "${_arg}")
+      continue()
+    else()
+      list(APPEND _result "${_arg}")
+      continue()
+    endif()
+    string(REGEX REPLACE "[ ,]+" ";" _items "${_arg}")
+    list(REMOVE_ITEM _items "${feature}" "anj/${feature}")
+    string(REPLACE ";" "," _arg "${_items}")
+    if(_arg STREQUAL "" AND _prefix STREQUAL "")
+      list(POP_BACK _result)   # the `--features` before it
+    elseif(NOT _arg STREQUAL "")
+      list(APPEND _result "${_prefix}${_arg}")
+    endif()
+  endforeach()
+  set(${out} "${_result}" PARENT_SCOPE)
+endfunction()
+
 # Creates the cargo custom target CARGO_TARGET and the imported library LIBRARY
 # for a configuration resolved by _anj_rs_resolve_config().
 function(_anj_rs_define_library)
-  cmake_parse_arguments(_a "" "LIBRARY;CARGO_TARGET;TARGET_DIR;HEADER_DIR;SIGNATURE"
+  cmake_parse_arguments(_a "" "LIBRARY;CARGO_TARGET;TARGET_DIR;OUTPUT_DIR;SIGNATURE"
                         "FEATURES;ENV" ${ARGN})
   get_property(_repo GLOBAL PROPERTY ANJ_RS_REPO)
   get_property(_cmake_dir GLOBAL PROPERTY ANJ_RS_CMAKE_DIR)
@@ -659,21 +764,48 @@ function(_anj_rs_define_library)
   set(_args rustc --profile "${_anj_rs_profile}" --lib --crate-type staticlib
       --manifest-path "${_repo}/Cargo.toml"
       --target-dir "${_a_TARGET_DIR}"
-      --no-default-features --features "${_feature_csv}")
+      --no-default-features --features "${_feature_csv}"
+      --message-format=json-render-diagnostics)
   set(_out_dir "${_a_TARGET_DIR}")
   if(ANJ_RUST_TARGET)
     list(APPEND _args --target "${ANJ_RUST_TARGET}")
     set(_out_dir "${_out_dir}/${ANJ_RUST_TARGET}")
   endif()
-  list(APPEND _args ${ANJ_RS_CARGO_FLAGS})
-  set(_out_dir "${_out_dir}/${_anj_rs_profile_dir}")
-  set(_lib "${_out_dir}/${CMAKE_STATIC_LIBRARY_PREFIX}anj${CMAKE_STATIC_LIBRARY_SUFFIX}")
-  if(NOT CMAKE_STATIC_LIBRARY_PREFIX AND NOT CMAKE_STATIC_LIBRARY_SUFFIX)
-    set(_lib "${_out_dir}/libanj.a")
+  # `--features vendored-mbedtls` in ANJ_RS_CARGO_FLAGS (how host builds get MbedTLS)
+  # implies mbedtls, net-dtls and security. A configuration that turns one of them
+  # off (Anjay Lite's suite has a "minimal" one) must not get them back that way.
+  set(_flags ${ANJ_RS_CARGO_FLAGS})
+  if(NOT ("mbedtls" IN_LIST _a_FEATURES AND "net-dtls" IN_LIST _a_FEATURES
+          AND "security" IN_LIST _a_FEATURES))
+    _anj_rs_drop_feature(_flags vendored-mbedtls ${_flags})
   endif()
-  set(_header "${_a_HEADER_DIR}/anj/anj_config.h")
+  list(APPEND _args ${_flags})
+  set(_out_dir "${_out_dir}/${_anj_rs_profile_dir}")
+  # What cargo writes (shared by every build directory using the same target directory)
+  # and the copy this build directory links (only rewritten when its contents change, so
+  # an unchanged library relinks nothing).
+  set(_lib_name "${CMAKE_STATIC_LIBRARY_PREFIX}anj${CMAKE_STATIC_LIBRARY_SUFFIX}")
+  if(NOT CMAKE_STATIC_LIBRARY_PREFIX AND NOT CMAKE_STATIC_LIBRARY_SUFFIX)
+    set(_lib_name "libanj.a")
+  endif()
+  set(_cargo_lib "${_out_dir}/${_lib_name}")
+  set(_lib "${_a_OUTPUT_DIR}/lib/${_lib_name}")
+  set(_header_dir "${_a_OUTPUT_DIR}/include")
+  set(_header "${_header_dir}/anj/anj_config.h")
 
-  set(_env ${_a_ENV} "ANJ_CONFIG_HEADER_DIR=${_a_HEADER_DIR}")
+  # build.rs writes anj/anj_config.h into its OUT_DIR too; anj_rs_cargo.cmake copies it
+  # from there (ANJ_CONFIG_HEADER_DIR, which differs per build directory, would make
+  # cargo rerun build.rs and recompile anj whenever another build directory sharing the
+  # target directory had built last).
+  set(_env ${_a_ENV})
+  # CMake puts CC (and CXX) into its own environment while it determines the compilers
+  # on the first configure, so the cargo run at configure time would see them and the
+  # one at build time would not; the build scripts' fingerprints would then differ and
+  # the first build would rebuild everything. anj_rs_cargo.cmake clears both, and for a
+  # host build CC is the project's C compiler every time.
+  if(NOT (ANJ_RUST_TARGET AND CMAKE_CROSSCOMPILING) AND CMAKE_C_COMPILER)
+    list(APPEND _env "CC=${CMAKE_C_COMPILER}")
+  endif()
   # The bindgen workaround of .cargo/config.toml (mbedtls-rs-sys with its
   # wall-clock hook on glibc hosts), also when cargo runs outside the checkout.
   foreach(_triple x86_64_unknown_linux_gnu aarch64_unknown_linux_gnu)
@@ -697,9 +829,9 @@ function(_anj_rs_define_library)
   endif()
 
   # The arguments go to the wrapper script through a file: no quoting trouble.
-  set(_args_file "${_a_TARGET_DIR}-invocation.cmake")
+  set(_args_file "${_a_OUTPUT_DIR}/invocation.cmake")
   set(_content "# Generated by anjay_lite-config.cmake (anj-rs). Do not edit.\n")
-  foreach(_var cargo args env header target_dir signature)
+  foreach(_var cargo args env header target_dir cargo_lib lib repo signature)
     if(_var STREQUAL "cargo")
       set(_val "${_anj_rs_cargo}")
     elseif(_var STREQUAL "args")
@@ -710,6 +842,12 @@ function(_anj_rs_define_library)
       set(_val "${_header}")
     elseif(_var STREQUAL "target_dir")
       set(_val "${_a_TARGET_DIR}")
+    elseif(_var STREQUAL "repo")
+      set(_val "${_repo}")
+    elseif(_var STREQUAL "cargo_lib")
+      set(_val "${_cargo_lib}")
+    elseif(_var STREQUAL "lib")
+      set(_val "${_lib}")
     else()
       set(_val "${_a_SIGNATURE}")
     endif()
@@ -733,7 +871,7 @@ function(_anj_rs_define_library)
   set(_run "${CMAKE_COMMAND}" "-DANJ_RS_INVOCATION=${_args_file}" -P "${_cmake_dir}/anj_rs_cargo.cmake")
 
   # The include directory must exist for the imported target to be valid.
-  file(MAKE_DIRECTORY "${_a_HEADER_DIR}/anj")
+  file(MAKE_DIRECTORY "${_header_dir}/anj" "${_a_OUTPUT_DIR}/lib")
 
   if(NOT DEFINED ANJ_RS_BUILD_AT_CONFIGURE OR ANJ_RS_BUILD_AT_CONFIGURE)
     message(STATUS "anj-rs: cargo build (${_anj_rs_profile}; features ${_feature_csv})")
@@ -767,7 +905,7 @@ function(_anj_rs_define_library)
   set_target_properties(${_a_LIBRARY} PROPERTIES
     IMPORTED_LOCATION "${_lib}"
     IMPORTED_LINK_INTERFACE_LANGUAGES C
-    INTERFACE_INCLUDE_DIRECTORIES "${_repo}/include;${_a_HEADER_DIR}")
+    INTERFACE_INCLUDE_DIRECTORIES "${_repo}/include;${_header_dir}")
   get_property(_math GLOBAL PROPERTY ANJ_RS_MATH_LIBRARY)
   if(_math)
     set_property(TARGET ${_a_LIBRARY} PROPERTY INTERFACE_LINK_LIBRARIES "${_math}")
@@ -847,8 +985,9 @@ function(anj_rs_relink_directory dir)
   if(NOT TARGET ${_lib})
     _anj_rs_detect_math_library()
     set(_base "${CMAKE_BINARY_DIR}/anj-rs-variants/${_hash}")
+    _anj_rs_target_dir(_target_dir "${_base}/target")
     _anj_rs_define_library(LIBRARY ${_lib} CARGO_TARGET ${_lib}_cargo
-      TARGET_DIR "${_base}/target" HEADER_DIR "${_base}/include"
+      TARGET_DIR "${_target_dir}" OUTPUT_DIR "${_base}"
       SIGNATURE "${_cfg_SIGNATURE}" FEATURES ${_cfg_FEATURES} ENV ${_cfg_ENV})
   endif()
   message(STATUS "anj-rs: ${dir} has its own configuration; it links ${_lib}")
@@ -877,6 +1016,45 @@ endfunction()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
   "${_anj_rs_repo}/build.rs" "${_anj_rs_repo}/Cargo.toml")
 
+# Precedence, as in Anjay Lite's package. Anjay Lite declares each option with
+# set(NAME <value> CACHE <type> ...) under cmake_minimum_required(3.16), i.e. with policy
+# CMP0126 unset (OLD). Such a set() leaves an existing cache entry's value alone, and
+# when that entry has no type (`cmake -DNAME=value`, without `:TYPE`) it also removes a
+# normal variable of the same name, so the command-line value beats the project's plain
+# set(NAME ...); with a typed entry (-DNAME:STRING=..., or one from an earlier configure
+# without -D) the project's set() wins. Doing the same set() here, only for entries that
+# already exist, gives exactly that precedence without writing new options into the
+# cache (so removing a set() still brings the default back).
+cmake_policy(PUSH)
+if(POLICY CMP0126)  # CMake before 3.21 always behaves so
+  cmake_policy(SET CMP0126 OLD)
+endif()
+get_property(_anj_rs_options GLOBAL PROPERTY ANJ_RS_KNOWN_OPTIONS)
+get_cmake_property(_anj_rs_cached CACHE_VARIABLES)
+foreach(_anj_rs_item IN LISTS _anj_rs_options ITEMS "ANJ_RS_DTLS_CONNECTION_ID|BOOL|")
+  string(REGEX MATCH "^([A-Z0-9_]+)\\|([A-Z]+)" _anj_rs_m "${_anj_rs_item}")
+  set(_anj_rs_name "${CMAKE_MATCH_1}")
+  if(_anj_rs_name IN_LIST _anj_rs_cached)
+    get_property(_anj_rs_type CACHE "${_anj_rs_name}" PROPERTY TYPE)
+    if(_anj_rs_type STREQUAL "UNINITIALIZED")
+      get_property(_anj_rs_value CACHE "${_anj_rs_name}" PROPERTY VALUE)
+      if(CMAKE_MATCH_2 STREQUAL "BOOL")
+        set(${_anj_rs_name} "${_anj_rs_value}" CACHE BOOL "anjay_lite option")
+      else()
+        set(${_anj_rs_name} "${_anj_rs_value}" CACHE STRING "anjay_lite option")
+      endif()
+    endif()
+  endif()
+endforeach()
+cmake_policy(POP)
+unset(_anj_rs_options)
+unset(_anj_rs_cached)
+unset(_anj_rs_item)
+unset(_anj_rs_m)
+unset(_anj_rs_name)
+unset(_anj_rs_type)
+unset(_anj_rs_value)
+
 _anj_rs_resolve_config(_anj_rs_cfg)
 
 if(TARGET anj)
@@ -891,9 +1069,10 @@ if(TARGET anj)
 else()
   _anj_rs_detect_math_library()
   _anj_rs_define_warning_flags()
+  _anj_rs_target_dir(_anj_rs_target_dir "${CMAKE_BINARY_DIR}/anj-rs-target")
   _anj_rs_define_library(LIBRARY anj CARGO_TARGET anj_rs_cargo_build
-    TARGET_DIR "${CMAKE_BINARY_DIR}/anj-rs-target"
-    HEADER_DIR "${CMAKE_BINARY_DIR}/anj-rs-include"
+    TARGET_DIR "${_anj_rs_target_dir}"
+    OUTPUT_DIR "${CMAKE_BINARY_DIR}/anj-rs"
     SIGNATURE "${_anj_rs_cfg_SIGNATURE}"
     FEATURES ${_anj_rs_cfg_FEATURES} ENV ${_anj_rs_cfg_ENV})
 endif()

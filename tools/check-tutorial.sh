@@ -78,7 +78,7 @@ if [ "${PIPESTATUS[0]}" -ne 0 ]; then
     echo "check-tutorial: $name: CONFIGURE FAILED"
     exit 2
 fi
-if [ ! -f "$build_dir/anj-rs-include/anj/anj_config.h" ]; then
+if [ ! -f "$build_dir/anj-rs/include/anj/anj_config.h" ]; then
     echo "check-tutorial: $name: note: anj/anj_config.h not generated at configure time"
 fi
 if [ "$configure_only" = 1 ]; then
