@@ -331,6 +331,11 @@ fn layout(cfg: &Config) -> Layout {
         // The Block1 position of the outstanding Send (src/client/block.rs, Block1Tx).
         anj += 16;
     }
+    if cfg.enabled("external-data") {
+        // The external value of a block-wise Read kept open between its blocks
+        // (src/client/requests.rs, ExtRead).
+        anj += if p == 8 { EXT_READ_64 } else { EXT_READ_32 };
+    }
     if cfg.enabled("cache") {
         // The last response, kept whole, and its length.
         anj += r8(cfg.num("ANJ_OUT_MSG_BUFFER_SIZE")) + 8;
@@ -424,6 +429,8 @@ fn layout(cfg: &Config) -> Layout {
 const CLIENT_FIXED_64: u64 = 912;
 const CLIENT_FIXED_32: u64 = 784;
 const OBSERVATION_SLOT: u64 = 80;
+const EXT_READ_64: u64 = 104;
+const EXT_READ_32: u64 = 72;
 const BOOTSTRAP_FIXED: u64 = 32;
 const OBSERVE_FIXED_64: u64 = 120;
 const OBSERVE_FIXED_32: u64 = 120;

@@ -61,12 +61,15 @@ cargo clippy --quiet --all-targets --features coap-downloader,fota-coap -- -D wa
 cargo clippy --quiet --all-targets --features coap-downloader,persistence -- -D warnings
 cargo clippy --quiet --all-targets --features ntp,persistence,security,net-dtls,mbedtls -- -D warnings
 cargo clippy --quiet --all-targets --features security,external-crypto-storage -- -D warnings
+cargo clippy --quiet --all-targets --features external-data -- -D warnings
 cargo clippy --quiet --all-targets \
     --features persistence,security,certificates,external-crypto-storage,crypto-storage-default -- -D warnings
 tools/gen-headers.sh --check
 
 stage "cargo test"
 cargo test --quiet 2>&1 | tail -n 40
+# External data (ANJ_WITH_EXTERNAL_DATA, off by default): streamed values, block-wise reads.
+cargo test --quiet --lib --features external-data -- external streamed 2>&1 | tail -n 4
 
 stage "cargo test, DTLS on the vendored MbedTLS 3.6 (PSK against openssl s_server)"
 cargo clippy --quiet --all-targets --features vendored-mbedtls -- -D warnings

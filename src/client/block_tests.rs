@@ -428,6 +428,9 @@ mod external {
         closed: usize,
         /// `get_external_data` fails at or past this offset.
         fail_at: Option<usize>,
+        /// `get_external_data` calls, and the bytes they gave.
+        reads: usize,
+        bytes: usize,
     }
 
     thread_local! {
@@ -441,7 +444,7 @@ mod external {
         _: *mut c_void,
     ) -> i32 {
         FILE.with(|f| {
-            let f = f.borrow();
+            let mut f = f.borrow_mut();
             assert!(f.is_open, "read while closed");
             if f.fail_at.is_some_and(|at| off >= at) {
                 return -1;
@@ -449,6 +452,8 @@ mod external {
             // SAFETY (test): the library passes `*size` writable bytes.
             let room = unsafe { *size };
             let n = room.min(f.data.len().saturating_sub(off));
+            f.reads += 1;
+            f.bytes += n;
             unsafe { std::ptr::copy_nonoverlapping(f.data[off..].as_ptr(), buf.cast(), n) };
             unsafe { *size = n };
             if n < room {
@@ -546,12 +551,13 @@ mod external {
         })
     }
 
-    /// The whole response as the encoder gives it for the value given whole.
+    /// The whole response as the encoder gives it for the value given whole (the one
+    /// record counted, as a Read response counts them).
     fn expected(cf: u16, path: &str, data: &[u8]) -> Vec<u8> {
         let f = Format::from_content_format(cf).unwrap();
         let base = Path::parse(path.as_bytes()).unwrap();
         let mut out = vec![0u8; 3 * LEN];
-        let mut enc = f.encoder(base, &mut out);
+        let mut enc = f.counted_encoder(base, &mut out, None, 1);
         enc.entry(&Entry::new(Path::new(&[19, 0, 0, 0]), Value::Bytes(data)))
             .unwrap();
         let n = enc.finish().unwrap();
@@ -644,6 +650,145 @@ mod external {
             assert!(opened > 0);
             assert_eq!((opened, is_open), (closed, false), "{cf} {path}");
         }
+    }
+
+    /// One block of a Read of `path` in `cf`: its payload and whether more follow.
+    fn fetch(
+        rig: &mut Rig,
+        mid: &mut u16,
+        path: &str,
+        cf: u16,
+        num: u32,
+        szx: u8,
+    ) -> (Vec<u8>, bool) {
+        *mid += 1;
+        let block = Block {
+            num,
+            more: false,
+            szx,
+        };
+        let p = get_block(rig, *mid, path, u32::from(cf), Some(block));
+        assert_eq!(
+            p.header.code,
+            MessageClass::Response(ResponseType::Content),
+            "{cf} {path} block {num}"
+        );
+        let b = block_value(&p, CoapOption::Block2).expect("Block2");
+        assert_eq!((b.num, b.szx), (num, szx));
+        (p.payload.clone(), b.more)
+    }
+
+    /// The `get_external_data` calls and bytes since the last call (and resets them).
+    fn take_reads() -> (usize, usize) {
+        FILE.with(|f| {
+            let mut f = f.borrow_mut();
+            (std::mem::take(&mut f.reads), std::mem::take(&mut f.bytes))
+        })
+    }
+
+    /// Anjay Lite's AT-ExternalDataTypes case: an 8,000-byte file read block-wise, in 512-
+    /// and 64-byte blocks, in every format with a binary value. The value stays open
+    /// between the blocks, so each block reads only its own bytes: in all, one pass to
+    /// measure the length (the response's Size2 and the Block2 M flag need it before the
+    /// first block) and one to send it; not a pass (or two) per block. A jump back to
+    /// block 0 (a new Read), a jump back within the transfer, and a change of the block
+    /// size in the middle still give exactly the file's bytes.
+    #[test]
+    fn a_block_wise_read_reads_an_external_value_once_not_once_per_block() {
+        const SIZE: usize = 8000;
+        let data: Vec<u8> = (0..SIZE).map(|i| (i * 7 + i / 253) as u8).collect();
+        FILE.with(|f| {
+            *f.borrow_mut() = File {
+                data: data.clone(),
+                ..File::default()
+            }
+        });
+        let mut rig = Rig::new();
+        register(&mut rig);
+        install(&mut rig);
+        let mut mid = 0x7200;
+        let formats: &[(u16, &str)] = &[
+            (42, "/19/0/0/0"),    // opaque
+            (60, "/19/0/0/0"),    // CBOR
+            (11542, "/19/0/0/0"), // TLV
+            (11542, "/19/0"),     // TLV, instance level
+            (112, "/19/0/0/0"),   // SenML CBOR
+            (11544, "/19/0"),     // LwM2M CBOR
+        ];
+        for &(cf, path) in formats {
+            let expected = expected(cf, path, &data);
+            for szx in [5u8, 2] {
+                take_reads();
+                let mut got = Vec::new();
+                let mut num = 0;
+                loop {
+                    let (payload, more) = fetch(&mut rig, &mut mid, path, cf, num, szx);
+                    got.extend_from_slice(&payload);
+                    if !more {
+                        break;
+                    }
+                    num += 1;
+                }
+                assert_eq!(got, expected, "{cf} {path} szx {szx}");
+                let (reads, bytes) = take_reads();
+                std::println!(
+                    "cf {cf} {path} {}-byte blocks: {} blocks, {reads} reads, {bytes} bytes read",
+                    16usize << szx,
+                    num + 1
+                );
+                // One measuring pass and one sending pass; each block's reads end at
+                // its end (at most one short read more per block).
+                assert_eq!(bytes, 2 * SIZE, "{cf} {path} szx {szx}");
+                assert!(
+                    reads <= 2 * SIZE / 128 + 2 * (num as usize + 1),
+                    "{cf} {path} szx {szx}: {reads} reads"
+                );
+                let (opened, closed, is_open) = counts();
+                assert_eq!((opened, is_open), (closed, false), "{cf} {path}");
+            }
+            // 512-byte blocks 0..=3, then block 0 again (a new Read: measured and read
+            // again), on to block 5, back to block 2 (the value is read again from its
+            // start up to there), then 64-byte blocks from the same offset to the end.
+            let mut got = Vec::new();
+            for num in 0..4 {
+                got.extend_from_slice(&fetch(&mut rig, &mut mid, path, cf, num, 5).0);
+            }
+            got.clear();
+            for num in 0..6 {
+                got.extend_from_slice(&fetch(&mut rig, &mut mid, path, cf, num, 5).0);
+            }
+            got.truncate(2 * 512);
+            for num in 2..4 {
+                got.extend_from_slice(&fetch(&mut rig, &mut mid, path, cf, num, 5).0);
+            }
+            let mut num = 4 * 8;
+            loop {
+                let (payload, more) = fetch(&mut rig, &mut mid, path, cf, num, 2);
+                got.extend_from_slice(&payload);
+                if !more {
+                    break;
+                }
+                num += 1;
+            }
+            assert_eq!(got, expected, "{cf} {path}: jumps and a new block size");
+            let (opened, closed, is_open) = counts();
+            assert_eq!((opened, is_open), (closed, false), "{cf} {path}");
+        }
+        // A transfer left in the middle is closed by the next other request.
+        fetch(&mut rig, &mut mid, "/19/0/0/0", 42, 0, 5);
+        assert!(counts().2, "open between the blocks");
+        fetch(&mut rig, &mut mid, "/19/0/0/0", 42, 1, 5);
+        assert!(counts().2);
+        let p = get_block(&mut rig, 0x7f00, "/3/0/0", 0, None);
+        assert_eq!(p.header.code, MessageClass::Response(ResponseType::Content));
+        let (opened, closed, is_open) = counts();
+        assert_eq!((opened, is_open), (closed, false));
+        // ... and one whose next block does not come in time by the request timeout.
+        fetch(&mut rig, &mut mid, "/19/0/0/0", 42, 0, 5);
+        assert!(counts().2);
+        rig.run_until(60 * crate::time::SEC, |_| false);
+        let (opened, closed, is_open) = counts();
+        assert_eq!((opened, is_open), (closed, false));
     }
 
     #[test]

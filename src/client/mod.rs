@@ -233,6 +233,8 @@ pub struct Client {
     dm_busy: bool,
     /// A block-wise Write being received.
     block1: requests::Block1State,
+    /// The external value of a block-wise Read being sent.
+    ext_read: requests::ExtRead,
     /// Which part of the object list our Register or Update carries (RFC 7959 Block1).
     reg_block: block::Block1Tx,
     /// The server rejected a 1.2 Register: announce 1.1 from now on.
@@ -288,6 +290,7 @@ impl Client {
             dedup: DedupCache::default(),
             dm_busy: false,
             block1: requests::Block1State::default(),
+            ext_read: requests::ExtRead::default(),
             reg_block: block::Block1Tx::START,
             version_fallback: false,
             was_offline: false,
@@ -487,6 +490,7 @@ impl Client {
         }
         self.receive(now, link, anj);
         self.block1.expire(now, anj);
+        self.ext_read.expire(now);
         self.poll_exchange(now, link, anj);
         self.poll_out(now, link, anj);
         self.update_send_gate(anj);

@@ -57,6 +57,9 @@ pub(super) struct Ctx<'c> {
     pub objects_changed: bool,
     /// The block-wise Write in progress, if any.
     pub block1: &'c mut Block1State,
+    /// The external value of the block-wise Read in progress, if any.
+    #[cfg(feature = "external-data")]
+    pub ext_read: &'c mut ExtRead,
     pub now: Instant,
     /// How long a block-wise Write may wait for its next block.
     pub block_timeout: crate::time::Duration,
@@ -189,6 +192,44 @@ impl Block1State {
     }
 }
 
+/// The external value of a block-wise Read (RFC 7959 Block2) in progress: kept open
+/// between the blocks, where the last block stopped ([`dm::ExtHold`]), so that every
+/// byte of it is read once, not once per block. Only a Read of the same path in the same
+/// Content-Format with a Block2 number above 0 goes on with it; any other request, or
+/// no next block within the request timeout, closes it. A block that is not the next one
+/// (the server jumps, or changes the block size) is still answered from it: the value
+/// reads forward to the block, or opens again and reads from its start.
+/// Empty without `external-data`.
+#[derive(Default)]
+pub(super) struct ExtRead {
+    #[cfg(feature = "external-data")]
+    hold: dm::ExtHold,
+    /// The Read it belongs to: its path and Content-Format.
+    #[cfg(feature = "external-data")]
+    key: Option<(Path, u16)>,
+    #[cfg(feature = "external-data")]
+    deadline: Instant,
+}
+
+impl ExtRead {
+    /// Closes the held value.
+    pub(super) fn clear(&mut self) {
+        #[cfg(feature = "external-data")]
+        {
+            self.hold.clear();
+            self.key = None;
+        }
+    }
+
+    /// Closes a held value whose next block did not come in time.
+    pub(super) fn expire(&mut self, _now: Instant) {
+        #[cfg(feature = "external-data")]
+        if self.hold.is_held() && _now >= self.deadline {
+            self.clear();
+        }
+    }
+}
+
 impl Client {
     pub(super) fn handle_server_request(
         &mut self,
@@ -223,6 +264,10 @@ impl Client {
             }
         }
         self.dm_busy = true;
+        // Only a Read of a next block goes on with an external value held open.
+        if !(msg.code() == Code::GET && msg.block2().is_some_and(|b| b.num > 0)) {
+            self.ext_read.clear();
+        }
         #[cfg(feature = "bootstrap")]
         let bs_mode = self.bootstrapping();
         #[cfg(not(feature = "bootstrap"))]
@@ -236,6 +281,8 @@ impl Client {
             anj,
             objects_changed: false,
             block1: &mut self.block1,
+            #[cfg(feature = "external-data")]
+            ext_read: &mut self.ext_read,
             now,
             block_timeout: self.settings.request_timeout,
             #[cfg(feature = "observe")]
@@ -1291,15 +1338,33 @@ pub(super) fn read(
         return Err(DmError::NOT_ACCEPTABLE);
     }
     let anj = ctx.anj;
-    send_payload(req, w, &mut |out, skip| {
+    #[cfg(feature = "external-data")]
+    let ext = &mut *ctx.ext_read;
+    #[cfg(feature = "external-data")]
+    if ext.key != Some((*path, cf)) {
+        ext.clear();
+    }
+    #[cfg(feature = "external-data")]
+    let hold = &mut ext.hold;
+    #[cfg(not(feature = "external-data"))]
+    let hold = &mut dm::ExtHold::default();
+    let r = send_payload(req, w, &mut |out, skip| {
         let count = match fmt.counts_records() {
             true => dm::count_readable(target)?,
             false => 0,
         };
         let mut enc = fmt.counted_encoder(target.path, out, skip, count);
-        dm::read_each(anj, target, &mut enc)?;
+        dm::read_each_held(anj, target, &mut enc, hold)?;
         enc.finish().map_err(io_error)
-    })?;
+    });
+    #[cfg(feature = "external-data")]
+    if r.is_ok() && ext.hold.is_held() {
+        ext.key = Some((*path, cf));
+        ext.deadline = crate::time::after(ctx.now, ctx.block_timeout);
+    } else {
+        ext.clear();
+    }
+    r?;
     Ok(Code::CONTENT)
 }
 

@@ -235,17 +235,49 @@ pub fn io_error(e: IoError) -> DmError {
     }
 }
 
+/// An external value kept between the requests of a block-wise Read (RFC 7959 Block2):
+/// the source stays open where the last block stopped, and remembers the value's length,
+/// so that the next block goes on reading where that one stopped (see
+/// [`crate::ffi::dm::ExternalSource`]). Empty without `external-data`. Dropping or
+/// clearing it closes the value.
+#[derive(Default)]
+pub struct ExtHold {
+    #[cfg(feature = "external-data")]
+    held: Option<(Path, crate::ffi::dm::ExternalSource)>,
+}
+
+impl ExtHold {
+    /// Closes the held value, if any.
+    pub fn clear(&mut self) {
+        #[cfg(feature = "external-data")]
+        {
+            self.held = None;
+        }
+    }
+
+    /// Whether a value is held.
+    pub fn is_held(&self) -> bool {
+        #[cfg(feature = "external-data")]
+        {
+            self.held.is_some()
+        }
+        #[cfg(not(feature = "external-data"))]
+        false
+    }
+}
+
 /// Reads the resource (instance) at `path` and hands its value to `enc`. A value of the
 /// external types is streamed from its callbacks straight into the encoder, through a
-/// small stack buffer, as many times as the format needs (see
-/// [`crate::ffi::dm::ExternalSource`]); a failing callback is 5.00, and the value is
-/// closed on every path.
+/// small stack buffer (see [`crate::ffi::dm::ExternalSource`]); the source `hold` keeps
+/// from an earlier block of the same value is used instead of a fresh one, and the one
+/// used is kept there afterwards. A failing callback is 5.00, and the value is closed.
 fn encode_value(
     anj: *mut anj_t,
     obj: ObjRef,
     res: &anj_dm_res_t,
     path: &Path,
     enc: &mut AnyEncoder<'_>,
+    hold: &mut ExtHold,
 ) -> DmResult<()> {
     let ids = path.as_slice();
     let iid = ids.get(1).copied().unwrap_or(ANJ_ID_INVALID);
@@ -253,15 +285,22 @@ fn encode_value(
     let out = read_raw(anj, obj, res, iid, riid)?;
     #[cfg(feature = "external-data")]
     if res.r#type & ANJ_DATA_TYPE_FLAG_EXTERNAL != 0 {
-        let mut src = crate::ffi::dm::ExternalSource::new(&out).ok_or(DmError::INTERNAL)?;
-        let r = enc.streamed(path, data_type(res.r#type), &mut |b, off| src.read(b, off));
-        // `src` is dropped on return: closed if a pass stopped early.
-        return if src.failed() {
-            Err(DmError::INTERNAL)
-        } else {
-            r.map_err(io_error)
+        let fresh = crate::ffi::dm::ExternalSource::new(&out).ok_or(DmError::INTERNAL)?;
+        let mut src = match hold.held.take() {
+            Some((p, held)) if p == *path && held.same_value(&fresh) => held,
+            // Another value: the held one is closed.
+            _ => fresh,
         };
+        let r = enc.streamed(path, data_type(res.r#type), &mut src);
+        if src.failed() {
+            // `src` is dropped: closed.
+            return Err(DmError::INTERNAL);
+        }
+        // Kept open (if a pass stopped early) with what it learnt, for the next block.
+        hold.held = Some((*path, src));
+        return r.map_err(io_error);
     }
+    let _ = &hold;
     let v = crate::ffi::dm::value_from_c(res.r#type, &out);
     enc.entry(&Entry::new(*path, v)).map_err(io_error)
 }
@@ -322,8 +361,21 @@ fn riid_exists(obj: ObjRef, res: &anj_dm_res_t, riid: u16) -> bool {
 /// resource that is not readable is 4.05; unreadable ones are skipped at higher levels
 /// (LwM2M 1.1 TS Core §6.3.1). Encoder errors map as [`io_error`] says.
 pub fn read_each(anj: *mut anj_t, target: &Target, enc: &mut AnyEncoder<'_>) -> DmResult<()> {
+    read_each_held(anj, target, enc, &mut ExtHold::default())
+}
+
+/// [`read_each`] for one block of a block-wise Read: an external value is read through
+/// the source `hold` keeps from the previous block (see [`ExtHold`]).
+pub fn read_each_held(
+    anj: *mut anj_t,
+    target: &Target,
+    enc: &mut AnyEncoder<'_>,
+    hold: &mut ExtHold,
+) -> DmResult<()> {
     let obj = target.obj;
-    walk_readable(target, &mut |res, p| encode_value(anj, obj, res, p, enc))
+    walk_readable(target, &mut |res, p| {
+        encode_value(anj, obj, res, p, enc, hold)
+    })
 }
 
 /// How many values [`read_each`] would encode for `target` (the same walk, with the same

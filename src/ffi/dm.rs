@@ -587,10 +587,16 @@ const ANJ_IO_NEED_NEXT_CALL: c_int = 4;
 /// (optional) before the first `get_external_data`, `get_external_data` with sequential
 /// offsets from 0 until it returns 0, `close_external_data` (optional) after the last one,
 /// after a failed `get_external_data`, or when the reading stops early, but never after a
-/// failed `open_external_data`. [`ExternalSource::read`] is an
-/// [`crate::io::value::Source`]: a read at offset 0 while a pass is under way closes it
-/// and opens the value again, so an encoder may read it several times (each time
-/// open, get..., close). Dropping the source closes it if it is open.
+/// failed `open_external_data`.
+///
+/// It is a [`crate::io::value::StreamSource`] that keeps its place: a read at the offset
+/// where the last one stopped goes on with the open value, a read further on reads and
+/// drops the bytes in between, and a read before it closes the value and opens it again
+/// (reading from 0 up to there), so the application always sees offsets from 0, in order,
+/// without gaps. Kept between the blocks of a block-wise Read
+/// ([`crate::dm::ExtHold`]), consecutive blocks read each byte once. Once a pass reached
+/// the end, the source remembers the length (no second measuring pass), and the value is
+/// closed as soon as its last byte is read. Dropping the source closes it if it is open.
 #[cfg(feature = "external-data")]
 pub struct ExternalSource {
     ext: anj_external_data_t,
@@ -600,6 +606,8 @@ pub struct ExternalSource {
     next: usize,
     /// The current pass reached the end of the value.
     ended: bool,
+    /// The value's length, once a pass reached its end.
+    len: Option<usize>,
     /// A callback failed: the read is over (5.00).
     failed: bool,
 }
@@ -617,8 +625,23 @@ impl ExternalSource {
             opened: false,
             next: 0,
             ended: false,
+            len: None,
             failed: false,
         })
+    }
+
+    /// Whether `other` reads the same value through the same callbacks (a read handler
+    /// called again for the next block reports the same value).
+    pub fn same_value(&self, other: &ExternalSource) -> bool {
+        let key = |e: &anj_external_data_t| {
+            (
+                e.get_external_data.map(|f| f as usize),
+                e.open_external_data.map(|f| f as usize),
+                e.close_external_data.map(|f| f as usize),
+                e.user_args as usize,
+            )
+        };
+        key(&self.ext) == key(&other.ext)
     }
 
     /// Whether a callback failed (or was misused by the application).
@@ -642,23 +665,33 @@ impl ExternalSource {
         Err(IoError::Logic)
     }
 
-    /// Reads the value's bytes from `offset` into `buf`: see [`crate::io::value::Source`].
+    /// Reads the value's bytes from `offset` into `buf`: see [`ExternalSource`].
     pub fn read(&mut self, buf: &mut [u8], offset: usize) -> Result<(usize, bool), IoError> {
         if self.failed {
             return Err(IoError::Logic);
         }
-        if offset == 0 {
-            // A new pass.
+        if offset < self.next {
+            // Back to the start: a new pass.
             self.close();
             self.next = 0;
             self.ended = false;
         }
-        if offset != self.next {
-            return self.fail();
+        // Forward to `offset`: the bytes in between are read and dropped.
+        while self.next < offset && !self.ended {
+            let gap = (offset - self.next).min(buf.len());
+            if gap == 0 {
+                return self.fail();
+            }
+            self.get(buf.get_mut(..gap).unwrap_or_default())?;
         }
         if self.ended {
             return Ok((0, true));
         }
+        self.get(buf)
+    }
+
+    /// One `get_external_data` call at `next` (opening the value first if needed).
+    fn get(&mut self, buf: &mut [u8]) -> Result<(usize, bool), IoError> {
         let Some(get) = self.ext.get_external_data else {
             return self.fail();
         };
@@ -680,7 +713,7 @@ impl ExternalSource {
             get(
                 buf.as_mut_ptr().cast(),
                 &mut size,
-                offset,
+                self.next,
                 self.ext.user_args,
             )
         };
@@ -688,6 +721,7 @@ impl ExternalSource {
             0 if size <= room => {
                 self.ended = true;
                 self.next = self.next.saturating_add(size);
+                self.len = Some(self.next);
                 // Released as soon as it is read through.
                 self.close();
                 Ok((size, true))
@@ -695,10 +729,27 @@ impl ExternalSource {
             // More to come: the callback must have made progress.
             ANJ_IO_NEED_NEXT_CALL if size <= room && size > 0 => {
                 self.next = self.next.saturating_add(size);
+                if self.len.is_some_and(|l| self.next >= l) {
+                    // The last byte of a value whose length is known: nothing more
+                    // will be asked for.
+                    self.ended = true;
+                    self.close();
+                }
                 Ok((size, false))
             }
             _ => self.fail(),
         }
+    }
+}
+
+#[cfg(feature = "external-data")]
+impl crate::io::value::StreamSource for ExternalSource {
+    fn read(&mut self, buf: &mut [u8], offset: usize) -> Result<(usize, bool), IoError> {
+        ExternalSource::read(self, buf, offset)
+    }
+
+    fn known_len(&self) -> Option<usize> {
+        self.len
     }
 }
 

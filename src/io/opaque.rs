@@ -57,9 +57,16 @@ impl Encoder for OpaqueEncoder<'_> {
         if ty != DataType::Bytes {
             return Err(IoError::Unsupported);
         }
-        // The raw bytes: no length needed, one pass.
-        let w = &mut self.w;
-        super::value::stream_pass(src, &mut |c| w.push(c).map(|_| true))?;
+        if self.w.is_window() {
+            // One block of a larger response: the response's length is the value's, and
+            // only the block's bytes are read (from where the block starts).
+            let len = super::value::stream_len(src)?;
+            self.w.push_streamed(src, len)?;
+        } else {
+            // The raw bytes: no length needed, one pass.
+            let w = &mut self.w;
+            super::value::stream_pass(src, &mut |c| w.push(c).map(|_| true))?;
+        }
         self.done = true;
         Ok(())
     }

@@ -306,14 +306,35 @@ impl fmt::Display for IoError {
 }
 
 /// A value produced chunk by chunk (an `ANJ_DATA_TYPE_EXTERNAL_*` resource):
-/// `src(buf, offset)` fills the start of `buf` with the value's bytes from `offset` on and
-/// returns how many it wrote and whether the value ends there. Encoders read it in passes,
-/// each from offset 0 with sequential offsets (a call at offset 0 starts a new pass; a
-/// pass may stop before the end), as many passes as they need: formats that put the
-/// length before the value (TLV, every CBOR format) measure it with a first pass.
+/// `read(buf, offset)` fills the start of `buf` with the value's bytes from `offset` on
+/// and returns how many it wrote and whether the value ends there. Encoders read it in
+/// passes, each with sequential offsets; a pass starts at 0, or, in a window writer
+/// (RFC 7959 Block2), at the first byte of the value the window keeps, and may stop
+/// before the end (a window reads no further than its last byte). Formats that put the
+/// length before the value (TLV, every CBOR format) need the length first:
+/// [`StreamSource::known_len`] when a source remembers it, else a measuring pass.
 /// An error ends the encoding (the caller knows why).
 #[cfg(feature = "external-data")]
-pub type Source<'s> = dyn FnMut(&mut [u8], usize) -> Result<(usize, bool), IoError> + 's;
+pub trait StreamSource {
+    /// See the trait docs.
+    fn read(&mut self, buf: &mut [u8], offset: usize) -> Result<(usize, bool), IoError>;
+    /// The value's length, if an earlier pass read it to its end and the source kept it.
+    fn known_len(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// A plain closure is a source that remembers nothing.
+#[cfg(feature = "external-data")]
+impl<F: FnMut(&mut [u8], usize) -> Result<(usize, bool), IoError>> StreamSource for F {
+    fn read(&mut self, buf: &mut [u8], offset: usize) -> Result<(usize, bool), IoError> {
+        self(buf, offset)
+    }
+}
+
+/// See [`StreamSource`].
+#[cfg(feature = "external-data")]
+pub type Source<'s> = dyn StreamSource + 's;
 
 /// The stack buffer a streamed value is read through.
 #[cfg(feature = "external-data")]
@@ -330,7 +351,7 @@ pub(crate) fn stream_pass(
     let mut buf = [0u8; STREAM_CHUNK];
     let mut off = 0usize;
     loop {
-        let (n, done) = src(&mut buf, off)?;
+        let (n, done) = src.read(&mut buf, off)?;
         let chunk = buf.get(..n).ok_or(IoError::Logic)?;
         off = off.checked_add(n).ok_or(IoError::Logic)?;
         if !f(chunk)? || done {
@@ -342,10 +363,13 @@ pub(crate) fn stream_pass(
     }
 }
 
-/// The length of a streamed value (one whole pass).
+/// The length of a streamed value: the one the source remembers, else one whole pass.
 #[cfg(feature = "external-data")]
 pub(crate) fn stream_len(src: &mut Source<'_>) -> Result<usize, IoError> {
-    stream_pass(src, &mut |_| Ok(true))
+    match src.known_len() {
+        Some(n) => Ok(n),
+        None => stream_pass(src, &mut |_| Ok(true)),
+    }
 }
 
 /// A payload encoder: built for a base path (the request's path), fed the entries under
@@ -405,6 +429,12 @@ impl<'b> SliceWriter<'b> {
         }
     }
 
+    /// Whether this is a window writer (see [`SliceWriter::window`]).
+    #[cfg(feature = "external-data")]
+    pub(crate) fn is_window(&self) -> bool {
+        self.window
+    }
+
     /// Stores the part of `data` (logically at `at`) that falls into the buffer.
     pub(crate) fn patch(&mut self, at: usize, data: &[u8]) {
         let lo = at.max(self.skip);
@@ -448,8 +478,9 @@ impl<'b> SliceWriter<'b> {
     }
 
     /// Writes a streamed value whose length `len` is known (measured): the source is
-    /// only read when the value's bytes reach into the kept part of the output, and only
-    /// up to the end of that part. A source that no longer gives `len` bytes is an error.
+    /// only read when the value's bytes reach into the kept part of the output, from the
+    /// first kept byte (a pass that starts there, see [`StreamSource`]) up to the last
+    /// one, never further. A source that no longer gives those bytes is an error.
     #[cfg(feature = "external-data")]
     pub(crate) fn push_streamed(
         &mut self,
@@ -463,14 +494,26 @@ impl<'b> SliceWriter<'b> {
         }
         let keep_end = self.skip.saturating_add(self.buf.len());
         if end > self.skip && start < keep_end {
-            let got = stream_pass(src, &mut |c| {
-                if self.pos - start + c.len() > len {
+            // The value's bytes [from, to) are the ones kept.
+            let from = self.skip.saturating_sub(start);
+            let to = (keep_end - start).min(len);
+            let mut chunk = [0u8; STREAM_CHUNK];
+            let mut off = from;
+            self.pos = start + from;
+            while off < to {
+                let want = (to - off).min(STREAM_CHUNK);
+                let (n, done) = src.read(chunk.get_mut(..want).unwrap_or_default(), off)?;
+                if n > want {
                     return Err(IoError::Logic);
                 }
-                self.push(c)?;
-                Ok(self.pos < keep_end)
-            })?;
-            if got < len && self.pos < keep_end {
+                self.push(chunk.get(..n).unwrap_or_default())?;
+                off += n;
+                if done || n == 0 {
+                    break;
+                }
+            }
+            if off < to {
+                // Shorter than measured.
                 return Err(IoError::Logic);
             }
         }

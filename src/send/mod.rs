@@ -380,7 +380,7 @@ fn encode_records(req: ReqRef, format: SendFormat, w: SliceWriter<'_>) -> Result
                     })?,
                     #[cfg(feature = "external-data")]
                     RecordValue::External(ty, mut src) => {
-                        enc.streamed_at(&path, ty, timestamp, &mut |b, o| src.read(b, o))?
+                        enc.streamed_at(&path, ty, timestamp, &mut src)?
                     }
                 }
             }
@@ -394,9 +394,7 @@ fn encode_records(req: ReqRef, format: SendFormat, w: SliceWriter<'_>) -> Result
                 match record_value(r).ok_or(IoError::TypeMismatch)? {
                     RecordValue::Plain(value) => enc.entry(&Entry::new(path, value))?,
                     #[cfg(feature = "external-data")]
-                    RecordValue::External(ty, mut src) => {
-                        enc.streamed(&path, ty, &mut |b, o| src.read(b, o))?
-                    }
+                    RecordValue::External(ty, mut src) => enc.streamed(&path, ty, &mut src)?,
                 }
             }
             enc.finish()
