@@ -787,6 +787,17 @@ mod external {
         fetch(&mut rig, &mut mid, "/19/0/0/0", 42, 0, 5);
         assert!(counts().2);
         rig.run_until(60 * crate::time::SEC, |_| false);
+        rig.link.sent.clear();
+        let (opened, closed, is_open) = counts();
+        assert_eq!((opened, is_open), (closed, false));
+        // ... and by anj_core_shutdown.
+        fetch(&mut rig, &mut mid, "/19/0/0/0", 42, 0, 5);
+        assert!(counts().2);
+        // SAFETY (test): the rig's client, outside of any step.
+        assert_eq!(
+            unsafe { crate::ffi::core::anj_core_shutdown(rig.anj_ptr()) },
+            0
+        );
         let (opened, closed, is_open) = counts();
         assert_eq!((opened, is_open), (closed, false));
     }

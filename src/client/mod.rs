@@ -1202,6 +1202,8 @@ impl Client {
     /// `anj_core_shutdown`: stop everything and release the link.
     pub fn shutdown(&mut self, link: &mut dyn Link) -> NetStatus {
         self.state = State::Shutdown;
+        // An external value held open for a block-wise Read is closed.
+        self.ext_read.clear();
         link.cleanup()
     }
 }
