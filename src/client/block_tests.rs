@@ -289,7 +289,7 @@ fn a_large_discover_goes_out_in_blocks() {
         num += 1;
     }
     let text = String::from_utf8(got).unwrap();
-    assert!(text.starts_with("</3>,</3/0>,</3/0/0>"), "{text}");
+    assert!(text.starts_with("</3>;ver=1.0,</3/0>,</3/0/0>"), "{text}");
     assert!(text.ends_with("</3/0/19>"), "{text}");
 }
 

@@ -776,13 +776,13 @@ fn bootstrap_discover_lists_objects_instances_ssid_and_uri() {
     assert_eq!(
         body,
         format!(
-            "</>;lwm2m={v},</0>,</0/0>,</0/1>;ssid=7;uri=\"coap://127.0.0.1:5683\",\
-             </1>;ver=1.1,</1/0>;ssid=7,</3>,</3/0>"
+            "</>;lwm2m={v},</0>;ver=1.0,</0/0>,</0/1>;ssid=7;uri=\"coap://127.0.0.1:5683\",\
+             </1>;ver=1.2,</1/0>;ssid=7,</3>;ver=1.0,</3/0>"
         )
     );
     let r = rig.request(RequestType::Get, "1", None, Some(LINK), b"");
     let body = String::from_utf8(r.payload.clone()).unwrap();
-    assert_eq!(body, format!("</>;lwm2m={v},</1>;ver=1.1,</1/0>;ssid=7"));
+    assert_eq!(body, format!("</>;lwm2m={v},</1>;ver=1.2,</1/0>;ssid=7"));
     let r = rig.request(RequestType::Get, "1/0", None, Some(LINK), b"");
     assert_eq!(
         r.header.code,

@@ -21,6 +21,7 @@ const LINK: u16 = 40;
 const SENML_JSON: u16 = 110;
 const SENML_CBOR: u16 = 112;
 const TLV: u16 = 11542;
+const LWM2M_CBOR: u16 = 11544;
 
 const MAX_INST: usize = 3;
 const MAX_RI: usize = 3;
@@ -690,6 +691,47 @@ fn parse_senml_cbor(data: &[u8]) -> Vec<(String, ciborium::Value)> {
     out
 }
 
+/// Paths and values of an LwM2M CBOR payload (LwM2M 1.2 TS Core §7.4.6): nested maps whose
+/// keys are path segments, or arrays of them where a path is compressed.
+fn parse_lwm2m_cbor(data: &[u8]) -> Vec<(String, ciborium::Value)> {
+    use ciborium::Value as C;
+    fn walk(v: &C, prefix: &str, out: &mut Vec<(String, C)>) {
+        let Some(map) = v.as_map() else {
+            out.push((prefix.to_string(), v.clone()));
+            return;
+        };
+        for (k, v) in map {
+            let mut path = prefix.to_string();
+            let segs = match k {
+                C::Array(a) => a.clone(),
+                k => vec![k.clone()],
+            };
+            for seg in segs {
+                let id: i128 = seg.as_integer().expect("integer path segment").into();
+                path.push_str(&format!("/{id}"));
+            }
+            walk(v, &path, out);
+        }
+    }
+    let v: C = ciborium::from_reader(data).unwrap();
+    let mut out = vec![];
+    walk(&v, "", &mut out);
+    out
+}
+
+/// Paths and values of a response in the format answered without Accept: LwM2M CBOR, or
+/// SenML CBOR in builds without it.
+pub(super) fn parse_default_format(p: &Packet) -> Vec<(String, ciborium::Value)> {
+    let cf = uint_option(p, CoapOption::ContentFormat);
+    if cfg!(feature = "lwm2m-cbor") {
+        assert_eq!(cf, Some(LWM2M_CBOR.into()), "{:x?}", p.payload);
+        parse_lwm2m_cbor(&p.payload)
+    } else {
+        assert_eq!(cf, Some(SENML_CBOR.into()), "{:x?}", p.payload);
+        parse_senml_cbor(&p.payload)
+    }
+}
+
 /// Names and values of a SenML JSON response, names resolved against `bn`.
 fn parse_senml_json(v: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
     let mut bn = String::new();
@@ -746,19 +788,88 @@ fn senml_cbor_read_is_a_definite_array_with_single_floats() {
     assert_eq!(parse_senml_cbor(&r.payload).len(), 3);
 }
 
+/// Without Accept, every Read and Read-Composite is answered in LwM2M CBOR (SenML CBOR in
+/// builds without it), a single value too, as in Anjay Lite 3.0.0 (its suite's
+/// `test_observe.py::test_notification_with_block_transfer` reads the value as CBOR).
+#[test]
+fn read_without_accept_answers_in_lwm2m_cbor() {
+    use ciborium::Value as C;
+    let mut e = env();
+    for (path, want) in [
+        ("/4000/1/0", vec![("/4000/1/0", C::Integer(10.into()))]),
+        (
+            "/4000/0/3/1",
+            vec![("/4000/0/3/1", C::Bytes(b"bc".to_vec()))],
+        ),
+        (
+            "/4000/0/3",
+            vec![
+                ("/4000/0/3/0", C::Bytes(b"a".to_vec())),
+                ("/4000/0/3/1", C::Bytes(b"bc".to_vec())),
+            ],
+        ),
+    ] {
+        let r = e.get(path, None);
+        assert_eq!(code(&r), ResponseType::Content, "{path}");
+        let got = parse_default_format(&r);
+        let want: Vec<_> = want.into_iter().map(|(p, v)| (p.to_string(), v)).collect();
+        assert_eq!(got, want, "{path}");
+    }
+    // An instance and an object: every readable value, in the same format.
+    let r = e.get("/4000/0", None);
+    let names: Vec<_> = parse_default_format(&r)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "/4000/0/0",
+            "/4000/0/1",
+            "/4000/0/2",
+            "/4000/0/3/0",
+            "/4000/0/3/1",
+            "/4000/0/6"
+        ]
+    );
+    let r = e.get("/4000", None);
+    assert!(parse_default_format(&r).len() > names.len());
+    // Read-Composite: the answer's format does not follow the request's.
+    let payload = senml_cbor(&[("/4000/0/1", None), ("/3/0/0", None)]);
+    let r = e.req(
+        RequestType::Fetch,
+        "/",
+        Req {
+            cf: Some(SENML_CBOR),
+            payload,
+            ..Default::default()
+        },
+    );
+    assert_eq!(code(&r), ResponseType::Content);
+    let mut got = parse_default_format(&r);
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        got,
+        [
+            ("/3/0/0".to_string(), C::Text("ACME".into())),
+            ("/4000/0/1".to_string(), C::Text("inst".into())),
+        ]
+    );
+}
+
 #[test]
 fn read_at_every_level_in_every_format() {
     let mut e = env();
-    // Resource, plain text by default.
-    let r = e.get("/4000/1/0", None);
+    // Resource in plain text.
+    let r = e.get("/4000/1/0", Some(TEXT));
     assert_eq!(code(&r), ResponseType::Content);
     assert_eq!(cf_of(&r), Some(TEXT));
     assert_eq!(body(&r), "10");
     // Resource instance, text (bytes are base64 in text).
     let r = e.get("/4000/0/3/1", Some(TEXT));
     assert_eq!(body(&r), "YmM=");
-    // Multi-instance resource, SenML CBOR by default.
-    let r = e.get("/4000/0/3", None);
+    // Multi-instance resource in SenML CBOR.
+    let r = e.get("/4000/0/3", Some(SENML_CBOR));
     assert_eq!(cf_of(&r), Some(SENML_CBOR));
     let recs = parse_senml_cbor(&r.payload);
     let names: Vec<_> = recs.iter().map(|(n, _)| n.as_str()).collect();
@@ -1459,13 +1570,14 @@ fn read_composite_lists_paths_across_objects() {
     let names: Vec<_> = recs.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["/4000/1/0", "/4001/0/3/0", "/4001/0/3/1"]);
     assert_eq!(recs[0].1, serde_json::json!(10));
-    // SenML CBOR both ways; the default response format is SenML CBOR.
+    // SenML CBOR both ways.
     let payload = senml_cbor(&[("/4000/0/1", None), ("/3/0/0", None)]);
     let r = e.req(
         RequestType::Fetch,
         "/",
         Req {
             cf: Some(SENML_CBOR),
+            accept: Some(SENML_CBOR),
             payload,
             ..Default::default()
         },

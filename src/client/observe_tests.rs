@@ -23,7 +23,21 @@ fn text_value(p: &Packet) -> String {
 
 impl Env {
     /// Sends GET `path` with Observe `flag` (and `query`), returns the response.
+    /// Plain text for a resource, to read the value back easily.
     fn observe(&mut self, path: &str, token: &[u8], flag: u8, query: &[&str]) -> Packet {
+        let accept = (path.split('/').count() >= 3).then_some(0);
+        self.observe_as(path, token, flag, query, accept)
+    }
+
+    /// [`Env::observe`] with the given Accept option (none for `None`).
+    fn observe_as(
+        &mut self,
+        path: &str,
+        token: &[u8],
+        flag: u8,
+        query: &[&str],
+        accept: Option<u16>,
+    ) -> Packet {
         self.mid += 1;
         let mut p = server_request(RequestType::Get, self.mid, path);
         p.set_token(token.to_vec());
@@ -34,9 +48,8 @@ impl Env {
         for q in query {
             p.add_option(CoapOption::UriQuery, q.as_bytes().to_vec());
         }
-        // Plain text for a resource, to read the value back easily.
-        if path.split('/').count() >= 3 {
-            p.add_option(CoapOption::Accept, vec![]);
+        if let Some(accept) = accept {
+            p.add_option(CoapOption::Accept, super::dm_tests::uint_opt(accept));
         }
         self.rig.deliver(&p);
         self.rig.step();
@@ -669,6 +682,31 @@ fn observe_composite_in_senml_json_and_lwm2m_cbor() {
             n.payload
         );
     }
+}
+
+/// Observe without Accept: the response and the notifications are LwM2M CBOR (SenML CBOR in
+/// builds without it), a single resource too, as in Anjay Lite 3.0.0
+/// (`test_observe.py::test_notification_with_block_transfer`).
+#[test]
+fn observe_without_accept_notifies_in_lwm2m_cbor() {
+    use super::dm_tests::parse_default_format;
+    use ciborium::Value as C;
+    let mut env = env();
+    env.write_attrs("4000/0/0", &["pmin=1"]);
+    let r = env.observe_as("4000/0/0", b"na", 0, &[], None);
+    assert_eq!(code(&r), ResponseType::Content);
+    assert!(observe_opt(&r).is_some());
+    assert_eq!(
+        parse_default_format(&r),
+        [("/4000/0/0".to_string(), C::Integer(0.into()))]
+    );
+    env.app_sets(0, 1234);
+    let (n, _) = env.next_sent(3 * SEC).expect("notification");
+    assert_eq!(n.get_token(), b"na");
+    assert_eq!(
+        parse_default_format(&n),
+        [("/4000/0/0".to_string(), C::Integer(1234.into()))]
+    );
 }
 
 #[test]

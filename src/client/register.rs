@@ -422,18 +422,12 @@ pub fn lwm2m_version(fallback_to_11: bool) -> &'static [u8] {
     }
 }
 
-/// The root link, announcing with `ct` the Content-Format the client prefers (§6.2.1).
-#[cfg(feature = "senml-cbor")]
-const ROOT_LINK: &str = "</>;rt=\"oma.lwm2m\";ct=112";
-#[cfg(not(feature = "senml-cbor"))]
-const ROOT_LINK: &str = "</>;rt=\"oma.lwm2m\";ct=11544";
-
 /// The object list of Register and Update: every object but Security (and OSCORE), with its
-/// version and instances (§6.2.1, §6.2.1.1); bytes `[skip, skip + out.len())` of it go to
-/// `out`, and the whole length is returned.
+/// version and instances (§6.2.1, §6.2.1.1), and nothing else (no root link `</>`), as
+/// Anjay Lite 3.0.0 writes it; bytes `[skip, skip + out.len())` of it go to `out`, and the
+/// whole length is returned.
 fn write_links(reg: &Registry, out: &mut [u8], skip: usize) -> Result<usize, ()> {
     let mut w = LinkWriter::new_window(out, skip);
-    w.raw(ROOT_LINK).map_err(|_| ())?;
     for obj in reg.iter().filter(|o| o.oid() != 0 && o.oid() != 21) {
         w.object(obj.oid(), obj.version()).map_err(|_| ())?;
         for inst in obj.instances() {

@@ -1299,26 +1299,15 @@ fn input_format(req: &Message<'_>) -> DmResult<Format> {
         .ok_or(DmError::UNSUPPORTED_FORMAT)
 }
 
-/// The format of a Read response: the requested one, else plain text for a single
-/// resource (instance), else the preferred hierarchical format.
-fn response_format(req: &Message<'_>, path: &Path, reg: &Registry) -> DmResult<u16> {
-    if let Some(accept) = req.accept() {
-        return if format::can_encode(accept) {
-            Ok(accept)
-        } else {
-            Err(DmError::NOT_ACCEPTABLE)
-        };
+/// The Content-Format of a Read or Observe response: the Accept option's, if this build
+/// can encode it, else 4.06; without Accept, [`format::PREFERRED`] whatever the target, as
+/// in Anjay Lite 3.0.0 (a single value too, which text/plain would also fit).
+fn response_format(req: &Message<'_>) -> DmResult<u16> {
+    match req.accept() {
+        Some(accept) if format::can_encode(accept) => Ok(accept),
+        Some(_) => Err(DmError::NOT_ACCEPTABLE),
+        None => Ok(format::PREFERRED),
     }
-    let single = match path.len() {
-        3 => !dm::is_multiple(reg, path),
-        4 => true,
-        _ => false,
-    };
-    Ok(if single && format::can_encode(format::TEXT) {
-        format::TEXT
-    } else {
-        format::PREFERRED
-    })
 }
 
 pub(super) fn read(
@@ -1327,7 +1316,7 @@ pub(super) fn read(
     target: &Target,
     ctx: &mut Ctx<'_>,
 ) -> DmResult<Code> {
-    let cf = response_format(req, &target.path, ctx.reg)?;
+    let cf = response_format(req)?;
     w.uint_option(opt::CONTENT_FORMAT, cf.into())
         .map_err(|_| DmError::INTERNAL)?;
     let fmt = Format::from_content_format(cf).ok_or(DmError::NOT_ACCEPTABLE)?;
@@ -1398,7 +1387,7 @@ fn observe(
     let code = read(req, w, target, ctx)?;
     if room {
         ctx.observe.cancel_token(token);
-        let cf = response_format(req, &target.path, ctx.reg)?;
+        let cf = response_format(req)?;
         let sample = crate::observe::sample(ctx.anj, ctx.reg, &target.path);
         let state = EvalState::started(ctx.now, sample);
         let added = ctx.observe.add(token, target.path, false, cf, state);

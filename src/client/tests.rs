@@ -336,9 +336,9 @@ fn register_sends_the_spec_query_and_object_list() {
     );
     assert!(q.contains(&"b=U".to_string()), "{q:?}");
     let body = String::from_utf8(reg.payload.clone()).unwrap();
-    assert!(body.starts_with("</>;rt=\"oma.lwm2m\""), "{body}");
-    assert!(body.contains("</1>;ver=1.1,</1/0>"), "{body}");
-    assert!(body.contains("</3>,</3/0>"), "{body}");
+    // Only object and instance links, with the versions of the Server (1.2) and Device (1.0)
+    // objects, byte for byte as Anjay Lite writes them (no root link `</>`).
+    assert_eq!(body, "</1>;ver=1.2,</1/0>,</3>;ver=1.0,</3/0>");
     // The Security object is never listed (LwM2M 1.1 TS Core §6.2.1).
     assert!(!body.contains("</0"), "{body}");
     assert_eq!(rig.client().status(), ANJ_CONN_STATUS_REGISTERING);

@@ -233,7 +233,7 @@ pub unsafe extern "C" fn anj_dm_server_obj_init(server_obj_ctx: *mut ServerObj) 
         server_obj_ctx.write(ServerObj {
             obj: anj_dm_obj_t {
                 oid: 1,
-                version: c"1.1".as_ptr(),
+                version: c"1.2".as_ptr(),
                 handlers: &SERVER_HANDLERS,
                 insts: core::ptr::null(),
                 max_inst_count: 1,
@@ -1180,7 +1180,7 @@ pub unsafe extern "C" fn anj_dm_security_obj_init(security_obj_ctx: *mut Securit
         security_obj_ctx.write(SecurityObj {
             obj: anj_dm_obj_t {
                 oid: 0,
-                version: core::ptr::null(),
+                version: c"1.0".as_ptr(),
                 handlers: &SECURITY_HANDLERS,
                 insts: core::ptr::null(),
                 max_inst_count: SECURITY_INSTANCES as u16,
@@ -1744,7 +1744,7 @@ pub unsafe extern "C" fn anj_dm_device_obj_install(
         ctx_ptr.as_ptr().write(DeviceObj {
             obj: anj_dm_obj_t {
                 oid: 3,
-                version: core::ptr::null(),
+                version: c"1.0".as_ptr(),
                 handlers: &DEVICE_HANDLERS,
                 insts: core::ptr::null(),
                 max_inst_count: 1,

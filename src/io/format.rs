@@ -35,21 +35,13 @@ pub const LEGACY_TEXT: u16 = 1541;
 pub const LEGACY_TLV: u16 = 1542;
 pub const LEGACY_JSON: u16 = 1543;
 
-/// The hierarchical format used for responses when the request has no Accept option and
-/// the target is not a single value: SenML CBOR as in Anjay Lite, else whichever
-/// hierarchical format this build has.
-#[cfg(feature = "senml-cbor")]
+/// The format of a Read, Observe or Read-Composite response (and so of the notifications)
+/// when the request has no Accept option: LwM2M CBOR when built with it, else SenML CBOR,
+/// whatever the target, as in Anjay Lite 3.0.0. The build requires one of the two.
+#[cfg(feature = "lwm2m-cbor")]
+pub const PREFERRED: u16 = LWM2M_CBOR;
+#[cfg(not(feature = "lwm2m-cbor"))]
 pub const PREFERRED: u16 = SENML_CBOR;
-#[cfg(all(not(feature = "senml-cbor"), feature = "senml-json"))]
-pub const PREFERRED: u16 = SENML_JSON;
-#[cfg(all(
-    not(feature = "senml-cbor"),
-    not(feature = "senml-json"),
-    feature = "tlv"
-))]
-pub const PREFERRED: u16 = TLV;
-#[cfg(not(any(feature = "senml-cbor", feature = "senml-json", feature = "tlv")))]
-pub const PREFERRED: u16 = TEXT;
 
 /// Whether this build can produce (and read) payloads of Content-Format `cf`.
 pub fn can_encode(cf: u16) -> bool {

@@ -104,6 +104,21 @@ DEFAULT_REQUEST_TIMEOUT = 5  # seconds; Leshan's own default for REST requests
 #: names). TLV, SENML_JSON, SENML_CBOR and TEXT are the LwM2M 1.1 ones.
 FORMATS = ("TLV", "SENML_CBOR", "SENML_JSON", "TEXT", "JSON", "CBOR", "OPAQUE")
 
+#: The format :meth:`LeshanServer.read` and :meth:`LeshanServer.observe` ask for when the
+#: test names none. Without Accept the client answers in LwM2M CBOR (11544), as Anjay Lite
+#: 3.0.0 does when built with it, and Leshan 2.0.0-M4 has no LwM2M CBOR decoder; tests that
+#: are about the value, not the format, therefore ask for SenML CBOR. ``NO_FORMAT`` sends
+#: the request without Accept all the same.
+UNNAMED_FORMAT = "SENML_CBOR"
+NO_FORMAT = ""
+
+
+def _accept(fmt: Optional[str]) -> Optional[str]:
+    """The ``?format=`` of a Read or Observe for the test's ``fmt`` (see UNNAMED_FORMAT)."""
+    if fmt is None:
+        return UNNAMED_FORMAT
+    return fmt or None
+
 
 class LeshanError(RuntimeError):
     """The harness could not do what was asked (install, start, REST call)."""
@@ -842,7 +857,7 @@ class LeshanRest:
     def read(self, ep: str, path: str, fmt: Optional[str] = None,
              timeout: float = DEFAULT_REQUEST_TIMEOUT) -> dict[str, Any]:
         """Read ``path``; returns the response JSON (``content`` holds the node)."""
-        return self._op("GET", ep, path, timeout=timeout, query={"format": fmt})
+        return self._op("GET", ep, path, timeout=timeout, query={"format": _accept(fmt)})
 
     def write(self, ep: str, path: str, value: Any, fmt: Optional[str] = None,
               replace: bool = True, timeout: float = DEFAULT_REQUEST_TIMEOUT) -> dict[str, Any]:
@@ -896,7 +911,8 @@ class LeshanRest:
     def observe(self, ep: str, path: str, fmt: Optional[str] = None,
                 timeout: float = DEFAULT_REQUEST_TIMEOUT) -> dict[str, Any]:
         """Start observing ``path``; notifications arrive as NOTIFICATION events."""
-        return self._op("POST", ep, path, suffix="/observe", timeout=timeout, query={"format": fmt})
+        return self._op("POST", ep, path, suffix="/observe", timeout=timeout,
+                        query={"format": _accept(fmt)})
 
     def cancel_observe(self, ep: str, path: str) -> None:
         """Forget observations of ``path`` (passive cancel: the server just drops them)."""

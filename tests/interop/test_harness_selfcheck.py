@@ -65,7 +65,7 @@ def test_full_cycle(leshan_server, selfcheck_cmd, endpoint_name, tmp_path):
             trace = stack.enter_context(server.events(ep))
 
             # Read /3/0 in every LwM2M 1.1 multi-value format
-            for fmt in (None, "TLV", "SENML_CBOR", "SENML_JSON"):
+            for fmt in (leshan.NO_FORMAT, "TLV", "SENML_CBOR", "SENML_JSON"):
                 resp = server.read(ep, "/3/0", fmt=fmt)
                 assert resp["success"], (fmt, resp)
                 values = leshan.resources_of(resp["content"])

@@ -126,6 +126,28 @@ def test_write_lifetime_and_read_back(client, fmt):
     assert back["content"]["value"] == new
 
 
+def test_read_without_format_is_answered_in_lwm2m_cbor(client):
+    """A Read without Accept is answered in LwM2M CBOR (11544), a single resource too, as
+    Anjay Lite 3.0.0 does when built with ANJ_WITH_LWM2M_CBOR (the CMake default).
+    Leshan 2.0.0-M4 has no LwM2M CBOR decoder, so it reports the answer as undecodable;
+    the other tests name a format (leshan.UNNAMED_FORMAT when they do not care)."""
+    server, ep = client.server, client.ep
+    with server.events(ep) as trace:
+        with pytest.raises(leshan.LeshanHttpError) as err:
+            server.read(ep, "/1/0/1", fmt=leshan.NO_FORMAT)
+        assert err.value.status == 500 and "Unable to decode" in err.value.body, err.value
+        deadline = time.monotonic() + 5
+        answers = []
+        while not answers and time.monotonic() < deadline:
+            answers = [m for m in trace.coap_log()
+                       if m.get("incoming") and m.get("code") == "2.05"]
+            time.sleep(0.1)
+        assert answers, trace.coap_log()[-4:]
+        assert "11544" in answers[-1]["options"], answers[-1]
+    # The same value in SenML CBOR, which Leshan decodes.
+    assert server.read(ep, "/1/0/1", fmt="SENML_CBOR")["success"]
+
+
 def test_update_after_short_lifetime(client):
     """A shorter lifetime must be followed by an Update carrying it, well
     before the registration would expire (LwM2M 1.1 Core, 6.2.2)."""
