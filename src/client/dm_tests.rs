@@ -781,13 +781,73 @@ fn read_at_every_level_in_every_format() {
     );
     assert_eq!(recs[1].1, serde_json::json!("inst"));
     // Object in TLV: two Object Instance TLVs.
-    let r = e.get("/4000", Some(TLV));
-    assert_eq!(cf_of(&r), Some(TLV));
-    assert_eq!(r.payload[0] >> 6, 0b00);
-    assert_eq!(r.payload[1], 0, "first instance is 0");
-    // Resource in TLV: a single Resource TLV with the 1-byte integer 10.
-    let r = e.get("/4000/1/0", Some(TLV));
-    assert_eq!(r.payload, vec![0xC1, 0x00, 10]);
+    #[cfg(feature = "tlv-encoder")]
+    {
+        let r = e.get("/4000", Some(TLV));
+        assert_eq!(cf_of(&r), Some(TLV));
+        assert_eq!(r.payload[0] >> 6, 0b00);
+        assert_eq!(r.payload[1], 0, "first instance is 0");
+        // Resource in TLV: a single Resource TLV with the 1-byte integer 10.
+        let r = e.get("/4000/1/0", Some(TLV));
+        assert_eq!(r.payload, vec![0xC1, 0x00, 10]);
+    }
+}
+
+/// Without `ANJ_WITH_TLV_ENCODER` (the CMake package's default), TLV is read but never
+/// written, as in Anjay Lite: a Read or Observe with a TLV Accept is 4.06 (Anjay Lite's
+/// test_dm.py::test_write_and_read_resource_unsupported_content_format), a TLV Write 2.04.
+#[cfg(not(feature = "tlv-encoder"))]
+#[test]
+fn tlv_is_decoded_but_not_encoded_without_the_encoder_option() {
+    let mut e = env();
+    for accept in [TLV, 1542] {
+        let r = e.get("/4000/1/0", Some(accept));
+        assert_eq!(code(&r), ResponseType::NotAcceptable);
+        assert!(r.payload.is_empty());
+    }
+    let r = e.req(
+        RequestType::Put,
+        "/4000/1/0",
+        Req {
+            cf: Some(TLV),
+            payload: vec![0xC1, 0x00, 42],
+            ..Default::default()
+        },
+    );
+    assert_eq!(code(&r), ResponseType::Changed);
+    assert_eq!(e.a.data(1).value, 42);
+    let r = e.get("/4000/1/0", Some(TEXT));
+    assert_eq!(body(&r), "42");
+}
+
+/// SenML-ETCH CBOR (322, RFC 8790) is taken as SenML CBOR for Write and Read, as Anjay
+/// Lite does (test_dm.py::test_write_and_read_resource_different_content_formats): the
+/// same records, and the response carries the Content-Format that was asked for.
+#[test]
+fn senml_etch_cbor_writes_and_reads_as_senml_cbor() {
+    use ciborium::Value as C;
+    const SENML_ETCH_CBOR: u16 = 322;
+    let mut e = env();
+    let r = e.req(
+        RequestType::Put,
+        "/4000/1/0",
+        Req {
+            cf: Some(SENML_ETCH_CBOR),
+            payload: senml_cbor(&[("/4000/1/0", Some(C::Integer(60.into())))]),
+            ..Default::default()
+        },
+    );
+    assert_eq!(code(&r), ResponseType::Changed);
+    assert_eq!(e.a.data(1).value, 60);
+    let r = e.get("/4000/1/0", Some(SENML_ETCH_CBOR));
+    assert_eq!(code(&r), ResponseType::Content);
+    assert_eq!(cf_of(&r), Some(SENML_ETCH_CBOR));
+    assert_eq!(
+        parse_senml_cbor(&r.payload),
+        [("/4000/1/0".to_string(), C::Integer(60.into()))]
+    );
+    let plain = e.get("/4000/1/0", Some(SENML_CBOR));
+    assert_eq!(r.payload, plain.payload);
 }
 
 #[test]
