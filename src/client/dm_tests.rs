@@ -870,6 +870,15 @@ fn read_errors() {
         code(&e.get("/4000/0/0", Some(9999))),
         ResponseType::NotAcceptable
     );
+    // The target is checked before the Accept, as in Anjay Lite: a resource that cannot
+    // be read is 4.05, a missing one 4.04, even with an Accept this build cannot write.
+    for (p, want) in [
+        ("/4000/0/5", ResponseType::MethodNotAllowed),
+        ("/4000/0/4", ResponseType::MethodNotAllowed),
+        ("/4000/0/99", ResponseType::NotFound),
+    ] {
+        assert_eq!(code(&e.get(p, Some(9999))), want, "{p}");
+    }
     // Text cannot carry several values.
     assert_eq!(
         code(&e.get("/4000/0", Some(TEXT))),
