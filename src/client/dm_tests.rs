@@ -1505,6 +1505,57 @@ fn write_composite_is_atomic_across_objects() {
     assert_eq!(code(&r), ResponseType::UnsupportedContentFormat);
 }
 
+/// Write-Composite naming a resource an existing instance does not have, as Anjay Lite
+/// answers (test_dm.py::test_write_composite): skipped (2.04) when the value carries its
+/// type (a string here), 4.04 when it is a number, whose type only the resource tells;
+/// either way nothing of a failed request is kept.
+#[cfg(feature = "composite-operations")]
+#[test]
+fn write_composite_skips_an_unknown_resource_unless_its_value_is_a_number() {
+    use ciborium::Value as C;
+    let mut e = env();
+    let cbor = |records: &[(&str, Option<C>)]| Req {
+        cf: Some(SENML_CBOR),
+        payload: senml_cbor(records),
+        ..Default::default()
+    };
+    let r = e.req(
+        RequestType::IPatch,
+        "/",
+        cbor(&[
+            ("/4000/0/0", Some(C::Integer(5.into()))),
+            ("/4000/0/99", Some(C::Text("hehe".into()))),
+        ]),
+    );
+    assert_eq!(code(&r), ResponseType::Changed);
+    assert_eq!(e.a.data(0).value, 5);
+    assert_eq!(e.a.take_log(), ["begin", "write 0/0", "validate", "end ok"]);
+    for number in [C::Float(2.5), C::Integer(7.into())] {
+        let r = e.req(
+            RequestType::IPatch,
+            "/",
+            cbor(&[
+                ("/4000/0/0", Some(C::Integer(6.into()))),
+                ("/4000/0/99", Some(number)),
+            ]),
+        );
+        assert_eq!(code(&r), ResponseType::NotFound);
+        assert_eq!(e.a.data(0).value, 5, "rolled back");
+        assert_eq!(e.a.take_log(), ["begin", "write 0/0", "end fail"]);
+    }
+    // A missing instance stays 4.04 whatever the value; a null value needs an RIID.
+    let r = e.req(
+        RequestType::IPatch,
+        "/",
+        cbor(&[("/4000/9/99", Some(C::Text("x".into())))]),
+    );
+    assert_eq!(code(&r), ResponseType::NotFound);
+    let r = e.req(RequestType::IPatch, "/", cbor(&[("/4000/0/99", None)]));
+    assert_eq!(code(&r), ResponseType::BadRequest);
+    let r = e.req(RequestType::IPatch, "/", cbor(&[("/4000/0/99/1", None)]));
+    assert_eq!(code(&r), ResponseType::Changed);
+}
+
 #[cfg(feature = "composite-operations")]
 #[test]
 fn read_composite_lists_paths_across_objects() {
