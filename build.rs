@@ -56,6 +56,7 @@ const FEATURE_TABLE: &[(&str, &str)] = &[
     ("plaintext", "ANJ_WITH_PLAINTEXT"),
     ("opaque", "ANJ_WITH_OPAQUE"),
     ("tlv", "ANJ_WITH_TLV"),
+    ("tlv-encoder", "ANJ_WITH_TLV_ENCODER"),
     ("cbor", "ANJ_WITH_CBOR"),
     ("cbor-decode-decimal-fractions", "ANJ_WITH_CBOR_DECODE_DECIMAL_FRACTIONS"),
     ("cbor-decode-half-float", "ANJ_WITH_CBOR_DECODE_HALF_FLOAT"),
@@ -179,6 +180,7 @@ fn validate(cfg: &Config) {
     need("rst-as-cancel-observe", "observe");
     need("observation-cancel-on-timeout", "observe");
     need("lwm2m-cbor", "lwm2m12");
+    need("tlv-encoder", "tlv");
     need("discover-attr", "observe");
     need("observe-composite", "observe");
     need("observe-composite", "composite-operations");

@@ -161,6 +161,7 @@ set(_anj_rs_known_options
   "ANJ_WITH_PLAINTEXT|BOOL|ON"
   "ANJ_WITH_OPAQUE|BOOL|ON"
   "ANJ_WITH_TLV|BOOL|ON"
+  "ANJ_WITH_TLV_ENCODER|BOOL|OFF"  # anj-rs extension (Anjay Lite 3.0.0 only decodes TLV); ON for TLV Reads (Leshan)
   "ANJ_WITH_SENML_JSON|BOOL|OFF"   # anj-rs extension (Anjay Lite 3.0.0 has no SenML JSON); ON for Leshan/Wakaama users
   # CoAP
   "ANJ_COAP_MAX_OPTIONS_NUMBER|NUM|15"

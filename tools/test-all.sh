@@ -102,8 +102,8 @@ cargo test --quiet --no-default-features \
     --features std,net-udp,default-device-obj,default-security-obj,default-server-obj,discover,senml-cbor 2>&1 | tail -n 12
 
 stage "CMake package: c_examples and C tests (ctest)"
-# SenML JSON (off by default, as in Anjay Lite) on, for the interop tests that use it.
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DANJ_WITH_SENML_JSON=ON >/dev/null
+# SenML JSON and TLV output (off by default, as in Anjay Lite) on, for the interop tests that use them.
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DANJ_WITH_SENML_JSON=ON -DANJ_WITH_TLV_ENCODER=ON >/dev/null
 cmake --build "$build" -j 2
 ctest --test-dir "$build" --output-on-failure
 
@@ -117,7 +117,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     # (test_persistence_restart.py: ANJ_EXAMPLE_PERSISTENCE_FILE in c_examples/common),
     # and with raw public keys on tinydtls (test_rpk.py: c_examples/certificates with
     # ANJ_EXAMPLE_RPK=1; vendored-tinydtls brings certificates too).
-    cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF -DANJ_WITH_SENML_JSON=ON \
+    cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF -DANJ_WITH_SENML_JSON=ON -DANJ_WITH_TLV_ENCODER=ON \
         "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,vendored-tinydtls,persistence,fota-coaps,certificates" >/dev/null
     cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_psk anj_example_bootstrap \
         anj_example_coap_download anj_example_fw_update_pull anj_example_certificates >/dev/null

@@ -892,13 +892,73 @@ fn read_at_every_level_in_every_format() {
     );
     assert_eq!(recs[1].1, serde_json::json!("inst"));
     // Object in TLV: two Object Instance TLVs.
-    let r = e.get("/4000", Some(TLV));
-    assert_eq!(cf_of(&r), Some(TLV));
-    assert_eq!(r.payload[0] >> 6, 0b00);
-    assert_eq!(r.payload[1], 0, "first instance is 0");
-    // Resource in TLV: a single Resource TLV with the 1-byte integer 10.
-    let r = e.get("/4000/1/0", Some(TLV));
-    assert_eq!(r.payload, vec![0xC1, 0x00, 10]);
+    #[cfg(feature = "tlv-encoder")]
+    {
+        let r = e.get("/4000", Some(TLV));
+        assert_eq!(cf_of(&r), Some(TLV));
+        assert_eq!(r.payload[0] >> 6, 0b00);
+        assert_eq!(r.payload[1], 0, "first instance is 0");
+        // Resource in TLV: a single Resource TLV with the 1-byte integer 10.
+        let r = e.get("/4000/1/0", Some(TLV));
+        assert_eq!(r.payload, vec![0xC1, 0x00, 10]);
+    }
+}
+
+/// Without `ANJ_WITH_TLV_ENCODER` (the CMake package's default), TLV is read but never
+/// written, as in Anjay Lite: a Read or Observe with a TLV Accept is 4.06 (Anjay Lite's
+/// test_dm.py::test_write_and_read_resource_unsupported_content_format), a TLV Write 2.04.
+#[cfg(not(feature = "tlv-encoder"))]
+#[test]
+fn tlv_is_decoded_but_not_encoded_without_the_encoder_option() {
+    let mut e = env();
+    for accept in [TLV, 1542] {
+        let r = e.get("/4000/1/0", Some(accept));
+        assert_eq!(code(&r), ResponseType::NotAcceptable);
+        assert!(r.payload.is_empty());
+    }
+    let r = e.req(
+        RequestType::Put,
+        "/4000/1/0",
+        Req {
+            cf: Some(TLV),
+            payload: vec![0xC1, 0x00, 42],
+            ..Default::default()
+        },
+    );
+    assert_eq!(code(&r), ResponseType::Changed);
+    assert_eq!(e.a.data(1).value, 42);
+    let r = e.get("/4000/1/0", Some(TEXT));
+    assert_eq!(body(&r), "42");
+}
+
+/// SenML-ETCH CBOR (322, RFC 8790) is taken as SenML CBOR for Write and Read, as Anjay
+/// Lite does (test_dm.py::test_write_and_read_resource_different_content_formats): the
+/// same records, and the response carries the Content-Format that was asked for.
+#[test]
+fn senml_etch_cbor_writes_and_reads_as_senml_cbor() {
+    use ciborium::Value as C;
+    const SENML_ETCH_CBOR: u16 = 322;
+    let mut e = env();
+    let r = e.req(
+        RequestType::Put,
+        "/4000/1/0",
+        Req {
+            cf: Some(SENML_ETCH_CBOR),
+            payload: senml_cbor(&[("/4000/1/0", Some(C::Integer(60.into())))]),
+            ..Default::default()
+        },
+    );
+    assert_eq!(code(&r), ResponseType::Changed);
+    assert_eq!(e.a.data(1).value, 60);
+    let r = e.get("/4000/1/0", Some(SENML_ETCH_CBOR));
+    assert_eq!(code(&r), ResponseType::Content);
+    assert_eq!(cf_of(&r), Some(SENML_ETCH_CBOR));
+    assert_eq!(
+        parse_senml_cbor(&r.payload),
+        [("/4000/1/0".to_string(), C::Integer(60.into()))]
+    );
+    let plain = e.get("/4000/1/0", Some(SENML_CBOR));
+    assert_eq!(r.payload, plain.payload);
 }
 
 #[test]
@@ -921,6 +981,15 @@ fn read_errors() {
         code(&e.get("/4000/0/0", Some(9999))),
         ResponseType::NotAcceptable
     );
+    // The target is checked before the Accept, as in Anjay Lite: a resource that cannot
+    // be read is 4.05, a missing one 4.04, even with an Accept this build cannot write.
+    for (p, want) in [
+        ("/4000/0/5", ResponseType::MethodNotAllowed),
+        ("/4000/0/4", ResponseType::MethodNotAllowed),
+        ("/4000/0/99", ResponseType::NotFound),
+    ] {
+        assert_eq!(code(&e.get(p, Some(9999))), want, "{p}");
+    }
     // Text cannot carry several values.
     assert_eq!(
         code(&e.get("/4000/0", Some(TEXT))),
@@ -1545,6 +1614,57 @@ fn write_composite_is_atomic_across_objects() {
         },
     );
     assert_eq!(code(&r), ResponseType::UnsupportedContentFormat);
+}
+
+/// Write-Composite naming a resource an existing instance does not have, as Anjay Lite
+/// answers (test_dm.py::test_write_composite): skipped (2.04) when the value carries its
+/// type (a string here), 4.04 when it is a number, whose type only the resource tells;
+/// either way nothing of a failed request is kept.
+#[cfg(feature = "composite-operations")]
+#[test]
+fn write_composite_skips_an_unknown_resource_unless_its_value_is_a_number() {
+    use ciborium::Value as C;
+    let mut e = env();
+    let cbor = |records: &[(&str, Option<C>)]| Req {
+        cf: Some(SENML_CBOR),
+        payload: senml_cbor(records),
+        ..Default::default()
+    };
+    let r = e.req(
+        RequestType::IPatch,
+        "/",
+        cbor(&[
+            ("/4000/0/0", Some(C::Integer(5.into()))),
+            ("/4000/0/99", Some(C::Text("hehe".into()))),
+        ]),
+    );
+    assert_eq!(code(&r), ResponseType::Changed);
+    assert_eq!(e.a.data(0).value, 5);
+    assert_eq!(e.a.take_log(), ["begin", "write 0/0", "validate", "end ok"]);
+    for number in [C::Float(2.5), C::Integer(7.into())] {
+        let r = e.req(
+            RequestType::IPatch,
+            "/",
+            cbor(&[
+                ("/4000/0/0", Some(C::Integer(6.into()))),
+                ("/4000/0/99", Some(number)),
+            ]),
+        );
+        assert_eq!(code(&r), ResponseType::NotFound);
+        assert_eq!(e.a.data(0).value, 5, "rolled back");
+        assert_eq!(e.a.take_log(), ["begin", "write 0/0", "end fail"]);
+    }
+    // A missing instance stays 4.04 whatever the value; a null value needs an RIID.
+    let r = e.req(
+        RequestType::IPatch,
+        "/",
+        cbor(&[("/4000/9/99", Some(C::Text("x".into())))]),
+    );
+    assert_eq!(code(&r), ResponseType::NotFound);
+    let r = e.req(RequestType::IPatch, "/", cbor(&[("/4000/0/99", None)]));
+    assert_eq!(code(&r), ResponseType::BadRequest);
+    let r = e.req(RequestType::IPatch, "/", cbor(&[("/4000/0/99/1", None)]));
+    assert_eq!(code(&r), ResponseType::Changed);
 }
 
 #[cfg(feature = "composite-operations")]

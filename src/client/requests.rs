@@ -1316,6 +1316,11 @@ pub(super) fn read(
     target: &Target,
     ctx: &mut Ctx<'_>,
 ) -> DmResult<Code> {
+    // The target before the format, as Anjay Lite: a resource that cannot be read is
+    // 4.05 whatever the Accept (test_dm.py::test_read_write_on_unsupported_resources).
+    if target.path.len() >= 3 {
+        dm::check_readable(ctx.reg, &target.path)?;
+    }
     let cf = response_format(req)?;
     w.uint_option(opt::CONTENT_FORMAT, cf.into())
         .map_err(|_| DmError::INTERNAL)?;

@@ -703,7 +703,16 @@ pub fn write_entry_as(
         return Err(DmError::NOT_FOUND);
     }
     let Some(res) = find_res(obj, iid, rid) else {
-        return if ignore_unknown {
+        // Write-Composite (no such clause in §6.3.8), as in Anjay Lite: an unknown
+        // resource of an existing instance is skipped, unless its value is a number,
+        // whose type (Integer, Unsigned, Float, Time) only the resource could tell.
+        // A null value (deletion) names a Resource Instance, whatever the resource.
+        if kind == WriteKind::Composite && matches!(value, Value::Null) && ids.len() == 3 {
+            return Err(DmError::BAD_REQUEST);
+        }
+        let skip_in_composite = kind == WriteKind::Composite
+            && !matches!(value, Value::Int(_) | Value::Uint(_) | Value::Double(_));
+        return if ignore_unknown || skip_in_composite {
             Ok(())
         } else {
             Err(DmError::NOT_FOUND)

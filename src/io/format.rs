@@ -43,8 +43,14 @@ pub const PREFERRED: u16 = LWM2M_CBOR;
 #[cfg(not(feature = "lwm2m-cbor"))]
 pub const PREFERRED: u16 = SENML_CBOR;
 
-/// Whether this build can produce (and read) payloads of Content-Format `cf`.
+/// Whether this build can produce payloads of Content-Format `cf` (and read them): TLV
+/// only with `tlv-encoder` (`ANJ_WITH_TLV_ENCODER`), as Anjay Lite decodes TLV but never
+/// answers in it (a TLV Accept is 4.06 there).
 pub fn can_encode(cf: u16) -> bool {
+    #[cfg(all(feature = "tlv", not(feature = "tlv-encoder")))]
+    if matches!(cf, TLV | LEGACY_TLV) {
+        return false;
+    }
     Format::from_content_format(cf).is_some()
 }
 
@@ -70,7 +76,9 @@ pub enum Format {
 impl Format {
     /// The format for a Content-Format / Accept number, if it is enabled in this build
     /// (cargo features `plaintext`, `opaque`, `cbor`, `tlv`, `senml-json`, `senml-cbor`,
-    /// `lwm2m-cbor`). The legacy text and TLV numbers map to the same formats; the JSON
+    /// `lwm2m-cbor`). The legacy text and TLV numbers map to the same formats, and
+    /// SenML-ETCH (RFC 8790: SenML records, the FETCH/iPATCH media types) to SenML, in
+    /// requests and responses alike, as Anjay Lite takes 322 for SenML CBOR; the JSON
     /// formats without an implementation give `None`.
     pub fn from_content_format(cf: u16) -> Option<Format> {
         match cf {
@@ -83,9 +91,9 @@ impl Format {
             #[cfg(feature = "tlv")]
             TLV | LEGACY_TLV => Some(Format::Tlv),
             #[cfg(feature = "senml-json")]
-            SENML_JSON => Some(Format::SenmlJson),
+            SENML_JSON | SENML_ETCH_JSON => Some(Format::SenmlJson),
             #[cfg(feature = "senml-cbor")]
-            SENML_CBOR => Some(Format::SenmlCbor),
+            SENML_CBOR | SENML_ETCH_CBOR => Some(Format::SenmlCbor),
             #[cfg(feature = "lwm2m-cbor")]
             LWM2M_CBOR => Some(Format::Lwm2mCbor),
             _ => None,
@@ -725,7 +733,20 @@ mod tests {
             Some(Format::Lwm2mCbor)
         );
         assert_eq!(Format::from_content_format(9999), None);
-        assert!(can_encode(PREFERRED) && can_encode(TLV) && !can_encode(LINK_FORMAT));
+        assert!(can_encode(PREFERRED) && !can_encode(LINK_FORMAT));
+        // TLV is always decoded, written only with `tlv-encoder` (Anjay Lite: never).
+        assert_eq!(can_encode(TLV), cfg!(feature = "tlv-encoder"));
+        assert_eq!(can_encode(LEGACY_TLV), cfg!(feature = "tlv-encoder"));
+        // SenML-ETCH is SenML (RFC 8790), as Anjay Lite takes 322 for SenML CBOR.
+        assert_eq!(
+            Format::from_content_format(SENML_ETCH_CBOR),
+            Some(Format::SenmlCbor)
+        );
+        assert_eq!(
+            Format::from_content_format(SENML_ETCH_JSON),
+            Some(Format::SenmlJson)
+        );
+        assert!(can_encode(SENML_ETCH_CBOR));
         let mut out = [0u8; 8];
         assert!(AnyEncoder::new(TLV, &Path::new(&[3]), &mut out).is_ok());
         assert!(matches!(
