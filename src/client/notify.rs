@@ -248,7 +248,7 @@ impl Client {
         let _ = (path, deleted);
     }
 
-    /// `anj_dm_remove_obj`: observations of the object end with a 4.04 and its attributes
+    /// `anj_dm_remove_obj`: observations of the object end (silently) and its attributes
     /// go.
     pub fn on_object_removed(&mut self, oid: u16) {
         let path = Path::new(&[oid]);

@@ -494,14 +494,24 @@ impl Observations {
         Some(i)
     }
 
-    /// A change at `path`: observations of anything overlapping it are re-evaluated, and
-    /// those of what was deleted (`path` or below it) end with a 4.04.
+    /// A change at `path`: observations of anything overlapping it are re-evaluated.
+    /// A deletion instead ends, silently, every single (not composite) observation of
+    /// `path` or below it, and re-evaluates nothing, as Anjay Lite does: the server that
+    /// deleted it needs no 4.04, and a composite observation goes on with the paths that
+    /// remain.
     pub fn mark_changed(&mut self, path: &Path, deleted: bool) {
-        for o in self.slots.iter_mut().flatten() {
-            if deleted && path.is_prefix_of(&o.path) {
-                o.gone = true;
-            } else if overlap(path, &o.path) {
-                o.state.changed = true;
+        for i in 0..self.slots.len() {
+            let Some(o) = self.slots[i].as_mut() else {
+                continue;
+            };
+            if !deleted {
+                if overlap(path, &o.path) {
+                    o.state.changed = true;
+                }
+            } else if !o.composite && path.is_prefix_of(&o.path) {
+                crate::log_warning!("observation removed: its path was deleted");
+                self.slots[i] = None;
+                self.store.remove_slot(i as u8);
             }
         }
     }

@@ -435,9 +435,26 @@ fn table_groups_and_changes() {
     t.mark_changed(&Path::new(&[3, 0, 1]), false);
     assert!(t.get(0).unwrap().state.changed);
     assert!(!t.get(1).unwrap().state.changed);
+    // A deletion ends the single observations at or below the path, silently (nothing
+    // is marked gone or changed), and leaves a composite one and anything above it.
+    t.get_mut(0).unwrap().state.changed = false;
+    assert!(t
+        .add(b"cc", Path::new(&[3303, 0, 5701]), false, 112, s)
+        .is_some());
+    assert!(t.add(b"dd", Path::new(&[3303]), false, 112, s).is_some());
     t.mark_changed(&Path::new(&[3303, 0]), true);
-    assert!(t.get(1).unwrap().gone);
-    assert!(!t.get(2).unwrap().gone);
+    assert!(
+        t.get(3).is_none(),
+        "the observation below the deleted path ended"
+    );
+    let dd = t.get(4).unwrap();
+    assert!(
+        !dd.gone && !dd.state.changed,
+        "the one above it is untouched"
+    );
+    assert!(!t.get(1).unwrap().gone && !t.get(1).unwrap().state.changed);
+    assert!(!t.get(0).unwrap().state.changed);
+    assert!(t.cancel_token(b"dd"));
     assert!(t.room_for(b"bb", 2 + OBSERVE_MAX_OBSERVATIONS_NUMBER - 3));
     assert!(t.cancel_token(b"bb"));
     assert_eq!(t.heads().count(), 1);
