@@ -451,6 +451,13 @@ function(_anj_rs_resolve_config prefix)
             "anj-rs accepts ${_min} to ${_max}.")
         endif()
         list(APPEND _env "${_name}=${_value}")
+      elseif(_name MATCHES "^ANJ_MBEDTLS_(HS_INITIAL_TIMEOUT_VALUE_MS|HS_MAXIMUM_TIMEOUT_VALUE_MS|MAX_TRUST_STORE_CERTIFICATE_SIZE)$")
+        # Read by build.rs (mbedtls_settings) from the environment and compiled into
+        # the DTLS backend; passed only when not the default, so that the signature of
+        # a default configuration stays as it was.
+        if(NOT _value STREQUAL _default)
+          list(APPEND _env "${_name}=${_value}")
+        endif()
       elseif(NOT _value STREQUAL _default)
         list(APPEND _unsupported "${_name}=${_value}")
       endif()

@@ -10,7 +10,8 @@
 # 3. Two build directories share one cargo target directory (ANJ_RS_CARGO_TARGET_DIR):
 #    each links its own configuration.
 # 4. MBEDTLS_CFG_STR with MBEDTLS_SSL_DTLS_CONNECTION_ID=OFF, or
-#    ANJ_RS_DTLS_CONNECTION_ID=OFF, turns the Connection ID off.
+#    ANJ_RS_DTLS_CONNECTION_ID=OFF, turns the Connection ID off; the MbedTLS handshake
+#    timeouts given to CMake reach build.rs.
 #
 #   cmake -DREPO=<checkout> -DWORK=<scratch dir> -P tests/cmake/check_package.cmake
 if(NOT REPO OR NOT WORK)
@@ -151,6 +152,31 @@ configure("${A}" "-DMBEDTLS_CFG_STR=" -DANJ_RS_DTLS_CONNECTION_ID=OFF)
 read_state("${A}")
 has(_c "${inv}" "ANJ_RS_DTLS_NO_CONNECTION_ID=1")
 check(_c "ANJ_RS_DTLS_CONNECTION_ID=OFF turns the CID off")
+
+# The MbedTLS handshake timeouts reach build.rs (the suite's DTLS retry tests set the
+# maximum); the default configuration passes none, so its signature is unchanged.
+set(D "${WORK}/d")
+file(REMOVE_RECURSE "${D}")
+configure("${D}" -DANJ_RS_BUILD_AT_CONFIGURE=OFF)
+read_state("${D}")
+has(_c "${inv}" "ANJ_MBEDTLS_HS_")
+if(_c)
+  set(_c FALSE)
+else()
+  set(_c TRUE)
+endif()
+check(_c "default handshake timeouts: nothing passed to cargo")
+configure("${D}" -DANJ_RS_BUILD_AT_CONFIGURE=OFF -DANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS=500
+  -DANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS=2100)
+read_state("${D}")
+has(_c1 "${inv}" "ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS=2100")
+has(_c2 "${inv}" "ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS=500")
+set(_c FALSE)
+if(_c1 AND _c2)
+  set(_c TRUE)
+endif()
+check(_c "-DANJ_MBEDTLS_HS_*_TIMEOUT_VALUE_MS reach cargo's environment")
+file(REMOVE_RECURSE "${D}")
 
 # Security off from the command line (the suite's "minimal" configuration does this).
 # ANJ_RS_CARGO_FLAGS with vendored-mbedtls (how the suite passes it) must not turn
