@@ -978,7 +978,18 @@ impl Client {
                 return;
             }
             match link.recv(&mut self.in_buf) {
-                Recv::Datagram(len) => self.handle_datagram(now, link, len, anj),
+                Recv::Datagram(len) => {
+                    // A request of the server (code class 0, not empty) is the last thing
+                    // read in this step: the application runs between two of them (so a
+                    // download its handler started gets its first step before the next
+                    // request, e.g. an empty Package URI, can end it), whatever the
+                    // relative speed of the server and this process.
+                    let request = len > 1 && (1..0x20).contains(&self.in_buf[1]);
+                    self.handle_datagram(now, link, len, anj);
+                    if request {
+                        return;
+                    }
+                }
                 Recv::TooBig => {
                     crate::log_warning!("dropped a datagram larger than ANJ_IN_MSG_BUFFER_SIZE")
                 }

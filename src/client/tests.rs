@@ -622,8 +622,11 @@ fn server_read_and_duplicate_get_the_same_response() {
     read.add_option(CoapOption::Accept, vec![0]);
     rig.deliver(&read);
     rig.deliver(&read);
+    // One request of the server per step: the duplicate waits for the next one.
     rig.step();
     let r1 = rig.take_sent().unwrap();
+    assert!(rig.take_sent().is_none(), "one request per step");
+    rig.step();
     let r2 = rig.take_sent().unwrap();
     assert_eq!(
         r1.header.code,
