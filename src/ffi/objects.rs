@@ -510,7 +510,8 @@ unsafe extern "C" fn server_inst_reset(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only with the Server object it was registered
+    // with, which lives inside its `ServerObj` context for as long as it is registered.
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if !ctx.has_instance || ctx.data.iid != iid {
         return ERR_NOT_FOUND;
