@@ -470,6 +470,15 @@ class CoapsFileServer(LeshanProbe):
 # helpers
 
 
+def resolves_to_loopback(host: str) -> bool:
+    """Whether ``host`` resolves to 127.0.0.1 here (an /etc/hosts entry for the tutorials'
+    hard-coded server names); False when it does not resolve at all (no network)."""
+    try:
+        return socket.gethostbyname(host) == LOOPBACK
+    except OSError:
+        return False
+
+
 def udp_port_free(port: int) -> bool:
     """Whether UDP ``port`` on 127.0.0.1 can be bound now (the tutorials' fixed ports)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

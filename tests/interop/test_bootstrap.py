@@ -222,8 +222,7 @@ TUTORIAL = os.environ.get("ANJ_TUTORIAL_AT_BOOTSTRAP")
 def test_anjay_lite_at_bootstrap_tutorial(leshan_server, endpoint_name, tmp_path):
     """Anjay Lite's tutorial, unchanged: its Bootstrap-Server is
     coap://eu.iot.avsystem.cloud:5693, which /etc/hosts must map to 127.0.0.1."""
-    import socket
-    if socket.gethostbyname("eu.iot.avsystem.cloud") != "127.0.0.1":
+    if not leshan.resolves_to_loopback("eu.iot.avsystem.cloud"):
         pytest.skip("eu.iot.avsystem.cloud does not resolve to 127.0.0.1")
     probe = leshan.BootstrapProbe(endpoint_name, leshan_server.coap_uri)
     probe.port = 5693

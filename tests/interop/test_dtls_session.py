@@ -281,7 +281,7 @@ def test_bc_security_tutorial_registers_with_its_hard_coded_psk(leshan_cid, tmp_
     # The tutorial connects to coaps://eu.iot.avsystem.cloud:5684 (127.0.0.1 in
     # /etc/hosts) as identity "identity" with key "P4s$w0rd": a forwarder on 5684
     # takes it to Leshan, which knows that key for the endpoint.
-    if socket.gethostbyname("eu.iot.avsystem.cloud") != "127.0.0.1":
+    if not leshan.resolves_to_loopback("eu.iot.avsystem.cloud"):
         pytest.skip("eu.iot.avsystem.cloud does not resolve to 127.0.0.1")
     if not leshan.udp_port_free(5684):
         pytest.skip("UDP 127.0.0.1:5684 is in use")

@@ -51,7 +51,7 @@ def _registered(server, ep, proc, what, other_than=None):
 
 
 def test_tutorial_bootstraps_persists_references_and_restarts(tmp_path):
-    if socket.gethostbyname(HOST) != "127.0.0.1":
+    if not leshan.resolves_to_loopback(HOST):
         pytest.skip(f"{HOST} does not resolve to 127.0.0.1")
     if not leshan.udp_port_free(5694):
         pytest.skip("UDP 127.0.0.1:5694 is in use")

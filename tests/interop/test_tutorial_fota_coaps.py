@@ -67,7 +67,7 @@ def remove_image() -> None:
 
 
 def test_tutorial_pulls_firmware_over_coaps_with_its_psk(leshan_server, tmp_path):
-    if socket.gethostbyname("eu.iot.avsystem.cloud") != "127.0.0.1":
+    if not leshan.resolves_to_loopback("eu.iot.avsystem.cloud"):
         pytest.skip("eu.iot.avsystem.cloud does not resolve to 127.0.0.1")
     if not leshan.udp_port_free(5684):
         pytest.skip("UDP 127.0.0.1:5684 is in use")
