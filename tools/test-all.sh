@@ -117,7 +117,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     # (test_persistence_restart.py: ANJ_EXAMPLE_PERSISTENCE_FILE in c_examples/common),
     # and with raw public keys on tinydtls (test_rpk.py: c_examples/certificates with
     # ANJ_EXAMPLE_RPK=1; vendored-tinydtls brings certificates too).
-    cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF -DANJ_WITH_SENML_JSON=ON -DANJ_WITH_TLV_ENCODER=ON -DANJ_EXAMPLES_WITH_DTLS=ON \
+    cmake -S "$root" -B "$build-dtls" -DCMAKE_BUILD_TYPE=Release -DANJ_RS_BUILD_AT_CONFIGURE=OFF -DANJ_WITH_SENML_JSON=ON -DANJ_WITH_TLV_ENCODER=ON -DEXAMPLES_WITH_DTLS=ON \
         "-DANJ_RS_CARGO_FLAGS=--features;vendored-mbedtls,vendored-tinydtls,persistence,fota-coaps,certificates" >/dev/null
     cmake --build "$build-dtls" -j 2 --target anj_example_sensor anj_example_psk anj_example_bootstrap \
         anj_example_coap_download anj_example_fw_update_pull anj_example_certificates >/dev/null
