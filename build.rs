@@ -20,95 +20,8 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::PathBuf;
 
-/// cargo feature <-> Anjay Lite option name. One entry per line: the CMake package
-/// (cmake/anjay_lite-config.cmake) reads this table line by line.
-#[rustfmt::skip]
-const FEATURE_TABLE: &[(&str, &str)] = &[
-    ("net-udp", "ANJ_NET_WITH_UDP"),
-    ("net-dtls", "ANJ_NET_WITH_DTLS"),
-    ("net-ipv4", "ANJ_NET_WITH_IPV4"),
-    ("net-ipv6", "ANJ_NET_WITH_IPV6"),
-    ("socket-posix-compat", "ANJ_WITH_SOCKET_POSIX_COMPAT"),
-    ("time-posix-compat", "ANJ_WITH_TIME_POSIX_COMPAT"),
-    ("rng-posix-compat", "ANJ_WITH_RNG_POSIX_COMPAT"),
-    ("security", "ANJ_WITH_SECURITY"),
-    ("mbedtls", "ANJ_WITH_MBEDTLS"),
-    ("certificates", "ANJ_WITH_CERTIFICATES"),
-    ("rpk", "ANJ_WITH_RPK"),
-    ("allow-insecure-server-certificate-skip", "ANJ_ALLOW_INSECURE_SERVER_CERTIFICATE_SKIP"),
-    ("external-crypto-storage", "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE"),
-    ("crypto-storage-default", "ANJ_WITH_CRYPTO_STORAGE_DEFAULT"),
-    ("default-device-obj", "ANJ_WITH_DEFAULT_DEVICE_OBJ"),
-    ("default-security-obj", "ANJ_WITH_DEFAULT_SECURITY_OBJ"),
-    ("default-server-obj", "ANJ_WITH_DEFAULT_SERVER_OBJ"),
-    ("default-fota-obj", "ANJ_WITH_DEFAULT_FOTA_OBJ"),
-    ("fota-pull-method", "ANJ_FOTA_WITH_PULL_METHOD"),
-    ("fota-push-method", "ANJ_FOTA_WITH_PUSH_METHOD"),
-    ("fota-coap", "ANJ_FOTA_WITH_COAP"),
-    ("fota-coaps", "ANJ_FOTA_WITH_COAPS"),
-    ("fota-http", "ANJ_FOTA_WITH_HTTP"),
-    ("fota-https", "ANJ_FOTA_WITH_HTTPS"),
-    ("fota-coap-tcp", "ANJ_FOTA_WITH_COAP_TCP"),
-    ("fota-coaps-tcp", "ANJ_FOTA_WITH_COAPS_TCP"),
-    ("coap-downloader", "ANJ_WITH_COAP_DOWNLOADER"),
-    ("senml-cbor", "ANJ_WITH_SENML_CBOR"),
-    ("senml-json", "ANJ_WITH_SENML_JSON"),
-    ("plaintext", "ANJ_WITH_PLAINTEXT"),
-    ("opaque", "ANJ_WITH_OPAQUE"),
-    ("tlv", "ANJ_WITH_TLV"),
-    ("tlv-encoder", "ANJ_WITH_TLV_ENCODER"),
-    ("cbor", "ANJ_WITH_CBOR"),
-    ("cbor-decode-decimal-fractions", "ANJ_WITH_CBOR_DECODE_DECIMAL_FRACTIONS"),
-    ("cbor-decode-half-float", "ANJ_WITH_CBOR_DECODE_HALF_FLOAT"),
-    ("cbor-decode-indefinite-bytes", "ANJ_WITH_CBOR_DECODE_INDEFINITE_BYTES"),
-    ("cbor-decode-string-time", "ANJ_WITH_CBOR_DECODE_STRING_TIME"),
-    ("lwm2m-cbor", "ANJ_WITH_LWM2M_CBOR"),
-    ("discover", "ANJ_WITH_DISCOVER"),
-    ("discover-attr", "ANJ_WITH_DISCOVER_ATTR"),
-    ("observe", "ANJ_WITH_OBSERVE"),
-    ("observe-composite", "ANJ_WITH_OBSERVE_COMPOSITE"),
-    ("rst-as-cancel-observe", "ANJ_WITH_RST_AS_CANCEL_OBSERVE"),
-    ("observation-cancel-on-timeout", "ANJ_OBSERVE_OBSERVATION_CANCEL_ON_TIMEOUT"),
-    ("bootstrap", "ANJ_WITH_BOOTSTRAP"),
-    ("bootstrap-discover", "ANJ_WITH_BOOTSTRAP_DISCOVER"),
-    ("composite-operations", "ANJ_WITH_COMPOSITE_OPERATIONS"),
-    ("lwm2m-send", "ANJ_WITH_LWM2M_SEND"),
-    ("external-data", "ANJ_WITH_EXTERNAL_DATA"),
-    ("persistence", "ANJ_WITH_PERSISTENCE"),
-    ("ntp", "ANJ_WITH_NTP"),
-    ("cache", "ANJ_WITH_CACHE"),
-    ("lwm2m12", "ANJ_WITH_LWM2M12"),
-    ("log-full", "ANJ_LOG_FULL"),
-    ("log-micro", "ANJ_LOG_MICRO"),
-    ("log-handler-output-stderr", "ANJ_LOG_HANDLER_OUTPUT_STDERR"),
-];
-
-/// Valued options: name, default, minimum, maximum.
-const NUMERIC_TABLE: &[(&str, u64, u64, u64)] = &[
-    ("ANJ_IN_MSG_BUFFER_SIZE", 1200, 64, 65535),
-    ("ANJ_OUT_MSG_BUFFER_SIZE", 1200, 64, 65535),
-    ("ANJ_OUT_PAYLOAD_BUFFER_SIZE", 1024, 16, 65535),
-    ("ANJ_DM_MAX_OBJECTS_NUMBER", 10, 1, 65534),
-    ("ANJ_DM_MAX_COMP_READ_ENTRIES", 5, 1, 65535),
-    ("ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE", 255, 1, 65535),
-    ("ANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE", 255, 1, 65535),
-    ("ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE", 255, 1, 65535),
-    ("ANJ_SEC_OBJ_MAX_SNI_SIZE", 50, 1, 65535),
-    ("ANJ_COAP_DOWNLOADER_MAX_PATHS_NUMBER", 3, 1, 255),
-    ("ANJ_COAP_DOWNLOADER_MAX_MSG_SIZE", 1200, 64, 65535),
-    ("ANJ_NTP_SERVER_ADDR_MAX_LEN", 25, 1, 255),
-    ("ANJ_OBSERVE_MAX_OBSERVATIONS_NUMBER", 10, 1, 65535),
-    ("ANJ_OBSERVE_MAX_WRITE_ATTRIBUTES_NUMBER", 10, 1, 65535),
-    // anj-rs: bytes for notifications stored while the server is unreachable (/1/x/6).
-    ("ANJ_OBSERVE_NOTIFICATION_STORE_SIZE", 0, 0, 65535),
-    ("ANJ_LWM2M_SEND_QUEUE_SIZE", 1, 1, 255),
-    ("ANJ_COAP_MAX_OPTIONS_NUMBER", 15, 1, 255),
-    ("ANJ_COAP_MAX_ATTR_OPTION_SIZE", 40, 1, 255),
-    ("ANJ_COAP_MAX_LOCATION_PATHS_NUMBER", 2, 1, 32),
-    ("ANJ_COAP_MAX_LOCATION_PATH_SIZE", 40, 1, 255),
-    ("ANJ_CACHE_ENTRIES_NUMBER", 10, 1, 255),
-    ("ANJ_LOG_FORMATTER_BUF_SIZE", 512, 16, 65535),
-];
+// The option table (FEATURE_TABLE, NUMERIC_TABLE), shared with anj-core/build.rs.
+include!("anj-core/options.rs");
 
 struct Config {
     features: Vec<&'static str>,
@@ -457,11 +370,9 @@ const NTP_FIXED_64: u64 = 192;
 const NTP_FIXED_32: u64 = 160;
 
 fn write_rust(cfg: &Config, lay: &Layout) -> String {
+    // The valued options themselves are anj-core's constants (anj-core/build.rs).
+    let _ = cfg;
     let mut s = String::from("// Generated by build.rs from the build configuration.\n");
-    for (name, value) in &cfg.numbers {
-        let short = name.trim_start_matches("ANJ_");
-        writeln!(s, "pub const {short}: usize = {value};").unwrap();
-    }
     writeln!(s, "pub const SIZEOF_ANJ_T: usize = {};", lay.anj_t).unwrap();
     writeln!(
         s,
@@ -578,6 +489,7 @@ fn write_header(cfg: &Config, lay: &Layout) -> String {
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=anj-core/options.rs");
     println!("cargo:rerun-if-changed=src/c");
     println!("cargo:rerun-if-env-changed=ANJ_CONFIG_HEADER_DIR");
     println!("cargo:rustc-check-cfg=cfg(anj_mbedtls_backend)");

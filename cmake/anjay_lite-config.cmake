@@ -230,13 +230,18 @@ function(_anj_rs_read_build_rs)
     return()
   endif()
   get_property(_repo GLOBAL PROPERTY ANJ_RS_REPO)
-  set(_build_rs "${_repo}/build.rs")
-  if(NOT EXISTS "${_build_rs}")
-    message(FATAL_ERROR "anjay_lite (anj-rs): ${_build_rs} not found")
-  endif()
-  # Read it as text and make it safe to handle as a CMake list: `;` separates
+  # The option table (anj-core/options.rs) and the dependency rules (build.rs).
+  set(_build_rs "${_repo}/anj-core/options.rs")
+  foreach(_f "${_build_rs}" "${_repo}/build.rs")
+    if(NOT EXISTS "${_f}")
+      message(FATAL_ERROR "anjay_lite (anj-rs): ${_f} not found")
+    endif()
+  endforeach()
+  # Read them as text and make it safe to handle as a CMake list: `;` separates
   # list items and an unbalanced `[` would glue items together.
   file(READ "${_build_rs}" _text)
+  file(READ "${_repo}/build.rs" _text2)
+  string(APPEND _text "\n${_text2}")
   string(REPLACE ";" "<semicolon>" _text "${_text}")
   string(REPLACE "[" "<lbracket>" _text "${_text}")
   string(REPLACE "]" "<rbracket>" _text "${_text}")

@@ -125,7 +125,7 @@ impl<'b> TlvEncoder<'b> {
         Self::with_writer(base, SliceWriter::new(out))
     }
 
-    pub(crate) fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
+    pub fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
         TlvEncoder {
             w,
             base,

@@ -41,34 +41,34 @@ const L_VB: i64 = 4;
 const L_T: i64 = 6;
 const L_VD: i64 = 8;
 /// LwM2M's object link value label (TS Core §7.4.6).
-pub(crate) const VLO: &[u8] = b"vlo";
+pub const VLO: &[u8] = b"vlo";
 
 /// Longest full name: "/65534/65534/65534/65534".
-pub(crate) const MAX_NAME: usize = 24;
+pub const MAX_NAME: usize = 24;
 
 /// Renders `path` as SenML name text (`/a/b`; the root is `/`) into `buf`.
-pub(crate) fn name_text<'b>(path: &Path, buf: &'b mut [u8; MAX_NAME]) -> Result<&'b [u8], IoError> {
+pub fn name_text<'b>(path: &Path, buf: &'b mut [u8; MAX_NAME]) -> Result<&'b [u8], IoError> {
     let n = path.write_str(buf)?;
     Ok(buf.get(..n).unwrap_or(&[]))
 }
 
 /// Common state of the SenML encoders: which fields a record gets.
 /// The names are kept as paths and rendered only when written.
-pub(crate) struct RecordPlan {
+pub struct RecordPlan {
     pub bn: Option<Path>,
     pub n: Option<Path>,
     pub bt: Option<f64>,
 }
 
 #[derive(Clone, Copy)]
-pub(crate) struct SenmlEncState {
+pub struct SenmlEncState {
     base: Path,
     first: bool,
     last_time: f64,
 }
 
 impl SenmlEncState {
-    pub(crate) fn new(base: Path) -> Self {
+    pub fn new(base: Path) -> Self {
         SenmlEncState {
             base,
             first: true,
@@ -76,7 +76,7 @@ impl SenmlEncState {
         }
     }
 
-    pub(crate) fn plan(&mut self, e: &Entry<'_>) -> Result<RecordPlan, IoError> {
+    pub fn plan(&mut self, e: &Entry<'_>) -> Result<RecordPlan, IoError> {
         if !self.base.is_prefix_of(&e.path) {
             return Err(IoError::BadPath);
         }
@@ -122,7 +122,7 @@ impl<'b> SenmlCborEncoder<'b> {
         Self::with_writer(base, SliceWriter::new(out))
     }
 
-    pub(crate) fn with_writer(base: Path, mut w: SliceWriter<'b>) -> Self {
+    pub fn with_writer(base: Path, mut w: SliceWriter<'b>) -> Self {
         // RFC 8949 §3.2.2: major type 4, additional information 31.
         let failed = w.push_byte(0x9F).is_err();
         SenmlCborEncoder {
@@ -137,7 +137,7 @@ impl<'b> SenmlCborEncoder<'b> {
     /// operation): the array is definite-length, as Anjay Lite writes it, and no break
     /// closes it. Still nothing is patched, so windows of the output stay exact. Exactly
     /// `count` records must be written before [`Encoder::finish`].
-    pub(crate) fn with_count(base: Path, count: usize, w: SliceWriter<'b>) -> Self {
+    pub fn with_count(base: Path, count: usize, w: SliceWriter<'b>) -> Self {
         let mut c = CborWriter::from_writer(w);
         let count = count as u64;
         let failed = c.array(count).is_err();
@@ -152,7 +152,7 @@ impl<'b> SenmlCborEncoder<'b> {
     /// [`Encoder::streamed`] for a record that also carries a timestamp (`bt` as for
     /// [`Entry::timestamp`]).
     #[cfg(feature = "external-data")]
-    pub(crate) fn streamed_at(
+    pub fn streamed_at(
         &mut self,
         path: &Path,
         ty: DataType,
@@ -315,7 +315,7 @@ fn write_record_value(c: &mut CborWriter<'_>, v: &Value<'_>) -> Result<(), IoErr
 
 /// A SenML number before it is typed.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Num {
+pub enum Num {
     /// A non-negative integer.
     U(u64),
     /// A negative integer `-1 - n`.
@@ -324,7 +324,7 @@ pub(crate) enum Num {
 }
 
 impl Num {
-    pub(crate) fn as_f64(self) -> f64 {
+    pub fn as_f64(self) -> f64 {
         match self {
             Num::U(u) => u as f64,
             Num::N(n) => -1.0 - n as f64,
@@ -351,7 +351,7 @@ impl Num {
 
 /// The value field of one record, before typing.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum RawValue<'a> {
+pub enum RawValue<'a> {
     None,
     Num(Num),
     Str(&'a [u8]),
@@ -362,7 +362,7 @@ pub(crate) enum RawValue<'a> {
 
 /// One record's fields as parsed (strings already unescaped / decoded).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Record<'a> {
+pub struct Record<'a> {
     pub bn: Option<&'a [u8]>,
     pub n: Option<&'a [u8]>,
     pub bt: Option<f64>,
@@ -371,7 +371,7 @@ pub(crate) struct Record<'a> {
 }
 
 impl<'a> Record<'a> {
-    pub(crate) const EMPTY: Record<'a> = Record {
+    pub const EMPTY: Record<'a> = Record {
         bn: None,
         n: None,
         bt: None,
@@ -380,7 +380,7 @@ impl<'a> Record<'a> {
     };
 
     /// Sets a field, rejecting duplicates (RFC 8428 §4.1 does not allow repeated labels).
-    pub(crate) fn set<T>(slot: &mut Option<T>, v: T) -> Result<(), IoError> {
+    pub fn set<T>(slot: &mut Option<T>, v: T) -> Result<(), IoError> {
         if slot.is_some() {
             return Err(IoError::Malformed);
         }
@@ -388,7 +388,7 @@ impl<'a> Record<'a> {
         Ok(())
     }
 
-    pub(crate) fn set_value(&mut self, v: RawValue<'a>) -> Result<(), IoError> {
+    pub fn set_value(&mut self, v: RawValue<'a>) -> Result<(), IoError> {
         if self.value != RawValue::None {
             return Err(IoError::Malformed);
         }
@@ -401,7 +401,7 @@ impl<'a> Record<'a> {
 /// The base name is copied (a longer one than a path's text cannot name a path), so the
 /// state outlives the payload and a decoder can resume from it (RFC 7959 Block1).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct SenmlDecState {
+pub struct SenmlDecState {
     base: Path,
     bn: [u8; MAX_NAME],
     bn_len: u8,
@@ -409,7 +409,7 @@ pub(crate) struct SenmlDecState {
 }
 
 impl SenmlDecState {
-    pub(crate) fn new(base: Path) -> Self {
+    pub fn new(base: Path) -> Self {
         SenmlDecState {
             base,
             bn: [0; MAX_NAME],
@@ -419,7 +419,7 @@ impl SenmlDecState {
     }
 
     /// Takes the base fields of a record (they apply to it and to the records after it).
-    pub(crate) fn take_bases(&mut self, r: &Record<'_>) -> Result<(), IoError> {
+    pub fn take_bases(&mut self, r: &Record<'_>) -> Result<(), IoError> {
         if let Some(bn) = r.bn {
             let slot = self.bn.get_mut(..bn.len()).ok_or(IoError::BadPath)?;
             slot.copy_from_slice(bn);
@@ -432,7 +432,7 @@ impl SenmlDecState {
     }
 
     /// Turns a parsed record into an entry (RFC 8428 §4.6 resolution).
-    pub(crate) fn resolve<'a>(
+    pub fn resolve<'a>(
         &mut self,
         r: Record<'a>,
         expected: TypeOf<'_>,
@@ -452,7 +452,7 @@ impl SenmlDecState {
     }
 
     /// The path a record names (its base fields already taken).
-    pub(crate) fn path_of(&self, r: &Record<'_>) -> Result<Path, IoError> {
+    pub fn path_of(&self, r: &Record<'_>) -> Result<Path, IoError> {
         let n = r.n.unwrap_or(&[]);
         let mut name = [0u8; MAX_NAME];
         let mut w = SliceWriter::new(&mut name);

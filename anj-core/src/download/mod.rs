@@ -31,9 +31,9 @@ mod uri;
 #[cfg(test)]
 mod tests;
 
-use crate::client::link::{Link, NetStatus, Recv};
 use crate::coap::{opt, Block, Code, Message, MessageWriter, MsgType};
 use crate::exchange::{Match, Outcome, Pending, TxParams};
+use crate::link::{Link, NetStatus, Recv};
 use crate::time::{after, Duration, Instant};
 
 pub use uri::{Scheme, Uri, UriError};

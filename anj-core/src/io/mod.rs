@@ -1,6 +1,6 @@
 //! Payload formats.
 pub mod cbor;
-pub(crate) mod decimal;
+pub mod decimal;
 pub mod fbits;
 pub mod format;
 // The fuzz bodies exercise every decoder: built when all formats are.
@@ -30,7 +30,7 @@ pub const DECIMAL_MAX_LEN: usize = 20;
 
 /// `v / 10` and `v % 10` with 32-bit operations only: Cortex-M has a 32-bit hardware
 /// divider, whereas a 64-bit division is a library routine of about 1 KB.
-pub(crate) fn div10(v: u64) -> (u64, u8) {
+pub fn div10(v: u64) -> (u64, u8) {
     // Most numbers written are small (path IDs, lengths): one 32-bit division.
     if let Ok(small) = u32::try_from(v) {
         return (u64::from(small / 10), (small % 10) as u8);

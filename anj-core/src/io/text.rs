@@ -20,7 +20,7 @@ const B64_STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 const B64_URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Base64-encodes `data` (RFC 4648 §4, or §5 with `url`), with `=` padding if `pad`.
-pub(crate) fn base64_encode(
+pub fn base64_encode(
     w: &mut SliceWriter<'_>,
     data: &[u8],
     url: bool,
@@ -49,7 +49,7 @@ pub(crate) fn base64_encode(
 /// chunks come, up to 2 bytes carried across a chunk boundary, the tail at the end. The
 /// output is the same as [`base64_encode`] of the whole value.
 #[cfg(feature = "external-data")]
-pub(crate) fn base64_encode_streamed(
+pub fn base64_encode_streamed(
     w: &mut SliceWriter<'_>,
     src: &mut super::value::Source<'_>,
     url: bool,
@@ -81,7 +81,7 @@ pub(crate) fn base64_encode_streamed(
 
 /// Decodes base64 (`url` selects the RFC 4648 §5 alphabet) into `out`; padding is optional
 /// but, when present, must complete the last quantum. Returns the decoded length.
-pub(crate) fn base64_decode(input: &[u8], out: &mut [u8], url: bool) -> Result<usize, IoError> {
+pub fn base64_decode(input: &[u8], out: &mut [u8], url: bool) -> Result<usize, IoError> {
     let mut data = input;
     // Strip up to two pad characters; the remaining length must then be a valid quantum.
     let mut padded = false;
@@ -124,7 +124,7 @@ pub(crate) fn base64_decode(input: &[u8], out: &mut [u8], url: bool) -> Result<u
 /// Accepts what [`base64_decode`] accepts of the whole text: padding only at the end and
 /// completing the last quantum; an unpadded last quantum of 2 or 3 characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Base64Stream {
+pub struct Base64Stream {
     /// The bits of the quantum being read.
     quantum: u32,
     /// Characters of it read so far (0..=3).
@@ -139,7 +139,7 @@ pub(crate) struct Base64Stream {
 }
 
 impl Base64Stream {
-    pub(crate) fn new(url: bool) -> Self {
+    pub fn new(url: bool) -> Self {
         Base64Stream {
             url,
             ..Base64Stream::default()
@@ -147,7 +147,7 @@ impl Base64Stream {
     }
 
     /// A decoder taking the characters of both alphabets (RFC 4648 §4 and §5).
-    pub(crate) fn either_alphabet() -> Self {
+    pub fn either_alphabet() -> Self {
         Base64Stream {
             any: true,
             ..Base64Stream::default()
@@ -157,7 +157,7 @@ impl Base64Stream {
     /// Decodes characters of `input` into `out` while a whole quantum fits in it (up to
     /// 3 bytes each); characters of an incomplete quantum are held. Returns how many
     /// characters were used and how many bytes written.
-    pub(crate) fn feed(&mut self, input: &[u8], out: &mut [u8]) -> Result<(usize, usize), IoError> {
+    pub fn feed(&mut self, input: &[u8], out: &mut [u8]) -> Result<(usize, usize), IoError> {
         let mut produced = 0usize;
         for (used, &c) in input.iter().enumerate() {
             if self.ended {
@@ -206,7 +206,7 @@ impl Base64Stream {
     /// The end of the text: the bytes of an unpadded last quantum (at most 2) go into
     /// `out`; returns how many. A quantum of one character or with incomplete padding is
     /// malformed.
-    pub(crate) fn finish(&mut self, out: &mut [u8]) -> Result<usize, IoError> {
+    pub fn finish(&mut self, out: &mut [u8]) -> Result<usize, IoError> {
         let held = usize::from(self.held);
         if self.pad > 0 || held == 1 {
             return Err(IoError::Malformed);
@@ -227,7 +227,7 @@ impl Base64Stream {
     /// Decodes one piece of the text through a small stack buffer, handing the bytes to
     /// `f` as they come (`f(bytes, last)`; `last` is set once, on the final call after the
     /// last piece, which may be empty). Only the final call may have no bytes.
-    pub(crate) fn decode_chunks<E, F: FnMut(&[u8], bool) -> Result<(), E>>(
+    pub fn decode_chunks<E, F: FnMut(&[u8], bool) -> Result<(), E>>(
         &mut self,
         mut input: &[u8],
         last: bool,
@@ -270,7 +270,7 @@ fn sextet(c: u8, url: bool) -> Result<u32, IoError> {
 }
 
 /// Writes one value as LwM2M plain text. Null has no text form.
-pub(crate) fn write_text_value(w: &mut SliceWriter<'_>, v: &Value<'_>) -> Result<(), IoError> {
+pub fn write_text_value(w: &mut SliceWriter<'_>, v: &Value<'_>) -> Result<(), IoError> {
     match *v {
         Value::Null => Err(IoError::Unsupported),
         Value::Bytes(b) => base64_encode(w, b, false, true),
@@ -300,7 +300,7 @@ impl<'b> TextEncoder<'b> {
         Self::with_writer(base, SliceWriter::new(out))
     }
 
-    pub(crate) fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
+    pub fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
         TextEncoder {
             w,
             base,
@@ -355,7 +355,7 @@ impl Encoder for TextEncoder<'_> {
 }
 
 /// Parses a decimal integer: optional sign, then 1+ digits, nothing else.
-pub(crate) fn parse_i64(s: &[u8]) -> Option<i64> {
+pub fn parse_i64(s: &[u8]) -> Option<i64> {
     let digits = s
         .strip_prefix(b"-")
         .or_else(|| s.strip_prefix(b"+"))
@@ -366,7 +366,7 @@ pub(crate) fn parse_i64(s: &[u8]) -> Option<i64> {
     core::str::from_utf8(s).ok()?.parse().ok()
 }
 
-pub(crate) fn parse_u64(s: &[u8]) -> Option<u64> {
+pub fn parse_u64(s: &[u8]) -> Option<u64> {
     let digits = s.strip_prefix(b"+").unwrap_or(s);
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
@@ -376,7 +376,7 @@ pub(crate) fn parse_u64(s: &[u8]) -> Option<u64> {
 
 /// Parses a decimal float (`[-+]digits[.digits][e[-+]digits]`, plus `nan`/`inf` as the
 /// text encoder writes them).
-pub(crate) fn parse_f64(s: &[u8]) -> Option<f64> {
+pub fn parse_f64(s: &[u8]) -> Option<f64> {
     let body = s
         .strip_prefix(b"-")
         .or_else(|| s.strip_prefix(b"+"))

@@ -45,7 +45,7 @@ impl<'b> Lwm2mCborEncoder<'b> {
         Self::with_writer(base, SliceWriter::new(out))
     }
 
-    pub(crate) fn with_writer(base: Path, mut w: SliceWriter<'b>) -> Self {
+    pub fn with_writer(base: Path, mut w: SliceWriter<'b>) -> Self {
         let failed = w.push_byte(MAP_INDEFINITE).is_err();
         Lwm2mCborEncoder {
             w: CborWriter::from_writer(w),

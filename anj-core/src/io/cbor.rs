@@ -36,7 +36,7 @@ pub use super::fbits::{f16_to_f64, f64_to_f16_exact};
 
 /// Writes CBOR into a caller's buffer.
 pub struct CborWriter<'b> {
-    pub(crate) w: SliceWriter<'b>,
+    pub w: SliceWriter<'b>,
 }
 
 impl<'b> CborWriter<'b> {
@@ -46,7 +46,7 @@ impl<'b> CborWriter<'b> {
         }
     }
 
-    pub(crate) fn from_writer(w: SliceWriter<'b>) -> Self {
+    pub fn from_writer(w: SliceWriter<'b>) -> Self {
         CborWriter { w }
     }
 
@@ -100,7 +100,7 @@ impl<'b> CborWriter<'b> {
     /// A byte string (or text string, by `ty`) streamed from `src`: a definite-length
     /// string (RFC 8949 §3.1) whose length a first pass over the source measures.
     #[cfg(feature = "external-data")]
-    pub(crate) fn streamed(
+    pub fn streamed(
         &mut self,
         ty: crate::io::value::DataType,
         src: &mut crate::io::value::Source<'_>,
@@ -216,7 +216,7 @@ impl<'a> CborReader<'a> {
 
     /// After [`IoError::Truncated`] in a definite-length string: where its content starts
     /// in the piece, its full length and whether it is text.
-    pub(crate) fn cut_string(&self) -> Option<(usize, usize, bool)> {
+    pub fn cut_string(&self) -> Option<(usize, usize, bool)> {
         self.cut
     }
 
@@ -319,7 +319,7 @@ impl<'a> CborReader<'a> {
     /// matching features, tag 0 (RFC 3339 text, §3.4.1) becomes an integer (or a float
     /// with fractional seconds) also reported as time, and tag 4 (decimal fraction,
     /// §3.4.4) becomes a float. Any other item is returned as read.
-    pub(crate) fn number_item(&mut self) -> Result<(Item<'a>, bool), IoError> {
+    pub fn number_item(&mut self) -> Result<(Item<'a>, bool), IoError> {
         match self.item()? {
             Item::Tag(TAG_EPOCH_TIME) => Ok((self.item()?, true)),
             #[cfg(feature = "cbor-decode-string-time")]
@@ -378,7 +378,7 @@ impl<'a> CborReader<'a> {
     /// Completes a string whose head `first` was just read: a definite string is
     /// returned as is; an indefinite one has its chunks (definite strings of the same major
     /// type, RFC 8949 §3.2.3) concatenated into `scratch`. Text is checked to be UTF-8.
-    pub(crate) fn string(
+    pub fn string(
         &mut self,
         first: Item<'a>,
         scratch: &mut Scratch<'a>,
@@ -575,7 +575,7 @@ impl<'b> PlainCborEncoder<'b> {
         Self::with_writer(base, SliceWriter::new(out))
     }
 
-    pub(crate) fn with_writer(base: crate::io::value::Path, w: SliceWriter<'b>) -> Self {
+    pub fn with_writer(base: crate::io::value::Path, w: SliceWriter<'b>) -> Self {
         PlainCborEncoder {
             w: CborWriter::from_writer(w),
             base,
@@ -631,10 +631,7 @@ impl crate::io::value::Encoder for PlainCborEncoder<'_> {
 /// Writes one LwM2M value as a CBOR data item (application/cbor, LwM2M CBOR leaves; LwM2M
 /// TS Core §7.4.7): Time as tag 1 + integer (RFC 8949 §3.4.2), Objlnk as the text
 /// `"oid:iid"`, floats in their smallest exact precision. Null has no representation.
-pub(crate) fn write_value(
-    w: &mut CborWriter<'_>,
-    v: &crate::io::value::Value<'_>,
-) -> Result<(), IoError> {
+pub fn write_value(w: &mut CborWriter<'_>, v: &crate::io::value::Value<'_>) -> Result<(), IoError> {
     use crate::io::value::Value;
     match *v {
         Value::Null => Err(IoError::Unsupported),
@@ -744,7 +741,7 @@ impl<'a> PlainCborDecoder<'a> {
 /// `t` (numbers as in SenML: integral values for Int/Uint/Time, any number for Double);
 /// `None` gives the item's natural type (tag 1 marks a Time). Indefinite strings are
 /// concatenated into `scratch`.
-pub(crate) fn read_value<'a>(
+pub fn read_value<'a>(
     r: &mut CborReader<'a>,
     scratch: &mut Scratch<'a>,
     t: Option<crate::io::value::DataType>,

@@ -70,7 +70,7 @@ impl<'b> SenmlJsonEncoder<'b> {
         Self::with_writer(base, SliceWriter::new(out))
     }
 
-    pub(crate) fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
+    pub fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
         SenmlJsonEncoder {
             w,
             state: SenmlEncState::new(base),

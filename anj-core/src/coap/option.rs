@@ -84,7 +84,7 @@ pub mod content_format {
 /// Decodes an unsigned integer option value: big-endian, leading zero bytes allowed on
 /// receipt, empty meaning 0 (RFC 7252 §3.2). `None` if it is longer than `max_len` bytes
 /// (at most 4).
-pub(crate) fn decode_uint(value: &[u8], max_len: usize) -> Option<u32> {
+pub fn decode_uint(value: &[u8], max_len: usize) -> Option<u32> {
     if value.len() > max_len.min(4) {
         return None;
     }
@@ -93,7 +93,7 @@ pub(crate) fn decode_uint(value: &[u8], max_len: usize) -> Option<u32> {
 
 /// Encodes `value` as the shortest uint option value (RFC 7252 §3.2); returns the
 /// buffer and how many of its leading bytes are used.
-pub(crate) fn encode_uint(value: u32) -> ([u8; 4], usize) {
+pub fn encode_uint(value: u32) -> ([u8; 4], usize) {
     let len = 4 - (value.leading_zeros() / 8) as usize;
     let be = value.to_be_bytes();
     let mut out = [0u8; 4];
@@ -103,7 +103,7 @@ pub(crate) fn encode_uint(value: u32) -> ([u8; 4], usize) {
 }
 
 /// Where an option's header ends and its value lies, as decoded from the wire.
-pub(crate) struct RawOption {
+pub struct RawOption {
     pub delta: u32,
     pub len: usize,
     /// Bytes taken by the first byte plus extended delta/length fields.
@@ -111,7 +111,7 @@ pub(crate) struct RawOption {
 }
 
 /// Why an option header could not be decoded.
-pub(crate) enum RawOptionError {
+pub enum RawOptionError {
     /// A nibble of 15 outside the payload marker (RFC 7252 §3.1).
     ReservedNibble,
     /// The extended fields run past the end of the buffer.
@@ -121,7 +121,7 @@ pub(crate) enum RawOptionError {
 /// Decodes one option header starting at `buf[0]`, which must not be the payload marker.
 /// Values 13 and 14 of a nibble take one or two more bytes, biased by 13 and 269
 /// (RFC 7252 §3.1).
-pub(crate) fn decode_option_header(buf: &[u8]) -> Result<RawOption, RawOptionError> {
+pub fn decode_option_header(buf: &[u8]) -> Result<RawOption, RawOptionError> {
     let first = *buf.first().ok_or(RawOptionError::Truncated)?;
     let mut pos = 1;
     let mut extended = |nibble: u8| -> Result<u32, RawOptionError> {
@@ -151,11 +151,11 @@ pub(crate) fn decode_option_header(buf: &[u8]) -> Result<RawOption, RawOptionErr
 }
 
 /// The largest value that the 4-bit-plus-extension form can carry (14 -> 269 + 0xffff).
-pub(crate) const MAX_EXTENDED: usize = 269 + 0xffff;
+pub const MAX_EXTENDED: usize = 269 + 0xffff;
 
 /// Encodes the header of an option with the given delta and value length into `out`;
 /// returns how many bytes it took (1..=5). Both must be at most [`MAX_EXTENDED`].
-pub(crate) fn encode_option_header(delta: usize, len: usize) -> Option<([u8; 5], usize)> {
+pub fn encode_option_header(delta: usize, len: usize) -> Option<([u8; 5], usize)> {
     fn split(v: usize) -> Option<(u8, [u8; 2], usize)> {
         match v {
             0..=12 => Some((v as u8, [0, 0], 0)),

@@ -12,7 +12,7 @@
 //! received on the local monotonic clock, T2 and T3 on the server's clock) the time at
 //! T4 is T3 plus half the round-trip delay `(T4 - T1) - (T3 - T2)`.
 
-use crate::client::link::{NetStatus, Recv};
+use crate::link::{NetStatus, Recv};
 use crate::time::{Duration, Instant, SEC};
 
 /// Port the servers are reached at unless the address names one.

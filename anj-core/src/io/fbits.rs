@@ -139,7 +139,7 @@ fn integral_magnitude(v: f64) -> Option<(bool, u64)> {
 }
 
 /// `d` as i64 if it is finite, integral and within range.
-pub(crate) fn f64_to_i64(d: f64) -> Option<i64> {
+pub fn f64_to_i64(d: f64) -> Option<i64> {
     let (neg, mag) = integral_magnitude(d)?;
     if neg {
         // -2^63 (i64::MIN) is the one magnitude that only fits when negative.
@@ -151,7 +151,7 @@ pub(crate) fn f64_to_i64(d: f64) -> Option<i64> {
 }
 
 /// `d` as u64 if it is finite, integral and within range (`-0.0` gives 0).
-pub(crate) fn f64_to_u64(d: f64) -> Option<u64> {
+pub fn f64_to_u64(d: f64) -> Option<u64> {
     match integral_magnitude(d)? {
         (_, 0) => Some(0),
         (true, _) => None,

@@ -15,7 +15,7 @@ impl<'b> OpaqueEncoder<'b> {
         Self::with_writer(base, SliceWriter::new(out))
     }
 
-    pub(crate) fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
+    pub fn with_writer(base: Path, w: SliceWriter<'b>) -> Self {
         OpaqueEncoder {
             w,
             base,

@@ -267,7 +267,7 @@ fn to_f64(w: Big, digits: i32, sticky: bool, q: i32) -> f64 {
 
 /// Parses a decimal number (see the module documentation); `None` if `s` does not match
 /// the grammar. Out-of-range magnitudes give `±inf` or `±0`.
-pub(crate) fn parse(s: &[u8]) -> Option<f64> {
+pub fn parse(s: &[u8]) -> Option<f64> {
     let (neg, mut rest) = match s.split_first() {
         Some((b'-', tail)) => (true, tail),
         Some((b'+', tail)) => (false, tail),
@@ -344,7 +344,7 @@ pub(crate) fn parse(s: &[u8]) -> Option<f64> {
 
 /// How [`format`] spells a finite number.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Notation {
+pub enum Notation {
     /// Positional, never with an exponent (`100`, `0.000015`), as `{}` prints an `f64`;
     /// falls back to exponent form (without `+`) if that would exceed [`MAX_LEN`].
     Plain,
@@ -354,16 +354,16 @@ pub(crate) enum Notation {
 }
 
 /// The longest text [`format`] produces.
-pub(crate) const MAX_LEN: usize = 32;
+pub const MAX_LEN: usize = 32;
 
 /// The text of a number, see [`format`].
-pub(crate) struct FloatText {
+pub struct FloatText {
     buf: [u8; MAX_LEN],
     len: usize,
 }
 
 impl FloatText {
-    pub(crate) fn as_bytes(&self) -> &[u8] {
+    pub fn as_bytes(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or(&[])
     }
 
@@ -459,7 +459,7 @@ fn to_decimal(v: f64) -> (u64, i32) {
 
 /// Writes `v` in `notation` as the decimal described in the module documentation: `0`
 /// (`-0` for negative zero), `nan`, `inf`, `-inf`.
-pub(crate) fn format(v: f64, notation: Notation) -> FloatText {
+pub fn format(v: f64, notation: Notation) -> FloatText {
     let mut out = FloatText {
         buf: [0; MAX_LEN],
         len: 0,

@@ -636,7 +636,7 @@ impl<'a> AnyDecoder<'a> {
     )),
     allow(dead_code)
 )]
-pub(crate) fn check_resumable(fmt: Format, base: Path, data: &[u8], t: TypeOf<'_>) {
+pub fn check_resumable(fmt: Format, base: Path, data: &[u8], t: TypeOf<'_>) {
     use std::format;
     use std::string::String;
     use std::vec::Vec;

@@ -338,13 +338,13 @@ pub type Source<'s> = dyn StreamSource + 's;
 
 /// The stack buffer a streamed value is read through.
 #[cfg(feature = "external-data")]
-pub(crate) const STREAM_CHUNK: usize = 128;
+pub const STREAM_CHUNK: usize = 128;
 
 /// One pass over a streamed value from its start: `f` gets every chunk and returns
 /// whether it wants more. Returns how many bytes were read. A source that neither ends
 /// nor makes progress is an error.
 #[cfg(feature = "external-data")]
-pub(crate) fn stream_pass(
+pub fn stream_pass(
     src: &mut Source<'_>,
     f: &mut dyn FnMut(&[u8]) -> Result<bool, IoError>,
 ) -> Result<usize, IoError> {
@@ -365,7 +365,7 @@ pub(crate) fn stream_pass(
 
 /// The length of a streamed value: the one the source remembers, else one whole pass.
 #[cfg(feature = "external-data")]
-pub(crate) fn stream_len(src: &mut Source<'_>) -> Result<usize, IoError> {
+pub fn stream_len(src: &mut Source<'_>) -> Result<usize, IoError> {
     match src.known_len() {
         Some(n) => Ok(n),
         None => stream_pass(src, &mut |_| Ok(true)),
@@ -402,15 +402,15 @@ pub trait Decoder<'a> {
 /// window writer (RFC 7959 Block2: one block of a larger response) keeps only the bytes
 /// whose logical position lies in `[skip, skip + buf.len())` and silently drops the others,
 /// so an encoder run in full yields one block while `pos` ends at the total length.
-pub(crate) struct SliceWriter<'b> {
-    pub(crate) buf: &'b mut [u8],
-    pub(crate) pos: usize,
+pub struct SliceWriter<'b> {
+    pub buf: &'b mut [u8],
+    pub pos: usize,
     skip: usize,
     window: bool,
 }
 
 impl<'b> SliceWriter<'b> {
-    pub(crate) fn new(buf: &'b mut [u8]) -> Self {
+    pub fn new(buf: &'b mut [u8]) -> Self {
         SliceWriter {
             buf,
             pos: 0,
@@ -420,7 +420,7 @@ impl<'b> SliceWriter<'b> {
     }
 
     /// A window writer: `buf` receives the bytes `[skip, skip + buf.len())` of the output.
-    pub(crate) fn window(buf: &'b mut [u8], skip: usize) -> Self {
+    pub fn window(buf: &'b mut [u8], skip: usize) -> Self {
         SliceWriter {
             buf,
             pos: 0,
@@ -431,12 +431,12 @@ impl<'b> SliceWriter<'b> {
 
     /// Whether this is a window writer (see [`SliceWriter::window`]).
     #[cfg(feature = "external-data")]
-    pub(crate) fn is_window(&self) -> bool {
+    pub fn is_window(&self) -> bool {
         self.window
     }
 
     /// Stores the part of `data` (logically at `at`) that falls into the buffer.
-    pub(crate) fn patch(&mut self, at: usize, data: &[u8]) {
+    pub fn patch(&mut self, at: usize, data: &[u8]) {
         let lo = at.max(self.skip);
         let hi = at
             .saturating_add(data.len())
@@ -451,7 +451,7 @@ impl<'b> SliceWriter<'b> {
         }
     }
 
-    pub(crate) fn push(&mut self, data: &[u8]) -> Result<(), IoError> {
+    pub fn push(&mut self, data: &[u8]) -> Result<(), IoError> {
         let end = self
             .pos
             .checked_add(data.len())
@@ -482,11 +482,7 @@ impl<'b> SliceWriter<'b> {
     /// first kept byte (a pass that starts there, see [`StreamSource`]) up to the last
     /// one, never further. A source that no longer gives those bytes is an error.
     #[cfg(feature = "external-data")]
-    pub(crate) fn push_streamed(
-        &mut self,
-        src: &mut Source<'_>,
-        len: usize,
-    ) -> Result<(), IoError> {
+    pub fn push_streamed(&mut self, src: &mut Source<'_>, len: usize) -> Result<(), IoError> {
         let start = self.pos;
         let end = start.checked_add(len).ok_or(IoError::BufferTooSmall)?;
         if !self.window && end > self.buf.len() {
@@ -522,7 +518,7 @@ impl<'b> SliceWriter<'b> {
     }
 
     #[inline]
-    pub(crate) fn push_byte(&mut self, b: u8) -> Result<(), IoError> {
+    pub fn push_byte(&mut self, b: u8) -> Result<(), IoError> {
         if self.window {
             return self.push(&[b]);
         }
@@ -532,12 +528,12 @@ impl<'b> SliceWriter<'b> {
         Ok(())
     }
 
-    pub(crate) fn push_u64(&mut self, v: u64) -> Result<(), IoError> {
+    pub fn push_u64(&mut self, v: u64) -> Result<(), IoError> {
         let mut tmp = [0u8; super::DECIMAL_MAX_LEN];
         self.push(super::decimal_u64(v, &mut tmp))
     }
 
-    pub(crate) fn push_i64(&mut self, v: i64) -> Result<(), IoError> {
+    pub fn push_i64(&mut self, v: i64) -> Result<(), IoError> {
         if v < 0 {
             self.push_byte(b'-')?;
         }
@@ -555,7 +551,7 @@ impl fmt::Write for SliceWriter<'_> {
 /// values with up to 15 significant digits, see [`super::decimal`]): positional for
 /// magnitudes in `[1e-5, 1e16)`, otherwise `d.ddde<exp>` so the text stays short.
 /// Non-finite values are written as `nan`, `inf`, `-inf`.
-pub(crate) fn write_f64(w: &mut SliceWriter<'_>, v: f64) -> Result<(), IoError> {
+pub fn write_f64(w: &mut SliceWriter<'_>, v: f64) -> Result<(), IoError> {
     use super::decimal::{format, Notation};
     let a = v.abs();
     let notation = if a == 0.0 || (1e-5..1e16).contains(&a) {
@@ -569,18 +565,18 @@ pub(crate) fn write_f64(w: &mut SliceWriter<'_>, v: f64) -> Result<(), IoError> 
 /// Hands out consecutive pieces of a caller-supplied scratch buffer, each living as long
 /// as the buffer itself: used by decoders whose values must be copied out of the payload
 /// (escaped JSON strings, base64, chunked CBOR strings).
-pub(crate) struct Scratch<'a> {
+pub struct Scratch<'a> {
     rest: &'a mut [u8],
 }
 
 impl<'a> Scratch<'a> {
-    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+    pub fn new(buf: &'a mut [u8]) -> Self {
         Scratch { rest: buf }
     }
 
     /// Fills up to the whole remaining buffer with `fill`, which returns how many bytes it
     /// used; those bytes are split off and returned.
-    pub(crate) fn take_with(
+    pub fn take_with(
         &mut self,
         fill: impl FnOnce(&mut [u8]) -> Result<usize, IoError>,
     ) -> Result<&'a [u8], IoError> {

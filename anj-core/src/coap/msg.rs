@@ -7,13 +7,13 @@ use super::header::{Code, MsgType};
 use super::option::{decode_option_header, decode_uint, opt, RawOptionError};
 
 /// The payload marker that ends the options (RFC 7252 §3).
-pub(crate) const PAYLOAD_MARKER: u8 = 0xff;
+pub const PAYLOAD_MARKER: u8 = 0xff;
 /// Version 1 is the only one defined (RFC 7252 §3).
-pub(crate) const VERSION: u8 = 1;
+pub const VERSION: u8 = 1;
 /// Bytes of the fixed header.
-pub(crate) const HEADER_LEN: usize = 4;
+pub const HEADER_LEN: usize = 4;
 /// Token lengths 9-15 are reserved (RFC 7252 §3).
-pub(crate) const MAX_TOKEN_LEN: usize = 8;
+pub const MAX_TOKEN_LEN: usize = 8;
 
 /// Why a datagram is not a well-formed CoAP message. Each of these is a "message format
 /// error" of RFC 7252 §3: a Confirmable one is answered with Reset, anything else is
@@ -376,7 +376,7 @@ impl<'a> Message<'a> {
     }
 
     /// [`Message::first_unknown_critical`] the long way, option by option.
-    pub(crate) fn first_unknown_critical_scan(&self, known: &[u16]) -> Option<u16> {
+    pub fn first_unknown_critical_scan(&self, known: &[u16]) -> Option<u16> {
         let mut previous = None;
         for (number, value) in self.options() {
             let repeated = previous == Some(number);
