@@ -42,6 +42,11 @@ function(anj_rs_complete_config_header nm lib header_in header_out)
   list(SORT _names)
   list(FIND _names ANJ_T _anj_t)
   if(_anj_t EQUAL -1)
+    string(LENGTH "${_err}" _len)
+    if(_len GREATER 600)
+      string(SUBSTRING "${_err}" 0 600 _err)
+      string(APPEND _err "...")
+    endif()
     message(FATAL_ERROR "anj-rs: `${nm} ${lib}` shows no anj_rs_sizeof_anj_t symbol, so "
       "anj/anj_config.h cannot get the sizes of the opaque types (see src/layout.rs). "
       "Is ${nm} able to read the target's object files? (${_rc}: ${_err})")
