@@ -6,14 +6,12 @@
 //! script reads both and writes:
 //!
 //! * `$OUT_DIR/config.rs`: the values as Rust constants (`crate::config`);
-//! * `$OUT_DIR/include/anj/anj_config.h`: the same configuration for C, plus the sizes
-//!   of the opaque, user-allocated types (`anj_t`, the object contexts and the CoAP
-//!   downloader), so that C code can allocate them by value. The Rust side asserts at
-//!   compile time that the sizes written here are exactly what its types need (see
-//!   `src/layout.rs`).
-//!
-//! When `ANJ_CONFIG_HEADER_DIR` is set, `anj/anj_config.h` is also written there (the
-//! CMake package points it into its build tree).
+//! * `$OUT_DIR/include/anj/anj_config.h`: the same configuration for C, with a
+//!   placeholder line where the sizes of the opaque, user-allocated types (`anj_t`, the
+//!   object contexts, the CoAP downloader, NTP) go. Those come from the compiler, not
+//!   from here: the compiled library carries them as symbols, and
+//!   `cmake/anj_rs_sizes.cmake` completes the header from them (see `src/layout.rs`).
+//!   The library's own C sources, compiled here, see the types as incomplete.
 
 use std::env;
 use std::fmt::Write as _;
@@ -130,20 +128,6 @@ fn validate(cfg: &Config) {
     }
 }
 
-/// Sizes of the opaque types C allocates. `src/layout.rs` asserts that each one is exactly
-/// what the Rust type needs, so a change to those types that is not mirrored here fails to
-/// compile instead of corrupting memory.
-struct Layout {
-    anj_t: u64,
-    server_obj: u64,
-    security_obj: u64,
-    device_obj: u64,
-    fw_update_obj: u64,
-    coap_downloader: u64,
-    ntp: u64,
-    block1_carry: u64,
-}
-
 /// How much of one entry of a structured block-wise Write may wait for the next block
 /// (`src/client/requests.rs`): 256 bytes, or with Bootstrap and security enough for the
 /// largest Security object credential (a certificate a Bootstrap-Write sends block-wise)
@@ -169,252 +153,32 @@ fn round_up(v: u64, align: u64) -> u64 {
     v.div_ceil(align) * align
 }
 
-fn layout(cfg: &Config) -> Layout {
-    let p = cfg.pointer_width / 8;
-    let align = 8;
-    // Fixed part of the client state (everything not sized by the configuration).
-    let client_fixed = if p == 8 {
-        CLIENT_FIXED_64
-    } else {
-        CLIENT_FIXED_32
-    };
-    let r8 = |v: u64| round_up(v, 8);
-    // The copy of the network configuration grows with the security options.
-    let net_cfg_security = match (
-        p,
-        cfg.enabled("security"),
-        cfg.enabled("certificates"),
-        cfg.enabled("external-crypto-storage"),
-    ) {
-        (_, false, _, _) => 0,
-        // `crypto_ctx` (external crypto storage) adds a pointer.
-        (8, true, false, false) => 64,
-        (8, true, false, true) => 72,
-        (8, true, true, false) => 112,
-        (8, true, true, true) => 120,
-        (_, true, false, false) => 40,
-        (_, true, false, true) => 44,
-        (_, true, true, false) => 64,
-        (_, true, true, true) => 68,
-    };
-    let carry = block1_carry(cfg);
-    let mut anj = 8 // endpoint_name, padded to the 8-aligned storage that follows
-        + client_fixed
-        // (CLIENT_FIXED counts a 256-byte Block1 carry.)
-        + (carry - 256)
-        + r8(cfg.num("ANJ_IN_MSG_BUFFER_SIZE"))
-        + r8(cfg.num("ANJ_OUT_MSG_BUFFER_SIZE"))
-        + r8(cfg.num("ANJ_COAP_MAX_LOCATION_PATHS_NUMBER") * (cfg.num("ANJ_COAP_MAX_LOCATION_PATH_SIZE") + 1))
-        + r8(4 * cfg.num("ANJ_CACHE_ENTRIES_NUMBER"))
-        + p * cfg.num("ANJ_DM_MAX_OBJECTS_NUMBER");
-    anj += net_cfg_security;
-    if cfg.enabled("security") {
-        // The table of `anj_security_register_credential_handlers`.
-        anj += p;
-    }
-    if cfg.enabled("certificates") {
-        // The copy of the configured trust store (pointer and count).
-        anj += 2 * p;
-    }
-    if cfg.enabled("observe") {
-        // Write-Attributes storage (src/dm/attributes.rs): 64 bytes per entry on every
-        // target.
-        anj += 64 * cfg.num("ANJ_OBSERVE_MAX_WRITE_ATTRIBUTES_NUMBER");
-        // The observation table (src/observe: 80 bytes per slot on every target), the
-        // outstanding notification and the application's change reports.
-        // With LwM2M 1.2 a slot also keeps the attributes of the Observe request (64).
-        let slot = OBSERVATION_SLOT + if cfg.enabled("lwm2m12") { 64 } else { 0 };
-        anj += slot * cfg.num("ANJ_OBSERVE_MAX_OBSERVATIONS_NUMBER")
-            + if p == 8 {
-                OBSERVE_FIXED_64
-            } else {
-                OBSERVE_FIXED_32
-            }
-            // The notification store (/1/x/6), an anj-rs option.
-            + r8(cfg.num("ANJ_OBSERVE_NOTIFICATION_STORE_SIZE"));
-    }
-    if cfg.enabled("bootstrap") {
-        // The Bootstrap session (src/client/bootstrap.rs): its transaction (one object
-        // pointer per object), counters and flags, and the three bootstrap settings.
-        anj += p * cfg.num("ANJ_DM_MAX_OBJECTS_NUMBER") + BOOTSTRAP_FIXED;
-    }
-    if cfg.enabled("lwm2m-send") {
-        // The Send queue (src/send/mod.rs): per slot a request pointer, its ID and an
-        // in-flight flag (two pointers' worth with padding), then the ID counter and
-        // two flags.
-        anj += r8(2 * p * cfg.num("ANJ_LWM2M_SEND_QUEUE_SIZE") + 4);
-        // The Block1 position of the outstanding Send (src/client/block.rs, Block1Tx).
-        anj += 16;
-    }
-    if cfg.enabled("external-data") {
-        // The external value of a block-wise Read kept open between its blocks
-        // (src/client/requests.rs, ExtRead).
-        anj += if p == 8 { EXT_READ_64 } else { EXT_READ_32 };
-    }
-    if cfg.enabled("cache") {
-        // The last response, kept whole, and its length.
-        anj += r8(cfg.num("ANJ_OUT_MSG_BUFFER_SIZE")) + 8;
-    }
-    let server_obj = if p == 8 { SERVER_OBJ_64 } else { SERVER_OBJ_32 };
-    let sec_instances = if cfg.enabled("bootstrap") { 2 } else { 1 };
-    // With `security` an instance also keeps /0/x/3, /0/x/4 and /0/x/5 with their lengths
-    // (three u16) and the NUL-terminated SNI (/0/x/14); with `certificates` also /0/x/15
-    // (a C enum). Its 4-aligned data grows from 272 bytes (271 used) by those.
-    let sec_credentials = if cfg.enabled("security") {
-        round_up(
-            271 + cfg.num("ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE")
-                + cfg.num("ANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE")
-                + cfg.num("ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE")
-                + 3 * 2
-                + cfg.num("ANJ_SEC_OBJ_MAX_SNI_SIZE")
-                + 1
-                + if cfg.enabled("certificates") { 4 } else { 0 },
-            4,
-        ) - 272
-    } else {
-        0
-    };
-    // With external crypto storage an instance also keeps three references (pointers;
-    // on 64-bit targets they make the instance 8-aligned: up to 8 bytes of padding).
-    let sec_external = if cfg.enabled("external-crypto-storage") {
-        3 * p + if p == 8 { 8 } else { 0 }
-    } else {
-        0
-    };
-    let security_obj = if p == 8 {
-        SECURITY_OBJ_FIXED_64
-    } else {
-        SECURITY_OBJ_FIXED_32
-    } + sec_instances
-        * (sec_credentials
-            + sec_external
-            + if p == 8 {
-                SECURITY_INST_64
-            } else {
-                SECURITY_INST_32
-            })
-        // With Bootstrap, the transaction's rollback copy of each instance's data (not
-        // of its `anj_dm_obj_inst_t` table entry, which is rebuilt from the data).
-        + u64::from(cfg.enabled("bootstrap"))
-            * sec_instances
-            * (sec_credentials
-                + sec_external
-                + if p == 8 {
-                    SECURITY_INST_64 - OBJ_INST_ENTRY_64
-                } else {
-                    SECURITY_INST_32 - OBJ_INST_ENTRY_32
-                });
-    let device_obj = if p == 8 { DEVICE_OBJ_64 } else { DEVICE_OBJ_32 };
-    // The Firmware Update context holds the Package URI (256 bytes) with the pull method.
-    let fw_update_obj = if p == 8 {
-        FW_UPDATE_OBJ_64
-    } else {
-        FW_UPDATE_OBJ_32
-    } + match (cfg.enabled("fota-pull-method"), p) {
-        (false, _) => 0,
-        (true, 8) => FW_UPDATE_PULL_64,
-        (true, _) => FW_UPDATE_PULL_32,
-    };
-    // The downloader: state machine, connection, its own message buffer.
-    let coap_downloader = if p == 8 {
-        COAP_DOWNLOADER_FIXED_64
-    } else {
-        COAP_DOWNLOADER_FIXED_32
-    } + r8(cfg.num("ANJ_COAP_DOWNLOADER_MAX_MSG_SIZE"))
-        + net_cfg_security;
-    // The NTP module: object, connection, state machine, and two copies (current and
-    // transaction backup) of the two server address resources.
-    let ntp = if p == 8 { NTP_FIXED_64 } else { NTP_FIXED_32 }
-        + 4 * cfg.num("ANJ_NTP_SERVER_ADDR_MAX_LEN");
-    Layout {
-        block1_carry: carry,
-        ntp: round_up(ntp, align),
-        anj_t: round_up(anj, align),
-        server_obj: round_up(server_obj, align),
-        security_obj: round_up(security_obj, align),
-        device_obj: round_up(device_obj, align),
-        fw_update_obj: round_up(fw_update_obj, align),
-        coap_downloader: round_up(coap_downloader, align),
-    }
-}
-
-// Measured sizes of the parts that do not scale with the configuration, for 64- and
-// 32-bit targets. `src/layout.rs` fails the build when they drift (its test prints the
-// real sizes).
-const CLIENT_FIXED_64: u64 = 912;
-const CLIENT_FIXED_32: u64 = 784;
-const OBSERVATION_SLOT: u64 = 80;
-const EXT_READ_64: u64 = 104;
-const EXT_READ_32: u64 = 72;
-const BOOTSTRAP_FIXED: u64 = 32;
-const OBSERVE_FIXED_64: u64 = 120;
-const OBSERVE_FIXED_32: u64 = 120;
-const SERVER_OBJ_64: u64 = 168;
-const SERVER_OBJ_32: u64 = 132;
-const SECURITY_OBJ_FIXED_64: u64 = 48;
-const SECURITY_OBJ_FIXED_32: u64 = 24;
-const SECURITY_INST_64: u64 = 296;
-const SECURITY_INST_32: u64 = 280;
-// `anj_dm_obj_inst_t`: IID, resource pointer, resource count.
-const OBJ_INST_ENTRY_64: u64 = 24;
-const OBJ_INST_ENTRY_32: u64 = 12;
-const DEVICE_OBJ_64: u64 = 120;
-const DEVICE_OBJ_32: u64 = 60;
-const FW_UPDATE_OBJ_64: u64 = 104;
-const FW_UPDATE_OBJ_32: u64 = 52;
-const FW_UPDATE_PULL_64: u64 = 272;
-const FW_UPDATE_PULL_32: u64 = 264;
-const COAP_DOWNLOADER_FIXED_64: u64 = 216;
-const COAP_DOWNLOADER_FIXED_32: u64 = 184;
-const NTP_FIXED_64: u64 = 192;
-const NTP_FIXED_32: u64 = 160;
-
-fn write_rust(cfg: &Config, lay: &Layout) -> String {
+fn write_rust(cfg: &Config) -> String {
     // The valued options themselves are anj-core's constants (anj-core/build.rs).
-    let _ = cfg;
     let mut s = String::from("// Generated by build.rs from the build configuration.\n");
-    writeln!(s, "pub const SIZEOF_ANJ_T: usize = {};", lay.anj_t).unwrap();
-    writeln!(
-        s,
-        "pub const SIZEOF_SERVER_OBJ: usize = {};",
-        lay.server_obj
-    )
-    .unwrap();
-    writeln!(
-        s,
-        "pub const SIZEOF_SECURITY_OBJ: usize = {};",
-        lay.security_obj
-    )
-    .unwrap();
-    writeln!(
-        s,
-        "pub const SIZEOF_DEVICE_OBJ: usize = {};",
-        lay.device_obj
-    )
-    .unwrap();
-    writeln!(
-        s,
-        "pub const SIZEOF_FW_UPDATE_OBJ: usize = {};",
-        lay.fw_update_obj
-    )
-    .unwrap();
-    writeln!(
-        s,
-        "pub const SIZEOF_COAP_DOWNLOADER: usize = {};",
-        lay.coap_downloader
-    )
-    .unwrap();
-    writeln!(s, "pub const SIZEOF_NTP: usize = {};", lay.ntp).unwrap();
     writeln!(
         s,
         "pub const BLOCK1_CARRY_SIZE: usize = {};",
-        lay.block1_carry
+        block1_carry(cfg)
     )
     .unwrap();
+    // The sizes of the C-allocated types come from the compiler (src/layout.rs).
+    s.push_str(
+        "pub use crate::layout::{SIZEOF_ANJ_T, SIZEOF_DEVICE_OBJ, SIZEOF_SECURITY_OBJ, SIZEOF_SERVER_OBJ};\n",
+    );
+    for (feature, name) in [
+        ("default-fota-obj", "SIZEOF_FW_UPDATE_OBJ"),
+        ("coap-downloader", "SIZEOF_COAP_DOWNLOADER"),
+        ("ntp", "SIZEOF_NTP"),
+    ] {
+        if cfg.enabled(feature) {
+            writeln!(s, "pub use crate::layout::{name};").unwrap();
+        }
+    }
     s
 }
 
-fn write_header(cfg: &Config, lay: &Layout) -> String {
+fn write_header(cfg: &Config) -> String {
     let mut h = String::new();
     h.push_str(
         "/* Generated by anj-rs build.rs from the build configuration. Do not edit. */\n\
@@ -442,47 +206,18 @@ fn write_header(cfg: &Config, lay: &Layout) -> String {
     if cfg.enabled("log-full") || cfg.enabled("log-micro") {
         h.push_str("#define ANJ_LOG_FORMATTER_PRINTF\n");
     }
-    h.push_str(
-        "\n/* Sizes of the opaque types the application allocates (asserted by the library). */\n",
-    );
+    // The sizes of the opaque types the application allocates are not known yet: they
+    // come from the compiled library (src/layout.rs), and cmake/anj_rs_sizes.cmake puts
+    // them in place of this line.
     writeln!(
         h,
-        "#define ANJ_INTERNAL_POINTER_WIDTH {}",
+        "\n#define ANJ_INTERNAL_POINTER_WIDTH {}",
         cfg.pointer_width
     )
     .unwrap();
-    writeln!(h, "#define ANJ_INTERNAL_SIZEOF_ANJ_T {}", lay.anj_t).unwrap();
-    writeln!(
-        h,
-        "#define ANJ_INTERNAL_SIZEOF_SERVER_OBJ {}",
-        lay.server_obj
-    )
-    .unwrap();
-    writeln!(
-        h,
-        "#define ANJ_INTERNAL_SIZEOF_SECURITY_OBJ {}",
-        lay.security_obj
-    )
-    .unwrap();
-    writeln!(
-        h,
-        "#define ANJ_INTERNAL_SIZEOF_DEVICE_OBJ {}",
-        lay.device_obj
-    )
-    .unwrap();
-    writeln!(
-        h,
-        "#define ANJ_INTERNAL_SIZEOF_FW_UPDATE_OBJ {}",
-        lay.fw_update_obj
-    )
-    .unwrap();
-    writeln!(
-        h,
-        "#define ANJ_INTERNAL_SIZEOF_COAP_DOWNLOADER {}",
-        lay.coap_downloader
-    )
-    .unwrap();
-    writeln!(h, "#define ANJ_INTERNAL_SIZEOF_NTP {}", lay.ntp).unwrap();
+    h.push_str(
+        "/* @ANJ_RS_PROBED_SIZES@ sizes and alignments of the opaque types: from the compiled library */\n",
+    );
     h.push_str("\n#endif /* ANJ_CONFIG_H */\n");
     h
 }
@@ -491,27 +226,18 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=anj-core/options.rs");
     println!("cargo:rerun-if-changed=src/c");
-    println!("cargo:rerun-if-env-changed=ANJ_CONFIG_HEADER_DIR");
     println!("cargo:rustc-check-cfg=cfg(anj_mbedtls_backend)");
+    size_probe();
     let cfg = read_config();
     validate(&cfg);
-    let lay = layout(&cfg);
 
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
-    fs::write(out.join("config.rs"), write_rust(&cfg, &lay)).unwrap();
-    let header = write_header(&cfg, &lay);
+    fs::write(out.join("config.rs"), write_rust(&cfg)).unwrap();
+    let header = write_header(&cfg);
     let inc = out.join("include");
     fs::create_dir_all(inc.join("anj")).unwrap();
     fs::write(inc.join("anj/anj_config.h"), &header).unwrap();
-    if let Some(dir) = env::var_os("ANJ_CONFIG_HEADER_DIR") {
-        let dir = PathBuf::from(dir).join("anj");
-        fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("anj_config.h");
-        // Rewrite only on change, so C targets are not rebuilt needlessly.
-        if fs::read_to_string(&path).ok().as_deref() != Some(header.as_str()) {
-            fs::write(&path, &header).unwrap();
-        }
-    }
+    // (This header has no sizes yet: see src/layout.rs.)
     println!("cargo:include={}", inc.display());
 
     build_dtls_backend(&cfg, &inc);
@@ -524,6 +250,7 @@ fn main() {
             .file(manifest.join("src/c/crypto_storage_posix.c"))
             .include(&inc)
             .include(manifest.join("include"))
+            .define("ANJ_INTERNAL_SIZES_PENDING", None)
             .warnings(true)
             .extra_warnings(true)
             .compile("anj_c_crypto_storage");
@@ -537,12 +264,41 @@ fn main() {
             .file(manifest.join("src/c/log.c"))
             .include(&inc)
             .include(manifest.join("include"))
+            .define("ANJ_INTERNAL_SIZES_PENDING", None)
             .warnings(true)
             .extra_warnings(true);
         if cfg.enabled("log-handler-output-stderr") {
             build.define("ANJ_RS_LOG_TO_STDERR", None);
         }
         build.compile("anj_c_log");
+    }
+}
+
+/// Turns on `cfg(anj_size_probe)`, under which `src/layout.rs` publishes the sizes of
+/// the C-allocated types as symbols for `cmake/anj_rs_sizes.cmake`, when rustc has
+/// `const` operands in `global_asm!` (1.82). The Rust library itself builds without
+/// them (`rust-version`); the C header, and so the CMake package, needs them.
+fn size_probe() {
+    println!("cargo:rustc-check-cfg=cfg(anj_size_probe)");
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let version = std::process::Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    // "rustc 1.95.0 (59807616e 2026-04-14)"
+    let minor = version
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.split('.').nth(1))
+        .and_then(|m| m.parse::<u32>().ok());
+    match minor {
+        Some(m) if m >= 82 => println!("cargo:rustc-cfg=anj_size_probe"),
+        _ => println!(
+            "cargo:warning=rustc {version:?} is older than 1.82: the sizes of anj_t and the other \
+             C-allocated types cannot be probed, so anj/anj_config.h cannot be completed for C"
+        ),
     }
 }
 
@@ -639,6 +395,7 @@ fn build_dtls_backend(cfg: &Config, inc: &std::path::Path) {
         .file(manifest.join("src/c/dtls_mbedtls.c"))
         .include(inc)
         .include(manifest.join("include"))
+        .define("ANJ_INTERNAL_SIZES_PENDING", None)
         .warnings(true)
         .extra_warnings(true);
     for d in &dirs {
@@ -716,6 +473,7 @@ fn build_rpk_backend(inc: &std::path::Path, manifest: &std::path::Path, dirs: &[
         .include(inc)
         .include(manifest.join("include"))
         .include(manifest.join("src/c"))
+        .define("ANJ_INTERNAL_SIZES_PENDING", None)
         .warnings(true)
         .extra_warnings(true);
     for d in dirs {
