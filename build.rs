@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::PathBuf;
 
-// The option table (FEATURE_TABLE, NUMERIC_TABLE), shared with anj-core/build.rs.
+// The option table (OPTIONS, RULES), shared with anj-core/build.rs and tools/gen-options.rs.
 include!("anj-core/options.rs");
 
 struct Config {
@@ -38,31 +38,63 @@ impl Config {
             .map(|(_, v)| *v)
             .unwrap()
     }
+    /// Whether the boolean option NAME (an `ANJ_*` name with a cargo feature) is on.
+    fn on(&self, name: &str) -> bool {
+        self.enabled(feature_of(name))
+    }
+}
+
+/// The row of the option table for NAME.
+fn option(name: &str) -> &'static Opt {
+    OPTIONS
+        .iter()
+        .find(|o| o.name == name)
+        .unwrap_or_else(|| panic!("{name} is not in anj-core/options.rs"))
+}
+
+/// The cargo feature of the boolean option NAME.
+fn feature_of(name: &str) -> &'static str {
+    match option(name).via {
+        Via::Feature(f) => f,
+        _ => panic!("{name} has no cargo feature (anj-core/options.rs)"),
+    }
+}
+
+/// The value of the numeric option OPT: its environment variable, else its default;
+/// refused outside the option's range.
+fn read_number(opt: &Opt) -> u64 {
+    let Kind::Num { min, max } = opt.kind else {
+        panic!("{} is not a numeric option", opt.name);
+    };
+    let name = opt.name;
+    println!("cargo:rerun-if-env-changed={name}");
+    let value = match env::var(name) {
+        Ok(text) if !text.trim().is_empty() => text
+            .trim()
+            .parse::<u64>()
+            .unwrap_or_else(|_| panic!("{name}={text:?} is not a non-negative integer")),
+        _ => opt.default.parse().unwrap(),
+    };
+    if value < min || value > max {
+        panic!("{name}={value} is out of range [{min}, {max}]");
+    }
+    value
 }
 
 fn read_config() -> Config {
-    let features = FEATURE_TABLE
-        .iter()
-        .filter(|(f, _)| {
-            let var = format!("CARGO_FEATURE_{}", f.to_uppercase().replace('-', "_"));
-            env::var_os(var).is_some()
-        })
-        .map(|(f, _)| *f)
-        .collect();
+    let mut features = Vec::new();
     let mut numbers = Vec::new();
-    for &(name, default, min, max) in NUMERIC_TABLE {
-        println!("cargo:rerun-if-env-changed={name}");
-        let value = match env::var(name) {
-            Ok(text) if !text.trim().is_empty() => text
-                .trim()
-                .parse::<u64>()
-                .unwrap_or_else(|_| panic!("{name}={text:?} is not a non-negative integer")),
-            _ => default,
-        };
-        if value < min || value > max {
-            panic!("{name}={value} is out of range [{min}, {max}]");
+    for opt in OPTIONS {
+        match (opt.kind, opt.via) {
+            (_, Via::Feature(f)) => {
+                let var = format!("CARGO_FEATURE_{}", f.to_uppercase().replace('-', "_"));
+                if env::var_os(var).is_some() {
+                    features.push(f);
+                }
+            }
+            (Kind::Num { .. }, Via::Env) => numbers.push((opt.name, read_number(opt))),
+            _ => {}
         }
-        numbers.push((name, value));
     }
     let pointer_width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH")
         .ok()
@@ -75,56 +107,29 @@ fn read_config() -> Config {
     }
 }
 
-/// Rejects combinations Anjay Lite's `init.h` rejects, with the same meaning.
+/// Rejects the combinations the option table's rules (`RULES`, those marked `cargo`)
+/// refuse: Anjay Lite's `init.h` rules and anj-rs's own.
 fn validate(cfg: &Config) {
-    let need = |a: &str, b: &str| {
-        if cfg.enabled(a) && !cfg.enabled(b) {
-            panic!("configuration error: feature `{a}` requires `{b}`");
+    for rule in RULES.iter().filter(|r| r.cargo) {
+        if rule.when.iter().all(|n| cfg.on(n)) && !rule.unless.iter().any(|n| cfg.on(n)) {
+            let names = |list: &[&str], sep: &str| {
+                list.iter()
+                    .map(|n| format!("`{}`", feature_of(n)))
+                    .collect::<Vec<_>>()
+                    .join(sep)
+            };
+            let features = match (rule.when, rule.unless) {
+                (&[], unless) => format!("one of {} is needed", names(unless, ", ")),
+                (when, &[]) => format!("{} cannot be combined", names(when, " + ")),
+                (when, unless) => {
+                    format!("{} needs {}", names(when, " + "), names(unless, " or "))
+                }
+            };
+            panic!(
+                "configuration error: {} (cargo features: {features})",
+                rule.text
+            );
         }
-    };
-    if !cfg.enabled("net-udp") && !cfg.enabled("net-dtls") {
-        panic!("configuration error: at least one of ANJ_NET_WITH_UDP, ANJ_NET_WITH_DTLS must be enabled");
-    }
-    if !cfg.enabled("senml-cbor") && !cfg.enabled("lwm2m-cbor") {
-        panic!("configuration error: at least one of ANJ_WITH_SENML_CBOR, ANJ_WITH_LWM2M_CBOR must be enabled");
-    }
-    need("rst-as-cancel-observe", "observe");
-    need("observation-cancel-on-timeout", "observe");
-    need("lwm2m-cbor", "lwm2m12");
-    need("tlv-encoder", "tlv");
-    need("discover-attr", "observe");
-    need("observe-composite", "observe");
-    need("observe-composite", "composite-operations");
-    need("certificates", "security");
-    need("rpk", "certificates");
-    need("allow-insecure-server-certificate-skip", "certificates");
-    need("rpk", "mbedtls");
-    need("rpk", "net-dtls");
-    need("external-crypto-storage", "security");
-    need("crypto-storage-default", "external-crypto-storage");
-    need("net-dtls", "security");
-    if cfg.enabled("default-fota-obj")
-        && !cfg.enabled("fota-pull-method")
-        && !cfg.enabled("fota-push-method")
-    {
-        panic!("configuration error: ANJ_WITH_DEFAULT_FOTA_OBJ needs ANJ_FOTA_WITH_PULL_METHOD or ANJ_FOTA_WITH_PUSH_METHOD");
-    }
-    let fota_protocols = [
-        "fota-coap",
-        "fota-coaps",
-        "fota-http",
-        "fota-https",
-        "fota-coap-tcp",
-        "fota-coaps-tcp",
-    ];
-    if cfg.enabled("default-fota-obj")
-        && cfg.enabled("fota-pull-method")
-        && !fota_protocols.iter().any(|f| cfg.enabled(f))
-    {
-        panic!("configuration error: ANJ_FOTA_WITH_PULL_METHOD needs at least one of ANJ_FOTA_WITH_COAP, _COAPS, _HTTP, _HTTPS, _COAP_TCP, _COAPS_TCP");
-    }
-    if cfg.enabled("log-full") && cfg.enabled("log-micro") {
-        panic!("configuration error: only one of ANJ_LOG_FULL, ANJ_LOG_MICRO may be enabled");
     }
 }
 
@@ -184,11 +189,13 @@ fn write_header(cfg: &Config) -> String {
         "/* Generated by anj-rs build.rs from the build configuration. Do not edit. */\n\
          #ifndef ANJ_CONFIG_H\n#define ANJ_CONFIG_H\n\n",
     );
-    for (feature, name) in FEATURE_TABLE {
-        if cfg.enabled(feature) {
-            writeln!(h, "#define {name}").unwrap();
-        } else {
-            writeln!(h, "/* #undef {name} */").unwrap();
+    for opt in OPTIONS {
+        if let Via::Feature(feature) = opt.via {
+            if cfg.enabled(feature) {
+                writeln!(h, "#define {}", opt.name).unwrap();
+            } else {
+                writeln!(h, "/* #undef {} */", opt.name).unwrap();
+            }
         }
     }
     h.push('\n');
@@ -303,44 +310,25 @@ fn size_probe() {
 }
 
 /// The MbedTLS options of Anjay Lite, each from the environment variable of its name
-/// (the CMake package sets them) or Anjay Lite's default, checked: the handshake
-/// timeouts are milliseconds that fit in 32 bits, the trust store size is positive, and
-/// the suite lists are comma-separated `MBEDTLS_TLS_*` names (PSK ones for PSK).
+/// (the CMake package sets the numeric ones) or its default in the option table, checked:
+/// the numbers against the table's ranges (the handshake timeouts are milliseconds that
+/// fit in 32 bits, the trust store size is positive), and the suite lists are
+/// comma-separated `MBEDTLS_TLS_*` names (PSK ones for PSK).
 fn mbedtls_settings() -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    for (name, default, min) in [
-        ("ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS", 1000u64, 0u64),
-        ("ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS", 60000, 0),
-        ("ANJ_MBEDTLS_MAX_TRUST_STORE_CERTIFICATE_SIZE", 255, 1),
+    for name in [
+        "ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS",
+        "ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS",
+        "ANJ_MBEDTLS_MAX_TRUST_STORE_CERTIFICATE_SIZE",
     ] {
-        println!("cargo:rerun-if-env-changed={name}");
-        let value = match env::var(name) {
-            Ok(v) if !v.trim().is_empty() => {
-                let v = v.trim();
-                let n: u64 = v
-                    .parse()
-                    .unwrap_or_else(|_| panic!("{name}={v:?} is not a non-negative integer"));
-                if n < min || n > u64::from(u32::MAX) {
-                    panic!("{name}={n} is out of range [{min}, {}]", u32::MAX);
-                }
-                n
-            }
-            _ => default,
-        };
-        out.push((name, value.to_string()));
+        let opt = option(name);
+        out.push((opt.name, read_number(opt).to_string()));
     }
-    for (name, prefix, default) in [
-        (
-            "ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES",
-            "MBEDTLS_TLS_PSK_",
-            "MBEDTLS_TLS_PSK_WITH_AES_128_CCM_8,MBEDTLS_TLS_PSK_WITH_AES_256_CCM_8",
-        ),
-        (
-            "ANJ_MBEDTLS_ALLOWED_CERT_CIPHERSUITES",
-            "MBEDTLS_TLS_",
-            "MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8",
-        ),
+    for (name, prefix) in [
+        ("ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES", "MBEDTLS_TLS_PSK_"),
+        ("ANJ_MBEDTLS_ALLOWED_CERT_CIPHERSUITES", "MBEDTLS_TLS_"),
     ] {
+        let opt = option(name);
         println!("cargo:rerun-if-env-changed={name}");
         let given = env::var(name).unwrap_or_default();
         let mut list: Vec<&str> = given
@@ -349,7 +337,7 @@ fn mbedtls_settings() -> Vec<(&'static str, String)> {
             .filter(|s| !s.is_empty())
             .collect();
         if list.is_empty() {
-            list = default.split(',').collect();
+            list = opt.default.split(',').collect();
         }
         for s in &list {
             if !s.starts_with(prefix) || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -357,7 +345,7 @@ fn mbedtls_settings() -> Vec<(&'static str, String)> {
                 panic!("{name}: {s:?} is not an {prefix}* name");
             }
         }
-        out.push((name, list.join(",")));
+        out.push((opt.name, list.join(",")));
     }
     out
 }

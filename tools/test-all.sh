@@ -68,6 +68,7 @@ cargo clippy --quiet --all-targets --features external-data -- -D warnings
 cargo clippy --quiet --all-targets \
     --features persistence,security,certificates,external-crypto-storage,crypto-storage-default -- -D warnings
 tools/gen-headers.sh --check
+tools/gen-options.sh --check
 
 stage "cargo test"
 cargo test --quiet -p anj-core 2>&1 | tail -n 4
