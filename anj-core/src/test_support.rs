@@ -332,7 +332,10 @@ pub mod coap {
     /// The value of a block option (RFC 7959 §2.2), in the fewest bytes.
     pub fn block_value(num: u32, more: bool, szx: u8) -> Vec<u8> {
         let v = (num << 4) | (u32::from(more) << 3) | u32::from(szx);
-        v.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect()
+        v.to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect()
     }
 }
 
@@ -383,7 +386,12 @@ mod tests {
     #[test]
     fn a_connection_context_keeps_its_credential_until_cleanup() {
         let mut l: ScriptedLink = ScriptedLink::new(1);
-        let psk = |id: &'static [u8]| Some(Psk { identity: id, key: b"k" });
+        let psk = |id: &'static [u8]| {
+            Some(Psk {
+                identity: id,
+                key: b"k",
+            })
+        };
         l.connect_with_psk("coaps", "h", "1", psk(b"one"));
         l.connect_with_psk("coaps", "h", "1", psk(b"two"));
         assert_eq!(l.psk, Some((b"two".to_vec(), b"k".to_vec())));

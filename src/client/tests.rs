@@ -9,7 +9,6 @@ use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, Resp
 pub(super) use anj_core::test_support::coap::{ack, path, queries};
 use anj_core::test_support::{self, Peer, ScriptedLink, Simulated};
 
-use super::link::NetStatus;
 use super::*;
 use crate::ffi::core::{anj_configuration_t, anj_core_init, anj_t};
 use crate::ffi::objects::*;
@@ -37,10 +36,10 @@ impl crate::client::link::Link for FakeLink {
         host: &str,
         port: &str,
         security: &crate::ffi::net::anj_net_security_info_t,
-    ) -> NetStatus {
+    ) -> super::link::NetStatus {
         self.security = Some(*security);
         assert_eq!(scheme, "coaps");
-        self.connect(scheme, host, port)
+        anj_core::link::Link::connect(self, scheme, host, port)
     }
 }
 
@@ -183,7 +182,11 @@ impl Rig {
     }
 
     /// Advances simulated time in 100 ms steps until `cond` holds, at most `limit`.
-    pub(super) fn run_until(&mut self, limit: Duration, cond: impl FnMut(&mut Rig) -> bool) -> bool {
+    pub(super) fn run_until(
+        &mut self,
+        limit: Duration,
+        cond: impl FnMut(&mut Rig) -> bool,
+    ) -> bool {
         test_support::run_until(self, limit, cond)
     }
 
@@ -374,7 +377,11 @@ fn an_unanswered_update_closes_the_link_and_the_next_attempt_reconnects() {
     // times out; the connection is closed (over DTLS: the session is kept for the
     // reconnect, see `update_lost`).
     assert!(rig.run_until(120 * SEC, |r| !r.link.connected));
-    assert_eq!(rig.link.connects.len(), 1, "retransmissions reuse the connection");
+    assert_eq!(
+        rig.link.connects.len(),
+        1,
+        "retransmissions reuse the connection"
+    );
     assert!(matches!(rig.client().state, State::Offline(_)));
     rig.link.sent.clear();
     // The next attempt (Communication Retry Timer, 10 s here) connects first.
