@@ -32,7 +32,7 @@ struct FakeLink(ScriptedLink);
 
 impl FakeLink {
     fn new() -> FakeLink {
-        let mut link = ScriptedLink::new(7).expecting(&["coap:127.0.0.1:5683"]);
+        let mut link = ScriptedLink::<()>::new(7).expecting(&["coap:127.0.0.1:5683"]);
         link.keep_sent = 1;
         FakeLink(link)
     }
