@@ -15,68 +15,75 @@ use std::mem::MaybeUninit;
 use std::time::Instant as WallClock;
 
 use anj::client::anj_conn_status_t::ANJ_CONN_STATUS_REGISTERED;
-use anj::client::link::{NetStatus, Recv};
+use anj::client::link::{NetStatus, Psk, Recv};
 use anj::config::{SIZEOF_ANJ_T, SIZEOF_DEVICE_OBJ, SIZEOF_SECURITY_OBJ, SIZEOF_SERVER_OBJ};
 use anj::dm::builtin::anj_communication_retry_res_t;
 use anj::ffi::core::{anj_configuration_t, anj_core_init, anj_t, client_of};
 use anj::ffi::objects::*;
 use anj::ffi::time::anj_time_duration_t;
 use anj::time::{Instant, MS, SEC};
+use anj_core::test_support::ScriptedLink;
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 
-/// A link to a fake server that never allocates on the measured path: one datagram
-/// waiting to be received, and the last datagram sent (in a reused buffer).
-#[derive(Default)]
-struct FakeLink {
-    connected: bool,
-    inbox: Vec<u8>,
-    inbox_full: bool,
-    sent: Vec<u8>,
-    sent_count: u64,
-    rng: u64,
+/// A link to a fake server (the shared scripted link) that keeps only the last datagram
+/// sent and reuses its buffers, so the measured path never allocates. A newtype: the
+/// client's `Link` trait is implemented here, outside both crates.
+struct FakeLink(ScriptedLink);
+
+impl FakeLink {
+    fn new() -> FakeLink {
+        let mut link = ScriptedLink::<()>::new(7).expecting(&["coap:127.0.0.1:5683"]);
+        link.keep_sent = 1;
+        FakeLink(link)
+    }
+}
+
+impl std::ops::Deref for FakeLink {
+    type Target = ScriptedLink;
+    fn deref(&self) -> &ScriptedLink {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for FakeLink {
+    fn deref_mut(&mut self) -> &mut ScriptedLink {
+        &mut self.0
+    }
 }
 
 impl anj_core::link::Link for FakeLink {
     fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
-        assert_eq!((scheme, host, port), ("coap", "127.0.0.1", "5683"));
-        self.connected = true;
-        NetStatus::Done
+        self.0.connect(scheme, host, port)
+    }
+    fn connect_with_psk(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        psk: Option<Psk<'_>>,
+    ) -> NetStatus {
+        self.0.connect_with_psk(scheme, host, port, psk)
     }
     fn send(&mut self, d: &[u8]) -> NetStatus {
-        self.sent.clear();
-        self.sent.extend_from_slice(d);
-        self.sent_count += 1;
-        NetStatus::Done
+        self.0.send(d)
     }
     fn recv(&mut self, buf: &mut [u8]) -> Recv {
-        if !self.inbox_full {
-            return Recv::Nothing;
-        }
-        self.inbox_full = false;
-        let n = self.inbox.len();
-        buf[..n].copy_from_slice(&self.inbox);
-        Recv::Datagram(n)
+        self.0.recv(buf)
     }
     fn close(&mut self) -> NetStatus {
-        self.connected = false;
-        NetStatus::Done
+        self.0.close()
     }
     fn cleanup(&mut self) -> NetStatus {
-        self.close()
+        self.0.cleanup()
     }
-    fn rx_off(&mut self) {}
+    fn rx_off(&mut self) {
+        self.0.rx_off()
+    }
     fn is_connected(&self) -> bool {
-        self.connected
+        self.0.is_connected()
     }
     fn random(&mut self, buf: &mut [u8]) -> bool {
-        for b in buf {
-            self.rng = self
-                .rng
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            *b = (self.rng >> 33) as u8;
-        }
-        true
+        self.0.random(buf)
     }
 }
 
@@ -100,10 +107,7 @@ impl Rig {
             _server: Box::new(MaybeUninit::uninit()),
             _security: Box::new(MaybeUninit::uninit()),
             _device: Box::new(MaybeUninit::uninit()),
-            link: FakeLink {
-                rng: 7,
-                ..Default::default()
-            },
+            link: FakeLink::new(),
             now: 1_000 * SEC,
         };
         let anj = rig.anj_ptr();
@@ -197,10 +201,8 @@ impl Rig {
     }
 
     fn deliver(&mut self, d: &[u8]) {
-        assert!(!self.link.inbox_full);
-        self.link.inbox.clear();
-        self.link.inbox.extend_from_slice(d);
-        self.link.inbox_full = true;
+        assert!(self.link.inbox.is_empty());
+        self.link.deliver(d);
     }
 
     /// Steps in 100 ms of simulated time until a datagram is sent; returns it.
@@ -209,7 +211,8 @@ impl Rig {
         for _ in 0..20 {
             self.step();
             if self.link.sent_count != before {
-                return Packet::from_bytes(&self.link.sent).expect("client sent malformed CoAP");
+                return Packet::from_bytes(self.link.last_sent())
+                    .expect("client sent malformed CoAP");
             }
             self.now += 100 * MS;
         }
@@ -314,7 +317,7 @@ fn one_request(rig: &mut Rig, datagram: &mut [u8], seq: u16) -> u8 {
     datagram[5] = lo;
     rig.deliver(black_box(datagram));
     rig.step();
-    rig.link.sent[1]
+    rig.link.last_sent()[1]
 }
 
 /// Checks the complete first response (with an independent CoAP decoder) before
@@ -329,11 +332,11 @@ fn check_first(rig: &mut Rig, case: &Case) -> usize {
         "{}: no response",
         case.name
     );
-    let r = Packet::from_bytes(&rig.link.sent).expect("malformed response");
+    let r = Packet::from_bytes(rig.link.last_sent()).expect("malformed response");
     assert_eq!(r.header.get_type(), MessageType::Acknowledgement);
     assert_eq!(r.header.message_id, 0x4000);
     assert_eq!(r.get_token(), &[0x40, 0x00]);
-    let response_len = rig.link.sent.len();
+    let response_len = rig.link.last_sent().len();
     let code = u8::from(r.header.code);
     assert_eq!(
         code, case.expect,
@@ -361,7 +364,7 @@ fn check_first(rig: &mut Rig, case: &Case) -> usize {
     let before = rig.link.sent_count;
     rig.step();
     if rig.link.sent_count != before {
-        let upd = Packet::from_bytes(&rig.link.sent).expect("malformed request");
+        let upd = Packet::from_bytes(rig.link.last_sent()).expect("malformed request");
         assert_eq!(upd.header.code, MessageClass::Request(RequestType::Post));
         assert_eq!(upd.header.get_type(), MessageType::Confirmable);
         let mut p = Packet::new();

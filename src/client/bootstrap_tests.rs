@@ -1,13 +1,13 @@
 //! The Bootstrap interface in simulated time, against a scripted Bootstrap-Server built
 //! on coap-lite, with the real built-in Security, Server and Device objects.
 
-use std::collections::VecDeque;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 
-use super::link::{NetStatus, Recv};
+use anj_core::test_support::{self, Peer, ScriptedLink, Simulated};
+
 use super::tests::{ack, path, queries};
 use super::*;
 use crate::ffi::core::{anj_configuration_t, anj_core_init, anj_t};
@@ -18,59 +18,29 @@ const BS_URI: &std::ffi::CStr = c"coap://127.0.0.1:5693";
 const BS: &str = "coap:127.0.0.1:5693";
 const DM: &str = "coap:127.0.0.1:5683";
 
-/// A link that records where it connects.
+/// What the Bootstrap-Server's link records beyond the shared scripted link: the
+/// Certificate-mode credentials of the last `connect_with_security` (client
+/// certificate, private key, server certificate).
 #[derive(Default)]
-struct BsLink {
-    connected: bool,
-    sent: VecDeque<Vec<u8>>,
-    inbox: VecDeque<Vec<u8>>,
-    connects: Vec<String>,
-    rng: u64,
-    psk: Option<(Vec<u8>, Vec<u8>)>,
-    /// Connections fail (the Bootstrap-Server is unreachable).
-    refuse: bool,
-    /// Like a real transport, the connection context keeps the credentials it was
-    /// created with (a PSK identity or client certificate) until `cleanup`; a connect
-    /// over an existing context presents those, whatever it is given.
-    ctx_credential: Option<Vec<u8>>,
-    /// The credential each connect presented to its server.
-    presented: Vec<Vec<u8>>,
-    /// Certificate-mode credentials of the last `connect_with_security`: client
-    /// certificate, private key, server certificate.
+struct BsCredentials {
     #[cfg(feature = "certificates")]
     cert: Option<(Vec<u8>, Vec<u8>, Vec<u8>)>,
 }
 
-impl BsLink {
-    /// A secure connect with `credential`: the context's own when it has one.
-    fn present(&mut self, credential: Vec<u8>) {
-        let used = self.ctx_credential.get_or_insert(credential).clone();
-        self.presented.push(used);
-    }
-}
+impl Peer for BsCredentials {}
 
-impl anj_core::link::Link for BsLink {
-    fn connect_with_psk(
-        &mut self,
-        scheme: &str,
-        host: &str,
-        port: &str,
-        psk: Option<super::link::Psk<'_>>,
-    ) -> NetStatus {
-        self.psk = psk.map(|p| (p.identity.to_vec(), p.key.to_vec()));
-        if let Some((identity, _)) = &self.psk {
-            self.present(identity.clone());
-        }
-        self.connect(scheme, host, port)
-    }
-    #[cfg(feature = "certificates")]
+/// A link that records where it connects (see `ScriptedLink`).
+type BsLink = ScriptedLink<BsCredentials>;
+
+impl crate::client::link::Link for BsLink {
+    #[cfg(all(feature = "security", feature = "certificates"))]
     fn connect_with_security(
         &mut self,
         scheme: &str,
         host: &str,
         port: &str,
         security: &crate::ffi::net::anj_net_security_info_t,
-    ) -> NetStatus {
+    ) -> super::link::NetStatus {
         use crate::ffi::crypto::anj_crypto_security_info_t;
         fn bytes(i: &anj_crypto_security_info_t) -> Vec<u8> {
             // A credential in the external crypto storage: its reference, marked.
@@ -103,54 +73,9 @@ impl anj_core::link::Link for BsLink {
             ));
             self.present(bytes(&c.client_cert));
         }
-        self.connect(scheme, host, port)
-    }
-    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
-        self.connects.push(format!("{scheme}:{host}:{port}"));
-        if self.refuse {
-            return NetStatus::Failed(-1);
-        }
-        self.connected = true;
-        NetStatus::Done
-    }
-    fn send(&mut self, d: &[u8]) -> NetStatus {
-        self.sent.push_back(d.to_vec());
-        NetStatus::Done
-    }
-    fn recv(&mut self, buf: &mut [u8]) -> Recv {
-        match self.inbox.pop_front() {
-            Some(d) => {
-                buf[..d.len()].copy_from_slice(&d);
-                Recv::Datagram(d.len())
-            }
-            None => Recv::Nothing,
-        }
-    }
-    fn close(&mut self) -> NetStatus {
-        self.connected = false;
-        NetStatus::Done
-    }
-    fn cleanup(&mut self) -> NetStatus {
-        self.ctx_credential = None;
-        self.close()
-    }
-    fn rx_off(&mut self) {}
-    fn is_connected(&self) -> bool {
-        self.connected
-    }
-    fn random(&mut self, buf: &mut [u8]) -> bool {
-        for b in buf {
-            self.rng = self
-                .rng
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            *b = (self.rng >> 33) as u8;
-        }
-        true
+        anj_core::link::Link::connect(self, scheme, host, port)
     }
 }
-
-impl crate::client::link::Link for BsLink {}
 
 struct Opts {
     retry_count: u16,
@@ -192,10 +117,7 @@ impl Rig {
             server: Box::new(std::mem::MaybeUninit::uninit()),
             security: Box::new(std::mem::MaybeUninit::uninit()),
             _device: Box::new(std::mem::MaybeUninit::uninit()),
-            link: BsLink {
-                rng: 11,
-                ..Default::default()
-            },
+            link: BsLink::new(11),
             now: 1_000 * SEC,
             mid: 0x4000,
         };
@@ -299,16 +221,8 @@ impl Rig {
         }
     }
 
-    fn run_until(&mut self, limit: Duration, mut cond: impl FnMut(&mut Rig) -> bool) -> bool {
-        let end = self.now + limit;
-        while self.now <= end {
-            self.step();
-            if cond(self) {
-                return true;
-            }
-            self.now += 100 * crate::time::MS;
-        }
-        false
+    fn run_until(&mut self, limit: Duration, cond: impl FnMut(&mut Rig) -> bool) -> bool {
+        test_support::run_until(self, limit, cond)
     }
 
     fn take_sent(&mut self) -> Option<Packet> {
@@ -423,6 +337,15 @@ impl Rig {
             .find(oid)
             .map(|o| o.instances().iter().map(|i| i.iid).collect())
             .unwrap_or_default()
+    }
+}
+
+impl Simulated for Rig {
+    fn now_mut(&mut self) -> &mut Instant {
+        &mut self.now
+    }
+    fn step(&mut self) {
+        Rig::step(self)
     }
 }
 
@@ -857,7 +780,7 @@ fn retries_follow_the_configuration_with_exponential_backoff() {
     assert!(rig.run_until(100 * SEC, |r| r.client().status()
         == ANJ_CONN_STATUS_FAILURE));
     // The first attempt and three retries, 4, 8 and 16 s apart.
-    assert_eq!(rig.link.connects.len(), 4);
+    assert_eq!(rig.link.attempts.len(), 4);
     assert!(
         (28 * SEC..29 * SEC).contains(&(rig.now - t0)),
         "{}",

@@ -2,93 +2,31 @@
 //! built on coap-lite (an independent CoAP implementation), with loss, duplication and
 //! reordering. The real built-in objects provide the server account.
 
-use std::collections::VecDeque;
 use std::vec::Vec;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 
-use super::link::{NetStatus, Recv};
+pub(super) use anj_core::test_support::coap::{ack, path, queries};
+use anj_core::test_support::{self, Peer, ScriptedLink, Simulated};
+
 use super::*;
 use crate::ffi::core::{anj_configuration_t, anj_core_init, anj_t};
 use crate::ffi::objects::*;
 use crate::ffi::time::anj_time_duration_t;
 
-/// A link to a fake server: what the client sends is queued in `sent`, what the test
-/// wants delivered is queued in `inbox`.
+/// What the fake server's link records beyond the shared scripted link: the
+/// credentials of the last `connect_with_security` (C-form, so they stay here).
 #[derive(Default)]
-pub(super) struct FakeLink {
-    connected: bool,
-    pub(super) sent: VecDeque<Vec<u8>>,
-    pub(super) inbox: VecDeque<Vec<u8>>,
-    connects: usize,
-    cleanups: usize,
-    rng: u64,
-    /// The credentials of the last `connect_with_psk` (identity, key).
-    pub(super) psk: Option<(Vec<u8>, Vec<u8>)>,
-    /// The credentials of the last `connect_with_security`.
+pub(super) struct Credentials {
     #[cfg(feature = "security")]
     pub(super) security: Option<crate::ffi::net::anj_net_security_info_t>,
 }
 
-impl anj_core::link::Link for FakeLink {
-    fn connect_with_psk(
-        &mut self,
-        scheme: &str,
-        host: &str,
-        port: &str,
-        psk: Option<super::link::Psk<'_>>,
-    ) -> NetStatus {
-        self.psk = psk.map(|p| (p.identity.to_vec(), p.key.to_vec()));
-        if scheme == "coaps" {
-            assert_eq!((host, port), ("127.0.0.1", "5684"));
-            self.connected = true;
-            self.connects += 1;
-            return NetStatus::Done;
-        }
-        self.connect(scheme, host, port)
-    }
-    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
-        assert_eq!((scheme, host, port), ("coap", "127.0.0.1", "5683"));
-        self.connected = true;
-        self.connects += 1;
-        NetStatus::Done
-    }
-    fn send(&mut self, d: &[u8]) -> NetStatus {
-        self.sent.push_back(d.to_vec());
-        NetStatus::Done
-    }
-    fn recv(&mut self, buf: &mut [u8]) -> Recv {
-        match self.inbox.pop_front() {
-            Some(d) => {
-                buf[..d.len()].copy_from_slice(&d);
-                Recv::Datagram(d.len())
-            }
-            None => Recv::Nothing,
-        }
-    }
-    fn close(&mut self) -> NetStatus {
-        self.connected = false;
-        NetStatus::Done
-    }
-    fn cleanup(&mut self) -> NetStatus {
-        self.cleanups += 1;
-        self.close()
-    }
-    fn rx_off(&mut self) {}
-    fn is_connected(&self) -> bool {
-        self.connected
-    }
-    fn random(&mut self, buf: &mut [u8]) -> bool {
-        for b in buf {
-            self.rng = self
-                .rng
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            *b = (self.rng >> 33) as u8;
-        }
-        true
-    }
-}
+impl Peer for Credentials {}
+
+/// A link to a fake server: what the client sends is queued in `sent`, what the test
+/// wants delivered is queued in `inbox` (see `ScriptedLink`).
+pub(super) type FakeLink = ScriptedLink<Credentials>;
 
 impl crate::client::link::Link for FakeLink {
     #[cfg(feature = "security")]
@@ -98,12 +36,10 @@ impl crate::client::link::Link for FakeLink {
         host: &str,
         port: &str,
         security: &crate::ffi::net::anj_net_security_info_t,
-    ) -> NetStatus {
+    ) -> super::link::NetStatus {
         self.security = Some(*security);
-        assert_eq!((scheme, host, port), ("coaps", "127.0.0.1", "5684"));
-        self.connected = true;
-        self.connects += 1;
-        NetStatus::Done
+        assert_eq!(scheme, "coaps");
+        anj_core::link::Link::connect(self, scheme, host, port)
     }
 }
 
@@ -154,10 +90,7 @@ impl Rig {
             _server: Box::new_uninit(),
             _security: Box::new_uninit(),
             _device: Box::new_uninit(),
-            link: FakeLink {
-                rng: 7,
-                ..Default::default()
-            },
+            link: FakeLink::new(7).expecting(&["coap:127.0.0.1:5683", "coaps:127.0.0.1:5684"]),
             now: 1_000 * SEC,
         };
         let anj = rig.anj_ptr();
@@ -252,17 +185,9 @@ impl Rig {
     pub(super) fn run_until(
         &mut self,
         limit: Duration,
-        mut cond: impl FnMut(&mut Rig) -> bool,
+        cond: impl FnMut(&mut Rig) -> bool,
     ) -> bool {
-        let end = self.now + limit;
-        while self.now <= end {
-            self.step();
-            if cond(self) {
-                return true;
-            }
-            self.now += 100 * crate::time::MS;
-        }
-        false
+        test_support::run_until(self, limit, cond)
     }
 
     pub(super) fn take_sent(&mut self) -> Option<Packet> {
@@ -277,34 +202,13 @@ impl Rig {
     }
 }
 
-pub(super) fn path(p: &Packet) -> String {
-    p.get_option(CoapOption::UriPath)
-        .map(|segs| {
-            segs.iter()
-                .map(|s| String::from_utf8_lossy(s).into_owned())
-                .collect::<Vec<_>>()
-                .join("/")
-        })
-        .unwrap_or_default()
-}
-
-pub(super) fn queries(p: &Packet) -> Vec<String> {
-    p.get_option(CoapOption::UriQuery)
-        .map(|q| {
-            q.iter()
-                .map(|s| String::from_utf8_lossy(s).into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-pub(super) fn ack(req: &Packet, code: ResponseType) -> Packet {
-    let mut p = Packet::new();
-    p.header.set_type(MessageType::Acknowledgement);
-    p.header.message_id = req.header.message_id;
-    p.header.code = MessageClass::Response(code);
-    p.set_token(req.get_token().to_vec());
-    p
+impl Simulated for Rig {
+    fn now_mut(&mut self) -> &mut Instant {
+        &mut self.now
+    }
+    fn step(&mut self) {
+        Rig::step(self)
+    }
 }
 
 pub(super) fn created(req: &Packet) -> Packet {
@@ -465,7 +369,7 @@ fn an_unanswered_update_closes_the_link_and_the_next_attempt_reconnects() {
     // A lifetime long enough for the Update to time out before it ends.
     let mut rig = Rig::with_options(false, 300, false);
     register(&mut rig);
-    assert_eq!(rig.link.connects, 1);
+    assert_eq!(rig.link.connects.len(), 1);
     assert!(rig.run_until(300 * SEC, |r| !r.link.sent.is_empty()));
     let upd = rig.take_sent().unwrap();
     assert_eq!(path(&upd), "rd/a1b2");
@@ -473,12 +377,16 @@ fn an_unanswered_update_closes_the_link_and_the_next_attempt_reconnects() {
     // times out; the connection is closed (over DTLS: the session is kept for the
     // reconnect, see `update_lost`).
     assert!(rig.run_until(120 * SEC, |r| !r.link.connected));
-    assert_eq!(rig.link.connects, 1, "retransmissions reuse the connection");
+    assert_eq!(
+        rig.link.connects.len(),
+        1,
+        "retransmissions reuse the connection"
+    );
     assert!(matches!(rig.client().state, State::Offline(_)));
     rig.link.sent.clear();
     // The next attempt (Communication Retry Timer, 10 s here) connects first.
     assert!(rig.run_until(30 * SEC, |r| !r.link.sent.is_empty()));
-    assert_eq!(rig.link.connects, 2);
+    assert_eq!(rig.link.connects.len(), 2);
     let again = rig.take_sent().unwrap();
     assert_eq!(path(&again), "rd/a1b2");
     rig.deliver(&ack(&again, ResponseType::Changed));
@@ -497,13 +405,13 @@ fn queue_mode_keeps_the_connection_and_an_unanswered_wake_up_update_reconnects()
     assert!(rig.run_until(300 * SEC, |r| !r.link.sent.is_empty()));
     let upd = rig.take_sent().unwrap();
     assert_eq!(path(&upd), "rd/a1b2");
-    assert_eq!(rig.link.connects, 1);
+    assert_eq!(rig.link.connects.len(), 1);
     // The wake-up Update is lost (e.g. the NAT forgot us while asleep): the
     // connection is closed and the next attempt reconnects first.
     assert!(rig.run_until(120 * SEC, |r| !r.link.connected));
     rig.link.sent.clear();
     assert!(rig.run_until(30 * SEC, |r| !r.link.sent.is_empty()));
-    assert_eq!(rig.link.connects, 2);
+    assert_eq!(rig.link.connects.len(), 2);
     let again = rig.take_sent().unwrap();
     assert_eq!(path(&again), "rd/a1b2");
     rig.deliver(&ack(&again, ResponseType::Changed));
@@ -941,7 +849,7 @@ mod psk {
             s.security_mode = anj_dm_security_mode_t::ANJ_DM_SECURITY_RPK;
         });
         rig.step();
-        assert_eq!(rig.link.connects, 0, "no connection in RPK mode");
+        assert_eq!(rig.link.connects.len(), 0, "no connection in RPK mode");
         assert!(rig.link.psk.is_none() && rig.link.security.is_none());
         assert!(rig.take_sent().is_none(), "nothing is sent");
     }
@@ -1028,7 +936,7 @@ mod psk {
             s.server_uri = c"coaps://127.0.0.1:5684".as_ptr();
         });
         rig.step();
-        assert!(rig.link.connects > 0);
+        assert!(!rig.link.connects.is_empty());
         assert_eq!(
             rig.link.psk, None,
             "a NoSec instance gives a coaps link no key"
