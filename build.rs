@@ -293,6 +293,8 @@ fn layout(cfg: &Config) -> Layout {
         + r8(cfg.num("ANJ_OUT_MSG_BUFFER_SIZE"))
         + r8(cfg.num("ANJ_COAP_MAX_LOCATION_PATHS_NUMBER") * (cfg.num("ANJ_COAP_MAX_LOCATION_PATH_SIZE") + 1))
         + r8(4 * cfg.num("ANJ_CACHE_ENTRIES_NUMBER"))
+        + p * cfg.num("ANJ_DM_MAX_OBJECTS_NUMBER")
+        // The copy of the object table C handlers read through (src/ffi/core.rs, dm_view).
         + p * cfg.num("ANJ_DM_MAX_OBJECTS_NUMBER");
     anj += net_cfg_security;
     if cfg.enabled("security") {

@@ -173,15 +173,31 @@ pub unsafe extern "C" fn anj_security_get_psk_info(
         // SAFETY: the application's handler, with the caller's valid arguments.
         return unsafe { handler(anj, bootstrap_credentials, out_psk_info) };
     }
-    // SAFETY: the caller passes an initialised client; the data model is only read.
-    let Some(registry) = (unsafe { crate::ffi::core::registry_of(anj) }) else {
-        return -1;
+    // SAFETY: the caller passes an initialised client; the shared object table is read
+    // (allowed inside handlers and hooks, e.g. the DTLS backend's during a step).
+    let r = unsafe {
+        crate::ffi::core::with_registry(anj, |registry| {
+            write_psk(anj, registry, bootstrap_credentials, out_psk_info)
+        })
     };
+    r.unwrap_or(-1)
+}
+
+/// `anj_security_get_psk_info` from the Security object.
+///
+/// # Safety
+/// `out_psk_info` is writable.
+unsafe fn write_psk(
+    anj: *mut anj_t,
+    registry: &crate::dm::Registry,
+    bootstrap_credentials: bool,
+    out_psk_info: *mut anj_net_psk_info_t,
+) -> c_int {
     let Some(psk) = crate::client::register::find_psk(anj, registry, bootstrap_credentials) else {
         crate::log_error!("security: no PSK credentials in the Security object");
         return -1;
     };
-    // SAFETY: checked non-NULL above; writable per the contract.
+    // SAFETY: writable per this function's contract (checked non-NULL by the caller).
     unsafe {
         out_psk_info.write(anj_net_psk_info_t {
             key: buffer(
@@ -350,13 +366,32 @@ pub unsafe extern "C" fn anj_security_get_cert_info(
         unsafe { (*out_cert_info).trust_store = crate::ffi::core::trust_store_of(anj) };
         return r;
     }
-    // SAFETY: the caller passes an initialised client; the data model is only read.
-    let Some(registry) = (unsafe { crate::ffi::core::registry_of(anj) }) else {
+    // SAFETY: the caller passes an initialised client; the shared object table is read
+    // (allowed inside handlers and hooks).
+    let found = unsafe {
+        crate::ffi::core::with_registry(anj, |registry| {
+            cert_of(anj, registry, bootstrap_credentials)
+        })
+    };
+    let Some(info) = found.flatten() else {
+        crate::log_error!("security: no certificate credentials in the Security object");
         return -1;
     };
+    // SAFETY: checked non-NULL above; writable per the contract.
+    unsafe { out_cert_info.write(info) };
+    0
+}
+
+/// The certificate credentials of the (Bootstrap-)Server's Security instance.
+#[cfg(feature = "certificates")]
+fn cert_of(
+    anj: *mut anj_t,
+    registry: &crate::dm::Registry,
+    bootstrap_credentials: bool,
+) -> Option<crate::ffi::net::anj_net_certificate_info_t> {
     use crate::dm::builtin::security_rid;
     use crate::io::value::{Path, Value};
-    let found = registry.find(0).and_then(|sec| {
+    registry.find(0).and_then(|sec| {
         sec.instances().iter().find_map(|sinst| {
             let bs = crate::dm::read_resource(
                 anj,
@@ -368,14 +403,7 @@ pub unsafe extern "C" fn anj_security_get_cert_info(
             }
             security_cert(anj, registry, sinst.iid)
         })
-    });
-    let Some(info) = found else {
-        crate::log_error!("security: no certificate credentials in the Security object");
-        return -1;
-    };
-    // SAFETY: checked non-NULL above; writable per the contract.
-    unsafe { out_cert_info.write(info) };
-    0
+    })
 }
 
 /// The PSK of Security instance `iid` when the built-in Security object keeps its
