@@ -170,8 +170,9 @@ pub(crate) struct Inner {
     run: Cell<Run>,
     /// A copy of `client.registry` (the same object pointers) for the C code that runs
     /// while a `&mut Client` is live. Changed only next to it, by `anj_dm_add_obj` and
-    /// `anj_dm_remove_obj`, which refuse to run unless `run` is [`Run::Idle`]; shared
-    /// references to it exist only while `run` is not `Idle`.
+    /// `anj_dm_remove_obj`, which run only while `run` is [`Run::Idle`] or
+    /// [`Run::Callback`]; shared references to it exist only while `run` is
+    /// [`Run::Client`] (see [`with_registry`]).
     dm_view: crate::dm::Registry,
     /// LwM2M Send requests (shared like `requests`: finished handlers re-enter it).
     #[cfg(feature = "lwm2m-send")]
@@ -392,12 +393,14 @@ pub(crate) unsafe fn send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::
     unsafe { inner(anj).map(|i| &*addr_of!((*i).send)) }
 }
 
-/// The Send queue of the `anj` the client runs for (the client only ever runs for an
-/// initialised `anj_t`, so this is the safe form of [`send_queue`] for it).
+/// The Send queue of the `anj` the client runs for ([`send_queue`] under the name the
+/// client uses).
+///
+/// # Safety
+/// As for [`inner`]: `anj` is NULL or points to an `anj_t` that stays valid for `'a`.
 #[cfg(feature = "lwm2m-send")]
-pub(crate) fn client_send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::SendQueue> {
-    // SAFETY: `anj` is the initialised client whose step or request handling is running;
-    // the queue is only ever shared (`Cell`s).
+pub(crate) unsafe fn client_send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::SendQueue> {
+    // SAFETY: guaranteed by the caller; the queue is only ever shared (`Cell`s).
     unsafe { send_queue(anj) }
 }
 
@@ -433,8 +436,8 @@ pub(crate) unsafe fn with_registry<R>(
     let i = unsafe { inner(anj) }?;
     // SAFETY: `i` came from `inner`; the anj_t outlives this call.
     let _running = Running::set(unsafe { run_of(i) }, Run::Client);
-    // SAFETY: `dm_view` is only changed while `run` is Idle, and it is not until the
-    // guard drops after `f`; shared references to it may coexist.
+    // SAFETY: `dm_view` is only changed while `run` is Idle or Callback, and it is
+    // Client until the guard drops after `f`; shared references to it may coexist.
     Some(f(unsafe { &*addr_of!((*i).dm_view) }))
 }
 
@@ -505,12 +508,16 @@ pub(crate) unsafe fn note_server_params_changed(anj: *mut anj_t) {
 }
 
 /// The endpoint name as bytes (empty if unset).
-pub(crate) fn endpoint_name<'a>(anj: *mut anj_t) -> &'a [u8] {
+///
+/// # Safety
+/// `anj` is NULL or points to an `anj_t` that `anj_core_init` initialised and that stays
+/// valid for `'a` (the name outlives it: `anj_configuration_t`'s contract).
+pub(crate) unsafe fn endpoint_name<'a>(anj: *mut anj_t) -> &'a [u8] {
     if anj.is_null() {
         return &[];
     }
-    // SAFETY: `anj` is the initialised client the core runs for; `endpoint_name` was
-    // checked non-NULL by anj_core_init and outlives the client (its contract).
+    // SAFETY: guaranteed by the caller; `endpoint_name` was checked non-NULL by
+    // anj_core_init and is NUL-terminated (its contract).
     unsafe {
         let p = addr_of!((*anj).endpoint_name).read();
         if p.is_null() {
@@ -522,8 +529,12 @@ pub(crate) fn endpoint_name<'a>(anj: *mut anj_t) -> &'a [u8] {
 }
 
 /// Whether queue mode was configured.
-pub(crate) fn queue_mode(anj: *mut anj_t) -> bool {
-    // SAFETY: as in endpoint_name; a plain read of a bool field.
+///
+/// # Safety
+/// As for [`inner`].
+pub(crate) unsafe fn queue_mode(anj: *mut anj_t) -> bool {
+    // SAFETY: guaranteed by the caller; `inner` checks the magic, then a plain read of a
+    // bool field through a raw projection.
     unsafe { inner(anj).is_some_and(|i| addr_of!((*i).queue_mode).read()) }
 }
 
@@ -938,7 +949,8 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
     {
         // SAFETY: shared access to the queue (see `send_queue`).
         let queue = unsafe { &*addr_of!((*inner).send) };
-        queue.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT);
+        // SAFETY: `anj` is initialised (`enter` checked): the handlers may be given it.
+        unsafe { queue.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT) };
     }
     // SAFETY: disjoint fields; `enter` found nothing running, and the finished handlers
     // above have returned, so no other reference into them is live.

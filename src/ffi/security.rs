@@ -59,11 +59,14 @@ pub unsafe extern "C" fn anj_security_register_credential_handlers(
 }
 
 /// The registered PSK handler of `anj`, if any.
-fn psk_handler(
+///
+/// # Safety
+/// `anj` is NULL or points to an `anj_t` (the magic is checked).
+unsafe fn psk_handler(
     anj: *mut anj_t,
 ) -> Option<unsafe extern "C" fn(*const anj_t, bool, *mut anj_net_psk_info_t) -> c_int> {
-    // SAFETY: `anj` is an initialised client (checked by `cred_handlers_slot`); the
-    // table, when set, is valid per the registration contract.
+    // SAFETY: `anj` per this function's contract, initialised (checked by
+    // `cred_handlers_slot`); the table, when set, is valid per the registration contract.
     unsafe {
         let slot = crate::ffi::core::cred_handlers_slot(anj)?;
         (*slot).as_ref()?.get_psk_info
@@ -89,13 +92,19 @@ unsafe fn bytes_of<'a>(info: &anj_crypto_security_info_t) -> Option<&'a [u8]> {
 
 /// The PSK for a connection to Security instance `security_iid`: from the registered
 /// handler when there is one (given as buffers), else from the Security object.
-pub(crate) fn connection_psk<'a>(
+/// The bytes are borrowed for as long as `registry` is: the object's, or the handler's
+/// buffers, which stay valid at least until the connection is made.
+///
+/// # Safety
+/// `anj` is NULL or points to an `anj_t`; the handler is given it.
+pub(crate) unsafe fn connection_psk<'r>(
     anj: *mut anj_t,
-    registry: &crate::dm::Registry,
+    registry: &'r crate::dm::Registry,
     security_iid: u16,
     bootstrap: bool,
-) -> Option<crate::client::link::Psk<'a>> {
-    let Some(handler) = psk_handler(anj) else {
+) -> Option<crate::client::link::Psk<'r>> {
+    // SAFETY: guaranteed by the caller.
+    let Some(handler) = (unsafe { psk_handler(anj) }) else {
         return crate::client::register::security_psk(anj, registry, security_iid);
     };
     // SAFETY: all-zero is a valid anj_net_psk_info_t (EMPTY sources, NULL SNI).
@@ -169,7 +178,8 @@ pub unsafe extern "C" fn anj_security_get_psk_info(
         return -1;
     }
     let anj = anj.cast_mut();
-    if let Some(handler) = psk_handler(anj) {
+    // SAFETY: the caller passes an initialised client.
+    if let Some(handler) = unsafe { psk_handler(anj) } {
         // SAFETY: the application's handler, with the caller's valid arguments.
         return unsafe { handler(anj, bootstrap_credentials, out_psk_info) };
     }
@@ -217,7 +227,11 @@ unsafe fn write_psk(
 /// The registered certificate handler of `anj`, if any.
 #[cfg(feature = "certificates")]
 #[allow(clippy::type_complexity)]
-fn cert_handler(
+/// The registered certificate handler of `anj`, if any.
+///
+/// # Safety
+/// As for [`psk_handler`].
+unsafe fn cert_handler(
     anj: *mut anj_t,
 ) -> Option<
     unsafe extern "C" fn(
@@ -226,7 +240,8 @@ fn cert_handler(
         *mut crate::ffi::net::anj_net_certificate_info_t,
     ) -> c_int,
 > {
-    // SAFETY: as in `psk_handler`.
+    // SAFETY: `anj` per this function's contract, initialised (checked by
+    // `cred_handlers_slot`); the table, when set, is valid per the registration contract.
     unsafe {
         let slot = crate::ffi::core::cred_handlers_slot(anj)?;
         (*slot).as_ref()?.get_cert_info
@@ -316,14 +331,18 @@ pub(crate) fn security_rpk(
 /// The certificate credentials for a connection to Security instance `security_iid`:
 /// from the registered handler when there is one, else from the Security object. The
 /// trust store is always the configured one.
+///
+/// # Safety
+/// As for [`connection_psk`].
 #[cfg(feature = "certificates")]
-pub(crate) fn connection_cert(
+pub(crate) unsafe fn connection_cert(
     anj: *mut anj_t,
     registry: &crate::dm::Registry,
     security_iid: u16,
     bootstrap: bool,
 ) -> Option<crate::ffi::net::anj_net_certificate_info_t> {
-    let Some(handler) = cert_handler(anj) else {
+    // SAFETY: guaranteed by the caller.
+    let Some(handler) = (unsafe { cert_handler(anj) }) else {
         return security_cert(anj, registry, security_iid);
     };
     // SAFETY: all-zero is a valid anj_net_certificate_info_t (EMPTY sources, usage 0,
@@ -359,7 +378,8 @@ pub unsafe extern "C" fn anj_security_get_cert_info(
         return -1;
     }
     let anj = anj.cast_mut();
-    if let Some(handler) = cert_handler(anj) {
+    // SAFETY: the caller passes an initialised client.
+    if let Some(handler) = unsafe { cert_handler(anj) } {
         // SAFETY: the application's handler, with the caller's valid arguments.
         let r = unsafe { handler(anj, bootstrap_credentials, out_cert_info) };
         // SAFETY: writable per the contract; `anj` is initialised.
