@@ -848,7 +848,8 @@ pub unsafe extern "C" fn anj_core_data_model_changed(
     }
 }
 
-/// Whether the data model is being accessed on the server's behalf right now.
+/// Whether the data model is being accessed on the server's behalf right now. Inside a
+/// handler or hook the client calls while it runs: always true (docs/reentry.md).
 ///
 /// # Safety
 /// `anj` was initialised.
