@@ -15,7 +15,7 @@ use std::mem::MaybeUninit;
 use std::time::Instant as WallClock;
 
 use anj::client::anj_conn_status_t::ANJ_CONN_STATUS_REGISTERED;
-use anj::client::link::{Link, NetStatus, Recv};
+use anj::client::link::{NetStatus, Recv};
 use anj::config::{SIZEOF_ANJ_T, SIZEOF_DEVICE_OBJ, SIZEOF_SECURITY_OBJ, SIZEOF_SERVER_OBJ};
 use anj::dm::builtin::anj_communication_retry_res_t;
 use anj::ffi::core::{anj_configuration_t, anj_core_init, anj_t, client_of};
@@ -36,7 +36,7 @@ struct FakeLink {
     rng: u64,
 }
 
-impl Link for FakeLink {
+impl anj_core::link::Link for FakeLink {
     fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
         assert_eq!((scheme, host, port), ("coap", "127.0.0.1", "5683"));
         self.connected = true;
@@ -79,6 +79,8 @@ impl Link for FakeLink {
         true
     }
 }
+
+impl anj::client::link::Link for FakeLink {}
 
 /// A client with Security, Server (lifetime 60 s) and Device installed, in heap storage
 /// that stays put (the objects are referenced by the client).

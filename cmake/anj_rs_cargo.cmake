@@ -5,8 +5,13 @@
 # <file> is written by anjay_lite-config.cmake and sets anj_rs_cargo,
 # anj_rs_args, anj_rs_env (NAME=VALUE items), anj_rs_header (where the build
 # directory's anj/anj_config.h goes), anj_rs_repo, anj_rs_target_dir,
-# anj_rs_cargo_lib (the library cargo writes) and anj_rs_lib (the copy the build
-# directory links). The script is used both while configuring and by the
+# anj_rs_cargo_lib (the library cargo writes), anj_rs_lib (the copy the build
+# directory links) and anj_rs_nm (the nm that reads the library's symbols).
+#
+# The header is build.rs's anj/anj_config.h completed with the sizes of the opaque
+# types, which the compiled library carries as symbols (anj_rs_sizes.cmake,
+# src/layout.rs): it is written after cargo has built the library, and before
+# anything that includes it compiles (those targets depend on this one). The script is used both while configuring and by the
 # `anj_rs_cargo_build` target, which runs on every build: cargo itself decides
 # whether anything is stale, and the header and the library are copied only when
 # they changed, so a build
@@ -21,6 +26,7 @@ if(NOT ANJ_RS_INVOCATION OR NOT EXISTS "${ANJ_RS_INVOCATION}")
     "written by anjay_lite-config.cmake; re-run cmake.")
 endif()
 include("${ANJ_RS_INVOCATION}")
+include("${CMAKE_CURRENT_LIST_DIR}/anj_rs_sizes.cmake")
 
 # See anjay_lite-config.cmake: CC and CXX come from the invocation file only.
 unset(ENV{CC})
@@ -80,15 +86,14 @@ if(_out_dir STREQUAL "" OR NOT EXISTS "${_generated}")
       "found (OUT_DIR: \"${_out_dir}\").")
   endif()
 endif()
-# Rewritten only when it changes, so C sources are not recompiled needlessly.
-execute_process(COMMAND "${CMAKE_COMMAND}" -E copy_if_different
-                "${_generated}" "${anj_rs_header}" RESULT_VARIABLE _rc)
-if(NOT _rc EQUAL 0)
-  message(FATAL_ERROR "anj-rs: could not copy ${_generated} to ${anj_rs_header}.")
-endif()
 if(NOT EXISTS "${anj_rs_cargo_lib}")
   message(FATAL_ERROR "anj-rs: cargo succeeded but ${anj_rs_cargo_lib} is missing.")
 endif()
+# The sizes come from the library cargo just wrote (under the lock: another build
+# directory may share the target directory). The header is rewritten only when it
+# changes, so C sources are not recompiled needlessly.
+anj_rs_complete_config_header("${anj_rs_nm}" "${anj_rs_cargo_lib}" "${_generated}"
+                              "${anj_rs_header}")
 # copy_if_different keeps the copy's time stamp when nothing changed.
 execute_process(COMMAND "${CMAKE_COMMAND}" -E copy_if_different
                 "${anj_rs_cargo_lib}" "${anj_rs_lib}" RESULT_VARIABLE _rc)

@@ -13,14 +13,16 @@
 #   is wrong.
 # * Turns the options into a cargo invocation: boolean options become cargo
 #   features (`--no-default-features --features ...`), valued options become
-#   environment variables of the same name. Which option maps to which feature is
-#   read from the FEATURE_TABLE / NUMERIC_TABLE / need() lines of build.rs, so
-#   build.rs stays the single source of truth; an Anjay Lite option that build.rs
-#   does not know yet is accepted silently at its default and with a warning
-#   otherwise.
+#   environment variables of the same name. The options, their kinds, defaults,
+#   ranges, cargo features and dependency rules come from anj_options.cmake, which
+#   tools/gen-options.sh generates from the option table (anj-core/options.rs) that
+#   the build scripts read too; an Anjay Lite option that anj-rs does not implement
+#   is accepted silently at its default and with a warning otherwise.
 # * Defines
 #     anj                      IMPORTED static library: libanj.a built by cargo,
-#                              plus include/ and the generated anj/anj_config.h;
+#                              plus include/ and the generated anj/anj_config.h
+#                              (build.rs's, with the sizes of the opaque types read
+#                              from the compiled library: cmake/anj_rs_sizes.cmake);
 #     anj_extra_warning_flags  INTERFACE target with GCC/Clang warning flags;
 #     anj_rs_cargo_build       the custom target that runs cargo (always; cargo
 #                              decides what is stale, and the header is only
@@ -46,6 +48,10 @@
 #                              directories may share one (dependencies such as the
 #                              vendored MbedTLS are then built once); each links its
 #                              own copy in <build>/anj-rs/lib.
+#   ANJ_RS_NM                  the nm that reads the sizes of anj_t and the other
+#                              opaque types from the compiled library into
+#                              anj/anj_config.h (cmake/anj_rs_sizes.cmake). Default:
+#                              CMAKE_NM (the toolchain's), else nm or llvm-nm.
 #   ANJ_RS_DTLS_CONNECTION_ID  ON (default): the client asks for a DTLS Connection
 #                              ID. MBEDTLS_CFG_STR (Anjay Lite's way of configuring
 #                              the MbedTLS it builds) with
@@ -69,129 +75,20 @@ get_filename_component(_anj_rs_repo "${_anj_rs_cmake_dir}" DIRECTORY)
 set_property(GLOBAL PROPERTY ANJ_RS_REPO "${_anj_rs_repo}")
 set_property(GLOBAL PROPERTY ANJ_RS_CMAKE_DIR "${_anj_rs_cmake_dir}")
 unset(_anj_rs_list_file)
-unset(_anj_rs_cmake_dir)
 
 # ---------------------------------------------------------------------------
-# Every option Anjay Lite 3.0.0 accepts: NAME|KIND|DEFAULT.
-#   BOOL   ON/OFF option; mapped to a cargo feature when build.rs has one
-#   NUM    positive integer; passed to cargo as an environment variable when
-#          build.rs reads it
+# Every option (Anjay Lite 3.0.0's and anj-rs's own), generated from the option table
+# (anj-core/options.rs): _anj_rs_known_options (NAME|KIND|DEFAULT), _anj_rs_feature_map,
+# _anj_rs_numeric_map, _anj_rs_env_options, _anj_rs_env_if_changed and _anj_rs_rules.
+#   BOOL   ON/OFF option; a cargo feature when the feature map has one
+#   NUM    non-negative integer in the numeric map's range; passed to cargo as an
+#          environment variable when listed in _anj_rs_env_options (or, when not the
+#          default, in _anj_rs_env_if_changed)
 #   STR    free text (no anj-rs counterpart yet)
 #   LEVEL  a log level token (L_TRACE ... L_MUTED)
 #   CMAKE  knobs of Anjay Lite's own build that do not apply to anj-rs;
 #          accepted with any value
-set(_anj_rs_known_options
-  # buffers
-  "ANJ_IN_MSG_BUFFER_SIZE|NUM|1200"
-  "ANJ_OUT_MSG_BUFFER_SIZE|NUM|1200"
-  "ANJ_OUT_PAYLOAD_BUFFER_SIZE|NUM|1024"
-  # data model
-  "ANJ_DM_MAX_OBJECTS_NUMBER|NUM|10"
-  "ANJ_WITH_COMPOSITE_OPERATIONS|BOOL|ON"
-  "ANJ_DM_MAX_COMP_READ_ENTRIES|NUM|5"
-  # built-in objects
-  "ANJ_WITH_DEFAULT_DEVICE_OBJ|BOOL|ON"
-  "ANJ_WITH_DEFAULT_SECURITY_OBJ|BOOL|ON"
-  "ANJ_SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE|NUM|255"
-  "ANJ_SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE|NUM|255"
-  "ANJ_SEC_OBJ_MAX_SECRET_KEY_SIZE|NUM|255"
-  "ANJ_SEC_OBJ_MAX_SNI_SIZE|NUM|50"
-  "ANJ_WITH_DEFAULT_SERVER_OBJ|BOOL|ON"
-  "ANJ_WITH_DEFAULT_FOTA_OBJ|BOOL|ON"
-  "ANJ_FOTA_WITH_PULL_METHOD|BOOL|ON"
-  "ANJ_FOTA_WITH_PUSH_METHOD|BOOL|ON"
-  "ANJ_FOTA_WITH_COAP|BOOL|OFF"
-  "ANJ_FOTA_WITH_COAPS|BOOL|ON"
-  "ANJ_FOTA_WITH_HTTP|BOOL|OFF"
-  "ANJ_FOTA_WITH_HTTPS|BOOL|OFF"
-  "ANJ_FOTA_WITH_COAP_TCP|BOOL|OFF"
-  "ANJ_FOTA_WITH_COAPS_TCP|BOOL|OFF"
-  # CoAP downloader, NTP
-  "ANJ_WITH_COAP_DOWNLOADER|BOOL|OFF"
-  "ANJ_COAP_DOWNLOADER_MAX_PATHS_NUMBER|NUM|3"
-  "ANJ_COAP_DOWNLOADER_MAX_MSG_SIZE|NUM|1200"
-  "ANJ_WITH_NTP|BOOL|OFF"
-  "ANJ_NTP_SERVER_ADDR_MAX_LEN|NUM|25"
-  # observe, bootstrap, discover, send
-  "ANJ_WITH_OBSERVE|BOOL|ON"
-  "ANJ_WITH_OBSERVE_COMPOSITE|BOOL|OFF"
-  "ANJ_OBSERVE_MAX_OBSERVATIONS_NUMBER|NUM|10"
-  "ANJ_OBSERVE_MAX_WRITE_ATTRIBUTES_NUMBER|NUM|10"
-  "ANJ_OBSERVE_OBSERVATION_CANCEL_ON_TIMEOUT|BOOL|OFF"
-  # anj-rs: bytes for notifications stored while the server is unreachable (/1/x/6)
-  "ANJ_OBSERVE_NOTIFICATION_STORE_SIZE|NUM|0"
-  "ANJ_WITH_RST_AS_CANCEL_OBSERVE|BOOL|ON"
-  "ANJ_WITH_BOOTSTRAP|BOOL|ON"
-  "ANJ_WITH_BOOTSTRAP_DISCOVER|BOOL|ON"
-  "ANJ_WITH_DISCOVER|BOOL|ON"
-  "ANJ_WITH_DISCOVER_ATTR|BOOL|ON"
-  "ANJ_WITH_LWM2M_SEND|BOOL|ON"
-  "ANJ_LWM2M_SEND_QUEUE_SIZE|NUM|1"
-  # platform (compat) layer
-  "ANJ_WITH_TIME_POSIX_COMPAT|BOOL|ON"
-  "ANJ_WITH_RNG_POSIX_COMPAT|BOOL|ON"
-  "ANJ_WITH_SOCKET_POSIX_COMPAT|BOOL|ON"
-  "ANJ_WITH_CRYPTO_STORAGE_DEFAULT|BOOL|OFF"
-  "ANJ_NET_WITH_IPV4|BOOL|ON"
-  "ANJ_NET_WITH_IPV6|BOOL|OFF"
-  "ANJ_NET_WITH_UDP|BOOL|ON"
-  "ANJ_NET_WITH_DTLS|BOOL|ON"
-  "ANJ_WITH_MBEDTLS|BOOL|ON"
-  "ANJ_MBEDTLS_ALLOWED_PSK_CIPHERSUITES|STR|MBEDTLS_TLS_PSK_WITH_AES_128_CCM_8,MBEDTLS_TLS_PSK_WITH_AES_256_CCM_8"
-  "ANJ_MBEDTLS_ALLOWED_CERT_CIPHERSUITES|STR|MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8"
-  "ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS|NUM|1000"
-  "ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS|NUM|60000"
-  "ANJ_MBEDTLS_MAX_TRUST_STORE_CERTIFICATE_SIZE|NUM|255"
-  # security
-  "ANJ_WITH_SECURITY|BOOL|ON"
-  "ANJ_WITH_CERTIFICATES|BOOL|OFF"
-  "ANJ_WITH_RPK|BOOL|OFF"                # anj-rs extension: Security Mode 1 (tinydtls)
-  "ANJ_ALLOW_INSECURE_SERVER_CERTIFICATE_SKIP|BOOL|OFF"
-  "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE|BOOL|OFF"
-  "ANJ_WITH_EXTERNAL_SIGNING|BOOL|OFF"
-  # data formats
-  "ANJ_WITH_EXTERNAL_DATA|BOOL|OFF"
-  "ANJ_WITH_CBOR|BOOL|ON"
-  "ANJ_WITH_CBOR_DECODE_DECIMAL_FRACTIONS|BOOL|ON"
-  "ANJ_WITH_CBOR_DECODE_HALF_FLOAT|BOOL|ON"
-  "ANJ_WITH_CBOR_DECODE_INDEFINITE_BYTES|BOOL|ON"
-  "ANJ_WITH_CBOR_DECODE_STRING_TIME|BOOL|ON"
-  "ANJ_WITH_LWM2M_CBOR|BOOL|ON"
-  "ANJ_WITH_SENML_CBOR|BOOL|ON"
-  "ANJ_WITH_PLAINTEXT|BOOL|ON"
-  "ANJ_WITH_OPAQUE|BOOL|ON"
-  "ANJ_WITH_TLV|BOOL|ON"
-  "ANJ_WITH_TLV_ENCODER|BOOL|OFF"  # anj-rs extension (Anjay Lite 3.0.0 only decodes TLV); ON for TLV Reads (Leshan)
-  "ANJ_WITH_SENML_JSON|BOOL|OFF"   # anj-rs extension (Anjay Lite 3.0.0 has no SenML JSON); ON for Leshan/Wakaama users
-  # CoAP
-  "ANJ_COAP_MAX_OPTIONS_NUMBER|NUM|15"
-  "ANJ_COAP_MAX_ATTR_OPTION_SIZE|NUM|40"
-  "ANJ_COAP_MAX_LOCATION_PATHS_NUMBER|NUM|2"
-  "ANJ_COAP_MAX_LOCATION_PATH_SIZE|NUM|40"
-  "ANJ_WITH_CACHE|BOOL|ON"
-  "ANJ_CACHE_ENTRIES_NUMBER|NUM|10"
-  # logger
-  "ANJ_LOG_FULL|BOOL|ON"
-  "ANJ_LOG_MICRO|BOOL|OFF"
-  "ANJ_LOG_ALT_IMPL_HEADER|STR|"
-  "ANJ_LOG_FORMATTER_PRINTF|BOOL|ON"
-  "ANJ_LOG_FORMATTER_BUF_SIZE|NUM|512"
-  "ANJ_LOG_HANDLER_OUTPUT_STDERR|BOOL|ON"
-  "ANJ_LOG_HANDLER_OUTPUT_ALT|BOOL|OFF"
-  "ANJ_LOG_STRIP_CONSTANTS|BOOL|OFF"
-  "ANJ_LOG_LEVEL_DEFAULT|LEVEL|L_INFO"
-  "ANJ_LOG_FILTERING_CONFIG_HEADER|STR|"
-  # persistence, other
-  "ANJ_WITH_PERSISTENCE|BOOL|OFF"
-  "ANJ_WITH_LWM2M12|BOOL|ON"
-  "ANJ_WITH_CUSTOM_CONVERSION_FUNCTIONS|BOOL|ON"
-  "ANJ_PLATFORM_BIG_ENDIAN|BOOL|OFF"
-  # knobs of Anjay Lite's own C build
-  "ANJ_TESTING|CMAKE|OFF"
-  "ANJ_IWYU_PATH|CMAKE|"
-  "ANJ_WITH_EXTRA_WARNINGS|CMAKE|ON"
-  "ANJ_MBEDTLS_PSK_IDENTITY_MAX_LEN|CMAKE|128"
-)
+include("${_anj_rs_cmake_dir}/anj_options.cmake")
 
 # Names that are not Anjay Lite 3.0.0 options but that Anjay Lite's own examples
 # set (and Anjay Lite silently ignores): accepted with a warning.
@@ -211,62 +108,23 @@ set(_anj_rs_own_names
   ANJ_RS_BUILD_AT_CONFIGURE
   ANJ_RS_CARGO_TARGET_DIR
   ANJ_RS_DTLS_CONNECTION_ID
+  ANJ_RS_NM
   ANJ_RS_FMOD_IN_LIBC                # internal (cached try_compile results)
   ANJ_RS_FMOD_IN_LIBM
 )
 set_property(GLOBAL PROPERTY ANJ_RS_KNOWN_OPTIONS "${_anj_rs_known_options}")
 set_property(GLOBAL PROPERTY ANJ_RS_TOLERATED_NAMES "${_anj_rs_tolerated_names}")
 set_property(GLOBAL PROPERTY ANJ_RS_OWN_NAMES "${_anj_rs_own_names}")
-unset(_anj_rs_known_options)
-unset(_anj_rs_tolerated_names)
-unset(_anj_rs_own_names)
-
-# ---------------------------------------------------------------------------
-# build.rs tables: cargo feature <-> option, valued options with their ranges,
-# and the feature dependencies it enforces.
-function(_anj_rs_read_build_rs)
-  get_property(_done GLOBAL PROPERTY ANJ_RS_BUILD_RS_PARSED)
-  if(_done)
-    return()
-  endif()
-  get_property(_repo GLOBAL PROPERTY ANJ_RS_REPO)
-  set(_build_rs "${_repo}/build.rs")
-  if(NOT EXISTS "${_build_rs}")
-    message(FATAL_ERROR "anjay_lite (anj-rs): ${_build_rs} not found")
-  endif()
-  # Read it as text and make it safe to handle as a CMake list: `;` separates
-  # list items and an unbalanced `[` would glue items together.
-  file(READ "${_build_rs}" _text)
-  string(REPLACE ";" "<semicolon>" _text "${_text}")
-  string(REPLACE "[" "<lbracket>" _text "${_text}")
-  string(REPLACE "]" "<rbracket>" _text "${_text}")
-  string(REPLACE "\\" "<backslash>" _text "${_text}")
-  string(REPLACE "\n" ";" _lines "${_text}")
-  set(_features "")
-  set(_numbers "")
-  set(_needs "")
-  foreach(_line IN LISTS _lines)
-    if(_line MATCHES "^[ \t]*\\(\"([a-z0-9-]+)\", *\"(ANJ_[A-Z0-9_]+)\"\\),?[ \t]*(//.*)?$")
-      list(APPEND _features "${CMAKE_MATCH_2}=${CMAKE_MATCH_1}")
-    elseif(_line MATCHES "^[ \t]*\\(\"(ANJ_[A-Z0-9_]+)\", *([0-9_]+), *([0-9_]+), *([0-9_]+)\\),?[ \t]*(//.*)?$")
-      string(REPLACE "_" "" _min "${CMAKE_MATCH_3}")
-      string(REPLACE "_" "" _max "${CMAKE_MATCH_4}")
-      list(APPEND _numbers "${CMAKE_MATCH_1}=${_min}:${_max}")
-    elseif(_line MATCHES "need\\(\"([a-z0-9-]+)\", *\"([a-z0-9-]+)\"\\)")
-      list(APPEND _needs "${CMAKE_MATCH_1}>${CMAKE_MATCH_2}")
-    endif()
-  endforeach()
-  if(NOT _features OR NOT _numbers)
-    message(FATAL_ERROR
-      "anjay_lite (anj-rs): could not read FEATURE_TABLE / NUMERIC_TABLE from "
-      "${_build_rs}; keep one `(\"feature\", \"ANJ_NAME\"),` / "
-      "`(\"ANJ_NAME\", default, min, max),` entry per line.")
-  endif()
-  set_property(GLOBAL PROPERTY ANJ_RS_FEATURE_MAP "${_features}")
-  set_property(GLOBAL PROPERTY ANJ_RS_NUMERIC_MAP "${_numbers}")
-  set_property(GLOBAL PROPERTY ANJ_RS_NEEDS "${_needs}")
-  set_property(GLOBAL PROPERTY ANJ_RS_BUILD_RS_PARSED TRUE)
-endfunction()
+set_property(GLOBAL PROPERTY ANJ_RS_FEATURE_MAP "${_anj_rs_feature_map}")
+set_property(GLOBAL PROPERTY ANJ_RS_NUMERIC_MAP "${_anj_rs_numeric_map}")
+set_property(GLOBAL PROPERTY ANJ_RS_ENV_OPTIONS "${_anj_rs_env_options}")
+set_property(GLOBAL PROPERTY ANJ_RS_ENV_IF_CHANGED "${_anj_rs_env_if_changed}")
+set_property(GLOBAL PROPERTY ANJ_RS_RULES "${_anj_rs_rules}")
+foreach(_anj_rs_var known_options tolerated_names own_names feature_map numeric_map
+        env_options env_if_changed rules cmake_dir)
+  unset(_anj_rs_${_anj_rs_var})
+endforeach()
+unset(_anj_rs_var)
 
 # Looks up KEY in a list of KEY=VALUE items.
 function(_anj_rs_map_get out list_value key)
@@ -325,10 +183,11 @@ endfunction()
 # Problems found are reported with message(WARNING/FATAL_ERROR).
 function(_anj_rs_resolve_config prefix)
   cmake_parse_arguments(_arg "" "DIRECTORY" "" ${ARGN})
-  _anj_rs_read_build_rs()
   get_property(_feature_map GLOBAL PROPERTY ANJ_RS_FEATURE_MAP)
   get_property(_numeric_map GLOBAL PROPERTY ANJ_RS_NUMERIC_MAP)
-  get_property(_needs GLOBAL PROPERTY ANJ_RS_NEEDS)
+  get_property(_env_options GLOBAL PROPERTY ANJ_RS_ENV_OPTIONS)
+  get_property(_env_if_changed GLOBAL PROPERTY ANJ_RS_ENV_IF_CHANGED)
+  get_property(_rules GLOBAL PROPERTY ANJ_RS_RULES)
   get_property(_anj_rs_known_options GLOBAL PROPERTY ANJ_RS_KNOWN_OPTIONS)
   get_property(_anj_rs_tolerated_names GLOBAL PROPERTY ANJ_RS_TOLERATED_NAMES)
   get_property(_anj_rs_own_names GLOBAL PROPERTY ANJ_RS_OWN_NAMES)
@@ -345,8 +204,6 @@ function(_anj_rs_resolve_config prefix)
   list(FILTER _defined INCLUDE REGEX "^ANJ_")
   list(REMOVE_DUPLICATES _defined)
 
-  # Options build.rs knows but this file does not: accept them, but tell the
-  # maintainer to add them to the table above.
   set(_known_names "")
   foreach(_entry IN LISTS _anj_rs_known_options)
     string(REPLACE "|" ";" _fields "${_entry}")
@@ -354,24 +211,6 @@ function(_anj_rs_resolve_config prefix)
     list(APPEND _known_names "${_name}")
   endforeach()
   set(_options ${_anj_rs_known_options})
-  foreach(_item IN LISTS _feature_map)
-    string(REGEX REPLACE "=.*" "" _name "${_item}")
-    if(NOT _name IN_LIST _known_names)
-      message(AUTHOR_WARNING "anjay_lite (anj-rs): build.rs maps ${_name}, which "
-        "is missing from the option table of anjay_lite-config.cmake (assuming default OFF)")
-      list(APPEND _options "${_name}|BOOL|OFF")
-      list(APPEND _known_names "${_name}")
-    endif()
-  endforeach()
-  foreach(_item IN LISTS _numeric_map)
-    string(REGEX REPLACE "=.*" "" _name "${_item}")
-    if(NOT _name IN_LIST _known_names)
-      message(AUTHOR_WARNING "anjay_lite (anj-rs): build.rs reads ${_name}, which "
-        "is missing from the option table of anjay_lite-config.cmake")
-      list(APPEND _options "${_name}|NUM|")
-      list(APPEND _known_names "${_name}")
-    endif()
-  endforeach()
 
   # Unknown ANJ_* names are almost always typos: refuse them.
   set(_unknown "")
@@ -436,7 +275,7 @@ function(_anj_rs_resolve_config prefix)
       endif()
       string(REGEX REPLACE "^0+" "" _value "${_value}")
       if(_value STREQUAL "")
-        # Zero: allowed only where build.rs's range starts at 0 (checked below).
+        # Zero: allowed only where the table's range starts at 0 (checked below).
         set(_value 0)
       endif()
       _anj_rs_map_get(_range "${_numeric_map}" "${_name}")
@@ -450,11 +289,13 @@ function(_anj_rs_resolve_config prefix)
           message(FATAL_ERROR "anjay_lite (anj-rs): ${_name}${_where} is ${_value}; "
             "anj-rs accepts ${_min} to ${_max}.")
         endif()
+      endif()
+      if(_name IN_LIST _env_options)
         list(APPEND _env "${_name}=${_value}")
-      elseif(_name MATCHES "^ANJ_MBEDTLS_(HS_INITIAL_TIMEOUT_VALUE_MS|HS_MAXIMUM_TIMEOUT_VALUE_MS|MAX_TRUST_STORE_CERTIFICATE_SIZE)$")
-        # Read by build.rs (mbedtls_settings) from the environment and compiled into
-        # the DTLS backend; passed only when not the default, so that the signature of
-        # a default configuration stays as it was.
+      elseif(_name IN_LIST _env_if_changed)
+        # Read by build.rs (the MbedTLS settings) from the environment; passed only
+        # when not the default, so that the signature of a default configuration
+        # stays as it was.
         if(NOT _value STREQUAL _default)
           list(APPEND _env "${_name}=${_value}")
         endif()
@@ -488,123 +329,37 @@ function(_anj_rs_resolve_config prefix)
     string(REPLACE ";" "\\;" _value_escaped "${_value}")
     list(APPEND _values "${_name}=${_value_escaped}")
     set(_v_${_name} "${_value}")
+    set(_k_${_name} "${_kind}")
   endforeach()
 
-  # --- combinations Anjay Lite refuses (its anj/init.h) ----------------------
+  # --- combinations refused (the table's rules: Anjay Lite's and anj-rs's) ----
+  # A rule is WHEN|UNLESS|TEXT: refused when every option of WHEN is on and none of
+  # UNLESS is. A boolean option is on when ON, a text option when not empty.
   set(_errors "")
-  macro(_anj_rs_reject condition text)
-    if(${condition})
-      list(APPEND _errors "${text}")
-    endif()
-  endmacro()
-  set(_c FALSE)
-  if(NOT _v_ANJ_NET_WITH_UDP AND NOT _v_ANJ_NET_WITH_DTLS)
-    set(_c TRUE)
-  endif()
-  _anj_rs_reject(_c "enable at least one transport: ANJ_NET_WITH_UDP or ANJ_NET_WITH_DTLS")
-  set(_c FALSE)
-  if(_v_ANJ_WITH_RST_AS_CANCEL_OBSERVE AND NOT _v_ANJ_WITH_OBSERVE)
-    set(_c TRUE)
-  endif()
-  _anj_rs_reject(_c "ANJ_WITH_RST_AS_CANCEL_OBSERVE needs ANJ_WITH_OBSERVE (turn it OFF too)")
-  set(_c FALSE)
-  if(_v_ANJ_WITH_LWM2M_CBOR AND NOT _v_ANJ_WITH_LWM2M12)
-    set(_c TRUE)
-  endif()
-  _anj_rs_reject(_c "ANJ_WITH_LWM2M_CBOR needs ANJ_WITH_LWM2M12 (LwM2M CBOR exists only in LwM2M 1.2)")
-  set(_c FALSE)
-  if(NOT _v_ANJ_WITH_SENML_CBOR AND NOT _v_ANJ_WITH_LWM2M_CBOR)
-    set(_c TRUE)
-  endif()
-  _anj_rs_reject(_c "enable at least one of ANJ_WITH_SENML_CBOR and ANJ_WITH_LWM2M_CBOR")
-  set(_c FALSE)
-  if(_v_ANJ_WITH_DISCOVER_ATTR AND NOT _v_ANJ_WITH_OBSERVE)
-    set(_c TRUE)
-  endif()
-  _anj_rs_reject(_c "ANJ_WITH_DISCOVER_ATTR needs ANJ_WITH_OBSERVE (turn it OFF too)")
-  set(_c FALSE)
-  if(_v_ANJ_WITH_OBSERVE_COMPOSITE AND (NOT _v_ANJ_WITH_OBSERVE OR NOT _v_ANJ_WITH_COMPOSITE_OPERATIONS))
-    set(_c TRUE)
-  endif()
-  _anj_rs_reject(_c "ANJ_WITH_OBSERVE_COMPOSITE needs both ANJ_WITH_OBSERVE and ANJ_WITH_COMPOSITE_OPERATIONS")
-  if(_v_ANJ_WITH_DEFAULT_FOTA_OBJ)
-    set(_c FALSE)
-    if(NOT _v_ANJ_FOTA_WITH_PULL_METHOD AND NOT _v_ANJ_FOTA_WITH_PUSH_METHOD)
-      set(_c TRUE)
-    endif()
-    _anj_rs_reject(_c "ANJ_WITH_DEFAULT_FOTA_OBJ needs ANJ_FOTA_WITH_PULL_METHOD or ANJ_FOTA_WITH_PUSH_METHOD")
-    set(_c FALSE)
-    if(_v_ANJ_FOTA_WITH_PULL_METHOD AND NOT _v_ANJ_FOTA_WITH_COAP AND NOT _v_ANJ_FOTA_WITH_COAPS
-       AND NOT _v_ANJ_FOTA_WITH_HTTP AND NOT _v_ANJ_FOTA_WITH_HTTPS
-       AND NOT _v_ANJ_FOTA_WITH_COAP_TCP AND NOT _v_ANJ_FOTA_WITH_COAPS_TCP)
-      set(_c TRUE)
-    endif()
-    _anj_rs_reject(_c "ANJ_FOTA_WITH_PULL_METHOD needs at least one protocol: ANJ_FOTA_WITH_COAP, _COAPS, _HTTP, _HTTPS, _COAP_TCP or _COAPS_TCP")
-  endif()
-  set(_loggers 0)
-  foreach(_l _v_ANJ_LOG_FULL _v_ANJ_LOG_MICRO)
-    if(${_l})
-      math(EXPR _loggers "${_loggers} + 1")
-    endif()
-  endforeach()
-  if(NOT _v_ANJ_LOG_ALT_IMPL_HEADER STREQUAL "")
-    math(EXPR _loggers "${_loggers} + 1")
-  endif()
-  set(_c FALSE)
-  if(_loggers GREATER 1)
-    set(_c TRUE)
-  endif()
-  _anj_rs_reject(_c "choose at most one logger: ANJ_LOG_FULL, ANJ_LOG_MICRO or ANJ_LOG_ALT_IMPL_HEADER")
-  set(_c FALSE)
-  if(_v_ANJ_LOG_HANDLER_OUTPUT_STDERR AND _v_ANJ_LOG_HANDLER_OUTPUT_ALT)
-    set(_c TRUE)
-  endif()
-  _anj_rs_reject(_c "choose at most one of ANJ_LOG_HANDLER_OUTPUT_STDERR and ANJ_LOG_HANDLER_OUTPUT_ALT")
-  set(_c FALSE)
-  if(_loggers EQUAL 1 AND _v_ANJ_LOG_ALT_IMPL_HEADER STREQUAL ""
-     AND NOT _v_ANJ_LOG_HANDLER_OUTPUT_STDERR AND NOT _v_ANJ_LOG_HANDLER_OUTPUT_ALT)
-    set(_c TRUE)
-  endif()
-  _anj_rs_reject(_c "the built-in logger needs an output: ANJ_LOG_HANDLER_OUTPUT_STDERR or ANJ_LOG_HANDLER_OUTPUT_ALT")
-  if(NOT _v_ANJ_WITH_SECURITY)
-    _anj_rs_reject(_v_ANJ_WITH_CERTIFICATES "ANJ_WITH_CERTIFICATES needs ANJ_WITH_SECURITY")
-    _anj_rs_reject(_v_ANJ_WITH_RPK "ANJ_WITH_RPK needs ANJ_WITH_SECURITY")
-    _anj_rs_reject(_v_ANJ_WITH_EXTERNAL_CRYPTO_STORAGE "ANJ_WITH_EXTERNAL_CRYPTO_STORAGE needs ANJ_WITH_SECURITY")
-  endif()
-  if(_v_ANJ_WITH_EXTERNAL_SIGNING)
-    set(_c FALSE)
-    if(NOT _v_ANJ_WITH_EXTERNAL_CRYPTO_STORAGE)
-      set(_c TRUE)
-    endif()
-    _anj_rs_reject(_c "ANJ_WITH_EXTERNAL_SIGNING needs ANJ_WITH_EXTERNAL_CRYPTO_STORAGE")
-    _anj_rs_reject(_v_ANJ_WITH_CRYPTO_STORAGE_DEFAULT "ANJ_WITH_EXTERNAL_SIGNING cannot be combined with ANJ_WITH_CRYPTO_STORAGE_DEFAULT")
-  endif()
-  if(_v_ANJ_WITH_MBEDTLS)
-    foreach(_t ANJ_MBEDTLS_HS_INITIAL_TIMEOUT_VALUE_MS ANJ_MBEDTLS_HS_MAXIMUM_TIMEOUT_VALUE_MS)
-      _anj_rs_num_less(_c "4294967295" "${_v_${_t}}")
-      _anj_rs_reject(_c "${_t} must fit in 32 bits")
-    endforeach()
-  endif()
-  # Dependencies between cargo features that build.rs enforces on top of those.
-  foreach(_need IN LISTS _needs)
-    string(REPLACE ">" ";" _pair "${_need}")
-    list(GET _pair 0 _a)
-    list(GET _pair 1 _b)
-    if(_a IN_LIST _features AND NOT _b IN_LIST _features)
-      set(_an "${_a}")
-      set(_bn "${_b}")
-      foreach(_item IN LISTS _feature_map)
-        if(_item MATCHES "^(ANJ_[A-Z0-9_]+)=${_a}$")
-          set(_an "${CMAKE_MATCH_1}")
-        elseif(_item MATCHES "^(ANJ_[A-Z0-9_]+)=${_b}$")
-          set(_bn "${CMAKE_MATCH_1}")
-        endif()
-      endforeach()
-      # Unless the Anjay Lite rules above already said so.
-      string(FIND "${_errors}" "${_an} needs ${_bn}" _said)
-      if(_said LESS 0)
-        list(APPEND _errors "${_an} needs ${_bn} in anj-rs")
+  foreach(_rule IN LISTS _rules)
+    string(REPLACE "|" ";" _parts "${_rule}")
+    list(GET _parts 0 _when)
+    list(GET _parts 1 _unless)
+    list(GET _parts 2 _text)
+    string(REPLACE "," ";" _when "${_when}")
+    string(REPLACE "," ";" _unless "${_unless}")
+    set(_refused TRUE)
+    foreach(_n IN LISTS _when _unless)
+      if(_k_${_n} STREQUAL "BOOL")
+        set(_on "${_v_${_n}}")
+      elseif("${_v_${_n}}" STREQUAL "")
+        set(_on FALSE)
+      else()
+        set(_on TRUE)
       endif()
+      if(_n IN_LIST _when AND NOT _on)
+        set(_refused FALSE)
+      elseif(_n IN_LIST _unless AND _on)
+        set(_refused FALSE)
+      endif()
+    endforeach()
+    if(_refused)
+      list(APPEND _errors "${_text}")
     endif()
   endforeach()
   if(_errors)
@@ -836,12 +591,31 @@ function(_anj_rs_define_library)
     endif()
   endif()
 
+  # The nm that reads the sizes of the opaque types from the compiled library into
+  # anj/anj_config.h (anj_rs_sizes.cmake): the toolchain's, else one on PATH (GNU and
+  # LLVM nm read the ELF files of other targets too).
+  if(ANJ_RS_NM)
+    set(_nm "${ANJ_RS_NM}")
+  elseif(CMAKE_NM)
+    set(_nm "${CMAKE_NM}")
+  else()
+    find_program(ANJ_RS_NM NAMES nm llvm-nm
+      DOC "nm that reads the sizes of anj-rs's opaque types from libanj")
+    if(NOT ANJ_RS_NM)
+      message(FATAL_ERROR "anjay_lite (anj-rs): no nm found (CMAKE_NM is empty); it reads "
+        "the sizes of anj_t and the other opaque types from the library. Set ANJ_RS_NM.")
+    endif()
+    set(_nm "${ANJ_RS_NM}")
+  endif()
+
   # The arguments go to the wrapper script through a file: no quoting trouble.
   set(_args_file "${_a_OUTPUT_DIR}/invocation.cmake")
   set(_content "# Generated by anjay_lite-config.cmake (anj-rs). Do not edit.\n")
-  foreach(_var cargo args env header target_dir cargo_lib lib repo signature)
+  foreach(_var cargo args env header target_dir cargo_lib lib repo nm signature)
     if(_var STREQUAL "cargo")
       set(_val "${_anj_rs_cargo}")
+    elseif(_var STREQUAL "nm")
+      set(_val "${_nm}")
     elseif(_var STREQUAL "args")
       set(_val "${_args}")
     elseif(_var STREQUAL "env")
@@ -1022,7 +796,8 @@ endfunction()
 # Main part.
 
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-  "${_anj_rs_repo}/build.rs" "${_anj_rs_repo}/Cargo.toml")
+  "${_anj_rs_repo}/build.rs" "${_anj_rs_repo}/Cargo.toml"
+  "${_anj_rs_repo}/anj-core/options.rs")
 
 # Precedence, as in Anjay Lite's package. Anjay Lite declares each option with
 # set(NAME <value> CACHE <type> ...) under cmake_minimum_required(3.16), i.e. with policy

@@ -9,13 +9,14 @@
 
 use core::ffi::{c_int, CStr};
 
-use crate::client::link::{Link, NetStatus, Recv};
+use crate::client::link::{NetStatus, Recv};
 use crate::ffi::net::{
     anj_net_binding_type_t, anj_net_config_t, anj_net_socket_state_t, NetConn, ANJ_NET_EAGAIN,
     ANJ_NET_EINPROGRESS, ANJ_NET_EMSGSIZE, ANJ_NET_OK,
 };
 use crate::ffi::time::anj_time_monotonic_t;
 use crate::time::Instant;
+use anj_core::link::Link as _;
 
 extern "C" {
     fn anj_time_monotonic_now() -> anj_time_monotonic_t;
@@ -177,25 +178,9 @@ impl Driver<'_> {
     }
 }
 
-impl Link for Driver<'_> {
+impl anj_core::link::Link for Driver<'_> {
     fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
         self.connect_with_psk(scheme, host, port, None)
-    }
-
-    #[cfg(feature = "security")]
-    fn connect_with_security(
-        &mut self,
-        scheme: &str,
-        host: &str,
-        port: &str,
-        security: &crate::ffi::net::anj_net_security_info_t,
-    ) -> NetStatus {
-        if scheme != "coaps" {
-            return NetStatus::Failed(-1);
-        }
-        let mut cfg = *self.cfg;
-        cfg.secure_socket_config.security = *security;
-        self.connect_with_config(scheme, host, port, Some(&cfg))
     }
 
     fn connect_with_psk(
@@ -263,5 +248,23 @@ impl Link for Driver<'_> {
     fn random(&mut self, buf: &mut [u8]) -> bool {
         // SAFETY: `buf` is writable for its length.
         unsafe { anj_rng_generate(buf.as_mut_ptr(), buf.len()) == 0 }
+    }
+}
+
+impl crate::client::link::Link for Driver<'_> {
+    #[cfg(feature = "security")]
+    fn connect_with_security(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        security: &crate::ffi::net::anj_net_security_info_t,
+    ) -> NetStatus {
+        if scheme != "coaps" {
+            return NetStatus::Failed(-1);
+        }
+        let mut cfg = *self.cfg;
+        cfg.secure_socket_config.security = *security;
+        self.connect_with_config(scheme, host, port, Some(&cfg))
     }
 }

@@ -3,7 +3,8 @@
 # panic = abort, logs off) in Anjay Lite's minimal configuration (Security, Server,
 # Device, Discover, SenML CBOR; plain UDP; no POSIX layer), linked into a minimal image
 # (tools/size/main.c) with arm-none-eabi-gcc -Os, --gc-sections, newlib-nano.
-# Prints text/data/bss of the whole image, of the library's own code, and sizeof(anj_t).
+# Prints text/data/bss of the whole image, of the library's own code, and sizeof(anj_t)
+# (as the compiler laid it out for this target: read from the library, see src/layout.rs).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 out="${SIZE_REPORT_DIR:-$here/target/size-report}"
@@ -47,18 +48,32 @@ if [[ -n "$mbedtls_kind" ]]; then
 fi
 
 command -v arm-none-eabi-gcc >/dev/null || { echo "size-report: needs arm-none-eabi-gcc (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)" >&2; exit 2; }
+command -v cmake >/dev/null || { echo "size-report: needs cmake (it completes anj/anj_config.h: cmake/anj_rs_sizes.cmake)" >&2; exit 2; }
 rustup target list --installed 2>/dev/null | grep -qx "$target" || rustup target add "$target" >&2
 
 # `cargo rustc --crate-type staticlib`: Cargo.toml's [lib] also lists `rlib`, and cargo
 # never applies the profile's LTO to a crate that is also built as an rlib (no `-C lto`
 # at all), so core's panic and formatting code would be linked as precompiled, unpruned
 # objects. A staticlib-only build gets the real fat LTO (as the CMake package does too).
-ANJ_CONFIG_HEADER_DIR="$out/include" \
 CC_thumbv7em_none_eabihf=arm-none-eabi-gcc \
 CFLAGS_thumbv7em_none_eabihf="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os ${extra_cflags[*]:-}" \
 cargo rustc --quiet --manifest-path "$here/Cargo.toml" --lib --crate-type staticlib --profile size --target "$target" \
-    --no-default-features --features "$features" --target-dir "$out/target"
+    --no-default-features --features "$features" --target-dir "$out/target" \
+    --message-format=json-render-diagnostics > "$out/cargo.json"
 lib="$out/target/$target/size/libanj.a"
+# anj/anj_config.h as the CMake package makes it: build.rs's (from its OUT_DIR) with the
+# sizes of the opaque types read from the compiled library's symbols (src/layout.rs).
+config_in="$(python3 -c '
+import json, sys
+ids = ("path+file://" + sys.argv[2] + "#", "path+file://" + sys.argv[2] + ")")
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    if m.get("reason") == "build-script-executed" and any(i in m["package_id"] for i in ids):
+        print(m["out_dir"] + "/include/anj/anj_config.h")
+' "$out/cargo.json" "$here" | tail -n 1)"
+[[ -f "$config_in" ]] || { echo "size-report: build.rs's anj/anj_config.h not found" >&2; exit 2; }
+cmake -DANJ_RS_NM=arm-none-eabi-nm -DANJ_RS_LIB="$lib" -DANJ_RS_HEADER_IN="$config_in" \
+    -DANJ_RS_HEADER_OUT="$out/include/anj/anj_config.h" -P "$here/cmake/anj_rs_sizes.cmake"
 
 cflags=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections -fdata-sections
         -std=c99 -Wall -Wextra -I"$out/include" -I"$here/include")

@@ -56,6 +56,9 @@ python3 -c 'import DTLSSocket, cbor2, lakers' 2>/dev/null \
 stage "format, lint, generated header"
 cargo fmt --all -- --check
 cargo clippy --quiet --all-targets -- -D warnings
+# The safe core crate on its own: its defaults, and the minimal configuration's formats.
+cargo clippy --quiet -p anj-core --all-targets -- -D warnings
+cargo clippy --quiet -p anj-core --no-default-features --features senml-cbor -- -D warnings
 cargo clippy --quiet --all-targets --features coap-downloader -- -D warnings
 cargo clippy --quiet --all-targets --features coap-downloader,fota-coap -- -D warnings
 cargo clippy --quiet --all-targets --features coap-downloader,persistence -- -D warnings
@@ -65,8 +68,10 @@ cargo clippy --quiet --all-targets --features external-data -- -D warnings
 cargo clippy --quiet --all-targets \
     --features persistence,security,certificates,external-crypto-storage,crypto-storage-default -- -D warnings
 tools/gen-headers.sh --check
+tools/gen-options.sh --check
 
 stage "cargo test"
+cargo test --quiet -p anj-core 2>&1 | tail -n 4
 cargo test --quiet 2>&1 | tail -n 40
 # External data (ANJ_WITH_EXTERNAL_DATA, off by default): streamed values, block-wise reads.
 cargo test --quiet --lib --features external-data -- external streamed 2>&1 | tail -n 4

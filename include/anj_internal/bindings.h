@@ -1305,26 +1305,6 @@ typedef struct anj_time_monotonic_t {
   struct anj_time_duration_t since_monotonic_epoch;
 } anj_time_monotonic_t;
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 #define ANJ_DATA_TYPE_NULL 0
 
 #define ANJ_DATA_TYPE_BYTES (1 << 0)

@@ -7,7 +7,7 @@ use std::vec::Vec;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 
-use super::link::{Link, NetStatus, Recv};
+use super::link::{NetStatus, Recv};
 use super::tests::{ack, path, queries};
 use super::*;
 use crate::ffi::core::{anj_configuration_t, anj_core_init, anj_t};
@@ -49,7 +49,7 @@ impl BsLink {
     }
 }
 
-impl Link for BsLink {
+impl anj_core::link::Link for BsLink {
     fn connect_with_psk(
         &mut self,
         scheme: &str,
@@ -149,6 +149,8 @@ impl Link for BsLink {
         true
     }
 }
+
+impl crate::client::link::Link for BsLink {}
 
 struct Opts {
     retry_count: u16,

@@ -7,7 +7,7 @@ use std::vec::Vec;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 
-use super::link::{Link, NetStatus, Recv};
+use super::link::{NetStatus, Recv};
 use super::*;
 use crate::ffi::core::{anj_configuration_t, anj_core_init, anj_t};
 use crate::ffi::objects::*;
@@ -30,21 +30,7 @@ pub(super) struct FakeLink {
     pub(super) security: Option<crate::ffi::net::anj_net_security_info_t>,
 }
 
-impl Link for FakeLink {
-    #[cfg(feature = "security")]
-    fn connect_with_security(
-        &mut self,
-        scheme: &str,
-        host: &str,
-        port: &str,
-        security: &crate::ffi::net::anj_net_security_info_t,
-    ) -> NetStatus {
-        self.security = Some(*security);
-        assert_eq!((scheme, host, port), ("coaps", "127.0.0.1", "5684"));
-        self.connected = true;
-        self.connects += 1;
-        NetStatus::Done
-    }
+impl anj_core::link::Link for FakeLink {
     fn connect_with_psk(
         &mut self,
         scheme: &str,
@@ -101,6 +87,23 @@ impl Link for FakeLink {
             *b = (self.rng >> 33) as u8;
         }
         true
+    }
+}
+
+impl crate::client::link::Link for FakeLink {
+    #[cfg(feature = "security")]
+    fn connect_with_security(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        security: &crate::ffi::net::anj_net_security_info_t,
+    ) -> NetStatus {
+        self.security = Some(*security);
+        assert_eq!((scheme, host, port), ("coaps", "127.0.0.1", "5684"));
+        self.connected = true;
+        self.connects += 1;
+        NetStatus::Done
     }
 }
 

@@ -4,7 +4,7 @@
 //! same kind (see `crate::ffi::objects`).
 
 /// cbindgen:ignore
-pub mod attributes;
+pub use anj_core::dm::attributes;
 pub mod builtin;
 /// cbindgen:ignore
 #[cfg(feature = "default-fota-obj")]
@@ -12,7 +12,6 @@ pub mod fw_update;
 
 use core::ffi::c_int;
 
-use crate::coap::Code;
 use crate::config::DM_MAX_OBJECTS_NUMBER;
 use crate::ffi::core::anj_t;
 pub use crate::ffi::dm::ObjRef;
@@ -20,50 +19,7 @@ use crate::ffi::dm::*;
 use crate::io::format::AnyEncoder;
 use crate::io::value::{DataType, Encoder, Entry, IoError, Path, Value};
 
-/// Why a data model operation failed: carries the CoAP response code the server gets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DmError(pub Code);
-
-impl DmError {
-    pub const BAD_REQUEST: DmError = DmError(Code::BAD_REQUEST);
-    pub const UNAUTHORIZED: DmError = DmError(Code::UNAUTHORIZED);
-    pub const NOT_FOUND: DmError = DmError(Code::NOT_FOUND);
-    pub const METHOD_NOT_ALLOWED: DmError = DmError(Code::METHOD_NOT_ALLOWED);
-    pub const NOT_ACCEPTABLE: DmError = DmError(Code::NOT_ACCEPTABLE);
-    pub const TOO_LARGE: DmError = DmError(Code::REQUEST_ENTITY_TOO_LARGE);
-    pub const UNSUPPORTED_FORMAT: DmError = DmError(Code::UNSUPPORTED_CONTENT_FORMAT);
-    pub const INTERNAL: DmError = DmError(Code::INTERNAL_SERVER_ERROR);
-    pub const NOT_IMPLEMENTED: DmError = DmError(Code::NOT_IMPLEMENTED);
-    pub const SERVICE_UNAVAILABLE: DmError = DmError(Code::SERVICE_UNAVAILABLE);
-
-    /// Maps a handler's return code as `anj/dm/core.h` documents it: the seven
-    /// `ANJ_DM_ERR_*` values (minus a CoAP code) give that code, any other negative value
-    /// gives 5.00.
-    pub fn from_handler(ret: c_int) -> DmError {
-        const KNOWN: [Code; 7] = [
-            Code::BAD_REQUEST,
-            Code::UNAUTHORIZED,
-            Code::NOT_FOUND,
-            Code::METHOD_NOT_ALLOWED,
-            Code::INTERNAL_SERVER_ERROR,
-            Code::NOT_IMPLEMENTED,
-            Code::SERVICE_UNAVAILABLE,
-        ];
-        KNOWN
-            .iter()
-            .find(|c| Some(c_int::from(c.0)) == ret.checked_neg())
-            .map_or(DmError::INTERNAL, |c| DmError(*c))
-    }
-}
-
-impl DmError {
-    /// The `ANJ_DM_ERR_*`-style code of this error (minus the CoAP code).
-    pub fn handler_code(self) -> c_int {
-        -(self.0 .0 as c_int)
-    }
-}
-
-pub type DmResult<T> = Result<T, DmError>;
+pub use anj_core::dm::{DmError, DmResult};
 
 fn check(ret: Option<c_int>, missing: DmError) -> DmResult<()> {
     match ret {

@@ -203,6 +203,7 @@ pub unsafe extern "C" fn anj_coap_downloader_init(
     coap_downloader: *mut anj_coap_downloader_t,
     config: *const anj_coap_downloader_configuration_t,
 ) -> c_int {
+    crate::ffi::log::install_core_sink();
     // SAFETY: checked for NULL; valid per the caller's contract.
     let Some(cfg) = (unsafe { config.as_ref() }) else {
         crate::anj_log!(coap_downloader, L_ERROR, "NULL configuration");

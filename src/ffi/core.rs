@@ -209,6 +209,7 @@ pub unsafe extern "C" fn anj_core_init(
     anj: *mut anj_t,
     config: *const anj_configuration_t,
 ) -> c_int {
+    crate::ffi::log::install_core_sink();
     // SAFETY: checked for NULL; valid per the caller's contract.
     let Some(cfg) = (unsafe { config.as_ref() }) else {
         crate::log_error!("anj_core_init: NULL configuration");

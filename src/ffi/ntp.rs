@@ -407,6 +407,7 @@ pub unsafe extern "C" fn anj_ntp_init(
     ntp: *mut anj_ntp_t,
     config: *const anj_ntp_configuration_t,
 ) -> c_int {
+    crate::ffi::log::install_core_sink();
     // SAFETY: valid or NULL per the contract.
     let Some(cfg) = (unsafe { config.as_ref() }) else {
         return ANJ_NTP_ERR_CONFIGURATION;

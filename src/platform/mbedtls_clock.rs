@@ -129,37 +129,6 @@ pub extern "C" fn anj_rs_mbedtls_clock_install() -> c_int {
     0
 }
 
-/// The critical section the hooks are read under, for builds without std (the C
-/// library): a spin lock. The hooks only copy a pointer inside it and never nest.
-/// With std, `critical-section`'s own implementation is used (feature `std`).
-#[cfg(not(feature = "std"))]
-mod cs {
-    use core::sync::atomic::{AtomicBool, Ordering};
-
-    struct SpinSection;
-    critical_section::set_impl!(SpinSection);
-
-    static LOCKED: AtomicBool = AtomicBool::new(false);
-
-    // SAFETY: `acquire` returns only once this caller holds LOCKED, and `release`
-    // frees it; a second section waits for the first (MbedTLS's hooks do not nest).
-    unsafe impl critical_section::Impl for SpinSection {
-        unsafe fn acquire() -> critical_section::RawRestoreState {
-            while LOCKED
-                .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
-            {
-                core::hint::spin_loop();
-            }
-            #[allow(clippy::unused_unit)]
-            Default::default()
-        }
-        unsafe fn release(_: critical_section::RawRestoreState) {
-            LOCKED.store(false, Ordering::Release);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
