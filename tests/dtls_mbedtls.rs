@@ -230,7 +230,8 @@ fn psk_handshake_and_data_both_ways_with_openssl() {
         state(ctx),
         anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CONNECTED
     );
-    let hs = stats(ctx).unwrap();
+    // SAFETY (test): `ctx` is this test's live context.
+    let hs = unsafe { stats(ctx) }.unwrap();
     assert_eq!(hs.handshakes, 1);
     eprintln!(
         "PSK handshake: {} connect calls, {} bytes out, {} bytes in",
@@ -259,7 +260,8 @@ fn psk_handshake_and_data_both_ways_with_openssl() {
     let (r, n) = recv_wait(ctx, &mut buf, Duration::from_secs(5));
     assert_eq!(r, ANJ_NET_OK);
     assert_eq!(&buf[..n], b"hello from s_server\n");
-    let after = stats(ctx).unwrap();
+    // SAFETY (test): `ctx` is this test's live context.
+    let after = unsafe { stats(ctx) }.unwrap();
     assert!(after.bytes_out >= hs.bytes_out + msg.len() as u64 + 29);
 
     // Nothing more is coming: EAGAIN, not an error.
@@ -297,7 +299,8 @@ fn wrong_key_fails_cleanly_and_sends_no_plaintext() {
         state(ctx),
         anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CLOSED
     );
-    assert_eq!(stats(ctx).unwrap().handshakes, 0);
+    // SAFETY (test): `ctx` is this test's live context.
+    assert_eq!(unsafe { stats(ctx) }.unwrap().handshakes, 0);
     // No fallback: sending and receiving are refused.
     let msg = b"secret";
     let mut sent = 0;
@@ -419,7 +422,8 @@ fn closed_context_connects_again_with_a_new_handshake() {
     let second = Server::start(KEY);
     let (r, _) = connect_until_done(ctx, "127.0.0.1", second.port, Duration::from_secs(10));
     assert_eq!(r, ANJ_NET_OK, "the same context, reset, handshakes again");
-    assert_eq!(stats(ctx).unwrap().handshakes, 2);
+    // SAFETY (test): `ctx` is this test's live context.
+    assert_eq!(unsafe { stats(ctx) }.unwrap().handshakes, 2);
     let msg = b"again\n";
     let mut sent = 0;
     assert_eq!(
@@ -448,7 +452,8 @@ fn resumption_refused_by_a_new_server_falls_back_to_a_full_handshake() {
     let second = Server::start_at(KEY, 1, port);
     let (r, _) = connect_until_done(ctx, "127.0.0.1", second.port, Duration::from_secs(10));
     assert_eq!(r, ANJ_NET_OK);
-    let s = stats(ctx).unwrap();
+    // SAFETY (test): `ctx` is this test's live context.
+    let s = unsafe { stats(ctx) }.unwrap();
     assert_eq!((s.handshakes, s.resumed), (2, 0));
     cleanup(ctx);
 }
@@ -755,7 +760,8 @@ fn with_a_connection_id_a_reconnect_from_a_new_port_needs_no_handshake() {
     let ctx = create(&psk_config(KEY));
     let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
     assert_eq!(r, ANJ_NET_OK);
-    let hs = stats(ctx).unwrap();
+    // SAFETY (test): `ctx` is this test's live context.
+    let hs = unsafe { stats(ctx) }.unwrap();
     assert!(hs.cid_in_use, "the server agreed to a Connection ID");
     assert_eq!((hs.handshakes, hs.resumed, hs.cid_reconnects), (1, 0, 0));
     send_all(ctx, b"one");
@@ -772,14 +778,16 @@ fn with_a_connection_id_a_reconnect_from_a_new_port_needs_no_handshake() {
     );
     // A second close (the client may close an already closed link) changes nothing.
     assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
-    let before = stats(ctx).unwrap();
+    // SAFETY (test): `ctx` is this test's live context.
+    let before = unsafe { stats(ctx) }.unwrap();
     let (r, calls) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
     assert_eq!(
         (r, calls),
         (ANJ_NET_OK, 1),
         "connected at once, no handshake"
     );
-    let after_connect = stats(ctx).unwrap();
+    // SAFETY (test): `ctx` is this test's live context.
+    let after_connect = unsafe { stats(ctx) }.unwrap();
     assert_eq!(
         after_connect.bytes_out, before.bytes_out,
         "nothing sent to connect"
@@ -791,7 +799,8 @@ fn with_a_connection_id_a_reconnect_from_a_new_port_needs_no_handshake() {
     send_all(ctx, b"two");
     let (r, n) = recv_wait(ctx, &mut buf, Duration::from_secs(5));
     assert_eq!((r, &buf[..n]), (ANJ_NET_OK, &b"echo:two"[..]));
-    let done = stats(ctx).unwrap();
+    // SAFETY (test): `ctx` is this test's live context.
+    let done = unsafe { stats(ctx) }.unwrap();
     let seen = server.seen.lock().unwrap().clone();
     assert_eq!(
         seen.len(),
@@ -817,7 +826,8 @@ fn with_a_connection_id_a_close_after_an_unanswered_datagram_handshakes_again() 
     let ctx = create(&psk_config(KEY));
     let (r, _) = connect_until_done(ctx, "127.0.0.1", server.port, Duration::from_secs(10));
     assert_eq!(r, ANJ_NET_OK);
-    assert!(stats(ctx).unwrap().cid_in_use);
+    // SAFETY (test): `ctx` is this test's live context.
+    assert!(unsafe { stats(ctx) }.unwrap().cid_in_use);
     let port = server.port;
     drop(server);
     // The server is gone: our datagram stays unanswered, so the session is not
@@ -832,7 +842,8 @@ fn with_a_connection_id_a_close_after_an_unanswered_datagram_handshakes_again() 
     );
     let hellos = collect(&silent, Duration::from_millis(50));
     assert!(!hellos.is_empty() && hellos[0][0] == 22, "a ClientHello");
-    assert_eq!(stats(ctx).unwrap().cid_reconnects, 0);
+    // SAFETY (test): `ctx` is this test's live context.
+    assert_eq!(unsafe { stats(ctx) }.unwrap().cid_reconnects, 0);
     assert!(set_handshake_timeouts(1000, 60000));
     cleanup(ctx);
 }
@@ -874,13 +885,15 @@ fn a_connection_id_session_is_never_continued_toward_another_server() {
     let mut buf = [0u8; 64];
     let (r, n) = recv_wait(ctx, &mut buf, Duration::from_secs(5));
     assert_eq!((r, &buf[..n]), (ANJ_NET_OK, &b"echo:one"[..]));
-    assert!(stats(ctx).unwrap().cid_in_use);
+    // SAFETY (test): `ctx` is this test's live context.
+    assert!(unsafe { stats(ctx) }.unwrap().cid_in_use);
     assert_eq!(unsafe { anj_dtls_close(ctx) }, ANJ_NET_OK);
     let second = cid_server::CidServer::start(KEY);
     let (r, calls) = connect_until_done(ctx, "127.0.0.1", second.port, Duration::from_secs(10));
     assert_eq!(r, ANJ_NET_OK);
     assert!(calls > 1, "a handshake, not the first server's session");
-    let s = stats(ctx).unwrap();
+    // SAFETY (test): `ctx` is this test's live context.
+    let s = unsafe { stats(ctx) }.unwrap();
     assert_eq!((s.handshakes, s.resumed, s.cid_reconnects), (2, 0, 0));
     send_all(ctx, b"two");
     let (r, n) = recv_wait(ctx, &mut buf, Duration::from_secs(5));

@@ -405,7 +405,8 @@ fn handshake(server_name: &str, creds: &Creds) -> i32 {
             state(ctx),
             anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CONNECTED
         );
-        let s = stats(ctx).unwrap();
+        // SAFETY (test): `ctx` is this test's live context.
+        let s = unsafe { stats(ctx) }.unwrap();
         assert_eq!(s.handshakes, 1);
         eprintln!(
             "X.509 handshake ({:?}): {} bytes out, {} bytes in",
@@ -424,7 +425,8 @@ fn handshake(server_name: &str, creds: &Creds) -> i32 {
             state(ctx),
             anj_net_socket_state_t::ANJ_NET_SOCKET_STATE_CLOSED
         );
-        assert_eq!(stats(ctx).unwrap().handshakes, 0);
+        // SAFETY (test): `ctx` is this test's live context.
+        assert_eq!(unsafe { stats(ctx) }.unwrap().handshakes, 0);
         // No fallback to anything unprotected.
         let mut sent = 0;
         assert!(unsafe { anj_dtls_send(ctx, &mut sent, b"x".as_ptr(), 1) } < 0);

@@ -283,9 +283,11 @@ fn zeroize(buf: &mut [u8]) {
 }
 
 /// The PSK of the Bootstrap-Server account.
-fn bootstrap_psk<'a>(anj: *mut anj_t, reg: &Registry, iid: u16) -> Option<super::link::Psk<'a>> {
+fn bootstrap_psk<'r>(anj: *mut anj_t, reg: &'r Registry, iid: u16) -> Option<super::link::Psk<'r>> {
     #[cfg(feature = "security")]
-    return crate::ffi::security::connection_psk(anj, reg, iid, true);
+    // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face passes
+    // its own).
+    return unsafe { crate::ffi::security::connection_psk(anj, reg, iid, true) };
     #[cfg(not(feature = "security"))]
     super::register::security_psk(anj, reg, iid)
 }
@@ -301,7 +303,11 @@ pub(super) fn build_bootstrap_request(
     let mut w =
         MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;
     w.option(opt::URI_PATH, b"bs").map_err(|_| ())?;
-    super::register::query(&mut w, "ep", crate::ffi::core::endpoint_name(anj))?;
+    // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face passes
+    // its own); the name is only used while the message is built.
+    super::register::query(&mut w, "ep", unsafe {
+        crate::ffi::core::endpoint_name(anj)
+    })?;
     let pct: &[u8] = if cfg!(feature = "senml-cbor") {
         b"112"
     } else if cfg!(feature = "lwm2m-cbor") {

@@ -645,7 +645,9 @@ impl Client {
                     false,
                     link,
                     (scheme, host, port),
-                    || acc.psk(anj, registry),
+                    // SAFETY: `anj` is the initialised client this step runs for (the C
+                    // face passes its own).
+                    || unsafe { acc.psk(anj, registry) },
                 )
             }) {
                 Ok(st) => st,
@@ -766,16 +768,20 @@ impl Client {
         let built = match req {
             Request::Register => {
                 let version = register::lwm2m_version(self.version_fallback);
-                register::build_register(
-                    &mut self.out_buf,
-                    pending.message_id,
-                    pending.token(),
-                    acc,
-                    version,
-                    anj,
-                    &self.registry,
-                    &mut self.reg_block,
-                )
+                // SAFETY: `anj` is the initialised client this step runs for (the C face
+                // passes its own).
+                unsafe {
+                    register::build_register(
+                        &mut self.out_buf,
+                        pending.message_id,
+                        pending.token(),
+                        acc,
+                        version,
+                        anj,
+                        &self.registry,
+                        &mut self.reg_block,
+                    )
+                }
             }
             Request::Update {
                 with_payload,

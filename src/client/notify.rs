@@ -84,11 +84,17 @@ impl Client {
     /// once nothing else of ours is outstanding.
     #[cfg(feature = "lwm2m-send")]
     fn send_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
-        let Some(q) = send_queue(anj) else { return };
+        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        // passes its own); the queue is only ever shared.
+        let Some(q) = (unsafe { send_queue(anj) }) else {
+            return;
+        };
         if self.defaults.mute_send {
             if !q.is_empty() {
                 crate::log_info!("Mute Send is on: queued Send requests aborted");
-                q.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT);
+                // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+                // passes its own): the finished handler may be given it.
+                unsafe { q.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT) };
             }
             return;
         }
@@ -119,7 +125,9 @@ impl Client {
         block: &mut super::block::Block1Tx,
         anj: *mut anj_t,
     ) -> DmResult<usize> {
-        let q = send_queue(anj).ok_or(DmError::INTERNAL)?;
+        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        // passes its own); the queue is only ever shared.
+        let q = unsafe { send_queue(anj) }.ok_or(DmError::INTERNAL)?;
         let e = |_| DmError::INTERNAL;
         let mut w = MessageWriter::new(
             &mut self.out_buf,
@@ -150,8 +158,12 @@ impl Client {
             crate::log_warning!("Send rejected ({}.{:02})", code.class(), code.detail());
             crate::ffi::send::ANJ_SEND_ERR_REJECTED
         };
-        if let Some(q) = send_queue(anj) {
-            q.finish(anj, id, result);
+        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        // passes its own); the queue is only ever shared.
+        if let Some(q) = unsafe { send_queue(anj) } {
+            // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+            // passes its own): the finished handler may be given it.
+            unsafe { q.finish(anj, id, result) };
         }
     }
 
@@ -159,7 +171,9 @@ impl Client {
     /// Anjay Lite: ANJ_SEND_ERR_NOT_ALLOWED otherwise).
     pub(super) fn update_send_gate(&mut self, anj: *mut anj_t) {
         #[cfg(feature = "lwm2m-send")]
-        if let Some(q) = send_queue(anj) {
+        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        // passes its own); the queue is only ever shared.
+        if let Some(q) = unsafe { send_queue(anj) } {
             let registered = matches!(
                 self.state,
                 State::Registered
@@ -184,7 +198,9 @@ impl Client {
     /// Aborts every queued Send request.
     pub(super) fn abort_sends(&mut self, anj: *mut anj_t) {
         #[cfg(feature = "lwm2m-send")]
-        if let Some(q) = send_queue(anj) {
+        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        // passes its own); the queue is only ever shared.
+        if let Some(q) = unsafe { send_queue(anj) } {
             if matches!(
                 self.out,
                 Some(Out {
@@ -194,7 +210,9 @@ impl Client {
             ) {
                 self.out = None;
             }
-            q.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT);
+            // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+            // passes its own): the finished handler may be given it.
+            unsafe { q.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT) };
         }
         let _ = anj;
     }
@@ -304,7 +322,9 @@ impl Client {
             due = due.min(self.group_due_at(head));
         }
         #[cfg(feature = "lwm2m-send")]
-        if send_queue(anj).is_some_and(|q| q.next_queued().is_some()) {
+        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        // passes its own); the queue is only ever shared.
+        if unsafe { send_queue(anj) }.is_some_and(|q| q.next_queued().is_some()) {
             due = i64::MIN;
         }
         let _ = anj;
@@ -476,8 +496,12 @@ impl Client {
                 } else {
                     crate::ffi::send::ANJ_SEND_ERR_REJECTED
                 };
-                if let Some(q) = send_queue(anj) {
-                    q.finish(anj, id, code);
+                // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+                // passes its own); the queue is only ever shared.
+                if let Some(q) = unsafe { send_queue(anj) } {
+                    // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+                    // passes its own): the finished handler may be given it.
+                    unsafe { q.finish(anj, id, code) };
                 }
             }
         }

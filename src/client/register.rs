@@ -94,7 +94,10 @@ pub(super) fn connect_secured<'a>(
         }
         #[cfg(feature = "certificates")]
         Some(2) => {
-            return match crate::ffi::security::connection_cert(anj, reg, iid, bootstrap) {
+            // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+            // passes its own).
+            return match unsafe { crate::ffi::security::connection_cert(anj, reg, iid, bootstrap) }
+            {
                 Some(cert) => {
                     let sec = crate::ffi::net::anj_net_security_info_t {
                         mode:
@@ -127,7 +130,13 @@ pub(super) fn connect_secured<'a>(
 
 /// The PSK credentials of Security instance `iid`: `Some` only in PSK mode
 /// (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
-pub fn security_psk<'a>(anj: *mut anj_t, reg: &Registry, iid: u16) -> Option<super::link::Psk<'a>> {
+/// The bytes point into the object: they are borrowed for as long as `reg` is (no object
+/// can be removed meanwhile).
+pub fn security_psk<'r>(
+    anj: *mut anj_t,
+    reg: &'r Registry,
+    iid: u16,
+) -> Option<super::link::Psk<'r>> {
     if read_int(anj, reg, &[0, iid, security_rid::SECURITY_MODE]) != Some(0) {
         return None;
     }
@@ -144,11 +153,11 @@ pub fn security_psk<'a>(anj: *mut anj_t, reg: &Registry, iid: u16) -> Option<sup
 /// The PSK credentials of the first Security instance that is (`bootstrap`) or is not
 /// a Bootstrap-Server account and has them.
 #[cfg(feature = "security")]
-pub fn find_psk<'a>(
+pub fn find_psk<'r>(
     anj: *mut anj_t,
-    reg: &Registry,
+    reg: &'r Registry,
     bootstrap: bool,
-) -> Option<super::link::Psk<'a>> {
+) -> Option<super::link::Psk<'r>> {
     let sec = reg.find(0)?;
     sec.instances().iter().find_map(|sinst| {
         let bs = crate::dm::read_resource(
@@ -255,9 +264,17 @@ impl ServerAccount {
 
     /// The PSK credentials of this account's Security instance: `Some` only in PSK
     /// mode (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
-    pub fn psk<'a>(&self, anj: *mut anj_t, reg: &Registry) -> Option<super::link::Psk<'a>> {
+    ///
+    /// # Safety
+    /// `anj` is NULL or the initialised client (the credential handler is given it).
+    pub unsafe fn psk<'r>(
+        &self,
+        anj: *mut anj_t,
+        reg: &'r Registry,
+    ) -> Option<super::link::Psk<'r>> {
         #[cfg(feature = "security")]
-        return crate::ffi::security::connection_psk(anj, reg, self.security_iid, false);
+        // SAFETY: guaranteed by the caller.
+        return unsafe { crate::ffi::security::connection_psk(anj, reg, self.security_iid, false) };
         #[cfg(not(feature = "security"))]
         security_psk(anj, reg, self.security_iid)
     }
@@ -465,8 +482,11 @@ fn finish_with_links(
 }
 
 /// Register: `POST /rd?ep=..&lt=..&lwm2m=..&b=..[&Q]` with the object list (§6.2.1).
+///
+/// # Safety
+/// `anj` is NULL or the initialised client (its endpoint name is read).
 #[allow(clippy::too_many_arguments)]
-pub fn build_register(
+pub unsafe fn build_register(
     buf: &mut [u8],
     message_id: u16,
     token: &[u8],
@@ -481,12 +501,16 @@ pub fn build_register(
     w.option(opt::URI_PATH, b"rd").map_err(|_| ())?;
     w.uint_option(opt::CONTENT_FORMAT, CT_LINK_FORMAT)
         .map_err(|_| ())?;
-    query(&mut w, "ep", crate::ffi::core::endpoint_name(anj))?;
+    // SAFETY: guaranteed by the caller; the name is only used while the message is built.
+    query(&mut w, "ep", unsafe {
+        crate::ffi::core::endpoint_name(anj)
+    })?;
     let mut d = [0u8; DECIMAL_MAX_LEN];
     query(&mut w, "lt", decimal_u64(acc.lifetime.into(), &mut d))?;
     query(&mut w, "lwm2m", version)?;
     query(&mut w, "b", acc.binding().as_bytes())?;
-    if crate::ffi::core::queue_mode(anj) {
+    // SAFETY: guaranteed by the caller.
+    if unsafe { crate::ffi::core::queue_mode(anj) } {
         w.option(opt::URI_QUERY, b"Q").map_err(|_| ())?;
     }
     finish_with_links(w, reg, block)

@@ -315,7 +315,8 @@ pub unsafe extern "C" fn anj_coap_downloader_step(coap_downloader: *mut anj_coap
             unsafe { cb(arg, d, ev.status.into(), data, len) };
         }
     }
-    // SAFETY: as above.
+    // SAFETY: `d` is the initialised downloader this step runs for (the caller's
+    // contract); a raw write of a plain field, with no reference into `*d` alive.
     unsafe { addr_of_mut!((*d).in_step).write(false) };
 }
 

@@ -6,10 +6,12 @@
 //! `ANJ_INTERNAL_SIZEOF_ANJ_T` from `anj/anj_config.h`; `crate::layout` asserts that the
 //! Rust view below fits exactly.
 //!
-//! Re-entrancy: handlers and the status callback get the `anj_t *` back and may call the
-//! `anj_core_*` request functions and the Send API. Those only touch [`Requests`] and the
-//! Send queue, which no `&mut` covers while the client runs, so they are sound at any
-//! time.
+//! Re-entry (docs/reentry.md): handlers and callbacks get the `anj_t *` back. While the
+//! client runs C code (a step, a shutdown, or any other call that reaches handlers),
+//! `Inner::run` says so. The functions allowed there touch only state that no `&mut`
+//! covers: the request flags ([`Requests`]), the Send queue, and `Inner::dm_view` (the
+//! object table `anj_dm_res_read` and the credential readers use). Every other function
+//! finds `run` set, logs an error and returns its error value without touching the client.
 
 use core::cell::Cell;
 use core::ffi::{c_char, c_int, c_void};
@@ -111,6 +113,40 @@ impl Requests {
     }
 }
 
+/// What the client is doing, for the re-entry checks (see the module docs).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Run {
+    /// Nothing: any function may be called.
+    Idle,
+    /// A `&mut Client` or a shared reference to `dm_view` is live up the stack, and C code
+    /// may run (handlers, callbacks, hooks, the log handler).
+    Client,
+    /// `anj_core_step` calls the connection status callback; no reference into the client
+    /// is live, but the step goes on after it.
+    Callback,
+}
+
+/// Restores `run` to what it was when dropped.
+struct Running<'a> {
+    run: &'a Cell<Run>,
+    was: Run,
+}
+
+impl Running<'_> {
+    fn set(run: &Cell<Run>, now: Run) -> Running<'_> {
+        Running {
+            run,
+            was: run.replace(now),
+        }
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.run.set(self.was);
+    }
+}
+
 /// The library's part of `anj_t`.
 pub(crate) struct Inner {
     magic: u32,
@@ -130,6 +166,14 @@ pub(crate) struct Inner {
     #[cfg(feature = "certificates")]
     trust_store: crate::ffi::net::anj_net_trust_store_t,
     requests: Requests,
+    /// What runs now (see the module docs); outside `client`, so no `&mut Client` covers it.
+    run: Cell<Run>,
+    /// A copy of `client.registry` (the same object pointers) for the C code that runs
+    /// while a `&mut Client` is live. Changed only next to it, by `anj_dm_add_obj` and
+    /// `anj_dm_remove_obj`, which run only while `run` is [`Run::Idle`] or
+    /// [`Run::Callback`]; shared references to it exist only while `run` is
+    /// [`Run::Client`] (see [`with_registry`]).
+    dm_view: crate::dm::Registry,
     /// LwM2M Send requests (shared like `requests`: finished handlers re-enter it).
     #[cfg(feature = "lwm2m-send")]
     send: crate::send::SendQueue,
@@ -263,6 +307,8 @@ pub unsafe extern "C" fn anj_core_init(
             #[cfg(feature = "certificates")]
             trust_store,
             requests: Requests::default(),
+            run: Cell::new(Run::Idle),
+            dm_view: crate::dm::Registry::default(),
             #[cfg(feature = "lwm2m-send")]
             send: crate::send::SendQueue::new(),
         });
@@ -286,8 +332,46 @@ unsafe fn inner(anj: *mut anj_t) -> Option<*mut Inner> {
         crate::log_error!("anj_t is not initialized (anj_core_init not called, or shut down)");
         return None;
     }
-    // SAFETY: as above.
+    // SAFETY: `anj` points to an anj_t (the caller's contract); a raw field projection
+    // creates no reference.
     Some(unsafe { addr_of_mut!((*anj).inner) })
+}
+
+/// `run` of the initialised `inner`.
+///
+/// # Safety
+/// `inner` came from [`inner`] and its `anj_t` stays valid for `'a`.
+unsafe fn run_of<'a>(inner: *mut Inner) -> &'a Cell<Run> {
+    // SAFETY: guaranteed by the caller; `run` is a `Cell` outside `client`, only ever
+    // shared.
+    unsafe { &*addr_of!((*inner).run) }
+}
+
+/// The initialised state behind `anj` for a function that is not allowed while the client
+/// runs (`what` names it): `None` with a log line when the client runs (a handler or
+/// callback called it), else the state, marked running until the guard is dropped.
+/// `in_status_cb`: the function is allowed in the connection status callback (no
+/// reference into the client is live there, and the function does not step).
+///
+/// # Safety
+/// As for [`inner`]; `anj` stays valid for `'a`.
+unsafe fn enter<'a>(
+    anj: *mut anj_t,
+    what: &str,
+    in_status_cb: bool,
+) -> Option<(*mut Inner, Running<'a>)> {
+    // SAFETY: guaranteed by the caller.
+    let i = unsafe { inner(anj) }?;
+    // SAFETY: `i` came from `inner` and stays valid for 'a (the caller's contract).
+    let run = unsafe { run_of(i) };
+    if !(run.get() == Run::Idle || in_status_cb && run.get() == Run::Callback) {
+        crate::log_error!(
+            "{}: not allowed inside a handler or callback of this client (ignored)",
+            what
+        );
+        return None;
+    }
+    Some((i, Running::set(run, Run::Client)))
 }
 
 /// The request flags of `anj`, reachable at any time (see the module docs).
@@ -310,26 +394,52 @@ pub(crate) unsafe fn send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::
     unsafe { inner(anj).map(|i| &*addr_of!((*i).send)) }
 }
 
-/// The Send queue of the `anj` the client runs for (the client only ever runs for an
-/// initialised `anj_t`, so this is the safe form of [`send_queue`] for it).
+/// The Send queue of the `anj` the client runs for ([`send_queue`] under the name the
+/// client uses).
+///
+/// # Safety
+/// As for [`inner`]: `anj` is NULL or points to an `anj_t` that stays valid for `'a`.
 #[cfg(feature = "lwm2m-send")]
-pub(crate) fn client_send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::SendQueue> {
-    // SAFETY: `anj` is the initialised client whose step or request handling is running;
-    // the queue is only ever shared (`Cell`s).
+pub(crate) unsafe fn client_send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::SendQueue> {
+    // SAFETY: guaranteed by the caller; the queue is only ever shared (`Cell`s).
     unsafe { send_queue(anj) }
 }
 
-/// Runs `f` on the client, outside of any step (application calls such as
-/// `anj_dm_add_obj`).
+/// Runs `f` on the client for the application call `what`, which handlers may not make:
+/// `None` (with a log line) while the client runs.
 ///
 /// # Safety
-/// As for [`inner`]; the caller must not be inside a handler called by the step.
-pub(crate) unsafe fn with_client<R>(
+/// As for [`inner`].
+unsafe fn with_client<R>(
     anj: *mut anj_t,
+    what: &str,
     f: impl FnOnce(&mut Client) -> R,
 ) -> Option<R> {
-    // SAFETY: guaranteed by the caller: no other reference to the client is live.
-    unsafe { inner(anj).map(|i| f(&mut *addr_of_mut!((*i).client))) }
+    // SAFETY: guaranteed by the caller.
+    let (i, _running) = unsafe { enter(anj, what, true) }?;
+    // SAFETY: `enter` found nothing running (or only the status callback, which holds no
+    // reference), so no other reference into the client is live; the guard keeps every
+    // re-entering call away from it until `f` returns.
+    Some(f(unsafe { &mut *addr_of_mut!((*i).client) }))
+}
+
+/// Runs `f` on the objects of `anj` (a shared view that no `&mut Client` covers), with
+/// the client marked running while `f` runs, so that handlers `f` calls cannot change the
+/// table. Allowed at any time, from handlers too.
+///
+/// # Safety
+/// As for [`inner`].
+pub(crate) unsafe fn with_registry<R>(
+    anj: *mut anj_t,
+    f: impl FnOnce(&crate::dm::Registry) -> R,
+) -> Option<R> {
+    // SAFETY: guaranteed by the caller.
+    let i = unsafe { inner(anj) }?;
+    // SAFETY: `i` came from `inner`; the anj_t outlives this call.
+    let _running = Running::set(unsafe { run_of(i) }, Run::Client);
+    // SAFETY: `dm_view` is only changed while `run` is Idle or Callback, and it is
+    // Client until the guard drops after `f`; shared references to it may coexist.
+    Some(f(unsafe { &*addr_of!((*i).dm_view) }))
 }
 
 /// The client behind `anj`, for benchmarks that drive [`Client::step`] directly with a
@@ -343,17 +453,6 @@ pub unsafe fn client_of<'a>(anj: *mut anj_t) -> Option<&'a mut Client> {
     // SAFETY: `inner` checked that `anj` was initialised; exclusivity and lifetime are
     // guaranteed by the caller.
     unsafe { inner(anj).map(|i| &mut *addr_of_mut!((*i).client)) }
-}
-
-/// The data model registry of `anj`, read-only (for `anj_security_get_psk_info`,
-/// which may run inside a step's handlers: no exclusive reference is made).
-///
-/// # Safety
-/// As for [`inner`]; the registry must not be changed while the reference is used.
-#[cfg(feature = "security")]
-pub(crate) unsafe fn registry_of<'a>(anj: *mut anj_t) -> Option<&'a crate::dm::Registry> {
-    // SAFETY: `inner` checked that `anj` was initialised; shared access only.
-    unsafe { inner(anj).map(|i| &*addr_of!((*i).client.registry)) }
 }
 
 /// Where `anj_security_register_credential_handlers` stores its table.
@@ -410,12 +509,16 @@ pub(crate) unsafe fn note_server_params_changed(anj: *mut anj_t) {
 }
 
 /// The endpoint name as bytes (empty if unset).
-pub(crate) fn endpoint_name<'a>(anj: *mut anj_t) -> &'a [u8] {
+///
+/// # Safety
+/// `anj` is NULL or points to an `anj_t` that `anj_core_init` initialised and that stays
+/// valid for `'a` (the name outlives it: `anj_configuration_t`'s contract).
+pub(crate) unsafe fn endpoint_name<'a>(anj: *mut anj_t) -> &'a [u8] {
     if anj.is_null() {
         return &[];
     }
-    // SAFETY: `anj` is the initialised client the core runs for; `endpoint_name` was
-    // checked non-NULL by anj_core_init and outlives the client (its contract).
+    // SAFETY: guaranteed by the caller; `endpoint_name` was checked non-NULL by
+    // anj_core_init and is NUL-terminated (its contract).
     unsafe {
         let p = addr_of!((*anj).endpoint_name).read();
         if p.is_null() {
@@ -427,8 +530,12 @@ pub(crate) fn endpoint_name<'a>(anj: *mut anj_t) -> &'a [u8] {
 }
 
 /// Whether queue mode was configured.
-pub(crate) fn queue_mode(anj: *mut anj_t) -> bool {
-    // SAFETY: as in endpoint_name; a plain read of a bool field.
+///
+/// # Safety
+/// As for [`inner`].
+pub(crate) unsafe fn queue_mode(anj: *mut anj_t) -> bool {
+    // SAFETY: guaranteed by the caller; `inner` checks the magic, then a plain read of a
+    // bool field through a raw projection.
     unsafe { inner(anj).is_some_and(|i| addr_of!((*i).queue_mode).read()) }
 }
 
@@ -439,20 +546,33 @@ pub(crate) fn queue_mode(anj: *mut anj_t) -> bool {
 pub(crate) unsafe fn add_obj(anj: *mut anj_t, obj: NonNull<anj_dm_obj_t>) -> c_int {
     // SAFETY: guaranteed by the caller.
     let obj = unsafe { ObjRef::new(obj) };
-    // SAFETY: an application call, outside of any step.
-    match unsafe { with_client(anj, |c| c.registry.add(obj)) } {
-        Some(Ok(())) => {
-            // SAFETY: as above.
+    // SAFETY: `anj` is NULL or initialised (the callers' contract).
+    let Some((i, _running)) = (unsafe { enter(anj, "anj_dm_add_obj", true) }) else {
+        return -1;
+    };
+    // SAFETY: `enter` found nothing running (or only the status callback, which holds no
+    // reference): no other reference to the client or to `dm_view` is live (see
+    // `Inner::dm_view`); the fields are disjoint.
+    let (client, view) = unsafe {
+        (
+            &mut *addr_of_mut!((*i).client),
+            &mut *addr_of_mut!((*i).dm_view),
+        )
+    };
+    match client.registry.add(obj) {
+        Ok(()) => {
+            // The same checks pass on the copy (it holds the same objects).
+            let _ = view.add(obj);
+            // SAFETY: `anj` was initialised (`enter` checked); `Requests` is only shared.
             if let Some(r) = unsafe { requests(anj) } {
                 r.objects_changed.set(true);
             }
             0
         }
-        Some(Err(e)) => {
+        Err(e) => {
             crate::log_error!("cannot add object /{}: {:?}", obj.oid(), e);
             -1
         }
-        None => -1,
     }
 }
 
@@ -475,19 +595,29 @@ pub unsafe extern "C" fn anj_dm_add_obj(anj: *mut anj_t, obj: *const anj_dm_obj_
 /// `anj` was initialised.
 #[no_mangle]
 pub unsafe extern "C" fn anj_dm_remove_obj(anj: *mut anj_t, oid: u16) -> c_int {
-    // SAFETY: an application call, outside of any step.
-    let removed = |c: &mut Client| {
-        let r = c.registry.remove(oid);
-        if r.is_ok() {
-            c.on_object_removed(oid);
-            #[cfg(feature = "bootstrap")]
-            c.bs_object_removed(anj, oid);
-        }
-        r
+    // SAFETY: guaranteed by the caller.
+    let Some((i, _running)) = (unsafe { enter(anj, "anj_dm_remove_obj", true) }) else {
+        return -1;
     };
-    match unsafe { with_client(anj, removed) } {
-        Some(Ok(_)) => {
-            // SAFETY: as above.
+    // SAFETY: `enter` found nothing running (or only the status callback, which holds no
+    // reference): no other reference to the client or to `dm_view` is live (see
+    // `Inner::dm_view`); the fields are disjoint.
+    let (c, view) = unsafe {
+        (
+            &mut *addr_of_mut!((*i).client),
+            &mut *addr_of_mut!((*i).dm_view),
+        )
+    };
+    let r = c.registry.remove(oid);
+    if r.is_ok() {
+        let _ = view.remove(oid);
+        c.on_object_removed(oid);
+        #[cfg(feature = "bootstrap")]
+        c.bs_object_removed(anj, oid);
+    }
+    match r {
+        Ok(_) => {
+            // SAFETY: `anj` was initialised (`enter` checked); `Requests` is only shared.
             if let Some(r) = unsafe { requests(anj) } {
                 r.objects_changed.set(true);
             }
@@ -514,12 +644,9 @@ pub unsafe extern "C" fn anj_dm_res_read(
     let Some(p) = to_path(path) else {
         return crate::dm::DmError::BAD_REQUEST.handler_code();
     };
-    // SAFETY: an application call, outside of any step.
-    let r = unsafe {
-        with_client(anj, |c| {
-            crate::dm::read_resource_raw(anj, &c.registry, &p, out)
-        })
-    };
+    // SAFETY: guaranteed by the caller. Allowed inside handlers: only the shared object
+    // table is used.
+    let r = unsafe { with_registry(anj, |reg| crate::dm::read_resource_raw(anj, reg, &p, out)) };
     match r {
         Some(Ok(())) => 0,
         Some(Err(e)) => e.handler_code(),
@@ -534,13 +661,14 @@ pub unsafe extern "C" fn anj_dm_res_read(
 #[no_mangle]
 pub unsafe extern "C" fn anj_core_step(anj: *mut anj_t) {
     // SAFETY: guaranteed by the caller.
-    let Some(inner) = (unsafe { inner(anj) }) else {
+    let Some((inner, _running)) = (unsafe { enter(anj, "anj_core_step", false) }) else {
         return;
     };
     let now = crate::driver::now();
     {
-        // SAFETY: disjoint fields of the initialised Inner; handlers re-entering the API
-        // touch only `requests` (see the module docs).
+        // SAFETY: disjoint fields of the initialised Inner, and `enter` found nothing
+        // running; handlers re-entering the API touch only `requests`, `send`, `run`
+        // and `dm_view`, never these (see the module docs).
         let (client, conn, net_cfg, reqs) = unsafe {
             (
                 &mut *addr_of_mut!((*inner).client),
@@ -554,7 +682,8 @@ pub unsafe extern "C" fn anj_core_step(anj: *mut anj_t) {
         client.step(now, &mut driver, anj);
         apply_requests(client, reqs);
     }
-    report_status(anj, inner);
+    // SAFETY: `inner` is the initialised state of `anj`, valid during this call.
+    unsafe { report_status(anj, inner) };
 }
 
 /// Applies the pending request flags of `anj` to its client, as `anj_core_step` does
@@ -606,9 +735,15 @@ fn apply_requests(client: &mut Client, reqs: &Requests) {
 
 /// Calls the status callback for each status change, with no reference into the client
 /// alive (the callback may call back into the API).
-fn report_status(anj: *mut anj_t, inner: *mut Inner) {
+///
+/// # Safety
+/// `inner` is the initialised state of `anj`, marked [`Run::Client`] by the caller.
+unsafe fn report_status(anj: *mut anj_t, inner: *mut Inner) {
+    // SAFETY: guaranteed by the caller.
+    let run = unsafe { run_of(inner) };
     loop {
-        // SAFETY: short-lived exclusive access between callbacks.
+        // SAFETY: `run` is Client, so no call re-entering from a callback holds a
+        // reference into the client; this one is dropped before the callback runs.
         let (next, cb, arg) = unsafe {
             let c = &mut *addr_of_mut!((*inner).client);
             (
@@ -619,6 +754,7 @@ fn report_status(anj: *mut anj_t, inner: *mut Inner) {
         };
         let Some(status) = next else { return };
         if let Some(cb) = cb {
+            let _callback = Running::set(run, Run::Callback);
             // SAFETY: the application's callback with the argument it configured.
             unsafe { cb(arg, anj, status) };
         }
@@ -632,8 +768,9 @@ fn report_status(anj: *mut anj_t, inner: *mut Inner) {
 #[no_mangle]
 pub unsafe extern "C" fn anj_core_next_step_time(anj: *mut anj_t) -> anj_time_duration_t {
     let now = crate::driver::now();
-    // SAFETY: an application call, outside of any step.
-    let at = unsafe { with_client(anj, |c| c.next_step_at(now, anj)) }.unwrap_or(now);
+    // SAFETY: guaranteed by the caller. Inside a handler: zero (call the step again).
+    let at = unsafe { with_client(anj, "anj_core_next_step_time", |c| c.next_step_at(now, anj)) }
+        .unwrap_or(now);
     anj_time_duration_t {
         us: at.saturating_sub(now).max(0),
     }
@@ -712,14 +849,26 @@ pub unsafe extern "C" fn anj_core_data_model_changed(
     }
 }
 
-/// Whether the data model is being accessed on the server's behalf right now.
+/// Whether the data model is being accessed on the server's behalf right now. Inside a
+/// handler or hook the client calls while it runs: always true (docs/reentry.md).
 ///
 /// # Safety
 /// `anj` was initialised.
 #[no_mangle]
 pub unsafe extern "C" fn anj_core_ongoing_operation(anj: *mut anj_t) -> bool {
-    // SAFETY: a read of a flag; see the module docs.
-    unsafe { inner(anj).is_some_and(|i| (*addr_of!((*i).client)).ongoing_operation()) }
+    // SAFETY: guaranteed by the caller.
+    let Some(i) = (unsafe { inner(anj) }) else {
+        return false;
+    };
+    // SAFETY: `i` came from `inner`; valid during this call.
+    match unsafe { run_of(i) }.get() {
+        // A handler or hook called while the client runs: the client is using its data
+        // model (and may not be looked at, a `&mut` to it is live).
+        Run::Client => true,
+        // SAFETY: Idle, or the status callback, which runs with no reference into the
+        // client live: a short shared read.
+        Run::Idle | Run::Callback => unsafe { (*addr_of!((*i).client)).ongoing_operation() },
+    }
 }
 
 /// Disables the server for `timeout` (`ANJ_TIME_DURATION_INVALID`: until restarted),
@@ -793,7 +942,7 @@ pub unsafe extern "C" fn anj_core_request_update(anj: *mut anj_t) {
 #[no_mangle]
 pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
     // SAFETY: guaranteed by the caller.
-    let Some(inner) = (unsafe { inner(anj) }) else {
+    let Some((inner, _running)) = (unsafe { enter(anj, "anj_core_shutdown", false) }) else {
         return -1;
     };
     // Every Send request ends here, as in Anjay Lite (handlers run before the client is
@@ -802,9 +951,11 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
     {
         // SAFETY: shared access to the queue (see `send_queue`).
         let queue = unsafe { &*addr_of!((*inner).send) };
-        queue.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT);
+        // SAFETY: `anj` is initialised (`enter` checked): the handlers may be given it.
+        unsafe { queue.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT) };
     }
-    // SAFETY: exclusive access to the disjoint fields, outside of any step.
+    // SAFETY: disjoint fields; `enter` found nothing running, and the finished handlers
+    // above have returned, so no other reference into them is live.
     let (client, conn, net_cfg) = unsafe {
         (
             &mut *addr_of_mut!((*inner).client),
@@ -829,7 +980,8 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
         unsafe {
             crate::ffi::crypto::anj_crypto_storage_deinit(net_cfg.secure_socket_config.crypto_ctx)
         };
-        // SAFETY: as above; the client is unusable until the next anj_core_init.
+        // SAFETY: `inner` is the initialised state (`enter` checked); a raw write of a
+        // plain field. The client is unusable until the next anj_core_init.
         unsafe { addr_of_mut!((*inner).magic).write(0) };
     }
     r

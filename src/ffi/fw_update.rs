@@ -354,7 +354,7 @@ pub unsafe extern "C" fn anj_dm_fw_update_object_set_update_result(
     let Some(ctx) = (unsafe { entity_ctx.as_ref() }) else {
         return;
     };
-    // SAFETY: as above.
+    // SAFETY: `ctx` is an installed context and `anj` its client (the caller's contract).
     let mut env = unsafe { CEnv::new(anj, ctx) };
     ctx.fsm.set_update_result(&mut env, code(result));
 }
@@ -377,7 +377,7 @@ pub unsafe extern "C" fn anj_dm_fw_update_object_set_download_result(
     let Some(ctx) = (unsafe { entity_ctx.as_ref() }) else {
         return -1;
     };
-    // SAFETY: as above.
+    // SAFETY: `ctx` is an installed context and `anj` its client (the caller's contract).
     let mut env = unsafe { CEnv::new(anj, ctx) };
     if ctx.fsm.set_download_result(&mut env, code(result)) {
         0

@@ -384,7 +384,8 @@ macro_rules! dispatch {
             }
             #[cfg(feature = "net-dtls")]
             anj_net_binding_type_t::ANJ_NET_BINDING_DTLS => {
-                // SAFETY: as above, for the DTLS hook.
+                // SAFETY: the arguments are forwarded unchanged; the DTLS hook's contract
+                // on them is the one the caller of this dispatcher accepted.
                 unsafe { $dtls($($arg),*) }
             }
             _ => ANJ_NET_ENOTSUP,

@@ -59,11 +59,14 @@ pub unsafe extern "C" fn anj_security_register_credential_handlers(
 }
 
 /// The registered PSK handler of `anj`, if any.
-fn psk_handler(
+///
+/// # Safety
+/// `anj` is NULL or points to an `anj_t` (the magic is checked).
+unsafe fn psk_handler(
     anj: *mut anj_t,
 ) -> Option<unsafe extern "C" fn(*const anj_t, bool, *mut anj_net_psk_info_t) -> c_int> {
-    // SAFETY: `anj` is an initialised client (checked by `cred_handlers_slot`); the
-    // table, when set, is valid per the registration contract.
+    // SAFETY: `anj` per this function's contract, initialised (checked by
+    // `cred_handlers_slot`); the table, when set, is valid per the registration contract.
     unsafe {
         let slot = crate::ffi::core::cred_handlers_slot(anj)?;
         (*slot).as_ref()?.get_psk_info
@@ -89,13 +92,19 @@ unsafe fn bytes_of<'a>(info: &anj_crypto_security_info_t) -> Option<&'a [u8]> {
 
 /// The PSK for a connection to Security instance `security_iid`: from the registered
 /// handler when there is one (given as buffers), else from the Security object.
-pub(crate) fn connection_psk<'a>(
+/// The bytes are borrowed for as long as `registry` is: the object's, or the handler's
+/// buffers, which stay valid at least until the connection is made.
+///
+/// # Safety
+/// `anj` is NULL or points to an `anj_t`; the handler is given it.
+pub(crate) unsafe fn connection_psk<'r>(
     anj: *mut anj_t,
-    registry: &crate::dm::Registry,
+    registry: &'r crate::dm::Registry,
     security_iid: u16,
     bootstrap: bool,
-) -> Option<crate::client::link::Psk<'a>> {
-    let Some(handler) = psk_handler(anj) else {
+) -> Option<crate::client::link::Psk<'r>> {
+    // SAFETY: guaranteed by the caller.
+    let Some(handler) = (unsafe { psk_handler(anj) }) else {
         return crate::client::register::security_psk(anj, registry, security_iid);
     };
     // SAFETY: all-zero is a valid anj_net_psk_info_t (EMPTY sources, NULL SNI).
@@ -169,19 +178,36 @@ pub unsafe extern "C" fn anj_security_get_psk_info(
         return -1;
     }
     let anj = anj.cast_mut();
-    if let Some(handler) = psk_handler(anj) {
+    // SAFETY: the caller passes an initialised client.
+    if let Some(handler) = unsafe { psk_handler(anj) } {
         // SAFETY: the application's handler, with the caller's valid arguments.
         return unsafe { handler(anj, bootstrap_credentials, out_psk_info) };
     }
-    // SAFETY: the caller passes an initialised client; the data model is only read.
-    let Some(registry) = (unsafe { crate::ffi::core::registry_of(anj) }) else {
-        return -1;
+    // SAFETY: the caller passes an initialised client; the shared object table is read
+    // (allowed inside handlers and hooks, e.g. the DTLS backend's during a step).
+    let r = unsafe {
+        crate::ffi::core::with_registry(anj, |registry| {
+            write_psk(anj, registry, bootstrap_credentials, out_psk_info)
+        })
     };
+    r.unwrap_or(-1)
+}
+
+/// `anj_security_get_psk_info` from the Security object.
+///
+/// # Safety
+/// `out_psk_info` is writable.
+unsafe fn write_psk(
+    anj: *mut anj_t,
+    registry: &crate::dm::Registry,
+    bootstrap_credentials: bool,
+    out_psk_info: *mut anj_net_psk_info_t,
+) -> c_int {
     let Some(psk) = crate::client::register::find_psk(anj, registry, bootstrap_credentials) else {
         crate::log_error!("security: no PSK credentials in the Security object");
         return -1;
     };
-    // SAFETY: checked non-NULL above; writable per the contract.
+    // SAFETY: writable per this function's contract (checked non-NULL by the caller).
     unsafe {
         out_psk_info.write(anj_net_psk_info_t {
             key: buffer(
@@ -201,7 +227,11 @@ pub unsafe extern "C" fn anj_security_get_psk_info(
 /// The registered certificate handler of `anj`, if any.
 #[cfg(feature = "certificates")]
 #[allow(clippy::type_complexity)]
-fn cert_handler(
+/// The registered certificate handler of `anj`, if any.
+///
+/// # Safety
+/// As for [`psk_handler`].
+unsafe fn cert_handler(
     anj: *mut anj_t,
 ) -> Option<
     unsafe extern "C" fn(
@@ -210,7 +240,8 @@ fn cert_handler(
         *mut crate::ffi::net::anj_net_certificate_info_t,
     ) -> c_int,
 > {
-    // SAFETY: as in `psk_handler`.
+    // SAFETY: `anj` per this function's contract, initialised (checked by
+    // `cred_handlers_slot`); the table, when set, is valid per the registration contract.
     unsafe {
         let slot = crate::ffi::core::cred_handlers_slot(anj)?;
         (*slot).as_ref()?.get_cert_info
@@ -300,14 +331,18 @@ pub(crate) fn security_rpk(
 /// The certificate credentials for a connection to Security instance `security_iid`:
 /// from the registered handler when there is one, else from the Security object. The
 /// trust store is always the configured one.
+///
+/// # Safety
+/// As for [`connection_psk`].
 #[cfg(feature = "certificates")]
-pub(crate) fn connection_cert(
+pub(crate) unsafe fn connection_cert(
     anj: *mut anj_t,
     registry: &crate::dm::Registry,
     security_iid: u16,
     bootstrap: bool,
 ) -> Option<crate::ffi::net::anj_net_certificate_info_t> {
-    let Some(handler) = cert_handler(anj) else {
+    // SAFETY: guaranteed by the caller.
+    let Some(handler) = (unsafe { cert_handler(anj) }) else {
         return security_cert(anj, registry, security_iid);
     };
     // SAFETY: all-zero is a valid anj_net_certificate_info_t (EMPTY sources, usage 0,
@@ -343,20 +378,40 @@ pub unsafe extern "C" fn anj_security_get_cert_info(
         return -1;
     }
     let anj = anj.cast_mut();
-    if let Some(handler) = cert_handler(anj) {
+    // SAFETY: the caller passes an initialised client.
+    if let Some(handler) = unsafe { cert_handler(anj) } {
         // SAFETY: the application's handler, with the caller's valid arguments.
         let r = unsafe { handler(anj, bootstrap_credentials, out_cert_info) };
         // SAFETY: writable per the contract; `anj` is initialised.
         unsafe { (*out_cert_info).trust_store = crate::ffi::core::trust_store_of(anj) };
         return r;
     }
-    // SAFETY: the caller passes an initialised client; the data model is only read.
-    let Some(registry) = (unsafe { crate::ffi::core::registry_of(anj) }) else {
+    // SAFETY: the caller passes an initialised client; the shared object table is read
+    // (allowed inside handlers and hooks).
+    let found = unsafe {
+        crate::ffi::core::with_registry(anj, |registry| {
+            cert_of(anj, registry, bootstrap_credentials)
+        })
+    };
+    let Some(info) = found.flatten() else {
+        crate::log_error!("security: no certificate credentials in the Security object");
         return -1;
     };
+    // SAFETY: checked non-NULL above; writable per the contract.
+    unsafe { out_cert_info.write(info) };
+    0
+}
+
+/// The certificate credentials of the (Bootstrap-)Server's Security instance.
+#[cfg(feature = "certificates")]
+fn cert_of(
+    anj: *mut anj_t,
+    registry: &crate::dm::Registry,
+    bootstrap_credentials: bool,
+) -> Option<crate::ffi::net::anj_net_certificate_info_t> {
     use crate::dm::builtin::security_rid;
     use crate::io::value::{Path, Value};
-    let found = registry.find(0).and_then(|sec| {
+    registry.find(0).and_then(|sec| {
         sec.instances().iter().find_map(|sinst| {
             let bs = crate::dm::read_resource(
                 anj,
@@ -368,14 +423,7 @@ pub unsafe extern "C" fn anj_security_get_cert_info(
             }
             security_cert(anj, registry, sinst.iid)
         })
-    });
-    let Some(info) = found else {
-        crate::log_error!("security: no certificate credentials in the Security object");
-        return -1;
-    };
-    // SAFETY: checked non-NULL above; writable per the contract.
-    unsafe { out_cert_info.write(info) };
-    0
+    })
 }
 
 /// The PSK of Security instance `iid` when the built-in Security object keeps its

@@ -182,10 +182,11 @@ impl ReqRef {
     }
 
     /// Calls the finished handler (if any) with the request's user pointer.
-    // `anj` is never dereferenced here: it is handed to the application's handler as
-    // its `anj_t *` argument.
-    #[allow(clippy::not_unsafe_ptr_arg_deref)]
-    pub fn call_finished(&self, anj: *mut anj_t, send_id: u16, result: c_int) {
+    ///
+    /// # Safety
+    /// `anj` is what the handler may be given: the initialised client the request was
+    /// queued on (or NULL), valid during the call.
+    pub unsafe fn call_finished(&self, anj: *mut anj_t, send_id: u16, result: c_int) {
         let p = self.0.as_ptr();
         // SAFETY: readable fields of plain data (see `new`); a NULL handler reads as None.
         let (handler, data) = unsafe {
@@ -196,7 +197,8 @@ impl ReqRef {
         };
         if let Some(h) = handler {
             // SAFETY: the application's handler, called as `anj/lwm2m_send.h` declares it,
-            // with the user pointer it gave. No reference into the queue is held.
+            // with the user pointer it gave and the client this function's caller
+            // vouches for. No reference into the queue is held.
             unsafe { h(anj, send_id, result, data) };
         }
     }
@@ -379,7 +381,8 @@ pub unsafe extern "C" fn anj_send_new_request(
 pub unsafe extern "C" fn anj_send_abort(anj: *mut anj_t, send_id: u16) -> c_int {
     // SAFETY: the caller's contract.
     match unsafe { send_queue(anj) } {
-        Some(q) => q.abort(anj, send_id),
+        // SAFETY: `send_queue` found `anj` initialised; the handlers may be given it.
+        Some(q) => unsafe { q.abort(anj, send_id) },
         None => ANJ_SEND_ERR_NO_REQUEST_FOUND,
     }
 }

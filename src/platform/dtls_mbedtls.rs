@@ -95,18 +95,21 @@ pub struct DtlsStats {
 
 /// The counters of a context made by `anj_dtls_create_ctx`; `None` for any other
 /// pointer.
-// The pointer is never dereferenced unless it is one of the pool's own contexts.
-#[allow(clippy::not_unsafe_ptr_arg_deref)]
-pub fn stats(ctx: *mut anj_net_ctx_t) -> Option<DtlsStats> {
+///
+/// # Safety
+/// `ctx` is NULL or a context `anj_dtls_create_ctx` returned that was not cleaned up yet
+/// (the backends look through it to find their own).
+pub unsafe fn stats(ctx: *mut anj_net_ctx_t) -> Option<DtlsStats> {
     let mut s = DtlsStats::default();
-    // SAFETY: the C side only compares `ctx` against its own pool before reading
-    // through it, and writes the three plain counters through valid references.
+    // SAFETY: `ctx` per this function's contract; the counters are written through
+    // valid references.
     let r = unsafe { anj_rs_dtls_stats(ctx, &mut s.handshakes, &mut s.bytes_out, &mut s.bytes_in) };
     if r != 0 {
         return None;
     }
     let mut cid: c_int = 0;
-    // SAFETY: as above.
+    // SAFETY: `ctx` per this function's contract; the counters are written through
+    // valid references.
     let r =
         unsafe { anj_rs_dtls_session_stats(ctx, &mut s.resumed, &mut s.cid_reconnects, &mut cid) };
     s.cid_in_use = cid != 0;

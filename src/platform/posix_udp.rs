@@ -268,7 +268,7 @@ unsafe fn open_connected(ai: &libc::addrinfo) -> Result<c_int, c_int> {
         }
         if errno() != libc::EINTR {
             let e = neg_errno();
-            // SAFETY: as above, `fd` is ours alone.
+            // SAFETY: `fd` is the socket this function opened; nobody else has it.
             unsafe { libc::close(fd) };
             return Err(e);
         }
@@ -419,7 +419,7 @@ pub unsafe extern "C" fn anj_udp_send(
             _ => return neg_errno(),
         }
     };
-    // SAFETY: as above.
+    // SAFETY: `bytes_sent` is non-NULL and writable (caller's guarantee).
     unsafe { bytes_sent.write(sent) };
     if sent != length {
         return -libc::EMSGSIZE;
@@ -474,7 +474,7 @@ pub unsafe extern "C" fn anj_udp_recv(
                 unsafe { bytes_received.write(0) };
                 return ANJ_NET_EMSGSIZE;
             }
-            // SAFETY: as above.
+            // SAFETY: `bytes_received` is non-NULL and writable (caller's guarantee).
             unsafe { bytes_received.write(r.unsigned_abs()) };
             return ANJ_NET_OK;
         }

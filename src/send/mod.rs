@@ -279,7 +279,10 @@ impl SendQueue {
 
     /// Removes request `id` and then calls its finished handler with `result`. Returns
     /// false (and calls nothing) if there is no such request.
-    pub fn finish(&self, anj: *mut anj_t, id: u16, result: c_int) -> bool {
+    ///
+    /// # Safety
+    /// `anj` is NULL or the initialised client this queue belongs to: the handler gets it.
+    pub unsafe fn finish(&self, anj: *mut anj_t, id: u16, result: c_int) -> bool {
         let Some((i, slot)) = self.slot_of(id) else {
             return false;
         };
@@ -298,7 +301,8 @@ impl SendQueue {
             crate::log_info!("Send request {} finished with {}", id, result);
         }
         if let Some(req) = slot.req {
-            req.call_finished(anj, id, result);
+            // SAFETY: guaranteed by the caller.
+            unsafe { req.call_finished(anj, id, result) };
         }
         true
     }
@@ -306,11 +310,15 @@ impl SendQueue {
     /// Finishes every request present when called (queued and in flight, oldest first)
     /// with `result`. Requests queued by the handlers meanwhile stay queued; aborts
     /// requested by the handlers meanwhile fail with `ANJ_SEND_ERR_ABORT`.
-    pub fn finish_all(&self, anj: *mut anj_t, result: c_int) {
+    ///
+    /// # Safety
+    /// As for [`SendQueue::finish`].
+    pub unsafe fn finish_all(&self, anj: *mut anj_t, result: c_int) {
         let ids = self.ids();
         let was = self.aborting.replace(true);
         for id in ids.into_iter().filter(|&id| id != 0) {
-            self.finish(anj, id, result);
+            // SAFETY: guaranteed by the caller.
+            unsafe { self.finish(anj, id, result) };
         }
         self.aborting.set(was);
     }
@@ -318,16 +326,21 @@ impl SendQueue {
     /// `anj_send_abort`: finishes request `id` (or all of them for `ANJ_SEND_ID_ALL`)
     /// with `ANJ_SEND_ERR_ABORT`. Returns 0, `ANJ_SEND_ERR_NO_REQUEST_FOUND` for an
     /// unknown ID, or `ANJ_SEND_ERR_ABORT` while an abort of every request runs.
-    pub fn abort(&self, anj: *mut anj_t, id: u16) -> c_int {
+    ///
+    /// # Safety
+    /// As for [`SendQueue::finish`].
+    pub unsafe fn abort(&self, anj: *mut anj_t, id: u16) -> c_int {
         if self.aborting.get() {
             crate::log_error!("Send abort already in progress");
             return ANJ_SEND_ERR_ABORT;
         }
         if id == ANJ_SEND_ID_ALL {
-            self.finish_all(anj, ANJ_SEND_ERR_ABORT);
+            // SAFETY: guaranteed by the caller.
+            unsafe { self.finish_all(anj, ANJ_SEND_ERR_ABORT) };
             return 0;
         }
-        if self.finish(anj, id, ANJ_SEND_ERR_ABORT) {
+        // SAFETY: guaranteed by the caller.
+        if unsafe { self.finish(anj, id, ANJ_SEND_ERR_ABORT) } {
             0
         } else {
             crate::log_error!("No Send request with ID {}", id);

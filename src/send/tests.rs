@@ -50,8 +50,20 @@ unsafe extern "C" fn handler(_anj: *mut anj_t, id: u16, result: c_int, data: *mu
     if let (Some(q), true) = (queue, ctx.abort_all_from_handler) {
         ctx.abort_results
             .borrow_mut()
-            .push(q.abort(core::ptr::null_mut(), ANJ_SEND_ID_ALL));
+            .push(abort(q, ANJ_SEND_ID_ALL));
     }
+}
+
+/// `SendQueue::finish` with a NULL client, which the handlers of these tests ignore.
+fn finish(q: &SendQueue, id: u16, result: c_int) -> bool {
+    // SAFETY (test): NULL is allowed, and these tests' handlers never look at it.
+    unsafe { q.finish(core::ptr::null_mut(), id, result) }
+}
+
+/// `SendQueue::abort` with a NULL client (see [`finish`]).
+fn abort(q: &SendQueue, id: u16) -> c_int {
+    // SAFETY (test): NULL is allowed, and these tests' handlers never look at it.
+    unsafe { q.abort(core::ptr::null_mut(), id) }
 }
 
 fn val_int(v: i64) -> anj_res_value_t {
@@ -280,7 +292,7 @@ fn every_plain_type_and_empty_values_are_accepted() {
         let id = push(&q, &r).unwrap();
         let mut buf = [0u8; 256];
         assert!(q.encode(id, &mut buf).is_ok());
-        assert!(q.finish(core::ptr::null_mut(), id, ANJ_SEND_SUCCESS));
+        assert!(finish(&q, id, ANJ_SEND_SUCCESS));
     }
 }
 
@@ -304,15 +316,12 @@ fn queue_bounds_ids_and_fifo() {
     assert_eq!(q.in_flight(), Some(1));
     assert_eq!(q.next_queued(), if N > 1 { Some(2) } else { None });
     // Finishing the oldest frees a slot; the order of the others is kept.
-    assert!(q.finish(core::ptr::null_mut(), 1, ANJ_SEND_SUCCESS));
+    assert!(finish(&q, 1, ANJ_SEND_SUCCESS));
     assert_eq!(
         ctx.calls.borrow().as_slice(),
         &[(1, ANJ_SEND_SUCCESS, N - 1)]
     );
-    assert!(
-        !q.finish(core::ptr::null_mut(), 1, ANJ_SEND_SUCCESS),
-        "finished once"
-    );
+    assert!(!finish(&q, 1, ANJ_SEND_SUCCESS), "finished once");
     assert_eq!(ctx.calls.borrow().len(), 1);
     assert_eq!(push(&q, &reqs[N]), Ok(N as u16 + 1));
     let mut want: Vec<u16> = (2..=N as u16 + 1).collect();
@@ -326,14 +335,14 @@ fn queue_bounds_ids_and_fifo() {
     let r = &reqs[0];
     let first = push(&q, r).unwrap();
     assert_eq!(first, u16::MAX - 1);
-    q.finish(core::ptr::null_mut(), first, ANJ_SEND_SUCCESS);
+    finish(&q, first, ANJ_SEND_SUCCESS);
     assert_eq!(push(&q, r), Ok(1));
     if N > 1 {
         // 1 is still queued: after another wrap it is skipped.
         q.last_id.set(u16::MAX - 1);
         assert_eq!(push(&q, r), Ok(2));
     } else {
-        q.finish(core::ptr::null_mut(), 1, ANJ_SEND_SUCCESS);
+        finish(&q, 1, ANJ_SEND_SUCCESS);
         assert_eq!(push(&q, r), Ok(2));
     }
 }
@@ -363,39 +372,23 @@ fn abort_single_unknown_and_in_flight() {
     };
     let records = demo_records();
     let r = request(&records, SENML, &ctx);
-    assert_eq!(
-        q.abort(core::ptr::null_mut(), 5),
-        ANJ_SEND_ERR_NO_REQUEST_FOUND
-    );
-    assert_eq!(
-        q.abort(core::ptr::null_mut(), 0),
-        ANJ_SEND_ERR_NO_REQUEST_FOUND
-    );
-    assert_eq!(
-        q.abort(core::ptr::null_mut(), ANJ_SEND_ID_ALL),
-        0,
-        "ALL on empty"
-    );
+    assert_eq!(abort(&q, 5), ANJ_SEND_ERR_NO_REQUEST_FOUND);
+    assert_eq!(abort(&q, 0), ANJ_SEND_ERR_NO_REQUEST_FOUND);
+    assert_eq!(abort(&q, ANJ_SEND_ID_ALL), 0, "ALL on empty");
     let id = push(&q, &r).unwrap();
-    assert_eq!(
-        q.abort(core::ptr::null_mut(), id + 1),
-        ANJ_SEND_ERR_NO_REQUEST_FOUND
-    );
+    assert_eq!(abort(&q, id + 1), ANJ_SEND_ERR_NO_REQUEST_FOUND);
     // In flight: finished at once; the handler already sees it gone.
     q.set_in_flight(id, true);
-    assert_eq!(q.abort(core::ptr::null_mut(), id), 0);
+    assert_eq!(abort(&q, id), 0);
     assert_eq!(
         ctx.calls.borrow().as_slice(),
         &[(id, ANJ_SEND_ERR_ABORT, 0)]
     );
     assert!(!q.contains(id));
     // The exchange ending later reports nothing more.
-    assert!(!q.finish(core::ptr::null_mut(), id, ANJ_SEND_SUCCESS));
+    assert!(!finish(&q, id, ANJ_SEND_SUCCESS));
     assert_eq!(ctx.calls.borrow().len(), 1);
-    assert_eq!(
-        q.abort(core::ptr::null_mut(), id),
-        ANJ_SEND_ERR_NO_REQUEST_FOUND
-    );
+    assert_eq!(abort(&q, id), ANJ_SEND_ERR_NO_REQUEST_FOUND);
 }
 
 #[test]
@@ -414,7 +407,7 @@ fn handler_pushes_into_the_slot_just_freed() {
         push(&q, r).unwrap();
     }
     // The queue is full; finishing the first frees its slot before the handler runs.
-    assert!(q.finish(core::ptr::null_mut(), 1, ANJ_SEND_ERR_TIMEOUT));
+    assert!(finish(&q, 1, ANJ_SEND_ERR_TIMEOUT));
     assert_eq!(
         ctx.calls.borrow().as_slice(),
         &[(1, ANJ_SEND_ERR_TIMEOUT, N - 1)]
@@ -441,7 +434,7 @@ fn abort_all_order_and_reentrancy() {
         push(&q, r).unwrap();
     }
     q.set_in_flight(1, true);
-    assert_eq!(q.abort(core::ptr::null_mut(), ANJ_SEND_ID_ALL), 0);
+    assert_eq!(abort(&q, ANJ_SEND_ID_ALL), 0);
     // Every request present at the call, oldest first, each removed before its
     // handler ran; the request pushed by the first handler is not aborted.
     let calls: Vec<(u16, c_int)> = ctx.calls.borrow().iter().map(|c| (c.0, c.1)).collect();
@@ -457,7 +450,7 @@ fn abort_all_order_and_reentrancy() {
     assert_eq!(q.len(), 1);
     assert!(ctx2.calls.borrow().is_empty());
     // After the abort-all, aborts work again.
-    assert_eq!(q.abort(core::ptr::null_mut(), N as u16 + 1), 0);
+    assert_eq!(abort(&q, N as u16 + 1), 0);
     assert!(q.is_empty());
 }
 
