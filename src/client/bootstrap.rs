@@ -283,7 +283,7 @@ fn zeroize(buf: &mut [u8]) {
 }
 
 /// The PSK of the Bootstrap-Server account.
-fn bootstrap_psk<'a>(anj: *mut anj_t, reg: &Registry, iid: u16) -> Option<super::link::Psk<'a>> {
+fn bootstrap_psk<'a>(anj: *mut anj_t, reg: &'a Registry, iid: u16) -> Option<super::link::Psk<'a>> {
     #[cfg(feature = "security")]
     return crate::ffi::security::connection_psk(anj, reg, iid, true);
     #[cfg(not(feature = "security"))]

@@ -406,7 +406,7 @@ impl Rig {
         self.code(RequestType::Post, "bs", None, b"")
     }
 
-    fn read(&mut self, p: &[u16]) -> Option<Value<'static>> {
+    fn read(&mut self, p: &[u16]) -> Option<Value<'_>> {
         let anj = self.anj_ptr();
         let reg = &self.client().registry;
         match crate::dm::read_resource(anj, reg, &Path::new(p)) {

@@ -127,7 +127,11 @@ pub(super) fn connect_secured<'a>(
 
 /// The PSK credentials of Security instance `iid`: `Some` only in PSK mode
 /// (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
-pub fn security_psk<'a>(anj: *mut anj_t, reg: &Registry, iid: u16) -> Option<super::link::Psk<'a>> {
+pub fn security_psk<'a>(
+    anj: *mut anj_t,
+    reg: &'a Registry,
+    iid: u16,
+) -> Option<super::link::Psk<'a>> {
     if read_int(anj, reg, &[0, iid, security_rid::SECURITY_MODE]) != Some(0) {
         return None;
     }
@@ -255,7 +259,7 @@ impl ServerAccount {
 
     /// The PSK credentials of this account's Security instance: `Some` only in PSK
     /// mode (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
-    pub fn psk<'a>(&self, anj: *mut anj_t, reg: &Registry) -> Option<super::link::Psk<'a>> {
+    pub fn psk<'a>(&self, anj: *mut anj_t, reg: &'a Registry) -> Option<super::link::Psk<'a>> {
         #[cfg(feature = "security")]
         return crate::ffi::security::connection_psk(anj, reg, self.security_iid, false);
         #[cfg(not(feature = "security"))]

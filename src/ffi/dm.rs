@@ -438,7 +438,8 @@ impl ObjRef {
         value: &anj_res_value_t,
     ) -> Option<c_int> {
         let f = self.handlers().res_write?;
-        // SAFETY: as for read; `value` stays valid for the duration of the call.
+        // SAFETY: the object's own handler, with the object and IDs its contract names;
+        // `value` (and any bytes it points to) stays valid for the duration of the call.
         Some(unsafe { f(anj, self.ptr(), iid, rid, riid, value) })
     }
     pub fn execute(self, anj: *mut anj_t, iid: u16, rid: u16, arg: &[u8]) -> Option<c_int> {
@@ -517,11 +518,18 @@ impl ObjRef {
     }
 }
 
-/// Converts what a read handler stored in `v` for a resource of type `t`.
+/// Converts what a read handler (or the application, for a Send record) stored in `v`
+/// for a resource of type `t`.
 ///
-/// Bytes and strings borrow the handler's memory, which its contract keeps valid until
-/// the next handler call; the engine consumes the value before that.
-pub fn value_from_c<'a>(t: anj_data_type_t, v: &anj_res_value_t) -> crate::io::value::Value<'a> {
+/// # Safety
+/// For bytes and strings, `v.bytes_or_string` must be the member that was set, and its
+/// `data` must be NULL or point to `chunk_length` readable bytes (a NUL-terminated string
+/// when `chunk_length` and `full_length_hint` are both 0) that stay valid and unchanged
+/// for `'a`. For the other types any bit pattern is accepted.
+pub unsafe fn value_from_c<'a>(
+    t: anj_data_type_t,
+    v: &anj_res_value_t,
+) -> crate::io::value::Value<'a> {
     use crate::io::value::Value;
     let p = v as *const anj_res_value_t;
     match t & 0xFF {
@@ -539,10 +547,12 @@ pub fn value_from_c<'a>(t: anj_data_type_t, v: &anj_res_value_t) -> crate::io::v
             // both `chunk_length` and `full_length_hint` 0 the data is a NUL-terminated
             // string (dm/defs.h, anj_bytes_or_string_value_t).
             let bytes: &'a [u8] = if b.chunk_length == 0 && b.full_length_hint == 0 {
-                // SAFETY: per the contract above, `data` is NUL-terminated here.
+                // SAFETY: the caller guarantees a NUL-terminated string at `data`, valid
+                // for 'a, when both lengths are 0.
                 unsafe { core::ffi::CStr::from_ptr(b.data as *const c_char) }.to_bytes()
             } else {
-                // SAFETY: the handler points `data` at `chunk_length` readable bytes.
+                // SAFETY: the caller guarantees `chunk_length` readable bytes at `data`,
+                // valid for 'a.
                 unsafe { core::slice::from_raw_parts(b.data as *const u8, b.chunk_length) }
             };
             if t & 0xFF == ANJ_DATA_TYPE_BYTES {
@@ -804,7 +814,8 @@ pub unsafe extern "C" fn anj_dm_write_bytes_chunked(
     }
     if !out_is_last_chunk.is_null() {
         // Anjay Lite reports "last" only together with the length.
-        // SAFETY: as above.
+        // SAFETY: checked non-NULL just above; a non-NULL out pointer is valid and
+        // writable (the caller's contract).
         unsafe { *out_is_last_chunk = last && !out_bytes_len.is_null() };
     }
     0

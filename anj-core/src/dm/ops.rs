@@ -1,0 +1,594 @@
+//! The Device Management operations (LwM2M 1.1 TS Core §6.3) over one [`Object`]: Read,
+//! Discover, Write, Execute, Create and Delete, with the access rules and error codes of
+//! the specification.
+//!
+//! Each function works on one object and a path inside it; finding the object of a path,
+//! the access rules between objects (the Security object is out of the server's reach)
+//! and the transactions that span objects are the caller's. The functions are generic,
+//! so they work on any [`Object`], and on `dyn Object`.
+
+use crate::dm::object::{Object, Resource, WriteValue};
+use crate::dm::{DmError, DmResult};
+use crate::io::format::AnyEncoder;
+use crate::io::value::{DataType, Encoder, Entry, IoError, Path, Value};
+
+/// The ID that names no instance.
+const ID_INVALID: u16 = u16::MAX;
+
+/// Maps an encoder error of a response: a value the format cannot carry is 4.06, a
+/// response larger than the payload buffer 4.13 (the caller goes block-wise), anything
+/// else 5.00.
+pub fn io_error(e: IoError) -> DmError {
+    match e {
+        IoError::Unsupported => DmError::NOT_ACCEPTABLE,
+        IoError::BufferTooSmall => DmError::TOO_LARGE,
+        _ => DmError::INTERNAL,
+    }
+}
+
+/// Whether `oid` is out of the server's reach: the Security object and OSCORE are only
+/// for the Bootstrap-Server (LwM2M 1.1 TS Core §6.3, "Device Management").
+pub fn is_protected(oid: u16) -> bool {
+    oid == 0 || oid == 21
+}
+
+/// Checks that the instance, resource and resource instance `path` names exist in `obj`
+/// (4.04 if one does not). The object ID is not checked.
+pub fn check_exists<O: Object + ?Sized>(obj: &O, path: &Path) -> DmResult<()> {
+    let ids = path.as_slice();
+    if let Some(&iid) = ids.get(1) {
+        if !obj.has_instance(iid) {
+            return Err(DmError::NOT_FOUND);
+        }
+        if let Some(&rid) = ids.get(2) {
+            let res = obj.find_resource(iid, rid).ok_or(DmError::NOT_FOUND)?;
+            if let Some(&riid) = ids.get(3) {
+                if !res.kind.multiple() || !obj.has_resource_instance(iid, rid, riid) {
+                    return Err(DmError::NOT_FOUND);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/* ---------------------------------------- read ---------------------------------------- */
+
+/// Calls `f` with every readable value under `path` in `obj` (its resource and path), in
+/// path order; see [`read_each`].
+pub fn walk_readable<O: Object + ?Sized>(
+    obj: &mut O,
+    path: &Path,
+    f: &mut dyn FnMut(&mut O, &Resource, &Path) -> DmResult<()>,
+) -> DmResult<()> {
+    let ids = path.as_slice();
+    let oid = obj.oid();
+    let want_iid = ids.get(1).copied();
+    let want_rid = ids.get(2).copied();
+    let want_riid = ids.get(3).copied();
+    // Positions, not references: an object may change its tables while it is read.
+    let mut i = 0;
+    while let Some(iid) = obj.instance_id(i) {
+        i += 1;
+        if want_iid.is_some_and(|w| w != iid) {
+            continue;
+        }
+        let mut r = 0;
+        while let Some(res) = obj.resource(iid, r) {
+            r += 1;
+            if want_rid.is_some_and(|w| w != res.rid) {
+                continue;
+            }
+            if !res.kind.readable() {
+                if want_rid.is_some() {
+                    return Err(DmError::METHOD_NOT_ALLOWED);
+                }
+                continue;
+            }
+            if res.kind.multiple() {
+                let mut k = 0;
+                while let Some(riid) = obj.resource_instance_id(iid, res.rid, k) {
+                    k += 1;
+                    if want_riid.is_some_and(|w| w != riid) {
+                        continue;
+                    }
+                    f(obj, &res, &Path::new(&[oid, iid, res.rid, riid]))?;
+                }
+            } else {
+                f(obj, &res, &Path::new(&[oid, iid, res.rid]))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the resource (instance) at `path` and hands its value to `enc`; the value of
+/// an external resource is streamed from [`Object::read_external`] into the encoder.
+pub fn encode_value<O: Object + ?Sized>(
+    obj: &mut O,
+    res: &Resource,
+    path: &Path,
+    enc: &mut AnyEncoder<'_>,
+) -> DmResult<()> {
+    let ids = path.as_slice();
+    let iid = ids.get(1).copied().unwrap_or(ID_INVALID);
+    let riid = ids.get(3).copied();
+    #[cfg(feature = "external-data")]
+    if res.external {
+        let src = obj.read_external(iid, res.rid, riid)?;
+        return enc.streamed(path, res.data_type, src).map_err(io_error);
+    }
+    let v = obj.read(iid, res.rid, riid)?;
+    enc.entry(&Entry::new(*path, v)).map_err(io_error)
+}
+
+/// Encodes every readable value under `path` (an object, instance, resource or resource
+/// instance of `obj`) into `enc`, in path order. A single resource that is not readable
+/// is 4.05; unreadable ones are skipped at higher levels (LwM2M 1.1 TS Core §6.3.1).
+/// Encoder errors map as [`io_error`] says.
+pub fn read_each<O: Object + ?Sized>(
+    obj: &mut O,
+    path: &Path,
+    enc: &mut AnyEncoder<'_>,
+) -> DmResult<()> {
+    walk_readable(obj, path, &mut |obj, res, p| encode_value(obj, res, p, enc))
+}
+
+/// How many values [`read_each`] would encode for `path` (the same walk, with the same
+/// errors, without reading a value): the record count of a definite-length SenML CBOR
+/// pack.
+pub fn count_readable<O: Object + ?Sized>(obj: &mut O, path: &Path) -> DmResult<usize> {
+    let mut n = 0;
+    walk_readable(obj, path, &mut |_, _, _| {
+        n += 1;
+        Ok(())
+    })?;
+    Ok(n)
+}
+
+/// Whether a resource has a value a Read returns.
+fn res_readable<O: Object + ?Sized>(obj: &O, iid: u16, res: &Resource) -> bool {
+    res.kind.readable()
+        && (!res.kind.multiple() || obj.resource_instance_id(iid, res.rid, 0).is_some())
+}
+
+/// Whether instance `iid` has a value a Read returns.
+pub fn instance_readable<O: Object + ?Sized>(obj: &O, iid: u16) -> bool {
+    (0..)
+        .map_while(|i| obj.resource(iid, i))
+        .any(|r| res_readable(obj, iid, &r))
+}
+
+/// Whether the object has a value a Read returns.
+pub fn object_readable<O: Object + ?Sized>(obj: &O) -> bool {
+    (0..)
+        .map_while(|i| obj.instance_id(i))
+        .any(|iid| instance_readable(obj, iid))
+}
+
+/// Whether `path` (existing, in `obj`) has anything a Read would return: 4.05 when not.
+pub fn check_readable<O: Object + ?Sized>(obj: &O, path: &Path) -> DmResult<()> {
+    let ok = match *path.as_slice() {
+        [] | [_] => object_readable(obj),
+        [_, iid] => obj.has_instance(iid) && instance_readable(obj, iid),
+        [_, iid, rid, ..] => obj
+            .find_resource(iid, rid)
+            .is_some_and(|r| r.kind.readable()),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(DmError::METHOD_NOT_ALLOWED)
+    }
+}
+
+/// Reads the value of the resource (instance) at `path` in `obj`, as the client itself
+/// sees it: 4.00 above the resource level, 4.04 for what does not exist, 4.05 for an
+/// executable resource. The value borrows from `obj`.
+pub fn read_value<'o, O: Object + ?Sized>(obj: &'o mut O, path: &Path) -> DmResult<Value<'o>> {
+    let ids = path.as_slice();
+    let (iid, rid) = match ids {
+        [_, iid, rid, ..] => (*iid, *rid),
+        _ => return Err(DmError::BAD_REQUEST),
+    };
+    let res = obj.find_resource(iid, rid).ok_or(DmError::NOT_FOUND)?;
+    if res.kind.executable() {
+        return Err(DmError::METHOD_NOT_ALLOWED);
+    }
+    let riid = match (res.kind.multiple(), ids.get(3)) {
+        (true, Some(&riid)) if obj.has_resource_instance(iid, rid, riid) => Some(riid),
+        (false, None) => None,
+        _ => return Err(DmError::NOT_FOUND),
+    };
+    #[cfg(feature = "external-data")]
+    if res.external {
+        // Not streamed here: read as an empty value of its type.
+        return Ok(match res.data_type {
+            DataType::String => Value::String(""),
+            _ => Value::Bytes(&[]),
+        });
+    }
+    obj.read(iid, rid, riid)
+}
+
+/// The type of the resource at `path` (resource or resource-instance level), for decoders
+/// of formats that do not carry types. The resource instance need not exist yet.
+pub fn resource_type<O: Object + ?Sized>(obj: &O, path: &Path) -> Option<DataType> {
+    let ids = path.as_slice();
+    let res = obj.find_resource(*ids.get(1)?, *ids.get(2)?)?;
+    Some(res.data_type)
+}
+
+/// Whether the resource at `path` (resource level) is a multi-instance one.
+pub fn is_multiple<O: Object + ?Sized>(obj: &O, path: &Path) -> bool {
+    let ids = path.as_slice();
+    match (ids.get(1), ids.get(2)) {
+        (Some(&iid), Some(&rid)) => obj
+            .find_resource(iid, rid)
+            .is_some_and(|r| r.kind.multiple()),
+        _ => false,
+    }
+}
+
+/* --------------------------------------- writes --------------------------------------- */
+
+/// Which operation a written entry belongs to; the rules differ slightly.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WriteKind {
+    /// Write-Replace (PUT, §6.3.3).
+    Replace,
+    /// Write-Partial-Update (POST on an Instance or a Multiple-Instance Resource).
+    Partial,
+    /// The values of a Create (§6.3.7).
+    Create,
+    /// Write-Composite (iPATCH, §6.3.8): a null value deletes a Resource Instance.
+    Composite,
+    /// Bootstrap-Write (§6.1.7.4): every resource but the executable ones is writable.
+    Bootstrap,
+}
+
+/// Whether the resource at `path` (resource or resource instance level, existing in
+/// `obj`) may be written: 4.04 when it does not exist, 4.05 when it is not writable.
+pub fn check_writable<O: Object + ?Sized>(obj: &O, path: &Path) -> DmResult<()> {
+    let ids = path.as_slice();
+    let (Some(&iid), Some(&rid)) = (ids.get(1), ids.get(2)) else {
+        return Err(DmError::METHOD_NOT_ALLOWED);
+    };
+    let res = obj.find_resource(iid, rid).ok_or(DmError::NOT_FOUND)?;
+    if res.kind.writable() {
+        Ok(())
+    } else {
+        Err(DmError::METHOD_NOT_ALLOWED)
+    }
+}
+
+fn type_matches(t: DataType, v: &Value<'_>) -> bool {
+    matches!(
+        (t, v),
+        (DataType::Bytes, Value::Bytes(_))
+            | (DataType::String, Value::String(_))
+            | (DataType::Int, Value::Int(_))
+            | (DataType::Uint, Value::Uint(_))
+            | (DataType::Double, Value::Double(_))
+            | (DataType::Bool, Value::Bool(_))
+            | (DataType::Objlnk, Value::Objlnk { .. })
+            | (DataType::Time, Value::Time(_))
+    )
+}
+
+/// Writes one decoded entry of a request whose path is `base`, creating the resource
+/// instance it names if needed. Unknown resources in a write to an Object or Object
+/// Instance are skipped, as LwM2M 1.1 TS Core §6.3.3 requires ("any optional Resources
+/// that are not supported ... MUST NOT be interpreted as an error"). A chunk
+/// ([`WriteValue::Chunk`]) is checked as an empty value of its type, so every chunk of a
+/// value gets the same answer.
+pub fn write_entry<O: Object + ?Sized>(
+    obj: &mut O,
+    base: &Path,
+    path: &Path,
+    value: &WriteValue<'_>,
+    kind: WriteKind,
+) -> DmResult<()> {
+    let ids = path.as_slice();
+    let (iid, rid) = match ids {
+        [_, iid, rid] | [_, iid, rid, _] => (*iid, *rid),
+        _ => return Err(DmError::BAD_REQUEST),
+    };
+    if !base.is_prefix_of(path) || ids[0] != obj.oid() {
+        return Err(DmError::BAD_REQUEST);
+    }
+    let typed = match *value {
+        WriteValue::Whole(v) => v,
+        WriteValue::Chunk { text: true, .. } => Value::String(""),
+        WriteValue::Chunk { text: false, .. } => Value::Bytes(&[]),
+    };
+    let ignore_unknown = base.len() < 3 && kind != WriteKind::Composite;
+    if !obj.has_instance(iid) {
+        return Err(DmError::NOT_FOUND);
+    }
+    let Some(res) = obj.find_resource(iid, rid) else {
+        // Write-Composite (no such clause in §6.3.8), as in Anjay Lite: an unknown
+        // resource of an existing instance is skipped, unless its value is a number,
+        // whose type (Integer, Unsigned, Float, Time) only the resource could tell.
+        // A null value (deletion) names a Resource Instance, whatever the resource.
+        if kind == WriteKind::Composite && matches!(typed, Value::Null) && ids.len() == 3 {
+            return Err(DmError::BAD_REQUEST);
+        }
+        let skip_in_composite = kind == WriteKind::Composite
+            && !matches!(typed, Value::Int(_) | Value::Uint(_) | Value::Double(_));
+        return if ignore_unknown || skip_in_composite {
+            Ok(())
+        } else {
+            Err(DmError::NOT_FOUND)
+        };
+    };
+    let riid = ids.get(3).copied();
+    if matches!(typed, Value::Null) {
+        // Write-Composite: a record without a value removes a Resource Instance
+        // (LwM2M 1.2 TS Core §6.3.8; Anjay Lite does the same on 1.1).
+        return match (kind, riid) {
+            (WriteKind::Composite, Some(riid)) if res.kind.multiple() => {
+                if obj.has_resource_instance(iid, rid, riid) {
+                    obj.delete_resource_instance(iid, rid, riid)
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Err(DmError::BAD_REQUEST),
+        };
+    }
+    let writable = match kind {
+        WriteKind::Bootstrap => !res.kind.executable(),
+        _ => res.kind.writable(),
+    };
+    if !writable {
+        return Err(DmError::METHOD_NOT_ALLOWED);
+    }
+    if !type_matches(res.data_type, &typed) {
+        return Err(DmError::BAD_REQUEST);
+    }
+    if res.kind.multiple() != riid.is_some() {
+        return Err(DmError::METHOD_NOT_ALLOWED);
+    }
+    if let Some(riid) = riid {
+        if !obj.has_resource_instance(iid, rid, riid) {
+            if obj.resource_instance_count(iid, rid) >= usize::from(res.max_instances) {
+                // No slot for another instance (Anjay Lite answers 5.00 too).
+                return Err(DmError::INTERNAL);
+            }
+            obj.create_resource_instance(iid, rid, riid)?;
+        }
+    }
+    match obj.write(iid, rid, riid, value) {
+        Err(DmError::NOT_FOUND | DmError::NOT_IMPLEMENTED) if ignore_unknown => Ok(()),
+        r => r,
+    }
+}
+
+/// The first step of a Write-Replace (§6.3.3) of `path`: an Object Instance is reset
+/// ([`Object::reset_instance`]); a Multiple-Instance Resource loses all its instances
+/// before the payload recreates the ones it names.
+pub fn replace_prepare<O: Object + ?Sized>(obj: &mut O, path: &Path) -> DmResult<()> {
+    match *path.as_slice() {
+        [_, iid] => obj.reset_instance(iid),
+        [_, iid, rid] => {
+            let Some(res) = obj.find_resource(iid, rid) else {
+                return Err(DmError::NOT_FOUND);
+            };
+            if !res.kind.multiple() {
+                return Ok(());
+            }
+            if !res.kind.writable() {
+                return Err(DmError::METHOD_NOT_ALLOWED);
+            }
+            clear_res_instances(obj, iid, rid)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Deletes every instance of Multiple-Instance Resource /obj/iid/rid: a Replace of the
+/// resource, or a Bootstrap-Write that names it, recreates the ones its payload gives.
+pub fn clear_res_instances<O: Object + ?Sized>(obj: &mut O, iid: u16, rid: u16) -> DmResult<()> {
+    if obj.find_resource(iid, rid).is_none() {
+        return Err(DmError::NOT_FOUND);
+    }
+    let count = obj.resource_instance_count(iid, rid);
+    for _ in 0..count {
+        let Some(first) = obj.resource_instance_id(iid, rid, 0) else {
+            break;
+        };
+        obj.delete_resource_instance(iid, rid, first)?;
+    }
+    Ok(())
+}
+
+/* ----------------------------------- create / delete ----------------------------------- */
+
+/// The checks of a Create (§6.3.7) with `iid`, or the lowest free IID when `None`, done
+/// before the object's transaction begins: 5.00 when the object is full, 4.00 if the
+/// IID exists (or is 65535), 4.05 when the object cannot create instances. Returns the
+/// IID to create ([`create_instance`]).
+pub fn create_check<O: Object + ?Sized>(obj: &O, iid: Option<u16>) -> DmResult<u16> {
+    if obj.instance_count() >= usize::from(obj.max_instances()) {
+        return Err(DmError::INTERNAL);
+    }
+    let iid = match iid {
+        Some(ID_INVALID) => return Err(DmError::BAD_REQUEST),
+        Some(i) if obj.has_instance(i) => return Err(DmError::BAD_REQUEST),
+        Some(i) => i,
+        // The lowest IID not in use (Anjay Lite picks the same one).
+        None => (0..ID_INVALID)
+            .find(|i| !obj.has_instance(*i))
+            .ok_or(DmError::INTERNAL)?,
+    };
+    if !obj.can_create_instances() {
+        return Err(DmError::METHOD_NOT_ALLOWED);
+    }
+    Ok(iid)
+}
+
+/// Creates instance `iid` (checked by [`create_check`]): 5.00 if the object does not
+/// list it afterwards.
+pub fn create_instance<O: Object + ?Sized>(obj: &mut O, iid: u16) -> DmResult<()> {
+    obj.create_instance(iid)?;
+    if !obj.has_instance(iid) {
+        return Err(DmError::INTERNAL);
+    }
+    Ok(())
+}
+
+/// Delete (§6.3.9 in 1.1, §6.3.10 in 1.2) of an Object Instance or a Resource Instance;
+/// other levels are 4.05. A missing instance, resource or resource instance, or a
+/// resource that is not multi-instance, is 4.04; whether the resource is writable is
+/// left to the object.
+pub fn delete<O: Object + ?Sized>(obj: &mut O, path: &Path) -> DmResult<()> {
+    match *path.as_slice() {
+        [_, iid] => {
+            if !obj.has_instance(iid) {
+                return Err(DmError::NOT_FOUND);
+            }
+            obj.delete_instance(iid)
+        }
+        [_, iid, rid, riid] => {
+            let res = obj.find_resource(iid, rid).ok_or(DmError::NOT_FOUND)?;
+            if !res.kind.multiple() || !obj.has_resource_instance(iid, rid, riid) {
+                return Err(DmError::NOT_FOUND);
+            }
+            obj.delete_resource_instance(iid, rid, riid)
+        }
+        _ => Err(DmError::METHOD_NOT_ALLOWED),
+    }
+}
+
+/* -------------------------------------- execute -------------------------------------- */
+
+/// Checks Execute arguments against LwM2M 1.1 TS Core §5.4.1 ("Execute Operation"):
+/// `arglist = arg *("," arg)`, `arg = DIGIT / DIGIT "=" "'" *CHAR "'"`, with
+/// `CHAR = "!" / %x23-26 / %x28-5B / %x5D-7E`. An empty payload is no argument.
+pub fn valid_execute_args(arg: &[u8]) -> bool {
+    if arg.is_empty() {
+        return true;
+    }
+    let is_char = |c: u8| matches!(c, 0x21 | 0x23..=0x26 | 0x28..=0x5B | 0x5D..=0x7E);
+    let mut i = 0;
+    loop {
+        match arg.get(i) {
+            Some(d) if d.is_ascii_digit() => i += 1,
+            _ => return false,
+        }
+        if arg.get(i) == Some(&b'=') {
+            if arg.get(i + 1) != Some(&b'\'') {
+                return false;
+            }
+            i += 2;
+            while arg.get(i).is_some_and(|&c| is_char(c)) {
+                i += 1;
+            }
+            if arg.get(i) != Some(&b'\'') {
+                return false;
+            }
+            i += 1;
+        }
+        match arg.get(i) {
+            None => return true,
+            Some(b',') => i += 1,
+            Some(_) => return false,
+        }
+    }
+}
+
+/// Execute on a resource (LwM2M 1.1 TS Core §6.3.5): 4.05 unless `path` is an
+/// executable resource, 4.00 for arguments that break the §5.4.1 syntax.
+pub fn execute<O: Object + ?Sized>(obj: &mut O, path: &Path, arg: &[u8]) -> DmResult<()> {
+    let (iid, rid) = match *path.as_slice() {
+        [_, iid, rid] => (iid, rid),
+        _ => return Err(DmError::METHOD_NOT_ALLOWED),
+    };
+    let res = obj.find_resource(iid, rid).ok_or(DmError::NOT_FOUND)?;
+    if !res.kind.executable() {
+        return Err(DmError::METHOD_NOT_ALLOWED);
+    }
+    if !valid_execute_args(arg) {
+        return Err(DmError::BAD_REQUEST);
+    }
+    obj.execute(iid, rid, arg)
+}
+
+/* -------------------------------------- discover -------------------------------------- */
+
+/// One record of a Discover response: the path, the Object version (Object records) and
+/// `dim` (Multiple-Instance Resources).
+pub struct DiscoverItem<'a> {
+    pub path: Path,
+    pub version: Option<&'a str>,
+    pub dim: Option<u16>,
+}
+
+/// The default `depth` of a Discover (LwM2M 1.1 TS Core §6.3.6): an Object lists its
+/// Instances and their Resources (2), an Instance its Resources (1), a Resource its
+/// Resource Instances (1).
+pub fn default_depth(path: &Path) -> u8 {
+    if path.len() == 1 {
+        2
+    } else {
+        1
+    }
+}
+
+/// Visits the link-format records of a Discover on `path` in `obj` down to `depth`
+/// levels below it (0..=3; `None` is the default).
+pub fn discover_each<O: Object + ?Sized>(
+    obj: &O,
+    path: &Path,
+    depth: Option<u8>,
+    f: &mut dyn FnMut(DiscoverItem<'_>) -> DmResult<()>,
+) -> DmResult<()> {
+    let base = *path;
+    let ids = base.as_slice();
+    let depth = depth.unwrap_or_else(|| default_depth(&base));
+    let within = |level: usize| level >= ids.len() && level - ids.len() <= usize::from(depth);
+    let oid = obj.oid();
+    if ids.len() == 1 {
+        f(DiscoverItem {
+            path: base,
+            version: obj.version(),
+            dim: None,
+        })?;
+    }
+    for iid in (0..).map_while(|i| obj.instance_id(i)) {
+        if ids.get(1).is_some_and(|&i| i != iid) {
+            continue;
+        }
+        if within(2) {
+            f(DiscoverItem {
+                path: Path::new(&[oid, iid]),
+                version: None,
+                dim: None,
+            })?;
+        }
+        for res in (0..).map_while(|r| obj.resource(iid, r)) {
+            if ids.get(2).is_some_and(|&r| r != res.rid) {
+                continue;
+            }
+            let multiple = res.kind.multiple();
+            if within(3) {
+                f(DiscoverItem {
+                    path: Path::new(&[oid, iid, res.rid]),
+                    version: None,
+                    dim: multiple.then(|| obj.resource_instance_count(iid, res.rid) as u16),
+                })?;
+            }
+            if multiple && within(4) {
+                for riid in (0..).map_while(|k| obj.resource_instance_id(iid, res.rid, k)) {
+                    f(DiscoverItem {
+                        path: Path::new(&[oid, iid, res.rid, riid]),
+                        version: None,
+                        dim: None,
+                    })?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
