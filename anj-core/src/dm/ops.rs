@@ -592,3 +592,297 @@ pub fn discover_each<O: Object + ?Sized>(
     }
     Ok(())
 }
+
+#[cfg(all(test, feature = "senml-json", feature = "plaintext"))]
+mod tests {
+    use super::*;
+    use crate::dm::object::ResKind;
+    use crate::io::format::{SENML_JSON, TEXT};
+
+    /// A plain Rust object: /3303 with instances 0 and 2, each with a readable Double
+    /// (5700), a writable String (5701, "unit"), a read-write multi-instance Int (5702)
+    /// and an executable (5605, "reset").
+    struct Sensor {
+        insts: [(u16, f64, [u8; 8], usize); 2],
+        multi: [Option<i64>; 3],
+        executed: Option<(u16, [u8; 16], usize)>,
+        txn: i32,
+    }
+
+    const RES: [Resource; 4] = [
+        Resource::new(5605, ResKind::E, DataType::Null),
+        Resource::new(5700, ResKind::R, DataType::Double),
+        Resource::new(5701, ResKind::RW, DataType::String),
+        Resource {
+            max_instances: 3,
+            ..Resource::new(5702, ResKind::RWM, DataType::Int)
+        },
+    ];
+
+    impl Sensor {
+        fn new() -> Sensor {
+            Sensor {
+                insts: [
+                    (0, 21.5, *b"Cel\0\0\0\0\0", 3),
+                    (2, -4.0, *b"K\0\0\0\0\0\0\0", 1),
+                ],
+                multi: [Some(7), None, Some(9)],
+                executed: None,
+                txn: 0,
+            }
+        }
+        fn inst(&mut self, iid: u16) -> DmResult<&mut (u16, f64, [u8; 8], usize)> {
+            self.insts
+                .iter_mut()
+                .find(|i| i.0 == iid)
+                .ok_or(DmError::NOT_FOUND)
+        }
+    }
+
+    impl Object for Sensor {
+        fn oid(&self) -> u16 {
+            3303
+        }
+        fn version(&self) -> Option<&str> {
+            Some("1.1")
+        }
+        fn instance_id(&self, index: usize) -> Option<u16> {
+            self.insts.get(index).map(|i| i.0)
+        }
+        fn resource(&self, iid: u16, index: usize) -> Option<Resource> {
+            self.insts.iter().find(|i| i.0 == iid)?;
+            RES.get(index).copied()
+        }
+        fn resource_instance_id(&self, _iid: u16, rid: u16, index: usize) -> Option<u16> {
+            if rid != 5702 {
+                return None;
+            }
+            (0u16..3)
+                .filter(|&k| self.multi[usize::from(k)].is_some())
+                .nth(index)
+        }
+        fn read(&mut self, iid: u16, rid: u16, riid: Option<u16>) -> DmResult<Value<'_>> {
+            let multi = self.multi;
+            let i = self.inst(iid)?;
+            match (rid, riid) {
+                (5700, None) => Ok(Value::Double(i.1)),
+                (5701, None) => Ok(Value::String(
+                    core::str::from_utf8(&i.2[..i.3]).map_err(|_| DmError::INTERNAL)?,
+                )),
+                (5702, Some(k)) => multi
+                    .get(usize::from(k))
+                    .copied()
+                    .flatten()
+                    .map(Value::Int)
+                    .ok_or(DmError::NOT_FOUND),
+                _ => Err(DmError::NOT_FOUND),
+            }
+        }
+        fn write(
+            &mut self,
+            iid: u16,
+            rid: u16,
+            riid: Option<u16>,
+            value: &WriteValue<'_>,
+        ) -> DmResult<()> {
+            match (rid, riid, *value) {
+                (5701, None, WriteValue::Whole(Value::String(s))) => {
+                    let i = self.inst(iid)?;
+                    let dst = i.2.get_mut(..s.len()).ok_or(DmError::BAD_REQUEST)?;
+                    dst.copy_from_slice(s.as_bytes());
+                    i.3 = s.len();
+                    Ok(())
+                }
+                (5702, Some(k), WriteValue::Whole(Value::Int(v))) => {
+                    *self
+                        .multi
+                        .get_mut(usize::from(k))
+                        .ok_or(DmError::NOT_FOUND)? = Some(v);
+                    Ok(())
+                }
+                _ => Err(DmError::BAD_REQUEST),
+            }
+        }
+        fn create_resource_instance(&mut self, _iid: u16, _rid: u16, riid: u16) -> DmResult<()> {
+            let slot = self
+                .multi
+                .get_mut(usize::from(riid))
+                .ok_or(DmError::INTERNAL)?;
+            *slot = Some(0);
+            Ok(())
+        }
+        fn execute(&mut self, iid: u16, rid: u16, arg: &[u8]) -> DmResult<()> {
+            let mut a = [0u8; 16];
+            a.get_mut(..arg.len())
+                .ok_or(DmError::BAD_REQUEST)?
+                .copy_from_slice(arg);
+            self.executed = Some((iid * 10000 + rid, a, arg.len()));
+            Ok(())
+        }
+        fn transaction_begin(&mut self) -> DmResult<()> {
+            self.txn += 1;
+            Ok(())
+        }
+    }
+
+    fn read_json(obj: &mut dyn Object, path: &Path) -> DmResult<std::string::String> {
+        let mut buf = [0u8; 512];
+        let mut enc = AnyEncoder::new(SENML_JSON, path, &mut buf).map_err(io_error)?;
+        read_each(obj, path, &mut enc)?;
+        let n = enc.finish().map_err(io_error)?;
+        Ok(std::string::String::from_utf8(buf[..n].to_vec()).unwrap())
+    }
+
+    #[test]
+    fn read_of_an_instance_encodes_every_readable_value() {
+        let mut s = Sensor::new();
+        let json = read_json(&mut s, &Path::new(&[3303, 0])).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let recs = v.as_array().unwrap();
+        // The executable resource is skipped; 5702 gives its two instances.
+        assert_eq!(recs.len(), 4, "{json}");
+        assert_eq!(recs[0]["bn"], "/3303/0");
+        assert_eq!(recs[0]["n"], "/5700");
+        assert_eq!(recs[0]["v"], 21.5);
+        assert_eq!(recs[1]["n"], "/5701");
+        assert_eq!(recs[1]["vs"], "Cel");
+        assert_eq!(recs[2]["n"], "/5702/0");
+        assert_eq!(recs[2]["v"], 7);
+        assert_eq!(recs[3]["n"], "/5702/2");
+        assert_eq!(recs[3]["v"], 9);
+        assert_eq!(count_readable(&mut s, &Path::new(&[3303, 0])), Ok(4));
+        // A single resource that is not readable, and one that does not exist.
+        assert_eq!(
+            read_json(&mut s, &Path::new(&[3303, 0, 5605])),
+            Err(DmError::METHOD_NOT_ALLOWED)
+        );
+        assert_eq!(
+            check_exists(&s, &Path::new(&[3303, 1])),
+            Err(DmError::NOT_FOUND)
+        );
+        // Plain text of one value.
+        let mut buf = [0u8; 16];
+        let p = Path::new(&[3303, 2, 5700]);
+        let mut enc = AnyEncoder::new(TEXT, &p, &mut buf).unwrap();
+        read_each(&mut s, &p, &mut enc).unwrap();
+        let n = enc.finish().unwrap();
+        assert_eq!(&buf[..n], b"-4");
+    }
+
+    #[test]
+    fn writes_check_the_resource_then_reach_the_object() {
+        let mut s = Sensor::new();
+        let base = Path::new(&[3303, 2]);
+        let unit = WriteValue::Whole(Value::String("degF"));
+        write_entry(
+            &mut s,
+            &base,
+            &Path::new(&[3303, 2, 5701]),
+            &unit,
+            WriteKind::Partial,
+        )
+        .unwrap();
+        assert_eq!(
+            read_value(&mut s, &Path::new(&[3303, 2, 5701])),
+            Ok(Value::String("degF"))
+        );
+        // Wrong type, read-only resource, unknown resource of a Replace of the resource.
+        let int = WriteValue::Whole(Value::Int(1));
+        let p = Path::new(&[3303, 2, 5701]);
+        assert_eq!(
+            write_entry(&mut s, &p, &p, &int, WriteKind::Replace),
+            Err(DmError::BAD_REQUEST)
+        );
+        let p = Path::new(&[3303, 2, 5700]);
+        assert_eq!(
+            write_entry(
+                &mut s,
+                &p,
+                &p,
+                &WriteValue::Whole(Value::Double(1.0)),
+                WriteKind::Replace
+            ),
+            Err(DmError::METHOD_NOT_ALLOWED)
+        );
+        // An unknown resource in a write to the instance is skipped.
+        assert_eq!(
+            write_entry(
+                &mut s,
+                &base,
+                &Path::new(&[3303, 2, 9999]),
+                &int,
+                WriteKind::Partial
+            ),
+            Ok(())
+        );
+        // A missing resource instance is created, then written.
+        let p = Path::new(&[3303, 2, 5702, 1]);
+        write_entry(
+            &mut s,
+            &base,
+            &p,
+            &WriteValue::Whole(Value::Int(-3)),
+            WriteKind::Partial,
+        )
+        .unwrap();
+        assert_eq!(s.multi, [Some(7), Some(-3), Some(9)]);
+        assert_eq!(read_value(&mut s, &p), Ok(Value::Int(-3)));
+        // The resource is full now: another instance is 5.00.
+        assert_eq!(
+            write_entry(
+                &mut s,
+                &base,
+                &Path::new(&[3303, 2, 5702, 5]),
+                &int,
+                WriteKind::Partial
+            ),
+            Err(DmError::INTERNAL)
+        );
+    }
+
+    #[test]
+    fn execute_checks_the_arguments_and_passes_them_on() {
+        let mut s = Sensor::new();
+        let obj: &mut dyn Object = &mut s;
+        execute(obj, &Path::new(&[3303, 2, 5605]), b"1='x',2").unwrap();
+        assert_eq!(
+            execute(obj, &Path::new(&[3303, 2, 5605]), b"1=x"),
+            Err(DmError::BAD_REQUEST)
+        );
+        assert_eq!(
+            execute(obj, &Path::new(&[3303, 2, 5700]), b""),
+            Err(DmError::METHOD_NOT_ALLOWED)
+        );
+        assert_eq!(
+            execute(obj, &Path::new(&[3303, 2]), b""),
+            Err(DmError::METHOD_NOT_ALLOWED)
+        );
+        let (who, arg, len) = s.executed.unwrap();
+        assert_eq!(who, 2 * 10000 + 5605);
+        assert_eq!(&arg[..len], b"1='x',2");
+    }
+
+    #[test]
+    fn discover_lists_instances_resources_and_dim() {
+        let s = Sensor::new();
+        let mut out = std::vec::Vec::new();
+        discover_each(&s, &Path::new(&[3303]), None, &mut |item| {
+            out.push((
+                item.path,
+                item.version.map(std::string::String::from),
+                item.dim,
+            ));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(out.len(), 1 + 2 * (1 + 4));
+        assert_eq!(out[0].1.as_deref(), Some("1.1"));
+        assert_eq!(out[1].0, Path::new(&[3303, 0]));
+        assert_eq!(out[5].0, Path::new(&[3303, 0, 5702]));
+        assert_eq!(out[5].2, Some(2));
+        // Creating instances is not supported by this object: 4.05 before anything.
+        assert_eq!(create_check(&s, Some(1)), Err(DmError::METHOD_NOT_ALLOWED));
+        assert_eq!(create_check(&s, Some(0)), Err(DmError::BAD_REQUEST));
+        assert_eq!(s.txn, 0);
+    }
+}
