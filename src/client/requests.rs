@@ -1022,7 +1022,6 @@ impl Apply {
         offset: usize,
         len: usize,
     ) -> DmResult<()> {
-        use crate::io::value::Value;
         let chunk = dm::WriteValue::Chunk {
             text,
             data,
@@ -1032,7 +1031,11 @@ impl Apply {
         };
         #[cfg(feature = "bootstrap")]
         if offset == 0 {
-            self.prepare(anj, txn, &crate::io::value::Entry::new(*path, Value::Null))?;
+            self.prepare(
+                anj,
+                txn,
+                &crate::io::value::Entry::new(*path, crate::io::value::Value::Null),
+            )?;
         }
         self.put(anj, reg, txn, path, &chunk)
     }
