@@ -975,13 +975,15 @@ fn without_any_account_the_client_is_invalid() {
 fn rewrite_bootstrap_account(rig: &mut Rig, values: &[(u16, Value<'_>)]) {
     let anj = rig.anj_ptr();
     let reg = &rig.client().registry;
+    use crate::dm::Object;
     let obj = reg.find(0).unwrap();
-    assert_eq!(obj.transaction_begin(anj), 0);
+    let mut c = crate::dm::CObject::new(obj, anj);
+    assert_eq!(c.transaction_begin(), Ok(()));
     for (rid, v) in values {
         crate::dm::write_value(anj, obj, &Path::new(&[0, 0, *rid]), v).unwrap();
     }
-    assert_eq!(obj.transaction_validate(anj), 0);
-    obj.transaction_end(anj, true);
+    assert_eq!(c.transaction_validate(), Ok(()));
+    c.transaction_end(true);
 }
 
 #[cfg(feature = "security")]

@@ -175,7 +175,7 @@ impl Block1State {
     pub(super) fn abandon(&mut self, anj: *mut anj_t) {
         self.b64 = None;
         if let Some(obj) = self.obj.take() {
-            obj.transaction_end(anj, false);
+            dm::CObject::new(obj, anj).transaction_end(false);
         }
         if let Some(doc) = self.doc.take() {
             let _ = doc.txn.finish(anj, Err(DmError::INTERNAL));

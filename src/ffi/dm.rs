@@ -344,9 +344,9 @@ pub struct anj_dm_handlers_t {
 #[derive(Clone, Copy)]
 pub struct ObjRef(NonNull<anj_dm_obj_t>);
 
-// The `anj` pointers below are never dereferenced here: they are handed to the
-// application's handlers, which receive them as their `anj_t *` argument.
-#[allow(clippy::not_unsafe_ptr_arg_deref)]
+// The handler calls below take the client's `anj_t *` and never dereference it: they
+// hand it to the application's handlers, which receive it as their `anj_t *` argument.
+// They are the C face's own (the rest of the crate goes through `CObject`).
 impl ObjRef {
     /// # Safety
     /// `obj` must point to a valid `anj_dm_obj_t` whose tables stay valid and consistent
@@ -385,6 +385,16 @@ impl ObjRef {
         let used = all.iter().take_while(|i| i.iid != ANJ_ID_INVALID).count();
         &all[..used]
     }
+    /// Every instance slot, used or not (the used ones first, in ascending IID order,
+    /// then `ANJ_ID_INVALID` ones): [`ObjRef::instances`] without looking for the end.
+    pub fn instance_slots(&self) -> &[anj_dm_obj_inst_t] {
+        let o = self.obj();
+        if o.insts.is_null() || o.max_inst_count == 0 {
+            return &[];
+        }
+        // SAFETY: the object has `max_inst_count` instance slots at `insts`.
+        unsafe { core::slice::from_raw_parts(o.insts, o.max_inst_count as usize) }
+    }
     pub fn instance(&self, iid: u16) -> Option<&anj_dm_obj_inst_t> {
         self.instances().iter().find(|i| i.iid == iid)
     }
@@ -394,6 +404,15 @@ impl ObjRef {
         }
         // SAFETY: an instance has `res_count` resources at `resources`.
         unsafe { core::slice::from_raw_parts(inst.resources, inst.res_count as usize) }
+    }
+    /// Every resource-instance slot of a multi-instance resource, used or not (the used
+    /// ones first, ascending, then `ANJ_ID_INVALID` ones).
+    pub fn res_instance_slots<'a>(&'a self, res: &'a anj_dm_res_t) -> &'a [u16] {
+        if res.insts.is_null() || res.max_inst_count == 0 {
+            return &[];
+        }
+        // SAFETY: a multi-instance resource has `max_inst_count` RIID slots at `insts`.
+        unsafe { core::slice::from_raw_parts(res.insts, res.max_inst_count as usize) }
     }
     /// The used resource-instance IDs of a multi-instance resource.
     pub fn res_instances<'a>(&'a self, res: &'a anj_dm_res_t) -> &'a [u16] {
@@ -416,7 +435,7 @@ impl ObjRef {
 
     /// Calls `res_read`. Returns the handler's code, or NOT_FOUND/METHOD_NOT_ALLOWED semantics
     /// through `None` when it has no such handler.
-    pub fn read(
+    pub(in crate::ffi) fn read(
         self,
         anj: *mut anj_t,
         iid: u16,
@@ -429,7 +448,7 @@ impl ObjRef {
         // `out` is a valid, exclusive value slot.
         Some(unsafe { f(anj, self.ptr(), iid, rid, riid, out) })
     }
-    pub fn write(
+    pub(in crate::ffi) fn write(
         self,
         anj: *mut anj_t,
         iid: u16,
@@ -442,7 +461,13 @@ impl ObjRef {
         // `value` (and any bytes it points to) stays valid for the duration of the call.
         Some(unsafe { f(anj, self.ptr(), iid, rid, riid, value) })
     }
-    pub fn execute(self, anj: *mut anj_t, iid: u16, rid: u16, arg: &[u8]) -> Option<c_int> {
+    pub(in crate::ffi) fn execute(
+        self,
+        anj: *mut anj_t,
+        iid: u16,
+        rid: u16,
+        arg: &[u8],
+    ) -> Option<c_int> {
         let f = self.handlers().res_execute?;
         let p = if arg.is_empty() {
             core::ptr::null()
@@ -466,46 +491,58 @@ impl ObjRef {
         self.handlers().res_inst_delete.is_some()
     }
     /// Calls `inst_create`; `None` when the object has no such handler.
-    pub fn inst_create(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
+    pub(in crate::ffi) fn inst_create(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
         let f = self.handlers().inst_create?;
         // SAFETY: application handler called per its contract.
         Some(unsafe { f(anj, self.ptr(), iid) })
     }
-    pub fn inst_delete(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
+    pub(in crate::ffi) fn inst_delete(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
         let f = self.handlers().inst_delete?;
         // SAFETY: application handler called per its contract.
         Some(unsafe { f(anj, self.ptr(), iid) })
     }
-    pub fn inst_reset(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
+    pub(in crate::ffi) fn inst_reset(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
         let f = self.handlers().inst_reset?;
         // SAFETY: application handler called per its contract.
         Some(unsafe { f(anj, self.ptr(), iid) })
     }
-    pub fn res_inst_create(self, anj: *mut anj_t, iid: u16, rid: u16, riid: u16) -> Option<c_int> {
+    pub(in crate::ffi) fn res_inst_create(
+        self,
+        anj: *mut anj_t,
+        iid: u16,
+        rid: u16,
+        riid: u16,
+    ) -> Option<c_int> {
         let f = self.handlers().res_inst_create?;
         // SAFETY: application handler called per its contract.
         Some(unsafe { f(anj, self.ptr(), iid, rid, riid) })
     }
-    pub fn res_inst_delete(self, anj: *mut anj_t, iid: u16, rid: u16, riid: u16) -> Option<c_int> {
+    pub(in crate::ffi) fn res_inst_delete(
+        self,
+        anj: *mut anj_t,
+        iid: u16,
+        rid: u16,
+        riid: u16,
+    ) -> Option<c_int> {
         let f = self.handlers().res_inst_delete?;
         // SAFETY: application handler called per its contract.
         Some(unsafe { f(anj, self.ptr(), iid, rid, riid) })
     }
-    pub fn transaction_begin(self, anj: *mut anj_t) -> c_int {
+    pub(in crate::ffi) fn transaction_begin(self, anj: *mut anj_t) -> c_int {
         match self.handlers().transaction_begin {
             // SAFETY: application handler called per its contract.
             Some(f) => unsafe { f(anj, self.ptr()) },
             None => 0,
         }
     }
-    pub fn transaction_validate(self, anj: *mut anj_t) -> c_int {
+    pub(in crate::ffi) fn transaction_validate(self, anj: *mut anj_t) -> c_int {
         match self.handlers().transaction_validate {
             // SAFETY: application handler called per its contract.
             Some(f) => unsafe { f(anj, self.ptr()) },
             None => 0,
         }
     }
-    pub fn transaction_end(self, anj: *mut anj_t, ok: bool) {
+    pub(in crate::ffi) fn transaction_end(self, anj: *mut anj_t, ok: bool) {
         if let Some(f) = self.handlers().transaction_end {
             let r = if ok {
                 anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS

@@ -2,6 +2,7 @@
 //! [`Object`] trait over an application's `anj_dm_obj_t` and its handler table, so the
 //! engine (`anj_core::dm::ops`) runs the same operations on C objects as on Rust ones.
 
+use core::cell::Cell;
 use core::ffi::c_int;
 
 use anj_core::dm::object::{Object, ResKind, Resource, WriteValue};
@@ -17,9 +18,18 @@ use crate::ffi::dm::*;
 /// the client they were registered with). An external value read through the adapter is
 /// kept in `hold` (the caller's, kept between the blocks of a block-wise Read) or, without
 /// one, in the adapter itself.
+///
+/// The engine addresses instances and resources by ID, and mostly asks about the same
+/// ones many times in a row (a Read lists an instance's resources, then reads each). The
+/// adapter remembers where it last found an instance and a resource (`inst_at`,
+/// `res_at`: the ID and its position in the table), and checks that the ID is still
+/// there before it uses the position, so a handler that rewrites the tables never makes
+/// it answer from stale memory; only a miss searches the tables.
 pub struct CObject<'h> {
     obj: ObjRef,
     anj: *mut anj_t,
+    inst_at: Cell<(u16, usize)>,
+    res_at: Cell<(u16, usize)>,
     // Read by `read_external` only.
     #[cfg_attr(not(feature = "external-data"), allow(dead_code))]
     hold: Option<&'h mut ExtHold>,
@@ -33,6 +43,8 @@ impl<'h> CObject<'h> {
         CObject {
             obj,
             anj,
+            inst_at: Cell::new((ANJ_ID_INVALID, 0)),
+            res_at: Cell::new((ANJ_ID_INVALID, 0)),
             hold: None,
             #[cfg(feature = "external-data")]
             own: ExtHold::default(),
@@ -44,15 +56,51 @@ impl<'h> CObject<'h> {
         CObject {
             obj,
             anj,
+            inst_at: Cell::new((ANJ_ID_INVALID, 0)),
+            res_at: Cell::new((ANJ_ID_INVALID, 0)),
             hold: Some(hold),
             #[cfg(feature = "external-data")]
             own: ExtHold::default(),
         }
     }
 
+    /// Instance `iid`: at the remembered position if it is still there, else searched
+    /// for among the used slots.
+    #[inline]
+    fn inst(&self, iid: u16) -> Option<&anj_dm_obj_inst_t> {
+        if iid == ANJ_ID_INVALID {
+            return None;
+        }
+        let slots = self.obj.instance_slots();
+        let (last, at) = self.inst_at.get();
+        if last == iid {
+            if let Some(i) = slots.get(at).filter(|i| i.iid == iid) {
+                return Some(i);
+            }
+        }
+        let at = slots
+            .iter()
+            .take_while(|i| i.iid != ANJ_ID_INVALID)
+            .position(|i| i.iid == iid)?;
+        self.inst_at.set((iid, at));
+        slots.get(at)
+    }
+
+    /// Resource `rid` of instance `iid`: at the remembered position if it is still
+    /// there, else found by a binary search (the resources are sorted by RID; the
+    /// registration checks it, and the application keeps it so).
+    #[inline]
     fn res(&self, iid: u16, rid: u16) -> Option<&anj_dm_res_t> {
-        let inst = self.obj.instance(iid)?;
-        self.obj.resources(inst).iter().find(|r| r.rid == rid)
+        let list = self.obj.resources(self.inst(iid)?);
+        let (last, at) = self.res_at.get();
+        if last == rid {
+            if let Some(r) = list.get(at).filter(|r| r.rid == rid) {
+                return Some(r);
+            }
+        }
+        let at = list.binary_search_by_key(&rid, |r| r.rid).ok()?;
+        self.res_at.set((rid, at));
+        list.get(at)
     }
 
     /// Calls the read handler: the raw value it reports.
@@ -172,7 +220,16 @@ impl Object for CObject<'_> {
     }
 
     fn instance_id(&self, index: usize) -> Option<u16> {
-        self.obj.instances().get(index).map(|i| i.iid)
+        let slots = self.obj.instance_slots();
+        let iid = slots.get(index)?.iid;
+        // The used slots come first: this one is used if it and the one before are
+        // (the engine lists from position 0 and stops at the first `None`).
+        let prev_used = index == 0 || slots[index - 1].iid != ANJ_ID_INVALID;
+        if iid == ANJ_ID_INVALID || !prev_used {
+            return None;
+        }
+        self.inst_at.set((iid, index));
+        Some(iid)
     }
 
     fn max_instances(&self) -> u16 {
@@ -180,13 +237,17 @@ impl Object for CObject<'_> {
     }
 
     fn resource(&self, iid: u16, index: usize) -> Option<Resource> {
-        let inst = self.obj.instance(iid)?;
-        self.obj.resources(inst).get(index).map(describe)
+        let res = self.obj.resources(self.inst(iid)?).get(index)?;
+        self.res_at.set((res.rid, index));
+        Some(describe(res))
     }
 
     fn resource_instance_id(&self, iid: u16, rid: u16, index: usize) -> Option<u16> {
-        let res = self.res(iid, rid)?;
-        self.obj.res_instances(res).get(index).copied()
+        let slots = self.obj.res_instance_slots(self.res(iid, rid)?);
+        let riid = *slots.get(index)?;
+        // As in `instance_id`: the used slots come first.
+        let prev_used = index == 0 || slots[index - 1] != ANJ_ID_INVALID;
+        (riid != ANJ_ID_INVALID && prev_used).then_some(riid)
     }
 
     fn read(&mut self, iid: u16, rid: u16, riid: Option<u16>) -> DmResult<Value<'_>> {
@@ -294,7 +355,7 @@ impl Object for CObject<'_> {
     }
 
     fn has_instance(&self, iid: u16) -> bool {
-        self.obj.instance(iid).is_some()
+        self.inst(iid).is_some()
     }
 
     fn instance_count(&self) -> usize {
@@ -376,12 +437,12 @@ fn own_read_target(
     };
     let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
     let inst = obj.instance(iid).ok_or(DmError::NOT_FOUND)?;
-    let res = *obj
-        .resources(inst)
-        .iter()
-        .find(|r| r.rid == rid)
-        .ok_or(DmError::NOT_FOUND)?;
-    Ok((obj, res))
+    // Sorted by RID (checked at registration).
+    let list = obj.resources(inst);
+    let at = list
+        .binary_search_by_key(&rid, |r| r.rid)
+        .map_err(|_| DmError::NOT_FOUND)?;
+    Ok((obj, list[at]))
 }
 
 /// Reads one resource value by absolute path, bypassing the Security access rule: this is
@@ -409,16 +470,15 @@ pub fn read_resource<'r>(
         (false, None) => {}
         _ => return Err(DmError::NOT_FOUND),
     }
-    let mut o = CObject::new(obj, anj);
+    let mut out = anj_res_value_t::zeroed();
+    check(obj.read(anj, iid, res.rid, riid.unwrap_or(ANJ_ID_INVALID), &mut out))?;
     #[cfg(feature = "external-data")]
     if res.r#type & ANJ_DATA_TYPE_FLAG_EXTERNAL != 0 {
-        o.read_raw(iid, res.rid, riid)?;
         return Ok(match data_type(res.r#type) {
             DataType::String => Value::String(""),
             _ => Value::Bytes(&[]),
         });
     }
-    let out = o.read_raw(iid, res.rid, riid)?;
     // SAFETY: `out` is what the read handler of a resource of this type reported; its
     // bytes or string stay valid until the next handler call (the handler's contract),
     // which the callers of this function do not make while they use the value (see the

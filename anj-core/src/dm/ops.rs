@@ -56,48 +56,90 @@ pub fn check_exists<O: Object + ?Sized>(obj: &O, path: &Path) -> DmResult<()> {
 
 /// Calls `f` with every readable value under `path` in `obj` (its resource and path), in
 /// path order; see [`read_each`].
-pub fn walk_readable<O: Object + ?Sized>(
-    obj: &mut O,
-    path: &Path,
-    f: &mut dyn FnMut(&mut O, &Resource, &Path) -> DmResult<()>,
-) -> DmResult<()> {
+pub fn walk_readable<O, F>(obj: &mut O, path: &Path, mut f: F) -> DmResult<()>
+where
+    O: Object + ?Sized,
+    F: FnMut(&mut O, &Resource, &Path) -> DmResult<()>,
+{
     let ids = path.as_slice();
     let oid = obj.oid();
-    let want_iid = ids.get(1).copied();
-    let want_rid = ids.get(2).copied();
-    let want_riid = ids.get(3).copied();
-    // Positions, not references: an object may change its tables while it is read.
+    let (want_rid, want_riid) = (ids.get(2).copied(), ids.get(3).copied());
+    // IDs are unique in their lists, so a named instance is looked up rather than
+    // searched for in the listing. Positions, not references: an object may change its
+    // tables while it is read.
+    if let Some(&iid) = ids.get(1) {
+        if obj.has_instance(iid) {
+            walk_instance(obj, oid, iid, want_rid, want_riid, &mut f)?;
+        }
+        return Ok(());
+    }
     let mut i = 0;
     while let Some(iid) = obj.instance_id(i) {
         i += 1;
-        if want_iid.is_some_and(|w| w != iid) {
-            continue;
+        walk_instance(obj, oid, iid, None, None, &mut f)?;
+    }
+    Ok(())
+}
+
+/// [`walk_readable`] in instance `iid`: resource `want_rid` only, when it is given.
+#[inline(always)]
+fn walk_instance<O, F>(
+    obj: &mut O,
+    oid: u16,
+    iid: u16,
+    want_rid: Option<u16>,
+    want_riid: Option<u16>,
+    f: &mut F,
+) -> DmResult<()>
+where
+    O: Object + ?Sized,
+    F: FnMut(&mut O, &Resource, &Path) -> DmResult<()>,
+{
+    if let Some(rid) = want_rid {
+        return match obj.find_resource(iid, rid) {
+            Some(res) if !res.kind.readable() => Err(DmError::METHOD_NOT_ALLOWED),
+            Some(res) => walk_resource(obj, oid, iid, &res, want_riid, f),
+            None => Ok(()),
+        };
+    }
+    let mut r = 0;
+    while let Some(res) = obj.resource(iid, r) {
+        r += 1;
+        if res.kind.readable() {
+            walk_resource(obj, oid, iid, &res, None, f)?;
         }
-        let mut r = 0;
-        while let Some(res) = obj.resource(iid, r) {
-            r += 1;
-            if want_rid.is_some_and(|w| w != res.rid) {
-                continue;
-            }
-            if !res.kind.readable() {
-                if want_rid.is_some() {
-                    return Err(DmError::METHOD_NOT_ALLOWED);
-                }
-                continue;
-            }
-            if res.kind.multiple() {
-                let mut k = 0;
-                while let Some(riid) = obj.resource_instance_id(iid, res.rid, k) {
-                    k += 1;
-                    if want_riid.is_some_and(|w| w != riid) {
-                        continue;
-                    }
-                    f(obj, &res, &Path::new(&[oid, iid, res.rid, riid]))?;
-                }
-            } else {
-                f(obj, &res, &Path::new(&[oid, iid, res.rid]))?;
-            }
+    }
+    Ok(())
+}
+
+/// [`walk_readable`] on readable resource `res` of instance `iid`: resource instance
+/// `want_riid` only, when it is given (and the resource is a multi-instance one).
+#[inline(always)]
+fn walk_resource<O, F>(
+    obj: &mut O,
+    oid: u16,
+    iid: u16,
+    res: &Resource,
+    want_riid: Option<u16>,
+    f: &mut F,
+) -> DmResult<()>
+where
+    O: Object + ?Sized,
+    F: FnMut(&mut O, &Resource, &Path) -> DmResult<()>,
+{
+    if !res.kind.multiple() {
+        return f(obj, res, &Path::new(&[oid, iid, res.rid]));
+    }
+    if let Some(riid) = want_riid {
+        if obj.has_resource_instance(iid, res.rid, riid) {
+            f(obj, res, &Path::new(&[oid, iid, res.rid, riid]))?;
         }
+        return Ok(());
+    }
+    let mut k = 0;
+    while let Some(riid) = obj.resource_instance_id(iid, res.rid, k) {
+        k += 1;
+        f(obj, res, &Path::new(&[oid, iid, res.rid, riid]))?;
     }
     Ok(())
 }
@@ -131,7 +173,7 @@ pub fn read_each<O: Object + ?Sized>(
     path: &Path,
     enc: &mut AnyEncoder<'_>,
 ) -> DmResult<()> {
-    walk_readable(obj, path, &mut |obj, res, p| encode_value(obj, res, p, enc))
+    walk_readable(obj, path, |obj, res, p| encode_value(obj, res, p, enc))
 }
 
 /// How many values [`read_each`] would encode for `path` (the same walk, with the same
@@ -139,7 +181,7 @@ pub fn read_each<O: Object + ?Sized>(
 /// pack.
 pub fn count_readable<O: Object + ?Sized>(obj: &mut O, path: &Path) -> DmResult<usize> {
     let mut n = 0;
-    walk_readable(obj, path, &mut |_, _, _| {
+    walk_readable(obj, path, |_, _, _| {
         n += 1;
         Ok(())
     })?;
