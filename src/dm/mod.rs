@@ -141,14 +141,21 @@ impl Target {
 /// the Security object (and OSCORE) is not reachable through Device Management (4.01);
 /// a missing Object, Instance, Resource or Resource Instance is 4.04.
 pub fn resolve(reg: &Registry, path: &Path) -> DmResult<Target> {
+    resolve_view(reg, path).map(|(t, _)| t)
+}
+
+/// [`resolve`], with the lookup view of the object it used, for more lookups along the
+/// same path (the view remembers where it found the instance and resource).
+fn resolve_view(reg: &Registry, path: &Path) -> DmResult<(Target, CObject<'static>)> {
     let ids = path.as_slice();
     let oid = *ids.first().ok_or(DmError::METHOD_NOT_ALLOWED)?;
     if is_protected(oid) {
         return Err(DmError::UNAUTHORIZED);
     }
     let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
-    ops::check_exists(&view(obj), path)?;
-    Ok(Target { obj, path: *path })
+    let v = view(obj);
+    ops::check_exists(&v, path)?;
+    Ok((Target { obj, path: *path }, v))
 }
 
 /// Encodes every readable value under `target` into `enc`: [`ops::read_each`].
@@ -179,8 +186,8 @@ pub fn count_readable(target: &Target) -> DmResult<usize> {
 /// Whether the resource at `path` (resource or resource instance level) may be written:
 /// 4.04 when it does not exist, 4.05 when it is not writable.
 pub fn check_writable(reg: &Registry, path: &Path) -> DmResult<()> {
-    let t = resolve(reg, path)?;
-    ops::check_writable(&view(t.obj), path)
+    let (_, v) = resolve_view(reg, path)?;
+    ops::check_writable(&v, path)
 }
 
 /// Whether `path` has anything a Read would return (LwM2M 1.1 TS Core §6.3.1): 4.04 when
@@ -197,8 +204,8 @@ pub fn check_readable(reg: &Registry, path: &Path) -> DmResult<()> {
             Err(DmError::METHOD_NOT_ALLOWED)
         };
     }
-    let t = resolve(reg, path).map_err(|_| DmError::NOT_FOUND)?;
-    ops::check_readable(&view(t.obj), path)
+    let (_, v) = resolve_view(reg, path).map_err(|_| DmError::NOT_FOUND)?;
+    ops::check_readable(&v, path)
 }
 
 /// Reads one resource value by absolute path, bypassing the Security access rule (the

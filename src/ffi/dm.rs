@@ -395,6 +395,18 @@ impl ObjRef {
         // SAFETY: the object has `max_inst_count` instance slots at `insts`.
         unsafe { core::slice::from_raw_parts(o.insts, o.max_inst_count as usize) }
     }
+    /// The instance slot at position `index` (used or not), without building the slot
+    /// list.
+    #[inline]
+    pub fn instance_slot(&self, index: usize) -> Option<&anj_dm_obj_inst_t> {
+        let o = self.obj();
+        if o.insts.is_null() || index >= usize::from(o.max_inst_count) {
+            return None;
+        }
+        // SAFETY: the object has `max_inst_count` instance slots at `insts`, and `index`
+        // is below it.
+        Some(unsafe { &*o.insts.add(index) })
+    }
     pub fn instance(&self, iid: u16) -> Option<&anj_dm_obj_inst_t> {
         self.instances().iter().find(|i| i.iid == iid)
     }

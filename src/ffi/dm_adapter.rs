@@ -71,13 +71,13 @@ impl<'h> CObject<'h> {
         if iid == ANJ_ID_INVALID {
             return None;
         }
-        let slots = self.obj.instance_slots();
         let (last, at) = self.inst_at.get();
         if last == iid {
-            if let Some(i) = slots.get(at).filter(|i| i.iid == iid) {
+            if let Some(i) = self.obj.instance_slot(at).filter(|i| i.iid == iid) {
                 return Some(i);
             }
         }
+        let slots = self.obj.instance_slots();
         let at = slots
             .iter()
             .take_while(|i| i.iid != ANJ_ID_INVALID)
@@ -89,7 +89,7 @@ impl<'h> CObject<'h> {
     /// Resource `rid` of instance `iid`: at the remembered position if it is still
     /// there, else found by a binary search (the resources are sorted by RID; the
     /// registration checks it, and the application keeps it so).
-    #[inline]
+    #[inline(always)]
     fn res(&self, iid: u16, rid: u16) -> Option<&anj_dm_res_t> {
         let list = self.obj.resources(self.inst(iid)?);
         let (last, at) = self.res_at.get();
@@ -98,7 +98,7 @@ impl<'h> CObject<'h> {
                 return Some(r);
             }
         }
-        let at = list.binary_search_by_key(&rid, |r| r.rid).ok()?;
+        let at = find_rid(list, rid)?;
         self.res_at.set((rid, at));
         list.get(at)
     }
@@ -112,6 +112,18 @@ impl<'h> CObject<'h> {
         )?;
         Ok(out)
     }
+}
+
+/// The position of resource `rid` in `list`, which is sorted by RID (the registration
+/// checks it, and the application keeps it so): a scan that stops at the first larger
+/// RID for short lists (cheaper there), a binary search for long ones.
+#[inline]
+fn find_rid(list: &[anj_dm_res_t], rid: u16) -> Option<usize> {
+    if list.len() <= 32 {
+        let at = list.iter().position(|r| r.rid >= rid)?;
+        return (list[at].rid == rid).then_some(at);
+    }
+    list.binary_search_by_key(&rid, |r| r.rid).ok()
 }
 
 /// A handler's result: `None` when the object has no such handler (4.05).
@@ -138,6 +150,21 @@ pub fn data_type(t: anj_data_type_t) -> DataType {
     }
 }
 
+/// [`data_type`] the other way round.
+fn c_data_type(t: DataType) -> anj_data_type_t {
+    match t {
+        DataType::Bytes => ANJ_DATA_TYPE_BYTES,
+        DataType::String => ANJ_DATA_TYPE_STRING,
+        DataType::Int => ANJ_DATA_TYPE_INT,
+        DataType::Double => ANJ_DATA_TYPE_DOUBLE,
+        DataType::Bool => ANJ_DATA_TYPE_BOOL,
+        DataType::Objlnk => ANJ_DATA_TYPE_OBJLNK,
+        DataType::Uint => ANJ_DATA_TYPE_UINT,
+        DataType::Time => ANJ_DATA_TYPE_TIME,
+        DataType::Null => ANJ_DATA_TYPE_NULL,
+    }
+}
+
 fn kind(k: anj_dm_res_kind_t) -> ResKind {
     use anj_dm_res_kind_t::*;
     match k {
@@ -151,6 +178,7 @@ fn kind(k: anj_dm_res_kind_t) -> ResKind {
     }
 }
 
+#[inline]
 fn describe(r: &anj_dm_res_t) -> Resource {
     Resource {
         rid: r.rid,
@@ -236,12 +264,14 @@ impl Object for CObject<'_> {
         self.obj.max_inst_count()
     }
 
+    #[inline]
     fn resource(&self, iid: u16, index: usize) -> Option<Resource> {
         let res = self.obj.resources(self.inst(iid)?).get(index)?;
         self.res_at.set((res.rid, index));
         Some(describe(res))
     }
 
+    #[inline]
     fn resource_instance_id(&self, iid: u16, rid: u16, index: usize) -> Option<u16> {
         let slots = self.obj.res_instance_slots(self.res(iid, rid)?);
         let riid = *slots.get(index)?;
@@ -250,17 +280,19 @@ impl Object for CObject<'_> {
         (riid != ANJ_ID_INVALID && prev_used).then_some(riid)
     }
 
-    fn read(&mut self, iid: u16, rid: u16, riid: Option<u16>) -> DmResult<Value<'_>> {
-        let t = self.res(iid, rid).map_or(ANJ_DATA_TYPE_NULL, |r| r.r#type);
-        let out = self.read_raw(iid, rid, riid)?;
+    #[inline]
+    fn read(&mut self, iid: u16, res: &Resource, riid: Option<u16>) -> DmResult<Value<'_>> {
+        let out = self.read_raw(iid, res.rid, riid)?;
         #[cfg(feature = "external-data")]
-        if t & ANJ_DATA_TYPE_FLAG_EXTERNAL != 0 {
+        if res.external {
             // Streamed through `read_external`; read whole, it is empty.
-            return Ok(match data_type(t) {
+            return Ok(match res.data_type {
                 DataType::String => Value::String(""),
                 _ => Value::Bytes(&[]),
             });
         }
+        // The type the table gave (`describe`), back in the C encoding.
+        let t = c_data_type(res.data_type);
         // SAFETY: `out` is what the read handler of a resource of type `t` reported
         // (its member for `t` is the one it set; bytes and strings point at memory the
         // handler's contract keeps valid until the next handler call). The value is
@@ -437,11 +469,8 @@ fn own_read_target(
     };
     let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
     let inst = obj.instance(iid).ok_or(DmError::NOT_FOUND)?;
-    // Sorted by RID (checked at registration).
     let list = obj.resources(inst);
-    let at = list
-        .binary_search_by_key(&rid, |r| r.rid)
-        .map_err(|_| DmError::NOT_FOUND)?;
+    let at = find_rid(list, rid).ok_or(DmError::NOT_FOUND)?;
     Ok((obj, list[at]))
 }
 

@@ -38,7 +38,7 @@
 //!     fn resource(&self, iid: u16, index: usize) -> Option<Resource> {
 //!         (iid == 0 && index == 0).then_some(SENSOR_VALUE)
 //!     }
-//!     fn read(&mut self, _iid: u16, _rid: u16, _riid: Option<u16>) -> DmResult<Value<'_>> {
+//!     fn read(&mut self, _iid: u16, _res: &Resource, _riid: Option<u16>) -> DmResult<Value<'_>> {
 //!         Ok(Value::Double(self.celsius))
 //!     }
 //! }
@@ -186,11 +186,14 @@ pub trait Object {
         None
     }
 
-    /// Reads the value of resource `rid` (of instance `riid` if it is multi-instance).
+    /// Reads the value of resource `res` (of instance `riid` if it is multi-instance).
     ///
-    /// The engine asks only for existing, readable resources. Bytes and strings may
-    /// borrow from the object: the engine is done with them before its next call.
-    fn read(&mut self, iid: u16, rid: u16, riid: Option<u16>) -> DmResult<Value<'_>>;
+    /// The engine asks only for existing, readable resources, and passes the description
+    /// the object gave it ([`Object::resource`], [`Object::find_resource`]) during the
+    /// same operation, so the object need not look the resource up again. Bytes and
+    /// strings may borrow from the object: the engine is done with them before its next
+    /// call.
+    fn read(&mut self, iid: u16, res: &Resource, riid: Option<u16>) -> DmResult<Value<'_>>;
 
     /// The source of an external resource's value (one whose [`Resource::external`] is
     /// set), read in pieces while it is encoded.

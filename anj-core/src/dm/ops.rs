@@ -54,29 +54,28 @@ pub fn check_exists<O: Object + ?Sized>(obj: &O, path: &Path) -> DmResult<()> {
 
 /* ---------------------------------------- read ---------------------------------------- */
 
-/// Calls `f` with every readable value under `path` in `obj` (its resource and path), in
-/// path order; see [`read_each`].
+/// Calls `f` with every readable value under `path` in `obj` (its resource, instance ID
+/// and resource-instance ID), in path order; see [`read_each`].
 pub fn walk_readable<O, F>(obj: &mut O, path: &Path, mut f: F) -> DmResult<()>
 where
     O: Object + ?Sized,
-    F: FnMut(&mut O, &Resource, &Path) -> DmResult<()>,
+    F: FnMut(&mut O, &Resource, u16, Option<u16>) -> DmResult<()>,
 {
     let ids = path.as_slice();
-    let oid = obj.oid();
     let (want_rid, want_riid) = (ids.get(2).copied(), ids.get(3).copied());
     // IDs are unique in their lists, so a named instance is looked up rather than
     // searched for in the listing. Positions, not references: an object may change its
     // tables while it is read.
     if let Some(&iid) = ids.get(1) {
         if obj.has_instance(iid) {
-            walk_instance(obj, oid, iid, want_rid, want_riid, &mut f)?;
+            walk_instance(obj, iid, want_rid, want_riid, &mut f)?;
         }
         return Ok(());
     }
     let mut i = 0;
     while let Some(iid) = obj.instance_id(i) {
         i += 1;
-        walk_instance(obj, oid, iid, None, None, &mut f)?;
+        walk_instance(obj, iid, None, None, &mut f)?;
     }
     Ok(())
 }
@@ -85,7 +84,6 @@ where
 #[inline(always)]
 fn walk_instance<O, F>(
     obj: &mut O,
-    oid: u16,
     iid: u16,
     want_rid: Option<u16>,
     want_riid: Option<u16>,
@@ -93,12 +91,12 @@ fn walk_instance<O, F>(
 ) -> DmResult<()>
 where
     O: Object + ?Sized,
-    F: FnMut(&mut O, &Resource, &Path) -> DmResult<()>,
+    F: FnMut(&mut O, &Resource, u16, Option<u16>) -> DmResult<()>,
 {
     if let Some(rid) = want_rid {
         return match obj.find_resource(iid, rid) {
             Some(res) if !res.kind.readable() => Err(DmError::METHOD_NOT_ALLOWED),
-            Some(res) => walk_resource(obj, oid, iid, &res, want_riid, f),
+            Some(res) => walk_resource(obj, iid, &res, want_riid, f),
             None => Ok(()),
         };
     }
@@ -106,7 +104,7 @@ where
     while let Some(res) = obj.resource(iid, r) {
         r += 1;
         if res.kind.readable() {
-            walk_resource(obj, oid, iid, &res, None, f)?;
+            walk_resource(obj, iid, &res, None, f)?;
         }
     }
     Ok(())
@@ -117,7 +115,6 @@ where
 #[inline(always)]
 fn walk_resource<O, F>(
     obj: &mut O,
-    oid: u16,
     iid: u16,
     res: &Resource,
     want_riid: Option<u16>,
@@ -125,21 +122,21 @@ fn walk_resource<O, F>(
 ) -> DmResult<()>
 where
     O: Object + ?Sized,
-    F: FnMut(&mut O, &Resource, &Path) -> DmResult<()>,
+    F: FnMut(&mut O, &Resource, u16, Option<u16>) -> DmResult<()>,
 {
     if !res.kind.multiple() {
-        return f(obj, res, &Path::new(&[oid, iid, res.rid]));
+        return f(obj, res, iid, None);
     }
     if let Some(riid) = want_riid {
         if obj.has_resource_instance(iid, res.rid, riid) {
-            f(obj, res, &Path::new(&[oid, iid, res.rid, riid]))?;
+            f(obj, res, iid, Some(riid))?;
         }
         return Ok(());
     }
     let mut k = 0;
     while let Some(riid) = obj.resource_instance_id(iid, res.rid, k) {
         k += 1;
-        f(obj, res, &Path::new(&[oid, iid, res.rid, riid]))?;
+        f(obj, res, iid, Some(riid))?;
     }
     Ok(())
 }
@@ -154,13 +151,25 @@ pub fn encode_value<O: Object + ?Sized>(
 ) -> DmResult<()> {
     let ids = path.as_slice();
     let iid = ids.get(1).copied().unwrap_or(ID_INVALID);
-    let riid = ids.get(3).copied();
+    encode_at(obj, res, iid, ids.get(3).copied(), path, enc)
+}
+
+/// [`encode_value`] with the instance and resource-instance IDs of `path` at hand.
+#[inline(always)]
+fn encode_at<O: Object + ?Sized>(
+    obj: &mut O,
+    res: &Resource,
+    iid: u16,
+    riid: Option<u16>,
+    path: &Path,
+    enc: &mut AnyEncoder<'_>,
+) -> DmResult<()> {
     #[cfg(feature = "external-data")]
     if res.external {
         let src = obj.read_external(iid, res.rid, riid)?;
         return enc.streamed(path, res.data_type, src).map_err(io_error);
     }
-    let v = obj.read(iid, res.rid, riid)?;
+    let v = obj.read(iid, res, riid)?;
     enc.entry(&Entry::new(*path, v)).map_err(io_error)
 }
 
@@ -173,7 +182,14 @@ pub fn read_each<O: Object + ?Sized>(
     path: &Path,
     enc: &mut AnyEncoder<'_>,
 ) -> DmResult<()> {
-    walk_readable(obj, path, |obj, res, p| encode_value(obj, res, p, enc))
+    let oid = obj.oid();
+    walk_readable(obj, path, |obj, res, iid, riid| {
+        let p = match riid {
+            Some(riid) => Path::new(&[oid, iid, res.rid, riid]),
+            None => Path::new(&[oid, iid, res.rid]),
+        };
+        encode_at(obj, res, iid, riid, &p, enc)
+    })
 }
 
 /// How many values [`read_each`] would encode for `path` (the same walk, with the same
@@ -181,7 +197,7 @@ pub fn read_each<O: Object + ?Sized>(
 /// pack.
 pub fn count_readable<O: Object + ?Sized>(obj: &mut O, path: &Path) -> DmResult<usize> {
     let mut n = 0;
-    walk_readable(obj, path, |_, _, _| {
+    walk_readable(obj, path, |_, _, _, _| {
         n += 1;
         Ok(())
     })?;
@@ -250,7 +266,7 @@ pub fn read_value<'o, O: Object + ?Sized>(obj: &'o mut O, path: &Path) -> DmResu
             _ => Value::Bytes(&[]),
         });
     }
-    obj.read(iid, rid, riid)
+    obj.read(iid, &res, riid)
 }
 
 /// The type of the resource at `path` (resource or resource-instance level), for decoders
@@ -703,10 +719,10 @@ mod tests {
                 .filter(|&k| self.multi[usize::from(k)].is_some())
                 .nth(index)
         }
-        fn read(&mut self, iid: u16, rid: u16, riid: Option<u16>) -> DmResult<Value<'_>> {
+        fn read(&mut self, iid: u16, res: &Resource, riid: Option<u16>) -> DmResult<Value<'_>> {
             let multi = self.multi;
             let i = self.inst(iid)?;
-            match (rid, riid) {
+            match (res.rid, riid) {
                 (5700, None) => Ok(Value::Double(i.1)),
                 (5701, None) => Ok(Value::String(
                     core::str::from_utf8(&i.2[..i.3]).map_err(|_| DmError::INTERNAL)?,
