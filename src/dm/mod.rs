@@ -141,12 +141,17 @@ impl Target {
 /// the Security object (and OSCORE) is not reachable through Device Management (4.01);
 /// a missing Object, Instance, Resource or Resource Instance is 4.04.
 pub fn resolve(reg: &Registry, path: &Path) -> DmResult<Target> {
-    resolve_view(reg, path).map(|(t, _)| t)
+    resolve_then(reg, path, |_, obj| Ok(Target { obj, path: *path }))
 }
 
-/// [`resolve`], with the lookup view of the object it used, for more lookups along the
-/// same path (the view remembers where it found the instance and resource).
-fn resolve_view(reg: &Registry, path: &Path) -> DmResult<(Target, CObject<'static>)> {
+/// [`resolve`], then `f` with the lookup view of the object it used, for more lookups
+/// along the same path (the view remembers where it found the instance and resource).
+#[inline(always)]
+fn resolve_then<R>(
+    reg: &Registry,
+    path: &Path,
+    f: impl FnOnce(&CObject<'static>, ObjRef) -> DmResult<R>,
+) -> DmResult<R> {
     let ids = path.as_slice();
     let oid = *ids.first().ok_or(DmError::METHOD_NOT_ALLOWED)?;
     if is_protected(oid) {
@@ -155,7 +160,7 @@ fn resolve_view(reg: &Registry, path: &Path) -> DmResult<(Target, CObject<'stati
     let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
     let v = view(obj);
     ops::check_exists(&v, path)?;
-    Ok((Target { obj, path: *path }, v))
+    f(&v, obj)
 }
 
 /// Encodes every readable value under `target` into `enc`: [`ops::read_each`].
@@ -186,8 +191,7 @@ pub fn count_readable(target: &Target) -> DmResult<usize> {
 /// Whether the resource at `path` (resource or resource instance level) may be written:
 /// 4.04 when it does not exist, 4.05 when it is not writable.
 pub fn check_writable(reg: &Registry, path: &Path) -> DmResult<()> {
-    let (_, v) = resolve_view(reg, path)?;
-    ops::check_writable(&v, path)
+    resolve_then(reg, path, |v, _| ops::check_writable(v, path))
 }
 
 /// Whether `path` has anything a Read would return (LwM2M 1.1 TS Core §6.3.1): 4.04 when
@@ -204,8 +208,8 @@ pub fn check_readable(reg: &Registry, path: &Path) -> DmResult<()> {
             Err(DmError::METHOD_NOT_ALLOWED)
         };
     }
-    let (_, v) = resolve_view(reg, path).map_err(|_| DmError::NOT_FOUND)?;
-    ops::check_readable(&v, path)
+    resolve_then(reg, path, |v, _| Ok(ops::check_readable(v, path)))
+        .map_err(|_| DmError::NOT_FOUND)?
 }
 
 /// Reads one resource value by absolute path, bypassing the Security access rule (the

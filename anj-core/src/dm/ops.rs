@@ -596,12 +596,11 @@ pub fn default_depth(path: &Path) -> u8 {
 
 /// Visits the link-format records of a Discover on `path` in `obj` down to `depth`
 /// levels below it (0..=3; `None` is the default).
-pub fn discover_each<O: Object + ?Sized>(
-    obj: &O,
-    path: &Path,
-    depth: Option<u8>,
-    f: &mut dyn FnMut(DiscoverItem<'_>) -> DmResult<()>,
-) -> DmResult<()> {
+pub fn discover_each<O, F>(obj: &O, path: &Path, depth: Option<u8>, mut f: F) -> DmResult<()>
+where
+    O: Object + ?Sized,
+    F: FnMut(DiscoverItem<'_>) -> DmResult<()>,
+{
     let base = *path;
     let ids = base.as_slice();
     let depth = depth.unwrap_or_else(|| default_depth(&base));
@@ -924,7 +923,7 @@ mod tests {
     fn discover_lists_instances_resources_and_dim() {
         let s = Sensor::new();
         let mut out = std::vec::Vec::new();
-        discover_each(&s, &Path::new(&[3303]), None, &mut |item| {
+        discover_each(&s, &Path::new(&[3303]), None, |item: DiscoverItem<'_>| {
             out.push((
                 item.path,
                 item.version.map(std::string::String::from),
