@@ -536,3 +536,35 @@ pub fn read_resource_raw(
     };
     check(obj.read(anj, ids[1], res.rid, riid, out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_types_map_both_ways() {
+        let all = [
+            (ANJ_DATA_TYPE_BYTES, DataType::Bytes),
+            (ANJ_DATA_TYPE_STRING, DataType::String),
+            (ANJ_DATA_TYPE_INT, DataType::Int),
+            (ANJ_DATA_TYPE_DOUBLE, DataType::Double),
+            (ANJ_DATA_TYPE_BOOL, DataType::Bool),
+            (ANJ_DATA_TYPE_OBJLNK, DataType::Objlnk),
+            (ANJ_DATA_TYPE_UINT, DataType::Uint),
+            (ANJ_DATA_TYPE_TIME, DataType::Time),
+        ];
+        for (c, t) in all {
+            assert_eq!(data_type(c), t);
+            assert_eq!(data_type(c | 1 << 15), t); // the external flag
+            assert_eq!(c_data_type(t), c);
+        }
+        // No type, several types (ANJ_DATA_TYPE_ANY): Null.
+        assert_eq!(data_type(ANJ_DATA_TYPE_NULL), DataType::Null);
+        assert_eq!(data_type(ANJ_DATA_TYPE_ANY), DataType::Null);
+        assert_eq!(
+            data_type(ANJ_DATA_TYPE_INT | ANJ_DATA_TYPE_UINT),
+            DataType::Null
+        );
+        assert_eq!(c_data_type(DataType::Null), ANJ_DATA_TYPE_NULL);
+    }
+}
