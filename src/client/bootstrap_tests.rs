@@ -320,7 +320,7 @@ impl Rig {
         self.code(RequestType::Post, "bs", None, b"")
     }
 
-    fn read(&mut self, p: &[u16]) -> Option<Value<'static>> {
+    fn read(&mut self, p: &[u16]) -> Option<Value<'_>> {
         let anj = self.anj_ptr();
         let reg = &self.client().registry;
         match crate::dm::read_resource(anj, reg, &Path::new(p)) {
@@ -898,13 +898,15 @@ fn without_any_account_the_client_is_invalid() {
 fn rewrite_bootstrap_account(rig: &mut Rig, values: &[(u16, Value<'_>)]) {
     let anj = rig.anj_ptr();
     let reg = &rig.client().registry;
+    use crate::dm::Object;
     let obj = reg.find(0).unwrap();
-    assert_eq!(obj.transaction_begin(anj), 0);
+    let mut c = crate::dm::CObject::new(obj, anj);
+    assert_eq!(c.transaction_begin(), Ok(()));
     for (rid, v) in values {
         crate::dm::write_value(anj, obj, &Path::new(&[0, 0, *rid]), v).unwrap();
     }
-    assert_eq!(obj.transaction_validate(anj), 0);
-    obj.transaction_end(anj, true);
+    assert_eq!(c.transaction_validate(), Ok(()));
+    c.transaction_end(true);
 }
 
 #[cfg(feature = "security")]

@@ -20,7 +20,7 @@ use super::{Client, Link};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 #[cfg(feature = "observe")]
 use crate::dm::attributes::AttrTable;
-use crate::dm::{self, DmError, DmResult, Registry, Target, TxnSet, WriteKind};
+use crate::dm::{self, DmError, DmResult, Object, Registry, Target, TxnSet, WriteKind};
 use crate::exchange::Dedup;
 use crate::ffi::core::anj_t;
 use crate::io::format::{self, Format};
@@ -175,7 +175,7 @@ impl Block1State {
     pub(super) fn abandon(&mut self, anj: *mut anj_t) {
         self.b64 = None;
         if let Some(obj) = self.obj.take() {
-            obj.transaction_end(anj, false);
+            dm::CObject::new(obj, anj).transaction_end(false);
         }
         if let Some(doc) = self.doc.take() {
             let _ = doc.txn.finish(anj, Err(DmError::INTERNAL));
@@ -547,10 +547,8 @@ fn block1_request(
             if value {
                 let target = dm::resolve(ctx.reg, path)?;
                 dm::check_writable(ctx.reg, path)?;
-                match target.obj.transaction_begin(anj) {
-                    0 => ctx.block1.obj = Some(target.obj),
-                    r => return Err(DmError::from_handler(r)),
-                }
+                target.object(anj).transaction_begin()?;
+                ctx.block1.obj = Some(target.obj);
                 ctx.block1.b64 = base64.then(|| (crate::io::text::Base64Stream::new(false), 0));
             } else {
                 ctx.block1.doc = Some(block1_begin(req, path, op, ctx)?);
@@ -577,14 +575,9 @@ fn block1_request(
     // The last block: end the transaction(s) with the operation's result.
     let code = if let Some(obj) = ctx.block1.obj.take() {
         ctx.block1.b64 = None;
-        let result = match obj.transaction_validate(anj) {
-            0 => Ok(()),
-            r => Err(match DmError::from_handler(r) {
-                DmError::INTERNAL => DmError::BAD_REQUEST,
-                e => e,
-            }),
-        };
-        obj.transaction_end(anj, result.is_ok());
+        let mut obj = dm::CObject::new(obj, anj);
+        let result = dm::validate(&mut obj);
+        obj.transaction_end(result.is_ok());
         result?;
         Code::CHANGED
     } else if let Some(mut doc) = ctx.block1.doc.take() {
@@ -707,28 +700,23 @@ fn block1_value(
     data: &[u8],
     ctx: &mut Ctx<'_>,
 ) -> DmResult<()> {
-    use crate::ffi::dm::{anj_bytes_or_string_value_t, anj_res_value_t};
     let obj = ctx
         .block1
         .obj
         .ok_or(DmError(Code::REQUEST_ENTITY_INCOMPLETE))?;
     let ids = path.as_slice();
-    let riid = ids.get(3).copied().unwrap_or(ID_INVALID);
-    let anj = ctx.anj;
-    let chunk = |data: &[u8], offset: usize, last: bool| {
-        let mut value = anj_res_value_t::zeroed();
-        value.bytes_or_string = anj_bytes_or_string_value_t {
-            data: data.as_ptr().cast(),
+    let riid = ids.get(3).copied();
+    let text = dm::resource_type(ctx.reg, path) == Some(crate::io::value::DataType::String);
+    let mut obj = dm::CObject::new(obj, ctx.anj);
+    let mut chunk = |data: &[u8], offset: usize, last: bool| {
+        let value = dm::WriteValue::Chunk {
+            text,
+            data,
             offset,
-            chunk_length: data.len(),
             // Known once the last block is there (dm/defs.h: 0 while unknown).
-            full_length_hint: if last { offset + data.len() } else { 0 },
+            full_len: last.then_some(offset + data.len()),
         };
-        match obj.write(anj, ids[1], ids[2], riid, &value) {
-            None => Err(DmError::METHOD_NOT_ALLOWED),
-            Some(0) => Ok(()),
-            Some(r) => Err(DmError::from_handler(r)),
-        }
+        obj.write(ids[1], ids[2], riid, &value)
     };
     // Base64 text: the decoded bytes, in pieces of a small stack buffer; the offsets count
     // decoded bytes, not characters.
@@ -1016,7 +1004,7 @@ impl Apply {
         txn: &mut TxnSet,
         e: &crate::io::value::Entry<'_>,
     ) -> DmResult<()> {
-        self.put(anj, reg, txn, &e.path, &e.value, None)
+        self.put(anj, reg, txn, &e.path, &dm::WriteValue::Whole(e.value))
     }
 
     /// Applies one chunk of a String or Opaque value at `path` (`text`: a String) that
@@ -1034,37 +1022,32 @@ impl Apply {
         offset: usize,
         len: usize,
     ) -> DmResult<()> {
-        use crate::ffi::dm::{anj_bytes_or_string_value_t, anj_res_value_t};
-        use crate::io::value::Value;
-        let mut c = anj_res_value_t::zeroed();
-        c.bytes_or_string = anj_bytes_or_string_value_t {
-            data: data.as_ptr().cast(),
+        let chunk = dm::WriteValue::Chunk {
+            text,
+            data,
             offset,
-            chunk_length: data.len(),
-            full_length_hint: len,
-        };
-        // The type is checked on an empty value of it; the handler gets the chunk.
-        let typed = if text {
-            Value::String("")
-        } else {
-            Value::Bytes(&[])
+            // The handler's full length hint: 0 while it is not known.
+            full_len: (len != 0).then_some(len),
         };
         #[cfg(feature = "bootstrap")]
         if offset == 0 {
-            self.prepare(anj, txn, &crate::io::value::Entry::new(*path, Value::Null))?;
+            self.prepare(
+                anj,
+                txn,
+                &crate::io::value::Entry::new(*path, crate::io::value::Value::Null),
+            )?;
         }
-        self.put(anj, reg, txn, path, &typed, Some(&c))
+        self.put(anj, reg, txn, path, &chunk)
     }
 
-    /// Writes `value` at `path` (or, with `chunk`, that chunk of a value of its type).
+    /// Writes `value` (a whole value, or a chunk of a value of its type) at `path`.
     fn put(
         &mut self,
         anj: *mut anj_t,
         reg: &Registry,
         txn: &mut TxnSet,
         path: &Path,
-        value: &crate::io::value::Value<'_>,
-        chunk: Option<&crate::ffi::dm::anj_res_value_t>,
+        value: &dm::WriteValue<'_>,
     ) -> DmResult<()> {
         match self {
             Apply::Write {
@@ -1074,13 +1057,13 @@ impl Apply {
                 any,
             } => {
                 *any = true;
-                dm::write_entry_as(anj, *obj, base, path, value, *kind, chunk)
+                dm::write_entry_as(anj, *obj, base, path, value, *kind)
             }
             Apply::Create { obj, named } => {
                 let given = path.iid().ok_or(DmError::BAD_REQUEST)?;
                 if named.is_none() {
                     self.name_instance(anj, txn, given)?;
-                    return self.put(anj, reg, txn, path, value, chunk);
+                    return self.put(anj, reg, txn, path, value);
                 }
                 let Some((n, iid)) = *named else {
                     return Err(DmError::INTERNAL);
@@ -1089,13 +1072,15 @@ impl Apply {
                 if n != given {
                     return Err(DmError::BAD_REQUEST);
                 }
-                if path.len() < 3 && matches!(value, crate::io::value::Value::Null) {
+                if path.len() < 3
+                    && matches!(value, dm::WriteValue::Whole(crate::io::value::Value::Null))
+                {
                     // The (empty) Object Instance record itself.
                     return Ok(());
                 }
                 let base = Path::new(&[obj.oid(), iid]);
                 let p = with_iid(path, iid);
-                dm::write_entry_as(anj, *obj, &base, &p, value, WriteKind::Create, chunk)
+                dm::write_entry_as(anj, *obj, &base, &p, value, WriteKind::Create)
             }
             #[cfg(feature = "bootstrap")]
             Apply::Bootstrap {
@@ -1109,7 +1094,7 @@ impl Apply {
                     return Ok(());
                 }
                 *any = true;
-                dm::write_entry_as(anj, *obj, base, path, value, WriteKind::Bootstrap, chunk)
+                dm::write_entry_as(anj, *obj, base, path, value, WriteKind::Bootstrap)
             }
             Apply::Composite => {
                 if path.len() < 3 {
@@ -1121,15 +1106,7 @@ impl Apply {
                 }
                 let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
                 txn.join(anj, obj)?;
-                dm::write_entry_as(
-                    anj,
-                    obj,
-                    &Path::ROOT,
-                    path,
-                    value,
-                    WriteKind::Composite,
-                    chunk,
-                )
+                dm::write_entry_as(anj, obj, &Path::ROOT, path, value, WriteKind::Composite)
             }
         }
     }

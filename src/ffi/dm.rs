@@ -344,9 +344,9 @@ pub struct anj_dm_handlers_t {
 #[derive(Clone, Copy)]
 pub struct ObjRef(NonNull<anj_dm_obj_t>);
 
-// The `anj` pointers below are never dereferenced here: they are handed to the
-// application's handlers, which receive them as their `anj_t *` argument.
-#[allow(clippy::not_unsafe_ptr_arg_deref)]
+// The handler calls below take the client's `anj_t *` and never dereference it: they
+// hand it to the application's handlers, which receive it as their `anj_t *` argument.
+// They are the C face's own (the rest of the crate goes through `CObject`).
 impl ObjRef {
     /// # Safety
     /// `obj` must point to a valid `anj_dm_obj_t` whose tables stay valid and consistent
@@ -385,6 +385,28 @@ impl ObjRef {
         let used = all.iter().take_while(|i| i.iid != ANJ_ID_INVALID).count();
         &all[..used]
     }
+    /// Every instance slot, used or not (the used ones first, in ascending IID order,
+    /// then `ANJ_ID_INVALID` ones): [`ObjRef::instances`] without looking for the end.
+    pub fn instance_slots(&self) -> &[anj_dm_obj_inst_t] {
+        let o = self.obj();
+        if o.insts.is_null() || o.max_inst_count == 0 {
+            return &[];
+        }
+        // SAFETY: the object has `max_inst_count` instance slots at `insts`.
+        unsafe { core::slice::from_raw_parts(o.insts, o.max_inst_count as usize) }
+    }
+    /// The instance slot at position `index` (used or not), without building the slot
+    /// list.
+    #[inline]
+    pub fn instance_slot(&self, index: usize) -> Option<&anj_dm_obj_inst_t> {
+        let o = self.obj();
+        if o.insts.is_null() || index >= usize::from(o.max_inst_count) {
+            return None;
+        }
+        // SAFETY: the object has `max_inst_count` instance slots at `insts`, and `index`
+        // is below it.
+        Some(unsafe { &*o.insts.add(index) })
+    }
     pub fn instance(&self, iid: u16) -> Option<&anj_dm_obj_inst_t> {
         self.instances().iter().find(|i| i.iid == iid)
     }
@@ -394,6 +416,15 @@ impl ObjRef {
         }
         // SAFETY: an instance has `res_count` resources at `resources`.
         unsafe { core::slice::from_raw_parts(inst.resources, inst.res_count as usize) }
+    }
+    /// Every resource-instance slot of a multi-instance resource, used or not (the used
+    /// ones first, ascending, then `ANJ_ID_INVALID` ones).
+    pub fn res_instance_slots<'a>(&'a self, res: &'a anj_dm_res_t) -> &'a [u16] {
+        if res.insts.is_null() || res.max_inst_count == 0 {
+            return &[];
+        }
+        // SAFETY: a multi-instance resource has `max_inst_count` RIID slots at `insts`.
+        unsafe { core::slice::from_raw_parts(res.insts, res.max_inst_count as usize) }
     }
     /// The used resource-instance IDs of a multi-instance resource.
     pub fn res_instances<'a>(&'a self, res: &'a anj_dm_res_t) -> &'a [u16] {
@@ -416,7 +447,7 @@ impl ObjRef {
 
     /// Calls `res_read`. Returns the handler's code, or NOT_FOUND/METHOD_NOT_ALLOWED semantics
     /// through `None` when it has no such handler.
-    pub fn read(
+    pub(in crate::ffi) fn read(
         self,
         anj: *mut anj_t,
         iid: u16,
@@ -429,7 +460,7 @@ impl ObjRef {
         // `out` is a valid, exclusive value slot.
         Some(unsafe { f(anj, self.ptr(), iid, rid, riid, out) })
     }
-    pub fn write(
+    pub(in crate::ffi) fn write(
         self,
         anj: *mut anj_t,
         iid: u16,
@@ -438,10 +469,17 @@ impl ObjRef {
         value: &anj_res_value_t,
     ) -> Option<c_int> {
         let f = self.handlers().res_write?;
-        // SAFETY: as for read; `value` stays valid for the duration of the call.
+        // SAFETY: the object's own handler, with the object and IDs its contract names;
+        // `value` (and any bytes it points to) stays valid for the duration of the call.
         Some(unsafe { f(anj, self.ptr(), iid, rid, riid, value) })
     }
-    pub fn execute(self, anj: *mut anj_t, iid: u16, rid: u16, arg: &[u8]) -> Option<c_int> {
+    pub(in crate::ffi) fn execute(
+        self,
+        anj: *mut anj_t,
+        iid: u16,
+        rid: u16,
+        arg: &[u8],
+    ) -> Option<c_int> {
         let f = self.handlers().res_execute?;
         let p = if arg.is_empty() {
             core::ptr::null()
@@ -465,46 +503,58 @@ impl ObjRef {
         self.handlers().res_inst_delete.is_some()
     }
     /// Calls `inst_create`; `None` when the object has no such handler.
-    pub fn inst_create(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
+    pub(in crate::ffi) fn inst_create(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
         let f = self.handlers().inst_create?;
         // SAFETY: application handler called per its contract.
         Some(unsafe { f(anj, self.ptr(), iid) })
     }
-    pub fn inst_delete(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
+    pub(in crate::ffi) fn inst_delete(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
         let f = self.handlers().inst_delete?;
         // SAFETY: application handler called per its contract.
         Some(unsafe { f(anj, self.ptr(), iid) })
     }
-    pub fn inst_reset(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
+    pub(in crate::ffi) fn inst_reset(self, anj: *mut anj_t, iid: u16) -> Option<c_int> {
         let f = self.handlers().inst_reset?;
         // SAFETY: application handler called per its contract.
         Some(unsafe { f(anj, self.ptr(), iid) })
     }
-    pub fn res_inst_create(self, anj: *mut anj_t, iid: u16, rid: u16, riid: u16) -> Option<c_int> {
+    pub(in crate::ffi) fn res_inst_create(
+        self,
+        anj: *mut anj_t,
+        iid: u16,
+        rid: u16,
+        riid: u16,
+    ) -> Option<c_int> {
         let f = self.handlers().res_inst_create?;
         // SAFETY: application handler called per its contract.
         Some(unsafe { f(anj, self.ptr(), iid, rid, riid) })
     }
-    pub fn res_inst_delete(self, anj: *mut anj_t, iid: u16, rid: u16, riid: u16) -> Option<c_int> {
+    pub(in crate::ffi) fn res_inst_delete(
+        self,
+        anj: *mut anj_t,
+        iid: u16,
+        rid: u16,
+        riid: u16,
+    ) -> Option<c_int> {
         let f = self.handlers().res_inst_delete?;
         // SAFETY: application handler called per its contract.
         Some(unsafe { f(anj, self.ptr(), iid, rid, riid) })
     }
-    pub fn transaction_begin(self, anj: *mut anj_t) -> c_int {
+    pub(in crate::ffi) fn transaction_begin(self, anj: *mut anj_t) -> c_int {
         match self.handlers().transaction_begin {
             // SAFETY: application handler called per its contract.
             Some(f) => unsafe { f(anj, self.ptr()) },
             None => 0,
         }
     }
-    pub fn transaction_validate(self, anj: *mut anj_t) -> c_int {
+    pub(in crate::ffi) fn transaction_validate(self, anj: *mut anj_t) -> c_int {
         match self.handlers().transaction_validate {
             // SAFETY: application handler called per its contract.
             Some(f) => unsafe { f(anj, self.ptr()) },
             None => 0,
         }
     }
-    pub fn transaction_end(self, anj: *mut anj_t, ok: bool) {
+    pub(in crate::ffi) fn transaction_end(self, anj: *mut anj_t, ok: bool) {
         if let Some(f) = self.handlers().transaction_end {
             let r = if ok {
                 anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS
@@ -517,11 +567,18 @@ impl ObjRef {
     }
 }
 
-/// Converts what a read handler stored in `v` for a resource of type `t`.
+/// Converts what a read handler (or the application, for a Send record) stored in `v`
+/// for a resource of type `t`.
 ///
-/// Bytes and strings borrow the handler's memory, which its contract keeps valid until
-/// the next handler call; the engine consumes the value before that.
-pub fn value_from_c<'a>(t: anj_data_type_t, v: &anj_res_value_t) -> crate::io::value::Value<'a> {
+/// # Safety
+/// For bytes and strings, `v.bytes_or_string` must be the member that was set, and its
+/// `data` must be NULL or point to `chunk_length` readable bytes (a NUL-terminated string
+/// when `chunk_length` and `full_length_hint` are both 0) that stay valid and unchanged
+/// for `'a`. For the other types any bit pattern is accepted.
+pub unsafe fn value_from_c<'a>(
+    t: anj_data_type_t,
+    v: &anj_res_value_t,
+) -> crate::io::value::Value<'a> {
     use crate::io::value::Value;
     let p = v as *const anj_res_value_t;
     match t & 0xFF {
@@ -539,10 +596,12 @@ pub fn value_from_c<'a>(t: anj_data_type_t, v: &anj_res_value_t) -> crate::io::v
             // both `chunk_length` and `full_length_hint` 0 the data is a NUL-terminated
             // string (dm/defs.h, anj_bytes_or_string_value_t).
             let bytes: &'a [u8] = if b.chunk_length == 0 && b.full_length_hint == 0 {
-                // SAFETY: per the contract above, `data` is NUL-terminated here.
+                // SAFETY: the caller guarantees a NUL-terminated string at `data`, valid
+                // for 'a, when both lengths are 0.
                 unsafe { core::ffi::CStr::from_ptr(b.data as *const c_char) }.to_bytes()
             } else {
-                // SAFETY: the handler points `data` at `chunk_length` readable bytes.
+                // SAFETY: the caller guarantees `chunk_length` readable bytes at `data`,
+                // valid for 'a.
                 unsafe { core::slice::from_raw_parts(b.data as *const u8, b.chunk_length) }
             };
             if t & 0xFF == ANJ_DATA_TYPE_BYTES {
@@ -804,7 +863,8 @@ pub unsafe extern "C" fn anj_dm_write_bytes_chunked(
     }
     if !out_is_last_chunk.is_null() {
         // Anjay Lite reports "last" only together with the length.
-        // SAFETY: as above.
+        // SAFETY: checked non-NULL just above; a non-NULL out pointer is valid and
+        // writable (the caller's contract).
         unsafe { *out_is_last_chunk = last && !out_bytes_len.is_null() };
     }
     0

@@ -8,6 +8,7 @@ pub mod coap_downloader;
 pub mod core;
 pub mod crypto;
 pub mod dm;
+pub mod dm_adapter;
 pub mod fw_update;
 pub mod log;
 pub mod net;

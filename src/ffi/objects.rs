@@ -412,7 +412,9 @@ fn value_from_write<'a>(t: anj_data_type_t, v: &'a anj_res_value_t) -> Value<'a>
                 .unwrap_or(Value::Null)
         };
     }
-    crate::ffi::dm::value_from_c(t, v)
+    // SAFETY: only the types handled above carry pointers; for the others (numbers,
+    // bools, object links) `value_from_c` reads plain data and borrows nothing.
+    unsafe { crate::ffi::dm::value_from_c(t, v) }
 }
 
 unsafe extern "C" fn server_res_execute(

@@ -269,7 +269,8 @@ pub fn record_value(r: &anj_io_out_entry_t) -> Option<RecordValue<'_>> {
         }
         ANJ_DATA_TYPE_INT | ANJ_DATA_TYPE_DOUBLE | ANJ_DATA_TYPE_BOOL | ANJ_DATA_TYPE_OBJLNK
         | ANJ_DATA_TYPE_UINT | ANJ_DATA_TYPE_TIME => Some(RecordValue::Plain(
-            crate::ffi::dm::value_from_c(t, &r.value),
+            // SAFETY: these types carry no pointer: `value_from_c` reads plain data.
+            unsafe { crate::ffi::dm::value_from_c(t, &r.value) },
         )),
         #[cfg(feature = "external-data")]
         ANJ_DATA_TYPE_EXTERNAL_BYTES | ANJ_DATA_TYPE_EXTERNAL_STRING => {

@@ -1,8 +1,13 @@
-//! Data model types shared by the operations: [`DmError`], the error every data model
+//! The data model: the [`Object`] trait an LwM2M Object implements, the operations the
+//! server's requests run on objects ([`ops`]), [`DmError`], the error every data model
 //! operation fails with (it carries the CoAP code the server gets), and the attribute
 //! rules of Write-Attributes and Discover ([`attributes`]).
 
 pub mod attributes;
+pub mod object;
+pub mod ops;
+
+pub use object::{Object, ResKind, Resource, WriteValue};
 
 use crate::coap::Code;
 
