@@ -33,3 +33,5 @@ pub mod ntp;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 pub mod time;
+#[cfg(feature = "persistence")]
+pub mod persist;
