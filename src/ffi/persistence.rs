@@ -349,28 +349,19 @@ mod security {
     use crate::ffi::core::anj_t;
     use crate::ffi::dm::ANJ_ID_INVALID;
     use crate::ffi::objects::{
-        security_mode_from, security_set_valid, SecurityInstance, SecurityObj,
-        ANJ_SERVER_URI_MAX_SIZE, SECURITY_INSTANCES,
+        security_mode_from, security_set_valid, SecurityInstance, SecurityObj, SECURITY_INSTANCES,
     };
+
+    use anj_core::persist::security::{magic, parts, Credentials, InstanceFields};
 
     /// Record tag: "anj-rs Security object", format version 1, then which optional
     /// parts this build has (a record of a build with other parts is refused).
-    pub(crate) const MAGIC: &[u8] = &[
-        b'A',
-        b'N',
-        b'J',
-        b'R',
-        b'S',
-        b'/',
-        b'S',
-        b'E',
-        b'C',
-        1,
-        (cfg!(feature = "security") as u8)
-            | (cfg!(feature = "certificates") as u8) << 1
-            | (cfg!(feature = "bootstrap") as u8) << 2
-            | (cfg!(feature = "external-crypto-storage") as u8) << 3,
-    ];
+    pub(crate) const MAGIC: &[u8] = &magic(
+        (cfg!(feature = "security") as u8 * parts::CREDENTIALS)
+            | (cfg!(feature = "certificates") as u8 * parts::CERTIFICATES)
+            | (cfg!(feature = "bootstrap") as u8 * parts::BOOTSTRAP)
+            | (cfg!(feature = "external-crypto-storage") as u8 * parts::EXTERNAL_CRYPTO_STORAGE),
+    );
 
     /// `ANJ_CRYPTO_STORAGE_PERSISTENCE_INFO_MAX_SIZE` (anj/compat/crypto/storage.h).
     #[cfg(feature = "external-crypto-storage")]
@@ -491,42 +482,49 @@ mod security {
         }
     }
 
-    /// Moves one instance through the stream. Layout, little-endian: IID u16, SSID u16,
-    /// Client Hold Off Time u32, Bootstrap-Server u8 (0/1), Security Mode u8, Server URI
-    /// (u16 length, bytes); with `security`: Public Key or Identity, Server Public Key,
-    /// Secret Key and SNI (each u16 length, bytes); with `certificates`: Certificate
-    /// Usage u8; with `external-crypto-storage`: the references of the credentials kept
-    /// in the external storage ([`ExtRefs`]). A restore fills `d` (a scratch instance)
-    /// and checks the values' form; the checks across instances are
-    /// [`security_set_valid`]'s.
+    /// Moves one instance through the stream: the core's layout
+    /// ([`anj_core::persist::security::instance`]), then, with
+    /// `external-crypto-storage`, the references of the credentials kept in the external
+    /// storage ([`ExtRefs`]). A restore fills `d` (a scratch instance) and checks the
+    /// values' form, and that the Security Mode is one this build takes; the checks
+    /// across instances are [`security_set_valid`]'s.
     fn instance(
         s: &mut CStream<'_>,
         d: &mut SecurityInstance,
         refs: &mut ExtRefs,
     ) -> Result<(), PersistError> {
-        s.u16(&mut d.iid)?;
-        s.u16(&mut d.ssid)?;
-        s.u32(&mut d.hold_off)?;
-        s.bool(&mut d.bootstrap_server)?;
         let mut mode = d.mode as u8;
-        s.u8(&mut mode)?;
+        #[cfg(feature = "certificates")]
+        let mut usage = d.cert_usage as u8;
+        anj_core::persist::security::instance(
+            s,
+            InstanceFields {
+                iid: &mut d.iid,
+                ssid: &mut d.ssid,
+                hold_off: &mut d.hold_off,
+                bootstrap_server: &mut d.bootstrap_server,
+                mode: &mut mode,
+                uri: &mut d.uri,
+                uri_len: &mut d.uri_len,
+                #[cfg(feature = "security")]
+                credentials: Some(Credentials {
+                    identity: (&mut d.identity, &mut d.identity_len),
+                    server_key: (&mut d.server_key, &mut d.server_key_len),
+                    secret: (&mut d.secret, &mut d.secret_len),
+                    sni: &mut d.sni,
+                }),
+                #[cfg(not(feature = "security"))]
+                credentials: None::<Credentials<'_>>,
+                #[cfg(feature = "certificates")]
+                certificate_usage: Some(&mut usage),
+                #[cfg(not(feature = "certificates"))]
+                certificate_usage: None,
+            },
+        )?;
         d.mode = security_mode_from(mode).ok_or(PersistError)?;
-        // The URI buffer keeps a NUL after the URI.
-        s.sized(&mut d.uri[..ANJ_SERVER_URI_MAX_SIZE - 1], &mut d.uri_len)?;
-        #[cfg(feature = "security")]
-        {
-            s.sized(&mut d.identity, &mut d.identity_len)?;
-            s.sized(&mut d.server_key, &mut d.server_key_len)?;
-            s.sized(&mut d.secret, &mut d.secret_len)?;
-            let sni_cap = d.sni.len() - 1;
-            let mut sni_len = d.sni.iter().position(|&b| b == 0).unwrap_or(sni_cap) as u16;
-            s.sized(&mut d.sni[..sni_cap], &mut sni_len)?;
-        }
         #[cfg(feature = "certificates")]
         {
             use crate::ffi::net::anj_net_certificate_usage_t::*;
-            let mut usage = d.cert_usage as u8;
-            s.u8(&mut usage)?;
             d.cert_usage = match usage {
                 0 => ANJ_NET_CERTIFICATE_CA_CONSTRAINT,
                 1 => ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT,

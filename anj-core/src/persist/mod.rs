@@ -9,11 +9,12 @@
 //!
 //! - [`Store::record`]: a record with a fixed-size payload (built with [`Cursor`]);
 //! - [`Stream`]: a record of variable length, moved field by field;
-//! - [`server`], [`ntp`]: the record codecs of the built-in objects.
+//! - [`server`], [`security`], [`ntp`]: the record codecs of the built-in objects.
 //!
 //! [`SliceWriter`] and [`SliceReader`] are stores over a byte slice.
 
 pub mod ntp;
+pub mod security;
 pub mod server;
 
 /// Longest magic tag a record (or `anj_persistence_magic`) may have.

@@ -187,3 +187,133 @@ fn ntp_record_round_trip() {
     p[6 + 12] = b'x';
     assert_eq!(ntp::decode(&p), None, "bytes after the NUL");
 }
+
+/// The layouts, byte by byte as the module documentation gives them (the on-disk format
+/// must not change).
+#[test]
+fn golden_bytes() {
+    let mut buf = [0u8; 128];
+    let mut w = SliceWriter::new(&mut buf);
+    server::store(&mut w, &server_rec()).unwrap();
+    let mut expect = b"ANJRS/SRV\x01".to_vec();
+    expect.extend_from_slice(&[3, 0, 7, 0, 120, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0]);
+    expect.extend_from_slice(&[0x80, 0x51, 1, 0, 5, 0, 60, 0, 0, 0, 0x80, 0x51, 1, 0, 1, 0]);
+    expect.extend_from_slice(b"UT\0\0\0\x01\x00\x01\x01");
+    let crc = crc32(&expect[10..]);
+    expect.extend_from_slice(&crc.to_le_bytes());
+    assert_eq!(w.written(), &expect[..]);
+
+    let r = NtpResources::new(b"a:1", b"", 0x0102_0304).unwrap();
+    let mut w = SliceWriter::new(&mut buf);
+    ntp::store(&mut w, &r).unwrap();
+    let mut expect = b"ANJRS/NTP\x01".to_vec();
+    expect.extend_from_slice(&[4, 3, 2, 1]);
+    expect.extend_from_slice(&(crate::ntp::object::ADDR_LEN as u16).to_le_bytes());
+    let mut addrs = [0u8; 2 * crate::ntp::object::ADDR_LEN];
+    addrs[..3].copy_from_slice(b"a:1");
+    expect.extend_from_slice(&addrs);
+    let crc = crc32(&expect[10..]);
+    expect.extend_from_slice(&crc.to_le_bytes());
+    assert_eq!(w.written(), &expect[..]);
+}
+
+#[test]
+fn security_instance_layout_and_checks() {
+    use security::*;
+    let (mut iid, mut ssid, mut hold_off, mut bs, mut mode) = (3u16, 7u16, 42u32, false, 0u8);
+    let mut uri = [0u8; 16];
+    uri[..6].copy_from_slice(b"coap:/");
+    let mut uri_len = 6u16;
+    let (mut id, mut id_len) = ([b'i', b'd', 0, 0], 2u16);
+    let (mut key, mut key_len) = ([0u8; 4], 0u16);
+    let (mut sec, mut sec_len) = ([9u8, 8, 7, 0], 3u16);
+    let mut sni = *b"sn\0\0";
+    let mut usage = 2u8;
+    let mut buf = [0u8; 128];
+    let mut w = SliceWriter::new(&mut buf);
+    let tag = magic(parts::CREDENTIALS | parts::CERTIFICATES);
+    let mut s = Stream::begin(&mut w, &tag).unwrap();
+    s.u8(&mut 1).unwrap();
+    instance(
+        &mut s,
+        InstanceFields {
+            iid: &mut iid,
+            ssid: &mut ssid,
+            hold_off: &mut hold_off,
+            bootstrap_server: &mut bs,
+            mode: &mut mode,
+            uri: &mut uri,
+            uri_len: &mut uri_len,
+            credentials: Some(Credentials {
+                identity: (&mut id, &mut id_len),
+                server_key: (&mut key, &mut key_len),
+                secret: (&mut sec, &mut sec_len),
+                sni: &mut sni,
+            }),
+            certificate_usage: Some(&mut usage),
+        },
+    )
+    .unwrap();
+    s.finish().unwrap();
+    let n = w.written().len();
+    let mut expect = b"ANJRS/SEC\x01\x03\x01".to_vec();
+    expect.extend_from_slice(&[3, 0, 7, 0, 42, 0, 0, 0, 0, 0, 6, 0]);
+    expect.extend_from_slice(b"coap:/");
+    expect.extend_from_slice(&[2, 0, b'i', b'd', 0, 0, 3, 0, 9, 8, 7, 2, 0, b's', b'n', 2]);
+    let crc = crc32(&expect[11..]);
+    expect.extend_from_slice(&crc.to_le_bytes());
+    assert_eq!(&buf[..n], &expect[..]);
+
+    // Back, into an empty scratch instance; then a Certificate Usage of 4 is refused.
+    let restore = |data: &[u8], cap: usize| {
+        let (mut iid, mut ssid, mut hold_off, mut bs, mut mode) = (0u16, 0u16, 0u32, true, 9u8);
+        let (mut uri, mut uri_len) = ([0u8; 16], 0u16);
+        let (mut id, mut id_len) = ([0u8; 4], 0u16);
+        let (mut key, mut key_len) = ([0u8; 4], 0u16);
+        let (mut sec, mut sec_len) = ([0u8; 4], 0u16);
+        let (mut sni, mut usage) = ([0u8; 4], 0u8);
+        let mut r = SliceReader::new(data);
+        let mut s = Stream::begin(&mut r, &tag)?;
+        s.u8(&mut 0)?;
+        instance(
+            &mut s,
+            InstanceFields {
+                iid: &mut iid,
+                ssid: &mut ssid,
+                hold_off: &mut hold_off,
+                bootstrap_server: &mut bs,
+                mode: &mut mode,
+                uri: &mut uri[..cap],
+                uri_len: &mut uri_len,
+                credentials: Some(Credentials {
+                    identity: (&mut id, &mut id_len),
+                    server_key: (&mut key, &mut key_len),
+                    secret: (&mut sec, &mut sec_len),
+                    sni: &mut sni,
+                }),
+                certificate_usage: Some(&mut usage),
+            },
+        )?;
+        s.finish()?;
+        Ok::<_, PersistError>((iid, ssid, hold_off, bs, mode, uri, id_len, sec, sni, usage))
+    };
+    let got = restore(&buf[..n], 16).unwrap();
+    assert_eq!(got.0, 3);
+    assert_eq!((got.1, got.2, got.3, got.4), (7, 42, false, 0));
+    assert_eq!(&got.5[..7], b"coap:/\0");
+    assert_eq!(
+        (got.6, got.7, got.8, got.9),
+        (2, [9, 8, 7, 0], *b"sn\0\0", 2)
+    );
+    assert!(
+        restore(&buf[..n], 6).is_err(),
+        "the URI needs room for its NUL"
+    );
+    let mut bad = expect.clone();
+    let at = bad.len() - 5;
+    bad[at] = 4;
+    let crc = crc32(&bad[11..bad.len() - 4]);
+    let end = bad.len() - 4;
+    bad[end..].copy_from_slice(&crc.to_le_bytes());
+    assert!(restore(&bad, 16).is_err(), "Certificate Usage 4");
+}
