@@ -659,7 +659,8 @@ mod tests {
         }
         // A second module cannot install another /3415.
         let mut second = Box::new(MaybeUninit::<anj_ntp_t>::uninit());
-        // SAFETY (test): as above.
+        // SAFETY (test): a live client, storage for a module, a valid configuration; the
+        // first module stays alive for every call on it.
         unsafe {
             assert_eq!(
                 anj_ntp_init(anj_p, second.as_mut_ptr(), &cfg),
@@ -716,7 +717,7 @@ mod tests {
             if *pos + n > v.len() {
                 return -1;
             }
-            // SAFETY (test): as above.
+            // SAFETY (test): the library passes `n` writable bytes at `b`.
             unsafe { core::slice::from_raw_parts_mut(b.cast::<u8>(), n) }
                 .copy_from_slice(&v[*pos..*pos + n]);
             *pos += n;

@@ -270,7 +270,8 @@ pub unsafe extern "C" fn anj_dm_server_obj_add_instance(
     // SAFETY: init pointers are NULL or valid per the init struct's contract.
     let binding = unsafe { cstr(init.binding) }.unwrap_or(b"U");
     let mut d = ctx.data;
-    // SAFETY: as above.
+    // SAFETY: `init.iid` is NULL or points to a valid value, per the init struct's
+    // contract; it is only read.
     d.iid = unsafe { init.iid.as_ref() }.copied().unwrap_or(0);
     d.ssid = init.ssid;
     d.lifetime = init.lifetime;
@@ -282,12 +283,14 @@ pub unsafe extern "C" fn anj_dm_server_obj_add_instance(
         init.disable_timeout
     };
     d.notification_storing = init.notification_storing;
-    // SAFETY: as above.
+    // SAFETY: `init.bootstrap_on_registration_failure` is NULL or points to a valid value, per the init struct's
+    // contract; it is only read.
     d.bootstrap_on_failure = unsafe { init.bootstrap_on_registration_failure.as_ref() }
         .copied()
         .unwrap_or(true);
     d.mute_send = init.mute_send;
-    // SAFETY: as above.
+    // SAFETY: `init.comm_retry_res` is NULL or points to a valid value, per the init struct's
+    // contract; it is only read.
     d.retry = unsafe { init.comm_retry_res.as_ref() }
         .copied()
         .unwrap_or(anj_communication_retry_res_t::DEFAULT);
@@ -376,7 +379,8 @@ unsafe extern "C" fn server_res_write(
     _riid: anj_riid_t,
     value: *const anj_res_value_t,
 ) -> c_int {
-    // SAFETY: as in server_res_read; `value` is valid during the call.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context), and `value` is valid during the call.
     let (ctx, value) = unsafe { (ctx_of::<ServerObj>(obj), &*value) };
     let Some(t) = SERVER_RES.0.iter().find(|r| r.rid == rid).map(|r| r.r#type) else {
         return ERR_NOT_FOUND;
@@ -423,7 +427,8 @@ unsafe extern "C" fn server_res_execute(
     _arg: *const c_char,
     _arg_len: usize,
 ) -> c_int {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     match rid {
         server_rid::DISABLE => {
@@ -433,14 +438,16 @@ unsafe extern "C" fn server_res_execute(
             0
         }
         server_rid::UPDATE_TRIGGER => {
-            // SAFETY: as above.
+            // SAFETY: `anj` is the client the engine called this handler for, and the
+            // callee only sets a request flag in it.
             unsafe {
                 crate::ffi::core::anj_core_server_obj_registration_update_trigger_executed(anj)
             };
             0
         }
         server_rid::BOOTSTRAP_TRIGGER => {
-            // SAFETY: as above.
+            // SAFETY: `anj` is the client the engine called this handler for, and the
+            // callee only sets a request flag in it.
             unsafe {
                 crate::ffi::core::anj_core_server_obj_bootstrap_request_trigger_executed(anj)
             };
@@ -451,7 +458,8 @@ unsafe extern "C" fn server_res_execute(
 }
 
 unsafe extern "C" fn server_transaction_begin(_anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     ctx.backup = ctx.data;
     ctx.backup_has_instance = ctx.has_instance;
@@ -492,7 +500,8 @@ unsafe extern "C" fn server_inst_create(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if ctx.has_instance || iid == ANJ_ID_INVALID {
         return ERR_INTERNAL;
@@ -526,7 +535,8 @@ unsafe extern "C" fn server_inst_delete(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if !ctx.has_instance || ctx.data.iid != iid {
         return ERR_NOT_FOUND;
@@ -540,7 +550,8 @@ unsafe extern "C" fn server_transaction_validate(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
 ) -> c_int {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if !ctx.has_instance || ctx.data.valid() {
         0
@@ -554,7 +565,8 @@ unsafe extern "C" fn server_transaction_end(
     obj: *const anj_dm_obj_t,
     result: anj_dm_transaction_result_t,
 ) {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if result != anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS {
         ctx.data = ctx.backup;
@@ -774,11 +786,13 @@ pub(crate) fn builtin_security_external(
     rid: anj_rid_t,
 ) -> Option<crate::ffi::crypto::anj_crypto_security_info_t> {
     use crate::ffi::crypto::*;
-    // SAFETY: as in `builtin_security_sni`.
+    // SAFETY: `obj` is a registered object (valid while registered); only its handler
+    // table pointer is compared before it is taken for a SecurityObj.
     if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
         return None;
     }
-    // SAFETY: as in `builtin_security_sni`.
+    // SAFETY: only the built-in Security object uses SECURITY_HANDLERS, and its
+    // `anj_dm_obj_t` is the first field of a SecurityObj; read-only use.
     let ctx = unsafe { &*(obj as *const SecurityObj) };
     let d = ctx.data.iter().find(|d| d.iid == iid)?;
     let identity = d.ext[ext_index(rid)?];
@@ -801,7 +815,8 @@ pub(crate) fn builtin_security_external(
 #[cfg(all(feature = "external-crypto-storage", feature = "bootstrap"))]
 pub(crate) fn security_offload_after_bootstrap(anj: *mut anj_t, obj: *const anj_dm_obj_t) {
     use crate::ffi::crypto::*;
-    // SAFETY: as in `builtin_security_sni`.
+    // SAFETY: `obj` is a registered object (valid while registered); only its handler
+    // table pointer is compared before it is taken for a SecurityObj.
     if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
         return;
     }
@@ -1219,7 +1234,8 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
     };
     // SAFETY: init pointers are NULL or valid per the init struct's contract.
     let uri = unsafe { cstr(init.server_uri) }.unwrap_or(b"");
-    // SAFETY: as above.
+    // SAFETY: `init.iid` is NULL or points to a valid value, per the init struct's
+    // contract; it is only read.
     let iid = match unsafe { init.iid.as_ref() } {
         Some(&i) => i,
         None => (0..ANJ_ID_INVALID)
@@ -1437,7 +1453,8 @@ unsafe extern "C" fn security_res_write(
     _riid: anj_riid_t,
     value: *const anj_res_value_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read; `value` is valid during the call.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context), and `value` is valid during the call.
     let (ctx, value) = unsafe { (ctx_of::<SecurityObj>(obj), &*value) };
     let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
         return ERR_NOT_FOUND;
@@ -1548,7 +1565,8 @@ unsafe extern "C" fn security_inst_create(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     if iid == ANJ_ID_INVALID || ctx.data.iter().any(|d| d.iid == iid) {
         return ERR_BAD_REQUEST;
@@ -1568,7 +1586,8 @@ unsafe extern "C" fn security_inst_delete(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
         return ERR_NOT_FOUND;
@@ -1584,7 +1603,8 @@ unsafe extern "C" fn security_inst_reset(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
         return ERR_NOT_FOUND;
@@ -1599,7 +1619,8 @@ unsafe extern "C" fn security_transaction_begin(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     ctx.backup = ctx.data;
     0
@@ -1610,7 +1631,8 @@ unsafe extern "C" fn security_transaction_validate(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     if ctx.valid() {
         0
@@ -1629,7 +1651,8 @@ unsafe extern "C" fn security_transaction_end(
     obj: *const anj_dm_obj_t,
     result: anj_dm_transaction_result_t,
 ) {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     if result != anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS {
         ctx.data = ctx.backup;
@@ -1813,7 +1836,8 @@ unsafe extern "C" fn device_res_execute(
     _arg: *const c_char,
     _arg_len: usize,
 ) -> c_int {
-    // SAFETY: as in device_res_read.
+    // SAFETY: the engine calls this handler only for the Device object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<DeviceObj>(obj) };
     if rid != device_rid::REBOOT {
         return ERR_METHOD_NOT_ALLOWED;
