@@ -1246,6 +1246,11 @@ mod tests {
                 }
                 #[cfg(feature = "certificates")]
                 s.u8(&mut 3).unwrap();
+                // No credential in the external storage: three empty references.
+                #[cfg(feature = "external-crypto-storage")]
+                for _ in 0..3 {
+                    s.u16(&mut 0).unwrap();
+                }
                 s.finish().unwrap();
                 let mut t = fresh();
                 let r = unsafe { anj_dm_security_obj_restore(anj, &mut *t, &rs) };
