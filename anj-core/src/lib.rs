@@ -35,3 +35,4 @@ pub mod test_support;
 pub mod time;
 #[cfg(feature = "persistence")]
 pub mod persist;
+pub mod objects;

@@ -629,93 +629,55 @@ pub struct anj_dm_security_instance_init_t {
     pub iid: *const anj_iid_t,
 }
 
-#[derive(Clone, Copy)]
-pub(crate) struct SecurityInstance {
-    pub(crate) iid: u16,
-    pub(crate) uri: [u8; ANJ_SERVER_URI_MAX_SIZE],
-    pub(crate) uri_len: u16,
-    pub(crate) bootstrap_server: bool,
-    pub(crate) mode: anj_dm_security_mode_t,
-    pub(crate) ssid: u16,
-    pub(crate) hold_off: u32,
-    /// /0/x/3 (the PSK identity in PSK mode).
-    #[cfg(feature = "security")]
-    pub(crate) identity: [u8; SEC_IDENTITY_SIZE],
-    #[cfg(feature = "security")]
-    pub(crate) identity_len: u16,
-    /// /0/x/5 (the PSK key in PSK mode).
-    #[cfg(feature = "security")]
-    pub(crate) secret: [u8; SEC_SECRET_SIZE],
-    #[cfg(feature = "security")]
-    pub(crate) secret_len: u16,
-    /// /0/x/4 (the server's certificate or public key).
-    #[cfg(feature = "security")]
-    pub(crate) server_key: [u8; SEC_SERVER_KEY_SIZE],
-    #[cfg(feature = "security")]
-    pub(crate) server_key_len: u16,
-    /// /0/x/14, NUL-terminated (empty: the host of the Server URI is used).
-    #[cfg(feature = "security")]
-    pub(crate) sni: [u8; SEC_SNI_SIZE + 1],
-    /// /0/x/15.
-    #[cfg(feature = "certificates")]
-    pub(crate) cert_usage: crate::ffi::net::anj_net_certificate_usage_t,
-    /// With external crypto storage: the references (`identity` of
-    /// `anj_crypto_security_info_external_t`) that replace the bytes of /0/x/3, /0/x/4
-    /// and /0/x/5 (NULL: the bytes above are used).
-    #[cfg(feature = "external-crypto-storage")]
-    ext: [*const c_char; 3],
+/// What the C face keeps beside an instance's resources: with external crypto storage,
+/// the references (`identity` of `anj_crypto_security_info_external_t`) that replace the
+/// bytes of /0/x/3, /0/x/4 and /0/x/5 (NULL: the bytes are used).
+#[cfg(feature = "external-crypto-storage")]
+pub(crate) type ExtRefs = [*const c_char; 3];
+#[cfg(not(feature = "external-crypto-storage"))]
+pub(crate) type ExtRefs = ();
+
+#[cfg(feature = "external-crypto-storage")]
+const NO_EXT_REFS: ExtRefs = [core::ptr::null(); 3];
+#[cfg(not(feature = "external-crypto-storage"))]
+const NO_EXT_REFS: ExtRefs = ();
+
+/// One instance: the core's pointer-free type, with the external-storage references.
+pub(crate) type SecurityInstance = anj_core::objects::security::SecurityInstance<ExtRefs>;
+
+/// An unused instance slot.
+pub(crate) const EMPTY_SECURITY_INSTANCE: SecurityInstance = SecurityInstance::empty(NO_EXT_REFS);
+
+use anj_core::objects::security::SecurityMode;
+#[cfg(feature = "security")]
+use anj_core::objects::security::SNI_SIZE as SEC_SNI_SIZE;
+const _: () = assert!(ANJ_SERVER_URI_MAX_SIZE == anj_core::objects::security::SERVER_URI_MAX_SIZE);
+
+/// The core's Security Mode of a C one.
+fn mode_from_c(m: anj_dm_security_mode_t) -> SecurityMode {
+    use anj_dm_security_mode_t::*;
+    match m {
+        ANJ_DM_SECURITY_PSK => SecurityMode::Psk,
+        ANJ_DM_SECURITY_RPK => SecurityMode::Rpk,
+        ANJ_DM_SECURITY_CERTIFICATE => SecurityMode::Certificate,
+        ANJ_DM_SECURITY_NOSEC => SecurityMode::NoSec,
+        ANJ_DM_SECURITY_EST => SecurityMode::Est,
+    }
 }
 
-#[cfg(feature = "security")]
-pub(crate) const SEC_IDENTITY_SIZE: usize = crate::config::SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE;
-#[cfg(feature = "security")]
-pub(crate) const SEC_SECRET_SIZE: usize = crate::config::SEC_OBJ_MAX_SECRET_KEY_SIZE;
-#[cfg(feature = "security")]
-pub(crate) const SEC_SERVER_KEY_SIZE: usize = crate::config::SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE;
-#[cfg(feature = "security")]
-pub(crate) const SEC_SNI_SIZE: usize = crate::config::SEC_OBJ_MAX_SNI_SIZE;
-
-impl SecurityInstance {
-    /// The external-storage reference of credential `i` (0: /0/x/3, 1: /0/x/4, 2:
-    /// /0/x/5), NULL when it is held as bytes.
-    #[cfg(all(feature = "external-crypto-storage", feature = "persistence"))]
-    pub(crate) fn ext_ref(&self, i: usize) -> *const c_char {
-        self.ext[i]
+/// The core's Certificate Usage of a C one.
+#[cfg(feature = "certificates")]
+fn usage_from_c(
+    u: crate::ffi::net::anj_net_certificate_usage_t,
+) -> anj_core::objects::security::CertificateUsage {
+    use crate::ffi::net::anj_net_certificate_usage_t::*;
+    use anj_core::objects::security::CertificateUsage::*;
+    match u {
+        ANJ_NET_CERTIFICATE_CA_CONSTRAINT => CaConstraint,
+        ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT => ServiceCertificateConstraint,
+        ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION => TrustAnchorAssertion,
+        ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE => DomainIssuedCertificate,
     }
-
-    /// Makes credential `i` the external-storage reference `identity`.
-    #[cfg(all(feature = "external-crypto-storage", feature = "persistence"))]
-    pub(crate) fn set_ext_ref(&mut self, i: usize, identity: *const c_char) {
-        self.ext[i] = identity;
-    }
-
-    pub(crate) const EMPTY: SecurityInstance = SecurityInstance {
-        iid: ANJ_ID_INVALID,
-        uri: [0; ANJ_SERVER_URI_MAX_SIZE],
-        uri_len: 0,
-        bootstrap_server: false,
-        mode: anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC,
-        ssid: 0,
-        hold_off: 0,
-        #[cfg(feature = "security")]
-        identity: [0; SEC_IDENTITY_SIZE],
-        #[cfg(feature = "security")]
-        identity_len: 0,
-        #[cfg(feature = "security")]
-        secret: [0; SEC_SECRET_SIZE],
-        #[cfg(feature = "security")]
-        secret_len: 0,
-        #[cfg(feature = "security")]
-        server_key: [0; SEC_SERVER_KEY_SIZE],
-        #[cfg(feature = "security")]
-        server_key_len: 0,
-        #[cfg(feature = "security")]
-        sni: [0; SEC_SNI_SIZE + 1],
-        #[cfg(feature = "certificates")]
-        cert_usage: crate::ffi::net::anj_net_certificate_usage_t::ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
-        #[cfg(feature = "external-crypto-storage")]
-        ext: [core::ptr::null(); 3],
-    };
 }
 
 /// Copies a credential given as a buffer into `dst`; `None` if it does not fit or is
@@ -863,7 +825,7 @@ fn offload_to_storage(anj: *mut anj_t, ctx: &mut SecurityObj) -> c_int {
     // SAFETY: `anj` is the initialised client being installed into.
     let crypto_ctx = unsafe { crate::ffi::core::crypto_ctx_of(anj) };
     for d in ctx.data.iter_mut().filter(|d| d.iid != ANJ_ID_INVALID) {
-        let psk = d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_PSK;
+        let psk = d.mode == SecurityMode::Psk;
         let tags = [
             if psk {
                 anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY
@@ -1083,12 +1045,10 @@ impl SecurityObj {
         }
         used().all(|d| {
             let uri = core::str::from_utf8(&d.uri[..d.uri_len as usize]).unwrap_or("");
-            let mode_ok = d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC
-                || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_PSK
-                    && cfg!(feature = "security"))
-                || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_CERTIFICATE
-                    && cfg!(feature = "certificates"))
-                || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_RPK && cfg!(feature = "rpk"));
+            let mode_ok = d.mode == SecurityMode::NoSec
+                || (d.mode == SecurityMode::Psk && cfg!(feature = "security"))
+                || (d.mode == SecurityMode::Certificate && cfg!(feature = "certificates"))
+                || (d.mode == SecurityMode::Rpk && cfg!(feature = "rpk"));
             let ssid_ok = d.bootstrap_server
                 || (d.ssid != 0
                     && d.ssid != u16::MAX
@@ -1126,60 +1086,15 @@ impl SecurityObj {
 #[cfg(feature = "persistence")]
 /// The Security mode a stored number names, if `anj_dm_security_obj_add_instance` of
 /// this build takes it (NoSec only without `security`).
-pub(crate) fn security_mode_from(v: u8) -> Option<anj_dm_security_mode_t> {
-    use anj_dm_security_mode_t::*;
-    match v {
-        3 => Some(ANJ_DM_SECURITY_NOSEC),
-        _ if !cfg!(feature = "security") => None,
-        0 => Some(ANJ_DM_SECURITY_PSK),
-        1 => Some(ANJ_DM_SECURITY_RPK),
-        2 => Some(ANJ_DM_SECURITY_CERTIFICATE),
-        4 => Some(ANJ_DM_SECURITY_EST),
-        _ => None,
-    }
+pub(crate) fn security_mode_from(v: u8) -> Option<SecurityMode> {
+    SecurityMode::from_number(v.into()).filter(|m| m.available())
 }
 
 #[cfg(feature = "persistence")]
-/// Whether a set of instances (unused slots with `iid == ANJ_ID_INVALID`) is one that
-/// `anj_dm_security_obj_add_instance` could have built: at least one instance, unique
-/// instance IDs, a non-empty Server URI without NUL, at most one Bootstrap-Server
-/// account (SSID 65535), unique SSIDs 1..65534 for the others, credential lengths and
-/// SNI within their buffers.
+/// Whether a set of instances is one that `anj_dm_security_obj_add_instance` could have
+/// built (the core's [`anj_core::objects::security::set_valid`]).
 pub(crate) fn security_set_valid(data: &[SecurityInstance]) -> bool {
-    let used = || data.iter().filter(|d| d.iid != ANJ_ID_INVALID);
-    if used().count() == 0 || used().filter(|d| d.bootstrap_server).count() > 1 {
-        return false;
-    }
-    for (i, d) in used().enumerate() {
-        let uri_len = d.uri_len as usize;
-        let uri_ok = uri_len > 0
-            && uri_len < ANJ_SERVER_URI_MAX_SIZE
-            && !d.uri[..uri_len].contains(&0)
-            && d.uri[uri_len..].iter().all(|&b| b == 0);
-        let ssid_ok = if d.bootstrap_server {
-            d.ssid == u16::MAX
-        } else {
-            d.ssid != 0 && d.ssid != u16::MAX
-        };
-        let dup = used().skip(i + 1).any(|o| {
-            o.iid == d.iid || (!d.bootstrap_server && !o.bootstrap_server && o.ssid == d.ssid)
-        });
-        if !uri_ok || !ssid_ok || dup || security_mode_from(d.mode as u8) != Some(d.mode) {
-            return false;
-        }
-        #[cfg(feature = "security")]
-        {
-            let sni_len = d.sni.iter().position(|&b| b == 0);
-            let ok = d.identity_len as usize <= SEC_IDENTITY_SIZE
-                && d.secret_len as usize <= SEC_SECRET_SIZE
-                && d.server_key_len as usize <= SEC_SERVER_KEY_SIZE
-                && sni_len.is_some_and(|n| d.sni[n..].iter().all(|&b| b == 0));
-            if !ok {
-                return false;
-            }
-        }
-    }
-    true
+    anj_core::objects::security::set_valid(data)
 }
 
 /// Prepares an empty Security object context.
@@ -1202,9 +1117,9 @@ pub unsafe extern "C" fn anj_dm_security_obj_init(security_obj_ctx: *mut Securit
                 max_inst_count: SECURITY_INSTANCES as u16,
             },
             inst: [EMPTY_INST; SECURITY_INSTANCES],
-            data: [SecurityInstance::EMPTY; SECURITY_INSTANCES],
+            data: [EMPTY_SECURITY_INSTANCE; SECURITY_INSTANCES],
             #[cfg(feature = "bootstrap")]
-            backup: [SecurityInstance::EMPTY; SECURITY_INSTANCES],
+            backup: [EMPTY_SECURITY_INSTANCE; SECURITY_INSTANCES],
             installed: false,
         })
     }
@@ -1267,16 +1182,16 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
         return -1;
     }
     #[cfg(not(feature = "security"))]
-    if init.security_mode != anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC {
+    if mode_from_c(init.security_mode) != SecurityMode::NoSec {
         crate::log_error!("security obj: only NoSec is available without ANJ_WITH_SECURITY");
         return -1;
     }
-    let mut d = SecurityInstance::EMPTY;
+    let mut d = EMPTY_SECURITY_INSTANCE;
     d.iid = iid;
     d.uri[..uri.len()].copy_from_slice(uri);
     d.uri_len = uri.len() as u16;
     d.bootstrap_server = init.bootstrap_server;
-    d.mode = init.security_mode;
+    d.mode = mode_from_c(init.security_mode);
     d.ssid = if init.bootstrap_server {
         u16::MAX
     } else {
@@ -1320,7 +1235,7 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
     {
         // SAFETY: NULL or a valid enum value, per the init struct's contract.
         if let Some(&usage) = unsafe { init.certificate_usage.as_ref() } {
-            d.cert_usage = usage;
+            d.cert_usage = usage_from_c(usage);
         }
     }
     ctx.data[slot] = d;
@@ -1499,15 +1414,7 @@ fn security_write(d: &mut SecurityInstance, rid: u16, v: &Value<'_>) -> Option<(
         }
         (security_rid::BOOTSTRAP_SERVER, Value::Bool(b)) => d.bootstrap_server = *b,
         (security_rid::SECURITY_MODE, v) => {
-            use anj_dm_security_mode_t::*;
-            d.mode = match int(v)? {
-                0 => ANJ_DM_SECURITY_PSK,
-                1 => ANJ_DM_SECURITY_RPK,
-                2 => ANJ_DM_SECURITY_CERTIFICATE,
-                3 => ANJ_DM_SECURITY_NOSEC,
-                4 => ANJ_DM_SECURITY_EST,
-                _ => return None,
-            };
+            d.mode = SecurityMode::from_number(int(v)?)?;
         }
         #[cfg(feature = "security")]
         (security_rid::PUBLIC_KEY_OR_IDENTITY, Value::Bytes(b)) => {
@@ -1529,14 +1436,7 @@ fn security_write(d: &mut SecurityInstance, rid: u16, v: &Value<'_>) -> Option<(
         }
         #[cfg(feature = "certificates")]
         (security_rid::CERTIFICATE_USAGE, v) => {
-            use crate::ffi::net::anj_net_certificate_usage_t::*;
-            d.cert_usage = match int(v)? {
-                0 => ANJ_NET_CERTIFICATE_CA_CONSTRAINT,
-                1 => ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT,
-                2 => ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION,
-                3 => ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
-                _ => return None,
-            };
+            d.cert_usage = anj_core::objects::security::CertificateUsage::from_number(int(v)?)?;
         }
         // Without ANJ_WITH_SECURITY there are no credentials to keep: only empty ones
         // (a NoSec account) are taken.
@@ -1574,7 +1474,7 @@ unsafe extern "C" fn security_inst_create(
     let Some(slot) = ctx.data.iter_mut().find(|d| d.iid == ANJ_ID_INVALID) else {
         return ERR_INTERNAL;
     };
-    *slot = SecurityInstance::EMPTY;
+    *slot = EMPTY_SECURITY_INSTANCE;
     slot.iid = iid;
     ctx.sync();
     0
@@ -1592,7 +1492,7 @@ unsafe extern "C" fn security_inst_delete(
     let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
         return ERR_NOT_FOUND;
     };
-    *d = SecurityInstance::EMPTY;
+    *d = EMPTY_SECURITY_INSTANCE;
     ctx.sync();
     0
 }
@@ -1609,7 +1509,7 @@ unsafe extern "C" fn security_inst_reset(
     let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
         return ERR_NOT_FOUND;
     };
-    *d = SecurityInstance::EMPTY;
+    *d = EMPTY_SECURITY_INSTANCE;
     d.iid = iid;
     0
 }

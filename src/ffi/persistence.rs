@@ -349,7 +349,8 @@ mod security {
     use crate::ffi::core::anj_t;
     use crate::ffi::dm::ANJ_ID_INVALID;
     use crate::ffi::objects::{
-        security_mode_from, security_set_valid, SecurityInstance, SecurityObj, SECURITY_INSTANCES,
+        security_mode_from, security_set_valid, SecurityInstance, SecurityObj,
+        EMPTY_SECURITY_INSTANCE, SECURITY_INSTANCES,
     };
 
     use anj_core::persist::security::{magic, parts, Credentials, InstanceFields};
@@ -392,7 +393,7 @@ mod security {
         ) -> Result<Self, PersistError> {
             let mut refs = Self::EMPTY;
             for (i, r) in refs.0.iter_mut().enumerate() {
-                let identity = d.ext_ref(i);
+                let identity = d.ext[i];
                 if identity.is_null() {
                     continue;
                 }
@@ -468,7 +469,7 @@ mod security {
                     );
                     return Err(PersistError);
                 }
-                d.set_ext_ref(i, ext.identity);
+                d.ext[i] = ext.identity;
             }
             Ok(())
         }
@@ -524,14 +525,8 @@ mod security {
         d.mode = security_mode_from(mode).ok_or(PersistError)?;
         #[cfg(feature = "certificates")]
         {
-            use crate::ffi::net::anj_net_certificate_usage_t::*;
-            d.cert_usage = match usage {
-                0 => ANJ_NET_CERTIFICATE_CA_CONSTRAINT,
-                1 => ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT,
-                2 => ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION,
-                3 => ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
-                _ => return Err(PersistError),
-            };
+            d.cert_usage = anj_core::objects::security::CertificateUsage::from_number(usage.into())
+                .ok_or(PersistError)?;
         }
         refs.stream(s)
     }
@@ -571,7 +566,7 @@ mod security {
             crate::log_error!("security obj: stored instance count out of range");
             return Err(PersistError);
         }
-        let mut data = [SecurityInstance::EMPTY; SECURITY_INSTANCES];
+        let mut data = [EMPTY_SECURITY_INSTANCE; SECURITY_INSTANCES];
         let mut refs = [ExtRefs::EMPTY; SECURITY_INSTANCES];
         for (d, r) in data.iter_mut().zip(refs.iter_mut()).take(count as usize) {
             instance(&mut s, d, r)?;
@@ -1215,7 +1210,7 @@ mod tests {
                 |d| d.uri_len = 0,
                 |d| d.uri[2] = 0,
                 |d| d.iid = ANJ_ID_INVALID,
-                |d| d.mode = anj_dm_security_mode_t::ANJ_DM_SECURITY_RPK,
+                |d| d.mode = anj_core::objects::security::SecurityMode::Rpk,
                 |d| {
                     d.bootstrap_server = true;
                     d.ssid = 5
