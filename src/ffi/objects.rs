@@ -643,6 +643,7 @@ const NO_EXT_REFS: ExtRefs = [core::ptr::null(); 3];
 const NO_EXT_REFS: ExtRefs = ();
 
 /// One instance: the core's pointer-free type, with the external-storage references.
+/// cbindgen:ignore
 pub(crate) type SecurityInstance = anj_core::objects::security::SecurityInstance<ExtRefs>;
 
 /// An unused instance slot.
