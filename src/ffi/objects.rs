@@ -1389,70 +1389,12 @@ unsafe extern "C" fn security_res_write(
     }
 }
 
-/// Copies `src` into `dst`, returning its length; `None` if it does not fit.
-#[cfg(all(feature = "security", feature = "bootstrap"))]
-fn copy_bytes(dst: &mut [u8], src: &[u8]) -> Option<u16> {
-    dst.get_mut(..src.len())?.copy_from_slice(src);
-    u16::try_from(src.len()).ok()
-}
-
-/// Applies one write to a Security instance; `None` for a value out of range.
+/// Applies one write to a Security instance (the core's
+/// [`anj_core::objects::security::SecurityInstance::write`]); `None` for a value out of
+/// range. Bytes written to a credential replace its reference into the external storage.
 #[cfg(feature = "bootstrap")]
 fn security_write(d: &mut SecurityInstance, rid: u16, v: &Value<'_>) -> Option<()> {
-    let int = |v: &Value<'_>| match *v {
-        Value::Int(i) => Some(i),
-        Value::Uint(u) => i64::try_from(u).ok(),
-        _ => None,
-    };
-    match (rid, v) {
-        (security_rid::SERVER_URI, Value::String(u)) => {
-            if u.len() >= ANJ_SERVER_URI_MAX_SIZE {
-                return None;
-            }
-            d.uri = [0; ANJ_SERVER_URI_MAX_SIZE];
-            d.uri[..u.len()].copy_from_slice(u.as_bytes());
-            d.uri_len = u.len() as u16;
-        }
-        (security_rid::BOOTSTRAP_SERVER, Value::Bool(b)) => d.bootstrap_server = *b,
-        (security_rid::SECURITY_MODE, v) => {
-            d.mode = SecurityMode::from_number(int(v)?)?;
-        }
-        #[cfg(feature = "security")]
-        (security_rid::PUBLIC_KEY_OR_IDENTITY, Value::Bytes(b)) => {
-            d.identity_len = copy_bytes(&mut d.identity, b)?
-        }
-        #[cfg(feature = "security")]
-        (security_rid::SECRET_KEY, Value::Bytes(b)) => d.secret_len = copy_bytes(&mut d.secret, b)?,
-        #[cfg(feature = "security")]
-        (security_rid::SERVER_PUBLIC_KEY, Value::Bytes(b)) => {
-            d.server_key_len = copy_bytes(&mut d.server_key, b)?
-        }
-        #[cfg(feature = "security")]
-        (security_rid::SNI, Value::String(sni)) => {
-            if sni.len() > SEC_SNI_SIZE {
-                return None;
-            }
-            d.sni = [0; SEC_SNI_SIZE + 1];
-            d.sni[..sni.len()].copy_from_slice(sni.as_bytes());
-        }
-        #[cfg(feature = "certificates")]
-        (security_rid::CERTIFICATE_USAGE, v) => {
-            d.cert_usage = anj_core::objects::security::CertificateUsage::from_number(int(v)?)?;
-        }
-        // Without ANJ_WITH_SECURITY there are no credentials to keep: only empty ones
-        // (a NoSec account) are taken.
-        #[cfg(not(feature = "security"))]
-        (
-            security_rid::PUBLIC_KEY_OR_IDENTITY
-            | security_rid::SECRET_KEY
-            | security_rid::SERVER_PUBLIC_KEY,
-            Value::Bytes(b),
-        ) if b.is_empty() => {}
-        (security_rid::SSID, v) => d.ssid = u16::try_from(int(v)?).ok()?,
-        (security_rid::CLIENT_HOLD_OFF_TIME, v) => d.hold_off = u32::try_from(int(v)?).ok()?,
-        _ => return None,
-    }
-    // Bytes written to a credential replace its reference into the external storage.
+    d.write(rid, v)?;
     #[cfg(feature = "external-crypto-storage")]
     if let Some(i) = ext_index(rid) {
         d.ext[i] = core::ptr::null();

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "security")]
 use crate::config;
+use crate::io::value::Value;
 
 /// Largest Server URI, with its NUL (`ANJ_SERVER_URI_MAX_SIZE`).
 pub const SERVER_URI_MAX_SIZE: usize = 256;
@@ -18,6 +19,20 @@ pub const SERVER_KEY_SIZE: usize = config::SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE;
 /// Longest SNI (/0/x/14), without its NUL.
 #[cfg(feature = "security")]
 pub const SNI_SIZE: usize = config::SEC_OBJ_MAX_SNI_SIZE;
+
+/// Resource IDs of the Security object (LwM2M 1.1 TS Core, E.1).
+pub mod rid {
+    pub const SERVER_URI: u16 = 0;
+    pub const BOOTSTRAP_SERVER: u16 = 1;
+    pub const SECURITY_MODE: u16 = 2;
+    pub const PUBLIC_KEY_OR_IDENTITY: u16 = 3;
+    pub const SERVER_PUBLIC_KEY: u16 = 4;
+    pub const SECRET_KEY: u16 = 5;
+    pub const SSID: u16 = 10;
+    pub const CLIENT_HOLD_OFF_TIME: u16 = 11;
+    pub const SNI: u16 = 14;
+    pub const CERTIFICATE_USAGE: u16 = 15;
+}
 
 /// The instance ID of an unused slot.
 pub const IID_UNUSED: u16 = u16::MAX;
@@ -152,6 +167,68 @@ impl<E: Copy> SecurityInstance<E> {
     pub fn is_used(&self) -> bool {
         self.iid != IID_UNUSED
     }
+
+    /// Applies one write (a Bootstrap-Server's) to resource `rid`; `None` for a value
+    /// out of range or of the wrong type, or a resource that is not writable (the
+    /// instance may then be half-written: the object rolls the transaction back).
+    /// Without `security`, only empty credentials are taken.
+    pub fn write(&mut self, rid: u16, v: &Value<'_>) -> Option<()> {
+        let int = |v: &Value<'_>| match *v {
+            Value::Int(i) => Some(i),
+            Value::Uint(u) => i64::try_from(u).ok(),
+            _ => None,
+        };
+        #[cfg(feature = "security")]
+        fn copy_bytes(dst: &mut [u8], src: &[u8]) -> Option<u16> {
+            dst.get_mut(..src.len())?.copy_from_slice(src);
+            u16::try_from(src.len()).ok()
+        }
+        match (rid, v) {
+            (rid::SERVER_URI, Value::String(u)) => {
+                if u.len() >= SERVER_URI_MAX_SIZE {
+                    return None;
+                }
+                self.uri = [0; SERVER_URI_MAX_SIZE];
+                self.uri[..u.len()].copy_from_slice(u.as_bytes());
+                self.uri_len = u.len() as u16;
+            }
+            (rid::BOOTSTRAP_SERVER, Value::Bool(b)) => self.bootstrap_server = *b,
+            (rid::SECURITY_MODE, v) => self.mode = SecurityMode::from_number(int(v)?)?,
+            #[cfg(feature = "security")]
+            (rid::PUBLIC_KEY_OR_IDENTITY, Value::Bytes(b)) => {
+                self.identity_len = copy_bytes(&mut self.identity, b)?
+            }
+            #[cfg(feature = "security")]
+            (rid::SECRET_KEY, Value::Bytes(b)) => {
+                self.secret_len = copy_bytes(&mut self.secret, b)?
+            }
+            #[cfg(feature = "security")]
+            (rid::SERVER_PUBLIC_KEY, Value::Bytes(b)) => {
+                self.server_key_len = copy_bytes(&mut self.server_key, b)?
+            }
+            #[cfg(feature = "security")]
+            (rid::SNI, Value::String(sni)) => {
+                if sni.len() > SNI_SIZE {
+                    return None;
+                }
+                self.sni = [0; SNI_SIZE + 1];
+                self.sni[..sni.len()].copy_from_slice(sni.as_bytes());
+            }
+            #[cfg(feature = "certificates")]
+            (rid::CERTIFICATE_USAGE, v) => {
+                self.cert_usage = CertificateUsage::from_number(int(v)?)?
+            }
+            #[cfg(not(feature = "security"))]
+            (
+                rid::PUBLIC_KEY_OR_IDENTITY | rid::SECRET_KEY | rid::SERVER_PUBLIC_KEY,
+                Value::Bytes(b),
+            ) if b.is_empty() => {}
+            (rid::SSID, v) => self.ssid = u16::try_from(int(v)?).ok()?,
+            (rid::CLIENT_HOLD_OFF_TIME, v) => self.hold_off = u32::try_from(int(v)?).ok()?,
+            _ => return None,
+        }
+        Some(())
+    }
 }
 
 /// Whether a set of instances (unused slots included) is one the object could have
@@ -208,6 +285,45 @@ mod tests {
         d.uri[..13].copy_from_slice(b"coap://a:5683");
         d.uri_len = 13;
         d
+    }
+
+    #[test]
+    fn writes() {
+        let mut d = inst(0, 1, false);
+        d.write(rid::SERVER_URI, &Value::String("coaps://b"))
+            .unwrap();
+        assert_eq!(&d.uri[..10], b"coaps://b\0");
+        assert_eq!(d.uri_len, 9);
+        assert!(d
+            .write(rid::SERVER_URI, &Value::String(&"u".repeat(256)))
+            .is_none());
+        d.write(rid::SECURITY_MODE, &Value::Uint(3)).unwrap();
+        assert!(d.write(rid::SECURITY_MODE, &Value::Int(5)).is_none());
+        d.write(rid::SSID, &Value::Int(65535)).unwrap();
+        assert!(d.write(rid::SSID, &Value::Int(65536)).is_none());
+        d.write(rid::CLIENT_HOLD_OFF_TIME, &Value::Int(7)).unwrap();
+        assert!(d
+            .write(rid::CLIENT_HOLD_OFF_TIME, &Value::Int(-1))
+            .is_none());
+        d.write(rid::BOOTSTRAP_SERVER, &Value::Bool(true)).unwrap();
+        assert!(d.write(rid::BOOTSTRAP_SERVER, &Value::Int(1)).is_none());
+        assert_eq!((d.ssid, d.hold_off, d.bootstrap_server), (65535, 7, true));
+        assert!(
+            d.write(rid::SECRET_KEY, &Value::Bytes(&[])).is_some(),
+            "an empty credential is always taken"
+        );
+        assert_eq!(
+            d.write(rid::SECRET_KEY, &Value::Bytes(&[1, 2])).is_some(),
+            cfg!(feature = "security")
+        );
+        #[cfg(feature = "security")]
+        {
+            assert_eq!(&d.secret[..d.secret_len as usize], &[1, 2]);
+            assert!(d
+                .write(rid::SNI, &Value::String(&"s".repeat(SNI_SIZE + 1)))
+                .is_none());
+        }
+        assert!(d.write(99, &Value::Int(0)).is_none());
     }
 
     #[test]
