@@ -33,3 +33,8 @@ pub mod ntp;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 pub mod time;
+
+// The built-in objects' data and the persistence codecs (the C face wraps them).
+pub mod objects;
+#[cfg(feature = "persistence")]
+pub mod persist;

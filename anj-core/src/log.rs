@@ -170,6 +170,7 @@ pub const MICRO_LOG_FILE_IDS: &[(&str, u16)] = &[
     ("src/platform/dtls_mbedtls.rs", 1019),
     ("src/platform/dtls_unavailable.rs", 1020),
     ("src/send/mod.rs", 1021),
+    ("anj-core/src/persist/mod.rs", 1030),
 ];
 
 /// The micro-log ID of `file` (a `file!()` path), 0 if it has none. A `const fn`, so the

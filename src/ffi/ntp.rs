@@ -10,10 +10,10 @@
 //! | 4   | Last time sync (hours ago)| int    | R      |
 //! | 5   | Time sync error           | bool   | R      |
 //!
-//! The protocol is [`crate::ntp::Sntp`]; this module feeds it the monotonic clock and a
-//! UDP connection made through the `anj_net_*` hooks, and turns its events into calls of
-//! the application's callback. Server addresses may name a port (`host:port`,
-//! `[v6]:port`); without one, port 123 is used.
+//! The object and the protocol are [`anj_core::ntp::object::NtpObject`]; this module
+//! holds it in `anj_ntp_t`, exposes it through a handler table, feeds it the monotonic
+//! clock and a UDP connection made through the `anj_net_*` hooks, and turns its events
+//! into calls of the application's callback.
 
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::ptr::NonNull;
@@ -28,9 +28,9 @@ use crate::ffi::net::{
     ANJ_NET_EINPROGRESS, ANJ_NET_OK,
 };
 use crate::ffi::time::{anj_time_duration_t, anj_time_real_t};
-use crate::io::value::Value;
-use crate::ntp::{Event, NtpIo, Sntp};
-use crate::time::SEC;
+use crate::ntp::{Event, NtpIo};
+use anj_core::dm::DmError;
+use anj_core::ntp::object::{rid, NtpObject, NtpResources, OID};
 
 /// `anj_ntp_start`: a synchronization is already under way.
 pub const ANJ_NTP_ERR_IN_PROGRESS: c_int = -1;
@@ -87,19 +87,6 @@ pub struct anj_ntp_configuration_t {
 
 type EventCb = unsafe extern "C" fn(*mut c_void, *mut anj_ntp_t, anj_ntp_status_t, anj_time_real_t);
 
-/// The writable resources of /3415/0.
-#[derive(Clone, Copy)]
-struct NtpRes {
-    server: [u8; ADDR_LEN],
-    backup: [u8; ADDR_LEN],
-    period_hours: u32,
-}
-
-fn cstr_of(b: &[u8]) -> &str {
-    let n = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    core::str::from_utf8(&b[..n]).unwrap_or("")
-}
-
 /// The NTP module (`anj_ntp_t` in C). Starts with its object, so handlers get back to it.
 #[repr(C)]
 pub struct anj_ntp_t {
@@ -109,9 +96,7 @@ pub struct anj_ntp_t {
     socket_cfg: anj_net_socket_configuration_t,
     event_cb: Option<EventCb>,
     event_cb_arg: *mut c_void,
-    res: NtpRes,
-    cache: NtpRes,
-    sntp: Sntp,
+    object: NtpObject,
 }
 
 struct Table([anj_dm_res_t; 5]);
@@ -126,16 +111,6 @@ const fn res(rid: u16, t: anj_data_type_t, kind: anj_dm_res_kind_t) -> anj_dm_re
         insts: core::ptr::null(),
         max_inst_count: 0,
     }
-}
-
-const OID: u16 = 3415;
-/// cbindgen:ignore
-mod rid {
-    pub const SERVER: u16 = 1;
-    pub const BACKUP: u16 = 2;
-    pub const PERIOD: u16 = 3;
-    pub const LAST_SYNC: u16 = 4;
-    pub const SYNC_ERROR: u16 = 5;
 }
 
 static NTP_RES: Table = Table([
@@ -180,9 +155,6 @@ static NTP_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
     res_inst_delete: None,
 };
 
-const ERR_BAD_REQUEST: c_int = -128;
-const ERR_NOT_FOUND: c_int = -132;
-
 /// # Safety
 /// `obj` is the `obj` field of a live `anj_ntp_t` registered through a `*mut` pointer.
 unsafe fn ntp_of<'a>(obj: *const anj_dm_obj_t) -> &'a mut anj_ntp_t {
@@ -198,19 +170,17 @@ unsafe extern "C" fn ntp_res_read(
     _riid: anj_riid_t,
     out: *mut anj_res_value_t,
 ) -> c_int {
-    // SAFETY: the engine calls this only for the object registered by anj_ntp_init,
-    // with a valid out slot.
+    // SAFETY: the engine calls this only for the object registered by anj_ntp_init
+    // (the first field of a live module, registered through a `*mut`), with a valid,
+    // exclusive out slot.
     let (ntp, out) = unsafe { (ntp_of(obj), &mut *out) };
-    let v = match rid {
-        rid::SERVER => Value::String(cstr_of(&ntp.res.server)),
-        rid::BACKUP => Value::String(cstr_of(&ntp.res.backup)),
-        rid::PERIOD => Value::Int(ntp.res.period_hours.into()),
-        rid::LAST_SYNC => Value::Int((crate::driver::now() - ntp.sntp.last_success) / (3600 * SEC)),
-        rid::SYNC_ERROR => Value::Bool(ntp.sntp.sync_error),
-        _ => return ERR_NOT_FOUND,
-    };
-    *out = crate::dm::value_to_c(&v);
-    0
+    match ntp.object.read(rid, crate::driver::now()) {
+        Ok(v) => {
+            *out = crate::dm::value_to_c(&v);
+            0
+        }
+        Err(e) => e.handler_code(),
+    }
 }
 
 unsafe extern "C" fn ntp_res_write(
@@ -221,23 +191,24 @@ unsafe extern "C" fn ntp_res_write(
     _riid: anj_riid_t,
     value: *const anj_res_value_t,
 ) -> c_int {
-    // SAFETY: as in ntp_res_read; `value` is valid during the call.
+    // SAFETY: the engine calls this only for the object registered by anj_ntp_init
+    // (the first field of a live module, registered through a `*mut`).
     let ntp = unsafe { ntp_of(obj) };
-    let buf = match rid {
-        rid::SERVER => &mut ntp.res.server,
-        rid::BACKUP => &mut ntp.res.backup,
-        rid::PERIOD => {
-            // SAFETY: an Int resource's value is carried in `int_value`.
-            let v = unsafe { (*value).int_value };
-            let Ok(h) = u32::try_from(v) else {
-                return ERR_BAD_REQUEST;
-            };
-            ntp.res.period_hours = h;
-            return 0;
-        }
-        _ => return ERR_NOT_FOUND,
+    if rid == rid::PERIOD {
+        // SAFETY: the engine passes a valid value; an Int resource's value is carried in
+        // `int_value`.
+        let v = unsafe { (*value).int_value };
+        return match ntp.object.write_period(v) {
+            Ok(()) => 0,
+            Err(e) => e.handler_code(),
+        };
+    }
+    let buf = match ntp.object.address_buf(rid) {
+        Ok(b) => b,
+        Err(e) => return e.handler_code(),
     };
-    // SAFETY: `value` is a string write; `buf` is writable for its length.
+    // SAFETY: `value` is the engine's valid string write; `buf` is writable for its
+    // length.
     let r = unsafe {
         anj_dm_write_string_chunked(
             value,
@@ -247,37 +218,26 @@ unsafe extern "C" fn ntp_res_write(
         )
     };
     if r != 0 {
-        return ERR_BAD_REQUEST;
+        return DmError::BAD_REQUEST.handler_code();
     }
     0
 }
 
 unsafe extern "C" fn ntp_transaction_begin(_anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int {
-    // SAFETY: as in ntp_res_read.
+    // SAFETY: the engine calls this only for the object registered by anj_ntp_init
+    // (the first field of a live module, registered through a `*mut`).
     let ntp = unsafe { ntp_of(obj) };
-    ntp.cache = ntp.res;
+    ntp.object.transaction_begin();
     0
 }
 
-/// The primary address must be a usable, non-empty address; the backup empty or usable.
-fn addresses_valid(r: &NtpRes) -> bool {
-    let ok = |b: &[u8]| {
-        b.contains(&0) && {
-            let s = cstr_of(b);
-            s.len() == b.iter().position(|&c| c == 0).unwrap_or(0)
-                && (s.is_empty() || crate::ntp::split_host_port(s).is_some())
-        }
-    };
-    ok(&r.server) && ok(&r.backup) && r.server[0] != 0
-}
-
 unsafe extern "C" fn ntp_transaction_validate(_anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int {
-    // SAFETY: as in ntp_res_read.
+    // SAFETY: the engine calls this only for the object registered by anj_ntp_init
+    // (the first field of a live module, registered through a `*mut`).
     let ntp = unsafe { ntp_of(obj) };
-    if addresses_valid(&ntp.res) {
-        0
-    } else {
-        ERR_BAD_REQUEST
+    match ntp.object.transaction_validate() {
+        Ok(()) => 0,
+        Err(e) => e.handler_code(),
     }
 }
 
@@ -287,20 +247,17 @@ unsafe extern "C" fn ntp_transaction_end(
     result: anj_dm_transaction_result_t,
 ) {
     let ntp_ptr = obj as *mut anj_ntp_t;
-    {
-        // SAFETY: as in ntp_res_read; the borrow ends before the callback runs.
-        let ntp = unsafe { ntp_of(obj) };
-        if result != anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS {
-            ntp.res = ntp.cache;
-            return;
-        }
-    }
+    let success = result == anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS;
+    // SAFETY: the engine calls this only for the object registered by anj_ntp_init
+    // (the first field of a live module, registered through a `*mut`); the borrow ends
+    // here, before the callback runs.
+    let updated = unsafe { ntp_of(obj) }.object.transaction_end(success);
     #[cfg(feature = "persistence")]
-    // SAFETY: a live module; no reference into it is held across the callback.
-    unsafe {
-        report(ntp_ptr, anj_ntp_status_t::ANJ_NTP_STATUS_OBJECT_UPDATED, 0)
-    };
-    let _ = ntp_ptr;
+    if updated {
+        // SAFETY: a live module; no reference into it is held across the callback.
+        unsafe { report(ntp_ptr, anj_ntp_status_t::ANJ_NTP_STATUS_OBJECT_UPDATED, 0) };
+    }
+    let _ = (ntp_ptr, updated);
 }
 
 /// Calls the application's callback.
@@ -379,21 +336,16 @@ impl NtpIo for ConnIo<'_> {
     }
 }
 
-/// Copies a configured address into a resource buffer; `None` if it does not fit.
+/// The bytes of a configured address (empty for NULL).
 ///
 /// # Safety
-/// `p` is NULL or NUL-terminated.
-unsafe fn copy_addr(p: *const c_char, out: &mut [u8; ADDR_LEN]) -> Option<()> {
+/// `p` is NULL or NUL-terminated, and outlives `'a`.
+unsafe fn c_bytes<'a>(p: *const c_char) -> &'a [u8] {
     if p.is_null() {
-        return Some(());
+        return &[];
     }
     // SAFETY: guaranteed by the caller.
-    let s = unsafe { CStr::from_ptr(p) }.to_bytes();
-    if s.len() >= ADDR_LEN {
-        return None;
-    }
-    out[..s.len()].copy_from_slice(s);
-    Some(())
+    unsafe { CStr::from_ptr(p) }.to_bytes()
 }
 
 /// Validates the configuration, prepares the module and installs /3415 in `anj`.
@@ -418,21 +370,21 @@ pub unsafe extern "C" fn anj_ntp_init(
     if anj.is_null() {
         return ANJ_NTP_ERR_OBJECT_CREATION_FAILED;
     }
-    let mut res = NtpRes {
-        server: [0; ADDR_LEN],
-        backup: [0; ADDR_LEN],
-        period_hours: cfg.ntp_period_hours,
+    // SAFETY: the caller's configuration holds NULL or NUL-terminated strings, which
+    // outlive this call.
+    let (server, backup) = unsafe {
+        (
+            c_bytes(cfg.ntp_server_address),
+            c_bytes(cfg.backup_ntp_server_address),
+        )
     };
-    // SAFETY: the address fields are NULL or NUL-terminated strings.
-    let copied = unsafe {
-        copy_addr(cfg.ntp_server_address, &mut res.server)
-            .and_then(|_| copy_addr(cfg.backup_ntp_server_address, &mut res.backup))
-    };
-    if cfg.event_cb.is_none() || copied.is_none() || !addresses_valid(&res) {
+    let now = crate::driver::now();
+    let object = NtpResources::new(server, backup, cfg.ntp_period_hours)
+        .and_then(|res| NtpObject::new(res, now, cfg.attempts, cfg.response_timeout.us));
+    let (Some(object), Some(_)) = (object, cfg.event_cb) else {
         crate::log_error!("ntp: invalid configuration");
         return ANJ_NTP_ERR_CONFIGURATION;
-    }
-    let now = crate::driver::now();
+    };
     // SAFETY: NULL or a valid configuration.
     let socket_cfg = unsafe { cfg.net_socket_cfg.as_ref() }
         .copied()
@@ -456,9 +408,7 @@ pub unsafe extern "C" fn anj_ntp_init(
             socket_cfg,
             event_cb: cfg.event_cb,
             event_cb_arg: cfg.event_cb_arg,
-            res,
-            cache: res,
-            sntp: Sntp::new(now, cfg.attempts, cfg.response_timeout.us),
+            object,
         });
         let m = &mut *ntp_ptr.as_ptr();
         m.obj.insts = &m.inst;
@@ -488,14 +438,7 @@ pub unsafe extern "C" fn anj_ntp_step(ntp: *mut anj_ntp_t) {
             conn: &mut m.conn,
             cfg: m.socket_cfg,
         };
-        let (server, backup) = (cstr_of(&m.res.server), cstr_of(&m.res.backup));
-        m.sntp.step(
-            crate::driver::now(),
-            m.res.period_hours,
-            server,
-            backup,
-            &mut io,
-        )
+        m.object.step(crate::driver::now(), &mut io)
     };
     use anj_ntp_status_t::*;
     let (status, t) = match ev {
@@ -520,7 +463,7 @@ pub unsafe extern "C" fn anj_ntp_start(ntp: *mut anj_ntp_t) -> c_int {
         return ANJ_NTP_ERR_IN_PROGRESS;
     }
     // SAFETY: a live module; the borrow ends before the callback.
-    let started = unsafe { (*ntp).sntp.start() };
+    let started = unsafe { (*ntp).object.start() };
     if started.is_none() {
         crate::log_error!("ntp: a synchronization is already in progress");
         return ANJ_NTP_ERR_IN_PROGRESS;
@@ -539,49 +482,14 @@ pub unsafe extern "C" fn anj_ntp_start(ntp: *mut anj_ntp_t) -> c_int {
 pub unsafe extern "C" fn anj_ntp_terminate(ntp: *mut anj_ntp_t) {
     // SAFETY: valid or NULL.
     if let Some(m) = unsafe { ntp.as_mut() } {
-        m.sntp.terminate();
+        m.object.terminate();
     }
 }
 
 #[cfg(feature = "persistence")]
 mod persist {
     use super::*;
-    use crate::ffi::persistence::anj_persistence_context_t;
-
-    /// Record tag: "anj-rs NTP object", format version 1.
-    const MAGIC: &[u8] = b"ANJRS/NTP\x01";
-    const LEN: usize = 4 + 2 + 2 * ADDR_LEN;
-
-    fn encode(r: &NtpRes) -> [u8; LEN] {
-        let mut p = [0u8; LEN];
-        p[..4].copy_from_slice(&r.period_hours.to_le_bytes());
-        p[4..6].copy_from_slice(&(ADDR_LEN as u16).to_le_bytes());
-        // Bytes after the terminator are not part of the value: store zeros.
-        for (i, src) in [&r.server, &r.backup].into_iter().enumerate() {
-            let s = cstr_of(src).as_bytes();
-            p[6 + i * ADDR_LEN..][..s.len()].copy_from_slice(s);
-        }
-        p
-    }
-
-    fn decode(p: &[u8; LEN]) -> Option<NtpRes> {
-        if u16::from_le_bytes([p[4], p[5]]) as usize != ADDR_LEN {
-            return None;
-        }
-        let mut r = NtpRes {
-            server: [0; ADDR_LEN],
-            backup: [0; ADDR_LEN],
-            period_hours: u32::from_le_bytes([p[0], p[1], p[2], p[3]]),
-        };
-        r.server.copy_from_slice(&p[6..6 + ADDR_LEN]);
-        r.backup.copy_from_slice(&p[6 + ADDR_LEN..]);
-        let padded = |b: &[u8]| {
-            b.iter()
-                .position(|&c| c == 0)
-                .is_some_and(|n| b[n..].iter().all(|&c| c == 0))
-        };
-        (padded(&r.server) && padded(&r.backup) && addresses_valid(&r)).then_some(r)
-    }
+    use crate::ffi::persistence::{anj_persistence_context_t, Store};
 
     /// Writes the NTP object's resources to a store context.
     ///
@@ -592,14 +500,17 @@ mod persist {
         ntp: *mut anj_ntp_t,
         ctx: *const anj_persistence_context_t,
     ) -> c_int {
-        // SAFETY: valid or NULL.
-        let (Some(m), Some(ctx)) = (unsafe { ntp.as_ref() }, unsafe { ctx.as_ref() }) else {
+        // SAFETY: the caller passes an initialised module and a valid context, or NULLs;
+        // the module is only read during the call, and the context is copied (plain
+        // data).
+        let (Some(m), Some(mut ctx)) = (unsafe { ntp.as_ref() }, unsafe { ctx.as_ref().copied() })
+        else {
             return -1;
         };
         if !ctx.is_store() {
             return -1;
         }
-        match ctx.record(MAGIC, &mut encode(&m.res)) {
+        match anj_core::persist::ntp::store(&mut ctx, m.object.resources()) {
             Ok(()) => 0,
             Err(_) => -1,
         }
@@ -615,24 +526,26 @@ mod persist {
         ntp: *mut anj_ntp_t,
         ctx: *const anj_persistence_context_t,
     ) -> c_int {
-        // SAFETY: valid or NULL.
-        let (Some(m), Some(ctx)) = (unsafe { ntp.as_mut() }, unsafe { ctx.as_ref() }) else {
+        // SAFETY: the caller passes an initialised module it does not use during the
+        // call and a valid context, or NULLs; the context is copied (plain data).
+        let (Some(m), Some(mut ctx)) = (unsafe { ntp.as_mut() }, unsafe { ctx.as_ref().copied() })
+        else {
             return -1;
         };
         if ctx.is_store() {
             return -1;
         }
-        let mut p = [0u8; LEN];
-        if ctx.record(MAGIC, &mut p).is_err() {
+        let mut p = [0u8; anj_core::persist::ntp::LEN];
+        if ctx.record(anj_core::persist::ntp::MAGIC, &mut p).is_err() {
             return -1;
         }
-        let Some(r) = decode(&p) else {
-            crate::log_error!("ntp: stored object is not valid");
-            return -1;
-        };
-        m.res = r;
-        m.cache = r;
-        0
+        match anj_core::persist::ntp::decode(&p) {
+            Some(r) if m.object.set_resources(r) => 0,
+            _ => {
+                crate::log_error!("ntp: stored object is not valid");
+                -1
+            }
+        }
     }
 }
 #[cfg(feature = "persistence")]
@@ -746,7 +659,8 @@ mod tests {
         }
         // A second module cannot install another /3415.
         let mut second = Box::new(MaybeUninit::<anj_ntp_t>::uninit());
-        // SAFETY (test): as above.
+        // SAFETY (test): a live client, storage for a module, a valid configuration; the
+        // first module stays alive for every call on it.
         unsafe {
             assert_eq!(
                 anj_ntp_init(anj_p, second.as_mut_ptr(), &cfg),
@@ -803,7 +717,7 @@ mod tests {
             if *pos + n > v.len() {
                 return -1;
             }
-            // SAFETY (test): as above.
+            // SAFETY (test): the library passes `n` writable bytes at `b`.
             unsafe { core::slice::from_raw_parts_mut(b.cast::<u8>(), n) }
                 .copy_from_slice(&v[*pos..*pos + n]);
             *pos += n;

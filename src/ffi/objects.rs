@@ -270,7 +270,8 @@ pub unsafe extern "C" fn anj_dm_server_obj_add_instance(
     // SAFETY: init pointers are NULL or valid per the init struct's contract.
     let binding = unsafe { cstr(init.binding) }.unwrap_or(b"U");
     let mut d = ctx.data;
-    // SAFETY: as above.
+    // SAFETY: `init.iid` is NULL or points to a valid value, per the init struct's
+    // contract; it is only read.
     d.iid = unsafe { init.iid.as_ref() }.copied().unwrap_or(0);
     d.ssid = init.ssid;
     d.lifetime = init.lifetime;
@@ -282,12 +283,14 @@ pub unsafe extern "C" fn anj_dm_server_obj_add_instance(
         init.disable_timeout
     };
     d.notification_storing = init.notification_storing;
-    // SAFETY: as above.
+    // SAFETY: `init.bootstrap_on_registration_failure` is NULL or points to a valid value, per the init struct's
+    // contract; it is only read.
     d.bootstrap_on_failure = unsafe { init.bootstrap_on_registration_failure.as_ref() }
         .copied()
         .unwrap_or(true);
     d.mute_send = init.mute_send;
-    // SAFETY: as above.
+    // SAFETY: `init.comm_retry_res` is NULL or points to a valid value, per the init struct's
+    // contract; it is only read.
     d.retry = unsafe { init.comm_retry_res.as_ref() }
         .copied()
         .unwrap_or(anj_communication_retry_res_t::DEFAULT);
@@ -376,7 +379,8 @@ unsafe extern "C" fn server_res_write(
     _riid: anj_riid_t,
     value: *const anj_res_value_t,
 ) -> c_int {
-    // SAFETY: as in server_res_read; `value` is valid during the call.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context), and `value` is valid during the call.
     let (ctx, value) = unsafe { (ctx_of::<ServerObj>(obj), &*value) };
     let Some(t) = SERVER_RES.0.iter().find(|r| r.rid == rid).map(|r| r.r#type) else {
         return ERR_NOT_FOUND;
@@ -425,7 +429,8 @@ unsafe extern "C" fn server_res_execute(
     _arg: *const c_char,
     _arg_len: usize,
 ) -> c_int {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     match rid {
         server_rid::DISABLE => {
@@ -435,14 +440,16 @@ unsafe extern "C" fn server_res_execute(
             0
         }
         server_rid::UPDATE_TRIGGER => {
-            // SAFETY: as above.
+            // SAFETY: `anj` is the client the engine called this handler for, and the
+            // callee only sets a request flag in it.
             unsafe {
                 crate::ffi::core::anj_core_server_obj_registration_update_trigger_executed(anj)
             };
             0
         }
         server_rid::BOOTSTRAP_TRIGGER => {
-            // SAFETY: as above.
+            // SAFETY: `anj` is the client the engine called this handler for, and the
+            // callee only sets a request flag in it.
             unsafe {
                 crate::ffi::core::anj_core_server_obj_bootstrap_request_trigger_executed(anj)
             };
@@ -453,7 +460,8 @@ unsafe extern "C" fn server_res_execute(
 }
 
 unsafe extern "C" fn server_transaction_begin(_anj: *mut anj_t, obj: *const anj_dm_obj_t) -> c_int {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     ctx.backup = ctx.data;
     ctx.backup_has_instance = ctx.has_instance;
@@ -494,7 +502,8 @@ unsafe extern "C" fn server_inst_create(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if ctx.has_instance || iid == ANJ_ID_INVALID {
         return ERR_INTERNAL;
@@ -528,7 +537,8 @@ unsafe extern "C" fn server_inst_delete(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if !ctx.has_instance || ctx.data.iid != iid {
         return ERR_NOT_FOUND;
@@ -542,7 +552,8 @@ unsafe extern "C" fn server_transaction_validate(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
 ) -> c_int {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if !ctx.has_instance || ctx.data.valid() {
         0
@@ -556,7 +567,8 @@ unsafe extern "C" fn server_transaction_end(
     obj: *const anj_dm_obj_t,
     result: anj_dm_transaction_result_t,
 ) {
-    // SAFETY: as in server_res_read.
+    // SAFETY: the engine calls this handler only for the Server object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
     if result != anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS {
         ctx.data = ctx.backup;
@@ -619,93 +631,56 @@ pub struct anj_dm_security_instance_init_t {
     pub iid: *const anj_iid_t,
 }
 
-#[derive(Clone, Copy)]
-pub(crate) struct SecurityInstance {
-    pub(crate) iid: u16,
-    pub(crate) uri: [u8; ANJ_SERVER_URI_MAX_SIZE],
-    pub(crate) uri_len: u16,
-    pub(crate) bootstrap_server: bool,
-    pub(crate) mode: anj_dm_security_mode_t,
-    pub(crate) ssid: u16,
-    pub(crate) hold_off: u32,
-    /// /0/x/3 (the PSK identity in PSK mode).
-    #[cfg(feature = "security")]
-    pub(crate) identity: [u8; SEC_IDENTITY_SIZE],
-    #[cfg(feature = "security")]
-    pub(crate) identity_len: u16,
-    /// /0/x/5 (the PSK key in PSK mode).
-    #[cfg(feature = "security")]
-    pub(crate) secret: [u8; SEC_SECRET_SIZE],
-    #[cfg(feature = "security")]
-    pub(crate) secret_len: u16,
-    /// /0/x/4 (the server's certificate or public key).
-    #[cfg(feature = "security")]
-    pub(crate) server_key: [u8; SEC_SERVER_KEY_SIZE],
-    #[cfg(feature = "security")]
-    pub(crate) server_key_len: u16,
-    /// /0/x/14, NUL-terminated (empty: the host of the Server URI is used).
-    #[cfg(feature = "security")]
-    pub(crate) sni: [u8; SEC_SNI_SIZE + 1],
-    /// /0/x/15.
-    #[cfg(feature = "certificates")]
-    pub(crate) cert_usage: crate::ffi::net::anj_net_certificate_usage_t,
-    /// With external crypto storage: the references (`identity` of
-    /// `anj_crypto_security_info_external_t`) that replace the bytes of /0/x/3, /0/x/4
-    /// and /0/x/5 (NULL: the bytes above are used).
-    #[cfg(feature = "external-crypto-storage")]
-    ext: [*const c_char; 3],
+/// What the C face keeps beside an instance's resources: with external crypto storage,
+/// the references (`identity` of `anj_crypto_security_info_external_t`) that replace the
+/// bytes of /0/x/3, /0/x/4 and /0/x/5 (NULL: the bytes are used).
+#[cfg(feature = "external-crypto-storage")]
+pub(crate) type ExtRefs = [*const c_char; 3];
+#[cfg(not(feature = "external-crypto-storage"))]
+pub(crate) type ExtRefs = ();
+
+#[cfg(feature = "external-crypto-storage")]
+const NO_EXT_REFS: ExtRefs = [core::ptr::null(); 3];
+#[cfg(not(feature = "external-crypto-storage"))]
+const NO_EXT_REFS: ExtRefs = ();
+
+/// One instance: the core's pointer-free type, with the external-storage references.
+/// cbindgen:ignore
+pub(crate) type SecurityInstance = anj_core::objects::security::SecurityInstance<ExtRefs>;
+
+/// An unused instance slot.
+pub(crate) const EMPTY_SECURITY_INSTANCE: SecurityInstance = SecurityInstance::empty(NO_EXT_REFS);
+
+use anj_core::objects::security::SecurityMode;
+#[cfg(feature = "security")]
+use anj_core::objects::security::SNI_SIZE as SEC_SNI_SIZE;
+const _: () = assert!(ANJ_SERVER_URI_MAX_SIZE == anj_core::objects::security::SERVER_URI_MAX_SIZE);
+
+/// The core's Security Mode of a C one.
+fn mode_from_c(m: anj_dm_security_mode_t) -> SecurityMode {
+    use anj_dm_security_mode_t::*;
+    match m {
+        ANJ_DM_SECURITY_PSK => SecurityMode::Psk,
+        ANJ_DM_SECURITY_RPK => SecurityMode::Rpk,
+        ANJ_DM_SECURITY_CERTIFICATE => SecurityMode::Certificate,
+        ANJ_DM_SECURITY_NOSEC => SecurityMode::NoSec,
+        ANJ_DM_SECURITY_EST => SecurityMode::Est,
+    }
 }
 
-#[cfg(feature = "security")]
-pub(crate) const SEC_IDENTITY_SIZE: usize = crate::config::SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE;
-#[cfg(feature = "security")]
-pub(crate) const SEC_SECRET_SIZE: usize = crate::config::SEC_OBJ_MAX_SECRET_KEY_SIZE;
-#[cfg(feature = "security")]
-pub(crate) const SEC_SERVER_KEY_SIZE: usize = crate::config::SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE;
-#[cfg(feature = "security")]
-pub(crate) const SEC_SNI_SIZE: usize = crate::config::SEC_OBJ_MAX_SNI_SIZE;
-
-impl SecurityInstance {
-    /// The external-storage reference of credential `i` (0: /0/x/3, 1: /0/x/4, 2:
-    /// /0/x/5), NULL when it is held as bytes.
-    #[cfg(all(feature = "external-crypto-storage", feature = "persistence"))]
-    pub(crate) fn ext_ref(&self, i: usize) -> *const c_char {
-        self.ext[i]
+/// The core's Certificate Usage of a C one.
+#[cfg(feature = "certificates")]
+fn usage_from_c(
+    u: crate::ffi::net::anj_net_certificate_usage_t,
+) -> anj_core::objects::security::CertificateUsage {
+    use crate::ffi::net::anj_net_certificate_usage_t::*;
+    use anj_core::objects::security::CertificateUsage::*;
+    match u {
+        ANJ_NET_CERTIFICATE_CA_CONSTRAINT => CaConstraint,
+        ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT => ServiceCertificateConstraint,
+        ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION => TrustAnchorAssertion,
+        ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE => DomainIssuedCertificate,
     }
-
-    /// Makes credential `i` the external-storage reference `identity`.
-    #[cfg(all(feature = "external-crypto-storage", feature = "persistence"))]
-    pub(crate) fn set_ext_ref(&mut self, i: usize, identity: *const c_char) {
-        self.ext[i] = identity;
-    }
-
-    pub(crate) const EMPTY: SecurityInstance = SecurityInstance {
-        iid: ANJ_ID_INVALID,
-        uri: [0; ANJ_SERVER_URI_MAX_SIZE],
-        uri_len: 0,
-        bootstrap_server: false,
-        mode: anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC,
-        ssid: 0,
-        hold_off: 0,
-        #[cfg(feature = "security")]
-        identity: [0; SEC_IDENTITY_SIZE],
-        #[cfg(feature = "security")]
-        identity_len: 0,
-        #[cfg(feature = "security")]
-        secret: [0; SEC_SECRET_SIZE],
-        #[cfg(feature = "security")]
-        secret_len: 0,
-        #[cfg(feature = "security")]
-        server_key: [0; SEC_SERVER_KEY_SIZE],
-        #[cfg(feature = "security")]
-        server_key_len: 0,
-        #[cfg(feature = "security")]
-        sni: [0; SEC_SNI_SIZE + 1],
-        #[cfg(feature = "certificates")]
-        cert_usage: crate::ffi::net::anj_net_certificate_usage_t::ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
-        #[cfg(feature = "external-crypto-storage")]
-        ext: [core::ptr::null(); 3],
-    };
 }
 
 /// Copies a credential given as a buffer into `dst`; `None` if it does not fit or is
@@ -776,11 +751,13 @@ pub(crate) fn builtin_security_external(
     rid: anj_rid_t,
 ) -> Option<crate::ffi::crypto::anj_crypto_security_info_t> {
     use crate::ffi::crypto::*;
-    // SAFETY: as in `builtin_security_sni`.
+    // SAFETY: `obj` is a registered object (valid while registered); only its handler
+    // table pointer is compared before it is taken for a SecurityObj.
     if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
         return None;
     }
-    // SAFETY: as in `builtin_security_sni`.
+    // SAFETY: only the built-in Security object uses SECURITY_HANDLERS, and its
+    // `anj_dm_obj_t` is the first field of a SecurityObj; read-only use.
     let ctx = unsafe { &*(obj as *const SecurityObj) };
     let d = ctx.data.iter().find(|d| d.iid == iid)?;
     let identity = d.ext[ext_index(rid)?];
@@ -803,7 +780,8 @@ pub(crate) fn builtin_security_external(
 #[cfg(all(feature = "external-crypto-storage", feature = "bootstrap"))]
 pub(crate) fn security_offload_after_bootstrap(anj: *mut anj_t, obj: *const anj_dm_obj_t) {
     use crate::ffi::crypto::*;
-    // SAFETY: as in `builtin_security_sni`.
+    // SAFETY: `obj` is a registered object (valid while registered); only its handler
+    // table pointer is compared before it is taken for a SecurityObj.
     if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
         return;
     }
@@ -850,7 +828,7 @@ fn offload_to_storage(anj: *mut anj_t, ctx: &mut SecurityObj) -> c_int {
     // SAFETY: `anj` is the initialised client being installed into.
     let crypto_ctx = unsafe { crate::ffi::core::crypto_ctx_of(anj) };
     for d in ctx.data.iter_mut().filter(|d| d.iid != ANJ_ID_INVALID) {
-        let psk = d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_PSK;
+        let psk = d.mode == SecurityMode::Psk;
         let tags = [
             if psk {
                 anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY
@@ -1070,12 +1048,10 @@ impl SecurityObj {
         }
         used().all(|d| {
             let uri = core::str::from_utf8(&d.uri[..d.uri_len as usize]).unwrap_or("");
-            let mode_ok = d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC
-                || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_PSK
-                    && cfg!(feature = "security"))
-                || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_CERTIFICATE
-                    && cfg!(feature = "certificates"))
-                || (d.mode == anj_dm_security_mode_t::ANJ_DM_SECURITY_RPK && cfg!(feature = "rpk"));
+            let mode_ok = d.mode == SecurityMode::NoSec
+                || (d.mode == SecurityMode::Psk && cfg!(feature = "security"))
+                || (d.mode == SecurityMode::Certificate && cfg!(feature = "certificates"))
+                || (d.mode == SecurityMode::Rpk && cfg!(feature = "rpk"));
             let ssid_ok = d.bootstrap_server
                 || (d.ssid != 0
                     && d.ssid != u16::MAX
@@ -1113,60 +1089,15 @@ impl SecurityObj {
 #[cfg(feature = "persistence")]
 /// The Security mode a stored number names, if `anj_dm_security_obj_add_instance` of
 /// this build takes it (NoSec only without `security`).
-pub(crate) fn security_mode_from(v: u8) -> Option<anj_dm_security_mode_t> {
-    use anj_dm_security_mode_t::*;
-    match v {
-        3 => Some(ANJ_DM_SECURITY_NOSEC),
-        _ if !cfg!(feature = "security") => None,
-        0 => Some(ANJ_DM_SECURITY_PSK),
-        1 => Some(ANJ_DM_SECURITY_RPK),
-        2 => Some(ANJ_DM_SECURITY_CERTIFICATE),
-        4 => Some(ANJ_DM_SECURITY_EST),
-        _ => None,
-    }
+pub(crate) fn security_mode_from(v: u8) -> Option<SecurityMode> {
+    SecurityMode::from_number(v.into()).filter(|m| m.available())
 }
 
 #[cfg(feature = "persistence")]
-/// Whether a set of instances (unused slots with `iid == ANJ_ID_INVALID`) is one that
-/// `anj_dm_security_obj_add_instance` could have built: at least one instance, unique
-/// instance IDs, a non-empty Server URI without NUL, at most one Bootstrap-Server
-/// account (SSID 65535), unique SSIDs 1..65534 for the others, credential lengths and
-/// SNI within their buffers.
+/// Whether a set of instances is one that `anj_dm_security_obj_add_instance` could have
+/// built (the core's [`anj_core::objects::security::set_valid`]).
 pub(crate) fn security_set_valid(data: &[SecurityInstance]) -> bool {
-    let used = || data.iter().filter(|d| d.iid != ANJ_ID_INVALID);
-    if used().count() == 0 || used().filter(|d| d.bootstrap_server).count() > 1 {
-        return false;
-    }
-    for (i, d) in used().enumerate() {
-        let uri_len = d.uri_len as usize;
-        let uri_ok = uri_len > 0
-            && uri_len < ANJ_SERVER_URI_MAX_SIZE
-            && !d.uri[..uri_len].contains(&0)
-            && d.uri[uri_len..].iter().all(|&b| b == 0);
-        let ssid_ok = if d.bootstrap_server {
-            d.ssid == u16::MAX
-        } else {
-            d.ssid != 0 && d.ssid != u16::MAX
-        };
-        let dup = used().skip(i + 1).any(|o| {
-            o.iid == d.iid || (!d.bootstrap_server && !o.bootstrap_server && o.ssid == d.ssid)
-        });
-        if !uri_ok || !ssid_ok || dup || security_mode_from(d.mode as u8) != Some(d.mode) {
-            return false;
-        }
-        #[cfg(feature = "security")]
-        {
-            let sni_len = d.sni.iter().position(|&b| b == 0);
-            let ok = d.identity_len as usize <= SEC_IDENTITY_SIZE
-                && d.secret_len as usize <= SEC_SECRET_SIZE
-                && d.server_key_len as usize <= SEC_SERVER_KEY_SIZE
-                && sni_len.is_some_and(|n| d.sni[n..].iter().all(|&b| b == 0));
-            if !ok {
-                return false;
-            }
-        }
-    }
-    true
+    anj_core::objects::security::set_valid(data)
 }
 
 /// Prepares an empty Security object context.
@@ -1189,9 +1120,9 @@ pub unsafe extern "C" fn anj_dm_security_obj_init(security_obj_ctx: *mut Securit
                 max_inst_count: SECURITY_INSTANCES as u16,
             },
             inst: [EMPTY_INST; SECURITY_INSTANCES],
-            data: [SecurityInstance::EMPTY; SECURITY_INSTANCES],
+            data: [EMPTY_SECURITY_INSTANCE; SECURITY_INSTANCES],
             #[cfg(feature = "bootstrap")]
-            backup: [SecurityInstance::EMPTY; SECURITY_INSTANCES],
+            backup: [EMPTY_SECURITY_INSTANCE; SECURITY_INSTANCES],
             installed: false,
         })
     }
@@ -1221,7 +1152,8 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
     };
     // SAFETY: init pointers are NULL or valid per the init struct's contract.
     let uri = unsafe { cstr(init.server_uri) }.unwrap_or(b"");
-    // SAFETY: as above.
+    // SAFETY: `init.iid` is NULL or points to a valid value, per the init struct's
+    // contract; it is only read.
     let iid = match unsafe { init.iid.as_ref() } {
         Some(&i) => i,
         None => (0..ANJ_ID_INVALID)
@@ -1253,16 +1185,16 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
         return -1;
     }
     #[cfg(not(feature = "security"))]
-    if init.security_mode != anj_dm_security_mode_t::ANJ_DM_SECURITY_NOSEC {
+    if mode_from_c(init.security_mode) != SecurityMode::NoSec {
         crate::log_error!("security obj: only NoSec is available without ANJ_WITH_SECURITY");
         return -1;
     }
-    let mut d = SecurityInstance::EMPTY;
+    let mut d = EMPTY_SECURITY_INSTANCE;
     d.iid = iid;
     d.uri[..uri.len()].copy_from_slice(uri);
     d.uri_len = uri.len() as u16;
     d.bootstrap_server = init.bootstrap_server;
-    d.mode = init.security_mode;
+    d.mode = mode_from_c(init.security_mode);
     d.ssid = if init.bootstrap_server {
         u16::MAX
     } else {
@@ -1306,7 +1238,7 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
     {
         // SAFETY: NULL or a valid enum value, per the init struct's contract.
         if let Some(&usage) = unsafe { init.certificate_usage.as_ref() } {
-            d.cert_usage = usage;
+            d.cert_usage = usage_from_c(usage);
         }
     }
     ctx.data[slot] = d;
@@ -1439,7 +1371,8 @@ unsafe extern "C" fn security_res_write(
     _riid: anj_riid_t,
     value: *const anj_res_value_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read; `value` is valid during the call.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context), and `value` is valid during the call.
     let (ctx, value) = unsafe { (ctx_of::<SecurityObj>(obj), &*value) };
     let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
         return ERR_NOT_FOUND;
@@ -1458,85 +1391,12 @@ unsafe extern "C" fn security_res_write(
     }
 }
 
-/// Copies `src` into `dst`, returning its length; `None` if it does not fit.
-#[cfg(all(feature = "security", feature = "bootstrap"))]
-fn copy_bytes(dst: &mut [u8], src: &[u8]) -> Option<u16> {
-    dst.get_mut(..src.len())?.copy_from_slice(src);
-    u16::try_from(src.len()).ok()
-}
-
-/// Applies one write to a Security instance; `None` for a value out of range.
+/// Applies one write to a Security instance (the core's
+/// [`anj_core::objects::security::SecurityInstance::write`]); `None` for a value out of
+/// range. Bytes written to a credential replace its reference into the external storage.
 #[cfg(feature = "bootstrap")]
 fn security_write(d: &mut SecurityInstance, rid: u16, v: &Value<'_>) -> Option<()> {
-    let int = |v: &Value<'_>| match *v {
-        Value::Int(i) => Some(i),
-        Value::Uint(u) => i64::try_from(u).ok(),
-        _ => None,
-    };
-    match (rid, v) {
-        (security_rid::SERVER_URI, Value::String(u)) => {
-            if u.len() >= ANJ_SERVER_URI_MAX_SIZE {
-                return None;
-            }
-            d.uri = [0; ANJ_SERVER_URI_MAX_SIZE];
-            d.uri[..u.len()].copy_from_slice(u.as_bytes());
-            d.uri_len = u.len() as u16;
-        }
-        (security_rid::BOOTSTRAP_SERVER, Value::Bool(b)) => d.bootstrap_server = *b,
-        (security_rid::SECURITY_MODE, v) => {
-            use anj_dm_security_mode_t::*;
-            d.mode = match int(v)? {
-                0 => ANJ_DM_SECURITY_PSK,
-                1 => ANJ_DM_SECURITY_RPK,
-                2 => ANJ_DM_SECURITY_CERTIFICATE,
-                3 => ANJ_DM_SECURITY_NOSEC,
-                4 => ANJ_DM_SECURITY_EST,
-                _ => return None,
-            };
-        }
-        #[cfg(feature = "security")]
-        (security_rid::PUBLIC_KEY_OR_IDENTITY, Value::Bytes(b)) => {
-            d.identity_len = copy_bytes(&mut d.identity, b)?
-        }
-        #[cfg(feature = "security")]
-        (security_rid::SECRET_KEY, Value::Bytes(b)) => d.secret_len = copy_bytes(&mut d.secret, b)?,
-        #[cfg(feature = "security")]
-        (security_rid::SERVER_PUBLIC_KEY, Value::Bytes(b)) => {
-            d.server_key_len = copy_bytes(&mut d.server_key, b)?
-        }
-        #[cfg(feature = "security")]
-        (security_rid::SNI, Value::String(sni)) => {
-            if sni.len() > SEC_SNI_SIZE {
-                return None;
-            }
-            d.sni = [0; SEC_SNI_SIZE + 1];
-            d.sni[..sni.len()].copy_from_slice(sni.as_bytes());
-        }
-        #[cfg(feature = "certificates")]
-        (security_rid::CERTIFICATE_USAGE, v) => {
-            use crate::ffi::net::anj_net_certificate_usage_t::*;
-            d.cert_usage = match int(v)? {
-                0 => ANJ_NET_CERTIFICATE_CA_CONSTRAINT,
-                1 => ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT,
-                2 => ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION,
-                3 => ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
-                _ => return None,
-            };
-        }
-        // Without ANJ_WITH_SECURITY there are no credentials to keep: only empty ones
-        // (a NoSec account) are taken.
-        #[cfg(not(feature = "security"))]
-        (
-            security_rid::PUBLIC_KEY_OR_IDENTITY
-            | security_rid::SECRET_KEY
-            | security_rid::SERVER_PUBLIC_KEY,
-            Value::Bytes(b),
-        ) if b.is_empty() => {}
-        (security_rid::SSID, v) => d.ssid = u16::try_from(int(v)?).ok()?,
-        (security_rid::CLIENT_HOLD_OFF_TIME, v) => d.hold_off = u32::try_from(int(v)?).ok()?,
-        _ => return None,
-    }
-    // Bytes written to a credential replace its reference into the external storage.
+    d.write(rid, v)?;
     #[cfg(feature = "external-crypto-storage")]
     if let Some(i) = ext_index(rid) {
         d.ext[i] = core::ptr::null();
@@ -1550,7 +1410,8 @@ unsafe extern "C" fn security_inst_create(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     if iid == ANJ_ID_INVALID || ctx.data.iter().any(|d| d.iid == iid) {
         return ERR_BAD_REQUEST;
@@ -1558,7 +1419,7 @@ unsafe extern "C" fn security_inst_create(
     let Some(slot) = ctx.data.iter_mut().find(|d| d.iid == ANJ_ID_INVALID) else {
         return ERR_INTERNAL;
     };
-    *slot = SecurityInstance::EMPTY;
+    *slot = EMPTY_SECURITY_INSTANCE;
     slot.iid = iid;
     ctx.sync();
     0
@@ -1570,12 +1431,13 @@ unsafe extern "C" fn security_inst_delete(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
         return ERR_NOT_FOUND;
     };
-    *d = SecurityInstance::EMPTY;
+    *d = EMPTY_SECURITY_INSTANCE;
     ctx.sync();
     0
 }
@@ -1586,12 +1448,13 @@ unsafe extern "C" fn security_inst_reset(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
         return ERR_NOT_FOUND;
     };
-    *d = SecurityInstance::EMPTY;
+    *d = EMPTY_SECURITY_INSTANCE;
     d.iid = iid;
     0
 }
@@ -1601,7 +1464,8 @@ unsafe extern "C" fn security_transaction_begin(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     ctx.backup = ctx.data;
     0
@@ -1612,7 +1476,8 @@ unsafe extern "C" fn security_transaction_validate(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
 ) -> c_int {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     if ctx.valid() {
         0
@@ -1631,7 +1496,8 @@ unsafe extern "C" fn security_transaction_end(
     obj: *const anj_dm_obj_t,
     result: anj_dm_transaction_result_t,
 ) {
-    // SAFETY: as in security_res_read.
+    // SAFETY: the engine calls this handler only for the Security object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
     if result != anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS {
         ctx.data = ctx.backup;
@@ -1815,7 +1681,8 @@ unsafe extern "C" fn device_res_execute(
     _arg: *const c_char,
     _arg_len: usize,
 ) -> c_int {
-    // SAFETY: as in device_res_read.
+    // SAFETY: the engine calls this handler only for the Device object it was registered
+    // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<DeviceObj>(obj) };
     if rid != device_rid::REBOOT {
         return ERR_METHOD_NOT_ALLOWED;

@@ -13,6 +13,7 @@ use core::ffi::{c_char, c_int, c_void};
 /// Longest magic tag `anj_persistence_magic` accepts (also in anj/persistence.h).
 /// cbindgen:ignore
 pub const ANJ_PERSISTENCE_MAGIC_MAX_SIZE: usize = 16;
+const _: () = assert!(ANJ_PERSISTENCE_MAGIC_MAX_SIZE == anj_core::persist::MAGIC_MAX_SIZE);
 
 /// Which way a persistence context moves data.
 #[repr(C)]
@@ -45,22 +46,20 @@ pub struct anj_persistence_context_t {
 
 use anj_persistence_direction_t::*;
 
-/// Failure of a persistence operation (the callback failed, data did not match).
-#[derive(Debug, PartialEq, Eq)]
-pub struct PersistError;
+pub use anj_core::persist::{crc32, Cursor, PersistError, Reader, Store, Stream};
 
-impl anj_persistence_context_t {
-    pub fn is_store(&self) -> bool {
+/// A field-by-field record over a C persistence context.
+pub type CStream<'a> = Stream<'a, anj_persistence_context_t>;
+
+/// The C context as a core [`Store`]: its direction, and the application's callback.
+impl Store for anj_persistence_context_t {
+    fn is_store(&self) -> bool {
         self.direction == ANJ_PERSISTENCE_STORE
     }
 
-    /// Writes `buf` (store contexts only).
-    pub fn put(&self, buf: &[u8]) -> Result<(), PersistError> {
+    fn put(&mut self, buf: &[u8]) -> Result<(), PersistError> {
         match (self.direction, self.write) {
-            (ANJ_PERSISTENCE_STORE, Some(w)) if buf.is_empty() => {
-                let _ = w;
-                Ok(())
-            }
+            (ANJ_PERSISTENCE_STORE, Some(_)) if buf.is_empty() => Ok(()),
             (ANJ_PERSISTENCE_STORE, Some(w)) => {
                 // SAFETY: the callback's contract (anj/persistence.h): it reads `size`
                 // bytes from a buffer that is valid for them, with the user's `ctx`.
@@ -73,13 +72,12 @@ impl anj_persistence_context_t {
         }
     }
 
-    /// Fills `buf` (restore contexts only).
-    pub fn get(&self, buf: &mut [u8]) -> Result<(), PersistError> {
+    fn get(&mut self, buf: &mut [u8]) -> Result<(), PersistError> {
         match (self.direction, self.read) {
             (ANJ_PERSISTENCE_RESTORE, Some(_)) if buf.is_empty() => Ok(()),
             (ANJ_PERSISTENCE_RESTORE, Some(r)) => {
-                // SAFETY: the callback writes at most `size` bytes into a buffer valid
-                // for them.
+                // SAFETY: the callback's contract (anj/persistence.h): it writes at most
+                // `size` bytes into a buffer that is valid for them, with the user's `ctx`.
                 match unsafe { r(self.ctx, buf.as_mut_ptr().cast(), buf.len()) } {
                     0 => Ok(()),
                     _ => Err(PersistError),
@@ -88,184 +86,13 @@ impl anj_persistence_context_t {
             _ => Err(PersistError),
         }
     }
-
-    /// Stores `buf`, or fills it, depending on the direction.
-    pub fn bytes(&self, buf: &mut [u8]) -> Result<(), PersistError> {
-        if self.is_store() {
-            self.put(buf)
-        } else {
-            self.get(buf)
-        }
-    }
-
-    /// Writes a framed record (store), or reads one into `payload` and checks it
-    /// (restore): `magic`, the payload, then the payload's CRC-32, little-endian. On a
-    /// failed restore `payload` may hold partial data; callers decode from a scratch copy.
-    pub fn record(&self, magic: &[u8], payload: &mut [u8]) -> Result<(), PersistError> {
-        if self.is_store() {
-            self.put(magic)?;
-            self.put(payload)?;
-            self.put(&crc32(payload).to_le_bytes())
-        } else {
-            let mut tag = [0u8; ANJ_PERSISTENCE_MAGIC_MAX_SIZE];
-            let tag = tag.get_mut(..magic.len()).ok_or(PersistError)?;
-            self.get(tag)?;
-            if tag != magic {
-                crate::log_error!("persistence: unexpected record tag");
-                return Err(PersistError);
-            }
-            self.get(payload)?;
-            let mut crc = [0u8; 4];
-            self.get(&mut crc)?;
-            if u32::from_le_bytes(crc) != crc32(payload) {
-                crate::log_error!("persistence: record checksum mismatch");
-                return Err(PersistError);
-            }
-            Ok(())
-        }
-    }
 }
 
-/// CRC-32 (IEEE 802.3, reflected, as zlib computes it).
-pub fn crc32(data: &[u8]) -> u32 {
-    !crc32_update(!0, data)
-}
-
-/// Feeds `data` into a running CRC-32 register (start with `!0`, finish with `!`).
-fn crc32_update(mut crc: u32, data: &[u8]) -> u32 {
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
-        }
-    }
-    crc
-}
-
-/// A record of variable length, moved field by field: `magic`, the fields, then the
-/// CRC-32 of the fields (little-endian). Unlike [`anj_persistence_context_t::record`]
-/// it needs no buffer for the whole payload; a restore still decodes into a scratch copy
-/// and uses it only once [`Stream::finish`] has checked the checksum.
-pub struct Stream<'a> {
-    ctx: &'a anj_persistence_context_t,
-    crc: u32,
-}
-
-impl<'a> Stream<'a> {
-    /// Writes (store) or reads and checks (restore) `magic`, and starts the checksum.
-    pub fn begin(ctx: &'a anj_persistence_context_t, magic: &[u8]) -> Result<Self, PersistError> {
-        if ctx.is_store() {
-            ctx.put(magic)?;
-        } else {
-            let mut tag = [0u8; ANJ_PERSISTENCE_MAGIC_MAX_SIZE];
-            let tag = tag.get_mut(..magic.len()).ok_or(PersistError)?;
-            ctx.get(tag)?;
-            if tag != magic {
-                crate::log_error!("persistence: unexpected record tag");
-                return Err(PersistError);
-            }
-        }
-        Ok(Self { ctx, crc: !0 })
-    }
-
-    /// Stores `buf`, or fills it, and adds it to the checksum.
-    pub fn bytes(&mut self, buf: &mut [u8]) -> Result<(), PersistError> {
-        self.ctx.bytes(buf)?;
-        self.crc = crc32_update(self.crc, buf);
-        Ok(())
-    }
-
-    pub fn u8(&mut self, v: &mut u8) -> Result<(), PersistError> {
-        let mut b = [*v];
-        self.bytes(&mut b)?;
-        *v = b[0];
-        Ok(())
-    }
-
-    pub fn u16(&mut self, v: &mut u16) -> Result<(), PersistError> {
-        let mut b = v.to_le_bytes();
-        self.bytes(&mut b)?;
-        *v = u16::from_le_bytes(b);
-        Ok(())
-    }
-
-    pub fn u32(&mut self, v: &mut u32) -> Result<(), PersistError> {
-        let mut b = v.to_le_bytes();
-        self.bytes(&mut b)?;
-        *v = u32::from_le_bytes(b);
-        Ok(())
-    }
-
-    /// A length (u16) and that many bytes of `buf`; a stored length over `buf.len()` is
-    /// an error (nothing more is read).
-    pub fn sized(&mut self, buf: &mut [u8], len: &mut u16) -> Result<(), PersistError> {
-        self.u16(len)?;
-        let n = *len as usize;
-        let Some(b) = buf.get_mut(..n) else {
-            crate::log_error!("persistence: stored field longer than its buffer");
-            return Err(PersistError);
-        };
-        self.bytes(b)
-    }
-
-    /// Writes (store) or reads and compares (restore) the checksum.
-    pub fn finish(self) -> Result<(), PersistError> {
-        let mut crc = (!self.crc).to_le_bytes();
-        if self.ctx.is_store() {
-            return self.ctx.put(&crc);
-        }
-        let expected = crc;
-        self.ctx.get(&mut crc)?;
-        if crc != expected {
-            crate::log_error!("persistence: record checksum mismatch");
-            return Err(PersistError);
-        }
-        Ok(())
-    }
-}
-
-/// A little-endian writer/reader over a fixed payload buffer.
-pub struct Cursor<'a> {
-    buf: &'a mut [u8],
-    pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    pub fn new(buf: &'a mut [u8]) -> Self {
-        Self { buf, pos: 0 }
-    }
-    pub fn put(&mut self, b: &[u8]) {
-        self.buf[self.pos..self.pos + b.len()].copy_from_slice(b);
-        self.pos += b.len();
-    }
-    pub fn take<const N: usize>(&mut self) -> [u8; N] {
-        let mut out = [0u8; N];
-        out.copy_from_slice(&self.buf[self.pos..self.pos + N]);
-        self.pos += N;
-        out
-    }
-    pub fn u8(&mut self) -> u8 {
-        self.take::<1>()[0]
-    }
-    pub fn u16(&mut self) -> u16 {
-        u16::from_le_bytes(self.take())
-    }
-    pub fn u32(&mut self) -> u32 {
-        u32::from_le_bytes(self.take())
-    }
-    pub fn u64(&mut self) -> u64 {
-        u64::from_le_bytes(self.take())
-    }
-    /// A stored boolean: exactly 0 or 1.
-    pub fn bool(&mut self) -> Option<bool> {
-        match self.u8() {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
-    }
-    pub fn pos(&self) -> usize {
-        self.pos
+/// `0` for success, `-1` for failure (the C API's return values).
+fn ret<T>(r: Result<T, PersistError>) -> c_int {
+    match r {
+        Ok(_) => 0,
+        Err(_) => -1,
     }
 }
 
@@ -310,8 +137,9 @@ pub unsafe extern "C" fn anj_persistence_bytes(
     inout_buffer: *mut c_void,
     buffer_size: usize,
 ) -> c_int {
-    // SAFETY: the caller passes a valid context or NULL.
-    let Some(ctx) = (unsafe { ctx.as_ref() }) else {
+    // SAFETY: the caller passes a valid context or NULL (a copy is taken: the context
+    // is plain data, the stream's state is behind its callbacks).
+    let Some(mut ctx) = (unsafe { ctx.as_ref() }).copied() else {
         return -1;
     };
     if buffer_size == 0 {
@@ -320,12 +148,10 @@ pub unsafe extern "C" fn anj_persistence_bytes(
     if inout_buffer.is_null() {
         return -1;
     }
-    // SAFETY: the caller guarantees `buffer_size` valid bytes at `inout_buffer`.
+    // SAFETY: the caller guarantees `buffer_size` valid bytes at `inout_buffer`, and
+    // the slice is the only access to them during the call.
     let buf = unsafe { core::slice::from_raw_parts_mut(inout_buffer.cast::<u8>(), buffer_size) };
-    match ctx.bytes(buf) {
-        Ok(()) => 0,
-        Err(_) => -1,
-    }
+    ret(ctx.bytes(buf))
 }
 
 /// Stores a NUL-terminated string as its 64-bit length and its bytes, or restores one
@@ -340,38 +166,22 @@ pub unsafe extern "C" fn anj_persistence_string(
     inout_str: *mut c_char,
     out_max_size: usize,
 ) -> c_int {
-    // SAFETY: as documented.
-    let Some(ctx) = (unsafe { ctx.as_ref() }) else {
+    // SAFETY: the caller passes a valid context or NULL; it is copied (plain data).
+    let Some(mut ctx) = (unsafe { ctx.as_ref() }).copied() else {
         return -1;
     };
     if inout_str.is_null() {
         return -1;
     }
     if ctx.is_store() {
-        // SAFETY: a NUL-terminated string per the contract.
+        // SAFETY: storing, the caller passes a NUL-terminated string.
         let s = unsafe { core::ffi::CStr::from_ptr(inout_str) }.to_bytes();
-        let ok = ctx
-            .put(&(s.len() as u64).to_ne_bytes())
-            .and_then(|_| ctx.put(s));
-        return if ok.is_ok() { 0 } else { -1 };
+        return ret(anj_core::persist::store_string(&mut ctx, s));
     }
-    let mut len = [0u8; 8];
-    if ctx.get(&mut len).is_err() {
-        return -1;
-    }
-    let len = u64::from_ne_bytes(len);
-    if len >= out_max_size as u64 {
-        crate::log_error!("persistence: stored string does not fit");
-        return -1;
-    }
-    let len = len as usize;
-    // SAFETY: `len < out_max_size`, so `len + 1` bytes are writable.
-    let out = unsafe { core::slice::from_raw_parts_mut(inout_str.cast::<u8>(), len + 1) };
-    if ctx.get(&mut out[..len]).is_err() {
-        return -1;
-    }
-    out[len] = 0;
-    0
+    // SAFETY: restoring, the caller passes `out_max_size` writable bytes, and the slice
+    // is the only access to them during the call.
+    let out = unsafe { core::slice::from_raw_parts_mut(inout_str.cast::<u8>(), out_max_size) };
+    ret(anj_core::persist::restore_string(&mut ctx, out))
 }
 
 /// Stores `magic`, or reads `magic_size` bytes and checks they equal `magic`.
@@ -384,27 +194,16 @@ pub unsafe extern "C" fn anj_persistence_magic(
     magic: *const c_void,
     magic_size: usize,
 ) -> c_int {
-    // SAFETY: as documented.
-    let Some(ctx) = (unsafe { ctx.as_ref() }) else {
+    // SAFETY: the caller passes a valid context or NULL; it is copied (plain data).
+    let Some(mut ctx) = (unsafe { ctx.as_ref() }).copied() else {
         return -1;
     };
     if magic.is_null() || magic_size == 0 || magic_size > ANJ_PERSISTENCE_MAGIC_MAX_SIZE {
         return -1;
     }
-    // SAFETY: readable for `magic_size` bytes per the contract.
+    // SAFETY: the caller passes `magic_size` readable bytes (checked non-NULL above).
     let magic = unsafe { core::slice::from_raw_parts(magic.cast::<u8>(), magic_size) };
-    if ctx.is_store() {
-        return if ctx.put(magic).is_ok() { 0 } else { -1 };
-    }
-    let mut got = [0u8; ANJ_PERSISTENCE_MAGIC_MAX_SIZE];
-    if ctx.get(&mut got[..magic_size]).is_err() {
-        return -1;
-    }
-    if &got[..magic_size] != magic {
-        crate::log_error!("persistence: magic mismatch");
-        return -1;
-    }
-    0
+    ret(anj_core::persist::magic(&mut ctx, magic))
 }
 
 /* ------------------------------ Server object /1 ------------------------------ */
@@ -415,77 +214,65 @@ mod server {
     use crate::dm::builtin::{
         anj_communication_retry_res_t, binding_valid, ServerInstance, BINDING_SIZE,
     };
-    use crate::ffi::dm::ANJ_ID_INVALID;
     use crate::ffi::objects::ServerObj;
 
-    /// Record tag: "anj-rs Server object", format version 1.
-    const MAGIC: &[u8] = b"ANJRS/SRV\x01";
-    const LEN: usize = 2 + 2 + 4 * 4 + 2 + 4 + 4 + 2 + BINDING_SIZE + 4;
+    use anj_core::persist::server::{ServerRecord, MAGIC};
 
-    pub(crate) fn encode(d: &ServerInstance) -> [u8; LEN] {
-        let mut out = [0u8; LEN];
-        let mut c = Cursor::new(&mut out);
-        c.put(&d.iid.to_le_bytes());
-        c.put(&d.ssid.to_le_bytes());
-        for v in [
-            d.lifetime,
-            d.default_pmin,
-            d.default_pmax,
-            d.disable_timeout,
-        ] {
-            c.put(&v.to_le_bytes());
+    type Record = ServerRecord<BINDING_SIZE>;
+
+    /// The record of an instance.
+    pub(crate) fn record_of(d: &ServerInstance) -> Record {
+        Record {
+            iid: d.iid,
+            ssid: d.ssid,
+            lifetime: d.lifetime,
+            default_pmin: d.default_pmin,
+            default_pmax: d.default_pmax,
+            disable_timeout: d.disable_timeout,
+            retry_count: d.retry.retry_count,
+            retry_timer: d.retry.retry_timer,
+            seq_delay_timer: d.retry.seq_delay_timer,
+            seq_retry_count: d.retry.seq_retry_count,
+            binding: d.binding,
+            notification_storing: d.notification_storing,
+            bootstrap_on_failure: d.bootstrap_on_failure,
+            mute_send: d.mute_send,
+            default_notification_mode: d.default_notification_mode,
         }
-        c.put(&d.retry.retry_count.to_le_bytes());
-        c.put(&d.retry.retry_timer.to_le_bytes());
-        c.put(&d.retry.seq_delay_timer.to_le_bytes());
-        c.put(&d.retry.seq_retry_count.to_le_bytes());
-        c.put(&d.binding);
-        c.put(&[
-            d.notification_storing as u8,
-            d.bootstrap_on_failure as u8,
-            d.mute_send as u8,
-            d.default_notification_mode,
-        ]);
-        debug_assert_eq!(c.pos(), LEN);
-        out
+    }
+
+    /// The payload of an instance's record.
+    #[cfg(test)]
+    pub(crate) fn encode(d: &ServerInstance) -> [u8; Record::LEN] {
+        let mut p = [0u8; Record::LEN];
+        record_of(d).encode(&mut p);
+        p
     }
 
     /// The instance a payload describes, if every field holds a value the object could
     /// have had.
-    pub(crate) fn decode(mut p: [u8; LEN]) -> Option<ServerInstance> {
-        let mut c = Cursor::new(&mut p);
-        let iid = c.u16();
-        let ssid = c.u16();
-        let (lifetime, default_pmin, default_pmax, disable_timeout) =
-            (c.u32(), c.u32(), c.u32(), c.u32());
-        let retry = anj_communication_retry_res_t {
-            retry_count: c.u16(),
-            retry_timer: c.u32(),
-            seq_delay_timer: c.u32(),
-            seq_retry_count: c.u16(),
-        };
-        let binding: [u8; BINDING_SIZE] = c.take();
+    pub(crate) fn decode(p: [u8; Record::LEN]) -> Option<ServerInstance> {
+        let r = Record::decode(&p)?;
         let d = ServerInstance {
-            iid,
-            ssid,
-            lifetime,
-            default_pmin,
-            default_pmax,
-            disable_timeout,
-            retry,
-            binding,
-            notification_storing: c.bool()?,
-            bootstrap_on_failure: c.bool()?,
-            mute_send: c.bool()?,
-            default_notification_mode: c.u8(),
+            iid: r.iid,
+            ssid: r.ssid,
+            lifetime: r.lifetime,
+            default_pmin: r.default_pmin,
+            default_pmax: r.default_pmax,
+            disable_timeout: r.disable_timeout,
+            retry: anj_communication_retry_res_t {
+                retry_count: r.retry_count,
+                retry_timer: r.retry_timer,
+                seq_delay_timer: r.seq_delay_timer,
+                seq_retry_count: r.seq_retry_count,
+            },
+            binding: r.binding,
+            notification_storing: r.notification_storing,
+            bootstrap_on_failure: r.bootstrap_on_failure,
+            mute_send: r.mute_send,
+            default_notification_mode: r.default_notification_mode,
         };
-        let blen = binding.iter().position(|&b| b == 0)?;
-        let ok = iid != ANJ_ID_INVALID
-            && binding_valid(&binding[..blen])
-            && binding[blen..].iter().all(|&b| b == 0)
-            && d.default_notification_mode <= 1
-            && d.valid();
-        ok.then_some(d)
+        (binding_valid(r.binding()) && d.valid()).then_some(d)
     }
 
     /// Writes the Server object's instance to a store context.
@@ -497,9 +284,12 @@ mod server {
         server_obj_ctx: *mut ServerObj,
         ctx: *const anj_persistence_context_t,
     ) -> c_int {
-        // SAFETY: valid pointers or NULL, per the contract.
-        let (Some(obj), Some(ctx)) = (unsafe { server_obj_ctx.as_ref() }, unsafe { ctx.as_ref() })
-        else {
+        // SAFETY: the caller passes an initialised Server object context and a valid
+        // persistence context, or NULLs; the object is only read during the call, and
+        // the context is copied (plain data).
+        let (Some(obj), Some(mut ctx)) = (unsafe { server_obj_ctx.as_ref() }, unsafe {
+            ctx.as_ref().copied()
+        }) else {
             return -1;
         };
         if !ctx.is_store() {
@@ -509,10 +299,7 @@ mod server {
             crate::log_error!("server obj: no instance to store");
             return -1;
         };
-        match ctx.record(MAGIC, &mut encode(d)) {
-            Ok(()) => 0,
-            Err(_) => -1,
-        }
+        ret(anj_core::persist::server::store(&mut ctx, &record_of(d)))
     }
 
     /// Reads a Server object instance stored by `anj_dm_server_obj_store` into a context
@@ -525,9 +312,12 @@ mod server {
         server_obj_ctx: *mut ServerObj,
         ctx: *const anj_persistence_context_t,
     ) -> c_int {
-        // SAFETY: valid pointers or NULL, per the contract.
-        let (Some(obj), Some(ctx)) = (unsafe { server_obj_ctx.as_mut() }, unsafe { ctx.as_ref() })
-        else {
+        // SAFETY: the caller passes an initialised Server object context it does not
+        // use during the call and a valid persistence context, or NULLs; the context is
+        // copied (plain data).
+        let (Some(obj), Some(mut ctx)) = (unsafe { server_obj_ctx.as_mut() }, unsafe {
+            ctx.as_ref().copied()
+        }) else {
             return -1;
         };
         if ctx.is_store() || obj.is_installed() {
@@ -536,7 +326,7 @@ mod server {
             );
             return -1;
         }
-        let mut payload = [0u8; LEN];
+        let mut payload = [0u8; Record::LEN];
         if ctx.record(MAGIC, &mut payload).is_err() {
             return -1;
         }
@@ -560,27 +350,19 @@ mod security {
     use crate::ffi::dm::ANJ_ID_INVALID;
     use crate::ffi::objects::{
         security_mode_from, security_set_valid, SecurityInstance, SecurityObj,
-        ANJ_SERVER_URI_MAX_SIZE, SECURITY_INSTANCES,
+        EMPTY_SECURITY_INSTANCE, SECURITY_INSTANCES,
     };
+
+    use anj_core::persist::security::{magic, parts, Credentials, InstanceFields};
 
     /// Record tag: "anj-rs Security object", format version 1, then which optional
     /// parts this build has (a record of a build with other parts is refused).
-    pub(crate) const MAGIC: &[u8] = &[
-        b'A',
-        b'N',
-        b'J',
-        b'R',
-        b'S',
-        b'/',
-        b'S',
-        b'E',
-        b'C',
-        1,
-        (cfg!(feature = "security") as u8)
-            | (cfg!(feature = "certificates") as u8) << 1
-            | (cfg!(feature = "bootstrap") as u8) << 2
-            | (cfg!(feature = "external-crypto-storage") as u8) << 3,
-    ];
+    pub(crate) const MAGIC: &[u8] = &magic(
+        (cfg!(feature = "security") as u8 * parts::CREDENTIALS)
+            | (cfg!(feature = "certificates") as u8 * parts::CERTIFICATES)
+            | (cfg!(feature = "bootstrap") as u8 * parts::BOOTSTRAP)
+            | (cfg!(feature = "external-crypto-storage") as u8 * parts::EXTERNAL_CRYPTO_STORAGE),
+    );
 
     /// `ANJ_CRYPTO_STORAGE_PERSISTENCE_INFO_MAX_SIZE` (anj/compat/crypto/storage.h).
     #[cfg(feature = "external-crypto-storage")]
@@ -611,7 +393,7 @@ mod security {
         ) -> Result<Self, PersistError> {
             let mut refs = Self::EMPTY;
             for (i, r) in refs.0.iter_mut().enumerate() {
-                let identity = d.ext_ref(i);
+                let identity = d.ext[i];
                 if identity.is_null() {
                     continue;
                 }
@@ -645,14 +427,14 @@ mod security {
         /// Moves the references through the stream: per credential a u16 length and
         /// the bytes.
         #[cfg(feature = "external-crypto-storage")]
-        fn stream(&mut self, s: &mut Stream<'_>) -> Result<(), PersistError> {
+        fn stream(&mut self, s: &mut CStream<'_>) -> Result<(), PersistError> {
             for (len, buf) in self.0.iter_mut() {
                 s.sized(buf, len)?;
             }
             Ok(())
         }
         #[cfg(not(feature = "external-crypto-storage"))]
-        fn stream(&mut self, _: &mut Stream<'_>) -> Result<(), PersistError> {
+        fn stream(&mut self, _: &mut CStream<'_>) -> Result<(), PersistError> {
             Ok(())
         }
 
@@ -687,7 +469,7 @@ mod security {
                     );
                     return Err(PersistError);
                 }
-                d.set_ext_ref(i, ext.identity);
+                d.ext[i] = ext.identity;
             }
             Ok(())
         }
@@ -701,55 +483,50 @@ mod security {
         }
     }
 
-    /// Moves one instance through the stream. Layout, little-endian: IID u16, SSID u16,
-    /// Client Hold Off Time u32, Bootstrap-Server u8 (0/1), Security Mode u8, Server URI
-    /// (u16 length, bytes); with `security`: Public Key or Identity, Server Public Key,
-    /// Secret Key and SNI (each u16 length, bytes); with `certificates`: Certificate
-    /// Usage u8; with `external-crypto-storage`: the references of the credentials kept
-    /// in the external storage ([`ExtRefs`]). A restore fills `d` (a scratch instance)
-    /// and checks the values' form; the checks across instances are
-    /// [`security_set_valid`]'s.
+    /// Moves one instance through the stream: the core's layout
+    /// ([`anj_core::persist::security::instance`]), then, with
+    /// `external-crypto-storage`, the references of the credentials kept in the external
+    /// storage ([`ExtRefs`]). A restore fills `d` (a scratch instance) and checks the
+    /// values' form, and that the Security Mode is one this build takes; the checks
+    /// across instances are [`security_set_valid`]'s.
     fn instance(
-        s: &mut Stream<'_>,
+        s: &mut CStream<'_>,
         d: &mut SecurityInstance,
         refs: &mut ExtRefs,
     ) -> Result<(), PersistError> {
-        s.u16(&mut d.iid)?;
-        s.u16(&mut d.ssid)?;
-        s.u32(&mut d.hold_off)?;
-        let mut flag = d.bootstrap_server as u8;
-        s.u8(&mut flag)?;
-        d.bootstrap_server = match flag {
-            0 => false,
-            1 => true,
-            _ => return Err(PersistError),
-        };
         let mut mode = d.mode as u8;
-        s.u8(&mut mode)?;
+        #[cfg(feature = "certificates")]
+        let mut usage = d.cert_usage as u8;
+        anj_core::persist::security::instance(
+            s,
+            InstanceFields {
+                iid: &mut d.iid,
+                ssid: &mut d.ssid,
+                hold_off: &mut d.hold_off,
+                bootstrap_server: &mut d.bootstrap_server,
+                mode: &mut mode,
+                uri: &mut d.uri,
+                uri_len: &mut d.uri_len,
+                #[cfg(feature = "security")]
+                credentials: Some(Credentials {
+                    identity: (&mut d.identity, &mut d.identity_len),
+                    server_key: (&mut d.server_key, &mut d.server_key_len),
+                    secret: (&mut d.secret, &mut d.secret_len),
+                    sni: &mut d.sni,
+                }),
+                #[cfg(not(feature = "security"))]
+                credentials: None::<Credentials<'_>>,
+                #[cfg(feature = "certificates")]
+                certificate_usage: Some(&mut usage),
+                #[cfg(not(feature = "certificates"))]
+                certificate_usage: None,
+            },
+        )?;
         d.mode = security_mode_from(mode).ok_or(PersistError)?;
-        // The URI buffer keeps a NUL after the URI.
-        s.sized(&mut d.uri[..ANJ_SERVER_URI_MAX_SIZE - 1], &mut d.uri_len)?;
-        #[cfg(feature = "security")]
-        {
-            s.sized(&mut d.identity, &mut d.identity_len)?;
-            s.sized(&mut d.server_key, &mut d.server_key_len)?;
-            s.sized(&mut d.secret, &mut d.secret_len)?;
-            let sni_cap = d.sni.len() - 1;
-            let mut sni_len = d.sni.iter().position(|&b| b == 0).unwrap_or(sni_cap) as u16;
-            s.sized(&mut d.sni[..sni_cap], &mut sni_len)?;
-        }
         #[cfg(feature = "certificates")]
         {
-            use crate::ffi::net::anj_net_certificate_usage_t::*;
-            let mut usage = d.cert_usage as u8;
-            s.u8(&mut usage)?;
-            d.cert_usage = match usage {
-                0 => ANJ_NET_CERTIFICATE_CA_CONSTRAINT,
-                1 => ANJ_NET_CERTIFICATE_SERVICE_CERTIFICATE_CONSTRAINT,
-                2 => ANJ_NET_CERTIFICATE_TRUST_ANCHOR_ASSERTION,
-                3 => ANJ_NET_CERTIFICATE_DOMAIN_ISSUED_CERTIFICATE,
-                _ => return Err(PersistError),
-            };
+            d.cert_usage = anj_core::objects::security::CertificateUsage::from_number(usage.into())
+                .ok_or(PersistError)?;
         }
         refs.stream(s)
     }
@@ -758,7 +535,7 @@ mod security {
     /// the instances, the CRC-32. `crypto_ctx` is the external storage's (references).
     pub(crate) fn store(
         obj: &SecurityObj,
-        ctx: &anj_persistence_context_t,
+        ctx: &mut anj_persistence_context_t,
         crypto_ctx: *mut core::ffi::c_void,
     ) -> Result<(), PersistError> {
         let used = obj.instances().iter().filter(|d| d.iid != ANJ_ID_INVALID);
@@ -779,7 +556,7 @@ mod security {
 
     /// Reads a record written by [`store`]; the instances, if all is well.
     pub(crate) fn restore(
-        ctx: &anj_persistence_context_t,
+        ctx: &mut anj_persistence_context_t,
         crypto_ctx: *mut core::ffi::c_void,
     ) -> Result<[SecurityInstance; SECURITY_INSTANCES], PersistError> {
         let mut s = Stream::begin(ctx, MAGIC)?;
@@ -789,7 +566,7 @@ mod security {
             crate::log_error!("security obj: stored instance count out of range");
             return Err(PersistError);
         }
-        let mut data = [SecurityInstance::EMPTY; SECURITY_INSTANCES];
+        let mut data = [EMPTY_SECURITY_INSTANCE; SECURITY_INSTANCES];
         let mut refs = [ExtRefs::EMPTY; SECURITY_INSTANCES];
         for (d, r) in data.iter_mut().zip(refs.iter_mut()).take(count as usize) {
             instance(&mut s, d, r)?;
@@ -823,19 +600,18 @@ mod security {
         security_obj_ctx: *mut SecurityObj,
         ctx: *const anj_persistence_context_t,
     ) -> c_int {
-        // SAFETY: valid pointers or NULL, per the contract.
-        let (Some(obj), Some(ctx)) = (unsafe { security_obj_ctx.as_ref() }, unsafe {
-            ctx.as_ref()
+        // SAFETY: the caller passes an initialised Security object context and a valid
+        // persistence context, or NULLs; the object is only read during the call, and
+        // the context is copied (plain data).
+        let (Some(obj), Some(mut ctx)) = (unsafe { security_obj_ctx.as_ref() }, unsafe {
+            ctx.as_ref().copied()
         }) else {
             return -1;
         };
         if !ctx.is_store() {
             return -1;
         }
-        match store(obj, ctx, crypto_ctx(anj)) {
-            Ok(()) => 0,
-            Err(_) => -1,
-        }
+        ret(store(obj, &mut ctx, crypto_ctx(anj)))
     }
 
     /// The external crypto storage's context of `anj` (NULL without the feature, or
@@ -863,9 +639,11 @@ mod security {
         security_obj_ctx: *mut SecurityObj,
         ctx: *const anj_persistence_context_t,
     ) -> c_int {
-        // SAFETY: valid pointers or NULL, per the contract.
-        let (Some(obj), Some(ctx)) = (unsafe { security_obj_ctx.as_mut() }, unsafe {
-            ctx.as_ref()
+        // SAFETY: the caller passes an initialised Security object context it does not
+        // use during the call and a valid persistence context, or NULLs; the context is
+        // copied (plain data).
+        let (Some(obj), Some(mut ctx)) = (unsafe { security_obj_ctx.as_mut() }, unsafe {
+            ctx.as_ref().copied()
         }) else {
             return -1;
         };
@@ -875,7 +653,7 @@ mod security {
             );
             return -1;
         }
-        match restore(ctx, crypto_ctx(anj)) {
+        match restore(&mut ctx, crypto_ctx(anj)) {
             Ok(data) => {
                 obj.set_instances(data);
                 0
@@ -931,7 +709,7 @@ mod tests {
         buf: *mut c_void,
         n: usize,
     ) -> c_int {
-        // SAFETY: as in mem_write.
+        // SAFETY: tests pass a `Mem` and a writable buffer of `n` bytes.
         let (m, b) = unsafe {
             (
                 &mut *(ctx as *mut Mem),
@@ -963,7 +741,7 @@ mod tests {
     }
     impl core::ops::DerefMut for MemBox {
         fn deref_mut(&mut self) -> &mut Mem {
-            // SAFETY (test): as in deref.
+            // SAFETY (test): a live allocation; no other reference is held across this.
             unsafe { &mut *self.0 }
         }
     }
@@ -990,7 +768,7 @@ mod tests {
     #[test]
     fn primitives_round_trip() {
         let mut m = MemBox::new();
-        let (st, rs) = ctxs(&m);
+        let (mut st, mut rs) = ctxs(&m);
         let mut v = 0x1234_5678u32;
         let mut s = *b"hello\0";
         unsafe {
@@ -1041,7 +819,7 @@ mod tests {
     #[test]
     fn record_detects_corruption() {
         let mut m = MemBox::new();
-        let (st, rs) = ctxs(&m);
+        let (mut st, mut rs) = ctxs(&m);
         st.record(b"TAG1", &mut [1, 2, 3, 4]).unwrap();
         let mut p = [0u8; 4];
         rs.record(b"TAG1", &mut p).unwrap();
@@ -1059,8 +837,8 @@ mod tests {
     #[test]
     fn stream_round_trip_and_checks() {
         let mut m = MemBox::new();
-        let (st, rs) = ctxs(&m);
-        let mut w = Stream::begin(&st, b"TG").unwrap();
+        let (mut st, mut rs) = ctxs(&m);
+        let mut w = Stream::begin(&mut st, b"TG").unwrap();
         let (mut a, mut b, mut c) = (7u8, 0x1234u16, 0xdead_beefu32);
         let mut field = *b"abc\0\0";
         let mut len = 3u16;
@@ -1073,7 +851,7 @@ mod tests {
         assert_eq!(m.len, 2 + 7 + 2 + 3 + 4);
         let crc = u32::from_le_bytes(m.data[m.len - 4..m.len].try_into().unwrap());
         assert_eq!(crc, crc32(&m.data[2..m.len - 4]));
-        let read = |rs: &anj_persistence_context_t, cap: usize| {
+        let read = |rs: &mut anj_persistence_context_t, cap: usize| {
             let mut r = Stream::begin(rs, b"TG")?;
             let (mut a, mut b, mut c, mut len) = (0u8, 0u16, 0u32, 0u16);
             let mut f = [0u8; 8];
@@ -1084,18 +862,18 @@ mod tests {
             r.finish()?;
             Ok::<_, PersistError>((a, b, c, f, len))
         };
-        let (a2, b2, c2, f2, len2) = read(&rs, 8).unwrap();
+        let (a2, b2, c2, f2, len2) = read(&mut rs, 8).unwrap();
         assert_eq!(
             (a2, b2, c2, &f2[..len2 as usize]),
             (7, 0x1234, 0xdead_beef, &b"abc"[..])
         );
         // A length over the destination is refused before the bytes are read.
         m.pos = 0;
-        assert!(read(&rs, 2).is_err());
+        assert!(read(&mut rs, 2).is_err());
         assert_eq!(m.pos, 2 + 7 + 2);
         m.pos = 0;
         m.data[4] ^= 1;
-        assert!(read(&rs, 8).is_err());
+        assert!(read(&mut rs, 8).is_err());
     }
 
     #[cfg(feature = "default-server-obj")]
@@ -1393,7 +1171,7 @@ mod tests {
             #[cfg(feature = "default-server-obj")]
             {
                 let m2 = MemBox::new();
-                let (st2, rs2) = ctxs(&m2);
+                let (mut st2, rs2) = ctxs(&m2);
                 let d = super::server_obj::fresh_instance();
                 st2.record(b"ANJRS/SRV\x01", &mut crate::ffi::persistence::encode(&d))
                     .unwrap();
@@ -1432,7 +1210,7 @@ mod tests {
                 |d| d.uri_len = 0,
                 |d| d.uri[2] = 0,
                 |d| d.iid = ANJ_ID_INVALID,
-                |d| d.mode = anj_dm_security_mode_t::ANJ_DM_SECURITY_RPK,
+                |d| d.mode = anj_core::objects::security::SecurityMode::Rpk,
                 |d| {
                     d.bootstrap_server = true;
                     d.ssid = 5
@@ -1442,8 +1220,8 @@ mod tests {
                 let mut d = *populated().instances().iter().find(|d| d.iid == 3).unwrap();
                 f(&mut d);
                 let m = MemBox::new();
-                let (st, rs) = ctxs(&m);
-                let mut s = Stream::begin(&st, MAGIC).unwrap();
+                let (mut st, rs) = ctxs(&m);
+                let mut s = Stream::begin(&mut st, MAGIC).unwrap();
                 s.u8(&mut 1).unwrap();
                 // Written field by field (as `instance` would) without its checks.
                 s.u16(&mut d.iid).unwrap();
@@ -1463,6 +1241,11 @@ mod tests {
                 }
                 #[cfg(feature = "certificates")]
                 s.u8(&mut 3).unwrap();
+                // No credential in the external storage: three empty references.
+                #[cfg(feature = "external-crypto-storage")]
+                for _ in 0..3 {
+                    s.u16(&mut 0).unwrap();
+                }
                 s.finish().unwrap();
                 let mut t = fresh();
                 let r = unsafe { anj_dm_security_obj_restore(anj, &mut *t, &rs) };

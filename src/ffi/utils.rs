@@ -18,7 +18,7 @@
 //!   beyond the double range.
 
 use core::ffi::{c_char, c_int, c_void, CStr};
-use core::fmt::{self, Write as _};
+use core::fmt;
 
 use crate::ffi::dm::{anj_objlnk_value_t, ANJ_ID_INVALID};
 
@@ -177,40 +177,17 @@ pub const I64_STR_MAX_LEN: usize = 20;
 /// cbindgen:ignore
 pub const DOUBLE_STR_MAX_LEN: usize = 24;
 
-/// A `fmt::Write` into a byte slice that fails (rather than truncating) when full.
-struct SliceWriter<'a> {
-    buf: &'a mut [u8],
-    len: usize,
-}
-
-impl fmt::Write for SliceWriter<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(fmt::Error)?
-            .copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
-/// Formats into `buf`; the length written, or `None` if it did not fit.
-fn write_fmt_into(buf: &mut [u8], args: fmt::Arguments<'_>) -> Option<usize> {
-    let mut w = SliceWriter { buf, len: 0 };
-    w.write_fmt(args).ok()?;
-    Some(w.len)
-}
-
 /// Writes `value` in decimal at the start of `buf`; returns the length, or 0 (nothing
 /// written) if `buf` is too short. 20 bytes always suffice.
 pub fn fmt_u64(buf: &mut [u8], value: u64) -> usize {
-    write_fmt_into(buf, format_args!("{value}")).unwrap_or(0)
+    let mut w = crate::io::value::SliceWriter::new(buf);
+    w.push_u64(value).map_or(0, |()| w.pos)
 }
 
 /// Like [`fmt_u64`] for signed values (20 bytes always suffice).
 pub fn fmt_i64(buf: &mut [u8], value: i64) -> usize {
-    write_fmt_into(buf, format_args!("{value}")).unwrap_or(0)
+    let mut w = crate::io::value::SliceWriter::new(buf);
+    w.push_i64(value).map_or(0, |()| w.pos)
 }
 
 /// Writes `value` as described in the module documentation; returns the length, or 0 if
@@ -235,22 +212,17 @@ pub fn fmt_f64(buf: &mut [u8], value: f64) -> usize {
     }
 }
 
-fn parse_digits_u64(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |acc, &c| {
-        let d = (c as char).to_digit(10)?;
-        acc.checked_mul(10)?.checked_add(u64::from(d))
-    })
-}
+// The integer grammar is the core's (`io::text`, as text values are parsed): the C API
+// takes digits only (no `+`) for its unsigned types, and limits the length of each
+// number to its `ANJ_*_STR_MAX_LEN`.
+use crate::io::text::{parse_digits, parse_i64 as parse_signed};
 
 /// Decimal digits only, 1 to 10 of them, value within `u32`.
 pub fn parse_u32(text: &[u8]) -> Option<u32> {
     if text.len() > U32_STR_MAX_LEN {
         return None;
     }
-    u32::try_from(parse_digits_u64(text)?).ok()
+    u32::try_from(parse_digits(text)?).ok()
 }
 
 /// Decimal digits only, 1 to 20 of them, value within `u64`.
@@ -258,7 +230,7 @@ pub fn parse_u64(text: &[u8]) -> Option<u64> {
     if text.len() > U64_STR_MAX_LEN {
         return None;
     }
-    parse_digits_u64(text)
+    parse_digits(text)
 }
 
 /// Optional `+`/`-` then decimal digits, 20 characters at most, value within `i64`.
@@ -266,18 +238,7 @@ pub fn parse_i64(text: &[u8]) -> Option<i64> {
     if text.len() > I64_STR_MAX_LEN {
         return None;
     }
-    let (negative, digits) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, text),
-    };
-    let magnitude = parse_digits_u64(digits)?;
-    if negative {
-        // 0 - magnitude, in i128 so that i64::MIN is reachable.
-        i64::try_from(-i128::from(magnitude)).ok()
-    } else {
-        i64::try_from(magnitude).ok()
-    }
+    parse_signed(text)
 }
 
 /// A decimal floating-point number, see the module documentation.
@@ -291,11 +252,14 @@ pub fn parse_f64(text: &[u8]) -> Option<f64> {
     value.is_finite().then_some(value)
 }
 
-/// `"oid:iid"`, each part as for [`parse_u32`] and at most 65535.
+/// `"oid:iid"`, each part as for [`parse_u32`] and at most 65535: the core's object
+/// link grammar (`io::text::parse_objlnk`) without signs, each part at most 10 digits.
 pub fn parse_objlnk(text: &[u8]) -> Option<anj_objlnk_value_t> {
     let colon = text.iter().position(|&c| c == b':')?;
-    let oid = u16::try_from(parse_u32(text.get(..colon)?)?).ok()?;
-    let iid = u16::try_from(parse_u32(text.get(colon + 1..)?)?).ok()?;
+    if text.contains(&b'+') || colon > U32_STR_MAX_LEN || text.len() - colon - 1 > U32_STR_MAX_LEN {
+        return None;
+    }
+    let (oid, iid) = crate::io::text::parse_objlnk(text)?;
     Some(anj_objlnk_value_t { oid, iid })
 }
 
@@ -397,7 +361,8 @@ pub unsafe extern "C" fn anj_uri_path_equal(
     left: *const anj_uri_path_t,
     right: *const anj_uri_path_t,
 ) -> bool {
-    // SAFETY: forwarded caller guarantee.
+    // SAFETY: the caller passes NULL or valid paths, which outlive this call (the
+    // references are not kept).
     match unsafe { (path_ref(left), path_ref(right)) } {
         (Some(l), Some(r)) => l == r,
         _ => false,
@@ -410,7 +375,8 @@ pub unsafe extern "C" fn anj_uri_path_equal(
 /// `path` is NULL or points to a valid path.
 #[no_mangle]
 pub unsafe extern "C" fn anj_uri_path_length(path: *const anj_uri_path_t) -> usize {
-    // SAFETY: forwarded caller guarantee.
+    // SAFETY: the caller passes NULL or valid paths, which outlive this call (the
+    // references are not kept).
     unsafe { path_ref(path) }.map_or(0, |p| p.uri_len)
 }
 
@@ -423,7 +389,8 @@ pub unsafe extern "C" fn anj_uri_path_has(
     path: *const anj_uri_path_t,
     id_type: anj_id_type_t,
 ) -> bool {
-    // SAFETY: forwarded caller guarantee.
+    // SAFETY: the caller passes NULL or valid paths, which outlive this call (the
+    // references are not kept).
     unsafe { path_ref(path) }.is_some_and(|p| p.has(id_type))
 }
 
@@ -436,7 +403,8 @@ pub unsafe extern "C" fn anj_uri_path_is(
     path: *const anj_uri_path_t,
     id_type: anj_id_type_t,
 ) -> bool {
-    // SAFETY: forwarded caller guarantee.
+    // SAFETY: the caller passes NULL or valid paths, which outlive this call (the
+    // references are not kept).
     unsafe { path_ref(path) }.is_some_and(|p| p.is(id_type))
 }
 
@@ -449,7 +417,8 @@ pub unsafe extern "C" fn anj_uri_path_outside_base(
     path: *const anj_uri_path_t,
     base: *const anj_uri_path_t,
 ) -> bool {
-    // SAFETY: forwarded caller guarantee.
+    // SAFETY: the caller passes NULL or valid paths, which outlive this call (the
+    // references are not kept).
     match unsafe { (path_ref(path), path_ref(base)) } {
         (Some(p), Some(b)) => !b.is_prefix_of(p),
         _ => true,
@@ -466,7 +435,8 @@ pub unsafe extern "C" fn anj_uri_path_increasing(
     previous_path: *const anj_uri_path_t,
     current_path: *const anj_uri_path_t,
 ) -> bool {
-    // SAFETY: forwarded caller guarantee.
+    // SAFETY: the caller passes NULL or valid paths, which outlive this call (the
+    // references are not kept).
     match unsafe { (path_ref(previous_path), path_ref(current_path)) } {
         (Some(prev), Some(cur)) => cur.is_after(prev),
         _ => false,
@@ -488,7 +458,8 @@ pub extern "C" fn anj_determine_block_buffer_size(buff_size: usize) -> u16 {
 pub unsafe extern "C" fn anj_uint16_to_string_value(out_buff: *mut c_char, value: u16) -> usize {
     let mut tmp = [0u8; U16_STR_MAX_LEN];
     let len = fmt_u64(&mut tmp, u64::from(value));
-    // SAFETY: forwarded caller guarantee; len <= 5.
+    // SAFETY: the caller passes NULL or an `out_buff` writable for the longest text of
+    // the type (5 bytes), and `len <= 5`.
     unsafe { copy_out(out_buff, tmp.get(..len).unwrap_or(&[])) }
 }
 
@@ -500,7 +471,8 @@ pub unsafe extern "C" fn anj_uint16_to_string_value(out_buff: *mut c_char, value
 pub unsafe extern "C" fn anj_uint32_to_string_value(out_buff: *mut c_char, value: u32) -> usize {
     let mut tmp = [0u8; U32_STR_MAX_LEN];
     let len = fmt_u64(&mut tmp, u64::from(value));
-    // SAFETY: forwarded caller guarantee; len <= 10.
+    // SAFETY: the caller passes NULL or an `out_buff` writable for the longest text of
+    // the type (10 bytes), and `len <= 10`.
     unsafe { copy_out(out_buff, tmp.get(..len).unwrap_or(&[])) }
 }
 
@@ -512,7 +484,8 @@ pub unsafe extern "C" fn anj_uint32_to_string_value(out_buff: *mut c_char, value
 pub unsafe extern "C" fn anj_uint64_to_string_value(out_buff: *mut c_char, value: u64) -> usize {
     let mut tmp = [0u8; U64_STR_MAX_LEN];
     let len = fmt_u64(&mut tmp, value);
-    // SAFETY: forwarded caller guarantee; len <= 20.
+    // SAFETY: the caller passes NULL or an `out_buff` writable for the longest text of
+    // the type (20 bytes), and `len <= 20`.
     unsafe { copy_out(out_buff, tmp.get(..len).unwrap_or(&[])) }
 }
 
@@ -524,7 +497,8 @@ pub unsafe extern "C" fn anj_uint64_to_string_value(out_buff: *mut c_char, value
 pub unsafe extern "C" fn anj_int64_to_string_value(out_buff: *mut c_char, value: i64) -> usize {
     let mut tmp = [0u8; I64_STR_MAX_LEN];
     let len = fmt_i64(&mut tmp, value);
-    // SAFETY: forwarded caller guarantee; len <= 20.
+    // SAFETY: the caller passes NULL or an `out_buff` writable for the longest text of
+    // the type (20 bytes), and `len <= 20`.
     unsafe { copy_out(out_buff, tmp.get(..len).unwrap_or(&[])) }
 }
 
@@ -538,7 +512,8 @@ pub unsafe extern "C" fn anj_int64_to_string_value(out_buff: *mut c_char, value:
 pub unsafe extern "C" fn anj_double_to_string_value(out_buff: *mut c_char, value: f64) -> usize {
     let mut tmp = [0u8; DOUBLE_STR_MAX_LEN];
     let len = fmt_f64(&mut tmp, value);
-    // SAFETY: forwarded caller guarantee; len <= 24.
+    // SAFETY: the caller passes NULL or an `out_buff` writable for the longest text of
+    // the type (24 bytes), and `len <= 24`.
     unsafe { copy_out(out_buff, tmp.get(..len).unwrap_or(&[])) }
 }
 
@@ -553,7 +528,8 @@ pub unsafe extern "C" fn anj_string_to_uint32_value(
     buff: *const c_char,
     buff_len: usize,
 ) -> c_int {
-    // SAFETY: forwarded caller guarantees.
+    // SAFETY: the caller passes NULL or a writable `out_val`, and NULL or a `buff`
+    // readable for `buff_len` bytes during the call.
     unsafe { store(out_val, in_bytes(buff, buff_len).and_then(parse_u32)) }
 }
 
@@ -567,7 +543,8 @@ pub unsafe extern "C" fn anj_string_to_uint64_value(
     buff: *const c_char,
     buff_len: usize,
 ) -> c_int {
-    // SAFETY: forwarded caller guarantees.
+    // SAFETY: the caller passes NULL or a writable `out_val`, and NULL or a `buff`
+    // readable for `buff_len` bytes during the call.
     unsafe { store(out_val, in_bytes(buff, buff_len).and_then(parse_u64)) }
 }
 
@@ -581,7 +558,8 @@ pub unsafe extern "C" fn anj_string_to_int64_value(
     buff: *const c_char,
     buff_len: usize,
 ) -> c_int {
-    // SAFETY: forwarded caller guarantees.
+    // SAFETY: the caller passes NULL or a writable `out_val`, and NULL or a `buff`
+    // readable for `buff_len` bytes during the call.
     unsafe { store(out_val, in_bytes(buff, buff_len).and_then(parse_i64)) }
 }
 
@@ -600,7 +578,7 @@ pub unsafe extern "C" fn anj_string_to_objlnk_value(
     }
     // SAFETY: non-NULL and NUL-terminated, per the caller.
     let text = unsafe { CStr::from_ptr(objlnk) }.to_bytes();
-    // SAFETY: forwarded caller guarantee.
+    // SAFETY: the caller passes NULL or an `out` writable for an object link.
     unsafe { store(out, parse_objlnk(text)) }
 }
 
@@ -616,7 +594,8 @@ pub unsafe extern "C" fn anj_string_to_double_value(
     buff: *const c_char,
     buff_len: usize,
 ) -> c_int {
-    // SAFETY: forwarded caller guarantees.
+    // SAFETY: the caller passes NULL or a writable `out_val`, and NULL or a `buff`
+    // readable for `buff_len` bytes during the call.
     unsafe { store(out_val, in_bytes(buff, buff_len).and_then(parse_f64)) }
 }
 
@@ -642,7 +621,8 @@ pub unsafe extern "C" fn anj_hexlify(
         Some(n) if n <= out_buff_size && n <= isize::MAX as usize => n,
         _ => return -1,
     };
-    // SAFETY: forwarded caller guarantee.
+    // SAFETY: the caller passes NULL or a `data` readable for `data_len` bytes during
+    // the call.
     let Some(input) = (unsafe { in_bytes(data.cast::<c_char>(), data_len) }) else {
         return -1;
     };
@@ -924,7 +904,19 @@ mod tests {
                 }
             );
             for bad in [
-                c"65536:0", c"1:65536", c"1", c":1", c"1:", c"a:1", c"1:1:1", c"-1:1", c"",
+                c"65536:0",
+                c"1:65536",
+                c"1",
+                c":1",
+                c"1:",
+                c"a:1",
+                c"1:1:1",
+                c"-1:1",
+                c"",
+                c"+3:0",
+                c"3:+0",
+                c"00000000003:0",
+                c"3:00000000000",
             ] {
                 assert_eq!(
                     anj_string_to_objlnk_value(&mut link, bad.as_ptr()),
@@ -933,6 +925,12 @@ mod tests {
                 );
             }
             assert_eq!(anj_string_to_objlnk_value(&mut link, core::ptr::null()), -1);
+            // Ten digits per part (leading zeros included) are the most there may be.
+            assert_eq!(
+                anj_string_to_objlnk_value(&mut link, c"0000000003:0000000007".as_ptr()),
+                0
+            );
+            assert_eq!(link, anj_objlnk_value_t { oid: 3, iid: 7 });
         }
     }
 

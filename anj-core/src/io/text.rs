@@ -354,24 +354,33 @@ impl Encoder for TextEncoder<'_> {
     }
 }
 
-/// Parses a decimal integer: optional sign, then 1+ digits, nothing else.
-pub fn parse_i64(s: &[u8]) -> Option<i64> {
-    let digits = s
-        .strip_prefix(b"-")
-        .or_else(|| s.strip_prefix(b"+"))
-        .unwrap_or(s);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+/// Parses unsigned decimal digits only (no sign, no space), one or more, with a value
+/// within `u64`: the integer grammar of text values and of the C API's
+/// `anj_string_to_*_value`.
+pub fn parse_digits(d: &[u8]) -> Option<u64> {
+    if d.is_empty() {
         return None;
     }
-    core::str::from_utf8(s).ok()?.parse().ok()
+    d.iter().try_fold(0u64, |acc, &c| {
+        let digit = c.checked_sub(b'0').filter(|v| *v <= 9)?;
+        acc.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
+/// Parses a decimal integer: optional sign, then [`parse_digits`], nothing else.
+pub fn parse_i64(s: &[u8]) -> Option<i64> {
+    let (negative, digits) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, s),
+    };
+    let magnitude = i128::from(parse_digits(digits)?);
+    i64::try_from(if negative { -magnitude } else { magnitude }).ok()
+}
+
+/// Parses an unsigned decimal integer: optional `+`, then [`parse_digits`].
 pub fn parse_u64(s: &[u8]) -> Option<u64> {
-    let digits = s.strip_prefix(b"+").unwrap_or(s);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    core::str::from_utf8(digits).ok()?.parse().ok()
+    parse_digits(s.strip_prefix(b"+").unwrap_or(s))
 }
 
 /// Parses a decimal float (`[-+]digits[.digits][e[-+]digits]`, plus `nan`/`inf` as the
@@ -393,14 +402,12 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     })
 }
 
-fn parse_objlnk(s: &[u8]) -> Option<Value<'static>> {
+/// Parses an object link `oid:iid`, each part as [`parse_u64`] and at most 65535.
+pub fn parse_objlnk(s: &[u8]) -> Option<(u16, u16)> {
     let colon = s.iter().position(|&c| c == b':')?;
     let oid = parse_u64(s.get(..colon)?)?;
     let iid = parse_u64(s.get(colon + 1..)?)?;
-    Some(Value::Objlnk {
-        oid: u16::try_from(oid).ok()?,
-        iid: u16::try_from(iid).ok()?,
-    })
+    Some((u16::try_from(oid).ok()?, u16::try_from(iid).ok()?))
 }
 
 /// Decoder of text/plain: one entry at the request path (resource or resource instance).
@@ -455,7 +462,10 @@ impl<'a> Decoder<'a> for TextDecoder<'a> {
                 b"1" => Value::Bool(true),
                 _ => return Err(bad),
             },
-            Some(DataType::Objlnk) => parse_objlnk(s).ok_or(bad)?,
+            Some(DataType::Objlnk) => {
+                let (oid, iid) = parse_objlnk(s).ok_or(bad)?;
+                Value::Objlnk { oid, iid }
+            }
         };
         Ok(Some(Entry::new(self.path, value)))
     }
@@ -464,6 +474,47 @@ impl<'a> Decoder<'a> for TextDecoder<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_and_object_link_grammar() {
+        assert_eq!(parse_digits(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_digits(b"000000000000000000000042"), Some(42));
+        for bad in [
+            &b""[..],
+            b"18446744073709551616",
+            b"+1",
+            b"-1",
+            b" 1",
+            b"1a",
+            b"/",
+            b":",
+        ] {
+            assert_eq!(parse_digits(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_u64(b"+7"), Some(7));
+        assert_eq!(parse_u64(b"++7"), None);
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"+9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64(b"9223372036854775808"), None);
+        assert_eq!(parse_i64(b"-9223372036854775809"), None);
+        assert_eq!(parse_i64(b"-0"), Some(0));
+        for bad in [&b""[..], b"-", b"+", b"--1", b"-+1", b"1-"] {
+            assert_eq!(parse_i64(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_objlnk(b"65535:0"), Some((65535, 0)));
+        assert_eq!(parse_objlnk(b"+3:007"), Some((3, 7)));
+        for bad in [
+            &b"65536:0"[..],
+            b"1:65536",
+            b"1",
+            b":1",
+            b"1:",
+            b"1:1:1",
+            b"-1:1",
+        ] {
+            assert_eq!(parse_objlnk(bad), None, "{bad:?}");
+        }
+    }
 
     fn enc(v: Value<'_>) -> Result<std::vec::Vec<u8>, IoError> {
         let mut buf = [0u8; 128];

@@ -15,6 +15,8 @@
 use crate::link::{NetStatus, Recv};
 use crate::time::{Duration, Instant, SEC};
 
+pub mod object;
+
 /// Port the servers are reached at unless the address names one.
 pub const NTP_PORT: &str = "123";
 /// Size of an NTP packet without extensions or MAC.
