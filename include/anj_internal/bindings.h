@@ -1538,7 +1538,8 @@ void anj_core_data_model_changed(anj_t *anj,
                                  enum anj_core_change_type_t change_type);
 
 /*
- Whether the data model is being accessed on the server's behalf right now.
+ Whether the data model is being accessed on the server's behalf right now. Inside a
+ handler or hook the client calls while it runs: always true (docs/reentry.md).
 
  # Safety
  `anj` was initialised.
