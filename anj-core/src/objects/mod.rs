@@ -1,3 +1,6 @@
 //! The data of the built-in LwM2M objects, as pointer-free types.
 
+pub mod builtin;
+#[cfg(feature = "default-fota-obj")]
+pub mod fw_update;
 pub mod security;
