@@ -154,7 +154,7 @@ pub const MICRO_LOG_FILE_IDS: &[(&str, u16)] = &[
     ("src/client/notify.rs", 1003),
     ("src/client/register.rs", 1004),
     ("src/client/requests.rs", 1005),
-    ("src/dm/fw_update.rs", 1006),
+    ("anj-core/src/objects/fw_update.rs", 1006),
     ("anj-core/src/download/mod.rs", 1007),
     ("src/driver.rs", 1008),
     ("src/ffi/coap_downloader.rs", 1009),

@@ -13,7 +13,7 @@ pub use anj_core::dm::attributes;
 pub mod builtin;
 /// cbindgen:ignore
 #[cfg(feature = "default-fota-obj")]
-pub mod fw_update;
+pub use anj_core::objects::fw_update;
 
 use crate::config::DM_MAX_OBJECTS_NUMBER;
 use crate::ffi::core::anj_t;

@@ -13,6 +13,8 @@ use crate::dm::builtin::*;
 use crate::ffi::core::anj_t;
 use crate::ffi::dm::*;
 use crate::io::value::Value;
+use anj_core::objects::device::{self, DeviceValue};
+use anj_core::objects::server::{AddError, ServerAction, ServerObject};
 
 const ERR_BAD_REQUEST: c_int = -128;
 const ERR_NOT_FOUND: c_int = -132;
@@ -179,23 +181,20 @@ static SERVER_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
     res_inst_delete: None,
 };
 
-/// The Server object context (`anj_dm_server_obj_t` in C; one instance).
+/// The Server object context (`anj_dm_server_obj_t` in C; one instance): the C table
+/// the data model reads, and the core's object, which does the work.
 #[repr(C)]
 pub struct ServerObj {
     obj: anj_dm_obj_t,
     inst: [anj_dm_obj_inst_t; 1],
-    data: ServerInstance,
-    backup: ServerInstance,
-    has_instance: bool,
+    state: ServerObject,
     installed: bool,
-    /// `has_instance` when the transaction began.
-    backup_has_instance: bool,
 }
 
 impl ServerObj {
     /// The instance, if the object has one.
     pub fn instance(&self) -> Option<&ServerInstance> {
-        self.has_instance.then_some(&self.data)
+        self.state.instance()
     }
 
     /// Whether the object is registered with a client.
@@ -206,8 +205,7 @@ impl ServerObj {
     /// Sets the (single) instance of an object not installed yet (persistence restore).
     pub fn set_instance(&mut self, d: ServerInstance) {
         debug_assert!(!self.installed);
-        self.data = d;
-        self.has_instance = true;
+        self.state.set_instance(d);
     }
 }
 
@@ -226,24 +224,21 @@ pub unsafe extern "C" fn anj_dm_server_obj_init(server_obj_ctx: *mut ServerObj) 
     if server_obj_ctx.is_null() {
         return;
     }
-    let empty = ServerInstance::EMPTY;
     // SAFETY: the caller provides writable storage for the whole context; we initialise
     // it in one write without reading the previous (uninitialised) contents.
     unsafe {
         server_obj_ctx.write(ServerObj {
             obj: anj_dm_obj_t {
-                oid: 1,
+                oid: anj_core::objects::server::OID,
                 version: c"1.2".as_ptr(),
                 handlers: &SERVER_HANDLERS,
                 insts: core::ptr::null(),
                 max_inst_count: 1,
             },
             inst: [EMPTY_INST],
-            data: empty,
-            backup: empty,
-            has_instance: false,
+            // With Bootstrap, the Bootstrap-Server creates and deletes the instance.
+            state: ServerObject::new(cfg!(feature = "bootstrap")),
             installed: false,
-            backup_has_instance: false,
         })
     }
 }
@@ -263,13 +258,14 @@ pub unsafe extern "C" fn anj_dm_server_obj_add_instance(
     }) else {
         return -1;
     };
-    if ctx.has_instance || ctx.installed {
+    if ctx.state.instance().is_some() || ctx.installed {
         crate::log_error!("server obj: only one instance is supported");
         return -1;
     }
-    // SAFETY: init pointers are NULL or valid per the init struct's contract.
+    // SAFETY: `init.binding` is NULL or a NUL-terminated string, per the init struct's
+    // contract.
     let binding = unsafe { cstr(init.binding) }.unwrap_or(b"U");
-    let mut d = ctx.data;
+    let mut d = ServerInstance::EMPTY;
     // SAFETY: `init.iid` is NULL or points to a valid value, per the init struct's
     // contract; it is only read.
     d.iid = unsafe { init.iid.as_ref() }.copied().unwrap_or(0);
@@ -283,8 +279,8 @@ pub unsafe extern "C" fn anj_dm_server_obj_add_instance(
         init.disable_timeout
     };
     d.notification_storing = init.notification_storing;
-    // SAFETY: `init.bootstrap_on_registration_failure` is NULL or points to a valid value, per the init struct's
-    // contract; it is only read.
+    // SAFETY: `init.bootstrap_on_registration_failure` is NULL or points to a valid value,
+    // per the init struct's contract; it is only read.
     d.bootstrap_on_failure = unsafe { init.bootstrap_on_registration_failure.as_ref() }
         .copied()
         .unwrap_or(true);
@@ -295,19 +291,23 @@ pub unsafe extern "C" fn anj_dm_server_obj_add_instance(
         .copied()
         .unwrap_or(anj_communication_retry_res_t::DEFAULT);
     d.default_notification_mode = init.default_notification_mode;
-    if !binding_valid(binding) || d.iid == ANJ_ID_INVALID || d.default_notification_mode > 1 {
-        crate::log_error!("server obj: invalid binding, iid or notification mode");
-        return -1;
+    match ctx.state.add_instance(d, binding) {
+        Ok(()) => 0,
+        Err(e) => {
+            match e {
+                AddError::Exists => {
+                    crate::log_error!("server obj: only one instance is supported")
+                }
+                AddError::Malformed => {
+                    crate::log_error!("server obj: invalid binding, iid or notification mode")
+                }
+                AddError::Invalid => {
+                    crate::log_error!("server obj: invalid instance (SSID, lifetime or periods)")
+                }
+            }
+            -1
+        }
     }
-    d.binding = [0; BINDING_SIZE];
-    d.binding[..binding.len()].copy_from_slice(binding);
-    if !d.valid() {
-        crate::log_error!("server obj: invalid instance (SSID, lifetime or periods)");
-        return -1;
-    }
-    ctx.data = d;
-    ctx.has_instance = true;
-    0
 }
 
 /// Registers the Server object with the data model.
@@ -329,15 +329,7 @@ pub unsafe extern "C" fn anj_dm_server_obj_install(
         if ctx.installed {
             return -1;
         }
-        ctx.inst[0] = if ctx.has_instance {
-            anj_dm_obj_inst_t {
-                iid: ctx.data.iid,
-                resources: SERVER_RES.0.as_ptr(),
-                res_count: SERVER_RES.0.len() as u16,
-            }
-        } else {
-            EMPTY_INST
-        };
+        ctx.sync();
         ctx.obj.insts = ctx.inst.as_ptr();
     }
     // SAFETY: the object lives inside the caller's context, which outlives the registration;
@@ -362,7 +354,7 @@ unsafe extern "C" fn server_res_read(
     // SAFETY: the engine calls this handler only for the Server object it was registered
     // with, with a valid out slot.
     let (ctx, out) = unsafe { (ctx_of::<ServerObj>(obj), &mut *out) };
-    match ctx.data.read(rid) {
+    match ctx.state.read_resource(rid) {
         Some(v) => {
             put(out, &v);
             0
@@ -386,7 +378,7 @@ unsafe extern "C" fn server_res_write(
         return ERR_NOT_FOUND;
     };
     let v = value_from_write(t, value);
-    match ctx.data.write(rid, &v) {
+    match ctx.state.write_resource(rid, &v) {
         Ok(()) => 0,
         Err(_) => ERR_BAD_REQUEST,
     }
@@ -432,14 +424,14 @@ unsafe extern "C" fn server_res_execute(
     // SAFETY: the engine calls this handler only for the Server object it was registered
     // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
-    match rid {
-        server_rid::DISABLE => {
-            let t = ctx.data.disable_timeout;
-            // SAFETY: `anj` is the client the engine called us for.
-            unsafe { crate::ffi::core::anj_core_server_obj_disable_executed(anj, t) };
+    match ctx.state.execute_resource(rid) {
+        Some(ServerAction::Disable { timeout }) => {
+            // SAFETY: `anj` is the client the engine called this handler for, and the
+            // callee only records the disable request in it.
+            unsafe { crate::ffi::core::anj_core_server_obj_disable_executed(anj, timeout) };
             0
         }
-        server_rid::UPDATE_TRIGGER => {
+        Some(ServerAction::RegistrationUpdate) => {
             // SAFETY: `anj` is the client the engine called this handler for, and the
             // callee only sets a request flag in it.
             unsafe {
@@ -447,7 +439,7 @@ unsafe extern "C" fn server_res_execute(
             };
             0
         }
-        server_rid::BOOTSTRAP_TRIGGER => {
+        Some(ServerAction::BootstrapRequest) => {
             // SAFETY: `anj` is the client the engine called this handler for, and the
             // callee only sets a request flag in it.
             unsafe {
@@ -455,7 +447,7 @@ unsafe extern "C" fn server_res_execute(
             };
             0
         }
-        _ => ERR_METHOD_NOT_ALLOWED,
+        None => ERR_METHOD_NOT_ALLOWED,
     }
 }
 
@@ -463,38 +455,22 @@ unsafe extern "C" fn server_transaction_begin(_anj: *mut anj_t, obj: *const anj_
     // SAFETY: the engine calls this handler only for the Server object it was registered
     // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
-    ctx.backup = ctx.data;
-    ctx.backup_has_instance = ctx.has_instance;
+    ctx.state.begin();
     0
 }
 
 impl ServerObj {
-    /// The instance table the data model reads, in step with `has_instance`.
+    /// The instance table the data model reads, in step with the core's instance.
     fn sync(&mut self) {
-        self.inst[0] = if self.has_instance {
-            anj_dm_obj_inst_t {
-                iid: self.data.iid,
+        self.inst[0] = match self.state.instance() {
+            Some(d) => anj_dm_obj_inst_t {
+                iid: d.iid,
                 resources: SERVER_RES.0.as_ptr(),
                 res_count: SERVER_RES.0.len() as u16,
-            }
-        } else {
-            EMPTY_INST
+            },
+            None => EMPTY_INST,
         };
     }
-}
-
-/// A new instance (Bootstrap-Write of an instance that does not exist): the defaults of
-/// `anj_dm_server_obj_add_instance`, with Lifetime 86400 s and no SSID yet (the
-/// transaction does not validate until one is written).
-/// A new instance's resources: the defaults (Lifetime 86400 s, Binding "U").
-fn server_defaults(iid: anj_iid_t) -> ServerInstance {
-    let mut d = ServerInstance {
-        iid,
-        lifetime: 86400,
-        ..ServerInstance::EMPTY
-    };
-    d.binding[0] = b'U';
-    d
 }
 
 unsafe extern "C" fn server_inst_create(
@@ -505,11 +481,11 @@ unsafe extern "C" fn server_inst_create(
     // SAFETY: the engine calls this handler only for the Server object it was registered
     // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
-    if ctx.has_instance || iid == ANJ_ID_INVALID {
+    // A new instance (Bootstrap-Write of an instance that does not exist) gets the
+    // defaults, no SSID yet: the transaction does not validate until one is written.
+    if !ctx.state.create(iid) {
         return ERR_INTERNAL;
     }
-    ctx.data = server_defaults(iid);
-    ctx.has_instance = true;
     ctx.sync();
     0
 }
@@ -524,10 +500,9 @@ unsafe extern "C" fn server_inst_reset(
     // SAFETY: the engine calls this handler only with the Server object it was registered
     // with, which lives inside its `ServerObj` context for as long as it is registered.
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
-    if !ctx.has_instance || ctx.data.iid != iid {
+    if !ctx.state.reset(iid) {
         return ERR_NOT_FOUND;
     }
-    ctx.data = server_defaults(iid);
     ctx.sync();
     0
 }
@@ -540,10 +515,9 @@ unsafe extern "C" fn server_inst_delete(
     // SAFETY: the engine calls this handler only for the Server object it was registered
     // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
-    if !ctx.has_instance || ctx.data.iid != iid {
+    if !ctx.state.delete(iid) {
         return ERR_NOT_FOUND;
     }
-    ctx.has_instance = false;
     ctx.sync();
     0
 }
@@ -555,7 +529,7 @@ unsafe extern "C" fn server_transaction_validate(
     // SAFETY: the engine calls this handler only for the Server object it was registered
     // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
-    if !ctx.has_instance || ctx.data.valid() {
+    if ctx.state.validate() {
         0
     } else {
         ERR_BAD_REQUEST
@@ -570,16 +544,13 @@ unsafe extern "C" fn server_transaction_end(
     // SAFETY: the engine calls this handler only for the Server object it was registered
     // with (the first field of its context, registered through a `*mut`).
     let ctx = unsafe { ctx_of::<ServerObj>(obj) };
-    if result != anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS {
-        ctx.data = ctx.backup;
-        ctx.has_instance = ctx.backup_has_instance;
+    let success = result == anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS;
+    let params_changed = ctx.state.end(success);
+    if !success {
         ctx.sync();
         return;
     }
-    let (old, new) = (ctx.backup, ctx.data);
-    if ctx.has_instance && ctx.backup_has_instance && old.lifetime != new.lifetime
-        || old.binding != new.binding
-    {
+    if params_changed {
         // A new lifetime or binding is reported to the server with an Update (LwM2M 1.1
         // TS Core §6.2.2: the Update carries changed parameters).
         // SAFETY: `anj` is the client the engine called us for; this only sets a flag.
@@ -1586,7 +1557,11 @@ pub struct DeviceObj {
     reboot_cb_arg: *mut core::ffi::c_void,
 }
 
-/// Supported bindings reported in /3/0/16: this client speaks UDP.
+/// The Device object's version (the core's [`device::VERSION`]), NUL-terminated for C.
+static DEVICE_VERSION: &CStr = c"1.0";
+
+/// Supported bindings reported in /3/0/16 (the core's [`device::SUPPORTED_BINDINGS`]),
+/// NUL-terminated for C.
 static SUPPORTED_BINDINGS: &CStr = c"U";
 
 /// Initialises and registers the Device object. The strings are not copied: they must
@@ -1612,8 +1587,8 @@ pub unsafe extern "C" fn anj_dm_device_obj_install(
     unsafe {
         ctx_ptr.as_ptr().write(DeviceObj {
             obj: anj_dm_obj_t {
-                oid: 3,
-                version: c"1.0".as_ptr(),
+                oid: device::OID,
+                version: DEVICE_VERSION.as_ptr(),
                 handlers: &DEVICE_HANDLERS,
                 insts: core::ptr::null(),
                 max_inst_count: 1,
@@ -1650,18 +1625,14 @@ unsafe extern "C" fn device_res_read(
     // SAFETY: the engine calls this handler only for the Device object it was registered
     // with, with a valid out slot.
     let (ctx, out) = unsafe { (ctx_of::<DeviceObj>(obj), &mut *out) };
-    let s = match rid {
-        device_rid::MANUFACTURER => ctx.strings[0],
-        device_rid::MODEL_NUMBER => ctx.strings[1],
-        device_rid::SERIAL_NUMBER => ctx.strings[2],
-        device_rid::FIRMWARE_VERSION => ctx.strings[3],
-        device_rid::SOFTWARE_VERSION => ctx.strings[4],
-        device_rid::SUPPORTED_BINDINGS => SUPPORTED_BINDINGS.as_ptr(),
-        device_rid::ERROR_CODE => {
-            out.int_value = 0;
+    let s = match device::resource_value(rid) {
+        Some(DeviceValue::Text(t)) => ctx.strings[t as usize],
+        Some(DeviceValue::SupportedBindings) => SUPPORTED_BINDINGS.as_ptr(),
+        Some(DeviceValue::ErrorCode) => {
+            out.int_value = device::NO_ERROR;
             return 0;
         }
-        _ => return ERR_NOT_FOUND,
+        None => return ERR_NOT_FOUND,
     };
     let s = if s.is_null() { c"".as_ptr() } else { s };
     out.bytes_or_string = anj_bytes_or_string_value_t {
@@ -1695,5 +1666,51 @@ unsafe extern "C" fn device_res_execute(
             0
         }
         None => ERR_INTERNAL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anj_core::dm::object::{ResKind, Resource};
+
+    /// The C tables list what the core's objects describe (they are what the C registry
+    /// and `anj_dm_*` calls see; the core's are what its own operations see).
+    fn same_as_core(c: &[anj_dm_res_t], core: &[Resource]) {
+        assert_eq!(c.len(), core.len());
+        for (c, r) in c.iter().zip(core) {
+            let kind = match c.kind {
+                anj_dm_res_kind_t::ANJ_DM_RES_R => ResKind::R,
+                anj_dm_res_kind_t::ANJ_DM_RES_RM => ResKind::RM,
+                anj_dm_res_kind_t::ANJ_DM_RES_W => ResKind::W,
+                anj_dm_res_kind_t::ANJ_DM_RES_WM => ResKind::WM,
+                anj_dm_res_kind_t::ANJ_DM_RES_RW => ResKind::RW,
+                anj_dm_res_kind_t::ANJ_DM_RES_RWM => ResKind::RWM,
+                anj_dm_res_kind_t::ANJ_DM_RES_E => ResKind::E,
+            };
+            let t = crate::ffi::dm_adapter::data_type(c.r#type);
+            assert_eq!((c.rid, kind, t), (r.rid, r.kind, r.data_type), "/{}", c.rid);
+            if r.kind.multiple() {
+                assert_eq!(c.max_inst_count, r.max_instances, "/{}", c.rid);
+            }
+        }
+    }
+
+    #[test]
+    fn the_c_tables_match_the_core_objects() {
+        same_as_core(&SERVER_RES.0, &anj_core::objects::server::RESOURCES);
+        same_as_core(&DEVICE_RES.0, &device::RESOURCES);
+        // SAFETY: `anj_dm_server_obj_init` writes the whole context it is given.
+        let server = unsafe {
+            let mut s = core::mem::MaybeUninit::<ServerObj>::uninit();
+            anj_dm_server_obj_init(s.as_mut_ptr());
+            s.assume_init()
+        };
+        assert_eq!(server.obj.oid, anj_core::objects::server::OID);
+        // SAFETY: the init sets `version` to a NUL-terminated string literal.
+        let version = unsafe { CStr::from_ptr(server.obj.version) };
+        assert_eq!(version.to_str(), Ok(anj_core::objects::server::VERSION));
+        assert_eq!(DEVICE_VERSION.to_str(), Ok(device::VERSION));
+        assert_eq!(SUPPORTED_BINDINGS.to_str(), Ok(device::SUPPORTED_BINDINGS));
     }
 }

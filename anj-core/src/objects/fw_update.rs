@@ -1,5 +1,5 @@
 //! The Firmware Update object /5 (LwM2M 1.1 TS Core, Appendix E.6): its state machine,
-//! free of pointers and of the C ABI. `crate::ffi::fw_update` turns it into an
+//! free of pointers and of the C ABI. The C face (`anj`'s `ffi::fw_update`) turns it into an
 //! `anj_dm_obj_t` and reaches the application's `anj_dm_fw_update_*` callbacks through
 //! [`FwEnv`].
 //!
@@ -566,7 +566,7 @@ mod tests {
 
     /// The application's side: every callback is logged; results can be scripted.
     #[derive(Default)]
-    struct Mock {
+    struct Mock<'a> {
         log: Vec<String>,
         data: Vec<u8>,
         changed: Vec<u16>,
@@ -579,10 +579,11 @@ mod tests {
         update: i32,
         /// `update_start` reports this update result itself, re-entering the object.
         report_inside_update: Option<i8>,
-        fsm: Option<*const FwUpdate>,
+        /// The state machine `update_start` re-enters (a shared borrow, as the C glue's).
+        fsm: Option<&'a FwUpdate>,
     }
 
-    impl FwEnv for Mock {
+    impl FwEnv for Mock<'_> {
         fn write_start(&mut self) -> i8 {
             self.log.push("start".into());
             self.data.clear();
@@ -611,9 +612,7 @@ mod tests {
         fn update_start(&mut self) -> i32 {
             self.log.push("update".into());
             if let (Some(r), Some(fsm)) = (self.report_inside_update, self.fsm) {
-                // SAFETY (test): the state machine outlives the call; only shared
-                // references to it exist, as in the C glue.
-                unsafe { &*fsm }.set_update_result(self, r);
+                fsm.set_update_result(self, r);
             }
             self.update
         }
@@ -626,7 +625,7 @@ mod tests {
         }
     }
 
-    impl Mock {
+    impl Mock<'_> {
         fn take(&mut self) -> (Vec<String>, Vec<u16>) {
             (
                 std::mem::take(&mut self.log),
