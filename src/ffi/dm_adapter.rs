@@ -64,6 +64,24 @@ impl<'h> CObject<'h> {
         }
     }
 
+    /// This adapter, starting from the positions `hint` gives (an earlier adapter's of the
+    /// same object, [`CObject::hint`]); they are checked before use, like its own.
+    #[inline]
+    pub fn hinted(self, hint: Hint) -> Self {
+        self.inst_at.set(hint.inst);
+        self.res_at.set(hint.res);
+        self
+    }
+
+    /// Where this adapter last found an instance and a resource.
+    #[inline]
+    pub fn hint(&self) -> Hint {
+        Hint {
+            inst: self.inst_at.get(),
+            res: self.res_at.get(),
+        }
+    }
+
     /// Instance `iid`: at the remembered position if it is still there, else searched
     /// for among the used slots.
     #[inline]
@@ -112,6 +130,24 @@ impl<'h> CObject<'h> {
         )?;
         Ok(out)
     }
+}
+
+/// Where a [`CObject`] found an instance and a resource (the ID and its position in the
+/// table), so that another adapter of the same object, later in the same request, looks
+/// there first instead of searching ([`CObject::hinted`]). Only a hint: the adapter checks
+/// that the ID is still at that position before it uses it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hint {
+    inst: (u16, usize),
+    res: (u16, usize),
+}
+
+impl Hint {
+    /// No position known.
+    pub const NONE: Hint = Hint {
+        inst: (ANJ_ID_INVALID, 0),
+        res: (ANJ_ID_INVALID, 0),
+    };
 }
 
 /// The position of resource `rid` in `list`, which is sorted by RID (the registration
@@ -405,7 +441,7 @@ impl Object for CObject<'_> {
 
     fn has_resource_instance(&self, iid: u16, rid: u16, riid: u16) -> bool {
         self.res(iid, rid)
-            .is_some_and(|r| self.obj.res_instances(r).contains(&riid))
+            .is_some_and(|r| self.obj.has_res_instance(r, riid))
     }
 }
 
@@ -493,7 +529,7 @@ pub fn read_resource<'r>(
     if res.kind.executable() {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    let exists = |r: u16| obj.res_instances(&res).contains(&r);
+    let exists = |r: u16| obj.has_res_instance(&res, r);
     match (res.kind.multiple(), riid) {
         (true, Some(r)) if exists(r) => {}
         (false, None) => {}
@@ -529,7 +565,7 @@ pub fn read_resource_raw(
     }
     let ids = path.as_slice();
     let riid = match (res.kind.multiple(), ids.get(3)) {
-        (true, Some(&riid)) if obj.res_instances(&res).contains(&riid) => riid,
+        (true, Some(&riid)) if obj.has_res_instance(&res, riid) => riid,
         (false, None) => ANJ_ID_INVALID,
         (true, None) => return Err(DmError::BAD_REQUEST),
         _ => return Err(DmError::NOT_FOUND),

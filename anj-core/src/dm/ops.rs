@@ -35,21 +35,30 @@ pub fn is_protected(oid: u16) -> bool {
 /// Checks that the instance, resource and resource instance `path` names exist in `obj`
 /// (4.04 if one does not). The object ID is not checked.
 pub fn check_exists<O: Object + ?Sized>(obj: &O, path: &Path) -> DmResult<()> {
+    lookup(obj, path).map(|_| ())
+}
+
+/// [`check_exists`], giving the description of the resource `path` names (`None` above
+/// the resource level), so that the checks that follow need not look it up again.
+#[inline]
+pub fn lookup<O: Object + ?Sized>(obj: &O, path: &Path) -> DmResult<Option<Resource>> {
     let ids = path.as_slice();
-    if let Some(&iid) = ids.get(1) {
-        if !obj.has_instance(iid) {
+    let Some(&iid) = ids.get(1) else {
+        return Ok(None);
+    };
+    if !obj.has_instance(iid) {
+        return Err(DmError::NOT_FOUND);
+    }
+    let Some(&rid) = ids.get(2) else {
+        return Ok(None);
+    };
+    let res = obj.find_resource(iid, rid).ok_or(DmError::NOT_FOUND)?;
+    if let Some(&riid) = ids.get(3) {
+        if !res.kind.multiple() || !obj.has_resource_instance(iid, rid, riid) {
             return Err(DmError::NOT_FOUND);
         }
-        if let Some(&rid) = ids.get(2) {
-            let res = obj.find_resource(iid, rid).ok_or(DmError::NOT_FOUND)?;
-            if let Some(&riid) = ids.get(3) {
-                if !res.kind.multiple() || !obj.has_resource_instance(iid, rid, riid) {
-                    return Err(DmError::NOT_FOUND);
-                }
-            }
-        }
     }
-    Ok(())
+    Ok(Some(res))
 }
 
 /* ---------------------------------------- read ---------------------------------------- */
