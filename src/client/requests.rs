@@ -1532,6 +1532,9 @@ fn discover(
         .map_err(|_| DmError::INTERNAL)?;
     #[cfg(all(feature = "discover-attr", feature = "observe"))]
     let (attrs, ssid) = (&*ctx.attrs, ctx.ssid);
+    // Without attributes of this server, no record has any: no lookup per record.
+    #[cfg(all(feature = "discover-attr", feature = "observe"))]
+    let any_attrs = attrs.any_for(ssid);
     send_payload(req, w, &mut |out, skip| {
         let mut lw = match skip {
             None => LinkWriter::new(out),
@@ -1551,7 +1554,7 @@ fn discover(
             // The attributes of each record (§6.3.6, §5.1.2); the target's own record also
             // shows those it inherits from the levels above it.
             #[cfg(all(feature = "discover-attr", feature = "observe"))]
-            {
+            if any_attrs {
                 let found = if first {
                     attrs.effective(ssid, &item.path)
                 } else {

@@ -144,7 +144,7 @@ impl Target {
 /// the Security object (and OSCORE) is not reachable through Device Management (4.01);
 /// a missing Object, Instance, Resource or Resource Instance is 4.04.
 pub fn resolve(reg: &Registry, path: &Path) -> DmResult<Target> {
-    resolve_full(reg, path).map(|r| r.target)
+    resolve_then(reg, path, |_, obj, _| Ok(Target { obj, path: *path }))
 }
 
 /// A [`Target`] resolved once for the request that names it: where its instance and
