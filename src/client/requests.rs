@@ -20,7 +20,7 @@ use super::{Client, Link};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 #[cfg(feature = "observe")]
 use crate::dm::attributes::AttrTable;
-use crate::dm::{self, DmError, DmResult, Object, Registry, Target, TxnSet, WriteKind};
+use crate::dm::{self, DmError, DmResult, Object, Registry, TxnSet, WriteKind};
 use crate::exchange::Dedup;
 use crate::ffi::core::anj_t;
 use crate::io::format::{self, Format};
@@ -1302,10 +1302,11 @@ fn response_format(req: &Message<'_>) -> DmResult<u16> {
     }
 }
 
+#[cfg(feature = "bootstrap")]
 pub(super) fn read(
     req: &Message<'_>,
     w: &mut MessageWriter<'_>,
-    target: &Target,
+    target: &dm::Target,
     ctx: &mut Ctx<'_>,
 ) -> DmResult<Code> {
     read_resolved(req, w, &dm::Resolved::of(*target), ctx)
@@ -1794,11 +1795,11 @@ fn each_target(
     reg: &Registry,
     p: &Path,
     skip_missing: bool,
-    f: &mut dyn FnMut(&Target) -> DmResult<()>,
+    f: &mut dyn FnMut(&dm::Target) -> DmResult<()>,
 ) -> DmResult<()> {
     if p.is_empty() {
         for obj in reg.iter().filter(|o| !dm::is_protected(o.oid())) {
-            f(&Target {
+            f(&dm::Target {
                 obj,
                 path: Path::new(&[obj.oid()]),
             })?;
