@@ -905,8 +905,6 @@ pub(super) enum Apply {
         path: Path,
         kind: WriteKind,
         any: bool,
-        /// Where the last lookup found the instance and resource.
-        hint: dm::Hint,
     },
     /// Create in `obj`: `named` is the instance ID the payload names (65535 if none) and
     /// the one created, once the first entry was seen.
@@ -951,11 +949,10 @@ impl Apply {
                     None => dm::resolve_full(reg, path)?,
                 };
                 let target = resolved.target;
-                let mut hint = resolved.hint();
                 txn.join(anj, target.obj)?;
                 let replace = op == Op::WriteReplace;
                 if replace {
-                    dm::replace_prepare_at(anj, &target, &mut hint)?;
+                    dm::replace_prepare_at(anj, &target, resolved.hint())?;
                 }
                 Ok(Apply::Write {
                     obj: target.obj,
@@ -966,7 +963,6 @@ impl Apply {
                         WriteKind::Partial
                     },
                     any: false,
-                    hint,
                 })
             }
             Op::Create => Ok(Apply::Create {
@@ -1002,9 +998,6 @@ impl Apply {
                 ..
             } => dm::resource_type(reg, &with_iid(p, *iid)),
             Apply::Create { named: None, .. } => None,
-            Apply::Write { obj, hint, .. } if p.oid() == Some(obj.oid()) => {
-                dm::resource_type_at(*obj, *hint, p)
-            }
             _ => dm::resource_type(reg, p),
         }
     }
@@ -1068,10 +1061,9 @@ impl Apply {
                 path: base,
                 kind,
                 any,
-                hint,
             } => {
                 *any = true;
-                dm::write_entry_at(anj, *obj, hint, base, path, value, *kind)
+                dm::write_entry_as(anj, *obj, base, path, value, *kind)
             }
             Apply::Create { obj, named } => {
                 let given = path.iid().ok_or(DmError::BAD_REQUEST)?;

@@ -144,7 +144,7 @@ impl Target {
 /// the Security object (and OSCORE) is not reachable through Device Management (4.01);
 /// a missing Object, Instance, Resource or Resource Instance is 4.04.
 pub fn resolve(reg: &Registry, path: &Path) -> DmResult<Target> {
-    resolve_then(reg, path, |_, obj, _| Ok(Target { obj, path: *path }))
+    resolve_full(reg, path).map(|r| r.target)
 }
 
 /// A [`Target`] resolved once for the request that names it: where its instance and
@@ -449,41 +449,14 @@ pub fn write_value(anj: *mut anj_t, obj: ObjRef, path: &Path, value: &Value<'_>)
     write_entry(anj, obj, path, path, value, WriteKind::Partial)
 }
 
-/// [`write_entry_as`] through an adapter that starts at `hint`, which is then updated
-/// to where this write found its instance and resource.
-pub fn write_entry_at(
-    anj: *mut anj_t,
-    obj: ObjRef,
-    hint: &mut Hint,
-    base: &Path,
-    path: &Path,
-    value: &WriteValue<'_>,
-    kind: WriteKind,
-) -> DmResult<()> {
-    let mut o = CObject::new(obj, anj).hinted(*hint);
-    let r = ops::write_entry(&mut o, base, path, value, kind);
-    *hint = o.hint();
-    r
-}
-
-/// [`resource_type`] in `obj` (the registered object of `path`'s OID), its lookup
-/// starting at `hint`.
-pub fn resource_type_at(obj: ObjRef, hint: Hint, path: &Path) -> Option<DataType> {
-    ops::resource_type(&view(obj).hinted(hint), path)
-}
-
 /// The first step of a Write-Replace (§6.3.3): [`ops::replace_prepare`].
 pub fn replace_prepare(anj: *mut anj_t, target: &Target) -> DmResult<()> {
-    let mut hint = Hint::NONE;
-    replace_prepare_at(anj, target, &mut hint)
+    replace_prepare_at(anj, target, Hint::NONE)
 }
 
-/// [`replace_prepare`] through an adapter that starts at `hint`, which is then updated.
-pub fn replace_prepare_at(anj: *mut anj_t, target: &Target, hint: &mut Hint) -> DmResult<()> {
-    let mut o = target.object(anj).hinted(*hint);
-    let r = ops::replace_prepare(&mut o, &target.path);
-    *hint = o.hint();
-    r
+/// [`replace_prepare`] through an adapter that starts at `hint`.
+pub fn replace_prepare_at(anj: *mut anj_t, target: &Target, hint: Hint) -> DmResult<()> {
+    ops::replace_prepare(&mut target.object(anj).hinted(hint), &target.path)
 }
 
 /// Deletes every instance of Multiple-Instance Resource /obj/iid/rid:
