@@ -1316,7 +1316,7 @@ fn read_resolved(
     // The target before the format, as Anjay Lite: a resource that cannot be read is
     // 4.05 whatever the Accept (test_dm.py::test_read_write_on_unsupported_resources).
     if target.path.len() >= 3 {
-        resolved.check_readable()?;
+        resolved.check_readable_resource()?;
     }
     let cf = response_format(req)?;
     w.uint_option(opt::CONTENT_FORMAT, cf.into())

@@ -161,12 +161,18 @@ pub struct Resolved {
 
 /// [`resolve`], keeping what the lookup found ([`Resolved`]).
 pub fn resolve_full(reg: &Registry, path: &Path) -> DmResult<Resolved> {
-    resolve_then(reg, path, |v, obj, res| {
-        Ok(Resolved {
-            target: Target { obj, path: *path },
-            hint: v.hint(),
-            res,
-        })
+    let ids = path.as_slice();
+    let oid = *ids.first().ok_or(DmError::METHOD_NOT_ALLOWED)?;
+    if is_protected(oid) {
+        return Err(DmError::UNAUTHORIZED);
+    }
+    let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
+    let v = view(obj);
+    let res = ops::lookup(&v, path)?;
+    Ok(Resolved {
+        target: Target { obj, path: *path },
+        hint: v.hint(),
+        res,
     })
 }
 
@@ -212,15 +218,12 @@ impl Resolved {
         }
     }
 
-    /// [`check_readable`] of the target.
-    pub fn check_readable(&self) -> DmResult<()> {
-        if self.target.path.len() >= 3 {
-            return match self.res {
-                Some(r) if r.kind.readable() => Ok(()),
-                _ => Err(DmError::METHOD_NOT_ALLOWED),
-            };
+    /// [`check_readable`] of a target at the resource level or below (4.05 above it).
+    pub fn check_readable_resource(&self) -> DmResult<()> {
+        match self.res {
+            Some(r) if r.kind.readable() => Ok(()),
+            _ => Err(DmError::METHOD_NOT_ALLOWED),
         }
-        ops::check_readable(&self.object(core::ptr::null_mut()), &self.target.path)
     }
 
     /// [`count_readable`] of the target.
@@ -241,25 +244,6 @@ impl Resolved {
             enc,
         )
     }
-}
-
-/// [`resolve`], then `f` with the lookup view of the object it used, for more lookups
-/// along the same path (the view remembers where it found the instance and resource).
-#[inline(always)]
-fn resolve_then<R>(
-    reg: &Registry,
-    path: &Path,
-    f: impl FnOnce(&CObject<'static>, ObjRef, Option<Resource>) -> DmResult<R>,
-) -> DmResult<R> {
-    let ids = path.as_slice();
-    let oid = *ids.first().ok_or(DmError::METHOD_NOT_ALLOWED)?;
-    if is_protected(oid) {
-        return Err(DmError::UNAUTHORIZED);
-    }
-    let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
-    let v = view(obj);
-    let res = ops::lookup(&v, path)?;
-    f(&v, obj, res)
 }
 
 /// Encodes every readable value under `target` into `enc`: [`ops::read_each`].
@@ -290,7 +274,7 @@ pub fn count_readable(target: &Target) -> DmResult<usize> {
 /// Whether the resource at `path` (resource or resource instance level) may be written:
 /// 4.04 when it does not exist, 4.05 when it is not writable.
 pub fn check_writable(reg: &Registry, path: &Path) -> DmResult<()> {
-    resolve_then(reg, path, |v, _, _| ops::check_writable(v, path))
+    resolve_full(reg, path)?.check_writable()
 }
 
 /// Whether `path` has anything a Read would return (LwM2M 1.1 TS Core §6.3.1): 4.04 when
@@ -307,8 +291,11 @@ pub fn check_readable(reg: &Registry, path: &Path) -> DmResult<()> {
             Err(DmError::METHOD_NOT_ALLOWED)
         };
     }
-    resolve_then(reg, path, |v, _, _| Ok(ops::check_readable(v, path)))
-        .map_err(|_| DmError::NOT_FOUND)?
+    let r = resolve_full(reg, path).map_err(|_| DmError::NOT_FOUND)?;
+    match path.len() {
+        1 | 2 => ops::check_readable(&r.object(core::ptr::null_mut()), path),
+        _ => r.check_readable_resource(),
+    }
 }
 
 /// Reads one resource value by absolute path, bypassing the Security access rule (the

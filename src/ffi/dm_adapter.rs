@@ -28,8 +28,10 @@ use crate::ffi::dm::*;
 pub struct CObject<'h> {
     obj: ObjRef,
     anj: *mut anj_t,
-    inst_at: Cell<(u16, usize)>,
-    res_at: Cell<(u16, usize)>,
+    // Positions as u16: the tables' lengths are u16 counts (`max_inst_count`,
+    // `res_count`), so every position fits.
+    inst_at: Cell<(u16, u16)>,
+    res_at: Cell<(u16, u16)>,
     // Read by `read_external` only.
     #[cfg_attr(not(feature = "external-data"), allow(dead_code))]
     hold: Option<&'h mut ExtHold>,
@@ -91,7 +93,11 @@ impl<'h> CObject<'h> {
         }
         let (last, at) = self.inst_at.get();
         if last == iid {
-            if let Some(i) = self.obj.instance_slot(at).filter(|i| i.iid == iid) {
+            if let Some(i) = self
+                .obj
+                .instance_slot(usize::from(at))
+                .filter(|i| i.iid == iid)
+            {
                 return Some(i);
             }
         }
@@ -100,7 +106,7 @@ impl<'h> CObject<'h> {
             .iter()
             .take_while(|i| i.iid != ANJ_ID_INVALID)
             .position(|i| i.iid == iid)?;
-        self.inst_at.set((iid, at));
+        self.inst_at.set((iid, at as u16));
         slots.get(at)
     }
 
@@ -112,12 +118,12 @@ impl<'h> CObject<'h> {
         let list = self.obj.resources(self.inst(iid)?);
         let (last, at) = self.res_at.get();
         if last == rid {
-            if let Some(r) = list.get(at).filter(|r| r.rid == rid) {
+            if let Some(r) = list.get(usize::from(at)).filter(|r| r.rid == rid) {
                 return Some(r);
             }
         }
         let at = find_rid(list, rid)?;
-        self.res_at.set((rid, at));
+        self.res_at.set((rid, at as u16));
         list.get(at)
     }
 
@@ -138,8 +144,8 @@ impl<'h> CObject<'h> {
 /// that the ID is still at that position before it uses it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hint {
-    inst: (u16, usize),
-    res: (u16, usize),
+    inst: (u16, u16),
+    res: (u16, u16),
 }
 
 impl Hint {
@@ -292,7 +298,7 @@ impl Object for CObject<'_> {
         if iid == ANJ_ID_INVALID || !prev_used {
             return None;
         }
-        self.inst_at.set((iid, index));
+        self.inst_at.set((iid, index as u16));
         Some(iid)
     }
 
@@ -303,7 +309,7 @@ impl Object for CObject<'_> {
     #[inline]
     fn resource(&self, iid: u16, index: usize) -> Option<Resource> {
         let res = self.obj.resources(self.inst(iid)?).get(index)?;
-        self.res_at.set((res.rid, index));
+        self.res_at.set((res.rid, index as u16));
         Some(describe(res))
     }
 
