@@ -846,6 +846,18 @@ mod tests {
         assert_eq!(recs[3]["n"], "/5702/2");
         assert_eq!(recs[3]["v"], 9);
         assert_eq!(count_readable(&mut s, &Path::new(&[3303, 0])), Ok(4));
+        // The count walks like the read: the whole object, one multi-instance resource,
+        // one of its instances (present or not), a missing instance, an executable.
+        let count = |s: &mut Sensor, ids: &[u16]| count_readable(s, &Path::new(ids));
+        assert_eq!(count(&mut s, &[3303]), Ok(8));
+        assert_eq!(count(&mut s, &[3303, 0, 5702]), Ok(2));
+        assert_eq!(count(&mut s, &[3303, 0, 5702, 2]), Ok(1));
+        assert_eq!(count(&mut s, &[3303, 0, 5702, 1]), Ok(0));
+        assert_eq!(count(&mut s, &[3303, 1]), Ok(0));
+        assert_eq!(
+            count(&mut s, &[3303, 0, 5605]),
+            Err(DmError::METHOD_NOT_ALLOWED)
+        );
         // A single resource that is not readable, and one that does not exist.
         assert_eq!(
             read_json(&mut s, &Path::new(&[3303, 0, 5605])),
