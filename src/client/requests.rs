@@ -20,7 +20,7 @@ use super::{Client, Link};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 #[cfg(feature = "observe")]
 use crate::dm::attributes::AttrTable;
-use crate::dm::{self, DmError, DmResult, Object, Registry, Target, TxnSet, WriteKind};
+use crate::dm::{self, DmError, DmResult, Object, Registry, TxnSet, WriteKind};
 use crate::exchange::Dedup;
 use crate::ffi::core::anj_t;
 use crate::io::format::{self, Format};
@@ -476,7 +476,7 @@ fn process(req: &Message<'_>, w: &mut MessageWriter<'_>, ctx: &mut Ctx<'_>) -> D
     };
     match op {
         Op::Read => {
-            let target = dm::resolve(ctx.reg, &path)?;
+            let target = dm::resolve_full(ctx.reg, &path)?;
             // Observe on the first block only: later blocks of a notification are plain
             // GETs (RFC 7959 §2.6), and so are those of a server that repeats the option.
             #[cfg(feature = "observe")]
@@ -486,7 +486,7 @@ fn process(req: &Message<'_>, w: &mut MessageWriter<'_>, ctx: &mut Ctx<'_>) -> D
             {
                 return observe(req, w, &target, flag, ctx);
             }
-            read(req, w, &target, ctx)
+            read_resolved(req, w, &target, ctx)
         }
         Op::Discover => discover(req, w, &path, ctx),
         Op::WriteReplace | Op::WritePartial => {
@@ -758,7 +758,7 @@ fn block1_begin(req: &Message<'_>, path: &Path, op: Op, ctx: &mut Ctx<'_>) -> Dm
     // A format that cannot be decoded piece by piece must fit in one message.
     let state = fmt.initial_state(*path).ok_or(DmError::TOO_LARGE)?;
     let mut txn = TxnSet::default();
-    match Apply::begin(op, path, ctx.reg, ctx.anj, &mut txn) {
+    match Apply::begin(op, path, None, ctx.reg, ctx.anj, &mut txn) {
         Ok(apply) => Ok(Streamed {
             apply,
             txn,
@@ -933,20 +933,26 @@ pub(super) enum Apply {
 impl Apply {
     /// Begins the operation on the data model: the target object's transaction, and for
     /// a Write-Replace the reset of the instance or multi-instance resource.
+    /// `resolved`: the target of a Write as the request resolved it, if it did.
     fn begin(
         op: Op,
         path: &Path,
+        resolved: Option<dm::Resolved>,
         reg: &Registry,
         anj: *mut anj_t,
         txn: &mut TxnSet,
     ) -> DmResult<Apply> {
         match op {
             Op::WriteReplace | Op::WritePartial => {
-                let target = dm::resolve(reg, path)?;
+                let resolved = match resolved {
+                    Some(r) => r,
+                    None => dm::resolve_full(reg, path)?,
+                };
+                let target = resolved.target;
                 txn.join(anj, target.obj)?;
                 let replace = op == Op::WriteReplace;
                 if replace {
-                    dm::replace_prepare(anj, &target)?;
+                    dm::replace_prepare_at(anj, &target, resolved.hint())?;
                 }
                 Ok(Apply::Write {
                     obj: target.obj,
@@ -1122,8 +1128,9 @@ impl Apply {
         match *self {
             Apply::Write { path, any, .. } => {
                 // A single value must be there when the target is one.
-                let single = path.len() == 4 || (path.len() == 3 && !dm::is_multiple(reg, &path));
-                if single && !any {
+                let single =
+                    || path.len() == 4 || (path.len() == 3 && !dm::is_multiple(reg, &path));
+                if !any && single() {
                     return Err(DmError::BAD_REQUEST);
                 }
                 Ok(None)
@@ -1287,16 +1294,29 @@ fn response_format(req: &Message<'_>) -> DmResult<u16> {
     }
 }
 
+#[cfg(feature = "bootstrap")]
 pub(super) fn read(
     req: &Message<'_>,
     w: &mut MessageWriter<'_>,
-    target: &Target,
+    target: &dm::Target,
     ctx: &mut Ctx<'_>,
 ) -> DmResult<Code> {
+    read_resolved(req, w, &dm::Resolved::of(*target), ctx)
+}
+
+/// [`read`] of a target resolved by this request (nothing was called in between that may
+/// have changed the object's tables).
+fn read_resolved(
+    req: &Message<'_>,
+    w: &mut MessageWriter<'_>,
+    resolved: &dm::Resolved,
+    ctx: &mut Ctx<'_>,
+) -> DmResult<Code> {
+    let target = &resolved.target;
     // The target before the format, as Anjay Lite: a resource that cannot be read is
     // 4.05 whatever the Accept (test_dm.py::test_read_write_on_unsupported_resources).
     if target.path.len() >= 3 {
-        dm::check_readable(ctx.reg, &target.path)?;
+        resolved.check_readable_resource()?;
     }
     let cf = response_format(req)?;
     w.uint_option(opt::CONTENT_FORMAT, cf.into())
@@ -1304,7 +1324,7 @@ pub(super) fn read(
     let fmt = Format::from_content_format(cf).ok_or(DmError::NOT_ACCEPTABLE)?;
     // A single-value format can only answer for a single value.
     let path = &target.path;
-    let single = path.len() == 4 || (path.len() == 3 && !dm::is_multiple(ctx.reg, path));
+    let single = path.len() == 4 || (path.len() == 3 && !resolved.is_multiple());
     if fmt.is_single_value() && !single {
         return Err(DmError::NOT_ACCEPTABLE);
     }
@@ -1321,11 +1341,11 @@ pub(super) fn read(
     let hold = &mut dm::ExtHold::default();
     let r = send_payload(req, w, &mut |out, skip| {
         let count = match fmt.counts_records() {
-            true => dm::count_readable(target)?,
+            true => resolved.count_readable()?,
             false => 0,
         };
         let mut enc = fmt.counted_encoder(target.path, out, skip, count);
-        dm::read_each_held(anj, target, &mut enc, hold)?;
+        resolved.read_each_held(anj, &mut enc, hold)?;
         enc.finish().map_err(io_error)
     });
     #[cfg(feature = "external-data")]
@@ -1347,15 +1367,16 @@ pub(super) fn read(
 fn observe(
     req: &Message<'_>,
     w: &mut MessageWriter<'_>,
-    target: &Target,
+    resolved: &dm::Resolved,
     flag: u32,
     ctx: &mut Ctx<'_>,
 ) -> DmResult<Code> {
     use crate::observe::{EvalState, SEQ_MASK};
+    let target = &resolved.target;
     let token = req.token();
     if flag != 0 {
         ctx.observe.cancel_token(token);
-        return read(req, w, target, ctx);
+        return read_resolved(req, w, resolved, ctx);
     }
     #[cfg(feature = "lwm2m12")]
     let req_attrs = request_attrs(req, &target.path, ctx)?;
@@ -1366,7 +1387,7 @@ fn observe(
     } else {
         crate::log_warning!("observation table full: answering as a plain Read");
     }
-    let code = read(req, w, target, ctx)?;
+    let code = read_resolved(req, w, resolved, ctx)?;
     if room {
         ctx.observe.cancel_token(token);
         let cf = response_format(req)?;
@@ -1504,6 +1525,9 @@ fn discover(
         .map_err(|_| DmError::INTERNAL)?;
     #[cfg(all(feature = "discover-attr", feature = "observe"))]
     let (attrs, ssid) = (&*ctx.attrs, ctx.ssid);
+    // Without attributes of this server, no record has any: no lookup per record.
+    #[cfg(all(feature = "discover-attr", feature = "observe"))]
+    let any_attrs = attrs.any_for(ssid);
     send_payload(req, w, &mut |out, skip| {
         let mut lw = match skip {
             None => LinkWriter::new(out),
@@ -1523,7 +1547,7 @@ fn discover(
             // The attributes of each record (§6.3.6, §5.1.2); the target's own record also
             // shows those it inherits from the levels above it.
             #[cfg(all(feature = "discover-attr", feature = "observe"))]
-            {
+            if any_attrs {
                 let found = if first {
                     attrs.effective(ssid, &item.path)
                 } else {
@@ -1598,14 +1622,14 @@ fn write(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>, replace: bool) -> Dm
     if path.len() < 2 {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    dm::resolve(ctx.reg, path)?;
+    let resolved = dm::resolve_full(ctx.reg, path)?;
     let fmt = input_format(req)?;
     let op = if replace {
         Op::WriteReplace
     } else {
         Op::WritePartial
     };
-    run_one_shot(Some(fmt), op, path, req.payload(), ctx).map(|_| ())
+    run_one_shot(Some(fmt), op, path, Some(resolved), req.payload(), ctx).map(|_| ())
 }
 
 /// A Write, Create or Write-Composite whose payload came whole: begin, apply every entry
@@ -1617,6 +1641,7 @@ fn run_one_shot(
     fmt: Option<Format>,
     op: Op,
     path: &Path,
+    resolved: Option<dm::Resolved>,
     payload: &[u8],
     ctx: &mut Ctx<'_>,
 ) -> DmResult<Option<(u16, u16)>> {
@@ -1624,7 +1649,7 @@ fn run_one_shot(
     let reg = ctx.reg;
     let mut txn = TxnSet::default();
     let result = (|| {
-        let mut apply = Apply::begin(op, path, reg, anj, &mut txn)?;
+        let mut apply = Apply::begin(op, path, resolved, reg, anj, &mut txn)?;
         let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
         let fmt = match fmt {
             Some(f) => f,
@@ -1696,7 +1721,8 @@ fn create(
     } else {
         Some(input_format(req)?)
     };
-    let (oid, iid) = run_one_shot(fmt, Op::Create, path, payload, ctx)?.ok_or(DmError::INTERNAL)?;
+    let (oid, iid) =
+        run_one_shot(fmt, Op::Create, path, None, payload, ctx)?.ok_or(DmError::INTERNAL)?;
     // No Update follows: the server made the change itself (as in Anjay Lite).
     location(w, oid, iid)
 }
@@ -1761,11 +1787,11 @@ fn each_target(
     reg: &Registry,
     p: &Path,
     skip_missing: bool,
-    f: &mut dyn FnMut(&Target) -> DmResult<()>,
+    f: &mut dyn FnMut(&dm::Target) -> DmResult<()>,
 ) -> DmResult<()> {
     if p.is_empty() {
         for obj in reg.iter().filter(|o| !dm::is_protected(o.oid())) {
-            f(&Target {
+            f(&dm::Target {
                 obj,
                 path: Path::new(&[obj.oid()]),
             })?;
@@ -1886,6 +1912,7 @@ fn write_composite(req: &Message<'_>, ctx: &mut Ctx<'_>) -> DmResult<()> {
             Some(fmt),
             Op::WriteComposite,
             &Path::ROOT,
+            None,
             req.payload(),
             ctx,
         )

@@ -18,10 +18,13 @@ pub use anj_core::objects::fw_update;
 use crate::config::DM_MAX_OBJECTS_NUMBER;
 use crate::ffi::core::anj_t;
 pub use crate::ffi::dm::ObjRef;
-pub use crate::ffi::dm_adapter::{read_resource, read_resource_raw, value_to_c, CObject, ExtHold};
+pub use crate::ffi::dm_adapter::{
+    read_resource, read_resource_raw, value_to_c, CObject, ExtHold, Hint,
+};
 use crate::io::format::AnyEncoder;
 use crate::io::value::{DataType, Path, Value};
 
+pub use anj_core::dm::object::Resource;
 pub use anj_core::dm::ops::{
     self, default_depth, io_error, is_protected, valid_execute_args, DiscoverItem, WriteKind,
 };
@@ -141,17 +144,23 @@ impl Target {
 /// the Security object (and OSCORE) is not reachable through Device Management (4.01);
 /// a missing Object, Instance, Resource or Resource Instance is 4.04.
 pub fn resolve(reg: &Registry, path: &Path) -> DmResult<Target> {
-    resolve_then(reg, path, |_, obj| Ok(Target { obj, path: *path }))
+    resolve_full(reg, path).map(|r| r.target)
 }
 
-/// [`resolve`], then `f` with the lookup view of the object it used, for more lookups
-/// along the same path (the view remembers where it found the instance and resource).
-#[inline(always)]
-fn resolve_then<R>(
-    reg: &Registry,
-    path: &Path,
-    f: impl FnOnce(&CObject<'static>, ObjRef) -> DmResult<R>,
-) -> DmResult<R> {
+/// A [`Target`] resolved once for the request that names it: where its instance and
+/// resource were found (a [`Hint`] for the adapters the request uses next, so they do
+/// not search again), and, at the resource level and below, the resource's description
+/// for the checks made before the request calls any handler (a handler may change the
+/// tables; the hint is checked before use, the description is not).
+#[derive(Clone, Copy)]
+pub struct Resolved {
+    pub target: Target,
+    hint: Hint,
+    res: Option<Resource>,
+}
+
+/// [`resolve`], keeping what the lookup found ([`Resolved`]).
+pub fn resolve_full(reg: &Registry, path: &Path) -> DmResult<Resolved> {
     let ids = path.as_slice();
     let oid = *ids.first().ok_or(DmError::METHOD_NOT_ALLOWED)?;
     if is_protected(oid) {
@@ -159,8 +168,82 @@ fn resolve_then<R>(
     }
     let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
     let v = view(obj);
-    ops::check_exists(&v, path)?;
-    f(&v, obj)
+    let res = ops::lookup(&v, path)?;
+    Ok(Resolved {
+        target: Target { obj, path: *path },
+        hint: v.hint(),
+        res,
+    })
+}
+
+impl Resolved {
+    /// A target made elsewhere (its path exists), with its resource looked up.
+    pub fn of(target: Target) -> Resolved {
+        let v = view(target.obj);
+        let res = ops::lookup(&v, &target.path).ok().flatten();
+        Resolved {
+            target,
+            hint: v.hint(),
+            res,
+        }
+    }
+
+    /// The target object, with the `anj_t *` its handlers get, starting its lookups
+    /// where the resolution found the instance and resource.
+    #[inline]
+    pub fn object(&self, anj: *mut anj_t) -> CObject<'static> {
+        CObject::new(self.target.obj, anj).hinted(self.hint)
+    }
+
+    /// Where the resolution found the instance and resource.
+    pub fn hint(&self) -> Hint {
+        self.hint
+    }
+
+    /// [`is_multiple`] of the target.
+    pub fn is_multiple(&self) -> bool {
+        self.res.is_some_and(|r| r.kind.multiple())
+    }
+
+    /// [`resource_type`] of the target.
+    pub fn resource_type(&self) -> Option<DataType> {
+        self.res.map(|r| r.data_type)
+    }
+
+    /// [`check_writable`] of the target (4.05 above the resource level).
+    pub fn check_writable(&self) -> DmResult<()> {
+        match self.res {
+            Some(r) if r.kind.writable() => Ok(()),
+            _ => Err(DmError::METHOD_NOT_ALLOWED),
+        }
+    }
+
+    /// [`check_readable`] of a target at the resource level or below (4.05 above it).
+    pub fn check_readable_resource(&self) -> DmResult<()> {
+        match self.res {
+            Some(r) if r.kind.readable() => Ok(()),
+            _ => Err(DmError::METHOD_NOT_ALLOWED),
+        }
+    }
+
+    /// [`count_readable`] of the target.
+    pub fn count_readable(&self) -> DmResult<usize> {
+        ops::count_readable(&mut self.object(core::ptr::null_mut()), &self.target.path)
+    }
+
+    /// [`read_each_held`] of the target.
+    pub fn read_each_held(
+        &self,
+        anj: *mut anj_t,
+        enc: &mut AnyEncoder<'_>,
+        hold: &mut ExtHold,
+    ) -> DmResult<()> {
+        ops::read_each(
+            &mut CObject::with_hold(self.target.obj, anj, hold).hinted(self.hint),
+            &self.target.path,
+            enc,
+        )
+    }
 }
 
 /// Encodes every readable value under `target` into `enc`: [`ops::read_each`].
@@ -191,7 +274,7 @@ pub fn count_readable(target: &Target) -> DmResult<usize> {
 /// Whether the resource at `path` (resource or resource instance level) may be written:
 /// 4.04 when it does not exist, 4.05 when it is not writable.
 pub fn check_writable(reg: &Registry, path: &Path) -> DmResult<()> {
-    resolve_then(reg, path, |v, _| ops::check_writable(v, path))
+    resolve_full(reg, path)?.check_writable()
 }
 
 /// Whether `path` has anything a Read would return (LwM2M 1.1 TS Core §6.3.1): 4.04 when
@@ -208,8 +291,11 @@ pub fn check_readable(reg: &Registry, path: &Path) -> DmResult<()> {
             Err(DmError::METHOD_NOT_ALLOWED)
         };
     }
-    resolve_then(reg, path, |v, _| Ok(ops::check_readable(v, path)))
-        .map_err(|_| DmError::NOT_FOUND)?
+    let r = resolve_full(reg, path).map_err(|_| DmError::NOT_FOUND)?;
+    match path.len() {
+        1 | 2 => ops::check_readable(&r.object(core::ptr::null_mut()), path),
+        _ => r.check_readable_resource(),
+    }
 }
 
 /// Reads one resource value by absolute path, bypassing the Security access rule (the
@@ -352,7 +438,12 @@ pub fn write_value(anj: *mut anj_t, obj: ObjRef, path: &Path, value: &Value<'_>)
 
 /// The first step of a Write-Replace (§6.3.3): [`ops::replace_prepare`].
 pub fn replace_prepare(anj: *mut anj_t, target: &Target) -> DmResult<()> {
-    ops::replace_prepare(&mut target.object(anj), &target.path)
+    replace_prepare_at(anj, target, Hint::NONE)
+}
+
+/// [`replace_prepare`] through an adapter that starts at `hint`.
+pub fn replace_prepare_at(anj: *mut anj_t, target: &Target, hint: Hint) -> DmResult<()> {
+    ops::replace_prepare(&mut target.object(anj).hinted(hint), &target.path)
 }
 
 /// Deletes every instance of Multiple-Instance Resource /obj/iid/rid:

@@ -407,8 +407,12 @@ impl ObjRef {
         // is below it.
         Some(unsafe { &*o.insts.add(index) })
     }
+    /// Instance `iid`: one pass over the used slots (they come first).
     pub fn instance(&self, iid: u16) -> Option<&anj_dm_obj_inst_t> {
-        self.instances().iter().find(|i| i.iid == iid)
+        self.instance_slots()
+            .iter()
+            .take_while(|i| i.iid != ANJ_ID_INVALID)
+            .find(|i| i.iid == iid)
     }
     pub fn resources<'a>(&'a self, inst: &'a anj_dm_obj_inst_t) -> &'a [anj_dm_res_t] {
         if inst.resources.is_null() || inst.res_count == 0 {
@@ -425,6 +429,14 @@ impl ObjRef {
         }
         // SAFETY: a multi-instance resource has `max_inst_count` RIID slots at `insts`.
         unsafe { core::slice::from_raw_parts(res.insts, res.max_inst_count as usize) }
+    }
+    /// Whether `riid` is a used resource-instance ID of `res`: one pass over the used
+    /// slots (they come first).
+    pub fn has_res_instance(&self, res: &anj_dm_res_t, riid: u16) -> bool {
+        self.res_instance_slots(res)
+            .iter()
+            .take_while(|r| **r != ANJ_ID_INVALID)
+            .any(|r| *r == riid)
     }
     /// The used resource-instance IDs of a multi-instance resource.
     pub fn res_instances<'a>(&'a self, res: &'a anj_dm_res_t) -> &'a [u16] {

@@ -28,8 +28,10 @@ use crate::ffi::dm::*;
 pub struct CObject<'h> {
     obj: ObjRef,
     anj: *mut anj_t,
-    inst_at: Cell<(u16, usize)>,
-    res_at: Cell<(u16, usize)>,
+    // Positions as u16: the tables' lengths are u16 counts (`max_inst_count`,
+    // `res_count`), so every position fits.
+    inst_at: Cell<(u16, u16)>,
+    res_at: Cell<(u16, u16)>,
     // Read by `read_external` only.
     #[cfg_attr(not(feature = "external-data"), allow(dead_code))]
     hold: Option<&'h mut ExtHold>,
@@ -64,6 +66,24 @@ impl<'h> CObject<'h> {
         }
     }
 
+    /// This adapter, starting from the positions `hint` gives (an earlier adapter's of the
+    /// same object, [`CObject::hint`]); they are checked before use, like its own.
+    #[inline]
+    pub fn hinted(self, hint: Hint) -> Self {
+        self.inst_at.set(hint.inst);
+        self.res_at.set(hint.res);
+        self
+    }
+
+    /// Where this adapter last found an instance and a resource.
+    #[inline]
+    pub fn hint(&self) -> Hint {
+        Hint {
+            inst: self.inst_at.get(),
+            res: self.res_at.get(),
+        }
+    }
+
     /// Instance `iid`: at the remembered position if it is still there, else searched
     /// for among the used slots.
     #[inline]
@@ -73,7 +93,11 @@ impl<'h> CObject<'h> {
         }
         let (last, at) = self.inst_at.get();
         if last == iid {
-            if let Some(i) = self.obj.instance_slot(at).filter(|i| i.iid == iid) {
+            if let Some(i) = self
+                .obj
+                .instance_slot(usize::from(at))
+                .filter(|i| i.iid == iid)
+            {
                 return Some(i);
             }
         }
@@ -82,7 +106,7 @@ impl<'h> CObject<'h> {
             .iter()
             .take_while(|i| i.iid != ANJ_ID_INVALID)
             .position(|i| i.iid == iid)?;
-        self.inst_at.set((iid, at));
+        self.inst_at.set((iid, at as u16));
         slots.get(at)
     }
 
@@ -94,12 +118,12 @@ impl<'h> CObject<'h> {
         let list = self.obj.resources(self.inst(iid)?);
         let (last, at) = self.res_at.get();
         if last == rid {
-            if let Some(r) = list.get(at).filter(|r| r.rid == rid) {
+            if let Some(r) = list.get(usize::from(at)).filter(|r| r.rid == rid) {
                 return Some(r);
             }
         }
         let at = find_rid(list, rid)?;
-        self.res_at.set((rid, at));
+        self.res_at.set((rid, at as u16));
         list.get(at)
     }
 
@@ -112,6 +136,24 @@ impl<'h> CObject<'h> {
         )?;
         Ok(out)
     }
+}
+
+/// Where a [`CObject`] found an instance and a resource (the ID and its position in the
+/// table), so that another adapter of the same object, later in the same request, looks
+/// there first instead of searching ([`CObject::hinted`]). Only a hint: the adapter checks
+/// that the ID is still at that position before it uses it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hint {
+    inst: (u16, u16),
+    res: (u16, u16),
+}
+
+impl Hint {
+    /// No position known.
+    pub const NONE: Hint = Hint {
+        inst: (ANJ_ID_INVALID, 0),
+        res: (ANJ_ID_INVALID, 0),
+    };
 }
 
 /// The position of resource `rid` in `list`, which is sorted by RID (the registration
@@ -256,7 +298,7 @@ impl Object for CObject<'_> {
         if iid == ANJ_ID_INVALID || !prev_used {
             return None;
         }
-        self.inst_at.set((iid, index));
+        self.inst_at.set((iid, index as u16));
         Some(iid)
     }
 
@@ -267,7 +309,7 @@ impl Object for CObject<'_> {
     #[inline]
     fn resource(&self, iid: u16, index: usize) -> Option<Resource> {
         let res = self.obj.resources(self.inst(iid)?).get(index)?;
-        self.res_at.set((res.rid, index));
+        self.res_at.set((res.rid, index as u16));
         Some(describe(res))
     }
 
@@ -405,7 +447,7 @@ impl Object for CObject<'_> {
 
     fn has_resource_instance(&self, iid: u16, rid: u16, riid: u16) -> bool {
         self.res(iid, rid)
-            .is_some_and(|r| self.obj.res_instances(r).contains(&riid))
+            .is_some_and(|r| self.obj.has_res_instance(r, riid))
     }
 }
 
@@ -493,7 +535,7 @@ pub fn read_resource<'r>(
     if res.kind.executable() {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    let exists = |r: u16| obj.res_instances(&res).contains(&r);
+    let exists = |r: u16| obj.has_res_instance(&res, r);
     match (res.kind.multiple(), riid) {
         (true, Some(r)) if exists(r) => {}
         (false, None) => {}
@@ -529,7 +571,7 @@ pub fn read_resource_raw(
     }
     let ids = path.as_slice();
     let riid = match (res.kind.multiple(), ids.get(3)) {
-        (true, Some(&riid)) if obj.res_instances(&res).contains(&riid) => riid,
+        (true, Some(&riid)) if obj.has_res_instance(&res, riid) => riid,
         (false, None) => ANJ_ID_INVALID,
         (true, None) => return Err(DmError::BAD_REQUEST),
         _ => return Err(DmError::NOT_FOUND),

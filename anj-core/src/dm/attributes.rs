@@ -387,6 +387,12 @@ impl AttrTable {
         self.find(ssid, path).map(|i| self.slots[i].attrs())
     }
 
+    /// Whether server `ssid` has attributes anywhere (a caller that looks up many paths
+    /// skips them all when it has none).
+    pub fn any_for(&self, ssid: u16) -> bool {
+        self.slots.iter().any(|s| s.ssid != 0 && s.ssid == ssid)
+    }
+
     fn find(&self, ssid: u16, path: &Path) -> Option<usize> {
         self.slots
             .iter()
@@ -558,6 +564,22 @@ mod tests {
         assert!(a(|a| a.edge = Some(1))
             .check_type(Some(DataType::Bool))
             .is_ok());
+    }
+
+    #[test]
+    fn any_for_tells_which_servers_have_attributes() {
+        let mut t = AttrTable::default();
+        let ok = |_: &Attrs| Ok(());
+        assert!(!t.any_for(1));
+        t.write(2, &Path::new(&[3, 0, 9]), &upd(&["pmin=5"]).unwrap(), ok)
+            .unwrap();
+        assert!(t.any_for(2));
+        assert!(!t.any_for(1));
+        assert!(!t.any_for(0));
+        // Removing the last attribute frees the entry.
+        t.write(2, &Path::new(&[3, 0, 9]), &upd(&["pmin"]).unwrap(), ok)
+            .unwrap();
+        assert!(!t.any_for(2));
     }
 
     #[test]

@@ -35,21 +35,30 @@ pub fn is_protected(oid: u16) -> bool {
 /// Checks that the instance, resource and resource instance `path` names exist in `obj`
 /// (4.04 if one does not). The object ID is not checked.
 pub fn check_exists<O: Object + ?Sized>(obj: &O, path: &Path) -> DmResult<()> {
+    lookup(obj, path).map(|_| ())
+}
+
+/// [`check_exists`], giving the description of the resource `path` names (`None` above
+/// the resource level), so that the checks that follow need not look it up again.
+#[inline]
+pub fn lookup<O: Object + ?Sized>(obj: &O, path: &Path) -> DmResult<Option<Resource>> {
     let ids = path.as_slice();
-    if let Some(&iid) = ids.get(1) {
-        if !obj.has_instance(iid) {
+    let Some(&iid) = ids.get(1) else {
+        return Ok(None);
+    };
+    if !obj.has_instance(iid) {
+        return Err(DmError::NOT_FOUND);
+    }
+    let Some(&rid) = ids.get(2) else {
+        return Ok(None);
+    };
+    let res = obj.find_resource(iid, rid).ok_or(DmError::NOT_FOUND)?;
+    if let Some(&riid) = ids.get(3) {
+        if !res.kind.multiple() || !obj.has_resource_instance(iid, rid, riid) {
             return Err(DmError::NOT_FOUND);
         }
-        if let Some(&rid) = ids.get(2) {
-            let res = obj.find_resource(iid, rid).ok_or(DmError::NOT_FOUND)?;
-            if let Some(&riid) = ids.get(3) {
-                if !res.kind.multiple() || !obj.has_resource_instance(iid, rid, riid) {
-                    return Err(DmError::NOT_FOUND);
-                }
-            }
-        }
     }
-    Ok(())
+    Ok(Some(res))
 }
 
 /* ---------------------------------------- read ---------------------------------------- */
@@ -64,13 +73,10 @@ where
     let ids = path.as_slice();
     let (want_rid, want_riid) = (ids.get(2).copied(), ids.get(3).copied());
     // IDs are unique in their lists, so a named instance is looked up rather than
-    // searched for in the listing. Positions, not references: an object may change its
-    // tables while it is read.
+    // searched for in the listing (a missing one has no resources: nothing to walk).
+    // Positions, not references: an object may change its tables while it is read.
     if let Some(&iid) = ids.get(1) {
-        if obj.has_instance(iid) {
-            walk_instance(obj, iid, want_rid, want_riid, &mut f)?;
-        }
-        return Ok(());
+        return walk_instance(obj, iid, want_rid, want_riid, &mut f);
     }
     let mut i = 0;
     while let Some(iid) = obj.instance_id(i) {
@@ -196,11 +202,43 @@ pub fn read_each<O: Object + ?Sized>(
 /// errors, without reading a value): the record count of a definite-length SenML CBOR
 /// pack.
 pub fn count_readable<O: Object + ?Sized>(obj: &mut O, path: &Path) -> DmResult<usize> {
+    let ids = path.as_slice();
+    let (want_rid, want_riid) = (ids.get(2).copied(), ids.get(3).copied());
+    // The walk of `walk_readable`, except that the instances of a multi-instance
+    // resource are counted at once ([`Object::resource_instance_count`]).
+    let count_res = |obj: &O, iid: u16, res: &Resource| match (res.kind.multiple(), want_riid) {
+        (false, _) => 1,
+        (true, Some(riid)) => usize::from(obj.has_resource_instance(iid, res.rid, riid)),
+        (true, None) => obj.resource_instance_count(iid, res.rid),
+    };
+    let count_inst = |obj: &O, iid: u16| -> DmResult<usize> {
+        if let Some(rid) = want_rid {
+            return match obj.find_resource(iid, rid) {
+                Some(res) if !res.kind.readable() => Err(DmError::METHOD_NOT_ALLOWED),
+                Some(res) => Ok(count_res(obj, iid, &res)),
+                None => Ok(0),
+            };
+        }
+        let mut n = 0;
+        let mut r = 0;
+        while let Some(res) = obj.resource(iid, r) {
+            r += 1;
+            if res.kind.readable() {
+                n += count_res(obj, iid, &res);
+            }
+        }
+        Ok(n)
+    };
+    if let Some(&iid) = ids.get(1) {
+        // A missing instance has no resources: 0.
+        return count_inst(obj, iid);
+    }
     let mut n = 0;
-    walk_readable(obj, path, |_, _, _, _| {
-        n += 1;
-        Ok(())
-    })?;
+    let mut i = 0;
+    while let Some(iid) = obj.instance_id(i) {
+        i += 1;
+        n += count_inst(obj, iid)?;
+    }
     Ok(n)
 }
 
@@ -808,6 +846,18 @@ mod tests {
         assert_eq!(recs[3]["n"], "/5702/2");
         assert_eq!(recs[3]["v"], 9);
         assert_eq!(count_readable(&mut s, &Path::new(&[3303, 0])), Ok(4));
+        // The count walks like the read: the whole object, one multi-instance resource,
+        // one of its instances (present or not), a missing instance, an executable.
+        let count = |s: &mut Sensor, ids: &[u16]| count_readable(s, &Path::new(ids));
+        assert_eq!(count(&mut s, &[3303]), Ok(8));
+        assert_eq!(count(&mut s, &[3303, 0, 5702]), Ok(2));
+        assert_eq!(count(&mut s, &[3303, 0, 5702, 2]), Ok(1));
+        assert_eq!(count(&mut s, &[3303, 0, 5702, 1]), Ok(0));
+        assert_eq!(count(&mut s, &[3303, 1]), Ok(0));
+        assert_eq!(
+            count(&mut s, &[3303, 0, 5605]),
+            Err(DmError::METHOD_NOT_ALLOWED)
+        );
         // A single resource that is not readable, and one that does not exist.
         assert_eq!(
             read_json(&mut s, &Path::new(&[3303, 0, 5605])),
