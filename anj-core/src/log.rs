@@ -31,7 +31,7 @@
 
 use core::fmt;
 
-/// Level of a Rust log statement. Mirrors the C `anj_log_level_t` of
+/// Level of a Rust log statement. Mirrors the C log level enum of
 /// `anj/compat/log_impl_decls.h`, which is written by hand there (the C log handler is
 /// built before any generated header exists), so this is deliberately not `repr(C)`.
 /// cbindgen:ignore

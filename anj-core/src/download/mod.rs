@@ -42,7 +42,7 @@ macro_rules! dl_log {
     ($level:ident, $($arg:tt)+) => { $crate::anj_log!(coap_downloader, $level, $($arg)+) };
 }
 
-/// The downloader's states, numbered as `anj_coap_downloader_status_t`.
+/// The downloader's states, numbered as the C face's downloader status values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Status {
@@ -80,7 +80,7 @@ impl Error {
     }
 }
 
-/// What `anj_coap_downloader_configuration_t` sets.
+/// What the C face's downloader configuration sets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settings {
     pub tx: TxParams,

@@ -7,8 +7,8 @@
 use crate::coap::{Message, MsgType};
 use crate::time::{after, Duration, Instant, NEVER, SEC};
 
-/// CoAP transmission parameters (RFC 7252 §4.8), as `anj_exchange_udp_tx_params_t` gives
-/// them. ACK_RANDOM_FACTOR is kept in 16.16 fixed point: the timing arithmetic then needs
+/// CoAP transmission parameters (RFC 7252 §4.8), as Anjay Lite's UDP transmission
+/// parameters give them. ACK_RANDOM_FACTOR is kept in 16.16 fixed point: the timing arithmetic then needs
 /// no floating point, which a Cortex-M4 could only do in software for doubles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TxParams {

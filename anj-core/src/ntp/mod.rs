@@ -39,7 +39,7 @@ pub trait NtpIo {
     fn random(&mut self, buf: &mut [u8]) -> bool;
 }
 
-/// What the application is told (the `anj_ntp_status_t` events).
+/// What the application is told (the C face's NTP status events).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     Initial,

@@ -1,6 +1,6 @@
 //! The state and rules of the built-in Security (/0), Server (/1) and Device (/3)
-//! objects, free of pointers. The C face (`anj`'s `ffi::objects`) wraps them into `anj_dm_obj_t`
-//! objects and the `anj_dm_*_obj_*` C functions.
+//! objects, free of pointers. The C face (`anj`'s `ffi::objects`) wraps them into C object
+//! tables and Anjay Lite's built-in object functions.
 
 use crate::io::value::Value;
 
@@ -73,7 +73,7 @@ pub fn binding_valid(b: &[u8]) -> bool {
 
 /// Values of the Communication Retry resources (/1/x/17..20, LwM2M 1.1 TS Core §6.2.1.1).
 ///
-/// `repr(C)`: the C face hands it to C as `anj_communication_retry_res_t` (and checks the
+/// `repr(C)`: the C face hands it to C as Anjay Lite's communication retry struct (and checks the
 /// layout against its declaration for the header).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! Modes, an Error Code that is always 0 ("no error"), and Reboot.
 //!
 //! [`resource_value`] and [`RESOURCES`] are the rules both faces share: [`Device`]
-//! implements [`Object`] over Rust strings; the C face (`anj_dm_device_obj_t`) keeps the
+//! implements [`Object`] over Rust strings; the C face's Device object context keeps the
 //! application's C strings and answers from the same mapping.
 
 use super::builtin::device_rid;

@@ -1,6 +1,6 @@
 //! The Firmware Update object /5 (LwM2M 1.1 TS Core, Appendix E.6): its state machine,
-//! free of pointers and of the C ABI. The C face (`anj`'s `ffi::fw_update`) turns it into an
-//! `anj_dm_obj_t` and reaches the application's `anj_dm_fw_update_*` callbacks through
+//! free of pointers and of the C ABI. The C face (`anj`'s `ffi::fw_update`) turns it into a C
+//! object table and reaches the application's firmware update callbacks through
 //! [`FwEnv`].
 //!
 //! State (/5/0/3) and Update Result (/5/0/5) follow the specification's state machine:
@@ -127,7 +127,7 @@ pub trait FwEnv {
 }
 
 /// One chunk of a value written to Package or Package URI, as a write handler gets it
-/// (`anj_bytes_or_string_value_t`): `full_length_hint` is 0 until the last chunk.
+/// (Anjay Lite's chunked bytes value): `full_length_hint` is 0 until the last chunk.
 #[derive(Clone, Copy, Debug)]
 pub struct Chunk<'a> {
     pub data: &'a [u8],

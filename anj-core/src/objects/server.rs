@@ -2,8 +2,8 @@
 //! instance: adding the instance, reads, writes, the executable resources, the
 //! Bootstrap-Server's create / delete / reset, and transactions with rollback.
 //!
-//! [`ServerObject`] holds the object's whole state and implements [`Object`]; the C face
-//! (`anj_dm_server_obj_t`) keeps one inside its context and calls the same methods from
+//! [`ServerObject`] holds the object's whole state and implements [`Object`]; the C face's
+//! Server object context keeps one inside its context and calls the same methods from
 //! its C handlers. What an Execute or a transaction asks of the client (disable, send an
 //! Update, request bootstrap) is returned to the caller, or, through [`Object`], kept for
 //! the owner to take ([`ServerObject::take_action`], [`ServerObject::take_params_changed`]).
