@@ -73,6 +73,13 @@ cargo clippy --quiet --all-targets \
     --features persistence,security,certificates,external-crypto-storage,crypto-storage-default -- -D warnings
 tools/gen-headers.sh --check
 tools/gen-options.sh --check
+# The core crate's boundary: no C type, C integer, extern "C", #[no_mangle] or raw pointer in
+# its sources (comments included), and unsafe code forbidden at its root.
+if grep -rnE 'anj_[a-z0-9_]+_t\b|c_int|extern "C"|no_mangle|\*mut |\*const ' anj-core/src; then
+    echo "anj-core names the C layer (see above)" >&2
+    exit 1
+fi
+grep -q '^#!\[forbid(unsafe_code)\]$' anj-core/src/lib.rs
 
 stage "cargo test"
 cargo test --quiet -p anj-core 2>&1 | tail -n 4
