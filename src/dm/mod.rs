@@ -24,7 +24,7 @@ pub use crate::ffi::dm_adapter::{
 use crate::io::format::AnyEncoder;
 use crate::io::value::{DataType, Path, Value};
 
-pub use anj_core::dm::object::Resource;
+pub use anj_core::dm::object::{ResKind, Resource};
 pub use anj_core::dm::ops::{
     self, default_depth, io_error, is_protected, valid_execute_args, DiscoverItem, WriteKind,
 };
@@ -156,7 +156,9 @@ pub fn resolve(reg: &Registry, path: &Path) -> DmResult<Target> {
 pub struct Resolved {
     pub target: Target,
     hint: Hint,
-    res: Option<Resource>,
+    // Only the kind and type of the resource: the checks need no more, and a smaller
+    // `Resolved` is less code to build and copy.
+    res: Option<(ResKind, DataType)>,
 }
 
 /// [`resolve`], keeping what the lookup found ([`Resolved`]).
@@ -168,7 +170,7 @@ pub fn resolve_full(reg: &Registry, path: &Path) -> DmResult<Resolved> {
     }
     let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
     let v = view(obj);
-    let res = ops::lookup(&v, path)?;
+    let res = ops::lookup(&v, path)?.map(|r| (r.kind, r.data_type));
     Ok(Resolved {
         target: Target { obj, path: *path },
         hint: v.hint(),
@@ -180,7 +182,10 @@ impl Resolved {
     /// A target made elsewhere (its path exists), with its resource looked up.
     pub fn of(target: Target) -> Resolved {
         let v = view(target.obj);
-        let res = ops::lookup(&v, &target.path).ok().flatten();
+        let res = ops::lookup(&v, &target.path)
+            .ok()
+            .flatten()
+            .map(|r| (r.kind, r.data_type));
         Resolved {
             target,
             hint: v.hint(),
@@ -202,18 +207,18 @@ impl Resolved {
 
     /// [`is_multiple`] of the target.
     pub fn is_multiple(&self) -> bool {
-        self.res.is_some_and(|r| r.kind.multiple())
+        self.res.is_some_and(|(k, _)| k.multiple())
     }
 
     /// [`resource_type`] of the target.
     pub fn resource_type(&self) -> Option<DataType> {
-        self.res.map(|r| r.data_type)
+        self.res.map(|(_, t)| t)
     }
 
     /// [`check_writable`] of the target (4.05 above the resource level).
     pub fn check_writable(&self) -> DmResult<()> {
         match self.res {
-            Some(r) if r.kind.writable() => Ok(()),
+            Some((k, _)) if k.writable() => Ok(()),
             _ => Err(DmError::METHOD_NOT_ALLOWED),
         }
     }
@@ -221,7 +226,7 @@ impl Resolved {
     /// [`check_readable`] of a target at the resource level or below (4.05 above it).
     pub fn check_readable_resource(&self) -> DmResult<()> {
         match self.res {
-            Some(r) if r.kind.readable() => Ok(()),
+            Some((k, _)) if k.readable() => Ok(()),
             _ => Err(DmError::METHOD_NOT_ALLOWED),
         }
     }

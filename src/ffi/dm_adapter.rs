@@ -112,8 +112,9 @@ impl<'h> CObject<'h> {
 
     /// Resource `rid` of instance `iid`: at the remembered position if it is still
     /// there, else found by a binary search (the resources are sorted by RID; the
-    /// registration checks it, and the application keeps it so).
-    #[inline(always)]
+    /// registration checks it, and the application keeps it so). Not inlined: it is the
+    /// lookup of four trait methods, and one copy of it is enough.
+    #[inline(never)]
     fn res(&self, iid: u16, rid: u16) -> Option<&anj_dm_res_t> {
         let list = self.obj.resources(self.inst(iid)?);
         let (last, at) = self.res_at.get();
