@@ -62,8 +62,10 @@ pub(super) struct TestObj {
 
 impl TestObj {
     /// A new object with instances `iids` (ascending), each with RIIDs 0 and 1 in its
-    /// multi-instance resource 3.
-    pub(super) fn new(oid: u16, iids: &[u16], with_reset: bool, dynamic: bool) -> Box<TestObj> {
+    /// multi-instance resource 3. Leaked, as C objects are static: only shared
+    /// references to it exist from then on, so moving them asserts no uniqueness that
+    /// would invalidate the pointers the data model holds.
+    pub(super) fn new(oid: u16, iids: &[u16], with_reset: bool, dynamic: bool) -> &'static TestObj {
         let mut handlers = anj_dm_handlers_t {
             transaction_begin: Some(txn_begin),
             transaction_validate: Some(txn_validate),
@@ -117,9 +119,12 @@ impl TestObj {
         });
         o.obj.handlers = &o.handlers;
         let st = o.state.get();
-        // SAFETY (test): the box does not move any more; tables point into it.
+        // SAFETY (test): the box's heap storage stays put; tables point into it. The
+        // pointers into the state are derived from the cell's raw pointer (no reference
+        // in between), as the handlers' writes through `st()` are: a pointer taken
+        // through a shared borrow would be invalidated by the first of those writes.
         unsafe {
-            o.obj.insts = (*st).insts.as_ptr();
+            o.obj.insts = std::ptr::addr_of!((*st).insts).cast();
             let res = &mut *o.res.get();
             use anj_dm_res_kind_t::*;
             for (k, r) in res.iter_mut().enumerate() {
@@ -138,7 +143,7 @@ impl TestObj {
                         rid: 3,
                         r#type: ANJ_DATA_TYPE_BYTES,
                         kind: ANJ_DM_RES_RWM,
-                        insts: (*st).riids[k].as_ptr(),
+                        insts: std::ptr::addr_of!((*st).riids[k]).cast(),
                         max_inst_count: MAX_RI as u16,
                     },
                     mk(4, ANJ_DATA_TYPE_NULL, ANJ_DM_RES_E),
@@ -160,7 +165,13 @@ impl TestObj {
                 s.data[k].blob_len[1] = 2;
             }
         }
-        o
+        Box::leak(o)
+    }
+
+    /// The object for the data model: a pointer to the whole test object (the handlers
+    /// reach its other fields through it), not only to its `obj` field.
+    pub(super) fn obj_ptr(&self) -> *const anj_dm_obj_t {
+        (self as *const TestObj).cast()
     }
 
     // The handlers mutate the state through the `const` object pointer C gives them.
@@ -485,8 +496,8 @@ unsafe extern "C" fn res_inst_delete(
 /// and object 4001 (static, instance 0, no inst_reset / inst_create / inst_delete).
 pub(super) struct Env {
     pub(super) rig: Rig,
-    pub(super) a: Box<TestObj>,
-    pub(super) b: Box<TestObj>,
+    pub(super) a: &'static TestObj,
+    pub(super) b: &'static TestObj,
     pub(super) mid: u16,
 }
 
@@ -504,8 +515,8 @@ pub(super) fn env_from(mut rig: Rig) -> Env {
     let anj = rig.anj_ptr();
     // SAFETY (test): the objects live as long as the rig (both in Env).
     unsafe {
-        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, &a.obj), 0);
-        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, &b.obj), 0);
+        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, a.obj_ptr()), 0);
+        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, b.obj_ptr()), 0);
     }
     // anj_core_step applies the application's requests (here: the objects added above)
     // before each step; these tests step the client directly.
@@ -1408,7 +1419,7 @@ fn application_instance_changes_are_announced_with_an_update() {
     );
     e.expect_update();
     // SAFETY (test): the handler only touches the test object's own state.
-    assert_eq!(unsafe { inst_delete(e.rig.anj_ptr(), &e.a.obj, 2) }, 0);
+    assert_eq!(unsafe { inst_delete(e.rig.anj_ptr(), e.a.obj_ptr(), 2) }, 0);
     changed(
         &mut e,
         &[4000, 2],
@@ -1444,7 +1455,7 @@ fn delete_of_a_resource_instance_of_a_user_object() {
     let anj = e.rig.anj_ptr();
     // SAFETY (test): `c` outlives the rig's use of it (removed below).
     unsafe {
-        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, &c.obj), 0);
+        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, c.obj_ptr()), 0);
         crate::ffi::core::apply_pending(anj);
     }
     let r = e.req(
@@ -2124,7 +2135,12 @@ mod external {
         o.obj.insts = &o.inst;
         let anj = rig.anj_ptr();
         // SAFETY (test): the object outlives the rig's use of it.
-        unsafe { assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, &o.obj), 0) };
+        unsafe {
+            assert_eq!(
+                crate::ffi::core::anj_dm_add_obj(anj, (&*o as *const ExtObj).cast()),
+                0
+            )
+        };
         register(&mut rig);
         let mut e = Env {
             rig,
