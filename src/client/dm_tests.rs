@@ -89,7 +89,7 @@ impl TestObj {
             resources: std::ptr::null(),
             res_count: 0,
         };
-        let mut o = Box::new(TestObj {
+        let o = Box::into_raw(Box::new(TestObj {
             obj: anj_dm_obj_t {
                 oid,
                 version: c"1.1".as_ptr(),
@@ -116,16 +116,16 @@ impl TestObj {
             saved: Cell::new(None),
             log: RefCell::new(vec![]),
             exec_args: RefCell::new(vec![]),
-        });
-        o.obj.handlers = &o.handlers;
-        let st = o.state.get();
-        // SAFETY (test): the box's heap storage stays put; tables point into it. The
-        // pointers into the state are derived from the cell's raw pointer (no reference
-        // in between), as the handlers' writes through `st()` are: a pointer taken
-        // through a shared borrow would be invalidated by the first of those writes.
+        }));
+        // SAFETY (test): `o` is the fresh allocation, never freed; everything is derived
+        // from this one raw pointer (no reference in between: a pointer taken through a
+        // borrow would be invalidated by the handlers' later writes through `st()`), and
+        // only shared references to the object exist from the end of this block on.
         unsafe {
-            o.obj.insts = std::ptr::addr_of!((*st).insts).cast();
-            let res = &mut *o.res.get();
+            (*o).obj.handlers = std::ptr::addr_of!((*o).handlers);
+            let st = (*o).state.get();
+            (*o).obj.insts = std::ptr::addr_of!((*st).insts).cast();
+            let res = &mut *(*o).res.get();
             use anj_dm_res_kind_t::*;
             for (k, r) in res.iter_mut().enumerate() {
                 let mk = |rid, t, kind| anj_dm_res_t {
@@ -152,8 +152,8 @@ impl TestObj {
                 ];
             }
             for &iid in iids {
-                o.add_instance(iid);
-                let k = o.slot(iid).unwrap();
+                (*o).add_instance(iid);
+                let k = (*o).slot(iid).unwrap();
                 let s = &mut *st;
                 s.riids[k][0] = 0;
                 s.riids[k][1] = 1;
@@ -164,8 +164,8 @@ impl TestObj {
                 s.data[k].blobs[1][..2].copy_from_slice(b"bc");
                 s.data[k].blob_len[1] = 2;
             }
+            &*o
         }
-        Box::leak(o)
     }
 
     /// The object for the data model: a pointer to the whole test object (the handlers
