@@ -193,11 +193,12 @@ impl TestObj {
         st.slot_iid[k] = iid;
         st.data[k] = Data::default();
         st.riids[k] = [ANJ_ID_INVALID; MAX_RI];
-        // SAFETY (test): res tables are fixed after construction.
-        let res = unsafe { &*self.res.get() };
+        // SAFETY (test): address only, derived from the cell's raw pointer (a test may
+        // still change a resource's kind through it, e.g. delete_of_a_resource_instance_…).
+        let resources = unsafe { std::ptr::addr_of!((*self.res.get())[k]) }.cast();
         let entry = anj_dm_obj_inst_t {
             iid,
-            resources: res[k].as_ptr(),
+            resources,
             res_count: RES_COUNT as u16,
         };
         let pos = st
