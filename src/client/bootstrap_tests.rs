@@ -8,7 +8,7 @@ use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, Resp
 
 use anj_core::test_support::{self, Peer, ScriptedLink, Simulated};
 
-use super::tests::{ack, path, queries};
+use super::tests::{ack, path, queries, HeapSlot};
 use super::*;
 use crate::ffi::core::{anj_configuration_t, anj_core_init, anj_t};
 use crate::ffi::objects::*;
@@ -101,10 +101,10 @@ impl Default for Opts {
 }
 
 struct Rig {
-    anj: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_ANJ_T / 8]>>,
-    server: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_SERVER_OBJ / 8]>>,
-    security: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_SECURITY_OBJ / 8]>>,
-    _device: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_DEVICE_OBJ / 8]>>,
+    anj: HeapSlot<{ crate::config::SIZEOF_ANJ_T / 8 }>,
+    server: HeapSlot<{ crate::config::SIZEOF_SERVER_OBJ / 8 }>,
+    security: HeapSlot<{ crate::config::SIZEOF_SECURITY_OBJ / 8 }>,
+    _device: HeapSlot<{ crate::config::SIZEOF_DEVICE_OBJ / 8 }>,
     link: BsLink,
     now: Instant,
     mid: u16,
@@ -112,11 +112,11 @@ struct Rig {
 
 impl Rig {
     fn new(o: Opts) -> Rig {
-        let mut rig = Rig {
-            anj: Box::new(std::mem::MaybeUninit::uninit()),
-            server: Box::new(std::mem::MaybeUninit::uninit()),
-            security: Box::new(std::mem::MaybeUninit::uninit()),
-            _device: Box::new(std::mem::MaybeUninit::uninit()),
+        let rig = Rig {
+            anj: HeapSlot::new(),
+            server: HeapSlot::new(),
+            security: HeapSlot::new(),
+            _device: HeapSlot::new(),
             link: BsLink::new(11),
             now: 1_000 * SEC,
             mid: 0x4000,
@@ -183,9 +183,9 @@ impl Rig {
         // SAFETY (test): storage of the configured sizes, alive as long as the rig.
         unsafe {
             assert_eq!(anj_core_init(anj, &config), 0);
-            let server = rig.server.as_mut_ptr() as *mut ServerObj;
-            let security = rig.security.as_mut_ptr() as *mut SecurityObj;
-            let device = rig._device.as_mut_ptr() as *mut DeviceObj;
+            let server = rig.server.ptr::<ServerObj>();
+            let security = rig.security.ptr::<SecurityObj>();
+            let device = rig._device.ptr::<DeviceObj>();
             anj_dm_server_obj_init(server);
             anj_dm_security_obj_init(security);
             assert_eq!(anj_dm_security_obj_add_instance(security, &bs_init), 0);
@@ -201,8 +201,8 @@ impl Rig {
         rig
     }
 
-    fn anj_ptr(&mut self) -> *mut anj_t {
-        self.anj.as_mut_ptr() as *mut anj_t
+    fn anj_ptr(&self) -> *mut anj_t {
+        self.anj.ptr()
     }
 
     fn client(&mut self) -> &mut Client {
@@ -986,7 +986,7 @@ fn an_object_removed_during_the_session_leaves_its_transaction() {
     assert_eq!(unsafe { crate::ffi::core::anj_dm_remove_obj(anj, 1) }, 0);
     // Its transaction ended with a rollback: the created instance is gone.
     // SAFETY (test): the context the rig installed.
-    let server = unsafe { &*(rig.server.as_ptr() as *const ServerObj) };
+    let server = unsafe { &*(rig.server.ptr::<ServerObj>()) };
     assert!(server.instance().is_none());
     // Without a Server object there is no complete account.
     assert_eq!(rig.finish(), ResponseType::NotAcceptable);
@@ -1002,7 +1002,7 @@ fn shutdown_during_the_session_rolls_it_back() {
     // SAFETY (test): an initialised client, outside of any step.
     assert_eq!(unsafe { crate::ffi::core::anj_core_shutdown(anj) }, 0);
     // SAFETY (test): the contexts the rig installed, alive in the rig.
-    let server = unsafe { &*(rig.server.as_ptr() as *const ServerObj) };
+    let server = unsafe { &*(rig.server.ptr::<ServerObj>()) };
     assert!(server.instance().is_none());
 }
 
@@ -1015,10 +1015,7 @@ fn bootstrap_write_replaces_a_multiple_instance_resource() {
     let anj = rig.anj_ptr();
     // SAFETY (test): the object outlives the rig's use of it (dropped at the end).
     unsafe {
-        assert_eq!(
-            crate::ffi::core::anj_dm_add_obj(anj, &*obj as *const _ as *const _),
-            0
-        );
+        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, obj.obj_ptr()), 0);
         crate::ffi::core::apply_pending(anj);
     }
     rig.accept_bootstrap_request();

@@ -62,8 +62,10 @@ pub(super) struct TestObj {
 
 impl TestObj {
     /// A new object with instances `iids` (ascending), each with RIIDs 0 and 1 in its
-    /// multi-instance resource 3.
-    pub(super) fn new(oid: u16, iids: &[u16], with_reset: bool, dynamic: bool) -> Box<TestObj> {
+    /// multi-instance resource 3. Leaked, as C objects are static: only shared
+    /// references to it exist from then on, so moving them asserts no uniqueness that
+    /// would invalidate the pointers the data model holds.
+    pub(super) fn new(oid: u16, iids: &[u16], with_reset: bool, dynamic: bool) -> &'static TestObj {
         let mut handlers = anj_dm_handlers_t {
             transaction_begin: Some(txn_begin),
             transaction_validate: Some(txn_validate),
@@ -87,7 +89,7 @@ impl TestObj {
             resources: std::ptr::null(),
             res_count: 0,
         };
-        let mut o = Box::new(TestObj {
+        let o = Box::into_raw(Box::new(TestObj {
             obj: anj_dm_obj_t {
                 oid,
                 version: c"1.1".as_ptr(),
@@ -114,13 +116,16 @@ impl TestObj {
             saved: Cell::new(None),
             log: RefCell::new(vec![]),
             exec_args: RefCell::new(vec![]),
-        });
-        o.obj.handlers = &o.handlers;
-        let st = o.state.get();
-        // SAFETY (test): the box does not move any more; tables point into it.
+        }));
+        // SAFETY (test): `o` is the fresh allocation, never freed; everything is derived
+        // from this one raw pointer (no reference in between: a pointer taken through a
+        // borrow would be invalidated by the handlers' later writes through `st()`), and
+        // only shared references to the object exist from the end of this block on.
         unsafe {
-            o.obj.insts = (*st).insts.as_ptr();
-            let res = &mut *o.res.get();
+            (*o).obj.handlers = std::ptr::addr_of!((*o).handlers);
+            let st = (*o).state.get();
+            (*o).obj.insts = std::ptr::addr_of!((*st).insts).cast();
+            let res = &mut *(*o).res.get();
             use anj_dm_res_kind_t::*;
             for (k, r) in res.iter_mut().enumerate() {
                 let mk = |rid, t, kind| anj_dm_res_t {
@@ -138,7 +143,7 @@ impl TestObj {
                         rid: 3,
                         r#type: ANJ_DATA_TYPE_BYTES,
                         kind: ANJ_DM_RES_RWM,
-                        insts: (*st).riids[k].as_ptr(),
+                        insts: std::ptr::addr_of!((*st).riids[k]).cast(),
                         max_inst_count: MAX_RI as u16,
                     },
                     mk(4, ANJ_DATA_TYPE_NULL, ANJ_DM_RES_E),
@@ -147,8 +152,8 @@ impl TestObj {
                 ];
             }
             for &iid in iids {
-                o.add_instance(iid);
-                let k = o.slot(iid).unwrap();
+                (*o).add_instance(iid);
+                let k = (*o).slot(iid).unwrap();
                 let s = &mut *st;
                 s.riids[k][0] = 0;
                 s.riids[k][1] = 1;
@@ -159,8 +164,14 @@ impl TestObj {
                 s.data[k].blobs[1][..2].copy_from_slice(b"bc");
                 s.data[k].blob_len[1] = 2;
             }
+            &*o
         }
-        o
+    }
+
+    /// The object for the data model: a pointer to the whole test object (the handlers
+    /// reach its other fields through it), not only to its `obj` field.
+    pub(super) fn obj_ptr(&self) -> *const anj_dm_obj_t {
+        (self as *const TestObj).cast()
     }
 
     // The handlers mutate the state through the `const` object pointer C gives them.
@@ -182,11 +193,12 @@ impl TestObj {
         st.slot_iid[k] = iid;
         st.data[k] = Data::default();
         st.riids[k] = [ANJ_ID_INVALID; MAX_RI];
-        // SAFETY (test): res tables are fixed after construction.
-        let res = unsafe { &*self.res.get() };
+        // SAFETY (test): address only, derived from the cell's raw pointer (a test may
+        // still change a resource's kind through it, e.g. delete_of_a_resource_instance_…).
+        let resources = unsafe { std::ptr::addr_of!((*self.res.get())[k]) }.cast();
         let entry = anj_dm_obj_inst_t {
             iid,
-            resources: res[k].as_ptr(),
+            resources,
             res_count: RES_COUNT as u16,
         };
         let pos = st
@@ -485,8 +497,8 @@ unsafe extern "C" fn res_inst_delete(
 /// and object 4001 (static, instance 0, no inst_reset / inst_create / inst_delete).
 pub(super) struct Env {
     pub(super) rig: Rig,
-    pub(super) a: Box<TestObj>,
-    pub(super) b: Box<TestObj>,
+    pub(super) a: &'static TestObj,
+    pub(super) b: &'static TestObj,
     pub(super) mid: u16,
 }
 
@@ -504,8 +516,8 @@ pub(super) fn env_from(mut rig: Rig) -> Env {
     let anj = rig.anj_ptr();
     // SAFETY (test): the objects live as long as the rig (both in Env).
     unsafe {
-        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, &a.obj), 0);
-        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, &b.obj), 0);
+        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, a.obj_ptr()), 0);
+        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, b.obj_ptr()), 0);
     }
     // anj_core_step applies the application's requests (here: the objects added above)
     // before each step; these tests step the client directly.
@@ -1408,7 +1420,7 @@ fn application_instance_changes_are_announced_with_an_update() {
     );
     e.expect_update();
     // SAFETY (test): the handler only touches the test object's own state.
-    assert_eq!(unsafe { inst_delete(e.rig.anj_ptr(), &e.a.obj, 2) }, 0);
+    assert_eq!(unsafe { inst_delete(e.rig.anj_ptr(), e.a.obj_ptr(), 2) }, 0);
     changed(
         &mut e,
         &[4000, 2],
@@ -1444,7 +1456,7 @@ fn delete_of_a_resource_instance_of_a_user_object() {
     let anj = e.rig.anj_ptr();
     // SAFETY (test): `c` outlives the rig's use of it (removed below).
     unsafe {
-        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, &c.obj), 0);
+        assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, c.obj_ptr()), 0);
         crate::ffi::core::apply_pending(anj);
     }
     let r = e.req(
@@ -2124,7 +2136,12 @@ mod external {
         o.obj.insts = &o.inst;
         let anj = rig.anj_ptr();
         // SAFETY (test): the object outlives the rig's use of it.
-        unsafe { assert_eq!(crate::ffi::core::anj_dm_add_obj(anj, &o.obj), 0) };
+        unsafe {
+            assert_eq!(
+                crate::ffi::core::anj_dm_add_obj(anj, (&*o as *const ExtObj).cast()),
+                0
+            )
+        };
         register(&mut rig);
         let mut e = Env {
             rig,

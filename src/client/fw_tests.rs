@@ -575,7 +575,7 @@ fn package_uris_that_cannot_work_are_refused_with_the_spec_results() {
 
 #[test]
 fn install_needs_the_handlers_of_the_enabled_methods() {
-    let mut rig = Rig::new();
+    let rig = Rig::new();
     let anj = rig.anj_ptr();
     let ctx = Box::leak(Box::new(Ctx::uninit())).as_mut_ptr() as *mut FwUpdateObj;
     let mut missing = vec![];

@@ -43,13 +43,39 @@ impl crate::client::link::Link for FakeLink {
     }
 }
 
+/// Uninitialised heap storage of `N` words for a C-side object (`anj_t`, a built-in
+/// object), held as the raw pointer `Box::into_raw` gave and freed on drop. Unlike a
+/// `Box` field, moving its owner asserts nothing about the memory, so every pointer
+/// handed out (all copies of that one raw pointer) stays valid while the owner is moved
+/// and re-borrowed, the way C code keeps its pointers to static storage.
+pub(super) struct HeapSlot<const N: usize>(*mut [u64; N]);
+
+impl<const N: usize> HeapSlot<N> {
+    pub(super) fn new() -> Self {
+        HeapSlot(Box::into_raw(Box::<[u64; N]>::new_uninit()).cast())
+    }
+
+    /// The storage as a `T` (the C face's opaque type stored in it).
+    pub(super) fn ptr<T>(&self) -> *mut T {
+        self.0.cast()
+    }
+}
+
+impl<const N: usize> Drop for HeapSlot<N> {
+    fn drop(&mut self) {
+        // SAFETY (test): the pointer came from Box::into_raw of this type (MaybeUninit
+        // has the layout of its content) and is freed only here.
+        drop(unsafe { Box::from_raw(self.0.cast::<std::mem::MaybeUninit<[u64; N]>>()) });
+    }
+}
+
 /// A client with Security, Server (lifetime 60 s, retry 2 tries x 2 sequences) and
 /// Device installed, in heap storage that stays put.
 pub(super) struct Rig {
-    anj: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_ANJ_T / 8]>>,
-    _server: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_SERVER_OBJ / 8]>>,
-    _security: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_SECURITY_OBJ / 8]>>,
-    _device: Box<std::mem::MaybeUninit<[u64; crate::config::SIZEOF_DEVICE_OBJ / 8]>>,
+    anj: HeapSlot<{ crate::config::SIZEOF_ANJ_T / 8 }>,
+    _server: HeapSlot<{ crate::config::SIZEOF_SERVER_OBJ / 8 }>,
+    _security: HeapSlot<{ crate::config::SIZEOF_SECURITY_OBJ / 8 }>,
+    _device: HeapSlot<{ crate::config::SIZEOF_DEVICE_OBJ / 8 }>,
     pub(super) link: FakeLink,
     pub(super) now: Instant,
 }
@@ -85,11 +111,11 @@ impl Rig {
         storing: bool,
         tweak: impl FnOnce(&mut anj_dm_security_instance_init_t),
     ) -> Rig {
-        let mut rig = Rig {
-            anj: Box::new_uninit(),
-            _server: Box::new_uninit(),
-            _security: Box::new_uninit(),
-            _device: Box::new_uninit(),
+        let rig = Rig {
+            anj: HeapSlot::new(),
+            _server: HeapSlot::new(),
+            _security: HeapSlot::new(),
+            _device: HeapSlot::new(),
             link: FakeLink::new(7).expecting(&["coap:127.0.0.1:5683", "coaps:127.0.0.1:5684"]),
             now: 1_000 * SEC,
         };
@@ -150,9 +176,9 @@ impl Rig {
         // SAFETY (test): storage of the configured sizes, alive as long as the rig.
         unsafe {
             assert_eq!(anj_core_init(anj, &config), 0);
-            let server = rig._server.as_mut_ptr() as *mut ServerObj;
-            let security = rig._security.as_mut_ptr() as *mut SecurityObj;
-            let device = rig._device.as_mut_ptr() as *mut DeviceObj;
+            let server = rig._server.ptr::<ServerObj>();
+            let security = rig._security.ptr::<SecurityObj>();
+            let device = rig._device.ptr::<DeviceObj>();
             anj_dm_server_obj_init(server);
             assert_eq!(anj_dm_server_obj_add_instance(server, &server_init), 0);
             assert_eq!(anj_dm_server_obj_install(anj, server), 0);
@@ -164,8 +190,9 @@ impl Rig {
         rig
     }
 
-    pub(super) fn anj_ptr(&mut self) -> *mut anj_t {
-        self.anj.as_mut_ptr() as *mut anj_t
+    /// The client; the same pointer every time, valid as long as the rig.
+    pub(super) fn anj_ptr(&self) -> *mut anj_t {
+        self.anj.ptr()
     }
 
     pub(super) fn client(&mut self) -> &mut Client {

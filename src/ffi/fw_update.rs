@@ -325,7 +325,7 @@ pub unsafe extern "C" fn anj_dm_fw_update_object_install(
             user_ptr,
             fsm: FwUpdate::new(),
         });
-        (*ctx_ptr.as_ptr()).obj.insts = (*ctx_ptr.as_ptr()).inst.as_ptr();
+        (*ctx_ptr.as_ptr()).obj.insts = core::ptr::addr_of!((*ctx_ptr.as_ptr()).inst).cast();
     }
     // SAFETY: the object lives inside the caller's context, which outlives the registration.
     let r = unsafe { crate::ffi::core::add_obj(anj, ctx_ptr.cast::<anj_dm_obj_t>()) };

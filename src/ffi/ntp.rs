@@ -559,10 +559,32 @@ mod tests {
     use std::boxed::Box;
     use std::mem::MaybeUninit;
 
-    type AnjBox = Box<MaybeUninit<[u64; crate::config::SIZEOF_ANJ_T / 8]>>;
+    /// Heap storage for one `T`, used only through the one raw pointer `Box::into_raw`
+    /// gave (as C keeps one pointer to its storage: the data model holds it, so a fresh
+    /// borrow of a `Box` per call would invalidate it), freed on drop.
+    struct Heap<T>(*mut T);
+
+    impl<T> Heap<T> {
+        fn new() -> Self {
+            Heap(Box::into_raw(Box::<T>::new_uninit()).cast())
+        }
+
+        fn as_mut_ptr(&self) -> *mut T {
+            self.0
+        }
+    }
+
+    impl<T> Drop for Heap<T> {
+        fn drop(&mut self) {
+            // SAFETY (test): from Box::into_raw of a MaybeUninit<T>, freed only here.
+            drop(unsafe { Box::from_raw(self.0.cast::<MaybeUninit<T>>()) });
+        }
+    }
+
+    type AnjBox = Heap<[u64; crate::config::SIZEOF_ANJ_T / 8]>;
 
     fn client() -> AnjBox {
-        let mut b: AnjBox = Box::new_uninit();
+        let b: AnjBox = Heap::new();
         // SAFETY (test): zeroed is a valid configuration but for the endpoint name.
         let mut cfg: anj_configuration_t = unsafe { core::mem::zeroed() };
         cfg.endpoint_name = c"ntp-test".as_ptr();
@@ -594,7 +616,7 @@ mod tests {
         }
     }
 
-    fn read(anj: &mut AnjBox, rid: u16) -> anj_res_value_t {
+    fn read(anj: &AnjBox, rid: u16) -> anj_res_value_t {
         // SAFETY (test): an initialised client; a zeroed union is a valid out slot.
         unsafe {
             let mut v: anj_res_value_t = core::mem::zeroed();
@@ -614,13 +636,13 @@ mod tests {
     #[test]
     fn init_validates_and_installs_object() {
         let mut events = std::vec::Vec::new();
-        let mut anj = client();
-        let mut ntp = Box::new(MaybeUninit::<anj_ntp_t>::uninit());
+        let anj = client();
+        let ntp = Heap::<anj_ntp_t>::new();
         let anj_p = anj.as_mut_ptr().cast();
         let bad = |f: fn(&mut anj_ntp_configuration_t), events: &mut std::vec::Vec<_>| {
             let mut c = config(events);
             f(&mut c);
-            let mut ntp = Box::new(MaybeUninit::<anj_ntp_t>::uninit());
+            let ntp = Heap::<anj_ntp_t>::new();
             // SAFETY (test): valid pointers.
             unsafe { anj_ntp_init(anj_p, ntp.as_mut_ptr(), &c) }
         };
@@ -649,16 +671,16 @@ mod tests {
         unsafe {
             assert_eq!(anj_ntp_init(anj_p, ntp.as_mut_ptr(), &cfg), 0);
         }
-        assert_eq!(string(&read(&mut anj, rid::SERVER)), "127.0.0.1:9");
-        assert_eq!(string(&read(&mut anj, rid::BACKUP)), "time.example");
+        assert_eq!(string(&read(&anj, rid::SERVER)), "127.0.0.1:9");
+        assert_eq!(string(&read(&anj, rid::BACKUP)), "time.example");
         // SAFETY (test): Int and Bool resources.
         unsafe {
-            assert_eq!(read(&mut anj, rid::PERIOD).int_value, 24);
-            assert_eq!(read(&mut anj, rid::LAST_SYNC).int_value, 0);
-            assert!(!read(&mut anj, rid::SYNC_ERROR).bool_value);
+            assert_eq!(read(&anj, rid::PERIOD).int_value, 24);
+            assert_eq!(read(&anj, rid::LAST_SYNC).int_value, 0);
+            assert!(!read(&anj, rid::SYNC_ERROR).bool_value);
         }
         // A second module cannot install another /3415.
-        let mut second = Box::new(MaybeUninit::<anj_ntp_t>::uninit());
+        let second = Heap::<anj_ntp_t>::new();
         // SAFETY (test): a live client, storage for a module, a valid configuration; the
         // first module stays alive for every call on it.
         unsafe {
@@ -684,7 +706,7 @@ mod tests {
             ]
         );
         // SAFETY (test): Bool resource.
-        assert!(unsafe { read(&mut anj, rid::SYNC_ERROR).bool_value });
+        assert!(unsafe { read(&anj, rid::SYNC_ERROR).bool_value });
     }
 
     #[cfg(feature = "persistence")]
@@ -692,8 +714,8 @@ mod tests {
     fn object_store_restore() {
         use crate::ffi::persistence::*;
         let mut events = std::vec::Vec::new();
-        let mut anj = client();
-        let mut ntp = Box::new(MaybeUninit::<anj_ntp_t>::uninit());
+        let anj = client();
+        let ntp = Heap::<anj_ntp_t>::new();
         let mut cfg = config(&mut events);
         // SAFETY (test): valid pointers.
         unsafe {
@@ -730,8 +752,8 @@ mod tests {
         // SAFETY (test): valid pointers.
         assert_eq!(unsafe { anj_ntp_obj_store(ntp.as_mut_ptr(), &st) }, 0);
 
-        let mut anj2 = client();
-        let mut ntp2 = Box::new(MaybeUninit::<anj_ntp_t>::uninit());
+        let anj2 = client();
+        let ntp2 = Heap::<anj_ntp_t>::new();
         cfg.ntp_server_address = c"other".as_ptr();
         cfg.backup_ntp_server_address = core::ptr::null();
         cfg.ntp_period_hours = 0;
@@ -756,7 +778,7 @@ mod tests {
                 -1,
                 "byte {i}"
             );
-            assert_eq!(string(&read(&mut anj2, rid::SERVER)), "other");
+            assert_eq!(string(&read(&anj2, rid::SERVER)), "other");
         }
         let mut src = (buf.clone(), 0usize);
         let rs = anj_persistence_restore_context_create(
@@ -765,9 +787,9 @@ mod tests {
         );
         // SAFETY (test): valid pointers.
         assert_eq!(unsafe { anj_ntp_obj_restore(ntp2.as_mut_ptr(), &rs) }, 0);
-        assert_eq!(string(&read(&mut anj2, rid::SERVER)), "127.0.0.1:9");
-        assert_eq!(string(&read(&mut anj2, rid::BACKUP)), "time.example");
+        assert_eq!(string(&read(&anj2, rid::SERVER)), "127.0.0.1:9");
+        assert_eq!(string(&read(&anj2, rid::BACKUP)), "time.example");
         // SAFETY (test): Int resource.
-        assert_eq!(unsafe { read(&mut anj2, rid::PERIOD).int_value }, 24);
+        assert_eq!(unsafe { read(&anj2, rid::PERIOD).int_value }, 24);
     }
 }

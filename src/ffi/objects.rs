@@ -330,7 +330,9 @@ pub unsafe extern "C" fn anj_dm_server_obj_install(
             return -1;
         }
         ctx.sync();
-        ctx.obj.insts = ctx.inst.as_ptr();
+        // SAFETY: address only (no access); derived from the raw context pointer the data
+        // model and the handlers use, so later writes of `inst` through them keep it valid.
+        ctx.obj.insts = unsafe { core::ptr::addr_of!((*ctx_ptr.as_ptr()).inst) }.cast();
     }
     // SAFETY: the object lives inside the caller's context, which outlives the registration;
     // `installed` is a field of that context.
@@ -1236,7 +1238,9 @@ pub unsafe extern "C" fn anj_dm_security_obj_install(
             return -1;
         }
         ctx.sync();
-        ctx.obj.insts = ctx.inst.as_ptr();
+        // SAFETY: address only (no access); derived from the raw context pointer the data
+        // model and the handlers use, so later writes of `inst` through them keep it valid.
+        ctx.obj.insts = unsafe { core::ptr::addr_of!((*ctx_ptr.as_ptr()).inst) }.cast();
         // As in Anjay Lite: credentials given as bytes go to the external storage now.
         #[cfg(feature = "external-crypto-storage")]
         if offload_to_storage(anj, ctx) != 0 {
@@ -1608,7 +1612,7 @@ pub unsafe extern "C" fn anj_dm_device_obj_install(
             reboot_cb: init.reboot_cb,
             reboot_cb_arg: init.reboot_cb_arg,
         });
-        (*ctx_ptr.as_ptr()).obj.insts = (*ctx_ptr.as_ptr()).inst.as_ptr();
+        (*ctx_ptr.as_ptr()).obj.insts = core::ptr::addr_of!((*ctx_ptr.as_ptr()).inst).cast();
     }
     // SAFETY: the object lives inside the caller's context, which outlives the registration.
     unsafe { crate::ffi::core::add_obj(anj, ctx_ptr.cast::<anj_dm_obj_t>()) }
