@@ -23,6 +23,7 @@ pub mod config {
 #[macro_use]
 pub mod log;
 
+pub mod client;
 pub mod coap;
 pub mod dm;
 pub mod download;
