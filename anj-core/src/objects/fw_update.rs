@@ -577,6 +577,8 @@ pub fn uri_protocol(uri: &[u8]) -> Result<u16, i8> {
 pub const OID: u16 = 5;
 /// Its only instance.
 pub const IID: u16 = 0;
+/// The object version reported (as the C face's object does).
+pub const VERSION: &str = "1.0";
 
 /// The resources of /5/0, by ascending RID (Protocol Support only with the pull method:
 /// one resource instance per protocol of [`PROTOCOLS`]).
@@ -690,6 +692,10 @@ fn chunk_of<'v>(value: &WriteValue<'v>) -> DmResult<Chunk<'v>> {
 impl<E: FwEnv> Object for FwUpdateObject<E> {
     fn oid(&self) -> u16 {
         OID
+    }
+
+    fn version(&self) -> Option<&str> {
+        Some(VERSION)
     }
 
     fn instance_id(&self, index: usize) -> Option<u16> {
@@ -1484,6 +1490,7 @@ mod object_tests {
     fn describes_one_instance_with_the_resources_of_appendix_e6() {
         let o = FwUpdateObject::new(App::default());
         assert_eq!((o.oid(), o.instance_count(), o.max_instances()), (5, 1, 1));
+        assert_eq!(o.version(), Some("1.0"));
         let rids: Vec<u16> = (0..)
             .map_while(|i| o.resource(IID, i))
             .map(|r| r.rid)
