@@ -23,10 +23,15 @@
 //! The state lives in [`Cell`]s: the application's callbacks may call back into the object
 //! (e.g. report the update result from inside `update_start`), so no exclusive borrow is
 //! held while one of them runs.
+//!
+//! [`FwUpdateObject`] is the object for Rust users: the state machine and an [`FwEnv`]
+//! behind the data model's [`Object`] trait.
 
 use core::cell::Cell;
 
-use crate::dm::DmError;
+use crate::dm::object::{Object, ResKind, Resource, WriteValue};
+use crate::dm::{DmError, DmResult};
+use crate::io::value::{DataType, Value};
 
 /// Resource IDs of /5 (Appendix E.6).
 pub mod rid {
@@ -124,6 +129,15 @@ pub trait FwEnv {
     fn reset(&mut self);
     /// The value of /5/0/`rid` changed.
     fn changed(&mut self, rid: u16);
+    /// PkgName /5/0/6 of the downloaded package, read through [`FwUpdateObject`] (asked
+    /// only in Downloaded; empty otherwise). The default has none.
+    fn package_name(&self) -> &str {
+        ""
+    }
+    /// PkgVersion /5/0/7, as [`FwEnv::package_name`].
+    fn package_version(&self) -> &str {
+        ""
+    }
 }
 
 /// One chunk of a value written to Package or Package URI, as a write handler gets it
@@ -554,6 +568,216 @@ pub fn uri_protocol(uri: &[u8]) -> Result<u16, i8> {
         Ok(p)
     } else {
         Err(result::UNSUPPORTED_PROTOCOL)
+    }
+}
+
+/* ------------------------------- the object for Rust users ------------------------------- */
+
+/// The Object ID of Firmware Update.
+pub const OID: u16 = 5;
+/// Its only instance.
+pub const IID: u16 = 0;
+/// The object version reported (as the C face's object does).
+pub const VERSION: &str = "1.0";
+
+/// The resources of /5/0, by ascending RID (Protocol Support only with the pull method:
+/// one resource instance per protocol of [`PROTOCOLS`]).
+pub const RESOURCES: &[Resource] = {
+    use DataType as T;
+    use ResKind::*;
+    &[
+        Resource::new(rid::PACKAGE, W, T::Bytes),
+        Resource::new(rid::PACKAGE_URI, RW, T::String),
+        Resource::new(rid::UPDATE, E, T::Null),
+        Resource::new(rid::STATE, R, T::Int),
+        Resource::new(rid::UPDATE_RESULT, R, T::Int),
+        Resource::new(rid::PKG_NAME, R, T::String),
+        Resource::new(rid::PKG_VERSION, R, T::String),
+        #[cfg(feature = "fota-pull-method")]
+        Resource {
+            max_instances: PROTOCOLS.len() as u16,
+            ..Resource::new(rid::PROTOCOL_SUPPORT, RM, T::Int)
+        },
+        Resource::new(rid::DELIVERY_METHOD, R, T::Int),
+    ]
+};
+
+/// The Firmware Update object (/5, one instance) for Rust users: the [`FwUpdate`] state
+/// machine and the application's side of it, an [`FwEnv`], behind [`Object`].
+///
+/// The server's Writes of Package and Package URI, Executes of Update and the transactions
+/// around them drive the state machine; the application reports what happens outside the
+/// data model with [`FwUpdateObject::set_download_result`] (a pull download it ran after
+/// [`FwEnv::uri_write`]) and [`FwUpdateObject::set_update_result`]. Every value that
+/// changes reaches [`FwEnv::changed`]: the application passes those on to the client
+/// (as data model changes of `/5/0/<rid>`), so that observations of them are notified.
+pub struct FwUpdateObject<E: FwEnv> {
+    fsm: FwUpdate,
+    env: E,
+    /// Package URI as bytes for a Read (the state machine keeps it in cells).
+    #[cfg(feature = "fota-pull-method")]
+    uri_read: [u8; URI_BUF_SIZE],
+}
+
+impl<E: FwEnv> FwUpdateObject<E> {
+    /// The object in Idle, Update Result Initial.
+    pub const fn new(env: E) -> FwUpdateObject<E> {
+        FwUpdateObject {
+            fsm: FwUpdate::new(),
+            env,
+            #[cfg(feature = "fota-pull-method")]
+            uri_read: [0; URI_BUF_SIZE],
+        }
+    }
+
+    /// The state machine (State, Update Result, the accepted Package URI).
+    pub fn fsm(&self) -> &FwUpdate {
+        &self.fsm
+    }
+
+    pub fn env(&self) -> &E {
+        &self.env
+    }
+
+    pub fn env_mut(&mut self) -> &mut E {
+        &mut self.env
+    }
+
+    pub fn state(&self) -> FwState {
+        self.fsm.state()
+    }
+
+    pub fn result(&self) -> i8 {
+        self.fsm.result()
+    }
+
+    /// The outcome of the pull download that [`FwEnv::uri_write`] accepted: [`result::SUCCESS`]
+    /// moves to Downloaded, anything else resets to Idle with that Update Result. False
+    /// (nothing changes) when no pull download is under way.
+    pub fn set_download_result(&mut self, r: i8) -> bool {
+        self.fsm.set_download_result(&mut self.env, r)
+    }
+
+    /// The outcome of the update that [`FwEnv::update_start`] started (or, right after a
+    /// reboot into the new firmware, of the previous one): back to Idle with result `r`.
+    pub fn set_update_result(&mut self, r: i8) {
+        self.fsm.set_update_result(&mut self.env, r)
+    }
+}
+
+/// A written value of Package or Package URI as a chunk of the state machine.
+fn chunk_of<'v>(value: &WriteValue<'v>) -> DmResult<Chunk<'v>> {
+    let whole = |data: &'v [u8]| Chunk {
+        data,
+        offset: 0,
+        full_length_hint: data.len(),
+    };
+    match *value {
+        WriteValue::Whole(Value::Bytes(b)) => Ok(whole(b)),
+        WriteValue::Whole(Value::String(s)) => Ok(whole(s.as_bytes())),
+        WriteValue::Whole(_) => Err(DmError::BAD_REQUEST),
+        WriteValue::Chunk {
+            data,
+            offset,
+            full_len,
+            ..
+        } => Ok(Chunk {
+            data,
+            offset,
+            full_length_hint: full_len.unwrap_or(0),
+        }),
+    }
+}
+
+impl<E: FwEnv> Object for FwUpdateObject<E> {
+    fn oid(&self) -> u16 {
+        OID
+    }
+
+    fn version(&self) -> Option<&str> {
+        Some(VERSION)
+    }
+
+    fn instance_id(&self, index: usize) -> Option<u16> {
+        (index == 0).then_some(IID)
+    }
+
+    fn max_instances(&self) -> u16 {
+        1
+    }
+
+    fn resource(&self, iid: u16, index: usize) -> Option<Resource> {
+        if iid != IID {
+            return None;
+        }
+        RESOURCES.get(index).copied()
+    }
+
+    fn resource_instance_id(&self, iid: u16, rid: u16, index: usize) -> Option<u16> {
+        if iid != IID || rid != rid::PROTOCOL_SUPPORT || cfg!(not(feature = "fota-pull-method")) {
+            return None;
+        }
+        PROTOCOLS.get(index).copied()
+    }
+
+    fn read(&mut self, _iid: u16, res: &Resource, riid: Option<u16>) -> DmResult<Value<'_>> {
+        Ok(match res.rid {
+            rid::STATE => Value::Int(self.fsm.state() as i64),
+            rid::UPDATE_RESULT => Value::Int(self.fsm.result().into()),
+            rid::DELIVERY_METHOD => Value::Int(DELIVERY_METHOD),
+            rid::PROTOCOL_SUPPORT => Value::Int(riid.ok_or(DmError::NOT_FOUND)?.into()),
+            #[cfg(feature = "fota-pull-method")]
+            rid::PACKAGE_URI => {
+                let uri = self.fsm.uri();
+                for (d, s) in self.uri_read.iter_mut().zip(uri) {
+                    *d = s.get();
+                }
+                // Only printable ASCII is ever accepted (uri_protocol).
+                let text = core::str::from_utf8(&self.uri_read[..uri.len()])
+                    .map_err(|_| DmError::INTERNAL)?;
+                Value::String(text)
+            }
+            #[cfg(not(feature = "fota-pull-method"))]
+            rid::PACKAGE_URI => Value::String(""),
+            rid::PKG_NAME if self.fsm.package_info_available() => {
+                Value::String(self.env.package_name())
+            }
+            rid::PKG_VERSION if self.fsm.package_info_available() => {
+                Value::String(self.env.package_version())
+            }
+            rid::PKG_NAME | rid::PKG_VERSION => Value::String(""),
+            _ => return Err(DmError::NOT_FOUND),
+        })
+    }
+
+    fn write(
+        &mut self,
+        _iid: u16,
+        rid: u16,
+        _riid: Option<u16>,
+        value: &WriteValue<'_>,
+    ) -> DmResult<()> {
+        match rid {
+            rid::PACKAGE => self.fsm.write_package(&mut self.env, chunk_of(value)?),
+            rid::PACKAGE_URI => self.fsm.write_uri(&mut self.env, chunk_of(value)?),
+            _ => Err(DmError::METHOD_NOT_ALLOWED),
+        }
+    }
+
+    fn execute(&mut self, _iid: u16, rid: u16, _arg: &[u8]) -> DmResult<()> {
+        if rid != rid::UPDATE {
+            return Err(DmError::METHOD_NOT_ALLOWED);
+        }
+        self.fsm.execute_update(&mut self.env)
+    }
+
+    fn transaction_begin(&mut self) -> DmResult<()> {
+        self.fsm.transaction_begin();
+        Ok(())
+    }
+
+    fn transaction_end(&mut self, success: bool) {
+        self.fsm.transaction_end(&mut self.env, success);
     }
 }
 
@@ -1155,5 +1379,346 @@ mod tests {
         expect("coap+tcp://host/", protocol::COAP_TCP);
         expect("coaps+tcp://[fe80::1]:5684/a/b", protocol::COAPS_TCP);
         assert_eq!(uri_protocol(b"coaps:host"), Err(result::INVALID_URI));
+    }
+}
+
+/// [`FwUpdateObject`] driven as the client drives it: through the data model operations.
+#[cfg(test)]
+mod object_tests {
+    use super::*;
+    use crate::dm::ops::{self, WriteKind};
+    use crate::io::format::{AnyEncoder, SENML_JSON};
+    use crate::io::value::{Encoder, Path};
+    use std::string::String;
+    use std::vec::Vec;
+
+    /// The application's side: what the object asked for and reported.
+    #[derive(Default)]
+    struct App {
+        calls: Vec<&'static str>,
+        uri: Vec<u8>,
+        image: Vec<u8>,
+        changed: Vec<u16>,
+        refuse_uri: bool,
+    }
+
+    impl FwEnv for App {
+        fn write_start(&mut self) -> i8 {
+            self.calls.push("start");
+            result::SUCCESS
+        }
+        fn write(&mut self, data: &[u8]) -> i8 {
+            self.calls.push("write");
+            self.image.extend_from_slice(data);
+            result::SUCCESS
+        }
+        fn write_finish(&mut self) -> i8 {
+            self.calls.push("finish");
+            result::SUCCESS
+        }
+        fn uri_write(&mut self, uri: &[Cell<u8>]) -> i8 {
+            self.calls.push("uri");
+            self.uri = uri.iter().map(Cell::get).collect();
+            if self.refuse_uri {
+                result::UNSUPPORTED_PACKAGE_TYPE
+            } else {
+                result::SUCCESS
+            }
+        }
+        fn update_start(&mut self) -> i32 {
+            self.calls.push("update");
+            0
+        }
+        fn reset(&mut self) {
+            self.calls.push("reset");
+            self.image.clear();
+        }
+        fn changed(&mut self, rid: u16) {
+            self.changed.push(rid);
+        }
+        fn package_name(&self) -> &str {
+            "image.bin"
+        }
+        fn package_version(&self) -> &str {
+            "2.0"
+        }
+    }
+
+    fn p(ids: &[u16]) -> Path {
+        Path::new(ids)
+    }
+
+    fn int(o: &mut FwUpdateObject<App>, rid: u16) -> i64 {
+        match ops::read_value(o, &p(&[OID, IID, rid])) {
+            Ok(Value::Int(v)) => v,
+            other => panic!("/5/0/{rid}: {other:?}"),
+        }
+    }
+
+    fn text(o: &mut FwUpdateObject<App>, rid: u16) -> String {
+        match ops::read_value(o, &p(&[OID, IID, rid])) {
+            Ok(Value::String(s)) => String::from(s),
+            other => panic!("/5/0/{rid}: {other:?}"),
+        }
+    }
+
+    /// One Write of `value` to /5/0/`rid` in its own transaction, as the client runs it.
+    fn write(o: &mut FwUpdateObject<App>, rid: u16, value: Value<'_>) -> DmResult<()> {
+        let path = p(&[OID, IID, rid]);
+        o.transaction_begin()?;
+        let r = ops::write_entry(
+            o,
+            &path,
+            &path,
+            &WriteValue::Whole(value),
+            WriteKind::Replace,
+        );
+        o.transaction_end(r.is_ok());
+        r
+    }
+
+    fn read_json(o: &mut FwUpdateObject<App>) -> serde_json::Value {
+        let path = p(&[OID, IID]);
+        let mut buf = [0u8; 1024];
+        let mut enc = AnyEncoder::new(SENML_JSON, &path, &mut buf).unwrap();
+        ops::read_each(o, &path, &mut enc).unwrap();
+        let n = enc.finish().unwrap();
+        serde_json::from_slice(&buf[..n]).unwrap()
+    }
+
+    #[test]
+    fn describes_one_instance_with_the_resources_of_appendix_e6() {
+        let o = FwUpdateObject::new(App::default());
+        assert_eq!((o.oid(), o.instance_count(), o.max_instances()), (5, 1, 1));
+        assert_eq!(o.version(), Some("1.0"));
+        let rids: Vec<u16> = (0..)
+            .map_while(|i| o.resource(IID, i))
+            .map(|r| r.rid)
+            .collect();
+        let mut want = vec![0, 1, 2, 3, 5, 6, 7, 9];
+        if cfg!(feature = "fota-pull-method") {
+            want.insert(7, 8);
+        }
+        assert_eq!(rids, want);
+        assert!(o.resource(1, 0).is_none());
+        let kind = |rid| o.find_resource(IID, rid).unwrap().kind;
+        assert_eq!(kind(rid::PACKAGE), ResKind::W);
+        assert_eq!(kind(rid::PACKAGE_URI), ResKind::RW);
+        assert_eq!(kind(rid::UPDATE), ResKind::E);
+        assert_eq!(kind(rid::STATE), ResKind::R);
+    }
+
+    #[test]
+    fn a_read_of_the_instance_gives_every_readable_value() {
+        let mut o = FwUpdateObject::new(App::default());
+        let json = read_json(&mut o);
+        let recs = json.as_array().unwrap();
+        // SenML names: the base name (kept until the next one) and the record's name.
+        let mut bn = String::new();
+        let names: Vec<String> = recs
+            .iter()
+            .map(|r| {
+                if let Some(b) = r.get("bn").and_then(|v| v.as_str()) {
+                    bn = b.into();
+                }
+                let n = r.get("n").and_then(|v| v.as_str()).unwrap_or("");
+                format!("{bn}{n}")
+            })
+            .collect();
+        // Package (write-only) and Update (executable) are left out.
+        let mut want: Vec<String> = ["/5/0/1", "/5/0/3", "/5/0/5", "/5/0/6", "/5/0/7"]
+            .map(String::from)
+            .into();
+        if cfg!(feature = "fota-pull-method") {
+            want.extend(PROTOCOLS.iter().map(|p| format!("/5/0/8/{p}")));
+        }
+        want.push("/5/0/9".into());
+        assert_eq!(names, want);
+        assert_eq!(int(&mut o, rid::STATE), FwState::Idle as i64);
+        assert_eq!(int(&mut o, rid::UPDATE_RESULT), 0);
+        assert_eq!(int(&mut o, rid::DELIVERY_METHOD), DELIVERY_METHOD);
+        // No package: no name nor version, even though the application has them.
+        assert_eq!(text(&mut o, rid::PKG_NAME), "");
+        assert_eq!(text(&mut o, rid::PKG_VERSION), "");
+        // The server may not read Package.
+        let package = p(&[OID, IID, rid::PACKAGE]);
+        let mut buf = [0u8; 64];
+        let mut enc = AnyEncoder::new(SENML_JSON, &package, &mut buf).unwrap();
+        assert_eq!(
+            ops::read_each(&mut o, &package, &mut enc),
+            Err(DmError::METHOD_NOT_ALLOWED)
+        );
+        assert_eq!(
+            ops::read_value(&mut o, &p(&[OID, IID, rid::UPDATE])),
+            Err(DmError::METHOD_NOT_ALLOWED)
+        );
+    }
+
+    #[cfg(feature = "fota-pull-method")]
+    #[test]
+    fn protocol_support_lists_the_enabled_protocols() {
+        let mut o = FwUpdateObject::new(App::default());
+        for &proto in PROTOCOLS {
+            let path = p(&[OID, IID, rid::PROTOCOL_SUPPORT, proto]);
+            assert_eq!(ops::read_value(&mut o, &path), Ok(Value::Int(proto.into())));
+        }
+        let missing = (0..8).find(|x| !PROTOCOLS.contains(x)).unwrap();
+        assert_eq!(
+            ops::read_value(&mut o, &p(&[OID, IID, rid::PROTOCOL_SUPPORT, missing])),
+            Err(DmError::NOT_FOUND)
+        );
+    }
+
+    #[cfg(all(feature = "fota-pull-method", feature = "fota-coaps"))]
+    #[test]
+    fn a_pull_through_write_download_result_and_update() {
+        let mut o = FwUpdateObject::new(App::default());
+        let uri = "coaps://fw.example.com:5684/fw.bin";
+        write(&mut o, rid::PACKAGE_URI, Value::String(uri)).unwrap();
+        // The application got the URI, NUL-terminated, and the server reads it back.
+        assert_eq!(o.env().uri, [uri.as_bytes(), b"\0"].concat());
+        assert_eq!(text(&mut o, rid::PACKAGE_URI), uri);
+        assert_eq!(int(&mut o, rid::STATE), FwState::Downloading as i64);
+        assert_eq!(
+            std::mem::take(&mut o.env_mut().changed),
+            [rid::PACKAGE_URI, rid::STATE]
+        );
+        // Update is refused until the package is there.
+        assert_eq!(
+            ops::execute(&mut o, &p(&[OID, IID, rid::UPDATE]), b""),
+            Err(DmError::METHOD_NOT_ALLOWED)
+        );
+        assert!(o.set_download_result(result::SUCCESS));
+        assert_eq!(o.state(), FwState::Downloaded);
+        assert_eq!(text(&mut o, rid::PKG_NAME), "image.bin");
+        assert_eq!(text(&mut o, rid::PKG_VERSION), "2.0");
+        assert_eq!(
+            std::mem::take(&mut o.env_mut().changed),
+            [rid::STATE, rid::PKG_NAME, rid::PKG_VERSION]
+        );
+        ops::execute(&mut o, &p(&[OID, IID, rid::UPDATE]), b"").unwrap();
+        assert_eq!(int(&mut o, rid::STATE), FwState::Updating as i64);
+        o.set_update_result(result::SUCCESS);
+        assert_eq!(int(&mut o, rid::STATE), FwState::Idle as i64);
+        assert_eq!(int(&mut o, rid::UPDATE_RESULT), result::SUCCESS as i64);
+        assert_eq!(o.env().calls, ["uri", "update"]);
+        // Only one result per download.
+        assert!(!o.set_download_result(result::SUCCESS));
+    }
+
+    #[cfg(all(feature = "fota-pull-method", feature = "fota-coaps"))]
+    #[test]
+    fn a_failed_pull_or_a_refused_uri_ends_in_idle_with_its_result() {
+        let mut o = FwUpdateObject::new(App::default());
+        write(&mut o, rid::PACKAGE_URI, Value::String("coaps://h/fw")).unwrap();
+        assert!(o.set_download_result(result::CONNECTION_LOST));
+        assert_eq!(int(&mut o, rid::STATE), FwState::Idle as i64);
+        assert_eq!(int(&mut o, rid::UPDATE_RESULT), 4);
+        assert_eq!(text(&mut o, rid::PACKAGE_URI), "");
+        // A scheme this build does not pull: 4.00, result 9, the application never asked.
+        o.env_mut().calls.clear();
+        assert_eq!(
+            write(&mut o, rid::PACKAGE_URI, Value::String("ftp://h/fw")),
+            Err(DmError::BAD_REQUEST)
+        );
+        assert_eq!(int(&mut o, rid::UPDATE_RESULT), 9);
+        assert_eq!(o.env().calls, ["reset"]);
+        // The application refuses the package type.
+        o.env_mut().refuse_uri = true;
+        assert_eq!(
+            write(&mut o, rid::PACKAGE_URI, Value::String("coaps://h/fw")),
+            Err(DmError::BAD_REQUEST)
+        );
+        assert_eq!(int(&mut o, rid::UPDATE_RESULT), 6);
+        assert_eq!(int(&mut o, rid::STATE), FwState::Idle as i64);
+        // A value of the wrong type never reaches the state machine.
+        assert_eq!(
+            write(&mut o, rid::PACKAGE_URI, Value::Int(1)),
+            Err(DmError::BAD_REQUEST)
+        );
+        // An empty URI resets (and is accepted).
+        o.env_mut().refuse_uri = false;
+        write(&mut o, rid::PACKAGE_URI, Value::String("coaps://h/fw")).unwrap();
+        write(&mut o, rid::PACKAGE_URI, Value::String("")).unwrap();
+        assert_eq!(int(&mut o, rid::STATE), FwState::Idle as i64);
+        assert_eq!(int(&mut o, rid::UPDATE_RESULT), 0);
+    }
+
+    #[cfg(feature = "fota-push-method")]
+    #[test]
+    fn a_block_wise_push_of_package_arrives_in_chunks() {
+        let mut o = FwUpdateObject::new(App::default());
+        let path = p(&[OID, IID, rid::PACKAGE]);
+        let image = b"0123456789abcdef0123";
+        o.transaction_begin().unwrap();
+        for (i, part) in image.chunks(8).enumerate() {
+            let offset = i * 8;
+            let last = offset + part.len() == image.len();
+            let v = WriteValue::Chunk {
+                text: false,
+                data: part,
+                offset,
+                full_len: last.then_some(image.len()),
+            };
+            ops::write_entry(&mut o, &path, &path, &v, WriteKind::Replace).unwrap();
+            let want = if last {
+                FwState::Downloaded
+            } else {
+                FwState::Downloading
+            };
+            assert_eq!(o.state(), want);
+        }
+        o.transaction_end(true);
+        assert_eq!(o.env().image, image);
+        assert_eq!(
+            o.env().calls,
+            ["start", "write", "write", "write", "finish"]
+        );
+        // A Package URI over a held package is refused; an empty Package resets.
+        if cfg!(feature = "fota-pull-method") {
+            assert_eq!(
+                write(&mut o, rid::PACKAGE_URI, Value::String("coaps://h/fw")),
+                Err(DmError::METHOD_NOT_ALLOWED)
+            );
+        }
+        write(&mut o, rid::PACKAGE, Value::Bytes(b"")).unwrap();
+        assert_eq!(o.state(), FwState::Idle);
+        assert!(o.env().image.is_empty());
+    }
+
+    #[cfg(feature = "fota-push-method")]
+    #[test]
+    fn a_push_abandoned_before_its_last_block_is_connection_lost() {
+        let mut o = FwUpdateObject::new(App::default());
+        let path = p(&[OID, IID, rid::PACKAGE]);
+        let v = WriteValue::Chunk {
+            text: false,
+            data: b"half",
+            offset: 0,
+            full_len: None,
+        };
+        o.transaction_begin().unwrap();
+        ops::write_entry(&mut o, &path, &path, &v, WriteKind::Replace).unwrap();
+        o.transaction_end(true);
+        assert_eq!(int(&mut o, rid::STATE), FwState::Idle as i64);
+        assert_eq!(int(&mut o, rid::UPDATE_RESULT), 4);
+    }
+
+    #[test]
+    fn other_resources_are_not_writable_nor_executable() {
+        let mut o = FwUpdateObject::new(App::default());
+        assert_eq!(
+            write(&mut o, rid::STATE, Value::Int(1)),
+            Err(DmError::METHOD_NOT_ALLOWED)
+        );
+        assert_eq!(
+            ops::execute(&mut o, &p(&[OID, IID, rid::STATE]), b""),
+            Err(DmError::METHOD_NOT_ALLOWED)
+        );
+        assert_eq!(
+            ops::execute(&mut o, &p(&[OID, 1, rid::UPDATE]), b""),
+            Err(DmError::NOT_FOUND)
+        );
+        assert!(o.env().calls.is_empty());
     }
 }
