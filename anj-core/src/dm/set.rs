@@ -19,6 +19,19 @@ pub trait Objects {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// [`Objects::object`] for a read that may go on in a later request with the same
+    /// external values (the next block of a block-wise Read): a set that opens sources of
+    /// external values for its objects may keep the ones read through this object open
+    /// until [`Objects::close_kept_sources`], so the next block reads on from where this
+    /// one stopped. Objects that own their sources need nothing of it (the default).
+    fn object_keeping_sources(&mut self, oid: u16) -> Option<&mut dyn Object> {
+        self.object(oid)
+    }
+
+    /// The client will not go on with the values read through
+    /// [`Objects::object_keeping_sources`]: close them.
+    fn close_kept_sources(&mut self) {}
 }
 
 /// A set given as a slice of objects, in any order: [`Objects::oid_at`] lists them by
@@ -67,6 +80,16 @@ impl<T: Objects + ?Sized> Objects for &mut T {
     #[inline]
     fn object(&mut self, oid: u16) -> Option<&mut dyn Object> {
         (**self).object(oid)
+    }
+
+    #[inline]
+    fn object_keeping_sources(&mut self, oid: u16) -> Option<&mut dyn Object> {
+        (**self).object_keeping_sources(oid)
+    }
+
+    #[inline]
+    fn close_kept_sources(&mut self) {
+        (**self).close_kept_sources()
     }
 }
 
