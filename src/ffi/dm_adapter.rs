@@ -665,6 +665,59 @@ pub fn read_resource_raw(
 mod tests {
     use super::*;
 
+    /// An object without instances or handlers (leaked: the registry keeps a pointer).
+    fn bare(oid: u16) -> ObjRef {
+        let handlers: &'static anj_dm_handlers_t = Box::leak(Box::default());
+        let obj = Box::leak(Box::new(anj_dm_obj_t {
+            oid,
+            version: core::ptr::null(),
+            handlers,
+            insts: core::ptr::null(),
+            max_inst_count: 0,
+        }));
+        // SAFETY (test): a valid definition that is never freed.
+        unsafe { ObjRef::new(core::ptr::NonNull::from(obj)) }
+    }
+
+    #[test]
+    fn c_objects_are_the_registry_by_oid_and_reuse_one_adapter() {
+        let mut reg = crate::dm::Registry::default();
+        for oid in [3303, 1, 3] {
+            reg.add(bare(oid)).unwrap();
+        }
+        let mut hold = ExtHold::default();
+        let mut objs = CObjects::new(&reg, core::ptr::null_mut(), Some(&mut hold));
+        assert_eq!(Objects::len(&objs), 3);
+        let listed: Vec<_> = (0..4).map(|i| objs.oid_at(i)).collect();
+        assert_eq!(listed, [Some(1), Some(3), Some(3303), None]);
+        assert_eq!(objs.object(3).map(|o| o.oid()), Some(3));
+        // The same object again: the same adapter, its memo kept.
+        if let Some(s) = objs.scratch.as_ref() {
+            s.inst_at.set((7, 1));
+        }
+        assert_eq!(objs.object(3).map(|o| o.oid()), Some(3));
+        assert_eq!(objs.scratch.as_ref().map(|s| s.inst_at.get()), Some((7, 1)));
+        // Another object: a fresh adapter.
+        assert_eq!(objs.object(1).map(|o| o.oid()), Some(1));
+        assert_eq!(
+            objs.scratch.as_ref().map(|s| s.inst_at.get()),
+            Some((ANJ_ID_INVALID, 0))
+        );
+        assert!(objs.object(4).is_none());
+        // The hold is lent for a held read and taken back by the next lookup.
+        assert!(objs.object_keeping_sources(3303).is_some());
+        assert!(objs.hold.is_none());
+        assert!(objs.scratch.as_ref().is_some_and(|s| s.hold.is_some()));
+        assert!(objs.object(3303).is_some());
+        assert!(objs.hold.is_some());
+        assert!(objs.object_keeping_sources(9).is_none());
+        assert!(objs.hold.is_some());
+        objs.object_keeping_sources(1);
+        objs.close_kept_sources();
+        assert!(objs.hold.is_some());
+        assert!(!hold.is_held());
+    }
+
     #[test]
     fn data_types_map_both_ways() {
         let all = [
