@@ -6,7 +6,7 @@ use core::cell::Cell;
 use core::ffi::c_int;
 
 use anj_core::dm::object::{Object, ResKind, Resource, WriteValue};
-use anj_core::dm::{DmError, DmResult};
+use anj_core::dm::{DmError, DmResult, Objects};
 use anj_core::io::value::{DataType, Value};
 
 use crate::ffi::core::anj_t;
@@ -16,8 +16,8 @@ use crate::ffi::dm::*;
 ///
 /// The adapter never dereferences `anj`: it only passes it on to the handlers (they get
 /// the client they were registered with). An external value read through the adapter is
-/// kept in `hold` (the caller's, kept between the blocks of a block-wise Read) or, without
-/// one, in the adapter itself.
+/// kept in `hold` (lent by [`CObjects`] for a block-wise Read, whose blocks go on with it)
+/// or, without one, in the adapter itself.
 ///
 /// The engine addresses instances and resources by ID, and mostly asks about the same
 /// ones many times in a row (a Read lists an instance's resources, then reads each). The
@@ -55,15 +55,9 @@ impl<'h> CObject<'h> {
 
     /// [`CObject::new`], keeping an external value read through it in `hold`.
     pub fn with_hold(obj: ObjRef, anj: *mut anj_t, hold: &'h mut ExtHold) -> CObject<'h> {
-        CObject {
-            obj,
-            anj,
-            inst_at: Cell::new((ANJ_ID_INVALID, 0)),
-            res_at: Cell::new((ANJ_ID_INVALID, 0)),
-            hold: Some(hold),
-            #[cfg(feature = "external-data")]
-            own: ExtHold::default(),
-        }
+        let mut o = CObject::new(obj, anj);
+        o.hold = Some(hold);
+        o
     }
 
     /// This adapter, starting from the positions `hint` gives (an earlier adapter's of the
@@ -452,6 +446,93 @@ impl Object for CObject<'_> {
     }
 }
 
+/// The application's objects as the core's object set ([`Objects`]): the registry of
+/// `anj_dm_obj_t`s and the `anj_t *` their handlers get, plus the external value a
+/// block-wise Read keeps open between its blocks (the C face's, kept in the `anj_t`).
+///
+/// One adapter ([`CObject`]) at a time: asked for the same object again, the set hands
+/// out the same adapter, so where it last found an instance and a resource is still
+/// known (a request asks for its object several times: to resolve the path, to check it,
+/// to run the operation).
+pub struct CObjects<'a> {
+    reg: &'a crate::dm::Registry,
+    anj: *mut anj_t,
+    scratch: Option<CObject<'a>>,
+    /// The hold of a block-wise Read, while not lent to `scratch`.
+    hold: Option<&'a mut ExtHold>,
+}
+
+impl<'a> CObjects<'a> {
+    /// The objects of `reg`, whose handlers get `anj`; `hold` keeps the external value
+    /// of a block-wise Read between requests (`None`: nothing is kept).
+    pub fn new(
+        reg: &'a crate::dm::Registry,
+        anj: *mut anj_t,
+        hold: Option<&'a mut ExtHold>,
+    ) -> CObjects<'a> {
+        CObjects {
+            reg,
+            anj,
+            scratch: None,
+            hold,
+        }
+    }
+
+    /// The adapter of `oid`: the one handed out last if it is of the same object (its
+    /// own external value closed, the lent hold taken back), else a new one.
+    #[inline]
+    fn adapter(&mut self, oid: u16) -> Option<&mut CObject<'a>> {
+        if let Some(s) = self.scratch.as_mut() {
+            if let Some(h) = s.hold.take() {
+                self.hold = Some(h);
+            }
+            if s.obj.oid() == oid {
+                #[cfg(feature = "external-data")]
+                s.own.clear();
+                return self.scratch.as_mut();
+            }
+        }
+        let obj = self.reg.find(oid)?;
+        Some(self.scratch.insert(CObject::new(obj, self.anj)))
+    }
+}
+
+impl Objects for CObjects<'_> {
+    fn len(&self) -> usize {
+        self.reg.count()
+    }
+
+    fn oid_at(&self, index: usize) -> Option<u16> {
+        self.reg.iter().nth(index).map(|o| o.oid())
+    }
+
+    #[inline]
+    fn object(&mut self, oid: u16) -> Option<&mut dyn Object> {
+        match self.adapter(oid) {
+            Some(o) => Some(o),
+            None => None,
+        }
+    }
+
+    fn object_keeping_sources(&mut self, oid: u16) -> Option<&mut dyn Object> {
+        // Not found: the hold stays with the set.
+        self.adapter(oid)?;
+        let hold = self.hold.take();
+        let o = self.scratch.as_mut()?;
+        o.hold = hold;
+        Some(o)
+    }
+
+    fn close_kept_sources(&mut self) {
+        if let Some(h) = self.scratch.as_mut().and_then(|s| s.hold.take()) {
+            self.hold = Some(h);
+        }
+        if let Some(h) = self.hold.as_deref_mut() {
+            h.clear();
+        }
+    }
+}
+
 /// An external value kept between the requests of a block-wise Read (RFC 7959 Block2):
 /// the source stays open where the last block stopped, and remembers the value's length,
 /// so that the next block goes on reading where that one stopped (see
@@ -583,6 +664,59 @@ pub fn read_resource_raw(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An object without instances or handlers (leaked: the registry keeps a pointer).
+    fn bare(oid: u16) -> ObjRef {
+        let handlers: &'static anj_dm_handlers_t = Box::leak(Box::default());
+        let obj = Box::leak(Box::new(anj_dm_obj_t {
+            oid,
+            version: core::ptr::null(),
+            handlers,
+            insts: core::ptr::null(),
+            max_inst_count: 0,
+        }));
+        // SAFETY (test): a valid definition that is never freed.
+        unsafe { ObjRef::new(core::ptr::NonNull::from(obj)) }
+    }
+
+    #[test]
+    fn c_objects_are_the_registry_by_oid_and_reuse_one_adapter() {
+        let mut reg = crate::dm::Registry::default();
+        for oid in [3303, 1, 3] {
+            reg.add(bare(oid)).unwrap();
+        }
+        let mut hold = ExtHold::default();
+        let mut objs = CObjects::new(&reg, core::ptr::null_mut(), Some(&mut hold));
+        assert_eq!(Objects::len(&objs), 3);
+        let listed: Vec<_> = (0..4).map(|i| objs.oid_at(i)).collect();
+        assert_eq!(listed, [Some(1), Some(3), Some(3303), None]);
+        assert_eq!(objs.object(3).map(|o| o.oid()), Some(3));
+        // The same object again: the same adapter, its memo kept.
+        if let Some(s) = objs.scratch.as_ref() {
+            s.inst_at.set((7, 1));
+        }
+        assert_eq!(objs.object(3).map(|o| o.oid()), Some(3));
+        assert_eq!(objs.scratch.as_ref().map(|s| s.inst_at.get()), Some((7, 1)));
+        // Another object: a fresh adapter.
+        assert_eq!(objs.object(1).map(|o| o.oid()), Some(1));
+        assert_eq!(
+            objs.scratch.as_ref().map(|s| s.inst_at.get()),
+            Some((ANJ_ID_INVALID, 0))
+        );
+        assert!(objs.object(4).is_none());
+        // The hold is lent for a held read and taken back by the next lookup.
+        assert!(objs.object_keeping_sources(3303).is_some());
+        assert!(objs.hold.is_none());
+        assert!(objs.scratch.as_ref().is_some_and(|s| s.hold.is_some()));
+        assert!(objs.object(3303).is_some());
+        assert!(objs.hold.is_some());
+        assert!(objs.object_keeping_sources(9).is_none());
+        assert!(objs.hold.is_some());
+        objs.object_keeping_sources(1);
+        objs.close_kept_sources();
+        assert!(objs.hold.is_some());
+        assert!(!hold.is_held());
+    }
 
     #[test]
     fn data_types_map_both_ways() {

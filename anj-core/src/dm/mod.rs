@@ -6,8 +6,10 @@
 pub mod attributes;
 pub mod object;
 pub mod ops;
+pub mod set;
 
 pub use object::{Object, ResKind, Resource, WriteValue};
+pub use set::Objects;
 
 use crate::coap::Code;
 
