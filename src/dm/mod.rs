@@ -2,11 +2,12 @@
 //! (LwM2M 1.1 TS Core §6.3).
 //!
 //! The operations themselves are `anj_core::dm::ops`, written against the core's
-//! [`Object`] trait. The registry still holds the application's `anj_dm_obj_t` tables
-//! ([`ObjRef`]; the built-in Security, Server and Device objects are objects of the same
-//! kind, see `crate::ffi::objects`), and the functions here run the operations on them
-//! through the one C adapter, [`CObject`], which calls their handlers with the client's
-//! `anj_t *`.
+//! [`Object`] trait; the functions here run them on the object set the client is handed
+//! ([`Objects`]), naming objects by OID. The registry still holds the application's
+//! `anj_dm_obj_t` tables ([`ObjRef`]; the built-in Security, Server and Device objects
+//! are objects of the same kind, see `crate::ffi::objects`); the C face hands them to the
+//! client as a [`CObjects`], whose adapter ([`CObject`]) calls their handlers with the
+//! client's `anj_t *`.
 
 /// cbindgen:ignore
 pub use anj_core::dm::attributes;
@@ -16,10 +17,9 @@ pub mod builtin;
 pub use anj_core::objects::fw_update;
 
 use crate::config::DM_MAX_OBJECTS_NUMBER;
-use crate::ffi::core::anj_t;
 pub use crate::ffi::dm::ObjRef;
 pub use crate::ffi::dm_adapter::{
-    read_resource, read_resource_raw, value_to_c, CObject, ExtHold, Hint,
+    read_resource, read_resource_raw, value_to_c, CObject, CObjects, ExtHold,
 };
 use crate::io::format::AnyEncoder;
 use crate::io::value::{DataType, Path, Value};
@@ -28,16 +28,10 @@ pub use anj_core::dm::object::{ResKind, Resource};
 pub use anj_core::dm::ops::{
     self, default_depth, io_error, is_protected, valid_execute_args, DiscoverItem, WriteKind,
 };
-pub use anj_core::dm::{DmError, DmResult, Object, WriteValue};
+pub use anj_core::dm::{DmError, DmResult, Object, Objects, WriteValue};
 
 /// The ID that names no instance (`ANJ_ID_INVALID`).
 const ID_INVALID: u16 = u16::MAX;
-
-/// The adapter of `obj` for lookups in its tables only: no handler is called through it
-/// (it has no `anj_t *` to give them).
-fn view(obj: ObjRef) -> CObject<'static> {
-    CObject::new(obj, core::ptr::null_mut())
-}
 
 /// The registered objects, sorted by OID.
 pub struct Registry {
@@ -126,83 +120,69 @@ fn validate_object(obj: ObjRef) -> Result<(), RegistryError> {
     Ok(())
 }
 
-/// The target of an operation, resolved against the registry.
+/// Object `oid` of `objs` (4.04 when there is none).
+#[inline]
+pub fn object(objs: &mut dyn Objects, oid: u16) -> DmResult<&mut dyn Object> {
+    objs.object(oid).ok_or(DmError::NOT_FOUND)
+}
+
+/// The target of an operation, resolved against the object set.
 #[derive(Clone, Copy)]
 pub struct Target {
-    pub obj: ObjRef,
+    pub oid: u16,
     pub path: Path,
 }
 
 impl Target {
-    /// The target object, with the `anj_t *` its handlers get.
-    pub fn object(&self, anj: *mut anj_t) -> CObject<'static> {
-        CObject::new(self.obj, anj)
+    /// The target object (4.04 when it is gone from `objs`).
+    #[inline]
+    pub fn object<'o>(&self, objs: &'o mut dyn Objects) -> DmResult<&'o mut dyn Object> {
+        object(objs, self.oid)
     }
 }
 
 /// Resolves the object of `path`, applying the access rule of LwM2M 1.1 TS Core §6.3:
 /// the Security object (and OSCORE) is not reachable through Device Management (4.01);
 /// a missing Object, Instance, Resource or Resource Instance is 4.04.
-pub fn resolve(reg: &Registry, path: &Path) -> DmResult<Target> {
-    resolve_full(reg, path).map(|r| r.target)
+pub fn resolve(objs: &mut dyn Objects, path: &Path) -> DmResult<Target> {
+    resolve_full(objs, path).map(|r| r.target)
 }
 
-/// A [`Target`] resolved once for the request that names it: where its instance and
-/// resource were found (a [`Hint`] for the adapters the request uses next, so they do
-/// not search again), and, at the resource level and below, the resource's description
-/// for the checks made before the request calls any handler (a handler may change the
-/// tables; the hint is checked before use, the description is not).
+/// A [`Target`] resolved once for the request that names it, with, at the resource level
+/// and below, the resource's description for the checks made before the request calls
+/// any handler (a handler may change the tables; the description is not checked again).
 #[derive(Clone, Copy)]
 pub struct Resolved {
     pub target: Target,
-    hint: Hint,
     // Only the kind and type of the resource: the checks need no more, and a smaller
     // `Resolved` is less code to build and copy.
     res: Option<(ResKind, DataType)>,
 }
 
 /// [`resolve`], keeping what the lookup found ([`Resolved`]).
-pub fn resolve_full(reg: &Registry, path: &Path) -> DmResult<Resolved> {
+pub fn resolve_full(objs: &mut dyn Objects, path: &Path) -> DmResult<Resolved> {
     let ids = path.as_slice();
     let oid = *ids.first().ok_or(DmError::METHOD_NOT_ALLOWED)?;
     if is_protected(oid) {
         return Err(DmError::UNAUTHORIZED);
     }
-    let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
-    let v = view(obj);
-    let res = ops::lookup(&v, path)?.map(|r| (r.kind, r.data_type));
+    let obj = object(objs, oid)?;
+    let res = ops::lookup(obj, path)?.map(|r| (r.kind, r.data_type));
     Ok(Resolved {
-        target: Target { obj, path: *path },
-        hint: v.hint(),
+        target: Target { oid, path: *path },
         res,
     })
 }
 
 impl Resolved {
     /// A target made elsewhere (its path exists), with its resource looked up.
-    pub fn of(target: Target) -> Resolved {
-        let v = view(target.obj);
-        let res = ops::lookup(&v, &target.path)
+    pub fn of(objs: &mut dyn Objects, target: Target) -> Resolved {
+        let res = target
+            .object(objs)
             .ok()
-            .flatten()
+            .and_then(|o| ops::lookup(o, &target.path).ok().flatten())
             .map(|r| (r.kind, r.data_type));
-        Resolved {
-            target,
-            hint: v.hint(),
-            res,
-        }
-    }
-
-    /// The target object, with the `anj_t *` its handlers get, starting its lookups
-    /// where the resolution found the instance and resource.
-    #[inline]
-    pub fn object(&self, anj: *mut anj_t) -> CObject<'static> {
-        CObject::new(self.target.obj, anj).hinted(self.hint)
-    }
-
-    /// Where the resolution found the instance and resource.
-    pub fn hint(&self) -> Hint {
-        self.hint
+        Resolved { target, res }
     }
 
     /// [`is_multiple`] of the target.
@@ -232,73 +212,62 @@ impl Resolved {
     }
 
     /// [`count_readable`] of the target.
-    pub fn count_readable(&self) -> DmResult<usize> {
-        ops::count_readable(&mut self.object(core::ptr::null_mut()), &self.target.path)
+    pub fn count_readable(&self, objs: &mut dyn Objects) -> DmResult<usize> {
+        count_readable(objs, &self.target)
     }
 
     /// [`read_each_held`] of the target.
-    pub fn read_each_held(
-        &self,
-        anj: *mut anj_t,
-        enc: &mut AnyEncoder<'_>,
-        hold: &mut ExtHold,
-    ) -> DmResult<()> {
-        ops::read_each(
-            &mut CObject::with_hold(self.target.obj, anj, hold).hinted(self.hint),
-            &self.target.path,
-            enc,
-        )
+    pub fn read_each_held(&self, objs: &mut dyn Objects, enc: &mut AnyEncoder<'_>) -> DmResult<()> {
+        read_each_held(objs, &self.target, enc)
     }
 }
 
 /// Encodes every readable value under `target` into `enc`: [`ops::read_each`].
-pub fn read_each(anj: *mut anj_t, target: &Target, enc: &mut AnyEncoder<'_>) -> DmResult<()> {
-    ops::read_each(&mut target.object(anj), &target.path, enc)
+pub fn read_each(objs: &mut dyn Objects, target: &Target, enc: &mut AnyEncoder<'_>) -> DmResult<()> {
+    ops::read_each(target.object(objs)?, &target.path, enc)
 }
 
-/// [`read_each`] for one block of a block-wise Read: an external value is read through
-/// the source `hold` keeps from the previous block (see [`ExtHold`]).
+/// [`read_each`] for one block of a block-wise Read: an external value may stay open for
+/// the next block ([`Objects::object_keeping_sources`]).
 pub fn read_each_held(
-    anj: *mut anj_t,
+    objs: &mut dyn Objects,
     target: &Target,
     enc: &mut AnyEncoder<'_>,
-    hold: &mut ExtHold,
 ) -> DmResult<()> {
-    ops::read_each(
-        &mut CObject::with_hold(target.obj, anj, hold),
-        &target.path,
-        enc,
-    )
+    let obj = objs
+        .object_keeping_sources(target.oid)
+        .ok_or(DmError::NOT_FOUND)?;
+    ops::read_each(obj, &target.path, enc)
 }
 
 /// How many values [`read_each`] would encode for `target`: [`ops::count_readable`].
-pub fn count_readable(target: &Target) -> DmResult<usize> {
-    ops::count_readable(&mut view(target.obj), &target.path)
+pub fn count_readable(objs: &mut dyn Objects, target: &Target) -> DmResult<usize> {
+    ops::count_readable(target.object(objs)?, &target.path)
 }
 
 /// Whether the resource at `path` (resource or resource instance level) may be written:
 /// 4.04 when it does not exist, 4.05 when it is not writable.
-pub fn check_writable(reg: &Registry, path: &Path) -> DmResult<()> {
-    resolve_full(reg, path)?.check_writable()
+pub fn check_writable(objs: &mut dyn Objects, path: &Path) -> DmResult<()> {
+    resolve_full(objs, path)?.check_writable()
 }
 
 /// Whether `path` has anything a Read would return (LwM2M 1.1 TS Core §6.3.1): 4.04 when
 /// it does not exist (or is protected), 4.05 when nothing under it is readable. The root
 /// stands for every object the server may read (Read-Composite on `/`).
-pub fn check_readable(reg: &Registry, path: &Path) -> DmResult<()> {
+pub fn check_readable(objs: &mut dyn Objects, path: &Path) -> DmResult<()> {
     if path.is_empty() {
-        return if reg
-            .iter()
-            .any(|o| !is_protected(o.oid()) && ops::object_readable(&view(o)))
-        {
-            Ok(())
-        } else {
-            Err(DmError::METHOD_NOT_ALLOWED)
-        };
+        let mut i = 0;
+        while let Some(oid) = objs.oid_at(i) {
+            i += 1;
+            if !is_protected(oid) && objs.object(oid).is_some_and(|o| ops::object_readable(o)) {
+                return Ok(());
+            }
+        }
+        return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    let r = resolve_full(reg, path).map_err(|_| DmError::NOT_FOUND)?;
+    let r = resolve_full(objs, path).map_err(|_| DmError::NOT_FOUND)?;
     match path.len() {
-        1 | 2 => ops::check_readable(&r.object(core::ptr::null_mut()), path),
+        1 | 2 => ops::check_readable(r.target.object(objs)?, path),
         _ => r.check_readable_resource(),
     }
 }
@@ -306,8 +275,7 @@ pub fn check_readable(reg: &Registry, path: &Path) -> DmResult<()> {
 /// Reads one resource value by absolute path, bypassing the Security access rule (the
 /// client's own view), and hands it to `f`: [`ops::read_value`].
 pub fn read_resource_with<R>(
-    anj: *mut anj_t,
-    reg: &Registry,
+    objs: &mut dyn Objects,
     path: &Path,
     f: impl FnOnce(Value<'_>) -> R,
 ) -> DmResult<R> {
@@ -315,66 +283,65 @@ pub fn read_resource_with<R>(
     if path.len() < 3 {
         return Err(DmError::BAD_REQUEST);
     }
-    let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
-    let mut o = CObject::new(obj, anj);
-    ops::read_value(&mut o, path).map(f)
+    ops::read_value(object(objs, oid)?, path).map(f)
 }
 
 /// The type of the resource at `path` (resource or resource-instance level), for decoders
 /// of formats that do not carry types. The resource instance need not exist yet.
-pub fn resource_type(reg: &Registry, path: &Path) -> Option<DataType> {
-    let obj = reg.find(*path.as_slice().first()?)?;
-    ops::resource_type(&view(obj), path)
+pub fn resource_type(objs: &mut dyn Objects, path: &Path) -> Option<DataType> {
+    let obj = objs.object(*path.as_slice().first()?)?;
+    ops::resource_type(obj, path)
 }
 
 /// Whether the resource at `path` (resource level) is a multi-instance one.
-pub fn is_multiple(reg: &Registry, path: &Path) -> bool {
+pub fn is_multiple(objs: &mut dyn Objects, path: &Path) -> bool {
     path.oid()
-        .and_then(|oid| reg.find(oid))
-        .is_some_and(|o| ops::is_multiple(&view(o), path))
+        .and_then(|oid| objs.object(oid))
+        .is_some_and(|o| ops::is_multiple(o, path))
 }
 
 /* ------------------------------------ transactions ------------------------------------ */
 
-/// The objects taking part in one operation's transaction. Each object's
+/// The objects taking part in one operation's transaction, by OID. Each object's
 /// `transaction_begin` runs when the operation first touches it; at the end every object
 /// is validated and then ended with the same result, so an operation spanning several
 /// objects (Write-Composite) is atomic (LwM2M 1.1 TS Core §6.3.3, §6.3.8).
 pub struct TxnSet {
-    objs: [Option<ObjRef>; DM_MAX_OBJECTS_NUMBER],
+    oids: [Option<u16>; DM_MAX_OBJECTS_NUMBER],
 }
 
 impl Default for TxnSet {
     fn default() -> Self {
         TxnSet {
-            objs: [None; DM_MAX_OBJECTS_NUMBER],
+            oids: [None; DM_MAX_OBJECTS_NUMBER],
         }
     }
 }
 
 impl TxnSet {
-    /// Begins `obj`'s transaction unless it already runs.
-    pub fn join(&mut self, anj: *mut anj_t, obj: ObjRef) -> DmResult<()> {
-        if self.objs.iter().flatten().any(|o| o.ptr() == obj.ptr()) {
+    /// Begins the transaction of object `oid` unless it already runs.
+    pub fn join(&mut self, objs: &mut dyn Objects, oid: u16) -> DmResult<()> {
+        if self.oids.iter().flatten().any(|&o| o == oid) {
             return Ok(());
         }
         let slot = self
-            .objs
+            .oids
             .iter_mut()
             .find(|o| o.is_none())
             .ok_or(DmError::INTERNAL)?;
-        CObject::new(obj, anj).transaction_begin()?;
-        *slot = Some(obj);
+        object(objs, oid)?.transaction_begin()?;
+        *slot = Some(oid);
         Ok(())
     }
 
     /// Takes object `oid` out of the set (it is being removed from the data model),
     /// ending its transaction with failure.
-    pub fn leave(&mut self, anj: *mut anj_t, oid: u16) {
-        for slot in self.objs.iter_mut() {
-            if slot.is_some_and(|o| o.oid() == oid) {
-                if let Some(obj) = slot.take() {
-                    CObject::new(obj, anj).transaction_end(false);
+    pub fn leave(&mut self, objs: &mut dyn Objects, oid: u16) {
+        for slot in self.oids.iter_mut() {
+            if *slot == Some(oid) {
+                *slot = None;
+                if let Some(obj) = objs.object(oid) {
+                    obj.transaction_end(false);
                 }
             }
         }
@@ -382,18 +349,20 @@ impl TxnSet {
 
     /// Validates every object (if `result` is a success so far), then ends every
     /// transaction with the overall result, so a failure anywhere rolls back all.
-    pub fn finish(self, anj: *mut anj_t, result: DmResult<()>) -> DmResult<()> {
+    pub fn finish(self, objs: &mut dyn Objects, result: DmResult<()>) -> DmResult<()> {
         let mut result = result;
         if result.is_ok() {
-            for obj in self.objs.iter().flatten() {
-                if let Err(e) = validate(&mut CObject::new(*obj, anj)) {
+            for &oid in self.oids.iter().flatten() {
+                if let Some(Err(e)) = objs.object(oid).map(|o| validate(o)) {
                     result = Err(e);
                     break;
                 }
             }
         }
-        for obj in self.objs.iter().flatten() {
-            CObject::new(*obj, anj).transaction_end(result.is_ok());
+        for &oid in self.oids.iter().flatten() {
+            if let Some(obj) = objs.object(oid) {
+                obj.transaction_end(result.is_ok());
+            }
         }
         result
     }
@@ -413,90 +382,86 @@ pub fn validate<O: Object + ?Sized>(obj: &mut O) -> DmResult<()> {
 
 /// Writes one decoded entry of a request whose path is `base`: [`ops::write_entry`].
 pub fn write_entry(
-    anj: *mut anj_t,
-    obj: ObjRef,
+    objs: &mut dyn Objects,
+    oid: u16,
     base: &Path,
     path: &Path,
     value: &Value<'_>,
     kind: WriteKind,
 ) -> DmResult<()> {
-    write_entry_as(anj, obj, base, path, &WriteValue::Whole(*value), kind)
+    write_entry_as(objs, oid, base, path, &WriteValue::Whole(*value), kind)
 }
 
 /// [`write_entry`] of a whole value or of one chunk of a String or Opaque value.
 pub fn write_entry_as(
-    anj: *mut anj_t,
-    obj: ObjRef,
+    objs: &mut dyn Objects,
+    oid: u16,
     base: &Path,
     path: &Path,
     value: &WriteValue<'_>,
     kind: WriteKind,
 ) -> DmResult<()> {
-    ops::write_entry(&mut CObject::new(obj, anj), base, path, value, kind)
+    ops::write_entry(object(objs, oid)?, base, path, value, kind)
 }
 
 /// Writes one value at `path` (resource or resource instance), outside any request:
 /// used by the built-in objects' tests and by callers that run their own transaction.
-pub fn write_value(anj: *mut anj_t, obj: ObjRef, path: &Path, value: &Value<'_>) -> DmResult<()> {
-    write_entry(anj, obj, path, path, value, WriteKind::Partial)
+pub fn write_value(objs: &mut dyn Objects, oid: u16, path: &Path, value: &Value<'_>) -> DmResult<()> {
+    write_entry(objs, oid, path, path, value, WriteKind::Partial)
 }
 
 /// The first step of a Write-Replace (§6.3.3): [`ops::replace_prepare`].
-pub fn replace_prepare(anj: *mut anj_t, target: &Target) -> DmResult<()> {
-    replace_prepare_at(anj, target, Hint::NONE)
+pub fn replace_prepare(objs: &mut dyn Objects, target: &Target) -> DmResult<()> {
+    ops::replace_prepare(target.object(objs)?, &target.path)
 }
 
-/// [`replace_prepare`] through an adapter that starts at `hint`.
-pub fn replace_prepare_at(anj: *mut anj_t, target: &Target, hint: Hint) -> DmResult<()> {
-    ops::replace_prepare(&mut target.object(anj).hinted(hint), &target.path)
-}
-
-/// Deletes every instance of Multiple-Instance Resource /obj/iid/rid:
+/// Deletes every instance of Multiple-Instance Resource /oid/iid/rid:
 /// [`ops::clear_res_instances`].
-pub fn clear_res_instances(anj: *mut anj_t, obj: ObjRef, iid: u16, rid: u16) -> DmResult<()> {
-    ops::clear_res_instances(&mut CObject::new(obj, anj), iid, rid)
+pub fn clear_res_instances(objs: &mut dyn Objects, oid: u16, iid: u16, rid: u16) -> DmResult<()> {
+    ops::clear_res_instances(object(objs, oid)?, iid, rid)
 }
 
 /* ----------------------------------- create / delete ----------------------------------- */
 
 /// Creates an Object Instance (§6.3.7) with `iid`, or the lowest free IID when `None`
-/// ([`ops::create_check`], then `obj` joins `txn`, then [`ops::create_instance`]).
+/// ([`ops::create_check`], then object `oid` joins `txn`, then [`ops::create_instance`]).
 /// Returns the new IID.
 pub fn create_instance(
-    anj: *mut anj_t,
+    objs: &mut dyn Objects,
     txn: &mut TxnSet,
-    obj: ObjRef,
+    oid: u16,
     iid: Option<u16>,
 ) -> DmResult<u16> {
-    let iid = ops::create_check(&view(obj), iid)?;
-    txn.join(anj, obj)?;
-    ops::create_instance(&mut CObject::new(obj, anj), iid)?;
+    let iid = ops::create_check(object(objs, oid)?, iid)?;
+    txn.join(objs, oid)?;
+    ops::create_instance(object(objs, oid)?, iid)?;
     Ok(iid)
 }
 
-/// Delete of an Object Instance or a Resource Instance ([`ops::delete`]). `target.obj`
-/// must exist; the rest of the path is looked up inside the object's transaction, as
-/// Anjay Lite does (a failure ends the transaction in failure).
-pub fn delete(anj: *mut anj_t, txn: &mut TxnSet, target: &Target) -> DmResult<()> {
+/// Delete of an Object Instance or a Resource Instance ([`ops::delete`]). The target's
+/// object must exist; the rest of the path is looked up inside the object's transaction,
+/// as Anjay Lite does (a failure ends the transaction in failure).
+pub fn delete(objs: &mut dyn Objects, txn: &mut TxnSet, target: &Target) -> DmResult<()> {
     match target.path.len() {
-        2 | 4 => txn.join(anj, target.obj)?,
+        2 | 4 => txn.join(objs, target.oid)?,
         _ => return Err(DmError::METHOD_NOT_ALLOWED),
     }
-    ops::delete(&mut target.object(anj), &target.path)
+    ops::delete(target.object(objs)?, &target.path)
 }
 
 /// Execute on a resource (LwM2M 1.1 TS Core §6.3.5): [`ops::execute`].
-pub fn execute(anj: *mut anj_t, target: &Target, arg: &[u8]) -> DmResult<()> {
-    ops::execute(&mut target.object(anj), &target.path, arg)
+pub fn execute(objs: &mut dyn Objects, target: &Target, arg: &[u8]) -> DmResult<()> {
+    ops::execute(target.object(objs)?, &target.path, arg)
 }
 
 /// Visits the link-format records of a Discover on `target`: [`ops::discover_each`].
 pub fn discover_each(
+    objs: &mut dyn Objects,
     target: &Target,
     depth: Option<u8>,
     f: &mut dyn FnMut(DiscoverItem<'_>) -> DmResult<()>,
 ) -> DmResult<()> {
-    ops::discover_each(&view(target.obj), &target.path, depth, f)
+    ops::discover_each(target.object(objs)?, &target.path, depth, f)
 }
 
 #[cfg(test)]
