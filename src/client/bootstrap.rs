@@ -19,8 +19,8 @@ use super::requests::{self, Ctx};
 use super::{anj_conn_status_t::*, AfterDeregister, Client, Request, State};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 use crate::dm::builtin::security_rid;
-use crate::dm::{self, DmError, DmResult, Registry, Target, TxnSet};
-use crate::ffi::core::anj_t;
+use crate::dm::{self, DmError, DmResult, Objects, Target, TxnSet};
+use super::CHost;
 use crate::io::format::{self, Format};
 use crate::io::link_format::LinkWriter;
 use crate::io::value::{Path, Value};
@@ -43,11 +43,11 @@ pub(super) struct Session {
 
 impl Session {
     /// Ends the session's transaction with `ok`; `false` rolls back every object.
-    fn end(&mut self, anj: *mut anj_t, ok: bool) -> DmResult<()> {
+    fn end(&mut self, objs: &mut dyn Objects, ok: bool) -> DmResult<()> {
         let txn = core::mem::take(&mut self.txn);
         self.open = false;
         txn.finish(
-            anj,
+            objs,
             if ok {
                 Ok(())
             } else {
@@ -58,30 +58,20 @@ impl Session {
 }
 
 /// The Security instance of the Bootstrap-Server account, if any.
-pub(super) fn bootstrap_iid(anj: *mut anj_t, reg: &Registry) -> Option<u16> {
-    let sec = reg.find(0)?;
-    sec.instances().iter().map(|i| i.iid).find(|&iid| {
-        matches!(
-            dm::read_resource(
-                anj,
-                reg,
-                &Path::new(&[0, iid, security_rid::BOOTSTRAP_SERVER])
-            ),
-            Ok(Value::Bool(true))
-        )
-    })
+pub(super) fn bootstrap_iid(objs: &mut dyn Objects) -> Option<u16> {
+    let mut i = 0;
+    while let Some(iid) = dm::instance_at(objs, 0, i) {
+        i += 1;
+        if dm::read_bool(objs, &[0, iid, security_rid::BOOTSTRAP_SERVER]) == Some(true) {
+            return Some(iid);
+        }
+    }
+    None
 }
 
-fn hold_off(anj: *mut anj_t, reg: &Registry, iid: u16) -> i64 {
-    match dm::read_resource(
-        anj,
-        reg,
-        &Path::new(&[0, iid, security_rid::CLIENT_HOLD_OFF_TIME]),
-    ) {
-        Ok(Value::Int(i)) => i.clamp(0, u32::MAX.into()),
-        Ok(Value::Uint(u)) => u.min(u32::MAX.into()) as i64,
-        _ => 0,
-    }
+fn hold_off(objs: &mut dyn Objects, iid: u16) -> i64 {
+    dm::read_int(objs, &[0, iid, security_rid::CLIENT_HOLD_OFF_TIME])
+        .map_or(0, |i| i.clamp(0, u32::MAX.into()))
 }
 
 impl Client {
@@ -105,11 +95,11 @@ impl Client {
     }
 
     /// Applies a requested Bootstrap: de-register first when registered.
-    pub(super) fn apply_bootstrap_flag(&mut self, now: Instant, link: &mut dyn Link) {
+    pub(super) fn apply_bootstrap_flag(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         if !core::mem::take(&mut self.flags.bootstrap) || self.bootstrapping() {
             return;
         }
-        self.leave(now, link, AfterDeregister::Bootstrap);
+        self.leave(now, link, AfterDeregister::Bootstrap, env);
     }
 
     /// Starts a Bootstrap: `false` when there is no Bootstrap-Server account.
@@ -117,35 +107,35 @@ impl Client {
         &mut self,
         now: Instant,
         link: &mut dyn Link,
-        anj: *mut anj_t,
+        env: &mut dyn CHost,
     ) -> bool {
         self.bs.requested = false;
-        let Some(iid) = bootstrap_iid(anj, &self.registry) else {
+        let Some(iid) = bootstrap_iid(env.objects()) else {
             return false;
         };
         // Another account from here on: the connection context goes (close_notify).
         let _ = link.cleanup();
         if self.bs.open {
-            let _ = self.bs.end(anj, false);
+            let _ = self.bs.end(env.objects(), false);
         }
         self.bs.attempt = 0;
         self.bs.finished = None;
         self.account = None;
         self.end_observations();
-        let wait = hold_off(anj, &self.registry, iid) * SEC;
+        let wait = hold_off(env.objects(), iid) * SEC;
         crate::log_info!("bootstrap: starting (hold-off {} s)", wait / SEC);
         self.set_status(ANJ_CONN_STATUS_BOOTSTRAPPING);
         self.state = State::BsWait(after(now, wait));
         if wait == 0 {
-            self.bs_connect(now, link, anj);
+            self.bs_connect(now, link, env);
         }
         true
     }
 
     /// Connects to the Bootstrap-Server and sends the Bootstrap-Request.
-    pub(super) fn bs_connect(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    pub(super) fn bs_connect(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         self.state = State::BsConnecting;
-        let claimed = bootstrap_iid(anj, &self.registry).and_then(|iid| {
+        let claimed = bootstrap_iid(env, &self.registry).and_then(|iid| {
             let owner = super::register::LinkOwner {
                 security_iid: iid,
                 bootstrap: true,
@@ -153,20 +143,20 @@ impl Client {
             self.claim_link(link, owner)
         });
         let reg = &self.registry;
-        let st = match (claimed, bootstrap_iid(anj, reg)) {
+        let st = match (claimed, bootstrap_iid(env, reg)) {
             (Some(st), _) => Ok(st),
             (None, None) => Err("no Bootstrap-Server account"),
             (None, Some(iid)) => {
-                super::register::with_security_uri(anj, reg, iid, |scheme, host, port| {
+                super::register::with_security_uri(env, reg, iid, |scheme, host, port| {
                     // The Bootstrap-Server account's own credentials, in its own mode.
                     super::register::connect_secured(
-                        anj,
+                        env,
                         reg,
                         iid,
                         true,
                         link,
                         (scheme, host, port),
-                        || bootstrap_psk(anj, reg, iid),
+                        || bootstrap_psk(env, reg, iid),
                     )
                 })
             }
@@ -174,16 +164,16 @@ impl Client {
         match st {
             Ok(NetStatus::Done) => {
                 self.dedup.clear();
-                self.send_request(now, link, Request::Bootstrap, anj);
+                self.send_request(now, link, Request::Bootstrap, env);
             }
             Ok(NetStatus::InProgress) => {}
             Ok(NetStatus::Failed(code)) => {
                 crate::log_warning!("bootstrap: connecting failed ({})", code);
-                self.bs_failed(now, link, anj);
+                self.bs_failed(now, link, env);
             }
             Err(why) => {
                 crate::log_error!("bootstrap: {}", why);
-                self.bs_failed(now, link, anj);
+                self.bs_failed(now, link, env);
             }
         }
     }
@@ -195,9 +185,9 @@ impl Client {
 
     /// The attempt failed: roll back, then retry after `bootstrap_retry_timeout`
     /// (doubled each time) or give up after `bootstrap_retry_count` retries.
-    pub(super) fn bs_failed(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    pub(super) fn bs_failed(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         if self.bs.open {
-            let _ = self.bs.end(anj, false);
+            let _ = self.bs.end(env.objects(), false);
         }
         self.bs.finished = None;
         // As in Anjay Lite, a failed attempt releases the connection (close_notify); the
@@ -223,15 +213,15 @@ impl Client {
 
     /// Object `oid` is being removed from the data model: it leaves the session's
     /// transaction (rolled back), so the session never calls it again.
-    pub fn bs_object_removed(&mut self, anj: *mut anj_t, oid: u16) {
-        self.bs.txn.leave(anj, oid);
+    pub fn bs_object_removed(&mut self, objs: &mut dyn Objects, oid: u16) {
+        self.bs.txn.leave(objs, oid);
     }
 
     /// Ends the session without Bootstrap-Finish: its changes roll back.
-    pub fn bs_abort(&mut self, anj: *mut anj_t) {
+    pub fn bs_abort(&mut self, env: &mut dyn CHost) {
         if self.bs.open {
             crate::log_warning!("bootstrap: session abandoned, configuration rolled back");
-            let _ = self.bs.end(anj, false);
+            let _ = self.bs.end(env.objects(), false);
         }
         self.bs.finished = None;
     }
@@ -258,12 +248,15 @@ impl Client {
         &mut self,
         now: Instant,
         link: &mut dyn Link,
-        anj: *mut anj_t,
+        env: &mut dyn CHost,
         ok: bool,
     ) {
         match self.bs.finished.take() {
-            Some(true) => self.bs_done(link),
-            Some(false) => self.bs_failed(now, link, anj),
+            Some(true) => {
+                env.bootstrap_finished();
+                self.bs_done(link)
+            }
+            Some(false) => self.bs_failed(now, link, env),
             // A successful operation restarts `bootstrap_timeout` (as in Anjay Lite); a
             // request before the response to ours means the server took it.
             None => {
@@ -283,13 +276,13 @@ fn zeroize(buf: &mut [u8]) {
 }
 
 /// The PSK of the Bootstrap-Server account.
-fn bootstrap_psk<'r>(anj: *mut anj_t, reg: &'r Registry, iid: u16) -> Option<super::link::Psk<'r>> {
+fn bootstrap_psk<'r>(env: &mut dyn CHost, reg: &'r Registry, iid: u16) -> Option<super::link::Psk<'r>> {
     #[cfg(feature = "security")]
-    // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face passes
+    // SAFETY: `env` is the initialised client `Client::step` runs for (the C face passes
     // its own).
-    return unsafe { crate::ffi::security::connection_psk(anj, reg, iid, true) };
+    return unsafe { crate::ffi::security::connection_psk(env, reg, iid, true) };
     #[cfg(not(feature = "security"))]
-    super::register::security_psk(anj, reg, iid)
+    super::register::security_psk(env, reg, iid)
 }
 
 /// Bootstrap-Request: `POST /bs?ep=..&pct=..` (LwM2M 1.1 TS Core §6.1.3; Transport
@@ -298,16 +291,14 @@ pub(super) fn build_bootstrap_request(
     buf: &mut [u8],
     message_id: u16,
     token: &[u8],
-    anj: *mut anj_t,
+    env: &mut dyn CHost,
 ) -> Result<usize, ()> {
     let mut w =
         MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;
     w.option(opt::URI_PATH, b"bs").map_err(|_| ())?;
-    // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face passes
+    // SAFETY: `env` is the initialised client `Client::step` runs for (the C face passes
     // its own); the name is only used while the message is built.
-    super::register::query(&mut w, "ep", unsafe {
-        crate::ffi::core::endpoint_name(anj)
-    })?;
+    super::register::query(&mut w, "ep", env.endpoint_name())?;
     let pct: &[u8] = if cfg!(feature = "senml-cbor") {
         b"112"
     } else if cfg!(feature = "lwm2m-cbor") {
@@ -394,21 +385,17 @@ pub(super) fn process(
 /// URI and Lifetime) and every object of the session validates; else 4.06 and the
 /// whole session rolls back.
 fn finish(ctx: &mut Ctx<'_>, s: &mut Session) -> DmResult<Code> {
-    let account = super::register::ServerAccount::find(ctx.anj, ctx.reg);
+    let account = super::register::ServerAccount::find(ctx.objs);
     let ok = match account {
-        Ok(_) => s.end(ctx.anj, true).is_ok(),
+        Ok(_) => s.end(ctx.objs, true).is_ok(),
         Err(why) => {
             crate::log_error!("bootstrap: configuration incomplete: {}", why);
-            let _ = s.end(ctx.anj, false);
+            let _ = s.end(ctx.objs, false);
             false
         }
     };
     s.finished = Some(ok);
     if ok {
-        #[cfg(feature = "external-crypto-storage")]
-        if let Some(sec) = ctx.reg.find(0) {
-            crate::ffi::objects::security_offload_after_bootstrap(ctx.anj, sec.ptr());
-        }
         crate::log_info!("bootstrap: finished");
         ctx.objects_changed = true;
         Ok(Code::CHANGED)
@@ -430,7 +417,7 @@ fn read(
     if ids.is_empty() || ids.len() > 2 || !matches!(ids[0], 1 | 2) {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    let target = dm::resolve(ctx.reg, path)?;
+    let target = dm::resolve(ctx.objs, path)?;
     requests::read(req, w, &target, ctx)
 }
 
@@ -451,11 +438,11 @@ fn discover(
         return Err(DmError::BAD_REQUEST);
     }
     if let Some(&oid) = ids.first() {
-        ctx.reg.find(oid).ok_or(DmError::NOT_FOUND)?;
+        dm::object(ctx.objs, oid)?;
     }
     w.uint_option(opt::CONTENT_FORMAT, format::LINK_FORMAT.into())
         .map_err(|_| DmError::INTERNAL)?;
-    let (anj, reg) = (ctx.anj, ctx.reg);
+    let objs = &mut *ctx.objs;
     let version = super::register::lwm2m_version(false);
     let space = w.payload_space();
     let mut lw = LinkWriter::new(space);
@@ -463,30 +450,36 @@ fn discover(
     let v = core::str::from_utf8(version).map_err(|_| DmError::INTERNAL)?;
     lw.path(&[]).map_err(e)?;
     lw.attr("lwm2m", v).map_err(e)?;
-    for obj in reg.iter() {
-        let oid = obj.oid();
+    let mut k = 0;
+    while let Some(oid) = objs.oid_at(k) {
+        k += 1;
         if ids.first().is_some_and(|&o| o != oid) {
             continue;
         }
-        lw.object(oid, obj.version()).map_err(e)?;
-        for inst in obj.instances() {
-            let iid = inst.iid;
+        lw.object(oid, dm::object(objs, oid)?.version()).map_err(e)?;
+        let mut i = 0;
+        while let Some(iid) = dm::instance_at(objs, oid, i) {
+            i += 1;
             lw.instance(oid, iid).map_err(e)?;
-            let read = |rid| dm::read_resource(anj, reg, &Path::new(&[oid, iid, rid]));
             match oid {
                 0 => {
-                    if matches!(read(security_rid::BOOTSTRAP_SERVER), Ok(Value::Bool(true))) {
+                    if dm::read_bool(objs, &[0, iid, security_rid::BOOTSTRAP_SERVER]) == Some(true)
+                    {
                         continue;
                     }
-                    if let Ok(Value::Int(ssid)) = read(security_rid::SSID) {
+                    if let Some(ssid) = dm::read_int(objs, &[0, iid, security_rid::SSID]) {
                         lw.attr_uint("ssid", ssid.max(0) as u64).map_err(e)?;
                     }
-                    if let Ok(Value::String(uri)) = read(security_rid::SERVER_URI) {
-                        lw.attr_quoted("uri", uri).map_err(e)?;
-                    }
+                    let uri = Path::new(&[0, iid, security_rid::SERVER_URI]);
+                    dm::read_resource_with(objs, &uri, |v| match v {
+                        Value::String(uri) => lw.attr_quoted("uri", uri).map_err(e),
+                        _ => Ok(()),
+                    })
+                    .unwrap_or(Ok(()))?;
                 }
                 1 => {
-                    if let Ok(Value::Int(ssid)) = read(crate::dm::builtin::server_rid::SSID) {
+                    let ssid = dm::read_int(objs, &[1, iid, crate::dm::builtin::server_rid::SSID]);
+                    if let Some(ssid) = ssid {
                         lw.attr_uint("ssid", ssid.max(0) as u64).map_err(e)?;
                     }
                 }
@@ -514,8 +507,7 @@ fn write(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>, s: &mut Session) -> 
         .and_then(Format::from_content_format)
         .ok_or(DmError::UNSUPPORTED_FORMAT)?;
     requests::Apply::bootstrap(obj, *path).bootstrap_all(
-        ctx.anj,
-        ctx.reg,
+        ctx.objs,
         &mut s.txn,
         fmt,
         req.payload(),
@@ -524,15 +516,16 @@ fn write(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>, s: &mut Session) -> 
 
 /// The object a Bootstrap-Write of `path` writes to, joined to the session's
 /// transaction.
-fn write_target(path: &Path, ctx: &mut Ctx<'_>, s: &mut Session) -> DmResult<dm::ObjRef> {
+fn write_target(path: &Path, ctx: &mut Ctx<'_>, s: &mut Session) -> DmResult<u16> {
     let ids = path.as_slice();
     if ids.is_empty() || ids.len() > 3 {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    let obj = ctx.reg.find(ids[0]).ok_or(DmError::NOT_FOUND)?;
-    s.txn.join(ctx.anj, obj)?;
+    let oid = ids[0];
+    dm::object(ctx.objs, oid)?;
+    s.txn.join(ctx.objs, oid)?;
     s.open = true;
-    Ok(obj)
+    Ok(oid)
 }
 
 /// Bootstrap-Delete (§6.1.7.6 of 1.1): `/` or an Object deletes every Object Instance
@@ -543,28 +536,23 @@ fn delete(path: &Path, ctx: &mut Ctx<'_>, s: &mut Session) -> DmResult<()> {
     if ids.len() > 2 || ids.first() == Some(&3) {
         return Err(DmError::BAD_REQUEST);
     }
-    let (anj, reg) = (ctx.anj, ctx.reg);
-    for obj in reg.iter() {
-        let oid = obj.oid();
+    let objs = &mut *ctx.objs;
+    let mut k = 0;
+    while let Some(oid) = objs.oid_at(k) {
+        k += 1;
         if oid == 3 || ids.first().is_some_and(|&o| o != oid) {
             continue;
         }
         let mut i = 0;
-        while let Some(iid) = obj.instances().get(i).map(|x| x.iid) {
+        while let Some(iid) = dm::instance_at(objs, oid, i) {
             if ids.get(1).is_some_and(|&w| w != iid) {
                 i += 1;
                 continue;
             }
             let bs_account = oid == 0
-                && matches!(
-                    dm::read_resource(
-                        anj,
-                        reg,
-                        &Path::new(&[0, iid, security_rid::BOOTSTRAP_SERVER])
-                    ),
-                    Ok(Value::Bool(true))
-                );
-            if bs_account || !obj.has_inst_delete() {
+                && dm::read_bool(objs, &[0, iid, security_rid::BOOTSTRAP_SERVER]) == Some(true);
+            let deletable = dm::object(objs, oid)?.can_delete_instances();
+            if bs_account || !deletable {
                 if ids.len() == 2 {
                     return Err(DmError::BAD_REQUEST);
                 }
@@ -573,12 +561,12 @@ fn delete(path: &Path, ctx: &mut Ctx<'_>, s: &mut Session) -> DmResult<()> {
             }
             s.open = true;
             let target = Target {
-                obj,
+                oid,
                 path: Path::new(&[oid, iid]),
             };
-            dm::delete(anj, &mut s.txn, &target)?;
+            dm::delete(objs, &mut s.txn, &target)?;
             ctx.objects_changed = true;
-            if obj.instance(iid).is_some() {
+            if dm::has_instance(objs, oid, iid) {
                 // The handler kept it: do not loop on it.
                 i += 1;
             }

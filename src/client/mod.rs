@@ -80,6 +80,15 @@ use crate::config::{
 use crate::dm::Registry;
 use crate::exchange::{DedupCache, Match, Outcome, Pending, TxParams};
 use crate::ffi::core::anj_t;
+pub use anj_core::client::Host;
+
+/// The client's [`Host`] in the C face, which still reaches the `anj_t` for what the
+/// client has not yet got through [`Host`] (credentials, the Send queue, the Security
+/// object's offload).
+pub trait CHost: Host {
+    /// The `anj_t *` the client runs for.
+    fn anj(&self) -> *mut anj_t;
+}
 use crate::time::{after, Duration, Instant, NEVER, SEC};
 use link::{Link, NetStatus, Recv};
 pub use register::ServerAccount;
@@ -392,7 +401,7 @@ impl Client {
 
     /// When [`Client::step`] must run again, if nothing arrives (`None`: poll continuously,
     /// because the link must be read).
-    pub fn next_step_at(&self, now: Instant, anj: *mut anj_t) -> Instant {
+    pub fn next_step_at(&self, now: Instant, env: &mut dyn CHost) -> Instant {
         if self.flags.restart
             || self.flags.disable.is_some()
             || self.flags.update
@@ -408,7 +417,7 @@ impl Client {
             State::Suspended(until) | State::RetryWait(until) => until,
             #[cfg(feature = "bootstrap")]
             State::BsWait(until) => until,
-            State::Queue => self.update_due_at().min(self.outgoing_due_at(anj)),
+            State::Queue => self.update_due_at().min(self.outgoing_due_at(env)),
             // Notifications due while offline may have to be stored.
             State::Offline(at) => at.min(self.offline_due_at()),
             State::Failure | State::Invalid | State::Shutdown => NEVER,
@@ -433,39 +442,39 @@ impl Client {
     /* ------------------------------------ the step ------------------------------------ */
 
     /// Does all work due at `now`.
-    pub fn step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    pub fn step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         if self.state == State::Shutdown {
             return;
         }
         // A restart or disable ends a Bootstrap session: what it wrote is rolled back.
         #[cfg(feature = "bootstrap")]
         if (self.flags.restart || self.flags.disable.is_some()) && self.bootstrapping() {
-            self.bs_abort(anj);
+            self.bs_abort(env);
         }
-        self.apply_flags(now, link);
+        self.apply_flags(now, link, env);
         match self.state {
-            State::Initial => self.start(now, link, anj),
-            State::RetryWait(at) if now >= at => self.start(now, link, anj),
+            State::Initial => self.start(now, link, env),
+            State::RetryWait(at) if now >= at => self.start(now, link, env),
             State::Suspended(until) if now >= until => {
                 self.retry = Retry::default();
-                self.start(now, link, anj)
+                self.start(now, link, env)
             }
-            State::Connecting => self.connect_and_register(now, link, anj),
+            State::Connecting => self.connect_and_register(now, link, env),
             #[cfg(feature = "bootstrap")]
-            State::BsWait(at) if now >= at => self.bs_connect(now, link, anj),
+            State::BsWait(at) if now >= at => self.bs_connect(now, link, env),
             #[cfg(feature = "bootstrap")]
-            State::BsConnecting => self.bs_connect(now, link, anj),
+            State::BsConnecting => self.bs_connect(now, link, env),
             #[cfg(feature = "bootstrap")]
             State::Bootstrapping(deadline) if now >= deadline => {
                 crate::log_error!("bootstrap: the Bootstrap-Server went silent");
-                self.bs_failed(now, link, anj);
+                self.bs_failed(now, link, env);
             }
-            State::Queue if now >= self.update_due_at() => self.send_update(now, link, anj),
-            State::Offline(at) if now >= at => self.reconnect_and_update(now, link, anj),
-            State::Offline(_) => self.outgoing_step(now, link, anj),
+            State::Queue if now >= self.update_due_at() => self.send_update(now, link, env),
+            State::Offline(at) if now >= at => self.reconnect_and_update(now, link, env),
+            State::Offline(_) => self.outgoing_step(now, link, env),
             // A notification or Send wakes the client up (LwM2M 1.1 TS Core §6.5): the
             // registration is still valid, so the message goes out directly.
-            State::Queue if self.outgoing_due(now, anj) => {
+            State::Queue if self.outgoing_due(now, env) => {
                 self.state = State::Registered;
                 self.last_activity = now;
                 self.set_status(ANJ_CONN_STATUS_REGISTERED);
@@ -474,42 +483,42 @@ impl Client {
         }
         if self.state == State::Registered {
             if now >= self.update_due_at() && self.out_idle() {
-                self.send_update(now, link, anj);
+                self.send_update(now, link, env);
             } else if self.settings.queue_mode
                 && self.out_idle()
                 && now >= after(self.last_activity, self.settings.queue_mode_timeout)
-                && !self.outgoing_due(now, anj)
+                && !self.outgoing_due(now, env)
             {
                 self.set_status(ANJ_CONN_STATUS_ENTERING_QUEUE_MODE);
                 link.rx_off();
                 self.state = State::Queue;
                 self.set_status(ANJ_CONN_STATUS_QUEUE_MODE);
             } else {
-                self.outgoing_step(now, link, anj);
+                self.outgoing_step(now, link, env);
             }
         }
-        self.receive(now, link, anj);
-        self.block1.expire(now, anj);
-        self.ext_read.expire(now);
-        self.poll_exchange(now, link, anj);
-        self.poll_out(now, link, anj);
-        self.update_send_gate(anj);
+        self.receive(now, link, env);
+        self.block1.expire(now, env.objects());
+        self.ext_read.expire(now, env.objects());
+        self.poll_exchange(now, link, env);
+        self.poll_out(now, link, env);
+        self.update_send_gate(env);
     }
 
-    fn apply_flags(&mut self, now: Instant, link: &mut dyn Link) {
+    fn apply_flags(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         if self.flags.restart {
             self.flags = Flags::default();
-            self.leave(now, link, AfterDeregister::Restart);
+            self.leave(now, link, AfterDeregister::Restart, env);
             return;
         }
         #[cfg(feature = "bootstrap")]
-        self.apply_bootstrap_flag(now, link);
+        self.apply_bootstrap_flag(now, link, env);
         if let Some(timeout) = self.flags.disable.take() {
             let until = after(now, timeout);
             match self.state {
                 // Already disabled: only the timeout changes.
                 State::Suspended(_) => self.state = State::Suspended(until),
-                _ => self.leave(now, link, AfterDeregister::Suspend(until)),
+                _ => self.leave(now, link, AfterDeregister::Suspend(until), env),
             }
             return;
         }
@@ -526,14 +535,20 @@ impl Client {
     }
 
     /// De-registers when registered, then suspends or restarts.
-    fn leave(&mut self, now: Instant, link: &mut dyn Link, then: AfterDeregister) {
+    fn leave(
+        &mut self,
+        now: Instant,
+        link: &mut dyn Link,
+        then: AfterDeregister,
+        env: &mut dyn CHost,
+    ) {
         self.pending_after = then;
         match self.state {
             State::Registered
             | State::Queue
             | State::Offline(_)
             | State::Exchange(Request::Update { .. }, _) => {
-                self.send_request(now, link, Request::Deregister, core::ptr::null_mut());
+                self.send_request(now, link, Request::Deregister, env);
             }
             _ => self.finish_leave(link),
         }
@@ -570,25 +585,25 @@ impl Client {
     }
 
     /// Reads the server account from the data model and connects.
-    fn start(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    fn start(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         #[cfg(feature = "bootstrap")]
         if self.bs.requested {
-            if self.begin_bootstrap(now, link, anj) {
+            if self.begin_bootstrap(now, link, env) {
                 return;
             }
             crate::log_error!("bootstrap requested, but there is no Bootstrap-Server account");
         }
-        match ServerAccount::find(anj, &self.registry) {
+        match ServerAccount::find(env, &self.registry) {
             Ok(acc) => {
                 self.account = Some(acc);
                 self.state = State::Connecting;
                 self.set_status(ANJ_CONN_STATUS_REGISTERING);
-                self.connect_and_register(now, link, anj);
+                self.connect_and_register(now, link, env);
             }
             Err(why) => {
                 // No LwM2M Server account yet: get one from the Bootstrap-Server.
                 #[cfg(feature = "bootstrap")]
-                if self.begin_bootstrap(now, link, anj) {
+                if self.begin_bootstrap(now, link, env) {
                     return;
                 }
                 crate::log_error!("no usable LwM2M server account: {}", why);
@@ -622,7 +637,7 @@ impl Client {
         None
     }
 
-    fn connect_and_register(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    fn connect_and_register(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         let Some(owner) = self.account.as_ref().map(|a| register::LinkOwner {
             security_iid: a.security_iid,
             bootstrap: false,
@@ -637,17 +652,17 @@ impl Client {
         let st = if let Some(st) = claimed {
             st
         } else {
-            match acc.with_uri(anj, registry, |scheme, host, port| {
+            match acc.with_uri(env, registry, |scheme, host, port| {
                 register::connect_secured(
-                    anj,
+                    env,
                     registry,
                     acc.security_iid,
                     false,
                     link,
                     (scheme, host, port),
-                    // SAFETY: `anj` is the initialised client this step runs for (the C
+                    // SAFETY: `env` is the initialised client this step runs for (the C
                     // face passes its own).
-                    || unsafe { acc.psk(anj, registry) },
+                    || unsafe { acc.psk(env, registry) },
                 )
             }) {
                 Ok(st) => st,
@@ -660,23 +675,23 @@ impl Client {
         match st {
             NetStatus::Done => {
                 self.dedup.clear();
-                self.send_request(now, link, Request::Register, anj);
+                self.send_request(now, link, Request::Register, env);
             }
             NetStatus::InProgress => {}
             NetStatus::Failed(code) => {
                 crate::log_warning!("connecting to the server failed ({})", code);
-                self.registration_failed(now, link, anj);
+                self.registration_failed(now, link, env);
             }
         }
     }
 
-    fn send_update(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    fn send_update(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         let acc = match self.account.as_mut() {
             Some(a) => a,
             None => return,
         };
         // Re-read Lifetime and Binding: the server or the application may have changed them.
-        let _ = acc.refresh(anj, &self.registry);
+        let _ = acc.refresh(env, &self.registry);
         let lifetime = acc.lifetime != self.sent_lifetime;
         let binding = acc.binding != self.sent_binding;
         let with_payload = register::links_hash(&self.registry) != self.links_hash;
@@ -688,13 +703,13 @@ impl Client {
                 lifetime,
                 binding,
             },
-            anj,
+            env,
         );
     }
 
-    fn send_request(&mut self, now: Instant, link: &mut dyn Link, req: Request, anj: *mut anj_t) {
+    fn send_request(&mut self, now: Instant, link: &mut dyn Link, req: Request, env: &mut dyn CHost) {
         self.reg_block = block::Block1Tx::START;
-        self.send_request_block(now, link, req, anj);
+        self.send_request_block(now, link, req, env);
     }
 
     /// [`Client::send_request`] for the block of the payload `reg_block` is at (a new
@@ -704,12 +719,12 @@ impl Client {
         now: Instant,
         link: &mut dyn Link,
         req: Request,
-        anj: *mut anj_t,
+        env: &mut dyn CHost,
     ) {
         let mut rnd = [0u8; 8];
         if !link.random(&mut rnd) {
             crate::log_error!("random number generator failed");
-            self.fail_request(now, link, req, anj);
+            self.fail_request(now, link, req, env);
             return;
         }
         if !self.message_id_seeded {
@@ -717,7 +732,7 @@ impl Client {
             self.next_message_id = u16::from_le_bytes([rnd[6], rnd[7]]);
             self.message_id_seeded = true;
             if !link.random(&mut rnd) {
-                self.fail_request(now, link, req, anj);
+                self.fail_request(now, link, req, env);
                 return;
             }
         }
@@ -726,7 +741,7 @@ impl Client {
         let jitter = u16::from_le_bytes([rnd[0], rnd[1]]);
         let pending = Pending::new(now, message_id, token, &self.settings.tx, jitter);
         self.state = State::Exchange(req, pending);
-        self.transmit(now, link, req, pending, anj);
+        self.transmit(now, link, req, pending, env);
     }
 
     fn next_message_id(&mut self) -> u16 {
@@ -742,7 +757,7 @@ impl Client {
         link: &mut dyn Link,
         req: Request,
         pending: Pending,
-        anj: *mut anj_t,
+        env: &mut dyn CHost,
     ) {
         #[cfg(feature = "bootstrap")]
         if req == Request::Bootstrap {
@@ -750,13 +765,13 @@ impl Client {
                 &mut self.out_buf,
                 pending.message_id,
                 pending.token(),
-                anj,
+                env,
             );
             let sent = built.map(|len| link.send(&self.out_buf[..len]));
             match sent {
                 Ok(NetStatus::Failed(_)) | Err(()) => {
                     crate::log_warning!("bootstrap: sending the Bootstrap-Request failed");
-                    self.fail_request(now, link, req, anj);
+                    self.fail_request(now, link, req, env);
                 }
                 Ok(_) => self.last_activity = now,
             }
@@ -768,7 +783,7 @@ impl Client {
         let built = match req {
             Request::Register => {
                 let version = register::lwm2m_version(self.version_fallback);
-                // SAFETY: `anj` is the initialised client this step runs for (the C face
+                // SAFETY: `env` is the initialised client this step runs for (the C face
                 // passes its own).
                 unsafe {
                     register::build_register(
@@ -777,7 +792,7 @@ impl Client {
                         pending.token(),
                         acc,
                         version,
-                        anj,
+                        env,
                         &self.registry,
                         &mut self.reg_block,
                     )
@@ -814,20 +829,20 @@ impl Client {
             Ok(len) => len,
             Err(()) => {
                 crate::log_error!("request does not fit in ANJ_OUT_MSG_BUFFER_SIZE");
-                self.fail_request(now, link, req, anj);
+                self.fail_request(now, link, req, env);
                 return;
             }
         };
         match link.send(&self.out_buf[..len]) {
             NetStatus::Failed(code) => {
                 crate::log_warning!("send failed ({})", code);
-                self.fail_request(now, link, req, anj);
+                self.fail_request(now, link, req, env);
             }
             _ => self.last_activity = now,
         }
     }
 
-    fn poll_exchange(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    fn poll_exchange(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         let State::Exchange(req, mut pending) = self.state else {
             return;
         };
@@ -835,21 +850,21 @@ impl Client {
             Outcome::Pending => self.state = State::Exchange(req, pending),
             Outcome::Retransmit => {
                 self.state = State::Exchange(req, pending);
-                self.transmit(now, link, req, pending, anj);
+                self.transmit(now, link, req, pending, env);
             }
             Outcome::TimedOut => {
                 crate::log_warning!("no response from the server");
-                self.fail_request(now, link, req, anj);
+                self.fail_request(now, link, req, env);
             }
         }
     }
 
     /// Our request failed (timeout, error response, send failure).
-    fn fail_request(&mut self, now: Instant, link: &mut dyn Link, req: Request, anj: *mut anj_t) {
+    fn fail_request(&mut self, now: Instant, link: &mut dyn Link, req: Request, env: &mut dyn CHost) {
         match req {
-            Request::Register => self.registration_failed(now, link, anj),
+            Request::Register => self.registration_failed(now, link, env),
             #[cfg(feature = "bootstrap")]
-            Request::Bootstrap => self.bs_failed(now, link, anj),
+            Request::Bootstrap => self.bs_failed(now, link, env),
             Request::Update { .. } => self.update_lost(now, link),
             // The server forgets us at the end of the lifetime anyway.
             Request::Deregister => self.finish_leave(link),
@@ -894,13 +909,13 @@ impl Client {
     }
 
     /// The Update attempt of the offline state, on a new connection if the old one broke.
-    fn reconnect_and_update(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    fn reconnect_and_update(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         if !link.is_connected() {
             let Some(acc) = self.account.as_ref() else {
                 return;
             };
             let st = acc
-                .with_uri(anj, &self.registry, |scheme, host, port| {
+                .with_uri(env, &self.registry, |scheme, host, port| {
                     link.connect(scheme, host, port)
                 })
                 .unwrap_or(NetStatus::Failed(-1));
@@ -914,12 +929,12 @@ impl Client {
                 }
             }
         }
-        self.send_update(now, link, anj);
+        self.send_update(now, link, env);
     }
 
     /// Schedules the next registration attempt per the Communication Retry resources,
     /// or gives up (LwM2M 1.1 TS Core §6.2.1.1).
-    fn registration_failed(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    fn registration_failed(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         let retry = self
             .account
             .as_ref()
@@ -947,14 +962,14 @@ impl Client {
                 // Fall back to a Bootstrap when the Server instance allows it (/1/x/16).
                 #[cfg(feature = "bootstrap")]
                 if self.account.is_some_and(|a| a.bootstrap_on_failure)
-                    && bootstrap::bootstrap_iid(anj, &self.registry).is_some()
+                    && bootstrap::bootstrap_iid(env.objects()).is_some()
                 {
                     crate::log_error!("registration failed: retries exhausted, bootstrapping");
                     self.retry = Retry::default();
-                    self.begin_bootstrap(now, link, anj);
+                    self.begin_bootstrap(now, link, env);
                     return;
                 }
-                let _ = anj;
+                let _ = env;
                 crate::log_error!("registration failed: retries exhausted");
                 self.state = State::Failure;
                 self.set_status(ANJ_CONN_STATUS_FAILURE);
@@ -967,7 +982,7 @@ impl Client {
     }
 
     /// Reads every datagram the link has.
-    fn receive(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    fn receive(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         // A bounded number per step, so a flood cannot starve the application loop.
         for _ in 0..8 {
             // Handling a datagram may end the connection (e.g. a De-register response).
@@ -991,7 +1006,7 @@ impl Client {
                     // request, e.g. an empty Package URI, can end it), whatever the
                     // relative speed of the server and this process.
                     let request = len > 1 && (1..0x20).contains(&self.in_buf[1]);
-                    self.handle_datagram(now, link, len, anj);
+                    self.handle_datagram(now, link, len, env);
                     if request {
                         return;
                     }
@@ -1005,10 +1020,10 @@ impl Client {
                     crate::log_warning!("receive failed ({})", code);
                     let _ = link.close();
                     match self.state {
-                        State::Exchange(req, _) => self.fail_request(now, link, req, anj),
+                        State::Exchange(req, _) => self.fail_request(now, link, req, env),
                         State::Registered | State::Offline(_) => self.update_lost(now, link),
                         #[cfg(feature = "bootstrap")]
-                        State::Bootstrapping(_) => self.bs_failed(now, link, anj),
+                        State::Bootstrapping(_) => self.bs_failed(now, link, env),
                         _ => {
                             self.state = State::Connecting;
                             self.set_status(ANJ_CONN_STATUS_REGISTERING);
@@ -1020,7 +1035,7 @@ impl Client {
         }
     }
 
-    fn handle_datagram(&mut self, now: Instant, link: &mut dyn Link, len: usize, anj: *mut anj_t) {
+    fn handle_datagram(&mut self, now: Instant, link: &mut dyn Link, len: usize, env: &mut dyn CHost) {
         let len = len.min(self.in_buf.len());
         let msg = match Message::parse(&self.in_buf[..len]) {
             Ok(m) => m,
@@ -1048,7 +1063,7 @@ impl Client {
                     block1: msg.block1(),
                     now,
                 };
-                self.out_matched(out, m, seen, link, anj);
+                self.out_matched(out, m, seen, link, env);
                 return;
             }
         }
@@ -1067,7 +1082,7 @@ impl Client {
                             self.state = State::Connecting;
                             self.set_status(ANJ_CONN_STATUS_REGISTERING);
                         }
-                        _ => self.fail_request(now, link, req, anj),
+                        _ => self.fail_request(now, link, req, env),
                     }
                     return;
                 }
@@ -1082,19 +1097,19 @@ impl Client {
                         && matches!(req, Request::Register | Request::Update { .. })
                         && self.reg_block.advance(msg.block1())
                     {
-                        self.send_request_block(now, link, req, anj);
+                        self.send_request_block(now, link, req, env);
                         return;
                     }
                     let ok = code.class() == 2;
                     let location = register::parse_location(&msg);
-                    self.on_response(now, link, req, ok, code, location, anj);
+                    self.on_response(now, link, req, ok, code, location, env);
                     return;
                 }
             }
         }
         if msg.code().is_request() && self.takes_requests() {
             let summary = msg.summary();
-            self.handle_server_request(now, link, summary, anj);
+            self.handle_server_request(now, link, summary, env);
         } else if msg.msg_type() == MsgType::Con && !msg.code().is_empty() {
             // A CON we cannot process in this state: reject it (RFC 7252 §4.2).
             let n = crate::coap::reset(&mut self.out_buf, msg.message_id());
@@ -1116,7 +1131,7 @@ impl Client {
         location: Option<
             register::Location<COAP_MAX_LOCATION_PATHS_NUMBER, COAP_MAX_LOCATION_PATH_SIZE>,
         >,
-        anj: *mut anj_t,
+        env: &mut dyn CHost,
     ) {
         match req {
             Request::Register => match (ok, location) {
@@ -1125,8 +1140,8 @@ impl Client {
                     // A new registration ends the observations of the old one, and
                     // what was queued for Send before it is aborted (as in Anjay Lite).
                     self.end_observations();
-                    self.abort_sends(anj);
-                    self.registered(now, anj);
+                    self.abort_sends(env);
+                    self.registered(now, env);
                 }
                 // The answer the spec gives a server for an LwM2M version it does not
                 // support is 4.12 (LwM2M 1.1/1.2 TS Core §6.2.1, "Supported LwM2M
@@ -1140,7 +1155,7 @@ impl Client {
                 {
                     crate::log_info!("server rejected LwM2M 1.2 ({}): registering as 1.1", code);
                     self.version_fallback = true;
-                    self.send_request(now, link, Request::Register, anj);
+                    self.send_request(now, link, Request::Register, env);
                 }
                 _ => {
                     crate::log_warning!(
@@ -1148,10 +1163,10 @@ impl Client {
                         code.class(),
                         code.detail()
                     );
-                    self.registration_failed(now, link, anj);
+                    self.registration_failed(now, link, env);
                 }
             },
-            Request::Update { .. } if ok => self.registered(now, anj),
+            Request::Update { .. } if ok => self.registered(now, env),
             Request::Update { .. } => {
                 crate::log_warning!(
                     "update rejected ({}.{:02}): registering again",
@@ -1171,7 +1186,7 @@ impl Client {
                     code.class(),
                     code.detail()
                 );
-                self.bs_failed(now, link, anj);
+                self.bs_failed(now, link, env);
             }
         }
     }
@@ -1196,7 +1211,7 @@ impl Client {
     }
 
     /// Register or Update succeeded.
-    fn registered(&mut self, now: Instant, _anj: *mut anj_t) {
+    fn registered(&mut self, now: Instant, env: &mut dyn CHost) {
         if let Some(acc) = self.account.as_ref() {
             self.sent_lifetime = acc.lifetime;
             self.sent_binding = acc.binding;
@@ -1219,8 +1234,9 @@ impl Client {
     /// `anj_core_shutdown`: stop everything and release the link.
     pub fn shutdown(&mut self, link: &mut dyn Link) -> NetStatus {
         self.state = State::Shutdown;
-        // An external value held open for a block-wise Read is closed.
-        self.ext_read.clear();
+        // An external value held open for a block-wise Read is closed by the owner of
+        // the objects, which keeps it.
+        self.ext_read.forget();
         link.cleanup()
     }
 }

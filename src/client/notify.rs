@@ -14,9 +14,9 @@
 
 use super::{Client, Link, State};
 use crate::coap::{opt, Code, MessageWriter, MsgType};
-use crate::dm::{self, DmError, DmResult};
+use crate::dm::{self, DmError, DmResult, Objects};
 use crate::exchange::{Match, Outcome, Pending};
-use crate::ffi::core::anj_t;
+use super::CHost;
 use crate::io::format::Format;
 use crate::io::value::{Encoder, Path};
 use crate::time::{Instant, NEVER};
@@ -83,18 +83,18 @@ impl Client {
     /// Send (LwM2M 1.1 TS Core §6.4.4): the next queued request goes out as a CON POST /dp
     /// once nothing else of ours is outstanding.
     #[cfg(feature = "lwm2m-send")]
-    fn send_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
-        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+    fn send_step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
         // passes its own); the queue is only ever shared.
-        let Some(q) = (unsafe { send_queue(anj) }) else {
+        let Some(q) = (unsafe { send_queue(env.anj()) }) else {
             return;
         };
         if self.defaults.mute_send {
             if !q.is_empty() {
                 crate::log_info!("Mute Send is on: queued Send requests aborted");
-                // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+                // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
                 // passes its own): the finished handler may be given it.
-                unsafe { q.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT) };
+                unsafe { q.finish_all(env.anj(), crate::ffi::send::ANJ_SEND_ERR_ABORT) };
             }
             return;
         }
@@ -112,7 +112,7 @@ impl Client {
         }
         q.set_in_flight(id, true);
         let Some(out) = self.out else { return };
-        self.transmit_out(now, link, out, anj);
+        self.transmit_out(now, link, out, env);
     }
 
     /// Builds the Send request `id` into `out_buf`: POST /dp with the records, whole or
@@ -123,11 +123,11 @@ impl Client {
         id: u16,
         pending: &Pending,
         block: &mut super::block::Block1Tx,
-        anj: *mut anj_t,
+        env: &mut dyn CHost,
     ) -> DmResult<usize> {
-        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
         // passes its own); the queue is only ever shared.
-        let q = unsafe { send_queue(anj) }.ok_or(DmError::INTERNAL)?;
+        let q = unsafe { send_queue(env.anj()) }.ok_or(DmError::INTERNAL)?;
         let e = |_| DmError::INTERNAL;
         let mut w = MessageWriter::new(
             &mut self.out_buf,
@@ -151,29 +151,29 @@ impl Client {
 
     /// The server answered Send request `id`.
     #[cfg(feature = "lwm2m-send")]
-    fn send_finished(&mut self, id: u16, code: Code, anj: *mut anj_t) {
+    fn send_finished(&mut self, id: u16, code: Code, env: &mut dyn CHost) {
         let result = if code.class() == 2 {
             crate::ffi::send::ANJ_SEND_SUCCESS
         } else {
             crate::log_warning!("Send rejected ({}.{:02})", code.class(), code.detail());
             crate::ffi::send::ANJ_SEND_ERR_REJECTED
         };
-        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
         // passes its own); the queue is only ever shared.
-        if let Some(q) = unsafe { send_queue(anj) } {
-            // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        if let Some(q) = unsafe { send_queue(env.anj()) } {
+            // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
             // passes its own): the finished handler may be given it.
-            unsafe { q.finish(anj, id, result) };
+            unsafe { q.finish(env.anj(), id, result) };
         }
     }
 
     /// `anj_send_new_request` is accepted only while registered and not muted (as in
     /// Anjay Lite: ANJ_SEND_ERR_NOT_ALLOWED otherwise).
-    pub(super) fn update_send_gate(&mut self, anj: *mut anj_t) {
+    pub(super) fn update_send_gate(&mut self, env: &mut dyn CHost) {
         #[cfg(feature = "lwm2m-send")]
-        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
         // passes its own); the queue is only ever shared.
-        if let Some(q) = unsafe { send_queue(anj) } {
+        if let Some(q) = unsafe { send_queue(env.anj()) } {
             let registered = matches!(
                 self.state,
                 State::Registered
@@ -192,15 +192,15 @@ impl Client {
                 }
             }
         }
-        let _ = anj;
+        let _ = env;
     }
 
     /// Aborts every queued Send request.
-    pub(super) fn abort_sends(&mut self, anj: *mut anj_t) {
+    pub(super) fn abort_sends(&mut self, env: &mut dyn CHost) {
         #[cfg(feature = "lwm2m-send")]
-        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
         // passes its own); the queue is only ever shared.
-        if let Some(q) = unsafe { send_queue(anj) } {
+        if let Some(q) = unsafe { send_queue(env.anj()) } {
             if matches!(
                 self.out,
                 Some(Out {
@@ -210,11 +210,11 @@ impl Client {
             ) {
                 self.out = None;
             }
-            // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+            // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
             // passes its own): the finished handler may be given it.
-            unsafe { q.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT) };
+            unsafe { q.finish_all(env.anj(), crate::ffi::send::ANJ_SEND_ERR_ABORT) };
         }
-        let _ = anj;
+        let _ = env;
     }
 
     /// No message of ours is outstanding.
@@ -227,30 +227,33 @@ impl Client {
 
     /// Nothing to retransmit without notifications or Send.
     #[cfg(not(any(feature = "observe", feature = "lwm2m-send")))]
-    pub(super) fn poll_out(&mut self, _now: Instant, _link: &mut dyn Link, _anj: *mut anj_t) {}
+    pub(super) fn poll_out(&mut self, _now: Instant, _link: &mut dyn Link, env: &mut dyn CHost) {}
 
     /// Re-reads the Server object resources that shape notifications.
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
-    pub(super) fn refresh_server_defaults(&mut self, anj: *mut anj_t) {
+    pub(super) fn refresh_server_defaults(&mut self, env: &mut dyn CHost) {
         let Some(iid) = self.account.as_ref().map(|a| a.server_iid) else {
             return;
         };
-        let read = |rid: u16| dm::read_resource(anj, &self.registry, &Path::new(&[1, iid, rid]));
-        let uint = |rid| match read(rid) {
-            Ok(crate::io::value::Value::Int(i)) => u32::try_from(i).unwrap_or(0),
-            Ok(crate::io::value::Value::Uint(u)) => u32::try_from(u).unwrap_or(u32::MAX),
-            _ => 0,
+        let objs = env.objects();
+        let uint = |objs: &mut dyn Objects, rid| {
+            dm::read_resource_with(objs, &Path::new(&[1, iid, rid]), |v| match v {
+                crate::io::value::Value::Int(i) => u32::try_from(i).unwrap_or(0),
+                crate::io::value::Value::Uint(u) => u32::try_from(u).unwrap_or(u32::MAX),
+                _ => 0,
+            })
+            .unwrap_or(0)
         };
-        let flag = |rid| matches!(read(rid), Ok(crate::io::value::Value::Bool(true)));
+        let flag = |objs: &mut dyn Objects, rid| dm::read_bool(objs, &[1, iid, rid]) == Some(true);
         self.defaults = ServerDefaults {
-            pmin: uint(2),
-            pmax: uint(3),
-            storing: flag(6),
-            mute_send: flag(23),
+            pmin: uint(objs, 2),
+            pmax: uint(objs, 3),
+            storing: flag(objs, 6),
+            mute_send: flag(objs, 23),
             // 0 = Non-Confirmable, 1 = Confirmable; read with LwM2M 1.2 only (as in
             // Anjay Lite: the resource is a 1.2 one).
             con: cfg!(feature = "lwm2m12")
-                && matches!(read(26), Ok(crate::io::value::Value::Int(1))),
+                && dm::read_int(objs, &[1, iid, 26]) == Some(1),
         };
         self.defaults_stale = false;
     }
@@ -309,12 +312,12 @@ impl Client {
     }
 
     /// Whether a message of ours is waiting to go out (wakes the client from queue mode).
-    pub(super) fn outgoing_due(&self, now: Instant, anj: *mut anj_t) -> bool {
-        self.outgoing_due_at(anj) <= now
+    pub(super) fn outgoing_due(&self, now: Instant, env: &mut dyn CHost) -> bool {
+        self.outgoing_due_at(env) <= now
     }
 
     /// When the next notification or Send is due ([`NEVER`]: nothing scheduled).
-    pub(super) fn outgoing_due_at(&self, anj: *mut anj_t) -> Instant {
+    pub(super) fn outgoing_due_at(&self, env: &mut dyn CHost) -> Instant {
         #[allow(unused_mut)]
         let mut due = NEVER;
         #[cfg(feature = "observe")]
@@ -322,57 +325,57 @@ impl Client {
             due = due.min(self.group_due_at(head));
         }
         #[cfg(feature = "lwm2m-send")]
-        // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
         // passes its own); the queue is only ever shared.
-        if unsafe { send_queue(anj) }.is_some_and(|q| q.next_queued().is_some()) {
+        if unsafe { send_queue(env.anj()) }.is_some_and(|q| q.next_queued().is_some()) {
             due = i64::MIN;
         }
-        let _ = anj;
+        let _ = env;
         due
     }
 
     /// Sends what is due: one confirmable message at a time, any number of NON ones.
-    pub(super) fn outgoing_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    pub(super) fn outgoing_step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
         if self.defaults_stale {
-            self.refresh_server_defaults(anj);
+            self.refresh_server_defaults(env);
         }
         #[cfg(feature = "lwm2m-send")]
-        self.send_step(now, link, anj);
+        self.send_step(now, link, env);
         #[cfg(feature = "observe")]
-        self.notify_step(now, link, anj);
-        let _ = (now, link, anj);
+        self.notify_step(now, link, env);
+        let _ = (now, link, env);
     }
 
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     /// Retransmits or times out the outstanding message.
-    pub(super) fn poll_out(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    pub(super) fn poll_out(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         let Some(mut out) = self.out else { return };
         match out.pending.poll(now, &self.settings.tx) {
             Outcome::Pending => self.out = Some(out),
             Outcome::Retransmit => {
                 self.out = Some(out);
-                self.transmit_out(now, link, out, anj);
+                self.transmit_out(now, link, out, env);
             }
             Outcome::TimedOut => {
                 self.out = None;
-                self.out_failed(out.kind, anj, true);
+                self.out_failed(out.kind, env, true);
             }
         }
     }
 
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
-    fn transmit_out(&mut self, now: Instant, link: &mut dyn Link, mut out: Out, anj: *mut anj_t) {
+    fn transmit_out(&mut self, now: Instant, link: &mut dyn Link, mut out: Out, env: &mut dyn CHost) {
         let built = match out.kind {
             #[cfg(feature = "observe")]
             OutKind::Notify(head) => {
-                self.build_notification(usize::from(head), out.pending.message_id, true, anj)
+                self.build_notification(usize::from(head), out.pending.message_id, true, env)
             }
             #[cfg(feature = "observe")]
             OutKind::Stored(_) => self.build_stored(out.pending.message_id),
             #[cfg(feature = "lwm2m-send")]
             OutKind::Send(id) => {
-                let r = self.build_send(id, &out.pending, &mut out.block, anj);
+                let r = self.build_send(id, &out.pending, &mut out.block, env);
                 // The block written is remembered for the server's 2.31.
                 if let Some(o) = self.out.as_mut().filter(|o| o.kind == out.kind) {
                     o.block = out.block;
@@ -389,7 +392,7 @@ impl Client {
             }
             Err(_) => {
                 self.out = None;
-                self.out_failed(out.kind, anj, false);
+                self.out_failed(out.kind, env, false);
             }
         }
     }
@@ -402,7 +405,7 @@ impl Client {
         m: Match,
         seen: Seen,
         link: &mut dyn Link,
-        anj: *mut anj_t,
+        env: &mut dyn CHost,
     ) {
         self.out = None;
         match (out.kind, m) {
@@ -422,7 +425,7 @@ impl Client {
                 #[cfg(feature = "observe")]
                 OutKind::Stored(slot) => self.observe.cancel_group(usize::from(slot)),
                 #[cfg(feature = "lwm2m-send")]
-                OutKind::Send(_) => self.out_failed(kind, anj, false),
+                OutKind::Send(_) => self.out_failed(kind, env, false),
             },
             // The separate response comes later (the deadline is in `out.pending`).
             #[cfg(feature = "lwm2m-send")]
@@ -442,22 +445,22 @@ impl Client {
                             o.block = out.block;
                         }
                         if let Some(o) = self.out {
-                            self.transmit_out(seen.now, link, o, anj);
+                            self.transmit_out(seen.now, link, o, env);
                         }
                         return;
                     }
-                    self.out_failed(out.kind, anj, false);
+                    self.out_failed(out.kind, env, false);
                     return;
                 }
-                self.send_finished(id, seen.code, anj);
+                self.send_finished(id, seen.code, env);
             }
         }
-        let _ = (&mut out, seen, link, anj);
+        let _ = (&mut out, seen, link, env);
     }
 
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     /// Our message could not be delivered (`timeout`) or built.
-    fn out_failed(&mut self, kind: OutKind, anj: *mut anj_t, timeout: bool) {
+    fn out_failed(&mut self, kind: OutKind, env: &mut dyn CHost, timeout: bool) {
         match kind {
             // Kept for the next attempt, once the registration is confirmed.
             #[cfg(feature = "observe")]
@@ -473,7 +476,7 @@ impl Client {
                     crate::log_warning!("notification not acknowledged: observation cancelled");
                     self.observe.cancel_group(head);
                 } else if self.storing() {
-                    // anj-rs extension: with a notification store, find out at once
+                    // env-rs extension: with a notification store, find out at once
                     // whether the server is gone (an Update), so that what follows is
                     // stored; the value is notified again once the link works.
                     crate::log_warning!("notification not acknowledged: checking the registration");
@@ -496,16 +499,16 @@ impl Client {
                 } else {
                     crate::ffi::send::ANJ_SEND_ERR_REJECTED
                 };
-                // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+                // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
                 // passes its own); the queue is only ever shared.
-                if let Some(q) = unsafe { send_queue(anj) } {
-                    // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+                if let Some(q) = unsafe { send_queue(env.anj()) } {
+                    // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
                     // passes its own): the finished handler may be given it.
-                    unsafe { q.finish(anj, id, code) };
+                    unsafe { q.finish(env.anj(), id, code) };
                 }
             }
         }
-        let _ = anj;
+        let _ = env;
     }
 
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
@@ -569,7 +572,7 @@ impl Client {
     }
 
     #[cfg(feature = "observe")]
-    fn notify_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
+    fn notify_step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         use crate::config::OBSERVE_MAX_OBSERVATIONS_NUMBER as N;
         use crate::observe::{confirmable, decide, sample, Sample};
         let offline = matches!(self.state, State::Offline(_));
@@ -577,7 +580,7 @@ impl Client {
             // Nothing is stored: the changes are notified once the server is back.
             return;
         }
-        if !offline && self.flush_stored(now, link) {
+        if !offline && self.flush_stored(now, link, env) {
             return;
         }
         if self.observe.is_empty() {
@@ -608,7 +611,7 @@ impl Client {
                 if crate::observe::due_at(&a, &o.state) > now {
                     continue;
                 }
-                samples[k] = sample(anj, &self.registry, &o.path);
+                samples[k] = sample(env.objects(), &o.path);
                 if decide(&a, &o.state, now, samples[k]) {
                     notify = true;
                 } else if let Some(o) = self.observe.get_mut(i) {
@@ -632,13 +635,13 @@ impl Client {
                 now,
             );
             let mid = self.next_message_id();
-            let built = match self.build_notification(head, mid, con, anj) {
+            let built = match self.build_notification(head, mid, con, env) {
                 Err(e) if e == DmError::NOT_FOUND => {
                     // The observed path disappeared: the final notification is a 4.04.
                     if let Some(o) = self.observe.get_mut(head) {
                         o.gone = true;
                     }
-                    self.build_notification(head, mid, con, anj)
+                    self.build_notification(head, mid, con, env)
                 }
                 r => r,
             };
@@ -713,7 +716,7 @@ impl Client {
     /// Sends the oldest stored notification, if any, as a CON (stored ones are delivered
     /// reliably, in order, before anything new). True while the store is not empty.
     #[cfg(feature = "observe")]
-    fn flush_stored(&mut self, now: Instant, link: &mut dyn Link) -> bool {
+    fn flush_stored(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) -> bool {
         let Some((slot, msg)) = self.observe.store.front() else {
             return false;
         };
@@ -728,7 +731,7 @@ impl Client {
         let mid = self.next_message_id();
         if self.start_out(now, link, OutKind::Stored(slot), mid, &token[..tkl]) {
             if let Some(out) = self.out {
-                self.transmit_out(now, link, out, core::ptr::null_mut());
+                self.transmit_out(now, link, out, env);
             }
         }
         true
@@ -759,7 +762,7 @@ impl Client {
         head: usize,
         mid: u16,
         con: bool,
-        anj: *mut anj_t,
+        env: &mut dyn CHost,
     ) -> DmResult<usize> {
         let o = *self.observe.get(head).ok_or(DmError::INTERNAL)?;
         let ty = if con { MsgType::Con } else { MsgType::Non };
@@ -780,7 +783,7 @@ impl Client {
             .map_err(e)?;
         let fmt = Format::from_content_format(o.format).ok_or(DmError::INTERNAL)?;
         let group = self.observe.group_ids(head);
-        let (reg, observe) = (&self.registry, &self.observe);
+        let (objs, observe) = (env.objects(), &self.observe);
         let base = if o.composite { Path::ROOT } else { o.path };
         let paths = || {
             group
@@ -789,14 +792,14 @@ impl Client {
                 .filter_map(|i| observe.get(i).map(|s| &s.path))
         };
         super::requests::payload_blockwise(None, false, &mut w, &mut |out, skip| {
-            let count = super::requests::count_paths(fmt, reg, paths(), o.composite)?;
+            let count = super::requests::count_paths(fmt, objs, paths(), o.composite)?;
             let mut enc = fmt.counted_encoder(base, out, skip, count);
             for i in group.into_iter().flatten() {
                 let Some(p) = observe.get(i).map(|s| s.path) else {
                     continue;
                 };
                 // A composite notification leaves out what no longer exists.
-                super::requests::read_path(anj, reg, &p, &mut enc, o.composite)?;
+                super::requests::read_path(objs, &p, &mut enc, o.composite)?;
             }
             enc.finish().map_err(dm::io_error)
         })?;

@@ -5,6 +5,7 @@ use super::block::Block1Tx;
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 use crate::dm::builtin::{anj_communication_retry_res_t, security_rid, server_rid, BINDING_SIZE};
 use crate::dm::Registry;
+use super::CHost;
 use crate::ffi::core::anj_t;
 use crate::io::link_format::LinkWriter;
 use crate::io::value::{Path, Value};
@@ -44,8 +45,8 @@ fn int_of(v: &Value<'_>) -> Option<i64> {
     }
 }
 
-fn read_int(anj: *mut anj_t, reg: &Registry, ids: &[u16]) -> Option<i64> {
-    crate::dm::read_resource(anj, reg, &Path::new(ids))
+fn read_int(env: &mut dyn CHost, reg: &Registry, ids: &[u16]) -> Option<i64> {
+    crate::dm::read_resource(env, reg, &Path::new(ids))
         .ok()
         .as_ref()
         .and_then(int_of)
@@ -57,7 +58,7 @@ fn read_int(anj: *mut anj_t, reg: &Registry, ids: &[u16]) -> Option<i64> {
 /// Security object moved to external storage), raw public keys in RPK mode (only with
 /// `ANJ_WITH_RPK`; refused before any connection without), nothing for `coap://`.
 pub(super) fn connect_secured<'a>(
-    anj: *mut anj_t,
+    env: &mut dyn CHost,
     reg: &Registry,
     iid: u16,
     bootstrap: bool,
@@ -70,10 +71,10 @@ pub(super) fn connect_secured<'a>(
     if scheme != "coaps" {
         return link.connect_with_psk(scheme, host, port, None);
     }
-    match read_int(anj, reg, &[0, iid, security_rid::SECURITY_MODE]) {
+    match read_int(env, reg, &[0, iid, security_rid::SECURITY_MODE]) {
         #[cfg(feature = "rpk")]
         Some(1) => {
-            return match crate::ffi::security::security_rpk(anj, reg, iid) {
+            return match crate::ffi::security::security_rpk(env, reg, iid) {
                 Some(rpk) => {
                     let sec = crate::ffi::net::anj_net_security_info_t {
                         mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_RPK,
@@ -94,9 +95,9 @@ pub(super) fn connect_secured<'a>(
         }
         #[cfg(feature = "certificates")]
         Some(2) => {
-            // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
+            // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
             // passes its own).
-            return match unsafe { crate::ffi::security::connection_cert(anj, reg, iid, bootstrap) }
+            return match unsafe { crate::ffi::security::connection_cert(env, reg, iid, bootstrap) }
             {
                 Some(cert) => {
                     let sec = crate::ffi::net::anj_net_security_info_t {
@@ -115,7 +116,7 @@ pub(super) fn connect_secured<'a>(
         // A PSK the built-in Security object moved to the external storage.
         #[cfg(feature = "external-crypto-storage")]
         Some(0) => {
-            if let Some(psk) = crate::ffi::security::external_psk(anj, reg, iid) {
+            if let Some(psk) = crate::ffi::security::external_psk(env, reg, iid) {
                 let sec = crate::ffi::net::anj_net_security_info_t {
                     mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_PSK,
                     data: crate::ffi::net::anj_net_security_info_data_t { psk },
@@ -133,14 +134,14 @@ pub(super) fn connect_secured<'a>(
 /// The bytes point into the object: they are borrowed for as long as `reg` is (no object
 /// can be removed meanwhile).
 pub fn security_psk<'r>(
-    anj: *mut anj_t,
+    env: &mut dyn CHost,
     reg: &'r Registry,
     iid: u16,
 ) -> Option<super::link::Psk<'r>> {
-    if read_int(anj, reg, &[0, iid, security_rid::SECURITY_MODE]) != Some(0) {
+    if read_int(env, reg, &[0, iid, security_rid::SECURITY_MODE]) != Some(0) {
         return None;
     }
-    let bytes = |rid| match crate::dm::read_resource(anj, reg, &Path::new(&[0, iid, rid])) {
+    let bytes = |rid| match crate::dm::read_resource(env, reg, &Path::new(&[0, iid, rid])) {
         Ok(Value::Bytes(b)) if !b.is_empty() => Some(b),
         _ => None,
     };
@@ -154,44 +155,44 @@ pub fn security_psk<'r>(
 /// a Bootstrap-Server account and has them.
 #[cfg(feature = "security")]
 pub fn find_psk<'r>(
-    anj: *mut anj_t,
+    env: &mut dyn CHost,
     reg: &'r Registry,
     bootstrap: bool,
 ) -> Option<super::link::Psk<'r>> {
     let sec = reg.find(0)?;
     sec.instances().iter().find_map(|sinst| {
         let bs = crate::dm::read_resource(
-            anj,
+            env,
             reg,
             &Path::new(&[0, sinst.iid, security_rid::BOOTSTRAP_SERVER]),
         );
         if matches!(bs, Ok(Value::Bool(true))) != bootstrap {
             return None;
         }
-        security_psk(anj, reg, sinst.iid)
+        security_psk(env, reg, sinst.iid)
     })
 }
 
 impl ServerAccount {
     /// Finds the first non-bootstrap Security instance whose Short Server ID has a Server
     /// instance (LwM2M 1.1 TS Core §6.2.1).
-    pub fn find(anj: *mut anj_t, reg: &Registry) -> Result<ServerAccount, &'static str> {
+    pub fn find(env: &mut dyn CHost, reg: &Registry) -> Result<ServerAccount, &'static str> {
         let sec = reg.find(0).ok_or("no Security object")?;
         let srv = reg.find(1).ok_or("no Server object")?;
         for sinst in sec.instances() {
             let bs = crate::dm::read_resource(
-                anj,
+                env,
                 reg,
                 &Path::new(&[0, sinst.iid, security_rid::BOOTSTRAP_SERVER]),
             );
             if matches!(bs, Ok(Value::Bool(true))) {
                 continue;
             }
-            let Some(ssid) = read_int(anj, reg, &[0, sinst.iid, security_rid::SSID]) else {
+            let Some(ssid) = read_int(env, reg, &[0, sinst.iid, security_rid::SSID]) else {
                 continue;
             };
             for vinst in srv.instances() {
-                if read_int(anj, reg, &[1, vinst.iid, server_rid::SSID]) == Some(ssid) {
+                if read_int(env, reg, &[1, vinst.iid, server_rid::SSID]) == Some(ssid) {
                     let mut acc = ServerAccount {
                         security_iid: sinst.iid,
                         server_iid: vinst.iid,
@@ -201,8 +202,8 @@ impl ServerAccount {
                         retry: anj_communication_retry_res_t::DEFAULT,
                         bootstrap_on_failure: true,
                     };
-                    acc.refresh(anj, reg)?;
-                    acc.with_uri(anj, reg, |_, _, _| ())?;
+                    acc.refresh(env, reg)?;
+                    acc.with_uri(env, reg, |_, _, _| ())?;
                     return Ok(acc);
                 }
             }
@@ -211,15 +212,15 @@ impl ServerAccount {
     }
 
     /// Re-reads the Server instance's resources.
-    pub fn refresh(&mut self, anj: *mut anj_t, reg: &Registry) -> Result<(), &'static str> {
+    pub fn refresh(&mut self, env: &mut dyn CHost, reg: &Registry) -> Result<(), &'static str> {
         let i = self.server_iid;
-        let lifetime = read_int(anj, reg, &[1, i, server_rid::LIFETIME]).ok_or("no Lifetime")?;
+        let lifetime = read_int(env, reg, &[1, i, server_rid::LIFETIME]).ok_or("no Lifetime")?;
         self.lifetime = u32::try_from(lifetime)
             .ok()
             .filter(|l| *l > 0)
             .ok_or("invalid Lifetime")?;
         if let Ok(Value::String(b)) =
-            crate::dm::read_resource(anj, reg, &Path::new(&[1, i, server_rid::BINDING]))
+            crate::dm::read_resource(env, reg, &Path::new(&[1, i, server_rid::BINDING]))
         {
             if b.len() < BINDING_SIZE {
                 self.binding = [0; BINDING_SIZE];
@@ -230,7 +231,7 @@ impl ServerAccount {
             self.binding[0] = b'U';
         }
         let r = |rid, d: u32| {
-            read_int(anj, reg, &[1, i, rid])
+            read_int(env, reg, &[1, i, rid])
                 .and_then(|v| u32::try_from(v).ok())
                 .unwrap_or(d)
         };
@@ -244,7 +245,7 @@ impl ServerAccount {
                 .min(u16::MAX.into()) as u16,
         };
         if let Ok(Value::Bool(b)) = crate::dm::read_resource(
-            anj,
+            env,
             reg,
             &Path::new(&[1, i, server_rid::BOOTSTRAP_ON_FAILURE]),
         ) {
@@ -266,23 +267,23 @@ impl ServerAccount {
     /// mode (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
     ///
     /// # Safety
-    /// `anj` is NULL or the initialised client (the credential handler is given it).
+    /// `env` is NULL or the initialised client (the credential handler is given it).
     pub unsafe fn psk<'r>(
         &self,
-        anj: *mut anj_t,
+        env: &mut dyn CHost,
         reg: &'r Registry,
     ) -> Option<super::link::Psk<'r>> {
         #[cfg(feature = "security")]
         // SAFETY: guaranteed by the caller.
-        return unsafe { crate::ffi::security::connection_psk(anj, reg, self.security_iid, false) };
+        return unsafe { crate::ffi::security::connection_psk(env, reg, self.security_iid, false) };
         #[cfg(not(feature = "security"))]
-        security_psk(anj, reg, self.security_iid)
+        security_psk(env, reg, self.security_iid)
     }
 
     /// The Security Mode (/0/x/2) of this account's Security instance.
-    pub fn security_mode(&self, anj: *mut anj_t, reg: &Registry) -> Option<i64> {
+    pub fn security_mode(&self, env: &mut dyn CHost, reg: &Registry) -> Option<i64> {
         read_int(
-            anj,
+            env,
             reg,
             &[0, self.security_iid, security_rid::SECURITY_MODE],
         )
@@ -291,23 +292,23 @@ impl ServerAccount {
     /// Reads the Server URI and calls `f(scheme, host, port)` with its parts.
     pub fn with_uri<R>(
         &self,
-        anj: *mut anj_t,
+        env: &mut dyn CHost,
         reg: &Registry,
         f: impl FnOnce(&str, &str, &str) -> R,
     ) -> Result<R, &'static str> {
-        with_security_uri(anj, reg, self.security_iid, f)
+        with_security_uri(env, reg, self.security_iid, f)
     }
 }
 
 /// Reads the Server URI of Security instance `iid` and calls `f(scheme, host, port)`
 /// with its parts.
 pub fn with_security_uri<R>(
-    anj: *mut anj_t,
+    env: &mut dyn CHost,
     reg: &Registry,
     iid: u16,
     f: impl FnOnce(&str, &str, &str) -> R,
 ) -> Result<R, &'static str> {
-    let uri = crate::dm::read_resource(anj, reg, &Path::new(&[0, iid, security_rid::SERVER_URI]));
+    let uri = crate::dm::read_resource(env, reg, &Path::new(&[0, iid, security_rid::SERVER_URI]));
     let Ok(Value::String(uri)) = uri else {
         return Err("no Server URI");
     };
@@ -484,7 +485,7 @@ fn finish_with_links(
 /// Register: `POST /rd?ep=..&lt=..&lwm2m=..&b=..[&Q]` with the object list (§6.2.1).
 ///
 /// # Safety
-/// `anj` is NULL or the initialised client (its endpoint name is read).
+/// `env` is NULL or the initialised client (its endpoint name is read).
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn build_register(
     buf: &mut [u8],
@@ -492,7 +493,7 @@ pub unsafe fn build_register(
     token: &[u8],
     acc: &ServerAccount,
     version: &[u8],
-    anj: *mut anj_t,
+    env: &mut dyn CHost,
     reg: &Registry,
     block: &mut Block1Tx,
 ) -> Result<usize, ()> {
@@ -503,14 +504,14 @@ pub unsafe fn build_register(
         .map_err(|_| ())?;
     // SAFETY: guaranteed by the caller; the name is only used while the message is built.
     query(&mut w, "ep", unsafe {
-        crate::ffi::core::endpoint_name(anj)
+        crate::ffi::core::endpoint_name(env)
     })?;
     let mut d = [0u8; DECIMAL_MAX_LEN];
     query(&mut w, "lt", decimal_u64(acc.lifetime.into(), &mut d))?;
     query(&mut w, "lwm2m", version)?;
     query(&mut w, "b", acc.binding().as_bytes())?;
     // SAFETY: guaranteed by the caller.
-    if unsafe { crate::ffi::core::queue_mode(anj) } {
+    if unsafe { crate::ffi::core::queue_mode(env) } {
         w.option(opt::URI_QUERY, b"Q").map_err(|_| ())?;
     }
     finish_with_links(w, reg, block)

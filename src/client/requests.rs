@@ -20,9 +20,8 @@ use super::{Client, Link};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 #[cfg(feature = "observe")]
 use crate::dm::attributes::AttrTable;
-use crate::dm::{self, DmError, DmResult, Object, Registry, TxnSet, WriteKind};
+use crate::dm::{self, DmError, DmResult, Object, Objects, TxnSet, WriteKind};
 use crate::exchange::Dedup;
-use crate::ffi::core::anj_t;
 use crate::io::format::{self, Format};
 use crate::io::link_format::LinkWriter;
 use crate::io::value::{Decoder, Encoder, IoError, Path, ID_INVALID};
@@ -45,13 +44,13 @@ pub(super) const KNOWN_OPTIONS: &[u16] = &[
 
 /// What a request may touch besides the data model, and what it reports back.
 pub(super) struct Ctx<'c> {
-    pub reg: &'c Registry,
+    /// The objects the request works on.
+    pub objs: &'c mut dyn Objects,
     #[cfg(feature = "observe")]
     pub attrs: &'c mut AttrTable,
     /// Short Server ID of the requesting server (attributes are kept per server).
     #[cfg(feature = "observe")]
     pub ssid: u16,
-    pub anj: *mut anj_t,
     /// An Object Instance was created or deleted: the registration must be updated
     /// (LwM2M 1.1 TS Core §6.2.2).
     pub objects_changed: bool,
@@ -98,7 +97,8 @@ pub(super) enum Touched {
 #[derive(Default)]
 pub(super) struct Block1State {
     rx: super::block::Block1Rx,
-    obj: Option<dm::ObjRef>,
+    /// The object whose transaction a streamed single-value Write keeps open.
+    obj: Option<u16>,
     /// A streamed Opaque value written as text/plain: the base64 decoder (a quantum cut
     /// by a block boundary waits in it) and how many bytes were handed over so far.
     b64: Option<(crate::io::text::Base64Stream, usize)>,
@@ -143,8 +143,7 @@ impl ValueRun {
     fn feed<'d>(
         &mut self,
         apply: &mut Apply,
-        anj: *mut anj_t,
-        reg: &Registry,
+        objs: &mut dyn Objects,
         txn: &mut TxnSet,
         data: &'d [u8],
     ) -> DmResult<Option<&'d [u8]>> {
@@ -152,7 +151,7 @@ impl ValueRun {
         let Some(b64) = self.b64.as_mut() else {
             let n = data.len().min(self.len - self.done);
             let (chunk, rest) = data.split_at(n);
-            apply.chunk(anj, reg, txn, &path, text, chunk, self.done, self.len)?;
+            apply.chunk(objs, txn, &path, text, chunk, self.done, self.len)?;
             self.done += n;
             return Ok((self.done == self.len).then_some(rest));
         };
@@ -162,7 +161,7 @@ impl ValueRun {
         b64.decode_chunks(content, quote.is_some(), decode_error, |bytes, end| {
             // The full length is known with the last chunk only.
             let hint = if end { *done + bytes.len() } else { 0 };
-            apply.chunk(anj, reg, txn, &path, text, bytes, *done, hint)?;
+            apply.chunk(objs, txn, &path, text, bytes, *done, hint)?;
             *done += bytes.len();
             Ok(())
         })?;
@@ -172,22 +171,24 @@ impl ValueRun {
 
 impl Block1State {
     /// Ends a transfer that was not completed: its transactions roll back.
-    pub(super) fn abandon(&mut self, anj: *mut anj_t) {
+    pub(super) fn abandon(&mut self, objs: &mut dyn Objects) {
         self.b64 = None;
-        if let Some(obj) = self.obj.take() {
-            dm::CObject::new(obj, anj).transaction_end(false);
+        if let Some(oid) = self.obj.take() {
+            if let Some(obj) = objs.object(oid) {
+                obj.transaction_end(false);
+            }
         }
         if let Some(doc) = self.doc.take() {
-            let _ = doc.txn.finish(anj, Err(DmError::INTERNAL));
+            let _ = doc.txn.finish(objs, Err(DmError::INTERNAL));
         }
         self.rx.abandon();
     }
 
     /// Abandons a transfer whose next block did not come in time.
-    pub(super) fn expire(&mut self, now: Instant, anj: *mut anj_t) {
+    pub(super) fn expire(&mut self, now: Instant, objs: &mut dyn Objects) {
         if (self.obj.is_some() || self.doc.is_some()) && now >= self.deadline {
             crate::log_warning!("block-wise write abandoned: no next block in time");
-            self.abandon(anj);
+            self.abandon(objs);
         }
     }
 }
@@ -202,8 +203,6 @@ impl Block1State {
 /// Empty without `external-data`.
 #[derive(Default)]
 pub(super) struct ExtRead {
-    #[cfg(feature = "external-data")]
-    hold: dm::ExtHold,
     /// The Read it belongs to: its path and Content-Format.
     #[cfg(feature = "external-data")]
     key: Option<(Path, u16)>,
@@ -212,20 +211,27 @@ pub(super) struct ExtRead {
 }
 
 impl ExtRead {
-    /// Closes the held value.
-    pub(super) fn clear(&mut self) {
+    /// Closes the held value (the object set keeps it: [`Objects::close_kept_sources`]).
+    pub(super) fn clear(&mut self, _objs: &mut dyn Objects) {
+        #[cfg(feature = "external-data")]
+        if self.key.take().is_some() {
+            _objs.close_kept_sources();
+        }
+    }
+
+    /// Forgets the held value without closing it (its owner closes what it keeps).
+    pub(super) fn forget(&mut self) {
         #[cfg(feature = "external-data")]
         {
-            self.hold.clear();
             self.key = None;
         }
     }
 
     /// Closes a held value whose next block did not come in time.
-    pub(super) fn expire(&mut self, _now: Instant) {
+    pub(super) fn expire(&mut self, _now: Instant, _objs: &mut dyn Objects) {
         #[cfg(feature = "external-data")]
-        if self.hold.is_held() && _now >= self.deadline {
-            self.clear();
+        if self.key.is_some() && _now >= self.deadline {
+            self.clear(_objs);
         }
     }
 }
@@ -236,7 +242,7 @@ impl Client {
         now: Instant,
         link: &mut dyn Link,
         summary: crate::coap::Summary,
-        anj: *mut anj_t,
+        env: &mut dyn super::CHost,
     ) {
         let len = summary.datagram_len();
         // The message handle_datagram parsed, from the same bytes (not parsed again).
@@ -266,19 +272,18 @@ impl Client {
         self.dm_busy = true;
         // Only a Read of a next block goes on with an external value held open.
         if !(msg.code() == Code::GET && msg.block2().is_some_and(|b| b.num > 0)) {
-            self.ext_read.clear();
+            self.ext_read.clear(env.objects());
         }
         #[cfg(feature = "bootstrap")]
         let bs_mode = self.bootstrapping();
         #[cfg(not(feature = "bootstrap"))]
         let bs_mode = false;
         let mut ctx = Ctx {
-            reg: &self.registry,
             #[cfg(feature = "observe")]
             attrs: &mut self.attributes,
             #[cfg(feature = "observe")]
             ssid: self.account.as_ref().map_or(1, |a| a.ssid),
-            anj,
+            objs: env.objects(),
             objects_changed: false,
             block1: &mut self.block1,
             #[cfg(feature = "external-data")]
@@ -327,7 +332,7 @@ impl Client {
         self.last_activity = now;
         #[cfg(feature = "bootstrap")]
         if bs_mode {
-            self.bs_after_request(now, link, anj, succeeded);
+            self.bs_after_request(now, link, env, succeeded);
         }
     }
 }
@@ -450,7 +455,7 @@ fn process(req: &Message<'_>, w: &mut MessageWriter<'_>, ctx: &mut Ctx<'_>) -> D
     // Any request but the next block of a transfer ends the transfer: its open transaction
     // must not overlap another operation on the data model.
     if !block1.is_some_and(|b| b.num > 0) {
-        ctx.block1.abandon(ctx.anj);
+        ctx.block1.abandon(ctx.objs);
     }
     let composite = matches!(op, Op::ReadComposite | Op::WriteComposite);
     // Only the composite operations address the root (§6.3.2, §6.3.8).
@@ -476,7 +481,7 @@ fn process(req: &Message<'_>, w: &mut MessageWriter<'_>, ctx: &mut Ctx<'_>) -> D
     };
     match op {
         Op::Read => {
-            let target = dm::resolve_full(ctx.reg, &path)?;
+            let target = dm::resolve_full(ctx.objs, &path)?;
             // Observe on the first block only: later blocks of a notification are plain
             // GETs (RFC 7959 §2.6), and so are those of a server that repeats the option.
             #[cfg(feature = "observe")]
@@ -495,7 +500,8 @@ fn process(req: &Message<'_>, w: &mut MessageWriter<'_>, ctx: &mut Ctx<'_>) -> D
         }
         Op::WriteAttributes => write_attributes(req, &path, ctx),
         Op::Execute => {
-            dm::execute(ctx.anj, &dm::resolve(ctx.reg, &path)?, req.payload())?;
+            let target = dm::resolve(ctx.objs, &path)?;
+            dm::execute(ctx.objs, &target, req.payload())?;
             Ok(Code::CHANGED)
         }
         Op::Create => create(req, w, &path, ctx),
@@ -523,16 +529,15 @@ fn block1_request(
 ) -> DmResult<Code> {
     use super::block::Block1Step;
     use crate::io::value::DataType;
-    let anj = ctx.anj;
     let method = req.code().0;
     let offset = match ctx.block1.rx.classify(method, path, b) {
         Block1Step::Incomplete => return Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE)),
         Block1Step::Start => {
-            ctx.block1.abandon(anj);
+            ctx.block1.abandon(ctx.objs);
             let single = matches!(op, Op::WriteReplace | Op::WritePartial)
                 && path.len() >= 3
-                && (path.len() == 4 || !dm::is_multiple(ctx.reg, path));
-            let (cf, ty) = (req.content_format(), dm::resource_type(ctx.reg, path));
+                && (path.len() == 4 || !dm::is_multiple(ctx.objs, path));
+            let (cf, ty) = (req.content_format(), dm::resource_type(ctx.objs, path));
             // An Opaque value as text/plain is base64, decoded as the blocks come.
             let base64 = cfg!(feature = "plaintext")
                 && cf == Some(format::TEXT)
@@ -545,10 +550,10 @@ fn block1_request(
                             | (Some(format::TEXT), Some(DataType::String))
                     ));
             if value {
-                let target = dm::resolve(ctx.reg, path)?;
-                dm::check_writable(ctx.reg, path)?;
-                target.object(anj).transaction_begin()?;
-                ctx.block1.obj = Some(target.obj);
+                let target = dm::resolve(ctx.objs, path)?;
+                dm::check_writable(ctx.objs, path)?;
+                target.object(ctx.objs)?.transaction_begin()?;
+                ctx.block1.obj = Some(target.oid);
                 ctx.block1.b64 = base64.then(|| (crate::io::text::Base64Stream::new(false), 0));
             } else {
                 ctx.block1.doc = Some(block1_begin(req, path, op, ctx)?);
@@ -561,7 +566,7 @@ fn block1_request(
     let result = if ctx.block1.obj.is_some() {
         block1_value(b, offset, path, data, ctx)
     } else if let Some(doc) = ctx.block1.doc.as_mut() {
-        block1_feed(doc, data, !b.more, ctx.anj, ctx.reg, None)
+        block1_feed(doc, data, !b.more, ctx.objs, None)
     } else {
         Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE))
     };
@@ -573,22 +578,22 @@ fn block1_request(
         return Ok(Code::CONTINUE);
     }
     // The last block: end the transaction(s) with the operation's result.
-    let code = if let Some(obj) = ctx.block1.obj.take() {
+    let code = if let Some(oid) = ctx.block1.obj.take() {
         ctx.block1.b64 = None;
-        let mut obj = dm::CObject::new(obj, anj);
-        let result = dm::validate(&mut obj);
+        let obj = dm::object(ctx.objs, oid)?;
+        let result = dm::validate(obj);
         obj.transaction_end(result.is_ok());
         result?;
         Code::CHANGED
     } else if let Some(mut doc) = ctx.block1.doc.take() {
-        let created = doc.apply.end(anj, ctx.reg, &mut doc.txn);
+        let created = doc.apply.end(ctx.objs, &mut doc.txn);
         let created = match created {
             Ok(c) => {
-                doc.txn.finish(anj, Ok(()))?;
+                doc.txn.finish(ctx.objs, Ok(()))?;
                 c
             }
             Err(e) => {
-                let _ = doc.txn.finish(anj, Err(e));
+                let _ = doc.txn.finish(ctx.objs, Err(e));
                 return Err(e);
             }
         };
@@ -621,7 +626,7 @@ fn block1_settle(
     len: usize,
 ) -> DmResult<()> {
     if let Err(e) = result {
-        ctx.block1.abandon(ctx.anj);
+        ctx.block1.abandon(ctx.objs);
         return Err(e);
     }
     ctx.block1.rx.accepted(method, path, b, len);
@@ -638,18 +643,17 @@ pub(super) fn block1_bootstrap_write(
     req: &Message<'_>,
     w: &mut MessageWriter<'_>,
     path: &Path,
-    obj: dm::ObjRef,
+    obj: u16,
     ctx: &mut Ctx<'_>,
     txn: &mut TxnSet,
 ) -> DmResult<Code> {
     use super::block::Block1Step;
-    let anj = ctx.anj;
     let b = req.block1().ok_or(DmError::BAD_REQUEST)?;
     let method = req.code().0;
     match ctx.block1.rx.classify(method, path, b) {
         Block1Step::Incomplete => return Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE)),
         Block1Step::Start => {
-            ctx.block1.abandon(anj);
+            ctx.block1.abandon(ctx.objs);
             let fmt = input_format(req)?;
             ctx.block1.doc = Some(Streamed {
                 apply: Apply::bootstrap(obj, *path),
@@ -665,7 +669,7 @@ pub(super) fn block1_bootstrap_write(
     }
     let data = req.payload();
     let result = match ctx.block1.doc.as_mut() {
-        Some(doc) => block1_feed(doc, data, !b.more, anj, ctx.reg, Some(&mut *txn)),
+        Some(doc) => block1_feed(doc, data, !b.more, ctx.objs, Some(&mut *txn)),
         None => Err(DmError(Code::REQUEST_ENTITY_INCOMPLETE)),
     };
     block1_settle(ctx, result, method, path, b, data.len())?;
@@ -681,7 +685,7 @@ pub(super) fn block1_bootstrap_write(
             .doc
             .take()
             .ok_or(DmError(Code::REQUEST_ENTITY_INCOMPLETE))?;
-        doc.apply.end(anj, ctx.reg, txn)?;
+        doc.apply.end(ctx.objs, txn)?;
     }
     w.block_option(opt::BLOCK1, b)
         .map_err(|_| DmError::INTERNAL)?;
@@ -700,14 +704,14 @@ fn block1_value(
     data: &[u8],
     ctx: &mut Ctx<'_>,
 ) -> DmResult<()> {
-    let obj = ctx
+    let oid = ctx
         .block1
         .obj
         .ok_or(DmError(Code::REQUEST_ENTITY_INCOMPLETE))?;
     let ids = path.as_slice();
     let riid = ids.get(3).copied();
-    let text = dm::resource_type(ctx.reg, path) == Some(crate::io::value::DataType::String);
-    let mut obj = dm::CObject::new(obj, ctx.anj);
+    let text = dm::resource_type(ctx.objs, path) == Some(crate::io::value::DataType::String);
+    let obj = dm::object(ctx.objs, oid)?;
     let mut chunk = |data: &[u8], offset: usize, last: bool| {
         let value = dm::WriteValue::Chunk {
             text,
@@ -753,12 +757,12 @@ fn block1_begin(req: &Message<'_>, path: &Path, op: Op, ctx: &mut Ctx<'_>) -> Dm
         if op != Op::Create && path.len() < 2 {
             return Err(DmError::METHOD_NOT_ALLOWED);
         }
-        dm::resolve(ctx.reg, path)?;
+        dm::resolve(ctx.objs, path)?;
     }
     // A format that cannot be decoded piece by piece must fit in one message.
     let state = fmt.initial_state(*path).ok_or(DmError::TOO_LARGE)?;
     let mut txn = TxnSet::default();
-    match Apply::begin(op, path, None, ctx.reg, ctx.anj, &mut txn) {
+    match Apply::begin(op, path, None, ctx.objs, &mut txn) {
         Ok(apply) => Ok(Streamed {
             apply,
             txn,
@@ -768,7 +772,7 @@ fn block1_begin(req: &Message<'_>, path: &Path, op: Op, ctx: &mut Ctx<'_>) -> Dm
             value: None,
         }),
         Err(e) => {
-            let _ = txn.finish(ctx.anj, Err(e));
+            let _ = txn.finish(ctx.objs, Err(e));
             Err(e)
         }
     }
@@ -782,8 +786,7 @@ fn block1_feed(
     doc: &mut Streamed,
     data: &[u8],
     last: bool,
-    anj: *mut anj_t,
-    reg: &Registry,
+    objs: &mut dyn Objects,
     session_txn: Option<&mut TxnSet>,
 ) -> DmResult<()> {
     use crate::io::format::AnyDecoder;
@@ -796,7 +799,7 @@ fn block1_feed(
     // First the rest of a value handed over in chunks, straight from the block.
     let mut data = data;
     if let Some(run) = doc.value.as_mut() {
-        let Some(rest) = run.feed(&mut doc.apply, anj, reg, txn, data)? else {
+        let Some(rest) = run.feed(&mut doc.apply, objs, txn, data)? else {
             return if last {
                 Err(DmError::BAD_REQUEST)
             } else {
@@ -823,7 +826,7 @@ fn block1_feed(
             AnyDecoder::resume(doc.state, input, &mut scratch, last).ok_or(DmError::INTERNAL)?;
         loop {
             match dec.next_entry(&|_| None) {
-                Ok(Some(e)) => doc.apply.prepare(anj, txn, &e)?,
+                Ok(Some(e)) => doc.apply.prepare(objs, txn, &e)?,
                 Ok(None) => break,
                 Err(IoError::Truncated) if !last => break,
                 Err(e) => return Err(decode_error(e)),
@@ -842,19 +845,24 @@ fn block1_feed(
         };
         if let Some(named) = first {
             doc.apply
-                .name_instance(anj, txn, named.ok_or(DmError::BAD_REQUEST)?)?;
+                .name_instance(objs, txn, named.ok_or(DmError::BAD_REQUEST)?)?;
         }
     }
     let mut dec =
         AnyDecoder::resume(doc.state, input, &mut scratch, last).ok_or(DmError::INTERNAL)?;
     let typing = doc.apply;
-    let type_of = |p: &Path| typing.type_of(reg, p);
-    loop {
-        match dec.next_entry(&type_of) {
-            Ok(Some(e)) => doc.apply.entry(anj, reg, txn, &e)?,
-            Ok(None) => break,
-            Err(IoError::Truncated) if !last => break,
-            Err(e) => return Err(decode_error(e)),
+    {
+        // The decoder asks for types while the entries are written: both reach the
+        // objects, one at a time.
+        let objs = core::cell::RefCell::new(&mut *objs);
+        let type_of = |p: &Path| typing.type_of(&mut **objs.borrow_mut(), p);
+        loop {
+            match dec.next_entry(&type_of) {
+                Ok(Some(e)) => doc.apply.entry(&mut **objs.borrow_mut(), txn, &e)?,
+                Ok(None) => break,
+                Err(IoError::Truncated) if !last => break,
+                Err(e) => return Err(decode_error(e)),
+            }
         }
     }
     let (used, state) = dec.checkpoint().ok_or(DmError::INTERNAL)?;
@@ -879,7 +887,7 @@ fn block1_feed(
                 .base64
                 .then(crate::io::text::Base64Stream::either_alphabet),
         };
-        if run.feed(&mut doc.apply, anj, reg, txn, first)?.is_some() {
+        if run.feed(&mut doc.apply, objs, txn, first)?.is_some() {
             // The decoder said the value goes on past this block.
             return Err(DmError::INTERNAL);
         }
@@ -901,7 +909,7 @@ fn block1_feed(
 pub(super) enum Apply {
     /// Write-Replace / Write-Partial-Update of `path` in one transaction of `obj`.
     Write {
-        obj: dm::ObjRef,
+        obj: u16,
         path: Path,
         kind: WriteKind,
         any: bool,
@@ -909,7 +917,7 @@ pub(super) enum Apply {
     /// Create in `obj`: `named` is the instance ID the payload names (65535 if none) and
     /// the one created, once the first entry was seen.
     Create {
-        obj: dm::ObjRef,
+        obj: u16,
         named: Option<(u16, u16)>,
     },
     /// Write-Composite: a transaction of each object touched, begun at its first value.
@@ -921,7 +929,7 @@ pub(super) enum Apply {
     /// each other, even across blocks, are not emptied again).
     #[cfg(feature = "bootstrap")]
     Bootstrap {
-        obj: dm::ObjRef,
+        obj: u16,
         path: Path,
         any: bool,
         cleared: Option<(u16, u16)>,
@@ -938,24 +946,23 @@ impl Apply {
         op: Op,
         path: &Path,
         resolved: Option<dm::Resolved>,
-        reg: &Registry,
-        anj: *mut anj_t,
+        objs: &mut dyn Objects,
         txn: &mut TxnSet,
     ) -> DmResult<Apply> {
         match op {
             Op::WriteReplace | Op::WritePartial => {
                 let resolved = match resolved {
                     Some(r) => r,
-                    None => dm::resolve_full(reg, path)?,
+                    None => dm::resolve_full(objs, path)?,
                 };
                 let target = resolved.target;
-                txn.join(anj, target.obj)?;
+                txn.join(objs, target.oid)?;
                 let replace = op == Op::WriteReplace;
                 if replace {
-                    dm::replace_prepare_at(anj, &target, resolved.hint())?;
+                    dm::replace_prepare(objs, &target)?;
                 }
                 Ok(Apply::Write {
-                    obj: target.obj,
+                    obj: target.oid,
                     path: *path,
                     kind: if replace {
                         WriteKind::Replace
@@ -966,7 +973,7 @@ impl Apply {
                 })
             }
             Op::Create => Ok(Apply::Create {
-                obj: dm::resolve(reg, path)?.obj,
+                obj: dm::resolve(objs, path)?.oid,
                 named: None,
             }),
             Op::WriteComposite => Ok(Apply::Composite),
@@ -981,36 +988,35 @@ impl Apply {
 
     /// Creates the instance of a Create; `named` is the instance ID the payload gives
     /// (65535: none, the lowest free one is used).
-    fn name_instance(&mut self, anj: *mut anj_t, txn: &mut TxnSet, named: u16) -> DmResult<()> {
+    fn name_instance(&mut self, objs: &mut dyn Objects, txn: &mut TxnSet, named: u16) -> DmResult<()> {
         if let Apply::Create { obj, named: n } = self {
             let iid =
-                dm::create_instance(anj, txn, *obj, Some(named).filter(|&i| i != ID_INVALID))?;
+                dm::create_instance(objs, txn, *obj, Some(named).filter(|&i| i != ID_INVALID))?;
             *n = Some((named, iid));
         }
         Ok(())
     }
 
     /// The data type the data model expects at `p`.
-    fn type_of(&self, reg: &Registry, p: &Path) -> Option<crate::io::value::DataType> {
+    fn type_of(&self, objs: &mut dyn Objects, p: &Path) -> Option<crate::io::value::DataType> {
         match self {
             Apply::Create {
                 named: Some((_, iid)),
                 ..
-            } => dm::resource_type(reg, &with_iid(p, *iid)),
+            } => dm::resource_type(objs, &with_iid(p, *iid)),
             Apply::Create { named: None, .. } => None,
-            _ => dm::resource_type(reg, p),
+            _ => dm::resource_type(objs, p),
         }
     }
 
     /// Applies one decoded entry.
     fn entry(
         &mut self,
-        anj: *mut anj_t,
-        reg: &Registry,
+        objs: &mut dyn Objects,
         txn: &mut TxnSet,
         e: &crate::io::value::Entry<'_>,
     ) -> DmResult<()> {
-        self.put(anj, reg, txn, &e.path, &dm::WriteValue::Whole(e.value))
+        self.put(objs, txn, &e.path, &dm::WriteValue::Whole(e.value))
     }
 
     /// Applies one chunk of a String or Opaque value at `path` (`text`: a String) that
@@ -1019,8 +1025,7 @@ impl Apply {
     #[allow(clippy::too_many_arguments)]
     fn chunk(
         &mut self,
-        anj: *mut anj_t,
-        reg: &Registry,
+        objs: &mut dyn Objects,
         txn: &mut TxnSet,
         path: &Path,
         text: bool,
@@ -1038,19 +1043,18 @@ impl Apply {
         #[cfg(feature = "bootstrap")]
         if offset == 0 {
             self.prepare(
-                anj,
+                objs,
                 txn,
                 &crate::io::value::Entry::new(*path, crate::io::value::Value::Null),
             )?;
         }
-        self.put(anj, reg, txn, path, &chunk)
+        self.put(objs, txn, path, &chunk)
     }
 
     /// Writes `value` (a whole value, or a chunk of a value of its type) at `path`.
     fn put(
         &mut self,
-        anj: *mut anj_t,
-        reg: &Registry,
+        objs: &mut dyn Objects,
         txn: &mut TxnSet,
         path: &Path,
         value: &dm::WriteValue<'_>,
@@ -1063,13 +1067,13 @@ impl Apply {
                 any,
             } => {
                 *any = true;
-                dm::write_entry_as(anj, *obj, base, path, value, *kind)
+                dm::write_entry_as(objs, *obj, base, path, value, *kind)
             }
             Apply::Create { obj, named } => {
                 let given = path.iid().ok_or(DmError::BAD_REQUEST)?;
                 if named.is_none() {
-                    self.name_instance(anj, txn, given)?;
-                    return self.put(anj, reg, txn, path, value);
+                    self.name_instance(objs, txn, given)?;
+                    return self.put(objs, txn, path, value);
                 }
                 let Some((n, iid)) = *named else {
                     return Err(DmError::INTERNAL);
@@ -1084,9 +1088,9 @@ impl Apply {
                     // The (empty) Object Instance record itself.
                     return Ok(());
                 }
-                let base = Path::new(&[obj.oid(), iid]);
+                let base = Path::new(&[*obj, iid]);
                 let p = with_iid(path, iid);
-                dm::write_entry_as(anj, *obj, &base, &p, value, WriteKind::Create)
+                dm::write_entry_as(objs, *obj, &base, &p, value, WriteKind::Create)
             }
             #[cfg(feature = "bootstrap")]
             Apply::Bootstrap {
@@ -1100,7 +1104,7 @@ impl Apply {
                     return Ok(());
                 }
                 *any = true;
-                dm::write_entry_as(anj, *obj, base, path, value, WriteKind::Bootstrap)
+                dm::write_entry_as(objs, *obj, base, path, value, WriteKind::Bootstrap)
             }
             Apply::Composite => {
                 if path.len() < 3 {
@@ -1110,9 +1114,9 @@ impl Apply {
                 if dm::is_protected(oid) {
                     return Err(DmError::UNAUTHORIZED);
                 }
-                let obj = reg.find(oid).ok_or(DmError::NOT_FOUND)?;
-                txn.join(anj, obj)?;
-                dm::write_entry_as(anj, obj, &Path::ROOT, path, value, WriteKind::Composite)
+                dm::object(objs, oid)?;
+                txn.join(objs, oid)?;
+                dm::write_entry_as(objs, oid, &Path::ROOT, path, value, WriteKind::Composite)
             }
         }
     }
@@ -1121,16 +1125,15 @@ impl Apply {
     /// its instance (created now if the payload had no entries).
     fn end(
         &mut self,
-        anj: *mut anj_t,
-        reg: &Registry,
+        objs: &mut dyn Objects,
         txn: &mut TxnSet,
     ) -> DmResult<Option<(u16, u16)>> {
         match *self {
             Apply::Write { path, any, .. } => {
                 // A single value must be there when the target is one.
                 let single =
-                    || path.len() == 4 || (path.len() == 3 && !dm::is_multiple(reg, &path));
-                if !any && single() {
+                    path.len() == 4 || (path.len() == 3 && !dm::is_multiple(objs, &path));
+                if !any && single {
                     return Err(DmError::BAD_REQUEST);
                 }
                 Ok(None)
@@ -1138,9 +1141,9 @@ impl Apply {
             Apply::Create { obj, named } => {
                 let iid = match named {
                     Some((_, iid)) => iid,
-                    None => dm::create_instance(anj, txn, obj, None)?,
+                    None => dm::create_instance(objs, txn, obj, None)?,
                 };
-                Ok(Some((obj.oid(), iid)))
+                Ok(Some((obj, iid)))
             }
             Apply::Composite => Ok(None),
             #[cfg(feature = "bootstrap")]
@@ -1156,7 +1159,7 @@ impl Apply {
 
     /// A Bootstrap-Write for `path` of `obj`.
     #[cfg(feature = "bootstrap")]
-    pub(super) fn bootstrap(obj: dm::ObjRef, path: Path) -> Apply {
+    pub(super) fn bootstrap(obj: u16, path: Path) -> Apply {
         Apply::Bootstrap {
             obj,
             path,
@@ -1178,7 +1181,7 @@ impl Apply {
     #[cfg(feature = "bootstrap")]
     pub(super) fn prepare(
         &mut self,
-        anj: *mut anj_t,
+        objs: &mut dyn Objects,
         txn: &mut TxnSet,
         e: &crate::io::value::Entry<'_>,
     ) -> DmResult<()> {
@@ -1196,22 +1199,22 @@ impl Apply {
             return Err(DmError::BAD_REQUEST);
         }
         let iid = e.path.iid().ok_or(DmError::BAD_REQUEST)?;
-        if obj.instance(iid).is_none() {
-            dm::create_instance(anj, txn, *obj, Some(iid))?;
+        if !dm::object(objs, *obj)?.has_instance(iid) {
+            dm::create_instance(objs, txn, *obj, Some(iid))?;
             *replaced = Some(iid);
         } else if path.len() < 3 && *replaced != Some(iid) {
             dm::replace_prepare(
-                anj,
+                objs,
                 &dm::Target {
-                    obj: *obj,
-                    path: Path::new(&[obj.oid(), iid]),
+                    oid: *obj,
+                    path: Path::new(&[*obj, iid]),
                 },
             )?;
             *replaced = Some(iid);
         }
         if let [_, iid, rid, _] = *e.path.as_slice() {
             if *cleared != Some((iid, rid)) {
-                match dm::clear_res_instances(anj, *obj, iid, rid) {
+                match dm::clear_res_instances(objs, *obj, iid, rid) {
                     // Unknown resources are skipped when the values are written.
                     Ok(()) | Err(DmError::NOT_FOUND) => {}
                     Err(err) => return Err(err),
@@ -1227,8 +1230,7 @@ impl Apply {
     #[cfg(feature = "bootstrap")]
     pub(super) fn bootstrap_all(
         &mut self,
-        anj: *mut anj_t,
-        reg: &Registry,
+        objs: &mut dyn Objects,
         txn: &mut TxnSet,
         fmt: Format,
         payload: &[u8],
@@ -1239,14 +1241,19 @@ impl Apply {
         let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
         let mut dec = fmt.decoder(path, payload, &mut scratch);
         while let Some(e) = dec.next_entry(&|_| None).map_err(decode_error)? {
-            self.prepare(anj, txn, &e)?;
+            self.prepare(objs, txn, &e)?;
         }
         let mut dec = fmt.decoder(path, payload, &mut scratch);
-        let type_of = |p: &Path| dm::resource_type(reg, p);
-        while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
-            self.entry(anj, reg, txn, &e)?;
+        {
+            // The decoder asks for types while the entries are written: both reach the
+            // objects, one at a time.
+            let objs = core::cell::RefCell::new(&mut *objs);
+            let type_of = |p: &Path| dm::resource_type(&mut **objs.borrow_mut(), p);
+            while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
+                self.entry(&mut **objs.borrow_mut(), txn, &e)?;
+            }
         }
-        self.end(anj, reg, txn).map(|_| ())
+        self.end(objs, txn).map(|_| ())
     }
 }
 
@@ -1301,7 +1308,7 @@ pub(super) fn read(
     target: &dm::Target,
     ctx: &mut Ctx<'_>,
 ) -> DmResult<Code> {
-    read_resolved(req, w, &dm::Resolved::of(*target), ctx)
+    read_resolved(req, w, &dm::Resolved::of(ctx.objs, *target), ctx)
 }
 
 /// [`read`] of a target resolved by this request (nothing was called in between that may
@@ -1328,32 +1335,29 @@ fn read_resolved(
     if fmt.is_single_value() && !single {
         return Err(DmError::NOT_ACCEPTABLE);
     }
-    let anj = ctx.anj;
     #[cfg(feature = "external-data")]
     let ext = &mut *ctx.ext_read;
     #[cfg(feature = "external-data")]
     if ext.key != Some((*path, cf)) {
-        ext.clear();
+        ext.clear(ctx.objs);
     }
-    #[cfg(feature = "external-data")]
-    let hold = &mut ext.hold;
-    #[cfg(not(feature = "external-data"))]
-    let hold = &mut dm::ExtHold::default();
+    let objs = &mut *ctx.objs;
     let r = send_payload(req, w, &mut |out, skip| {
         let count = match fmt.counts_records() {
-            true => resolved.count_readable()?,
+            true => resolved.count_readable(objs)?,
             false => 0,
         };
         let mut enc = fmt.counted_encoder(target.path, out, skip, count);
-        resolved.read_each_held(anj, &mut enc, hold)?;
+        resolved.read_each_held(objs, &mut enc)?;
         enc.finish().map_err(io_error)
     });
+    // An external value may stay open for the next block of this Read.
     #[cfg(feature = "external-data")]
-    if r.is_ok() && ext.hold.is_held() {
+    if r.is_ok() {
         ext.key = Some((*path, cf));
         ext.deadline = crate::time::after(ctx.now, ctx.block_timeout);
     } else {
-        ext.clear();
+        ext.clear(ctx.objs);
     }
     r?;
     Ok(Code::CONTENT)
@@ -1391,7 +1395,7 @@ fn observe(
     if room {
         ctx.observe.cancel_token(token);
         let cf = response_format(req)?;
-        let sample = crate::observe::sample(ctx.anj, ctx.reg, &target.path);
+        let sample = crate::observe::sample(ctx.objs, &target.path);
         let state = EvalState::started(ctx.now, sample);
         let added = ctx.observe.add(token, target.path, false, cf, state);
         #[cfg(feature = "lwm2m12")]
@@ -1412,7 +1416,7 @@ fn observe(
 fn request_attrs(
     req: &Message<'_>,
     path: &Path,
-    ctx: &Ctx<'_>,
+    ctx: &mut Ctx<'_>,
 ) -> DmResult<crate::dm::attributes::Attrs> {
     let update = crate::dm::attributes::AttrUpdate::parse(req.uri_query())?;
     let mut a = crate::dm::attributes::Attrs::default();
@@ -1420,7 +1424,7 @@ fn request_attrs(
     if !a.is_empty() {
         a.validate(path)?;
         if path.len() >= 3 {
-            a.check_type(dm::resource_type(ctx.reg, path))?;
+            a.check_type(dm::resource_type(ctx.objs, path))?;
         }
     }
     Ok(a)
@@ -1520,7 +1524,7 @@ fn discover(
         return Err(DmError::BAD_REQUEST);
     }
     let depth = discover_depth(req)?;
-    let target = dm::resolve(ctx.reg, path)?;
+    let target = dm::resolve(ctx.objs, path)?;
     w.uint_option(opt::CONTENT_FORMAT, format::LINK_FORMAT.into())
         .map_err(|_| DmError::INTERNAL)?;
     #[cfg(all(feature = "discover-attr", feature = "observe"))]
@@ -1528,6 +1532,7 @@ fn discover(
     // Without attributes of this server, no record has any: no lookup per record.
     #[cfg(all(feature = "discover-attr", feature = "observe"))]
     let any_attrs = attrs.any_for(ssid);
+    let objs = &mut *ctx.objs;
     send_payload(req, w, &mut |out, skip| {
         let mut lw = match skip {
             None => LinkWriter::new(out),
@@ -1535,7 +1540,7 @@ fn discover(
         };
         let e = |_| DmError::TOO_LARGE;
         let mut first = true;
-        dm::discover_each(&target, depth, &mut |item| {
+        dm::discover_each(objs, &target, depth, &mut |item| {
             match item.version {
                 Some(_) => lw.object(item.path.oid().unwrap_or(0), item.version),
                 None => lw.path(item.path.as_slice()),
@@ -1595,10 +1600,10 @@ fn write_attributes(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>) -> DmResu
     #[cfg(feature = "observe")]
     {
         use crate::dm::attributes::AttrUpdate;
-        dm::resolve(ctx.reg, path)?;
-        dm::check_readable(ctx.reg, path)?;
+        dm::resolve(ctx.objs, path)?;
+        dm::check_readable(ctx.objs, path)?;
         let update = AttrUpdate::parse(req.uri_query())?;
-        let rtype = dm::resource_type(ctx.reg, path);
+        let rtype = dm::resource_type(ctx.objs, path);
         ctx.attrs.write(ctx.ssid, path, &update, |a| {
             if a.has_value_condition() {
                 a.check_type(rtype)
@@ -1622,7 +1627,7 @@ fn write(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>, replace: bool) -> Dm
     if path.len() < 2 {
         return Err(DmError::METHOD_NOT_ALLOWED);
     }
-    let resolved = dm::resolve_full(ctx.reg, path)?;
+    let resolved = dm::resolve_full(ctx.objs, path)?;
     let fmt = input_format(req)?;
     let op = if replace {
         Op::WriteReplace
@@ -1645,15 +1650,14 @@ fn run_one_shot(
     payload: &[u8],
     ctx: &mut Ctx<'_>,
 ) -> DmResult<Option<(u16, u16)>> {
-    let anj = ctx.anj;
-    let reg = ctx.reg;
+    let objs = &mut *ctx.objs;
     let mut txn = TxnSet::default();
     let result = (|| {
-        let mut apply = Apply::begin(op, path, resolved, reg, anj, &mut txn)?;
+        let mut apply = Apply::begin(op, path, resolved, objs, &mut txn)?;
         let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
         let fmt = match fmt {
             Some(f) => f,
-            None if payload.is_empty() => return apply.end(anj, reg, &mut txn),
+            None if payload.is_empty() => return apply.end(objs, &mut txn),
             None => return Err(DmError::UNSUPPORTED_FORMAT),
         };
         if apply.needs_instance() {
@@ -1669,24 +1673,29 @@ fn run_one_shot(
                 named = Some(iid);
             }
             if let Some(n) = named {
-                apply.name_instance(anj, &mut txn, n)?;
+                apply.name_instance(objs, &mut txn, n)?;
             }
         }
         let mut dec = fmt.decoder(*path, payload, &mut scratch);
         let typing = apply;
-        let type_of = |p: &Path| typing.type_of(reg, p);
-        while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
-            apply.entry(anj, reg, &mut txn, &e)?;
+        {
+            // The decoder asks for types while the entries are written: both reach the
+            // objects, one at a time.
+            let objs = core::cell::RefCell::new(&mut *objs);
+            let type_of = |p: &Path| typing.type_of(&mut **objs.borrow_mut(), p);
+            while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
+                apply.entry(&mut **objs.borrow_mut(), &mut txn, &e)?;
+            }
         }
-        apply.end(anj, reg, &mut txn)
+        apply.end(objs, &mut txn)
     })();
     match result {
         Ok(created) => {
-            txn.finish(anj, Ok(()))?;
+            txn.finish(objs, Ok(()))?;
             Ok(created)
         }
         Err(e) => {
-            let _ = txn.finish(anj, Err(e));
+            let _ = txn.finish(objs, Err(e));
             Err(e)
         }
     }
@@ -1713,7 +1722,7 @@ fn create(
     path: &Path,
     ctx: &mut Ctx<'_>,
 ) -> DmResult<Code> {
-    dm::resolve(ctx.reg, path)?;
+    dm::resolve(ctx.objs, path)?;
     let payload = req.payload();
     // An empty payload needs no format.
     let fmt = if payload.is_empty() {
@@ -1734,11 +1743,11 @@ fn delete(path: &Path, ctx: &mut Ctx<'_>) -> DmResult<Code> {
     }
     // The object must exist (and be the server's to change); the rest is looked up
     // inside its transaction.
-    let obj = dm::resolve(ctx.reg, &Path::new(&path.as_slice()[..1]))?.obj;
-    let target = dm::Target { obj, path: *path };
+    let oid = dm::resolve(ctx.objs, &Path::new(&path.as_slice()[..1]))?.oid;
+    let target = dm::Target { oid, path: *path };
     let mut txn = TxnSet::default();
-    let r = dm::delete(ctx.anj, &mut txn, &target);
-    txn.finish(ctx.anj, r)?;
+    let r = dm::delete(ctx.objs, &mut txn, &target);
+    txn.finish(ctx.objs, r)?;
     // No Update follows: the server made the change itself (as in Anjay Lite).
     // Attributes of what no longer exists go with it.
     #[cfg(feature = "observe")]
@@ -1751,13 +1760,12 @@ fn delete(path: &Path, ctx: &mut Ctx<'_>) -> DmResult<Code> {
 /// adds nothing instead of failing.
 #[cfg(any(feature = "observe", feature = "composite-operations"))]
 pub(super) fn read_path(
-    anj: *mut anj_t,
-    reg: &Registry,
+    objs: &mut dyn Objects,
     p: &Path,
     enc: &mut crate::io::format::AnyEncoder<'_>,
     skip_missing: bool,
 ) -> DmResult<()> {
-    each_target(reg, p, skip_missing, &mut |t| dm::read_each(anj, t, enc))
+    each_target(objs, p, skip_missing, &mut |objs, t| dm::read_each(objs, t, enc))
 }
 
 /// How many values [`read_path`] encodes for each path of `paths` together, when `fmt`
@@ -1765,15 +1773,15 @@ pub(super) fn read_path(
 #[cfg(any(feature = "observe", feature = "composite-operations"))]
 pub(super) fn count_paths<'p>(
     fmt: Format,
-    reg: &Registry,
+    objs: &mut dyn Objects,
     paths: impl IntoIterator<Item = &'p Path>,
     skip_missing: bool,
 ) -> DmResult<usize> {
     let mut n = 0;
     if fmt.counts_records() {
         for p in paths {
-            each_target(reg, p, skip_missing, &mut |t| {
-                n += dm::count_readable(t)?;
+            each_target(objs, p, skip_missing, &mut |objs, t| {
+                n += dm::count_readable(objs, t)?;
                 Ok(())
             })?;
         }
@@ -1784,22 +1792,29 @@ pub(super) fn count_paths<'p>(
 /// Calls `f` with the target of `p` (every object but the protected ones for the root).
 #[cfg(any(feature = "observe", feature = "composite-operations"))]
 fn each_target(
-    reg: &Registry,
+    objs: &mut dyn Objects,
     p: &Path,
     skip_missing: bool,
-    f: &mut dyn FnMut(&dm::Target) -> DmResult<()>,
+    f: &mut dyn FnMut(&mut dyn Objects, &dm::Target) -> DmResult<()>,
 ) -> DmResult<()> {
     if p.is_empty() {
-        for obj in reg.iter().filter(|o| !dm::is_protected(o.oid())) {
-            f(&dm::Target {
-                obj,
-                path: Path::new(&[obj.oid()]),
-            })?;
+        let mut i = 0;
+        while let Some(oid) = objs.oid_at(i) {
+            i += 1;
+            if !dm::is_protected(oid) {
+                f(
+                    objs,
+                    &dm::Target {
+                        oid,
+                        path: Path::new(&[oid]),
+                    },
+                )?;
+            }
         }
         return Ok(());
     }
-    match dm::resolve(reg, p) {
-        Ok(t) => f(&t),
+    match dm::resolve(objs, p) {
+        Ok(t) => f(objs, &t),
         Err(e) if skip_missing && e == DmError::NOT_FOUND => Ok(()),
         Err(e) => Err(e),
     }
@@ -1841,7 +1856,7 @@ fn read_composite(
             let mut scratch = [0u8; crate::config::IN_MSG_BUFFER_SIZE];
             let mut dec = fmt.decoder(Path::ROOT, req.payload(), &mut scratch);
             while let Some(e) = dec.next_entry(&|_| None).map_err(decode_error)? {
-                if dm::check_readable(ctx.reg, &e.path).is_err() {
+                if dm::check_readable(ctx.objs, &e.path).is_err() {
                     continue;
                 }
                 *paths.get_mut(count).ok_or(DmError::INTERNAL)? = e.path;
@@ -1870,11 +1885,10 @@ fn read_composite(
         w.uint_option(opt::CONTENT_FORMAT, out_cf.into())
             .map_err(|_| DmError::INTERNAL)?;
         let space = w.payload_space();
-        let records = count_paths(out_fmt, ctx.reg, paths.iter().take(count), false)?;
+        let records = count_paths(out_fmt, ctx.objs, paths.iter().take(count), false)?;
         let mut enc = out_fmt.counted_encoder(Path::ROOT, space, None, records);
-        let anj = ctx.anj;
         for p in paths.iter().take(count) {
-            read_path(anj, ctx.reg, p, &mut enc, false)?;
+            read_path(ctx.objs, p, &mut enc, false)?;
         }
         let n = enc.finish().map_err(io_error)?;
         w.commit_payload(n).map_err(|_| DmError::INTERNAL)?;
@@ -1882,7 +1896,7 @@ fn read_composite(
         if observing {
             ctx.observe.cancel_token(req.token());
             for p in paths.iter().take(count) {
-                let sample = crate::observe::sample(anj, ctx.reg, p);
+                let sample = crate::observe::sample(ctx.objs, p);
                 let state = crate::observe::EvalState::started(ctx.now, sample);
                 let _ = ctx.observe.add(req.token(), *p, true, out_cf, state);
             }

@@ -300,6 +300,37 @@ pub fn is_multiple(objs: &mut dyn Objects, path: &Path) -> bool {
         .is_some_and(|o| ops::is_multiple(o, path))
 }
 
+/// The Instance ID at `index` (in ascending order) of object `oid`, if any.
+pub fn instance_at(objs: &mut dyn Objects, oid: u16, index: usize) -> Option<u16> {
+    objs.object(oid)?.instance_id(index)
+}
+
+/// Whether object `oid` has instance `iid`.
+pub fn has_instance(objs: &mut dyn Objects, oid: u16, iid: u16) -> bool {
+    objs.object(oid).is_some_and(|o| o.has_instance(iid))
+}
+
+/// The integer at `ids` (a resource or resource instance path), if it reads as one.
+pub fn read_int(objs: &mut dyn Objects, ids: &[u16]) -> Option<i64> {
+    read_resource_with(objs, &Path::new(ids), |v| match v {
+        Value::Int(i) => Some(i),
+        Value::Uint(u) => i64::try_from(u).ok(),
+        _ => None,
+    })
+    .ok()
+    .flatten()
+}
+
+/// The boolean at `ids`, if it reads as one.
+pub fn read_bool(objs: &mut dyn Objects, ids: &[u16]) -> Option<bool> {
+    read_resource_with(objs, &Path::new(ids), |v| match v {
+        Value::Bool(b) => Some(b),
+        _ => None,
+    })
+    .ok()
+    .flatten()
+}
+
 /* ------------------------------------ transactions ------------------------------------ */
 
 /// The objects taking part in one operation's transaction, by OID. Each object's

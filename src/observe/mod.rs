@@ -352,19 +352,20 @@ impl Default for Observations {
 
 /// The value at `path` as the change conditions see it: a single numeric or boolean
 /// Resource (Instance) is read; anything else is [`Sample::Other`] and is not read.
-pub fn sample(anj: *mut crate::ffi::core::anj_t, reg: &crate::dm::Registry, path: &Path) -> Sample {
+pub fn sample(objs: &mut dyn crate::dm::Objects, path: &Path) -> Sample {
     use crate::io::value::Value;
-    let single = path.len() == 4 || (path.len() == 3 && !crate::dm::is_multiple(reg, path));
+    let single = path.len() == 4 || (path.len() == 3 && !crate::dm::is_multiple(objs, path));
     if !single {
         return Sample::Other;
     }
-    match crate::dm::read_resource(anj, reg, path) {
-        Ok(Value::Int(i)) => Sample::Num(i as f64),
-        Ok(Value::Uint(u)) => Sample::Num(u as f64),
-        Ok(Value::Double(d)) => Sample::Num(d),
-        Ok(Value::Bool(b)) => Sample::Bool(b),
+    crate::dm::read_resource_with(objs, path, |v| match v {
+        Value::Int(i) => Sample::Num(i as f64),
+        Value::Uint(u) => Sample::Num(u as f64),
+        Value::Double(d) => Sample::Num(d),
+        Value::Bool(b) => Sample::Bool(b),
         _ => Sample::Other,
-    }
+    })
+    .unwrap_or(Sample::Other)
 }
 
 /// Two paths overlap when one contains the other.

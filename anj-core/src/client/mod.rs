@@ -7,6 +7,7 @@
 
 use core::cell::Cell;
 
+use crate::dm::Objects;
 use crate::io::value::Path;
 use crate::time::Duration;
 
@@ -44,6 +45,19 @@ pub enum Change {
     Added,
     /// An object, instance or resource instance was deleted.
     Deleted,
+}
+
+/// What the client needs from its owner during a step, besides the link: the objects,
+/// and the configuration it does not copy.
+pub trait Host {
+    /// The objects of the data model, for this step.
+    fn objects(&mut self) -> &mut dyn Objects;
+    /// The Endpoint Client Name (LwM2M 1.1 TS Core §6.2.1).
+    fn endpoint_name(&self) -> &[u8];
+    /// A Bootstrap-Server ended its session with a successful Bootstrap-Finish; the
+    /// client registers with what it wrote next (the C face moves credentials to the
+    /// external crypto storage here).
+    fn bootstrap_finished(&mut self) {}
 }
 
 /// How many data model changes are remembered between two steps; more are merged into
