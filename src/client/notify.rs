@@ -23,6 +23,8 @@ use crate::time::{Instant, NEVER};
 
 #[cfg(feature = "lwm2m-send")]
 use crate::ffi::core::client_send_queue as send_queue;
+#[cfg(feature = "lwm2m-send")]
+use crate::send::SendResult;
 
 #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
 /// What the outstanding confirmable message of ours is.
@@ -85,16 +87,15 @@ impl Client {
     #[cfg(feature = "lwm2m-send")]
     fn send_step(&mut self, now: Instant, link: &mut dyn Link, anj: *mut anj_t) {
         // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
-        // passes its own); the queue is only ever shared.
-        let Some(q) = (unsafe { send_queue(anj) }) else {
+        // passes its own): the finished handlers may be given it; the queue is only ever
+        // shared.
+        let Some((q, src)) = (unsafe { send_queue(anj) }) else {
             return;
         };
         if self.defaults.mute_send {
             if !q.is_empty() {
                 crate::log_info!("Mute Send is on: queued Send requests aborted");
-                // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
-                // passes its own): the finished handler may be given it.
-                unsafe { q.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT) };
+                q.finish_all(&src, SendResult::Abort);
             }
             return;
         }
@@ -127,7 +128,7 @@ impl Client {
     ) -> DmResult<usize> {
         // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
         // passes its own); the queue is only ever shared.
-        let q = unsafe { send_queue(anj) }.ok_or(DmError::INTERNAL)?;
+        let (q, src) = unsafe { send_queue(anj) }.ok_or(DmError::INTERNAL)?;
         let e = |_| DmError::INTERNAL;
         let mut w = MessageWriter::new(
             &mut self.out_buf,
@@ -142,7 +143,8 @@ impl Client {
         w.uint_option(opt::CONTENT_FORMAT, cf.into()).map_err(e)?;
         block
             .write(&mut w, &mut |out, skip| {
-                q.encode_block(id, skip, out).map(|(_, _, total)| total)
+                q.encode_block(&src, id, skip, out)
+                    .map(|(_, _, total)| total)
             })
             .map_err(|_| DmError::TOO_LARGE)?
             .map_err(|_| DmError::INTERNAL)?;
@@ -153,17 +155,16 @@ impl Client {
     #[cfg(feature = "lwm2m-send")]
     fn send_finished(&mut self, id: u16, code: Code, anj: *mut anj_t) {
         let result = if code.class() == 2 {
-            crate::ffi::send::ANJ_SEND_SUCCESS
+            SendResult::Success
         } else {
             crate::log_warning!("Send rejected ({}.{:02})", code.class(), code.detail());
-            crate::ffi::send::ANJ_SEND_ERR_REJECTED
+            SendResult::Rejected
         };
         // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
-        // passes its own); the queue is only ever shared.
-        if let Some(q) = unsafe { send_queue(anj) } {
-            // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
-            // passes its own): the finished handler may be given it.
-            unsafe { q.finish(anj, id, result) };
+        // passes its own): the finished handler may be given it; the queue is only ever
+        // shared.
+        if let Some((q, src)) = unsafe { send_queue(anj) } {
+            q.finish(&src, id, result);
         }
     }
 
@@ -173,7 +174,7 @@ impl Client {
         #[cfg(feature = "lwm2m-send")]
         // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
         // passes its own); the queue is only ever shared.
-        if let Some(q) = unsafe { send_queue(anj) } {
+        if let Some((q, _)) = unsafe { send_queue(anj) } {
             let registered = matches!(
                 self.state,
                 State::Registered
@@ -199,8 +200,9 @@ impl Client {
     pub(super) fn abort_sends(&mut self, anj: *mut anj_t) {
         #[cfg(feature = "lwm2m-send")]
         // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
-        // passes its own); the queue is only ever shared.
-        if let Some(q) = unsafe { send_queue(anj) } {
+        // passes its own): the finished handlers may be given it; the queue is only ever
+        // shared.
+        if let Some((q, src)) = unsafe { send_queue(anj) } {
             if matches!(
                 self.out,
                 Some(Out {
@@ -210,9 +212,7 @@ impl Client {
             ) {
                 self.out = None;
             }
-            // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
-            // passes its own): the finished handler may be given it.
-            unsafe { q.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT) };
+            q.finish_all(&src, SendResult::Abort);
         }
         let _ = anj;
     }
@@ -324,7 +324,7 @@ impl Client {
         #[cfg(feature = "lwm2m-send")]
         // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
         // passes its own); the queue is only ever shared.
-        if unsafe { send_queue(anj) }.is_some_and(|q| q.next_queued().is_some()) {
+        if unsafe { send_queue(anj) }.is_some_and(|(q, _)| q.next_queued().is_some()) {
             due = i64::MIN;
         }
         let _ = anj;
@@ -491,17 +491,16 @@ impl Client {
             }
             #[cfg(feature = "lwm2m-send")]
             OutKind::Send(id) => {
-                let code = if timeout {
-                    crate::ffi::send::ANJ_SEND_ERR_TIMEOUT
+                let result = if timeout {
+                    SendResult::Timeout
                 } else {
-                    crate::ffi::send::ANJ_SEND_ERR_REJECTED
+                    SendResult::Rejected
                 };
                 // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
-                // passes its own); the queue is only ever shared.
-                if let Some(q) = unsafe { send_queue(anj) } {
-                    // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
-                    // passes its own): the finished handler may be given it.
-                    unsafe { q.finish(anj, id, code) };
+                // passes its own): the finished handler may be given it; the queue is only
+                // ever shared.
+                if let Some((q, src)) = unsafe { send_queue(anj) } {
+                    q.finish(&src, id, result);
                 }
             }
         }
