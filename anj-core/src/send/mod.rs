@@ -6,8 +6,8 @@
 //! records it has, and whether it is being sent. The records stay with the request's
 //! owner, who gives them on demand through [`SendSource::records`] every time a payload
 //! (or a block of it) is encoded, and learns how each request ended through
-//! [`SendSource::finished`]. The C face (`anj_send_new_request`) keeps its
-//! `anj_send_request_t` pointers in a table of its own keyed by the ID; a Rust owner
+//! [`SendSource::finished`]. The C face (`anj_send_new_request`) keeps the
+//! application's request structures in a table of its own keyed by the ID; a Rust owner
 //! gives records from its own data.
 //!
 //! # Re-entrancy

@@ -7,10 +7,13 @@ use std::vec::Vec;
 
 const N: usize = LWM2M_SEND_QUEUE_SIZE;
 
+/// A record as the owner keeps it: path, value, timestamp.
+type Rec = (Path, Value<'static>, f64);
+
 /// A Rust owner: the records of each ID, and what it was told.
 #[derive(Default)]
 struct Owner<'q> {
-    records: RefCell<Vec<(u16, Vec<(Path, Value<'static>, f64)>)>>,
+    records: RefCell<Vec<(u16, Vec<Rec>)>>,
     finished: RefCell<Vec<(u16, SendResult, usize)>>,
     /// Queue this request (paths, format) from `finished`, once.
     push_from_finished: RefCell<Option<(SendFormat, Vec<Path>)>>,
@@ -57,19 +60,14 @@ impl SendSource for Owner<'_> {
 
 impl Owner<'_> {
     /// Queues `recs` on `q` and keeps them under the new ID.
-    fn push(
-        &self,
-        q: &SendQueue,
-        format: SendFormat,
-        recs: &[(Path, Value<'static>, f64)],
-    ) -> Result<u16, SendError> {
+    fn push(&self, q: &SendQueue, format: SendFormat, recs: &[Rec]) -> Result<u16, SendError> {
         let id = q.push(format, recs.iter().map(|r| r.0))?;
         self.records.borrow_mut().push((id, recs.to_vec()));
         Ok(id)
     }
 }
 
-fn demo() -> Vec<(Path, Value<'static>, f64)> {
+fn demo() -> Vec<Rec> {
     vec![
         (Path::new(&[3, 0, 9]), Value::Int(42), 1705597224.0),
         (
@@ -251,7 +249,7 @@ fn records_that_differ_from_the_queued_paths_fail() {
     let mut buf = [0u8; 128];
     let id = owner.push(&q, SendFormat::SenmlCbor, &demo()).unwrap();
     let queued = demo();
-    let changes: [Vec<(Path, Value<'static>, f64)>; 4] = [
+    let changes: [Vec<Rec>; 4] = [
         // one record fewer
         queued[..1].to_vec(),
         // one more
