@@ -10,7 +10,7 @@ use core::cell::Cell;
 use crate::io::value::Path;
 use crate::time::Duration;
 
-/// Where the client stands with its server (Anjay Lite's `anj_conn_status_t`, same order).
+/// Where the client stands with its server (the order of Anjay Lite's connection states).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnStatus {
     /// Not started yet.
@@ -35,7 +35,7 @@ pub enum ConnStatus {
     QueueMode,
 }
 
-/// What changed in the data model (Anjay Lite's `anj_core_change_type_t`).
+/// What changed in the data model (the three kinds of change Anjay Lite reports).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
     /// A resource (or resource instance) value changed.
