@@ -39,3 +39,5 @@ pub mod time;
 pub mod objects;
 #[cfg(feature = "persistence")]
 pub mod persist;
+#[cfg(feature = "lwm2m-send")]
+pub mod send;

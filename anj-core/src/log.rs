@@ -169,7 +169,7 @@ pub const MICRO_LOG_FILE_IDS: &[(&str, u16)] = &[
     ("src/observe/mod.rs", 1018),
     ("src/platform/dtls_mbedtls.rs", 1019),
     ("src/platform/dtls_unavailable.rs", 1020),
-    ("src/send/mod.rs", 1021),
+    ("anj-core/src/send/mod.rs", 1021),
     ("anj-core/src/persist/mod.rs", 1030),
 ];
 

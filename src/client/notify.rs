@@ -22,7 +22,7 @@ use crate::io::value::{Encoder, Path};
 use crate::time::{Instant, NEVER};
 
 #[cfg(feature = "lwm2m-send")]
-use crate::ffi::core::client_send_queue as send_queue;
+use crate::send::SendResult;
 
 #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
 /// What the outstanding confirmable message of ours is.
@@ -84,17 +84,13 @@ impl Client {
     /// once nothing else of ours is outstanding.
     #[cfg(feature = "lwm2m-send")]
     fn send_step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
-        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-        // passes its own); the queue is only ever shared.
-        let Some(q) = (unsafe { send_queue(env.anj()) }) else {
+        let Some((q, src)) = env.send() else {
             return;
         };
         if self.defaults.mute_send {
             if !q.is_empty() {
                 crate::log_info!("Mute Send is on: queued Send requests aborted");
-                // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-                // passes its own): the finished handler may be given it.
-                unsafe { q.finish_all(env.anj(), crate::ffi::send::ANJ_SEND_ERR_ABORT) };
+                q.finish_all(src, SendResult::Abort);
             }
             return;
         }
@@ -125,9 +121,7 @@ impl Client {
         block: &mut super::block::Block1Tx,
         env: &mut dyn CHost,
     ) -> DmResult<usize> {
-        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-        // passes its own); the queue is only ever shared.
-        let q = unsafe { send_queue(env.anj()) }.ok_or(DmError::INTERNAL)?;
+        let (q, src) = env.send().ok_or(DmError::INTERNAL)?;
         let e = |_| DmError::INTERNAL;
         let mut w = MessageWriter::new(
             &mut self.out_buf,
@@ -142,7 +136,8 @@ impl Client {
         w.uint_option(opt::CONTENT_FORMAT, cf.into()).map_err(e)?;
         block
             .write(&mut w, &mut |out, skip| {
-                q.encode_block(id, skip, out).map(|(_, _, total)| total)
+                q.encode_block(src, id, skip, out)
+                    .map(|(_, _, total)| total)
             })
             .map_err(|_| DmError::TOO_LARGE)?
             .map_err(|_| DmError::INTERNAL)?;
@@ -153,17 +148,13 @@ impl Client {
     #[cfg(feature = "lwm2m-send")]
     fn send_finished(&mut self, id: u16, code: Code, env: &mut dyn CHost) {
         let result = if code.class() == 2 {
-            crate::ffi::send::ANJ_SEND_SUCCESS
+            SendResult::Success
         } else {
             crate::log_warning!("Send rejected ({}.{:02})", code.class(), code.detail());
-            crate::ffi::send::ANJ_SEND_ERR_REJECTED
+            SendResult::Rejected
         };
-        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-        // passes its own); the queue is only ever shared.
-        if let Some(q) = unsafe { send_queue(env.anj()) } {
-            // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-            // passes its own): the finished handler may be given it.
-            unsafe { q.finish(env.anj(), id, result) };
+        if let Some((q, src)) = env.send() {
+            q.finish(src, id, result);
         }
     }
 
@@ -171,9 +162,7 @@ impl Client {
     /// Anjay Lite: ANJ_SEND_ERR_NOT_ALLOWED otherwise).
     pub(super) fn update_send_gate(&mut self, env: &mut dyn CHost) {
         #[cfg(feature = "lwm2m-send")]
-        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-        // passes its own); the queue is only ever shared.
-        if let Some(q) = unsafe { send_queue(env.anj()) } {
+        if let Some((q, _)) = env.send() {
             let registered = matches!(
                 self.state,
                 State::Registered
@@ -198,9 +187,7 @@ impl Client {
     /// Aborts every queued Send request.
     pub(super) fn abort_sends(&mut self, env: &mut dyn CHost) {
         #[cfg(feature = "lwm2m-send")]
-        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-        // passes its own); the queue is only ever shared.
-        if let Some(q) = unsafe { send_queue(env.anj()) } {
+        if let Some((q, src)) = env.send() {
             if matches!(
                 self.out,
                 Some(Out {
@@ -210,9 +197,7 @@ impl Client {
             ) {
                 self.out = None;
             }
-            // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-            // passes its own): the finished handler may be given it.
-            unsafe { q.finish_all(env.anj(), crate::ffi::send::ANJ_SEND_ERR_ABORT) };
+            q.finish_all(src, SendResult::Abort);
         }
         let _ = env;
     }
@@ -325,9 +310,7 @@ impl Client {
             due = due.min(self.group_due_at(head));
         }
         #[cfg(feature = "lwm2m-send")]
-        // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-        // passes its own); the queue is only ever shared.
-        if unsafe { send_queue(env.anj()) }.is_some_and(|q| q.next_queued().is_some()) {
+        if env.send().is_some_and(|(q, _)| q.next_queued().is_some()) {
             due = i64::MIN;
         }
         let _ = env;
@@ -494,17 +477,13 @@ impl Client {
             }
             #[cfg(feature = "lwm2m-send")]
             OutKind::Send(id) => {
-                let code = if timeout {
-                    crate::ffi::send::ANJ_SEND_ERR_TIMEOUT
+                let result = if timeout {
+                    SendResult::Timeout
                 } else {
-                    crate::ffi::send::ANJ_SEND_ERR_REJECTED
+                    SendResult::Rejected
                 };
-                // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-                // passes its own); the queue is only ever shared.
-                if let Some(q) = unsafe { send_queue(env.anj()) } {
-                    // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-                    // passes its own): the finished handler may be given it.
-                    unsafe { q.finish(env.anj(), id, code) };
+                if let Some((q, src)) = env.send() {
+                    q.finish(src, id, result);
                 }
             }
         }

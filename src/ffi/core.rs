@@ -176,7 +176,7 @@ pub(crate) struct Inner {
     dm_view: crate::dm::Registry,
     /// LwM2M Send requests (shared like `requests`: finished handlers re-enter it).
     #[cfg(feature = "lwm2m-send")]
-    send: crate::send::SendQueue,
+    send: crate::ffi::send::CSendState,
 }
 
 /// An LwM2M client. Allocate it anywhere; `anj_core_init` initialises it.
@@ -310,7 +310,7 @@ pub unsafe extern "C" fn anj_core_init(
             run: Cell::new(Run::Idle),
             dm_view: crate::dm::Registry::default(),
             #[cfg(feature = "lwm2m-send")]
-            send: crate::send::SendQueue::new(),
+            send: crate::ffi::send::CSendState::new(),
         });
     }
     0
@@ -383,26 +383,34 @@ unsafe fn requests<'a>(anj: *mut anj_t) -> Option<&'a Requests> {
     unsafe { inner(anj).map(|i| &*addr_of!((*i).requests)) }
 }
 
-/// The Send queue of `anj`, reachable at any time, from handlers too: like [`Requests`]
-/// it is only ever shared (`Cell`s).
+/// The Send state of `anj` (the queue and the requests behind it), reachable at any
+/// time, from handlers too: like [`Requests`] it is only ever shared (`Cell`s).
 ///
 /// # Safety
 /// As for [`inner`].
 #[cfg(feature = "lwm2m-send")]
-pub(crate) unsafe fn send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::SendQueue> {
-    // SAFETY: `SendQueue` is only ever shared, never borrowed mutably.
+pub(crate) unsafe fn send_state<'a>(anj: *mut anj_t) -> Option<&'a crate::ffi::send::CSendState> {
+    // SAFETY: `CSendState` is only ever shared, never borrowed mutably.
     unsafe { inner(anj).map(|i| &*addr_of!((*i).send)) }
 }
 
-/// The Send queue of the `anj` the client runs for ([`send_queue`] under the name the
-/// client uses).
+/// The Send queue of the `anj` the client runs for, with the source of its records whose
+/// finished handlers get `anj`.
 ///
 /// # Safety
-/// As for [`inner`]: `anj` is NULL or points to an `anj_t` that stays valid for `'a`.
+/// As for [`inner`]: `anj` is NULL or points to an `anj_t` that stays valid for `'a`;
+/// when initialised, it is what the finished handlers may be given.
 #[cfg(feature = "lwm2m-send")]
-pub(crate) unsafe fn client_send_queue<'a>(anj: *mut anj_t) -> Option<&'a crate::send::SendQueue> {
-    // SAFETY: guaranteed by the caller; the queue is only ever shared (`Cell`s).
-    unsafe { send_queue(anj) }
+pub(crate) unsafe fn client_send_queue<'a>(
+    anj: *mut anj_t,
+) -> Option<(
+    &'a crate::send::SendQueue,
+    crate::ffi::send::CSendSource<'a>,
+)> {
+    // SAFETY: guaranteed by the caller; the state is only ever shared (`Cell`s).
+    let state = unsafe { send_state(anj) }?;
+    // SAFETY: `send_state` found `anj` initialised; valid for `'a` (caller's contract).
+    Some((&state.queue, unsafe { state.source(anj) }))
 }
 
 /// Runs `f` on the client for the application call `what`, which handlers may not make:
@@ -949,10 +957,10 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
     // touched; a repeated call finds the queue empty).
     #[cfg(feature = "lwm2m-send")]
     {
-        // SAFETY: shared access to the queue (see `send_queue`).
-        let queue = unsafe { &*addr_of!((*inner).send) };
+        // SAFETY: shared access to the queue (see `send_state`).
+        let state = unsafe { &*addr_of!((*inner).send) };
         // SAFETY: `anj` is initialised (`enter` checked): the handlers may be given it.
-        unsafe { queue.finish_all(anj, crate::ffi::send::ANJ_SEND_ERR_ABORT) };
+        unsafe { state.finish_all(anj, crate::send::SendResult::Abort) };
     }
     // SAFETY: disjoint fields; `enter` found nothing running, and the finished handlers
     // above have returned, so no other reference into them is live.

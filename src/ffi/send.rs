@@ -2,18 +2,23 @@
 //! Lite 3.0.0 exposes it: the error codes, the request the application fills in, and
 //! `anj_send_new_request` / `anj_send_abort`.
 //!
-//! The queue itself is [`crate::send::SendQueue`], kept in `anj_t` (see
-//! [`crate::ffi::core::send_queue`]). This module is the only place that looks through
-//! the application's pointers: a queued request is held as a [`ReqRef`], whose accessors
-//! read the request and its records under the contract of `anj_send_new_request` (the
-//! request and everything it points to stay valid and unchanged until its finished
-//! handler has returned).
+//! The queue itself is the core's [`crate::send::SendQueue`], which knows requests by
+//! their IDs only. [`CSendState`] (kept in `anj_t`, see [`crate::ffi::core::send_state`])
+//! pairs it with a side table of the application's requests keyed by ID, and
+//! [`CSendSource`] gives the queue their records and turns its results into finished
+//! handler calls. This module is the only place that looks through the application's
+//! pointers: a queued request is held as a [`ReqRef`], whose accessors read the request
+//! and its records under the contract of `anj_send_new_request` (the request and
+//! everything it points to stay valid and unchanged until its finished handler has
+//! returned).
 
+use core::cell::Cell;
 use core::ffi::{c_char, c_int, c_void};
 use core::mem::size_of;
 use core::ptr::{addr_of, NonNull};
 
-use crate::ffi::core::{anj_t, send_queue};
+use crate::config::LWM2M_SEND_QUEUE_SIZE;
+use crate::ffi::core::{anj_t, send_state};
 use crate::ffi::dm::{
     anj_data_type_t, anj_io_out_entry_t, ANJ_DATA_TYPE_BOOL, ANJ_DATA_TYPE_BYTES,
     ANJ_DATA_TYPE_DOUBLE, ANJ_DATA_TYPE_INT, ANJ_DATA_TYPE_OBJLNK, ANJ_DATA_TYPE_STRING,
@@ -21,10 +26,13 @@ use crate::ffi::dm::{
 };
 #[cfg(feature = "external-data")]
 use crate::ffi::dm::{ANJ_DATA_TYPE_EXTERNAL_BYTES, ANJ_DATA_TYPE_EXTERNAL_STRING};
+use crate::io::value::IoError;
 use crate::io::value::{Path, Value};
+use crate::send::{Record, RecordValue, SendError, SendQueue, SendResult, SendSource};
 
 /// `anj_send_abort` argument that selects every queued and in-flight request.
 pub const ANJ_SEND_ID_ALL: u16 = u16::MAX;
+const _: () = assert!(ANJ_SEND_ID_ALL == crate::send::SEND_ID_ALL);
 
 /// Finished handler result: the server acknowledged the Send with a success code.
 pub const ANJ_SEND_SUCCESS: c_int = 0;
@@ -81,37 +89,41 @@ pub struct anj_send_request_t {
     pub content_format: anj_send_content_format_t,
 }
 
-/// The payload formats a Send can use in this build.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum SendFormat {
-    #[cfg(feature = "senml-cbor")]
-    SenmlCbor,
-    #[cfg(feature = "lwm2m-cbor")]
-    Lwm2mCbor,
+pub use crate::send::SendFormat;
+
+/// The format a C `anj_send_content_format_t` value names, if it is one of this build's.
+fn format_from_raw(raw: i64) -> Option<SendFormat> {
+    use anj_send_content_format_t as C;
+    match raw {
+        #[cfg(feature = "senml-cbor")]
+        r if r == C::ANJ_SEND_CONTENT_FORMAT_SENML_CBOR as i64 => Some(SendFormat::SenmlCbor),
+        #[cfg(feature = "lwm2m-cbor")]
+        r if r == C::ANJ_SEND_CONTENT_FORMAT_LWM2M_CBOR as i64 => Some(SendFormat::Lwm2mCbor),
+        _ => None,
+    }
 }
 
-impl SendFormat {
-    /// The format a C `anj_send_content_format_t` value names, if it is one of this
-    /// build's.
-    fn from_raw(raw: i64) -> Option<SendFormat> {
-        use anj_send_content_format_t as C;
-        match raw {
-            #[cfg(feature = "senml-cbor")]
-            r if r == C::ANJ_SEND_CONTENT_FORMAT_SENML_CBOR as i64 => Some(SendFormat::SenmlCbor),
-            #[cfg(feature = "lwm2m-cbor")]
-            r if r == C::ANJ_SEND_CONTENT_FORMAT_LWM2M_CBOR as i64 => Some(SendFormat::Lwm2mCbor),
-            _ => None,
-        }
+/// The finished handler's `result` for `r`.
+pub fn result_code(r: SendResult) -> c_int {
+    match r {
+        SendResult::Success => ANJ_SEND_SUCCESS,
+        SendResult::Timeout => ANJ_SEND_ERR_TIMEOUT,
+        SendResult::Abort => ANJ_SEND_ERR_ABORT,
+        SendResult::Rejected => ANJ_SEND_ERR_REJECTED,
+        SendResult::Network => ANJ_SEND_ERR_NETWORK,
+        SendResult::Internal => ANJ_SEND_ERR_INTERNAL,
     }
+}
 
-    /// The CoAP Content-Format number of the payload.
-    pub fn content_format(self) -> u16 {
-        match self {
-            #[cfg(feature = "senml-cbor")]
-            SendFormat::SenmlCbor => crate::io::format::SENML_CBOR,
-            #[cfg(feature = "lwm2m-cbor")]
-            SendFormat::Lwm2mCbor => crate::io::format::LWM2M_CBOR,
-        }
+/// The `ANJ_SEND_ERR_*` code of a queue error.
+pub fn error_code(e: SendError) -> c_int {
+    match e {
+        SendError::DataNotValid => ANJ_SEND_ERR_DATA_NOT_VALID,
+        SendError::NotAllowed => ANJ_SEND_ERR_NOT_ALLOWED,
+        SendError::NoSpace => ANJ_SEND_ERR_NO_SPACE,
+        SendError::NoRequestFound => ANJ_SEND_ERR_NO_REQUEST_FOUND,
+        SendError::AbortInProgress => ANJ_SEND_ERR_ABORT,
+        SendError::Internal => ANJ_SEND_ERR_INTERNAL,
     }
 }
 
@@ -172,7 +184,7 @@ impl ReqRef {
                 _ => field.cast::<i64>().read(),
             }
         };
-        SendFormat::from_raw(raw)
+        format_from_raw(raw)
     }
 
     fn content_format_ptr(&self) -> *const u8 {
@@ -210,8 +222,8 @@ impl ReqRef {
     }
 }
 
-/// What a record carries, converted from C.
-pub enum RecordValue<'a> {
+/// What a C record carries, converted.
+pub enum CValue<'a> {
     Plain(Value<'a>),
     /// An `ANJ_DATA_TYPE_EXTERNAL_*` value (Bytes or String) read through its callbacks.
     #[cfg(feature = "external-data")]
@@ -236,7 +248,7 @@ pub fn record_path(r: &anj_io_out_entry_t) -> Option<Path> {
 /// with a `get_external_data` callback. Bytes and strings are whole values (`offset` 0,
 /// `full_length_hint` 0 or `chunk_length`); a string with `chunk_length` 0 is read up to
 /// its NUL terminator, as Anjay Lite does; strings must be UTF-8.
-pub fn record_value(r: &anj_io_out_entry_t) -> Option<RecordValue<'_>> {
+pub fn record_value(r: &anj_io_out_entry_t) -> Option<CValue<'_>> {
     let t: anj_data_type_t = r.r#type;
     match t {
         ANJ_DATA_TYPE_BYTES | ANJ_DATA_TYPE_STRING => {
@@ -261,14 +273,14 @@ pub fn record_value(r: &anj_io_out_entry_t) -> Option<RecordValue<'_>> {
                 // application until the request finishes.
                 unsafe { core::slice::from_raw_parts(b.data as *const u8, b.chunk_length) }
             };
-            Some(RecordValue::Plain(if t == ANJ_DATA_TYPE_BYTES {
+            Some(CValue::Plain(if t == ANJ_DATA_TYPE_BYTES {
                 Value::Bytes(bytes)
             } else {
                 Value::String(core::str::from_utf8(bytes).ok()?)
             }))
         }
         ANJ_DATA_TYPE_INT | ANJ_DATA_TYPE_DOUBLE | ANJ_DATA_TYPE_BOOL | ANJ_DATA_TYPE_OBJLNK
-        | ANJ_DATA_TYPE_UINT | ANJ_DATA_TYPE_TIME => Some(RecordValue::Plain(
+        | ANJ_DATA_TYPE_UINT | ANJ_DATA_TYPE_TIME => Some(CValue::Plain(
             // SAFETY: these types carry no pointer: `value_from_c` reads plain data.
             unsafe { crate::ffi::dm::value_from_c(t, &r.value) },
         )),
@@ -280,13 +292,15 @@ pub fn record_value(r: &anj_io_out_entry_t) -> Option<RecordValue<'_>> {
             } else {
                 DataType::String
             };
-            crate::ffi::dm::ExternalSource::new(&r.value).map(|s| RecordValue::External(ty, s))
+            crate::ffi::dm::ExternalSource::new(&r.value).map(|s| CValue::External(ty, s))
         }
         _ => None,
     }
 }
 
-/// Checks a request as `anj_send_new_request` documents it; the error is
+/// Checks what only the C face can (a finished handler, a content format of this build,
+/// records whose paths and values can be read), as `anj_send_new_request` documents it;
+/// the queue checks the rest ([`SendQueue::push`]). The error is
 /// `ANJ_SEND_ERR_DATA_NOT_VALID` (with a log line saying why).
 pub fn validate(req: ReqRef) -> Result<SendFormat, c_int> {
     let invalid = |why: &str| {
@@ -299,31 +313,202 @@ pub fn validate(req: ReqRef) -> Result<SendFormat, c_int> {
     let Some(format) = req.format() else {
         return Err(invalid("content format not enabled in this build"));
     };
-    let records = req.records();
-    if records.is_empty() {
-        return Err(invalid("no records"));
-    }
-    for (i, r) in records.iter().enumerate() {
-        let Some(path) = record_path(r) else {
+    for r in req.records() {
+        if record_path(r).is_none() {
             return Err(invalid("a record's path is not a resource (instance) path"));
-        };
+        }
         if record_value(r).is_none() {
             return Err(invalid("a record's type or value cannot be sent"));
         }
-        #[cfg(feature = "lwm2m-cbor")]
-        if format == SendFormat::Lwm2mCbor
-            && records
-                .get(i + 1..)
-                .unwrap_or(&[])
-                .iter()
-                .any(|o| record_path(o) == Some(path))
-        {
-            // LwM2M CBOR keys a map by path: a path may appear only once.
-            return Err(invalid("a path repeats in an LwM2M CBOR Send"));
-        }
-        let _ = (i, path);
     }
     Ok(format)
+}
+
+/// The requests behind the queue's IDs: the C face's side table.
+pub struct CSendTable {
+    slots: [Cell<Option<(u16, ReqRef)>>; LWM2M_SEND_QUEUE_SIZE],
+}
+
+impl CSendTable {
+    const fn new() -> Self {
+        CSendTable {
+            slots: [const { Cell::new(None) }; LWM2M_SEND_QUEUE_SIZE],
+        }
+    }
+
+    fn get(&self, id: u16) -> Option<ReqRef> {
+        self.slots
+            .iter()
+            .filter_map(Cell::get)
+            .find(|&(i, _)| i == id)
+            .map(|(_, r)| r)
+    }
+
+    fn take(&self, id: u16) -> Option<ReqRef> {
+        let slot = self
+            .slots
+            .iter()
+            .find(|s| s.get().is_some_and(|(i, _)| i == id))?;
+        slot.take().map(|(_, r)| r)
+    }
+
+    fn insert(&self, id: u16, req: ReqRef) -> bool {
+        match self.slots.iter().find(|s| s.get().is_none()) {
+            Some(slot) => {
+                slot.set(Some((id, req)));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The Send state of an `anj_t`: the queue and the requests behind its IDs. Like the
+/// queue it is only ever shared (`Cell`s): finished handlers re-enter it.
+pub struct CSendState {
+    pub queue: SendQueue,
+    reqs: CSendTable,
+}
+
+impl Default for CSendState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CSendState {
+    pub const fn new() -> Self {
+        CSendState {
+            queue: SendQueue::new(),
+            reqs: CSendTable::new(),
+        }
+    }
+
+    /// `anj_send_new_request`'s core: validates the request (see [`validate`] and
+    /// [`SendQueue::push`]; `ANJ_SEND_ERR_DATA_NOT_VALID`), then the queue checks its gate
+    /// (`ANJ_SEND_ERR_NOT_ALLOWED`) and for a free slot (`ANJ_SEND_ERR_NO_SPACE`) and
+    /// queues it. Returns the new request's ID.
+    ///
+    /// # Safety
+    /// `req` is NULL or points to a request that, with everything it points to, stays
+    /// valid and unchanged until its finished handler has returned.
+    pub unsafe fn push(&self, req: *const anj_send_request_t) -> Result<u16, c_int> {
+        let Some(req) = NonNull::new(req as *mut anj_send_request_t) else {
+            return Err(ANJ_SEND_ERR_DATA_NOT_VALID);
+        };
+        // SAFETY: guaranteed by the caller.
+        let req = unsafe { ReqRef::new(req) };
+        let format = validate(req)?;
+        // `validate` found every path readable; ROOT (refused by the queue) never shows.
+        let paths = req
+            .records()
+            .iter()
+            .map(|r| record_path(r).unwrap_or(Path::ROOT));
+        let id = self.queue.push(format, paths).map_err(error_code)?;
+        if !self.reqs.insert(id, req) {
+            // The table has as many slots as the queue: not reached.
+            self.queue.finish(&NoSource, id, SendResult::Internal);
+            return Err(ANJ_SEND_ERR_NO_SPACE);
+        }
+        Ok(id)
+    }
+
+    /// The queue's view of the requests, whose finished handlers get `anj`.
+    ///
+    /// # Safety
+    /// `anj` is NULL or the initialised client this state belongs to, valid for `'a`:
+    /// the finished handlers are given it.
+    pub unsafe fn source(&self, anj: *mut anj_t) -> CSendSource<'_> {
+        CSendSource {
+            anj,
+            reqs: &self.reqs,
+        }
+    }
+
+    /// Finishes every request with `result` (see [`SendQueue::finish_all`]).
+    ///
+    /// # Safety
+    /// As for [`CSendState::source`].
+    pub unsafe fn finish_all(&self, anj: *mut anj_t, result: SendResult) {
+        // SAFETY: guaranteed by the caller.
+        let src = unsafe { self.source(anj) };
+        self.queue.finish_all(&src, result);
+    }
+
+    /// `anj_send_abort`'s core: 0, or the `ANJ_SEND_ERR_*` code of the failure.
+    ///
+    /// # Safety
+    /// As for [`CSendState::source`].
+    pub unsafe fn abort(&self, anj: *mut anj_t, id: u16) -> c_int {
+        // SAFETY: guaranteed by the caller.
+        let src = unsafe { self.source(anj) };
+        match self.queue.abort(&src, id) {
+            Ok(()) => 0,
+            Err(e) => error_code(e),
+        }
+    }
+}
+
+/// For the request the side table could not take: nothing to read, nobody to tell.
+struct NoSource;
+
+impl SendSource for NoSource {
+    fn records(
+        &self,
+        _id: u16,
+        _f: &mut dyn FnMut(Record<'_>) -> Result<(), IoError>,
+    ) -> Result<(), IoError> {
+        Err(IoError::Logic)
+    }
+
+    fn finished(&self, _id: u16, _result: SendResult) {}
+}
+
+/// The C face's [`SendSource`]: records from the queued `anj_send_request_t`s, results
+/// to their finished handlers.
+pub struct CSendSource<'a> {
+    /// What the finished handlers are given (see [`CSendState::source`]).
+    anj: *mut anj_t,
+    reqs: &'a CSendTable,
+}
+
+impl SendSource for CSendSource<'_> {
+    fn records(
+        &self,
+        id: u16,
+        f: &mut dyn FnMut(Record<'_>) -> Result<(), IoError>,
+    ) -> Result<(), IoError> {
+        let req = self.reqs.get(id).ok_or(IoError::Logic)?;
+        // Checked when it was queued; only a request changed since then can fail here.
+        req.format().ok_or(IoError::Logic)?;
+        for r in req.records() {
+            let path = record_path(r).ok_or(IoError::BadPath)?;
+            let timestamp = r.timestamp;
+            match record_value(r).ok_or(IoError::TypeMismatch)? {
+                CValue::Plain(v) => f(Record {
+                    path,
+                    value: RecordValue::Plain(v),
+                    timestamp,
+                })?,
+                #[cfg(feature = "external-data")]
+                CValue::External(ty, mut s) => f(Record {
+                    path,
+                    value: RecordValue::Streamed(ty, &mut s),
+                    timestamp,
+                })?,
+            }
+        }
+        Ok(())
+    }
+
+    fn finished(&self, id: u16, result: SendResult) {
+        // Out of the table before the handler runs: it may queue into the slot.
+        if let Some(req) = self.reqs.take(id) {
+            // SAFETY: `anj` is what `CSendState::source`'s caller vouched for; the
+            // request is valid until its handler has returned (`ReqRef::new`).
+            unsafe { req.call_finished(self.anj, id, result_code(result)) };
+        }
+    }
 }
 
 /// Queues an LwM2M Send of `send_request`'s records; `*out_send_id` (if not NULL)
@@ -351,11 +536,11 @@ pub unsafe extern "C" fn anj_send_new_request(
         return ANJ_SEND_ERR_DATA_NOT_VALID;
     }
     // SAFETY: `anj` is not NULL and is an anj_t (caller's contract).
-    let Some(queue) = (unsafe { send_queue(anj) }) else {
+    let Some(state) = (unsafe { send_state(anj) }) else {
         return ANJ_SEND_ERR_NOT_ALLOWED;
     };
     // SAFETY: the request contract is the caller's (see above).
-    match unsafe { queue.push(send_request) } {
+    match unsafe { state.push(send_request) } {
         Ok(id) => {
             if !out_send_id.is_null() {
                 // SAFETY: a non-NULL out pointer is writable (caller's contract).
@@ -381,9 +566,9 @@ pub unsafe extern "C" fn anj_send_new_request(
 #[no_mangle]
 pub unsafe extern "C" fn anj_send_abort(anj: *mut anj_t, send_id: u16) -> c_int {
     // SAFETY: the caller's contract.
-    match unsafe { send_queue(anj) } {
-        // SAFETY: `send_queue` found `anj` initialised; the handlers may be given it.
-        Some(q) => unsafe { q.abort(anj, send_id) },
+    match unsafe { send_state(anj) } {
+        // SAFETY: `send_state` found `anj` initialised; the handlers may be given it.
+        Some(s) => unsafe { s.abort(anj, send_id) },
         None => ANJ_SEND_ERR_NO_REQUEST_FOUND,
     }
 }

@@ -11,7 +11,7 @@ use crate::dm::Objects;
 use crate::io::value::Path;
 use crate::time::Duration;
 
-/// Where the client stands with its server (Anjay Lite's `anj_conn_status_t`, same order).
+/// Where the client stands with its server (the order of Anjay Lite's connection states).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnStatus {
     /// Not started yet.
@@ -36,7 +36,7 @@ pub enum ConnStatus {
     QueueMode,
 }
 
-/// What changed in the data model (Anjay Lite's `anj_core_change_type_t`).
+/// What changed in the data model (the three kinds of change Anjay Lite reports).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
     /// A resource (or resource instance) value changed.
@@ -58,6 +58,11 @@ pub trait Host {
     /// client registers with what it wrote next (the C face moves credentials to the
     /// external crypto storage here).
     fn bootstrap_finished(&mut self) {}
+    /// The LwM2M Send queue and the source of its records (`None`: nothing is sent).
+    #[cfg(feature = "lwm2m-send")]
+    fn send(&self) -> Option<(&crate::send::SendQueue, &dyn crate::send::SendSource)> {
+        None
+    }
 }
 
 /// How many data model changes are remembered between two steps; more are merged into
