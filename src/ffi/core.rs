@@ -21,6 +21,7 @@ use crate::client::{anj_conn_status_t, Client, Settings};
 use crate::driver::Driver;
 use crate::exchange::TxParams;
 use crate::ffi::dm::{anj_dm_obj_t, anj_res_value_t, ObjRef};
+use crate::ffi::host::CHostImpl;
 use crate::ffi::net::{anj_net_config_t, anj_net_socket_configuration_t, NetConn};
 use crate::ffi::time::anj_time_duration_t;
 use crate::ffi::utils::anj_uri_path_t;
@@ -168,12 +169,15 @@ pub(crate) struct Inner {
     requests: Requests,
     /// What runs now (see the module docs); outside `client`, so no `&mut Client` covers it.
     run: Cell<Run>,
-    /// A copy of `client.registry` (the same object pointers) for the C code that runs
-    /// while a `&mut Client` is live. Changed only next to it, by `anj_dm_add_obj` and
-    /// `anj_dm_remove_obj`, which run only while `run` is [`Run::Idle`] or
-    /// [`Run::Callback`]; shared references to it exist only while `run` is
-    /// [`Run::Client`] (see [`with_registry`]).
-    dm_view: crate::dm::Registry,
+    /// The application's objects, which the client is handed at each call (it keeps no
+    /// reference to them). Changed only by `anj_dm_add_obj` and `anj_dm_remove_obj`,
+    /// which run only while `run` is [`Run::Idle`] or [`Run::Callback`]; shared
+    /// references to it exist only while `run` is [`Run::Client`] (the client's step and
+    /// [`with_registry`]).
+    registry: crate::dm::Registry,
+    /// An external value kept open between the blocks of a block-wise Read (lent to the
+    /// objects the client is handed).
+    ext_hold: crate::dm::ExtHold,
     /// LwM2M Send requests (shared like `requests`: finished handlers re-enter it).
     #[cfg(feature = "lwm2m-send")]
     send: crate::ffi::send::CSendState,
@@ -308,7 +312,8 @@ pub unsafe extern "C" fn anj_core_init(
             trust_store,
             requests: Requests::default(),
             run: Cell::new(Run::Idle),
-            dm_view: crate::dm::Registry::default(),
+            registry: crate::dm::Registry::default(),
+            ext_hold: crate::dm::ExtHold::default(),
             #[cfg(feature = "lwm2m-send")]
             send: crate::ffi::send::CSendState::new(),
         });
@@ -431,6 +436,33 @@ unsafe fn with_client<R>(
     Some(f(unsafe { &mut *addr_of_mut!((*i).client) }))
 }
 
+/// [`with_client`] with the client's host ([`CHostImpl`]) beside it.
+///
+/// # Safety
+/// As for [`inner`].
+unsafe fn with_client_and_host<R>(
+    anj: *mut anj_t,
+    what: &str,
+    f: impl FnOnce(&mut Client, &mut CHostImpl<'_>) -> R,
+) -> Option<R> {
+    // SAFETY: guaranteed by the caller.
+    let (i, _running) = unsafe { enter(anj, what, true) }?;
+    // SAFETY: as in `with_client`: nothing else references the client; the registry and
+    // the hold are disjoint fields that only the client's calls use while the guard is
+    // set (add/remove are refused).
+    let (client, registry, hold) = unsafe {
+        (
+            &mut *addr_of_mut!((*i).client),
+            &*addr_of!((*i).registry),
+            &mut *addr_of_mut!((*i).ext_hold),
+        )
+    };
+    // SAFETY: `anj` was initialised (`enter` checked) and outlives this call; `registry`
+    // is its registry, unchanged while the guard is set.
+    let mut host = unsafe { CHostImpl::new(anj, registry, Some(hold)) };
+    Some(f(client, &mut host))
+}
+
 /// Runs `f` on the objects of `anj` (a shared view that no `&mut Client` covers), with
 /// the client marked running while `f` runs, so that handlers `f` calls cannot change the
 /// table. Allowed at any time, from handlers too.
@@ -445,9 +477,9 @@ pub(crate) unsafe fn with_registry<R>(
     let i = unsafe { inner(anj) }?;
     // SAFETY: `i` came from `inner`; the anj_t outlives this call.
     let _running = Running::set(unsafe { run_of(i) }, Run::Client);
-    // SAFETY: `dm_view` is only changed while `run` is Idle or Callback, and it is
+    // SAFETY: `registry` is only changed while `run` is Idle or Callback, and it is
     // Client until the guard drops after `f`; shared references to it may coexist.
-    Some(f(unsafe { &*addr_of!((*i).dm_view) }))
+    Some(f(unsafe { &*addr_of!((*i).registry) }))
 }
 
 /// The client behind `anj`, for benchmarks that drive [`Client::step`] directly with a
@@ -559,18 +591,10 @@ pub(crate) unsafe fn add_obj(anj: *mut anj_t, obj: NonNull<anj_dm_obj_t>) -> c_i
         return -1;
     };
     // SAFETY: `enter` found nothing running (or only the status callback, which holds no
-    // reference): no other reference to the client or to `dm_view` is live (see
-    // `Inner::dm_view`); the fields are disjoint.
-    let (client, view) = unsafe {
-        (
-            &mut *addr_of_mut!((*i).client),
-            &mut *addr_of_mut!((*i).dm_view),
-        )
-    };
-    match client.registry.add(obj) {
+    // reference): no other reference to the registry is live (see `Inner::registry`).
+    let registry = unsafe { &mut *addr_of_mut!((*i).registry) };
+    match registry.add(obj) {
         Ok(()) => {
-            // The same checks pass on the copy (it holds the same objects).
-            let _ = view.add(obj);
             // SAFETY: `anj` was initialised (`enter` checked); `Requests` is only shared.
             if let Some(r) = unsafe { requests(anj) } {
                 r.objects_changed.set(true);
@@ -608,20 +632,22 @@ pub unsafe extern "C" fn anj_dm_remove_obj(anj: *mut anj_t, oid: u16) -> c_int {
         return -1;
     };
     // SAFETY: `enter` found nothing running (or only the status callback, which holds no
-    // reference): no other reference to the client or to `dm_view` is live (see
-    // `Inner::dm_view`); the fields are disjoint.
-    let (c, view) = unsafe {
+    // reference): no other reference to the client or to the registry is live (see
+    // `Inner::registry`); the fields are disjoint.
+    let (c, registry) = unsafe {
         (
             &mut *addr_of_mut!((*i).client),
-            &mut *addr_of_mut!((*i).dm_view),
+            &mut *addr_of_mut!((*i).registry),
         )
     };
-    let r = c.registry.remove(oid);
+    // A Bootstrap session rolls the object back while it is still registered.
+    #[cfg(feature = "bootstrap")]
+    if registry.find(oid).is_some() {
+        c.bs_object_removed(&mut crate::dm::CObjects::new(registry, anj, None), oid);
+    }
+    let r = registry.remove(oid);
     if r.is_ok() {
-        let _ = view.remove(oid);
         c.on_object_removed(oid);
-        #[cfg(feature = "bootstrap")]
-        c.bs_object_removed(anj, oid);
     }
     match r {
         Ok(_) => {
@@ -676,18 +702,23 @@ pub unsafe extern "C" fn anj_core_step(anj: *mut anj_t) {
     {
         // SAFETY: disjoint fields of the initialised Inner, and `enter` found nothing
         // running; handlers re-entering the API touch only `requests`, `send`, `run`
-        // and `dm_view`, never these (see the module docs).
-        let (client, conn, net_cfg, reqs) = unsafe {
+        // and the registry (shared), never the others (see the module docs).
+        let (client, conn, net_cfg, reqs, registry, hold) = unsafe {
             (
                 &mut *addr_of_mut!((*inner).client),
                 &mut *addr_of_mut!((*inner).conn),
                 &*addr_of!((*inner).net_cfg),
                 &*addr_of!((*inner).requests),
+                &*addr_of!((*inner).registry),
+                &mut *addr_of_mut!((*inner).ext_hold),
             )
         };
         apply_requests(client, reqs);
         let mut driver = Driver::new(conn, net_cfg);
-        client.step(now, &mut driver, anj);
+        // SAFETY: `anj` was initialised (`enter` checked) and outlives this call;
+        // `registry` is its registry, which nothing changes while the guard is set.
+        let mut host = unsafe { CHostImpl::new(anj, registry, Some(hold)) };
+        client.step(now, &mut driver, &mut host);
         apply_requests(client, reqs);
     }
     // SAFETY: `inner` is the initialised state of `anj`, valid during this call.
@@ -777,7 +808,7 @@ unsafe fn report_status(anj: *mut anj_t, inner: *mut Inner) {
 pub unsafe extern "C" fn anj_core_next_step_time(anj: *mut anj_t) -> anj_time_duration_t {
     let now = crate::driver::now();
     // SAFETY: guaranteed by the caller. Inside a handler: zero (call the step again).
-    let at = unsafe { with_client(anj, "anj_core_next_step_time", |c| c.next_step_at(now, anj)) }
+    let at = unsafe { with_client_and_host(anj, "anj_core_next_step_time", |c, h| c.next_step_at(now, h)) }
         .unwrap_or(now);
     anj_time_duration_t {
         us: at.saturating_sub(now).max(0),
@@ -964,16 +995,25 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
     }
     // SAFETY: disjoint fields; `enter` found nothing running, and the finished handlers
     // above have returned, so no other reference into them is live.
-    let (client, conn, net_cfg) = unsafe {
+    let (client, conn, net_cfg, registry, hold) = unsafe {
         (
             &mut *addr_of_mut!((*inner).client),
             &mut *addr_of_mut!((*inner).conn),
             &*addr_of!((*inner).net_cfg),
+            &*addr_of!((*inner).registry),
+            &mut *addr_of_mut!((*inner).ext_hold),
         )
     };
+    // An external value held open for a block-wise Read is closed.
+    hold.clear();
     // An unfinished Bootstrap session is rolled back.
     #[cfg(feature = "bootstrap")]
-    client.bs_abort(anj);
+    {
+        // SAFETY: `anj` was initialised (`enter` checked) and outlives this call;
+        // `registry` is its registry, which nothing changes while the guard is set.
+        let mut host = unsafe { CHostImpl::new(anj, registry, None) };
+        client.bs_abort(&mut host);
+    }
     let mut driver = Driver::new(conn, net_cfg);
     let r = match client.shutdown(&mut driver) {
         crate::client::link::NetStatus::Done => 0,

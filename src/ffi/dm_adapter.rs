@@ -463,6 +463,11 @@ pub struct CObjects<'a> {
 }
 
 impl<'a> CObjects<'a> {
+    /// The registry the objects come from.
+    pub fn registry(&self) -> &'a crate::dm::Registry {
+        self.reg
+    }
+
     /// The objects of `reg`, whose handlers get `anj`; `hold` keeps the external value
     /// of a block-wise Read between requests (`None`: nothing is kept).
     pub fn new(

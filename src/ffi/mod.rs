@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod dm;
 pub mod dm_adapter;
 pub mod fw_update;
+pub(crate) mod host;
 pub mod log;
 pub mod net;
 #[cfg(feature = "ntp")]

@@ -1,0 +1,79 @@
+//! The client's [`Host`] in the C face: what `anj_core_step` hands the client besides the
+//! link — the registered C objects (through the one adapter, [`CObjects`]), the endpoint
+//! name, the Send queue, and the offload of credentials after a bootstrap.
+
+use crate::client::{CHost, Host};
+use crate::dm::{CObjects, ExtHold, Objects, Registry};
+use crate::ffi::core::anj_t;
+
+/// The C face's [`Host`] for one call into the client.
+pub(crate) struct CHostImpl<'a> {
+    objs: CObjects<'a>,
+    anj: *mut anj_t,
+    endpoint_name: &'a [u8],
+    #[cfg(feature = "lwm2m-send")]
+    send: Option<(
+        &'a crate::send::SendQueue,
+        crate::ffi::send::CSendSource<'a>,
+    )>,
+}
+
+impl<'a> CHostImpl<'a> {
+    /// The host of the initialised client `anj`, over the objects of `reg` (whose
+    /// handlers get `anj`); `hold` keeps an external value open between the blocks of a
+    /// block-wise Read.
+    ///
+    /// # Safety
+    /// `anj` was initialised and stays valid for `'a`; `reg` is its registry, which no
+    /// one changes for `'a` (the re-entry guard refuses `anj_dm_add_obj` and
+    /// `anj_dm_remove_obj` while the client runs).
+    pub(crate) unsafe fn new(
+        anj: *mut anj_t,
+        reg: &'a Registry,
+        hold: Option<&'a mut ExtHold>,
+    ) -> CHostImpl<'a> {
+        CHostImpl {
+            objs: CObjects::new(reg, anj, hold),
+            anj,
+            // SAFETY: guaranteed by the caller; the name outlives the client
+            // (`anj_configuration_t`'s contract).
+            endpoint_name: unsafe { crate::ffi::core::endpoint_name(anj) },
+            #[cfg(feature = "lwm2m-send")]
+            // SAFETY: guaranteed by the caller: `anj` is initialised and valid for 'a,
+            // and is what the finished handlers are given.
+            send: unsafe { crate::ffi::core::client_send_queue(anj) },
+        }
+    }
+}
+
+impl Host for CHostImpl<'_> {
+    fn objects(&mut self) -> &mut dyn Objects {
+        &mut self.objs
+    }
+
+    fn endpoint_name(&self) -> &[u8] {
+        self.endpoint_name
+    }
+
+    fn bootstrap_finished(&mut self) {
+        #[cfg(feature = "external-crypto-storage")]
+        if let Some(sec) = self.objs.registry().find(0) {
+            // The built-in Security object moves the credentials the Bootstrap-Server
+            // wrote to the external crypto storage (nothing happens for another object).
+            crate::ffi::objects::security_offload_after_bootstrap(self.anj, sec.ptr());
+        }
+    }
+
+    #[cfg(feature = "lwm2m-send")]
+    fn send(&self) -> Option<(&crate::send::SendQueue, &dyn crate::send::SendSource)> {
+        self.send
+            .as_ref()
+            .map(|(q, src)| (*q, src as &dyn crate::send::SendSource))
+    }
+}
+
+impl CHost for CHostImpl<'_> {
+    fn anj(&self) -> *mut anj_t {
+        self.anj
+    }
+}
