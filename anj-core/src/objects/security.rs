@@ -488,18 +488,22 @@ impl<const N: usize, const B: usize, E: InstanceExt, P: Policy> SecurityObject<N
         self.data.sort_unstable_by_key(|d| d.iid);
     }
 
-    /// Adds the instance the application describes (`d.iid` [`IID_UNUSED`]: the lowest
-    /// free IID), after checking it against itself and the instances already there. A
-    /// Bootstrap-Server account gets SSID 65535.
-    pub fn add_instance(&mut self, mut d: SecurityInstance<E>) -> Result<(), AddError> {
+    /// Adds the instance the application describes as instance `iid` (`None`: the
+    /// lowest free IID), after checking it against itself and the instances already
+    /// there. A Bootstrap-Server account gets SSID 65535.
+    pub fn add_instance(
+        &mut self,
+        mut d: SecurityInstance<E>,
+        iid: Option<u16>,
+    ) -> Result<(), AddError> {
         let Some(slot) = self.data.iter().position(|d| !d.is_used()) else {
             return Err(AddError::Full);
         };
-        if !d.is_used() {
-            d.iid = (0..IID_UNUSED)
+        d.iid = iid.unwrap_or_else(|| {
+            (0..IID_UNUSED)
                 .find(|i| self.instance(*i).is_none())
-                .unwrap_or(IID_UNUSED);
-        }
+                .unwrap_or(IID_UNUSED)
+        });
         let used = || self.data.iter().filter(|o| o.is_used());
         let ssid_ok = d.bootstrap_server || (d.ssid != 0 && d.ssid != u16::MAX);
         let uri_len = usize::from(d.uri_len);
@@ -1036,9 +1040,10 @@ mod tests {
 
     fn object() -> Obj {
         let mut o = Obj::new((), TestPolicy);
-        o.add_instance(with_uri(IID_UNUSED, 0, true, "coap://bs"))
+        o.add_instance(with_uri(IID_UNUSED, 0, true, "coap://bs"), None)
             .unwrap();
-        o.add_instance(with_uri(5, 7, false, "coap://dm")).unwrap();
+        o.add_instance(with_uri(5, 7, false, "coap://dm"), Some(5))
+            .unwrap();
         o
     }
 
@@ -1051,41 +1056,47 @@ mod tests {
     fn add_instance_checks_what_the_application_gives() {
         let mut o = Obj::new((), TestPolicy);
         assert_eq!(
-            o.add_instance(with_uri(0, 1, false, "")),
+            o.add_instance(with_uri(0, 1, false, ""), Some(0)),
             Err(AddError::Invalid),
             "no URI"
         );
         assert_eq!(
-            o.add_instance(with_uri(0, 0, false, "coap://a")),
+            o.add_instance(with_uri(0, 0, false, "coap://a"), Some(0)),
             Err(AddError::Invalid),
             "SSID 0"
         );
-        o.add_instance(with_uri(IID_UNUSED, 3, true, "coap://a"))
+        assert_eq!(
+            o.add_instance(with_uri(0, 1, false, "coap://a"), Some(IID_UNUSED)),
+            Err(AddError::Invalid),
+            "IID 65535"
+        );
+        o.add_instance(with_uri(IID_UNUSED, 3, true, "coap://a"), None)
             .unwrap();
         assert_eq!(o.instance(0).map(|d| d.ssid), Some(u16::MAX), "lowest IID");
         assert_eq!(
-            o.add_instance(with_uri(1, 3, true, "coap://b")),
+            o.add_instance(with_uri(1, 3, true, "coap://b"), Some(1)),
             Err(AddError::Invalid),
             "second Bootstrap-Server"
         );
         assert_eq!(
-            o.add_instance(with_uri(0, 3, false, "coap://b")),
+            o.add_instance(with_uri(0, 3, false, "coap://b"), Some(0)),
             Err(AddError::Invalid),
             "IID taken"
         );
         let mut psk = with_uri(4, 3, false, "coap://b");
         psk.mode = SecurityMode::Psk;
         assert_eq!(
-            o.add_instance(psk),
+            o.add_instance(psk, Some(4)),
             if cfg!(feature = "security") {
                 Ok(())
             } else {
                 Err(AddError::Mode)
             }
         );
-        o.add_instance(with_uri(2, 9, false, "coap://c")).ok();
+        o.add_instance(with_uri(2, 9, false, "coap://c"), Some(2))
+            .ok();
         assert_eq!(
-            o.add_instance(with_uri(3, 9, false, "coap://c")),
+            o.add_instance(with_uri(3, 9, false, "coap://c"), Some(3)),
             Err(AddError::Full)
         );
     }
@@ -1161,7 +1172,8 @@ mod tests {
         assert_eq!((&d.uri[..10], d.ssid), (&b"coap://new"[..], 8));
         // An object the Bootstrap-Server may not change refuses every change.
         let mut ro = SecurityObject::<1, 0, (), TestPolicy>::new((), TestPolicy);
-        ro.add_instance(with_uri(0, 1, false, "coap://a")).unwrap();
+        ro.add_instance(with_uri(0, 1, false, "coap://a"), Some(0))
+            .unwrap();
         let path = Path::new(&[OID, 0, rid::SSID]);
         let two = WriteValue::Whole(Value::Int(2));
         assert_eq!(
@@ -1230,7 +1242,8 @@ mod tests {
     #[test]
     fn create_and_delete_keep_the_instances_in_order() {
         let mut o = Obj::new((), TestPolicy);
-        o.add_instance(with_uri(4, 1, false, "coap://a")).unwrap();
+        o.add_instance(with_uri(4, 1, false, "coap://a"), Some(4))
+            .unwrap();
         assert_eq!(ops::create_instance(&mut o, 2), Ok(()));
         assert_eq!(o.instance_id(0), Some(2));
         assert_eq!(o.instance_id(1), Some(4));
@@ -1321,7 +1334,7 @@ mod tests {
         d.ssid = 1;
         d.write(rid::SERVER_URI, &Value::String("coap://a"))
             .unwrap();
-        o.add_instance(d).unwrap();
+        o.add_instance(d, Some(0)).unwrap();
         let path = Path::new(&[OID, 0, rid::SECRET_KEY]);
         let empty = WriteValue::Whole(Value::Bytes(&[]));
         ops::write_entry(&mut o, &path, &path, &empty, WriteKind::Bootstrap).unwrap();
@@ -1385,7 +1398,7 @@ mod tests {
         #[test]
         fn offload_moves_bytes_into_the_store() {
             let mut o = Ext::new(StoredRefs::NONE, TestPolicy);
-            o.add_instance(psk(0, 1)).unwrap();
+            o.add_instance(psk(0, 1), Some(0)).unwrap();
             let mut s = Store::default();
             o.offload(&mut s).unwrap();
             let d = o.instance(0).unwrap();
@@ -1402,7 +1415,7 @@ mod tests {
         #[test]
         fn a_failed_offload_removes_the_records_of_the_instance() {
             let mut o = Ext::new(StoredRefs::NONE, TestPolicy);
-            o.add_instance(psk(0, 1)).unwrap();
+            o.add_instance(psk(0, 1), Some(0)).unwrap();
             let mut s = Store {
                 fail_at: Some(1),
                 ..Store::default()
@@ -1419,8 +1432,8 @@ mod tests {
         #[test]
         fn after_bootstrap_replaced_records_go_and_new_bytes_move() {
             let mut o = Ext::new(StoredRefs::NONE, TestPolicy);
-            o.add_instance(psk(0, 1)).unwrap();
-            o.add_instance(psk(1, 2)).unwrap();
+            o.add_instance(psk(0, 1), Some(0)).unwrap();
+            o.add_instance(psk(1, 2), Some(1)).unwrap();
             let mut s = Store::default();
             o.offload(&mut s).unwrap();
             assert_eq!(s.records.len(), 4);
