@@ -834,6 +834,31 @@ impl anj_core::objects::security::CredentialStore for CryptoStorage {
     }
 }
 
+/// Logs what an offload did: the instances whose credentials moved (their references
+/// before it in `before`, by slot), and the one that failed.
+#[cfg(feature = "external-crypto-storage")]
+fn log_offload(
+    before: &[ExtRefs; SECURITY_INSTANCES],
+    state: &SecurityState,
+    r: Result<(), anj_core::objects::security::OffloadError>,
+) {
+    for (d, old) in state.instances().iter().zip(before) {
+        let moved = d.is_used() && (0..3).any(|i| old.0[i].is_none() && d.ext.0[i].is_some());
+        if moved {
+            crate::log_info!(
+                "security obj: /0/{} credentials moved to external storage",
+                d.iid
+            );
+        }
+    }
+    if let Err(e) = r {
+        crate::log_error!(
+            "security obj: moving /0/{} credentials to external storage failed",
+            e.iid
+        );
+    }
+}
+
 /// After a successful Bootstrap-Finish, as Anjay Lite does: the storage records of
 /// credentials the session replaced or deleted are removed, and the credentials it
 /// wrote as bytes move into the storage (their buffers wiped). `obj` is the Security
@@ -849,7 +874,10 @@ pub(crate) fn security_offload_after_bootstrap(anj: *mut anj_t, obj: *const anj_
     let ctx = unsafe { &mut *ctx };
     // SAFETY: `anj` is the initialised client the bootstrap ran in.
     let mut store = CryptoStorage(unsafe { crate::ffi::core::crypto_ctx_of(anj) });
-    if ctx.state.offload_after_bootstrap(&mut store).is_err() {
+    let before = ctx.state.instances().map(|d| d.ext);
+    let r = ctx.state.offload_after_bootstrap(&mut store);
+    log_offload(&before, &ctx.state, r);
+    if r.is_err() {
         crate::log_error!("security obj: offloading the bootstrapped credentials failed");
     }
 }
@@ -1162,7 +1190,10 @@ pub unsafe extern "C" fn anj_dm_security_obj_install(
         {
             // SAFETY: `anj` is the initialised client being installed into.
             let mut store = CryptoStorage(unsafe { crate::ffi::core::crypto_ctx_of(anj) });
-            if ctx.state.offload(&mut store).is_err() {
+            let before = ctx.state.instances().map(|d| d.ext);
+            let r = ctx.state.offload(&mut store);
+            log_offload(&before, &ctx.state, r);
+            if r.is_err() {
                 return -1;
             }
         }
@@ -1309,7 +1340,18 @@ unsafe extern "C" fn security_transaction_validate(
     obj: *const anj_dm_obj_t,
 ) -> c_int {
     // SAFETY: called by the engine for the object it was registered with.
-    unsafe { security_op(obj, |s| s.transaction_validate()) }
+    unsafe {
+        security_op(obj, |s| {
+            let r = s.transaction_validate();
+            if r.is_err() {
+                crate::log_error!(
+                    "security obj: an instance is not valid (a Security Mode this build has, \
+                     a unique SSID, a usable URI)"
+                );
+            }
+            r
+        })
+    }
 }
 
 #[cfg(feature = "bootstrap")]

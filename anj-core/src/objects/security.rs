@@ -751,10 +751,6 @@ impl<const N: usize, const B: usize, E: InstanceExt, P: Policy> Object
         if self.valid() {
             Ok(())
         } else {
-            crate::log_error!(
-                "security obj: an instance is not valid (a Security Mode this build has, \
-                 a unique SSID, a usable URI)"
-            );
             Err(DmError::BAD_REQUEST)
         }
     }
@@ -850,10 +846,6 @@ impl<const N: usize, const B: usize, R: Copy + PartialEq, P: Policy>
                                 store.delete_record(kinds[i], r);
                             }
                         }
-                        crate::log_error!(
-                            "security obj: moving /0/{} credentials to external storage failed",
-                            d.iid
-                        );
                         return Err(OffloadError { iid: d.iid });
                     }
                 }
@@ -865,12 +857,6 @@ impl<const N: usize, const B: usize, R: Copy + PartialEq, P: Policy>
                     store.zeroize(buf);
                     *len = 0;
                 }
-            }
-            if made.iter().any(Option::is_some) {
-                crate::log_info!(
-                    "security obj: /0/{} credentials moved to external storage",
-                    d.iid
-                );
             }
         }
         Ok(())
