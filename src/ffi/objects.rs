@@ -13,6 +13,7 @@ use crate::dm::builtin::*;
 use crate::ffi::core::anj_t;
 use crate::ffi::dm::*;
 use crate::io::value::Value;
+#[cfg(feature = "bootstrap")]
 use anj_core::dm::object::{Object, WriteValue};
 use anj_core::objects::device::{self, DeviceValue};
 use anj_core::objects::security;
@@ -1220,7 +1221,14 @@ unsafe extern "C" fn security_res_read(
     // SAFETY: the engine calls this handler only for the Security object it was registered
     // with, with a valid out slot.
     let (ctx, out) = unsafe { (ctx_of::<SecurityObj>(obj), &mut *out) };
-    // The URI and the SNI are read from their buffers, which keep a NUL after them.
+    // The URI is handed over as the bytes it was given (NUL-terminated in its buffer).
+    if rid == security::rid::SERVER_URI {
+        let Some(d) = ctx.state.instance(iid) else {
+            return ERR_NOT_FOUND;
+        };
+        put(out, &Value::Bytes(&d.uri[..d.uri_len as usize]));
+        return 0;
+    }
     match ctx.state.read_resource(iid, rid) {
         Ok(v) => {
             put(out, &v);
