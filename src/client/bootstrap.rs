@@ -166,7 +166,6 @@ impl Client {
                         true,
                         link,
                         (scheme, host, port),
-                        || bootstrap_psk(anj, reg, iid),
                     )
                 })
             }
@@ -280,16 +279,6 @@ impl Client {
 fn zeroize(buf: &mut [u8]) {
     buf.fill(0);
     core::hint::black_box(buf);
-}
-
-/// The PSK of the Bootstrap-Server account.
-fn bootstrap_psk<'r>(anj: *mut anj_t, reg: &'r Registry, iid: u16) -> Option<super::link::Psk<'r>> {
-    #[cfg(feature = "security")]
-    // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face passes
-    // its own).
-    return unsafe { crate::ffi::security::connection_psk(anj, reg, iid, true) };
-    #[cfg(not(feature = "security"))]
-    super::register::security_psk(anj, reg, iid)
 }
 
 /// Bootstrap-Request: `POST /bs?ep=..&pct=..` (LwM2M 1.1 TS Core §6.1.3; Transport

@@ -645,9 +645,6 @@ impl Client {
                     false,
                     link,
                     (scheme, host, port),
-                    // SAFETY: `anj` is the initialised client this step runs for (the C
-                    // face passes its own).
-                    || unsafe { acc.psk(anj, registry) },
                 )
             }) {
                 Ok(st) => st,
@@ -901,7 +898,8 @@ impl Client {
             };
             let st = acc
                 .with_uri(anj, &self.registry, |scheme, host, port| {
-                    link.connect(scheme, host, port)
+                    // The context, when the link kept it, has the account's credentials.
+                    link.connect(scheme, host, port, &link::Credentials::NoSec)
                 })
                 .unwrap_or(NetStatus::Failed(-1));
             match st {

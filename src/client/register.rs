@@ -52,91 +52,55 @@ fn read_int(anj: *mut anj_t, reg: &Registry, ids: &[u16]) -> Option<i64> {
 }
 
 /// Connects `link` to the account of Security instance `iid` (`bootstrap`: the
-/// Bootstrap-Server account) with the credentials of its Security Mode (/0/x/2):
-/// X.509 in Certificate mode, the PSK from `psk` in PSK mode (or one the built-in
-/// Security object moved to external storage), raw public keys in RPK mode (only with
-/// `ANJ_WITH_RPK`; refused before any connection without), nothing for `coap://`.
-pub(super) fn connect_secured<'a>(
+/// Bootstrap-Server account) with the credentials `anj_core::link::account_credentials`
+/// chooses from the Security object by its Security Mode (/0/x/2); the C side tells it
+/// whether it provides the PSK itself (handlers, external crypto storage).
+pub(super) fn connect_secured(
     anj: *mut anj_t,
     reg: &Registry,
     iid: u16,
     bootstrap: bool,
     link: &mut dyn super::link::Link,
     (scheme, host, port): (&str, &str, &str),
-    psk: impl FnOnce() -> Option<super::link::Psk<'a>>,
 ) -> super::link::NetStatus {
-    use super::link::NetStatus;
-    let _ = bootstrap;
-    if scheme != "coaps" {
-        return link.connect_with_psk(scheme, host, port, None);
-    }
-    match read_int(anj, reg, &[0, iid, security_rid::SECURITY_MODE]) {
-        #[cfg(feature = "rpk")]
-        Some(1) => {
-            return match crate::ffi::security::security_rpk(anj, reg, iid) {
-                Some(rpk) => {
-                    let sec = crate::ffi::net::anj_net_security_info_t {
-                        mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_RPK,
-                        data: crate::ffi::net::anj_net_security_info_data_t { rpk },
-                    };
-                    link.connect_with_security(scheme, host, port, &sec)
-                }
-                None => NetStatus::Failed(-1),
-            };
-        }
-        #[cfg(not(feature = "rpk"))]
-        Some(1) => {
-            crate::log_error!(
-                "Security Mode 1 (RPK, RFC 7250 raw public keys) needs ANJ_WITH_RPK: \
-                 the MbedTLS DTLS backend cannot negotiate raw public keys"
-            );
-            return NetStatus::Failed(-1);
-        }
-        #[cfg(feature = "certificates")]
-        Some(2) => {
-            // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face
-            // passes its own).
-            return match unsafe { crate::ffi::security::connection_cert(anj, reg, iid, bootstrap) }
-            {
-                Some(cert) => {
-                    let sec = crate::ffi::net::anj_net_security_info_t {
-                        mode:
-                            crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE,
-                        data: crate::ffi::net::anj_net_security_info_data_t { cert },
-                    };
-                    link.connect_with_security(scheme, host, port, &sec)
-                }
-                None => {
-                    crate::log_error!("coaps:// in Certificate mode needs credentials");
-                    NetStatus::Failed(-1)
-                }
-            };
-        }
-        // A PSK the built-in Security object moved to the external storage.
-        #[cfg(feature = "external-crypto-storage")]
-        Some(0) => {
-            if let Some(psk) = crate::ffi::security::external_psk(anj, reg, iid) {
-                let sec = crate::ffi::net::anj_net_security_info_t {
-                    mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_PSK,
-                    data: crate::ffi::net::anj_net_security_info_data_t { psk },
-                };
-                return link.connect_with_security(scheme, host, port, &sec);
-            }
-        }
-        _ => {}
-    }
-    link.connect_with_psk(scheme, host, port, psk())
+    #[cfg(feature = "security")]
+    // SAFETY: `anj` is the initialised client `Client::step` runs for (the C face passes
+    // its own).
+    let owner_psk = unsafe { crate::ffi::security::owner_resolves_psk(anj, reg, iid) };
+    #[cfg(not(feature = "security"))]
+    let owner_psk = false;
+    let Some(obj) = reg.find(0) else {
+        return link.connect(scheme, host, port, &super::link::Credentials::NoSec);
+    };
+    let mut security = crate::dm::CObject::new(obj, anj);
+    let mut buf = anj_core::link::PskBuf::new();
+    let credentials = anj_core::link::account_credentials(
+        &mut security,
+        iid,
+        bootstrap,
+        scheme,
+        owner_psk,
+        &mut buf,
+    );
+    link.connect(scheme, host, port, &credentials)
 }
 
-/// The PSK credentials of Security instance `iid`: `Some` only in PSK mode
+/// The Security Mode (/0/x/2) of Security instance `iid`.
+#[cfg(feature = "external-crypto-storage")]
+pub(crate) fn security_mode(anj: *mut anj_t, reg: &Registry, iid: u16) -> Option<i64> {
+    read_int(anj, reg, &[0, iid, security_rid::SECURITY_MODE])
+}
+
+/// The PSK identity and key of Security instance `iid`: `Some` only in PSK mode
 /// (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
 /// The bytes point into the object: they are borrowed for as long as `reg` is (no object
 /// can be removed meanwhile).
+#[cfg(feature = "security")]
 pub fn security_psk<'r>(
     anj: *mut anj_t,
     reg: &'r Registry,
     iid: u16,
-) -> Option<super::link::Psk<'r>> {
+) -> Option<(&'r [u8], &'r [u8])> {
     if read_int(anj, reg, &[0, iid, security_rid::SECURITY_MODE]) != Some(0) {
         return None;
     }
@@ -144,20 +108,20 @@ pub fn security_psk<'r>(
         Ok(Value::Bytes(b)) if !b.is_empty() => Some(b),
         _ => None,
     };
-    Some(super::link::Psk {
-        identity: bytes(security_rid::PUBLIC_KEY_OR_IDENTITY)?,
-        key: bytes(security_rid::SECRET_KEY)?,
-    })
+    Some((
+        bytes(security_rid::PUBLIC_KEY_OR_IDENTITY)?,
+        bytes(security_rid::SECRET_KEY)?,
+    ))
 }
 
-/// The PSK credentials of the first Security instance that is (`bootstrap`) or is not
-/// a Bootstrap-Server account and has them.
+/// The PSK identity and key of the first Security instance that is (`bootstrap`) or is
+/// not a Bootstrap-Server account and has them.
 #[cfg(feature = "security")]
 pub fn find_psk<'r>(
     anj: *mut anj_t,
     reg: &'r Registry,
     bootstrap: bool,
-) -> Option<super::link::Psk<'r>> {
+) -> Option<(&'r [u8], &'r [u8])> {
     let sec = reg.find(0)?;
     sec.instances().iter().find_map(|sinst| {
         let bs = crate::dm::read_resource(
@@ -260,23 +224,6 @@ impl ServerAccount {
             .position(|&b| b == 0)
             .unwrap_or(BINDING_SIZE);
         core::str::from_utf8(&self.binding[..n]).unwrap_or("U")
-    }
-
-    /// The PSK credentials of this account's Security instance: `Some` only in PSK
-    /// mode (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
-    ///
-    /// # Safety
-    /// `anj` is NULL or the initialised client (the credential handler is given it).
-    pub unsafe fn psk<'r>(
-        &self,
-        anj: *mut anj_t,
-        reg: &'r Registry,
-    ) -> Option<super::link::Psk<'r>> {
-        #[cfg(feature = "security")]
-        // SAFETY: guaranteed by the caller.
-        return unsafe { crate::ffi::security::connection_psk(anj, reg, self.security_iid, false) };
-        #[cfg(not(feature = "security"))]
-        security_psk(anj, reg, self.security_iid)
     }
 
     /// The Security Mode (/0/x/2) of this account's Security instance.

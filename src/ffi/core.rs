@@ -686,7 +686,8 @@ pub unsafe extern "C" fn anj_core_step(anj: *mut anj_t) {
             )
         };
         apply_requests(client, reqs);
-        let mut driver = Driver::new(conn, net_cfg);
+        // SAFETY: `anj` is initialised (`enter` checked) and outlives the driver.
+        let mut driver = unsafe { Driver::for_client(conn, net_cfg, anj) };
         client.step(now, &mut driver, anj);
         apply_requests(client, reqs);
     }
@@ -974,7 +975,8 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
     // An unfinished Bootstrap session is rolled back.
     #[cfg(feature = "bootstrap")]
     client.bs_abort(anj);
-    let mut driver = Driver::new(conn, net_cfg);
+    // SAFETY: `anj` is initialised (`enter` checked) and outlives the driver.
+    let mut driver = unsafe { Driver::for_client(conn, net_cfg, anj) };
     let r = match client.shutdown(&mut driver) {
         crate::client::link::NetStatus::Done => 0,
         // The hooks asked to be called again.
