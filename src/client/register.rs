@@ -96,11 +96,7 @@ pub(crate) fn security_mode(anj: *mut anj_t, reg: &Registry, iid: u16) -> Option
 /// The bytes point into the object: they are borrowed for as long as `reg` is (no object
 /// can be removed meanwhile).
 #[cfg(feature = "security")]
-pub fn security_psk<'r>(
-    anj: *mut anj_t,
-    reg: &'r Registry,
-    iid: u16,
-) -> Option<(&'r [u8], &'r [u8])> {
+pub fn security_psk(anj: *mut anj_t, reg: &Registry, iid: u16) -> Option<(&[u8], &[u8])> {
     if read_int(anj, reg, &[0, iid, security_rid::SECURITY_MODE]) != Some(0) {
         return None;
     }
@@ -117,11 +113,7 @@ pub fn security_psk<'r>(
 /// The PSK identity and key of the first Security instance that is (`bootstrap`) or is
 /// not a Bootstrap-Server account and has them.
 #[cfg(feature = "security")]
-pub fn find_psk<'r>(
-    anj: *mut anj_t,
-    reg: &'r Registry,
-    bootstrap: bool,
-) -> Option<(&'r [u8], &'r [u8])> {
+pub fn find_psk(anj: *mut anj_t, reg: &Registry, bootstrap: bool) -> Option<(&[u8], &[u8])> {
     let sec = reg.find(0)?;
     sec.instances().iter().find_map(|sinst| {
         let bs = crate::dm::read_resource(

@@ -152,17 +152,16 @@ pub(crate) unsafe fn with_stored_credentials(
     f: impl FnOnce(Resolved<'_>) -> crate::client::link::NetStatus,
 ) -> crate::client::link::NetStatus {
     use crate::client::link::NetStatus;
+    let connect = |registry: &crate::dm::Registry| {
+        // SAFETY: `anj` per this function's contract.
+        match unsafe { resolve(anj, registry, mode, security_iid, bootstrap) } {
+            Some(resolved) => f(resolved),
+            None => NetStatus::Failed(-1),
+        }
+    };
     // SAFETY: guaranteed by the caller; the shared object table is read (allowed inside
     // a step: the objects cannot change meanwhile).
-    let r = unsafe {
-        crate::ffi::core::with_registry(anj, |registry| {
-            // SAFETY: `anj` per this function's contract.
-            match unsafe { resolve(anj, registry, mode, security_iid, bootstrap) } {
-                Some(resolved) => f(resolved),
-                None => NetStatus::Failed(-1),
-            }
-        })
-    };
+    let r = unsafe { crate::ffi::core::with_registry(anj, connect) };
     r.unwrap_or(NetStatus::Failed(-1))
 }
 
