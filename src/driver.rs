@@ -229,6 +229,7 @@ impl Driver<'_> {
                 |resolved| {
                     let cfg = match resolved {
                         Resolved::Psk { identity, key } => with_psk(*self.cfg, identity, key),
+                        #[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
                         Resolved::Security(security) => {
                             let mut cfg = *self.cfg;
                             cfg.secure_socket_config.security = security;

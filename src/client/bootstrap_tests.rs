@@ -74,7 +74,10 @@ impl Peer for BsCredentials {
                             }
                             // This link takes credentials in their C form only with
                             // certificates.
-                            #[cfg(not(feature = "certificates"))]
+                            #[cfg(all(
+                                not(feature = "certificates"),
+                                feature = "external-crypto-storage"
+                            ))]
                             Resolved::Security(_) => return super::link::NetStatus::Failed(-1),
                         };
                         super::link::NetStatus::Done
@@ -120,23 +123,21 @@ fn shown_by(
         }
     }
     use crate::ffi::net::anj_net_security_mode_t::*;
-    match security.mode {
-        ANJ_NET_SECURITY_PSK => {
-            // SAFETY (test): PSK mode selects `psk`.
-            let p = unsafe { security.data.psk };
-            (Shown::Other(bytes(&p.identity)), None)
-        }
-        ANJ_NET_SECURITY_CERTIFICATE => {
-            // SAFETY (test): Certificate mode selects `cert`.
-            let c = unsafe { security.data.cert };
-            let cert = (
-                bytes(&c.client_cert),
-                bytes(&c.private_key),
-                bytes(&c.server_cert),
-            );
-            (Shown::Other(cert.0.clone()), Some(cert))
-        }
-        _ => (Shown::Nothing, None),
+    if security.mode == ANJ_NET_SECURITY_PSK {
+        // SAFETY (test): PSK mode selects `psk`.
+        let p = unsafe { security.data.psk };
+        (Shown::Other(bytes(&p.identity)), None)
+    } else if security.mode == ANJ_NET_SECURITY_CERTIFICATE {
+        // SAFETY (test): Certificate mode selects `cert`.
+        let c = unsafe { security.data.cert };
+        let cert = (
+            bytes(&c.client_cert),
+            bytes(&c.private_key),
+            bytes(&c.server_cert),
+        );
+        (Shown::Other(cert.0.clone()), Some(cert))
+    } else {
+        (Shown::Nothing, None)
     }
 }
 

@@ -44,6 +44,7 @@ impl Peer for Credentials {
         {
             use crate::ffi::security::Resolved;
             let mut shown = test_support::Shown::Nothing;
+            #[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
             let security = &mut self.security;
             // SAFETY (test): the rig's initialised client (`Rig::build_with` sets it).
             let r = unsafe {
@@ -57,6 +58,10 @@ impl Peer for Credentials {
                             Resolved::Psk { identity, key } => {
                                 shown = test_support::Shown::Psk(identity.to_vec(), key.to_vec())
                             }
+                            #[cfg(any(
+                                feature = "certificates",
+                                feature = "external-crypto-storage"
+                            ))]
                             Resolved::Security(sec) => *security = Some(sec),
                         }
                         NetStatus::Done

@@ -126,6 +126,7 @@ pub(crate) enum Resolved<'a> {
     Psk { identity: &'a [u8], key: &'a [u8] },
     /// Credentials in their C form (RPK, X.509 with the trust store, PSK references of
     /// the external crypto storage): they replace the configuration's security info.
+    #[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
     Security(crate::ffi::net::anj_net_security_info_t),
 }
 
@@ -176,8 +177,10 @@ unsafe fn resolve<'r>(
     iid: u16,
     bootstrap: bool,
 ) -> Option<Resolved<'r>> {
-    use crate::ffi::net::anj_net_security_mode_t::*;
-    use crate::ffi::net::{anj_net_security_info_data_t, anj_net_security_info_t};
+    #[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
+    use crate::ffi::net::{
+        anj_net_security_info_data_t, anj_net_security_info_t, anj_net_security_mode_t::*,
+    };
     use anj_core::link::SecurityMode;
     let _ = bootstrap;
     match mode {
