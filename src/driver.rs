@@ -92,7 +92,7 @@ pub(crate) fn status(code: i32) -> NetStatus {
     }
 }
 
-/// `cfg` with PSK credentials pointing at `psk` (valid as long as `psk` is).
+/// `cfg` with PSK credentials pointing at `identity` and `key` (valid as long as they are).
 #[cfg(feature = "security")]
 fn with_psk(mut cfg: anj_net_config_t, identity: &[u8], key: &[u8]) -> anj_net_config_t {
     use crate::ffi::crypto::{

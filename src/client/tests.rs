@@ -950,7 +950,7 @@ mod psk {
             s.certificate_usage = &USAGE;
         });
         rig.step();
-        let sec = rig.link.security.expect("connect_with_security");
+        let sec = rig.link.security.expect("credentials in their C form");
         assert_eq!(
             sec.mode,
             anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE
@@ -990,7 +990,7 @@ mod psk {
             );
         });
         rig.step();
-        let sec = rig.link.security.expect("connect_with_security");
+        let sec = rig.link.security.expect("credentials in their C form");
         assert_eq!(sec.mode, anj_net_security_mode_t::ANJ_NET_SECURITY_RPK);
         assert!(rig.link.psk.is_none());
         // SAFETY (test): RPK mode.
