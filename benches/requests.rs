@@ -15,7 +15,7 @@ use std::mem::MaybeUninit;
 use std::time::Instant as WallClock;
 
 use anj::client::anj_conn_status_t::ANJ_CONN_STATUS_REGISTERED;
-use anj::client::link::{NetStatus, Psk, Recv};
+use anj::client::link::{Credentials, NetStatus, Recv};
 use anj::config::{SIZEOF_ANJ_T, SIZEOF_DEVICE_OBJ, SIZEOF_SECURITY_OBJ, SIZEOF_SERVER_OBJ};
 use anj::dm::builtin::anj_communication_retry_res_t;
 use anj::ffi::core::{anj_configuration_t, anj_core_init, anj_t, client_of};
@@ -52,17 +52,14 @@ impl std::ops::DerefMut for FakeLink {
 }
 
 impl anj_core::link::Link for FakeLink {
-    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
-        self.0.connect(scheme, host, port)
-    }
-    fn connect_with_psk(
+    fn connect(
         &mut self,
         scheme: &str,
         host: &str,
         port: &str,
-        psk: Option<Psk<'_>>,
+        credentials: &Credentials<'_>,
     ) -> NetStatus {
-        self.0.connect_with_psk(scheme, host, port, psk)
+        self.0.connect(scheme, host, port, credentials)
     }
     fn send(&mut self, d: &[u8]) -> NetStatus {
         self.0.send(d)
@@ -86,8 +83,6 @@ impl anj_core::link::Link for FakeLink {
         self.0.random(buf)
     }
 }
-
-impl anj::client::link::Link for FakeLink {}
 
 /// A client with Security, Server (lifetime 60 s) and Device installed, in heap storage
 /// that stays put (the objects are referenced by the client).

@@ -9,7 +9,7 @@
 
 use core::ffi::{c_int, CStr};
 
-use crate::client::link::{NetStatus, Recv};
+use crate::client::link::{Credentials, NetStatus, Recv};
 use crate::ffi::net::{
     anj_net_binding_type_t, anj_net_config_t, anj_net_socket_state_t, NetConn, ANJ_NET_EAGAIN,
     ANJ_NET_EINPROGRESS, ANJ_NET_EMSGSIZE, ANJ_NET_OK,
@@ -37,6 +37,9 @@ pub struct Driver<'a> {
     /// downloader's `net_config`): a DTLS connection without PSK from the caller uses
     /// it as it is, whatever its security mode (PSK, certificates).
     cfg_has_credentials: bool,
+    /// The client whose Security object and credential handlers resolve
+    /// `Credentials::Stored` (NULL: none, such credentials fail).
+    anj: *mut crate::ffi::core::anj_t,
 }
 
 impl<'a> Driver<'a> {
@@ -45,6 +48,26 @@ impl<'a> Driver<'a> {
             conn,
             cfg,
             cfg_has_credentials: false,
+            anj: core::ptr::null_mut(),
+        }
+    }
+
+    /// The driver of client `anj`'s own connection: it resolves `Credentials::Stored`
+    /// from `anj`'s Security object and credential handlers.
+    ///
+    /// # Safety
+    /// `anj` is NULL or points to an initialised `anj_t` that outlives the driver; while
+    /// the driver connects, its objects may be read and its handlers called.
+    pub unsafe fn for_client(
+        conn: &'a mut NetConn,
+        cfg: &'a anj_net_config_t,
+        anj: *mut crate::ffi::core::anj_t,
+    ) -> Self {
+        Driver {
+            conn,
+            cfg,
+            cfg_has_credentials: false,
+            anj,
         }
     }
 
@@ -55,6 +78,7 @@ impl<'a> Driver<'a> {
             conn,
             cfg,
             cfg_has_credentials: true,
+            anj: core::ptr::null_mut(),
         }
     }
 }
@@ -68,9 +92,9 @@ pub(crate) fn status(code: i32) -> NetStatus {
     }
 }
 
-/// `cfg` with PSK credentials pointing at `psk` (valid as long as `psk` is).
+/// `cfg` with PSK credentials pointing at `identity` and `key` (valid as long as they are).
 #[cfg(feature = "security")]
-fn with_psk(mut cfg: anj_net_config_t, psk: &crate::client::link::Psk<'_>) -> anj_net_config_t {
+fn with_psk(mut cfg: anj_net_config_t, identity: &[u8], key: &[u8]) -> anj_net_config_t {
     use crate::ffi::crypto::{
         anj_crypto_data_source_t, anj_crypto_security_info_buffer_t, anj_crypto_security_info_t,
         anj_crypto_security_info_union_t, anj_crypto_security_tag_t,
@@ -90,11 +114,11 @@ fn with_psk(mut cfg: anj_net_config_t, psk: &crate::client::link::Psk<'_>) -> an
     sec.mode = anj_net_security_mode_t::ANJ_NET_SECURITY_PSK;
     sec.data.psk.identity = info(
         anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
-        psk.identity,
+        identity,
     );
     sec.data.psk.key = info(
         anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
-        psk.key,
+        key,
     );
     cfg
 }
@@ -178,26 +202,75 @@ impl Driver<'_> {
     }
 }
 
-impl anj_core::link::Link for Driver<'_> {
-    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
-        self.connect_with_psk(scheme, host, port, None)
+impl Driver<'_> {
+    /// Connects with `Credentials::Stored`, resolved by the client's C side.
+    #[cfg(feature = "security")]
+    fn connect_stored(
+        &mut self,
+        (scheme, host, port): (&str, &str, &str),
+        mode: anj_core::link::SecurityMode,
+        security_iid: u16,
+        bootstrap: bool,
+    ) -> NetStatus {
+        use crate::ffi::security::Resolved;
+        if self.anj.is_null() {
+            crate::log_error!("this connection cannot resolve stored credentials");
+            return NetStatus::Failed(-1);
+        }
+        let anj = self.anj;
+        // SAFETY: `anj` is the initialised client this driver was made for
+        // (`Driver::for_client`), alive while the driver is.
+        unsafe {
+            crate::ffi::security::with_stored_credentials(
+                anj,
+                mode,
+                security_iid,
+                bootstrap,
+                |resolved| {
+                    let cfg = match resolved {
+                        Resolved::Psk { identity, key } => with_psk(*self.cfg, identity, key),
+                        #[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
+                        Resolved::Security(security) => {
+                            let mut cfg = *self.cfg;
+                            cfg.secure_socket_config.security = security;
+                            cfg
+                        }
+                    };
+                    self.connect_with_config(scheme, host, port, Some(&cfg))
+                },
+            )
+        }
     }
+}
 
-    fn connect_with_psk(
+impl anj_core::link::Link for Driver<'_> {
+    fn connect(
         &mut self,
         scheme: &str,
         host: &str,
         port: &str,
-        psk: Option<crate::client::link::Psk<'_>>,
+        credentials: &Credentials<'_>,
     ) -> NetStatus {
         #[cfg(feature = "security")]
-        let secure = match (scheme, psk) {
-            ("coaps", Some(psk)) => Some(with_psk(*self.cfg, &psk)),
+        let secure = match (scheme, *credentials) {
+            ("coaps", Credentials::Psk { identity, key }) => {
+                Some(with_psk(*self.cfg, identity, key))
+            }
+            (
+                "coaps",
+                Credentials::Stored {
+                    mode,
+                    security_iid,
+                    bootstrap,
+                },
+            ) => {
+                return self.connect_stored((scheme, host, port), mode, security_iid, bootstrap);
+            }
             // The application's own configuration (the CoAP downloader's), whatever
             // its security mode.
-            ("coaps", None) if self.cfg_has_credentials => Some(*self.cfg),
-            ("coaps", None) => {
-                crate::log_error!("coaps:// needs credentials in the Security instance");
+            ("coaps", Credentials::NoSec) if self.cfg_has_credentials => Some(*self.cfg),
+            ("coaps", Credentials::NoSec) => {
+                crate::log_error!("{}", anj_core::link::NO_CREDENTIALS);
                 return NetStatus::Failed(-1);
             }
             _ => None,
@@ -206,7 +279,7 @@ impl anj_core::link::Link for Driver<'_> {
         return self.connect_with_config(scheme, host, port, secure.as_ref());
         #[cfg(not(feature = "security"))]
         {
-            let _ = (psk, self.cfg_has_credentials);
+            let _ = (credentials, self.cfg_has_credentials, self.anj);
             self.connect_with_config(scheme, host, port, None)
         }
     }
@@ -248,23 +321,5 @@ impl anj_core::link::Link for Driver<'_> {
     fn random(&mut self, buf: &mut [u8]) -> bool {
         // SAFETY: `buf` is writable for its length.
         unsafe { anj_rng_generate(buf.as_mut_ptr(), buf.len()) == 0 }
-    }
-}
-
-impl crate::client::link::Link for Driver<'_> {
-    #[cfg(feature = "security")]
-    fn connect_with_security(
-        &mut self,
-        scheme: &str,
-        host: &str,
-        port: &str,
-        security: &crate::ffi::net::anj_net_security_info_t,
-    ) -> NetStatus {
-        if scheme != "coaps" {
-            return NetStatus::Failed(-1);
-        }
-        let mut cfg = *self.cfg;
-        cfg.secure_socket_config.security = *security;
-        self.connect_with_config(scheme, host, port, Some(&cfg))
     }
 }

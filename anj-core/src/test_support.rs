@@ -11,7 +11,7 @@ use std::format;
 use std::string::String;
 use std::vec::Vec;
 
-use crate::link::{Link, NetStatus, Psk, Recv};
+use crate::link::{Credentials, Link, NetStatus, Recv, SecurityMode};
 use crate::time::{Duration, Instant, MS};
 
 /// What plays the other end of a [`ScriptedLink`] beyond its queues: a scripted server
@@ -22,6 +22,29 @@ pub trait Peer {
     /// Called with every datagram the link sends; may queue answers in `inbox`
     /// (they are received in order, after what is already queued).
     fn on_send(&mut self, _datagram: &[u8], _inbox: &mut VecDeque<Vec<u8>>) {}
+
+    /// Resolves [`Credentials::Stored`] as the link's owner would, saying what the
+    /// connection shows its server (the peer records anything else it wants); an error
+    /// code fails the connect before it is attempted. The default resolves nothing and
+    /// connects.
+    fn resolve_stored(
+        &mut self,
+        _mode: SecurityMode,
+        _security_iid: u16,
+        _bootstrap: bool,
+    ) -> Result<Shown, i32> {
+        Ok(Shown::Nothing)
+    }
+}
+
+/// What a secure connect with [`Credentials::Stored`] shows its server, as its
+/// [`Peer`] resolved them.
+pub enum Shown {
+    Nothing,
+    /// A PSK in memory: recorded in `psk`, its identity presented.
+    Psk(Vec<u8>, Vec<u8>),
+    /// Another credential (a certificate, a reference): presented.
+    Other(Vec<u8>),
 }
 
 /// No peer: the test delivers and takes datagrams itself.
@@ -36,7 +59,10 @@ impl Peer for () {}
 ///   `Failed(-1)` while `refuse` is set); `attempts` records every connect call and
 ///   `connects` the successful ones, as `"scheme:host:port"`; with `expect_peers`
 ///   non-empty, a connect elsewhere panics.
-/// - Credentials: `psk` holds those of the last `connect_with_psk`. Like a real
+/// - Credentials: `psk` holds the PSK of the last connect (in memory, or what the
+///   peer resolved from [`Credentials::Stored`], see [`Peer::resolve_stored`]), `stored`
+///   the last `Stored` credentials asked for (cleared by a connect with others). Like
+///   a real
 ///   transport, the connection context keeps the credential it was created with until
 ///   `cleanup` (`ctx_credential`), and `presented` records what each secure connect
 ///   showed its server ([`ScriptedLink::present`]).
@@ -63,6 +89,7 @@ pub struct ScriptedLink<P = ()> {
     /// `cleanup` also drops the datagrams not received yet.
     pub cleanup_drops_inbox: bool,
     pub psk: Option<(Vec<u8>, Vec<u8>)>,
+    pub stored: Option<(SecurityMode, u16, bool)>,
     pub ctx_credential: Option<Vec<u8>>,
     pub presented: Vec<Vec<u8>>,
     pub rng: u64,
@@ -94,6 +121,7 @@ impl<P> ScriptedLink<P> {
             cleanups: 0,
             cleanup_drops_inbox: false,
             psk: None,
+            stored: None,
             ctx_credential: None,
             presented: Vec::new(),
             rng: seed,
@@ -150,8 +178,9 @@ impl<P> core::ops::DerefMut for ScriptedLink<P> {
     }
 }
 
-impl<P: Peer> Link for ScriptedLink<P> {
-    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
+impl<P> ScriptedLink<P> {
+    /// A connect without credentials (records only where it connects).
+    pub fn connect_plain(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
         let to = format!("{scheme}:{host}:{port}");
         assert!(
             self.expect_peers.is_empty() || self.expect_peers.contains(&to),
@@ -171,18 +200,42 @@ impl<P: Peer> Link for ScriptedLink<P> {
         }
         r
     }
-    fn connect_with_psk(
+}
+
+impl<P: Peer> Link for ScriptedLink<P> {
+    fn connect(
         &mut self,
         scheme: &str,
         host: &str,
         port: &str,
-        psk: Option<Psk<'_>>,
+        credentials: &Credentials<'_>,
     ) -> NetStatus {
-        self.psk = psk.map(|p| (p.identity.to_vec(), p.key.to_vec()));
-        if let Some((identity, _)) = &self.psk {
-            self.present(identity.clone());
+        self.stored = None;
+        let shown = match *credentials {
+            Credentials::NoSec => Shown::Nothing,
+            Credentials::Psk { identity, key } => Shown::Psk(identity.to_vec(), key.to_vec()),
+            Credentials::Stored {
+                mode,
+                security_iid,
+                bootstrap,
+            } => {
+                self.stored = Some((mode, security_iid, bootstrap));
+                match self.peer.resolve_stored(mode, security_iid, bootstrap) {
+                    Ok(shown) => shown,
+                    Err(code) => return NetStatus::Failed(code),
+                }
+            }
+        };
+        self.psk = None;
+        match shown {
+            Shown::Nothing => {}
+            Shown::Psk(identity, key) => {
+                self.present(identity.clone());
+                self.psk = Some((identity, key));
+            }
+            Shown::Other(credential) => self.present(credential),
         }
-        self.connect(scheme, host, port)
+        self.connect_plain(scheme, host, port)
     }
     fn send(&mut self, datagram: &[u8]) -> NetStatus {
         assert!(self.connected, "send on a closed connection");
@@ -349,13 +402,22 @@ mod tests {
     fn the_link_keeps_its_script() {
         let mut l = ScriptedLink::<()>::new(7).expecting(&["coap:h:1"]);
         l.connect_script.push_back(NetStatus::InProgress);
-        assert_eq!(l.connect("coap", "h", "1"), NetStatus::InProgress);
+        assert_eq!(
+            l.connect("coap", "h", "1", &Credentials::NoSec),
+            NetStatus::InProgress
+        );
         assert!(l.connects.is_empty() && !l.connected);
-        assert_eq!(l.connect("coap", "h", "1"), NetStatus::Done);
+        assert_eq!(
+            l.connect("coap", "h", "1", &Credentials::NoSec),
+            NetStatus::Done
+        );
         assert_eq!(l.connects, ["coap:h:1"]);
         assert_eq!(l.attempts.len(), 2);
         l.refuse = true;
-        assert_eq!(l.connect("coap", "h", "1"), NetStatus::Failed(-1));
+        assert_eq!(
+            l.connect("coap", "h", "1", &Credentials::NoSec),
+            NetStatus::Failed(-1)
+        );
         assert_eq!((l.connects.len(), l.attempts.len()), (1, 3));
 
         l.keep_sent = 2;
@@ -386,14 +448,12 @@ mod tests {
     #[test]
     fn a_connection_context_keeps_its_credential_until_cleanup() {
         let mut l: ScriptedLink = ScriptedLink::new(1);
-        let psk = |id: &'static [u8]| {
-            Some(Psk {
-                identity: id,
-                key: b"k",
-            })
+        let psk = |id: &'static [u8]| Credentials::Psk {
+            identity: id,
+            key: b"k",
         };
-        l.connect_with_psk("coaps", "h", "1", psk(b"one"));
-        l.connect_with_psk("coaps", "h", "1", psk(b"two"));
+        l.connect("coaps", "h", "1", &psk(b"one"));
+        l.connect("coaps", "h", "1", &psk(b"two"));
         assert_eq!(l.psk, Some((b"two".to_vec(), b"k".to_vec())));
         l.deliver(b"kept");
         l.cleanup();
@@ -401,7 +461,7 @@ mod tests {
         l.cleanup_drops_inbox = true;
         l.cleanup();
         assert!(l.inbox.is_empty());
-        l.connect_with_psk("coaps", "h", "1", psk(b"three"));
+        l.connect("coaps", "h", "1", &psk(b"three"));
         assert_eq!(l.presented, [&b"one"[..], b"one", b"three"]);
         assert_eq!(l.cleanups, 2);
     }
@@ -416,7 +476,7 @@ mod tests {
     #[test]
     fn a_peer_answers_what_is_sent() {
         let mut l = ScriptedLink::with_peer(1, Echo);
-        l.connect("coap", "h", "1");
+        l.connect("coap", "h", "1", &Credentials::NoSec);
         l.send(b"ping");
         let mut buf = [0u8; 8];
         assert_eq!(l.recv(&mut buf), Recv::Datagram(4));

@@ -30,7 +30,7 @@ use anj_core::download::{Downloader, Event, Settings, Status};
 use anj_core::exchange::TxParams;
 use anj_core::io::format::Format;
 use anj_core::io::value::{DataType, Decoder, Encoder, Entry, Path, Value};
-use anj_core::link::{Link, NetStatus, Recv};
+use anj_core::link::{Credentials, Link, NetStatus, Recv};
 use anj_core::time::{Instant, MS, SEC};
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
@@ -165,7 +165,13 @@ impl<'a> ScriptedServer<'a> {
 }
 
 impl Link for ScriptedServer<'_> {
-    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
+    fn connect(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        _credentials: &Credentials<'_>,
+    ) -> NetStatus {
         if (scheme, host, port) != ("coap", "192.0.2.7", "5683") {
             self.fail("connect to the wrong endpoint");
             return NetStatus::Failed(-1);

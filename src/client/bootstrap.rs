@@ -135,28 +135,25 @@ impl Client {
     /// Connects to the Bootstrap-Server and sends the Bootstrap-Request.
     pub(super) fn bs_connect(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
         self.state = State::BsConnecting;
-        let claimed = bootstrap_iid(env, &self.registry).and_then(|iid| {
+        let claimed = bootstrap_iid(env.objects()).and_then(|iid| {
             let owner = super::register::LinkOwner {
                 security_iid: iid,
                 bootstrap: true,
             };
             self.claim_link(link, owner)
         });
-        let reg = &self.registry;
-        let st = match (claimed, bootstrap_iid(env, reg)) {
+        let st = match (claimed, bootstrap_iid(env.objects())) {
             (Some(st), _) => Ok(st),
             (None, None) => Err("no Bootstrap-Server account"),
             (None, Some(iid)) => {
-                super::register::with_security_uri(env, reg, iid, |scheme, host, port| {
+                super::register::with_security_uri(env, iid, |env, scheme, host, port| {
                     // The Bootstrap-Server account's own credentials, in its own mode.
                     super::register::connect_secured(
                         env,
-                        reg,
                         iid,
                         true,
                         link,
                         (scheme, host, port),
-                        || bootstrap_psk(env, reg, iid),
                     )
                 })
             }
@@ -273,16 +270,6 @@ impl Client {
 fn zeroize(buf: &mut [u8]) {
     buf.fill(0);
     core::hint::black_box(buf);
-}
-
-/// The PSK of the Bootstrap-Server account.
-fn bootstrap_psk<'r>(env: &mut dyn CHost, reg: &'r Registry, iid: u16) -> Option<super::link::Psk<'r>> {
-    #[cfg(feature = "security")]
-    // SAFETY: `env` is the initialised client `Client::step` runs for (the C face passes
-    // its own).
-    return unsafe { crate::ffi::security::connection_psk(env, reg, iid, true) };
-    #[cfg(not(feature = "security"))]
-    super::register::security_psk(env, reg, iid)
 }
 
 /// Bootstrap-Request: `POST /bs?ep=..&pct=..` (LwM2M 1.1 TS Core §6.1.3; Transport

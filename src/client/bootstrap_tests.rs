@@ -19,63 +19,130 @@ const BS: &str = "coap:127.0.0.1:5693";
 const DM: &str = "coap:127.0.0.1:5683";
 
 /// What the Bootstrap-Server's link records beyond the shared scripted link: the
-/// Certificate-mode credentials of the last `connect_with_security` (client
-/// certificate, private key, server certificate).
-#[derive(Default)]
+/// Certificate-mode credentials of the last secure connect (client certificate, private
+/// key, server certificate), resolved from `Credentials::Stored` by the C side of the
+/// client `anj` (the rig's) as the real link does.
 struct BsCredentials {
+    anj: *mut anj_t,
     #[cfg(feature = "certificates")]
     cert: Option<(Vec<u8>, Vec<u8>, Vec<u8>)>,
 }
 
-impl Peer for BsCredentials {}
+impl Default for BsCredentials {
+    fn default() -> Self {
+        BsCredentials {
+            anj: std::ptr::null_mut(),
+            #[cfg(feature = "certificates")]
+            cert: None,
+        }
+    }
+}
+
+impl Peer for BsCredentials {
+    fn resolve_stored(
+        &mut self,
+        mode: super::link::SecurityMode,
+        security_iid: u16,
+        bootstrap: bool,
+    ) -> Result<test_support::Shown, i32> {
+        #[cfg(feature = "security")]
+        {
+            use crate::ffi::security::Resolved;
+            use test_support::Shown;
+            let mut shown = Shown::Nothing;
+            #[cfg(feature = "certificates")]
+            let cert = &mut self.cert;
+            // SAFETY (test): the rig's initialised client (`Rig::new` sets it).
+            let r = unsafe {
+                crate::ffi::security::with_stored_credentials(
+                    self.anj,
+                    mode,
+                    security_iid,
+                    bootstrap,
+                    |resolved| {
+                        shown = match resolved {
+                            Resolved::Psk { identity, key } => {
+                                Shown::Psk(identity.to_vec(), key.to_vec())
+                            }
+                            #[cfg(feature = "certificates")]
+                            Resolved::Security(security) => {
+                                let (shown, c) = shown_by(&security);
+                                if c.is_some() {
+                                    *cert = c;
+                                }
+                                shown
+                            }
+                            // This link takes credentials in their C form only with
+                            // certificates.
+                            #[cfg(all(
+                                not(feature = "certificates"),
+                                feature = "external-crypto-storage"
+                            ))]
+                            Resolved::Security(_) => return super::link::NetStatus::Failed(-1),
+                        };
+                        super::link::NetStatus::Done
+                    },
+                )
+            };
+            match r {
+                super::link::NetStatus::Failed(code) => Err(code),
+                _ => Ok(shown),
+            }
+        }
+        #[cfg(not(feature = "security"))]
+        {
+            // Like the real link: no secure connections without `security`.
+            let _ = (mode, security_iid, bootstrap);
+            Err(-1)
+        }
+    }
+}
+
+/// What credentials in their C form show the server (an identity or client
+/// certificate), and the certificate credentials among them.
+#[cfg(feature = "certificates")]
+#[allow(clippy::type_complexity)]
+fn shown_by(
+    security: &crate::ffi::net::anj_net_security_info_t,
+) -> (test_support::Shown, Option<(Vec<u8>, Vec<u8>, Vec<u8>)>) {
+    use crate::ffi::crypto::anj_crypto_security_info_t;
+    use test_support::Shown;
+    fn bytes(i: &anj_crypto_security_info_t) -> Vec<u8> {
+        // A credential in the external crypto storage: its reference, marked.
+        #[cfg(feature = "external-crypto-storage")]
+        if i.source == crate::ffi::crypto::anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL
+        {
+            // SAFETY (test): EXTERNAL selects `external`, a NUL-terminated name.
+            let name = unsafe { std::ffi::CStr::from_ptr(i.info.external.identity) };
+            return [b"ext:", name.to_bytes()].concat();
+        }
+        // SAFETY (test): BUFFER credentials point into the Security object.
+        unsafe {
+            let b = i.info.buffer;
+            std::slice::from_raw_parts(b.data.cast::<u8>(), b.data_size).to_vec()
+        }
+    }
+    use crate::ffi::net::anj_net_security_mode_t::*;
+    if security.mode == ANJ_NET_SECURITY_PSK {
+        // SAFETY (test): PSK mode selects `psk`.
+        let p = unsafe { security.data.psk };
+        (Shown::Other(bytes(&p.identity)), None)
+    } else if security.mode == ANJ_NET_SECURITY_CERTIFICATE {
+        // SAFETY (test): Certificate mode selects `cert`.
+        let c = unsafe { security.data.cert };
+        let cert = (
+            bytes(&c.client_cert),
+            bytes(&c.private_key),
+            bytes(&c.server_cert),
+        );
+        (Shown::Other(cert.0.clone()), Some(cert))
+    } else {
+        (Shown::Nothing, None)
+    }
+}
 
 /// A link that records where it connects (see `ScriptedLink`).
 type BsLink = ScriptedLink<BsCredentials>;
-
-impl crate::client::link::Link for BsLink {
-    #[cfg(all(feature = "security", feature = "certificates"))]
-    fn connect_with_security(
-        &mut self,
-        scheme: &str,
-        host: &str,
-        port: &str,
-        security: &crate::ffi::net::anj_net_security_info_t,
-    ) -> super::link::NetStatus {
-        use crate::ffi::crypto::anj_crypto_security_info_t;
-        fn bytes(i: &anj_crypto_security_info_t) -> Vec<u8> {
-            // A credential in the external crypto storage: its reference, marked.
-            #[cfg(feature = "external-crypto-storage")]
-            if i.source
-                == crate::ffi::crypto::anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL
-            {
-                // SAFETY (test): EXTERNAL selects `external`, a NUL-terminated name.
-                let name = unsafe { std::ffi::CStr::from_ptr(i.info.external.identity) };
-                return [b"ext:", name.to_bytes()].concat();
-            }
-            // SAFETY (test): BUFFER credentials point into the Security object.
-            unsafe {
-                let b = i.info.buffer;
-                std::slice::from_raw_parts(b.data.cast::<u8>(), b.data_size).to_vec()
-            }
-        }
-        if security.mode == crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_PSK {
-            // SAFETY (test): PSK mode selects `psk`.
-            let p = unsafe { security.data.psk };
-            self.present(bytes(&p.identity));
-        }
-        if security.mode == crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE {
-            // SAFETY (test): Certificate mode selects `cert`.
-            let c = unsafe { security.data.cert };
-            self.cert = Some((
-                bytes(&c.client_cert),
-                bytes(&c.private_key),
-                bytes(&c.server_cert),
-            ));
-            self.present(bytes(&c.client_cert));
-        }
-        anj_core::link::Link::connect(self, scheme, host, port)
-    }
-}
 
 struct Opts {
     retry_count: u16,
@@ -112,7 +179,7 @@ struct Rig {
 
 impl Rig {
     fn new(o: Opts) -> Rig {
-        let rig = Rig {
+        let mut rig = Rig {
             anj: HeapSlot::new(),
             server: HeapSlot::new(),
             security: HeapSlot::new(),
@@ -122,6 +189,7 @@ impl Rig {
             mid: 0x4000,
         };
         let anj = rig.anj_ptr();
+        rig.link.anj = anj;
         let config = anj_configuration_t {
             endpoint_name: c"bs-ep".as_ptr(),
             connection_status_cb: None,

@@ -77,7 +77,6 @@ use crate::config::{
     CACHE_ENTRIES_NUMBER, COAP_MAX_LOCATION_PATHS_NUMBER, COAP_MAX_LOCATION_PATH_SIZE,
     IN_MSG_BUFFER_SIZE, OUT_MSG_BUFFER_SIZE,
 };
-use crate::dm::Registry;
 use crate::exchange::{DedupCache, Match, Outcome, Pending, TxParams};
 use crate::ffi::core::anj_t;
 pub use anj_core::client::Host;
@@ -215,7 +214,6 @@ struct Retry {
 
 pub struct Client {
     settings: Settings,
-    pub registry: Registry,
     state: State,
     status: anj_conn_status_t,
     /// Statuses not yet reported to the application, oldest first.
@@ -279,7 +277,6 @@ impl Client {
     pub fn new(settings: Settings) -> Client {
         Client {
             settings,
-            registry: Registry::default(),
             state: State::Initial,
             status: ANJ_CONN_STATUS_INITIAL,
             status_queue: [None; 4],
@@ -593,7 +590,7 @@ impl Client {
             }
             crate::log_error!("bootstrap requested, but there is no Bootstrap-Server account");
         }
-        match ServerAccount::find(env, &self.registry) {
+        match ServerAccount::find(env.objects()) {
             Ok(acc) => {
                 self.account = Some(acc);
                 self.state = State::Connecting;
@@ -648,21 +645,16 @@ impl Client {
         let Some(acc) = self.account.as_ref() else {
             return;
         };
-        let registry = &self.registry;
         let st = if let Some(st) = claimed {
             st
         } else {
-            match acc.with_uri(env, registry, |scheme, host, port| {
+            match acc.with_uri(env, |env, scheme, host, port| {
                 register::connect_secured(
                     env,
-                    registry,
                     acc.security_iid,
                     false,
                     link,
                     (scheme, host, port),
-                    // SAFETY: `env` is the initialised client this step runs for (the C
-                    // face passes its own).
-                    || unsafe { acc.psk(env, registry) },
                 )
             }) {
                 Ok(st) => st,
@@ -691,10 +683,10 @@ impl Client {
             None => return,
         };
         // Re-read Lifetime and Binding: the server or the application may have changed them.
-        let _ = acc.refresh(env, &self.registry);
+        let _ = acc.refresh(env.objects());
         let lifetime = acc.lifetime != self.sent_lifetime;
         let binding = acc.binding != self.sent_binding;
-        let with_payload = register::links_hash(&self.registry) != self.links_hash;
+        let with_payload = register::links_hash(env.objects()) != self.links_hash;
         self.send_request(
             now,
             link,
@@ -783,20 +775,16 @@ impl Client {
         let built = match req {
             Request::Register => {
                 let version = register::lwm2m_version(self.version_fallback);
-                // SAFETY: `env` is the initialised client this step runs for (the C face
-                // passes its own).
-                unsafe {
-                    register::build_register(
-                        &mut self.out_buf,
-                        pending.message_id,
-                        pending.token(),
-                        acc,
-                        version,
-                        env,
-                        &self.registry,
-                        &mut self.reg_block,
-                    )
-                }
+                register::build_register(
+                    &mut self.out_buf,
+                    pending.message_id,
+                    pending.token(),
+                    acc,
+                    version,
+                    self.settings.queue_mode,
+                    env,
+                    &mut self.reg_block,
+                )
             }
             Request::Update {
                 with_payload,
@@ -813,7 +801,7 @@ impl Client {
                     lifetime,
                     binding,
                 },
-                &self.registry,
+                env.objects(),
                 &mut self.reg_block,
             ),
             Request::Deregister => register::build_deregister(
@@ -915,8 +903,9 @@ impl Client {
                 return;
             };
             let st = acc
-                .with_uri(env, &self.registry, |scheme, host, port| {
-                    link.connect(scheme, host, port)
+                .with_uri(env, |_, scheme, host, port| {
+                    // The context, when the link kept it, has the account's credentials.
+                    link.connect(scheme, host, port, &link::Credentials::NoSec)
                 })
                 .unwrap_or(NetStatus::Failed(-1));
             match st {
@@ -1216,7 +1205,7 @@ impl Client {
             self.sent_lifetime = acc.lifetime;
             self.sent_binding = acc.binding;
         }
-        self.links_hash = register::links_hash(&self.registry);
+        self.links_hash = register::links_hash(env.objects());
         self.refreshed_at = now;
         self.confirmed_at = now;
         self.retry = Retry::default();

@@ -4,9 +4,8 @@
 use super::block::Block1Tx;
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 use crate::dm::builtin::{anj_communication_retry_res_t, security_rid, server_rid, BINDING_SIZE};
-use crate::dm::Registry;
-use super::CHost;
-use crate::ffi::core::anj_t;
+use crate::dm::{self, Objects};
+use super::Host;
 use crate::io::link_format::LinkWriter;
 use crate::io::value::{Path, Value};
 use crate::io::{decimal_u64, DECIMAL_MAX_LEN};
@@ -37,173 +36,64 @@ pub struct LinkOwner {
     pub bootstrap: bool,
 }
 
-fn int_of(v: &Value<'_>) -> Option<i64> {
-    match *v {
-        Value::Int(i) => Some(i),
-        Value::Uint(u) => i64::try_from(u).ok(),
-        _ => None,
-    }
-}
-
-fn read_int(env: &mut dyn CHost, reg: &Registry, ids: &[u16]) -> Option<i64> {
-    crate::dm::read_resource(env, reg, &Path::new(ids))
-        .ok()
-        .as_ref()
-        .and_then(int_of)
-}
-
 /// Connects `link` to the account of Security instance `iid` (`bootstrap`: the
-/// Bootstrap-Server account) with the credentials of its Security Mode (/0/x/2):
-/// X.509 in Certificate mode, the PSK from `psk` in PSK mode (or one the built-in
-/// Security object moved to external storage), raw public keys in RPK mode (only with
-/// `ANJ_WITH_RPK`; refused before any connection without), nothing for `coap://`.
-pub(super) fn connect_secured<'a>(
-    env: &mut dyn CHost,
-    reg: &Registry,
+/// Bootstrap-Server account) with the credentials `anj_core::link::account_credentials`
+/// chooses from the Security object by its Security Mode (/0/x/2); the host tells it
+/// whether it provides the PSK itself ([`Host::provides_psk`]).
+pub(super) fn connect_secured(
+    env: &mut dyn Host,
     iid: u16,
     bootstrap: bool,
     link: &mut dyn super::link::Link,
     (scheme, host, port): (&str, &str, &str),
-    psk: impl FnOnce() -> Option<super::link::Psk<'a>>,
 ) -> super::link::NetStatus {
-    use super::link::NetStatus;
-    let _ = bootstrap;
-    if scheme != "coaps" {
-        return link.connect_with_psk(scheme, host, port, None);
-    }
-    match read_int(env, reg, &[0, iid, security_rid::SECURITY_MODE]) {
-        #[cfg(feature = "rpk")]
-        Some(1) => {
-            return match crate::ffi::security::security_rpk(env, reg, iid) {
-                Some(rpk) => {
-                    let sec = crate::ffi::net::anj_net_security_info_t {
-                        mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_RPK,
-                        data: crate::ffi::net::anj_net_security_info_data_t { rpk },
-                    };
-                    link.connect_with_security(scheme, host, port, &sec)
-                }
-                None => NetStatus::Failed(-1),
-            };
-        }
-        #[cfg(not(feature = "rpk"))]
-        Some(1) => {
-            crate::log_error!(
-                "Security Mode 1 (RPK, RFC 7250 raw public keys) needs ANJ_WITH_RPK: \
-                 the MbedTLS DTLS backend cannot negotiate raw public keys"
-            );
-            return NetStatus::Failed(-1);
-        }
-        #[cfg(feature = "certificates")]
-        Some(2) => {
-            // SAFETY: `env` is the initialised client `Client::step` runs for (the C face
-            // passes its own).
-            return match unsafe { crate::ffi::security::connection_cert(env, reg, iid, bootstrap) }
-            {
-                Some(cert) => {
-                    let sec = crate::ffi::net::anj_net_security_info_t {
-                        mode:
-                            crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE,
-                        data: crate::ffi::net::anj_net_security_info_data_t { cert },
-                    };
-                    link.connect_with_security(scheme, host, port, &sec)
-                }
-                None => {
-                    crate::log_error!("coaps:// in Certificate mode needs credentials");
-                    NetStatus::Failed(-1)
-                }
-            };
-        }
-        // A PSK the built-in Security object moved to the external storage.
-        #[cfg(feature = "external-crypto-storage")]
-        Some(0) => {
-            if let Some(psk) = crate::ffi::security::external_psk(env, reg, iid) {
-                let sec = crate::ffi::net::anj_net_security_info_t {
-                    mode: crate::ffi::net::anj_net_security_mode_t::ANJ_NET_SECURITY_PSK,
-                    data: crate::ffi::net::anj_net_security_info_data_t { psk },
-                };
-                return link.connect_with_security(scheme, host, port, &sec);
-            }
-        }
-        _ => {}
-    }
-    link.connect_with_psk(scheme, host, port, psk())
-}
-
-/// The PSK credentials of Security instance `iid`: `Some` only in PSK mode
-/// (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
-/// The bytes point into the object: they are borrowed for as long as `reg` is (no object
-/// can be removed meanwhile).
-pub fn security_psk<'r>(
-    env: &mut dyn CHost,
-    reg: &'r Registry,
-    iid: u16,
-) -> Option<super::link::Psk<'r>> {
-    if read_int(env, reg, &[0, iid, security_rid::SECURITY_MODE]) != Some(0) {
-        return None;
-    }
-    let bytes = |rid| match crate::dm::read_resource(env, reg, &Path::new(&[0, iid, rid])) {
-        Ok(Value::Bytes(b)) if !b.is_empty() => Some(b),
-        _ => None,
+    let owner_psk = env.provides_psk(iid);
+    let Some(security) = env.objects().object(0) else {
+        return link.connect(scheme, host, port, &super::link::Credentials::NoSec);
     };
-    Some(super::link::Psk {
-        identity: bytes(security_rid::PUBLIC_KEY_OR_IDENTITY)?,
-        key: bytes(security_rid::SECRET_KEY)?,
-    })
-}
-
-/// The PSK credentials of the first Security instance that is (`bootstrap`) or is not
-/// a Bootstrap-Server account and has them.
-#[cfg(feature = "security")]
-pub fn find_psk<'r>(
-    env: &mut dyn CHost,
-    reg: &'r Registry,
-    bootstrap: bool,
-) -> Option<super::link::Psk<'r>> {
-    let sec = reg.find(0)?;
-    sec.instances().iter().find_map(|sinst| {
-        let bs = crate::dm::read_resource(
-            env,
-            reg,
-            &Path::new(&[0, sinst.iid, security_rid::BOOTSTRAP_SERVER]),
-        );
-        if matches!(bs, Ok(Value::Bool(true))) != bootstrap {
-            return None;
-        }
-        security_psk(env, reg, sinst.iid)
-    })
+    let mut buf = anj_core::link::PskBuf::new();
+    let credentials = anj_core::link::account_credentials(
+        security,
+        iid,
+        bootstrap,
+        scheme,
+        owner_psk,
+        &mut buf,
+    );
+    link.connect(scheme, host, port, &credentials)
 }
 
 impl ServerAccount {
     /// Finds the first non-bootstrap Security instance whose Short Server ID has a Server
     /// instance (LwM2M 1.1 TS Core §6.2.1).
-    pub fn find(env: &mut dyn CHost, reg: &Registry) -> Result<ServerAccount, &'static str> {
-        let sec = reg.find(0).ok_or("no Security object")?;
-        let srv = reg.find(1).ok_or("no Server object")?;
-        for sinst in sec.instances() {
-            let bs = crate::dm::read_resource(
-                env,
-                reg,
-                &Path::new(&[0, sinst.iid, security_rid::BOOTSTRAP_SERVER]),
-            );
-            if matches!(bs, Ok(Value::Bool(true))) {
+    pub fn find(objs: &mut dyn Objects) -> Result<ServerAccount, &'static str> {
+        objs.object(0).ok_or("no Security object")?;
+        objs.object(1).ok_or("no Server object")?;
+        let mut i = 0;
+        while let Some(siid) = dm::instance_at(objs, 0, i) {
+            i += 1;
+            if dm::read_bool(objs, &[0, siid, security_rid::BOOTSTRAP_SERVER]) == Some(true) {
                 continue;
             }
-            let Some(ssid) = read_int(env, reg, &[0, sinst.iid, security_rid::SSID]) else {
+            let Some(ssid) = dm::read_int(objs, &[0, siid, security_rid::SSID]) else {
                 continue;
             };
-            for vinst in srv.instances() {
-                if read_int(env, reg, &[1, vinst.iid, server_rid::SSID]) == Some(ssid) {
+            let mut k = 0;
+            while let Some(viid) = dm::instance_at(objs, 1, k) {
+                k += 1;
+                if dm::read_int(objs, &[1, viid, server_rid::SSID]) == Some(ssid) {
                     let mut acc = ServerAccount {
-                        security_iid: sinst.iid,
-                        server_iid: vinst.iid,
+                        security_iid: siid,
+                        server_iid: viid,
                         ssid: ssid as u16,
                         lifetime: 0,
                         binding: [0; BINDING_SIZE],
                         retry: anj_communication_retry_res_t::DEFAULT,
                         bootstrap_on_failure: true,
                     };
-                    acc.refresh(env, reg)?;
-                    acc.with_uri(env, reg, |_, _, _| ())?;
+                    acc.refresh(objs)?;
+                    let mut uri = [0; URI_SIZE];
+                    security_uri(objs, siid, &mut uri)?;
                     return Ok(acc);
                 }
             }
@@ -212,26 +102,27 @@ impl ServerAccount {
     }
 
     /// Re-reads the Server instance's resources.
-    pub fn refresh(&mut self, env: &mut dyn CHost, reg: &Registry) -> Result<(), &'static str> {
+    pub fn refresh(&mut self, objs: &mut dyn Objects) -> Result<(), &'static str> {
         let i = self.server_iid;
-        let lifetime = read_int(env, reg, &[1, i, server_rid::LIFETIME]).ok_or("no Lifetime")?;
+        let lifetime = dm::read_int(objs, &[1, i, server_rid::LIFETIME]).ok_or("no Lifetime")?;
         self.lifetime = u32::try_from(lifetime)
             .ok()
             .filter(|l| *l > 0)
             .ok_or("invalid Lifetime")?;
-        if let Ok(Value::String(b)) =
-            crate::dm::read_resource(env, reg, &Path::new(&[1, i, server_rid::BINDING]))
-        {
-            if b.len() < BINDING_SIZE {
-                self.binding = [0; BINDING_SIZE];
-                self.binding[..b.len()].copy_from_slice(b.as_bytes());
+        let binding = &mut self.binding;
+        let _ = dm::read_resource_with(objs, &Path::new(&[1, i, server_rid::BINDING]), |v| {
+            if let Value::String(b) = v {
+                if b.len() < BINDING_SIZE {
+                    *binding = [0; BINDING_SIZE];
+                    binding[..b.len()].copy_from_slice(b.as_bytes());
+                }
             }
-        }
+        });
         if self.binding[0] == 0 {
             self.binding[0] = b'U';
         }
-        let r = |rid, d: u32| {
-            read_int(env, reg, &[1, i, rid])
+        let mut r = |rid, d: u32| {
+            dm::read_int(objs, &[1, i, rid])
                 .and_then(|v| u32::try_from(v).ok())
                 .unwrap_or(d)
         };
@@ -244,11 +135,7 @@ impl ServerAccount {
             seq_retry_count: r(server_rid::SEQ_RETRY_COUNT, def.seq_retry_count.into())
                 .min(u16::MAX.into()) as u16,
         };
-        if let Ok(Value::Bool(b)) = crate::dm::read_resource(
-            env,
-            reg,
-            &Path::new(&[1, i, server_rid::BOOTSTRAP_ON_FAILURE]),
-        ) {
+        if let Some(b) = dm::read_bool(objs, &[1, i, server_rid::BOOTSTRAP_ON_FAILURE]) {
             self.bootstrap_on_failure = b;
         }
         Ok(())
@@ -263,57 +150,57 @@ impl ServerAccount {
         core::str::from_utf8(&self.binding[..n]).unwrap_or("U")
     }
 
-    /// The PSK credentials of this account's Security instance: `Some` only in PSK
-    /// mode (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
-    ///
-    /// # Safety
-    /// `env` is NULL or the initialised client (the credential handler is given it).
-    pub unsafe fn psk<'r>(
-        &self,
-        env: &mut dyn CHost,
-        reg: &'r Registry,
-    ) -> Option<super::link::Psk<'r>> {
-        #[cfg(feature = "security")]
-        // SAFETY: guaranteed by the caller.
-        return unsafe { crate::ffi::security::connection_psk(env, reg, self.security_iid, false) };
-        #[cfg(not(feature = "security"))]
-        security_psk(env, reg, self.security_iid)
-    }
-
     /// The Security Mode (/0/x/2) of this account's Security instance.
-    pub fn security_mode(&self, env: &mut dyn CHost, reg: &Registry) -> Option<i64> {
-        read_int(
-            env,
-            reg,
-            &[0, self.security_iid, security_rid::SECURITY_MODE],
-        )
+    pub fn security_mode(&self, objs: &mut dyn Objects) -> Option<i64> {
+        dm::read_int(objs, &[0, self.security_iid, security_rid::SECURITY_MODE])
     }
 
-    /// Reads the Server URI and calls `f(scheme, host, port)` with its parts.
+    /// Reads the Server URI and calls `f(env, scheme, host, port)` with its parts.
     pub fn with_uri<R>(
         &self,
-        env: &mut dyn CHost,
-        reg: &Registry,
-        f: impl FnOnce(&str, &str, &str) -> R,
+        env: &mut dyn Host,
+        f: impl FnOnce(&mut dyn Host, &str, &str, &str) -> R,
     ) -> Result<R, &'static str> {
-        with_security_uri(env, reg, self.security_iid, f)
+        with_security_uri(env, self.security_iid, f)
     }
 }
 
-/// Reads the Server URI of Security instance `iid` and calls `f(scheme, host, port)`
-/// with its parts.
-pub fn with_security_uri<R>(
-    env: &mut dyn CHost,
-    reg: &Registry,
+/// Room for a Server URI (with the NUL of its C form).
+const URI_SIZE: usize = anj_core::objects::security::SERVER_URI_MAX_SIZE;
+
+/// The Server URI of Security instance `iid`, copied into `buf`, split into scheme, host
+/// and port.
+fn security_uri<'b>(
+    objs: &mut dyn Objects,
     iid: u16,
-    f: impl FnOnce(&str, &str, &str) -> R,
+    buf: &'b mut [u8; URI_SIZE],
+) -> Result<(&'b str, &'b str, &'b str), &'static str> {
+    let n = dm::read_resource_with(objs, &Path::new(&[0, iid, security_rid::SERVER_URI]), |v| {
+        match v {
+            Value::String(u) if u.len() <= buf.len() => {
+                buf[..u.len()].copy_from_slice(u.as_bytes());
+                Some(u.len())
+            }
+            _ => None,
+        }
+    })
+    .ok()
+    .flatten()
+    .ok_or("no Server URI")?;
+    let uri = core::str::from_utf8(&buf[..n]).map_err(|_| "malformed Server URI")?;
+    split_uri(uri).ok_or("malformed Server URI")
+}
+
+/// Reads the Server URI of Security instance `iid` and calls `f(env, scheme, host, port)`
+/// with its parts (a copy: `f` may use the objects again).
+pub fn with_security_uri<R>(
+    env: &mut dyn Host,
+    iid: u16,
+    f: impl FnOnce(&mut dyn Host, &str, &str, &str) -> R,
 ) -> Result<R, &'static str> {
-    let uri = crate::dm::read_resource(env, reg, &Path::new(&[0, iid, security_rid::SERVER_URI]));
-    let Ok(Value::String(uri)) = uri else {
-        return Err("no Server URI");
-    };
-    let (scheme, host, port) = split_uri(uri).ok_or("malformed Server URI")?;
-    Ok(f(scheme, host, port))
+    let mut buf = [0; URI_SIZE];
+    let (scheme, host, port) = security_uri(env.objects(), iid, &mut buf)?;
+    Ok(f(env, scheme, host, port))
 }
 
 /// Splits `coap://host:port[/...]` into scheme, host and port (RFC 7252 §6.1). IPv6
@@ -444,27 +331,45 @@ pub fn lwm2m_version(fallback_to_11: bool) -> &'static [u8] {
 /// version and instances (§6.2.1, §6.2.1.1), and nothing else (no root link `</>`), as
 /// Anjay Lite 3.0.0 writes it; bytes `[skip, skip + out.len())` of it go to `out`, and the
 /// whole length is returned.
-fn write_links(reg: &Registry, out: &mut [u8], skip: usize) -> Result<usize, ()> {
+fn write_links(objs: &mut dyn Objects, out: &mut [u8], skip: usize) -> Result<usize, ()> {
     let mut w = LinkWriter::new_window(out, skip);
-    for obj in reg.iter().filter(|o| o.oid() != 0 && o.oid() != 21) {
-        w.object(obj.oid(), obj.version()).map_err(|_| ())?;
-        for inst in obj.instances() {
-            w.instance(obj.oid(), inst.iid).map_err(|_| ())?;
+    let mut k = 0;
+    while let Some(oid) = objs.oid_at(k) {
+        k += 1;
+        if oid == 0 || oid == 21 {
+            continue;
+        }
+        let obj = objs.object(oid).ok_or(())?;
+        w.object(oid, obj.version()).map_err(|_| ())?;
+        let mut i = 0;
+        while let Some(iid) = obj.instance_id(i) {
+            i += 1;
+            w.instance(oid, iid).map_err(|_| ())?;
         }
     }
     Ok(w.len())
 }
 
 /// A cheap fingerprint of the object list, to know when an Update must carry it (FNV-1a).
-pub fn links_hash(reg: &Registry) -> u32 {
+pub fn links_hash(objs: &mut dyn Objects) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     let mut eat = |b: u8| h = (h ^ b as u32).wrapping_mul(0x0100_0193);
-    for obj in reg.iter().filter(|o| o.oid() != 0 && o.oid() != 21) {
-        obj.oid().to_le_bytes().into_iter().for_each(&mut eat);
+    let mut k = 0;
+    while let Some(oid) = objs.oid_at(k) {
+        k += 1;
+        if oid == 0 || oid == 21 {
+            continue;
+        }
+        let Some(obj) = objs.object(oid) else {
+            continue;
+        };
+        oid.to_le_bytes().into_iter().for_each(&mut eat);
         obj.version().unwrap_or("").bytes().for_each(&mut eat);
         eat(0xFF);
-        for inst in obj.instances() {
-            inst.iid.to_le_bytes().into_iter().for_each(&mut eat);
+        let mut i = 0;
+        while let Some(iid) = obj.instance_id(i) {
+            i += 1;
+            iid.to_le_bytes().into_iter().for_each(&mut eat);
         }
         eat(0xFE);
     }
@@ -475,26 +380,23 @@ pub fn links_hash(reg: &Registry) -> u32 {
 /// whole, or the block `block` is at when it does not fit (RFC 7959 Block1).
 fn finish_with_links(
     mut w: MessageWriter<'_>,
-    reg: &Registry,
+    objs: &mut dyn Objects,
     block: &mut Block1Tx,
 ) -> Result<usize, ()> {
-    block.write(&mut w, &mut |out, skip| write_links(reg, out, skip))??;
+    block.write(&mut w, &mut |out, skip| write_links(objs, out, skip))??;
     Ok(w.finish())
 }
 
 /// Register: `POST /rd?ep=..&lt=..&lwm2m=..&b=..[&Q]` with the object list (§6.2.1).
-///
-/// # Safety
-/// `env` is NULL or the initialised client (its endpoint name is read).
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn build_register(
+pub fn build_register(
     buf: &mut [u8],
     message_id: u16,
     token: &[u8],
     acc: &ServerAccount,
     version: &[u8],
-    env: &mut dyn CHost,
-    reg: &Registry,
+    queue_mode: bool,
+    env: &mut dyn Host,
     block: &mut Block1Tx,
 ) -> Result<usize, ()> {
     let mut w =
@@ -502,19 +404,15 @@ pub unsafe fn build_register(
     w.option(opt::URI_PATH, b"rd").map_err(|_| ())?;
     w.uint_option(opt::CONTENT_FORMAT, CT_LINK_FORMAT)
         .map_err(|_| ())?;
-    // SAFETY: guaranteed by the caller; the name is only used while the message is built.
-    query(&mut w, "ep", unsafe {
-        crate::ffi::core::endpoint_name(env)
-    })?;
+    query(&mut w, "ep", env.endpoint_name())?;
     let mut d = [0u8; DECIMAL_MAX_LEN];
     query(&mut w, "lt", decimal_u64(acc.lifetime.into(), &mut d))?;
     query(&mut w, "lwm2m", version)?;
     query(&mut w, "b", acc.binding().as_bytes())?;
-    // SAFETY: guaranteed by the caller.
-    if unsafe { crate::ffi::core::queue_mode(env) } {
+    if queue_mode {
         w.option(opt::URI_QUERY, b"Q").map_err(|_| ())?;
     }
-    finish_with_links(w, reg, block)
+    finish_with_links(w, env.objects(), block)
 }
 
 /// Which optional parts an Update carries.
@@ -533,7 +431,7 @@ pub fn build_update<const N: usize, const S: usize>(
     loc: &Location<N, S>,
     acc: &ServerAccount,
     parts: UpdateParts,
-    reg: &Registry,
+    objs: &mut dyn Objects,
     block: &mut Block1Tx,
 ) -> Result<usize, ()> {
     let mut w =
@@ -553,7 +451,7 @@ pub fn build_update<const N: usize, const S: usize>(
         query(&mut w, "b", acc.binding().as_bytes())?;
     }
     if parts.payload {
-        return finish_with_links(w, reg, block);
+        return finish_with_links(w, objs, block);
     }
     Ok(w.finish())
 }

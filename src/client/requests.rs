@@ -20,7 +20,7 @@ use super::{Client, Link};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 #[cfg(feature = "observe")]
 use crate::dm::attributes::AttrTable;
-use crate::dm::{self, DmError, DmResult, Object, Objects, TxnSet, WriteKind};
+use crate::dm::{self, DmError, DmResult, Objects, TxnSet, WriteKind};
 use crate::exchange::Dedup;
 use crate::io::format::{self, Format};
 use crate::io::link_format::LinkWriter;

@@ -14,34 +14,77 @@ use crate::ffi::core::{anj_configuration_t, anj_core_init, anj_t};
 use crate::ffi::objects::*;
 use crate::ffi::time::anj_time_duration_t;
 
-/// What the fake server's link records beyond the shared scripted link: the
-/// credentials of the last `connect_with_security` (C-form, so they stay here).
-#[derive(Default)]
+/// What the fake server's link records beyond the shared scripted link: the C-form
+/// credentials `Credentials::Stored` resolved to at the last secure connect, resolved
+/// by the C side of the client `anj` (the rig's) as the real link does.
 pub(super) struct Credentials {
+    pub(super) anj: *mut anj_t,
     #[cfg(feature = "security")]
     pub(super) security: Option<crate::ffi::net::anj_net_security_info_t>,
 }
 
-impl Peer for Credentials {}
+impl Default for Credentials {
+    fn default() -> Self {
+        Credentials {
+            anj: std::ptr::null_mut(),
+            #[cfg(feature = "security")]
+            security: None,
+        }
+    }
+}
+
+impl Peer for Credentials {
+    fn resolve_stored(
+        &mut self,
+        mode: link::SecurityMode,
+        security_iid: u16,
+        bootstrap: bool,
+    ) -> Result<test_support::Shown, i32> {
+        #[cfg(feature = "security")]
+        {
+            use crate::ffi::security::Resolved;
+            let mut shown = test_support::Shown::Nothing;
+            #[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
+            let security = &mut self.security;
+            // SAFETY (test): the rig's initialised client (`Rig::build_with` sets it).
+            let r = unsafe {
+                crate::ffi::security::with_stored_credentials(
+                    self.anj,
+                    mode,
+                    security_iid,
+                    bootstrap,
+                    |resolved| {
+                        match resolved {
+                            Resolved::Psk { identity, key } => {
+                                shown = test_support::Shown::Psk(identity.to_vec(), key.to_vec())
+                            }
+                            #[cfg(any(
+                                feature = "certificates",
+                                feature = "external-crypto-storage"
+                            ))]
+                            Resolved::Security(sec) => *security = Some(sec),
+                        }
+                        NetStatus::Done
+                    },
+                )
+            };
+            match r {
+                NetStatus::Failed(code) => Err(code),
+                _ => Ok(shown),
+            }
+        }
+        #[cfg(not(feature = "security"))]
+        {
+            // Like the real link: no secure connections without `security`.
+            let _ = (mode, security_iid, bootstrap);
+            Err(-1)
+        }
+    }
+}
 
 /// A link to a fake server: what the client sends is queued in `sent`, what the test
 /// wants delivered is queued in `inbox` (see `ScriptedLink`).
 pub(super) type FakeLink = ScriptedLink<Credentials>;
-
-impl crate::client::link::Link for FakeLink {
-    #[cfg(feature = "security")]
-    fn connect_with_security(
-        &mut self,
-        scheme: &str,
-        host: &str,
-        port: &str,
-        security: &crate::ffi::net::anj_net_security_info_t,
-    ) -> super::link::NetStatus {
-        self.security = Some(*security);
-        assert_eq!(scheme, "coaps");
-        anj_core::link::Link::connect(self, scheme, host, port)
-    }
-}
 
 /// Uninitialised heap storage of `N` words for a C-side object (`anj_t`, a built-in
 /// object), held as the raw pointer `Box::into_raw` gave and freed on drop. Unlike a
@@ -111,7 +154,7 @@ impl Rig {
         storing: bool,
         tweak: impl FnOnce(&mut anj_dm_security_instance_init_t),
     ) -> Rig {
-        let rig = Rig {
+        let mut rig = Rig {
             anj: HeapSlot::new(),
             _server: HeapSlot::new(),
             _security: HeapSlot::new(),
@@ -120,6 +163,7 @@ impl Rig {
             now: 1_000 * SEC,
         };
         let anj = rig.anj_ptr();
+        rig.link.anj = anj;
         let config = anj_configuration_t {
             endpoint_name: EP.as_ptr(),
             connection_status_cb: None,
@@ -906,7 +950,7 @@ mod psk {
             s.certificate_usage = &USAGE;
         });
         rig.step();
-        let sec = rig.link.security.expect("connect_with_security");
+        let sec = rig.link.security.expect("credentials in their C form");
         assert_eq!(
             sec.mode,
             anj_net_security_mode_t::ANJ_NET_SECURITY_CERTIFICATE
@@ -946,7 +990,7 @@ mod psk {
             );
         });
         rig.step();
-        let sec = rig.link.security.expect("connect_with_security");
+        let sec = rig.link.security.expect("credentials in their C form");
         assert_eq!(sec.mode, anj_net_security_mode_t::ANJ_NET_SECURITY_RPK);
         assert!(rig.link.psk.is_none());
         // SAFETY (test): RPK mode.

@@ -158,7 +158,6 @@ pub(crate) struct Inner {
         unsafe extern "C" fn(arg: *mut c_void, anj: *mut anj_t, conn_status: anj_conn_status_t),
     >,
     status_cb_arg: *mut c_void,
-    queue_mode: bool,
     /// `anj_security_register_credential_handlers` (NULL: read the Security object).
     #[cfg(feature = "security")]
     cred_handlers: *const crate::ffi::security::anj_security_credential_handlers_t,
@@ -305,7 +304,6 @@ pub unsafe extern "C" fn anj_core_init(
             net_cfg,
             status_cb: cfg.connection_status_cb,
             status_cb_arg: cfg.connection_status_cb_arg,
-            queue_mode: cfg.queue_mode_enabled,
             #[cfg(feature = "security")]
             cred_handlers: core::ptr::null(),
             #[cfg(feature = "certificates")]
@@ -416,24 +414,6 @@ pub(crate) unsafe fn client_send_queue<'a>(
     let state = unsafe { send_state(anj) }?;
     // SAFETY: `send_state` found `anj` initialised; valid for `'a` (caller's contract).
     Some((&state.queue, unsafe { state.source(anj) }))
-}
-
-/// Runs `f` on the client for the application call `what`, which handlers may not make:
-/// `None` (with a log line) while the client runs.
-///
-/// # Safety
-/// As for [`inner`].
-unsafe fn with_client<R>(
-    anj: *mut anj_t,
-    what: &str,
-    f: impl FnOnce(&mut Client) -> R,
-) -> Option<R> {
-    // SAFETY: guaranteed by the caller.
-    let (i, _running) = unsafe { enter(anj, what, true) }?;
-    // SAFETY: `enter` found nothing running (or only the status callback, which holds no
-    // reference), so no other reference into the client is live; the guard keeps every
-    // re-entering call away from it until `f` returns.
-    Some(f(unsafe { &mut *addr_of_mut!((*i).client) }))
 }
 
 /// [`with_client`] with the client's host ([`CHostImpl`]) beside it.
@@ -567,16 +547,6 @@ pub(crate) unsafe fn endpoint_name<'a>(anj: *mut anj_t) -> &'a [u8] {
             core::ffi::CStr::from_ptr(p).to_bytes()
         }
     }
-}
-
-/// Whether queue mode was configured.
-///
-/// # Safety
-/// As for [`inner`].
-pub(crate) unsafe fn queue_mode(anj: *mut anj_t) -> bool {
-    // SAFETY: guaranteed by the caller; `inner` checks the magic, then a plain read of a
-    // bool field through a raw projection.
-    unsafe { inner(anj).is_some_and(|i| addr_of!((*i).queue_mode).read()) }
 }
 
 /// Adds an object to the registry.
@@ -714,7 +684,8 @@ pub unsafe extern "C" fn anj_core_step(anj: *mut anj_t) {
             )
         };
         apply_requests(client, reqs);
-        let mut driver = Driver::new(conn, net_cfg);
+        // SAFETY: `anj` is initialised (`enter` checked) and outlives the driver.
+        let mut driver = unsafe { Driver::for_client(conn, net_cfg, anj) };
         // SAFETY: `anj` was initialised (`enter` checked) and outlives this call;
         // `registry` is its registry, which nothing changes while the guard is set.
         let mut host = unsafe { CHostImpl::new(anj, registry, Some(hold)) };
@@ -1014,7 +985,8 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
         let mut host = unsafe { CHostImpl::new(anj, registry, None) };
         client.bs_abort(&mut host);
     }
-    let mut driver = Driver::new(conn, net_cfg);
+    // SAFETY: `anj` is initialised (`enter` checked) and outlives the driver.
+    let mut driver = unsafe { Driver::for_client(conn, net_cfg, anj) };
     let r = match client.shutdown(&mut driver) {
         crate::client::link::NetStatus::Done => 0,
         // The hooks asked to be called again.

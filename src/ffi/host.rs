@@ -64,6 +64,21 @@ impl Host for CHostImpl<'_> {
         }
     }
 
+    fn provides_psk(&mut self, _security_iid: u16) -> bool {
+        #[cfg(feature = "security")]
+        // SAFETY: `anj` is the initialised client this host was made for (`new`'s
+        // contract), and the registry is its own.
+        return unsafe {
+            crate::ffi::security::owner_resolves_psk(
+                self.anj,
+                self.objs.registry(),
+                _security_iid,
+            )
+        };
+        #[cfg(not(feature = "security"))]
+        false
+    }
+
     #[cfg(feature = "lwm2m-send")]
     fn send(&self) -> Option<(&crate::send::SendQueue, &dyn crate::send::SendSource)> {
         self.send

@@ -13,7 +13,10 @@ use crate::dm::builtin::*;
 use crate::ffi::core::anj_t;
 use crate::ffi::dm::*;
 use crate::io::value::Value;
+#[cfg(feature = "bootstrap")]
+use anj_core::dm::object::{Object, WriteValue};
 use anj_core::objects::device::{self, DeviceValue};
+use anj_core::objects::security;
 use anj_core::objects::server::{AddError, ServerAction, ServerObject};
 
 const ERR_BAD_REQUEST: c_int = -128;
@@ -581,6 +584,13 @@ pub(crate) const SECURITY_INSTANCES: usize = 2;
 #[cfg(not(feature = "bootstrap"))]
 pub(crate) const SECURITY_INSTANCES: usize = 1;
 
+/// The instances a transaction rolls back to: with Bootstrap the Bootstrap-Server writes
+/// the object; without it nothing does (LwM2M Servers never reach it).
+#[cfg(feature = "bootstrap")]
+const SECURITY_BACKUP: usize = SECURITY_INSTANCES;
+#[cfg(not(feature = "bootstrap"))]
+const SECURITY_BACKUP: usize = 0;
+
 /// What the application passes to `anj_dm_security_obj_add_instance`.
 #[repr(C)]
 pub struct anj_dm_security_instance_init_t {
@@ -606,14 +616,15 @@ pub struct anj_dm_security_instance_init_t {
 
 /// What the C face keeps beside an instance's resources: with external crypto storage,
 /// the references (`identity` of `anj_crypto_security_info_external_t`) that replace the
-/// bytes of /0/x/3, /0/x/4 and /0/x/5 (NULL: the bytes are used).
+/// bytes of /0/x/3, /0/x/4 and /0/x/5 (`None`: the bytes are used).
+/// cbindgen:ignore
 #[cfg(feature = "external-crypto-storage")]
-pub(crate) type ExtRefs = [*const c_char; 3];
+pub(crate) type ExtRefs = anj_core::objects::security::StoredRefs<NonNull<c_char>>;
 #[cfg(not(feature = "external-crypto-storage"))]
 pub(crate) type ExtRefs = ();
 
 #[cfg(feature = "external-crypto-storage")]
-const NO_EXT_REFS: ExtRefs = [core::ptr::null(); 3];
+const NO_EXT_REFS: ExtRefs = ExtRefs::NONE;
 #[cfg(not(feature = "external-crypto-storage"))]
 const NO_EXT_REFS: ExtRefs = ();
 
@@ -624,9 +635,32 @@ pub(crate) type SecurityInstance = anj_core::objects::security::SecurityInstance
 /// An unused instance slot.
 pub(crate) const EMPTY_SECURITY_INSTANCE: SecurityInstance = SecurityInstance::empty(NO_EXT_REFS);
 
-use anj_core::objects::security::SecurityMode;
+/// What a transaction's result must satisfy in this build: a Security Mode its
+/// transports have, and a Server URI the client can connect to.
+#[derive(Clone, Copy)]
+pub(crate) struct CPolicy;
+
+impl Policy for CPolicy {
+    fn mode_usable(&self, m: SecurityMode) -> bool {
+        m == SecurityMode::NoSec
+            || (m == SecurityMode::Psk && cfg!(feature = "security"))
+            || (m == SecurityMode::Certificate && cfg!(feature = "certificates"))
+            || (m == SecurityMode::Rpk && cfg!(feature = "rpk"))
+    }
+
+    fn uri_usable(&self, uri: &str) -> bool {
+        crate::client::register::split_uri(uri).is_some()
+    }
+}
+
+/// The core's Security object as this build configures it.
+/// cbindgen:ignore
+pub(crate) type SecurityState =
+    SecurityObject<SECURITY_INSTANCES, SECURITY_BACKUP, ExtRefs, CPolicy>;
+
 #[cfg(feature = "security")]
 use anj_core::objects::security::SNI_SIZE as SEC_SNI_SIZE;
+use anj_core::objects::security::{AddError as SecAddError, Policy, SecurityMode, SecurityObject};
 const _: () = assert!(ANJ_SERVER_URI_MAX_SIZE == anj_core::objects::security::SERVER_URI_MAX_SIZE);
 
 /// The core's Security Mode of a C one.
@@ -692,26 +726,31 @@ fn copy_credential(
 }
 
 /// The reference of a credential given as EXTERNAL (kept, not copied: it must outlive
-/// the object, as in Anjay Lite); NULL for any other source.
+/// the object, as in Anjay Lite); `None` for any other source.
 #[cfg(feature = "external-crypto-storage")]
-fn external_ref(info: &crate::ffi::crypto::anj_crypto_security_info_t) -> *const c_char {
+fn external_ref(info: &crate::ffi::crypto::anj_crypto_security_info_t) -> Option<NonNull<c_char>> {
     if info.source == crate::ffi::crypto::anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL
     {
         // SAFETY: `external` is the member an EXTERNAL source selects.
-        unsafe { info.info.external.identity }
+        NonNull::new(unsafe { info.info.external.identity }.cast_mut())
     } else {
-        core::ptr::null()
+        None
     }
 }
 
-/// Index in `SecurityInstance::ext` of a credential resource.
+/// The `anj_crypto_security_info_t` of an external-storage reference.
 #[cfg(feature = "external-crypto-storage")]
-fn ext_index(rid: anj_rid_t) -> Option<usize> {
-    match rid {
-        security_rid::PUBLIC_KEY_OR_IDENTITY => Some(0),
-        security_rid::SERVER_PUBLIC_KEY => Some(1),
-        security_rid::SECRET_KEY => Some(2),
-        _ => None,
+fn external_info(
+    tag: crate::ffi::crypto::anj_crypto_security_tag_t,
+    identity: *const c_char,
+) -> crate::ffi::crypto::anj_crypto_security_info_t {
+    use crate::ffi::crypto::*;
+    anj_crypto_security_info_t {
+        tag,
+        source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL,
+        info: anj_crypto_security_info_union_t {
+            external: anj_crypto_security_info_external_t { identity },
+        },
     }
 }
 
@@ -723,27 +762,102 @@ pub(crate) fn builtin_security_external(
     iid: anj_iid_t,
     rid: anj_rid_t,
 ) -> Option<crate::ffi::crypto::anj_crypto_security_info_t> {
-    use crate::ffi::crypto::*;
-    // SAFETY: `obj` is a registered object (valid while registered); only its handler
-    // table pointer is compared before it is taken for a SecurityObj.
-    if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
-        return None;
+    use anj_core::objects::security::Credential;
+    // SAFETY: `obj` is a registered object (valid while registered); the built-in
+    // object's context is only read, while the client is in none of its handlers.
+    let ctx = unsafe { &*SecurityObj::of_registered(obj)? };
+    let identity = ctx.state.instance(iid)?.ext.get(Credential::of_rid(rid)?)?;
+    Some(external_info(
+        crate::ffi::crypto::anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
+        identity.as_ptr(),
+    ))
+}
+
+/// The integrator's external crypto storage (`anj_crypto_storage_*` hooks) of a client,
+/// as the core's [`CredentialStore`](anj_core::objects::security::CredentialStore).
+#[cfg(feature = "external-crypto-storage")]
+struct CryptoStorage(*mut core::ffi::c_void);
+
+#[cfg(feature = "external-crypto-storage")]
+impl anj_core::objects::security::CredentialStore for CryptoStorage {
+    type Ref = NonNull<c_char>;
+
+    fn create_record(
+        &mut self,
+        kind: anj_core::objects::security::RecordKind,
+        bytes: &[u8],
+    ) -> Option<NonNull<c_char>> {
+        use crate::ffi::crypto::anj_crypto_security_tag_t::*;
+        use anj_core::objects::security::RecordKind::*;
+        let tag = match kind {
+            PskIdentity => ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
+            PskKey => ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
+            CertificateChain => ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
+            PrivateKey => ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY,
+        };
+        let mut info = external_info(tag, core::ptr::null());
+        // SAFETY: the integrator's hook, with the client's storage context; `bytes` is
+        // readable for its length during the call.
+        let r = unsafe {
+            crate::ffi::crypto::anj_crypto_storage_create_record(
+                self.0,
+                &mut info,
+                bytes.as_ptr().cast(),
+                bytes.len(),
+            )
+        };
+        // SAFETY: `external` is the member the hook fills (and the one set above).
+        let identity = unsafe { info.info.external.identity };
+        if r != 0 {
+            return None;
+        }
+        NonNull::new(identity.cast_mut())
     }
-    // SAFETY: only the built-in Security object uses SECURITY_HANDLERS, and its
-    // `anj_dm_obj_t` is the first field of a SecurityObj; read-only use.
-    let ctx = unsafe { &*(obj as *const SecurityObj) };
-    let d = ctx.data.iter().find(|d| d.iid == iid)?;
-    let identity = d.ext[ext_index(rid)?];
-    if identity.is_null() {
-        return None;
+
+    fn delete_record(&mut self, kind: anj_core::objects::security::RecordKind, r: NonNull<c_char>) {
+        use crate::ffi::crypto::anj_crypto_security_tag_t::*;
+        use anj_core::objects::security::RecordKind::*;
+        let tag = match kind {
+            PskIdentity => ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
+            PskKey => ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
+            CertificateChain => ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
+            PrivateKey => ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY,
+        };
+        let info = external_info(tag, r.as_ptr());
+        // SAFETY: the integrator's hook, with a reference it made. Its result does not
+        // matter: the credential is gone from the object either way.
+        let _ = unsafe { crate::ffi::crypto::anj_crypto_storage_delete_record(self.0, &info) };
     }
-    Some(anj_crypto_security_info_t {
-        tag: anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
-        source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL,
-        info: anj_crypto_security_info_union_t {
-            external: anj_crypto_security_info_external_t { identity },
-        },
-    })
+
+    fn zeroize(&mut self, buf: &mut [u8]) {
+        // SAFETY: a valid, writable buffer of `buf.len()` bytes.
+        unsafe { crate::ffi::crypto::anj_crypto_zeroize(buf.as_mut_ptr().cast(), buf.len()) };
+    }
+}
+
+/// Logs what an offload did: the instances whose credentials moved (their references
+/// before it in `before`, by slot), and the one that failed.
+#[cfg(feature = "external-crypto-storage")]
+fn log_offload(
+    before: &[ExtRefs; SECURITY_INSTANCES],
+    state: &SecurityState,
+    r: Result<(), anj_core::objects::security::OffloadError>,
+) {
+    for (d, old) in state.instances().iter().zip(before) {
+        let moved = d.is_used() && (0..3).any(|i| old.0[i].is_none() && d.ext.0[i].is_some());
+        if moved {
+            crate::log_info!(
+                "security obj: /0/{} credentials moved to external storage",
+                d.iid
+            );
+        }
+    }
+    if let Err(e) = r {
+        crate::log_error!(
+            "security obj: moving /0/{} credentials to external storage failed",
+            e.iid
+        );
+    }
 }
 
 /// After a successful Bootstrap-Finish, as Anjay Lite does: the storage records of
@@ -752,199 +866,53 @@ pub(crate) fn builtin_security_external(
 /// object of the registry (nothing happens for one that is not the built-in object).
 #[cfg(all(feature = "external-crypto-storage", feature = "bootstrap"))]
 pub(crate) fn security_offload_after_bootstrap(anj: *mut anj_t, obj: *const anj_dm_obj_t) {
-    use crate::ffi::crypto::*;
-    // SAFETY: `obj` is a registered object (valid while registered); only its handler
-    // table pointer is compared before it is taken for a SecurityObj.
-    if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
+    // SAFETY: `obj` is a registered object (valid while registered).
+    let Some(ctx) = (unsafe { SecurityObj::of_registered(obj) }) else {
         return;
-    }
-    // SAFETY: the built-in object lives in its context, which the application keeps
-    // for as long as it is installed; the client is not reading it now.
-    let ctx = unsafe { &mut *(obj as *mut SecurityObj) };
+    };
+    // SAFETY: the built-in object lives in its context, which the application keeps for
+    // as long as it is installed; the client is not reading it now.
+    let ctx = unsafe { &mut *ctx };
     // SAFETY: `anj` is the initialised client the bootstrap ran in.
-    let crypto_ctx = unsafe { crate::ffi::core::crypto_ctx_of(anj) };
-    // `backup` is the data before the session (transaction_begin).
-    for old in ctx.backup.iter().filter(|d| d.iid != ANJ_ID_INVALID) {
-        for identity in old.ext.iter().copied().filter(|r| !r.is_null()) {
-            let kept = ctx
-                .data
-                .iter()
-                .any(|d| d.iid != ANJ_ID_INVALID && d.ext.contains(&identity));
-            if kept {
-                continue;
-            }
-            let info = anj_crypto_security_info_t {
-                tag: anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
-                source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL,
-                info: anj_crypto_security_info_union_t {
-                    external: anj_crypto_security_info_external_t { identity },
-                },
-            };
-            // SAFETY: the integrator's hook, with a reference it made. Its result does
-            // not matter: the credential is gone from the object either way.
-            let _ = unsafe { anj_crypto_storage_delete_record(crypto_ctx, &info) };
-        }
-    }
-    if offload_to_storage(anj, ctx) != 0 {
+    let mut store = CryptoStorage(unsafe { crate::ffi::core::crypto_ctx_of(anj) });
+    let before = ctx.state.instances().map(|d| d.ext);
+    let r = ctx.state.offload_after_bootstrap(&mut store);
+    log_offload(&before, &ctx.state, r);
+    if r.is_err() {
         crate::log_error!("security obj: offloading the bootstrapped credentials failed");
     }
-    ctx.backup = ctx.data;
 }
 
-/// Moves the credentials the instances hold as bytes into the external crypto storage
-/// (`anj_crypto_storage_create_record`), keeping only the references and wiping the
-/// bytes. On a failure the records made for that instance are deleted and its bytes
-/// kept, and -1 is returned.
-#[cfg(feature = "external-crypto-storage")]
-fn offload_to_storage(anj: *mut anj_t, ctx: &mut SecurityObj) -> c_int {
-    use crate::ffi::crypto::*;
-    // SAFETY: `anj` is the initialised client being installed into.
-    let crypto_ctx = unsafe { crate::ffi::core::crypto_ctx_of(anj) };
-    for d in ctx.data.iter_mut().filter(|d| d.iid != ANJ_ID_INVALID) {
-        let psk = d.mode == SecurityMode::Psk;
-        let tags = [
-            if psk {
-                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY
+/// Converts a value handed to the Security object's write handler: a String or Opaque
+/// value that is not whole becomes a chunk.
+#[cfg(feature = "bootstrap")]
+fn security_write_value<'a>(t: anj_data_type_t, v: &'a anj_res_value_t) -> WriteValue<'a> {
+    if t == ANJ_DATA_TYPE_STRING || t == ANJ_DATA_TYPE_BYTES {
+        // SAFETY: string and bytes writes are carried in `bytes_or_string`.
+        let b = unsafe { v.bytes_or_string };
+        if b.offset != 0 || b.chunk_length != b.full_length_hint {
+            let data: &'a [u8] = if b.data.is_null() || b.chunk_length == 0 {
+                &[]
             } else {
-                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN
-            },
-            anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_CERTIFICATE_CHAIN,
-            if psk {
-                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY
-            } else {
-                anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PRIVATE_KEY
-            },
-        ];
-        let mut made: [Option<anj_crypto_security_info_t>; 3] = [None; 3];
-        let mut failed = false;
-        for (i, tag) in tags.into_iter().enumerate() {
-            let (bytes, len) = match i {
-                0 => (&d.identity[..], d.identity_len),
-                1 => (&d.server_key[..], d.server_key_len),
-                _ => (&d.secret[..], d.secret_len),
+                // SAFETY: the engine points `data` at `chunk_length` bytes valid for this
+                // call.
+                unsafe { core::slice::from_raw_parts(b.data as *const u8, b.chunk_length) }
             };
-            if len == 0 || !d.ext[i].is_null() {
-                continue;
-            }
-            let mut info = anj_crypto_security_info_t {
-                tag,
-                source: anj_crypto_data_source_t::ANJ_CRYPTO_DATA_SOURCE_EXTERNAL,
-                info: anj_crypto_security_info_union_t {
-                    external: anj_crypto_security_info_external_t {
-                        identity: core::ptr::null(),
-                    },
-                },
+            return WriteValue::Chunk {
+                text: t == ANJ_DATA_TYPE_STRING,
+                data,
+                offset: b.offset,
+                full_len: (b.full_length_hint != 0).then_some(b.full_length_hint),
             };
-            // SAFETY: the integrator's hook; `bytes` holds `len` readable bytes.
-            let r = unsafe {
-                anj_crypto_storage_create_record(
-                    crypto_ctx,
-                    &mut info,
-                    bytes.as_ptr().cast(),
-                    len as usize,
-                )
-            };
-            // SAFETY: `external` is the member the hook fills.
-            if r != 0 || unsafe { info.info.external.identity }.is_null() {
-                failed = true;
-                break;
-            }
-            made[i] = Some(info);
-        }
-        if failed {
-            for info in made.iter().flatten() {
-                // SAFETY: records this function just created.
-                unsafe { anj_crypto_storage_delete_record(crypto_ctx, info) };
-            }
-            crate::log_error!(
-                "security obj: moving /0/{} credentials to external storage failed",
-                d.iid
-            );
-            return -1;
-        }
-        for (i, info) in made.iter().enumerate() {
-            let Some(info) = info else { continue };
-            // SAFETY: `external` is the member set above.
-            d.ext[i] = unsafe { info.info.external.identity };
-            let buf: &mut [u8] = match i {
-                0 => &mut d.identity,
-                1 => &mut d.server_key,
-                _ => &mut d.secret,
-            };
-            // SAFETY: a valid, writable buffer of `buf.len()` bytes.
-            unsafe { anj_crypto_zeroize(buf.as_mut_ptr().cast(), buf.len()) };
-            match i {
-                0 => d.identity_len = 0,
-                1 => d.server_key_len = 0,
-                _ => d.secret_len = 0,
-            }
-        }
-        if made.iter().any(Option::is_some) {
-            crate::log_info!(
-                "security obj: /0/{} credentials moved to external storage",
-                d.iid
-            );
         }
     }
-    0
+    WriteValue::Whole(value_from_write(t, v))
 }
 
-/// /0/x/14 with `security`, /0/x/15 with `certificates` (which needs `security`).
-const SECURITY_RES_COUNT: usize =
-    8 + cfg!(feature = "security") as usize + cfg!(feature = "certificates") as usize;
-
-/// The resources of the configuration, from the full list (sorted by RID).
-const fn security_res() -> [anj_dm_res_t; SECURITY_RES_COUNT] {
-    let all = [
-        res(
-            security_rid::SERVER_URI,
-            ANJ_DATA_TYPE_STRING,
-            ANJ_DM_RES_RW,
-        ),
-        res(
-            security_rid::BOOTSTRAP_SERVER,
-            ANJ_DATA_TYPE_BOOL,
-            ANJ_DM_RES_RW,
-        ),
-        res(
-            security_rid::SECURITY_MODE,
-            ANJ_DATA_TYPE_INT,
-            ANJ_DM_RES_RW,
-        ),
-        res(
-            security_rid::PUBLIC_KEY_OR_IDENTITY,
-            ANJ_DATA_TYPE_BYTES,
-            ANJ_DM_RES_RW,
-        ),
-        res(
-            security_rid::SERVER_PUBLIC_KEY,
-            ANJ_DATA_TYPE_BYTES,
-            ANJ_DM_RES_RW,
-        ),
-        res(security_rid::SECRET_KEY, ANJ_DATA_TYPE_BYTES, ANJ_DM_RES_RW),
-        res(security_rid::SSID, ANJ_DATA_TYPE_INT, ANJ_DM_RES_RW),
-        res(
-            security_rid::CLIENT_HOLD_OFF_TIME,
-            ANJ_DATA_TYPE_INT,
-            ANJ_DM_RES_RW,
-        ),
-        res(security_rid::SNI, ANJ_DATA_TYPE_STRING, ANJ_DM_RES_RW),
-        res(
-            security_rid::CERTIFICATE_USAGE,
-            ANJ_DATA_TYPE_INT,
-            ANJ_DM_RES_RW,
-        ),
-    ];
-    let mut out = [all[0]; SECURITY_RES_COUNT];
-    let mut i = 0;
-    while i < SECURITY_RES_COUNT {
-        out[i] = all[i];
-        i += 1;
-    }
-    out
+/// The handler return code of a core data model error.
+fn err_code(e: anj_core::dm::DmError) -> c_int {
+    e.handler_code()
 }
-
-static SECURITY_RES: ResTable<SECURITY_RES_COUNT> = ResTable(security_res());
 
 /// With Bootstrap the Bootstrap-Server writes the object: instances, every resource,
 /// transactions.
@@ -979,61 +947,66 @@ static SECURITY_HANDLERS: anj_dm_handlers_t = anj_dm_handlers_t {
     res_inst_delete: None,
 };
 
-/// The Security object context (`anj_dm_security_obj_t` in C).
+/// The C table of the resources the core's object has.
+const fn security_res() -> [anj_dm_res_t; security::RESOURCE_COUNT] {
+    let mut out = [res(0, ANJ_DATA_TYPE_NULL, ANJ_DM_RES_RW); security::RESOURCE_COUNT];
+    let mut i = 0;
+    while i < security::RESOURCE_COUNT {
+        let r = security::RESOURCES[i];
+        let t = match r.data_type {
+            anj_core::io::value::DataType::String => ANJ_DATA_TYPE_STRING,
+            anj_core::io::value::DataType::Bytes => ANJ_DATA_TYPE_BYTES,
+            anj_core::io::value::DataType::Bool => ANJ_DATA_TYPE_BOOL,
+            _ => ANJ_DATA_TYPE_INT,
+        };
+        out[i] = res(r.rid, t, ANJ_DM_RES_RW);
+        i += 1;
+    }
+    out
+}
+
+static SECURITY_RES: ResTable<{ security::RESOURCE_COUNT }> = ResTable(security_res());
+
+/// The Security object context (`anj_dm_security_obj_t` in C): the C table the data
+/// model reads, and the core's object, which does the work.
 #[repr(C)]
 pub struct SecurityObj {
     obj: anj_dm_obj_t,
     inst: [anj_dm_obj_inst_t; SECURITY_INSTANCES],
-    data: [SecurityInstance; SECURITY_INSTANCES],
-    /// The instances as a transaction found them, restored when it fails (only the
-    /// Bootstrap-Server writes this object).
-    #[cfg(feature = "bootstrap")]
-    backup: [SecurityInstance; SECURITY_INSTANCES],
+    state: SecurityState,
     installed: bool,
 }
 
 impl SecurityObj {
-    /// Keeps the instances sorted by IID (free slots last) and the instance table the
-    /// data model reads in step with them.
+    /// The built-in Security object context `obj` is the first field of, if it is the
+    /// built-in object (the one object with the built-in handler table).
+    ///
+    /// # Safety
+    /// `obj` is NULL or points to a registered object (valid while registered).
+    #[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
+    unsafe fn of_registered(obj: *const anj_dm_obj_t) -> Option<*mut SecurityObj> {
+        // SAFETY: guaranteed by the caller; only the handler table pointer is read.
+        if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
+            return None;
+        }
+        // Only the built-in Security object uses SECURITY_HANDLERS, and its
+        // `anj_dm_obj_t` is the first field of a SecurityObj registered through a `*mut`.
+        Some(obj.cast_mut().cast())
+    }
+
+    /// The instance table the data model reads, in step with the core's instances.
     fn sync(&mut self) {
-        self.data.sort_unstable_by_key(|d| d.iid);
-        for (slot, d) in self.inst.iter_mut().zip(self.data.iter()) {
-            *slot = if d.iid == ANJ_ID_INVALID {
-                EMPTY_INST
-            } else {
+        for (slot, d) in self.inst.iter_mut().zip(self.state.instances().iter()) {
+            *slot = if d.is_used() {
                 anj_dm_obj_inst_t {
                     iid: d.iid,
                     resources: SECURITY_RES.0.as_ptr(),
                     res_count: SECURITY_RES.0.len() as u16,
                 }
+            } else {
+                EMPTY_INST
             };
         }
-    }
-
-    #[cfg(feature = "bootstrap")]
-    /// Whether the instances are a consistent configuration: each has a URI the client
-    /// can use and a security mode of this build, LwM2M Servers have distinct SSIDs in
-    /// 1..=65534, and there is at most one Bootstrap-Server account.
-    fn valid(&self) -> bool {
-        let used = || self.data.iter().filter(|d| d.iid != ANJ_ID_INVALID);
-        if used().filter(|d| d.bootstrap_server).count() > 1 {
-            return false;
-        }
-        used().all(|d| {
-            let uri = core::str::from_utf8(&d.uri[..d.uri_len as usize]).unwrap_or("");
-            let mode_ok = d.mode == SecurityMode::NoSec
-                || (d.mode == SecurityMode::Psk && cfg!(feature = "security"))
-                || (d.mode == SecurityMode::Certificate && cfg!(feature = "certificates"))
-                || (d.mode == SecurityMode::Rpk && cfg!(feature = "rpk"));
-            let ssid_ok = d.bootstrap_server
-                || (d.ssid != 0
-                    && d.ssid != u16::MAX
-                    && used()
-                        .filter(|o| !o.bootstrap_server && o.ssid == d.ssid)
-                        .count()
-                        == 1);
-            mode_ok && ssid_ok && crate::client::register::split_uri(uri).is_some()
-        })
     }
 }
 
@@ -1042,7 +1015,7 @@ impl SecurityObj {
     /// The instances, in instance ID order; unused slots have `iid == ANJ_ID_INVALID`
     /// and come last.
     pub(crate) fn instances(&self) -> &[SecurityInstance; SECURITY_INSTANCES] {
-        &self.data
+        self.state.instances()
     }
 
     /// Whether the object is registered with a client.
@@ -1054,7 +1027,7 @@ impl SecurityObj {
     /// `data` was checked by [`security_set_valid`].
     pub(crate) fn set_instances(&mut self, data: [SecurityInstance; SECURITY_INSTANCES]) {
         debug_assert!(!self.installed);
-        self.data = data;
+        self.state.set_instances(data);
         self.sync();
     }
 }
@@ -1086,16 +1059,14 @@ pub unsafe extern "C" fn anj_dm_security_obj_init(security_obj_ctx: *mut Securit
     unsafe {
         security_obj_ctx.write(SecurityObj {
             obj: anj_dm_obj_t {
-                oid: 0,
+                oid: security::OID,
                 version: c"1.0".as_ptr(),
                 handlers: &SECURITY_HANDLERS,
                 insts: core::ptr::null(),
                 max_inst_count: SECURITY_INSTANCES as u16,
             },
             inst: [EMPTY_INST; SECURITY_INSTANCES],
-            data: [EMPTY_SECURITY_INSTANCE; SECURITY_INSTANCES],
-            #[cfg(feature = "bootstrap")]
-            backup: [EMPTY_SECURITY_INSTANCE; SECURITY_INSTANCES],
+            state: SecurityState::new(NO_EXT_REFS, CPolicy),
             installed: false,
         })
     }
@@ -1119,70 +1090,27 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
     if ctx.installed {
         return -1;
     }
-    let Some(slot) = ctx.data.iter().position(|d| d.iid == ANJ_ID_INVALID) else {
-        crate::log_error!("security obj: no room for another instance");
-        return -1;
-    };
     // SAFETY: init pointers are NULL or valid per the init struct's contract.
     let uri = unsafe { cstr(init.server_uri) }.unwrap_or(b"");
-    // SAFETY: `init.iid` is NULL or points to a valid value, per the init struct's
-    // contract; it is only read.
-    let iid = match unsafe { init.iid.as_ref() } {
-        Some(&i) => i,
-        None => (0..ANJ_ID_INVALID)
-            .find(|i| !ctx.data.iter().any(|d| d.iid == *i))
-            .unwrap_or(ANJ_ID_INVALID),
-    };
-    let ssid_ok = if init.bootstrap_server {
-        true
-    } else {
-        init.ssid != 0 && init.ssid != u16::MAX
-    };
-    if uri.is_empty()
-        || uri.len() >= ANJ_SERVER_URI_MAX_SIZE
-        || iid == ANJ_ID_INVALID
-        || !ssid_ok
-        || ctx.data.iter().any(|d| d.iid == iid)
-        || (init.bootstrap_server
-            && ctx
-                .data
-                .iter()
-                .any(|d| d.iid != ANJ_ID_INVALID && d.bootstrap_server))
-        || (!init.bootstrap_server
-            && ctx
-                .data
-                .iter()
-                .any(|d| d.iid != ANJ_ID_INVALID && !d.bootstrap_server && d.ssid == init.ssid))
-    {
-        crate::log_error!("security obj: invalid instance (URI, IID or SSID)");
-        return -1;
-    }
-    #[cfg(not(feature = "security"))]
-    if mode_from_c(init.security_mode) != SecurityMode::NoSec {
-        crate::log_error!("security obj: only NoSec is available without ANJ_WITH_SECURITY");
-        return -1;
-    }
     let mut d = EMPTY_SECURITY_INSTANCE;
-    d.iid = iid;
-    d.uri[..uri.len()].copy_from_slice(uri);
-    d.uri_len = uri.len() as u16;
+    // Too long: left empty, which the core refuses.
+    if uri.len() < ANJ_SERVER_URI_MAX_SIZE {
+        d.uri[..uri.len()].copy_from_slice(uri);
+        d.uri_len = uri.len() as u16;
+    }
     d.bootstrap_server = init.bootstrap_server;
     d.mode = mode_from_c(init.security_mode);
-    d.ssid = if init.bootstrap_server {
-        u16::MAX
-    } else {
-        init.ssid
-    };
+    d.ssid = init.ssid;
     d.hold_off = init.client_hold_off_time;
     #[cfg(feature = "security")]
     {
         #[cfg(feature = "external-crypto-storage")]
         {
-            d.ext = [
+            d.ext = anj_core::objects::security::StoredRefs([
                 external_ref(&init.public_key_or_identity),
                 external_ref(&init.server_public_key),
                 external_ref(&init.secret_key),
-            ];
+            ]);
         }
         let (Some(id_len), Some(key_len)) = (
             copy_credential(&init.public_key_or_identity, &mut d.identity),
@@ -1214,9 +1142,26 @@ pub unsafe extern "C" fn anj_dm_security_obj_add_instance(
             d.cert_usage = usage_from_c(usage);
         }
     }
-    ctx.data[slot] = d;
-    ctx.data.sort_unstable_by_key(|d| d.iid);
-    0
+    // SAFETY: `init.iid` is NULL or points to a valid value, per the init struct's
+    // contract; it is only read. NULL: the lowest free IID.
+    let iid = unsafe { init.iid.as_ref() }.copied();
+    match ctx.state.add_instance(d, iid) {
+        Ok(()) => 0,
+        Err(e) => {
+            match e {
+                SecAddError::Full => {
+                    crate::log_error!("security obj: no room for another instance")
+                }
+                SecAddError::Invalid => {
+                    crate::log_error!("security obj: invalid instance (URI, IID or SSID)")
+                }
+                SecAddError::Mode => crate::log_error!(
+                    "security obj: only NoSec is available without ANJ_WITH_SECURITY"
+                ),
+            }
+            -1
+        }
+    }
 }
 
 /// Registers the Security object with the data model.
@@ -1243,8 +1188,15 @@ pub unsafe extern "C" fn anj_dm_security_obj_install(
         ctx.obj.insts = unsafe { core::ptr::addr_of!((*ctx_ptr.as_ptr()).inst) }.cast();
         // As in Anjay Lite: credentials given as bytes go to the external storage now.
         #[cfg(feature = "external-crypto-storage")]
-        if offload_to_storage(anj, ctx) != 0 {
-            return -1;
+        {
+            // SAFETY: `anj` is the initialised client being installed into.
+            let mut store = CryptoStorage(unsafe { crate::ffi::core::crypto_ctx_of(anj) });
+            let before = ctx.state.instances().map(|d| d.ext);
+            let r = ctx.state.offload(&mut store);
+            log_offload(&before, &ctx.state, r);
+            if r.is_err() {
+                return -1;
+            }
         }
     }
     // SAFETY: the object lives inside the caller's context, which outlives the registration;
@@ -1269,53 +1221,21 @@ unsafe extern "C" fn security_res_read(
     // SAFETY: the engine calls this handler only for the Security object it was registered
     // with, with a valid out slot.
     let (ctx, out) = unsafe { (ctx_of::<SecurityObj>(obj), &mut *out) };
-    let Some(d) = ctx.data.iter().find(|d| d.iid == iid) else {
-        return ERR_NOT_FOUND;
-    };
-    let v = match rid {
-        // The URI is read as a NUL-terminated string: `uri` always has a NUL after it.
-        security_rid::SERVER_URI => {
-            out.bytes_or_string = anj_bytes_or_string_value_t {
-                data: d.uri.as_ptr().cast(),
-                offset: 0,
-                chunk_length: d.uri_len as usize,
-                full_length_hint: d.uri_len as usize,
-            };
-            return 0;
+    // The URI is handed over as the bytes it was given (NUL-terminated in its buffer).
+    if rid == security::rid::SERVER_URI {
+        let Some(d) = ctx.state.instance(iid) else {
+            return ERR_NOT_FOUND;
+        };
+        put(out, &Value::Bytes(&d.uri[..d.uri_len as usize]));
+        return 0;
+    }
+    match ctx.state.read_resource(iid, rid) {
+        Ok(v) => {
+            put(out, &v);
+            0
         }
-        security_rid::BOOTSTRAP_SERVER => Value::Bool(d.bootstrap_server),
-        security_rid::SECURITY_MODE => Value::Int(d.mode as i64),
-        #[cfg(feature = "security")]
-        security_rid::PUBLIC_KEY_OR_IDENTITY => {
-            Value::Bytes(&d.identity[..d.identity_len as usize])
-        }
-        #[cfg(feature = "security")]
-        security_rid::SECRET_KEY => Value::Bytes(&d.secret[..d.secret_len as usize]),
-        #[cfg(feature = "security")]
-        security_rid::SERVER_PUBLIC_KEY => Value::Bytes(&d.server_key[..d.server_key_len as usize]),
-        #[cfg(feature = "security")]
-        security_rid::SNI => {
-            let len = d.sni.iter().position(|&b| b == 0).unwrap_or(0);
-            out.bytes_or_string = anj_bytes_or_string_value_t {
-                data: d.sni.as_ptr().cast(),
-                offset: 0,
-                chunk_length: len,
-                full_length_hint: len,
-            };
-            return 0;
-        }
-        #[cfg(feature = "certificates")]
-        security_rid::CERTIFICATE_USAGE => Value::Int(d.cert_usage as i64),
-        #[cfg(not(feature = "security"))]
-        security_rid::PUBLIC_KEY_OR_IDENTITY
-        | security_rid::SECRET_KEY
-        | security_rid::SERVER_PUBLIC_KEY => Value::Bytes(&[]),
-        security_rid::SSID => Value::Int(d.ssid.into()),
-        security_rid::CLIENT_HOLD_OFF_TIME => Value::Int(d.hold_off.into()),
-        _ => return ERR_NOT_FOUND,
-    };
-    put(out, &v);
-    0
+        Err(e) => err_code(e),
+    }
 }
 
 /// The SNI (/0/x/14) of instance `iid` when `obj` is the built-in Security object and
@@ -1323,15 +1243,10 @@ unsafe extern "C" fn security_res_read(
 /// NULL.
 #[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
 pub(crate) fn builtin_security_sni(obj: *const anj_dm_obj_t, iid: anj_iid_t) -> *const c_char {
-    // SAFETY: `obj` is a registered object (valid while registered); only its handler
-    // table pointer is compared before it is taken for a SecurityObj.
-    if obj.is_null() || !core::ptr::eq(unsafe { (*obj).handlers }, &SECURITY_HANDLERS) {
-        return core::ptr::null();
-    }
-    // SAFETY: only the built-in Security object uses SECURITY_HANDLERS, and its
-    // `anj_dm_obj_t` is the first field of a SecurityObj; read-only use.
-    let ctx = unsafe { &*(obj as *const SecurityObj) };
-    match ctx.data.iter().find(|d| d.iid == iid) {
+    // SAFETY: `obj` is a registered object (valid while registered); the built-in
+    // object's context is only read, while the client is in none of its handlers.
+    let ctx = unsafe { SecurityObj::of_registered(obj).map(|c| &*c) };
+    match ctx.and_then(|c| c.state.instance(iid)) {
         Some(d) if d.sni[0] != 0 => d.sni.as_ptr().cast(),
         _ => core::ptr::null(),
     }
@@ -1349,9 +1264,6 @@ unsafe extern "C" fn security_res_write(
     // SAFETY: the engine calls this handler only for the Security object it was registered
     // with (the first field of its context), and `value` is valid during the call.
     let (ctx, value) = unsafe { (ctx_of::<SecurityObj>(obj), &*value) };
-    let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
-        return ERR_NOT_FOUND;
-    };
     let Some(t) = SECURITY_RES
         .0
         .iter()
@@ -1360,23 +1272,35 @@ unsafe extern "C" fn security_res_write(
     else {
         return ERR_NOT_FOUND;
     };
-    match security_write(d, rid, &value_from_write(t, value)) {
-        Some(()) => 0,
-        None => ERR_BAD_REQUEST,
+    match ctx
+        .state
+        .write_resource(iid, rid, &security_write_value(t, value))
+    {
+        Ok(()) => 0,
+        Err(e) => err_code(e),
     }
 }
 
-/// Applies one write to a Security instance (the core's
-/// [`anj_core::objects::security::SecurityInstance::write`]); `None` for a value out of
-/// range. Bytes written to a credential replace its reference into the external storage.
+/// Runs one of the core object's instance or transaction operations for a handler, and
+/// keeps the C instance table in step.
+///
+/// # Safety
+/// As for the handlers: `obj` is the built-in Security object the engine calls them for.
 #[cfg(feature = "bootstrap")]
-fn security_write(d: &mut SecurityInstance, rid: u16, v: &Value<'_>) -> Option<()> {
-    d.write(rid, v)?;
-    #[cfg(feature = "external-crypto-storage")]
-    if let Some(i) = ext_index(rid) {
-        d.ext[i] = core::ptr::null();
+unsafe fn security_op(
+    obj: *const anj_dm_obj_t,
+    op: impl FnOnce(&mut SecurityState) -> anj_core::dm::DmResult<()>,
+) -> c_int {
+    // SAFETY: guaranteed by the caller (the engine calls the handlers only for the
+    // Security object they were registered with, the first field of its context,
+    // registered through a `*mut`).
+    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
+    let r = op(&mut ctx.state);
+    ctx.sync();
+    match r {
+        Ok(()) => 0,
+        Err(e) => err_code(e),
     }
-    Some(())
 }
 
 #[cfg(feature = "bootstrap")]
@@ -1385,19 +1309,8 @@ unsafe extern "C" fn security_inst_create(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: the engine calls this handler only for the Security object it was registered
-    // with (the first field of its context, registered through a `*mut`).
-    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
-    if iid == ANJ_ID_INVALID || ctx.data.iter().any(|d| d.iid == iid) {
-        return ERR_BAD_REQUEST;
-    }
-    let Some(slot) = ctx.data.iter_mut().find(|d| d.iid == ANJ_ID_INVALID) else {
-        return ERR_INTERNAL;
-    };
-    *slot = EMPTY_SECURITY_INSTANCE;
-    slot.iid = iid;
-    ctx.sync();
-    0
+    // SAFETY: called by the engine for the object it was registered with.
+    unsafe { security_op(obj, |s| s.create_instance(iid)) }
 }
 
 #[cfg(feature = "bootstrap")]
@@ -1406,15 +1319,8 @@ unsafe extern "C" fn security_inst_delete(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: the engine calls this handler only for the Security object it was registered
-    // with (the first field of its context, registered through a `*mut`).
-    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
-    let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
-        return ERR_NOT_FOUND;
-    };
-    *d = EMPTY_SECURITY_INSTANCE;
-    ctx.sync();
-    0
+    // SAFETY: called by the engine for the object it was registered with.
+    unsafe { security_op(obj, |s| s.delete_instance(iid)) }
 }
 
 #[cfg(feature = "bootstrap")]
@@ -1423,15 +1329,8 @@ unsafe extern "C" fn security_inst_reset(
     obj: *const anj_dm_obj_t,
     iid: anj_iid_t,
 ) -> c_int {
-    // SAFETY: the engine calls this handler only for the Security object it was registered
-    // with (the first field of its context, registered through a `*mut`).
-    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
-    let Some(d) = ctx.data.iter_mut().find(|d| d.iid == iid) else {
-        return ERR_NOT_FOUND;
-    };
-    *d = EMPTY_SECURITY_INSTANCE;
-    d.iid = iid;
-    0
+    // SAFETY: called by the engine for the object it was registered with.
+    unsafe { security_op(obj, |s| s.reset_instance(iid)) }
 }
 
 #[cfg(feature = "bootstrap")]
@@ -1439,11 +1338,8 @@ unsafe extern "C" fn security_transaction_begin(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
 ) -> c_int {
-    // SAFETY: the engine calls this handler only for the Security object it was registered
-    // with (the first field of its context, registered through a `*mut`).
-    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
-    ctx.backup = ctx.data;
-    0
+    // SAFETY: called by the engine for the object it was registered with.
+    unsafe { security_op(obj, |s| s.transaction_begin()) }
 }
 
 #[cfg(feature = "bootstrap")]
@@ -1451,17 +1347,18 @@ unsafe extern "C" fn security_transaction_validate(
     _anj: *mut anj_t,
     obj: *const anj_dm_obj_t,
 ) -> c_int {
-    // SAFETY: the engine calls this handler only for the Security object it was registered
-    // with (the first field of its context, registered through a `*mut`).
-    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
-    if ctx.valid() {
-        0
-    } else {
-        crate::log_error!(
-            "security obj: an instance is not valid (a Security Mode this build has, \
-             a unique SSID, a usable URI)"
-        );
-        ERR_BAD_REQUEST
+    // SAFETY: called by the engine for the object it was registered with.
+    unsafe {
+        security_op(obj, |s| {
+            let r = s.transaction_validate();
+            if r.is_err() {
+                crate::log_error!(
+                    "security obj: an instance is not valid (a Security Mode this build has, \
+                     a unique SSID, a usable URI)"
+                );
+            }
+            r
+        })
     }
 }
 
@@ -1471,13 +1368,14 @@ unsafe extern "C" fn security_transaction_end(
     obj: *const anj_dm_obj_t,
     result: anj_dm_transaction_result_t,
 ) {
-    // SAFETY: the engine calls this handler only for the Security object it was registered
-    // with (the first field of its context, registered through a `*mut`).
-    let ctx = unsafe { ctx_of::<SecurityObj>(obj) };
-    if result != anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS {
-        ctx.data = ctx.backup;
-        ctx.sync();
-    }
+    let success = result == anj_dm_transaction_result_t::ANJ_DM_TRANSACTION_SUCCESS;
+    // SAFETY: called by the engine for the object it was registered with.
+    unsafe {
+        security_op(obj, |s| {
+            s.transaction_end(success);
+            Ok(())
+        })
+    };
 }
 
 /* ----------------------------------- Device /3 ----------------------------------- */
@@ -1704,6 +1602,7 @@ mod tests {
     fn the_c_tables_match_the_core_objects() {
         same_as_core(&SERVER_RES.0, &anj_core::objects::server::RESOURCES);
         same_as_core(&DEVICE_RES.0, &device::RESOURCES);
+        same_as_core(&SECURITY_RES.0, &security::RESOURCES);
         // SAFETY: `anj_dm_server_obj_init` writes the whole context it is given.
         let server = unsafe {
             let mut s = core::mem::MaybeUninit::<ServerObj>::uninit();

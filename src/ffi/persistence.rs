@@ -393,11 +393,12 @@ mod security {
         ) -> Result<Self, PersistError> {
             let mut refs = Self::EMPTY;
             for (i, r) in refs.0.iter_mut().enumerate() {
-                let identity = d.ext[i];
-                if identity.is_null() {
+                let Some(identity) = d.ext.0[i] else {
                     continue;
-                }
-                let ext = crate::ffi::crypto::anj_crypto_security_info_external_t { identity };
+                };
+                let ext = crate::ffi::crypto::anj_crypto_security_info_external_t {
+                    identity: identity.as_ptr(),
+                };
                 let mut len = 0usize;
                 // SAFETY: the integrator's hook, with a buffer of the documented size.
                 let res = unsafe {
@@ -462,14 +463,15 @@ mod security {
                         &mut ext,
                     )
                 };
-                if res != 0 || ext.identity.is_null() {
+                let identity = core::ptr::NonNull::new(ext.identity.cast_mut());
+                if res != 0 || identity.is_none() {
                     crate::log_error!(
                         "security obj: the crypto storage could not resolve a reference of /0/{}",
                         d.iid
                     );
                     return Err(PersistError);
                 }
-                d.ext[i] = ext.identity;
+                d.ext.0[i] = identity;
             }
             Ok(())
         }

@@ -90,23 +90,166 @@ unsafe fn bytes_of<'a>(info: &anj_crypto_security_info_t) -> Option<&'a [u8]> {
     Some(unsafe { core::slice::from_raw_parts(b.data.cast::<u8>(), b.data_size) })
 }
 
-/// The PSK for a connection to Security instance `security_iid`: from the registered
-/// handler when there is one (given as buffers), else from the Security object.
-/// The bytes are borrowed for as long as `registry` is: the object's, or the handler's
-/// buffers, which stay valid at least until the connection is made.
+/// The C side's part of the choice of credentials: whether the PSK of Security instance
+/// `iid` comes from elsewhere than the object's in-memory identity and key (a registered
+/// `get_psk_info` handler, or the built-in Security object keeps them in the external
+/// crypto storage). `anj_core::link::account_credentials` then asks for them as
+/// `Credentials::Stored`, which [`with_stored_credentials`] resolves.
 ///
 /// # Safety
-/// `anj` is NULL or points to an `anj_t`; the handler is given it.
-pub(crate) unsafe fn connection_psk<'r>(
+/// `anj` is NULL or points to an `anj_t`.
+pub(crate) unsafe fn owner_resolves_psk(
     anj: *mut anj_t,
-    registry: &'r crate::dm::Registry,
+    registry: &crate::dm::Registry,
+    iid: u16,
+) -> bool {
+    // SAFETY: guaranteed by the caller.
+    if unsafe { psk_handler(anj) }.is_some() {
+        return true;
+    }
+    #[cfg(feature = "external-crypto-storage")]
+    if let Some(obj) = registry.find(0) {
+        use crate::dm::builtin::security_rid;
+        let external =
+            |rid| crate::ffi::objects::builtin_security_external(obj.ptr(), iid, rid).is_some();
+        return external(security_rid::PUBLIC_KEY_OR_IDENTITY)
+            || external(security_rid::SECRET_KEY);
+    }
+    let _ = (registry, iid);
+    false
+}
+
+/// `Credentials::Stored` resolved by the C side: what the transport is given.
+pub(crate) enum Resolved<'a> {
+    /// A PSK in memory (a handler's buffers, or the Security object's bytes): put into
+    /// the connection's configuration in place of its PSK identity and key.
+    Psk { identity: &'a [u8], key: &'a [u8] },
+    /// Credentials in their C form (RPK, X.509 with the trust store, PSK references of
+    /// the external crypto storage): they replace the configuration's security info.
+    #[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
+    Security(crate::ffi::net::anj_net_security_info_t),
+}
+
+/// Resolves `Credentials::Stored { mode, security_iid, bootstrap }` for a connection
+/// of `anj` and calls `f` with them (they point into the Security object or the
+/// handler's buffers: valid during the call; the transport copies what it keeps):
+/// - RPK mode: /0/x/3, /0/x/4, /0/x/5 of the instance (with `ANJ_WITH_RPK` only;
+///   refused without, as the MbedTLS backend cannot negotiate raw public keys);
+/// - Certificate mode (with certificates): the `get_cert_info` handler's or the
+///   instance's certificates, with the configured trust store;
+/// - otherwise a PSK: the external crypto storage's references when the built-in object
+///   keeps the instance's PSK there (PSK mode), else the `get_psk_info` handler's, else
+///   the instance's own (PSK mode, non-empty).
+///
+/// Without credentials it logs why and fails (`f` is not called).
+///
+/// # Safety
+/// `anj` is NULL or points to an initialised `anj_t` (handlers are given it).
+pub(crate) unsafe fn with_stored_credentials(
+    anj: *mut anj_t,
+    mode: anj_core::link::SecurityMode,
     security_iid: u16,
     bootstrap: bool,
-) -> Option<crate::client::link::Psk<'r>> {
-    // SAFETY: guaranteed by the caller.
-    let Some(handler) = (unsafe { psk_handler(anj) }) else {
-        return crate::client::register::security_psk(anj, registry, security_iid);
+    f: impl FnOnce(Resolved<'_>) -> crate::client::link::NetStatus,
+) -> crate::client::link::NetStatus {
+    use crate::client::link::NetStatus;
+    let connect = |registry: &crate::dm::Registry| {
+        // SAFETY: `anj` per this function's contract.
+        match unsafe { resolve(anj, registry, mode, security_iid, bootstrap) } {
+            Some(resolved) => f(resolved),
+            None => NetStatus::Failed(-1),
+        }
     };
+    // SAFETY: guaranteed by the caller; the shared object table is read (allowed inside
+    // a step: the objects cannot change meanwhile).
+    let r = unsafe { crate::ffi::core::with_registry(anj, connect) };
+    r.unwrap_or(NetStatus::Failed(-1))
+}
+
+/// [`with_stored_credentials`] over the objects of `registry`.
+///
+/// # Safety
+/// As for [`with_stored_credentials`].
+unsafe fn resolve<'r>(
+    anj: *mut anj_t,
+    registry: &'r crate::dm::Registry,
+    mode: anj_core::link::SecurityMode,
+    iid: u16,
+    bootstrap: bool,
+) -> Option<Resolved<'r>> {
+    #[cfg(any(feature = "certificates", feature = "external-crypto-storage"))]
+    use crate::ffi::net::{
+        anj_net_security_info_data_t, anj_net_security_info_t, anj_net_security_mode_t::*,
+    };
+    use anj_core::link::SecurityMode;
+    let _ = bootstrap;
+    match mode {
+        #[cfg(feature = "rpk")]
+        SecurityMode::Rpk => {
+            return security_rpk(anj, registry, iid).map(|rpk| {
+                Resolved::Security(anj_net_security_info_t {
+                    mode: ANJ_NET_SECURITY_RPK,
+                    data: anj_net_security_info_data_t { rpk },
+                })
+            });
+        }
+        #[cfg(not(feature = "rpk"))]
+        SecurityMode::Rpk => {
+            crate::log_error!(
+                "Security Mode 1 (RPK, RFC 7250 raw public keys) needs ANJ_WITH_RPK: \
+                 the MbedTLS DTLS backend cannot negotiate raw public keys"
+            );
+            return None;
+        }
+        #[cfg(feature = "certificates")]
+        SecurityMode::Certificate => {
+            // SAFETY: `anj` per this function's contract.
+            return match unsafe { connection_cert(anj, registry, iid, bootstrap) } {
+                Some(cert) => Some(Resolved::Security(anj_net_security_info_t {
+                    mode: ANJ_NET_SECURITY_CERTIFICATE,
+                    data: anj_net_security_info_data_t { cert },
+                })),
+                None => {
+                    crate::log_error!("coaps:// in Certificate mode needs credentials");
+                    None
+                }
+            };
+        }
+        _ => {}
+    }
+    // A PSK the built-in Security object moved to the external storage.
+    #[cfg(feature = "external-crypto-storage")]
+    if security_mode(anj, registry, iid) == Some(0) {
+        if let Some(psk) = external_psk(anj, registry, iid) {
+            return Some(Resolved::Security(anj_net_security_info_t {
+                mode: ANJ_NET_SECURITY_PSK,
+                data: anj_net_security_info_data_t { psk },
+            }));
+        }
+    }
+    // SAFETY: `anj` per this function's contract.
+    let psk = match unsafe { psk_handler(anj) } {
+        // SAFETY: the application's handler, given the client it was registered for.
+        Some(handler) => unsafe { handler_psk(anj, handler, bootstrap) },
+        None => security_psk(anj, registry, iid),
+    };
+    let Some((identity, key)) = psk else {
+        crate::log_error!("{}", anj_core::link::NO_CREDENTIALS);
+        return None;
+    };
+    Some(Resolved::Psk { identity, key })
+}
+
+/// The PSK the registered handler gives, as buffers (valid at least until the
+/// connection is made: the transport copies them when it creates its context).
+///
+/// # Safety
+/// `anj` is the initialised client `handler` was registered for.
+unsafe fn handler_psk<'a>(
+    anj: *mut anj_t,
+    handler: unsafe extern "C" fn(*const anj_t, bool, *mut anj_net_psk_info_t) -> c_int,
+    bootstrap: bool,
+) -> Option<(&'a [u8], &'a [u8])> {
     // SAFETY: all-zero is a valid anj_net_psk_info_t (EMPTY sources, NULL SNI).
     let mut info: anj_net_psk_info_t = unsafe { core::mem::zeroed() };
     // SAFETY: the application's handler, called with a valid client and out slot.
@@ -114,10 +257,8 @@ pub(crate) unsafe fn connection_psk<'r>(
         crate::log_error!("security: the PSK credential handler failed");
         return None;
     }
-    // SAFETY: the handler's buffers stay valid at least until the connection is made
-    // (the transport copies them when it creates its context).
-    let (identity, key) = unsafe { (bytes_of(&info.identity)?, bytes_of(&info.key)?) };
-    Some(crate::client::link::Psk { identity, key })
+    // SAFETY: the handler's buffers stay valid at least until the connection is made.
+    unsafe { Some((bytes_of(&info.identity)?, bytes_of(&info.key)?)) }
 }
 
 fn buffer(tag: anj_crypto_security_tag_t, b: &[u8]) -> anj_crypto_security_info_t {
@@ -203,7 +344,9 @@ unsafe fn write_psk(
     bootstrap_credentials: bool,
     out_psk_info: *mut anj_net_psk_info_t,
 ) -> c_int {
-    let Some(psk) = crate::client::register::find_psk(anj, registry, bootstrap_credentials) else {
+    let Some((identity, key)) =
+        find_psk(anj, registry, bootstrap_credentials)
+    else {
         crate::log_error!("security: no PSK credentials in the Security object");
         return -1;
     };
@@ -212,11 +355,11 @@ unsafe fn write_psk(
         out_psk_info.write(anj_net_psk_info_t {
             key: buffer(
                 anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_KEY,
-                psk.key,
+                key,
             ),
             identity: buffer(
                 anj_crypto_security_tag_t::ANJ_CRYPTO_SECURITY_TAG_PSK_IDENTITY,
-                psk.identity,
+                identity,
             ),
             sni: core::ptr::null(),
         })
@@ -333,7 +476,7 @@ pub(crate) fn security_rpk(
 /// trust store is always the configured one.
 ///
 /// # Safety
-/// As for [`connection_psk`].
+/// `anj` is NULL or points to an `anj_t`; the handler is given it.
 #[cfg(feature = "certificates")]
 pub(crate) unsafe fn connection_cert(
     anj: *mut anj_t,
@@ -459,3 +602,58 @@ pub(crate) fn external_psk(
         sni: crate::ffi::objects::builtin_security_sni(obj, iid),
     })
 }
+
+
+/// The integer at `ids` of the registry's objects, through the C adapter.
+#[cfg(any(feature = "security", feature = "external-crypto-storage"))]
+fn read_int(anj: *mut anj_t, reg: &crate::dm::Registry, ids: &[u16]) -> Option<i64> {
+    match crate::dm::read_resource(anj, reg, &crate::io::value::Path::new(ids)) {
+        Ok(crate::io::value::Value::Int(i)) => Some(i),
+        Ok(crate::io::value::Value::Uint(u)) => i64::try_from(u).ok(),
+        _ => None,
+    }
+}
+
+/// The Security Mode (/0/x/2) of Security instance `iid`.
+#[cfg(feature = "external-crypto-storage")]
+pub(crate) fn security_mode(anj: *mut anj_t, reg: &crate::dm::Registry, iid: u16) -> Option<i64> {
+    read_int(anj, reg, &[0, iid, crate::dm::builtin::security_rid::SECURITY_MODE])
+}
+
+/// The PSK identity and key of Security instance `iid`: `Some` only in PSK mode
+/// (/0/x/2 = 0) with a non-empty identity (/0/x/3) and key (/0/x/5).
+/// The bytes point into the object: they are borrowed for as long as `reg` is (no object
+/// can be removed meanwhile).
+#[cfg(feature = "security")]
+pub(crate) fn security_psk(anj: *mut anj_t, reg: &crate::dm::Registry, iid: u16) -> Option<(&[u8], &[u8])> {
+    if read_int(anj, reg, &[0, iid, crate::dm::builtin::security_rid::SECURITY_MODE]) != Some(0) {
+        return None;
+    }
+    let bytes = |rid| match crate::dm::read_resource(anj, reg, &crate::io::value::Path::new(&[0, iid, rid])) {
+        Ok(crate::io::value::Value::Bytes(b)) if !b.is_empty() => Some(b),
+        _ => None,
+    };
+    Some((
+        bytes(crate::dm::builtin::security_rid::PUBLIC_KEY_OR_IDENTITY)?,
+        bytes(crate::dm::builtin::security_rid::SECRET_KEY)?,
+    ))
+}
+
+/// The PSK identity and key of the first Security instance that is (`bootstrap`) or is
+/// not a Bootstrap-Server account and has them.
+#[cfg(feature = "security")]
+pub(crate) fn find_psk(anj: *mut anj_t, reg: &crate::dm::Registry, bootstrap: bool) -> Option<(&[u8], &[u8])> {
+    let sec = reg.find(0)?;
+    sec.instances().iter().find_map(|sinst| {
+        let bs = crate::dm::read_resource(
+            anj,
+            reg,
+            &crate::io::value::Path::new(&[0, sinst.iid, crate::dm::builtin::security_rid::BOOTSTRAP_SERVER]),
+        );
+        if matches!(bs, Ok(crate::io::value::Value::Bool(true))) != bootstrap {
+            return None;
+        }
+        security_psk(anj, reg, sinst.iid)
+    })
+}
+

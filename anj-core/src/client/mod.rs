@@ -58,6 +58,12 @@ pub trait Host {
     /// client registers with what it wrote next (the C face moves credentials to the
     /// external crypto storage here).
     fn bootstrap_finished(&mut self) {}
+    /// Whether the host gives the PSK of Security instance `security_iid` itself (a
+    /// credential handler, a key store): the client then connects with
+    /// [`crate::link::Credentials::Stored`] instead of the object's bytes.
+    fn provides_psk(&mut self, _security_iid: u16) -> bool {
+        false
+    }
     /// The LwM2M Send queue and the source of its records (`None`: nothing is sent).
     #[cfg(feature = "lwm2m-send")]
     fn send(&self) -> Option<(&crate::send::SendQueue, &dyn crate::send::SendSource)> {

@@ -33,7 +33,7 @@ mod tests;
 
 use crate::coap::{opt, Block, Code, Message, MessageWriter, MsgType};
 use crate::exchange::{Match, Outcome, Pending, TxParams};
-use crate::link::{Link, NetStatus, Recv};
+use crate::link::{Credentials, Link, NetStatus, Recv};
 use crate::time::{after, Duration, Instant};
 
 pub use uri::{Scheme, Uri, UriError};
@@ -432,7 +432,7 @@ impl Downloader {
             self.fail(Error::Internal);
             return;
         };
-        match link.connect(uri.scheme.name(), host, port) {
+        match link.connect(uri.scheme.name(), host, port, &Credentials::NoSec) {
             NetStatus::InProgress => {}
             NetStatus::Failed(code) => {
                 dl_log!(L_ERROR, "cannot connect ({})", code);

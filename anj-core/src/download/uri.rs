@@ -15,7 +15,7 @@ pub enum Scheme {
 }
 
 impl Scheme {
-    /// The scheme name as `client::link::Link::connect` takes it.
+    /// The scheme name as `link::Link::connect` takes it.
     pub fn name(self) -> &'static str {
         match self {
             Scheme::Coap => "coap",

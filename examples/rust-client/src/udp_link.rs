@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::ErrorKind;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 
-use anj_core::link::{Link, NetStatus, Recv};
+use anj_core::link::{Credentials, Link, NetStatus, Recv};
 
 /// The error code of a failure without an OS error number.
 const EOTHER: i32 = -1;
@@ -75,7 +75,13 @@ impl UdpLink {
 }
 
 impl Link for UdpLink {
-    fn connect(&mut self, scheme: &str, host: &str, port: &str) -> NetStatus {
+    fn connect(
+        &mut self,
+        scheme: &str,
+        host: &str,
+        port: &str,
+        _credentials: &Credentials<'_>,
+    ) -> NetStatus {
         if !scheme.eq_ignore_ascii_case("coap") {
             eprintln!("udp link: {scheme}:// is not supported (NoSec only)");
             return NetStatus::Failed(EOTHER);
@@ -173,7 +179,10 @@ mod tests {
         let port = peer.local_addr().unwrap().port().to_string();
         let mut link = UdpLink::new();
         assert!(!link.is_connected());
-        assert_eq!(link.connect("coap", "127.0.0.1", &port), NetStatus::Done);
+        assert_eq!(
+            link.connect("coap", "127.0.0.1", &port, &Credentials::NoSec),
+            NetStatus::Done
+        );
         assert!(link.is_connected());
         let mut buf = [0u8; 16];
         // Nothing yet, without blocking.
@@ -206,17 +215,17 @@ mod tests {
     fn refuses_coaps_and_bad_addresses() {
         let mut link = UdpLink::new();
         assert_eq!(
-            link.connect("coaps", "127.0.0.1", "5684"),
+            link.connect("coaps", "127.0.0.1", "5684", &Credentials::NoSec),
             NetStatus::Failed(EOTHER)
         );
         assert!(matches!(
-            link.connect("coap", "127.0.0.1", "99999"),
+            link.connect("coap", "127.0.0.1", "99999", &Credentials::NoSec),
             NetStatus::Failed(_)
         ));
         assert!(!link.is_connected());
         // An IPv6 literal as a URI writes it (loopback may lack IPv6: either outcome,
         // but never a panic, and connected only on success).
-        let r = link.connect("coap", "[::1]", "5683");
+        let r = link.connect("coap", "[::1]", "5683", &Credentials::NoSec);
         assert_eq!(r == NetStatus::Done, link.is_connected());
     }
 
