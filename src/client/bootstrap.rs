@@ -16,11 +16,11 @@
 
 use super::link::{Link, NetStatus};
 use super::requests::{self, Ctx};
+use super::CHost;
 use super::{anj_conn_status_t::*, AfterDeregister, Client, Request, State};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 use crate::dm::builtin::security_rid;
 use crate::dm::{self, DmError, DmResult, Objects, Target, TxnSet};
-use super::CHost;
 use crate::io::format::{self, Format};
 use crate::io::link_format::LinkWriter;
 use crate::io::value::{Path, Value};
@@ -95,7 +95,12 @@ impl Client {
     }
 
     /// Applies a requested Bootstrap: de-register first when registered.
-    pub(super) fn apply_bootstrap_flag(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    pub(super) fn apply_bootstrap_flag(
+        &mut self,
+        now: Instant,
+        link: &mut dyn Link,
+        env: &mut dyn CHost,
+    ) {
         if !core::mem::take(&mut self.flags.bootstrap) || self.bootstrapping() {
             return;
         }
@@ -148,13 +153,7 @@ impl Client {
             (None, Some(iid)) => {
                 super::register::with_security_uri(env, iid, |env, scheme, host, port| {
                     // The Bootstrap-Server account's own credentials, in its own mode.
-                    super::register::connect_secured(
-                        env,
-                        iid,
-                        true,
-                        link,
-                        (scheme, host, port),
-                    )
+                    super::register::connect_secured(env, iid, true, link, (scheme, host, port))
                 })
             }
         };
@@ -443,7 +442,8 @@ fn discover(
         if ids.first().is_some_and(|&o| o != oid) {
             continue;
         }
-        lw.object(oid, dm::object(objs, oid)?.version()).map_err(e)?;
+        lw.object(oid, dm::object(objs, oid)?.version())
+            .map_err(e)?;
         let mut i = 0;
         while let Some(iid) = dm::instance_at(objs, oid, i) {
             i += 1;
@@ -493,12 +493,7 @@ fn write(req: &Message<'_>, path: &Path, ctx: &mut Ctx<'_>, s: &mut Session) -> 
         .content_format()
         .and_then(Format::from_content_format)
         .ok_or(DmError::UNSUPPORTED_FORMAT)?;
-    requests::Apply::bootstrap(obj, *path).bootstrap_all(
-        ctx.objs,
-        &mut s.txn,
-        fmt,
-        req.payload(),
-    )
+    requests::Apply::bootstrap(obj, *path).bootstrap_all(ctx.objs, &mut s.txn, fmt, req.payload())
 }
 
 /// The object a Bootstrap-Write of `path` writes to, joined to the session's

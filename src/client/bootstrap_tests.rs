@@ -285,7 +285,8 @@ impl Rig {
         // the link is a separate field of the rig.
         unsafe {
             crate::ffi::core::apply_pending(anj);
-            (*anj).inner.client.step(now, &mut self.link, anj);
+            let link = &mut self.link;
+            crate::ffi::core::with_client_host(anj, |c, h| c.step(now, link, h));
         }
     }
 
@@ -390,7 +391,8 @@ impl Rig {
 
     fn read(&mut self, p: &[u16]) -> Option<Value<'_>> {
         let anj = self.anj_ptr();
-        let reg = &self.client().registry;
+        // SAFETY (test): no reference into the client is live.
+        let reg = unsafe { &(*anj).inner.registry };
         match crate::dm::read_resource(anj, reg, &Path::new(p)) {
             Ok(Value::String(s)) => Some(Value::String(String::from(s).leak())),
             Ok(Value::Bytes(b)) => Some(Value::Bytes(b.to_vec().leak())),
@@ -400,8 +402,8 @@ impl Rig {
     }
 
     fn instances(&mut self, oid: u16) -> Vec<u16> {
-        self.client()
-            .registry
+        // SAFETY (test): no reference into the client is live.
+        unsafe { &(*self.anj_ptr()).inner.registry }
             .find(oid)
             .map(|o| o.instances().iter().map(|i| i.iid).collect())
             .unwrap_or_default()
@@ -799,7 +801,11 @@ fn client_hold_off_time_delays_the_bootstrap_request() {
     assert_eq!(rig.status(), ANJ_CONN_STATUS_BOOTSTRAPPING);
     let now = rig.now;
     assert_eq!(
-        rig.client().next_step_at(now, std::ptr::null_mut()),
+        {
+            let a = rig.anj_ptr();
+            // SAFETY (test): no other reference into the client is live.
+            unsafe { crate::ffi::core::with_client_host(a, |c, h| c.next_step_at(now, h)) }
+        },
         t0 + 12 * SEC
     );
     assert!(rig.run_until(20 * SEC, |r| !r.link.sent.is_empty()));
@@ -1125,7 +1131,8 @@ fn bootstrap_write_replaces_a_multiple_instance_resource() {
         ResponseType::BadRequest
     );
     assert_eq!(obj.iids(), [0]);
-    rig.client().bs_abort(anj);
+    // SAFETY (test): no other reference into the client is live.
+    unsafe { crate::ffi::core::with_client_host(anj, |c, h| c.bs_abort(h)) };
 }
 
 /// Sends `payload` to `uri` as a block-wise Bootstrap-Write (PUT) in blocks of

@@ -649,13 +649,7 @@ impl Client {
             st
         } else {
             match acc.with_uri(env, |env, scheme, host, port| {
-                register::connect_secured(
-                    env,
-                    acc.security_iid,
-                    false,
-                    link,
-                    (scheme, host, port),
-                )
+                register::connect_secured(env, acc.security_iid, false, link, (scheme, host, port))
             }) {
                 Ok(st) => st,
                 Err(why) => {
@@ -699,7 +693,13 @@ impl Client {
         );
     }
 
-    fn send_request(&mut self, now: Instant, link: &mut dyn Link, req: Request, env: &mut dyn CHost) {
+    fn send_request(
+        &mut self,
+        now: Instant,
+        link: &mut dyn Link,
+        req: Request,
+        env: &mut dyn CHost,
+    ) {
         self.reg_block = block::Block1Tx::START;
         self.send_request_block(now, link, req, env);
     }
@@ -848,7 +848,13 @@ impl Client {
     }
 
     /// Our request failed (timeout, error response, send failure).
-    fn fail_request(&mut self, now: Instant, link: &mut dyn Link, req: Request, env: &mut dyn CHost) {
+    fn fail_request(
+        &mut self,
+        now: Instant,
+        link: &mut dyn Link,
+        req: Request,
+        env: &mut dyn CHost,
+    ) {
         match req {
             Request::Register => self.registration_failed(now, link, env),
             #[cfg(feature = "bootstrap")]
@@ -1024,7 +1030,13 @@ impl Client {
         }
     }
 
-    fn handle_datagram(&mut self, now: Instant, link: &mut dyn Link, len: usize, env: &mut dyn CHost) {
+    fn handle_datagram(
+        &mut self,
+        now: Instant,
+        link: &mut dyn Link,
+        len: usize,
+        env: &mut dyn CHost,
+    ) {
         let len = len.min(self.in_buf.len());
         let msg = match Message::parse(&self.in_buf[..len]) {
             Ok(m) => m,

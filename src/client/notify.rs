@@ -12,11 +12,11 @@
     allow(unused_imports)
 )]
 
+use super::CHost;
 use super::{Client, Link, State};
 use crate::coap::{opt, Code, MessageWriter, MsgType};
 use crate::dm::{self, DmError, DmResult, Objects};
 use crate::exchange::{Match, Outcome, Pending};
-use super::CHost;
 use crate::io::format::Format;
 use crate::io::value::{Encoder, Path};
 use crate::time::{Instant, NEVER};
@@ -237,8 +237,7 @@ impl Client {
             mute_send: flag(objs, 23),
             // 0 = Non-Confirmable, 1 = Confirmable; read with LwM2M 1.2 only (as in
             // Anjay Lite: the resource is a 1.2 one).
-            con: cfg!(feature = "lwm2m12")
-                && dm::read_int(objs, &[1, iid, 26]) == Some(1),
+            con: cfg!(feature = "lwm2m12") && dm::read_int(objs, &[1, iid, 26]) == Some(1),
         };
         self.defaults_stale = false;
     }
@@ -348,7 +347,13 @@ impl Client {
     }
 
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
-    fn transmit_out(&mut self, now: Instant, link: &mut dyn Link, mut out: Out, env: &mut dyn CHost) {
+    fn transmit_out(
+        &mut self,
+        now: Instant,
+        link: &mut dyn Link,
+        mut out: Out,
+        env: &mut dyn CHost,
+    ) {
         let built = match out.kind {
             #[cfg(feature = "observe")]
             OutKind::Notify(head) => {

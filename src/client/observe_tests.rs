@@ -362,11 +362,13 @@ fn a_notification_wakes_the_client_from_queue_mode() {
     let anj = env.rig.anj_ptr();
     let now = env.rig.now;
     // Asleep until the registration needs refreshing (lifetime 60 s).
-    let wake = env.rig.client().next_step_at(now, anj);
+    // SAFETY (test): no other reference into the client is live.
+    let wake = unsafe { crate::ffi::core::with_client_host(anj, |c, h| c.next_step_at(now, h)) };
     assert!(wake > now + 20 * SEC, "{}", wake - now);
     // A change: the client is due now, wakes up and notifies at once.
     env.app_sets(0, 5);
-    let due = env.rig.client().next_step_at(now, anj);
+    // SAFETY (test): no other reference into the client is live.
+    let due = unsafe { crate::ffi::core::with_client_host(anj, |c, h| c.next_step_at(now, h)) };
     assert!(due <= now, "{}", due - now);
     let (n, at) = env.next_sent(SEC).expect("notification after waking up");
     assert_eq!(text_value(&n), "5");

@@ -2,10 +2,10 @@
 //! and the server account they are sent to.
 
 use super::block::Block1Tx;
+use super::Host;
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 use crate::dm::builtin::{anj_communication_retry_res_t, security_rid, server_rid, BINDING_SIZE};
 use crate::dm::{self, Objects};
-use super::Host;
 use crate::io::link_format::LinkWriter;
 use crate::io::value::{Path, Value};
 use crate::io::{decimal_u64, DECIMAL_MAX_LEN};
@@ -52,14 +52,8 @@ pub(super) fn connect_secured(
         return link.connect(scheme, host, port, &super::link::Credentials::NoSec);
     };
     let mut buf = anj_core::link::PskBuf::new();
-    let credentials = anj_core::link::account_credentials(
-        security,
-        iid,
-        bootstrap,
-        scheme,
-        owner_psk,
-        &mut buf,
-    );
+    let credentials =
+        anj_core::link::account_credentials(security, iid, bootstrap, scheme, owner_psk, &mut buf);
     link.connect(scheme, host, port, &credentials)
 }
 
@@ -175,18 +169,21 @@ fn security_uri<'b>(
     iid: u16,
     buf: &'b mut [u8; URI_SIZE],
 ) -> Result<(&'b str, &'b str, &'b str), &'static str> {
-    let n = dm::read_resource_with(objs, &Path::new(&[0, iid, security_rid::SERVER_URI]), |v| {
-        match v {
-            Value::String(u) if u.len() <= buf.len() => {
-                buf[..u.len()].copy_from_slice(u.as_bytes());
-                Some(u.len())
-            }
-            _ => None,
-        }
-    })
-    .ok()
-    .flatten()
-    .ok_or("no Server URI")?;
+    let n =
+        dm::read_resource_with(
+            objs,
+            &Path::new(&[0, iid, security_rid::SERVER_URI]),
+            |v| match v {
+                Value::String(u) if u.len() <= buf.len() => {
+                    buf[..u.len()].copy_from_slice(u.as_bytes());
+                    Some(u.len())
+                }
+                _ => None,
+            },
+        )
+        .ok()
+        .flatten()
+        .ok_or("no Server URI")?;
     let uri = core::str::from_utf8(&buf[..n]).map_err(|_| "malformed Server URI")?;
     split_uri(uri).ok_or("malformed Server URI")
 }

@@ -916,10 +916,7 @@ pub(super) enum Apply {
     },
     /// Create in `obj`: `named` is the instance ID the payload names (65535 if none) and
     /// the one created, once the first entry was seen.
-    Create {
-        obj: u16,
-        named: Option<(u16, u16)>,
-    },
+    Create { obj: u16, named: Option<(u16, u16)> },
     /// Write-Composite: a transaction of each object touched, begun at its first value.
     Composite,
     /// Bootstrap-Write of `path` (an Object, Object Instance or Resource) in `obj`:
@@ -988,7 +985,12 @@ impl Apply {
 
     /// Creates the instance of a Create; `named` is the instance ID the payload gives
     /// (65535: none, the lowest free one is used).
-    fn name_instance(&mut self, objs: &mut dyn Objects, txn: &mut TxnSet, named: u16) -> DmResult<()> {
+    fn name_instance(
+        &mut self,
+        objs: &mut dyn Objects,
+        txn: &mut TxnSet,
+        named: u16,
+    ) -> DmResult<()> {
         if let Apply::Create { obj, named: n } = self {
             let iid =
                 dm::create_instance(objs, txn, *obj, Some(named).filter(|&i| i != ID_INVALID))?;
@@ -1123,16 +1125,11 @@ impl Apply {
 
     /// Completes the operation once every entry was applied; a Create gives the path of
     /// its instance (created now if the payload had no entries).
-    fn end(
-        &mut self,
-        objs: &mut dyn Objects,
-        txn: &mut TxnSet,
-    ) -> DmResult<Option<(u16, u16)>> {
+    fn end(&mut self, objs: &mut dyn Objects, txn: &mut TxnSet) -> DmResult<Option<(u16, u16)>> {
         match *self {
             Apply::Write { path, any, .. } => {
                 // A single value must be there when the target is one.
-                let single =
-                    path.len() == 4 || (path.len() == 3 && !dm::is_multiple(objs, &path));
+                let single = path.len() == 4 || (path.len() == 3 && !dm::is_multiple(objs, &path));
                 if !any && single {
                     return Err(DmError::BAD_REQUEST);
                 }
@@ -1765,7 +1762,9 @@ pub(super) fn read_path(
     enc: &mut crate::io::format::AnyEncoder<'_>,
     skip_missing: bool,
 ) -> DmResult<()> {
-    each_target(objs, p, skip_missing, &mut |objs, t| dm::read_each(objs, t, enc))
+    each_target(objs, p, skip_missing, &mut |objs, t| {
+        dm::read_each(objs, t, enc)
+    })
 }
 
 /// How many values [`read_path`] encodes for each path of `paths` together, when `fmt`

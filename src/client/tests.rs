@@ -247,9 +247,9 @@ impl Rig {
     pub(super) fn step(&mut self) {
         let anj = self.anj_ptr();
         let now = self.now;
+        let link = &mut self.link;
         // SAFETY (test): as in client(); the link is a separate field of the rig.
-        let client = unsafe { &mut (*anj).inner.client };
-        client.step(now, &mut self.link, anj);
+        unsafe { crate::ffi::core::with_client_host(anj, |c, h| c.step(now, link, h)) };
     }
 
     /// Advances simulated time in 100 ms steps until `cond` holds, at most `limit`.
@@ -709,7 +709,8 @@ fn queue_mode_sleeps_after_the_timeout_and_wakes_for_the_update() {
     assert!(
         {
             let a = rig.anj_ptr();
-            rig.client().next_step_at(now, a)
+            // SAFETY (test): no other reference into the client is live.
+            unsafe { crate::ffi::core::with_client_host(a, |c, h| c.next_step_at(now, h)) }
         } > now + 10 * SEC
     );
     assert!(rig.run_until(60 * SEC, |r| !r.link.sent.is_empty()));
@@ -788,7 +789,8 @@ fn execute_update_trigger_and_disable_through_the_server_object() {
     let now = rig.now;
     let wake = {
         let a = rig.anj_ptr();
-        rig.client().next_step_at(now, a)
+        // SAFETY (test): no other reference into the client is live.
+        unsafe { crate::ffi::core::with_client_host(a, |c, h| c.next_step_at(now, h)) }
     };
     assert!(
         (86_399 * SEC..=86_400 * SEC).contains(&(wake - now)),

@@ -223,7 +223,11 @@ impl Resolved {
 }
 
 /// Encodes every readable value under `target` into `enc`: [`ops::read_each`].
-pub fn read_each(objs: &mut dyn Objects, target: &Target, enc: &mut AnyEncoder<'_>) -> DmResult<()> {
+pub fn read_each(
+    objs: &mut dyn Objects,
+    target: &Target,
+    enc: &mut AnyEncoder<'_>,
+) -> DmResult<()> {
     ops::read_each(target.object(objs)?, &target.path, enc)
 }
 
@@ -437,7 +441,12 @@ pub fn write_entry_as(
 
 /// Writes one value at `path` (resource or resource instance), outside any request:
 /// used by the built-in objects' tests and by callers that run their own transaction.
-pub fn write_value(objs: &mut dyn Objects, oid: u16, path: &Path, value: &Value<'_>) -> DmResult<()> {
+pub fn write_value(
+    objs: &mut dyn Objects,
+    oid: u16,
+    path: &Path,
+    value: &Value<'_>,
+) -> DmResult<()> {
     write_entry(objs, oid, path, path, value, WriteKind::Partial)
 }
 

@@ -173,7 +173,7 @@ pub(crate) struct Inner {
     /// which run only while `run` is [`Run::Idle`] or [`Run::Callback`]; shared
     /// references to it exist only while `run` is [`Run::Client`] (the client's step and
     /// [`with_registry`]).
-    registry: crate::dm::Registry,
+    pub(crate) registry: crate::dm::Registry,
     /// An external value kept open between the blocks of a block-wise Read (lent to the
     /// objects the client is handed).
     ext_hold: crate::dm::ExtHold,
@@ -696,6 +696,30 @@ pub unsafe extern "C" fn anj_core_step(anj: *mut anj_t) {
     unsafe { report_status(anj, inner) };
 }
 
+/// Runs `f` on the client of `anj` and its host, as `anj_core_step` hands them over (for
+/// tests that drive the client directly).
+///
+/// # Safety
+/// `anj` was initialised and no reference into it is live.
+#[cfg(test)]
+pub(crate) unsafe fn with_client_host<R>(
+    anj: *mut anj_t,
+    f: impl FnOnce(&mut Client, &mut dyn crate::client::CHost) -> R,
+) -> R {
+    // SAFETY: guaranteed by the caller; disjoint fields of the initialised Inner.
+    let (client, registry, hold) = unsafe {
+        let i = inner(anj).expect("anj_core_init was called");
+        (
+            &mut *addr_of_mut!((*i).client),
+            &*addr_of!((*i).registry),
+            &mut *addr_of_mut!((*i).ext_hold),
+        )
+    };
+    // SAFETY: `anj` was initialised; `registry` is its own and unchanged meanwhile.
+    let mut host = unsafe { CHostImpl::new(anj, registry, Some(hold)) };
+    f(client, &mut host)
+}
+
 /// Applies the pending request flags of `anj` to its client, as `anj_core_step` does
 /// (used by tests that drive the client directly).
 ///
@@ -779,8 +803,12 @@ unsafe fn report_status(anj: *mut anj_t, inner: *mut Inner) {
 pub unsafe extern "C" fn anj_core_next_step_time(anj: *mut anj_t) -> anj_time_duration_t {
     let now = crate::driver::now();
     // SAFETY: guaranteed by the caller. Inside a handler: zero (call the step again).
-    let at = unsafe { with_client_and_host(anj, "anj_core_next_step_time", |c, h| c.next_step_at(now, h)) }
-        .unwrap_or(now);
+    let at = unsafe {
+        with_client_and_host(anj, "anj_core_next_step_time", |c, h| {
+            c.next_step_at(now, h)
+        })
+    }
+    .unwrap_or(now);
     anj_time_duration_t {
         us: at.saturating_sub(now).max(0),
     }

@@ -69,11 +69,7 @@ impl Host for CHostImpl<'_> {
         // SAFETY: `anj` is the initialised client this host was made for (`new`'s
         // contract), and the registry is its own.
         return unsafe {
-            crate::ffi::security::owner_resolves_psk(
-                self.anj,
-                self.objs.registry(),
-                _security_iid,
-            )
+            crate::ffi::security::owner_resolves_psk(self.anj, self.objs.registry(), _security_iid)
         };
         #[cfg(not(feature = "security"))]
         false

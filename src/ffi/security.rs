@@ -344,9 +344,7 @@ unsafe fn write_psk(
     bootstrap_credentials: bool,
     out_psk_info: *mut anj_net_psk_info_t,
 ) -> c_int {
-    let Some((identity, key)) =
-        find_psk(anj, registry, bootstrap_credentials)
-    else {
+    let Some((identity, key)) = find_psk(anj, registry, bootstrap_credentials) else {
         crate::log_error!("security: no PSK credentials in the Security object");
         return -1;
     };
@@ -603,7 +601,6 @@ pub(crate) fn external_psk(
     })
 }
 
-
 /// The integer at `ids` of the registry's objects, through the C adapter.
 #[cfg(any(feature = "security", feature = "external-crypto-storage"))]
 fn read_int(anj: *mut anj_t, reg: &crate::dm::Registry, ids: &[u16]) -> Option<i64> {
@@ -617,7 +614,11 @@ fn read_int(anj: *mut anj_t, reg: &crate::dm::Registry, ids: &[u16]) -> Option<i
 /// The Security Mode (/0/x/2) of Security instance `iid`.
 #[cfg(feature = "external-crypto-storage")]
 pub(crate) fn security_mode(anj: *mut anj_t, reg: &crate::dm::Registry, iid: u16) -> Option<i64> {
-    read_int(anj, reg, &[0, iid, crate::dm::builtin::security_rid::SECURITY_MODE])
+    read_int(
+        anj,
+        reg,
+        &[0, iid, crate::dm::builtin::security_rid::SECURITY_MODE],
+    )
 }
 
 /// The PSK identity and key of Security instance `iid`: `Some` only in PSK mode
@@ -625,11 +626,24 @@ pub(crate) fn security_mode(anj: *mut anj_t, reg: &crate::dm::Registry, iid: u16
 /// The bytes point into the object: they are borrowed for as long as `reg` is (no object
 /// can be removed meanwhile).
 #[cfg(feature = "security")]
-pub(crate) fn security_psk(anj: *mut anj_t, reg: &crate::dm::Registry, iid: u16) -> Option<(&[u8], &[u8])> {
-    if read_int(anj, reg, &[0, iid, crate::dm::builtin::security_rid::SECURITY_MODE]) != Some(0) {
+pub(crate) fn security_psk(
+    anj: *mut anj_t,
+    reg: &crate::dm::Registry,
+    iid: u16,
+) -> Option<(&[u8], &[u8])> {
+    if read_int(
+        anj,
+        reg,
+        &[0, iid, crate::dm::builtin::security_rid::SECURITY_MODE],
+    ) != Some(0)
+    {
         return None;
     }
-    let bytes = |rid| match crate::dm::read_resource(anj, reg, &crate::io::value::Path::new(&[0, iid, rid])) {
+    let bytes = |rid| match crate::dm::read_resource(
+        anj,
+        reg,
+        &crate::io::value::Path::new(&[0, iid, rid]),
+    ) {
         Ok(crate::io::value::Value::Bytes(b)) if !b.is_empty() => Some(b),
         _ => None,
     };
@@ -642,13 +656,21 @@ pub(crate) fn security_psk(anj: *mut anj_t, reg: &crate::dm::Registry, iid: u16)
 /// The PSK identity and key of the first Security instance that is (`bootstrap`) or is
 /// not a Bootstrap-Server account and has them.
 #[cfg(feature = "security")]
-pub(crate) fn find_psk(anj: *mut anj_t, reg: &crate::dm::Registry, bootstrap: bool) -> Option<(&[u8], &[u8])> {
+pub(crate) fn find_psk(
+    anj: *mut anj_t,
+    reg: &crate::dm::Registry,
+    bootstrap: bool,
+) -> Option<(&[u8], &[u8])> {
     let sec = reg.find(0)?;
     sec.instances().iter().find_map(|sinst| {
         let bs = crate::dm::read_resource(
             anj,
             reg,
-            &crate::io::value::Path::new(&[0, sinst.iid, crate::dm::builtin::security_rid::BOOTSTRAP_SERVER]),
+            &crate::io::value::Path::new(&[
+                0,
+                sinst.iid,
+                crate::dm::builtin::security_rid::BOOTSTRAP_SERVER,
+            ]),
         );
         if matches!(bs, Ok(crate::io::value::Value::Bool(true))) != bootstrap {
             return None;
@@ -656,4 +678,3 @@ pub(crate) fn find_psk(anj: *mut anj_t, reg: &crate::dm::Registry, bootstrap: bo
         security_psk(anj, reg, sinst.iid)
     })
 }
-
