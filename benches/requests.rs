@@ -18,7 +18,7 @@ use anj::client::anj_conn_status_t::ANJ_CONN_STATUS_REGISTERED;
 use anj::client::link::{Credentials, NetStatus, Recv};
 use anj::config::{SIZEOF_ANJ_T, SIZEOF_DEVICE_OBJ, SIZEOF_SECURITY_OBJ, SIZEOF_SERVER_OBJ};
 use anj::dm::builtin::anj_communication_retry_res_t;
-use anj::ffi::core::{anj_configuration_t, anj_core_init, anj_t, client_of};
+use anj::ffi::core::{anj_configuration_t, anj_core_init, anj_t, client_of, with_client_host};
 use anj::ffi::objects::*;
 use anj::ffi::time::anj_time_duration_t;
 use anj::time::{Instant, MS, SEC};
@@ -182,10 +182,10 @@ impl Rig {
 
     fn step(&mut self) {
         let anj = self.anj_ptr();
-        // SAFETY: initialised by anj_core_init; the reference lives for this call only
+        let (now, link) = (self.now, &mut self.link);
+        // SAFETY: initialised by anj_core_init; the references live for this call only
         // and the link is a separate field of the rig.
-        let client = unsafe { client_of(anj) }.expect("initialised client");
-        client.step(self.now, &mut self.link, anj);
+        unsafe { with_client_host(anj, |c, h| c.step(now, link, h)) };
     }
 
     fn status(&mut self) -> anj::client::anj_conn_status_t {

@@ -971,14 +971,15 @@ fn without_any_account_the_client_is_invalid() {
 #[cfg(feature = "security")]
 fn rewrite_bootstrap_account(rig: &mut Rig, values: &[(u16, Value<'_>)]) {
     let anj = rig.anj_ptr();
-    let reg = &rig.client().registry;
-    use crate::dm::Object;
-    let obj = reg.find(0).unwrap();
-    let mut c = crate::dm::CObject::new(obj, anj);
+    // SAFETY (test): no reference into the client is live.
+    let reg = unsafe { &(*anj).inner.registry };
+    let mut objs = crate::dm::CObjects::new(reg, anj, None);
+    let c = crate::dm::object(&mut objs, 0).unwrap();
     assert_eq!(c.transaction_begin(), Ok(()));
     for (rid, v) in values {
-        crate::dm::write_value(anj, obj, &Path::new(&[0, 0, *rid]), v).unwrap();
+        crate::dm::write_value(&mut objs, 0, &Path::new(&[0, 0, *rid]), v).unwrap();
     }
+    let c = crate::dm::object(&mut objs, 0).unwrap();
     assert_eq!(c.transaction_validate(), Ok(()));
     c.transaction_end(true);
 }

@@ -212,7 +212,7 @@ impl Client {
 
     /// Nothing to retransmit without notifications or Send.
     #[cfg(not(any(feature = "observe", feature = "lwm2m-send")))]
-    pub(super) fn poll_out(&mut self, _now: Instant, _link: &mut dyn Link, env: &mut dyn CHost) {}
+    pub(super) fn poll_out(&mut self, _now: Instant, _link: &mut dyn Link, _env: &mut dyn CHost) {}
 
     /// Re-reads the Server object resources that shape notifications.
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]

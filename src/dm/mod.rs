@@ -388,7 +388,7 @@ impl TxnSet {
         let mut result = result;
         if result.is_ok() {
             for &oid in self.oids.iter().flatten() {
-                if let Some(Err(e)) = objs.object(oid).map(|o| validate(o)) {
+                if let Some(Err(e)) = objs.object(oid).map(validate) {
                     result = Err(e);
                     break;
                 }

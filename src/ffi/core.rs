@@ -697,12 +697,12 @@ pub unsafe extern "C" fn anj_core_step(anj: *mut anj_t) {
 }
 
 /// Runs `f` on the client of `anj` and its host, as `anj_core_step` hands them over (for
-/// tests that drive the client directly).
+/// tests and benchmarks that drive the client directly; not part of the C API).
 ///
 /// # Safety
 /// `anj` was initialised and no reference into it is live.
-#[cfg(test)]
-pub(crate) unsafe fn with_client_host<R>(
+#[doc(hidden)]
+pub unsafe fn with_client_host<R>(
     anj: *mut anj_t,
     f: impl FnOnce(&mut Client, &mut dyn crate::client::CHost) -> R,
 ) -> R {
@@ -1013,6 +1013,8 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
         let mut host = unsafe { CHostImpl::new(anj, registry, None) };
         client.bs_abort(&mut host);
     }
+    #[cfg(not(feature = "bootstrap"))]
+    let _ = registry;
     // SAFETY: `anj` is initialised (`enter` checked) and outlives the driver.
     let mut driver = unsafe { Driver::for_client(conn, net_cfg, anj) };
     let r = match client.shutdown(&mut driver) {
