@@ -16,8 +16,8 @@
 
 use super::link::{Link, NetStatus};
 use super::requests::{self, Ctx};
-use super::CHost;
-use super::{anj_conn_status_t::*, AfterDeregister, Client, Request, State};
+use super::Host;
+use super::{AfterDeregister, Client, ConnStatus, Request, State};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 use crate::dm::builtin::security_rid;
 use crate::dm::{self, DmError, DmResult, Objects, Target, TxnSet};
@@ -99,7 +99,7 @@ impl Client {
         &mut self,
         now: Instant,
         link: &mut dyn Link,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) {
         if !core::mem::take(&mut self.flags.bootstrap) || self.bootstrapping() {
             return;
@@ -112,7 +112,7 @@ impl Client {
         &mut self,
         now: Instant,
         link: &mut dyn Link,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) -> bool {
         self.bs.requested = false;
         let Some(iid) = bootstrap_iid(env.objects()) else {
@@ -129,7 +129,7 @@ impl Client {
         self.end_observations();
         let wait = hold_off(env.objects(), iid) * SEC;
         crate::log_info!("bootstrap: starting (hold-off {} s)", wait / SEC);
-        self.set_status(ANJ_CONN_STATUS_BOOTSTRAPPING);
+        self.set_status(ConnStatus::Bootstrapping);
         self.state = State::BsWait(after(now, wait));
         if wait == 0 {
             self.bs_connect(now, link, env);
@@ -138,7 +138,7 @@ impl Client {
     }
 
     /// Connects to the Bootstrap-Server and sends the Bootstrap-Request.
-    pub(super) fn bs_connect(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    pub(super) fn bs_connect(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         self.state = State::BsConnecting;
         let claimed = bootstrap_iid(env.objects()).and_then(|iid| {
             let owner = super::register::LinkOwner {
@@ -181,7 +181,7 @@ impl Client {
 
     /// The attempt failed: roll back, then retry after `bootstrap_retry_timeout`
     /// (doubled each time) or give up after `bootstrap_retry_count` retries.
-    pub(super) fn bs_failed(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    pub(super) fn bs_failed(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         if self.bs.open {
             let _ = self.bs.end(env.objects(), false);
         }
@@ -192,7 +192,7 @@ impl Client {
         if self.bs.attempt >= self.settings.bootstrap_retry_count {
             crate::log_error!("bootstrap failed: no more retries");
             self.state = State::Failure;
-            self.set_status(ANJ_CONN_STATUS_FAILURE);
+            self.set_status(ConnStatus::Failure);
             return;
         }
         self.bs.attempt += 1;
@@ -214,7 +214,7 @@ impl Client {
     }
 
     /// Ends the session without Bootstrap-Finish: its changes roll back.
-    pub fn bs_abort(&mut self, env: &mut dyn CHost) {
+    pub fn bs_abort(&mut self, env: &mut dyn Host) {
         if self.bs.open {
             crate::log_warning!("bootstrap: session abandoned, configuration rolled back");
             let _ = self.bs.end(env.objects(), false);
@@ -234,7 +234,7 @@ impl Client {
         self.dedup.clear();
         self.retry = super::Retry::default();
         self.bs.attempt = 0;
-        self.set_status(ANJ_CONN_STATUS_BOOTSTRAPPED);
+        self.set_status(ConnStatus::Bootstrapped);
         // The next step reads the new account and registers.
         self.state = State::Initial;
     }
@@ -244,7 +244,7 @@ impl Client {
         &mut self,
         now: Instant,
         link: &mut dyn Link,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
         ok: bool,
     ) {
         match self.bs.finished.take() {
@@ -277,7 +277,7 @@ pub(super) fn build_bootstrap_request(
     buf: &mut [u8],
     message_id: u16,
     token: &[u8],
-    env: &mut dyn CHost,
+    env: &mut dyn Host,
 ) -> Result<usize, ()> {
     let mut w =
         MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;

@@ -302,7 +302,7 @@ impl Rig {
     }
 
     fn status(&mut self) -> anj_conn_status_t {
-        self.client().status()
+        self.client().status().into()
     }
 
     /// Runs until the Bootstrap-Request goes out, checks it and accepts it.

@@ -78,37 +78,15 @@ use crate::config::{
     IN_MSG_BUFFER_SIZE, OUT_MSG_BUFFER_SIZE,
 };
 use crate::exchange::{DedupCache, Match, Outcome, Pending, TxParams};
-use crate::ffi::core::anj_t;
-pub use anj_core::client::Host;
-
-/// The client's [`Host`] in the C face, which still reaches the `anj_t` for what the
-/// client has not yet got through [`Host`] (credentials, the Send queue, the Security
-/// object's offload).
-pub trait CHost: Host {
-    /// The `anj_t *` the client runs for.
-    fn anj(&self) -> *mut anj_t;
-}
 use crate::time::{after, Duration, Instant, NEVER, SEC};
+pub use anj_core::client::Host;
 use link::{Link, NetStatus, Recv};
 pub use register::ServerAccount;
 
-/// Connection status reported to the application (`anj_conn_status_t`).
-#[allow(non_camel_case_types)]
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum anj_conn_status_t {
-    ANJ_CONN_STATUS_INITIAL,
-    ANJ_CONN_STATUS_INVALID,
-    ANJ_CONN_STATUS_FAILURE,
-    ANJ_CONN_STATUS_BOOTSTRAPPING,
-    ANJ_CONN_STATUS_BOOTSTRAPPED,
-    ANJ_CONN_STATUS_REGISTERING,
-    ANJ_CONN_STATUS_REGISTERED,
-    ANJ_CONN_STATUS_SUSPENDED,
-    ANJ_CONN_STATUS_ENTERING_QUEUE_MODE,
-    ANJ_CONN_STATUS_QUEUE_MODE,
-}
-use anj_conn_status_t::*;
+pub use anj_core::client::ConnStatus;
+// The tests compare statuses with the C face's names.
+#[cfg(test)]
+use crate::ffi::core::anj_conn_status_t::{self, *};
 
 /// Settings taken from `anj_configuration_t`.
 #[derive(Clone, Copy, Debug)]
@@ -215,9 +193,9 @@ struct Retry {
 pub struct Client {
     settings: Settings,
     state: State,
-    status: anj_conn_status_t,
+    status: ConnStatus,
     /// Statuses not yet reported to the application, oldest first.
-    status_queue: [Option<anj_conn_status_t>; 4],
+    status_queue: [Option<ConnStatus>; 4],
     flags: Flags,
     pending_after: AfterDeregister,
     retry: Retry,
@@ -278,7 +256,7 @@ impl Client {
         Client {
             settings,
             state: State::Initial,
-            status: ANJ_CONN_STATUS_INITIAL,
+            status: ConnStatus::Initial,
             status_queue: [None; 4],
             flags: Flags::default(),
             pending_after: AfterDeregister::Restart,
@@ -318,18 +296,18 @@ impl Client {
         }
     }
 
-    pub fn status(&self) -> anj_conn_status_t {
+    pub fn status(&self) -> ConnStatus {
         self.status
     }
 
     /// Takes the oldest status change not yet reported to the application.
-    pub fn take_status_change(&mut self) -> Option<anj_conn_status_t> {
+    pub fn take_status_change(&mut self) -> Option<ConnStatus> {
         let first = self.status_queue[0].take();
         self.status_queue.rotate_left(1);
         first
     }
 
-    fn set_status(&mut self, s: anj_conn_status_t) {
+    fn set_status(&mut self, s: ConnStatus) {
         if s == self.status {
             return;
         }
@@ -398,7 +376,7 @@ impl Client {
 
     /// When [`Client::step`] must run again, if nothing arrives (`None`: poll continuously,
     /// because the link must be read).
-    pub fn next_step_at(&self, now: Instant, env: &mut dyn CHost) -> Instant {
+    pub fn next_step_at(&self, now: Instant, env: &mut dyn Host) -> Instant {
         if self.flags.restart
             || self.flags.disable.is_some()
             || self.flags.update
@@ -439,7 +417,7 @@ impl Client {
     /* ------------------------------------ the step ------------------------------------ */
 
     /// Does all work due at `now`.
-    pub fn step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    pub fn step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         if self.state == State::Shutdown {
             return;
         }
@@ -474,7 +452,7 @@ impl Client {
             State::Queue if self.outgoing_due(now, env) => {
                 self.state = State::Registered;
                 self.last_activity = now;
-                self.set_status(ANJ_CONN_STATUS_REGISTERED);
+                self.set_status(ConnStatus::Registered);
             }
             _ => {}
         }
@@ -486,10 +464,10 @@ impl Client {
                 && now >= after(self.last_activity, self.settings.queue_mode_timeout)
                 && !self.outgoing_due(now, env)
             {
-                self.set_status(ANJ_CONN_STATUS_ENTERING_QUEUE_MODE);
+                self.set_status(ConnStatus::EnteringQueueMode);
                 link.rx_off();
                 self.state = State::Queue;
-                self.set_status(ANJ_CONN_STATUS_QUEUE_MODE);
+                self.set_status(ConnStatus::QueueMode);
             } else {
                 self.outgoing_step(now, link, env);
             }
@@ -502,7 +480,7 @@ impl Client {
         self.update_send_gate(env);
     }
 
-    fn apply_flags(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    fn apply_flags(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         if self.flags.restart {
             self.flags = Flags::default();
             self.leave(now, link, AfterDeregister::Restart, env);
@@ -537,7 +515,7 @@ impl Client {
         now: Instant,
         link: &mut dyn Link,
         then: AfterDeregister,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) {
         self.pending_after = then;
         match self.state {
@@ -565,12 +543,12 @@ impl Client {
         match self.pending_after {
             AfterDeregister::Suspend(until) => {
                 self.state = State::Suspended(until);
-                self.set_status(ANJ_CONN_STATUS_SUSPENDED);
+                self.set_status(ConnStatus::Suspended);
             }
             AfterDeregister::Restart => {
                 self.state = State::Initial;
                 self.retry = Retry::default();
-                self.set_status(ANJ_CONN_STATUS_INITIAL);
+                self.set_status(ConnStatus::Initial);
             }
             #[cfg(feature = "bootstrap")]
             AfterDeregister::Bootstrap => {
@@ -582,7 +560,7 @@ impl Client {
     }
 
     /// Reads the server account from the data model and connects.
-    fn start(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    fn start(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         #[cfg(feature = "bootstrap")]
         if self.bs.requested {
             if self.begin_bootstrap(now, link, env) {
@@ -594,7 +572,7 @@ impl Client {
             Ok(acc) => {
                 self.account = Some(acc);
                 self.state = State::Connecting;
-                self.set_status(ANJ_CONN_STATUS_REGISTERING);
+                self.set_status(ConnStatus::Registering);
                 self.connect_and_register(now, link, env);
             }
             Err(why) => {
@@ -605,7 +583,7 @@ impl Client {
                 }
                 crate::log_error!("no usable LwM2M server account: {}", why);
                 self.state = State::Invalid;
-                self.set_status(ANJ_CONN_STATUS_INVALID);
+                self.set_status(ConnStatus::Invalid);
             }
         }
     }
@@ -634,7 +612,7 @@ impl Client {
         None
     }
 
-    fn connect_and_register(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    fn connect_and_register(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         let Some(owner) = self.account.as_ref().map(|a| register::LinkOwner {
             security_iid: a.security_iid,
             bootstrap: false,
@@ -671,7 +649,7 @@ impl Client {
         }
     }
 
-    fn send_update(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    fn send_update(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         let acc = match self.account.as_mut() {
             Some(a) => a,
             None => return,
@@ -698,7 +676,7 @@ impl Client {
         now: Instant,
         link: &mut dyn Link,
         req: Request,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) {
         self.reg_block = block::Block1Tx::START;
         self.send_request_block(now, link, req, env);
@@ -711,7 +689,7 @@ impl Client {
         now: Instant,
         link: &mut dyn Link,
         req: Request,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) {
         let mut rnd = [0u8; 8];
         if !link.random(&mut rnd) {
@@ -749,7 +727,7 @@ impl Client {
         link: &mut dyn Link,
         req: Request,
         pending: Pending,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) {
         #[cfg(feature = "bootstrap")]
         if req == Request::Bootstrap {
@@ -830,7 +808,7 @@ impl Client {
         }
     }
 
-    fn poll_exchange(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    fn poll_exchange(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         let State::Exchange(req, mut pending) = self.state else {
             return;
         };
@@ -853,7 +831,7 @@ impl Client {
         now: Instant,
         link: &mut dyn Link,
         req: Request,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) {
         match req {
             Request::Register => self.registration_failed(now, link, env),
@@ -884,7 +862,7 @@ impl Client {
         if now >= expires {
             crate::log_warning!("registration expired while offline: registering again");
             self.state = State::Connecting;
-            self.set_status(ANJ_CONN_STATUS_REGISTERING);
+            self.set_status(ConnStatus::Registering);
             return;
         }
         let timer = self
@@ -903,7 +881,7 @@ impl Client {
     }
 
     /// The Update attempt of the offline state, on a new connection if the old one broke.
-    fn reconnect_and_update(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    fn reconnect_and_update(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         if !link.is_connected() {
             let Some(acc) = self.account.as_ref() else {
                 return;
@@ -929,7 +907,7 @@ impl Client {
 
     /// Schedules the next registration attempt per the Communication Retry resources,
     /// or gives up (LwM2M 1.1 TS Core §6.2.1.1).
-    fn registration_failed(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    fn registration_failed(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         let retry = self
             .account
             .as_ref()
@@ -967,17 +945,17 @@ impl Client {
                 let _ = env;
                 crate::log_error!("registration failed: retries exhausted");
                 self.state = State::Failure;
-                self.set_status(ANJ_CONN_STATUS_FAILURE);
+                self.set_status(ConnStatus::Failure);
                 return;
             }
             (retry.seq_delay_timer as i64).saturating_mul(SEC)
         };
         self.state = State::RetryWait(after(now, delay));
-        self.set_status(ANJ_CONN_STATUS_REGISTERING);
+        self.set_status(ConnStatus::Registering);
     }
 
     /// Reads every datagram the link has.
-    fn receive(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    fn receive(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         // A bounded number per step, so a flood cannot starve the application loop.
         for _ in 0..8 {
             // Handling a datagram may end the connection (e.g. a De-register response).
@@ -1021,7 +999,7 @@ impl Client {
                         State::Bootstrapping(_) => self.bs_failed(now, link, env),
                         _ => {
                             self.state = State::Connecting;
-                            self.set_status(ANJ_CONN_STATUS_REGISTERING);
+                            self.set_status(ConnStatus::Registering);
                         }
                     }
                     return;
@@ -1035,7 +1013,7 @@ impl Client {
         now: Instant,
         link: &mut dyn Link,
         len: usize,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) {
         let len = len.min(self.in_buf.len());
         let msg = match Message::parse(&self.in_buf[..len]) {
@@ -1081,7 +1059,7 @@ impl Client {
                         // The server does not know this registration: register again.
                         Request::Update { .. } => {
                             self.state = State::Connecting;
-                            self.set_status(ANJ_CONN_STATUS_REGISTERING);
+                            self.set_status(ConnStatus::Registering);
                         }
                         _ => self.fail_request(now, link, req, env),
                     }
@@ -1132,7 +1110,7 @@ impl Client {
         location: Option<
             register::Location<COAP_MAX_LOCATION_PATHS_NUMBER, COAP_MAX_LOCATION_PATH_SIZE>,
         >,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) {
         match req {
             Request::Register => match (ok, location) {
@@ -1175,7 +1153,7 @@ impl Client {
                     code.detail()
                 );
                 self.state = State::Connecting;
-                self.set_status(ANJ_CONN_STATUS_REGISTERING);
+                self.set_status(ConnStatus::Registering);
             }
             Request::Deregister => self.finish_leave(link),
             #[cfg(feature = "bootstrap")]
@@ -1212,7 +1190,7 @@ impl Client {
     }
 
     /// Register or Update succeeded.
-    fn registered(&mut self, now: Instant, env: &mut dyn CHost) {
+    fn registered(&mut self, now: Instant, env: &mut dyn Host) {
         if let Some(acc) = self.account.as_ref() {
             self.sent_lifetime = acc.lifetime;
             self.sent_binding = acc.binding;
@@ -1229,7 +1207,7 @@ impl Client {
         {
             self.defaults_stale = true;
         }
-        self.set_status(ANJ_CONN_STATUS_REGISTERED);
+        self.set_status(ConnStatus::Registered);
     }
 
     /// `anj_core_shutdown`: stop everything and release the link.

@@ -12,7 +12,7 @@
     allow(unused_imports)
 )]
 
-use super::CHost;
+use super::Host;
 use super::{Client, Link, State};
 use crate::coap::{opt, Code, MessageWriter, MsgType};
 use crate::dm::{self, DmError, DmResult, Objects};
@@ -83,7 +83,7 @@ impl Client {
     /// Send (LwM2M 1.1 TS Core §6.4.4): the next queued request goes out as a CON POST /dp
     /// once nothing else of ours is outstanding.
     #[cfg(feature = "lwm2m-send")]
-    fn send_step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    fn send_step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         let Some((q, src)) = env.send() else {
             return;
         };
@@ -119,7 +119,7 @@ impl Client {
         id: u16,
         pending: &Pending,
         block: &mut super::block::Block1Tx,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) -> DmResult<usize> {
         let (q, src) = env.send().ok_or(DmError::INTERNAL)?;
         let e = |_| DmError::INTERNAL;
@@ -146,7 +146,7 @@ impl Client {
 
     /// The server answered Send request `id`.
     #[cfg(feature = "lwm2m-send")]
-    fn send_finished(&mut self, id: u16, code: Code, env: &mut dyn CHost) {
+    fn send_finished(&mut self, id: u16, code: Code, env: &mut dyn Host) {
         let result = if code.class() == 2 {
             SendResult::Success
         } else {
@@ -160,7 +160,7 @@ impl Client {
 
     /// `anj_send_new_request` is accepted only while registered and not muted (as in
     /// Anjay Lite: ANJ_SEND_ERR_NOT_ALLOWED otherwise).
-    pub(super) fn update_send_gate(&mut self, env: &mut dyn CHost) {
+    pub(super) fn update_send_gate(&mut self, env: &mut dyn Host) {
         #[cfg(feature = "lwm2m-send")]
         if let Some((q, _)) = env.send() {
             let registered = matches!(
@@ -185,7 +185,7 @@ impl Client {
     }
 
     /// Aborts every queued Send request.
-    pub(super) fn abort_sends(&mut self, env: &mut dyn CHost) {
+    pub(super) fn abort_sends(&mut self, env: &mut dyn Host) {
         #[cfg(feature = "lwm2m-send")]
         if let Some((q, src)) = env.send() {
             if matches!(
@@ -212,11 +212,11 @@ impl Client {
 
     /// Nothing to retransmit without notifications or Send.
     #[cfg(not(any(feature = "observe", feature = "lwm2m-send")))]
-    pub(super) fn poll_out(&mut self, _now: Instant, _link: &mut dyn Link, _env: &mut dyn CHost) {}
+    pub(super) fn poll_out(&mut self, _now: Instant, _link: &mut dyn Link, _env: &mut dyn Host) {}
 
     /// Re-reads the Server object resources that shape notifications.
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
-    pub(super) fn refresh_server_defaults(&mut self, env: &mut dyn CHost) {
+    pub(super) fn refresh_server_defaults(&mut self, env: &mut dyn Host) {
         let Some(iid) = self.account.as_ref().map(|a| a.server_iid) else {
             return;
         };
@@ -296,12 +296,12 @@ impl Client {
     }
 
     /// Whether a message of ours is waiting to go out (wakes the client from queue mode).
-    pub(super) fn outgoing_due(&self, now: Instant, env: &mut dyn CHost) -> bool {
+    pub(super) fn outgoing_due(&self, now: Instant, env: &mut dyn Host) -> bool {
         self.outgoing_due_at(env) <= now
     }
 
     /// When the next notification or Send is due ([`NEVER`]: nothing scheduled).
-    pub(super) fn outgoing_due_at(&self, env: &mut dyn CHost) -> Instant {
+    pub(super) fn outgoing_due_at(&self, env: &mut dyn Host) -> Instant {
         #[allow(unused_mut)]
         let mut due = NEVER;
         #[cfg(feature = "observe")]
@@ -317,7 +317,7 @@ impl Client {
     }
 
     /// Sends what is due: one confirmable message at a time, any number of NON ones.
-    pub(super) fn outgoing_step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    pub(super) fn outgoing_step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
         if self.defaults_stale {
             self.refresh_server_defaults(env);
@@ -331,7 +331,7 @@ impl Client {
 
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     /// Retransmits or times out the outstanding message.
-    pub(super) fn poll_out(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    pub(super) fn poll_out(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         let Some(mut out) = self.out else { return };
         match out.pending.poll(now, &self.settings.tx) {
             Outcome::Pending => self.out = Some(out),
@@ -352,7 +352,7 @@ impl Client {
         now: Instant,
         link: &mut dyn Link,
         mut out: Out,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) {
         let built = match out.kind {
             #[cfg(feature = "observe")]
@@ -393,7 +393,7 @@ impl Client {
         m: Match,
         seen: Seen,
         link: &mut dyn Link,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) {
         self.out = None;
         match (out.kind, m) {
@@ -448,7 +448,7 @@ impl Client {
 
     #[cfg(any(feature = "observe", feature = "lwm2m-send"))]
     /// Our message could not be delivered (`timeout`) or built.
-    fn out_failed(&mut self, kind: OutKind, env: &mut dyn CHost, timeout: bool) {
+    fn out_failed(&mut self, kind: OutKind, env: &mut dyn Host, timeout: bool) {
         match kind {
             // Kept for the next attempt, once the registration is confirmed.
             #[cfg(feature = "observe")]
@@ -556,7 +556,7 @@ impl Client {
     }
 
     #[cfg(feature = "observe")]
-    fn notify_step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) {
+    fn notify_step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
         use crate::config::OBSERVE_MAX_OBSERVATIONS_NUMBER as N;
         use crate::observe::{confirmable, decide, sample, Sample};
         let offline = matches!(self.state, State::Offline(_));
@@ -700,7 +700,7 @@ impl Client {
     /// Sends the oldest stored notification, if any, as a CON (stored ones are delivered
     /// reliably, in order, before anything new). True while the store is not empty.
     #[cfg(feature = "observe")]
-    fn flush_stored(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn CHost) -> bool {
+    fn flush_stored(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) -> bool {
         let Some((slot, msg)) = self.observe.store.front() else {
             return false;
         };
@@ -746,7 +746,7 @@ impl Client {
         head: usize,
         mid: u16,
         con: bool,
-        env: &mut dyn CHost,
+        env: &mut dyn Host,
     ) -> DmResult<usize> {
         let o = *self.observe.get(head).ok_or(DmError::INTERNAL)?;
         let ty = if con { MsgType::Con } else { MsgType::Non };

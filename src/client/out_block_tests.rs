@@ -157,6 +157,7 @@ fn an_error_answer_to_a_block_fails_the_registration_attempt() {
 #[cfg(all(feature = "lwm2m-send", feature = "senml-cbor"))]
 mod send {
     use super::*;
+    use crate::ffi::core::anj_t;
     use crate::ffi::send::*;
     use core::ffi::{c_int, c_void};
     use std::cell::RefCell;

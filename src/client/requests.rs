@@ -16,7 +16,7 @@
 //!
 //! Every response is built by [`respond`], the one place a Block2 layer will wrap.
 
-use super::{Client, Link};
+use super::{Client, Host, Link};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 #[cfg(feature = "observe")]
 use crate::dm::attributes::AttrTable;
@@ -242,7 +242,7 @@ impl Client {
         now: Instant,
         link: &mut dyn Link,
         summary: crate::coap::Summary,
-        env: &mut dyn super::CHost,
+        env: &mut dyn Host,
     ) {
         let len = summary.datagram_len();
         // The message handle_datagram parsed, from the same bytes (not parsed again).

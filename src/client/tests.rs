@@ -695,7 +695,7 @@ fn queue_mode_sleeps_after_the_timeout_and_wakes_for_the_update() {
     // Both transitions were reported, in order.
     let mut seen = vec![];
     while let Some(s) = rig.client().take_status_change() {
-        seen.push(s);
+        seen.push(anj_conn_status_t::from(s));
     }
     assert!(
         seen.ends_with(&[

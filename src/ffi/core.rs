@@ -17,7 +17,7 @@ use core::cell::Cell;
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::{addr_of, addr_of_mut, NonNull};
 
-use crate::client::{anj_conn_status_t, Client, Settings};
+use crate::client::{Client, ConnStatus, Settings};
 use crate::driver::Driver;
 use crate::exchange::TxParams;
 use crate::ffi::dm::{anj_dm_obj_t, anj_res_value_t, ObjRef};
@@ -26,6 +26,47 @@ use crate::ffi::net::{anj_net_config_t, anj_net_socket_configuration_t, NetConn}
 use crate::ffi::time::anj_time_duration_t;
 use crate::ffi::utils::anj_uri_path_t;
 use crate::time::{Duration, SEC};
+
+/// Connection status reported to the application.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum anj_conn_status_t {
+    ANJ_CONN_STATUS_INITIAL,
+    ANJ_CONN_STATUS_INVALID,
+    ANJ_CONN_STATUS_FAILURE,
+    ANJ_CONN_STATUS_BOOTSTRAPPING,
+    ANJ_CONN_STATUS_BOOTSTRAPPED,
+    ANJ_CONN_STATUS_REGISTERING,
+    ANJ_CONN_STATUS_REGISTERED,
+    ANJ_CONN_STATUS_SUSPENDED,
+    ANJ_CONN_STATUS_ENTERING_QUEUE_MODE,
+    ANJ_CONN_STATUS_QUEUE_MODE,
+}
+
+impl From<ConnStatus> for anj_conn_status_t {
+    fn from(s: ConnStatus) -> Self {
+        use anj_conn_status_t::*;
+        match s {
+            ConnStatus::Initial => ANJ_CONN_STATUS_INITIAL,
+            ConnStatus::Invalid => ANJ_CONN_STATUS_INVALID,
+            ConnStatus::Failure => ANJ_CONN_STATUS_FAILURE,
+            ConnStatus::Bootstrapping => ANJ_CONN_STATUS_BOOTSTRAPPING,
+            ConnStatus::Bootstrapped => ANJ_CONN_STATUS_BOOTSTRAPPED,
+            ConnStatus::Registering => ANJ_CONN_STATUS_REGISTERING,
+            ConnStatus::Registered => ANJ_CONN_STATUS_REGISTERED,
+            ConnStatus::Suspended => ANJ_CONN_STATUS_SUSPENDED,
+            ConnStatus::EnteringQueueMode => ANJ_CONN_STATUS_ENTERING_QUEUE_MODE,
+            ConnStatus::QueueMode => ANJ_CONN_STATUS_QUEUE_MODE,
+        }
+    }
+}
+
+/// The core's status compares with the C one (the tests of the C face do).
+impl PartialEq<anj_conn_status_t> for ConnStatus {
+    fn eq(&self, other: &anj_conn_status_t) -> bool {
+        anj_conn_status_t::from(*self) == *other
+    }
+}
 
 /// Called on every change of the connection status.
 pub type anj_connection_status_callback_t =
@@ -704,7 +745,7 @@ pub unsafe extern "C" fn anj_core_step(anj: *mut anj_t) {
 #[doc(hidden)]
 pub unsafe fn with_client_host<R>(
     anj: *mut anj_t,
-    f: impl FnOnce(&mut Client, &mut dyn crate::client::CHost) -> R,
+    f: impl FnOnce(&mut Client, &mut dyn crate::client::Host) -> R,
 ) -> R {
     // SAFETY: guaranteed by the caller; disjoint fields of the initialised Inner.
     let (client, registry, hold) = unsafe {
@@ -790,7 +831,7 @@ unsafe fn report_status(anj: *mut anj_t, inner: *mut Inner) {
         if let Some(cb) = cb {
             let _callback = Running::set(run, Run::Callback);
             // SAFETY: the application's callback with the argument it configured.
-            unsafe { cb(arg, anj, status) };
+            unsafe { cb(arg, anj, status.into()) };
         }
     }
 }

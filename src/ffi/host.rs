@@ -2,13 +2,18 @@
 //! link — the registered C objects (through the one adapter, [`CObjects`]), the endpoint
 //! name, the Send queue, and the offload of credentials after a bootstrap.
 
-use crate::client::{CHost, Host};
+use crate::client::Host;
 use crate::dm::{CObjects, ExtHold, Objects, Registry};
 use crate::ffi::core::anj_t;
 
 /// The C face's [`Host`] for one call into the client.
 pub(crate) struct CHostImpl<'a> {
     objs: CObjects<'a>,
+    /// What the C hooks of credentials and key storage are given.
+    #[cfg_attr(
+        not(any(feature = "security", feature = "external-crypto-storage")),
+        allow(dead_code)
+    )]
     anj: *mut anj_t,
     endpoint_name: &'a [u8],
     #[cfg(feature = "lwm2m-send")]
@@ -80,11 +85,5 @@ impl Host for CHostImpl<'_> {
         self.send
             .as_ref()
             .map(|(q, src)| (*q, src as &dyn crate::send::SendSource))
-    }
-}
-
-impl CHost for CHostImpl<'_> {
-    fn anj(&self) -> *mut anj_t {
-        self.anj
     }
 }
