@@ -4,6 +4,7 @@
 //! rules of Write-Attributes and Discover ([`attributes`]).
 
 pub mod attributes;
+pub mod model;
 pub mod object;
 pub mod ops;
 pub mod set;
