@@ -39,7 +39,7 @@ pub mod ffi;
 mod layout;
 /// cbindgen:ignore
 #[cfg(feature = "observe")]
-pub mod observe;
+pub use anj_core::observe;
 /// cbindgen:ignore
 pub mod platform;
 /// cbindgen:ignore

@@ -31,6 +31,8 @@ pub mod exchange;
 pub mod io;
 pub mod link;
 pub mod ntp;
+#[cfg(feature = "observe")]
+pub mod observe;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 pub mod time;

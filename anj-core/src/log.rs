@@ -149,11 +149,11 @@ impl fmt::Write for Truncating<'_> {
 /// applications and Anjay Lite use). Each has `tools/micro-log-ids/<file>.h`; a unit test
 /// checks both ways.
 pub const MICRO_LOG_FILE_IDS: &[(&str, u16)] = &[
-    ("src/client/bootstrap.rs", 1001),
-    ("src/client/mod.rs", 1002),
-    ("src/client/notify.rs", 1003),
-    ("src/client/register.rs", 1004),
-    ("src/client/requests.rs", 1005),
+    ("anj-core/src/client/bootstrap.rs", 1001),
+    ("anj-core/src/client/mod.rs", 1002),
+    ("anj-core/src/client/notify.rs", 1003),
+    ("anj-core/src/client/register.rs", 1004),
+    ("anj-core/src/client/requests.rs", 1005),
     ("anj-core/src/objects/fw_update.rs", 1006),
     ("anj-core/src/download/mod.rs", 1007),
     ("src/driver.rs", 1008),
@@ -166,7 +166,7 @@ pub const MICRO_LOG_FILE_IDS: &[(&str, u16)] = &[
     ("src/ffi/security.rs", 1015),
     ("src/ffi/send.rs", 1016),
     ("anj-core/src/ntp/mod.rs", 1017),
-    ("src/observe/mod.rs", 1018),
+    ("anj-core/src/observe/mod.rs", 1018),
     ("src/platform/dtls_mbedtls.rs", 1019),
     ("src/platform/dtls_unavailable.rs", 1020),
     ("anj-core/src/send/mod.rs", 1021),

@@ -496,7 +496,7 @@ fn without_a_server_account_the_client_bootstraps_then_registers() {
     provision(&mut rig);
     assert_eq!(rig.finish(), ResponseType::Changed);
     // What the Bootstrap-Server sent (credentials) is not left in the receive buffer.
-    assert!(rig.client().in_buf.iter().all(|&b| b == 0));
+    assert!(rig.client().receive_buffer().iter().all(|&b| b == 0));
     // The connection to the Bootstrap-Server is closed, the new account registers.
     assert!(rig.run_until(SEC, |r| !r.link.sent.is_empty()));
     let reg = rig.take_sent().unwrap();

@@ -515,7 +515,7 @@ fn drop_until(
 }
 
 fn is_offline(env: &mut Env) -> bool {
-    matches!(env.rig.client().state, State::Offline(_))
+    env.rig.client().is_offline()
 }
 
 /// An Update goes unanswered: the client keeps its registration (lifetime 600 s) and
@@ -557,8 +557,8 @@ fn a_timed_out_notification_keeps_the_observation_without_an_update() {
     env.app_sets(0, 1);
     let mut started = false;
     let sent = drop_until(&mut env, 300 * SEC, |e| {
-        started |= !e.rig.client().out_idle();
-        started && e.rig.client().out_idle()
+        started |= !e.rig.client().nothing_outstanding();
+        started && e.rig.client().nothing_outstanding()
     });
     assert!(sent.len() > 1, "retransmitted: {sent:?}");
     assert!(

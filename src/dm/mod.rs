@@ -22,11 +22,11 @@ pub use crate::ffi::dm_adapter::{
     read_resource, read_resource_raw, value_to_c, CObject, CObjects, ExtHold,
 };
 
+pub use anj_core::dm::model::*;
 pub use anj_core::dm::object::{ResKind, Resource};
 pub use anj_core::dm::ops::{
     self, default_depth, io_error, is_protected, valid_execute_args, DiscoverItem, WriteKind,
 };
-pub use anj_core::dm::model::*;
 pub use anj_core::dm::{DmError, DmResult, Object, Objects, WriteValue};
 
 /// The ID that names no instance (`ANJ_ID_INVALID`).

@@ -9,7 +9,9 @@ pub mod object;
 pub mod ops;
 pub mod set;
 
+pub use model::*;
 pub use object::{Object, ResKind, Resource, WriteValue};
+pub use ops::{default_depth, io_error, is_protected, valid_execute_args, DiscoverItem, WriteKind};
 pub use set::Objects;
 
 use crate::coap::Code;

@@ -393,4 +393,3 @@ pub fn discover_each(
 ) -> DmResult<()> {
     ops::discover_each(target.object(objs)?, &target.path, depth, f)
 }
-

@@ -4,11 +4,11 @@
 use super::block::Block1Tx;
 use super::Host;
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
-use crate::dm::builtin::{anj_communication_retry_res_t, security_rid, server_rid, BINDING_SIZE};
 use crate::dm::{self, Objects};
 use crate::io::link_format::LinkWriter;
 use crate::io::value::{Path, Value};
 use crate::io::{decimal_u64, DECIMAL_MAX_LEN};
+use crate::objects::builtin::{security_rid, server_rid, CommRetry, BINDING_SIZE};
 
 /// Content-Format of the Register/Update payload (RFC 6690).
 const CT_LINK_FORMAT: u32 = 40;
@@ -22,7 +22,7 @@ pub struct ServerAccount {
     pub ssid: u16,
     pub lifetime: u32,
     pub binding: [u8; BINDING_SIZE],
-    pub retry: anj_communication_retry_res_t,
+    pub retry: CommRetry,
     pub bootstrap_on_failure: bool,
 }
 
@@ -37,23 +37,23 @@ pub struct LinkOwner {
 }
 
 /// Connects `link` to the account of Security instance `iid` (`bootstrap`: the
-/// Bootstrap-Server account) with the credentials `anj_core::link::account_credentials`
+/// Bootstrap-Server account) with the credentials `crate::link::account_credentials`
 /// chooses from the Security object by its Security Mode (/0/x/2); the host tells it
 /// whether it provides the PSK itself ([`Host::provides_psk`]).
 pub(super) fn connect_secured(
     env: &mut dyn Host,
     iid: u16,
     bootstrap: bool,
-    link: &mut dyn super::link::Link,
+    link: &mut dyn crate::link::Link,
     (scheme, host, port): (&str, &str, &str),
-) -> super::link::NetStatus {
+) -> crate::link::NetStatus {
     let owner_psk = env.provides_psk(iid);
     let Some(security) = env.objects().object(0) else {
-        return link.connect(scheme, host, port, &super::link::Credentials::NoSec);
+        return link.connect(scheme, host, port, &crate::link::Credentials::NoSec);
     };
-    let mut buf = anj_core::link::PskBuf::new();
+    let mut buf = crate::link::PskBuf::new();
     let credentials =
-        anj_core::link::account_credentials(security, iid, bootstrap, scheme, owner_psk, &mut buf);
+        crate::link::account_credentials(security, iid, bootstrap, scheme, owner_psk, &mut buf);
     link.connect(scheme, host, port, &credentials)
 }
 
@@ -82,7 +82,7 @@ impl ServerAccount {
                         ssid: ssid as u16,
                         lifetime: 0,
                         binding: [0; BINDING_SIZE],
-                        retry: anj_communication_retry_res_t::DEFAULT,
+                        retry: CommRetry::DEFAULT,
                         bootstrap_on_failure: true,
                     };
                     acc.refresh(objs)?;
@@ -120,8 +120,8 @@ impl ServerAccount {
                 .and_then(|v| u32::try_from(v).ok())
                 .unwrap_or(d)
         };
-        let def = anj_communication_retry_res_t::DEFAULT;
-        self.retry = anj_communication_retry_res_t {
+        let def = CommRetry::DEFAULT;
+        self.retry = CommRetry {
             retry_count: r(server_rid::RETRY_COUNT, def.retry_count.into()).min(u16::MAX.into())
                 as u16,
             retry_timer: r(server_rid::RETRY_TIMER, def.retry_timer),
@@ -160,7 +160,7 @@ impl ServerAccount {
 }
 
 /// Room for a Server URI (with the NUL of its C form).
-const URI_SIZE: usize = anj_core::objects::security::SERVER_URI_MAX_SIZE;
+const URI_SIZE: usize = crate::objects::security::SERVER_URI_MAX_SIZE;
 
 /// The Server URI of Security instance `iid`, copied into `buf`, split into scheme, host
 /// and port.

@@ -110,7 +110,29 @@ pub(super) struct Block1State {
 /// request; a longer entry gets 4.13. 256 bytes, more with Bootstrap and security: a
 /// certificate of the largest size the Security object takes, in a Bootstrap-Write that
 /// comes block-wise (build.rs, `block1_carry`).
-const BLOCK1_CARRY: usize = crate::config::BLOCK1_CARRY_SIZE;
+const BLOCK1_CARRY: usize = block1_carry();
+
+/// See [`BLOCK1_CARRY`]: 256 bytes, or with Bootstrap and security room for the largest
+/// Security object credential (a certificate a Bootstrap-Write sends block-wise) in SenML
+/// JSON's base64 with its record around it.
+const fn block1_carry() -> usize {
+    let mut carry = 256;
+    if cfg!(all(feature = "bootstrap", feature = "security")) {
+        use crate::config::*;
+        let mut largest = SEC_OBJ_MAX_PUBLIC_KEY_OR_IDENTITY_SIZE;
+        if SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE > largest {
+            largest = SEC_OBJ_MAX_SERVER_PUBLIC_KEY_SIZE;
+        }
+        if SEC_OBJ_MAX_SECRET_KEY_SIZE > largest {
+            largest = SEC_OBJ_MAX_SECRET_KEY_SIZE;
+        }
+        let c = (largest.div_ceil(3) * 4 + 64).div_ceil(8) * 8;
+        if c > carry {
+            carry = c;
+        }
+    }
+    carry
+}
 
 /// A structured block-wise request in progress (see [`Block1State`]).
 struct Streamed {

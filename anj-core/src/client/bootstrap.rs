@@ -14,16 +14,16 @@
 //! (and that a complete LwM2M Server account exists) and ends them together; any
 //! failure (timeout, lost connection, a Finish that does not validate) rolls all back.
 
-use super::link::{Link, NetStatus};
 use super::requests::{self, Ctx};
 use super::Host;
 use super::{AfterDeregister, Client, ConnStatus, Request, State};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
-use crate::dm::builtin::security_rid;
 use crate::dm::{self, DmError, DmResult, Objects, Target, TxnSet};
 use crate::io::format::{self, Format};
 use crate::io::link_format::LinkWriter;
 use crate::io::value::{Path, Value};
+use crate::link::{Link, NetStatus};
+use crate::objects::builtin::security_rid;
 use crate::time::{after, Instant, SEC};
 
 /// The Bootstrap session.
@@ -465,7 +465,8 @@ fn discover(
                     .unwrap_or(Ok(()))?;
                 }
                 1 => {
-                    let ssid = dm::read_int(objs, &[1, iid, crate::dm::builtin::server_rid::SSID]);
+                    let ssid =
+                        dm::read_int(objs, &[1, iid, crate::objects::builtin::server_rid::SSID]);
                     if let Some(ssid) = ssid {
                         lw.attr_uint("ssid", ssid.max(0) as u64).map_err(e)?;
                     }
