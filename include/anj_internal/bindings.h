@@ -316,7 +316,7 @@ typedef enum anj_coap_downloader_status_t {
 #endif
 
 /*
- Connection status reported to the application (`anj_conn_status_t`).
+ Connection status reported to the application.
  */
 typedef enum anj_conn_status_t {
   ANJ_CONN_STATUS_INITIAL,
