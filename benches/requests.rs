@@ -1,6 +1,6 @@
 //! CPU cost of handling one server request: a registered client (Security, Server and
 //! Device objects, set up as in `src/client/tests.rs`) receives a pre-encoded request
-//! through a fake link and answers it in one `Client::step`.
+//! through a fake link and answers it in one `Engine::step`.
 //!
 //! `cargo bench --bench requests` prints the mean wall time per request.
 //! `tools/bench-instructions.sh` runs it under callgrind to count instructions per
@@ -14,8 +14,8 @@ use std::hint::black_box;
 use std::mem::MaybeUninit;
 use std::time::Instant as WallClock;
 
-use anj::client::anj_conn_status_t::ANJ_CONN_STATUS_REGISTERED;
 use anj::client::link::{Credentials, NetStatus, Recv};
+use anj::client::ConnStatus;
 use anj::config::{SIZEOF_ANJ_T, SIZEOF_DEVICE_OBJ, SIZEOF_SECURITY_OBJ, SIZEOF_SERVER_OBJ};
 use anj::dm::builtin::anj_communication_retry_res_t;
 use anj::ffi::core::{anj_configuration_t, anj_core_init, anj_t, client_of, with_client_host};
@@ -188,7 +188,7 @@ impl Rig {
         unsafe { with_client_host(anj, |c, h| c.step(now, link, h)) };
     }
 
-    fn status(&mut self) -> anj::client::anj_conn_status_t {
+    fn status(&mut self) -> ConnStatus {
         // SAFETY: as in step().
         unsafe { client_of(self.anj_ptr()) }
             .expect("initialised client")
@@ -227,7 +227,7 @@ impl Rig {
         p.add_option(CoapOption::LocationPath, b"a1b2".to_vec());
         self.deliver(&p.to_bytes().unwrap());
         self.step();
-        assert_eq!(self.status(), ANJ_CONN_STATUS_REGISTERED);
+        assert_eq!(self.status(), ConnStatus::Registered);
     }
 }
 
@@ -377,7 +377,7 @@ fn check_first(rig: &mut Rig, case: &Case) -> usize {
         "{}: the client is not idle",
         case.name
     );
-    assert_eq!(rig.status(), ANJ_CONN_STATUS_REGISTERED);
+    assert_eq!(rig.status(), ConnStatus::Registered);
     response_len
 }
 

@@ -273,7 +273,7 @@ impl Rig {
         self.anj.ptr()
     }
 
-    fn client(&mut self) -> &mut Client {
+    fn client(&mut self) -> &mut Engine {
         // SAFETY (test): initialised by anj_core_init; no other reference is live.
         unsafe { &mut (*self.anj_ptr()).inner.client }
     }

@@ -239,7 +239,7 @@ impl Rig {
         self.anj.ptr()
     }
 
-    pub(super) fn client(&mut self) -> &mut Client {
+    pub(super) fn client(&mut self) -> &mut Engine {
         // SAFETY (test): initialised by anj_core_init; no other reference is live.
         unsafe { &mut (*self.anj_ptr()).inner.client }
     }

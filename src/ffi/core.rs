@@ -17,7 +17,7 @@ use core::cell::Cell;
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::{addr_of, addr_of_mut, NonNull};
 
-use crate::client::{Client, ConnStatus, Settings};
+use crate::client::{Change, ConnStatus, Engine as Client, Requests, Settings};
 use crate::driver::Driver;
 use crate::exchange::TxParams;
 use crate::ffi::dm::{anj_dm_obj_t, anj_res_value_t, ObjRef};
@@ -112,47 +112,6 @@ pub struct anj_configuration_t {
     pub bootstrap_timeout: anj_time_duration_t,
     #[cfg(feature = "certificates")]
     pub trust_store: *const crate::ffi::net::anj_net_trust_store_t,
-}
-
-/// Requests the application or a handler made, applied by the next step.
-#[derive(Default)]
-pub(crate) struct Requests {
-    update: Cell<bool>,
-    params_changed: Cell<bool>,
-    objects_changed: Cell<bool>,
-    restart: Cell<bool>,
-    /// `anj_core_request_bootstrap` or Bootstrap-Request Trigger (/1/x/9).
-    #[cfg(feature = "bootstrap")]
-    bootstrap: Cell<bool>,
-    /// Disable timeout in µs (`Some(i64::MAX)`: indefinitely).
-    disable: Cell<Option<Duration>>,
-    /// Data model changes reported by the application, oldest first: (path, deleted).
-    #[cfg(feature = "observe")]
-    changes: [Cell<Option<(crate::io::value::Path, bool)>>; CHANGES],
-    /// More changes than `changes` holds were reported: treat everything as changed.
-    #[cfg(feature = "observe")]
-    changes_overflow: Cell<bool>,
-}
-
-/// How many `anj_core_data_model_changed` calls are remembered between two steps; more
-/// are merged into "everything changed" (nothing is lost, observations re-evaluate).
-#[cfg(feature = "observe")]
-const CHANGES: usize = 4;
-
-impl Requests {
-    #[cfg(feature = "observe")]
-    fn note_change(&self, path: crate::io::value::Path, deleted: bool) {
-        if let Some(slot) = self.changes.iter().find(|c| c.get().is_none()) {
-            slot.set(Some((path, deleted)));
-        } else if deleted {
-            // A deletion must be seen as such (its observations end with a 4.04): give
-            // it the newest slot and fold the others into "everything changed".
-            self.changes_overflow.set(true);
-            self.changes[CHANGES - 1].set(Some((path, deleted)));
-        } else {
-            self.changes_overflow.set(true);
-        }
-    }
 }
 
 /// What the client is doing, for the re-entry checks (see the module docs).
@@ -503,7 +462,7 @@ pub(crate) unsafe fn with_registry<R>(
     Some(f(unsafe { &*addr_of!((*i).registry) }))
 }
 
-/// The client behind `anj`, for benchmarks that drive [`Client::step`] directly with a
+/// The client behind `anj`, for benchmarks that drive [`Engine::step`] directly with a
 /// scripted link (`benches/requests.rs`). Not part of the C API.
 ///
 /// # Safety
@@ -565,7 +524,7 @@ pub(crate) unsafe fn trust_store_of(anj: *mut anj_t) -> crate::ffi::net::anj_net
 pub(crate) unsafe fn note_server_params_changed(anj: *mut anj_t) {
     // SAFETY: guaranteed by the caller; `Requests` is only ever shared.
     if let Some(r) = unsafe { requests(anj) } {
-        r.params_changed.set(true);
+        r.server_params_changed();
     }
 }
 
@@ -608,7 +567,7 @@ pub(crate) unsafe fn add_obj(anj: *mut anj_t, obj: NonNull<anj_dm_obj_t>) -> c_i
         Ok(()) => {
             // SAFETY: `anj` was initialised (`enter` checked); `Requests` is only shared.
             if let Some(r) = unsafe { requests(anj) } {
-                r.objects_changed.set(true);
+                r.objects_changed();
             }
             0
         }
@@ -664,7 +623,7 @@ pub unsafe extern "C" fn anj_dm_remove_obj(anj: *mut anj_t, oid: u16) -> c_int {
         Ok(_) => {
             // SAFETY: `anj` was initialised (`enter` checked); `Requests` is only shared.
             if let Some(r) = unsafe { requests(anj) } {
-                r.objects_changed.set(true);
+                r.objects_changed();
             }
             0
         }
@@ -777,35 +736,7 @@ pub(crate) unsafe fn apply_pending(anj: *mut anj_t) {
 }
 
 fn apply_requests(client: &mut Client, reqs: &Requests) {
-    if reqs.restart.take() {
-        client.restart();
-    }
-    #[cfg(feature = "bootstrap")]
-    if reqs.bootstrap.take() {
-        client.request_bootstrap();
-    }
-    if let Some(t) = reqs.disable.take() {
-        client.disable((t != i64::MAX).then_some(t));
-    }
-    if reqs.update.take() {
-        client.request_update();
-    }
-    if reqs.params_changed.take() {
-        client.on_server_params_changed();
-    }
-    if reqs.objects_changed.take() {
-        client.on_objects_changed();
-    }
-    #[cfg(feature = "observe")]
-    if reqs.changes_overflow.take() {
-        client.on_everything_changed();
-    }
-    #[cfg(feature = "observe")]
-    for c in reqs.changes.iter() {
-        if let Some((path, deleted)) = c.take() {
-            client.on_data_changed(&path, deleted);
-        }
-    }
+    reqs.apply(client);
 }
 
 /// Calls the status callback for each status change, with no reference into the client
@@ -863,7 +794,7 @@ pub unsafe extern "C" fn anj_core_next_step_time(anj: *mut anj_t) -> anj_time_du
 pub unsafe extern "C" fn anj_core_server_obj_disable_executed(anj: *mut anj_t, timeout: u32) {
     // SAFETY: guaranteed by the caller; only the request flags are touched.
     if let Some(r) = unsafe { requests(anj) } {
-        r.disable.set(Some(i64::from(timeout) * SEC));
+        r.disable(Some(i64::from(timeout) * SEC));
     }
 }
 
@@ -875,7 +806,7 @@ pub unsafe extern "C" fn anj_core_server_obj_disable_executed(anj: *mut anj_t, t
 pub unsafe extern "C" fn anj_core_server_obj_registration_update_trigger_executed(anj: *mut anj_t) {
     // SAFETY: guaranteed by the caller; only the request flags are touched.
     if let Some(r) = unsafe { requests(anj) } {
-        r.update.set(true);
+        r.request_update();
     }
 }
 
@@ -905,27 +836,14 @@ pub unsafe extern "C" fn anj_core_data_model_changed(
         return;
     };
     let Some(p) = to_path(path) else { return };
-    let ids = p.as_slice();
-    #[cfg(feature = "observe")]
-    r.note_change(
-        p,
-        change_type == anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_DELETED,
+    r.data_model_changed(
+        &p,
+        match change_type {
+            anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_VALUE_CHANGED => Change::ValueChanged,
+            anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_ADDED => Change::Added,
+            anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_DELETED => Change::Deleted,
+        },
     );
-    match change_type {
-        anj_core_change_type_t::ANJ_CORE_CHANGE_TYPE_VALUE_CHANGED => {
-            // Lifetime (/1/x/1) and Binding (/1/x/7) go to the server with an Update.
-            if ids.len() >= 3 && ids[0] == 1 && (ids[2] == 1 || ids[2] == 7) {
-                r.params_changed.set(true);
-            }
-        }
-        _ => {
-            // A new or removed object or object instance changes the registered object
-            // list (as in Anjay Lite, any path above the resource level).
-            if ids.len() <= 2 {
-                r.objects_changed.set(true);
-            }
-        }
-    }
 }
 
 /// Whether the data model is being accessed on the server's behalf right now. Inside a
@@ -959,11 +877,7 @@ pub unsafe extern "C" fn anj_core_ongoing_operation(anj: *mut anj_t) -> bool {
 pub unsafe extern "C" fn anj_core_disable_server(anj: *mut anj_t, timeout: anj_time_duration_t) {
     // SAFETY: guaranteed by the caller; only the request flags are touched.
     if let Some(r) = unsafe { requests(anj) } {
-        r.disable.set(Some(if timeout.is_valid() {
-            timeout.us.max(0)
-        } else {
-            i64::MAX
-        }));
+        r.disable(timeout.is_valid().then_some(timeout.us.max(0)));
     }
 }
 
@@ -980,7 +894,7 @@ pub unsafe extern "C" fn anj_core_request_bootstrap(anj: *mut anj_t) {
         return;
     };
     #[cfg(feature = "bootstrap")]
-    r.bootstrap.set(true);
+    r.request_bootstrap();
     #[cfg(not(feature = "bootstrap"))]
     {
         let _ = r;
@@ -996,7 +910,7 @@ pub unsafe extern "C" fn anj_core_request_bootstrap(anj: *mut anj_t) {
 pub unsafe extern "C" fn anj_core_restart(anj: *mut anj_t) {
     // SAFETY: guaranteed by the caller; only the request flags are touched.
     if let Some(r) = unsafe { requests(anj) } {
-        r.restart.set(true);
+        r.restart();
     }
 }
 
@@ -1008,7 +922,7 @@ pub unsafe extern "C" fn anj_core_restart(anj: *mut anj_t) {
 pub unsafe extern "C" fn anj_core_request_update(anj: *mut anj_t) {
     // SAFETY: guaranteed by the caller; only the request flags are touched.
     if let Some(r) = unsafe { requests(anj) } {
-        r.update.set(true);
+        r.request_update();
     }
 }
 

@@ -649,7 +649,7 @@ impl Policy for CPolicy {
     }
 
     fn uri_usable(&self, uri: &str) -> bool {
-        crate::client::register::split_uri(uri).is_some()
+        crate::client::split_uri(uri).is_some()
     }
 }
 

@@ -16,7 +16,7 @@
 
 use super::requests::{self, Ctx};
 use super::Host;
-use super::{AfterDeregister, Client, ConnStatus, Request, State};
+use super::{AfterDeregister, ConnStatus, Engine, Request, State};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 use crate::dm::{self, DmError, DmResult, Objects, Target, TxnSet};
 use crate::io::format::{self, Format};
@@ -74,7 +74,7 @@ fn hold_off(objs: &mut dyn Objects, iid: u16) -> i64 {
         .map_or(0, |i| i.clamp(0, u32::MAX.into()))
 }
 
-impl Client {
+impl Engine {
     /// `anj_core_request_bootstrap` / Bootstrap-Request Trigger: ignored while a
     /// Bootstrap runs already.
     pub fn request_bootstrap(&mut self) {
@@ -282,7 +282,7 @@ pub(super) fn build_bootstrap_request(
     let mut w =
         MessageWriter::new(buf, MsgType::Con, Code::POST, message_id, token).map_err(|_| ())?;
     w.option(opt::URI_PATH, b"bs").map_err(|_| ())?;
-    // SAFETY: `env` is the initialised client `Client::step` runs for (the C face passes
+    // SAFETY: `env` is the initialised client `Engine::step` runs for (the C face passes
     // its own); the name is only used while the message is built.
     super::register::query(&mut w, "ep", env.endpoint_name())?;
     let pct: &[u8] = if cfg!(feature = "senml-cbor") {

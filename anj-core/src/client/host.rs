@@ -158,6 +158,65 @@ impl Requests {
     pub fn request_bootstrap(&self) {
         self.bootstrap.set(true);
     }
+
+    /// Objects or instances were added or removed: the registered object list changed.
+    pub fn objects_changed(&self) {
+        self.objects_changed.set(true);
+    }
+
+    /// Lifetime or Binding of the Server object changed: an Update carries them.
+    pub fn server_params_changed(&self) {
+        self.params_changed.set(true);
+    }
+
+    /// Whether something waits for the next step.
+    pub fn pending(&self) -> bool {
+        let any = self.update.get()
+            || self.params_changed.get()
+            || self.objects_changed.get()
+            || self.restart.get()
+            || self.disable.get().is_some();
+        #[cfg(feature = "bootstrap")]
+        let any = any || self.bootstrap.get();
+        #[cfg(feature = "observe")]
+        let any =
+            any || self.changes_overflow.get() || self.changes.iter().any(|c| c.get().is_some());
+        any
+    }
+
+    /// Hands what was asked for to `engine`, oldest data model change first, and empties
+    /// the queue.
+    pub fn apply(&self, engine: &mut super::Engine) {
+        if self.restart.take() {
+            engine.restart();
+        }
+        #[cfg(feature = "bootstrap")]
+        if self.bootstrap.take() {
+            engine.request_bootstrap();
+        }
+        if let Some(t) = self.disable.take() {
+            engine.disable((t != i64::MAX).then_some(t));
+        }
+        if self.update.take() {
+            engine.request_update();
+        }
+        if self.params_changed.take() {
+            engine.on_server_params_changed();
+        }
+        if self.objects_changed.take() {
+            engine.on_objects_changed();
+        }
+        #[cfg(feature = "observe")]
+        if self.changes_overflow.take() {
+            engine.on_everything_changed();
+        }
+        #[cfg(feature = "observe")]
+        for c in self.changes.iter() {
+            if let Some((path, deleted)) = c.take() {
+                engine.on_data_changed(&path, deleted);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,18 +3,20 @@
 //! interface (§6.1), and the dispatch of the server's Device Management requests to the
 //! data model (§6.3), observations (§6.4) and Send.
 //!
-//! Sans-IO: [`Client::step`] takes the current time, a [`Link`] and the [`Host`] (the
+//! Sans-IO: [`Engine::step`] takes the current time, a [`Link`] and the [`Host`] (the
 //! objects and what else the owner provides); it never reads a clock and never touches a
 //! socket itself.
 
+mod api;
 mod block;
 #[cfg(feature = "bootstrap")]
 mod bootstrap;
 mod host;
 mod notify;
-pub mod register;
+mod register;
 mod requests;
 
+pub use api::{Client, Config, Event};
 pub use host::*;
 
 use crate::coap::{Message, MsgType};
@@ -25,7 +27,7 @@ use crate::config::{
 use crate::exchange::{DedupCache, Match, Outcome, Pending, TxParams};
 use crate::link::{Link, NetStatus, Recv};
 use crate::time::{after, Duration, Instant, NEVER, SEC};
-pub use register::ServerAccount;
+pub use register::{split_uri, ServerAccount};
 
 /// Settings of the client (what a C application gives in its configuration).
 #[derive(Clone, Copy, Debug)]
@@ -129,7 +131,9 @@ struct Retry {
     sequence: u16,
 }
 
-pub struct Client {
+/// The client's state machine, driven through a [`Host`]: the C face runs it directly
+/// (its host is the C objects and callbacks); Rust applications use [`Client`].
+pub struct Engine {
     settings: Settings,
     state: State,
     status: ConnStatus,
@@ -190,9 +194,9 @@ pub struct Client {
     bs: bootstrap::Session,
 }
 
-impl Client {
-    pub fn new(settings: Settings) -> Client {
-        Client {
+impl Engine {
+    pub fn new(settings: Settings) -> Engine {
+        Engine {
             settings,
             state: State::Initial,
             status: ConnStatus::Initial,
@@ -331,7 +335,7 @@ impl Client {
 
     /* ------------------------------------ timing ------------------------------------ */
 
-    /// When [`Client::step`] must run again, if nothing arrives (`None`: poll continuously,
+    /// When [`Engine::step`] must run again, if nothing arrives (`None`: poll continuously,
     /// because the link must be read).
     pub fn next_step_at(&self, now: Instant, env: &mut dyn Host) -> Instant {
         if self.flags.restart
@@ -639,7 +643,7 @@ impl Client {
         self.send_request_block(now, link, req, env);
     }
 
-    /// [`Client::send_request`] for the block of the payload `reg_block` is at (a new
+    /// [`Engine::send_request`] for the block of the payload `reg_block` is at (a new
     /// Message ID and token for every block, RFC 7959 §2.3).
     fn send_request_block(
         &mut self,

@@ -13,7 +13,7 @@
 )]
 
 use super::Host;
-use super::{Client, Link, State};
+use super::{Engine, Link, State};
 use crate::coap::{opt, Code, MessageWriter, MsgType};
 use crate::dm::{self, DmError, DmResult, Objects};
 use crate::exchange::{Match, Outcome, Pending};
@@ -79,7 +79,7 @@ pub(super) struct ServerDefaults {
     pub con: bool,
 }
 
-impl Client {
+impl Engine {
     /// Send (LwM2M 1.1 TS Core §6.4.4): the next queued request goes out as a CON POST /dp
     /// once nothing else of ours is outstanding.
     #[cfg(feature = "lwm2m-send")]

@@ -16,7 +16,7 @@
 //!
 //! Every response is built by [`respond`], the one place a Block2 layer will wrap.
 
-use super::{Client, Host, Link};
+use super::{Engine, Host, Link};
 use crate::coap::{opt, Code, Message, MessageWriter, MsgType};
 #[cfg(feature = "observe")]
 use crate::dm::attributes::AttrTable;
@@ -258,7 +258,7 @@ impl ExtRead {
     }
 }
 
-impl Client {
+impl Engine {
     pub(super) fn handle_server_request(
         &mut self,
         now: Instant,
