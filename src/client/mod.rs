@@ -13,6 +13,9 @@ pub use anj_core::client::*;
 use crate::ffi::core::anj_conn_status_t::{self, *};
 #[cfg(test)]
 use crate::time::{Duration, Instant, SEC};
+#[cfg(test)]
+#[allow(unused_imports)]
+use link::{Link, NetStatus, Recv};
 
 #[cfg(all(
     test,
