@@ -4,7 +4,8 @@
 #   2. cargo test (unit tests incl. the registration state machine in simulated time,
 #      codec/format tests, POSIX platform tests on loopback);
 #   3. Miri over the core's tests and the C face's Rust tests; the bare-metal test firmware
-#      (firmware-test/) built for thumbv7em-none-eabihf and run on QEMU;
+#      (firmware-test/) built for thumbv7em-none-eabihf and run on QEMU; the std Rust example
+#      (examples/rust-client/, on the core's Client API) linted, tested and built;
 #   4. the CMake package: builds c_examples/ and the C tests, runs ctest;
 #   5. interop against a real Leshan demo server on 127.0.0.1 (tests/interop, pytest),
 #      and of the CoAP downloader (coap:// and coaps:// with PSK) and the Firmware
@@ -110,6 +111,8 @@ cargo test --quiet --lib --features persistence -- persistence 2>&1 | tail -n 4
 stage "cargo test, observation options off by default (Observe-Composite, notification store)"
 ANJ_OBSERVE_NOTIFICATION_STORE_SIZE=512 \
     cargo test --quiet --lib --features observe-composite observe 2>&1 | tail -n 5
+ANJ_OBSERVE_NOTIFICATION_STORE_SIZE=512 \
+    cargo test --quiet -p anj-core --lib --features observe-composite observe 2>&1 | tail -n 5
 
 stage "cargo test, minimal configuration (Security, Server, Device, Discover, SenML CBOR; no POSIX layer)"
 cargo clippy --quiet --all-targets --no-default-features \
@@ -143,7 +146,7 @@ cargo +nightly miri setup >/dev/null 2>&1
 miri_core_args=(
     --skip coap_lite_and_we_agree_both_ways --skip parse_never_panics_on_random_or_mutated_input
     --skip micro_lines_decode_with_anjay_lites_script --skip micro_log_ids_cover_every_logging_file
-    coap:: exchange:: download:: dm:: ntp:: log::
+    coap:: exchange:: download:: dm:: ntp:: log:: client:: observe:: send::
 )
 miri_face_features=std,net-udp,net-ipv4,time-posix-compat,rng-posix-compat
 miri_face_features+=,default-device-obj,default-security-obj,default-server-obj
@@ -208,6 +211,17 @@ stage "bare-metal test firmware on anj-core (thumbv7em-none-eabihf, run on QEMU'
     cargo clippy --quiet --release -- -D warnings
     cargo build --quiet --release
     timeout 300 cargo run --quiet --release
+)
+
+stage "std Rust example on anj-core's Client API (examples/rust-client)"
+# Also outside the workspace: a std binary (UdpSocket link, a Rust object, Firmware Update
+# pull) that the interop stage runs against Leshan (tests/interop/test_rust_client.py).
+(
+    cd examples/rust-client
+    cargo fmt -- --check
+    cargo clippy --quiet --all-targets -- -D warnings
+    cargo test --quiet 2>&1 | tail -n 3
+    cargo build --quiet --release
 )
 
 stage "CMake package: c_examples and C tests (ctest)"
@@ -295,6 +309,7 @@ if [[ "${ANJ_SKIP_INTEROP:-0}" != 1 ]]; then
     ANJ_EXAMPLE_NTP_SYNC="$(find_example ntp_sync)" \
     ANJ_EXAMPLE_BOOTSTRAP="$(find_example bootstrap)" \
     ANJ_EXAMPLE_BOOTSTRAP_DTLS="$dtls_bootstrap" \
+    ANJ_EXAMPLE_RUST_CLIENT="$root/examples/rust-client/target/release/anj-rust-client" \
     ANJ_INTEROP_FORMATS="${ANJ_INTEROP_FORMATS:-SENML_CBOR,TEXT,TLV,SENML_JSON}" \
         python3 -m pytest -q -rs tests/interop
 fi

@@ -39,14 +39,6 @@ IDLE, DOWNLOADING, DOWNLOADED = 0, 1, 2
 RESULT_SUCCESS = 1
 IMAGE_SIZE = 64 * 1024
 
-# TODO(lead): remove this mark once examples/rust-client/src/client_glue.rs re-exports
-# anj_core::client (WIRED = true); nothing else in this file needs to change.
-pytestmark = pytest.mark.skip(
-    reason="examples/rust-client/src/client_glue.rs is a stand-in until anj_core::client "
-           "(the Rust Client API of the redesign, notes/s4/plan.md) is wired in: the "
-           "example does not register yet")
-
-
 @pytest.fixture(scope="module")
 def binary() -> Path:
     given = os.environ.get("ANJ_EXAMPLE_RUST_CLIENT")

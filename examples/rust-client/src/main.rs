@@ -26,7 +26,7 @@ use anj_core::io::value::Path;
 use anj_core::objects::builtin::ServerInstance;
 use anj_core::objects::device::{Device, DeviceInfo};
 use anj_core::objects::fw_update::{self, FwUpdateObject};
-use anj_core::objects::server::ServerObject;
+use anj_core::objects::server::{ServerAction, ServerObject};
 use anj_core::time::{Instant, MS, SEC};
 
 use client_glue::{Change, Client, Config, ConnStatus, Event};
@@ -113,9 +113,6 @@ fn main() {
         println!("{}", String::from_utf8_lossy(text));
     });
     install_signal_handlers();
-    if !client_glue::WIRED {
-        println!("WARNING: anj_core::client is not wired in yet (client_glue.rs): no registration");
-    }
 
     let mut security = NoSecSecurity::new(&args.server_uri, SSID);
     let mut server = ServerObject::new(false);
@@ -165,15 +162,26 @@ fn main() {
             ];
             client.step(now, &mut objects, &mut link);
         }
-        let was = client.status();
-        while let Some(ev) = client.poll_event() {
-            match ev {
-                Event::Status(s) => println!("STATUS {s:?}"),
-                Event::SendFinished { id, .. } => println!("SEND FINISHED {id}"),
+        while let Some(Event::Status(s)) = client.poll_event() {
+            println!("STATUS {s:?}");
+            if s == ConnStatus::Registered {
+                println!("REGISTERED {}", args.endpoint);
             }
         }
-        if client.status() != was && client.status() == ConnStatus::Registered {
-            println!("REGISTERED {}", args.endpoint);
+        // The Server object's resources the server executed or changed: the client acts
+        // on them (Registration Update Trigger, Disable; Lifetime or Binding written).
+        match server.take_action() {
+            Some(ServerAction::RegistrationUpdate) => client.request_update(),
+            Some(ServerAction::Disable { timeout }) => {
+                client.disable(Some(Instant::from(timeout) * SEC))
+            }
+            Some(ServerAction::BootstrapRequest) => {
+                println!("Bootstrap-Request Trigger: this example has no Bootstrap-Server")
+            }
+            None => {}
+        }
+        if server.take_params_changed() {
+            client.data_model_changed(&Path::new(&[1, 0, 1]), Change::ValueChanged);
         }
         // Firmware Update: the pull download, an update the server asked for, and the
         // values of /5/0 that changed meanwhile (for the server's observations).
@@ -199,6 +207,21 @@ fn main() {
         if wake > now {
             std::thread::sleep(Duration::from_micros((wake - now) as u64));
         }
+    }
+    // De-register before leaving (Disable: De-register, then suspended), for at most 5 s.
+    client.disable(None);
+    let deadline = clock() + 5 * SEC;
+    while clock() < deadline && client.status() != ConnStatus::Suspended {
+        let mut objects: [&mut dyn Object; 5] = [
+            &mut security,
+            &mut server,
+            &mut device,
+            &mut fw,
+            &mut temperature,
+        ];
+        client.step(clock(), &mut objects, &mut link);
+        while client.poll_event().is_some() {}
+        std::thread::sleep(Duration::from_millis(5));
     }
     println!("shutting down (status {:?})", client.status());
     client.shutdown(&mut link);
