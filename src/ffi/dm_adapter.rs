@@ -338,6 +338,42 @@ impl Object for CObject<'_> {
         Ok(unsafe { value_from_c(t, &out) })
     }
 
+    fn read_path(&mut self, path: &anj_core::io::value::Path) -> DmResult<Value<'_>> {
+        // The C tables directly (the instance, then the resource by ID), as the client's
+        // own reads of /0 and /1 need nothing else.
+        let ids = path.as_slice();
+        let (iid, rid, riid) = match ids {
+            [_, iid, rid] => (*iid, *rid, None),
+            [_, iid, rid, riid] => (*iid, *rid, Some(*riid)),
+            _ => return Err(DmError::BAD_REQUEST),
+        };
+        let inst = self.obj.instance(iid).ok_or(DmError::NOT_FOUND)?;
+        let list = self.obj.resources(inst);
+        let res = list[find_rid(list, rid).ok_or(DmError::NOT_FOUND)?];
+        if res.kind.executable() {
+            return Err(DmError::METHOD_NOT_ALLOWED);
+        }
+        match (res.kind.multiple(), riid) {
+            (true, Some(r)) if self.obj.has_res_instance(&res, r) => {}
+            (false, None) => {}
+            _ => return Err(DmError::NOT_FOUND),
+        }
+        let out = self.read_raw(iid, rid, riid)?;
+        #[cfg(feature = "external-data")]
+        if res.r#type & ANJ_DATA_TYPE_FLAG_EXTERNAL != 0 {
+            return Ok(match data_type(res.r#type) {
+                DataType::String => Value::String(""),
+                _ => Value::Bytes(&[]),
+            });
+        }
+        // SAFETY: `out` is what the read handler of a resource of this type reported (its
+        // member for the type is the one it set; bytes and strings point at memory the
+        // handler's contract keeps valid until the next handler call). The value is
+        // bounded by this borrow of the adapter, and every handler call goes through a
+        // `&mut` borrow of it.
+        Ok(unsafe { value_from_c(res.r#type, &out) })
+    }
+
     #[cfg(feature = "external-data")]
     fn read_external(
         &mut self,

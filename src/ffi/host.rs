@@ -9,13 +9,9 @@ use crate::ffi::core::anj_t;
 /// The C face's [`Host`] for one call into the client.
 pub(crate) struct CHostImpl<'a> {
     objs: CObjects<'a>,
-    /// What the C hooks of credentials and key storage are given.
-    #[cfg_attr(
-        not(any(feature = "security", feature = "external-crypto-storage")),
-        allow(dead_code)
-    )]
+    /// The client: its endpoint name, and what the C hooks of credentials and key storage
+    /// are given.
     anj: *mut anj_t,
-    endpoint_name: &'a [u8],
     #[cfg(feature = "lwm2m-send")]
     send: Option<(
         &'a crate::send::SendQueue,
@@ -40,9 +36,6 @@ impl<'a> CHostImpl<'a> {
         CHostImpl {
             objs: CObjects::new(reg, anj, hold),
             anj,
-            // SAFETY: guaranteed by the caller; the name outlives the client
-            // (`anj_configuration_t`'s contract).
-            endpoint_name: unsafe { crate::ffi::core::endpoint_name(anj) },
             #[cfg(feature = "lwm2m-send")]
             // SAFETY: guaranteed by the caller: `anj` is initialised and valid for 'a,
             // and is what the finished handlers are given.
@@ -57,7 +50,9 @@ impl Host for CHostImpl<'_> {
     }
 
     fn endpoint_name(&self) -> &[u8] {
-        self.endpoint_name
+        // SAFETY: `anj` was initialised and stays valid for this host's life (`new`'s
+        // contract); the name outlives the client (`anj_configuration_t`'s contract).
+        unsafe { crate::ffi::core::endpoint_name(self.anj) }
     }
 
     fn bootstrap_finished(&mut self) {

@@ -118,7 +118,7 @@ pub fn read_each(
     target: &Target,
     enc: &mut AnyEncoder<'_>,
 ) -> DmResult<()> {
-    ops::read_each(target.object(objs)?, &target.path, enc)
+    target.object(objs)?.read_each_at(&target.path, enc)
 }
 
 /// [`read_each`] for one block of a block-wise Read: an external value may stay open for
@@ -131,12 +131,12 @@ pub fn read_each_held(
     let obj = objs
         .object_keeping_sources(target.oid)
         .ok_or(DmError::NOT_FOUND)?;
-    ops::read_each(obj, &target.path, enc)
+    obj.read_each_at(&target.path, enc)
 }
 
 /// How many values [`read_each`] would encode for `target`: [`ops::count_readable`].
 pub fn count_readable(objs: &mut dyn Objects, target: &Target) -> DmResult<usize> {
-    ops::count_readable(target.object(objs)?, &target.path)
+    target.object(objs)?.count_readable_at(&target.path)
 }
 
 /// Whether the resource at `path` (resource or resource instance level) may be written:
@@ -177,7 +177,7 @@ pub fn read_resource_with<R>(
     if path.len() < 3 {
         return Err(DmError::BAD_REQUEST);
     }
-    ops::read_value(object(objs, oid)?, path).map(f)
+    object(objs, oid)?.read_path(path).map(f)
 }
 
 /// The type of the resource at `path` (resource or resource-instance level), for decoders
@@ -326,7 +326,7 @@ pub fn write_entry_as(
     value: &WriteValue<'_>,
     kind: WriteKind,
 ) -> DmResult<()> {
-    ops::write_entry(object(objs, oid)?, base, path, value, kind)
+    object(objs, oid)?.write_entry_at(base, path, value, kind)
 }
 
 /// Writes one value at `path` (resource or resource instance), outside any request:
@@ -391,5 +391,5 @@ pub fn discover_each(
     depth: Option<u8>,
     f: &mut dyn FnMut(DiscoverItem<'_>) -> DmResult<()>,
 ) -> DmResult<()> {
-    ops::discover_each(target.object(objs)?, &target.path, depth, f)
+    target.object(objs)?.discover_at(&target.path, depth, f)
 }

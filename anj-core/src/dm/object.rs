@@ -45,7 +45,7 @@
 //! ```
 
 use crate::dm::{DmError, DmResult};
-use crate::io::value::{DataType, Value};
+use crate::io::value::{DataType, Path, Value};
 
 /// How a resource may be accessed, and whether it has resource instances (the `R`, `W`,
 /// `E` and `M` of the LwM2M object definitions).
@@ -194,6 +194,54 @@ pub trait Object {
     /// strings may borrow from the object: the engine is done with them before its next
     /// call.
     fn read(&mut self, iid: u16, res: &Resource, riid: Option<u16>) -> DmResult<Value<'_>>;
+
+    /// The value at `path` (a resource or resource instance of this object) as the client
+    /// itself reads it ([`crate::dm::ops::read_value`]: 4.00 above the resource level,
+    /// 4.04 for what does not exist, 4.05 for an executable resource; an external value
+    /// reads empty). Objects with a faster way to find the resource may override it.
+    fn read_path(&mut self, path: &Path) -> DmResult<Value<'_>> {
+        crate::dm::ops::read_value(self, path)
+    }
+
+    /// [`crate::dm::ops::read_each`] on this object. Provided, and not meant to be
+    /// overridden: a default method is compiled for each object type, so the walk calls
+    /// this object's methods directly even when the client holds it as `dyn Object`.
+    fn read_each_at(
+        &mut self,
+        path: &Path,
+        enc: &mut crate::io::format::AnyEncoder<'_>,
+    ) -> DmResult<()> {
+        crate::dm::ops::read_each(self, path, enc)
+    }
+
+    /// [`crate::dm::ops::count_readable`] on this object (provided, as
+    /// [`Object::read_each_at`]).
+    fn count_readable_at(&mut self, path: &Path) -> DmResult<usize> {
+        crate::dm::ops::count_readable(self, path)
+    }
+
+    /// [`crate::dm::ops::write_entry`] on this object (provided, as
+    /// [`Object::read_each_at`]).
+    fn write_entry_at(
+        &mut self,
+        base: &Path,
+        path: &Path,
+        value: &WriteValue<'_>,
+        kind: crate::dm::ops::WriteKind,
+    ) -> DmResult<()> {
+        crate::dm::ops::write_entry(self, base, path, value, kind)
+    }
+
+    /// [`crate::dm::ops::discover_each`] on this object (provided, as
+    /// [`Object::read_each_at`]).
+    fn discover_at(
+        &self,
+        path: &Path,
+        depth: Option<u8>,
+        f: &mut dyn FnMut(crate::dm::ops::DiscoverItem<'_>) -> DmResult<()>,
+    ) -> DmResult<()> {
+        crate::dm::ops::discover_each(self, path, depth, f)
+    }
 
     /// The source of an external resource's value (one whose [`Resource::external`] is
     /// set), read in pieces while it is encoded.
