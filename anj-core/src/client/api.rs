@@ -104,6 +104,44 @@ impl<'a> Config<'a> {
 pub enum Event {
     /// The connection status changed.
     Status(ConnStatus),
+    /// A request of the Send queue left it with `result` (also told to the record source's
+    /// [`crate::send::SendSource::finished`]).
+    #[cfg(feature = "lwm2m-send")]
+    SendFinished {
+        id: u16,
+        result: crate::send::SendResult,
+    },
+}
+
+/// The application's source of Send records, with the requests that finished during a
+/// step remembered for [`Event::SendFinished`].
+#[cfg(feature = "lwm2m-send")]
+struct Recording<'s> {
+    inner: &'s dyn crate::send::SendSource,
+    done: [core::cell::Cell<Option<(u16, crate::send::SendResult)>>; FINISHED],
+}
+
+/// How many finished Send requests one step remembers (a step finishes at most the queue,
+/// and what a finished handler queues again).
+#[cfg(feature = "lwm2m-send")]
+const FINISHED: usize = 2 * crate::config::LWM2M_SEND_QUEUE_SIZE;
+
+#[cfg(feature = "lwm2m-send")]
+impl crate::send::SendSource for Recording<'_> {
+    fn records(
+        &self,
+        id: u16,
+        f: &mut dyn FnMut(crate::send::Record<'_>) -> Result<(), crate::io::value::IoError>,
+    ) -> Result<(), crate::io::value::IoError> {
+        self.inner.records(id, f)
+    }
+
+    fn finished(&self, id: u16, result: crate::send::SendResult) {
+        if let Some(slot) = self.done.iter().find(|d| d.get().is_none()) {
+            slot.set(Some((id, result)));
+        }
+        self.inner.finished(id, result);
+    }
 }
 
 /// What a step lends the engine: the application's objects, the endpoint name and the
@@ -197,16 +235,30 @@ impl<'a> Client<'a> {
         _send: Option<SendRef<'_>>,
     ) {
         self.requests.apply(&mut self.engine);
+        #[cfg(feature = "lwm2m-send")]
+        let recording = _send.map(|inner| Recording {
+            inner,
+            done: Default::default(),
+        });
         let mut host = StepHost {
             objects,
             endpoint_name: self.endpoint_name,
             #[cfg(feature = "lwm2m-send")]
-            send: _send.map(|s| (&self.send, s)),
+            send: recording
+                .as_ref()
+                .map(|r| (&self.send, r as &dyn crate::send::SendSource)),
         };
         self.engine.step(now, transport, &mut host);
         self.requests.apply(&mut self.engine);
         while let Some(s) = self.engine.take_status_change() {
             self.push_event(Event::Status(s));
+        }
+        #[cfg(feature = "lwm2m-send")]
+        for (id, result) in recording
+            .iter()
+            .flat_map(|r| r.done.iter().filter_map(|d| d.get()))
+        {
+            self.push_event(Event::SendFinished { id, result });
         }
     }
 

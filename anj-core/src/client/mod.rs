@@ -8,6 +8,8 @@
 //! socket itself.
 
 mod api;
+#[cfg(all(test, feature = "plaintext"))]
+mod api_tests;
 mod block;
 #[cfg(feature = "bootstrap")]
 mod bootstrap;

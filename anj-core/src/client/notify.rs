@@ -17,8 +17,11 @@ use super::{Engine, Link, State};
 use crate::coap::{opt, Code, MessageWriter, MsgType};
 use crate::dm::{self, DmError, DmResult, Objects};
 use crate::exchange::{Match, Outcome, Pending};
+#[cfg(feature = "observe")]
 use crate::io::format::Format;
-use crate::io::value::{Encoder, Path};
+use crate::io::value::Path;
+#[cfg(feature = "observe")]
+use crate::io::value::Encoder;
 use crate::time::{Instant, NEVER};
 
 #[cfg(feature = "lwm2m-send")]
