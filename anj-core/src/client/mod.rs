@@ -436,8 +436,12 @@ impl Engine {
             }
         }
         self.receive(now, link, env);
-        self.block1.expire(now, env.objects());
-        self.ext_read.expire(now, env.objects());
+        if self.block1.expired(now) {
+            self.block1.expire(now, env.objects());
+        }
+        if self.ext_read.expired(now) {
+            self.ext_read.expire(now, env.objects());
+        }
         self.poll_exchange(now, link, env);
         self.poll_out(now, link, env);
         self.update_send_gate(env);

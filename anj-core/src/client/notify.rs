@@ -19,9 +19,9 @@ use crate::dm::{self, DmError, DmResult, Objects};
 use crate::exchange::{Match, Outcome, Pending};
 #[cfg(feature = "observe")]
 use crate::io::format::Format;
-use crate::io::value::Path;
 #[cfg(feature = "observe")]
 use crate::io::value::Encoder;
+use crate::io::value::Path;
 use crate::time::{Instant, NEVER};
 
 #[cfg(feature = "lwm2m-send")]

@@ -206,9 +206,15 @@ impl Block1State {
         self.rx.abandon();
     }
 
+    /// Whether a transfer waits for a next block that did not come in time.
+    #[inline]
+    pub(super) fn expired(&self, now: Instant) -> bool {
+        (self.obj.is_some() || self.doc.is_some()) && now >= self.deadline
+    }
+
     /// Abandons a transfer whose next block did not come in time.
     pub(super) fn expire(&mut self, now: Instant, objs: &mut dyn Objects) {
-        if (self.obj.is_some() || self.doc.is_some()) && now >= self.deadline {
+        if self.expired(now) {
             crate::log_warning!("block-wise write abandoned: no next block in time");
             self.abandon(objs);
         }
@@ -249,11 +255,19 @@ impl ExtRead {
         }
     }
 
-    /// Closes a held value whose next block did not come in time.
-    pub(super) fn expire(&mut self, _now: Instant, _objs: &mut dyn Objects) {
+    /// Whether a held value waits for a next block that did not come in time.
+    #[inline]
+    pub(super) fn expired(&self, _now: Instant) -> bool {
         #[cfg(feature = "external-data")]
-        if self.key.is_some() && _now >= self.deadline {
-            self.clear(_objs);
+        return self.key.is_some() && _now >= self.deadline;
+        #[cfg(not(feature = "external-data"))]
+        false
+    }
+
+    /// Closes a held value whose next block did not come in time.
+    pub(super) fn expire(&mut self, now: Instant, objs: &mut dyn Objects) {
+        if self.expired(now) {
+            self.clear(objs);
         }
     }
 }
