@@ -147,7 +147,9 @@ pub(crate) fn recv_datagram(conn: &mut NetConn, buf: &mut [u8]) -> Recv {
 /// Copies `s` into `buf` as a NUL-terminated C string.
 pub(crate) fn c_string<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b CStr> {
     let bytes = s.as_bytes();
-    if bytes.len() >= buf.len() || bytes.contains(&0) {
+    // An interior NUL is refused by `from_bytes_with_nul` below (no `[u8]::contains`
+    // here: that is memchr, which small images need not link).
+    if bytes.len() >= buf.len() {
         return None;
     }
     buf[..bytes.len()].copy_from_slice(bytes);
@@ -321,5 +323,28 @@ impl anj_core::link::Link for Driver<'_> {
     fn random(&mut self, buf: &mut [u8]) -> bool {
         // SAFETY: `buf` is writable for its length.
         unsafe { anj_rng_generate(buf.as_mut_ptr(), buf.len()) == 0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::c_string;
+
+    #[test]
+    fn c_strings_fit_the_buffer_and_hold_no_nul() {
+        let mut buf = [0xAAu8; 8];
+        assert_eq!(
+            c_string("host", &mut buf).map(|c| c.to_bytes()),
+            Some(&b"host"[..])
+        );
+        assert_eq!(
+            c_string("1234567", &mut buf).map(|c| c.to_bytes()),
+            Some(&b"1234567"[..])
+        );
+        // No room for the NUL, or a NUL inside.
+        assert!(c_string("12345678", &mut buf).is_none());
+        assert!(c_string("ho\0st", &mut buf).is_none());
+        assert!(c_string("\0", &mut buf).is_none());
+        assert_eq!(c_string("", &mut buf).map(|c| c.to_bytes()), Some(&b""[..]));
     }
 }

@@ -129,7 +129,7 @@ pub fn account_credentials<'b>(
         bootstrap,
     };
     let path = |r| Path::new(&[0, security_iid, r]);
-    let mode = match crate::dm::ops::read_value(security, &path(rid::SECURITY_MODE)) {
+    let mode = match security.read_path(&path(rid::SECURITY_MODE)) {
         Ok(Value::Int(i)) => SecurityMode::from_number(i),
         Ok(Value::Uint(u)) => i64::try_from(u).ok().and_then(SecurityMode::from_number),
         _ => None,
@@ -141,7 +141,7 @@ pub fn account_credentials<'b>(
         _ => return Credentials::NoSec,
     }
     // Some(Some(n)): n bytes copied; Some(None): too long for `buf`; None: empty.
-    let mut copy = |r, to: &mut [u8]| match crate::dm::ops::read_value(security, &path(r)) {
+    let mut copy = |r, to: &mut [u8]| match security.read_path(&path(r)) {
         Ok(Value::Bytes(b)) if !b.is_empty() => Some(to.get_mut(..b.len()).map(|to| {
             to.copy_from_slice(b);
             b.len()

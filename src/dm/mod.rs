@@ -66,8 +66,15 @@ impl Registry {
             return Err(RegistryError::Full);
         }
         let pos = self.iter().position(|o| o.oid() > oid).unwrap_or(count);
-        self.objs.copy_within(pos..count, pos + 1);
-        self.objs[pos] = Some(obj);
+        // Carried along, not `copy_within`: the table is short, and a loop of swaps
+        // keeps memmove (over 1.5 KB of compiler_builtins) out of small images.
+        let mut carry = Some(obj);
+        for slot in self.objs.iter_mut().skip(pos) {
+            core::mem::swap(slot, &mut carry);
+            if carry.is_none() {
+                break;
+            }
+        }
         Ok(())
     }
 
@@ -77,10 +84,18 @@ impl Registry {
             .iter()
             .position(|o| o.oid() == oid)
             .ok_or(RegistryError::NotFound)?;
-        let obj = self.objs[pos].take().ok_or(RegistryError::NotFound)?;
-        self.objs.copy_within(pos + 1..count, pos);
-        self.objs[count - 1] = None;
-        Ok(obj)
+        // The rest moves down one slot (swaps, as in `add`), so the removed one ends up
+        // last, where it is taken out.
+        let rest = self
+            .objs
+            .get_mut(pos..count)
+            .ok_or(RegistryError::NotFound)?;
+        for j in 1..rest.len() {
+            rest.swap(j - 1, j);
+        }
+        rest.last_mut()
+            .and_then(Option::take)
+            .ok_or(RegistryError::NotFound)
     }
 
     pub fn count(&self) -> usize {
@@ -122,6 +137,60 @@ fn validate_object(obj: ObjRef) -> Result<(), RegistryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An object without instances or handlers (leaked: the registry keeps a pointer).
+    fn bare(oid: u16) -> ObjRef {
+        use crate::ffi::dm::{anj_dm_handlers_t, anj_dm_obj_t};
+        let handlers: &'static anj_dm_handlers_t = Box::leak(Box::default());
+        let obj = Box::leak(Box::new(anj_dm_obj_t {
+            oid,
+            version: core::ptr::null(),
+            handlers,
+            insts: core::ptr::null(),
+            max_inst_count: 0,
+        }));
+        // SAFETY (test): a valid definition that is never freed.
+        unsafe { ObjRef::new(core::ptr::NonNull::from(obj)) }
+    }
+
+    fn oids(reg: &Registry) -> Vec<u16> {
+        reg.iter().map(|o| o.oid()).collect()
+    }
+
+    #[test]
+    fn registry_keeps_objects_sorted_through_adds_and_removes() {
+        let mut reg = Registry::default();
+        for oid in [5, 1, 3, 9, 0] {
+            reg.add(bare(oid)).unwrap();
+        }
+        assert_eq!(oids(&reg), [0, 1, 3, 5, 9]);
+        assert_eq!(reg.count(), 5);
+        assert_eq!(reg.add(bare(3)), Err(RegistryError::Duplicate));
+        assert_eq!(reg.add(bare(ID_INVALID)), Err(RegistryError::Invalid));
+        // From the middle, the end and the start.
+        assert_eq!(reg.remove(3).map(|o| o.oid()), Ok(3));
+        assert_eq!(oids(&reg), [0, 1, 5, 9]);
+        assert_eq!(reg.remove(9).map(|o| o.oid()), Ok(9));
+        assert_eq!(oids(&reg), [0, 1, 5]);
+        assert_eq!(reg.remove(0).map(|o| o.oid()), Ok(0));
+        assert_eq!(oids(&reg), [1, 5]);
+        assert!(reg.remove(0).is_err());
+        assert_eq!(reg.count(), 2);
+        assert!(reg.find(5).is_some() && reg.find(3).is_none());
+        // Filled up in descending order (each add shifts all the others), then full.
+        let room = DM_MAX_OBJECTS_NUMBER - reg.count();
+        for k in 0..room {
+            reg.add(bare(1000 - k as u16)).unwrap();
+        }
+        let all = oids(&reg);
+        assert_eq!(all.len(), DM_MAX_OBJECTS_NUMBER);
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "{all:?}");
+        assert_eq!(reg.add(bare(7)), Err(RegistryError::Full));
+        assert_eq!(oids(&reg), all);
+        // The last slot empties again.
+        assert_eq!(reg.remove(1).map(|o| o.oid()), Ok(1));
+        assert_eq!(oids(&reg), all[1..]);
+    }
 
     #[test]
     fn execute_argument_syntax() {

@@ -201,6 +201,13 @@ fn duration_or(d: anj_time_duration_t, default: Duration) -> Duration {
     }
 }
 
+/// Whether `p` sets any UDP transmission parameter: an all-zero structure selects the
+/// defaults, like NULL. The factor is tested by its bits without the sign (`!= 0.0`,
+/// NaN included), so no soft-float comparison routine is linked for it.
+fn tx_params_given(p: &anj_exchange_udp_tx_params_t) -> bool {
+    p.ack_timeout.us != 0 || p.ack_random_factor.to_bits() << 1 != 0 || p.max_retransmit != 0
+}
+
 /// Initialises the client. Returns 0, or -1 with a log line when the configuration is
 /// unusable.
 ///
@@ -228,8 +235,7 @@ pub unsafe extern "C" fn anj_core_init(
     }
     // SAFETY: NULL or a valid pointer per the configuration contract.
     let tx = match unsafe { cfg.udp_tx_params.as_ref() } {
-        // An all-zero structure selects the defaults, like NULL.
-        Some(p) if p.ack_timeout.us != 0 || p.ack_random_factor != 0.0 || p.max_retransmit != 0 => {
+        Some(p) if tx_params_given(p) => {
             TxParams::new(p.ack_timeout.us, p.ack_random_factor, p.max_retransmit)
         }
         _ => Some(TxParams::DEFAULT),
@@ -996,4 +1002,32 @@ pub unsafe extern "C" fn anj_core_shutdown(anj: *mut anj_t) -> c_int {
 fn to_path(p: &anj_uri_path_t) -> Option<crate::io::value::Path> {
     let len = p.uri_len;
     (len <= 4).then(|| crate::io::value::Path::new(&p.ids[..len]))
+}
+
+#[cfg(test)]
+mod tx_params_tests {
+    use super::*;
+
+    #[test]
+    fn an_all_zero_tx_params_structure_selects_the_defaults() {
+        let p = |us, factor, max| anj_exchange_udp_tx_params_t {
+            ack_timeout: anj_time_duration_t { us },
+            ack_random_factor: factor,
+            max_retransmit: max,
+        };
+        assert!(!tx_params_given(&p(0, 0.0, 0)));
+        assert!(!tx_params_given(&p(0, -0.0, 0)));
+        for given in [
+            p(1, 0.0, 0),
+            p(0, 0.0, 1),
+            p(0, 1.5, 0),
+            p(0, -1.0, 0),
+            p(0, f64::MIN_POSITIVE, 0),
+            p(0, 5e-324, 0),
+            p(0, f64::NAN, 0),
+            p(0, f64::INFINITY, 0),
+        ] {
+            assert!(tx_params_given(&given), "{}", given.ack_random_factor);
+        }
+    }
 }

@@ -321,7 +321,7 @@ impl Engine {
             self.flags.update = true;
         }
         // A server account may have appeared: look again.
-        if self.state == State::Invalid {
+        if matches!(self.state, State::Invalid) {
             self.state = State::Initial;
         }
     }
@@ -381,7 +381,7 @@ impl Engine {
 
     /// Does all work due at `now`.
     pub fn step(&mut self, now: Instant, link: &mut dyn Link, env: &mut dyn Host) {
-        if self.state == State::Shutdown {
+        if matches!(self.state, State::Shutdown) {
             return;
         }
         // A restart or disable ends a Bootstrap session: what it wrote is rolled back.
@@ -419,7 +419,7 @@ impl Engine {
             }
             _ => {}
         }
-        if self.state == State::Registered {
+        if matches!(self.state, State::Registered) {
             if now >= self.update_due_at() && self.out_idle() {
                 self.send_update(now, link, env);
             } else if self.settings.queue_mode

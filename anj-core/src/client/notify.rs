@@ -574,7 +574,7 @@ impl Engine {
             return;
         }
         for head in self.observe.head_ids().into_iter().flatten() {
-            if !offline && (self.out.is_some() || self.state != State::Registered) {
+            if !offline && (self.out.is_some() || !matches!(self.state, State::Registered)) {
                 return;
             }
             // The final 4.04 of a vanished path waits for the server to be back.

@@ -890,11 +890,13 @@ fn block1_feed(
     {
         // The decoder asks for types while the entries are written: both reach the
         // objects, one at a time.
-        let objs = core::cell::RefCell::new(&mut *objs);
-        let type_of = |p: &Path| typing.type_of(&mut **objs.borrow_mut(), p);
+        let objs = Lent::new(objs);
+        let type_of = |p: &Path| objs.with(|o| typing.type_of(o, p)).flatten();
         loop {
             match dec.next_entry(&type_of) {
-                Ok(Some(e)) => doc.apply.entry(&mut **objs.borrow_mut(), txn, &e)?,
+                Ok(Some(e)) => objs
+                    .with(|o| doc.apply.entry(o, txn, &e))
+                    .ok_or(DmError::INTERNAL)??,
                 Ok(None) => break,
                 Err(IoError::Truncated) if !last => break,
                 Err(e) => return Err(decode_error(e)),
@@ -1280,13 +1282,33 @@ impl Apply {
         {
             // The decoder asks for types while the entries are written: both reach the
             // objects, one at a time.
-            let objs = core::cell::RefCell::new(&mut *objs);
-            let type_of = |p: &Path| dm::resource_type(&mut **objs.borrow_mut(), p);
+            let objs = Lent::new(objs);
+            let type_of = |p: &Path| objs.with(|o| dm::resource_type(o, p)).flatten();
             while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
-                self.entry(&mut **objs.borrow_mut(), txn, &e)?;
+                objs.with(|o| self.entry(o, txn, &e))
+                    .ok_or(DmError::INTERNAL)??;
             }
         }
         self.end(objs, txn).map(|_| ())
+    }
+}
+
+/// The object set shared by a decoder's type lookups and the writes of the entries it
+/// decodes, one at a time: lent to each use and taken back after it (a `Cell`, so no
+/// borrow flag and no panic path as with a `RefCell`).
+struct Lent<'o, 'a>(core::cell::Cell<Option<&'o mut (dyn Objects + 'a)>>);
+
+impl<'o, 'a> Lent<'o, 'a> {
+    fn new(objs: &'o mut (dyn Objects + 'a)) -> Self {
+        Lent(core::cell::Cell::new(Some(objs)))
+    }
+
+    /// `f` on the set; `None` if it is lent already (a nested use, which never happens).
+    fn with<R>(&self, f: impl FnOnce(&mut (dyn Objects + 'a)) -> R) -> Option<R> {
+        let objs = self.0.take()?;
+        let r = f(&mut *objs);
+        self.0.set(Some(objs));
+        Some(r)
     }
 }
 
@@ -1714,10 +1736,11 @@ fn run_one_shot(
         {
             // The decoder asks for types while the entries are written: both reach the
             // objects, one at a time.
-            let objs = core::cell::RefCell::new(&mut *objs);
-            let type_of = |p: &Path| typing.type_of(&mut **objs.borrow_mut(), p);
+            let objs = Lent::new(objs);
+            let type_of = |p: &Path| objs.with(|o| typing.type_of(o, p)).flatten();
             while let Some(e) = dec.next_entry(&type_of).map_err(decode_error)? {
-                apply.entry(&mut **objs.borrow_mut(), &mut txn, &e)?;
+                objs.with(|o| apply.entry(o, &mut txn, &e))
+                    .ok_or(DmError::INTERNAL)??;
             }
         }
         apply.end(objs, &mut txn)

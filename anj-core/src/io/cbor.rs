@@ -353,7 +353,7 @@ impl<'a> CborReader<'a> {
             Item::Nint(n) => -1.0 - n as f64,
             _ => return Err(IoError::Malformed),
         };
-        if indefinite && self.item()? != Item::Break {
+        if indefinite && !matches!(self.item()?, Item::Break) {
             return Err(IoError::Malformed);
         }
         // 10^|e| by squaring; past 2^11 it is infinite in f64 anyway.
@@ -387,7 +387,7 @@ impl<'a> CborReader<'a> {
             Item::Bytes(s) => (false, s),
             Item::Text(s) => (true, s),
             Item::BytesIndef | Item::TextIndef => {
-                let text = first == Item::TextIndef;
+                let text = matches!(first, Item::TextIndef);
                 let s = scratch.take_with(|buf| {
                     let mut w = SliceWriter::new(buf);
                     loop {
@@ -425,8 +425,8 @@ impl<'a> CborReader<'a> {
             Item::BytesIndef | Item::TextIndef => loop {
                 match self.item()? {
                     Item::Break => return Ok(()),
-                    Item::Bytes(_) if first == Item::BytesIndef => {}
-                    Item::Text(_) if first == Item::TextIndef => {}
+                    Item::Bytes(_) if matches!(first, Item::BytesIndef) => {}
+                    Item::Text(_) if matches!(first, Item::TextIndef) => {}
                     _ => return Err(IoError::Malformed),
                 }
             },
@@ -439,7 +439,7 @@ impl<'a> CborReader<'a> {
                         let items = n.checked_mul(per).ok_or(IoError::Malformed)?;
                         for _ in 0..items {
                             let it = self.item()?;
-                            if it == Item::Break {
+                            if matches!(it, Item::Break) {
                                 return Err(IoError::Malformed);
                             }
                             self.skip_at(it, depth + 1)?;
@@ -450,7 +450,7 @@ impl<'a> CborReader<'a> {
                         let mut count = 0u64;
                         loop {
                             let it = self.item()?;
-                            if it == Item::Break {
+                            if matches!(it, Item::Break) {
                                 return if count % per == 0 {
                                     Ok(())
                                 } else {
@@ -465,7 +465,7 @@ impl<'a> CborReader<'a> {
             }
             Item::Tag(_) => {
                 let it = self.item()?;
-                if it == Item::Break {
+                if matches!(it, Item::Break) {
                     return Err(IoError::Malformed);
                 }
                 self.skip_at(it, depth + 1)

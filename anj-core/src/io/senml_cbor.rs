@@ -756,7 +756,7 @@ impl<'a> SenmlCborDecoder<'a> {
                 _ => {
                     // Unknown labels without the must-understand suffix are ignored.
                     let it = self.r.item()?;
-                    if it == Item::Break {
+                    if matches!(it, Item::Break) {
                         return Err(IoError::Malformed);
                     }
                     self.r.skip(it)?;

@@ -64,11 +64,19 @@ pub const BINDING_SIZE: usize = SERVER_BINDINGS.len() + 1;
 
 /// A binding string is valid when non-empty, and each letter is known and appears once.
 pub fn binding_valid(b: &[u8]) -> bool {
+    // The letters seen, one bit each (a position in `SERVER_BINDINGS`): no `[u8]::contains`,
+    // which is memchr for bytes (small images need not link it).
+    let mut seen = 0u8;
     !b.is_empty()
         && b.len() < BINDING_SIZE
         && b.iter()
-            .enumerate()
-            .all(|(i, c)| SERVER_BINDINGS.as_bytes().contains(c) && !b[..i].contains(c))
+            .all(|c| match SERVER_BINDINGS.bytes().position(|s| s == *c) {
+                Some(k) if seen & (1 << k) == 0 => {
+                    seen |= 1 << k;
+                    true
+                }
+                _ => false,
+            })
 }
 
 /// Values of the Communication Retry resources (/1/x/17..20, LwM2M 1.1 TS Core §6.2.1.1).
@@ -226,5 +234,27 @@ impl ServerInstance {
             && self.lifetime > 0
             && binding_valid(self.binding().as_bytes())
             && (self.default_pmax == 0 || self.default_pmax >= self.default_pmin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bindings_are_known_letters_each_once() {
+        for good in ["U", "T", "S", "N", "UT", "UN", "TU", "UTSN", "NSTU"] {
+            assert!(binding_valid(good.as_bytes()), "{good}");
+        }
+        for bad in ["", "UU", "UTU", "X", "u", "U ", "UTSNU", "UTSNX", "UTSNT"] {
+            assert!(!binding_valid(bad.as_bytes()), "{bad:?}");
+        }
+        // Every letter of the set, once each, in either order.
+        let all = SERVER_BINDINGS.as_bytes();
+        assert!(binding_valid(all));
+        let mut rev = all.to_vec();
+        rev.reverse();
+        assert!(binding_valid(&rev));
+        assert!(!binding_valid(&[all, &all[..1]].concat()));
     }
 }
