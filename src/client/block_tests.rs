@@ -1429,7 +1429,7 @@ mod chunked_values {
                 assert_eq!(values_of(&l.chunks), lens, "{fmt:?} {path}");
                 // The big value came in pieces, none larger than a block and the carry.
                 assert!(l.chunks.len() >= entries.len() + 5, "{:?}", l.chunks);
-                let most = 512 + crate::config::BLOCK1_CARRY_SIZE;
+                let most = 512 + crate::client::BLOCK1_CARRY_SIZE;
                 assert!(l.chunks.iter().all(|c| c.1 <= most), "{:?}", l.chunks);
                 assert_eq!((l.begins, l.ends.as_slice()), (1, &[true][..]));
             });

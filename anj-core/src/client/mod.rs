@@ -20,6 +20,7 @@ mod requests;
 
 pub use api::{Client, Config, Event};
 pub use host::*;
+pub use requests::BLOCK1_CARRY as BLOCK1_CARRY_SIZE;
 
 use crate::coap::{Message, MsgType};
 use crate::config::{

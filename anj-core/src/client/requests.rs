@@ -109,8 +109,8 @@ pub(super) struct Block1State {
 /// The longest part of an entry that may wait for the next block of a structured Block1
 /// request; a longer entry gets 4.13. 256 bytes, more with Bootstrap and security: a
 /// certificate of the largest size the Security object takes, in a Bootstrap-Write that
-/// comes block-wise (build.rs, `block1_carry`).
-const BLOCK1_CARRY: usize = block1_carry();
+/// comes block-wise (computed from the configuration below).
+pub const BLOCK1_CARRY: usize = block1_carry();
 
 /// See [`BLOCK1_CARRY`]: 256 bytes, or with Bootstrap and security room for the largest
 /// Security object credential (a certificate a Bootstrap-Write sends block-wise) in SenML
